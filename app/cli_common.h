@@ -1,0 +1,25 @@
+#pragma once
+// Pieces shared by the subcommands: the process-wide cancel token (set by SIGINT), data
+// options, and the option names every data-reading subcommand accepts.
+#include <set>
+#include <string>
+
+#include "cli_args.h"
+#include "ridgeline/dataset.h"
+#include "ridgeline/progress.h"
+
+namespace ridgeline::cli {
+
+CancelToken& interrupt_token();
+/// Installs a SIGINT/SIGTERM handler that cancels interrupt_token().
+void install_interrupt_handler();
+
+/// Options accepted by every subcommand that reads data.
+const std::set<std::string>& data_option_names();
+DataOptions data_options(const Args& args);
+
+int cmd_train(int argc, char** argv);
+int cmd_interpolate(int argc, char** argv);
+int cmd_run(int argc, char** argv);
+
+}  // namespace ridgeline::cli

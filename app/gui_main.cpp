@@ -1,0 +1,159 @@
+// ridgeline::gui::run_gui: command-line options of the desktop application, the
+// QApplication, the main window and the --screenshot mode.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMessageBox>
+#include <QTimer>
+#include <cstdio>
+#include <cstdlib>
+
+#include "gui_entry.h"
+#include "gui_main_window.h"
+
+namespace ridgeline::gui {
+
+namespace {
+
+struct CliOptions {
+  GuiOptions run;
+  QString run_spec, open_run, screenshot;
+  bool help = false;
+};
+
+void addOptions(QCommandLineParser& p) {
+  p.setApplicationDescription("Ridgeline: loss-landscape research desktop application.\n"
+                              "Subcommands (ridgeline run|train|interpolate|...) run headless; "
+                              "see `ridgeline --help`.");
+  p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+  p.addOption({"run-spec", "Load the experiment spec <SPEC> and start running it.", "SPEC"});
+  p.addOption({"open-run", "Show the results of the run folder <DIR>.", "DIR"});
+  p.addOption({"out", "Run folder of the runs started from the window.", "DIR"});
+  p.addOption({"workspace", "Workspace (default: RIDGELINE_WORKSPACE or "
+                            "~/.local/share/ridgeline).", "DIR"});
+  p.addOption({"device", "Compute device: auto, cpu or cuda (default auto).", "DEVICE", "auto"});
+  p.addOption({"threads", "Host threads (0 = all).", "N", "0"});
+  p.addOption({"screenshot", "After the requested run or load has ended, save a PNG of the "
+                             "window to <FILE> and exit (0, or 1 if it failed).", "FILE"});
+  p.addOption({{"h", "help"}, "Show this help."});
+}
+
+/// Parses the options; returns the error text ("" when fine).
+QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o) {
+  QStringList args;
+  for (int i = 0; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
+  if (!p.parse(args)) return p.errorText();
+  if (!p.positionalArguments().isEmpty())
+    return "unknown command or argument '" + p.positionalArguments().front() + "'";
+  o.help = p.isSet("help");
+  o.run_spec = p.value("run-spec");
+  o.open_run = p.value("open-run");
+  o.screenshot = p.value("screenshot");
+  o.run.out_dir = p.value("out");
+  o.run.workspace = p.value("workspace");
+  o.run.device = p.value("device");
+  if (o.run.device != "auto" && o.run.device != "cpu" && o.run.device != "cuda")
+    return "--device: expected auto, cpu or cuda, got '" + o.run.device + "'";
+  bool ok = false;
+  o.run.threads = p.value("threads").toInt(&ok);
+  if (!ok || o.run.threads < 0)
+    return "--threads: expected a whole number ≥ 0, got '" + p.value("threads") + "'";
+  if (p.isSet("run-spec") && p.isSet("open-run"))
+    return "--run-spec and --open-run cannot be used together";
+  if (p.isSet("run-spec") && o.run_spec.isEmpty()) return "--run-spec: empty file name";
+  if (p.isSet("open-run") && o.open_run.isEmpty()) return "--open-run: empty folder name";
+  if (p.isSet("screenshot") && o.screenshot.isEmpty()) return "--screenshot: empty file name";
+  return {};
+}
+
+bool haveDisplay() {
+  return std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") ||
+         std::getenv("QT_QPA_PLATFORM");
+}
+
+void printError(const QString& text) {
+  std::fprintf(stderr, "ridgeline: %s\n", text.toLocal8Bit().constData());
+}
+
+}  // namespace
+
+int run_gui(int argc, char** argv) {
+  QCommandLineParser parser;
+  addOptions(parser);
+  CliOptions opt;
+  const QString error = parseOptions(argc, argv, parser, opt);
+  const bool shooting = !opt.screenshot.isEmpty();
+  if (opt.help && error.isEmpty()) {
+    std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
+    return 0;
+  }
+  // A screenshot needs no screen: Qt Charts render on the offscreen platform.
+  if (shooting && !haveDisplay()) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+  if (!error.isEmpty() && (shooting || !haveDisplay())) {
+    printError(error);
+    return 2;
+  }
+  if (!haveDisplay()) {
+    printError("no display (DISPLAY is not set); use a subcommand such as `ridgeline run "
+               "SPEC.json` to run headless, or --screenshot FILE");
+    return 2;
+  }
+
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("Ridgeline");
+  QApplication::setOrganizationName("Ridgeline");
+  if (!error.isEmpty()) {
+    QMessageBox::critical(nullptr, "Ridgeline", error + "\n\n" + parser.helpText());
+    return 2;
+  }
+
+  MainWindow window(opt.run);
+  window.setInteractive(!shooting);
+  window.show();
+
+  int exit_code = 0;
+  auto shoot = [&](bool ok) {
+    // Let the final layout and chart updates paint before grabbing.
+    QTimer::singleShot(300, &window, [&, ok] {
+      QString why;
+      exit_code = ok ? 0 : 1;
+      if (!window.saveScreenshot(opt.screenshot, &why)) {
+        printError(why);
+        exit_code = 1;
+      }
+      QApplication::exit(exit_code);
+    });
+  };
+
+  if (!opt.run_spec.isEmpty()) {
+    QString why;
+    if (!window.runSpecFile(opt.run_spec, &why)) {
+      if (shooting) {
+        printError(why);
+        return 2;
+      }
+      QMessageBox::warning(&window, "Cannot open spec", why);
+    } else if (shooting) {
+      QObject::connect(&window, &MainWindow::runEnded, &window, [&](bool ok) {
+        if (!ok) printError(window.lastError());
+        shoot(ok);
+      });
+    }
+  } else if (!opt.open_run.isEmpty()) {
+    QString why;
+    const bool ok = window.openRunFolder(opt.open_run, &why);
+    if (!ok) {
+      if (shooting) {
+        printError(why);
+        return 2;
+      }
+      QMessageBox::warning(&window, "Cannot open run folder", why);
+    }
+    if (shooting) shoot(ok);
+  } else if (shooting) {
+    shoot(true);
+  }
+  const int rc = QApplication::exec();
+  return shooting ? exit_code : rc;
+}
+
+}  // namespace ridgeline::gui

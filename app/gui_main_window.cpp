@@ -1,0 +1,512 @@
+#include "gui_main_window.h"
+
+#include <QAction>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QThread>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <exception>
+
+#include "barrier_table.h"
+#include "interpolation_chart.h"
+#include "ridgeline/backend.h"
+#include "ridgeline/errors.h"
+#include "training_monitor.h"
+
+namespace ridgeline::gui {
+
+MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
+    : QMainWindow(parent), options_(options) {
+  setWindowTitle("Ridgeline");
+  resize(1400, 900);
+  buildActions();
+  buildLayout();
+  connect(&runner_, &JobRunner::logLine, this, &MainWindow::appendLog);
+  connect(&runner_, &JobRunner::progress, this, &MainWindow::onProgress);
+  connect(&runner_, &JobRunner::step, this, &MainWindow::onStep);
+  connect(&runner_, &JobRunner::epoch, this, &MainWindow::onEpoch);
+  connect(&runner_, &JobRunner::interpolation, this, &MainWindow::showResult);
+  connect(&runner_, &JobRunner::finished, this, &MainWindow::onFinished);
+  setBusy(false);
+  probeDevice();
+}
+
+MainWindow::~MainWindow() {
+  if (probe_) probe_->wait();
+}
+
+void MainWindow::buildActions() {
+  auto* file = menuBar()->addMenu("&File");
+  act_open_spec_ = file->addAction("&Open spec…", this, &MainWindow::onOpenSpec);
+  act_open_spec_->setShortcut(QKeySequence::Open);
+  act_open_spec_->setStatusTip("Open an experiment spec (JSON) and run it");
+  act_run_bundled_ = file->addAction("Run &bundled experiment", this, &MainWindow::onRunBundled);
+  act_run_bundled_->setStatusTip(
+      "Run the bundled example: two Fashion-MNIST MLPs and the path between them");
+  act_open_run_ = file->addAction("Open &run folder…", this, &MainWindow::onOpenRunFolder);
+  act_open_run_->setStatusTip("Show the results of an earlier run");
+  file->addSeparator();
+  auto* shot = file->addAction("&Save screenshot…", this, &MainWindow::onSaveScreenshot);
+  shot->setStatusTip("Save a PNG image of this window");
+  file->addSeparator();
+  auto* quit = file->addAction("&Quit", this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  act_run_ = new QAction("Run", this);
+  act_run_->setShortcut(QKeySequence("Ctrl+R"));
+  act_run_->setToolTip("Run the current spec (Ctrl+R); without one, the bundled experiment");
+  connect(act_run_, &QAction::triggered, this, &MainWindow::onRun);
+  act_cancel_ = new QAction("Cancel", this);
+  act_cancel_->setShortcut(QKeySequence("Esc"));
+  act_cancel_->setToolTip("Stop the running job (Esc); finished models stay in the run folder");
+  connect(act_cancel_, &QAction::triggered, this, &MainWindow::cancelRun);
+  act_error_axis_ = new QAction("Error axis", this);
+  act_error_axis_->setCheckable(true);
+  act_error_axis_->setToolTip("Also plot the classification error (%) on a second y axis");
+  connect(act_error_axis_, &QAction::toggled, this, [this](bool on) {
+    for (const auto& p : pages_) p.chart->setErrorVisible(on);
+  });
+
+  auto* view = menuBar()->addMenu("&View");
+  view->addAction(act_error_axis_);
+  auto* run = menuBar()->addMenu("&Run");
+  run->addAction(act_run_);
+  run->addAction(act_cancel_);
+
+  auto* tb = addToolBar("Run");
+  tb->setObjectName("runToolBar");
+  tb->setMovable(false);
+  tb->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  tb->addAction(act_run_);
+  tb->addAction(act_cancel_);
+  tb->addSeparator();
+  tb->addAction(act_open_spec_);
+  tb->addAction(act_open_run_);
+  tb->addSeparator();
+  tb->addAction(act_error_axis_);
+}
+
+void MainWindow::buildLayout() {
+  monitor_ = new widgets::TrainingMonitor;
+  log_ = new QPlainTextEdit;
+  log_->setReadOnly(true);
+  log_->setMaximumBlockCount(5000);
+  log_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  log_->setPlaceholderText("Run log");
+  log_->setToolTip("Messages of the engine and of this window (also in the run's log.txt)");
+
+  auto* left = new QSplitter(Qt::Vertical);
+  left->addWidget(monitor_);
+  left->addWidget(log_);
+  left->setStretchFactor(0, 3);
+  left->setStretchFactor(1, 2);
+
+  header_ = new QLabel;
+  header_->setWordWrap(true);
+  header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  header_->setContentsMargins(4, 2, 4, 2);
+  header_->setText("<b>No experiment</b> — open a spec, run the bundled experiment or open a "
+                   "run folder (File menu).");
+  tabs_ = new QTabWidget;
+  tabs_->setDocumentMode(true);
+  tabs_->setToolTip("One tab per interpolation step of the spec");
+  auto* placeholder = new QLabel("Interpolation curves and barriers appear here when a path "
+                                 "step finishes.");
+  placeholder->setAlignment(Qt::AlignCenter);
+  placeholder->setStyleSheet("color: gray;");
+  results_stack_ = new QStackedWidget;
+  results_stack_->addWidget(placeholder);
+  results_stack_->addWidget(tabs_);
+
+  auto* right = new QWidget;
+  auto* rl = new QVBoxLayout(right);
+  rl->setContentsMargins(0, 0, 0, 0);
+  rl->addWidget(header_);
+  rl->addWidget(results_stack_, 1);
+
+  auto* main = new QSplitter(Qt::Horizontal);
+  main->addWidget(left);
+  main->addWidget(right);
+  main->setStretchFactor(0, 2);
+  main->setStretchFactor(1, 3);
+  main->setSizes({560, 840});
+  setCentralWidget(main);
+
+  stage_label_ = new QLabel("Idle");
+  stage_label_->setToolTip("Current stage of the running job");
+  progress_ = new QProgressBar;
+  progress_->setRange(0, 1000);
+  progress_->setValue(0);
+  progress_->setFixedWidth(240);
+  progress_->setToolTip("Progress of the current stage");
+  device_label_ = new QLabel("Device: probing…");
+  device_label_->setToolTip("Compute device of the runs (--device auto|cpu|cuda)");
+  statusBar()->addWidget(stage_label_, 1);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(device_label_);
+}
+
+void MainWindow::probeDevice() {
+  // Probing CUDA can take a moment: do it off the GUI thread.
+  probe_text_ = std::make_shared<QString>();
+  auto text = probe_text_;
+  const std::string device = options_.device.toStdString();
+  probe_ = QThread::create([text, device] {
+    QString cuda;
+    try {
+      bool registered = false;
+      for (const auto& n : registered_backends()) registered |= (n == "cuda");
+      const std::string why = registered ? backend_unavailable_reason("cuda")
+                                         : std::string("not built with CUDA");
+      cuda = why.empty() ? QString() : QString::fromStdString(why);
+    } catch (const std::exception& e) {
+      cuda = QString::fromStdString(e.what());
+    }
+    if (device == "cpu")
+      *text = "Device: CPU";
+    else if (cuda.isEmpty())
+      *text = "Device: CUDA";
+    else if (device == "cuda")
+      *text = "Device: CUDA unavailable (" + cuda + ")";
+    else
+      *text = "Device: CPU (auto; CUDA: " + cuda + ")";
+  });
+  connect(probe_, &QThread::finished, this, [this] {
+    if (device_label_->text().startsWith("Device: probing")) device_label_->setText(*probe_text_);
+  });
+  probe_->setParent(this);
+  probe_->start();
+}
+
+void MainWindow::setBusy(bool busy) {
+  act_run_->setEnabled(!busy);
+  act_open_spec_->setEnabled(!busy);
+  act_run_bundled_->setEnabled(!busy);
+  act_open_run_->setEnabled(!busy);
+  act_cancel_->setEnabled(busy);
+}
+
+void MainWindow::appendLog(const QString& line) { log_->appendPlainText(line); }
+
+void MainWindow::reportFailure(const QString& title, const QString& message) {
+  last_error_ = message;
+  appendLog(title + ": " + message);
+  stage_label_->setText(title + ": " + message);
+  if (!interactive_) return;
+  auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();
+}
+
+QString MainWindow::bundledSpecPath() {
+  const QString rel = "resources/experiments/fmnist-mlp-lmc.json";
+  const QString exe = QCoreApplication::applicationDirPath();
+  const QStringList candidates = {exe + "/../" + rel, exe + "/../../" + rel,
+                                  exe + "/../share/ridgeline/experiments/fmnist-mlp-lmc.json",
+                                  QStringLiteral(RIDGELINE_SOURCE_DIR "/") + rel};
+  for (const auto& c : candidates)
+    if (QFileInfo::exists(c)) return QFileInfo(c).canonicalFilePath();
+  return {};
+}
+
+bool MainWindow::startRun(const ExperimentSpec& spec, const QString& source) {
+  if (runner_.running()) return false;
+  RunOptions ro;
+  ro.out_dir = options_.out_dir.toStdString();
+  ro.workspace = options_.workspace.toStdString();
+  ro.device = options_.device.toStdString();
+  ro.threads = options_.threads;
+  spec_ = spec;
+  spec_source_ = source;
+  summary_ = {};
+  last_error_.clear();
+  clearResults();
+  monitor_->reset(spec.train.epochs);
+  setSpecHeader({});
+  appendLog(QString("%1  run %2 (%3 models, %4 steps) from %5")
+                .arg(QDateTime::currentDateTime().toString("hh:mm:ss"),
+                     QString::fromStdString(spec.name))
+                .arg(spec.models.size())
+                .arg(spec.steps.size())
+                .arg(source));
+  if (!runner_.start(spec, ro)) return false;
+  state_ = State::Running;
+  setBusy(true);
+  stage_label_->setText("Starting…");
+  progress_->setRange(0, 0);  // busy until the first progress report
+  return true;
+}
+
+bool MainWindow::runSpecFile(const QString& path, QString* error) {
+  try {
+    const ExperimentSpec spec = load_spec(path.toStdString());
+    return startRun(spec, path);
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    last_error_ = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+bool MainWindow::openRunFolder(const QString& dir, QString* error) {
+  if (runner_.running()) return false;
+  try {
+    ExperimentSpec spec;
+    RunSummary s = load_run(dir.toStdString(), &spec);
+    spec_ = spec;
+    spec_source_ = dir;
+    summary_ = std::move(s);
+    clearResults();
+    monitor_->reset(spec.train.epochs);
+    for (const auto& [id, r] : summary_.interpolations) showResult(QString::fromStdString(id), r);
+    setSpecHeader(QString::fromStdString(summary_.run_dir));
+    if (!summary_.device.empty())
+      device_label_->setText("Device: " + QString::fromStdString(summary_.device));
+    stage_label_->setText(QString("Opened %1 (status: %2)")
+                              .arg(dir, QString::fromStdString(summary_.status)));
+    appendLog("opened run folder " + dir);
+    state_ = State::Finished;
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    last_error_ = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+void MainWindow::cancelRun() {
+  if (!runner_.running()) return;
+  runner_.cancel();
+  stage_label_->setText("Cancelling…");
+  appendLog("cancel requested");
+}
+
+bool MainWindow::saveScreenshot(const QString& path, QString* error) {
+  const QPixmap pix = grab();
+  if (pix.isNull() || !pix.save(path, "PNG")) {
+    if (error) *error = "cannot write the image " + path;
+    return false;
+  }
+  return true;
+}
+
+void MainWindow::onOpenSpec() {
+  const QString path = QFileDialog::getOpenFileName(this, "Open experiment spec",
+                                                    QFileInfo(bundledSpecPath()).path(),
+                                                    "Experiment specs (*.json);;All files (*)");
+  if (path.isEmpty()) return;
+  QString error;
+  if (!runSpecFile(path, &error) && !error.isEmpty()) reportFailure("Cannot open spec", error);
+}
+
+void MainWindow::onRunBundled() {
+  const QString path = bundledSpecPath();
+  if (path.isEmpty()) {
+    reportFailure("No bundled experiment",
+                  "resources/experiments/fmnist-mlp-lmc.json was not found next to the "
+                  "executable");
+    return;
+  }
+  QString error;
+  if (!runSpecFile(path, &error) && !error.isEmpty()) reportFailure("Cannot open spec", error);
+}
+
+void MainWindow::onRun() {
+  if (spec_) {
+    startRun(*spec_, spec_source_);
+    return;
+  }
+  onRunBundled();
+}
+
+void MainWindow::onOpenRunFolder() {
+  QString start = options_.workspace;
+  if (start.isEmpty()) {
+    try {
+      start = QString::fromStdString(default_workspace());
+    } catch (const std::exception&) {
+    }
+  }
+  if (QDir(start + "/runs").exists()) start += "/runs";
+  const QString dir = QFileDialog::getExistingDirectory(this, "Open run folder", start);
+  if (dir.isEmpty()) return;
+  QString error;
+  if (!openRunFolder(dir, &error)) reportFailure("Cannot open run folder", error);
+}
+
+void MainWindow::onSaveScreenshot() {
+  const QString path = QFileDialog::getSaveFileName(this, "Save screenshot", "ridgeline.png",
+                                                    "PNG images (*.png)");
+  if (path.isEmpty()) return;
+  QString error;
+  if (!saveScreenshot(path, &error)) reportFailure("Cannot save screenshot", error);
+}
+
+void MainWindow::onProgress(const QString& stage, qint64 done, qint64 total,
+                            const QString& message) {
+  QString text = stage;
+  if (total > 0) text += QString("  %1 / %2").arg(done).arg(total);
+  if (!message.isEmpty()) text += "  ·  " + message;
+  stage_label_->setText(text);
+  if (total > 0) {
+    progress_->setRange(0, 1000);
+    progress_->setValue(static_cast<int>(1000.0 * static_cast<double>(done) /
+                                         static_cast<double>(total)));
+  } else {
+    progress_->setRange(0, 0);
+  }
+}
+
+void MainWindow::onStep(const QString& model, const StepMetrics& m) {
+  if (!spec_ || m.total_steps <= 0) return;
+  const double per_epoch = static_cast<double>(m.total_steps) / std::max(1, spec_->train.epochs);
+  monitor_->addStepSample(model, static_cast<double>(m.step) / per_epoch, m.loss);
+}
+
+void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {
+  monitor_->addEpoch(model, m);
+  QString line = QString("%1  epoch %2: train loss %3, error %4")
+                     .arg(model)
+                     .arg(m.epoch)
+                     .arg(widgets::format_significant(m.train_loss))
+                     .arg(widgets::BarrierTable::formatError(m.train_error));
+  if (m.test_loss >= 0)
+    line += QString("; test loss %1, error %2")
+                .arg(widgets::format_significant(m.test_loss),
+                     widgets::BarrierTable::formatError(m.test_error));
+  appendLog(line);
+}
+
+void MainWindow::onFinished(JobOutcome outcome, const QString& message) {
+  setBusy(false);
+  progress_->setRange(0, 1000);
+  bool ok = false;
+  switch (outcome) {
+    case JobOutcome::Finished: {
+      summary_ = runner_.summary();
+      // The summary is the record of the run: show exactly its results.
+      for (const auto& [id, r] : summary_.interpolations)
+        showResult(QString::fromStdString(id), r);
+      if (!summary_.device.empty())
+        device_label_->setText("Device: " + QString::fromStdString(summary_.device));
+      setSpecHeader(QString::fromStdString(summary_.run_dir));
+      progress_->setValue(1000);
+      const QString text = QString("Finished in %1 s — %2")
+                               .arg(summary_.seconds, 0, 'f', 1)
+                               .arg(QString::fromStdString(summary_.run_dir));
+      stage_label_->setText(text);
+      appendLog(text);
+      state_ = State::Finished;
+      ok = true;
+      break;
+    }
+    case JobOutcome::Cancelled:
+      state_ = State::Cancelled;
+      last_error_ = "cancelled";
+      progress_->setValue(0);
+      stage_label_->setText("Cancelled — finished models are kept in the run folder");
+      appendLog("cancelled");
+      break;
+    case JobOutcome::InputFailed:
+      state_ = State::Failed;
+      progress_->setValue(0);
+      reportFailure("Invalid input", message);
+      break;
+    case JobOutcome::RunFailed:
+      state_ = State::Failed;
+      progress_->setValue(0);
+      reportFailure("Run failed", message);
+      break;
+  }
+  emit runEnded(ok);
+}
+
+void MainWindow::clearResults() {
+  pages_.clear();
+  while (tabs_->count() > 0) {
+    QWidget* w = tabs_->widget(0);
+    tabs_->removeTab(0);
+    w->deleteLater();
+  }
+  results_stack_->setCurrentIndex(0);
+}
+
+QString MainWindow::pathTitle(const QString& step_id) const {
+  if (spec_) {
+    for (const auto& s : spec_->steps) {
+      if (QString::fromStdString(s.id) != step_id) continue;
+      const QString a = QString::fromStdString(s.a), b = QString::fromStdString(s.b);
+      const qsizetype at = b.indexOf('@');
+      const QString kind = at >= 0 ? b.mid(at + 1) : (a.contains('@') ? "mixed" : "naive");
+      return QString("%1 → %2 (%3)").arg(a, b, kind);
+    }
+  }
+  return step_id;
+}
+
+void MainWindow::showResult(const QString& step_id, const InterpolationResult& r) {
+  auto it = pages_.find(step_id);
+  if (it == pages_.end()) {
+    auto* page = new QWidget;
+    auto* lay = new QVBoxLayout(page);
+    lay->setContentsMargins(2, 2, 2, 2);
+    ResultPage p;
+    p.chart = new widgets::InterpolationChart;
+    p.chart->setErrorVisible(act_error_axis_->isChecked());
+    p.chart->setToolTip("Loss along θ(α) = (1−α)·θ_A + α·θ_B; red: the mean-endpoint barrier");
+    p.table = new widgets::BarrierTable;
+    lay->addWidget(p.chart, 1);
+    lay->addWidget(p.table);
+    tabs_->addTab(page, step_id);
+    it = pages_.insert(step_id, p);
+  }
+  it->chart->setResult(r, pathTitle(step_id));
+  it->table->setResult(r);
+  results_stack_->setCurrentIndex(1);
+}
+
+void MainWindow::setSpecHeader(const QString& run_dir) {
+  if (!spec_) return;
+  QString html = "<b>" + QString::fromStdString(spec_->name).toHtmlEscaped() + "</b>";
+  if (!spec_->description.empty())
+    html += " — " + QString::fromStdString(spec_->description).toHtmlEscaped();
+  html += QString("<br><span style='color:gray'>%1 · %2 · %3 lr %4, batch %5, %6 epochs")
+              .arg(QString::fromStdString(spec_->data).toHtmlEscaped(),
+                   QString::fromStdString(spec_->arch.to_string()),
+                   QString::fromStdString(to_string(spec_->train.optimizer)),
+                   widgets::format_significant(spec_->train.lr))
+              .arg(spec_->train.batch)
+              .arg(spec_->train.epochs);
+  if (!run_dir.isEmpty()) html += " · " + run_dir.toHtmlEscaped();
+  html += "</span>";
+  header_->setText(html);
+  setWindowTitle("Ridgeline — " + QString::fromStdString(spec_->name));
+}
+
+int MainWindow::resultCount() const { return static_cast<int>(pages_.size()); }
+QStringList MainWindow::resultIds() const { return pages_.keys(); }
+widgets::InterpolationChart* MainWindow::chart(const QString& id) const {
+  return pages_.value(id).chart;
+}
+widgets::BarrierTable* MainWindow::barrierTable(const QString& id) const {
+  return pages_.value(id).table;
+}
+QString MainWindow::stageText() const { return stage_label_->text(); }
+QString MainWindow::deviceText() const { return device_label_->text(); }
+QString MainWindow::logText() const { return log_->toPlainText(); }
+
+}  // namespace ridgeline::gui

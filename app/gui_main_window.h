@@ -1,0 +1,140 @@
+#pragma once
+/// @file gui_main_window.h
+/// The first window of the desktop application: run a spec (or open a run folder), watch the
+/// training live, and read the interpolation curves and barriers of every step.
+#include <QMainWindow>
+#include <QMap>
+#include <QString>
+#include <memory>
+#include <optional>
+
+#include "gui_job_runner.h"
+#include "ridgeline/run.h"
+#include "ridgeline/spec.h"
+
+class QAction;
+class QLabel;
+class QPlainTextEdit;
+class QProgressBar;
+class QStackedWidget;
+class QTabWidget;
+class QThread;
+
+namespace ridgeline::widgets {
+class BarrierTable;
+class InterpolationChart;
+class TrainingMonitor;
+}  // namespace ridgeline::widgets
+
+namespace ridgeline::gui {
+
+/// Options of the window's runs (from the command line).
+struct GuiOptions {
+  QString out_dir;      ///< run folder; empty = a new one in the workspace
+  QString workspace;    ///< empty = the engine default
+  QString device = "auto";
+  int threads = 0;
+};
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  enum class State { Idle, Running, Finished, Cancelled, Failed };
+
+  explicit MainWindow(const GuiOptions& options, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /// When false, failures are reported in the status bar and log only (no message boxes):
+  /// used for --screenshot runs and tests.
+  void setInteractive(bool interactive) { interactive_ = interactive; }
+
+  /// Starts running `spec`; `source` names where it came from (a file). False if busy.
+  bool startRun(const ExperimentSpec& spec, const QString& source);
+  /// Loads a spec file and runs it. On a bad file returns false with the one-line reason.
+  bool runSpecFile(const QString& path, QString* error = nullptr);
+  /// Shows the spec and results of a finished run folder (load_run). False with the reason.
+  bool openRunFolder(const QString& dir, QString* error = nullptr);
+  void cancelRun();
+  /// Grabs the window and writes a PNG. False with the reason.
+  bool saveScreenshot(const QString& path, QString* error = nullptr);
+
+  State state() const { return state_; }
+  bool isRunning() const { return runner_.running(); }
+  QString lastError() const { return last_error_; }
+  const RunSummary& lastSummary() const { return summary_; }
+
+  // Views, for tests.
+  int resultCount() const;
+  QStringList resultIds() const;
+  widgets::InterpolationChart* chart(const QString& step_id) const;
+  widgets::BarrierTable* barrierTable(const QString& step_id) const;
+  widgets::TrainingMonitor* trainingMonitor() const { return monitor_; }
+  QString stageText() const;
+  QString deviceText() const;
+  QString logText() const;
+
+  /// The bundled example spec next to the executable or in the source tree ("" if none).
+  static QString bundledSpecPath();
+
+ signals:
+  /// A run (or a folder load) ended; `ok` is false when it failed or was cancelled.
+  void runEnded(bool ok);
+
+ private:
+  struct ResultPage {
+    widgets::InterpolationChart* chart = nullptr;
+    widgets::BarrierTable* table = nullptr;
+  };
+
+  void buildActions();
+  void buildLayout();
+  void probeDevice();
+  void setBusy(bool busy);
+  void appendLog(const QString& line);
+  void reportFailure(const QString& title, const QString& message);
+  void clearResults();
+  void showResult(const QString& step_id, const InterpolationResult& r);
+  void setSpecHeader(const QString& run_dir);
+  QString pathTitle(const QString& step_id) const;
+
+  void onOpenSpec();
+  void onRunBundled();
+  void onRun();
+  void onOpenRunFolder();
+  void onSaveScreenshot();
+  void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
+  void onStep(const QString& model, const StepMetrics& m);
+  void onEpoch(const QString& model, const EpochMetrics& m);
+  void onFinished(JobOutcome outcome, const QString& message);
+
+  GuiOptions options_;
+  JobRunner runner_;
+  bool interactive_ = true;
+  State state_ = State::Idle;
+  QString last_error_;
+  RunSummary summary_;
+  std::optional<ExperimentSpec> spec_;
+  QString spec_source_;
+
+  QAction* act_open_spec_ = nullptr;
+  QAction* act_run_bundled_ = nullptr;
+  QAction* act_open_run_ = nullptr;
+  QAction* act_run_ = nullptr;
+  QAction* act_cancel_ = nullptr;
+  QAction* act_error_axis_ = nullptr;
+
+  widgets::TrainingMonitor* monitor_ = nullptr;
+  QPlainTextEdit* log_ = nullptr;
+  QLabel* header_ = nullptr;
+  QStackedWidget* results_stack_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  QMap<QString, ResultPage> pages_;
+  QLabel* stage_label_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QLabel* device_label_ = nullptr;
+  QThread* probe_ = nullptr;
+  std::shared_ptr<QString> probe_text_;
+};
+
+}  // namespace ridgeline::gui

@@ -1,0 +1,19 @@
+// The `ridgeline` executable: headless subcommands, else the desktop application.
+#include <cstdio>
+#include <string>
+
+#include "cli.h"
+#ifdef RIDGELINE_HAVE_GUI
+#include "gui_entry.h"
+#endif
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && ridgeline::cli::is_subcommand(argv[1])) return ridgeline::cli::run_cli(argc, argv);
+#ifdef RIDGELINE_HAVE_GUI
+  return ridgeline::gui::run_gui(argc, argv);
+#else
+  std::fputs("ridgeline: built without the GUI; use a subcommand.\n", stderr);
+  std::fputs(ridgeline::cli::usage().c_str(), stderr);
+  return 2;
+#endif
+}

@@ -1,0 +1,136 @@
+#pragma once
+/// @file backend.h
+/// The compute backend interface. A backend owns device memory and runs the ops the models
+/// and analyses need. Pointers passed to ops are device pointers of the same backend
+/// (host pointers for the CPU backend). All matrices are float32, row-major.
+/// Ops are asynchronous with respect to the host on devices that have a stream;
+/// download() and synchronize() wait.
+///
+/// Determinism: for a fixed thread count the CPU backend gives bit-identical results.
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ridgeline {
+
+enum class Trans { No, Yes };
+
+/// Op families, for Backend::supports().
+enum class Op { Gemm, GemmBatched, Bias, Relu, SoftmaxXent, ColumnSums, Lerp, Sgd, Adam, Scale };
+
+struct SgdParams {
+  float lr = 0.01f;
+  float momentum = 0.0f;
+  float weight_decay = 0.0f;  ///< coupled L2, as torch.optim.SGD
+  bool first_step = false;    ///< momentum buffer initialised to the gradient (as PyTorch)
+};
+
+struct AdamParams {
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float weight_decay = 0.0f;  ///< coupled L2, as torch.optim.Adam
+  long long step = 1;         ///< 1-based step count for bias correction
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  /// "cpu" or "cuda".
+  virtual std::string name() const = 0;
+  /// Human description naming the device, e.g. "CPU (Eigen, 2 threads)".
+  virtual std::string description() const = 0;
+  virtual bool supports(Op op) const = 0;
+
+  // Memory. allocate() returns zero-initialised memory of n floats.
+  virtual float* allocate(size_t n) = 0;
+  virtual void release(float* p) = 0;
+  virtual void upload(float* dst, const float* host_src, size_t n) = 0;
+  virtual void download(float* host_dst, const float* src, size_t n) = 0;
+  virtual void copy(float* dst, const float* src, size_t n) = 0;
+  virtual void fill(float* dst, float value, size_t n) = 0;
+  virtual void synchronize() = 0;
+
+  /// C[m×n] = alpha·op(A)·op(B) + beta·C, row-major, leading dimensions in elements.
+  virtual void gemm(Trans ta, Trans tb, int m, int n, int k, float alpha, const float* A, int lda,
+                    const float* B, int ldb, float beta, float* C, int ldc) = 0;
+  /// `batch` independent gemms; matrix i starts at A + i·strideA (likewise B, C).
+  /// A stride of 0 shares one matrix across the batch.
+  virtual void gemm_batched(Trans ta, Trans tb, int m, int n, int k, float alpha, const float* A,
+                            int lda, long long strideA, const float* B, int ldb, long long strideB,
+                            float beta, float* C, int ldc, long long strideC, int batch) = 0;
+
+  /// Y[r, c] += b[c] for a rows×cols matrix.
+  virtual void add_bias(float* Y, const float* b, int rows, int cols) = 0;
+  /// Y = max(Y, 0) elementwise.
+  virtual void relu(float* Y, size_t n) = 0;
+  /// dY *= (Y > 0) elementwise, Y being the ReLU output.
+  virtual void relu_backward(float* dY, const float* Y, size_t n) = 0;
+  /// out[c] = beta·out[c] + Σ_r X[r, c].
+  virtual void column_sums(const float* X, int rows, int cols, float beta, float* out) = 0;
+  /// Row-wise softmax cross-entropy of logits[rows×cols] against integer-valued float labels;
+  /// row r uses labels[r % label_period]. Writes loss[r] and correct[r] (1 when the argmax,
+  /// first on ties, equals the label). When grad is not null, grad = scale·(softmax − onehot).
+  virtual void softmax_xent(const float* logits, const float* labels, int rows, int cols,
+                            int label_period, float* loss, float* correct, float* grad,
+                            float scale) = 0;
+  /// out = a + alpha·d (out may alias a).
+  virtual void lerp(float* out, const float* a, const float* d, float alpha, size_t n) = 0;
+  /// y = alpha·x + beta·y.
+  virtual void axpby(float alpha, const float* x, float beta, float* y, size_t n) = 0;
+  /// One SGD step on n parameters (PyTorch semantics: v = μv + g (+wd·p); p -= lr·v).
+  virtual void sgd_step(float* p, const float* g, float* v, size_t n, const SgdParams& hp) = 0;
+  /// One Adam step on n parameters (PyTorch torch.optim.Adam semantics).
+  virtual void adam_step(float* p, const float* g, float* m, float* v, size_t n,
+                         const AdamParams& hp) = 0;
+};
+
+/// RAII device buffer of floats.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(Backend& backend, size_t n);
+  ~DeviceBuffer();
+  DeviceBuffer(DeviceBuffer&& other) noexcept;
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+
+  float* data() const { return ptr_; }
+  size_t size() const { return n_; }
+
+ private:
+  Backend* backend_ = nullptr;
+  float* ptr_ = nullptr;
+  size_t n_ = 0;
+};
+
+/// A backend factory registered under a name. `available` probes the device and returns an
+/// empty string when it can be used, else the reason it cannot.
+struct BackendFactory {
+  std::string name;
+  std::function<std::string()> available;
+  std::function<std::unique_ptr<Backend>(int threads)> create;
+};
+
+/// Registers a backend (the CUDA backend calls this from a static initialiser).
+void register_backend(BackendFactory factory);
+/// Names of registered backends ("cpu" is always present).
+std::vector<std::string> registered_backends();
+/// Reason a device cannot be used, or empty when it can.
+std::string backend_unavailable_reason(const std::string& name);
+
+/// Creates a backend for `device` = "auto" | "cpu" | "cuda". "auto" picks CUDA when a device
+/// answers, else the CPU. `threads` ≤ 0 means all hardware threads (CPU backend and host work).
+/// Throws InputError for an unknown device, RunError when the requested one is unavailable.
+std::unique_ptr<Backend> make_backend(const std::string& device, int threads = 0);
+
+/// Sets the number of host threads used by the CPU backend and host-side loops.
+void set_host_threads(int threads);
+int host_threads();
+
+}  // namespace ridgeline

@@ -1,0 +1,56 @@
+#pragma once
+/// @file dataset.h
+/// Classification data sets held in host memory: x [n×dim] float32 row-major, y class ids.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ridgeline {
+
+struct Dataset {
+  std::string name;   ///< "fashion-mnist/train", "gmm/test", ...
+  int n = 0;
+  int dim = 0;
+  int classes = 0;
+  std::vector<float> x;
+  std::vector<int32_t> y;
+};
+
+struct DataSplits {
+  Dataset train, test;
+};
+
+struct DataOptions {
+  int train_subset = 0;      ///< 0 = all; else a seeded random subset of this size
+  int test_subset = 0;
+  uint64_t subset_seed = 0;
+  bool standardize = false;  ///< per-feature (x − mean_train)/std_train
+};
+
+/// Default location of the Debian package dataset-fashion-mnist.
+std::string fashion_mnist_dir();
+
+/// Reads one IDX file (gzipped or not; detected by magic bytes). Throws InputError naming the
+/// file on a bad magic, truncated data or inconsistent sizes.
+struct IdxArray {
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> data;
+};
+IdxArray read_idx(const std::string& path);
+
+/// Loads an MNIST-format directory: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz].
+/// Pixels become pixel/255, flattened row-major.
+DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt = {});
+
+/// Resolves a data name: "fashion-mnist" (Debian path), "gmm:<n_train>,<n_test>,<dim>,<classes>,
+/// <seed>" (synthetic Gaussian mixture) or a directory of IDX files.
+DataSplits load_data(const std::string& name, const DataOptions& opt = {});
+
+/// Seeded synthetic Gaussian mixture: class means drawn N(0, spread²), unit-variance noise.
+DataSplits make_gaussian_mixture(int n_train, int n_test, int dim, int classes, uint64_t seed,
+                                 float spread = 2.0f);
+
+/// A seeded random subset of `count` samples (count ≥ n returns a copy).
+Dataset subset(const Dataset& d, int count, uint64_t seed);
+
+}  // namespace ridgeline

@@ -1,0 +1,73 @@
+#pragma once
+/// @file interpolation.h
+/// Linear interpolation θ(α) = (1−α)θ_A + αθ_B between two MLPs and the barriers of
+/// RESEARCH.md §1. All α of a chunk of data are evaluated together: the first layer's
+/// pre-activation is affine in α (X·W(α)ᵀ = X·W_Aᵀ + α·X·ΔWᵀ), later layers run as batched
+/// GEMMs over α.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ridgeline/backend.h"
+#include "ridgeline/dataset.h"
+#include "ridgeline/mlp.h"
+#include "ridgeline/progress.h"
+
+namespace ridgeline {
+
+struct Barriers {
+  double loss_lin = 0;   ///< max_k [L(α_k) − ((1−α_k)L(0) + α_k L(1))]
+  double loss_mid = 0;   ///< max_k L(α_k) − ½(L(0)+L(1))
+  double error_lin = 0;
+  double error_mid = 0;
+};
+
+/// Linear-baseline barrier of values v on grid alpha (alpha[0]=0, alpha.back()=1).
+double barrier_linear(const std::vector<double>& alpha, const std::vector<double>& v);
+/// Mean-endpoint barrier.
+double barrier_midpoint(const std::vector<double>& v);
+
+struct SplitCurve {
+  std::vector<double> loss, error;
+  Barriers barriers;
+};
+
+struct InterpolationResult {
+  std::vector<double> alpha;
+  std::optional<SplitCurve> train, test;
+  double seconds = 0;
+};
+
+struct InterpolationConfig {
+  int points = 25;
+  bool train = true;
+  bool test = true;
+  int chunk = 1000;  ///< samples per batched evaluation chunk
+};
+
+/// α_k = k/(n−1).
+std::vector<double> alpha_grid(int points);
+
+/// Evaluates loss and error along the path on the requested splits.
+/// Progress units are data chunks. Throws InputError if the models do not share a shape or
+/// do not fit the data.
+InterpolationResult interpolate(Backend& backend, const Mlp& a, const Mlp& b,
+                                const DataSplits& data, const InterpolationConfig& cfg,
+                                const ProgressFn& progress = {},
+                                const CancelToken* cancel = nullptr);
+
+/// Loss and error of every parameter point theta_k = a + alpha_k·(b − a) on one data set.
+/// Exposed for tests and benchmarks; interpolate() is built on it.
+void evaluate_path(Backend& backend, const Mlp& a, const Mlp& b,
+                   const std::vector<double>& alpha, const Dataset& data, int chunk,
+                   std::vector<double>& loss, std::vector<double>& error,
+                   const std::function<void()>& on_chunk = {}, const CancelToken* cancel = nullptr);
+
+/// The JSON object of the `interpolate --json` contract:
+/// {"alpha":[..], "test":{"loss":[..],"error":[..]}, "train":{..},
+///  "barrier":{"test":{"loss_lin":x,"loss_mid":x,"error_lin":x,"error_mid":x},"train":{..}}}
+std::string interpolation_to_json(const InterpolationResult& r, int indent = -1);
+/// Parses the same JSON back (for the GUI reading a run folder). Throws InputError.
+InterpolationResult interpolation_from_json(const std::string& text, const std::string& source);
+
+}  // namespace ridgeline

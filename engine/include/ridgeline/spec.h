@@ -1,0 +1,53 @@
+#pragma once
+/// @file spec.h
+/// Experiment specs: one JSON document (schema: resources/schema/experiment.schema.json,
+/// compiled into the engine) naming the data, the architecture, the training recipe, the
+/// models (by seed) and the analysis steps. Validation errors name the offending key path.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ridgeline/dataset.h"
+#include "ridgeline/mlp.h"
+#include "ridgeline/train.h"
+
+namespace ridgeline {
+
+struct ModelSpec {
+  std::string name;   ///< "seed0"
+  uint64_t seed = 0;
+};
+
+struct StepSpec {
+  std::string type;   ///< "interpolate"
+  std::string id;     ///< unique; default "<type>-<a>-<b>"
+  std::string a, b;   ///< model names
+  int points = 25;
+  bool train = true, test = true;
+};
+
+struct ExperimentSpec {
+  std::string name;
+  std::string description;
+  std::string data = "fashion-mnist";
+  DataOptions data_options;
+  MlpArch arch;
+  TrainConfig train;
+  std::vector<ModelSpec> models;
+  std::vector<StepSpec> steps;
+
+  const ModelSpec* find_model(const std::string& name) const;
+};
+
+/// The schema text compiled into the engine.
+std::string experiment_schema();
+
+/// Parses and validates; `source` (a file name) starts every error message:
+/// "spec.json: train.lr: must be a finite number > 0". Throws InputError.
+ExperimentSpec parse_spec(const std::string& json_text, const std::string& source);
+/// Reads and parses a spec file.
+ExperimentSpec load_spec(const std::string& path);
+/// The resolved spec (every default filled in) as JSON; parse_spec(spec_to_json(s)) == s.
+std::string spec_to_json(const ExperimentSpec& spec);
+
+}  // namespace ridgeline

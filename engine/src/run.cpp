@@ -1,0 +1,246 @@
+// Running an experiment spec into a run folder (see run.h).
+#include "ridgeline/run.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "ridgeline/errors.h"
+#include "ridgeline/fileio.h"
+#include "ridgeline/safetensors.h"
+
+namespace ridgeline {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string default_workspace() {
+  if (const char* w = std::getenv("RIDGELINE_WORKSPACE"); w && *w) return w;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/ridgeline";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/ridgeline";
+  return "ridgeline-workspace";
+}
+
+namespace {
+
+std::string timestamp() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+std::string iso_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string choose_run_dir(const ExperimentSpec& spec, const RunOptions& o) {
+  if (!o.out_dir.empty()) return o.out_dir;
+  const fs::path base = fs::path(o.workspace.empty() ? default_workspace() : o.workspace) / "runs";
+  std::string dir = (base / (spec.name + "-" + timestamp())).string();
+  for (int i = 2; fs::exists(dir); ++i) dir = (base / (spec.name + "-" + timestamp() + "-" + std::to_string(i))).string();
+  return dir;
+}
+
+json epochs_json(const std::vector<EpochMetrics>& epochs) {
+  json a = json::array();
+  for (const auto& e : epochs)
+    a.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_error", e.train_error},
+                 {"test_loss", e.test_loss}, {"test_error", e.test_error}, {"lr", e.lr},
+                 {"seconds", e.seconds}});
+  return a;
+}
+
+/// Writes results/<id>.json and one .npy per curve.
+void write_interpolation(const fs::path& dir, const std::string& id, const InterpolationResult& r) {
+  write_file_atomic((dir / (id + ".json")).string(), interpolation_to_json(r, 2) + "\n");
+  const int64_t n = static_cast<int64_t>(r.alpha.size());
+  write_npy((dir / (id + ".alpha.npy")).string(), r.alpha, {n});
+  for (const auto& [name, c] : {std::pair{"train", &r.train}, std::pair{"test", &r.test}})
+    if (*c) {
+      write_npy((dir / (id + "." + name + "_loss.npy")).string(), (*c)->loss, {n});
+      write_npy((dir / (id + "." + name + "_error.npy")).string(), (*c)->error, {n});
+    }
+}
+
+class RunLog {
+ public:
+  RunLog(const fs::path& file, const RunEvents& ev) : out_(file, std::ios::app), ev_(ev) {}
+  void operator()(const std::string& line) {
+    out_ << "[" << iso_now() << "] " << line << "\n";
+    out_.flush();
+    if (ev_.on_log) ev_.on_log(line);
+  }
+
+ private:
+  std::ofstream out_;
+  const RunEvents& ev_;
+};
+
+}  // namespace
+
+RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, const RunEvents& ev,
+                          const CancelToken* cancel) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  RunSummary sum;
+  sum.run_dir = choose_run_dir(spec, opt);
+  const fs::path dir(sum.run_dir);
+  const std::string resolved = spec_to_json(spec);
+  const fs::path spec_file = dir / "experiment.json";
+  if (fs::exists(spec_file) && read_file(spec_file.string()) != resolved)
+    throw InputError(sum.run_dir + ": holds a different experiment; choose another --out folder");
+  std::error_code ec;
+  fs::create_directories(dir / "checkpoints", ec);
+  fs::create_directories(dir / "results", ec);
+  if (ec) throw InputError(sum.run_dir + ": cannot create run folder (" + ec.message() + ")");
+  write_file_atomic(spec_file.string(), resolved);
+  RunLog log(dir / "log.txt", ev);
+
+  json prov = {{"ridgeline_version", RIDGELINE_VERSION}, {"started", iso_now()},
+               {"status", "running"}, {"experiment", spec.name}, {"models", json::object()},
+               {"steps", json::object()}};
+  auto save_prov = [&] { write_file_atomic((dir / "provenance.json").string(), prov.dump(2) + "\n"); };
+  save_prov();
+  try {
+    std::unique_ptr<Backend> be = make_backend(opt.device, opt.threads);
+    sum.device = be->description();
+    prov["device"] = sum.device;
+    prov["threads"] = host_threads();
+    log("run folder " + sum.run_dir);
+    log("device " + sum.device);
+    DataSplits data = load_data(spec.data, spec.data_options);
+    log("data " + spec.data + ": train " + std::to_string(data.train.n) + "×" +
+        std::to_string(data.train.dim) + ", test " + std::to_string(data.test.n) + ", " +
+        std::to_string(data.train.classes) + " classes");
+    save_prov();
+
+    std::map<std::string, Mlp> models;
+    for (const auto& m : spec.models) {
+      const fs::path ckpt = dir / "checkpoints" / (m.name + ".safetensors");
+      if (fs::exists(ckpt)) {
+        models[m.name] = load_mlp(ckpt.string());
+        log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
+        continue;
+      }
+      log("model " + m.name + ": training " + spec.arch.to_string() + " from seed " +
+          std::to_string(m.seed));
+      TrainCallbacks cb;
+      cb.on_step = [&](const StepMetrics& s) {
+        if (ev.on_step) ev.on_step(m.name, s);
+        if (ev.on_progress && (s.step % 20 == 0 || s.step == s.total_steps))
+          ev.on_progress({"train " + m.name, s.step, s.total_steps,
+                          "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss)});
+      };
+      cb.on_epoch = [&](const EpochMetrics& e, const Mlp&) {
+        if (ev.on_epoch) ev.on_epoch(m.name, e);
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "model %s epoch %d: train loss %.4f err %.4f, test loss %.4f err %.4f (%.1fs)",
+                      m.name.c_str(), e.epoch, e.train_loss, e.train_error, e.test_loss,
+                      e.test_error, e.seconds);
+        log(line);
+      };
+      TrainResult tr = train_mlp(*be, spec.arch, data, spec.train, m.seed, cb, cancel);
+      tr.model.arch.layer_names.clear();
+      save_mlp(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
+                                         {"ridgeline.experiment", spec.name}});
+      write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),
+                        json({{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
+                              {"samples_per_second", tr.samples_per_second},
+                              {"epochs", epochs_json(tr.epochs)}}).dump(2) + "\n");
+      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", tr.seconds},
+                                {"samples_per_second", tr.samples_per_second}};
+      save_prov();
+      models[m.name] = std::move(tr.model);
+    }
+
+    for (const auto& st : spec.steps) {
+      if (cancel) cancel->check();
+      log("step " + st.id + ": interpolate " + st.a + " → " + st.b + " at " +
+          std::to_string(st.points) + " points");
+      InterpolationConfig ic;
+      ic.points = st.points;
+      ic.train = st.train;
+      ic.test = st.test;
+      InterpolationResult r = interpolate(*be, models[st.a], models[st.b], data, ic,
+                                          [&](const Progress& p) {
+                                            if (ev.on_progress)
+                                              ev.on_progress({"step " + st.id + " (" + p.stage + ")",
+                                                              p.done, p.total, p.message});
+                                          },
+                                          cancel);
+      write_interpolation(dir / "results", st.id, r);
+      if (ev.on_interpolation) ev.on_interpolation(st.id, r);
+      const SplitCurve& c = r.test ? *r.test : *r.train;
+      char line[200];
+      std::snprintf(line, sizeof line, "step %s: %s loss barrier %.4f (linear) %.4f (mean-endpoint), error barrier %.4f (%.2fs)",
+                    st.id.c_str(), r.test ? "test" : "train", c.barriers.loss_lin,
+                    c.barriers.loss_mid, c.barriers.error_lin, r.seconds);
+      log(line);
+      prov["steps"][st.id] = {{"seconds", r.seconds}};
+      sum.interpolations.emplace_back(st.id, std::move(r));
+    }
+    sum.status = "finished";
+  } catch (const Cancelled&) {
+    prov["status"] = "cancelled";
+    prov["ended"] = iso_now();
+    save_prov();
+    log("cancelled; finished checkpoints and results are kept");
+    throw;
+  } catch (const std::exception& e) {
+    prov["status"] = "failed";
+    prov["error"] = e.what();
+    prov["ended"] = iso_now();
+    save_prov();
+    log(std::string("failed: ") + e.what());
+    throw;
+  }
+  sum.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  prov["status"] = sum.status;
+  prov["ended"] = iso_now();
+  prov["seconds"] = sum.seconds;
+  save_prov();
+  log("finished in " + std::to_string(sum.seconds) + " s");
+  return sum;
+}
+
+RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
+  const fs::path dir(run_dir);
+  if (!fs::is_directory(dir)) throw InputError(run_dir + ": not a run folder");
+  ExperimentSpec spec = load_spec((dir / "experiment.json").string());
+  RunSummary sum;
+  sum.run_dir = run_dir;
+  const fs::path prov = dir / "provenance.json";
+  if (fs::exists(prov)) {
+    try {
+      json p = json::parse(read_file(prov.string()));
+      sum.status = p.value("status", "");
+      sum.device = p.value("device", "");
+      sum.seconds = p.value("seconds", 0.0);
+    } catch (const json::exception& e) {
+      throw InputError(prov.string() + ": invalid JSON (" + std::string(e.what()) + ")");
+    }
+  }
+  for (const auto& st : spec.steps) {
+    const fs::path f = dir / "results" / (st.id + ".json");
+    if (fs::exists(f))
+      sum.interpolations.emplace_back(st.id, interpolation_from_json(read_file(f.string()), f.string()));
+  }
+  if (spec_out) *spec_out = std::move(spec);
+  return sum;
+}
+
+}  // namespace ridgeline

@@ -1,0 +1,154 @@
+// Experiment specs: parsing, validation against the compiled-in schema, resolution.
+#include "ridgeline/spec.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "ridgeline/errors.h"
+#include "ridgeline/fileio.h"
+#include "schema_validator.h"
+
+namespace ridgeline {
+
+namespace detail {
+std::string_view experiment_schema_text();  // generated from resources/schema
+}
+
+using nlohmann::json;
+
+const ModelSpec* ExperimentSpec::find_model(const std::string& n) const {
+  for (const auto& m : models)
+    if (m.name == n) return &m;
+  return nullptr;
+}
+
+std::string experiment_schema() { return std::string(detail::experiment_schema_text()); }
+
+namespace {
+
+const json& schema_json() {
+  static const json s = json::parse(detail::experiment_schema_text());
+  return s;
+}
+
+}  // namespace
+
+ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    std::string what = e.what();
+    throw InputError(source + ": invalid JSON: " + what.substr(what.find(']') + 2));
+  }
+  detail::validate_and_fill(doc, schema_json(), source);
+
+  ExperimentSpec s;
+  s.name = doc["name"];
+  s.description = doc["description"];
+  const json& d = doc["data"];
+  s.data = d["name"];
+  s.data_options.train_subset = d["train_subset"];
+  s.data_options.test_subset = d["test_subset"];
+  s.data_options.subset_seed = d["subset_seed"];
+  s.data_options.standardize = d["standardize"];
+  s.arch = parse_arch(doc["model"]["arch"], source + ": model.arch");
+
+  const json& t = doc["train"];
+  s.train.optimizer = parse_optimizer(t["optimizer"], source + ": train.optimizer");
+  s.train.lr = t["lr"];
+  s.train.momentum = t["momentum"];
+  s.train.weight_decay = t["weight_decay"];
+  s.train.beta1 = t["beta1"];
+  s.train.beta2 = t["beta2"];
+  s.train.eps = t["eps"];
+  s.train.batch = t["batch"];
+  s.train.epochs = t["epochs"];
+  s.train.schedule = parse_schedule(t["schedule"], source + ": train.schedule");
+  s.train.warmup_epochs = t["warmup_epochs"];
+  s.train.step_every = t["step_every"];
+  s.train.step_gamma = t["step_gamma"];
+  s.train.validate(source + ": train");
+
+  std::set<std::string> names;
+  for (size_t i = 0; i < doc["models"].size(); ++i) {
+    const json& m = doc["models"][i];
+    ModelSpec ms{m["name"], m["seed"].get<uint64_t>()};
+    if (!names.insert(ms.name).second)
+      throw InputError(source + ": models[" + std::to_string(i) + "].name: duplicate name '" +
+                       ms.name + "'");
+    s.models.push_back(ms);
+  }
+  auto model_list = [&] {
+    std::string l;
+    for (const auto& m : s.models) l += (l.empty() ? "" : ", ") + m.name;
+    return l;
+  };
+  std::set<std::string> ids;
+  for (size_t i = 0; i < doc["steps"].size(); ++i) {
+    const json& j = doc["steps"][i];
+    const std::string where = source + ": steps[" + std::to_string(i) + "]";
+    StepSpec st;
+    st.type = j["type"];
+    st.a = j["a"];
+    st.b = j["b"];
+    for (const auto* ref : {&st.a, &st.b})
+      if (!s.find_model(*ref))
+        throw InputError(where + "." + (ref == &st.a ? "a" : "b") + ": unknown model '" + *ref +
+                         "' (models: " + model_list() + ")");
+    st.points = j["points"];
+    const std::string split = j["split"];
+    st.train = split != "test";
+    st.test = split != "train";
+    st.id = j.value("id", st.type + "-" + st.a + "-" + st.b);
+    if (!ids.insert(st.id).second)
+      throw InputError(where + ".id: duplicate step id '" + st.id + "'");
+    s.steps.push_back(st);
+  }
+  return s;
+}
+
+ExperimentSpec load_spec(const std::string& path) { return parse_spec(read_file(path), path); }
+
+std::string spec_to_json(const ExperimentSpec& s) {
+  json steps = json::array();
+  for (const auto& st : s.steps)
+    steps.push_back({{"type", st.type},
+                     {"id", st.id},
+                     {"a", st.a},
+                     {"b", st.b},
+                     {"points", st.points},
+                     {"split", st.train && st.test ? "both" : st.train ? "train" : "test"}});
+  json models = json::array();
+  for (const auto& m : s.models) models.push_back({{"name", m.name}, {"seed", m.seed}});
+  const TrainConfig& t = s.train;
+  json doc = {
+      {"name", s.name},
+      {"description", s.description},
+      {"data",
+       {{"name", s.data},
+        {"train_subset", s.data_options.train_subset},
+        {"test_subset", s.data_options.test_subset},
+        {"subset_seed", s.data_options.subset_seed},
+        {"standardize", s.data_options.standardize}}},
+      {"model", {{"arch", s.arch.to_string()}, {"activation", "relu"}}},
+      {"train",
+       {{"optimizer", to_string(t.optimizer)},
+        {"lr", t.lr},
+        {"momentum", t.momentum},
+        {"weight_decay", t.weight_decay},
+        {"beta1", t.beta1},
+        {"beta2", t.beta2},
+        {"eps", t.eps},
+        {"batch", t.batch},
+        {"epochs", t.epochs},
+        {"schedule", to_string(t.schedule)},
+        {"warmup_epochs", t.warmup_epochs},
+        {"step_every", t.step_every},
+        {"step_gamma", t.step_gamma}}},
+      {"models", models},
+      {"steps", steps}};
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace ridgeline
