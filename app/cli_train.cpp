@@ -28,7 +28,7 @@ int cmd_train(int argc, char** argv) {
   cfg.epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
   cfg.schedule = parse_schedule(a.str("schedule", "constant"), "--schedule");
   cfg.warmup_epochs = a.number("warmup-epochs", std::min(5.0, static_cast<double>(cfg.epochs)));
-  cfg.validate("train options");
+  cfg.validate("--");
   const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
@@ -36,9 +36,10 @@ int cmd_train(int argc, char** argv) {
   auto backend = make_backend(a.str("device", "auto"), threads);
   DataSplits data = load_data(a.str("data", "fashion-mnist"), data_options(a));
   ProgressPrinter progress;
-  if (!quiet) progress.line("device: " + backend->description());
   TrainCallbacks cb;
   cb.on_step = [&](const StepMetrics& s) {
+    // Printed once training has started, so bad input stays a single error line.
+    if (!quiet && s.step == 1) progress.line("device: " + backend->description());
     if (!quiet && (s.step % 10 == 0 || s.step == s.total_steps))
       progress({"train", s.step, s.total_steps,
                 "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss).substr(0, 6)});

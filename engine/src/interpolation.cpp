@@ -52,18 +52,21 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
   for (int l = 1; l <= L; ++l) widest = std::max(widest, arch.widths[l]);
   const int m = chunk_rows(arch, P, chunk, data.n);
 
-  // θ_k = (1−α_k)θ_A + α_k θ_B: exact at both endpoints.
-  DeviceBuffer pa(be, T), pb(be, T), pk(be, T * P);
+  // θ_k = θ_A + α_k(θ_B − θ_A), and θ_B itself at α = 1: exact at both endpoints, and
+  // constant along the path when the endpoints are identical (Δ = 0 exactly).
+  DeviceBuffer pa(be, T), pb(be, T), delta(be, T), pk(be, T * P);
   be.upload(pa.data(), a.params.data(), T);
   be.upload(pb.data(), b.params.data(), T);
+  be.copy(delta.data(), pb.data(), T);
+  be.axpby(-1.0f, pa.data(), 1.0f, delta.data(), T);
   for (int k = 0; k < P; ++k) {
     float* dst = pk.data() + k * T;
-    be.copy(dst, pa.data(), T);
-    be.axpby(static_cast<float>(alpha[k]), pb.data(), static_cast<float>(1.0 - alpha[k]), dst, T);
+    if (alpha[k] == 1.0) be.copy(dst, pb.data(), T);
+    else be.lerp(dst, pa.data(), delta.data(), static_cast<float>(alpha[k]), T);
   }
   const size_t act = static_cast<size_t>(P) * m * widest;
   DeviceBuffer x(be, static_cast<size_t>(m) * arch.in_dim()), y(be, m);
-  DeviceBuffer za(be, static_cast<size_t>(m) * arch.widths[1]), zb(be, za.size());
+  DeviceBuffer za(be, static_cast<size_t>(m) * arch.widths[1]), zb(be, za.size()), zd(be, za.size());
   DeviceBuffer h0(be, act), h1(be, act), row_loss(be, static_cast<size_t>(P) * m),
       row_correct(be, static_cast<size_t>(P) * m);
   std::vector<float> labels(m), hl(static_cast<size_t>(P) * m), hc(hl.size());
@@ -77,19 +80,21 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
     for (int r = 0; r < rows; ++r) labels[r] = static_cast<float>(data.y[start + r]);
     be.upload(y.data(), labels.data(), rows);
 
-    // Layer 0, affine in α: Z(α) = (1−α)·X·W_Aᵀ + α·X·W_Bᵀ — two GEMMs serve every α.
+    // Layer 0, affine in α: Z(α) = X·W_Aᵀ + α·(X·W_Bᵀ − X·W_Aᵀ) — two GEMMs serve every α.
     const int h = arch.widths[1];
     const size_t zs = static_cast<size_t>(rows) * h;
     be.gemm(Trans::No, Trans::Yes, rows, h, d, 1.0f, x.data(), d, pa.data() + lay.weight_offset[0],
             d, 0.0f, za.data(), h);
     be.gemm(Trans::No, Trans::Yes, rows, h, d, 1.0f, x.data(), d, pb.data() + lay.weight_offset[0],
             d, 0.0f, zb.data(), h);
+    be.copy(zd.data(), zb.data(), zs);
     float* cur = h0.data();
     float* nxt = h1.data();
+    be.axpby(-1.0f, za.data(), 1.0f, zd.data(), zs);  // zd = X·ΔWᵀ (zb kept for α = 1)
     for (int k = 0; k < P; ++k) {
       float* hk = cur + k * zs;
-      be.copy(hk, za.data(), zs);
-      be.axpby(static_cast<float>(alpha[k]), zb.data(), static_cast<float>(1.0 - alpha[k]), hk, zs);
+      if (alpha[k] == 1.0) be.copy(hk, zb.data(), zs);
+      else be.lerp(hk, za.data(), zd.data(), static_cast<float>(alpha[k]), zs);
       be.add_bias(hk, pk.data() + k * T + lay.bias_offset[0], rows, h);
     }
     if (L > 1) be.relu(cur, zs * P);

@@ -68,7 +68,7 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   s.train.warmup_epochs = t["warmup_epochs"];
   s.train.step_every = t["step_every"];
   s.train.step_gamma = t["step_gamma"];
-  s.train.validate(source + ": train");
+  s.train.validate(source + ": train.");
 
   std::set<std::string> names;
   for (size_t i = 0; i < doc["models"].size(); ++i) {

@@ -14,8 +14,14 @@ namespace ridgeline {
 
 namespace {
 
-void require(bool ok, const std::string& where, const std::string& key, const std::string& what) {
-  if (!ok) throw InputError(where + ": " + key + " " + what);
+// `where` prefixes the key: "spec.json: train." gives "spec.json: train.lr must ...", and
+// "--" gives CLI option names ("--weight-decay").
+void require(bool ok, const std::string& where, std::string key, const std::string& what) {
+  if (ok) return;
+  if (where.size() >= 2 && where.compare(where.size() - 2, 2, "--") == 0)
+    for (auto& ch : key)
+      if (ch == '_') ch = '-';
+  throw InputError(where + key + ": " + what);
 }
 
 }  // namespace
@@ -32,7 +38,8 @@ void TrainConfig::validate(const std::string& where) const {
   require(finite(eps) && eps > 0, where, "eps", "must be a finite number > 0");
   require(batch >= 1, where, "batch", "must be an integer >= 1");
   require(epochs >= 1, where, "epochs", "must be an integer >= 1");
-  require(finite(warmup_epochs) && warmup_epochs >= 0 && warmup_epochs <= epochs, where,
+  require(schedule != Schedule::Triangular ||
+              (finite(warmup_epochs) && warmup_epochs >= 0 && warmup_epochs <= epochs), where,
           "warmup_epochs", "must be a finite number in [0, epochs]");
   require(step_every >= 1, where, "step_every", "must be an integer >= 1");
   require(finite(step_gamma) && step_gamma > 0, where, "step_gamma", "must be a finite number > 0");
@@ -72,7 +79,7 @@ double learning_rate_at(const TrainConfig& cfg, double t) {
     case Schedule::Cosine: return cfg.lr * 0.5 * (1.0 + std::cos(std::numbers::pi * t / cfg.epochs));
     case Schedule::Triangular: {
       // Linear warm-up to the peak over warmup_epochs, then linear decay to 0 at the end.
-      if (t < cfg.warmup_epochs) return cfg.lr * (t + 1e-9) / cfg.warmup_epochs;
+      if (t < cfg.warmup_epochs) return cfg.lr * t / cfg.warmup_epochs;  // as REPAIR: 0 at step 0
       const double rest = cfg.epochs - cfg.warmup_epochs;
       return rest > 0 ? cfg.lr * std::max(0.0, (cfg.epochs - t) / rest) : cfg.lr;
     }
@@ -83,7 +90,7 @@ double learning_rate_at(const TrainConfig& cfg, double t) {
 TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
                       const TrainConfig& cfg, uint64_t seed, const TrainCallbacks& cb,
                       const CancelToken* cancel) {
-  cfg.validate("train");
+  cfg.validate("train.");
   const Dataset& tr = data.train;
   if (tr.dim != arch.in_dim())
     throw InputError("architecture " + arch.to_string() + " expects " +

@@ -32,7 +32,8 @@ struct TrainConfig {
   bool drop_last = false;
   bool eval_test_each_epoch = true;
 
-  /// Throws InputError "<where>: <key> ..." for non-finite or out-of-range values.
+  /// Throws InputError "<where><key>: ..." for non-finite or out-of-range values; `where` is
+  /// a key-path prefix such as "spec.json: train." or "--" (then keys print as options).
   void validate(const std::string& where) const;
 };
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Ridgeline needs, skipping those already present.
+# Idempotent; uses sudo when not root. Set RIDGELINE_BENCH_DEPS=1 to add the benchmark peers
+# (PyTorch with OpenBLAS, SciPy).
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
+  libeigen3-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
+  xvfb xauth fonts-dejavu-core
+  dataset-fashion-mnist
+)
+if [[ "${RIDGELINE_BENCH_DEPS:-0}" == 1 ]]; then
+  packages+=(python3-torch libopenblas0-pthread python3-numpy python3-scipy)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "bootstrap: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,111 @@
+// Experiment specs: the bundled examples parse; every kind of bad input names its key path.
+#include <QtTest>
+#include <filesystem>
+
+#include "ridgeline/errors.h"
+#include "ridgeline/spec.h"
+#include "test_support.h"
+
+using namespace ridgeline;
+
+namespace {
+
+const char* kTiny = R"({
+  "name": "tiny",
+  "data": {"name": "gmm:300,100,6,3,1"},
+  "model": {"arch": "mlp:6,8,3"},
+  "train": {"epochs": 1, "batch": 32},
+  "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+  "steps": [{"type": "interpolate", "a": "seed0", "b": "seed1", "points": 5}]
+})";
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_spec(text, "spec.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kTiny;
+  const auto at = s.find(from);
+  if (at == std::string::npos) qFatal("pattern not in spec: %s", from.c_str());
+  return s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+class TestSpec : public QObject {
+  Q_OBJECT
+ private slots:
+  void bundledExamplesParse() {
+    int n = 0;
+    for (const auto& f : std::filesystem::directory_iterator(test::source_path("resources/experiments"))) {
+      ExperimentSpec s = load_spec(f.path().string());
+      QVERIFY(!s.models.empty());
+      ++n;
+    }
+    QVERIFY(n >= 1);
+    ExperimentSpec main = load_spec(test::source_path("resources/experiments/fmnist-mlp-lmc.json"));
+    QCOMPARE(main.arch.to_string(), std::string("mlp:784,512,512,512,10"));
+    QCOMPARE(main.train.epochs, 10);
+    QCOMPARE(main.train.batch, 128);
+    QCOMPARE(main.models.size(), size_t(2));
+    QCOMPARE(main.steps.at(0).points, 25);
+  }
+
+  void defaultsComeFromSchema() {
+    ExperimentSpec s = parse_spec(kTiny, "spec.json");
+    QCOMPARE(s.train.lr, 1e-3);
+    QVERIFY(s.train.optimizer == OptimizerKind::Adam);
+    QCOMPARE(s.steps[0].id, std::string("interpolate-seed0-seed1"));
+    QVERIFY(s.steps[0].train && s.steps[0].test);
+  }
+
+  void roundTrip() {
+    ExperimentSpec s = parse_spec(kTiny, "spec.json");
+    const std::string j = spec_to_json(s);
+    QCOMPARE(spec_to_json(parse_spec(j, "resolved.json")), j);
+  }
+
+  void errorsNameKeyPaths_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("unknown top key") << QString::fromStdString(with("\"name\": \"tiny\"", "\"name\": \"tiny\", \"nmae\": 1")) << "spec.json: nmae: unknown key";
+    QTest::newRow("unknown nested key") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 1, \"lrr\": 2")) << "spec.json: train.lrr: unknown key";
+    QTest::newRow("negative lr") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 1, \"lr\": -1")) << "spec.json: train.lr: must be > 0";
+    QTest::newRow("overflowing lr") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 1, \"lr\": 1e999")) << "spec.json: invalid JSON";
+    QTest::newRow("string epochs") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": \"ten\"")) << "spec.json: train.epochs: expected integer, got string";
+    QTest::newRow("fractional batch") << QString::fromStdString(with("\"batch\": 32", "\"batch\": 3.5")) << "spec.json: train.batch: expected integer";
+    QTest::newRow("bad arch") << QString::fromStdString(with("mlp:6,8,3", "mlp:6,,3")) << "spec.json: model.arch";
+    QTest::newRow("unknown model") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed9\"")) << "spec.json: steps[0].b: unknown model 'seed9'";
+    QTest::newRow("missing models") << QString::fromStdString(with("\"models\"", "\"modelz\"")) << "spec.json: modelz: unknown key";
+    QTest::newRow("bad optimizer") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 1, \"optimizer\": \"lbfgs\"")) << "spec.json: train.optimizer: \"lbfgs\" is not one of";
+    QTest::newRow("one point") << QString::fromStdString(with("\"points\": 5", "\"points\": 1")) << "spec.json: steps[0].points: must be >= 2";
+    QTest::newRow("duplicate model") << QString::fromStdString(with("\"name\": \"seed1\"", "\"name\": \"seed0\"")) << "spec.json: models[1].name: duplicate";
+    QTest::newRow("not json") << "{\"name\": " << "spec.json: invalid JSON";
+    QTest::newRow("top level array") << "[]" << "spec.json: (top level): expected object";
+  }
+  void errorsNameKeyPaths() {
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    const std::string err = error_of(text.toStdString());
+    QVERIFY2(err.rfind(expected.toStdString(), 0) == 0,
+             qPrintable("got: '" + QString::fromStdString(err) + "'"));
+    QVERIFY(err.find('\n') == std::string::npos);  // one line
+  }
+
+  void missingFileNamesIt() {
+    try {
+      load_spec("/nonexistent/x.json");
+      QFAIL("expected InputError");
+    } catch (const InputError& e) {
+      QVERIFY(std::string(e.what()).find("/nonexistent/x.json") != std::string::npos);
+    }
+  }
+};
+
+QTEST_APPLESS_MAIN(TestSpec)
+#include "test_spec.moc"
