@@ -83,7 +83,9 @@ int run_gui(int argc, char** argv) {
   const QString error = parseOptions(argc, argv, parser, opt);
   const bool shooting = !opt.screenshot.isEmpty();
   if (opt.help && error.isEmpty()) {
-    std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
+    QString help = parser.helpText();
+    help.replace("<executable_name>", "ridgeline");
+    std::fputs(help.toLocal8Bit().constData(), stdout);
     return 0;
   }
   // A screenshot needs no screen: Qt Charts render on the offscreen platform.

@@ -2,7 +2,7 @@
 
 #include <QAction>
 #include <QCoreApplication>
-#include <QDateTime>
+#include <QTime>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -35,7 +35,7 @@ MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
   resize(1400, 900);
   buildActions();
   buildLayout();
-  connect(&runner_, &JobRunner::logLine, this, &MainWindow::appendLog);
+  connect(&runner_, &JobRunner::logLine, this, &MainWindow::onEngineLog);
   connect(&runner_, &JobRunner::progress, this, &MainWindow::onProgress);
   connect(&runner_, &JobRunner::step, this, &MainWindow::onStep);
   connect(&runner_, &JobRunner::epoch, this, &MainWindow::onEpoch);
@@ -114,6 +114,7 @@ void MainWindow::buildLayout() {
   left->addWidget(log_);
   left->setStretchFactor(0, 3);
   left->setStretchFactor(1, 2);
+  left->setSizes({500, 330});
 
   header_ = new QLabel;
   header_->setWordWrap(true);
@@ -124,12 +125,13 @@ void MainWindow::buildLayout() {
   tabs_ = new QTabWidget;
   tabs_->setDocumentMode(true);
   tabs_->setToolTip("One tab per interpolation step of the spec");
-  auto* placeholder = new QLabel("Interpolation curves and barriers appear here when a path "
-                                 "step finishes.");
-  placeholder->setAlignment(Qt::AlignCenter);
-  placeholder->setStyleSheet("color: gray;");
+  placeholder_ = new QLabel;
+  placeholder_->setAlignment(Qt::AlignCenter);
+  placeholder_->setWordWrap(true);
+  placeholder_->setMargin(24);
+  setPlaceholder(false, {});
   results_stack_ = new QStackedWidget;
-  results_stack_->addWidget(placeholder);
+  results_stack_->addWidget(placeholder_);
   results_stack_->addWidget(tabs_);
 
   auto* right = new QWidget;
@@ -153,6 +155,7 @@ void MainWindow::buildLayout() {
   progress_->setValue(0);
   progress_->setFixedWidth(240);
   progress_->setToolTip("Progress of the current stage");
+  progress_->hide();  // shown while a run goes on and after it
   device_label_ = new QLabel("Device: probing…");
   device_label_->setToolTip("Compute device of the runs (--device auto|cpu|cuda)");
   statusBar()->addWidget(stage_label_, 1);
@@ -200,27 +203,39 @@ void MainWindow::setBusy(bool busy) {
   act_cancel_->setEnabled(busy);
 }
 
-void MainWindow::appendLog(const QString& line) { log_->appendPlainText(line); }
+void MainWindow::appendLog(const QString& line) {
+  log_->appendPlainText(QTime::currentTime().toString("hh:mm:ss  ") + line);
+}
+
+void MainWindow::onEngineLog(const QString& line) {
+  appendLog(line);
+  // The engine names the device it chose and the run folder as soon as it knows them.
+  if (line.startsWith("device ")) device_label_->setText("Device: " + line.mid(7));
+  if (line.startsWith("run folder ")) setSpecHeader(line.mid(11));
+}
+
+void MainWindow::setPlaceholder(bool failed, const QString& text) {
+  if (failed) {
+    placeholder_->setStyleSheet("color: #b22222; font-weight: bold;");
+    placeholder_->setText(text);
+  } else {
+    placeholder_->setStyleSheet("color: gray;");
+    placeholder_->setText("Interpolation curves and barriers appear here when a path step "
+                          "finishes.");
+  }
+  if (stage_label_) stage_label_->setStyleSheet(failed ? "color: #b22222;" : "");
+}
 
 void MainWindow::reportFailure(const QString& title, const QString& message) {
   last_error_ = message;
   appendLog(title + ": " + message);
+  setPlaceholder(true, title + "\n" + message);
   stage_label_->setText(title + ": " + message);
+  progress_->hide();
   if (!interactive_) return;
   auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
   box->setAttribute(Qt::WA_DeleteOnClose);
   box->open();
-}
-
-QString MainWindow::bundledSpecPath() {
-  const QString rel = "resources/experiments/fmnist-mlp-lmc.json";
-  const QString exe = QCoreApplication::applicationDirPath();
-  const QStringList candidates = {exe + "/../" + rel, exe + "/../../" + rel,
-                                  exe + "/../share/ridgeline/experiments/fmnist-mlp-lmc.json",
-                                  QStringLiteral(RIDGELINE_SOURCE_DIR "/") + rel};
-  for (const auto& c : candidates)
-    if (QFileInfo::exists(c)) return QFileInfo(c).canonicalFilePath();
-  return {};
 }
 
 bool MainWindow::startRun(const ExperimentSpec& spec, const QString& source) {
@@ -235,11 +250,13 @@ bool MainWindow::startRun(const ExperimentSpec& spec, const QString& source) {
   summary_ = {};
   last_error_.clear();
   clearResults();
+  setPlaceholder(false, {});
   monitor_->reset(spec.train.epochs);
+  monitor_->chart()->setTitle("Training");
+  progress_->show();
   setSpecHeader({});
-  appendLog(QString("%1  run %2 (%3 models, %4 steps) from %5")
-                .arg(QDateTime::currentDateTime().toString("hh:mm:ss"),
-                     QString::fromStdString(spec.name))
+  appendLog(QString("run %1 (%2 models, %3 steps) from %4")
+                .arg(QString::fromStdString(spec.name))
                 .arg(spec.models.size())
                 .arg(spec.steps.size())
                 .arg(source));
@@ -271,7 +288,10 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     spec_source_ = dir;
     summary_ = std::move(s);
     clearResults();
+    setPlaceholder(false, {});
     monitor_->reset(spec.train.epochs);
+    monitor_->chart()->setTitle("Training (live curves are shown for runs started here)");
+    progress_->hide();
     for (const auto& [id, r] : summary_.interpolations) showResult(QString::fromStdString(id), r);
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
@@ -378,17 +398,8 @@ void MainWindow::onStep(const QString& model, const StepMetrics& m) {
 }
 
 void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {
+  // The engine logs each epoch itself; here it only feeds the monitor.
   monitor_->addEpoch(model, m);
-  QString line = QString("%1  epoch %2: train loss %3, error %4")
-                     .arg(model)
-                     .arg(m.epoch)
-                     .arg(widgets::format_significant(m.train_loss))
-                     .arg(widgets::BarrierTable::formatError(m.train_error));
-  if (m.test_loss >= 0)
-    line += QString("; test loss %1, error %2")
-                .arg(widgets::format_significant(m.test_loss),
-                     widgets::BarrierTable::formatError(m.test_error));
-  appendLog(line);
 }
 
 void MainWindow::onFinished(JobOutcome outcome, const QString& message) {
@@ -406,7 +417,7 @@ void MainWindow::onFinished(JobOutcome outcome, const QString& message) {
       setSpecHeader(QString::fromStdString(summary_.run_dir));
       progress_->setValue(1000);
       const QString text = QString("Finished in %1 s — %2")
-                               .arg(summary_.seconds, 0, 'f', 1)
+                               .arg(QString::number(summary_.seconds, 'g', 3))
                                .arg(QString::fromStdString(summary_.run_dir));
       stage_label_->setText(text);
       appendLog(text);
@@ -434,79 +445,5 @@ void MainWindow::onFinished(JobOutcome outcome, const QString& message) {
   }
   emit runEnded(ok);
 }
-
-void MainWindow::clearResults() {
-  pages_.clear();
-  while (tabs_->count() > 0) {
-    QWidget* w = tabs_->widget(0);
-    tabs_->removeTab(0);
-    w->deleteLater();
-  }
-  results_stack_->setCurrentIndex(0);
-}
-
-QString MainWindow::pathTitle(const QString& step_id) const {
-  if (spec_) {
-    for (const auto& s : spec_->steps) {
-      if (QString::fromStdString(s.id) != step_id) continue;
-      const QString a = QString::fromStdString(s.a), b = QString::fromStdString(s.b);
-      const qsizetype at = b.indexOf('@');
-      const QString kind = at >= 0 ? b.mid(at + 1) : (a.contains('@') ? "mixed" : "naive");
-      return QString("%1 → %2 (%3)").arg(a, b, kind);
-    }
-  }
-  return step_id;
-}
-
-void MainWindow::showResult(const QString& step_id, const InterpolationResult& r) {
-  auto it = pages_.find(step_id);
-  if (it == pages_.end()) {
-    auto* page = new QWidget;
-    auto* lay = new QVBoxLayout(page);
-    lay->setContentsMargins(2, 2, 2, 2);
-    ResultPage p;
-    p.chart = new widgets::InterpolationChart;
-    p.chart->setErrorVisible(act_error_axis_->isChecked());
-    p.chart->setToolTip("Loss along θ(α) = (1−α)·θ_A + α·θ_B; red: the mean-endpoint barrier");
-    p.table = new widgets::BarrierTable;
-    lay->addWidget(p.chart, 1);
-    lay->addWidget(p.table);
-    tabs_->addTab(page, step_id);
-    it = pages_.insert(step_id, p);
-  }
-  it->chart->setResult(r, pathTitle(step_id));
-  it->table->setResult(r);
-  results_stack_->setCurrentIndex(1);
-}
-
-void MainWindow::setSpecHeader(const QString& run_dir) {
-  if (!spec_) return;
-  QString html = "<b>" + QString::fromStdString(spec_->name).toHtmlEscaped() + "</b>";
-  if (!spec_->description.empty())
-    html += " — " + QString::fromStdString(spec_->description).toHtmlEscaped();
-  html += QString("<br><span style='color:gray'>%1 · %2 · %3 lr %4, batch %5, %6 epochs")
-              .arg(QString::fromStdString(spec_->data).toHtmlEscaped(),
-                   QString::fromStdString(spec_->arch.to_string()),
-                   QString::fromStdString(to_string(spec_->train.optimizer)),
-                   widgets::format_significant(spec_->train.lr))
-              .arg(spec_->train.batch)
-              .arg(spec_->train.epochs);
-  if (!run_dir.isEmpty()) html += " · " + run_dir.toHtmlEscaped();
-  html += "</span>";
-  header_->setText(html);
-  setWindowTitle("Ridgeline — " + QString::fromStdString(spec_->name));
-}
-
-int MainWindow::resultCount() const { return static_cast<int>(pages_.size()); }
-QStringList MainWindow::resultIds() const { return pages_.keys(); }
-widgets::InterpolationChart* MainWindow::chart(const QString& id) const {
-  return pages_.value(id).chart;
-}
-widgets::BarrierTable* MainWindow::barrierTable(const QString& id) const {
-  return pages_.value(id).table;
-}
-QString MainWindow::stageText() const { return stage_label_->text(); }
-QString MainWindow::deviceText() const { return device_label_->text(); }
-QString MainWindow::logText() const { return log_->toPlainText(); }
 
 }  // namespace ridgeline::gui

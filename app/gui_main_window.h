@@ -92,7 +92,9 @@ class MainWindow : public QMainWindow {
   void probeDevice();
   void setBusy(bool busy);
   void appendLog(const QString& line);
+  void onEngineLog(const QString& line);
   void reportFailure(const QString& title, const QString& message);
+  void setPlaceholder(bool failed, const QString& text);
   void clearResults();
   void showResult(const QString& step_id, const InterpolationResult& r);
   void setSpecHeader(const QString& run_dir);
@@ -127,6 +129,7 @@ class MainWindow : public QMainWindow {
   widgets::TrainingMonitor* monitor_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
   QLabel* header_ = nullptr;
+  QLabel* placeholder_ = nullptr;
   QStackedWidget* results_stack_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QMap<QString, ResultPage> pages_;

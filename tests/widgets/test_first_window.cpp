@@ -1,0 +1,268 @@
+// The first window: the interpolation chart and barrier table fed by hand-made results, and
+// the main window running a tiny synthetic experiment end to end on the CPU.
+#include <QImage>
+#include <QPixmap>
+#include <QtTest>
+#include <fstream>
+#include <sstream>
+
+#include "barrier_table.h"
+#include "gui_main_window.h"
+#include "interpolation_chart.h"
+#include "ridgeline/interpolation.h"
+#include "ridgeline/spec.h"
+#include "test_support.h"
+#include "training_monitor.h"
+
+using namespace ridgeline;
+using ridgeline::widgets::BarrierTable;
+using ridgeline::widgets::InterpolationChart;
+
+namespace {
+
+const char* kTinySpec = R"({
+  "name": "tiny-gui",
+  "description": "two tiny MLPs on a Gaussian mixture",
+  "data": {"name": "gmm:600,200,8,3,7"},
+  "model": {"arch": "mlp:8,16,3"},
+  "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 2},
+  "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+  "steps": [{"type": "interpolate", "a": "seed0", "b": "seed1", "points": 5}]
+})";
+
+InterpolationResult handMade() {
+  InterpolationResult r;
+  r.alpha = {0.0, 0.5, 1.0};
+  SplitCurve test;
+  test.loss = {0.1, 0.5, 0.2};
+  test.error = {0.01, 0.25, 0.02};
+  test.barriers = {0.35, 0.35, 0.235, 0.235};
+  SplitCurve train;
+  train.loss = {0.05, 0.4, 0.07};
+  train.error = {0.0, 0.125, 0.005};
+  train.barriers = {0.34, 0.34, 0.1225, 0.1225};
+  r.test = test;
+  r.train = train;
+  return r;
+}
+
+QList<QPointF> expected(const std::vector<double>& x, const std::vector<double>& y,
+                        double scale = 1.0) {
+  QList<QPointF> pts;
+  for (size_t i = 0; i < x.size(); ++i) pts.append(QPointF(x[i], y[i] * scale));
+  return pts;
+}
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+gui::GuiOptions cpuOptions(const std::string& out_dir) {
+  gui::GuiOptions o;
+  o.out_dir = QString::fromStdString(out_dir);
+  o.device = "cpu";
+  o.threads = 1;
+  return o;
+}
+
+}  // namespace
+
+class TestFirstWindow : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void chartShowsHandMadeResult();
+  void chartErrorAxisAndTrainOnly();
+  void barrierTableFormatsValues();
+  void windowRunsTinySpecEndToEnd();
+  void windowReportsFailureWithoutCrashing();
+  void windowCancels();
+  void unreadableSpecIsRejected();
+};
+
+void TestFirstWindow::chartShowsHandMadeResult() {
+  InterpolationChart chart;
+  const InterpolationResult r = handMade();
+  chart.setResult(r, "seed0 → seed1 (naive)");
+  QCOMPARE(chart.title(), QString("seed0 → seed1 (naive)"));
+  // test loss, train loss, barrier marker.
+  QCOMPARE(chart.seriesCount(), 3);
+  QCOMPARE(chart.seriesNames(),
+           QStringList({"test loss", "train loss", "test barrier (mean-endpoint)"}));
+  QCOMPARE(chart.seriesPoints("test loss"), expected(r.alpha, r.test->loss));
+  QCOMPARE(chart.seriesPoints("train loss"), expected(r.alpha, r.train->loss));
+  // The marker stands at the test peak (α = 0.5) from the mean endpoint loss 0.15 to 0.5.
+  QCOMPARE(chart.barrierSplit(), QString("test"));
+  QCOMPARE(chart.barrierAlpha(), 0.5);
+  QCOMPARE(chart.barrierValue(), 0.35);
+  QCOMPARE(chart.seriesPoints(2), QList<QPointF>({QPointF(0.5, 0.15), QPointF(0.5, 0.5)}));
+  chart.resize(600, 400);
+  QVERIFY(!chart.grab().isNull());
+  chart.clear();
+  QCOMPARE(chart.seriesCount(), 0);
+}
+
+void TestFirstWindow::chartErrorAxisAndTrainOnly() {
+  InterpolationChart chart;
+  InterpolationResult r = handMade();
+  chart.setErrorVisible(true);
+  chart.setResult(r, "a → b");
+  QCOMPARE(chart.seriesCount(), 5);
+  QCOMPARE(chart.seriesPoints("test error"), expected(r.alpha, r.test->error, 100.0));
+  QCOMPARE(chart.seriesPoints("train error"), expected(r.alpha, r.train->error, 100.0));
+  chart.setErrorVisible(false);
+  QCOMPARE(chart.seriesCount(), 3);
+
+  // Without a test split the barrier is the train one.
+  r.test.reset();
+  chart.setResult(r, "a → b");
+  QCOMPARE(chart.seriesNames(), QStringList({"train loss", "train barrier (mean-endpoint)"}));
+  QCOMPARE(chart.barrierSplit(), QString("train"));
+  QCOMPARE(chart.barrierValue(), 0.34);
+  QCOMPARE(chart.seriesPoints(1), QList<QPointF>({QPointF(0.5, 0.06), QPointF(0.5, 0.4)}));
+}
+
+void TestFirstWindow::barrierTableFormatsValues() {
+  QCOMPARE(BarrierTable::formatLoss(0.0722374933), QString("0.07224"));
+  QCOMPARE(BarrierTable::formatLoss(1.234567), QString("1.235"));
+  QCOMPARE(BarrierTable::formatError(0.1234), QString("12.34%"));
+  QCOMPARE(BarrierTable::formatError(0.0025), QString("0.25%"));
+
+  BarrierTable table;
+  table.setResult(handMade());
+  QCOMPARE(table.rowCount(), 2);
+  const int test = table.rowOf("test"), train = table.rowOf("train");
+  QCOMPARE(test, 0);
+  QCOMPARE(train, 1);
+  QCOMPARE(table.cellText(test, BarrierTable::LossLinear), QString("0.3500"));
+  QCOMPARE(table.cellText(test, BarrierTable::LossMid), QString("0.3500"));
+  QCOMPARE(table.cellText(test, BarrierTable::ErrorMid), QString("23.50%"));
+  QCOMPARE(table.cellText(train, BarrierTable::ErrorLinear), QString("12.25%"));
+  QCOMPARE(table.cellText(test, BarrierTable::LossStart), QString("0.1000"));
+  QCOMPARE(table.cellText(train, BarrierTable::LossEnd), QString("0.07000"));
+}
+
+void TestFirstWindow::windowRunsTinySpecEndToEnd() {
+  test::ScratchDir dir("gui-window");
+  const std::string spec_path = dir.file("tiny.json");
+  std::ofstream(spec_path) << kTinySpec;
+  const std::string run_dir = dir.file("run");
+
+  gui::MainWindow w(cpuOptions(run_dir));
+  w.setInteractive(false);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+  QSignalSpy ended(&w, &gui::MainWindow::runEnded);
+  QString error;
+  QVERIFY2(w.runSpecFile(QString::fromStdString(spec_path), &error), qPrintable(error));
+  QVERIFY(w.isRunning());
+  QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), 300000);
+  QCOMPARE(ended.count(), 1);
+  QCOMPARE(ended.at(0).at(0).toBool(), true);
+  QVERIFY2(w.state() == gui::MainWindow::State::Finished, qPrintable(w.lastError()));
+
+  // One interpolation step, shown in its own chart with exactly the summary's values.
+  const RunSummary& s = w.lastSummary();
+  QCOMPARE(s.status, std::string("finished"));
+  QCOMPARE(s.interpolations.size(), size_t(1));
+  const auto& [id, r] = s.interpolations.front();
+  QCOMPARE(w.resultIds(), QStringList({QString::fromStdString(id)}));
+  InterpolationChart* chart = w.chart(QString::fromStdString(id));
+  QVERIFY(chart);
+  QCOMPARE(chart->title(), QString("seed0 → seed1 (naive)"));
+  QCOMPARE(chart->seriesCount(), 3);
+  QVERIFY(r.test && r.train);
+  QCOMPARE(r.alpha.size(), size_t(5));
+  QCOMPARE(chart->seriesPoints("test loss"), expected(r.alpha, r.test->loss));
+  QCOMPARE(chart->seriesPoints("train loss"), expected(r.alpha, r.train->loss));
+  QCOMPARE(chart->barrierValue(), r.test->barriers.loss_mid);
+
+  // The run folder's results file holds the same numbers.
+  const std::string result_file = run_dir + "/results/" + id + ".json";
+  const InterpolationResult from_file =
+      interpolation_from_json(readText(result_file), result_file);
+  QCOMPARE(chart->seriesPoints("test loss"), expected(from_file.alpha, from_file.test->loss));
+  QCOMPARE(from_file.test->barriers.loss_mid, r.test->barriers.loss_mid);
+
+  // The barrier table shows the barrier; the monitor saw both epochs of both models.
+  BarrierTable* table = w.barrierTable(QString::fromStdString(id));
+  QVERIFY(table);
+  QCOMPARE(table->cellText(table->rowOf("test"), BarrierTable::LossMid),
+           BarrierTable::formatLoss(r.test->barriers.loss_mid));
+  QCOMPARE(table->cellText(table->rowOf("train"), BarrierTable::ErrorLinear),
+           BarrierTable::formatError(r.train->barriers.error_lin));
+  for (const char* model : {"seed0", "seed1"}) {
+    const auto pts = w.trainingMonitor()->seriesPoints(QString(model) + " train");
+    QCOMPARE(pts.size(), 2);
+    QCOMPARE(pts.back().x(), 2.0);
+  }
+  QVERIFY(w.deviceText().contains("CPU"));
+  QVERIFY(w.logText().contains("interpolate"));
+
+  const QPixmap pix = w.grab();
+  QVERIFY(!pix.isNull());
+
+  // A screenshot written to PNG loads back with the window's size.
+  const QString png = QString::fromStdString(dir.file("shot.png"));
+  QVERIFY2(w.saveScreenshot(png, &error), qPrintable(error));
+  const QImage img(png);
+  QVERIFY(!img.isNull());
+  QCOMPARE(img.size(), pix.size());
+
+  // Reopening the finished run folder shows the same values.
+  gui::MainWindow reopened(cpuOptions({}));
+  QVERIFY2(reopened.openRunFolder(QString::fromStdString(run_dir), &error), qPrintable(error));
+  QCOMPARE(reopened.resultIds(), QStringList({QString::fromStdString(id)}));
+  QCOMPARE(reopened.chart(QString::fromStdString(id))->seriesPoints("test loss"),
+           expected(r.alpha, r.test->loss));
+}
+
+void TestFirstWindow::windowReportsFailureWithoutCrashing() {
+  test::ScratchDir dir("gui-fail");
+  const std::string blocker = dir.file("not-a-folder");
+  std::ofstream(blocker) << "x";
+  // The run folder would have to live inside a regular file: the engine cannot create it.
+  gui::MainWindow w(cpuOptions(blocker + "/run"));
+  w.setInteractive(false);
+  QSignalSpy ended(&w, &gui::MainWindow::runEnded);
+  QVERIFY(w.startRun(parse_spec(kTinySpec, "tiny.json"), "tiny.json"));
+  QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), 60000);
+  QCOMPARE(ended.count(), 1);
+  QCOMPARE(ended.at(0).at(0).toBool(), false);
+  QVERIFY(w.state() == gui::MainWindow::State::Failed);
+  QVERIFY(!w.lastError().isEmpty());
+  QVERIFY2(w.stageText().contains(w.lastError()), qPrintable(w.stageText()));
+  QCOMPARE(w.resultCount(), 0);
+}
+
+void TestFirstWindow::windowCancels() {
+  test::ScratchDir dir("gui-cancel");
+  gui::MainWindow w(cpuOptions(dir.file("run")));
+  w.setInteractive(false);
+  QVERIFY(w.startRun(parse_spec(kTinySpec, "tiny.json"), "tiny.json"));
+  w.cancelRun();  // before the first training step: the engine stops at its first check
+  QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), 60000);
+  QVERIFY(w.state() == gui::MainWindow::State::Cancelled);
+  QCOMPARE(w.resultCount(), 0);
+  QVERIFY(w.stageText().startsWith("Cancelled"));
+}
+
+void TestFirstWindow::unreadableSpecIsRejected() {
+  test::ScratchDir dir("gui-badspec");
+  const std::string bad = dir.file("bad.json");
+  std::ofstream(bad) << R"({"name": "x", "model": {"arch": "mlp:8,3"}, "models": [], )";
+  gui::MainWindow w(cpuOptions(dir.file("run")));
+  w.setInteractive(false);
+  QString error;
+  QVERIFY(!w.runSpecFile(QString::fromStdString(bad), &error));
+  QVERIFY2(error.contains("bad.json"), qPrintable(error));
+  QVERIFY(!w.isRunning());
+  QVERIFY(!w.runSpecFile(QString::fromStdString(dir.file("missing.json")), &error));
+  QVERIFY2(error.contains("missing.json"), qPrintable(error));
+}
+
+QTEST_MAIN(TestFirstWindow)
+#include "test_first_window.moc"

@@ -1,0 +1,137 @@
+#include "training_monitor.h"
+
+#include <QChart>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QPen>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+namespace ridgeline::widgets {
+
+namespace {
+const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+                           QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194)};
+}  // namespace
+
+TrainingMonitor::TrainingMonitor(QWidget* parent) : QChartView(parent) {
+  setRenderHint(QPainter::Antialiasing);
+  setMinimumSize(300, 220);
+  auto* c = chart();
+  c->setTitle("Training");
+  QFont title_font = c->titleFont();
+  title_font.setPointSizeF(title_font.pointSizeF() * 1.25);
+  title_font.setBold(true);
+  c->setTitleFont(title_font);
+  c->legend()->setAlignment(Qt::AlignBottom);
+  c->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
+  c->setMargins(QMargins(6, 6, 6, 6));
+  c->setBackgroundRoundness(0);
+  axis_x_ = new QValueAxis;
+  axis_x_->setTitleText("epoch");
+  axis_x_->setLabelFormat("%.3g");
+  axis_y_ = new QValueAxis;
+  axis_y_->setTitleText("loss");
+  axis_y_->setLabelFormat("%.3g");
+  c->addAxis(axis_x_, Qt::AlignBottom);
+  c->addAxis(axis_y_, Qt::AlignLeft);
+  setToolTip("Per model: train loss per epoch (solid), test loss after each epoch (dashed), "
+             "sampled mini-batch losses (thin)");
+  reset();
+}
+
+void TrainingMonitor::reset(int epochs) {
+  chart()->removeAllSeries();
+  curves_.clear();
+  epochs_ = epochs;
+  x_max_ = std::max(1, epochs);
+  has_y_ = false;
+  y_min_ = 0;
+  y_max_ = 1;
+  axis_x_->setRange(0, x_max_);
+  axis_x_->setTickCount(std::clamp(static_cast<int>(x_max_) + 1, 2, 11));
+  axis_y_->setRange(0, 1);
+}
+
+QLineSeries* TrainingMonitor::makeSeries(const QString& name, const QColor& color, double width,
+                                         Qt::PenStyle style, bool in_legend) {
+  auto* s = new QLineSeries;
+  s->setName(name);
+  QPen pen(color);
+  pen.setWidthF(width);
+  pen.setStyle(style);
+  s->setPen(pen);
+  chart()->addSeries(s);
+  s->attachAxis(axis_x_);
+  s->attachAxis(axis_y_);
+  if (!in_legend)
+    for (auto* m : chart()->legend()->markers(s)) m->setVisible(false);
+  return s;
+}
+
+TrainingMonitor::Curves& TrainingMonitor::curvesFor(const QString& model) {
+  auto it = curves_.find(model);
+  if (it != curves_.end()) return *it;
+  const QColor color = kPalette[curves_.size() % std::size(kPalette)];
+  QColor faint = color;
+  faint.setAlpha(90);
+  Curves c;
+  c.steps = makeSeries(model + " batches", faint, 1.0, Qt::SolidLine, false);
+  c.train = makeSeries(model + " train", color, 2.0, Qt::SolidLine, true);
+  c.test = makeSeries(model + " test", color, 2.0, Qt::DashLine, true);
+  c.train->setPointsVisible(true);
+  c.test->setPointsVisible(true);
+  return *curves_.insert(model, c);
+}
+
+void TrainingMonitor::growRanges(double x, double y) {
+  if (!std::isfinite(x) || !std::isfinite(y)) return;
+  if (x > x_max_) {
+    x_max_ = std::ceil(x);
+    axis_x_->setRange(0, x_max_);
+    axis_x_->setTickCount(std::clamp(static_cast<int>(x_max_) + 1, 2, 11));
+  }
+  if (!has_y_) {
+    y_min_ = y_max_ = y;
+    has_y_ = true;
+  } else {
+    y_min_ = std::min(y_min_, y);
+    y_max_ = std::max(y_max_, y);
+  }
+  const double pad = std::max((y_max_ - y_min_) * 0.08, 1e-3);
+  axis_y_->setRange(std::max(0.0, y_min_ - pad), y_max_ + pad);
+  axis_y_->applyNiceNumbers();
+}
+
+void TrainingMonitor::addEpoch(const QString& model, const EpochMetrics& m) {
+  Curves& c = curvesFor(model);
+  c.train->append(m.epoch, m.train_loss);
+  growRanges(m.epoch, m.train_loss);
+  if (m.test_loss >= 0) {
+    c.test->append(m.epoch, m.test_loss);
+    growRanges(m.epoch, m.test_loss);
+  }
+}
+
+void TrainingMonitor::addStepSample(const QString& model, double epoch_position, double loss) {
+  Curves& c = curvesFor(model);
+  c.steps->append(epoch_position, loss);
+  growRanges(epoch_position, loss);
+}
+
+QStringList TrainingMonitor::seriesNames() const {
+  QStringList names;
+  for (auto* s : chart()->series()) names << s->name();
+  return names;
+}
+
+QList<QPointF> TrainingMonitor::seriesPoints(const QString& name) const {
+  for (auto* s : chart()->series())
+    if (s->name() == name)
+      if (auto* xy = qobject_cast<QXYSeries*>(s)) return xy->points();
+  return {};
+}
+
+}  // namespace ridgeline::widgets
