@@ -13,7 +13,7 @@ namespace ridgeline::cli {
 int cmd_train(int argc, char** argv) {
   std::set<std::string> opts = data_option_names();
   opts.insert({"arch", "seed", "epochs", "batch", "optimizer", "lr", "momentum", "weight-decay",
-               "schedule", "warmup-epochs", "out"});
+               "schedule", "warmup-epochs", "out", "checkpoint-every"});
   Args a(argc, argv, 2, opts, {"json", "standardize", "quiet"}, "train");
   if (!a.positionals().empty())
     throw InputError("train: unexpected argument '" + a.positionals()[0] + "'");
@@ -28,6 +28,7 @@ int cmd_train(int argc, char** argv) {
   cfg.epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
   cfg.schedule = parse_schedule(a.str("schedule", "constant"), "--schedule");
   cfg.warmup_epochs = a.number("warmup-epochs", std::min(5.0, static_cast<double>(cfg.epochs)));
+  cfg.checkpoint_every = static_cast<int>(a.integer("checkpoint-every", 0, 0, 1000000));
   cfg.validate("--");
   const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
@@ -44,7 +45,12 @@ int cmd_train(int argc, char** argv) {
       progress({"train", s.step, s.total_steps,
                 "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss).substr(0, 6)});
   };
-  cb.on_epoch = [&](const EpochMetrics& e, const Mlp&) {
+  // Per-epoch checkpoints next to the output: A.safetensors → A-epoch3.safetensors.
+  const std::string stem = out.size() > 12 && out.ends_with(".safetensors") ? out.substr(0, out.size() - 12) : out;
+  cb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) {
+    if (cfg.checkpoint_every > 0 && e.epoch % cfg.checkpoint_every == 0 && e.epoch < cfg.epochs)
+      save_mlp(stem + "-epoch" + std::to_string(e.epoch) + ".safetensors", model,
+               {{"ridgeline.seed", std::to_string(seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
     if (quiet) return;
     char line[200];
     std::snprintf(line, sizeof line,

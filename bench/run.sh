@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 threads=${1:-$(nproc)}
-bin="$root/build/bench"
+bin="${RIDGELINE_BUILD:-$root/build}/bench"
 py=/usr/bin/python3
 lscpu | grep -E 'Model name' || true
 echo "threads: $threads"

@@ -6,6 +6,9 @@
 #include <omp.h>
 
 #include <Eigen/Core>
+#ifdef RIDGELINE_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -32,13 +35,26 @@ void parallel_for(long long n, Fn&& fn) {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads) : threads_(threads) { Eigen::setNbThreads(threads); }
+  explicit CpuBackend(int threads) : threads_(threads) {
+    Eigen::setNbThreads(threads);
+#ifdef RIDGELINE_HAVE_OPENBLAS
+    openblas_set_num_threads(threads);
+#endif
+  }
 
   std::string name() const override { return "cpu"; }
   std::string description() const override {
-    return "CPU (Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
-           std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) + ", " +
-           std::to_string(threads_) + (threads_ == 1 ? " thread)" : " threads)");
+#ifdef RIDGELINE_HAVE_OPENBLAS
+    std::string gemm = OPENBLAS_VERSION;  // " OpenBLAS 0.3.21 "
+    gemm = gemm.substr(gemm.find_first_not_of(' '));
+    gemm = gemm.substr(0, gemm.find_last_not_of(' ') + 1);
+#else
+    const std::string gemm = "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
+                             std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                             std::to_string(EIGEN_MINOR_VERSION);
+#endif
+    return "CPU (" + gemm + ", " + std::to_string(threads_) +
+           (threads_ == 1 ? " thread)" : " threads)");
   }
   bool supports(Op) const override { return true; }
 
@@ -59,6 +75,15 @@ class CpuBackend final : public Backend {
 
   void gemm(Trans ta, Trans tb, int m, int n, int k, float alpha, const float* A, int lda,
             const float* B, int ldb, float beta, float* C, int ldc) override {
+    if (m == 0 || n == 0) return;
+#ifdef RIDGELINE_HAVE_OPENBLAS
+    if (k > 0) {
+      cblas_sgemm(CblasRowMajor, ta == Trans::No ? CblasNoTrans : CblasTrans,
+                  tb == Trans::No ? CblasNoTrans : CblasTrans, m, n, k, alpha, A, lda, B, ldb, beta,
+                  C, ldc);
+      return;
+    }
+#endif
     MutMap c(C, m, n, Eigen::OuterStride<>(ldc));
     ConstMap a(A, ta == Trans::No ? m : k, ta == Trans::No ? k : m, Eigen::OuterStride<>(lda));
     ConstMap b(B, tb == Trans::No ? k : n, tb == Trans::No ? n : k, Eigen::OuterStride<>(ldb));

@@ -144,7 +144,11 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
           ev.on_progress({"train " + m.name, s.step, s.total_steps,
                           "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss)});
       };
-      cb.on_epoch = [&](const EpochMetrics& e, const Mlp&) {
+      cb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) {
+        if (spec.train.checkpoint_every > 0 && e.epoch % spec.train.checkpoint_every == 0 &&
+            e.epoch < spec.train.epochs)
+          save_mlp((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
+                   model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
         if (ev.on_epoch) ev.on_epoch(m.name, e);
         char line[200];
         std::snprintf(line, sizeof line,

@@ -68,6 +68,7 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   s.train.warmup_epochs = t["warmup_epochs"];
   s.train.step_every = t["step_every"];
   s.train.step_gamma = t["step_gamma"];
+  s.train.checkpoint_every = t["checkpoint_every"];
   s.train.validate(source + ": train.");
 
   std::set<std::string> names;
@@ -145,7 +146,8 @@ std::string spec_to_json(const ExperimentSpec& s) {
         {"schedule", to_string(t.schedule)},
         {"warmup_epochs", t.warmup_epochs},
         {"step_every", t.step_every},
-        {"step_gamma", t.step_gamma}}},
+        {"step_gamma", t.step_gamma},
+        {"checkpoint_every", t.checkpoint_every}}},
       {"models", models},
       {"steps", steps}};
   return doc.dump(2) + "\n";

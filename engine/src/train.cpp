@@ -42,6 +42,7 @@ void TrainConfig::validate(const std::string& where) const {
               (finite(warmup_epochs) && warmup_epochs >= 0 && warmup_epochs <= epochs), where,
           "warmup_epochs", "must be a finite number in [0, epochs]");
   require(step_every >= 1, where, "step_every", "must be an integer >= 1");
+  require(checkpoint_every >= 0, where, "checkpoint_every", "must be an integer >= 0");
   require(finite(step_gamma) && step_gamma > 0, where, "step_gamma", "must be a finite number > 0");
 }
 

@@ -17,7 +17,7 @@ const char* kTiny = R"({
   "name": "tiny",
   "data": {"name": "gmm:400,150,6,3,1"},
   "model": {"arch": "mlp:6,12,3"},
-  "train": {"epochs": 2, "batch": 32, "lr": 0.01},
+  "train": {"epochs": 2, "batch": 32, "lr": 0.01, "checkpoint_every": 1},
   "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
   "steps": [{"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5}]
 })";
@@ -44,13 +44,16 @@ class TestRun : public QObject {
     QCOMPARE(results_seen, 1);
     const fs::path r(o.out_dir);
     for (const char* f : {"experiment.json", "provenance.json", "log.txt", "checkpoints/seed0.safetensors",
-                          "checkpoints/seed1.safetensors", "results/naive.json", "results/naive.alpha.npy",
+                          "checkpoints/seed1.safetensors", "checkpoints/seed0-epoch1.safetensors", "results/naive.json", "results/naive.alpha.npy",
                           "results/naive.test_loss.npy", "results/naive.train_error.npy",
                           "results/train-seed0.json"})
       QVERIFY2(fs::exists(r / f), f);
     auto prov = nlohmann::json::parse(read_file((r / "provenance.json").string()));
     QCOMPARE(prov["status"].get<std::string>(), std::string("finished"));
     QVERIFY(prov["device"].get<std::string>().find("CPU") != std::string::npos);
+    QVERIFY(!fs::exists(r / "checkpoints/seed0-epoch2.safetensors"));  // the final one is seed0
+    QVERIFY(load_mlp((r / "checkpoints/seed0-epoch1.safetensors").string()).params !=
+            load_mlp((r / "checkpoints/seed0.safetensors").string()).params);
     // No temp files left behind by atomic writes.
     for (const auto& e : fs::recursive_directory_iterator(r))
       QVERIFY2(e.path().filename().string().find(".tmp") == std::string::npos, e.path().c_str());

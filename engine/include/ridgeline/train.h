@@ -31,6 +31,7 @@ struct TrainConfig {
   double step_gamma = 0.1;
   bool drop_last = false;
   bool eval_test_each_epoch = true;
+  int checkpoint_every = 0;   ///< callers save a checkpoint every N epochs (0 = final only)
 
   /// Throws InputError "<where><key>: ..." for non-finite or out-of-range values; `where` is
   /// a key-path prefix such as "spec.json: train." or "--" (then keys print as options).
