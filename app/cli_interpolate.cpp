@@ -1,5 +1,6 @@
 // `ridgeline interpolate`: loss and error along the linear path between two models.
 #include <cstdio>
+#include <optional>
 
 #include "cli_common.h"
 #include "cli_progress.h"
@@ -11,7 +12,7 @@ namespace ridgeline::cli {
 
 int cmd_interpolate(int argc, char** argv) {
   std::set<std::string> opts = data_option_names();
-  opts.insert({"points", "split", "chunk"});
+  opts.insert({"points", "split", "chunk", "activation"});
   Args a(argc, argv, 2, opts, {"json", "standardize", "quiet"}, "interpolate");
   if (a.positionals().size() != 2)
     throw InputError("interpolate: expected two model files A.safetensors B.safetensors");
@@ -27,7 +28,10 @@ int cmd_interpolate(int argc, char** argv) {
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
 
-  Mlp ma = load_mlp(fa), mb = load_mlp(fb);
+  // PyTorch state_dicts do not record their activation; Ridgeline files do (and win).
+  std::optional<Activation> activation;
+  if (a.has("activation")) activation = parse_activation(a.str("activation"), "--activation");
+  Mlp ma = load_mlp(fa, activation), mb = load_mlp(fb, activation);
   check_compatible(ma, fa, mb, fb);
   const std::string data_name = a.str("data", "fashion-mnist");
   DataSplits data = load_data(data_name, data_options(a));

@@ -290,7 +290,11 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     clearResults();
     setPlaceholder(false, {});
     monitor_->reset(spec.train.epochs);
-    monitor_->chart()->setTitle("Training (live curves are shown for runs started here)");
+    monitor_->chart()->setTitle(summary_.training.empty()
+                                    ? "Training (no per-epoch records in this run folder)"
+                                    : "Training (per epoch, from the run folder)");
+    for (const auto& [model, epochs] : summary_.training)
+      for (const auto& e : epochs) monitor_->addEpoch(QString::fromStdString(model), e);
     progress_->hide();
     for (const auto& [id, r] : summary_.interpolations) showResult(QString::fromStdString(id), r);
     setSpecHeader(QString::fromStdString(summary_.run_dir));

@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <utility>
 
+#include "activations.cuh"
 #include "bias.cuh"
 #include "cuda_check.h"
 #include "elementwise.cuh"
 #include "gemm.h"
+#include "layernorm.cuh"
 #include "optimizers.cuh"
 #include "softmax_xent.cuh"
 
@@ -119,6 +121,23 @@ void CudaBackend::relu(float* Y, size_t n) { cuda::relu(stream_, Y, n); }
 
 void CudaBackend::relu_backward(float* dY, const float* Y, size_t n) {
   cuda::relu_backward(stream_, dY, Y, n);
+}
+
+void CudaBackend::gelu(const float* Z, float* Y, size_t n) { cuda::gelu(stream_, Z, Y, n); }
+
+void CudaBackend::gelu_backward(float* dY, const float* Z, size_t n) {
+  cuda::gelu_backward(stream_, dY, Z, n);
+}
+
+void CudaBackend::layernorm(const float* X, const float* gamma, const float* beta, int rows,
+                            int cols, float eps, float* Y, float* mean, float* rstd) {
+  cuda::layernorm(stream_, X, gamma, beta, rows, cols, eps, Y, mean, rstd);
+}
+
+void CudaBackend::layernorm_backward(const float* dY, const float* X, const float* gamma,
+                                     const float* mean, const float* rstd, int rows, int cols,
+                                     float* dX, float* dgamma, float* dbeta) {
+  cuda::layernorm_backward(stream_, dY, X, gamma, mean, rstd, rows, cols, dX, dgamma, dbeta);
 }
 
 void CudaBackend::column_sums(const float* X, int rows, int cols, float beta, float* out) {

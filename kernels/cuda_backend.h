@@ -41,6 +41,13 @@ class CudaBackend final : public Backend {
   void add_bias(float* Y, const float* b, int rows, int cols) override;
   void relu(float* Y, size_t n) override;
   void relu_backward(float* dY, const float* Y, size_t n) override;
+  void gelu(const float* Z, float* Y, size_t n) override;
+  void gelu_backward(float* dY, const float* Z, size_t n) override;
+  void layernorm(const float* X, const float* gamma, const float* beta, int rows, int cols,
+                 float eps, float* Y, float* mean, float* rstd) override;
+  void layernorm_backward(const float* dY, const float* X, const float* gamma, const float* mean,
+                          const float* rstd, int rows, int cols, float* dX, float* dgamma,
+                          float* dbeta) override;
   void column_sums(const float* X, int rows, int cols, float beta, float* out) override;
   void softmax_xent(const float* logits, const float* labels, int rows, int cols, int label_period,
                     float* loss, float* correct, float* grad, float scale) override;

@@ -1,6 +1,7 @@
-// CPU backend: Eigen for GEMMs (multi-threaded by OpenMP inside Eigen), OpenMP loops with
-// static schedules for everything else. Every op's result is independent of the thread
-// count except GEMM, whose blocking Eigen fixes per thread count: same threads, same bits.
+// CPU backend: Eigen (or OpenBLAS) for GEMMs, OpenMP loops with static schedules for
+// everything else; reductions (column sums, LayerNorm statistics and parameter gradients)
+// run in a fixed order. Every op's result is independent of the thread count except GEMM,
+// whose blocking the library fixes per thread count: same threads, same bits.
 #include "cpu_backend.h"
 
 #include <omp.h>
@@ -22,6 +23,8 @@ using ConstMap = Eigen::Map<const RowMat, 0, Eigen::OuterStride<>>;
 using MutMap = Eigen::Map<RowMat, 0, Eigen::OuterStride<>>;
 
 constexpr long long kParallelMin = 1 << 15;  // below this, threads cost more than they save
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;  // 1/√(2π)
 
 template <class Fn>
 void parallel_for(long long n, Fn&& fn) {
@@ -122,6 +125,92 @@ class CpuBackend final : public Backend {
   void relu_backward(float* dY, const float* Y, size_t n) override {
     parallel_for(static_cast<long long>(n), [&](long long i) {
       if (!(Y[i] > 0.0f)) dY[i] = 0.0f;
+    });
+  }
+
+  void gelu(const float* Z, float* Y, size_t n) override {
+    parallel_for(static_cast<long long>(n), [&](long long i) {
+      const float z = Z[i];
+      Y[i] = 0.5f * z * (1.0f + std::erf(z * kInvSqrt2));
+    });
+  }
+
+  void gelu_backward(float* dY, const float* Z, size_t n) override {
+    parallel_for(static_cast<long long>(n), [&](long long i) {
+      const float z = Z[i];
+      // d/dz z·Φ(z) = Φ(z) + z·φ(z)
+      dY[i] *= 0.5f * (1.0f + std::erf(z * kInvSqrt2)) + z * kInvSqrt2Pi * std::exp(-0.5f * z * z);
+    });
+  }
+
+  void layernorm(const float* X, const float* gamma, const float* beta, int rows, int cols,
+                 float eps, float* Y, float* mean, float* rstd) override {
+    // Row statistics in double, two passes (mean, then Σ(x − mean)²): no cancellation.
+    parallel_rows(rows, cols, [&](long long r) {
+      const float* x = X + r * cols;
+      float* y = Y + r * cols;
+      double m = 0.0, v = 0.0;
+      for (int c = 0; c < cols; ++c) m += x[c];
+      m /= cols;
+      for (int c = 0; c < cols; ++c) v += (x[c] - m) * (x[c] - m);
+      v /= cols;
+      const double s = 1.0 / std::sqrt(v + static_cast<double>(eps));
+      for (int c = 0; c < cols; ++c)
+        y[c] = static_cast<float>((x[c] - m) * s * gamma[c] + beta[c]);
+      if (mean) mean[r] = static_cast<float>(m);
+      if (rstd) rstd[r] = static_cast<float>(s);
+    });
+  }
+
+  void layernorm_backward(const float* dY, const float* X, const float* gamma, const float* mean,
+                          const float* rstd, int rows, int cols, float* dX, float* dgamma,
+                          float* dbeta) override {
+    // dgamma/dbeta first (dX may overwrite dY): columns in blocks of 64, rows summed in order
+    // in double, so the result does not depend on the thread count.
+    if (dgamma || dbeta) {
+      const int block = 64;
+      const int nblocks = (cols + block - 1) / block;
+      auto body = [&](long long bi) {
+        const int c0 = static_cast<int>(bi) * block, c1 = std::min(cols, c0 + block);
+        double ag[64] = {}, ab[64] = {};
+        for (int r = 0; r < rows; ++r) {
+          const float* dy = dY + static_cast<long long>(r) * cols;
+          const float* x = X + static_cast<long long>(r) * cols;
+          const float m = mean[r], s = rstd[r];
+          for (int c = c0; c < c1; ++c) {
+            ag[c - c0] += static_cast<double>(dy[c]) * ((x[c] - m) * s);
+            ab[c - c0] += dy[c];
+          }
+        }
+        for (int c = c0; c < c1; ++c) {
+          if (dgamma) dgamma[c] = static_cast<float>(ag[c - c0]);
+          if (dbeta) dbeta[c] = static_cast<float>(ab[c - c0]);
+        }
+      };
+      if (static_cast<long long>(rows) * cols >= kParallelMin) {
+#pragma omp parallel for schedule(static)
+        for (long long bi = 0; bi < nblocks; ++bi) body(bi);
+      } else {
+        for (long long bi = 0; bi < nblocks; ++bi) body(bi);
+      }
+    }
+    // dX = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dY·γ, row by row.
+    parallel_rows(rows, cols, [&](long long r) {
+      const float* dy = dY + r * cols;
+      const float* x = X + r * cols;
+      float* dx = dX + r * cols;
+      const float m = mean[r], s = rstd[r];
+      double s1 = 0.0, s2 = 0.0;
+      for (int c = 0; c < cols; ++c) {
+        const double g = static_cast<double>(dy[c]) * gamma[c];
+        s1 += g;
+        s2 += g * ((x[c] - m) * s);
+      }
+      const double a = s1 / cols, b = s2 / cols;
+      for (int c = 0; c < cols; ++c) {
+        const double g = static_cast<double>(dy[c]) * gamma[c];
+        dx[c] = static_cast<float>(s * (g - a - ((x[c] - m) * s) * b));
+      }
     });
   }
 

@@ -71,6 +71,20 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
       row_correct(be, static_cast<size_t>(P) * m);
   std::vector<float> labels(m), hl(static_cast<size_t>(P) * m), hc(hl.size());
   std::vector<double> sum_loss(P, 0.0), sum_correct(P, 0.0);
+  // After hidden layer l's Linear, on all α at once ([P][rows][width] in z, in place): the
+  // LayerNorm with each α's own γ(α), β(α), then the activation.
+  auto hidden = [&](int l, float* z, int rows) {
+    const int w = arch.widths[l + 1];
+    const size_t per = static_cast<size_t>(rows) * w;
+    if (arch.layernorm)
+      for (int k = 0; k < P; ++k) {
+        const float* pkk = pk.data() + k * T;
+        be.layernorm(z + k * per, pkk + lay.ln_weight_offset[l], pkk + lay.ln_bias_offset[l], rows,
+                     w, kLayerNormEps, z + k * per, nullptr, nullptr);
+      }
+    if (arch.activation == Activation::Gelu) be.gelu(z, z, per * P);
+    else be.relu(z, per * P);
+  };
 
   for (int start = 0; start < data.n; start += m) {
     if (cancel) cancel->check();
@@ -97,7 +111,7 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
       else be.lerp(hk, za.data(), zd.data(), static_cast<float>(alpha[k]), zs);
       be.add_bias(hk, pk.data() + k * T + lay.bias_offset[0], rows, h);
     }
-    if (L > 1) be.relu(cur, zs * P);
+    if (L > 1) hidden(0, cur, rows);
     // Later layers: one strided-batched GEMM over all α.
     for (int l = 1; l < L; ++l) {
       const int in = arch.widths[l], out = arch.widths[l + 1];
@@ -108,7 +122,7 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
       for (int k = 0; k < P; ++k)
         be.add_bias(nxt + static_cast<size_t>(k) * rows * out, pk.data() + k * T + lay.bias_offset[l],
                     rows, out);
-      if (l + 1 < L) be.relu(nxt, static_cast<size_t>(P) * rows * out);
+      if (l + 1 < L) hidden(l, nxt, rows);
       std::swap(cur, nxt);
     }
     be.softmax_xent(cur, y.data(), P * rows, arch.classes(), rows, row_loss.data(),

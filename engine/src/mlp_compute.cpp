@@ -6,14 +6,27 @@
 namespace ridgeline {
 
 MlpCompute::MlpCompute(Backend& backend, const MlpArch& arch, int max_rows)
-    : be_(backend), arch_(arch), lay_(arch), max_rows_(max_rows) {
+    : be_(backend),
+      arch_(arch),
+      lay_(arch),
+      max_rows_(max_rows),
+      ln_(arch.layernorm),
+      gelu_(arch.activation == Activation::Gelu) {
   int widest = 0;
+  const size_t rows = static_cast<size_t>(max_rows);
   for (int l = 0; l < arch.num_layers(); ++l) {
-    acts_.emplace_back(backend, static_cast<size_t>(max_rows) * arch.widths[l + 1]);
+    acts_.emplace_back(backend, rows * arch.widths[l + 1]);
     widest = std::max(widest, arch.widths[l + 1]);
+    if (l + 1 == arch.num_layers()) break;
+    if (ln_) {
+      lnin_.emplace_back(backend, rows * arch.widths[l + 1]);
+      mean_.emplace_back(backend, rows);
+      rstd_.emplace_back(backend, rows);
+    }
+    if (gelu_) pre_.emplace_back(backend, rows * arch.widths[l + 1]);
   }
-  delta_a_ = DeviceBuffer(backend, static_cast<size_t>(max_rows) * widest);
-  delta_b_ = DeviceBuffer(backend, static_cast<size_t>(max_rows) * widest);
+  delta_a_ = DeviceBuffer(backend, rows * widest);
+  delta_b_ = DeviceBuffer(backend, rows * widest);
   row_loss_ = DeviceBuffer(backend, max_rows);
   row_correct_ = DeviceBuffer(backend, max_rows);
 }
@@ -24,12 +37,24 @@ void MlpCompute::forward(const float* params, const float* x, int rows) {
   const int L = arch_.num_layers();
   for (int l = 0; l < L; ++l) {
     const int fin = arch_.widths[l], fout = arch_.widths[l + 1];
+    const bool hidden = l + 1 < L;
     float* out = acts_[l].data();
-    // Z = X·Wᵀ + b
+    // Z = X·Wᵀ + b, written where the next stage reads it (in place for plain ReLU).
+    float* z = !hidden ? out : ln_ ? lnin_[l].data() : gelu_ ? pre_[l].data() : out;
     be_.gemm(Trans::No, Trans::Yes, rows, fout, fin, 1.0f, in, fin, params + lay_.weight_offset[l],
-             fin, 0.0f, out, fout);
-    be_.add_bias(out, params + lay_.bias_offset[l], rows, fout);
-    if (l + 1 < L) be_.relu(out, static_cast<size_t>(rows) * fout);
+             fin, 0.0f, z, fout);
+    be_.add_bias(z, params + lay_.bias_offset[l], rows, fout);
+    if (hidden) {
+      if (ln_) {
+        float* y = gelu_ ? pre_[l].data() : out;
+        be_.layernorm(z, params + lay_.ln_weight_offset[l], params + lay_.ln_bias_offset[l], rows,
+                      fout, kLayerNormEps, y, mean_[l].data(), rstd_[l].data());
+        z = y;
+      }
+      const size_t n = static_cast<size_t>(rows) * fout;
+      if (gelu_) be_.gelu(z, out, n);
+      else be_.relu(out, n);
+    }
     in = out;
   }
 }
@@ -51,10 +76,18 @@ void MlpCompute::backward(const float* params, float* grad, int rows) {
              grad + lay_.weight_offset[l], fin);
     be_.column_sums(delta, rows, fout, 0.0f, grad + lay_.bias_offset[l]);
     if (l == 0) break;
-    // δ_prev = (δ·W) ⊙ 1[act > 0]
+    // Hidden layer h = l − 1: dL/d(its output) = δ·W, then back through the activation
+    // and the LayerNorm (in place) to dL/dZ_h.
+    const int h = l - 1;
+    const size_t n = static_cast<size_t>(rows) * fin;
     be_.gemm(Trans::No, Trans::No, rows, fin, fout, 1.0f, delta, fout,
              params + lay_.weight_offset[l], fin, 0.0f, other, fin);
-    be_.relu_backward(other, acts_[l - 1].data(), static_cast<size_t>(rows) * fin);
+    if (gelu_) be_.gelu_backward(other, pre_[h].data(), n);
+    else be_.relu_backward(other, acts_[h].data(), n);
+    if (ln_)
+      be_.layernorm_backward(other, lnin_[h].data(), params + lay_.ln_weight_offset[h],
+                             mean_[h].data(), rstd_[h].data(), rows, fin, other,
+                             grad + lay_.ln_weight_offset[h], grad + lay_.ln_bias_offset[h]);
     std::swap(delta, other);
   }
 }

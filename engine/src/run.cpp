@@ -28,23 +28,19 @@ std::string default_workspace() {
 
 namespace {
 
-std::string timestamp() {
+// strftime of the current time, local or UTC.
+std::string now_formatted(const char* format, bool utc) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
-  localtime_r(&t, &tm);
+  if (utc) gmtime_r(&t, &tm);
+  else localtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string timestamp() { return now_formatted("%Y%m%d-%H%M%S", false); }
+std::string iso_now() { return now_formatted("%Y-%m-%dT%H:%M:%SZ", true); }
 
 std::string choose_run_dir(const ExperimentSpec& spec, const RunOptions& o) {
   if (!o.out_dir.empty()) return o.out_dir;
@@ -168,6 +164,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
       prov["models"][m.name] = {{"seed", m.seed}, {"seconds", tr.seconds},
                                 {"samples_per_second", tr.samples_per_second}};
       save_prov();
+      sum.training.emplace_back(m.name, tr.epochs);
       models[m.name] = std::move(tr.model);
     }
 
@@ -236,6 +233,28 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
       sum.seconds = p.value("seconds", 0.0);
     } catch (const json::exception& e) {
       throw InputError(prov.string() + ": invalid JSON (" + std::string(e.what()) + ")");
+    }
+  }
+  for (const auto& m : spec.models) {
+    const fs::path f = dir / "results" / ("train-" + m.name + ".json");
+    if (!fs::exists(f)) continue;
+    try {
+      std::vector<EpochMetrics> epochs;
+      const json record = json::parse(read_file(f.string()));  // must outlive the loop
+      for (const auto& e : record.at("epochs")) {
+        EpochMetrics em;
+        em.epoch = e.at("epoch");
+        em.train_loss = e.at("train_loss");
+        em.train_error = e.at("train_error");
+        em.test_loss = e.at("test_loss");
+        em.test_error = e.at("test_error");
+        em.lr = e.value("lr", 0.0);
+        em.seconds = e.value("seconds", 0.0);
+        epochs.push_back(em);
+      }
+      sum.training.emplace_back(m.name, std::move(epochs));
+    } catch (const json::exception& e) {
+      throw InputError(f.string() + ": not a training record (" + std::string(e.what()) + ")");
     }
   }
   for (const auto& st : spec.steps) {

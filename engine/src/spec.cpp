@@ -53,6 +53,14 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   s.data_options.subset_seed = d["subset_seed"];
   s.data_options.standardize = d["standardize"];
   s.arch = parse_arch(doc["model"]["arch"], source + ": model.arch");
+  s.arch.activation = parse_activation(doc["model"]["activation"], source + ": model.activation");
+  s.arch.layernorm = doc["model"]["layernorm"];
+  if (s.arch.num_hidden() == 0 && s.arch.layernorm)
+    throw InputError(source + ": model.layernorm: " + s.arch.widths_string() +
+                     " has no hidden layer for a LayerNorm");
+  if (s.arch.num_hidden() == 0 && s.arch.activation != Activation::Relu)
+    throw InputError(source + ": model.activation: " + s.arch.widths_string() +
+                     " has no hidden layer for an activation");
 
   const json& t = doc["train"];
   s.train.optimizer = parse_optimizer(t["optimizer"], source + ": train.optimizer");
@@ -132,7 +140,10 @@ std::string spec_to_json(const ExperimentSpec& s) {
         {"test_subset", s.data_options.test_subset},
         {"subset_seed", s.data_options.subset_seed},
         {"standardize", s.data_options.standardize}}},
-      {"model", {{"arch", s.arch.to_string()}, {"activation", "relu"}}},
+      {"model",
+       {{"arch", s.arch.widths_string()},
+        {"activation", to_string(s.arch.activation)},
+        {"layernorm", s.arch.layernorm}}},
       {"train",
        {{"optimizer", to_string(t.optimizer)},
         {"lr", t.lr},

@@ -60,6 +60,20 @@ if(NOT missing)
   message(FATAL_ERROR "--split test still printed a train curve: ${LAST_OUT}")
 endif()
 
+# LayerNorm + GELU nets from the arch suffixes: the file records both, so interpolate needs no
+# --activation (and ignores it for Ridgeline files); mixing with a plain net is bad input.
+expect(0 "" train --arch mlp:8,16,3+ln+gelu --data ${DATA} --seed 0 --epochs 1 --batch 32 --lr 0.01 --threads 2 --quiet --out LA.safetensors)
+expect(0 "" train --arch mlp:8,16,3+gelu+ln --data ${DATA} --seed 1 --epochs 1 --batch 32 --lr 0.01 --threads 2 --quiet --out LB.safetensors)
+expect(0 "" interpolate LA.safetensors LB.safetensors --data ${DATA} --points 3 --json)
+set(ln_json "${LAST_OUT}")
+expect(0 "" interpolate LA.safetensors LB.safetensors --data ${DATA} --points 3 --json --activation relu)
+if(NOT ln_json STREQUAL LAST_OUT)
+  message(FATAL_ERROR "--activation changed the result for Ridgeline files")
+endif()
+expect(2 "mlp:8,16,3\\+ln\\+gelu" interpolate A.safetensors LA.safetensors --data ${DATA})
+expect(2 "--activation" interpolate LA.safetensors LB.safetensors --data ${DATA} --activation tanh)
+expect(2 "--arch" train --arch mlp:8,16,3+bn --data ${DATA} --out X.safetensors)
+
 # run on a tiny spec.
 file(WRITE ${WORK}/tiny.json [=[{
   "name": "tiny",

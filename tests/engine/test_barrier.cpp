@@ -1,5 +1,5 @@
 // Barriers on constructed cases, and the batched path evaluation against an independent
-// model-by-model evaluation.
+// model-by-model evaluation (ReLU, GELU, LayerNorm nets).
 #include <QtTest>
 #include <cmath>
 
@@ -54,16 +54,35 @@ class TestBarrier : public QObject {
     }
   }
 
+  void batchedPathEqualsModelByModel_data() {
+    QTest::addColumn<QString>("arch_text");
+    QTest::newRow("relu") << "mlp:8,32,16,4";
+    QTest::newRow("gelu") << "mlp:8,32,16,4+gelu";
+    QTest::newRow("layernorm relu") << "mlp:8,32,16,4+ln";
+    QTest::newRow("layernorm gelu") << "mlp:8,32,16,4+ln+gelu";
+  }
   void batchedPathEqualsModelByModel() {
+    QFETCH(QString, arch_text);
     auto be = make_backend("cpu", 2);
     DataSplits d = make_gaussian_mixture(500, 333, 8, 4, 9);
-    const MlpArch arch = parse_arch("mlp:8,32,16,4");
+    const MlpArch arch = parse_arch(arch_text.toStdString());
     TrainConfig cfg;
     cfg.epochs = 2;
     cfg.batch = 32;
     cfg.lr = 0.01;
     Mlp a = train_mlp(*be, arch, d, cfg, 0).model;
     Mlp b = train_mlp(*be, arch, d, cfg, 1).model;
+    if (arch.layernorm) {
+      // Training moved γ and β away from 1 and 0, differently in the two nets: the path
+      // really interpolates them, so a batched pass using one model's γ/β would show.
+      const ParamLayout lay(arch);
+      double dg = 0, db = 0;
+      for (int i = 0; i < arch.widths[1]; ++i) {
+        dg = std::max<double>(dg, std::fabs(a.params[lay.ln_weight_offset[0] + i] - b.params[lay.ln_weight_offset[0] + i]));
+        db = std::max<double>(db, std::fabs(a.params[lay.ln_bias_offset[0] + i] - b.params[lay.ln_bias_offset[0] + i]));
+      }
+      QVERIFY2(dg > 1e-3 && db > 1e-3, qPrintable(QString("γ/β differ by %1/%2 only").arg(dg).arg(db)));
+    }
     InterpolationConfig ic;
     ic.points = 9;
     ic.chunk = 100;  // several chunks, the last one partial

@@ -1,4 +1,5 @@
-// safetensors reading/writing, PyTorch state_dict MLPs, Ridgeline's own model files.
+// safetensors reading/writing, PyTorch state_dict MLPs (with LayerNorm), Ridgeline's own
+// model files.
 #include <QtTest>
 
 #include <bit>
@@ -244,6 +245,7 @@ class TestSafetensors : public QObject {
     QCOMPARE(f.metadata.at("ridgeline.arch"), std::string("mlp:5,4,3"));
     QCOMPARE(f.metadata.at("ridgeline.layers"), std::string("fc0,fc1"));
     QCOMPARE(f.metadata.at("ridgeline.activation"), std::string("relu"));
+    QCOMPARE(f.metadata.at("ridgeline.layernorm"), std::string("0"));
     QCOMPARE(f.metadata.at("format"), std::string("pt"));
     QCOMPARE(f.metadata.at("seed"), std::string("7"));
     Mlp g = load_mlp(p);
@@ -257,6 +259,160 @@ class TestSafetensors : public QObject {
     Mlp h = load_mlp(p);
     QCOMPARE(h.arch.layer_names, m.arch.layer_names);
     QVERIFY(same_bits(h.params, m.params));
+  }
+
+  void pytorchLayerNormGelu() {
+    // nn.Sequential(Linear(3,4), LayerNorm(4), GELU(), Linear(4,2)).state_dict(), header order
+    // scrambled: "1" is recognised as the LayerNorm of "0" (1-D, size = 0's out).
+    ScratchDir dir("st");
+    const auto w0 = iota_f(12, -1.0f, 0.125f), b0 = iota_f(4, 0.5f, 1.0f);
+    const auto g1 = iota_f(4, 1.5f, 0.25f), be1 = iota_f(4, -0.5f, 0.1f);
+    const auto w3 = iota_f(8, 2.0f, -0.25f), b3 = iota_f(2, -3.0f, 0.5f);
+    const std::string p = dir.file("torch_ln.safetensors");
+    put(p, build({f32("3.weight", {2, 4}, w3), f32("1.bias", {4}, be1), f32("0.weight", {4, 3}, w0),
+                  f32("3.bias", {2}, b3), f32("1.weight", {4}, g1), f32("0.bias", {4}, b0)},
+                 "{\"format\":\"pt\"}"));
+    Mlp m = load_mlp(p);
+    QCOMPARE(m.arch.widths, (std::vector<int>{3, 4, 2}));
+    QVERIFY(m.arch.layernorm);
+    QVERIFY(m.arch.activation == Activation::Relu);  // a state_dict cannot say; default
+    QCOMPARE(m.arch.layer_names, (std::vector<std::string>{"0", "3"}));
+    QCOMPARE(m.arch.norm_names, (std::vector<std::string>{"1"}));
+    std::vector<float> expect;
+    for (const auto* v : {&w0, &b0, &g1, &be1, &w3, &b3}) expect.insert(expect.end(), v->begin(), v->end());
+    QVERIFY(same_bits(m.params, expect));
+    Mlp gm = load_mlp(p, Activation::Gelu);
+    QVERIFY(gm.arch.activation == Activation::Gelu);
+    QCOMPARE(gm.arch.to_string(), std::string("mlp:3,4,2+ln+gelu"));
+    QVERIFY(same_bits(gm.params, expect));
+
+    // Two hidden layers of the same width: 0 Linear, 1 LN, 3 Linear, 4 LN, 6 Linear. Sizes
+    // cannot tell the LayerNorms apart; natural order of names does.
+    const std::string q = dir.file("torch_ln2.safetensors");
+    put(q, build({f32("6.weight", {2, 4}, iota_f(8, 0, 1)), f32("6.bias", {2}, {1, 2}),
+                  f32("4.weight", {4}, {40, 41, 42, 43}), f32("4.bias", {4}, {44, 45, 46, 47}),
+                  f32("3.weight", {4, 4}, iota_f(16, 0, 1)), f32("3.bias", {4}, iota_f(4, 0, 1)),
+                  f32("1.weight", {4}, {10, 11, 12, 13}), f32("1.bias", {4}, {14, 15, 16, 17}),
+                  f32("0.weight", {4, 3}, iota_f(12, 0, 1)), f32("0.bias", {4}, iota_f(4, 0, 1))}));
+    Mlp n = load_mlp(q, Activation::Gelu);
+    QCOMPARE(n.arch.to_string(), std::string("mlp:3,4,4,2+ln+gelu"));
+    QCOMPARE(n.arch.norm_names, (std::vector<std::string>{"1", "4"}));
+    const ParamLayout lay(n.arch);
+    QCOMPARE(n.params[lay.ln_weight_offset[0]], 10.0f);
+    QCOMPARE(n.params[lay.ln_bias_offset[0] + 3], 17.0f);
+    QCOMPARE(n.params[lay.ln_weight_offset[1] + 1], 41.0f);
+    QCOMPARE(n.params[lay.ln_bias_offset[1]], 44.0f);
+    // Sizes decide when they differ, whatever the names: "normA" (5) after the 3→5 layer.
+    const std::string r = dir.file("named_ln.safetensors");
+    put(r, build({f32("fc1.weight", {5, 3}, iota_f(15, 0, 1)), f32("fc1.bias", {5}, iota_f(5, 0, 1)),
+                  f32("fc2.weight", {4, 5}, iota_f(20, 0, 1)), f32("fc2.bias", {4}, iota_f(4, 0, 1)),
+                  f32("fc3.weight", {2, 4}, iota_f(8, 0, 1)), f32("fc3.bias", {2}, {0, 0}),
+                  f32("normA.weight", {4}, {7, 7, 7, 7}), f32("normA.bias", {4}, {0, 0, 0, 0}),
+                  f32("normB.weight", {5}, {9, 9, 9, 9, 9}), f32("normB.bias", {5}, {0, 0, 0, 0, 0})}));
+    Mlp k = load_mlp(r);
+    QCOMPARE(k.arch.widths, (std::vector<int>{3, 5, 4, 2}));
+    QCOMPARE(k.arch.norm_names, (std::vector<std::string>{"normB", "normA"}));
+    QCOMPARE(k.params[ParamLayout(k.arch).ln_weight_offset[1]], 7.0f);
+  }
+
+  void layerNormStateDictErrors() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("ln_bad.safetensors");
+    auto check = [&](const std::vector<RawTensor>& ts, const std::string& part) {
+      put(p, build(ts));
+      expect_input_error(p, part, [&] { load_mlp(p); });
+    };
+    const auto lin0 = f32("0.weight", {4, 3}, iota_f(12, 0, 1)), bias0 = f32("0.bias", {4}, iota_f(4, 0, 1));
+    const auto lin2 = f32("2.weight", {4, 4}, iota_f(16, 0, 1)), bias2 = f32("2.bias", {4}, iota_f(4, 0, 1));
+    const auto lin4 = f32("4.weight", {2, 4}, iota_f(8, 0, 1)), bias4 = f32("4.bias", {2}, {0, 0});
+    // One LayerNorm for two hidden layers.
+    check({lin0, bias0, lin2, bias2, lin4, bias4, f32("1.weight", {4}, iota_f(4, 1, 0)),
+           f32("1.bias", {4}, iota_f(4, 0, 0))},
+          "a LayerNorm must follow every hidden Linear");
+    // A LayerNorm the size of the output layer (the output layer never has one).
+    check({lin0, bias0, f32("2.weight", {2, 4}, iota_f(8, 0, 1)), f32("2.bias", {2}, {0, 0}),
+           f32("3.weight", {2}, {1, 1}), f32("3.bias", {2}, {0, 0})},
+          "no LayerNorm of size 4 for Linear 0.weight");
+    // LayerNorm weight and bias of different sizes.
+    check({lin0, bias0, lin4, bias4, f32("1.weight", {4}, iota_f(4, 1, 0)), f32("1.bias", {3}, {0, 0, 0})},
+          "1.weight");
+    // LayerNorms and no Linear at all.
+    check({f32("1.weight", {4}, iota_f(4, 1, 0)), f32("1.bias", {4}, iota_f(4, 0, 0))}, "not an MLP");
+    // A 3-D weight.
+    check({f32("0.weight", {1, 4, 3}, iota_f(12, 0, 1)), bias0}, "2-D");
+  }
+
+  void saveLoadLayerNormGelu() {
+    ScratchDir dir("st");
+    Mlp m = init_mlp(parse_arch("mlp:5,4,3,2+ln+gelu"), 7);
+    const ParamLayout lay(m.arch);
+    for (size_t i = 0; i < m.params.size(); ++i) m.params[i] += 0.001f * static_cast<float>(i);
+    const std::string p = dir.file("lngelu.safetensors");
+    save_mlp(p, m);
+    SafetensorsFile f = read_safetensors(p);
+    std::vector<std::string> names;
+    for (const auto& [n, t] : f.tensors) names.push_back(n);
+    QCOMPARE(names, (std::vector<std::string>{"fc0.weight", "fc0.bias", "ln0.weight", "ln0.bias",
+                                              "fc1.weight", "fc1.bias", "ln1.weight", "ln1.bias",
+                                              "fc2.weight", "fc2.bias"}));
+    QCOMPARE(f.find("ln1.bias")->shape, (std::vector<int64_t>{3}));
+    QCOMPARE(f.metadata.at("ridgeline.arch"), std::string("mlp:5,4,3,2+ln+gelu"));
+    QCOMPARE(f.metadata.at("ridgeline.activation"), std::string("gelu"));
+    QCOMPARE(f.metadata.at("ridgeline.layernorm"), std::string("1"));
+    QCOMPARE(f.metadata.at("ridgeline.norms"), std::string("ln0,ln1"));
+    Mlp g = load_mlp(p, Activation::Relu);  // the override is for state_dicts only
+    QVERIFY(g.arch.same_shape(m.arch));
+    QCOMPARE(g.arch.norm_names, (std::vector<std::string>{"ln0", "ln1"}));
+    QVERIFY(same_bits(g.params, m.params));
+    // The same file without Ridgeline metadata is a state_dict that loads to the same params.
+    const std::string q = dir.file("plain.safetensors");
+    SafetensorsFile bare = f;
+    bare.metadata.clear();
+    write_safetensors(q, bare);
+    Mlp h = load_mlp(q, Activation::Gelu);
+    QVERIFY(h.arch.same_shape(m.arch));
+    QVERIFY(same_bits(h.params, m.params));
+    // PyTorch nn.Sequential names survive a round trip.
+    m.arch.layer_names = {"0", "3", "6"};
+    m.arch.norm_names = {"1", "4"};
+    save_mlp(p, m);
+    QVERIFY(read_safetensors(p).find("4.weight") != nullptr);
+    Mlp s = load_mlp(p);
+    QCOMPARE(s.arch.layer_names, m.arch.layer_names);
+    QCOMPARE(s.arch.norm_names, m.arch.norm_names);
+    QVERIFY(same_bits(s.params, m.params));
+    // A plain ReLU net writes layernorm "0" and no norms.
+    Mlp plain = init_mlp(parse_arch("mlp:5,4,2"), 1);
+    plain.arch.norm_names = {"stale"};
+    save_mlp(p, plain);
+    SafetensorsFile pf = read_safetensors(p);
+    QCOMPARE(pf.metadata.at("ridgeline.layernorm"), std::string("0"));
+    QCOMPARE(pf.metadata.count("ridgeline.norms"), size_t(0));
+    QCOMPARE(pf.tensors.size(), size_t(4));
+  }
+
+  void layerNormMetadataErrors() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("meta_ln.safetensors");
+    const auto w = f32("fc0.weight", {3, 4}, iota_f(12, 0, 1)), b = f32("fc0.bias", {3}, iota_f(3, 0, 1));
+    const auto w1 = f32("fc1.weight", {2, 3}, iota_f(6, 0, 1)), b1 = f32("fc1.bias", {2}, {0, 0});
+    const auto g = f32("ln0.weight", {3}, {1, 1, 1}), be = f32("ln0.bias", {3}, {0, 0, 0});
+    put(p, build({w, b, w1, b1}, "{\"ridgeline.arch\":\"mlp:4,3,2\",\"ridgeline.layers\":\"fc0,fc1\","
+                                 "\"ridgeline.activation\":\"gelu\"}"));
+    expect_input_error(p, "disagrees", [&] { load_mlp(p); });
+    put(p, build({w, b, w1, b1}, "{\"ridgeline.arch\":\"mlp:4,3,2\",\"ridgeline.layers\":\"fc0,fc1\","
+                                 "\"ridgeline.activation\":\"tanh\"}"));
+    expect_input_error(p, "unsupported activation", [&] { load_mlp(p); });
+    put(p, build({w, b, w1, b1, g, be}, "{\"ridgeline.arch\":\"mlp:4,3,2+ln\",\"ridgeline.layers\":\"fc0,fc1\"}"));
+    expect_input_error(p, "ridgeline.norms", [&] { load_mlp(p); });
+    put(p, build({w, b, w1, b1, g}, "{\"ridgeline.arch\":\"mlp:4,3,2+ln\",\"ridgeline.layers\":\"fc0,fc1\","
+                                    "\"ridgeline.norms\":\"ln0\"}"));
+    expect_input_error(p, "ln0.bias", [&] { load_mlp(p); });
+    put(p, build({w, b, w1, b1, g, be}, "{\"ridgeline.arch\":\"mlp:4,3,2\",\"ridgeline.layers\":\"fc0,fc1\"}"));
+    expect_input_error(p, "unexpected tensor ln0.weight", [&] { load_mlp(p); });
+    put(p, build({w, b, w1, b1, g, be}, "{\"ridgeline.arch\":\"mlp:4,3,2+ln\",\"ridgeline.layers\":\"fc0,fc1\","
+                                        "\"ridgeline.norms\":\"ln0\",\"ridgeline.layernorm\":\"1\"}"));
+    QVERIFY(load_mlp(p).arch.layernorm);
   }
 
   void metadataMustMatchTensors() {

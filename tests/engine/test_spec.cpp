@@ -70,6 +70,26 @@ class TestSpec : public QObject {
     QCOMPARE(spec_to_json(parse_spec(j, "resolved.json")), j);
   }
 
+  void activationAndLayerNorm() {
+    ExperimentSpec s = parse_spec(kTiny, "spec.json");
+    QVERIFY(s.arch.activation == Activation::Relu);
+    QVERIFY(!s.arch.layernorm);
+    QVERIFY(spec_to_json(s).find("\"layernorm\": false") != std::string::npos);
+    ExperimentSpec t = parse_spec(with("\"arch\": \"mlp:6,8,3\"",
+                                       "\"arch\": \"mlp:6,8,3\", \"activation\": \"gelu\", \"layernorm\": true"),
+                                  "spec.json");
+    QVERIFY(t.arch.activation == Activation::Gelu);
+    QVERIFY(t.arch.layernorm);
+    QCOMPARE(t.arch.to_string(), std::string("mlp:6,8,3+ln+gelu"));
+    const std::string j = spec_to_json(t);
+    QVERIFY(j.find("\"arch\": \"mlp:6,8,3\"") != std::string::npos);  // widths only
+    QVERIFY(j.find("\"activation\": \"gelu\"") != std::string::npos);
+    QVERIFY(j.find("\"layernorm\": true") != std::string::npos);
+    ExperimentSpec back = parse_spec(j, "resolved.json");
+    QVERIFY(back.arch.same_shape(t.arch));
+    QCOMPARE(spec_to_json(back), j);
+  }
+
   void errorsNameKeyPaths_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("expected");
@@ -87,6 +107,11 @@ class TestSpec : public QObject {
     QTest::newRow("duplicate model") << QString::fromStdString(with("\"name\": \"seed1\"", "\"name\": \"seed0\"")) << "spec.json: models[1].name: duplicate";
     QTest::newRow("not json") << "{\"name\": " << "spec.json: invalid JSON";
     QTest::newRow("top level array") << "[]" << "spec.json: (top level): expected object";
+    QTest::newRow("bad activation") << QString::fromStdString(with("\"arch\": \"mlp:6,8,3\"", "\"arch\": \"mlp:6,8,3\", \"activation\": \"tanh\"")) << "spec.json: model.activation: \"tanh\" is not one of";
+    QTest::newRow("string layernorm") << QString::fromStdString(with("\"arch\": \"mlp:6,8,3\"", "\"arch\": \"mlp:6,8,3\", \"layernorm\": \"yes\"")) << "spec.json: model.layernorm: expected boolean";
+    QTest::newRow("layernorm without hidden layer") << QString::fromStdString(with("\"arch\": \"mlp:6,8,3\"", "\"arch\": \"mlp:6,3\", \"layernorm\": true")) << "spec.json: model.layernorm";
+    QTest::newRow("gelu without hidden layer") << QString::fromStdString(with("\"arch\": \"mlp:6,8,3\"", "\"arch\": \"mlp:6,3\", \"activation\": \"gelu\"")) << "spec.json: model.activation";
+    QTest::newRow("suffix in spec arch") << QString::fromStdString(with("mlp:6,8,3", "mlp:6,8,3+ln")) << "spec.json: model.arch";
   }
   void errorsNameKeyPaths() {
     QFETCH(QString, text);

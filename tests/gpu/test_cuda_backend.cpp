@@ -15,135 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "cuda_compare.h"
 #include "ridgeline/backend.h"
 #include "ridgeline/errors.h"
 
 using ridgeline::Backend;
 using ridgeline::DeviceBuffer;
 using ridgeline::Trans;
+using namespace ridgeline::test;
 
 namespace {
-
-// Tolerances (nmse), each with its reason:
-// Selections and copies (fill, relu, relu_backward, copy, softmax `correct`): no arithmetic,
-// so the results must be bit-identical.
-constexpr double kExact = 0.0;
-// One or two roundings per element (lerp, axpby, add_bias, optimizer steps): the only
-// difference allowed is FMA contraction or operation order, ≤ a few ulp ≈ 1e-14 nmse. A wrong
-// index or formula gives nmse ~ 1e-3 or more.
-constexpr double kElementwise = 1e-10;
-// Float32 reductions of up to ~4000 terms in a different order (column sums, GEMMs with
-// k ≤ 1000, Σexp in softmax): the relative error grows like √k·ε ≈ 1e-6 in the typical case,
-// so nmse ≈ 1e-12; 1e-8 leaves room for unlucky cancellation.
-constexpr double kReduction = 1e-8;
-
-constexpr size_t kPad = 37;               // sentinel floats on each side of every buffer
-constexpr float kSentinel = -12345.678f;  // a value no op here produces
-
-std::vector<float> random_vector(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-double nmse(const std::vector<float>& ref, const std::vector<float>& got) {
-  double num = 0.0, den = 0.0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double d = double(ref[i]) - double(got[i]);
-    num += d * d;
-    den += double(ref[i]) * double(ref[i]);
-  }
-  if (den == 0.0) return num == 0.0 ? 0.0 : INFINITY;
-  return num / den;
-}
-
-std::string sci(double x) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", x);
-  return text;
-}
-
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
-/// The same n floats on the CPU and on the CUDA backend, each inside kPad sentinels.
-class Mirror {
- public:
-  Mirror(Backend& cpu, Backend& gpu, const std::vector<float>& values)
-      : cpu_(cpu),
-        gpu_(gpu),
-        n_(values.size()),
-        initial_(values),
-        cpu_buf_(cpu, n_ + 2 * kPad),
-        gpu_buf_(gpu, n_ + 2 * kPad) {
-    set(values);
-  }
-
-  /// Replaces the contents (same size), pads included.
-  void set(const std::vector<float>& values) {
-    std::vector<float> host(n_ + 2 * kPad, kSentinel);
-    std::copy(values.begin(), values.end(), host.begin() + kPad);
-    cpu_.upload(cpu_buf_.data(), host.data(), host.size());
-    gpu_.upload(gpu_buf_.data(), host.data(), host.size());
-    initial_ = values;
-  }
-
-  float* cpu() { return cpu_buf_.data() + kPad; }
-  float* gpu() { return gpu_buf_.data() + kPad; }
-  size_t size() const { return n_; }
-  const std::vector<float>& initial() const { return initial_; }
-
-  /// Whole buffer, pads included, from one backend.
-  std::vector<float> full(bool from_gpu) {
-    std::vector<float> host(n_ + 2 * kPad);
-    Backend& b = from_gpu ? gpu_ : cpu_;
-    b.download(host.data(), (from_gpu ? gpu_buf_ : cpu_buf_).data(), host.size());
-    return host;
-  }
-  std::vector<float> inner(bool from_gpu) {
-    const std::vector<float> all = full(from_gpu);
-    return {all.begin() + kPad, all.end() - kPad};
-  }
-
-  /// Compares the CUDA contents with the CPU reference. `written` (optional) marks the elements
-  /// an op may write; the others must keep their initial bits on the GPU. Returns an error
-  /// message, empty when everything agrees.
-  std::string compare(double tolerance, const std::string& what,
-                      const std::vector<char>* written = nullptr) {
-    const std::vector<float> c = full(false), g = full(true);
-    for (size_t i = 0; i < kPad; ++i) {
-      const size_t j = kPad + n_ + i;
-      if (!same_bits(g[i], kSentinel) || !same_bits(g[j], kSentinel))
-        return what + ": CUDA wrote outside the buffer";
-      if (!same_bits(c[i], kSentinel) || !same_bits(c[j], kSentinel))
-        return what + ": the CPU reference wrote outside the buffer";
-    }
-    const std::vector<float> ref(c.begin() + kPad, c.end() - kPad),
-        got(g.begin() + kPad, g.end() - kPad);
-    for (size_t i = 0; i < n_; ++i) {
-      if (std::isfinite(ref[i]) && !std::isfinite(got[i]))
-        return what + ": CUDA gives " + sci(got[i]) + " at " + std::to_string(i);
-      if (written && !(*written)[i] && !same_bits(got[i], initial_[i]))
-        return what + ": CUDA wrote element " + std::to_string(i) + ", outside the op's output";
-    }
-    const double e = nmse(ref, got);
-    if (!(e <= tolerance)) return what + ": nmse " + sci(e) + " > tolerance " + sci(tolerance);
-    return {};
-  }
-
- private:
-  Backend& cpu_;
-  Backend& gpu_;
-  size_t n_;
-  std::vector<float> initial_;
-  DeviceBuffer cpu_buf_, gpu_buf_;
-};
-
-#define COMPARE_MIRROR(mirror, tolerance, ...)                             \
-  do {                                                                     \
-    const std::string problem_ = (mirror).compare(tolerance, __VA_ARGS__); \
-    QVERIFY2(problem_.empty(), problem_.c_str());                          \
-  } while (0)
 
 std::string trans_name(Trans t) { return t == Trans::Yes ? "T" : "N"; }
 
@@ -251,7 +132,8 @@ class TestCudaBackend : public QObject {
     for (ridgeline::Op op :
          {ridgeline::Op::Gemm, ridgeline::Op::GemmBatched, ridgeline::Op::Bias, ridgeline::Op::Relu,
           ridgeline::Op::SoftmaxXent, ridgeline::Op::ColumnSums, ridgeline::Op::Lerp,
-          ridgeline::Op::Sgd, ridgeline::Op::Adam, ridgeline::Op::Scale})
+          ridgeline::Op::Sgd, ridgeline::Op::Adam, ridgeline::Op::Scale, ridgeline::Op::Gelu,
+          ridgeline::Op::LayerNorm})
       QVERIFY(gpu_->supports(op));
   }
 
@@ -534,19 +416,9 @@ class TestCudaBackend : public QObject {
 };
 
 int main(int argc, char** argv) {
-  try {
-    const std::vector<std::string> names = ridgeline::registered_backends();
-    if (std::find(names.begin(), names.end(), "cuda") == names.end()) {
-      std::cout << "SKIP: the CUDA backend is not compiled into this build" << std::endl;
-      return 77;
-    }
-    const std::string reason = ridgeline::backend_unavailable_reason("cuda");
-    if (!reason.empty()) {
-      std::cout << "SKIP: " << reason << std::endl;
-      return 77;
-    }
-  } catch (const std::exception& e) {
-    std::cout << "SKIP: " << e.what() << std::endl;
+  const std::string reason = cuda_skip_reason();
+  if (!reason.empty()) {
+    std::cout << "SKIP: " << reason << std::endl;
     return 77;
   }
   TestCudaBackend test;

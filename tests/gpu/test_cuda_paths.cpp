@@ -15,9 +15,15 @@ using namespace ridgeline;
 class TestCudaPaths : public QObject {
   Q_OBJECT
  private slots:
+  void gradientsMatchCpu_data() {
+    QTest::addColumn<QString>("arch_text");
+    QTest::newRow("relu") << "mlp:20,64,33,5";
+    QTest::newRow("layernorm gelu") << "mlp:20,64,33,5+ln+gelu";
+  }
   void gradientsMatchCpu() {
+    QFETCH(QString, arch_text);
     auto cpu = make_backend("cpu", 2), gpu = make_backend("cuda", 2);
-    const MlpArch arch = parse_arch("mlp:20,64,33,5");
+    const MlpArch arch = parse_arch(arch_text.toStdString());
     DataSplits d = make_gaussian_mixture(257, 10, 20, 5, 3);
     Mlp m = init_mlp(arch, 9);
     std::vector<float> g[2];
@@ -60,11 +66,23 @@ class TestCudaPaths : public QObject {
     QVERIFY(std::fabs(a.epochs.back().test_loss - b.epochs.back().test_loss) < 1e-4);
   }
 
+  void interpolationMatchesCpu_data() {
+    QTest::addColumn<QString>("arch_text");
+    QTest::newRow("relu") << "mlp:12,48,48,3";
+    QTest::newRow("layernorm gelu") << "mlp:12,48,48,3+ln+gelu";
+  }
   void interpolationMatchesCpu() {
+    QFETCH(QString, arch_text);
     auto cpu = make_backend("cpu", 2), gpu = make_backend("cuda", 2);
     DataSplits d = make_gaussian_mixture(800, 500, 12, 3, 8);
-    const MlpArch arch = parse_arch("mlp:12,48,48,3");
+    const MlpArch arch = parse_arch(arch_text.toStdString());
     Mlp a = init_mlp(arch, 1), b = init_mlp(arch, 2);
+    const ParamLayout lay(arch);
+    for (size_t h = 0; h < lay.ln_weight_offset.size(); ++h)  // γ, β differ along the path
+      for (int i = 0; i < arch.widths[h + 1]; ++i) {
+        b.params[lay.ln_weight_offset[h] + i] = 0.5f + 0.02f * static_cast<float>(i);
+        b.params[lay.ln_bias_offset[h] + i] = 0.01f * static_cast<float>(i % 7) - 0.03f;
+      }
     InterpolationConfig cfg;
     cfg.points = 11;
     cfg.chunk = 128;

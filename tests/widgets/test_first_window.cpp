@@ -218,6 +218,10 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   QCOMPARE(reopened.resultIds(), QStringList({QString::fromStdString(id)}));
   QCOMPARE(reopened.chart(QString::fromStdString(id))->seriesPoints("test loss"),
            expected(r.alpha, r.test->loss));
+  // ...and the per-epoch training curves recorded in the folder, equal to the live ones.
+  for (const char* model : {"seed0", "seed1"})
+    QCOMPARE(reopened.trainingMonitor()->seriesPoints(QString(model) + " train"),
+             w.trainingMonitor()->seriesPoints(QString(model) + " train"));
 }
 
 void TestFirstWindow::windowReportsFailureWithoutCrashing() {

@@ -18,7 +18,9 @@ namespace ridgeline {
 enum class Trans { No, Yes };
 
 /// Op families, for Backend::supports().
-enum class Op { Gemm, GemmBatched, Bias, Relu, SoftmaxXent, ColumnSums, Lerp, Sgd, Adam, Scale };
+enum class Op {
+  Gemm, GemmBatched, Bias, Relu, SoftmaxXent, ColumnSums, Lerp, Sgd, Adam, Scale, Gelu, LayerNorm
+};
 
 struct SgdParams {
   float lr = 0.01f;
@@ -70,6 +72,22 @@ class Backend {
   virtual void relu(float* Y, size_t n) = 0;
   /// dY *= (Y > 0) elementwise, Y being the ReLU output.
   virtual void relu_backward(float* dY, const float* Y, size_t n) = 0;
+  /// Y = gelu(Z) = Z·Φ(Z) elementwise (exact erf form, as torch.nn.GELU()). Y may alias Z.
+  virtual void gelu(const float* Z, float* Y, size_t n) = 0;
+  /// dY *= gelu'(Z) elementwise, Z being the GELU input.
+  virtual void gelu_backward(float* dY, const float* Z, size_t n) = 0;
+  /// Row-wise LayerNorm of X[rows×cols] (as torch.nn.LayerNorm(cols, eps)):
+  /// Y = (X − mean)·rstd·gamma + beta with the biased variance, rstd = 1/√(var + eps).
+  /// Writes the per-row mean and rstd when those pointers are not null (backward needs them).
+  /// Y may alias X.
+  virtual void layernorm(const float* X, const float* gamma, const float* beta, int rows,
+                         int cols, float eps, float* Y, float* mean, float* rstd) = 0;
+  /// Adjoint of layernorm(): from dY, the forward input X and its saved mean/rstd, writes
+  /// dX and (overwriting, when not null) dgamma[c] = Σ_r dY·x̂ and dbeta[c] = Σ_r dY.
+  /// Deterministic reductions. dX may alias dY.
+  virtual void layernorm_backward(const float* dY, const float* X, const float* gamma,
+                                  const float* mean, const float* rstd, int rows, int cols,
+                                  float* dX, float* dgamma, float* dbeta) = 0;
   /// out[c] = beta·out[c] + Σ_r X[r, c].
   virtual void column_sums(const float* X, int rows, int cols, float beta, float* out) = 0;
   /// Row-wise softmax cross-entropy of logits[rows×cols] against integer-valued float labels;

@@ -3,7 +3,8 @@
 /// Linear interpolation θ(α) = (1−α)θ_A + αθ_B between two MLPs and the barriers of
 /// RESEARCH.md §1. All α of a chunk of data are evaluated together: the first layer's
 /// pre-activation is affine in α (X·W(α)ᵀ = X·W_Aᵀ + α·X·ΔWᵀ), later layers run as batched
-/// GEMMs over α.
+/// GEMMs over α. LayerNorm (with each α's own γ(α), β(α)) and the activation follow every
+/// hidden Linear, for each α.
 #include <optional>
 #include <string>
 #include <vector>

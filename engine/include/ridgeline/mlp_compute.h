@@ -31,8 +31,15 @@ class MlpCompute {
   MlpArch arch_;
   ParamLayout lay_;
   int max_rows_;
+  bool ln_ = false, gelu_ = false;
   const float* x_ = nullptr;
-  std::vector<DeviceBuffer> acts_;   // acts_[l]: output of layer l (post-ReLU except last)
+  // Hidden layer l's buffers (max_rows × width). acts_[l]: the layer's output (the
+  // activation's output; the logits for the last layer). For a plain ReLU net that is all:
+  // Linear and ReLU run in place and ReLU's backward reads its own output. With LayerNorm,
+  // lnin_[l] keeps the Linear output (LayerNorm's input) and mean_/rstd_ its row statistics;
+  // with GELU, pre_[l] keeps the GELU input (the LayerNorm or Linear output). Unused vectors
+  // stay empty.
+  std::vector<DeviceBuffer> acts_, lnin_, pre_, mean_, rstd_;
   DeviceBuffer delta_a_, delta_b_;   // backprop scratch, max_rows × max width
   DeviceBuffer row_loss_, row_correct_;
   std::vector<float> host_scratch_;

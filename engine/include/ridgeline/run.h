@@ -38,6 +38,7 @@ struct RunSummary {
   std::string device;      ///< backend description
   std::string status;      ///< "finished", "cancelled", "failed"
   std::vector<std::pair<std::string, InterpolationResult>> interpolations;  ///< by step id
+  std::vector<std::pair<std::string, std::vector<EpochMetrics>>> training;  ///< by model
   double seconds = 0;
 };
 
