@@ -5,6 +5,7 @@
 #include <QTime>
 #include <QDir>
 #include <QFileDialog>
+#include <QFile>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QLabel>
@@ -303,6 +304,10 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     stage_label_->setText(QString("Opened %1 (status: %2)")
                               .arg(dir, QString::fromStdString(summary_.status)));
     appendLog("opened run folder " + dir);
+    // The run's own log (its lines carry their UTC timestamps).
+    QFile run_log(QDir(dir).filePath("log.txt"));
+    if (run_log.open(QIODevice::ReadOnly | QIODevice::Text))
+      log_->appendPlainText(QString::fromUtf8(run_log.readAll()).trimmed());
     state_ = State::Finished;
     return true;
   } catch (const std::exception& e) {

@@ -5,8 +5,9 @@
 # the peers: RIDGELINE_BENCH_DEPS=1 scripts/bootstrap.sh
 #
 # PyTorch runs in two configurations, both reported:
-#  - "torch threads": torch.set_num_threads(T), as a user would write it. Debian's torch then
-#    also lets OpenBLAS start its own T threads, which oversubscribes a small machine.
+#  - "torch threads": torch.set_num_threads(T) and OPENBLAS_NUM_THREADS=T, which is what a user
+#    gets by default when T = nproc: Debian's torch runs its OpenMP pool and OpenBLAS's own
+#    pthreads side by side, which oversubscribes a small machine.
 #  - "torch best": intra-op threads 1 and OPENBLAS_NUM_THREADS=T, the fastest we found for
 #    this torch build on these shapes. The headline ratio is against this one.
 set -euo pipefail
@@ -18,10 +19,10 @@ peer="$root/bench/torch_peer.py"
 lscpu | grep -E 'Model name' || true
 echo "threads: $threads"
 ours_t=$("$bin/bench_train" --threads "$threads")
-peer_t=$("$py" "$peer" train --threads "$threads")
+peer_t=$(OPENBLAS_NUM_THREADS=$threads "$py" "$peer" train --threads "$threads")
 best_t=$(OPENBLAS_NUM_THREADS=$threads "$py" "$peer" train --threads 1)
 ours_i=$("$bin/bench_interpolate" --threads "$threads")
-peer_i=$("$py" "$peer" interpolate --threads "$threads")
+peer_i=$(OPENBLAS_NUM_THREADS=$threads "$py" "$peer" interpolate --threads "$threads")
 best_i=$(OPENBLAS_NUM_THREADS=$threads "$py" "$peer" interpolate --threads 1)
 printf '%s\n' "$ours_t" "$peer_t" "$best_t" "$ours_i" "$peer_i" "$best_i"
 "$py" - "$ours_t" "$peer_t" "$best_t" "$ours_i" "$peer_i" "$best_i" <<'PY'
