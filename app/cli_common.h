@@ -21,5 +21,6 @@ DataOptions data_options(const Args& args);
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);
+int cmd_align(int argc, char** argv);
 
 }  // namespace ridgeline::cli

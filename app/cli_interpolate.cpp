@@ -6,14 +6,15 @@
 #include "cli_progress.h"
 #include "ridgeline/errors.h"
 #include "ridgeline/interpolation.h"
+#include "ridgeline/repair.h"
 #include "ridgeline/safetensors.h"
 
 namespace ridgeline::cli {
 
 int cmd_interpolate(int argc, char** argv) {
   std::set<std::string> opts = data_option_names();
-  opts.insert({"points", "split", "chunk", "activation"});
-  Args a(argc, argv, 2, opts, {"json", "standardize", "quiet"}, "interpolate");
+  opts.insert({"points", "split", "chunk", "activation", "repair-samples"});
+  Args a(argc, argv, 2, opts, {"json", "standardize", "quiet", "repair"}, "interpolate");
   if (a.positionals().size() != 2)
     throw InputError("interpolate: expected two model files A.safetensors B.safetensors");
   const std::string fa = a.positionals()[0], fb = a.positionals()[1];
@@ -45,9 +46,18 @@ int cmd_interpolate(int argc, char** argv) {
   auto backend = make_backend(a.str("device", "auto"), threads);
   ProgressPrinter progress;
   if (!quiet) progress.line("device: " + backend->description());
-  InterpolationResult r = interpolate(*backend, ma, mb, data, cfg,
-                                      [&](const Progress& p) { if (!quiet) progress(p); },
-                                      &interrupt_token());
+  auto on_progress = [&](const Progress& p) {
+    if (!quiet) progress(p);
+  };
+  InterpolationResult r;
+  if (a.flag("repair")) {
+    // REPAIR every interpolated network with statistics from the training split.
+    RepairConfig rc;
+    rc.samples = static_cast<int>(a.integer("repair-samples", 5000, 0, 1 << 30));
+    r = interpolate_repaired(*backend, ma, mb, data, cfg, rc, on_progress, &interrupt_token());
+  } else {
+    r = interpolate(*backend, ma, mb, data, cfg, on_progress, &interrupt_token());
+  }
   progress.finish();
   if (json_out) {
     std::printf("%s\n", interpolation_to_json(r).c_str());

@@ -20,7 +20,8 @@ using Handler = int (*)(int, char**);
 
 const std::map<std::string, Handler>& commands() {
   static const std::map<std::string, Handler> c = {
-      {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run}};
+      {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run},
+      {"align", cmd_align}};
   return c;
 }
 
@@ -61,6 +62,10 @@ std::string usage() {
          "  ridgeline interpolate A.safetensors B.safetensors [--data fashion-mnist] [--points 25]\n"
          "                  [--split train|test|both] [--threads N] [--device D] [--json]\n"
          "                  [--activation relu|gelu]   (PyTorch files only; default relu)\n"
+         "                  [--repair [--repair-samples 5000]]\n"
+         "  ridgeline align A.safetensors B.safetensors [--method wm|am|am-pearson]\n"
+         "                  [--data fashion-mnist] [--seed 0] [--max-sweeps 100] [--samples 10000]\n"
+         "                  [--repair] [--json] --out B_to_A.safetensors\n"
          "data: fashion-mnist (Debian dataset-fashion-mnist), a folder of MNIST-format IDX files,\n"
          "      or gmm:N_TRAIN,N_TEST,DIM,CLASSES,SEED (synthetic); --train-subset N, --test-subset N,\n"
          "      --subset-seed S, --standardize\n"

@@ -31,7 +31,7 @@ MlpCompute::MlpCompute(Backend& backend, const MlpArch& arch, int max_rows)
   row_correct_ = DeviceBuffer(backend, max_rows);
 }
 
-void MlpCompute::forward(const float* params, const float* x, int rows) {
+void MlpCompute::forward(const float* params, const float* x, int rows, const LayerHook& hook) {
   x_ = x;
   const float* in = x;
   const int L = arch_.num_layers();
@@ -52,8 +52,19 @@ void MlpCompute::forward(const float* params, const float* x, int rows) {
         z = y;
       }
       const size_t n = static_cast<size_t>(rows) * fout;
+      // The Linear output survives in lnin_ (LayerNorm) or pre_ (GELU); a plain ReLU runs in
+      // place, so an observer gets a copy taken before it.
+      const float* linear = ln_ ? lnin_[l].data() : gelu_ ? pre_[l].data() : out;
+      if (hook && !ln_ && !gelu_) {
+        if (hook_linear_.empty())
+          for (int h = 0; h + 1 < L; ++h)
+            hook_linear_.emplace_back(be_, static_cast<size_t>(max_rows_) * arch_.widths[h + 1]);
+        be_.copy(hook_linear_[l].data(), out, n);
+        linear = hook_linear_[l].data();
+      }
       if (gelu_) be_.gelu(z, out, n);
       else be_.relu(out, n);
+      if (hook) hook(HiddenLayerView{l, linear, out, rows, fout});
     }
     in = out;
   }

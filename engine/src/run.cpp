@@ -13,6 +13,7 @@
 #include "ridgeline/errors.h"
 #include "ridgeline/fileio.h"
 #include "ridgeline/safetensors.h"
+#include "run_steps.h"
 
 namespace ridgeline {
 
@@ -57,18 +58,6 @@ json epochs_json(const std::vector<EpochMetrics>& epochs) {
                  {"test_loss", e.test_loss}, {"test_error", e.test_error}, {"lr", e.lr},
                  {"seconds", e.seconds}});
   return a;
-}
-
-/// Writes results/<id>.json and one .npy per curve.
-void write_interpolation(const fs::path& dir, const std::string& id, const InterpolationResult& r) {
-  write_file_atomic((dir / (id + ".json")).string(), interpolation_to_json(r, 2) + "\n");
-  const int64_t n = static_cast<int64_t>(r.alpha.size());
-  write_npy((dir / (id + ".alpha.npy")).string(), r.alpha, {n});
-  for (const auto& [name, c] : {std::pair{"train", &r.train}, std::pair{"test", &r.test}})
-    if (*c) {
-      write_npy((dir / (id + "." + name + "_loss.npy")).string(), (*c)->loss, {n});
-      write_npy((dir / (id + "." + name + "_error.npy")).string(), (*c)->error, {n});
-    }
 }
 
 class RunLog {
@@ -168,31 +157,22 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
       models[m.name] = std::move(tr.model);
     }
 
+    detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }};
     for (const auto& st : spec.steps) {
       if (cancel) cancel->check();
-      log("step " + st.id + ": interpolate " + st.a + " → " + st.b + " at " +
-          std::to_string(st.points) + " points");
-      InterpolationConfig ic;
-      ic.points = st.points;
-      ic.train = st.train;
-      ic.test = st.test;
-      InterpolationResult r = interpolate(*be, models[st.a], models[st.b], data, ic,
-                                          [&](const Progress& p) {
-                                            if (ev.on_progress)
-                                              ev.on_progress({"step " + st.id + " (" + p.stage + ")",
-                                                              p.done, p.total, p.message});
-                                          },
-                                          cancel);
-      write_interpolation(dir / "results", st.id, r);
-      if (ev.on_interpolation) ev.on_interpolation(st.id, r);
-      const SplitCurve& c = r.test ? *r.test : *r.train;
-      char line[200];
-      std::snprintf(line, sizeof line, "step %s: %s loss barrier %.4f (linear) %.4f (mean-endpoint), error barrier %.4f (%.2fs)",
-                    st.id.c_str(), r.test ? "test" : "train", c.barriers.loss_lin,
-                    c.barriers.loss_mid, c.barriers.error_lin, r.seconds);
-      log(line);
-      prov["steps"][st.id] = {{"seconds", r.seconds}};
-      sum.interpolations.emplace_back(st.id, std::move(r));
+      if (st.type == "align") {
+        AlignmentResult r = detail::run_align_step(st, models, ctx);
+        prov["steps"][st.id] = {{"seconds", r.seconds}};
+        models[st.output()] = r.aligned;
+        sum.alignments.emplace_back(st.id, std::move(r));
+      } else {
+        InterpolationResult r = detail::run_interpolate_step(st, models, ctx);
+        if (ev.on_interpolation) ev.on_interpolation(st.id, r);
+        prov["steps"][st.id] = {{"seconds", r.seconds}};
+        sum.interpolations.emplace_back(st.id, std::move(r));
+        detail::write_barrier_table(dir / "results", spec, sum);
+      }
+      save_prov();
     }
     sum.status = "finished";
   } catch (const Cancelled&) {
@@ -259,7 +239,7 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
   }
   for (const auto& st : spec.steps) {
     const fs::path f = dir / "results" / (st.id + ".json");
-    if (fs::exists(f))
+    if (st.type == "interpolate" && fs::exists(f))
       sum.interpolations.emplace_back(st.id, interpolation_from_json(read_file(f.string()), f.string()));
   }
   if (spec_out) *spec_out = std::move(spec);

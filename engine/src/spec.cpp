@@ -2,6 +2,7 @@
 #include "ridgeline/spec.h"
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <set>
 
 #include "ridgeline/errors.h"
@@ -88,12 +89,9 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
                        ms.name + "'");
     s.models.push_back(ms);
   }
-  auto model_list = [&] {
-    std::string l;
-    for (const auto& m : s.models) l += (l.empty() ? "" : ", ") + m.name;
-    return l;
-  };
   std::set<std::string> ids;
+  std::vector<std::string> available;  // trained models, then outputs of align steps
+  for (const auto& m : s.models) available.push_back(m.name);
   for (size_t i = 0; i < doc["steps"].size(); ++i) {
     const json& j = doc["steps"][i];
     const std::string where = source + ": steps[" + std::to_string(i) + "]";
@@ -102,14 +100,28 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
     st.a = j["a"];
     st.b = j["b"];
     for (const auto* ref : {&st.a, &st.b})
-      if (!s.find_model(*ref))
+      if (std::find(available.begin(), available.end(), *ref) == available.end()) {
+        std::string list;
+        for (const auto& n : available) list += (list.empty() ? "" : ", ") + n;
         throw InputError(where + "." + (ref == &st.a ? "a" : "b") + ": unknown model '" + *ref +
-                         "' (models: " + model_list() + ")");
+                         "' (models here: " + list + ")");
+      }
     st.points = j["points"];
     const std::string split = j["split"];
     st.train = split != "test";
     st.test = split != "train";
-    st.id = j.value("id", st.type + "-" + st.a + "-" + st.b);
+    st.repair = j["repair"];
+    st.method = j["method"];
+    st.seed = j["seed"].get<uint64_t>();
+    st.max_sweeps = j["max_sweeps"];
+    st.samples = j["samples"];
+    if (st.type == "align") {
+      if (st.a == st.b) throw InputError(where + ": align needs two different models");
+      if (std::find(available.begin(), available.end(), st.output()) != available.end())
+        throw InputError(where + ": model '" + st.output() + "' is produced twice");
+      available.push_back(st.output());
+    }
+    st.id = j.value("id", st.type == "align" ? "align-" + st.output() : st.type + "-" + st.a + "-" + st.b);
     if (!ids.insert(st.id).second)
       throw InputError(where + ".id: duplicate step id '" + st.id + "'");
     s.steps.push_back(st);
@@ -127,7 +139,12 @@ std::string spec_to_json(const ExperimentSpec& s) {
                      {"a", st.a},
                      {"b", st.b},
                      {"points", st.points},
-                     {"split", st.train && st.test ? "both" : st.train ? "train" : "test"}});
+                     {"split", st.train && st.test ? "both" : st.train ? "train" : "test"},
+                     {"repair", st.repair},
+                     {"method", st.method},
+                     {"seed", st.seed},
+                     {"max_sweeps", st.max_sweeps},
+                     {"samples", st.samples}});
   json models = json::array();
   for (const auto& m : s.models) models.push_back({{"name", m.name}, {"seed", m.seed}});
   const TrainConfig& t = s.train;

@@ -64,6 +64,31 @@ class TestSpec : public QObject {
     QVERIFY(s.steps[0].train && s.steps[0].test);
   }
 
+  void alignStepsProduceModels() {
+    std::string text = kTiny;
+    const std::string step = R"({"type": "interpolate", "a": "seed0", "b": "seed1", "points": 5})";
+    text.replace(text.find(step), step.size(),
+                 R"({"type": "align", "a": "seed0", "b": "seed1", "method": "wm"},
+                    {"type": "interpolate", "a": "seed0", "b": "seed1@wm", "repair": true})");
+    ExperimentSpec s = parse_spec(text, "spec.json");
+    QCOMPARE(s.steps.size(), size_t(2));
+    QCOMPARE(s.steps[0].output(), std::string("seed1@wm"));
+    QCOMPARE(s.steps[0].id, std::string("align-seed1@wm"));
+    QVERIFY(s.steps[1].repair);
+    QCOMPARE(s.steps[1].id, std::string("interpolate-seed0-seed1@wm"));
+    QCOMPARE(spec_to_json(parse_spec(spec_to_json(s), "r.json")), spec_to_json(s));
+    // The same model produced twice is an error.
+    const std::string twice = "\"repair\": true}";
+    text.replace(text.find(twice), twice.size(),
+                 twice + R"(, {"type": "align", "a": "seed0", "b": "seed1"})");
+    try {
+      parse_spec(text, "spec.json");
+      QFAIL("expected InputError");
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("'seed1@wm' is produced twice") != std::string::npos, e.what());
+    }
+  }
+
   void roundTrip() {
     ExperimentSpec s = parse_spec(kTiny, "spec.json");
     const std::string j = spec_to_json(s);
@@ -101,6 +126,8 @@ class TestSpec : public QObject {
     QTest::newRow("fractional batch") << QString::fromStdString(with("\"batch\": 32", "\"batch\": 3.5")) << "spec.json: train.batch: expected integer";
     QTest::newRow("bad arch") << QString::fromStdString(with("mlp:6,8,3", "mlp:6,,3")) << "spec.json: model.arch";
     QTest::newRow("unknown model") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed9\"")) << "spec.json: steps[0].b: unknown model 'seed9'";
+    QTest::newRow("aligned model before its step") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed1@wm\"")) << "spec.json: steps[0].b: unknown model 'seed1@wm' (models here: seed0, seed1)";
+    QTest::newRow("bad method") << QString::fromStdString(with("\"type\": \"interpolate\"", "\"type\": \"align\", \"method\": \"xx\"")) << "spec.json: steps[0].method: \"xx\" is not one of";
     QTest::newRow("missing models") << QString::fromStdString(with("\"models\"", "\"modelz\"")) << "spec.json: modelz: unknown key";
     QTest::newRow("bad optimizer") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 1, \"optimizer\": \"lbfgs\"")) << "spec.json: train.optimizer: \"lbfgs\" is not one of";
     QTest::newRow("one point") << QString::fromStdString(with("\"points\": 5", "\"points\": 1")) << "spec.json: steps[0].points: must be >= 2";

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ridgeline/alignment.h"
 #include "ridgeline/interpolation.h"
 #include "ridgeline/progress.h"
 #include "ridgeline/spec.h"
@@ -39,6 +40,7 @@ struct RunSummary {
   std::string status;      ///< "finished", "cancelled", "failed"
   std::vector<std::pair<std::string, InterpolationResult>> interpolations;  ///< by step id
   std::vector<std::pair<std::string, std::vector<EpochMetrics>>> training;  ///< by model
+  std::vector<std::pair<std::string, AlignmentResult>> alignments;  ///< by step id (live runs)
   double seconds = 0;
 };
 

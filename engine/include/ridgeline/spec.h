@@ -19,11 +19,21 @@ struct ModelSpec {
 };
 
 struct StepSpec {
-  std::string type;   ///< "interpolate"
-  std::string id;     ///< unique; default "<type>-<a>-<b>"
-  std::string a, b;   ///< model names
+  std::string type;   ///< "interpolate" or "align"
+  std::string id;     ///< unique; default "<type>-<a>-<b>" (align: "align-<b>@<method>")
+  std::string a, b;   ///< model names (trained, or produced by an earlier align step)
+  // interpolate
   int points = 25;
   bool train = true, test = true;
+  bool repair = false;
+  // align
+  std::string method = "wm";  ///< wm | am | am-pearson
+  uint64_t seed = 0;
+  int max_sweeps = 100;
+  int samples = 10000;        ///< activation statistics (align am*, repair); 0 = all
+
+  /// Name of the model an align step produces: "<b>@<method>".
+  std::string output() const { return b + "@" + method; }
 };
 
 struct ExperimentSpec {
