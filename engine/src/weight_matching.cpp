@@ -1,4 +1,7 @@
 // Git Re-Basin weight matching (alignment.h; ALGORITHMS.md §1), on any PermutationSpec.
+#ifdef RIDGELINE_HAVE_OPENBLAS
+#define EIGEN_USE_BLAS  // the float64 gain products run on OpenBLAS's dgemm
+#endif
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
@@ -38,33 +41,95 @@ struct Problem {
   const PermutationSpec& spec;
   std::vector<MatD> a, b;  // every block of θ_A and θ_B, in float64
 
+  // Each block contributes one term to the gain of the permutation on its row axis and one to
+  // that on its column axis; a term depends only on the permutation q of the block's *other*
+  // axis. Terms are cached with the q they were computed for. When q has since changed on a
+  // set S of positions, the term is updated by a rank-|S| product instead of recomputed:
+  //   row term  A·B̃ᵀ, B̃[:, j] = B[:, q[j]]:  Δ = A[:, S]·(B[:, q_new[S]] − B[:, q_old[S]])ᵀ
+  //   col term  Aᵀ·B̃, B̃[j, :] = B[q[j], :]:  Δ = A[S, :]ᵀ·(B[q_new[S], :] − B[q_old[S], :])
+  // so late sweeps, where few units move, cost little more than their assignments.
+  struct Term {
+    MatD value;
+    Permutation q;  // the other axis' permutation the value was computed for
+    bool valid = false;
+  };
+  std::vector<Term> row_terms, col_terms;  // per block
+
+  void init() {
+    row_terms.assign(spec.blocks.size(), {});
+    col_terms.assign(spec.blocks.size(), {});
+  }
+
+  void update_term(Term& t, const MatD& a, const MatD& b, const Permutation* q, bool row_term) {
+    if (!q) {  // the other axis is never permuted: computed once
+      if (!t.valid) t.value.noalias() = row_term ? MatD(a * b.transpose()) : MatD(a.transpose() * b);
+      t.valid = true;
+      return;
+    }
+    std::vector<int> changed;
+    if (t.valid)
+      for (size_t j = 0; j < q->size(); ++j)
+        if ((*q)[j] != t.q[j]) changed.push_back(static_cast<int>(j));
+    if (!t.valid || 2 * changed.size() > q->size()) {
+      t.value.noalias() = row_term ? MatD(a * permuted(b, *q, true).transpose())
+                                   : MatD(a.transpose() * permuted(b, *q, false));
+    } else if (!changed.empty()) {
+      const Eigen::Index s = static_cast<Eigen::Index>(changed.size());
+      if (row_term) {
+        MatD as(a.rows(), s), db(b.rows(), s);
+        for (Eigen::Index k = 0; k < s; ++k) {
+          const int j = changed[k];
+          as.col(k) = a.col(j);
+          db.col(k) = b.col((*q)[j]) - b.col(t.q[j]);
+        }
+        t.value.noalias() += as * db.transpose();
+      } else {
+        MatD as(s, a.cols()), db(s, b.cols());
+        for (Eigen::Index k = 0; k < s; ++k) {
+          const int j = changed[k];
+          as.row(k) = a.row(j);
+          db.row(k) = b.row((*q)[j]) - b.row(t.q[j]);
+        }
+        t.value.noalias() += as.transpose() * db;
+      }
+    }
+    t.q = *q;
+    t.valid = true;
+  }
+
   /// Gain matrix of permutation p given the others: C = Σ_w Ã_w B̃_wᵀ, with p's axis first.
-  MatD gain(int p, const std::vector<Permutation>& perms) const {
+  MatD gain(int p, const std::vector<Permutation>& perms) {
     const int n = spec.sizes[p];
     MatD c = MatD::Zero(n, n);
     for (size_t k = 0; k < spec.blocks.size(); ++k) {
       const ParamBlock& blk = spec.blocks[k];
       if (blk.row_perm == p) {
-        const MatD bt = blk.col_perm >= 0 ? permuted(b[k], perms[blk.col_perm], true) : b[k];
-        c.noalias() += a[k] * bt.transpose();
+        update_term(row_terms[k], a[k], b[k], blk.col_perm >= 0 ? &perms[blk.col_perm] : nullptr, true);
+        c += row_terms[k].value;
       }
       if (blk.col_perm == p) {
-        const MatD bt = blk.row_perm >= 0 ? permuted(b[k], perms[blk.row_perm], false) : b[k];
-        c.noalias() += a[k].transpose() * bt;
+        update_term(col_terms[k], a[k], b[k], blk.row_perm >= 0 ? &perms[blk.row_perm] : nullptr, false);
+        c += col_terms[k].value;
       }
     }
     return c;
   }
 
-  /// Σ_w ⟨A_w, π(B)_w⟩.
+  /// Σ_w ⟨A_w, π(B)_w⟩, without materialising π(B).
   double objective(const std::vector<Permutation>& perms) const {
     double s = 0;
     for (size_t k = 0; k < spec.blocks.size(); ++k) {
       const ParamBlock& blk = spec.blocks[k];
-      MatD bt = b[k];
-      if (blk.row_perm >= 0) bt = permuted(bt, perms[blk.row_perm], false);
-      if (blk.col_perm >= 0) bt = permuted(bt, perms[blk.col_perm], true);
-      s += a[k].cwiseProduct(bt).sum();
+      const int* rp = blk.row_perm >= 0 ? perms[blk.row_perm].data() : nullptr;
+      const int* cp = blk.col_perm >= 0 ? perms[blk.col_perm].data() : nullptr;
+      for (int i = 0; i < blk.rows; ++i) {
+        const double* ar = a[k].data() + static_cast<size_t>(i) * blk.cols;
+        const double* br = b[k].data() + static_cast<size_t>(rp ? rp[i] : i) * blk.cols;
+        if (cp)
+          for (int j = 0; j < blk.cols; ++j) s += ar[j] * br[cp[j]];
+        else
+          for (int j = 0; j < blk.cols; ++j) s += ar[j] * br[j];
+      }
     }
     return s;
   }
@@ -86,11 +151,12 @@ AlignmentResult weight_matching(const Mlp& ma, const Mlp& mb, const WeightMatchi
   if (cfg.max_sweeps < 1) throw InputError("weight matching: max_sweeps must be >= 1");
   const auto t0 = std::chrono::steady_clock::now();
   const PermutationSpec spec = mlp_permutation_spec(ma.arch);
-  Problem prob{spec, {}, {}};
+  Problem prob{spec, {}, {}, {}, {}};
   for (const ParamBlock& blk : spec.blocks) {
     prob.a.push_back(block_of(ma.params, blk));
     prob.b.push_back(block_of(mb.params, blk));
   }
+  prob.init();
   std::vector<Permutation> perms = init.empty() ? identity_permutations(spec) : init;
   if (!init.empty()) apply_permutations(spec, mb.params, perms);  // validates init
 

@@ -74,6 +74,26 @@ expect(2 "mlp:8,16,3\\+ln\\+gelu" interpolate A.safetensors LA.safetensors --dat
 expect(2 "--activation" interpolate LA.safetensors LB.safetensors --data ${DATA} --activation tanh)
 expect(2 "--arch" train --arch mlp:8,16,3+bn --data ${DATA} --out X.safetensors)
 
+# align: weight matching and activation matching, with the documented JSON report.
+foreach(method wm am am-pearson)
+  expect(0 "" align A.safetensors B.safetensors --data ${DATA} --method ${method} --repair --json --out B_${method}.safetensors)
+  string(JSON m GET "${LAST_OUT}" method)
+  string(JSON passed GET "${LAST_OUT}" function_check passed)
+  string(JSON plen LENGTH "${LAST_OUT}" layers 0 permutation)
+  string(JSON l2b GET "${LAST_OUT}" l2_before)
+  string(JSON l2a GET "${LAST_OUT}" l2_after)
+  string(JSON mid_naive GET "${LAST_OUT}" midpoint naive test_loss)
+  string(JSON mid_rep GET "${LAST_OUT}" midpoint aligned_repair test_loss)
+  if(NOT m STREQUAL method OR NOT passed OR NOT plen EQUAL 16 OR NOT l2a LESS l2b)
+    message(FATAL_ERROR "align ${method}: unexpected report ${LAST_OUT}")
+  endif()
+  # The aligned file is an ordinary model of the same architecture.
+  expect(0 "" interpolate A.safetensors B_${method}.safetensors --data ${DATA} --points 3 --json)
+endforeach()
+expect(0 "" interpolate A.safetensors B_wm.safetensors --data ${DATA} --points 5 --repair --json)
+string(JSON rb GET "${LAST_OUT}" barrier test loss_mid)
+expect(2 "--method" align A.safetensors B.safetensors --data ${DATA} --method xx --out Z.safetensors)
+
 # run on a tiny spec.
 file(WRITE ${WORK}/tiny.json [=[{
   "name": "tiny",
@@ -81,9 +101,16 @@ file(WRITE ${WORK}/tiny.json [=[{
   "model": {"arch": "mlp:8,16,3"},
   "train": {"epochs": 2, "batch": 32, "lr": 0.01},
   "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
-  "steps": [{"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5}]
+  "steps": [{"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5},
+            {"type": "align", "a": "seed0", "b": "seed1", "method": "wm"},
+            {"type": "interpolate", "id": "wm+repair", "a": "seed0", "b": "seed1@wm", "points": 5, "repair": true}]
 }]=])
 expect(0 "" run tiny.json --out runs/tiny --threads 2)
+foreach(f checkpoints/seed1@wm.safetensors results/align-seed1@wm.json results/wm+repair.json results/barriers.csv)
+  if(NOT EXISTS ${WORK}/runs/tiny/${f})
+    message(FATAL_ERROR "run folder lacks ${f}")
+  endif()
+endforeach()
 foreach(f experiment.json provenance.json log.txt checkpoints/seed0.safetensors results/naive.json results/naive.test_loss.npy)
   if(NOT EXISTS ${WORK}/runs/tiny/${f})
     message(FATAL_ERROR "run folder lacks ${f}")
@@ -108,6 +135,7 @@ file(WRITE ${WORK}/lies.safetensors "zzzzzzzz{}")
 expect(2 "lies.safetensors" interpolate lies.safetensors B.safetensors --data ${DATA})
 expect(0 "" train --arch mlp:8,9,3 --data ${DATA} --epochs 1 --quiet --out C.safetensors)
 expect(2 "architecture" interpolate A.safetensors C.safetensors --data ${DATA})
+expect(2 "architecture" align A.safetensors C.safetensors --data ${DATA} --out Z.safetensors)
 expect(2 "expects 8 inputs" interpolate A.safetensors B.safetensors --data gmm:100,50,5,3,1)
 expect(2 "--lr" train --arch mlp:8,16,3 --data ${DATA} --lr nan --out X.safetensors)
 expect(2 "--lr" train --arch mlp:8,16,3 --data ${DATA} --lr inf --out X.safetensors)
