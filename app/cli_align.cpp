@@ -9,6 +9,7 @@
 #include "ridgeline/alignment.h"
 #include "ridgeline/interpolation.h"
 #include "ridgeline/repair.h"
+#include "ridgeline/ste.h"
 #include "ridgeline/errors.h"
 #include "ridgeline/safetensors.h"
 
@@ -16,15 +17,15 @@ namespace ridgeline::cli {
 
 int cmd_align(int argc, char** argv) {
   std::set<std::string> opts = data_option_names();
-  opts.insert({"method", "out", "seed", "max-sweeps", "samples", "activation"});
+  opts.insert({"method", "out", "seed", "max-sweeps", "samples", "activation", "epochs", "lr", "batch"});
   Args a(argc, argv, 2, opts, {"json", "standardize", "quiet", "repair"}, "align");
   if (a.positionals().size() != 2)
     throw InputError("align: expected two model files A.safetensors B.safetensors");
   const std::string fa = a.positionals()[0], fb = a.positionals()[1];
   const std::string out = a.required("out");
   const std::string method = a.str("method", "wm");
-  if (method != "wm" && method != "am" && method != "am-pearson")
-    throw InputError("--method: '" + method + "' is not one of wm, am, am-pearson");
+  if (method != "wm" && method != "am" && method != "am-pearson" && method != "ste")
+    throw InputError("--method: '" + method + "' is not one of wm, am, am-pearson, ste");
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
   std::optional<Activation> act;
@@ -45,6 +46,21 @@ int cmd_align(int argc, char** argv) {
     cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
     cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
     r = weight_matching(ma, mb, cfg, {}, &interrupt_token());
+  } else if (method == "ste") {
+    SteConfig cfg;
+    cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
+    cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
+    cfg.epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
+    cfg.batch = static_cast<int>(a.integer("batch", 1000, 1, 1 << 24));
+    cfg.lr = a.number("lr", 1e-2);
+    ProgressPrinter progress;
+    r = straight_through_estimator(*backend, ma, mb, data.train, cfg,
+                                   [&](const SteProgress& p) {
+                                     if (!quiet)
+                                       progress({"ste", p.epoch, p.epochs,
+                                                 "midpoint loss " + std::to_string(p.midpoint_loss)});
+                                   },
+                                   &interrupt_token());
   } else {
     ActivationMatchingConfig cfg;
     cfg.samples = samples;

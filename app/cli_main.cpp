@@ -21,7 +21,7 @@ using Handler = int (*)(int, char**);
 const std::map<std::string, Handler>& commands() {
   static const std::map<std::string, Handler> c = {
       {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run},
-      {"align", cmd_align}};
+      {"align", cmd_align}, {"merge", cmd_merge}};
   return c;
 }
 
@@ -63,9 +63,12 @@ std::string usage() {
          "                  [--split train|test|both] [--threads N] [--device D] [--json]\n"
          "                  [--activation relu|gelu]   (PyTorch files only; default relu)\n"
          "                  [--repair [--repair-samples 5000]]\n"
-         "  ridgeline align A.safetensors B.safetensors [--method wm|am|am-pearson]\n"
+         "  ridgeline align A.safetensors B.safetensors [--method wm|am|am-pearson|ste]\n"
          "                  [--data fashion-mnist] [--seed 0] [--max-sweeps 100] [--samples 10000]\n"
-         "                  [--repair] [--json] --out B_to_A.safetensors\n"
+         "                  [--epochs 10 --lr 0.01 --batch 1000 (ste)] [--repair] [--json]\n"
+         "                  --out B_to_A.safetensors\n"
+         "  ridgeline merge M1.safetensors M2.safetensors M3.safetensors... [--seed 0]\n"
+         "                  [--data fashion-mnist] [--json] --out MERGED.safetensors\n"
          "data: fashion-mnist (Debian dataset-fashion-mnist), a folder of MNIST-format IDX files,\n"
          "      or gmm:N_TRAIN,N_TEST,DIM,CLASSES,SEED (synthetic); --train-subset N, --test-subset N,\n"
          "      --subset-seed S, --standardize\n"

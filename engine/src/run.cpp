@@ -160,7 +160,9 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }};
     for (const auto& st : spec.steps) {
       if (cancel) cancel->check();
-      if (st.type == "align") {
+      if (st.type == "merge") {
+        models[st.id] = detail::run_merge_step(st, models, ctx);
+      } else if (st.type == "align") {
         AlignmentResult r = detail::run_align_step(st, models, ctx);
         prov["steps"][st.id] = {{"seconds", r.seconds}};
         models[st.output()] = r.aligned;

@@ -8,7 +8,10 @@
 #include "ridgeline/activation_matching.h"
 #include "ridgeline/errors.h"
 #include "ridgeline/fileio.h"
+#include "ridgeline/evaluate.h"
+#include "ridgeline/merge.h"
 #include "ridgeline/repair.h"
+#include "ridgeline/ste.h"
 #include "ridgeline/safetensors.h"
 
 namespace ridgeline::detail {
@@ -28,6 +31,20 @@ AlignmentResult run_align_step(const StepSpec& st, const std::map<std::string, M
     cfg.seed = st.seed;
     cfg.max_sweeps = st.max_sweeps;
     r = weight_matching(a, b, cfg, {}, ctx.cancel);
+  } else if (st.method == "ste") {
+    SteConfig cfg;
+    cfg.seed = st.seed;
+    cfg.max_sweeps = st.max_sweeps;
+    cfg.epochs = st.epochs;
+    cfg.lr = st.lr;
+    r = straight_through_estimator(
+        ctx.backend, a, b, ctx.data.train, cfg,
+        [&](const SteProgress& p) {
+          if (ctx.events.on_progress)
+            ctx.events.on_progress({"step " + st.id, p.epoch, p.epochs,
+                                    "midpoint loss " + std::to_string(p.midpoint_loss)});
+        },
+        ctx.cancel);
   } else {
     ActivationMatchingConfig cfg;
     cfg.samples = st.samples;
@@ -49,6 +66,41 @@ AlignmentResult run_align_step(const StepSpec& st, const std::map<std::string, M
   ctx.log(line);
   if (ctx.events.on_progress) ctx.events.on_progress({"step " + st.id, 1, 1, st.method});
   return r;
+}
+
+Mlp run_merge_step(const StepSpec& st, const std::map<std::string, Mlp>& models, StepContext& ctx) {
+  std::string names;
+  std::vector<Mlp> inputs;
+  for (const auto& n : st.merge_models) {
+    inputs.push_back(models.at(n));
+    names += (names.empty() ? "" : ", ") + n;
+  }
+  ctx.log("step " + st.id + ": merge " + names);
+  MergeConfig cfg;
+  cfg.seed = st.seed;
+  cfg.max_sweeps = st.max_sweeps;
+  MergeResult r = merge_many(inputs, cfg, ctx.cancel);
+  json checks = json::array();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    AlignmentResult check;
+    check.method = "merge of " + st.merge_models[i];
+    check.aligned = r.aligned[i];
+    check_alignment(ctx.backend, inputs[i], check, ctx.data.test);
+    checks.push_back(check.function_max_diff);
+  }
+  const LossError e = evaluate(ctx.backend, r.merged, ctx.data.test, 2000, ctx.cancel);
+  save_mlp((ctx.dir / "checkpoints" / (st.id + ".safetensors")).string(), r.merged,
+           {{"ridgeline.merged_from", names}});
+  json report = {{"models", st.merge_models}, {"sweeps", r.sweeps}, {"seconds", r.seconds},
+                 {"distance_before", r.distance_before}, {"distance_per_sweep", r.distance_per_sweep},
+                 {"function_check_max_abs_logit_diff", checks},
+                 {"merged_test", {{"loss", e.loss}, {"error", e.error}}}};
+  write_file_atomic((ctx.dir / "results" / (st.id + ".json")).string(), report.dump(2) + "\n");
+  char line[256];
+  std::snprintf(line, sizeof line, "step %s: %zu models, %d sweep(s); merged test loss %.4f, error %.4f",
+                st.id.c_str(), inputs.size(), r.sweeps, e.loss, e.error);
+  ctx.log(line);
+  return r.merged;
 }
 
 InterpolationResult run_interpolate_step(const StepSpec& st, const std::map<std::string, Mlp>& models,

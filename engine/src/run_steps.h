@@ -25,6 +25,10 @@ struct StepContext {
 AlignmentResult run_align_step(const StepSpec& st, const std::map<std::string, Mlp>& models,
                                StepContext& ctx);
 
+/// MergeMany over st.merge_models; saves checkpoints/<id>.safetensors and results/<id>.json;
+/// returns the merged model.
+Mlp run_merge_step(const StepSpec& st, const std::map<std::string, Mlp>& models, StepContext& ctx);
+
 /// Evaluates the path (REPAIRed when asked); writes results/<id>.json and .npy curves.
 InterpolationResult run_interpolate_step(const StepSpec& st, const std::map<std::string, Mlp>& models,
                                          StepContext& ctx);

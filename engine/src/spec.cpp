@@ -97,15 +97,27 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
     const std::string where = source + ": steps[" + std::to_string(i) + "]";
     StepSpec st;
     st.type = j["type"];
-    st.a = j["a"];
-    st.b = j["b"];
-    for (const auto* ref : {&st.a, &st.b})
-      if (std::find(available.begin(), available.end(), *ref) == available.end()) {
+    auto check_model = [&](const std::string& name, const std::string& key) {
+      if (std::find(available.begin(), available.end(), name) == available.end()) {
         std::string list;
         for (const auto& n : available) list += (list.empty() ? "" : ", ") + n;
-        throw InputError(where + "." + (ref == &st.a ? "a" : "b") + ": unknown model '" + *ref +
-                         "' (models here: " + list + ")");
+        throw InputError(where + "." + key + ": unknown model '" + name + "' (models here: " + list + ")");
       }
+    };
+    if (st.type == "merge") {
+      if (!j.contains("models")) throw InputError(where + ".models: required for a merge step");
+      for (size_t k = 0; k < j["models"].size(); ++k) {
+        st.merge_models.push_back(j["models"][k]);
+        check_model(st.merge_models.back(), "models[" + std::to_string(k) + "]");
+      }
+    } else {
+      for (const char* key : {"a", "b"}) {
+        if (!j.contains(key)) throw InputError(where + "." + key + ": required key is missing");
+        check_model(j[key], key);
+      }
+      st.a = j["a"];
+      st.b = j["b"];
+    }
     st.points = j["points"];
     const std::string split = j["split"];
     st.train = split != "test";
@@ -115,13 +127,22 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
     st.seed = j["seed"].get<uint64_t>();
     st.max_sweeps = j["max_sweeps"];
     st.samples = j["samples"];
+    st.epochs = j["epochs"];
+    st.lr = j["lr"];
     if (st.type == "align") {
       if (st.a == st.b) throw InputError(where + ": align needs two different models");
       if (std::find(available.begin(), available.end(), st.output()) != available.end())
         throw InputError(where + ": model '" + st.output() + "' is produced twice");
       available.push_back(st.output());
     }
-    st.id = j.value("id", st.type == "align" ? "align-" + st.output() : st.type + "-" + st.a + "-" + st.b);
+    st.id = j.value("id", st.type == "align"   ? "align-" + st.output()
+                          : st.type == "merge" ? std::string("merged")
+                                               : st.type + "-" + st.a + "-" + st.b);
+    if (st.type == "merge") {
+      if (std::find(available.begin(), available.end(), st.id) != available.end())
+        throw InputError(where + ".id: model '" + st.id + "' already exists");
+      available.push_back(st.id);
+    }
     if (!ids.insert(st.id).second)
       throw InputError(where + ".id: duplicate step id '" + st.id + "'");
     s.steps.push_back(st);
@@ -144,7 +165,15 @@ std::string spec_to_json(const ExperimentSpec& s) {
                      {"method", st.method},
                      {"seed", st.seed},
                      {"max_sweeps", st.max_sweeps},
-                     {"samples", st.samples}});
+                     {"samples", st.samples},
+                     {"epochs", st.epochs},
+                     {"lr", st.lr}});
+  for (size_t i = 0; i < s.steps.size(); ++i)
+    if (s.steps[i].type == "merge") {
+      steps[i].erase("a");
+      steps[i].erase("b");
+      steps[i]["models"] = s.steps[i].merge_models;
+    }
   json models = json::array();
   for (const auto& m : s.models) models.push_back({{"name", m.name}, {"seed", m.seed}});
   const TrainConfig& t = s.train;

@@ -90,6 +90,22 @@ foreach(method wm am am-pearson)
   # The aligned file is an ordinary model of the same architecture.
   expect(0 "" interpolate A.safetensors B_${method}.safetensors --data ${DATA} --points 3 --json)
 endforeach()
+expect(0 "" align A.safetensors B.safetensors --data ${DATA} --method ste --epochs 2 --batch 200 --json --out B_ste.safetensors)
+string(JSON m GET "${LAST_OUT}" method)
+string(JSON passed GET "${LAST_OUT}" function_check passed)
+if(NOT m STREQUAL "ste" OR NOT passed)
+  message(FATAL_ERROR "align ste: unexpected report ${LAST_OUT}")
+endif()
+# MergeMany over three models.
+expect(0 "" train --arch mlp:8,16,3 --data ${DATA} --seed 2 --epochs 2 --batch 32 --lr 0.01 --quiet --out T.safetensors)
+expect(0 "" merge A.safetensors B.safetensors T.safetensors --data ${DATA} --json --out M.safetensors)
+string(JSON merged_loss GET "${LAST_OUT}" merged_test loss)
+string(JSON naive_loss GET "${LAST_OUT}" naive_average_test loss)
+string(JSON nchecks LENGTH "${LAST_OUT}" function_check_max_abs_logit_diff)
+if(NOT nchecks EQUAL 3 OR NOT merged_loss LESS naive_loss)
+  message(FATAL_ERROR "merge: unexpected report ${LAST_OUT}")
+endif()
+expect(2 "at least two" merge A.safetensors --data ${DATA} --out M2.safetensors)
 expect(0 "" interpolate A.safetensors B_wm.safetensors --data ${DATA} --points 5 --repair --json)
 string(JSON rb GET "${LAST_OUT}" barrier test loss_mid)
 expect(2 "--method" align A.safetensors B.safetensors --data ${DATA} --method xx --out Z.safetensors)
@@ -103,10 +119,12 @@ file(WRITE ${WORK}/tiny.json [=[{
   "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
   "steps": [{"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5},
             {"type": "align", "a": "seed0", "b": "seed1", "method": "wm"},
-            {"type": "interpolate", "id": "wm+repair", "a": "seed0", "b": "seed1@wm", "points": 5, "repair": true}]
+            {"type": "interpolate", "id": "wm+repair", "a": "seed0", "b": "seed1@wm", "points": 5, "repair": true},
+            {"type": "merge", "models": ["seed0", "seed1"]},
+            {"type": "interpolate", "id": "to-merged", "a": "seed0", "b": "merged", "points": 3}]
 }]=])
 expect(0 "" run tiny.json --out runs/tiny --threads 2)
-foreach(f checkpoints/seed1@wm.safetensors results/align-seed1@wm.json results/wm+repair.json results/barriers.csv)
+foreach(f checkpoints/seed1@wm.safetensors results/align-seed1@wm.json results/wm+repair.json results/barriers.csv checkpoints/merged.safetensors results/merged.json results/to-merged.json)
   if(NOT EXISTS ${WORK}/runs/tiny/${f})
     message(FATAL_ERROR "run folder lacks ${f}")
   endif()

@@ -77,6 +77,15 @@ class TestSpec : public QObject {
     QVERIFY(s.steps[1].repair);
     QCOMPARE(s.steps[1].id, std::string("interpolate-seed0-seed1@wm"));
     QCOMPARE(spec_to_json(parse_spec(spec_to_json(s), "r.json")), spec_to_json(s));
+    // A merge step produces the model named by its id.
+    std::string merged = kTiny;
+    merged.replace(merged.find(step), step.size(),
+                   R"({"type": "merge", "models": ["seed0", "seed1"]},
+                      {"type": "interpolate", "a": "seed0", "b": "merged"})");
+    ExperimentSpec m = parse_spec(merged, "spec.json");
+    QCOMPARE(m.steps[0].merge_models, std::vector<std::string>({"seed0", "seed1"}));
+    QCOMPARE(m.steps[0].id, std::string("merged"));
+    QCOMPARE(spec_to_json(parse_spec(spec_to_json(m), "r.json")), spec_to_json(m));
     // The same model produced twice is an error.
     const std::string twice = "\"repair\": true}";
     text.replace(text.find(twice), twice.size(),

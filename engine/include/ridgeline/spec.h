@@ -19,7 +19,7 @@ struct ModelSpec {
 };
 
 struct StepSpec {
-  std::string type;   ///< "interpolate" or "align"
+  std::string type;   ///< "interpolate", "align" or "merge"
   std::string id;     ///< unique; default "<type>-<a>-<b>" (align: "align-<b>@<method>")
   std::string a, b;   ///< model names (trained, or produced by an earlier align step)
   // interpolate
@@ -31,6 +31,10 @@ struct StepSpec {
   uint64_t seed = 0;
   int max_sweeps = 100;
   int samples = 10000;        ///< activation statistics (align am*, repair); 0 = all
+  int epochs = 10;            ///< align ste
+  double lr = 0.01;           ///< align ste
+  // merge
+  std::vector<std::string> merge_models;  ///< produces the model named `id`
 
   /// Name of the model an align step produces: "<b>@<method>".
   std::string output() const { return b + "@" + method; }
