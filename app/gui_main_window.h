@@ -23,6 +23,7 @@ class QThread;
 namespace ridgeline::widgets {
 class BarrierTable;
 class InterpolationChart;
+class PathsChart;
 class TrainingMonitor;
 }  // namespace ridgeline::widgets
 
@@ -56,6 +57,8 @@ class MainWindow : public QMainWindow {
   /// Shows the spec and results of a finished run folder (load_run). False with the reason.
   bool openRunFolder(const QString& dir, QString* error = nullptr);
   void cancelRun();
+  /// The "all paths" overlay (null until a run shows two interpolation paths).
+  widgets::PathsChart* pathsChart() const { return paths_chart_; }
   /// Grabs the window and writes a PNG. False with the reason.
   bool saveScreenshot(const QString& path, QString* error = nullptr);
 
@@ -133,6 +136,7 @@ class MainWindow : public QMainWindow {
   QStackedWidget* results_stack_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QMap<QString, ResultPage> pages_;
+  widgets::PathsChart* paths_chart_ = nullptr;  ///< "all paths" tab, once a run has two paths
   QLabel* stage_label_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* device_label_ = nullptr;

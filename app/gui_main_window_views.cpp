@@ -11,6 +11,7 @@
 #include "barrier_table.h"
 #include "gui_main_window.h"
 #include "interpolation_chart.h"
+#include "paths_chart.h"
 
 namespace ridgeline::gui {
 
@@ -27,6 +28,7 @@ QString MainWindow::bundledSpecPath() {
 
 void MainWindow::clearResults() {
   pages_.clear();
+  paths_chart_ = nullptr;  // deleted with its tab below
   while (tabs_->count() > 0) {
     QWidget* w = tabs_->widget(0);
     tabs_->removeTab(0);
@@ -66,6 +68,16 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
   }
   it->chart->setResult(r, pathTitle(step_id));
   it->table->setResult(r);
+  // With two or more paths, an overlay of all of them leads the tabs.
+  if (!paths_chart_ && pages_.size() >= 2) {
+    paths_chart_ = new widgets::PathsChart;
+    paths_chart_->setToolTip("Every path of this run; the per-path tabs mark each barrier");
+    tabs_->insertTab(0, paths_chart_, "all paths");
+    tabs_->setCurrentIndex(0);
+    for (auto p = pages_.begin(); p != pages_.end(); ++p)
+      if (p.key() != step_id) paths_chart_->setPath(p.key(), p->chart->result());
+  }
+  if (paths_chart_) paths_chart_->setPath(step_id, r);
   results_stack_->setCurrentIndex(1);
 }
 

@@ -9,6 +9,7 @@
 #include "barrier_table.h"
 #include "gui_main_window.h"
 #include "interpolation_chart.h"
+#include "paths_chart.h"
 #include "ridgeline/interpolation.h"
 #include "ridgeline/spec.h"
 #include "test_support.h"
@@ -77,6 +78,7 @@ class TestFirstWindow : public QObject {
   void chartShowsHandMadeResult();
   void chartErrorAxisAndTrainOnly();
   void barrierTableFormatsValues();
+  void pathsChartOverlaysPaths();
   void windowRunsTinySpecEndToEnd();
   void windowReportsFailureWithoutCrashing();
   void windowCancels();
@@ -266,6 +268,28 @@ void TestFirstWindow::unreadableSpecIsRejected() {
   QVERIFY(!w.isRunning());
   QVERIFY(!w.runSpecFile(QString::fromStdString(dir.file("missing.json")), &error));
   QVERIFY2(error.contains("missing.json"), qPrintable(error));
+}
+
+void TestFirstWindow::pathsChartOverlaysPaths() {
+  InterpolationResult naive, aligned;
+  naive.alpha = aligned.alpha = {0, 0.5, 1};
+  SplitCurve c;
+  c.loss = {0.3, 1.8, 0.32};
+  c.error = {0.1, 0.6, 0.1};
+  naive.test = c;
+  c.loss = {0.3, 0.31, 0.32};
+  aligned.train = c;  // no test split: the overlay falls back to train
+  widgets::PathsChart chart;
+  chart.setPath("naive", naive);
+  chart.setPath("wm", aligned);
+  QCOMPARE(chart.seriesNames(), QStringList({"naive", "wm"}));
+  QCOMPARE(chart.seriesPoints("naive"), QList<QPointF>({{0, 0.3}, {0.5, 1.8}, {1, 0.32}}));
+  QCOMPARE(chart.seriesPoints("wm")[1], QPointF(0.5, 0.31));
+  // Replacing a path keeps one series for it.
+  naive.test->loss[1] = 1.5;
+  chart.setPath("naive", naive);
+  QCOMPARE(chart.seriesNames().size(), 2);
+  QCOMPARE(chart.seriesPoints("naive")[1], QPointF(0.5, 1.5));
 }
 
 QTEST_MAIN(TestFirstWindow)

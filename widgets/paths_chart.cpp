@@ -1,0 +1,89 @@
+#include "paths_chart.h"
+
+#include <QChart>
+#include <QLineSeries>
+#include <QPen>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+namespace ridgeline::widgets {
+
+namespace {
+// Colour-blind-safe palette (Okabe–Ito), in the order paths appear.
+const QColor kPalette[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115),
+                           QColor(204, 121, 167), QColor(230, 159, 0), QColor(86, 180, 233),
+                           QColor(0, 0, 0), QColor(240, 228, 66)};
+}  // namespace
+
+PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
+  auto* chart = new QChart;
+  chart->setTitle("All paths: loss along α");
+  QFont f = chart->titleFont();
+  f.setBold(true);
+  f.setPointSizeF(f.pointSizeF() * 1.15);
+  chart->setTitleFont(f);
+  axis_x_ = new QValueAxis;
+  axis_x_->setTitleText("α");
+  axis_x_->setRange(0, 1);
+  axis_x_->setTickCount(11);
+  axis_x_->setLabelFormat("%.1f");
+  axis_y_ = new QValueAxis;
+  axis_y_->setTitleText("cross-entropy (test; train if no test split)");
+  chart->addAxis(axis_x_, Qt::AlignBottom);
+  chart->addAxis(axis_y_, Qt::AlignLeft);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  setChart(chart);
+  setRenderHint(QPainter::Antialiasing);
+}
+
+void PathsChart::setPath(const QString& id, const InterpolationResult& r) {
+  const std::optional<SplitCurve>& c = r.test ? r.test : r.train;
+  if (!c) return;
+  QLineSeries* s = series_.value(id, nullptr);
+  if (!s) {
+    s = new QLineSeries;
+    s->setName(id);
+    QPen pen(kPalette[order_.size() % (sizeof kPalette / sizeof kPalette[0])]);
+    pen.setWidthF(2.2);
+    s->setPen(pen);
+    s->setPointsVisible(true);
+    chart()->addSeries(s);
+    s->attachAxis(axis_x_);
+    s->attachAxis(axis_y_);
+    series_.insert(id, s);
+    order_.push_back(id);
+  }
+  QList<QPointF> pts;
+  for (size_t k = 0; k < r.alpha.size(); ++k) pts.append(QPointF(r.alpha[k], c->loss[k]));
+  s->replace(pts);
+  fitAxes();
+}
+
+void PathsChart::clear() {
+  chart()->removeAllSeries();
+  series_.clear();
+  order_.clear();
+}
+
+void PathsChart::fitAxes() {
+  double lo = INFINITY, hi = -INFINITY;
+  for (QLineSeries* s : series_)
+    for (const QPointF& p : s->points()) {
+      lo = std::min(lo, p.y());
+      hi = std::max(hi, p.y());
+    }
+  if (!std::isfinite(lo)) return;
+  const double pad = std::max(1e-3, 0.05 * (hi - lo));
+  axis_y_->setRange(std::max(0.0, lo - pad), hi + pad);
+  axis_y_->applyNiceNumbers();
+}
+
+QStringList PathsChart::seriesNames() const { return order_; }
+
+QList<QPointF> PathsChart::seriesPoints(const QString& name) const {
+  QLineSeries* s = series_.value(name, nullptr);
+  return s ? s->points() : QList<QPointF>{};
+}
+
+}  // namespace ridgeline::widgets
