@@ -28,15 +28,9 @@ int cmd_align(int argc, char** argv) {
     throw InputError("--method: '" + method + "' is not one of wm, am, am-pearson, ste");
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
-  std::optional<Activation> act;
-  if (a.has("activation")) act = parse_activation(a.str("activation"), "--activation");
-
-  Mlp ma = load_mlp(fa, act), mb = load_mlp(fb, act);
-  check_compatible(ma, fa, mb, fb);
-  DataSplits data = load_data(a.str("data", "fashion-mnist"), data_options(a));
-  if (data.test.dim != ma.arch.in_dim())
-    throw InputError(fa + ": model expects " + std::to_string(ma.arch.in_dim()) +
-                     " inputs but the data has " + std::to_string(data.test.dim));
+  auto [models, data] = load_models_and_data(a, {fa, fb});
+  const Mlp& ma = models[0];
+  const Mlp& mb = models[1];
   auto backend = make_backend(a.str("device", "auto"), threads);
 
   const int samples = static_cast<int>(a.integer("samples", 10000, 0, 1 << 30));

@@ -6,6 +6,7 @@
 
 #include "cli_args.h"
 #include "ridgeline/dataset.h"
+#include "ridgeline/mlp.h"
 #include "ridgeline/progress.h"
 
 namespace ridgeline::cli {
@@ -13,6 +14,15 @@ namespace ridgeline::cli {
 CancelToken& interrupt_token();
 /// Installs a SIGINT/SIGTERM handler that cancels interrupt_token().
 void install_interrupt_handler();
+
+/// Loads model files (all of the same architecture; --activation applies to PyTorch files
+/// without Ridgeline metadata) and the --data set, and checks that the models fit the data.
+/// Errors name the file or option.
+struct ModelsAndData {
+  std::vector<Mlp> models;
+  DataSplits data;
+};
+ModelsAndData load_models_and_data(const Args& args, const std::vector<std::string>& files);
 
 /// Options accepted by every subcommand that reads data.
 const std::set<std::string>& data_option_names();

@@ -29,20 +29,9 @@ int cmd_interpolate(int argc, char** argv) {
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
 
-  // PyTorch state_dicts do not record their activation; Ridgeline files do (and win).
-  std::optional<Activation> activation;
-  if (a.has("activation")) activation = parse_activation(a.str("activation"), "--activation");
-  Mlp ma = load_mlp(fa, activation), mb = load_mlp(fb, activation);
-  check_compatible(ma, fa, mb, fb);
-  const std::string data_name = a.str("data", "fashion-mnist");
-  DataSplits data = load_data(data_name, data_options(a));
-  if (data.train.dim != ma.arch.in_dim())
-    throw InputError(fa + ": model expects " + std::to_string(ma.arch.in_dim()) +
-                     " inputs but data " + data_name + " has " + std::to_string(data.train.dim));
-  if (data.train.classes > ma.arch.classes())
-    throw InputError(fa + ": model has " + std::to_string(ma.arch.classes()) +
-                     " outputs but data " + data_name + " has " +
-                     std::to_string(data.train.classes) + " classes");
+  auto [models, data] = load_models_and_data(a, {fa, fb});
+  const Mlp& ma = models[0];
+  const Mlp& mb = models[1];
   auto backend = make_backend(a.str("device", "auto"), threads);
   ProgressPrinter progress;
   if (!quiet) progress.line("device: " + backend->description());

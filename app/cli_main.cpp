@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cli_common.h"
 #include "ridgeline/errors.h"
+#include "ridgeline/safetensors.h"
 
 namespace ridgeline::cli {
 
@@ -38,6 +39,28 @@ const std::set<std::string>& data_option_names() {
   static const std::set<std::string> s = {"data", "train-subset", "test-subset", "subset-seed",
                                           "threads", "device"};
   return s;
+}
+
+ModelsAndData load_models_and_data(const Args& a, const std::vector<std::string>& files) {
+  // PyTorch state_dicts do not record their activation; Ridgeline files do (and win).
+  std::optional<Activation> activation;
+  if (a.has("activation")) activation = parse_activation(a.str("activation"), "--activation");
+  ModelsAndData r;
+  for (const auto& f : files) {
+    r.models.push_back(load_mlp(f, activation));
+    check_compatible(r.models.front(), files.front(), r.models.back(), f);
+  }
+  const std::string name = a.str("data", "fashion-mnist");
+  r.data = load_data(name, data_options(a));
+  const MlpArch& arch = r.models.front().arch;
+  if (r.data.train.dim != arch.in_dim())
+    throw InputError(files.front() + ": model expects " + std::to_string(arch.in_dim()) +
+                     " inputs but data " + name + " has " + std::to_string(r.data.train.dim));
+  if (r.data.train.classes > arch.classes())
+    throw InputError(files.front() + ": model has " + std::to_string(arch.classes()) +
+                     " outputs but data " + name + " has " + std::to_string(r.data.train.classes) +
+                     " classes");
+  return r;
 }
 
 DataOptions data_options(const Args& a) {

@@ -18,17 +18,7 @@ int cmd_merge(int argc, char** argv) {
   Args a(argc, argv, 2, opts, {"json", "standardize", "quiet"}, "merge");
   if (a.positionals().size() < 2) throw InputError("merge: expected at least two model files");
   const std::string out = a.required("out");
-  std::optional<Activation> act;
-  if (a.has("activation")) act = parse_activation(a.str("activation"), "--activation");
-  std::vector<Mlp> models;
-  for (const auto& f : a.positionals()) {
-    models.push_back(load_mlp(f, act));
-    check_compatible(models.front(), a.positionals().front(), models.back(), f);
-  }
-  DataSplits data = load_data(a.str("data", "fashion-mnist"), data_options(a));
-  if (data.test.dim != models[0].arch.in_dim())
-    throw InputError(a.positionals()[0] + ": model expects " + std::to_string(models[0].arch.in_dim()) +
-                     " inputs but the data has " + std::to_string(data.test.dim));
+  auto [models, data] = load_models_and_data(a, a.positionals());
   auto backend = make_backend(a.str("device", "auto"), static_cast<int>(a.integer("threads", 0, 0, 1024)));
   MergeConfig cfg;
   cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
