@@ -8,6 +8,9 @@
 #include "ridgeline/dataset.h"
 #include "ridgeline/interpolation.h"
 #include "ridgeline/mlp_compute.h"
+#include "ridgeline/activation_matching.h"
+#include "ridgeline/alignment.h"
+#include "ridgeline/repair.h"
 #include "ridgeline/train.h"
 
 using namespace ridgeline;
@@ -15,6 +18,36 @@ using namespace ridgeline;
 class TestCudaPaths : public QObject {
   Q_OBJECT
  private slots:
+  void alignmentAndRepairMatchCpu() {
+    auto cpu = make_backend("cpu", 2), gpu = make_backend("cuda", 2);
+    DataSplits d = make_gaussian_mixture(1500, 400, 12, 4, 6);
+    TrainConfig cfg;
+    cfg.epochs = 3;
+    cfg.batch = 50;
+    cfg.lr = 3e-3;
+    const MlpArch arch = parse_arch("mlp:12,40,40,4");
+    Mlp a = train_mlp(*cpu, arch, d, cfg, 0).model;
+    // A planted permutation has one exact answer: both backends must find it.
+    Mlp b = apply_permutations(a, random_permutations(mlp_permutation_spec(arch), 5));
+    for (bool pearson : {false, true}) {
+      ActivationMatchingConfig am;
+      am.pearson = pearson;
+      AlignmentResult rc = activation_matching(*cpu, a, b, d.train, am);
+      AlignmentResult rg = activation_matching(*gpu, a, b, d.train, am);
+      QVERIFY(rc.perms == rg.perms);
+      check_alignment(*gpu, b, rg, d.test);
+    }
+    // REPAIR along a path: statistics and evaluation on the GPU agree with the CPU's to float
+    // rounding (different summation orders).
+    Mlp c = train_mlp(*cpu, arch, d, cfg, 1).model;
+    InterpolationConfig ic;
+    ic.points = 5;
+    InterpolationResult pc = interpolate_repaired(*cpu, a, c, d, ic);
+    InterpolationResult pg = interpolate_repaired(*gpu, a, c, d, ic);
+    for (size_t k = 0; k < pc.alpha.size(); ++k)
+      QVERIFY(std::fabs(pc.test->loss[k] - pg.test->loss[k]) < 1e-4);
+  }
+
   void gradientsMatchCpu_data() {
     QTest::addColumn<QString>("arch_text");
     QTest::newRow("relu") << "mlp:20,64,33,5";
