@@ -33,5 +33,6 @@ int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_align(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
+int cmd_runs(int argc, char** argv);
 
 }  // namespace ridgeline::cli

@@ -22,7 +22,7 @@ using Handler = int (*)(int, char**);
 const std::map<std::string, Handler>& commands() {
   static const std::map<std::string, Handler> c = {
       {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run},
-      {"align", cmd_align}, {"merge", cmd_merge}};
+      {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}};
   return c;
 }
 
@@ -92,6 +92,8 @@ std::string usage() {
          "                  --out B_to_A.safetensors\n"
          "  ridgeline merge M1.safetensors M2.safetensors M3.safetensors... [--seed 0]\n"
          "                  [--data fashion-mnist] [--json] --out MERGED.safetensors\n"
+         "  ridgeline runs list [--workspace DIR] [--json]\n"
+         "  ridgeline runs show ID [--workspace DIR] [--json]   (ID or a unique prefix of it)\n"
          "data: fashion-mnist (Debian dataset-fashion-mnist), a folder of MNIST-format IDX files,\n"
          "      or gmm:N_TRAIN,N_TEST,DIM,CLASSES,SEED (synthetic); --train-subset N, --test-subset N,\n"
          "      --subset-seed S, --standardize\n"

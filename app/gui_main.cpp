@@ -1,7 +1,8 @@
 // ridgeline::gui::run_gui: command-line options of the desktop application, the
-// QApplication, the main window and the --screenshot mode.
+// QApplication, the main window and the --screenshot / --export-chart modes.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QTimer>
 #include <cstdio>
@@ -16,7 +17,7 @@ namespace {
 
 struct CliOptions {
   GuiOptions run;
-  QString run_spec, open_run, screenshot;
+  QString run_spec, open_run, screenshot, export_chart;
   bool help = false;
 };
 
@@ -34,6 +35,10 @@ void addOptions(QCommandLineParser& p) {
   p.addOption({"threads", "Host threads (0 = all).", "N", "0"});
   p.addOption({"screenshot", "After the requested run or load has ended, save a PNG of the "
                              "window to <FILE> and exit (0, or 1 if it failed).", "FILE"});
+  p.addOption({"export-chart", "After the requested run or load has ended, export the current "
+                               "chart (the first result tab, or the training curves) to <FILE> "
+                               "(.png: 1800x1200 px, .svg: 180x120 mm) and exit (0, or 1 if it "
+                               "failed).", "FILE"});
   p.addOption({{"h", "help"}, "Show this help."});
 }
 
@@ -48,6 +53,7 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   o.run_spec = p.value("run-spec");
   o.open_run = p.value("open-run");
   o.screenshot = p.value("screenshot");
+  o.export_chart = p.value("export-chart");
   o.run.out_dir = p.value("out");
   o.run.workspace = p.value("workspace");
   o.run.device = p.value("device");
@@ -62,6 +68,12 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   if (p.isSet("run-spec") && o.run_spec.isEmpty()) return "--run-spec: empty file name";
   if (p.isSet("open-run") && o.open_run.isEmpty()) return "--open-run: empty folder name";
   if (p.isSet("screenshot") && o.screenshot.isEmpty()) return "--screenshot: empty file name";
+  if (p.isSet("export-chart")) {
+    const QString suffix = QFileInfo(o.export_chart).suffix().toLower();
+    if (suffix != "png" && suffix != "svg")
+      return "--export-chart: expected a file name ending in .png or .svg, got '" +
+             o.export_chart + "'";
+  }
   return {};
 }
 
@@ -81,7 +93,8 @@ int run_gui(int argc, char** argv) {
   addOptions(parser);
   CliOptions opt;
   const QString error = parseOptions(argc, argv, parser, opt);
-  const bool shooting = !opt.screenshot.isEmpty();
+  // --screenshot and --export-chart: run or load, write the file(s), exit; no dialogs.
+  const bool shooting = !opt.screenshot.isEmpty() || !opt.export_chart.isEmpty();
   if (opt.help && error.isEmpty()) {
     QString help = parser.helpText();
     help.replace("<executable_name>", "ridgeline");
@@ -110,6 +123,7 @@ int run_gui(int argc, char** argv) {
 
   MainWindow window(opt.run);
   window.setInteractive(!shooting);
+  if (!shooting) window.enableSettings();  // batch runs leave the user's settings alone
   window.show();
 
   int exit_code = 0;
@@ -118,7 +132,11 @@ int run_gui(int argc, char** argv) {
     QTimer::singleShot(300, &window, [&, ok] {
       QString why;
       exit_code = ok ? 0 : 1;
-      if (!window.saveScreenshot(opt.screenshot, &why)) {
+      if (!opt.export_chart.isEmpty() && !window.exportCurrentChart(opt.export_chart, &why)) {
+        printError(why);
+        exit_code = 1;
+      }
+      if (!opt.screenshot.isEmpty() && !window.saveScreenshot(opt.screenshot, &why)) {
         printError(why);
         exit_code = 1;
       }

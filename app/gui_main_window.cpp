@@ -23,6 +23,7 @@
 #include <exception>
 
 #include "barrier_table.h"
+#include "gui_settings.h"
 #include "interpolation_chart.h"
 #include "ridgeline/backend.h"
 #include "ridgeline/errors.h"
@@ -50,57 +51,6 @@ MainWindow::~MainWindow() {
   if (probe_) probe_->wait();
 }
 
-void MainWindow::buildActions() {
-  auto* file = menuBar()->addMenu("&File");
-  act_open_spec_ = file->addAction("&Open spec…", this, &MainWindow::onOpenSpec);
-  act_open_spec_->setShortcut(QKeySequence::Open);
-  act_open_spec_->setStatusTip("Open an experiment spec (JSON) and run it");
-  act_run_bundled_ = file->addAction("Run &bundled experiment", this, &MainWindow::onRunBundled);
-  act_run_bundled_->setStatusTip(
-      "Run the bundled example: two Fashion-MNIST MLPs and the path between them");
-  act_open_run_ = file->addAction("Open &run folder…", this, &MainWindow::onOpenRunFolder);
-  act_open_run_->setStatusTip("Show the results of an earlier run");
-  file->addSeparator();
-  auto* shot = file->addAction("&Save screenshot…", this, &MainWindow::onSaveScreenshot);
-  shot->setStatusTip("Save a PNG image of this window");
-  file->addSeparator();
-  auto* quit = file->addAction("&Quit", this, &QWidget::close);
-  quit->setShortcut(QKeySequence::Quit);
-
-  act_run_ = new QAction("Run", this);
-  act_run_->setShortcut(QKeySequence("Ctrl+R"));
-  act_run_->setToolTip("Run the current spec (Ctrl+R); without one, the bundled experiment");
-  connect(act_run_, &QAction::triggered, this, &MainWindow::onRun);
-  act_cancel_ = new QAction("Cancel", this);
-  act_cancel_->setShortcut(QKeySequence("Esc"));
-  act_cancel_->setToolTip("Stop the running job (Esc); finished models stay in the run folder");
-  connect(act_cancel_, &QAction::triggered, this, &MainWindow::cancelRun);
-  act_error_axis_ = new QAction("Error axis", this);
-  act_error_axis_->setCheckable(true);
-  act_error_axis_->setToolTip("Also plot the classification error (%) on a second y axis");
-  connect(act_error_axis_, &QAction::toggled, this, [this](bool on) {
-    for (const auto& p : pages_) p.chart->setErrorVisible(on);
-  });
-
-  auto* view = menuBar()->addMenu("&View");
-  view->addAction(act_error_axis_);
-  auto* run = menuBar()->addMenu("&Run");
-  run->addAction(act_run_);
-  run->addAction(act_cancel_);
-
-  auto* tb = addToolBar("Run");
-  tb->setObjectName("runToolBar");
-  tb->setMovable(false);
-  tb->setToolButtonStyle(Qt::ToolButtonTextOnly);
-  tb->addAction(act_run_);
-  tb->addAction(act_cancel_);
-  tb->addSeparator();
-  tb->addAction(act_open_spec_);
-  tb->addAction(act_open_run_);
-  tb->addSeparator();
-  tb->addAction(act_error_axis_);
-}
-
 void MainWindow::buildLayout() {
   monitor_ = new widgets::TrainingMonitor;
   log_ = new QPlainTextEdit;
@@ -108,6 +58,8 @@ void MainWindow::buildLayout() {
   log_->setMaximumBlockCount(5000);
   log_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   log_->setPlaceholderText("Run log");
+  monitor_->setToolTip("Training loss per epoch (solid: train, dashed: test) and sampled "
+                       "mini-batch losses of every model");
   log_->setToolTip("Messages of the engine and of this window (also in the run's log.txt)");
 
   auto* left = new QSplitter(Qt::Vertical);
@@ -121,6 +73,7 @@ void MainWindow::buildLayout() {
   header_->setWordWrap(true);
   header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   header_->setContentsMargins(4, 2, 4, 2);
+  header_->setToolTip("The experiment: data, architecture, training recipe and run folder");
   header_->setText("<b>No experiment</b> — open a spec, run the bundled experiment or open a "
                    "run folder (File menu).");
   tabs_ = new QTabWidget;
@@ -159,9 +112,12 @@ void MainWindow::buildLayout() {
   progress_->hide();  // shown while a run goes on and after it
   device_label_ = new QLabel("Device: probing…");
   device_label_->setToolTip("Compute device of the runs (--device auto|cpu|cuda)");
+  threads_label_ = new QLabel(threadsText());
+  threads_label_->setToolTip("Host threads of the runs (--threads N; 0 = all hardware threads)");
   statusBar()->addWidget(stage_label_, 1);
   statusBar()->addPermanentWidget(progress_);
   statusBar()->addPermanentWidget(device_label_);
+  statusBar()->addPermanentWidget(threads_label_);
 }
 
 void MainWindow::probeDevice() {
@@ -202,6 +158,7 @@ void MainWindow::setBusy(bool busy) {
   act_run_bundled_->setEnabled(!busy);
   act_open_run_->setEnabled(!busy);
   act_cancel_->setEnabled(busy);
+  if (recent_menu_) recent_menu_->setEnabled(!busy);
 }
 
 void MainWindow::appendLog(const QString& line) {
@@ -272,6 +229,7 @@ bool MainWindow::startRun(const ExperimentSpec& spec, const QString& source) {
 bool MainWindow::runSpecFile(const QString& path, QString* error) {
   try {
     const ExperimentSpec spec = load_spec(path.toStdString());
+    noteRecent(kRecentSpecsKey, path);
     return startRun(spec, path);
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
@@ -304,6 +262,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     stage_label_->setText(QString("Opened %1 (status: %2)")
                               .arg(dir, QString::fromStdString(summary_.status)));
     appendLog("opened run folder " + dir);
+    noteRecent(kRecentRunsKey, dir);
     // The run's own log (its lines carry their UTC timestamps).
     QFile run_log(QDir(dir).filePath("log.txt"));
     if (run_log.open(QIODevice::ReadOnly | QIODevice::Text))
@@ -331,58 +290,6 @@ bool MainWindow::saveScreenshot(const QString& path, QString* error) {
     return false;
   }
   return true;
-}
-
-void MainWindow::onOpenSpec() {
-  const QString path = QFileDialog::getOpenFileName(this, "Open experiment spec",
-                                                    QFileInfo(bundledSpecPath()).path(),
-                                                    "Experiment specs (*.json);;All files (*)");
-  if (path.isEmpty()) return;
-  QString error;
-  if (!runSpecFile(path, &error) && !error.isEmpty()) reportFailure("Cannot open spec", error);
-}
-
-void MainWindow::onRunBundled() {
-  const QString path = bundledSpecPath();
-  if (path.isEmpty()) {
-    reportFailure("No bundled experiment",
-                  "resources/experiments/fmnist-mlp-lmc.json was not found next to the "
-                  "executable");
-    return;
-  }
-  QString error;
-  if (!runSpecFile(path, &error) && !error.isEmpty()) reportFailure("Cannot open spec", error);
-}
-
-void MainWindow::onRun() {
-  if (spec_) {
-    startRun(*spec_, spec_source_);
-    return;
-  }
-  onRunBundled();
-}
-
-void MainWindow::onOpenRunFolder() {
-  QString start = options_.workspace;
-  if (start.isEmpty()) {
-    try {
-      start = QString::fromStdString(default_workspace());
-    } catch (const std::exception&) {
-    }
-  }
-  if (QDir(start + "/runs").exists()) start += "/runs";
-  const QString dir = QFileDialog::getExistingDirectory(this, "Open run folder", start);
-  if (dir.isEmpty()) return;
-  QString error;
-  if (!openRunFolder(dir, &error)) reportFailure("Cannot open run folder", error);
-}
-
-void MainWindow::onSaveScreenshot() {
-  const QString path = QFileDialog::getSaveFileName(this, "Save screenshot", "ridgeline.png",
-                                                    "PNG images (*.png)");
-  if (path.isEmpty()) return;
-  QString error;
-  if (!saveScreenshot(path, &error)) reportFailure("Cannot save screenshot", error);
 }
 
 void MainWindow::onProgress(const QString& stage, qint64 done, qint64 total,

@@ -13,7 +13,10 @@
 #include "ridgeline/spec.h"
 
 class QAction;
+class QChartView;
+class QCloseEvent;
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QStackedWidget;
@@ -62,6 +65,25 @@ class MainWindow : public QMainWindow {
   /// Grabs the window and writes a PNG. False with the reason.
   bool saveScreenshot(const QString& path, QString* error = nullptr);
 
+  /// The chart of the current tab (a path's chart or "all paths"); the training monitor when
+  /// no result is shown yet.
+  QChartView* currentChart() const;
+  /// Exports currentChart() to PNG or SVG by the suffix of `path` (gui_export.h).
+  bool exportCurrentChart(const QString& path, QString* error = nullptr);
+  /// The current tab's numbers as CSV: a path's α/loss/error columns, or one loss column per
+  /// path for "all paths"; their barrier rows go to barriers_path_for(path).
+  bool exportCurrentNumbers(const QString& path, QString* error = nullptr);
+
+  /// Restores geometry, state and the recent files from QSettings ("Ridgeline", "Ridgeline")
+  /// and keeps them there from now on. Off by default, so tests and --screenshot runs neither
+  /// read nor write the user's settings.
+  void enableSettings();
+  bool settingsEnabled() const { return settings_enabled_; }
+  /// "Threads: N" as in the status bar.
+  QString threadsText() const;
+  /// The About box's text (HTML): version, Qt, device, threads, CUDA support.
+  QString aboutText() const;
+
   State state() const { return state_; }
   bool isRunning() const { return runner_.running(); }
   QString lastError() const { return last_error_; }
@@ -83,6 +105,9 @@ class MainWindow : public QMainWindow {
  signals:
   /// A run (or a folder load) ended; `ok` is false when it failed or was cancelled.
   void runEnded(bool ok);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
 
  private:
   struct ResultPage {
@@ -108,6 +133,13 @@ class MainWindow : public QMainWindow {
   void onRun();
   void onOpenRunFolder();
   void onSaveScreenshot();
+  void onExportChart(const QString& suffix);
+  void onExportMonitor();
+  void onExportCsv();
+  void onAbout();
+  QString suggestedExportName(const QString& suffix) const;
+  void noteRecent(const char* key, const QString& path);
+  void rebuildRecentMenu();
   void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
   void onStep(const QString& model, const StepMetrics& m);
   void onEpoch(const QString& model, const EpochMetrics& m);
@@ -128,6 +160,12 @@ class MainWindow : public QMainWindow {
   QAction* act_run_ = nullptr;
   QAction* act_cancel_ = nullptr;
   QAction* act_error_axis_ = nullptr;
+  QAction* act_export_png_ = nullptr;
+  QAction* act_export_svg_ = nullptr;
+  QAction* act_export_csv_ = nullptr;
+  QAction* act_export_monitor_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  bool settings_enabled_ = false;
 
   widgets::TrainingMonitor* monitor_ = nullptr;
   QPlainTextEdit* log_ = nullptr;
@@ -140,6 +178,7 @@ class MainWindow : public QMainWindow {
   QLabel* stage_label_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* device_label_ = nullptr;
+  QLabel* threads_label_ = nullptr;
   QThread* probe_ = nullptr;
   std::shared_ptr<QString> probe_text_;
 };

@@ -8,10 +8,12 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "ridgeline/errors.h"
 #include "ridgeline/fileio.h"
+#include "ridgeline/run_catalog.h"
 #include "ridgeline/safetensors.h"
 #include "run_steps.h"
 
@@ -74,6 +76,39 @@ class RunLog {
   const RunEvents& ev_;
 };
 
+// Keeps the workspace's run catalog up to date during a run. The catalog is an index, not the
+// record: any catalog failure is logged as a warning and the run goes on.
+class CatalogUpdater {
+ public:
+  CatalogUpdater(const ExperimentSpec& spec, const RunOptions& o, RunLog& log) : spec_(spec), log_(log) {
+    // A bare --out folder with no --workspace belongs to no workspace: it is not catalogued
+    // (`ridgeline runs` would not find it under <workspace>/runs anyway).
+    if (!o.out_dir.empty() && o.workspace.empty()) return;
+    try {
+      catalog_.emplace(o.workspace.empty() ? default_workspace() : o.workspace);
+    } catch (const std::exception& e) {
+      log_(std::string("warning: run catalog unavailable, run not catalogued: ") + e.what());
+    }
+  }
+  void operator()(const RunSummary& sum, const std::string& status, const std::string& started,
+                  double seconds) {
+    if (!catalog_) return;
+    try {
+      RunRecord r = make_run_record(spec_, sum, started);
+      r.status = status;
+      r.seconds = seconds;
+      catalog_->upsert(r);
+    } catch (const std::exception& e) {
+      log_(std::string("warning: run catalog not updated: ") + e.what());
+    }
+  }
+
+ private:
+  const ExperimentSpec& spec_;
+  RunLog& log_;
+  std::optional<RunCatalog> catalog_;
+};
+
 }  // namespace
 
 RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, const RunEvents& ev,
@@ -99,6 +134,10 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
                {"steps", json::object()}};
   auto save_prov = [&] { write_file_atomic((dir / "provenance.json").string(), prov.dump(2) + "\n"); };
   save_prov();
+  CatalogUpdater catalog(spec, opt, log);
+  const std::string started = prov["started"];
+  auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
+  catalog(sum, "running", started, 0);
   try {
     std::unique_ptr<Backend> be = make_backend(opt.device, opt.threads);
     sum.device = be->description();
@@ -173,6 +212,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
         prov["steps"][st.id] = {{"seconds", r.seconds}};
         sum.interpolations.emplace_back(st.id, std::move(r));
         detail::write_barrier_table(dir / "results", spec, sum);
+        catalog(sum, "running", started, elapsed());
       }
       save_prov();
     }
@@ -182,6 +222,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     prov["ended"] = iso_now();
     save_prov();
     log("cancelled; finished checkpoints and results are kept");
+    catalog(sum, "cancelled", started, elapsed());
     throw;
   } catch (const std::exception& e) {
     prov["status"] = "failed";
@@ -189,6 +230,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     prov["ended"] = iso_now();
     save_prov();
     log(std::string("failed: ") + e.what());
+    catalog(sum, "failed", started, elapsed());
     throw;
   }
   sum.seconds = std::chrono::duration<double>(clock::now() - t0).count();
@@ -196,6 +238,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   prov["ended"] = iso_now();
   prov["seconds"] = sum.seconds;
   save_prov();
+  catalog(sum, sum.status, started, sum.seconds);
   log("finished in " + std::to_string(sum.seconds) + " s");
   return sum;
 }
