@@ -44,6 +44,7 @@ MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
   connect(&runner_, &JobRunner::interpolation, this, &MainWindow::showResult);
   connect(&runner_, &JobRunner::finished, this, &MainWindow::onFinished);
   setBusy(false);
+  buildRunBrowser();
   probeDevice();
 }
 

@@ -15,6 +15,7 @@
 class QAction;
 class QChartView;
 class QCloseEvent;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
@@ -27,6 +28,7 @@ namespace ridgeline::widgets {
 class BarrierTable;
 class InterpolationChart;
 class PathsChart;
+class RunBrowser;
 class TrainingMonitor;
 }  // namespace ridgeline::widgets
 
@@ -62,6 +64,18 @@ class MainWindow : public QMainWindow {
   void cancelRun();
   /// The "all paths" overlay (null until a run shows two interpolation paths).
   widgets::PathsChart* pathsChart() const { return paths_chart_; }
+  /// The "Runs" dock's browser, filled from the workspace's catalog.
+  widgets::RunBrowser* runBrowser() const { return run_browser_; }
+  /// Rescans and lists the workspace's catalog into the browser. False with the reason
+  /// (also shown in the status bar).
+  bool refreshRuns(QString* error = nullptr);
+  /// The workspace of the runs: --workspace, else default_workspace().
+  QString workspace() const;
+  /// Loads two run folders and overlays every path of both on the "compare" tab, one series
+  /// "<run id>: <path id>" each. False with the reason.
+  bool compareRuns(const QStringList& dirs, QString* error = nullptr);
+  /// The "compare" tab's chart (null until compareRuns succeeds).
+  widgets::PathsChart* compareChart() const { return compare_chart_; }
   /// Grabs the window and writes a PNG. False with the reason.
   bool saveScreenshot(const QString& path, QString* error = nullptr);
 
@@ -117,6 +131,7 @@ class MainWindow : public QMainWindow {
 
   void buildActions();
   void buildLayout();
+  void buildRunBrowser();
   void probeDevice();
   void setBusy(bool busy);
   void appendLog(const QString& line);
@@ -175,6 +190,10 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_ = nullptr;
   QMap<QString, ResultPage> pages_;
   widgets::PathsChart* paths_chart_ = nullptr;  ///< "all paths" tab, once a run has two paths
+  widgets::PathsChart* compare_chart_ = nullptr;  ///< "compare" tab, after compareRuns
+  widgets::RunBrowser* run_browser_ = nullptr;
+  QDockWidget* runs_dock_ = nullptr;
+  QAction* act_refresh_runs_ = nullptr;
   QLabel* stage_label_ = nullptr;
   QProgressBar* progress_ = nullptr;
   QLabel* device_label_ = nullptr;

@@ -184,6 +184,7 @@ QChartView* MainWindow::currentChart() const {
   if (results_stack_->currentIndex() == 1 && tabs_->count() > 0) {
     QWidget* w = tabs_->currentWidget();
     if (paths_chart_ && w == paths_chart_) return paths_chart_;
+    if (compare_chart_ && w == compare_chart_) return compare_chart_;
     for (const auto& p : pages_)
       if (w && p.chart && w->isAncestorOf(p.chart)) return p.chart;
   }

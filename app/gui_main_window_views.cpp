@@ -29,6 +29,7 @@ QString MainWindow::bundledSpecPath() {
 void MainWindow::clearResults() {
   pages_.clear();
   paths_chart_ = nullptr;  // deleted with its tab below
+  compare_chart_ = nullptr;
   while (tabs_->count() > 0) {
     QWidget* w = tabs_->widget(0);
     tabs_->removeTab(0);

@@ -1,0 +1,177 @@
+// The run browser: two tiny runs in a scratch workspace, listed from the run catalog, and the
+// main window's "Runs" dock and "compare" tab fed by them.
+#include <QDir>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QtTest>
+#include <fstream>
+
+#include "gui_main_window.h"
+#include "paths_chart.h"
+#include "ridgeline/run.h"
+#include "ridgeline/run_catalog.h"
+#include "ridgeline/spec.h"
+#include "run_browser.h"
+#include "test_support.h"
+
+using namespace ridgeline;
+using ridgeline::widgets::RunBrowser;
+
+namespace {
+
+const char* kTinySpec = R"({
+  "name": "tiny-browser",
+  "data": {"name": "gmm:600,200,8,3,7"},
+  "model": {"arch": "mlp:8,16,3"},
+  "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 1},
+  "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+  "steps": [{"type": "interpolate", "a": "seed0", "b": "seed1", "points": 5}]
+})";
+
+QString runId(const RunSummary& s) {
+  return QDir(QDir::cleanPath(QString::fromStdString(s.run_dir))).dirName();
+}
+
+}  // namespace
+
+class TestRunBrowser : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase();
+  void browserListsRuns();
+  void windowListsAndComparesRuns();
+  void catalogErrorDoesNotCrash();
+
+ private:
+  test::ScratchDir ws_{"run-browser"};
+  std::vector<RunSummary> runs_;
+};
+
+void TestRunBrowser::initTestCase() {
+  const ExperimentSpec spec = parse_spec(kTinySpec, "tiny.json");
+  RunOptions o;
+  o.workspace = ws_.path().string();
+  o.device = "cpu";
+  o.threads = 1;
+  for (int i = 0; i < 2; ++i) runs_.push_back(run_experiment(spec, o));
+  QCOMPARE(runs_.size(), size_t(2));
+  QVERIFY(runs_[0].run_dir != runs_[1].run_dir);
+  for (const auto& s : runs_) {
+    QCOMPARE(s.status, std::string("finished"));
+    QCOMPARE(s.interpolations.size(), size_t(1));
+    QVERIFY(s.interpolations[0].second.test.has_value());
+  }
+}
+
+void TestRunBrowser::browserListsRuns() {
+  RunCatalog catalog(ws_.path().string());
+  catalog.rescan();
+  const std::vector<RunRecord> records = catalog.list();
+  QCOMPARE(records.size(), size_t(2));
+
+  RunBrowser b;
+  b.setRecords(records);
+  QCOMPARE(b.rowCount(), 2);
+  QStringList ids;
+  for (int row = 0; row < 2; ++row) {
+    ids << b.cellText(row, RunBrowser::Id);
+    QCOMPARE(b.cellText(row, RunBrowser::Status), QString("finished"));
+    QCOMPARE(b.cellText(row, RunBrowser::Data), QString("gmm:600,200,8,3,7"));
+    QVERIFY(b.cellText(row, RunBrowser::Arch).contains("mlp"));
+    QVERIFY(!b.table()->item(row, RunBrowser::Barrier)->toolTip().isEmpty());
+  }
+  QCOMPARE(ids.size(), 2);
+  for (const auto& s : runs_) {
+    const int row = static_cast<int>(ids.indexOf(runId(s)));
+    QVERIFY2(row >= 0, qPrintable(runId(s)));
+    const double barrier = s.interpolations[0].second.test->barriers.loss_mid;
+    QCOMPARE(b.cellText(row, RunBrowser::Barrier), QString::number(barrier, 'f', 4));
+    QCOMPARE(QDir::cleanPath(b.runDir(row)),
+             QDir::cleanPath(QDir(QString::fromStdString(s.run_dir)).absolutePath()));
+  }
+
+  // Compare needs exactly two selected rows.
+  QVERIFY(!b.compareButton()->isEnabled());
+  b.selectRows({0});
+  QVERIFY(!b.compareButton()->isEnabled());
+  b.selectRows({0, 1});
+  QVERIFY(b.compareButton()->isEnabled());
+  QSignalSpy compare(&b, &RunBrowser::compareRequested);
+  b.compareButton()->click();
+  QCOMPARE(compare.count(), 1);
+  QCOMPARE(compare.at(0).at(0).toStringList(), QStringList({b.runDir(0), b.runDir(1)}));
+
+  QSignalSpy open(&b, &RunBrowser::openRequested);
+  emit b.table()->cellDoubleClicked(1, 2);
+  QCOMPARE(open.count(), 1);
+  QCOMPARE(open.at(0).at(0).toString(), b.runDir(1));
+
+  b.setRecords({});
+  QCOMPARE(b.rowCount(), 0);
+  QVERIFY(!b.compareButton()->isEnabled());
+}
+
+void TestRunBrowser::windowListsAndComparesRuns() {
+  gui::GuiOptions o;
+  o.workspace = QString::fromStdString(ws_.path().string());
+  o.device = "cpu";
+  o.threads = 1;
+  gui::MainWindow w(o);
+  w.setInteractive(false);
+  QVERIFY(w.runBrowser());
+  QCOMPARE(w.runBrowser()->rowCount(), 2);
+  QVERIFY(w.refreshRuns());
+  QCOMPARE(w.runBrowser()->rowCount(), 2);
+
+  QVERIFY(!w.compareChart());
+  QString why;
+  QVERIFY(!w.compareRuns({QString::fromStdString(runs_[0].run_dir)}, &why));
+  QVERIFY(!why.isEmpty());
+  QVERIFY2(w.compareRuns({QString::fromStdString(runs_[0].run_dir),
+                          QString::fromStdString(runs_[1].run_dir)},
+                         &why),
+           qPrintable(why));
+  QVERIFY(w.compareChart());
+  QCOMPARE(w.currentChart(), static_cast<QChartView*>(w.compareChart()));
+  QStringList names;
+  for (const auto& s : runs_)
+    for (const auto& [step, r] : s.interpolations) {
+      const QString name = runId(s) + ": " + QString::fromStdString(step);
+      names << name;
+      QList<QPointF> pts;
+      for (size_t k = 0; k < r.alpha.size(); ++k) pts.append(QPointF(r.alpha[k], r.test->loss[k]));
+      QCOMPARE(w.compareChart()->seriesPoints(name), pts);
+    }
+  QCOMPARE(w.compareChart()->seriesNames(), names);
+  QCOMPARE(names.size(), 2);
+
+  // Comparing again replaces the series; opening a run from the browser drops the tab.
+  QVERIFY(w.compareRuns({QString::fromStdString(runs_[1].run_dir),
+                         QString::fromStdString(runs_[0].run_dir)}));
+  QCOMPARE(w.compareChart()->seriesNames().size(), 2);
+  emit w.runBrowser()->openRequested(w.runBrowser()->runDir(0));
+  QCOMPARE(w.resultCount(), 1);
+  QVERIFY(!w.compareChart());
+}
+
+void TestRunBrowser::catalogErrorDoesNotCrash() {
+  test::ScratchDir bad("run-browser-bad");
+  {
+    std::ofstream out(bad.file("catalog.sqlite"));
+    out << "this is not a sqlite database, just some text that is long enough to matter\n";
+  }
+  gui::GuiOptions o;
+  o.workspace = QString::fromStdString(bad.path().string());
+  o.device = "cpu";
+  gui::MainWindow w(o);
+  w.setInteractive(false);
+  QCOMPARE(w.runBrowser()->rowCount(), 0);
+  QString why;
+  QVERIFY(!w.refreshRuns(&why));
+  QVERIFY2(why.contains("catalog.sqlite"), qPrintable(why));
+}
+
+QTEST_MAIN(TestRunBrowser)
+#include "test_run_browser.moc"
