@@ -12,6 +12,7 @@
 #include "ridgeline/mlp_compute.h"
 #include "ridgeline/permutation.h"
 #include "ridgeline/train.h"
+#include "small_models.h"
 
 using namespace ridgeline;
 
@@ -19,11 +20,7 @@ namespace {
 
 Mlp trained(Backend& be, const std::string& arch, uint64_t seed, const DataSplits& d,
             int epochs = 4) {
-  TrainConfig cfg;
-  cfg.epochs = epochs;
-  cfg.batch = 32;
-  cfg.lr = 3e-3;
-  return train_mlp(be, parse_arch(arch), d, cfg, seed).model;
+  return test::train_small(be, arch, seed, d, epochs);
 }
 
 // Post-ReLU activations of every hidden layer of a plain ReLU net, in double on the host:

@@ -11,6 +11,7 @@
 #include "ridgeline/interpolation.h"
 #include "ridgeline/repair.h"
 #include "ridgeline/train.h"
+#include "small_models.h"
 
 using namespace ridgeline;
 
@@ -18,11 +19,7 @@ namespace {
 
 Mlp trained(Backend& be, const std::string& arch, uint64_t seed, const DataSplits& d,
             int epochs = 3) {
-  TrainConfig cfg;
-  cfg.epochs = epochs;
-  cfg.batch = 32;
-  cfg.lr = 3e-3;
-  return train_mlp(be, parse_arch(arch), d, cfg, seed).model;
+  return test::train_small(be, arch, seed, d, epochs);
 }
 
 // Largest relative deviation of measured Linear-output stats from the REPAIR targets:

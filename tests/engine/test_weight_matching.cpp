@@ -9,6 +9,7 @@
 #include "ridgeline/errors.h"
 #include "ridgeline/interpolation.h"
 #include "ridgeline/train.h"
+#include "small_models.h"
 
 using namespace ridgeline;
 
@@ -16,11 +17,7 @@ namespace {
 
 Mlp trained(const std::string& arch, uint64_t seed, const DataSplits& d) {
   auto be = make_backend("cpu", 2);
-  TrainConfig cfg;
-  cfg.epochs = 3;
-  cfg.batch = 32;
-  cfg.lr = 3e-3;
-  return train_mlp(*be, parse_arch(arch), d, cfg, seed).model;
+  return test::train_small(*be, arch, seed, d, 3);
 }
 
 std::vector<double> singular_values(const Mlp& m, const ParamBlock& b) {

@@ -1,0 +1,22 @@
+#pragma once
+// Small MLPs trained quickly for alignment tests (Adam 3e-3, batch 32).
+#include <cstdint>
+#include <string>
+
+#include "ridgeline/backend.h"
+#include "ridgeline/dataset.h"
+#include "ridgeline/mlp.h"
+#include "ridgeline/train.h"
+
+namespace ridgeline::test {
+
+inline Mlp train_small(Backend& be, const std::string& arch, uint64_t seed, const DataSplits& d,
+                       int epochs) {
+  TrainConfig cfg;
+  cfg.epochs = epochs;
+  cfg.batch = 32;
+  cfg.lr = 3e-3;
+  return train_mlp(be, parse_arch(arch), d, cfg, seed).model;
+}
+
+}  // namespace ridgeline::test
