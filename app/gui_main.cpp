@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QMessageBox>
+#include <QStatusBar>
 #include <QTimer>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +18,7 @@ namespace {
 
 struct CliOptions {
   GuiOptions run;
-  QString run_spec, open_run, screenshot, export_chart;
+  QString run_spec, open_run, screenshot, export_chart, view;
   bool help = false;
 };
 
@@ -39,6 +40,9 @@ void addOptions(QCommandLineParser& p) {
                                "chart (the first result tab, or the training curves) to <FILE> "
                                "(.png: 1800x1200 px, .svg: 180x120 mm) and exit (0, or 1 if it "
                                "failed).", "FILE"});
+  p.addOption({"view", "Raise the view <NAME> (" + MainWindow::viewNames().join(", ") +
+                           ", or paths:<step id>); with --screenshot, capture only that view.",
+               "NAME"});
   p.addOption({{"h", "help"}, "Show this help."});
 }
 
@@ -54,6 +58,10 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   o.open_run = p.value("open-run");
   o.screenshot = p.value("screenshot");
   o.export_chart = p.value("export-chart");
+  o.view = p.value("view");
+  if (p.isSet("view") && !MainWindow::viewNames().contains(o.view) && !o.view.startsWith("paths:"))
+    return "--view: unknown view '" + o.view + "' (views: " + MainWindow::viewNames().join(", ") +
+           ", paths:<step id>)";
   o.run.out_dir = p.value("out");
   o.run.workspace = p.value("workspace");
   o.run.device = p.value("device");
@@ -132,11 +140,18 @@ int run_gui(int argc, char** argv) {
     QTimer::singleShot(300, &window, [&, ok] {
       QString why;
       exit_code = ok ? 0 : 1;
+      if (!opt.view.isEmpty() && !window.showView(opt.view, &why)) {
+        printError(why);
+        QApplication::exit(exit_code = 2);
+        return;
+      }
+      QCoreApplication::processEvents();  // the raised dock or tab lays out before the grab
       if (!opt.export_chart.isEmpty() && !window.exportCurrentChart(opt.export_chart, &why)) {
         printError(why);
         exit_code = 1;
       }
-      if (!opt.screenshot.isEmpty() && !window.saveScreenshot(opt.screenshot, &why)) {
+      QWidget* target = opt.view.isEmpty() ? nullptr : window.viewWidget(opt.view);
+      if (!opt.screenshot.isEmpty() && !window.saveScreenshot(opt.screenshot, &why, target)) {
         printError(why);
         exit_code = 1;
       }
@@ -171,6 +186,13 @@ int run_gui(int argc, char** argv) {
     if (shooting) shoot(ok);
   } else if (shooting) {
     shoot(true);
+  }
+  if (!shooting && !opt.view.isEmpty()) {
+    // Tabs of results exist once a run or folder has shown them: raise the view after that.
+    QTimer::singleShot(0, &window, [&] {
+      QString why;
+      if (!window.showView(opt.view, &why)) window.statusBar()->showMessage(why, 10000);
+    });
   }
   const int rc = QApplication::exec();
   return shooting ? exit_code : rc;

@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QCoreApplication>
+#include <QDockWidget>
 #include <QTime>
 #include <QDir>
 #include <QFileDialog>
@@ -35,16 +36,19 @@ MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
     : QMainWindow(parent), options_(options) {
   setWindowTitle("Ridgeline");
   resize(1400, 900);
+  setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
   buildActions();
   buildLayout();
-  connect(&runner_, &JobRunner::logLine, this, &MainWindow::onEngineLog);
-  connect(&runner_, &JobRunner::progress, this, &MainWindow::onProgress);
-  connect(&runner_, &JobRunner::step, this, &MainWindow::onStep);
-  connect(&runner_, &JobRunner::epoch, this, &MainWindow::onEpoch);
-  connect(&runner_, &JobRunner::interpolation, this, &MainWindow::showResult);
-  connect(&runner_, &JobRunner::finished, this, &MainWindow::onFinished);
+  JobRunner& runner = queue_.runner();
+  connect(&runner, &JobRunner::logLine, this, &MainWindow::onEngineLog);
+  connect(&runner, &JobRunner::progress, this, &MainWindow::onProgress);
+  connect(&runner, &JobRunner::step, this, &MainWindow::onStep);
+  connect(&runner, &JobRunner::epoch, this, &MainWindow::onEpoch);
+  connect(&runner, &JobRunner::interpolation, this, &MainWindow::showResult);
+  connect(&queue_, &JobQueue::jobStarted, this, &MainWindow::onJobStarted);
+  connect(&queue_, &JobQueue::jobEnded, this, &MainWindow::onJobEnded);
+  buildDocks();
   setBusy(false);
-  buildRunBrowser();
   probeDevice();
 }
 
@@ -62,13 +66,6 @@ void MainWindow::buildLayout() {
   monitor_->setToolTip("Training loss per epoch (solid: train, dashed: test) and sampled "
                        "mini-batch losses of every model");
   log_->setToolTip("Messages of the engine and of this window (also in the run's log.txt)");
-
-  auto* left = new QSplitter(Qt::Vertical);
-  left->addWidget(monitor_);
-  left->addWidget(log_);
-  left->setStretchFactor(0, 3);
-  left->setStretchFactor(1, 2);
-  left->setSizes({500, 330});
 
   header_ = new QLabel;
   header_->setWordWrap(true);
@@ -89,19 +86,12 @@ void MainWindow::buildLayout() {
   results_stack_->addWidget(placeholder_);
   results_stack_->addWidget(tabs_);
 
-  auto* right = new QWidget;
-  auto* rl = new QVBoxLayout(right);
+  results_area_ = new QWidget;
+  auto* rl = new QVBoxLayout(results_area_);
   rl->setContentsMargins(0, 0, 0, 0);
   rl->addWidget(header_);
   rl->addWidget(results_stack_, 1);
-
-  auto* main = new QSplitter(Qt::Horizontal);
-  main->addWidget(left);
-  main->addWidget(right);
-  main->setStretchFactor(0, 2);
-  main->setStretchFactor(1, 3);
-  main->setSizes({560, 840});
-  setCentralWidget(main);
+  setCentralWidget(results_area_);
 
   stage_label_ = new QLabel("Idle");
   stage_label_->setToolTip("Current stage of the running job");
@@ -109,7 +99,7 @@ void MainWindow::buildLayout() {
   progress_->setRange(0, 1000);
   progress_->setValue(0);
   progress_->setFixedWidth(240);
-  progress_->setToolTip("Progress of the current stage");
+  progress_->setToolTip("Progress of the whole run (the Jobs dock has every job's time left)");
   progress_->hide();  // shown while a run goes on and after it
   device_label_ = new QLabel("Device: probing…");
   device_label_->setToolTip("Compute device of the runs (--device auto|cpu|cuda)");
@@ -154,12 +144,9 @@ void MainWindow::probeDevice() {
 }
 
 void MainWindow::setBusy(bool busy) {
-  act_run_->setEnabled(!busy);
-  act_open_spec_->setEnabled(!busy);
-  act_run_bundled_->setEnabled(!busy);
+  // Runs can be queued at any time; the result views belong to the running job meanwhile.
   act_open_run_->setEnabled(!busy);
   act_cancel_->setEnabled(busy);
-  if (recent_menu_) recent_menu_->setEnabled(!busy);
 }
 
 void MainWindow::appendLog(const QString& line) {
@@ -197,15 +184,26 @@ void MainWindow::reportFailure(const QString& title, const QString& message) {
   box->open();
 }
 
-bool MainWindow::startRun(const ExperimentSpec& spec, const QString& source) {
-  if (runner_.running()) return false;
+int MainWindow::startRun(const ExperimentSpec& spec, const QString& source) {
   RunOptions ro;
   ro.out_dir = options_.out_dir.toStdString();
   ro.workspace = options_.workspace.toStdString();
   ro.device = options_.device.toStdString();
   ro.threads = options_.threads;
+  if (queue_.busy() || queue_.queuedCount() > 0) {
+    // A fixed --out folder holds one run: later jobs get their own workspace folders.
+    ro.out_dir.clear();
+    appendLog(QString("queued %1 from %2").arg(QString::fromStdString(spec.name), source));
+  }
+  return queue_.enqueue(spec, ro, source);
+}
+
+void MainWindow::onJobStarted(int id) {
+  const Job* job = queue_.job(id);
+  if (!job) return;
+  const ExperimentSpec& spec = job->spec;
   spec_ = spec;
-  spec_source_ = source;
+  spec_source_ = job->source;
   summary_ = {};
   last_error_.clear();
   clearResults();
@@ -218,13 +216,12 @@ bool MainWindow::startRun(const ExperimentSpec& spec, const QString& source) {
                 .arg(QString::fromStdString(spec.name))
                 .arg(spec.models.size())
                 .arg(spec.steps.size())
-                .arg(source));
-  if (!runner_.start(spec, ro)) return false;
+                .arg(job->source));
   state_ = State::Running;
   setBusy(true);
+  if (QDockWidget* jobs = viewDock("jobs")) jobs->raise();
   stage_label_->setText("Starting…");
   progress_->setRange(0, 0);  // busy until the first progress report
-  return true;
 }
 
 bool MainWindow::runSpecFile(const QString& path, QString* error) {
@@ -240,7 +237,10 @@ bool MainWindow::runSpecFile(const QString& path, QString* error) {
 }
 
 bool MainWindow::openRunFolder(const QString& dir, QString* error) {
-  if (runner_.running()) return false;
+  if (queue_.busy()) {
+    if (error) *error = "a run is going on (its views are live); open the folder when it ends";
+    return false;
+  }
   try {
     ExperimentSpec spec;
     RunSummary s = load_run(dir.toStdString(), &spec);
@@ -278,14 +278,15 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
 }
 
 void MainWindow::cancelRun() {
-  if (!runner_.running()) return;
-  runner_.cancel();
+  const Job* job = queue_.running();
+  if (!job) return;
+  queue_.cancel(job->id);
   stage_label_->setText("Cancelling…");
   appendLog("cancel requested");
 }
 
-bool MainWindow::saveScreenshot(const QString& path, QString* error) {
-  const QPixmap pix = grab();
+bool MainWindow::saveScreenshot(const QString& path, QString* error, QWidget* target) {
+  const QPixmap pix = target ? target->grab() : grab();
   if (pix.isNull() || !pix.save(path, "PNG")) {
     if (error) *error = "cannot write the image " + path;
     return false;
@@ -298,12 +299,14 @@ void MainWindow::onProgress(const QString& stage, qint64 done, qint64 total,
   QString text = stage;
   if (total > 0) text += QString("  %1 / %2").arg(done).arg(total);
   if (!message.isEmpty()) text += "  ·  " + message;
+  const Job* job = queue_.running();
+  if (job) text += "  ·  " + queue_.etaText(job->id);
   stage_label_->setText(text);
-  if (total > 0) {
+  if (job) {
+    // The bar shows the whole run (JobProgress), not only the current stage.
     progress_->setRange(0, 1000);
-    progress_->setValue(static_cast<int>(1000.0 * static_cast<double>(done) /
-                                         static_cast<double>(total)));
-  } else {
+    progress_->setValue(static_cast<int>(1000.0 * queue_.fraction(job->id)));
+  } else if (total <= 0) {
     progress_->setRange(0, 0);
   }
 }
@@ -319,13 +322,14 @@ void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {
   monitor_->addEpoch(model, m);
 }
 
-void MainWindow::onFinished(JobOutcome outcome, const QString& message) {
+void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,
+                            const RunSummary& summary) {
   setBusy(false);
   progress_->setRange(0, 1000);
   bool ok = false;
   switch (outcome) {
     case JobOutcome::Finished: {
-      summary_ = runner_.summary();
+      summary_ = summary;
       // The summary is the record of the run: show exactly its results.
       for (const auto& [id, r] : summary_.interpolations)
         showResult(QString::fromStdString(id), r);

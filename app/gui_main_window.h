@@ -3,12 +3,14 @@
 /// The first window of the desktop application: run a spec (or open a run folder), watch the
 /// training live, and read the interpolation curves and barriers of every step.
 #include <QMainWindow>
+#include <QList>
 #include <QMap>
+#include <QPair>
 #include <QString>
 #include <memory>
 #include <optional>
 
-#include "gui_job_runner.h"
+#include "gui_job_queue.h"
 #include "ridgeline/run.h"
 #include "ridgeline/spec.h"
 
@@ -34,6 +36,8 @@ class TrainingMonitor;
 
 namespace ridgeline::gui {
 
+class JobsPanel;
+
 /// Options of the window's runs (from the command line).
 struct GuiOptions {
   QString out_dir;      ///< run folder; empty = a new one in the workspace
@@ -55,13 +59,30 @@ class MainWindow : public QMainWindow {
   /// used for --screenshot runs and tests.
   void setInteractive(bool interactive) { interactive_ = interactive; }
 
-  /// Starts running `spec`; `source` names where it came from (a file). False if busy.
-  bool startRun(const ExperimentSpec& spec, const QString& source);
-  /// Loads a spec file and runs it. On a bad file returns false with the one-line reason.
+  /// Queues a run of `spec` (it starts at once when nothing runs); `source` names where it
+  /// came from (a file). Returns the job's id.
+  int startRun(const ExperimentSpec& spec, const QString& source);
+  /// Loads a spec file and queues a run of it. On a bad file returns false with the one-line
+  /// reason.
   bool runSpecFile(const QString& path, QString* error = nullptr);
   /// Shows the spec and results of a finished run folder (load_run). False with the reason.
   bool openRunFolder(const QString& dir, QString* error = nullptr);
+  /// Cancels the running job (queued jobs stay queued; see the Jobs dock).
   void cancelRun();
+  /// The queue of runs and its dock.
+  JobQueue& jobQueue() { return queue_; }
+  JobsPanel* jobsPanel() const { return jobs_panel_; }
+
+  /// The views by name, for --view and tests: "paths" (the result tabs), "training", "log",
+  /// "jobs", "runs" and the names in viewNames(). showView raises a view (its dock or tab);
+  /// "paths:<step id>", "all-paths" and "compare" select a result tab. False with the reason
+  /// for an unknown name or a tab that does not exist (yet).
+  static QStringList viewNames();
+  bool showView(const QString& name, QString* error = nullptr);
+  /// The widget a view shows (its dock's content or the result area); null if unknown.
+  QWidget* viewWidget(const QString& name) const;
+  /// The dock of a view (null for "paths", whose area is the central widget).
+  QDockWidget* viewDock(const QString& name) const;
   /// The "all paths" overlay (null until a run shows two interpolation paths).
   widgets::PathsChart* pathsChart() const { return paths_chart_; }
   /// The "Runs" dock's browser, filled from the workspace's catalog.
@@ -76,8 +97,9 @@ class MainWindow : public QMainWindow {
   bool compareRuns(const QStringList& dirs, QString* error = nullptr);
   /// The "compare" tab's chart (null until compareRuns succeeds).
   widgets::PathsChart* compareChart() const { return compare_chart_; }
-  /// Grabs the window and writes a PNG. False with the reason.
-  bool saveScreenshot(const QString& path, QString* error = nullptr);
+  /// Grabs the window (or only `target`, e.g. a viewWidget()) and writes a PNG. False with
+  /// the reason.
+  bool saveScreenshot(const QString& path, QString* error = nullptr, QWidget* target = nullptr);
 
   /// The chart of the current tab (a path's chart or "all paths"); the training monitor when
   /// no result is shown yet.
@@ -99,7 +121,7 @@ class MainWindow : public QMainWindow {
   QString aboutText() const;
 
   State state() const { return state_; }
-  bool isRunning() const { return runner_.running(); }
+  bool isRunning() const { return queue_.busy(); }
   QString lastError() const { return last_error_; }
   const RunSummary& lastSummary() const { return summary_; }
 
@@ -132,6 +154,11 @@ class MainWindow : public QMainWindow {
   void buildActions();
   void buildLayout();
   void buildRunBrowser();
+  void buildDocks();
+  QDockWidget* addViewDock(const QString& name, const QString& title, QWidget* w,
+                           Qt::DockWidgetArea area, const QString& tip);
+  void onJobStarted(int id);
+  void onJobEnded(int id, JobOutcome outcome, const QString& message, const RunSummary& summary);
   void probeDevice();
   void setBusy(bool busy);
   void appendLog(const QString& line);
@@ -158,10 +185,9 @@ class MainWindow : public QMainWindow {
   void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
   void onStep(const QString& model, const StepMetrics& m);
   void onEpoch(const QString& model, const EpochMetrics& m);
-  void onFinished(JobOutcome outcome, const QString& message);
 
   GuiOptions options_;
-  JobRunner runner_;
+  JobQueue queue_;
   bool interactive_ = true;
   State state_ = State::Idle;
   QString last_error_;
@@ -191,8 +217,13 @@ class MainWindow : public QMainWindow {
   QMap<QString, ResultPage> pages_;
   widgets::PathsChart* paths_chart_ = nullptr;  ///< "all paths" tab, once a run has two paths
   widgets::PathsChart* compare_chart_ = nullptr;  ///< "compare" tab, after compareRuns
+  QList<QPair<QString, InterpolationResult>> compare_paths_;  ///< its paths, for CSV export
   widgets::RunBrowser* run_browser_ = nullptr;
   QDockWidget* runs_dock_ = nullptr;
+  JobsPanel* jobs_panel_ = nullptr;
+  QMap<QString, QDockWidget*> docks_;  ///< by view name
+  QMenu* view_menu_ = nullptr;
+  QWidget* results_area_ = nullptr;    ///< central: header + result tabs
   QAction* act_refresh_runs_ = nullptr;
   QLabel* stage_label_ = nullptr;
   QProgressBar* progress_ = nullptr;

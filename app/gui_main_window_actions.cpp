@@ -98,6 +98,7 @@ void MainWindow::buildActions() {
 
   auto* view = menuBar()->addMenu("&View");
   view->setToolTipsVisible(true);
+  view_menu_ = view;
   view->addAction(act_error_axis_);
   auto* run = menuBar()->addMenu("&Run");
   run->setToolTipsVisible(true);
@@ -202,6 +203,9 @@ bool MainWindow::exportCurrentNumbers(const QString& path, QString* error) {
   if (paths_chart_ && view == paths_chart_) {
     for (auto p = pages_.begin(); p != pages_.end(); ++p) paths.append({p.key(), p->chart->result()});
     curves = paths_csv(paths);
+  } else if (compare_chart_ && view == compare_chart_) {
+    paths = compare_paths_;  // "<run id>: <step id>", as the chart's series
+    curves = paths_csv(paths);
   } else {
     for (auto p = pages_.begin(); p != pages_.end(); ++p)
       if (p->chart == view) paths.append({p.key(), p->chart->result()});
@@ -221,6 +225,7 @@ QString MainWindow::suggestedExportName(const QString& suffix) const {
   QChartView* view = currentChart();
   if (view == monitor_) name += "-training";
   else if (paths_chart_ && view == paths_chart_) name += "-all-paths";
+  else if (compare_chart_ && view == compare_chart_) name += "-compare";
   else if (tabs_->count() > 0) name += "-" + tabs_->tabText(tabs_->currentIndex());
   QString dir = QString::fromStdString(summary_.run_dir);
   if (dir.isEmpty() || !QDir(dir).exists()) dir = QDir::currentPath();

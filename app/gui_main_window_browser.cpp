@@ -21,14 +21,6 @@ namespace ridgeline::gui {
 
 void MainWindow::buildRunBrowser() {
   run_browser_ = new widgets::RunBrowser;
-  runs_dock_ = new QDockWidget("Runs", this);
-  runs_dock_->setObjectName("runsDock");
-  runs_dock_->setWidget(run_browser_);
-  runs_dock_->setToolTip("The runs of the workspace " + workspace());
-  runs_dock_->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::RightDockWidgetArea);
-  addDockWidget(Qt::BottomDockWidgetArea, runs_dock_);
-  resizeDocks({runs_dock_}, {200}, Qt::Vertical);
-
   act_refresh_runs_ = new QAction("Refresh runs", this);
   act_refresh_runs_->setShortcut(QKeySequence(Qt::Key_F5));
   act_refresh_runs_->setToolTip("Rescan the workspace's run folders into the Runs list (F5)");
@@ -36,17 +28,7 @@ void MainWindow::buildRunBrowser() {
   addAction(act_refresh_runs_);  // F5 works with the menus closed
   connect(act_refresh_runs_, &QAction::triggered, this, [this] { refreshRuns(); });
 
-  QAction* toggle = runs_dock_->toggleViewAction();
-  toggle->setText("&Runs");
-  toggle->setToolTip("Show or hide the list of the workspace's runs");
-  toggle->setStatusTip("Show or hide the list of the workspace's runs");
-  for (QAction* a : menuBar()->actions()) {
-    if (a->menu() && a->text() == "&View") {
-      a->menu()->addSeparator();
-      a->menu()->addAction(toggle);
-      a->menu()->addAction(act_refresh_runs_);
-    }
-  }
+  view_menu_->addAction(act_refresh_runs_);
 
   connect(run_browser_, &widgets::RunBrowser::openRequested, this, [this](const QString& dir) {
     QString why;
@@ -59,7 +41,7 @@ void MainWindow::buildRunBrowser() {
             if (!compareRuns(dirs, &why)) reportFailure("Cannot compare runs", why);
           });
   // Every run that ends (finished, cancelled or failed) has a new record.
-  connect(&runner_, &JobRunner::finished, this, [this] { refreshRuns(); });
+  connect(&queue_, &JobQueue::jobEnded, this, [this] { refreshRuns(); });
   refreshRuns();
 }
 
@@ -92,7 +74,7 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
     return false;
   };
   if (dirs.size() != 2) return fail("select exactly two runs to compare");
-  if (runner_.running()) return fail("a run is going on");
+  if (queue_.busy()) return fail("a run is going on (its views are live); compare when it ends");
   std::vector<std::pair<QString, RunSummary>> runs;
   try {
     for (const QString& dir : dirs) {
@@ -111,9 +93,12 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
   }
   compare_chart_->chart()->setTitle(
       QString("Compare: %1 vs %2").arg(runs[0].first, runs[1].first));
+  compare_paths_.clear();
   for (const auto& [id, summary] : runs)
-    for (const auto& [step, r] : summary.interpolations)
-      compare_chart_->setPath(id + ": " + QString::fromStdString(step), r);
+    for (const auto& [step, r] : summary.interpolations) {
+      compare_paths_.append({id + ": " + QString::fromStdString(step), r});
+      compare_chart_->setPath(compare_paths_.back().first, r);
+    }
   tabs_->setCurrentWidget(compare_chart_);
   results_stack_->setCurrentIndex(1);
   stage_label_->setText(QString("Comparing %1 and %2").arg(runs[0].first, runs[1].first));

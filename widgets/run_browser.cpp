@@ -29,6 +29,17 @@ QColor statusColour(const std::string& status) {
   return {};
 }
 
+/// Sorts by a number in Qt::UserRole + 1 (barriers; rows without one sort last).
+class NumberItem : public QTableWidgetItem {
+ public:
+  using QTableWidgetItem::QTableWidgetItem;
+  bool operator<(const QTableWidgetItem& other) const override {
+    const QVariant a = data(Qt::UserRole + 1), b = other.data(Qt::UserRole + 1);
+    if (!a.isValid() || !b.isValid()) return a.isValid();
+    return a.toDouble() < b.toDouble();
+  }
+};
+
 }  // namespace
 
 RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
@@ -51,7 +62,10 @@ RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
   table_->horizontalHeader()->setSectionResizeMode(Arch, QHeaderView::Stretch);
   table_->setToolTip("Runs of the workspace: double-click one to open it; select two and "
-                     "press \"Compare selected\" to overlay their paths");
+                     "press \"Compare selected\" to overlay their paths; click a column "
+                     "header to sort");
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(Started, Qt::DescendingOrder);
 
   compare_ = new QPushButton("Compare selected");
   compare_->setToolTip("Overlay the interpolation paths of the two selected runs "
@@ -87,6 +101,10 @@ QString RunBrowser::barrierText(const RunRecord& record) {
 
 void RunBrowser::setRecords(const std::vector<RunRecord>& records) {
   table_->clearSelection();
+  // Filling a sorted table moves rows under our feet: sort once, after the rows are in.
+  const int sort_column = table_->horizontalHeader()->sortIndicatorSection();
+  const Qt::SortOrder sort_order = table_->horizontalHeader()->sortIndicatorOrder();
+  table_->setSortingEnabled(false);
   table_->setRowCount(static_cast<int>(records.size()));
   for (int row = 0; row < static_cast<int>(records.size()); ++row) {
     const RunRecord& r = records[static_cast<size_t>(row)];
@@ -105,7 +123,8 @@ void RunBrowser::setRecords(const std::vector<RunRecord>& records) {
                  r.device.empty() ? QString("?") : str(r.device)),
         str(r.started), str(r.data), str(r.arch), barrier_tip};
     for (int c = 0; c < ColumnCount; ++c) {
-      auto* item = new QTableWidgetItem(texts[c]);
+      auto* item = c == Barrier ? new NumberItem(texts[c]) : new QTableWidgetItem(texts[c]);
+      if (c == Barrier && b) item->setData(Qt::UserRole + 1, b->loss_mid);
       item->setToolTip(tips[c]);
       if (c == Barrier) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
       if (c == Status && statusColour(r.status).isValid())
@@ -114,6 +133,8 @@ void RunBrowser::setRecords(const std::vector<RunRecord>& records) {
       table_->setItem(row, c, item);
     }
   }
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(sort_column, sort_order);
   table_->resizeColumnsToContents();
   count_->setText(records.empty() ? QString("No runs in this workspace")
                                   : QString("%1 run(s)").arg(records.size()));

@@ -23,7 +23,8 @@ class RunBrowser : public QWidget {
 
   explicit RunBrowser(QWidget* parent = nullptr);
 
-  /// Replaces the rows with `records` (in their order); the selection is cleared.
+  /// Replaces the rows with `records`, sorted by the column the user chose (newest first by
+  /// default); the selection is cleared.
   void setRecords(const std::vector<RunRecord>& records);
 
   int rowCount() const;

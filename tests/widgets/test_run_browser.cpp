@@ -1,6 +1,7 @@
 // The run browser: two tiny runs in a scratch workspace, listed from the run catalog, and the
 // main window's "Runs" dock and "compare" tab fed by them.
 #include <QDir>
+#include <QFile>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -108,6 +109,27 @@ void TestRunBrowser::browserListsRuns() {
   QCOMPARE(open.count(), 1);
   QCOMPARE(open.at(0).at(0).toString(), b.runDir(1));
 
+  // Sorting: by barrier (numerically; a run without one sorts last), then newest first.
+  std::vector<RunRecord> three = records;
+  three.push_back(records[0]);
+  three.back().id = "no-barrier";
+  three.back().dir = "/nowhere/no-barrier";
+  three.back().barriers.clear();
+  three.back().started = "1999-01-01T00:00:00Z";
+  three[0].barriers.at(0).loss_mid = 10.5;  // sorts after 9.x only numerically
+  three[1].barriers.at(0).loss_mid = 9.25;
+  b.table()->sortByColumn(RunBrowser::Barrier, Qt::AscendingOrder);
+  b.setRecords(three);
+  QCOMPARE(b.cellText(0, RunBrowser::Barrier), QString("9.2500"));
+  QCOMPARE(b.cellText(1, RunBrowser::Barrier), QString("10.5000"));
+  QCOMPARE(b.cellText(2, RunBrowser::Id), QString("no-barrier"));
+  QCOMPARE(b.runDir(2), QString("/nowhere/no-barrier"));
+  b.table()->sortByColumn(RunBrowser::Started, Qt::DescendingOrder);
+  QCOMPARE(b.cellText(2, RunBrowser::Id), QString("no-barrier"));
+  b.table()->sortByColumn(RunBrowser::Started, Qt::AscendingOrder);
+  QCOMPARE(b.cellText(0, RunBrowser::Id), QString("no-barrier"));
+  QCOMPARE(b.runDir(0), QString("/nowhere/no-barrier"));
+
   b.setRecords({});
   QCOMPARE(b.rowCount(), 0);
   QVERIFY(!b.compareButton()->isEnabled());
@@ -146,6 +168,23 @@ void TestRunBrowser::windowListsAndComparesRuns() {
     }
   QCOMPARE(w.compareChart()->seriesNames(), names);
   QCOMPARE(names.size(), 2);
+
+  // The compare tab's numbers: one loss column per path, the values of the runs' results.
+  const QString csv = QString::fromStdString(ws_.file("compare.csv"));
+  QVERIFY2(w.exportCurrentNumbers(csv, &why), qPrintable(why));
+  QFile f(csv);
+  QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
+  const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+  const auto& r0 = runs_[0].interpolations[0].second;
+  QCOMPARE(lines.size(), int(r0.alpha.size()) + 1);
+  QCOMPARE(lines[0], "alpha," + names[0] + " test loss," + names[1] + " test loss");
+  for (size_t k = 0; k < r0.alpha.size(); ++k) {
+    const QStringList cells = lines[int(k) + 1].split(',');
+    QCOMPARE(cells.size(), 3);
+    QCOMPARE(cells[0].toDouble(), r0.alpha[k]);
+    for (int run = 0; run < 2; ++run)
+      QCOMPARE(cells[run + 1].toDouble(), runs_[size_t(run)].interpolations[0].second.test->loss[k]);
+  }
 
   // Comparing again replaces the series; opening a run from the browser drops the tab.
   QVERIFY(w.compareRuns({QString::fromStdString(runs_[1].run_dir),

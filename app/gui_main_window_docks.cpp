@@ -1,0 +1,102 @@
+// MainWindow: the dock widgets of the views (training monitor, log, jobs, runs), the View
+// menu's toggles, and the view names behind --view / showView().
+#include <QDockWidget>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QStackedWidget>
+#include <QTabWidget>
+
+#include "gui_jobs_panel.h"
+#include "gui_main_window.h"
+#include "paths_chart.h"
+#include "run_browser.h"
+#include "training_monitor.h"
+
+namespace ridgeline::gui {
+
+QDockWidget* MainWindow::addViewDock(const QString& name, const QString& title, QWidget* w,
+                                     Qt::DockWidgetArea area, const QString& tip) {
+  auto* dock = new QDockWidget(title, this);
+  dock->setObjectName(name + "Dock");  // saveState()/restoreState() key
+  dock->setWidget(w);
+  dock->setToolTip(tip);
+  addDockWidget(area, dock);
+  QAction* toggle = dock->toggleViewAction();
+  toggle->setToolTip("Show or hide: " + tip);
+  toggle->setStatusTip("Show or hide: " + tip);
+  view_menu_->addAction(toggle);
+  docks_.insert(name, dock);
+  return dock;
+}
+
+void MainWindow::buildDocks() {
+  view_menu_->addSeparator();
+  QDockWidget* training = addViewDock("training", "Training", monitor_, Qt::LeftDockWidgetArea,
+                                      "the training monitor: loss per epoch and mini-batch");
+  QDockWidget* log = addViewDock("log", "Log", log_, Qt::BottomDockWidgetArea,
+                                 "messages of the engine and of this window");
+  jobs_panel_ = new JobsPanel(queue_);
+  QDockWidget* jobs = addViewDock("jobs", "Jobs", jobs_panel_, Qt::BottomDockWidgetArea,
+                                  "the queue of runs with progress and time left");
+  connect(jobs_panel_, &JobsPanel::openRequested, this, [this](const QString& dir) {
+    QString why;
+    if (!openRunFolder(dir, &why)) reportFailure("Cannot open run folder", why);
+  });
+  buildRunBrowser();
+  runs_dock_ = addViewDock("runs", "Runs", run_browser_, Qt::BottomDockWidgetArea,
+                           "every run of the workspace " + workspace());
+  tabifyDockWidget(jobs, runs_dock_);
+  tabifyDockWidget(jobs, log);
+  runs_dock_->raise();  // the Jobs tab comes up when a job starts
+  resizeDocks({training}, {560}, Qt::Horizontal);
+  resizeDocks({jobs}, {230}, Qt::Vertical);
+}
+
+QStringList MainWindow::viewNames() {
+  return {"paths", "all-paths", "compare", "training", "log", "jobs", "runs"};
+}
+
+QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.value(name); }
+
+QWidget* MainWindow::viewWidget(const QString& name) const {
+  if (name == "paths" || name == "all-paths" || name == "compare" || name.startsWith("paths:"))
+    return results_area_;
+  QDockWidget* dock = docks_.value(name);
+  return dock ? dock->widget() : nullptr;
+}
+
+bool MainWindow::showView(const QString& name, QString* error) {
+  auto fail = [&](const QString& why) {
+    if (error) *error = why;
+    return false;
+  };
+  if (QDockWidget* dock = docks_.value(name)) {
+    dock->show();
+    dock->raise();
+    return true;
+  }
+  QWidget* tab = nullptr;
+  if (name == "all-paths") {
+    tab = paths_chart_;
+    if (!tab) return fail("--view all-paths: this run has fewer than two paths");
+  } else if (name == "compare") {
+    tab = compare_chart_;
+    if (!tab) return fail("--view compare: no two runs are compared");
+  } else if (name.startsWith("paths:")) {
+    const QString id = name.mid(6);
+    for (int i = 0; i < tabs_->count(); ++i)
+      if (tabs_->tabText(i) == id) tab = tabs_->widget(i);
+    if (!tab) return fail("--view " + name + ": no path '" + id + "' (paths: " +
+                          resultIds().join(", ") + ")");
+  } else if (name != "paths") {
+    return fail("--view: unknown view '" + name + "' (views: " + viewNames().join(", ") +
+                ", paths:<step id>)");
+  }
+  if (tab) {
+    tabs_->setCurrentWidget(tab);
+    results_stack_->setCurrentIndex(1);
+  }
+  return true;
+}
+
+}  // namespace ridgeline::gui
