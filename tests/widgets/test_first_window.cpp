@@ -214,6 +214,25 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   QVERIFY(!img.isNull());
   QCOMPARE(img.size(), pix.size());
 
+  // Every view can be raised by name and captured alone (--view NAME --screenshot FILE).
+  for (const QString& view : gui::MainWindow::viewNames()) {
+    if (view == "all-paths" || view == "compare") continue;  // need two paths / two runs
+    QVERIFY2(w.showView(view, &error), qPrintable(view + ": " + error));
+    QWidget* target = w.viewWidget(view);
+    QVERIFY2(target, qPrintable(view));
+    QVERIFY2(target->isVisible(), qPrintable(view));
+    const QString view_png = QString::fromStdString(dir.file("view-" + view.toStdString() + ".png"));
+    QVERIFY2(w.saveScreenshot(view_png, &error, target), qPrintable(error));
+    QCOMPARE(QImage(view_png).size(), target->grab().size());
+  }
+  QVERIFY(w.showView("paths:" + QString::fromStdString(id), &error));
+  QVERIFY(!w.showView("all-paths", &error));
+  QVERIFY2(error.contains("fewer than two paths"), qPrintable(error));
+  QVERIFY(!w.showView("paths:nope", &error));
+  QVERIFY2(error.contains("no path 'nope'"), qPrintable(error));
+  QVERIFY(!w.showView("surface", &error));
+  QVERIFY2(error.contains("unknown view 'surface'"), qPrintable(error));
+
   // Reopening the finished run folder shows the same values.
   gui::MainWindow reopened(cpuOptions({}));
   QVERIFY2(reopened.openRunFolder(QString::fromStdString(run_dir), &error), qPrintable(error));
