@@ -314,7 +314,7 @@ void MainWindow::onProgress(const QString& stage, qint64 done, qint64 total,
 void MainWindow::onStep(const QString& model, const StepMetrics& m) {
   if (!spec_ || m.total_steps <= 0) return;
   const double per_epoch = static_cast<double>(m.total_steps) / std::max(1, spec_->train.epochs);
-  monitor_->addStepSample(model, static_cast<double>(m.step) / per_epoch, m.loss);
+  monitor_->addStepSample(model, static_cast<double>(m.step) / per_epoch, m.loss, m.error);
 }
 
 void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {

@@ -201,6 +201,7 @@ class MainWindow : public QMainWindow {
   QAction* act_run_ = nullptr;
   QAction* act_cancel_ = nullptr;
   QAction* act_error_axis_ = nullptr;
+  QAction* act_accuracy_ = nullptr;
   QAction* act_export_png_ = nullptr;
   QAction* act_export_svg_ = nullptr;
   QAction* act_export_csv_ = nullptr;

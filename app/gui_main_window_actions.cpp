@@ -96,10 +96,20 @@ void MainWindow::buildActions() {
     for (const auto& p : pages_) p.chart->setErrorVisible(on);
   });
 
+  act_accuracy_ = new QAction("Training accuracy", this);
+  act_accuracy_->setCheckable(true);
+  describe(act_accuracy_, QKeySequence("Ctrl+Shift+A"),
+           "Show accuracy (%) instead of loss in the training monitor");
+  connect(act_accuracy_, &QAction::toggled, this, [this](bool on) {
+    monitor_->setMetric(on ? widgets::TrainingMonitor::Metric::Accuracy
+                           : widgets::TrainingMonitor::Metric::Loss);
+  });
+
   auto* view = menuBar()->addMenu("&View");
   view->setToolTipsVisible(true);
   view_menu_ = view;
   view->addAction(act_error_axis_);
+  view->addAction(act_accuracy_);
   auto* run = menuBar()->addMenu("&Run");
   run->setToolTipsVisible(true);
   run->addAction(act_run_);
@@ -121,6 +131,7 @@ void MainWindow::buildActions() {
   tb->addAction(act_open_run_);
   tb->addSeparator();
   tb->addAction(act_error_axis_);
+  tb->addAction(act_accuracy_);
   tb->addSeparator();
   tb->addAction(act_export_png_);
   tb->addAction(act_export_svg_);

@@ -44,6 +44,7 @@ TrainingMonitor::TrainingMonitor(QWidget* parent) : QChartView(parent) {
 
 void TrainingMonitor::reset(int epochs) {
   chart()->removeAllSeries();
+  axis_y_->setTitleText(metric_ == Metric::Loss ? "loss" : "accuracy (%)");
   curves_.clear();
   epochs_ = epochs;
   x_max_ = std::max(1, epochs);
@@ -101,24 +102,59 @@ void TrainingMonitor::growRanges(double x, double y) {
     y_max_ = std::max(y_max_, y);
   }
   const double pad = std::max((y_max_ - y_min_) * 0.08, 1e-3);
-  axis_y_->setRange(std::max(0.0, y_min_ - pad), y_max_ + pad);
+  const double top = metric_ == Metric::Accuracy ? std::min(100.0, y_max_ + pad) : y_max_ + pad;
+  axis_y_->setRange(std::max(0.0, y_min_ - pad), top);
   axis_y_->applyNiceNumbers();
+}
+
+void TrainingMonitor::append(QLineSeries* series, Points& points, double x, double loss,
+                             double error) {
+  points.loss.append(QPointF(x, loss));
+  if (error >= 0) points.accuracy.append(QPointF(x, 100.0 * (1.0 - error)));
+  const QList<QPointF>& shown = metric_ == Metric::Loss ? points.loss : points.accuracy;
+  if (shown.isEmpty() || shown.back().x() != x || series->count() == shown.size()) return;
+  series->append(shown.back());
+  growRanges(x, shown.back().y());
 }
 
 void TrainingMonitor::addEpoch(const QString& model, const EpochMetrics& m) {
   Curves& c = curvesFor(model);
-  c.train->append(m.epoch, m.train_loss);
-  growRanges(m.epoch, m.train_loss);
-  if (m.test_loss >= 0) {
-    c.test->append(m.epoch, m.test_loss);
-    growRanges(m.epoch, m.test_loss);
-  }
+  append(c.train, c.train_points, m.epoch, m.train_loss, m.train_error);
+  if (m.test_loss >= 0) append(c.test, c.test_points, m.epoch, m.test_loss, m.test_error);
 }
 
-void TrainingMonitor::addStepSample(const QString& model, double epoch_position, double loss) {
+void TrainingMonitor::addStepSample(const QString& model, double epoch_position, double loss,
+                                    double error) {
   Curves& c = curvesFor(model);
-  c.steps->append(epoch_position, loss);
-  growRanges(epoch_position, loss);
+  append(c.steps, c.step_points, epoch_position, loss, error);
+}
+
+void TrainingMonitor::setMetric(Metric metric) {
+  if (metric == metric_) return;
+  metric_ = metric;
+  redraw();
+}
+
+void TrainingMonitor::redraw() {
+  const bool loss = metric_ == Metric::Loss;
+  axis_y_->setTitleText(loss ? "loss" : "accuracy (%)");
+  has_y_ = false;
+  y_min_ = 0;
+  y_max_ = 1;
+  axis_y_->setRange(0, loss ? 1 : 100);
+  for (auto& c : curves_) {
+    const std::pair<QLineSeries*, const Points*> all[] = {
+        {c.steps, &c.step_points}, {c.train, &c.train_points}, {c.test, &c.test_points}};
+    for (const auto& [series, points] : all) {
+      const QList<QPointF>& shown = loss ? points->loss : points->accuracy;
+      series->replace(shown);
+      for (const QPointF& p : shown) growRanges(p.x(), p.y());
+    }
+  }
+  setToolTip(loss ? "Per model: train loss per epoch (solid), test loss after each epoch "
+                    "(dashed), sampled mini-batch losses (thin)"
+                  : "Per model: train accuracy per epoch (solid), test accuracy after each "
+                    "epoch (dashed), sampled mini-batch accuracies (thin)");
 }
 
 QStringList TrainingMonitor::seriesNames() const {

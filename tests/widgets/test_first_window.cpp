@@ -18,6 +18,7 @@
 using namespace ridgeline;
 using ridgeline::widgets::BarrierTable;
 using ridgeline::widgets::InterpolationChart;
+using ridgeline::widgets::TrainingMonitor;
 
 namespace {
 
@@ -201,6 +202,25 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
     QCOMPARE(pts.size(), 2);
     QCOMPARE(pts.back().x(), 2.0);
   }
+  // The monitor's accuracy view: 100·(1 − error) of the same epochs; back to loss unchanged.
+  QCOMPARE(s.training.size(), size_t(2));
+  const auto loss_points = w.trainingMonitor()->seriesPoints("seed0 train");
+  w.trainingMonitor()->setMetric(TrainingMonitor::Metric::Accuracy);
+  for (const auto& [model, epochs] : s.training) {
+    QList<QPointF> train_acc, test_acc;
+    for (const auto& e : epochs) {
+      train_acc.append(QPointF(e.epoch, 100.0 * (1.0 - e.train_error)));
+      test_acc.append(QPointF(e.epoch, 100.0 * (1.0 - e.test_error)));
+    }
+    const QString m = QString::fromStdString(model);
+    QCOMPARE(w.trainingMonitor()->seriesPoints(m + " train"), train_acc);
+    QCOMPARE(w.trainingMonitor()->seriesPoints(m + " test"), test_acc);
+    QVERIFY(!w.trainingMonitor()->seriesPoints(m + " batches").isEmpty());
+    for (const QPointF& p : w.trainingMonitor()->seriesPoints(m + " batches"))
+      QVERIFY(p.y() >= 0 && p.y() <= 100);
+  }
+  w.trainingMonitor()->setMetric(TrainingMonitor::Metric::Loss);
+  QCOMPARE(w.trainingMonitor()->seriesPoints("seed0 train"), loss_points);
   QVERIFY(w.deviceText().contains("CPU"));
   QVERIFY(w.logText().contains("interpolate"));
 
