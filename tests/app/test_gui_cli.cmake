@@ -1,0 +1,45 @@
+# The window's command line, headless (offscreen): --open-run with --view and --screenshot
+# captures one view; bad --view names are one-line errors with exit code 2. Only registered
+# when the GUI is built. Invoked as test_cli.cmake is.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+set(ENV{RIDGELINE_WORKSPACE} ${WORK}/ws)
+unset(ENV{DISPLAY})
+unset(ENV{WAYLAND_DISPLAY})
+set(ENV{QT_QPA_PLATFORM} offscreen)
+
+function(expect code pattern)
+  execute_process(COMMAND ${RIDGELINE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err WORKING_DIRECTORY ${WORK})
+  if(NOT rc EQUAL code)
+    message(FATAL_ERROR "ridgeline ${ARGN}: exit ${rc}, expected ${code}\nstdout: ${out}\nstderr: ${err}")
+  endif()
+  if(pattern AND NOT err MATCHES "${pattern}")
+    message(FATAL_ERROR "ridgeline ${ARGN}: stderr does not match '${pattern}':\n${err}")
+  endif()
+endfunction()
+
+file(WRITE ${WORK}/tiny.json [=[{
+  "name": "tiny-gui-cli",
+  "data": {"name": "gmm:600,200,8,3,7"},
+  "model": {"arch": "mlp:8,16,3"},
+  "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 1},
+  "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+  "steps": [{"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5}]
+}]=])
+expect(0 "" run tiny.json --out run --threads 2 --quiet)
+
+expect(2 "unknown view 'surface'" --open-run run --view surface --screenshot x.png)
+expect(2 "no path 'nope'" --open-run run --view paths:nope --screenshot x.png)
+if(EXISTS ${WORK}/x.png)
+  message(FATAL_ERROR "a failed --view wrote a screenshot")
+endif()
+foreach(view training jobs runs log paths paths:naive)
+  string(REPLACE ":" "_" name ${view})
+  expect(0 "" --open-run run --view ${view} --screenshot ${name}.png)
+  file(SIZE ${WORK}/${name}.png size)
+  file(READ ${WORK}/${name}.png magic LIMIT 8 HEX)
+  if(NOT magic STREQUAL "89504e470d0a1a0a" OR size LESS 2000)
+    message(FATAL_ERROR "--view ${view}: ${name}.png is not a PNG image (${size} bytes)")
+  endif()
+endforeach()
