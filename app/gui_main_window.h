@@ -180,6 +180,8 @@ class MainWindow : public QMainWindow {
   void onExportCsv();
   void onAbout();
   QString suggestedExportName(const QString& suffix) const;
+  /// A right-click menu on `view` exporting it to PNG or SVG ("<name>.png" suggested).
+  void addChartMenu(QChartView* view, const QString& name);
   void noteRecent(const char* key, const QString& path);
   void rebuildRecentMenu();
   void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);

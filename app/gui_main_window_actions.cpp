@@ -245,6 +245,31 @@ QString MainWindow::suggestedExportName(const QString& suffix) const {
   return QDir(dir).filePath(name + "." + suffix);
 }
 
+void MainWindow::addChartMenu(QChartView* view, const QString& name) {
+  view->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(view, &QWidget::customContextMenuRequested, this, [this, view, name](const QPoint& at) {
+    QMenu menu(view);
+    menu.setToolTipsVisible(true);
+    for (const QString suffix : {QStringLiteral("png"), QStringLiteral("svg")}) {
+      QAction* a = menu.addAction(QString("Export %1 as %2…").arg(name, suffix.toUpper()));
+      a->setToolTip(suffix == "svg" ? "180×120 mm vector image" : "1800×1200 px image");
+      connect(a, &QAction::triggered, this, [this, view, name, suffix] {
+        QString file = suggestedExportName(suffix);
+        file = QFileInfo(file).dir().filePath(
+            QString(name).replace(QRegularExpression("[^A-Za-z0-9_.@-]+"), "_") + "." + suffix);
+        QString path = QFileDialog::getSaveFileName(
+            this, "Export chart", file, suffix == "svg" ? "SVG images (*.svg)" : "PNG images (*.png)");
+        if (path.isEmpty()) return;
+        if (QFileInfo(path).suffix().isEmpty()) path += "." + suffix;
+        QString error;
+        if (!export_chart(view, path, &error)) return reportFailure("Cannot export the chart", error);
+        appendLog("exported the chart to " + path);
+      });
+    }
+    menu.exec(view->mapToGlobal(at));
+  });
+}
+
 void MainWindow::onExportChart(const QString& suffix) {
   const QString filter = suffix == "svg" ? "SVG images (*.svg)" : "PNG images (*.png)";
   QString path = QFileDialog::getSaveFileName(this, "Export chart", suggestedExportName(suffix),

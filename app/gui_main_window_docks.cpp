@@ -31,6 +31,7 @@ QDockWidget* MainWindow::addViewDock(const QString& name, const QString& title, 
 
 void MainWindow::buildDocks() {
   view_menu_->addSeparator();
+  addChartMenu(monitor_, "training");
   QDockWidget* training = addViewDock("training", "Training", monitor_, Qt::LeftDockWidgetArea,
                                       "the training monitor: loss per epoch and mini-batch");
   QDockWidget* log = addViewDock("log", "Log", log_, Qt::BottomDockWidgetArea,

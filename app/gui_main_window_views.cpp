@@ -62,6 +62,7 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
     p.chart->setErrorVisible(act_error_axis_->isChecked());
     p.chart->setToolTip("Loss along θ(α) = (1−α)·θ_A + α·θ_B; red: the mean-endpoint barrier");
     p.table = new widgets::BarrierTable;
+    addChartMenu(p.chart, step_id);
     lay->addWidget(p.chart, 1);
     lay->addWidget(p.table);
     tabs_->addTab(page, step_id);
@@ -73,6 +74,7 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
   if (!paths_chart_ && pages_.size() >= 2) {
     paths_chart_ = new widgets::PathsChart;
     paths_chart_->setToolTip("Every path of this run; the per-path tabs mark each barrier");
+    addChartMenu(paths_chart_, "all-paths");
     tabs_->insertTab(0, paths_chart_, "all paths");
     tabs_->setCurrentIndex(0);
     for (auto p = pages_.begin(); p != pages_.end(); ++p)
