@@ -69,9 +69,12 @@ QString csvField(const QString& s) {
   return "\"" + q + "\"";
 }
 
-const SplitCurve* drawnCurve(const InterpolationResult& r) {
-  if (r.test) return &*r.test;
-  if (r.train) return &*r.train;
+/// The split a paths chart draws: the chosen one, else the other.
+const SplitCurve* drawnCurve(const InterpolationResult& r, bool train_split) {
+  const std::optional<SplitCurve>& first = train_split ? r.train : r.test;
+  const std::optional<SplitCurve>& second = train_split ? r.test : r.train;
+  if (first) return &*first;
+  if (second) return &*second;
   return nullptr;
 }
 
@@ -151,11 +154,13 @@ QString interpolation_csv(const InterpolationResult& r) {
   return out;
 }
 
-QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths) {
+QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths, bool train_split,
+                  bool error) {
   QStringList header{"alpha"};
   for (const auto& [id, r] : paths) {
-    const char* split = r.test ? " test loss" : " train loss";
-    header << csvField(id + split);
+    const SplitCurve* c = drawnCurve(r, train_split);
+    const bool is_test = c && r.test && c == &*r.test;
+    header << csvField(id + (is_test ? " test" : " train") + (error ? " error" : " loss"));
   }
   QString out = header.join(',') + '\n';
   if (paths.isEmpty()) return out;
@@ -163,9 +168,10 @@ QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths) {
   for (size_t i = 0; i < alpha.size(); ++i) {
     QStringList row{number(alpha[i])};
     for (const auto& [id, r] : paths) {
-      const SplitCurve* c = drawnCurve(r);
+      const SplitCurve* c = drawnCurve(r, train_split);
       const bool same = i < r.alpha.size() && r.alpha[i] == alpha[i];
-      row << ((c && same && i < c->loss.size()) ? number(c->loss[i]) : QString());
+      const std::vector<double>* v = c ? (error ? &c->error : &c->loss) : nullptr;
+      row << ((v && same && i < v->size()) ? number((*v)[i]) : QString());
     }
     out += row.join(',') + '\n';
   }

@@ -37,10 +37,12 @@ bool export_chart(QChartView* view, const QString& path, QString* error = nullpt
 /// One path: header `alpha,train_loss,train_error,test_loss,test_error` (columns only for the
 /// splits present), one row per α, values with 17 significant digits (exact round trip).
 QString interpolation_csv(const InterpolationResult& r);
-/// Several paths on a shared α grid: `alpha,<id> loss,...` with each path's test loss (its
-/// train loss when it has no test split), as the "all paths" chart draws them. Paths whose α
-/// grid differs from the first path's leave their cells empty where α does not match.
-QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths);
+/// Several paths on a shared α grid: `alpha,<id> test loss,...` with each path's test loss (its
+/// train loss when it has no test split), as the "all paths" chart draws them; `train_split`
+/// prefers the train split, `error` writes the error (fraction) instead of the loss. Paths
+/// whose α grid differs from the first path's leave their cells empty where α does not match.
+QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths,
+                  bool train_split = false, bool error = false);
 /// The barrier table rows of every path: `path,split,loss_barrier_linear,loss_barrier_mid,
 /// error_barrier_linear,error_barrier_mid,loss_start,loss_end` (errors as fractions).
 QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths);

@@ -182,6 +182,8 @@ class MainWindow : public QMainWindow {
   QString suggestedExportName(const QString& suffix) const;
   /// A right-click menu on `view` exporting it to PNG or SVG ("<name>.png" suggested).
   void addChartMenu(QChartView* view, const QString& name);
+  /// The overlay charts follow the Train split and Error axis toggles.
+  void applyPathsOptions();
   void noteRecent(const char* key, const QString& path);
   void rebuildRecentMenu();
   void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
@@ -204,6 +206,7 @@ class MainWindow : public QMainWindow {
   QAction* act_cancel_ = nullptr;
   QAction* act_error_axis_ = nullptr;
   QAction* act_accuracy_ = nullptr;
+  QAction* act_train_split_ = nullptr;
   QAction* act_export_png_ = nullptr;
   QAction* act_export_svg_ = nullptr;
   QAction* act_export_csv_ = nullptr;

@@ -88,13 +88,21 @@ void MainWindow::buildActions() {
   describe(act_cancel_, QKeySequence("Esc"),
            "Stop the running job; finished models stay in the run folder");
   connect(act_cancel_, &QAction::triggered, this, &MainWindow::cancelRun);
-  act_error_axis_ = new QAction("Error axis", this);
+  act_error_axis_ = new QAction("Error", this);
   act_error_axis_->setCheckable(true);
   describe(act_error_axis_, QKeySequence("Ctrl+Shift+R"),
-           "Also plot the classification error (%) on a second y axis");
+           "Classification error (%): a second y axis on each path's chart; the overlay "
+           "charts (all paths, compare) switch from loss to error");
   connect(act_error_axis_, &QAction::toggled, this, [this](bool on) {
     for (const auto& p : pages_) p.chart->setErrorVisible(on);
+    applyPathsOptions();
   });
+  act_train_split_ = new QAction("Train split", this);
+  act_train_split_->setCheckable(true);
+  describe(act_train_split_, QKeySequence("Ctrl+Shift+L"),
+           "Overlay charts (all paths, compare): show the train split instead of the test "
+           "split");
+  connect(act_train_split_, &QAction::toggled, this, [this] { applyPathsOptions(); });
 
   act_accuracy_ = new QAction("Training accuracy", this);
   act_accuracy_->setCheckable(true);
@@ -109,6 +117,7 @@ void MainWindow::buildActions() {
   view->setToolTipsVisible(true);
   view_menu_ = view;
   view->addAction(act_error_axis_);
+  view->addAction(act_train_split_);
   view->addAction(act_accuracy_);
   auto* run = menuBar()->addMenu("&Run");
   run->setToolTipsVisible(true);
@@ -131,6 +140,7 @@ void MainWindow::buildActions() {
   tb->addAction(act_open_run_);
   tb->addSeparator();
   tb->addAction(act_error_axis_);
+  tb->addAction(act_train_split_);
   tb->addAction(act_accuracy_);
   tb->addSeparator();
   tb->addAction(act_export_png_);
@@ -213,10 +223,10 @@ bool MainWindow::exportCurrentNumbers(const QString& path, QString* error) {
   QChartView* view = currentChart();
   if (paths_chart_ && view == paths_chart_) {
     for (auto p = pages_.begin(); p != pages_.end(); ++p) paths.append({p.key(), p->chart->result()});
-    curves = paths_csv(paths);
+    curves = paths_csv(paths, act_train_split_->isChecked(), act_error_axis_->isChecked());
   } else if (compare_chart_ && view == compare_chart_) {
     paths = compare_paths_;  // "<run id>: <step id>", as the chart's series
-    curves = paths_csv(paths);
+    curves = paths_csv(paths, act_train_split_->isChecked(), act_error_axis_->isChecked());
   } else {
     for (auto p = pages_.begin(); p != pages_.end(); ++p)
       if (p->chart == view) paths.append({p.key(), p->chart->result()});
@@ -243,6 +253,16 @@ QString MainWindow::suggestedExportName(const QString& suffix) const {
   else if (QDir(dir + "/figures").exists()) dir += "/figures";
   name.replace(QRegularExpression("[^A-Za-z0-9_.@-]+"), "_");
   return QDir(dir).filePath(name + "." + suffix);
+}
+
+void MainWindow::applyPathsOptions() {
+  using widgets::PathsChart;
+  for (PathsChart* c : {paths_chart_, compare_chart_}) {
+    if (!c) continue;
+    c->setSplit(act_train_split_->isChecked() ? PathsChart::Split::Train : PathsChart::Split::Test);
+    c->setQuantity(act_error_axis_->isChecked() ? PathsChart::Quantity::Error
+                                                : PathsChart::Quantity::Loss);
+  }
 }
 
 void MainWindow::addChartMenu(QChartView* view, const QString& name) {

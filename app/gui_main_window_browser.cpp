@@ -88,6 +88,7 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
     compare_chart_ = new widgets::PathsChart;
     compare_chart_->setToolTip("Every interpolation path of the two compared runs");
     addChartMenu(compare_chart_, "compare");
+    applyPathsOptions();
     tabs_->addTab(compare_chart_, "compare");
   } else {
     compare_chart_->clear();

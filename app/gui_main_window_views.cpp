@@ -75,6 +75,7 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
     paths_chart_ = new widgets::PathsChart;
     paths_chart_->setToolTip("Every path of this run; the per-path tabs mark each barrier");
     addChartMenu(paths_chart_, "all-paths");
+    applyPathsOptions();
     tabs_->insertTab(0, paths_chart_, "all paths");
     tabs_->setCurrentIndex(0);
     for (auto p = pages_.begin(); p != pages_.end(); ++p)

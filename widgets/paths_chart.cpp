@@ -29,17 +29,39 @@ PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
   axis_x_->setTickCount(11);
   axis_x_->setLabelFormat("%.1f");
   axis_y_ = new QValueAxis;
-  axis_y_->setTitleText("cross-entropy (test; train if no test split)");
   chart->addAxis(axis_x_, Qt::AlignBottom);
   chart->addAxis(axis_y_, Qt::AlignLeft);
   chart->legend()->setAlignment(Qt::AlignBottom);
   setChart(chart);
   setRenderHint(QPainter::Antialiasing);
+  updateTitles();
+}
+
+void PathsChart::updateTitles() {
+  const bool test = split_ == Split::Test, loss = quantity_ == Quantity::Loss;
+  chart()->setTitle(QString("All paths: %1 along α").arg(loss ? "loss" : "error"));
+  axis_y_->setTitleText(QString("%1 %2 (%3 if a path has no %4 split)")
+                            .arg(test ? "test" : "train", loss ? "cross-entropy" : "error (%)",
+                                 test ? "train" : "test", test ? "test" : "train"));
+}
+
+void PathsChart::setSplit(Split split) {
+  split_ = split;
+  updateTitles();
+  for (const QString& id : order_) draw(id);
+  fitAxes();
+}
+
+void PathsChart::setQuantity(Quantity quantity) {
+  quantity_ = quantity;
+  updateTitles();
+  for (const QString& id : order_) draw(id);
+  fitAxes();
 }
 
 void PathsChart::setPath(const QString& id, const InterpolationResult& r) {
-  const std::optional<SplitCurve>& c = r.test ? r.test : r.train;
-  if (!c) return;
+  if (!r.test && !r.train) return;
+  results_.insert(id, r);
   QLineSeries* s = series_.value(id, nullptr);
   if (!s) {
     s = new QLineSeries;
@@ -54,15 +76,25 @@ void PathsChart::setPath(const QString& id, const InterpolationResult& r) {
     series_.insert(id, s);
     order_.push_back(id);
   }
-  QList<QPointF> pts;
-  for (size_t k = 0; k < r.alpha.size(); ++k) pts.append(QPointF(r.alpha[k], c->loss[k]));
-  s->replace(pts);
+  draw(id);
   fitAxes();
+}
+
+void PathsChart::draw(const QString& id) {
+  const InterpolationResult& r = results_[id];
+  const std::optional<SplitCurve>& first = split_ == Split::Test ? r.test : r.train;
+  const std::optional<SplitCurve>& c = first ? first : (split_ == Split::Test ? r.train : r.test);
+  QList<QPointF> pts;
+  const bool loss = quantity_ == Quantity::Loss;
+  for (size_t k = 0; c && k < r.alpha.size(); ++k)
+    pts.append(QPointF(r.alpha[k], loss ? c->loss[k] : 100.0 * c->error[k]));
+  series_.value(id)->replace(pts);
 }
 
 void PathsChart::clear() {
   chart()->removeAllSeries();
   series_.clear();
+  results_.clear();
   order_.clear();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// PathsChart: every interpolation path of a run on one chart (test loss against α, or train
-// loss when a path has no test split), one colour per path, so naive, aligned and REPAIRed
-// paths can be compared at a glance. A view only: it is fed InterpolationResults.
+// PathsChart: every interpolation path of a run on one chart (test loss against α by default;
+// train split and error (%) on request; a path without the chosen split shows its other one),
+// one colour per path, so naive, aligned and REPAIRed paths can be compared at a glance. A
+// view only: it is fed InterpolationResults.
 #include <QChartView>
 #include <QList>
 #include <QMap>
@@ -19,7 +20,16 @@ class PathsChart : public QChartView {
   Q_OBJECT
 
  public:
+  enum class Split { Test, Train };
+  enum class Quantity { Loss, Error };
+
   explicit PathsChart(QWidget* parent = nullptr);
+
+  /// Which split and quantity every curve shows; redraws the paths already shown.
+  void setSplit(Split split);
+  void setQuantity(Quantity quantity);
+  Split split() const { return split_; }
+  Quantity quantity() const { return quantity_; }
 
   /// Adds the path `id`, or replaces its curve when it is already shown.
   void setPath(const QString& id, const InterpolationResult& result);
@@ -30,11 +40,16 @@ class PathsChart : public QChartView {
 
  private:
   void fitAxes();
+  void draw(const QString& id);
+  void updateTitles();
 
   QValueAxis* axis_x_ = nullptr;
   QValueAxis* axis_y_ = nullptr;
   QMap<QString, QLineSeries*> series_;
   QStringList order_;
+  QMap<QString, InterpolationResult> results_;
+  Split split_ = Split::Test;
+  Quantity quantity_ = Quantity::Loss;
 };
 
 }  // namespace ridgeline::widgets

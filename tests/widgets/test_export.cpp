@@ -207,6 +207,14 @@ void TestExport::pathsAndBarriersCsv() {
   QCOMPARE(lines[0], QString("alpha,naive test loss,\"wm, repaired train loss\""));
   QCOMPARE(lines[3], QString("0.5,0.5,0.40000000000000002"));
   QCOMPARE(lines[2].split(',')[1].toDouble(), 1.0 / 3.0);
+  // As the overlay draws them with "Train split" and "Error": a's train errors; b has only
+  // its train split anyway.
+  const QStringList train_err = paths_csv(paths, true, true).split('\n', Qt::SkipEmptyParts);
+  QCOMPARE(train_err[0], QString("alpha,naive train error,\"wm, repaired train error\""));
+  QCOMPARE(train_err[2], QString("0.25,0.0625,0.0625"));
+  const QStringList test_err = paths_csv({{"a", a}}, false, true).split('\n', Qt::SkipEmptyParts);
+  QCOMPARE(test_err[0], QString("alpha,a test error"));
+  QCOMPARE(test_err[3], QString("0.5,0.25"));
 
   const QStringList rows = barriers_csv(paths).split('\n', Qt::SkipEmptyParts);
   QCOMPARE(rows.size(), 4);  // header, naive test + train, repaired train

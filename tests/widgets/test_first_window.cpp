@@ -329,6 +329,16 @@ void TestFirstWindow::pathsChartOverlaysPaths() {
   chart.setPath("naive", naive);
   QCOMPARE(chart.seriesNames().size(), 2);
   QCOMPARE(chart.seriesPoints("naive")[1], QPointF(0.5, 1.5));
+  // Train split: wm as before, naive (no train split) falls back to test; error in percent.
+  chart.setSplit(widgets::PathsChart::Split::Train);
+  QCOMPARE(chart.seriesPoints("naive")[1], QPointF(0.5, 1.5));
+  QCOMPARE(chart.seriesPoints("wm")[1], QPointF(0.5, 0.31));
+  chart.setQuantity(widgets::PathsChart::Quantity::Error);
+  QCOMPARE(chart.seriesPoints("naive"), QList<QPointF>({{0, 10.0}, {0.5, 60.0}, {1, 10.0}}));
+  QCOMPARE(chart.seriesPoints("wm"), QList<QPointF>({{0, 10.0}, {0.5, 60.0}, {1, 10.0}}));
+  QVERIFY(chart.chart()->title().contains("error"));
+  chart.setQuantity(widgets::PathsChart::Quantity::Loss);
+  QCOMPARE(chart.seriesPoints("wm")[1], QPointF(0.5, 0.31));
 }
 
 QTEST_MAIN(TestFirstWindow)
