@@ -21,6 +21,7 @@ struct JobRunner::Shared {
   std::map<std::string, StepMetrics> steps;  // latest per model
   std::vector<std::pair<std::string, EpochMetrics>> epochs;
   std::vector<std::pair<std::string, InterpolationResult>> interpolations;
+  std::vector<std::pair<std::string, AlignmentReport>> alignments;
   // Set once by the worker when it ends.
   JobOutcome outcome = JobOutcome::Finished;
   std::string message;
@@ -69,6 +70,10 @@ bool JobRunner::start(const ExperimentSpec& spec, const RunOptions& options) {
       std::lock_guard lock(shared->mutex);
       shared->interpolations.emplace_back(id, r);
     };
+    ev.on_alignment = [shared](const std::string& id, const AlignmentReport& r) {
+      std::lock_guard lock(shared->mutex);
+      shared->alignments.emplace_back(id, r);
+    };
     JobOutcome outcome = JobOutcome::Finished;
     std::string message;
     RunSummary summary;
@@ -113,6 +118,7 @@ void JobRunner::drain() {
   std::map<std::string, StepMetrics> steps;
   std::vector<std::pair<std::string, EpochMetrics>> epochs;
   std::vector<std::pair<std::string, InterpolationResult>> interps;
+  std::vector<std::pair<std::string, AlignmentReport>> aligns;
   {
     std::lock_guard lock(shared_->mutex);
     logs.swap(shared_->logs);
@@ -120,11 +126,13 @@ void JobRunner::drain() {
     steps.swap(shared_->steps);
     epochs.swap(shared_->epochs);
     interps.swap(shared_->interpolations);
+    aligns.swap(shared_->alignments);
   }
   for (const auto& l : logs) emit logLine(QString::fromStdString(l));
   for (const auto& [model, m] : steps) emit step(QString::fromStdString(model), m);
   for (const auto& [model, m] : epochs) emit epoch(QString::fromStdString(model), m);
   for (const auto& [id, r] : interps) emit interpolation(QString::fromStdString(id), r);
+  for (const auto& [id, r] : aligns) emit alignment(QString::fromStdString(id), r);
   if (prog)
     emit progress(QString::fromStdString(prog->stage), prog->done, prog->total,
                   QString::fromStdString(prog->message));

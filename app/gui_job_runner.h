@@ -42,6 +42,7 @@ class JobRunner : public QObject {
   void step(const QString& model, const ridgeline::StepMetrics& m);
   void epoch(const QString& model, const ridgeline::EpochMetrics& m);
   void interpolation(const QString& step_id, const ridgeline::InterpolationResult& r);
+  void alignment(const QString& step_id, const ridgeline::AlignmentReport& r);
   /// The job ended; `message` is empty on success, else one line for the user.
   void finished(ridgeline::gui::JobOutcome outcome, const QString& message);
 
