@@ -204,6 +204,9 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
       } else if (st.type == "align") {
         AlignmentResult r = detail::run_align_step(st, models, ctx);
         prov["steps"][st.id] = {{"seconds", r.seconds}};
+        AlignmentReport report = make_alignment_report(r, mlp_permutation_spec(models.at(st.a).arch));
+        if (ev.on_alignment) ev.on_alignment(st.id, report);
+        sum.alignment_reports.emplace_back(st.id, std::move(report));
         models[st.output()] = r.aligned;
         sum.alignments.emplace_back(st.id, std::move(r));
       } else {
@@ -284,8 +287,11 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
   }
   for (const auto& st : spec.steps) {
     const fs::path f = dir / "results" / (st.id + ".json");
-    if (st.type == "interpolate" && fs::exists(f))
+    if (!fs::exists(f)) continue;
+    if (st.type == "interpolate")
       sum.interpolations.emplace_back(st.id, interpolation_from_json(read_file(f.string()), f.string()));
+    else if (st.type == "align")
+      sum.alignment_reports.emplace_back(st.id, parse_alignment_report(read_file(f.string()), f.string()));
   }
   if (spec_out) *spec_out = std::move(spec);
   return sum;

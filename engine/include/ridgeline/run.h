@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ridgeline/alignment.h"
+#include "ridgeline/alignment_report.h"
 #include "ridgeline/interpolation.h"
 #include "ridgeline/progress.h"
 #include "ridgeline/spec.h"
@@ -32,6 +33,8 @@ struct RunEvents {
   std::function<void(const std::string& model, const StepMetrics&)> on_step;
   std::function<void(const std::string& model, const EpochMetrics&)> on_epoch;
   std::function<void(const std::string& step_id, const InterpolationResult&)> on_interpolation;
+  /// After each align step, once its results/<step>.json is written.
+  std::function<void(const std::string& step_id, const AlignmentReport&)> on_alignment;
 };
 
 struct RunSummary {
@@ -41,6 +44,8 @@ struct RunSummary {
   std::vector<std::pair<std::string, InterpolationResult>> interpolations;  ///< by step id
   std::vector<std::pair<std::string, std::vector<EpochMetrics>>> training;  ///< by model
   std::vector<std::pair<std::string, AlignmentResult>> alignments;  ///< by step id (live runs)
+  /// By step id, in step order: live runs and load_run (from results/<step>.json).
+  std::vector<std::pair<std::string, AlignmentReport>> alignment_reports;
   double seconds = 0;
 };
 
@@ -51,7 +56,9 @@ std::string default_workspace();
 RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& options,
                           const RunEvents& events = {}, const CancelToken* cancel = nullptr);
 
-/// Reads a run folder's spec and results (for the GUI and `render`). Throws InputError.
+/// Reads a run folder's spec and results (for the GUI and `render`): training records,
+/// interpolations and alignment reports of the steps whose results file exists (a cancelled
+/// run lacks the later ones). Throws InputError naming the file when one present is malformed.
 RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec = nullptr);
 
 }  // namespace ridgeline
