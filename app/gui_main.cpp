@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QDockWidget>
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTimer>
@@ -41,7 +42,7 @@ void addOptions(QCommandLineParser& p) {
                                "(.png: 1800x1200 px, .svg: 180x120 mm) and exit (0, or 1 if it "
                                "failed).", "FILE"});
   p.addOption({"view", "Raise the view <NAME> (" + MainWindow::viewNames().join(", ") +
-                           ", or paths:<step id>); with --screenshot, capture only that view.",
+                           ", or paths:<step id>); with --screenshot, capture only that view (a dock floated at 1400x860).",
                "NAME"});
   p.addOption({{"h", "help"}, "Show this help."});
 }
@@ -135,6 +136,19 @@ int run_gui(int argc, char** argv) {
   window.show();
 
   int exit_code = 0;
+  auto grabAndExit = [&] {
+    QString why;
+    if (!opt.export_chart.isEmpty() && !window.exportCurrentChart(opt.export_chart, &why)) {
+      printError(why);
+      exit_code = 1;
+    }
+    QWidget* target = opt.view.isEmpty() ? nullptr : window.viewWidget(opt.view);
+    if (!opt.screenshot.isEmpty() && !window.saveScreenshot(opt.screenshot, &why, target)) {
+      printError(why);
+      exit_code = 1;
+    }
+    QApplication::exit(exit_code);
+  };
   auto shoot = [&](bool ok) {
     // Let the final layout and chart updates paint before grabbing.
     QTimer::singleShot(300, &window, [&, ok] {
@@ -145,17 +159,14 @@ int run_gui(int argc, char** argv) {
         QApplication::exit(exit_code = 2);
         return;
       }
-      QCoreApplication::processEvents();  // the raised dock or tab lays out before the grab
-      if (!opt.export_chart.isEmpty() && !window.exportCurrentChart(opt.export_chart, &why)) {
-        printError(why);
-        exit_code = 1;
+      // A dock is captured at a readable size of its own: floated at 1400×860 (batch runs
+      // keep no window state, so the user's layout is untouched).
+      if (QDockWidget* dock = opt.view.isEmpty() ? nullptr : window.viewDock(opt.view)) {
+        dock->setFloating(true);
+        dock->resize(1400, 860);
       }
-      QWidget* target = opt.view.isEmpty() ? nullptr : window.viewWidget(opt.view);
-      if (!opt.screenshot.isEmpty() && !window.saveScreenshot(opt.screenshot, &why, target)) {
-        printError(why);
-        exit_code = 1;
-      }
-      QApplication::exit(exit_code);
+      // Charts lay out their axes on queued events: let them run before the grab.
+      QTimer::singleShot(400, &window, grabAndExit);
     });
   };
 

@@ -23,6 +23,7 @@
 #include <QVBoxLayout>
 #include <exception>
 
+#include "alignment_view.h"
 #include "barrier_table.h"
 #include "gui_settings.h"
 #include "interpolation_chart.h"
@@ -45,6 +46,7 @@ MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
   connect(&runner, &JobRunner::step, this, &MainWindow::onStep);
   connect(&runner, &JobRunner::epoch, this, &MainWindow::onEpoch);
   connect(&runner, &JobRunner::interpolation, this, &MainWindow::showResult);
+  connect(&runner, &JobRunner::alignment, this, &MainWindow::onAlignment);
   connect(&queue_, &JobQueue::jobStarted, this, &MainWindow::onJobStarted);
   connect(&queue_, &JobQueue::jobEnded, this, &MainWindow::onJobEnded);
   buildDocks();
@@ -210,6 +212,8 @@ void MainWindow::onJobStarted(int id) {
   setPlaceholder(false, {});
   monitor_->reset(spec.train.epochs);
   monitor_->chart()->setTitle("Training");
+  live_alignments_.clear();
+  alignment_view_->clear();
   progress_->show();
   setSpecHeader({});
   appendLog(QString("run %1 (%2 models, %3 steps) from %4")
@@ -257,6 +261,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
       for (const auto& e : epochs) monitor_->addEpoch(QString::fromStdString(model), e);
     progress_->hide();
     for (const auto& [id, r] : summary_.interpolations) showResult(QString::fromStdString(id), r);
+    alignment_view_->setReports(summary_.alignment_reports);
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
       device_label_->setText("Device: " + QString::fromStdString(summary_.device));
@@ -317,6 +322,11 @@ void MainWindow::onStep(const QString& model, const StepMetrics& m) {
   monitor_->addStepSample(model, static_cast<double>(m.step) / per_epoch, m.loss, m.error);
 }
 
+void MainWindow::onAlignment(const QString& step_id, const AlignmentReport& report) {
+  live_alignments_.emplace_back(step_id.toStdString(), report);
+  alignment_view_->setReports(live_alignments_);
+}
+
 void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {
   // The engine logs each epoch itself; here it only feeds the monitor.
   monitor_->addEpoch(model, m);
@@ -333,6 +343,7 @@ void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,
       // The summary is the record of the run: show exactly its results.
       for (const auto& [id, r] : summary_.interpolations)
         showResult(QString::fromStdString(id), r);
+      alignment_view_->setReports(summary_.alignment_reports);
       if (!summary_.device.empty())
         device_label_->setText("Device: " + QString::fromStdString(summary_.device));
       setSpecHeader(QString::fromStdString(summary_.run_dir));

@@ -27,6 +27,7 @@ class QTabWidget;
 class QThread;
 
 namespace ridgeline::widgets {
+class AlignmentView;
 class BarrierTable;
 class InterpolationChart;
 class PathsChart;
@@ -131,6 +132,7 @@ class MainWindow : public QMainWindow {
   widgets::InterpolationChart* chart(const QString& step_id) const;
   widgets::BarrierTable* barrierTable(const QString& step_id) const;
   widgets::TrainingMonitor* trainingMonitor() const { return monitor_; }
+  widgets::AlignmentView* alignmentView() const { return alignment_view_; }
   QString stageText() const;
   QString deviceText() const;
   QString logText() const;
@@ -158,6 +160,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* addViewDock(const QString& name, const QString& title, QWidget* w,
                            Qt::DockWidgetArea area, const QString& tip);
   void onJobStarted(int id);
+  void onAlignment(const QString& step_id, const AlignmentReport& report);
   void onJobEnded(int id, JobOutcome outcome, const QString& message, const RunSummary& summary);
   void probeDevice();
   void setBusy(bool busy);
@@ -215,6 +218,8 @@ class MainWindow : public QMainWindow {
   bool settings_enabled_ = false;
 
   widgets::TrainingMonitor* monitor_ = nullptr;
+  widgets::AlignmentView* alignment_view_ = nullptr;
+  std::vector<std::pair<std::string, AlignmentReport>> live_alignments_;  ///< of the running job
   QPlainTextEdit* log_ = nullptr;
   QLabel* header_ = nullptr;
   QLabel* placeholder_ = nullptr;

@@ -86,7 +86,6 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
   }
   if (!compare_chart_) {
     compare_chart_ = new widgets::PathsChart;
-    compare_chart_->setToolTip("Every interpolation path of the two compared runs");
     addChartMenu(compare_chart_, "compare");
     applyPathsOptions();
     tabs_->addTab(compare_chart_, "compare");

@@ -1,11 +1,13 @@
 // MainWindow: the dock widgets of the views (training monitor, log, jobs, runs), the View
 // menu's toggles, and the view names behind --view / showView().
+#include <QChartView>
 #include <QDockWidget>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QStackedWidget>
 #include <QTabWidget>
 
+#include "alignment_view.h"
 #include "gui_jobs_panel.h"
 #include "gui_main_window.h"
 #include "paths_chart.h"
@@ -34,6 +36,18 @@ void MainWindow::buildDocks() {
   addChartMenu(monitor_, "training");
   QDockWidget* training = addViewDock("training", "Training", monitor_, Qt::LeftDockWidgetArea,
                                       "the training monitor: loss per epoch and mini-batch");
+  alignment_view_ = new widgets::AlignmentView;
+  const QStringList chart_names = {"alignment-gains", "alignment-l2", "alignment-sweeps"};
+  const QList<QChartView*> charts = alignment_view_->chartViews();
+  for (int i = 0; i < charts.size(); ++i)
+    addChartMenu(charts[i], i < chart_names.size() ? chart_names[i] : "alignment");
+  QDockWidget* alignment =
+      addViewDock("alignment", "Alignment", alignment_view_, Qt::LeftDockWidgetArea,
+                  "per-layer gains, distance before/after and sweeps of the align steps");
+  tabifyDockWidget(training, alignment);
+  training->raise();
+  // The view's charts and tables would otherwise claim ~1000 px of the window's width.
+  alignment_view_->setMinimumSize(320, 240);
   QDockWidget* log = addViewDock("log", "Log", log_, Qt::BottomDockWidgetArea,
                                  "messages of the engine and of this window");
   jobs_panel_ = new JobsPanel(queue_);
@@ -54,7 +68,7 @@ void MainWindow::buildDocks() {
 }
 
 QStringList MainWindow::viewNames() {
-  return {"paths", "all-paths", "compare", "training", "log", "jobs", "runs"};
+  return {"paths", "all-paths", "compare", "training", "alignment", "log", "jobs", "runs"};
 }
 
 QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.value(name); }

@@ -73,7 +73,6 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
   // With two or more paths, an overlay of all of them leads the tabs.
   if (!paths_chart_ && pages_.size() >= 2) {
     paths_chart_ = new widgets::PathsChart;
-    paths_chart_->setToolTip("Every path of this run; the per-path tabs mark each barrier");
     addChartMenu(paths_chart_, "all-paths");
     applyPathsOptions();
     tabs_->insertTab(0, paths_chart_, "all paths");

@@ -40,9 +40,11 @@ PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
 void PathsChart::updateTitles() {
   const bool test = split_ == Split::Test, loss = quantity_ == Quantity::Loss;
   chart()->setTitle(QString("All paths: %1 along α").arg(loss ? "loss" : "error"));
-  axis_y_->setTitleText(QString("%1 %2 (%3 if a path has no %4 split)")
-                            .arg(test ? "test" : "train", loss ? "cross-entropy" : "error (%)",
-                                 test ? "train" : "test", test ? "test" : "train"));
+  axis_y_->setTitleText(
+      QString("%1 %2").arg(test ? "test" : "train", loss ? "cross-entropy" : "error (%)"));
+  setToolTip(QString("Every path on one chart: %1 %2 against α (a path without a %1 split "
+                     "shows its %3 split); right-click to export")
+                 .arg(test ? "test" : "train", loss ? "loss" : "error", test ? "train" : "test"));
 }
 
 void PathsChart::setSplit(Split split) {

@@ -10,6 +10,7 @@
 #include <QtTest>
 #include <filesystem>
 
+#include "alignment_view.h"
 #include "gui_job_progress.h"
 #include "gui_job_queue.h"
 #include "gui_jobs_panel.h"
@@ -157,6 +158,14 @@ void TestJobQueue::jobsRunInOrder() {
   QCOMPARE(w.resultCount(), 2);
   QCOMPARE(QString::fromStdString(w.lastSummary().run_dir), q.job(b)->run_dir);
   QCOMPARE(w.state(), MainWindow::State::Finished);
+  // The Alignment view shows the last job's align step: the report its run folder holds.
+  const RunSummary from_disk = load_run(q.job(b)->run_dir.toStdString());
+  QCOMPARE(from_disk.alignment_reports.size(), size_t(1));
+  QVERIFY(w.alignmentView()->reports() == from_disk.alignment_reports);
+  QVERIFY(w.alignmentView()->reports() == w.lastSummary().alignment_reports);
+  QCOMPARE(w.alignmentView()->gainValues(0).size(), 1);
+  QCOMPARE(w.alignmentView()->gainValues(0).at(0),
+           qreal(from_disk.alignment_reports[0].second.layers[0].gain));
   q.clearEnded();
   w.jobsPanel()->refresh();
   QCOMPARE(w.jobsPanel()->tree()->topLevelItemCount(), 0);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regenerates the user guide's screenshots (docs/images/view-*.png) from the real application:
+# runs the bundled one-minute experiment headless into a scratch workspace, then opens the run
+# folder once per view with --view NAME --screenshot FILE under a virtual X server.
+# Usage: scripts/screenshots.sh [BUILD_DIR]   (default: build/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+exe=$build/app/ridgeline
+out=$root/docs/images
+[[ -x $exe ]] || { echo "screenshots.sh: $exe not found; build first (scripts/build.sh)" >&2; exit 2; }
+command -v xvfb-run >/dev/null || { echo "screenshots.sh: xvfb-run not found (apt install xvfb)" >&2; exit 2; }
+ws=$(mktemp -d)
+trap 'rm -rf "$ws"' EXIT
+export RIDGELINE_WORKSPACE=$ws
+spec=$root/resources/experiments/fmnist-quick-rebasin.json
+"$exe" run "$spec" --out "$ws/runs/fmnist-quick-rebasin" --quiet
+shoot() {  # shoot NAME ARGS...
+  local name=$1; shift
+  xvfb-run -a -s "-screen 0 1600x1000x24" "$exe" "$@" --screenshot "$out/$name.png"
+  echo "wrote docs/images/$name.png"
+}
+run=$ws/runs/fmnist-quick-rebasin
+shoot window --open-run "$run"
+for view in all-paths paths:wm+repair training alignment experiment runs log; do
+  shoot "view-${view//[:+]/-}" --open-run "$run" --view "$view"
+done
+# The Jobs dock shows runs started from the window: run the spec there.
+shoot view-jobs --run-spec "$spec" --view jobs
