@@ -25,6 +25,7 @@
 
 #include "alignment_view.h"
 #include "barrier_table.h"
+#include "gui_experiment_editor.h"
 #include "gui_settings.h"
 #include "interpolation_chart.h"
 #include "ridgeline/backend.h"
@@ -228,11 +229,37 @@ void MainWindow::onJobStarted(int id) {
   progress_->setRange(0, 0);  // busy until the first progress report
 }
 
+bool MainWindow::runEditorSpec(QString* error) {
+  editor_->validateNow();
+  QString why;
+  const std::optional<ExperimentSpec> spec = editor_->spec(&why);
+  if (!spec) {
+    if (error) *error = why;
+    showView("experiment");
+    reportFailure("The spec is not valid", why);
+    return false;
+  }
+  const QString source = editor_->filePath().isEmpty()
+                             ? QString("the editor (unsaved)")
+                             : editor_->filePath() + (editor_->isModified() ? " (edited)" : "");
+  startRun(*spec, source);
+  return true;
+}
+
+void MainWindow::offerToEditor(const ExperimentSpec& spec, const QString& source,
+                               const QString& file) {
+  if (editor_->isModified()) return;  // never overwrite the user's unsaved edits
+  QString error;
+  if (!file.isEmpty() && editor_->loadFile(file, &error)) return;
+  editor_->setSpec(spec, source);
+}
+
 bool MainWindow::runSpecFile(const QString& path, QString* error) {
   try {
     const ExperimentSpec spec = load_spec(path.toStdString());
     noteRecent(kRecentSpecsKey, path);
-    return startRun(spec, path);
+    offerToEditor(spec, path, path);
+    return startRun(spec, path) > 0;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
     last_error_ = QString::fromStdString(e.what());
@@ -262,6 +289,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     progress_->hide();
     for (const auto& [id, r] : summary_.interpolations) showResult(QString::fromStdString(id), r);
     alignment_view_->setReports(summary_.alignment_reports);
+    offerToEditor(spec, QDir(dir).filePath("experiment.json"), {});
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
       device_label_->setText("Device: " + QString::fromStdString(summary_.device));

@@ -37,6 +37,7 @@ class TrainingMonitor;
 
 namespace ridgeline::gui {
 
+class ExperimentEditor;
 class JobsPanel;
 
 /// Options of the window's runs (from the command line).
@@ -58,7 +59,7 @@ class MainWindow : public QMainWindow {
 
   /// When false, failures are reported in the status bar and log only (no message boxes):
   /// used for --screenshot runs and tests.
-  void setInteractive(bool interactive) { interactive_ = interactive; }
+  void setInteractive(bool interactive);
 
   /// Queues a run of `spec` (it starts at once when nothing runs); `source` names where it
   /// came from (a file). Returns the job's id.
@@ -133,6 +134,11 @@ class MainWindow : public QMainWindow {
   widgets::BarrierTable* barrierTable(const QString& step_id) const;
   widgets::TrainingMonitor* trainingMonitor() const { return monitor_; }
   widgets::AlignmentView* alignmentView() const { return alignment_view_; }
+  /// The "Experiment" dock: the spec that Run (Ctrl+R) queues.
+  ExperimentEditor* editor() const { return editor_; }
+  /// Queues a run of the editor's spec. False with the engine's message when it is invalid
+  /// (also shown in the editor and, interactively, in a message box).
+  bool runEditorSpec(QString* error = nullptr);
   QString stageText() const;
   QString deviceText() const;
   QString logText() const;
@@ -174,6 +180,9 @@ class MainWindow : public QMainWindow {
   QString pathTitle(const QString& step_id) const;
 
   void onOpenSpec();
+  /// Shows `spec` in the editor unless the user has unsaved edits there.
+  void offerToEditor(const ExperimentSpec& spec, const QString& source, const QString& file);
+  void rebuildExamplesMenu();
   void onRunBundled();
   void onRun();
   void onOpenRunFolder();
@@ -219,6 +228,8 @@ class MainWindow : public QMainWindow {
 
   widgets::TrainingMonitor* monitor_ = nullptr;
   widgets::AlignmentView* alignment_view_ = nullptr;
+  ExperimentEditor* editor_ = nullptr;
+  QMenu* examples_menu_ = nullptr;
   std::vector<std::pair<std::string, AlignmentReport>> live_alignments_;  ///< of the running job
   QPlainTextEdit* log_ = nullptr;
   QLabel* header_ = nullptr;

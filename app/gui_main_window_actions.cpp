@@ -20,6 +20,7 @@
 #include <QtGlobal>
 #include <exception>
 
+#include "gui_experiment_editor.h"
 #include "gui_export.h"
 #include "gui_main_window.h"
 #include "gui_settings.h"
@@ -48,8 +49,14 @@ QSettings windowSettings() { return QSettings("Ridgeline", "Ridgeline"); }
 void MainWindow::buildActions() {
   auto* file = menuBar()->addMenu("&File");
   file->setToolTipsVisible(true);
+  examples_menu_ = file->addMenu("&New from example");
+  examples_menu_->setToolTipsVisible(true);
+  examples_menu_->setToolTip("Start a new spec in the Experiment editor from a bundled example");
+  connect(examples_menu_, &QMenu::aboutToShow, this, &MainWindow::rebuildExamplesMenu);
+  rebuildExamplesMenu();
   act_open_spec_ = file->addAction("&Open spec…", this, &MainWindow::onOpenSpec);
-  describe(act_open_spec_, QKeySequence("Ctrl+O"), "Open an experiment spec (JSON) and run it");
+  describe(act_open_spec_, QKeySequence("Ctrl+O"),
+           "Open an experiment spec (JSON) in the Experiment editor; Run (Ctrl+R) queues it");
   act_run_bundled_ = file->addAction("Run &bundled experiment", this, &MainWindow::onRunBundled);
   describe(act_run_bundled_, QKeySequence("Ctrl+B"),
            "Run the bundled example: two Fashion-MNIST MLPs and the path between them");
@@ -82,7 +89,7 @@ void MainWindow::buildActions() {
 
   act_run_ = new QAction("Run", this);
   describe(act_run_, QKeySequence("Ctrl+R"),
-           "Run the current spec; without one, the bundled experiment");
+           "Queue a run of the Experiment editor's spec (it starts when the running job ends)");
   connect(act_run_, &QAction::triggered, this, &MainWindow::onRun);
   act_cancel_ = new QAction("Cancel", this);
   describe(act_cancel_, QKeySequence("Esc"),
@@ -154,7 +161,30 @@ void MainWindow::onOpenSpec() {
                                                     "Experiment specs (*.json);;All files (*)");
   if (path.isEmpty()) return;
   QString error;
-  if (!runSpecFile(path, &error) && !error.isEmpty()) reportFailure("Cannot open spec", error);
+  if (!editor_->loadFile(path, &error)) return reportFailure("Cannot open spec", error);
+  noteRecent(kRecentSpecsKey, path);
+  showView("experiment");
+}
+
+void MainWindow::rebuildExamplesMenu() {
+  examples_menu_->clear();
+  const QStringList files = ExperimentEditor::exampleFiles();
+  for (const QString& path : files) {
+    QString title = QFileInfo(path).completeBaseName();
+    try {
+      const ExperimentSpec spec = load_spec(path.toStdString());
+      if (!spec.description.empty()) title += "  —  " + QString::fromStdString(spec.description).left(70) + "…";
+    } catch (const std::exception&) {
+    }
+    QAction* a = examples_menu_->addAction(title, this, [this, path] {
+      QString error;
+      if (!editor_->newFromExample(path, &error)) return reportFailure("Cannot open example", error);
+      showView("experiment");
+    });
+    a->setToolTip(path);
+    a->setStatusTip(path);
+  }
+  if (files.isEmpty()) examples_menu_->addAction("(no bundled examples found)")->setEnabled(false);
 }
 
 void MainWindow::onRunBundled() {
@@ -169,13 +199,7 @@ void MainWindow::onRunBundled() {
   if (!runSpecFile(path, &error) && !error.isEmpty()) reportFailure("Cannot open spec", error);
 }
 
-void MainWindow::onRun() {
-  if (spec_) {
-    startRun(*spec_, spec_source_);
-    return;
-  }
-  onRunBundled();
-}
+void MainWindow::onRun() { runEditorSpec(); }
 
 void MainWindow::onOpenRunFolder() {
   QString start = options_.workspace;

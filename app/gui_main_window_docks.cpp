@@ -8,6 +8,7 @@
 #include <QTabWidget>
 
 #include "alignment_view.h"
+#include "gui_experiment_editor.h"
 #include "gui_jobs_panel.h"
 #include "gui_main_window.h"
 #include "paths_chart.h"
@@ -45,6 +46,15 @@ void MainWindow::buildDocks() {
       addViewDock("alignment", "Alignment", alignment_view_, Qt::LeftDockWidgetArea,
                   "per-layer gains, distance before/after and sweeps of the align steps");
   tabifyDockWidget(training, alignment);
+  editor_ = new ExperimentEditor;
+  editor_->setMinimumWidth(380);
+  QDockWidget* experiment =
+      addViewDock("experiment", "Experiment", editor_, Qt::LeftDockWidgetArea,
+                  "the experiment spec: a form and its JSON, validated as you type");
+  tabifyDockWidget(training, experiment);
+  connect(editor_, &ExperimentEditor::runRequested, this, [this] { runEditorSpec(); });
+  // A new window starts from the bundled example, ready to run or to edit.
+  if (const QString bundled = bundledSpecPath(); !bundled.isEmpty()) editor_->newFromExample(bundled);
   training->raise();
   // The view's charts and tables would otherwise claim ~1000 px of the window's width.
   alignment_view_->setMinimumSize(320, 240);
@@ -67,8 +77,14 @@ void MainWindow::buildDocks() {
   resizeDocks({jobs}, {230}, Qt::Vertical);
 }
 
+void MainWindow::setInteractive(bool interactive) {
+  interactive_ = interactive;
+  editor_->setInteractive(interactive);
+}
+
 QStringList MainWindow::viewNames() {
-  return {"paths", "all-paths", "compare", "training", "alignment", "log", "jobs", "runs"};
+  return {"paths",     "all-paths", "compare", "training", "alignment",
+          "experiment", "log",      "jobs",    "runs"};
 }
 
 QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.value(name); }

@@ -1,0 +1,180 @@
+// The application as a new user drives it: a window, "New from example" with the bundled
+// one-minute re-basin study, the form shrunk to a tiny version (1,000 training images, one
+// epoch), Run, and then every view checked against the run folder: the paths (series counts,
+// curve values, barrier labels), the alignment view, the training monitor, the jobs and runs
+// docks.
+#include <QAction>
+#include <QDir>
+#include <QFileInfo>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QtTest>
+#include <fstream>
+#include <sstream>
+
+#include "alignment_view.h"
+#include "barrier_table.h"
+#include "gui_experiment_editor.h"
+#include "gui_jobs_panel.h"
+#include "gui_main_window.h"
+#include "interpolation_chart.h"
+#include "paths_chart.h"
+#include "ridgeline/run.h"
+#include "ridgeline/run_catalog.h"
+#include "run_browser.h"
+#include "test_support.h"
+#include "training_monitor.h"
+
+using namespace ridgeline;
+using namespace ridgeline::gui;
+
+namespace {
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+QList<QPointF> points(const std::vector<double>& x, const std::vector<double>& y) {
+  QList<QPointF> pts;
+  for (size_t i = 0; i < x.size(); ++i) pts.append(QPointF(x[i], y[i]));
+  return pts;
+}
+
+}  // namespace
+
+class TestAppWorkflow : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void bundledExampleRunsFromTheEditor();
+  void invalidEditorSpecIsReportedNotRun();
+
+ private:
+  test::ScratchDir ws_{"app-workflow"};
+};
+
+void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
+  GuiOptions o;
+  o.workspace = QString::fromStdString(ws_.path().string());
+  o.device = "cpu";
+  o.threads = 2;
+  MainWindow w(o);
+  w.setInteractive(false);
+  w.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&w));
+
+  // New from example: the bundled quick study.
+  QString example;
+  for (const QString& f : ExperimentEditor::exampleFiles())
+    if (QFileInfo(f).fileName() == "fmnist-quick-rebasin.json") example = f;
+  QVERIFY2(!example.isEmpty(), qPrintable(ExperimentEditor::exampleFiles().join(", ")));
+  ExperimentEditor* editor = w.editor();
+  QString error;
+  QVERIFY2(editor->newFromExample(example, &error), qPrintable(error));
+  QVERIFY(editor->filePath().isEmpty());
+
+  // A tiny version through the form: 1,000 training and 500 test images, one epoch.
+  auto spin = [&](const char* name) { return qobject_cast<QSpinBox*>(editor->field(name)); };
+  QVERIFY(spin("data.train_subset") && spin("data.test_subset") && spin("train.epochs"));
+  spin("data.train_subset")->setValue(1000);
+  spin("data.test_subset")->setValue(500);
+  spin("train.epochs")->setValue(1);
+  editor->validateNow();
+  QVERIFY2(editor->isValid(), qPrintable(editor->message()));
+
+  QSignalSpy ended(&w.jobQueue(), &JobQueue::jobEnded);
+  editor->runAction()->trigger();
+  QVERIFY(w.isRunning());
+  QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 300000);
+  QVERIFY2(w.state() == MainWindow::State::Finished, qPrintable(w.lastError()));
+
+  const RunSummary& s = w.lastSummary();
+  ExperimentSpec spec;
+  const RunSummary disk = load_run(s.run_dir, &spec);
+  // The run folder's spec is the edited one.
+  QCOMPARE(spec.data_options.train_subset, 1000);
+  QCOMPARE(spec.data_options.test_subset, 500);
+  QCOMPARE(spec.train.epochs, 1);
+
+  // Paths: one tab per interpolate step, "all paths" with one series each, values and barrier
+  // labels equal to the results files.
+  QCOMPARE(w.resultIds(), QStringList({"naive", "wm", "wm+repair"}));
+  QVERIFY(w.pathsChart());
+  QCOMPARE(w.pathsChart()->seriesNames(), QStringList({"naive", "wm", "wm+repair"}));
+  QCOMPARE(disk.interpolations.size(), size_t(3));
+  for (const auto& [id, r] : disk.interpolations) {
+    const QString qid = QString::fromStdString(id);
+    const std::string file = s.run_dir + "/results/" + id + ".json";
+    const InterpolationResult from_file = interpolation_from_json(readText(file), file);
+    QVERIFY(from_file.test && from_file.train);
+    QCOMPARE(from_file.alpha.size(), size_t(25));
+    widgets::InterpolationChart* chart = w.chart(qid);
+    QVERIFY(chart);
+    QCOMPARE(chart->seriesCount(), 3);  // test loss, train loss, the barrier marker
+    QCOMPARE(chart->seriesPoints("test loss"), points(from_file.alpha, from_file.test->loss));
+    QCOMPARE(chart->seriesPoints("train loss"), points(from_file.alpha, from_file.train->loss));
+    QCOMPARE(chart->barrierValue(), from_file.test->barriers.loss_mid);
+    QCOMPARE(w.pathsChart()->seriesPoints(qid), points(from_file.alpha, from_file.test->loss));
+    widgets::BarrierTable* table = w.barrierTable(qid);
+    QCOMPARE(table->cellText(table->rowOf("test"), widgets::BarrierTable::LossMid),
+             widgets::BarrierTable::formatLoss(from_file.test->barriers.loss_mid));
+  }
+  // The re-basin result itself: the aligned paths' barriers are far below the naive one.
+  const double naive = disk.interpolations[0].second.test->barriers.loss_mid;
+  QVERIFY2(naive > 0.1, qPrintable(QString::number(naive)));
+  QVERIFY(disk.interpolations[1].second.test->barriers.loss_mid < 0.5 * naive);
+
+  // Alignment view: the align step's report, as its results file holds it.
+  QCOMPARE(disk.alignment_reports.size(), size_t(1));
+  QVERIFY(w.alignmentView()->reports() == disk.alignment_reports);
+  QCOMPARE(w.alignmentView()->l2Values(false).size(), 1);
+  QCOMPARE(w.alignmentView()->l2Values(false).at(0), qreal(disk.alignment_reports[0].second.l2_before));
+  QCOMPARE(w.alignmentView()->l2Values(true).at(0), qreal(disk.alignment_reports[0].second.l2_after));
+
+  // Training monitor: one epoch per model, the run's records.
+  for (const auto& [model, epochs] : disk.training) {
+    QCOMPARE(epochs.size(), size_t(1));
+    QCOMPARE(w.trainingMonitor()->seriesPoints(QString::fromStdString(model) + " train"),
+             QList<QPointF>({QPointF(1, epochs[0].train_loss)}));
+  }
+
+  // Jobs dock: the job finished; Runs dock: the catalog row with the naive test barrier.
+  const Job& job = w.jobQueue().jobs().back();
+  QCOMPARE(w.jobsPanel()->cellText(job.id, JobsPanel::State), QString("finished"));
+  QCOMPARE(job.run_dir, QString::fromStdString(s.run_dir));
+  const QString run_id = QDir(QString::fromStdString(s.run_dir)).dirName();
+  bool listed = false;
+  for (int row = 0; row < w.runBrowser()->rowCount(); ++row) {
+    if (w.runBrowser()->cellText(row, widgets::RunBrowser::Id) != run_id) continue;
+    listed = true;
+    QCOMPARE(w.runBrowser()->cellText(row, widgets::RunBrowser::Status), QString("finished"));
+    QCOMPARE(w.runBrowser()->cellText(row, widgets::RunBrowser::Barrier),
+             QString::number(naive, 'f', 4));
+  }
+  QVERIFY(listed);
+}
+
+void TestAppWorkflow::invalidEditorSpecIsReportedNotRun() {
+  GuiOptions o;
+  o.workspace = QString::fromStdString(ws_.path().string());
+  o.device = "cpu";
+  MainWindow w(o);
+  w.setInteractive(false);
+  ExperimentEditor* editor = w.editor();
+  editor->jsonEdit()->setPlainText(
+      R"({"name": "bad", "data": {"name": "gmm:600,200,8,3,7"}, "model": {"arch": "mlp:8,16,3"},
+          "train": {"lr": 0, "epochs": 1}, "models": [{"name": "seed0", "seed": 0}], "steps": []})");
+  QString error;
+  QVERIFY(!w.runEditorSpec(&error));
+  QVERIFY2(error.contains("train.lr"), qPrintable(error));
+  QVERIFY(!w.isRunning());
+  QVERIFY(w.jobQueue().jobs().empty());
+  QVERIFY2(w.lastError().contains("train.lr"), qPrintable(w.lastError()));
+}
+
+QTEST_MAIN(TestAppWorkflow)
+#include "test_app_workflow.moc"
