@@ -75,8 +75,8 @@ void MainWindow::buildLayout() {
   header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   header_->setContentsMargins(4, 2, 4, 2);
   header_->setToolTip("The experiment: data, architecture, training recipe and run folder");
-  header_->setText("<b>No experiment</b> — open a spec, run the bundled experiment or open a "
-                   "run folder (File menu).");
+  header_->setText("<b>No results yet</b> — edit the experiment on the left and press Run "
+                   "(Ctrl+R), start from File ▸ New from example, or open a run folder.");
   tabs_ = new QTabWidget;
   tabs_->setDocumentMode(true);
   tabs_->setToolTip("One tab per interpolation step of the spec");
@@ -225,6 +225,7 @@ void MainWindow::onJobStarted(int id) {
   state_ = State::Running;
   setBusy(true);
   if (QDockWidget* jobs = viewDock("jobs")) jobs->raise();
+  if (QDockWidget* training = viewDock("training")) training->raise();
   stage_label_->setText("Starting…");
   progress_->setRange(0, 0);  // busy until the first progress report
 }
@@ -293,6 +294,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
       device_label_->setText("Device: " + QString::fromStdString(summary_.device));
+    if (QDockWidget* training = viewDock("training")) training->raise();
     stage_label_->setText(QString("Opened %1 (status: %2)")
                               .arg(dir, QString::fromStdString(summary_.status)));
     appendLog("opened run folder " + dir);

@@ -412,14 +412,19 @@ void MainWindow::rebuildRecentMenu() {
     for (const QString& path : list) {
       auto* a = recent_menu_->addAction(QFileInfo(path).fileName(), this, [this, path, is_run] {
         QString error;
-        const bool ok = is_run ? openRunFolder(path, &error) : runSpecFile(path, &error);
+        bool ok = false;
+        if (is_run) {
+          ok = openRunFolder(path, &error);
+        } else if ((ok = editor_->loadFile(path, &error))) {
+          showView("experiment");
+        }
         if (ok || error.isEmpty()) return;
         QSettings s = windowSettings();
         remove_recent_file(s, is_run ? kRecentRunsKey : kRecentSpecsKey, path);
         rebuildRecentMenu();
         reportFailure(is_run ? "Cannot open run folder" : "Cannot open spec", error);
       });
-      a->setToolTip((is_run ? "Open the run folder " : "Run the spec ") + path);
+      a->setToolTip((is_run ? "Open the run folder " : "Open in the Experiment editor ") + path);
       a->setStatusTip(path);
     }
   };

@@ -55,7 +55,7 @@ void MainWindow::buildDocks() {
   connect(editor_, &ExperimentEditor::runRequested, this, [this] { runEditorSpec(); });
   // A new window starts from the bundled example, ready to run or to edit.
   if (const QString bundled = bundledSpecPath(); !bundled.isEmpty()) editor_->newFromExample(bundled);
-  training->raise();
+  experiment->raise();  // the Training tab comes up when a job starts or a run is opened
   // The view's charts and tables would otherwise claim ~1000 px of the window's width.
   alignment_view_->setMinimumSize(320, 240);
   QDockWidget* log = addViewDock("log", "Log", log_, Qt::BottomDockWidgetArea,
