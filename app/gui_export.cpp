@@ -178,6 +178,45 @@ QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths, bool 
   return out;
 }
 
+QString alignment_csv(const std::vector<std::pair<std::string, AlignmentReport>>& reports) {
+  QString out = "step,method,sweeps,seconds,objective_before,objective_after,l2_before,l2_after,"
+                "max_abs_logit_diff,function_passed,layer,size,moved,gain\n";
+  for (const auto& [id, r] : reports)
+    for (const auto& layer : r.layers)
+      out += QStringList{csvField(QString::fromStdString(id)),
+                         csvField(QString::fromStdString(r.method)),
+                         QString::number(r.sweeps),
+                         number(r.seconds),
+                         number(r.objective_before),
+                         number(r.objective_after),
+                         number(r.l2_before),
+                         number(r.l2_after),
+                         number(r.function_max_diff),
+                         r.function_passed ? "true" : "false",
+                         csvField(QString::fromStdString(layer.name)),
+                         QString::number(layer.size),
+                         QString::number(layer.moved),
+                         number(layer.gain)}
+                 .join(',') +
+             '\n';
+  return out;
+}
+
+QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochMetrics>>>& runs) {
+  QString out = "model,epoch,train_loss,train_error,test_loss,test_error,lr,seconds\n";
+  for (const auto& [model, epochs] : runs)
+    for (const auto& e : epochs) {
+      const bool tested = e.test_loss >= 0;
+      out += QStringList{csvField(QString::fromStdString(model)), QString::number(e.epoch),
+                         number(e.train_loss), number(e.train_error),
+                         tested ? number(e.test_loss) : QString(),
+                         tested ? number(e.test_error) : QString(), number(e.lr), number(e.seconds)}
+                 .join(',') +
+             '\n';
+    }
+  return out;
+}
+
 QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths) {
   QString out = "path,split,loss_barrier_linear,loss_barrier_mid,error_barrier_linear,"
                 "error_barrier_mid,loss_start,loss_end\n";

@@ -9,7 +9,13 @@
 #include <QSizeF>
 #include <QString>
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ridgeline/alignment_report.h"
 #include "ridgeline/interpolation.h"
+#include "ridgeline/train.h"
 
 class QChartView;
 
@@ -46,6 +52,14 @@ QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths,
 /// The barrier table rows of every path: `path,split,loss_barrier_linear,loss_barrier_mid,
 /// error_barrier_linear,error_barrier_mid,loss_start,loss_end` (errors as fractions).
 QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths);
+
+/// The align steps of a run, one row per permutation (layer) with its step's numbers repeated:
+/// `step,method,sweeps,seconds,objective_before,objective_after,l2_before,l2_after,
+/// max_abs_logit_diff,function_passed,layer,size,moved,gain`.
+QString alignment_csv(const std::vector<std::pair<std::string, AlignmentReport>>& reports);
+/// Per-epoch training records: `model,epoch,train_loss,train_error,test_loss,test_error,lr,
+/// seconds` (test cells empty when the epoch was not evaluated).
+QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochMetrics>>>& runs);
 
 /// Writes `text` atomically (QSaveFile). False with the reason in `error`.
 bool write_text_file(const QString& path, const QString& text, QString* error = nullptr);

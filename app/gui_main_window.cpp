@@ -21,6 +21,7 @@
 #include <QThread>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <exception>
 
 #include "alignment_view.h"
@@ -214,6 +215,7 @@ void MainWindow::onJobStarted(int id) {
   monitor_->reset(spec.train.epochs);
   monitor_->chart()->setTitle("Training");
   live_alignments_.clear();
+  shown_training_.clear();
   alignment_view_->clear();
   progress_->show();
   setSpecHeader({});
@@ -287,6 +289,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
                                     : "Training (per epoch, from the run folder)");
     for (const auto& [model, epochs] : summary_.training)
       for (const auto& e : epochs) monitor_->addEpoch(QString::fromStdString(model), e);
+    shown_training_ = summary_.training;
     progress_->hide();
     for (const auto& [id, r] : summary_.interpolations) showResult(QString::fromStdString(id), r);
     alignment_view_->setReports(summary_.alignment_reports);
@@ -358,8 +361,13 @@ void MainWindow::onAlignment(const QString& step_id, const AlignmentReport& repo
 }
 
 void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {
-  // The engine logs each epoch itself; here it only feeds the monitor.
+  // The engine logs each epoch itself; here it only feeds the monitor (and its CSV).
   monitor_->addEpoch(model, m);
+  const std::string name = model.toStdString();
+  auto it = std::find_if(shown_training_.begin(), shown_training_.end(),
+                         [&](const auto& p) { return p.first == name; });
+  if (it == shown_training_.end()) it = shown_training_.insert(shown_training_.end(), {name, {}});
+  it->second.push_back(m);
 }
 
 void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,

@@ -7,6 +7,7 @@
 #include <QMap>
 #include <QPair>
 #include <QString>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -193,7 +194,8 @@ class MainWindow : public QMainWindow {
   void onAbout();
   QString suggestedExportName(const QString& suffix) const;
   /// A right-click menu on `view` exporting it to PNG or SVG ("<name>.png" suggested).
-  void addChartMenu(QChartView* view, const QString& name);
+  void addChartMenu(QChartView* view, const QString& name,
+                    std::function<QString()> csv = {});
   /// The overlay charts follow the Train split and Error axis toggles.
   void applyPathsOptions();
   void noteRecent(const char* key, const QString& path);
@@ -231,6 +233,8 @@ class MainWindow : public QMainWindow {
   ExperimentEditor* editor_ = nullptr;
   QMenu* examples_menu_ = nullptr;
   std::vector<std::pair<std::string, AlignmentReport>> live_alignments_;  ///< of the running job
+  /// Per-epoch records shown by the training monitor (live, or of the opened run).
+  std::vector<std::pair<std::string, std::vector<EpochMetrics>>> shown_training_;
   QPlainTextEdit* log_ = nullptr;
   QLabel* header_ = nullptr;
   QLabel* placeholder_ = nullptr;

@@ -289,9 +289,10 @@ void MainWindow::applyPathsOptions() {
   }
 }
 
-void MainWindow::addChartMenu(QChartView* view, const QString& name) {
+void MainWindow::addChartMenu(QChartView* view, const QString& name,
+                              std::function<QString()> csv) {
   view->setContextMenuPolicy(Qt::CustomContextMenu);
-  connect(view, &QWidget::customContextMenuRequested, this, [this, view, name](const QPoint& at) {
+  connect(view, &QWidget::customContextMenuRequested, this, [this, view, name, csv](const QPoint& at) {
     QMenu menu(view);
     menu.setToolTipsVisible(true);
     for (const QString suffix : {QStringLiteral("png"), QStringLiteral("svg")}) {
@@ -308,6 +309,19 @@ void MainWindow::addChartMenu(QChartView* view, const QString& name) {
         QString error;
         if (!export_chart(view, path, &error)) return reportFailure("Cannot export the chart", error);
         appendLog("exported the chart to " + path);
+      });
+    }
+    if (csv) {
+      QAction* a = menu.addAction("Export the numbers as CSV…");
+      a->setToolTip("The numbers behind this chart, one row per record");
+      connect(a, &QAction::triggered, this, [this, name, csv] {
+        const QString file = QFileInfo(suggestedExportName("csv")).dir().filePath(name + ".csv");
+        QString path = QFileDialog::getSaveFileName(this, "Export numbers", file, "CSV files (*.csv)");
+        if (path.isEmpty()) return;
+        if (QFileInfo(path).suffix().isEmpty()) path += ".csv";
+        QString error;
+        if (!write_text_file(path, csv(), &error)) return reportFailure("Cannot export numbers", error);
+        appendLog("exported the numbers to " + path);
       });
     }
     menu.exec(view->mapToGlobal(at));

@@ -9,6 +9,7 @@
 
 #include "alignment_view.h"
 #include "gui_experiment_editor.h"
+#include "gui_export.h"
 #include "gui_jobs_panel.h"
 #include "gui_main_window.h"
 #include "paths_chart.h"
@@ -34,14 +35,15 @@ QDockWidget* MainWindow::addViewDock(const QString& name, const QString& title, 
 
 void MainWindow::buildDocks() {
   view_menu_->addSeparator();
-  addChartMenu(monitor_, "training");
+  addChartMenu(monitor_, "training", [this] { return training_csv(shown_training_); });
   QDockWidget* training = addViewDock("training", "Training", monitor_, Qt::LeftDockWidgetArea,
                                       "the training monitor: loss per epoch and mini-batch");
   alignment_view_ = new widgets::AlignmentView;
   const QStringList chart_names = {"alignment-gains", "alignment-l2", "alignment-sweeps"};
   const QList<QChartView*> charts = alignment_view_->chartViews();
   for (int i = 0; i < charts.size(); ++i)
-    addChartMenu(charts[i], i < chart_names.size() ? chart_names[i] : "alignment");
+    addChartMenu(charts[i], i < chart_names.size() ? chart_names[i] : "alignment",
+                 [this] { return alignment_csv(alignment_view_->reports()); });
   QDockWidget* alignment =
       addViewDock("alignment", "Alignment", alignment_view_, Qt::LeftDockWidgetArea,
                   "per-layer gains, distance before/after and sweeps of the align steps");

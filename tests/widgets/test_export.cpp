@@ -69,6 +69,7 @@ class TestExport : public QObject {
   void exportRejectsBadNames();
   void interpolationCsvExact();
   void pathsAndBarriersCsv();
+  void alignmentAndTrainingCsv();
   void recentFilesRoundTrip();
   void windowExportsAndAbout();
 
@@ -277,6 +278,44 @@ void TestExport::windowExportsAndAbout() {
   s.sync();
   QVERIFY(!s.value(kGeometryKey).toByteArray().isEmpty());
   QVERIFY(!s.value(kStateKey).toByteArray().isEmpty());
+}
+
+void TestExport::alignmentAndTrainingCsv() {
+  AlignmentReport r;
+  r.method = "wm";
+  r.sweeps = 3;
+  r.seconds = 0.5;
+  r.objective_before = 1.25;
+  r.objective_after = 7.5;
+  r.l2_before = 20.0;
+  r.l2_after = 0.1;
+  r.function_max_diff = 1e-6;
+  r.function_passed = true;
+  r.layers = {{"P0", 4, 2.5, 3}, {"P1, second", 2, 0.1, 0}};
+  const QStringList a = alignment_csv({{"align-seed1@wm", r}}).split('\n', Qt::SkipEmptyParts);
+  QCOMPARE(a.size(), 3);
+  QCOMPARE(a[0], QString("step,method,sweeps,seconds,objective_before,objective_after,l2_before,"
+                         "l2_after,max_abs_logit_diff,function_passed,layer,size,moved,gain"));
+  QCOMPARE(a[1], QString("align-seed1@wm,wm,3,0.5,1.25,7.5,20,0.10000000000000001,"
+                         "9.9999999999999995e-07,true,P0,4,3,2.5"));
+  QVERIFY(a[2].endsWith(",\"P1, second\",2,0,0.10000000000000001"));
+
+  EpochMetrics e1;
+  e1.epoch = 1;
+  e1.train_loss = 0.5;
+  e1.train_error = 0.25;
+  e1.test_loss = 0.75;
+  e1.test_error = 0.125;
+  e1.lr = 0.01;
+  e1.seconds = 2;
+  EpochMetrics e2 = e1;
+  e2.epoch = 2;
+  e2.test_loss = e2.test_error = -1;  // not evaluated
+  const QStringList t = training_csv({{"seed0", {e1, e2}}}).split('\n', Qt::SkipEmptyParts);
+  QCOMPARE(t.size(), 3);
+  QCOMPARE(t[0], QString("model,epoch,train_loss,train_error,test_loss,test_error,lr,seconds"));
+  QCOMPARE(t[1], QString("seed0,1,0.5,0.25,0.75,0.125,0.01,2"));
+  QCOMPARE(t[2], QString("seed0,2,0.5,0.25,,,0.01,2"));
 }
 
 QTEST_MAIN(TestExport)
