@@ -19,7 +19,7 @@ namespace {
 
 struct CliOptions {
   GuiOptions run;
-  QString run_spec, open_run, screenshot, export_chart, view;
+  QString run_spec, open_run, screenshot, export_chart, view, compare;
   bool help = false;
 };
 
@@ -30,6 +30,8 @@ void addOptions(QCommandLineParser& p) {
   p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
   p.addOption({"run-spec", "Load the experiment spec <SPEC> and start running it.", "SPEC"});
   p.addOption({"open-run", "Show the results of the run folder <DIR>.", "DIR"});
+  p.addOption({"compare", "With --open-run DIR: also overlay every path of DIR and <DIR2> on "
+                          "the \"compare\" tab.", "DIR2"});
   p.addOption({"out", "Run folder of the runs started from the window.", "DIR"});
   p.addOption({"workspace", "Workspace (default: RIDGELINE_WORKSPACE or "
                             "~/.local/share/ridgeline).", "DIR"});
@@ -57,6 +59,7 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   o.help = p.isSet("help");
   o.run_spec = p.value("run-spec");
   o.open_run = p.value("open-run");
+  o.compare = p.value("compare");
   o.screenshot = p.value("screenshot");
   o.export_chart = p.value("export-chart");
   o.view = p.value("view");
@@ -76,6 +79,7 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
     return "--run-spec and --open-run cannot be used together";
   if (p.isSet("run-spec") && o.run_spec.isEmpty()) return "--run-spec: empty file name";
   if (p.isSet("open-run") && o.open_run.isEmpty()) return "--open-run: empty folder name";
+  if (p.isSet("compare") && o.open_run.isEmpty()) return "--compare needs --open-run DIR";
   if (p.isSet("screenshot") && o.screenshot.isEmpty()) return "--screenshot: empty file name";
   if (p.isSet("export-chart")) {
     const QString suffix = QFileInfo(o.export_chart).suffix().toLower();
@@ -186,7 +190,8 @@ int run_gui(int argc, char** argv) {
     }
   } else if (!opt.open_run.isEmpty()) {
     QString why;
-    const bool ok = window.openRunFolder(opt.open_run, &why);
+    bool ok = window.openRunFolder(opt.open_run, &why);
+    if (ok && !opt.compare.isEmpty()) ok = window.compareRuns({opt.open_run, opt.compare}, &why);
     if (!ok) {
       if (shooting) {
         printError(why);

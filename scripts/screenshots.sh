@@ -15,6 +15,11 @@ trap 'rm -rf "$ws"' EXIT
 export RIDGELINE_WORKSPACE=$ws
 spec=$root/resources/experiments/fmnist-quick-rebasin.json
 "$exe" run "$spec" --out "$ws/runs/fmnist-quick-rebasin" --quiet
+# A second run with another recipe (SGD), for the compare view.
+sed -e 's/"name": "fmnist-quick-rebasin"/"name": "fmnist-quick-rebasin-sgd"/' \
+    -e 's/"optimizer": "adam", "lr": 0.001/"optimizer": "sgd", "lr": 0.05, "momentum": 0.9/' \
+    "$spec" > "$ws/sgd.json"
+"$exe" run "$ws/sgd.json" --out "$ws/runs/fmnist-quick-rebasin-sgd" --quiet
 shoot() {  # shoot NAME ARGS...
   local name=$1; shift
   xvfb-run -a -s "-screen 0 1600x1000x24" "$exe" "$@" --screenshot "$out/$name.png"
@@ -25,5 +30,6 @@ shoot window --open-run "$run"
 for view in all-paths paths:wm+repair training alignment experiment runs log; do
   shoot "view-${view//[:+]/-}" --open-run "$run" --view "$view"
 done
+shoot view-compare --open-run "$run" --compare "$ws/runs/fmnist-quick-rebasin-sgd" --view compare
 # The Jobs dock shows runs started from the window: run the spec there.
 shoot view-jobs --run-spec "$spec" --view jobs
