@@ -44,7 +44,7 @@ void addOptions(QCommandLineParser& p) {
                                "(.png: 1800x1200 px, .svg: 180x120 mm) and exit (0, or 1 if it "
                                "failed).", "FILE"});
   p.addOption({"view", "Raise the view <NAME> (" + MainWindow::viewNames().join(", ") +
-                           ", or paths:<step id>); with --screenshot, capture only that view (a dock floated at 1400x860).",
+                           ", or paths:<step id>); with --screenshot, capture only that view (a dock is floated at 1400x860, lists at 1400x360; result tabs fill the window).",
                "NAME"});
   p.addOption({{"h", "help"}, "Show this help."});
 }
@@ -166,8 +166,12 @@ int run_gui(int argc, char** argv) {
       // A dock is captured at a readable size of its own: floated at 1400×860 (batch runs
       // keep no window state, so the user's layout is untouched).
       if (QDockWidget* dock = opt.view.isEmpty() ? nullptr : window.viewDock(opt.view)) {
+        const bool list = opt.view == "jobs" || opt.view == "runs" || opt.view == "log";
         dock->setFloating(true);
-        dock->resize(1400, 860);
+        dock->resize(1400, list ? 360 : 860);
+      } else if (!opt.view.isEmpty()) {
+        // A result tab: the docks step aside so that the results fill the window.
+        for (QDockWidget* d : window.findChildren<QDockWidget*>()) d->hide();
       }
       // Charts lay out their axes on queued events: let them run before the grab.
       QTimer::singleShot(400, &window, grabAndExit);

@@ -92,14 +92,22 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
   } else {
     compare_chart_->clear();
   }
+  // Series "A: <step>" / "B: <step>" (run ids are long and alike); a step keeps its colour in
+  // both runs, B is dashed. The title names A and B.
   compare_chart_->chart()->setTitle(
-      QString("Compare: %1 vs %2").arg(runs[0].first, runs[1].first));
+      QString("Compare: A = %1 (solid), B = %2 (dashed)").arg(runs[0].first, runs[1].first));
   compare_paths_.clear();
-  for (const auto& [id, summary] : runs)
-    for (const auto& [step, r] : summary.interpolations) {
-      compare_paths_.append({id + ": " + QString::fromStdString(step), r});
-      compare_chart_->setPath(compare_paths_.back().first, r);
+  QStringList steps;
+  for (size_t k = 0; k < runs.size(); ++k) {
+    const QString tag = k == 0 ? "A" : "B";
+    for (const auto& [step, r] : runs[k].second.interpolations) {
+      const QString sid = QString::fromStdString(step);
+      if (!steps.contains(sid)) steps << sid;
+      compare_paths_.append({tag + ": " + sid, r});
+      compare_chart_->setPath(compare_paths_.back().first, r, static_cast<int>(steps.indexOf(sid)),
+                              k == 0 ? Qt::SolidLine : Qt::DashLine);
     }
+  }
   tabs_->setCurrentWidget(compare_chart_);
   results_stack_->setCurrentIndex(1);
   stage_label_->setText(QString("Comparing %1 and %2").arg(runs[0].first, runs[1].first));

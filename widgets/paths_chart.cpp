@@ -61,15 +61,18 @@ void PathsChart::setQuantity(Quantity quantity) {
   fitAxes();
 }
 
-void PathsChart::setPath(const QString& id, const InterpolationResult& r) {
+void PathsChart::setPath(const QString& id, const InterpolationResult& r, int colour,
+                         Qt::PenStyle style) {
   if (!r.test && !r.train) return;
   results_.insert(id, r);
   QLineSeries* s = series_.value(id, nullptr);
   if (!s) {
     s = new QLineSeries;
     s->setName(id);
-    QPen pen(kPalette[order_.size() % (sizeof kPalette / sizeof kPalette[0])]);
+    const size_t n = sizeof kPalette / sizeof kPalette[0];
+    QPen pen(kPalette[(colour >= 0 ? static_cast<size_t>(colour) : order_.size()) % n]);
     pen.setWidthF(2.2);
+    pen.setStyle(style);
     s->setPen(pen);
     s->setPointsVisible(true);
     chart()->addSeries(s);

@@ -31,8 +31,11 @@ class PathsChart : public QChartView {
   Split split() const { return split_; }
   Quantity quantity() const { return quantity_; }
 
-  /// Adds the path `id`, or replaces its curve when it is already shown.
-  void setPath(const QString& id, const InterpolationResult& result);
+  /// Adds the path `id`, or replaces its curve when it is already shown. A new path takes the
+  /// next palette colour, or palette colour `colour` (≥ 0) drawn with `style` — e.g. the same
+  /// colour per step and a dashed line for a second run.
+  void setPath(const QString& id, const InterpolationResult& result, int colour = -1,
+               Qt::PenStyle style = Qt::SolidLine);
   void clear();
 
   QStringList seriesNames() const;

@@ -158,9 +158,9 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   QVERIFY(w.compareChart());
   QCOMPARE(w.currentChart(), static_cast<QChartView*>(w.compareChart()));
   QStringList names;
-  for (const auto& s : runs_)
-    for (const auto& [step, r] : s.interpolations) {
-      const QString name = runId(s) + ": " + QString::fromStdString(step);
+  for (size_t run = 0; run < runs_.size(); ++run)
+    for (const auto& [step, r] : runs_[run].interpolations) {
+      const QString name = QString(run == 0 ? "A: " : "B: ") + QString::fromStdString(step);
       names << name;
       QList<QPointF> pts;
       for (size_t k = 0; k < r.alpha.size(); ++k) pts.append(QPointF(r.alpha[k], r.test->loss[k]));
@@ -168,6 +168,9 @@ void TestRunBrowser::windowListsAndComparesRuns() {
     }
   QCOMPARE(w.compareChart()->seriesNames(), names);
   QCOMPARE(names.size(), 2);
+  const QString title = w.compareChart()->chart()->title();
+  QVERIFY2(title.contains("A = " + runId(runs_[0])) && title.contains("B = " + runId(runs_[1])),
+           qPrintable(title));
 
   // The compare tab's numbers: one loss column per path, the values of the runs' results.
   const QString csv = QString::fromStdString(ws_.file("compare.csv"));
