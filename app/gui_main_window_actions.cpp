@@ -92,7 +92,7 @@ void MainWindow::buildActions() {
            "Queue a run of the Experiment editor's spec (it starts when the running job ends)");
   connect(act_run_, &QAction::triggered, this, &MainWindow::onRun);
   act_cancel_ = new QAction("Cancel", this);
-  describe(act_cancel_, QKeySequence("Esc"),
+  describe(act_cancel_, QKeySequence("Ctrl+."),
            "Stop the running job; finished models stay in the run folder");
   connect(act_cancel_, &QAction::triggered, this, &MainWindow::cancelRun);
   act_error_axis_ = new QAction("Error", this);
