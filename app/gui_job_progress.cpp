@@ -101,7 +101,7 @@ double JobProgress::fraction(double now) const {
   if (finished_) return 1;
   if (current_ < 0 || stages_.empty()) return 0;
   const double left = secondsLeft(now);
-  if (left >= 0 && untimedStages() == 0 && now > 0) return std::clamp(now / (now + left), 0.0, 1.0);
+  if (left >= 0 && now > 0) return std::clamp(now / (now + left), 0.0, 1.0);
   return std::clamp((current_ + fraction_in_stage_) / stageCount(), 0.0, 1.0);
 }
 

@@ -34,8 +34,9 @@ class JobProgress {
   int stageCount() const { return static_cast<int>(stages_.size()); }
   /// Index of the current stage (-1 before the first report).
   int currentStage() const { return current_; }
-  /// Fraction of the run done, in [0, 1]: by time when every stage left has an estimate,
-  /// else by stages (finished stages + the current one's fraction, over all stages).
+  /// Fraction of the run done, in [0, 1]: by time over the stages that can be timed (untimed
+  /// stages, named by etaText(), are not counted) once the current stage can be extrapolated;
+  /// before that by stages (finished stages + the current one's fraction, over all stages).
   double fraction(double now) const;
   /// Seconds left (−1 while nothing can be estimated); covers only the timed stages when
   /// untimedStages() > 0.

@@ -26,7 +26,7 @@ JobsPanel::JobsPanel(JobQueue& queue, QWidget* parent) : QWidget(parent), queue_
   tree_->setColumnWidth(Name, 170);
   tree_->setColumnWidth(State, 80);
   tree_->setColumnWidth(Progress, 150);
-  tree_->setColumnWidth(TimeLeft, 170);
+  tree_->setColumnWidth(TimeLeft, 250);
   tree_->setColumnWidth(Stage, 260);
 
   cancel_ = new QPushButton("Cancel job");
@@ -80,7 +80,8 @@ void JobsPanel::addRow(int id) {
   auto* bar = new QProgressBar;
   bar->setRange(0, 1000);
   bar->setTextVisible(true);
-  bar->setToolTip("The whole run: by time once every stage left can be timed, else by stages");
+  bar->setToolTip("The whole run, by time over the stages timed so far (steps of a kind not yet "
+                  "timed are named under Time left, not counted)");
   tree_->setItemWidget(item, Progress, bar);
   rows_.insert(id, item);
   updateRow(id);

@@ -20,6 +20,7 @@ namespace {
 struct CliOptions {
   GuiOptions run;
   QString run_spec, open_run, screenshot, export_chart, view, compare;
+  double shoot_after = 0;  ///< --screenshot-after: seconds into a --run-spec run
   bool help = false;
 };
 
@@ -43,6 +44,9 @@ void addOptions(QCommandLineParser& p) {
                                "chart (the first result tab, or the training curves) to <FILE> "
                                "(.png: 1800x1200 px, .svg: 180x120 mm) and exit (0, or 1 if it "
                                "failed).", "FILE"});
+  p.addOption({"screenshot-after", "With --run-spec and --screenshot: capture <SECONDS> after the "
+                                   "run started (the live views), then cancel the run and exit.",
+               "SECONDS"});
   p.addOption({"view", "Raise the view <NAME> (" + MainWindow::viewNames().join(", ") +
                            ", or paths:<step id>); with --screenshot, capture only that view (a dock is floated at 1400x860, lists at 1400x360; result tabs fill the window).",
                "NAME"});
@@ -80,6 +84,13 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   if (p.isSet("run-spec") && o.run_spec.isEmpty()) return "--run-spec: empty file name";
   if (p.isSet("open-run") && o.open_run.isEmpty()) return "--open-run: empty folder name";
   if (p.isSet("compare") && o.open_run.isEmpty()) return "--compare needs --open-run DIR";
+  if (p.isSet("screenshot-after")) {
+    o.shoot_after = p.value("screenshot-after").toDouble(&ok);
+    if (!ok || o.shoot_after <= 0)
+      return "--screenshot-after: expected seconds > 0, got '" + p.value("screenshot-after") + "'";
+    if (o.run_spec.isEmpty() || o.screenshot.isEmpty())
+      return "--screenshot-after needs --run-spec SPEC and --screenshot FILE";
+  }
   if (p.isSet("screenshot") && o.screenshot.isEmpty()) return "--screenshot: empty file name";
   if (p.isSet("export-chart")) {
     const QString suffix = QFileInfo(o.export_chart).suffix().toLower();
@@ -186,6 +197,10 @@ int run_gui(int argc, char** argv) {
         return 2;
       }
       QMessageBox::warning(&window, "Cannot open spec", why);
+    } else if (opt.shoot_after > 0) {
+      // The live views mid-run; the run is cancelled when the window closes (finished models
+      // stay in its folder).
+      QTimer::singleShot(static_cast<int>(opt.shoot_after * 1000), &window, [&] { shoot(true); });
     } else if (shooting) {
       QObject::connect(&window, &MainWindow::runEnded, &window, [&](bool ok) {
         if (!ok) printError(window.lastError());

@@ -31,5 +31,7 @@ for view in all-paths paths:wm+repair training alignment experiment runs log; do
   shoot "view-${view//[:+]/-}" --open-run "$run" --view "$view"
 done
 shoot view-compare --open-run "$run" --compare "$ws/runs/fmnist-quick-rebasin-sgd" --view compare
+# The live window 30 s into the bundled 10-epoch study (training monitor, job with time left).
+shoot live --run-spec "$root/resources/experiments/fmnist-mlp-lmc.json" --screenshot-after 30
 # The Jobs dock shows runs started from the window: run the spec there.
 shoot view-jobs --run-spec "$spec" --view jobs

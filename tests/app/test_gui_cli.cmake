@@ -47,3 +47,11 @@ foreach(view training alignment experiment jobs runs log paths paths:naive)
     message(FATAL_ERROR "--view ${view}: ${name}.png is not a PNG image (${size} bytes)")
   endif()
 endforeach()
+
+# --screenshot-after: the live window mid-run, then the run is cancelled.
+expect(2 "--screenshot-after needs --run-spec" --open-run run --screenshot-after 1 --screenshot y.png)
+expect(2 "--screenshot-after: expected seconds" --run-spec tiny.json --screenshot-after -1 --screenshot y.png)
+expect(0 "" --run-spec tiny.json --screenshot-after 0.3 --screenshot live.png --threads 1)
+if(NOT EXISTS ${WORK}/live.png)
+  message(FATAL_ERROR "--screenshot-after wrote no live.png")
+endif()

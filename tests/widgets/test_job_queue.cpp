@@ -81,12 +81,13 @@ void TestJobQueue::progressEstimates() {
   p.report("train seed0", 0, 100, 0.0);
   p.report("train seed0", 1, 100, 1.0);  // 1 % done: too early to extrapolate
   QCOMPARE(p.secondsLeft(1.0), -1.0);
+  QCOMPARE(p.fraction(1.0), 0.01 / 5);  // before extrapolation: by stages
   p.report("train seed0", 50, 100, 10.0);
   // seed0 extrapolates to 20 s (10 left); seed1 is timed by it (20); 3 steps untimed.
   QCOMPARE(p.secondsLeft(10.0), 30.0);
   QCOMPARE(p.untimedStages(), 3);
   QCOMPARE(p.etaText(10.0), QString("about 30 s left + 3 untimed steps"));
-  QCOMPARE(p.fraction(10.0), 0.5 / 5);  // by stages while some are untimed
+  QCOMPARE(p.fraction(10.0), 0.25);  // by time over the timed stages: 10 s of 40
 
   p.report("train seed1", 0, 100, 20.0);  // seed0 took 20 s
   p.report("train seed1", 25, 100, 30.0);  // seed1 extrapolates to 40 s
@@ -122,7 +123,7 @@ void TestJobQueue::progressAfterResume() {
   p.report("train seed1", 20, 100, 10.0);  // 20 % in 5 s → 25 s in all
   QCOMPARE(p.currentStage(), 1);
   QCOMPARE(p.secondsLeft(10.0), 20.0);
-  QCOMPARE(p.fraction(10.0), 1.2 / 5);
+  QCOMPARE(p.fraction(10.0), 10.0 / 30.0);
   p.report("unknown stage", 1, 2, 11.0);  // ignored
   QCOMPARE(p.currentStage(), 1);
 }
