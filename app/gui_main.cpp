@@ -106,6 +106,14 @@ bool haveDisplay() {
          std::getenv("QT_QPA_PLATFORM");
 }
 
+/// Qt's offscreen platform warns about window features it lacks; the user can do nothing about
+/// them, and they would bury our one-line errors. Everything else goes to Qt's own handler.
+QtMessageHandler g_default_handler = nullptr;
+void filterQtMessages(QtMsgType type, const QMessageLogContext& context, const QString& msg) {
+  if (type == QtWarningMsg && msg.contains("does not support propagateSizeHints")) return;
+  if (g_default_handler) g_default_handler(type, context, msg);
+}
+
 void printError(const QString& text) {
   std::fprintf(stderr, "ridgeline: %s\n", text.toLocal8Bit().constData());
 }
@@ -127,6 +135,7 @@ int run_gui(int argc, char** argv) {
   }
   // A screenshot needs no screen: Qt Charts render on the offscreen platform.
   if (shooting && !haveDisplay()) setenv("QT_QPA_PLATFORM", "offscreen", 1);
+  g_default_handler = qInstallMessageHandler(filterQtMessages);
   if (!error.isEmpty() && (shooting || !haveDisplay())) {
     printError(error);
     return 2;

@@ -4,26 +4,7 @@ file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 set(DATA "gmm:600,200,8,3,7")
 
-# expect(<exit code> <stderr regex or ""> args...): runs ridgeline, checks code and message.
-function(expect code pattern)
-  execute_process(COMMAND ${RIDGELINE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err WORKING_DIRECTORY ${WORK})
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "ridgeline ${ARGN}: exit ${rc}, expected ${code}\nstdout: ${out}\nstderr: ${err}")
-  endif()
-  if(pattern AND NOT err MATCHES "${pattern}")
-    message(FATAL_ERROR "ridgeline ${ARGN}: stderr does not match '${pattern}':\n${err}")
-  endif()
-  if(code EQUAL 2)
-    # Bad input: exactly one line on stderr.
-    string(STRIP "${err}" e)
-    string(FIND "${e}" "\n" nl)
-    if(NOT nl EQUAL -1)
-      message(FATAL_ERROR "ridgeline ${ARGN}: expected one error line, got:\n${err}")
-    endif()
-  endif()
-  set(LAST_OUT "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)  # expect(code pattern args...)
 
 # Train two models.
 expect(0 "" train --arch mlp:8,16,3 --data ${DATA} --seed 0 --epochs 2 --batch 32 --lr 0.01 --threads 2 --out A.safetensors)

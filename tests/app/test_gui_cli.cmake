@@ -7,17 +7,12 @@ set(ENV{RIDGELINE_WORKSPACE} ${WORK}/ws)
 unset(ENV{DISPLAY})
 unset(ENV{WAYLAND_DISPLAY})
 set(ENV{QT_QPA_PLATFORM} offscreen)
+# Qt warns on stderr without a runtime dir; bad input must still be exactly one line.
+file(MAKE_DIRECTORY ${WORK}/xdg)
+file(CHMOD ${WORK}/xdg DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+set(ENV{XDG_RUNTIME_DIR} ${WORK}/xdg)
 
-function(expect code pattern)
-  execute_process(COMMAND ${RIDGELINE} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err WORKING_DIRECTORY ${WORK})
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "ridgeline ${ARGN}: exit ${rc}, expected ${code}\nstdout: ${out}\nstderr: ${err}")
-  endif()
-  if(pattern AND NOT err MATCHES "${pattern}")
-    message(FATAL_ERROR "ridgeline ${ARGN}: stderr does not match '${pattern}':\n${err}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)  # expect(code pattern args...)
 
 file(WRITE ${WORK}/tiny.json [=[{
   "name": "tiny-gui-cli",
