@@ -153,7 +153,10 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
 ExperimentSpec load_spec(const std::string& path) { return parse_spec(read_file(path), path); }
 
 std::string spec_to_json(const ExperimentSpec& s) {
-  json steps = json::array();
+  // Keys in the schema's order (name, description, data, model, train, models, steps), not
+  // sorted: the file and the editor's JSON view read top-down like the form.
+  using ojson = nlohmann::ordered_json;
+  ojson steps = ojson::array();
   for (const auto& st : s.steps)
     steps.push_back({{"type", st.type},
                      {"id", st.id},
@@ -174,10 +177,10 @@ std::string spec_to_json(const ExperimentSpec& s) {
       steps[i].erase("b");
       steps[i]["models"] = s.steps[i].merge_models;
     }
-  json models = json::array();
+  ojson models = ojson::array();
   for (const auto& m : s.models) models.push_back({{"name", m.name}, {"seed", m.seed}});
   const TrainConfig& t = s.train;
-  json doc = {
+  ojson doc = {
       {"name", s.name},
       {"description", s.description},
       {"data",
