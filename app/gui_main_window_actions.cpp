@@ -450,6 +450,30 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  const Job* running = queue_.running();
+  if (interactive_ && running) {
+    const int queued = queue_.queuedCount();
+    QString text = QString("\"%1\" is running. Quit and cancel it?").arg(running->name);
+    if (queued > 0) text += QString(" (%1 queued job(s) will not run.)").arg(queued);
+    text += "\n\nModels that finished training stay in its run folder (" + running->run_dir +
+            "); `ridgeline run` with --out that folder resumes from them.";
+    if (QMessageBox::question(this, "Quit Ridgeline", text,
+                              QMessageBox::Yes | QMessageBox::No, QMessageBox::No) !=
+        QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+  }
+  if (editor_ && editor_->isModified() && interactive_) {
+    if (QMessageBox::question(this, "Quit Ridgeline",
+                              "The experiment in the editor has unsaved changes. Quit anyway?",
+                              QMessageBox::Yes | QMessageBox::No,
+                              QMessageBox::No) != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+  }
+  queue_.cancelAll();  // the worker stops at its next check; ~JobRunner waits for it
   if (settings_enabled_) {
     QSettings s = windowSettings();
     s.setValue(kGeometryKey, saveGeometry());
