@@ -44,7 +44,8 @@ QString MainWindow::pathTitle(const QString& step_id) const {
       if (QString::fromStdString(s.id) != step_id) continue;
       const QString a = QString::fromStdString(s.a), b = QString::fromStdString(s.b);
       const qsizetype at = b.indexOf('@');
-      const QString kind = at >= 0 ? b.mid(at + 1) : (a.contains('@') ? "mixed" : "naive");
+      QString kind = at >= 0 ? b.mid(at + 1) : (a.contains('@') ? "mixed" : "naive");
+      if (s.repair) kind += " + REPAIR";
       return QString("%1 → %2 (%3)").arg(a, b, kind);
     }
   }
