@@ -22,7 +22,8 @@ std::string alignment_to_json(const AlignmentResult& r, const PermutationSpec& s
   for (size_t p = 0; p < r.perms.size() && p < spec.names.size(); ++p)
     j["layers"].push_back({{"name", spec.names[p]},
                            {"size", spec.sizes[p]},
-                           {"gain", p < r.layer_gain.size() ? r.layer_gain[p] : 0.0},
+                           {"gain", p < r.layer_gain.size() ? nlohmann::json(r.layer_gain[p])
+                                                     : nlohmann::json(nullptr)},  // unknown
                            {"permutation", r.perms[p]}});
   return j.dump(indent);
 }

@@ -33,7 +33,8 @@ AlignmentReport make_alignment_report(const AlignmentResult& r, const Permutatio
   // The same layers, and the same gain for a missing entry, as alignment_to_json writes.
   for (size_t p = 0; p < r.perms.size() && p < spec.names.size(); ++p)
     rep.layers.push_back({spec.names[p], spec.sizes[p],
-                          p < r.layer_gain.size() ? r.layer_gain[p] : 0.0,
+                          p < r.layer_gain.size() ? r.layer_gain[p]
+                                                   : std::numeric_limits<double>::quiet_NaN(),
                           moved_units(r.perms[p])});
   return rep;
 }
