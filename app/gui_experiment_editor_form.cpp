@@ -56,6 +56,7 @@ ExperimentForm::ExperimentForm(QWidget* parent) : QWidget(parent) {
   layout->addWidget(steps_box);
   layout->addStretch(1);
 
+  connect(models_, &ModelsTable::renamed, steps_, &StepsEditor::renameModel);
   connect(models_, &ModelsTable::edited, this, [this] {
     steps_->setModelNames(models_->names());
     onChanged();

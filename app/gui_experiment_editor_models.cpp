@@ -84,8 +84,18 @@ ModelsTable::ModelsTable(QWidget* parent) : QWidget(parent) {
 
   connect(add_, &QToolButton::clicked, this, &ModelsTable::addModel);
   connect(remove_, &QToolButton::clicked, this, &ModelsTable::removeSelected);
-  connect(table_, &QTableWidget::itemChanged, this, [this] {
-    if (loading_ == 0) emit edited();
+  connect(table_, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+    if (loading_ != 0) return;
+    if (item->column() == 0) {
+      const QString from = item->data(Qt::UserRole).toString(), to = item->text();
+      rememberNames();
+      // Only a clean rename carries over to the steps: not into a name another model has,
+      // nor away from a name another model still has (the duplicate is an error to fix).
+      const QStringList all = names();
+      if (!from.isEmpty() && from != to && all.count(to) == 1 && !all.contains(from))
+        emit renamed(from, to);
+    }
+    emit edited();
   });
   connect(table_, &QTableWidget::itemSelectionChanged, this, &ModelsTable::updateControls);
   updateControls();
@@ -101,7 +111,15 @@ void ModelsTable::setModels(const json& models) {
     table_->setItem(row, 1, cell(QString::number(m["seed"].get<uint64_t>()), kSeedTip));
   }
   --loading_;
+  rememberNames();
   updateControls();
+}
+
+void ModelsTable::rememberNames() {
+  ++loading_;  // setData() below would report itself as an edit
+  for (int row = 0; row < table_->rowCount(); ++row)
+    if (QTableWidgetItem* it = table_->item(row, 0)) it->setData(Qt::UserRole, it->text());
+  --loading_;
 }
 
 json ModelsTable::toJson() const {
@@ -136,6 +154,7 @@ void ModelsTable::addModel() {
   table_->setItem(row, 1, cell(QString::number(k), kSeedTip));
   table_->selectRow(row);
   --loading_;
+  rememberNames();
   updateControls();
   emit edited();
 }

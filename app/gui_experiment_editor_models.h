@@ -27,11 +27,16 @@ class ModelsTable : public QWidget {
 
  signals:
   void edited();
+  /// A model's name was edited from `from` to `to`, no other model has `to` and none has
+  /// `from` any more (emitted before edited()).
+  void renamed(const QString& from, const QString& to);
 
  private:
   void addModel();
   void removeSelected();
   void updateControls();
+  /// Remembers each name cell's text, to tell renames from other edits.
+  void rememberNames();
 
   int loading_ = 0;
   QTableWidget* table_ = nullptr;

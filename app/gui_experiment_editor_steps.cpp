@@ -115,6 +115,31 @@ void StepsEditor::setModelNames(const QStringList& names) {
   refreshSuggestions();
 }
 
+void StepsEditor::renameModel(const QString& from, const QString& to) {
+  const std::string f = from.toStdString(), t = to.toStdString();
+  auto renamed = [&](json& v) {
+    if (!v.is_string()) return false;
+    const std::string name = v.get<std::string>();
+    if (name == f) v = t;
+    else if (name.rfind(f + "@", 0) == 0) v = t + name.substr(f.size());
+    else return false;
+    return true;
+  };
+  bool changed = false;
+  for (json& s : rows_) {
+    for (const char* key : {"a", "b"})
+      if (s.contains(key)) changed |= renamed(s[key]);
+    if (s.contains("models") && s["models"].is_array())
+      for (json& m : s["models"]) changed |= renamed(m);
+  }
+  if (!changed) return;
+  ++loading_;
+  for (int r = 0; r < table_->rowCount(); ++r) refreshRow(r);
+  --loading_;
+  showDetail();
+  emit edited();
+}
+
 QStringList StepsEditor::availableBefore(int row) const {
   QStringList out = model_names_;
   for (int k = 0; k < row && k < static_cast<int>(rows_.size()); ++k) {

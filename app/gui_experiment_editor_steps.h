@@ -35,6 +35,9 @@ class StepsEditor : public QWidget {
   nlohmann::json toJson() const;
   /// Names offered for a and b: the trained models (earlier steps' outputs are added).
   void setModelNames(const QStringList& names);
+  /// A model was renamed: every step's a, b and merge models naming `from` (or an alignment of
+  /// it, "from@wm") now name `to`. Emits edited() when a step changed.
+  void renameModel(const QString& from, const QString& to);
   QTableWidget* table() const { return table_; }
   void selectStep(int row);
   int currentStep() const { return current_; }

@@ -73,6 +73,7 @@ class TestExperimentEditor : public QObject {
 
  private slots:
   void examplesRoundTripThroughTheForm();
+  void renamingAModelRenamesItsSteps();
   void formEditsReachTheJson();
   void stepsAreAddedReorderedRemoved();
   void jsonEditsReachTheForm();
@@ -395,6 +396,30 @@ void TestExperimentEditor::saveAndReload() {
   QVERIFY(!other.loadFile(bad, &load_error));
   QVERIFY2(load_error.contains("cannot read"), qPrintable(load_error));
   QCOMPARE(other.filePath(), QFileInfo(path).absoluteFilePath());
+}
+
+void TestExperimentEditor::renamingAModelRenamesItsSteps() {
+  ExperimentEditor e;
+  e.setSpec(parse_spec(kTinySpec, "tiny.json"), "tiny.json");
+  auto* models = fieldOf<QTableWidget>(e, "models.table");
+  models->item(1, 0)->setText("wide");
+  e.validateNow();
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  const ExperimentSpec s = *e.spec();
+  QCOMPARE(s.models[1].name, std::string("wide"));
+  QCOMPARE(s.steps[0].b, std::string("wide"));                  // align seed0 ← wide
+  QCOMPARE(s.steps[1].b, std::string("wide@ste"));              // its output
+  QCOMPARE(s.steps[2].merge_models, (std::vector<std::string>{"seed0", "wide"}));
+  QCOMPARE(s.steps[0].a, std::string("seed0"));                 // the other model untouched
+  // A rename into another model's name is an error to fix, not a rename of the steps.
+  models->item(1, 0)->setText("seed0");
+  e.validateNow();
+  QVERIFY(!e.isValid());
+  models->item(1, 0)->setText("wide");
+  e.validateNow();
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  QCOMPARE(e.spec()->steps[0].a, std::string("seed0"));
+  QCOMPARE(e.spec()->steps[1].b, std::string("wide@ste"));
 }
 
 void TestExperimentEditor::newFromExampleHasNoFile() {
