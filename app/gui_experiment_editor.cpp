@@ -265,7 +265,7 @@ void ExperimentEditor::onOpen() {
                                                     "Experiment specs (*.json);;All files (*)");
   if (path.isEmpty()) return;
   QString error;
-  if (!loadFile(path, &error)) report("Cannot open the spec", error);
+  if (!loadFile(path, &error)) offerRepair(path, error);
 }
 
 bool ExperimentEditor::onSave() {
@@ -297,6 +297,22 @@ bool ExperimentEditor::onSaveAs() {
 void ExperimentEditor::onRun() {
   validateNow();
   if (valid_) emit runRequested();
+}
+
+bool ExperimentEditor::offerRepair(const QString& path, const QString& error) {
+  if (!interactive_) return false;
+  if (!QFileInfo(path).isReadable()) {
+    report("Cannot open the spec", error);
+    return false;
+  }
+  const auto answer = QMessageBox::question(
+      this, "The spec is not valid", error + "\n\nOpen it in the editor to fix it?",
+      QMessageBox::Open | QMessageBox::Cancel, QMessageBox::Open);
+  if (answer != QMessageBox::Open) return false;
+  QString why;
+  if (openForRepair(path, &why)) return true;
+  report("Cannot open the spec", why);
+  return false;
 }
 
 void ExperimentEditor::report(const QString& title, const QString& message) {

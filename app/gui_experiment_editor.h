@@ -51,6 +51,13 @@ class ExperimentEditor : public QWidget {
   /// Reads and validates a spec file; on success shows it with filePath() = `path`. On an
   /// unreadable or invalid file returns false with the engine's message and changes nothing.
   bool loadFile(const QString& path, QString* error = nullptr);
+  /// Opens a spec file the engine rejects, to fix it: its text goes into the JSON view as it
+  /// is (the form keeps its values until the text parses), filePath() = `path`, and the
+  /// message names the problem. False only when the file cannot be read.
+  bool openForRepair(const QString& path, QString* error = nullptr);
+  /// After loadFile(`path`) failed with `error`: interactively, a readable file is offered for
+  /// repair (openForRepair); otherwise the error is reported. True when it was opened.
+  bool offerRepair(const QString& path, const QString& error);
   /// Writes the current spec (spec_to_json) to `path` atomically; then filePath() = `path`
   /// and the document is unmodified. False with the reason when the spec is invalid or the
   /// file cannot be written.

@@ -1,9 +1,11 @@
 // The experiment editor's validation and sync: the engine's parse_spec judges the side last
 // edited (form or JSON), the other side follows, the message and the marks show the verdict.
 #include <QAction>
+#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QTabWidget>
 #include <QTimer>
 
 #include "gui_experiment_editor.h"
@@ -137,6 +139,33 @@ bool ExperimentEditor::loadFile(const QString& path, QString* error) {
     if (error) *error = QString::fromStdString(e.what());
   }
   return false;
+}
+
+bool ExperimentEditor::openForRepair(const QString& path, QString* error) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+    if (error) *error = path + ": cannot read the file (" + file.errorString() + ")";
+    return false;
+  }
+  const QString text = QString::fromUtf8(file.readAll());
+  const QFileInfo fi(path);
+  debounce_->stop();
+  const bool path_changed = fi.absoluteFilePath() != file_path_;
+  source_ = fi.fileName();
+  file_path_ = fi.absoluteFilePath();
+  example_.clear();
+  ++syncing_;
+  json_->setPlainText(text);
+  --syncing_;
+  origin_ = Origin::Json;
+  validateNow();
+  setModified(false);
+  updateFileLabel();
+  if (auto* tabs = findChild<QTabWidget*>("editorTabs"))
+    for (int i = 0; i < tabs->count(); ++i)
+      if (tabs->widget(i)->isAncestorOf(json_) || tabs->widget(i) == json_) tabs->setCurrentIndex(i);
+  if (path_changed) emit filePathChanged(file_path_);
+  return true;
 }
 
 bool ExperimentEditor::newFromExample(const QString& path, QString* error) {

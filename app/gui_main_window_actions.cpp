@@ -161,7 +161,10 @@ void MainWindow::onOpenSpec() {
                                                     "Experiment specs (*.json);;All files (*)");
   if (path.isEmpty()) return;
   QString error;
-  if (!editor_->loadFile(path, &error)) return reportFailure("Cannot open spec", error);
+  if (!editor_->loadFile(path, &error)) {
+    if (!interactive_) return reportFailure("Cannot open spec", error);
+    if (!editor_->offerRepair(path, error)) return;
+  }
   noteRecent(kRecentSpecsKey, path);
   showView("experiment");
 }

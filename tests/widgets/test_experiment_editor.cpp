@@ -74,6 +74,7 @@ class TestExperimentEditor : public QObject {
  private slots:
   void examplesRoundTripThroughTheForm();
   void renamingAModelRenamesItsSteps();
+  void invalidFileOpensForRepair();
   void formEditsReachTheJson();
   void stepsAreAddedReorderedRemoved();
   void jsonEditsReachTheForm();
@@ -354,6 +355,38 @@ void TestExperimentEditor::invalidValuesNameTheirKey() {
   e.validateNow();
   QVERIFY(e.isValid());
   QVERIFY(!b->toolTip().startsWith("tiny.json"));
+}
+
+void TestExperimentEditor::invalidFileOpensForRepair() {
+  test::ScratchDir dir("editor-repair");
+  const std::string path = dir.file("broken.json");
+  std::string text = kTinySpec;
+  const std::string good = "\"lr\": 0.05";
+  QVERIFY(text.find(good) != std::string::npos);
+  text.replace(text.find(good), good.size(), "\"lr\": -1");
+  std::ofstream(path) << text;
+  ExperimentEditor e;
+  e.setInteractive(false);
+  QString why;
+  QVERIFY(!e.loadFile(QString::fromStdString(path), &why));  // the engine refuses it
+  QVERIFY2(why.contains("train.lr"), qPrintable(why));
+  QVERIFY(!e.offerRepair(QString::fromStdString(path), why));  // no dialogs here: reported
+  QVERIFY2(e.openForRepair(QString::fromStdString(path), &why), qPrintable(why));
+  QCOMPARE(e.filePath(), QFileInfo(QString::fromStdString(path)).absoluteFilePath());
+  QCOMPARE(e.jsonEdit()->toPlainText().toStdString(), text);  // as it is on disk
+  QVERIFY(!e.isValid());
+  QVERIFY2(e.message().startsWith("broken.json: train.lr:"), qPrintable(e.message()));
+  QVERIFY(!e.isModified());
+  // Fixed in the JSON view, it saves back to its file and loads.
+  QString fixed = e.jsonEdit()->toPlainText();
+  fixed.replace("\"lr\": -1", "\"lr\": 0.05");
+  e.jsonEdit()->setPlainText(fixed);
+  e.validateNow();
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  QVERIFY2(e.saveFile(e.filePath(), &why), qPrintable(why));
+  QCOMPARE(load_spec(path).train.lr, 0.05);
+  QVERIFY(!e.openForRepair("/nonexistent/broken.json", &why));
+  QVERIFY2(why.contains("/nonexistent/broken.json"), qPrintable(why));
 }
 
 void TestExperimentEditor::saveAndReload() {
