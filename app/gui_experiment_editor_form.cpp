@@ -287,8 +287,8 @@ void ExperimentForm::updateDependents() {
     if (w->property("rl_marked").toBool()) w->setEnabled(true);
   if (step_every_->property("rl_marked").toBool()) step_every_->setEnabled(true);
 
-  // What the widths describe, and whether they fit the data (the engine checks this only when
-  // it loads the data, so a mismatch is a warning here, not an error).
+  // What the widths describe. Whether they fit the data is the engine's check (parse_spec:
+  // model.arch), shown and marked like every other validation error.
   QString note;
   try {
     MlpArch arch = parse_arch(archText());
@@ -298,15 +298,6 @@ void ExperimentForm::updateDependents() {
                .arg(arch.num_hidden())
                .arg(arch.num_hidden() == 1 ? "" : "s")
                .arg(params);
-    int in = -1, classes = -1;
-    if (kind == 0) in = 784, classes = 10;
-    if (kind == 1) in = gmm_dim_->value(), classes = gmm_classes_->value();
-    QStringList warn;
-    if (in > 0 && arch.in_dim() != in)
-      warn << QString("input width %1, but the data has %2 features").arg(arch.in_dim()).arg(in);
-    if (classes > 0 && arch.classes() < classes)
-      warn << QString("%1 outputs for %2 classes").arg(arch.classes()).arg(classes);
-    if (!warn.isEmpty()) note += "<br><span style='color:#b26a00'>⚠ " + warn.join("; ") + "</span>";
   } catch (const std::exception&) {
   }
   arch_note_->setText("<span style='color:gray'>" + note + "</span>");

@@ -1,5 +1,7 @@
 #include "ridgeline/dataset.h"
 
+#include <optional>
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -249,6 +251,44 @@ DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt) {
   return apply_options(std::move(s), opt);
 }
 
+namespace {
+
+/// "gmm:<n_train>,<n_test>,<dim>,<classes>,<seed>", checked; throws InputError naming it.
+struct GmmName {
+  long long v[5];
+};
+
+GmmName parse_gmm_name(const std::string& name) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : name.substr(4)) {
+    if (c == ',') parts.push_back(cur), cur.clear();
+    else cur += c;
+  }
+  parts.push_back(cur);
+  const std::string usage = name + ": expected gmm:<n_train>,<n_test>,<dim>,<classes>,<seed>";
+  if (parts.size() != 5) throw InputError(usage);
+  GmmName g;
+  for (int i = 0; i < 5; ++i)
+    if (!parse_int(parts[i], g.v[i]) || g.v[i] < 0) throw InputError(usage);
+  for (int i = 0; i < 4; ++i)
+    if (g.v[i] > std::numeric_limits<int>::max()) throw InputError(usage);
+  if (g.v[0] < 1 || g.v[2] < 1 || g.v[3] < 2)
+    throw InputError(name + ": need n_train ≥ 1, dim ≥ 1 and classes ≥ 2");
+  return g;
+}
+
+}  // namespace
+
+std::optional<DataShape> data_shape(const std::string& name) {
+  if (name == "fashion-mnist") return DataShape{784, 10};
+  if (name.rfind("gmm:", 0) == 0) {
+    const GmmName g = parse_gmm_name(name);
+    return DataShape{static_cast<int>(g.v[2]), static_cast<int>(g.v[3])};
+  }
+  return std::nullopt;
+}
+
 DataSplits load_data(const std::string& name, const DataOptions& opt) {
   if (name == "fashion-mnist") {
     const std::string dir = fashion_mnist_dir();
@@ -259,22 +299,8 @@ DataSplits load_data(const std::string& name, const DataOptions& opt) {
     return load_idx_dir(dir, opt);
   }
   if (name.rfind("gmm:", 0) == 0) {
-    std::vector<std::string> parts;
-    std::string cur;
-    for (char c : name.substr(4)) {
-      if (c == ',') parts.push_back(cur), cur.clear();
-      else cur += c;
-    }
-    parts.push_back(cur);
-    const std::string usage = name + ": expected gmm:<n_train>,<n_test>,<dim>,<classes>,<seed>";
-    if (parts.size() != 5) throw InputError(usage);
-    long long v[5];
-    for (int i = 0; i < 5; ++i)
-      if (!parse_int(parts[i], v[i]) || v[i] < 0) throw InputError(usage);
-    for (int i = 0; i < 4; ++i)
-      if (v[i] > std::numeric_limits<int>::max()) throw InputError(usage);
-    if (v[0] < 1 || v[2] < 1 || v[3] < 2)
-      throw InputError(name + ": need n_train ≥ 1, dim ≥ 1 and classes ≥ 2");
+    const GmmName g = parse_gmm_name(name);
+    const long long* v = g.v;
     DataSplits s = make_gaussian_mixture(static_cast<int>(v[0]), static_cast<int>(v[1]),
                                          static_cast<int>(v[2]), static_cast<int>(v[3]),
                                          static_cast<uint64_t>(v[4]));

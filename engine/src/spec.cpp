@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ridgeline/dataset.h"
 #include "ridgeline/errors.h"
 #include "ridgeline/fileio.h"
 #include "schema_validator.h"
@@ -62,6 +63,21 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   if (s.arch.num_hidden() == 0 && s.arch.activation != Activation::Relu)
     throw InputError(source + ": model.activation: " + s.arch.widths_string() +
                      " has no hidden layer for an activation");
+  // The data's shape, where its name tells it (a folder of IDX files is read at run time).
+  std::optional<DataShape> shape;
+  try {
+    shape = data_shape(s.data);
+  } catch (const InputError& e) {
+    throw InputError(source + ": data.name: " + e.what());
+  }
+  if (shape && s.arch.in_dim() != shape->features)
+    throw InputError(source + ": model.arch: " + s.arch.widths_string() + " takes " +
+                     std::to_string(s.arch.in_dim()) + " inputs but " + s.data + " has " +
+                     std::to_string(shape->features) + " features");
+  if (shape && s.arch.classes() < shape->classes)
+    throw InputError(source + ": model.arch: " + s.arch.widths_string() + " has " +
+                     std::to_string(s.arch.classes()) + " outputs but " + s.data + " has " +
+                     std::to_string(shape->classes) + " classes");
 
   const json& t = doc["train"];
   s.train.optimizer = parse_optimizer(t["optimizer"], source + ": train.optimizer");

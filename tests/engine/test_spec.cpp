@@ -2,6 +2,7 @@
 #include <QtTest>
 #include <filesystem>
 
+#include "ridgeline/dataset.h"
 #include "ridgeline/errors.h"
 #include "ridgeline/spec.h"
 #include "test_support.h"
@@ -147,6 +148,11 @@ class TestSpec : public QObject {
     QTest::newRow("string layernorm") << QString::fromStdString(with("\"arch\": \"mlp:6,8,3\"", "\"arch\": \"mlp:6,8,3\", \"layernorm\": \"yes\"")) << "spec.json: model.layernorm: expected boolean";
     QTest::newRow("layernorm without hidden layer") << QString::fromStdString(with("\"arch\": \"mlp:6,8,3\"", "\"arch\": \"mlp:6,3\", \"layernorm\": true")) << "spec.json: model.layernorm";
     QTest::newRow("gelu without hidden layer") << QString::fromStdString(with("\"arch\": \"mlp:6,8,3\"", "\"arch\": \"mlp:6,3\", \"activation\": \"gelu\"")) << "spec.json: model.activation";
+    QTest::newRow("bad gmm name") << QString::fromStdString(with("gmm:300,100,6,3,1", "gmm:300,100,6")) << "spec.json: data.name: gmm:300,100,6: expected gmm:<n_train>,<n_test>,<dim>,<classes>,<seed>";
+    QTest::newRow("gmm with one class") << QString::fromStdString(with("gmm:300,100,6,3,1", "gmm:300,100,6,1,1")) << "spec.json: data.name: gmm:300,100,6,1,1: need n_train";
+    QTest::newRow("arch inputs vs data") << QString::fromStdString(with("mlp:6,8,3", "mlp:7,8,3")) << "spec.json: model.arch: mlp:7,8,3 takes 7 inputs but gmm:300,100,6,3,1 has 6 features";
+    QTest::newRow("arch outputs vs classes") << QString::fromStdString(with("mlp:6,8,3", "mlp:6,8,2")) << "spec.json: model.arch: mlp:6,8,2 has 2 outputs but gmm:300,100,6,3,1 has 3 classes";
+    QTest::newRow("fashion-mnist inputs") << QString::fromStdString(with("gmm:300,100,6,3,1", "fashion-mnist")) << "spec.json: model.arch: mlp:6,8,3 takes 6 inputs but fashion-mnist has 784 features";
     QTest::newRow("suffix in spec arch") << QString::fromStdString(with("mlp:6,8,3", "mlp:6,8,3+ln")) << "spec.json: model.arch";
   }
   void errorsNameKeyPaths() {
@@ -156,6 +162,17 @@ class TestSpec : public QObject {
     QVERIFY2(err.rfind(expected.toStdString(), 0) == 0,
              qPrintable("got: '" + QString::fromStdString(err) + "'"));
     QVERIFY(err.find('\n') == std::string::npos);  // one line
+  }
+
+  void dataShapeIsCheckedWhereKnown() {
+    // More outputs than classes is allowed (as training allows it); an IDX folder's shape is
+    // known only when it is read, so any architecture parses.
+    QCOMPARE(parse_spec(with("mlp:6,8,3", "mlp:6,8,5"), "spec.json").arch.classes(), 5);
+    QCOMPARE(parse_spec(with("gmm:300,100,6,3,1", "/some/idx/folder"), "spec.json").data,
+             std::string("/some/idx/folder"));
+    QVERIFY(!data_shape("/some/idx/folder").has_value());
+    QCOMPARE(data_shape("fashion-mnist")->features, 784);
+    QCOMPARE(data_shape("gmm:5,5,12,4,0")->classes, 4);
   }
 
   void missingFileNamesIt() {

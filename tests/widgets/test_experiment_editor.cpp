@@ -327,6 +327,12 @@ void TestExperimentEditor::invalidValuesNameTheirKey() {
   QVERIFY2(e.message().startsWith("tiny.json: model.layernorm: mlp:8,3 has no hidden layer"),
            qPrintable(e.message()));
   QVERIFY(fieldOf<QCheckBox>(e, "model.layernorm")->toolTip().startsWith(e.message()));
+  widths->setText("9,16,3");  // the gmm data has 8 features: the engine says so, by key
+  e.validateNow();
+  QVERIFY2(e.message().startsWith("tiny.json: model.arch: mlp:9,16,3 takes 9 inputs but "
+                                  "gmm:600,200,8,3,7 has 8 features"),
+           qPrintable(e.message()));
+  QVERIFY(widths->toolTip().startsWith(e.message()));
   widths->setText("8,16,3");
 
   auto* models = fieldOf<QTableWidget>(e, "models.table");

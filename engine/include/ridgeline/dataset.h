@@ -2,6 +2,7 @@
 /// @file dataset.h
 /// Classification data sets held in host memory: x [n×dim] float32 row-major, y class ids.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,17 @@ DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt = {});
 /// Resolves a data name: "fashion-mnist" (Debian path), "gmm:<n_train>,<n_test>,<dim>,<classes>,
 /// <seed>" (synthetic Gaussian mixture) or a directory of IDX files.
 DataSplits load_data(const std::string& name, const DataOptions& opt = {});
+
+/// What a data name promises without loading anything.
+struct DataShape {
+  int features = 0;
+  int classes = 0;
+};
+
+/// The shape of "fashion-mnist" (784 features, 10 classes) or of "gmm:..." (its dim and
+/// classes; the name is checked as load_data checks it and an error throws InputError naming
+/// it); nullopt for anything else (a folder of IDX files is known only once read).
+std::optional<DataShape> data_shape(const std::string& name);
 
 /// Seeded synthetic Gaussian mixture: class means drawn N(0, spread²), unit-variance noise.
 DataSplits make_gaussian_mixture(int n_train, int n_test, int dim, int classes, uint64_t seed,
