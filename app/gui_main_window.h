@@ -196,8 +196,17 @@ class MainWindow : public QMainWindow {
   /// A right-click menu on `view` exporting it to PNG or SVG ("<name>.png" suggested).
   void addChartMenu(QChartView* view, const QString& name,
                     std::function<QString()> csv = {});
-  /// The overlay charts follow the Train split and Error axis toggles.
+  /// The overlay charts and their barrier tables follow the Train split and Error toggles.
   void applyPathsOptions();
+  /// A tab page: `chart` above `table`.
+  static QWidget* chartPage(QWidget* chart, QWidget* table);
+  /// The paths of the run in step order, as the all-paths tab shows them.
+  QList<QPair<QString, InterpolationResult>> runPaths() const;
+  /// Public for tests: the all-paths and compare tabs' barrier tables (null until shown).
+ public:
+  widgets::BarrierTable* allPathsBarriers() const { return all_barriers_; }
+  widgets::BarrierTable* compareBarriers() const { return compare_barriers_; }
+ private:
   void noteRecent(const char* key, const QString& path);
   void rebuildRecentMenu();
   void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
@@ -242,6 +251,11 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_ = nullptr;
   QMap<QString, ResultPage> pages_;
   widgets::PathsChart* paths_chart_ = nullptr;  ///< "all paths" tab, once a run has two paths
+  QWidget* all_paths_page_ = nullptr;            ///< that tab: the chart and all barriers
+  widgets::BarrierTable* all_barriers_ = nullptr;
+  QStringList path_order_;                       ///< step ids in the order they arrived
+  QWidget* compare_page_ = nullptr;              ///< the "compare" tab: chart and barriers
+  widgets::BarrierTable* compare_barriers_ = nullptr;
   widgets::PathsChart* compare_chart_ = nullptr;  ///< "compare" tab, after compareRuns
   QList<QPair<QString, InterpolationResult>> compare_paths_;  ///< its paths, for CSV export
   widgets::RunBrowser* run_browser_ = nullptr;

@@ -20,6 +20,7 @@
 #include <QtGlobal>
 #include <exception>
 
+#include "barrier_table.h"
 #include "gui_experiment_editor.h"
 #include "gui_export.h"
 #include "gui_main_window.h"
@@ -232,8 +233,8 @@ void MainWindow::onSaveScreenshot() {
 QChartView* MainWindow::currentChart() const {
   if (results_stack_->currentIndex() == 1 && tabs_->count() > 0) {
     QWidget* w = tabs_->currentWidget();
-    if (paths_chart_ && w == paths_chart_) return paths_chart_;
-    if (compare_chart_ && w == compare_chart_) return compare_chart_;
+    if (paths_chart_ && w == all_paths_page_) return paths_chart_;
+    if (compare_chart_ && w == compare_page_) return compare_chart_;
     for (const auto& p : pages_)
       if (w && p.chart && w->isAncestorOf(p.chart)) return p.chart;
   }
@@ -249,7 +250,7 @@ bool MainWindow::exportCurrentNumbers(const QString& path, QString* error) {
   QString curves;
   QChartView* view = currentChart();
   if (paths_chart_ && view == paths_chart_) {
-    for (auto p = pages_.begin(); p != pages_.end(); ++p) paths.append({p.key(), p->chart->result()});
+    paths = runPaths();
     curves = paths_csv(paths, act_train_split_->isChecked(), act_error_axis_->isChecked());
   } else if (compare_chart_ && view == compare_chart_) {
     paths = compare_paths_;  // "<run id>: <step id>", as the chart's series
@@ -290,6 +291,8 @@ void MainWindow::applyPathsOptions() {
     c->setQuantity(act_error_axis_->isChecked() ? PathsChart::Quantity::Error
                                                 : PathsChart::Quantity::Loss);
   }
+  if (all_barriers_) all_barriers_->setResults(runPaths(), act_train_split_->isChecked());
+  if (compare_barriers_) compare_barriers_->setResults(compare_paths_, act_train_split_->isChecked());
 }
 
 void MainWindow::addChartMenu(QChartView* view, const QString& name,

@@ -11,6 +11,7 @@
 #include <QTabWidget>
 #include <exception>
 
+#include "barrier_table.h"
 #include "gui_main_window.h"
 #include "paths_chart.h"
 #include "ridgeline/run.h"
@@ -87,8 +88,12 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
   if (!compare_chart_) {
     compare_chart_ = new widgets::PathsChart;
     addChartMenu(compare_chart_, "compare");
+    compare_barriers_ = new widgets::BarrierTable;
+    compare_barriers_->setToolTip("The barriers of every path of both runs (the split the chart "
+                                  "shows); hover a column header for its definition");
+    compare_page_ = chartPage(compare_chart_, compare_barriers_);
     applyPathsOptions();
-    tabs_->addTab(compare_chart_, "compare");
+    tabs_->addTab(compare_page_, "compare");
   } else {
     compare_chart_->clear();
   }
@@ -108,7 +113,8 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
                               k == 0 ? Qt::SolidLine : Qt::DashLine);
     }
   }
-  tabs_->setCurrentWidget(compare_chart_);
+  compare_barriers_->setResults(compare_paths_, act_train_split_->isChecked());
+  tabs_->setCurrentWidget(compare_page_);
   results_stack_->setCurrentIndex(1);
   stage_label_->setText(QString("Comparing %1 and %2").arg(runs[0].first, runs[1].first));
   appendLog(QString("compare %1 and %2").arg(dirs[0], dirs[1]));

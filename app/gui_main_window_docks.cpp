@@ -110,10 +110,10 @@ bool MainWindow::showView(const QString& name, QString* error) {
   }
   QWidget* tab = nullptr;
   if (name == "all-paths") {
-    tab = paths_chart_;
+    tab = all_paths_page_;
     if (!tab) return fail("--view all-paths: this run has fewer than two paths");
   } else if (name == "compare") {
-    tab = compare_chart_;
+    tab = compare_page_;
     if (!tab) return fail("--view compare: no two runs are compared");
   } else if (name.startsWith("paths:")) {
     const QString id = name.mid(6);

@@ -30,6 +30,9 @@ void MainWindow::clearResults() {
   pages_.clear();
   paths_chart_ = nullptr;  // deleted with its tab below
   compare_chart_ = nullptr;
+  all_paths_page_ = compare_page_ = nullptr;
+  all_barriers_ = compare_barriers_ = nullptr;
+  path_order_.clear();
   while (tabs_->count() > 0) {
     QWidget* w = tabs_->widget(0);
     tabs_->removeTab(0);
@@ -71,18 +74,42 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
   }
   it->chart->setResult(r, pathTitle(step_id));
   it->table->setResult(r);
-  // With two or more paths, an overlay of all of them leads the tabs.
+  if (!path_order_.contains(step_id)) path_order_ << step_id;
+  // With two or more paths, an overlay of all of them and their barriers leads the tabs.
   if (!paths_chart_ && pages_.size() >= 2) {
     paths_chart_ = new widgets::PathsChart;
     addChartMenu(paths_chart_, "all-paths");
-    applyPathsOptions();
-    tabs_->insertTab(0, paths_chart_, "all paths");
+    all_barriers_ = new widgets::BarrierTable;
+    all_barriers_->setToolTip("The barriers of every path (the split the chart shows); hover a "
+                              "column header for its definition");
+    all_paths_page_ = chartPage(paths_chart_, all_barriers_);
+    tabs_->insertTab(0, all_paths_page_, "all paths");
     tabs_->setCurrentIndex(0);
-    for (auto p = pages_.begin(); p != pages_.end(); ++p)
-      if (p.key() != step_id) paths_chart_->setPath(p.key(), p->chart->result());
+    for (const QString& id : path_order_)
+      if (id != step_id) paths_chart_->setPath(id, pages_.value(id).chart->result());
+    applyPathsOptions();
   }
-  if (paths_chart_) paths_chart_->setPath(step_id, r);
+  if (paths_chart_) {
+    paths_chart_->setPath(step_id, r);
+    all_barriers_->setResults(runPaths(), act_train_split_->isChecked());
+  }
   results_stack_->setCurrentIndex(1);
+}
+
+QWidget* MainWindow::chartPage(QWidget* chart, QWidget* table) {
+  auto* page = new QWidget;
+  auto* lay = new QVBoxLayout(page);
+  lay->setContentsMargins(2, 2, 2, 2);
+  lay->addWidget(chart, 1);
+  lay->addWidget(table);
+  return page;
+}
+
+QList<QPair<QString, InterpolationResult>> MainWindow::runPaths() const {
+  QList<QPair<QString, InterpolationResult>> out;
+  for (const QString& id : path_order_)
+    if (pages_.contains(id)) out.append({id, pages_.value(id).chart->result()});
+  return out;
 }
 
 void MainWindow::setSpecHeader(const QString& run_dir) {

@@ -51,6 +51,22 @@ void BarrierTable::setResult(const InterpolationResult& result) {
   setFixedHeight(sizeHint().height());
 }
 
+void BarrierTable::setResults(const QList<QPair<QString, InterpolationResult>>& paths,
+                              bool train_split) {
+  setRowCount(0);
+  for (const auto& [id, r] : paths) {
+    const std::optional<SplitCurve>& first = train_split ? r.train : r.test;
+    const std::optional<SplitCurve>& other = train_split ? r.test : r.train;
+    const bool use_first = first.has_value();
+    const std::optional<SplitCurve>& c = use_first ? first : other;
+    if (!c) continue;
+    const bool is_train = (use_first == train_split);
+    addRow(id + (is_train ? " · train" : " · test"), *c);
+  }
+  resizeRowsToContents();
+  setFixedHeight(sizeHint().height());
+}
+
 void BarrierTable::addRow(const QString& split, const SplitCurve& curve) {
   const int row = rowCount();
   insertRow(row);

@@ -3,6 +3,8 @@
 /// The barriers of an InterpolationResult (RESEARCH.md §1): one row per split, columns for
 /// the loss and error barriers against the linear and the mean-endpoint baselines, and the
 /// endpoint losses. Losses show 4 significant digits, errors percentages with 2 decimals.
+#include <QList>
+#include <QPair>
 #include <QTableWidget>
 
 #include "ridgeline/interpolation.h"
@@ -27,9 +29,14 @@ class BarrierTable : public QTableWidget {
 
   /// Shows the barriers of `result`: a "test" row then a "train" row, for the splits present.
   void setResult(const InterpolationResult& result);
+  /// Several paths in one table, one row per path in order, "<id> · test": the test split, or
+  /// with `train_split` the train split (a path without that split shows its other one) — as
+  /// the overlay charts draw them.
+  void setResults(const QList<QPair<QString, InterpolationResult>>& paths,
+                  bool train_split = false);
   void clearResult();
 
-  /// Row of split "test" or "train", or −1.
+  /// Row of split "test" or "train" (setResults: "<id> · test"), or −1.
   int rowOf(const QString& split) const;
   /// The text shown in a cell (empty when out of range).
   QString cellText(int row, int column) const;

@@ -123,6 +123,18 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
     QCOMPARE(table->cellText(table->rowOf("test"), widgets::BarrierTable::LossMid),
              widgets::BarrierTable::formatLoss(from_file.test->barriers.loss_mid));
   }
+  // The all-paths tab's table: one row per path (test split), in step order.
+  widgets::BarrierTable* all = w.allPathsBarriers();
+  QVERIFY(all);
+  QCOMPARE(all->rowCount(), 3);
+  for (const auto& [id, r] : disk.interpolations) {
+    const int row = all->rowOf(QString::fromStdString(id) + " · test");
+    QVERIFY2(row >= 0, id.c_str());
+    QCOMPARE(all->cellText(row, widgets::BarrierTable::LossMid),
+             widgets::BarrierTable::formatLoss(r.test->barriers.loss_mid));
+  }
+  QCOMPARE(all->rowOf("naive · test"), 0);
+
   // The re-basin result itself: the aligned paths' barriers are far below the naive one.
   const double naive = disk.interpolations[0].second.test->barriers.loss_mid;
   QVERIFY2(naive > 0.1, qPrintable(QString::number(naive)));

@@ -8,6 +8,7 @@
 #include <QtTest>
 #include <fstream>
 
+#include "barrier_table.h"
 #include "gui_main_window.h"
 #include "paths_chart.h"
 #include "ridgeline/run.h"
@@ -168,6 +169,17 @@ void TestRunBrowser::windowListsAndComparesRuns() {
     }
   QCOMPARE(w.compareChart()->seriesNames(), names);
   QCOMPARE(names.size(), 2);
+  // The compare tab's barrier table: a row per path of both runs.
+  QVERIFY(w.compareBarriers());
+  QCOMPARE(w.compareBarriers()->rowCount(), 2);
+  for (size_t run = 0; run < 2; ++run) {
+    const auto& [step, r] = runs_[run].interpolations[0];
+    const int row = w.compareBarriers()->rowOf(QString(run == 0 ? "A: " : "B: ") +
+                                               QString::fromStdString(step) + " · test");
+    QCOMPARE(row, int(run));
+    QCOMPARE(w.compareBarriers()->cellText(row, widgets::BarrierTable::LossMid),
+             widgets::BarrierTable::formatLoss(r.test->barriers.loss_mid));
+  }
   const QString title = w.compareChart()->chart()->title();
   QVERIFY2(title.contains("A = " + runId(runs_[0])) && title.contains("B = " + runId(runs_[1])),
            qPrintable(title));
