@@ -75,6 +75,10 @@ DataOptions data_options(const Args& a) {
 std::string usage() {
   return "usage:\n"
          "  ridgeline                                  open the desktop application\n"
+         "  ridgeline [--run-spec SPEC | --open-run DIR [--compare DIR2]] [--view NAME]\n"
+         "            [--screenshot FILE [--screenshot-after S]] [--export-chart FILE.png|svg]\n"
+         "            [--workspace DIR] [--out DIR] [--device D] [--threads N]\n"
+         "                                             the window, scripted (docs/USER_GUIDE.md)\n"
          "  ridgeline run SPEC.json [--out DIR] [--workspace DIR] [--device auto|cpu|cuda]\n"
          "                          [--threads N] [--json]\n"
          "  ridgeline train --arch mlp:784,512,512,512,10[+ln][+gelu] [--data fashion-mnist] [--seed 0]\n"
