@@ -1,4 +1,4 @@
-// add_bias: grid-stride over all elements. column_sums: a block of 32 columns × 16 row lanes;
+// add_bias, scale_columns: grid-stride over all elements. column_sums: a block of 32 columns × 16 row lanes;
 // each thread sums every 16th row of its column (coalesced: a warp reads 32 adjacent floats),
 // then the 16 partial sums are added in a fixed order, so results are run-to-run identical.
 #include "bias.cuh"
@@ -16,6 +16,13 @@ __global__ void add_bias_kernel(float* Y, const float* b, size_t rows, size_t co
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
        i += size_t(gridDim.x) * blockDim.x)
     Y[i] += b[i % cols];
+}
+
+__global__ void scale_columns_kernel(float* Y, const float* s, size_t rows, size_t cols) {
+  const size_t n = rows * cols;
+  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n;
+       i += size_t(gridDim.x) * blockDim.x)
+    Y[i] *= s[i % cols];
 }
 
 __global__ void column_sums_kernel(const float* X, int rows, int cols, float beta, float* out) {
@@ -41,6 +48,15 @@ void add_bias(cudaStream_t stream, float* Y, const float* b, int rows, int cols)
   CUDA_REQUIRE(Y != nullptr && b != nullptr, "add_bias: null buffer");
   const size_t n = size_t(rows) * size_t(cols);
   add_bias_kernel<<<grid_for(n, 256), 256, 0, stream>>>(Y, b, size_t(rows), size_t(cols));
+  CUDA_CHECK_LAUNCH();
+}
+
+void scale_columns(cudaStream_t stream, float* Y, const float* s, int rows, int cols) {
+  CUDA_REQUIRE(rows >= 0 && cols >= 0, "scale_columns: negative size");
+  if (rows == 0 || cols == 0) return;
+  CUDA_REQUIRE(Y != nullptr && s != nullptr, "scale_columns: null buffer");
+  const size_t n = size_t(rows) * size_t(cols);
+  scale_columns_kernel<<<grid_for(n, 256), 256, 0, stream>>>(Y, s, size_t(rows), size_t(cols));
   CUDA_CHECK_LAUNCH();
 }
 

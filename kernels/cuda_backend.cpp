@@ -117,6 +117,10 @@ void CudaBackend::add_bias(float* Y, const float* b, int rows, int cols) {
   cuda::add_bias(stream_, Y, b, rows, cols);
 }
 
+void CudaBackend::scale_columns(float* Y, const float* s, int rows, int cols) {
+  cuda::scale_columns(stream_, Y, s, rows, cols);
+}
+
 void CudaBackend::relu(float* Y, size_t n) { cuda::relu(stream_, Y, n); }
 
 void CudaBackend::relu_backward(float* dY, const float* Y, size_t n) {

@@ -39,6 +39,7 @@ class CudaBackend final : public Backend {
                     long long strideA, const float* B, int ldb, long long strideB, float beta,
                     float* C, int ldc, long long strideC, int batch) override;
   void add_bias(float* Y, const float* b, int rows, int cols) override;
+  void scale_columns(float* Y, const float* s, int rows, int cols) override;
   void relu(float* Y, size_t n) override;
   void relu_backward(float* dY, const float* Y, size_t n) override;
   void gelu(const float* Z, float* Y, size_t n) override;

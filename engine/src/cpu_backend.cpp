@@ -118,6 +118,13 @@ class CpuBackend final : public Backend {
     });
   }
 
+  void scale_columns(float* Y, const float* s, int rows, int cols) override {
+    parallel_rows(rows, cols, [&](long long r) {
+      float* y = Y + r * cols;
+      for (int c = 0; c < cols; ++c) y[c] *= s[c];
+    });
+  }
+
   void relu(float* Y, size_t n) override {
     parallel_for(static_cast<long long>(n), [&](long long i) { Y[i] = Y[i] > 0.0f ? Y[i] : 0.0f; });
   }

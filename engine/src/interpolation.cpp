@@ -39,10 +39,13 @@ double barrier_midpoint(const std::vector<double>& v) {
   return *std::max_element(v.begin(), v.end()) - 0.5 * (v.front() + v.back());
 }
 
-void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<double>& alpha,
-                   const Dataset& data, int chunk, std::vector<double>& loss,
-                   std::vector<double>& error, const std::function<void()>& on_chunk,
-                   const CancelToken* cancel) {
+namespace {
+// The batched evaluation behind both evaluate_path overloads: the straight line's points
+// θ_A + α_k Δ, or `points` (PathPoints) when not null.
+void evaluate_points(Backend& be, const Mlp& a, const Mlp& b, const std::vector<double>& alpha,
+                     const PathPoints* points, const Dataset& data, int chunk,
+                     std::vector<double>& loss, std::vector<double>& error,
+                     const std::function<void()>& on_chunk, const CancelToken* cancel) {
   const MlpArch& arch = a.arch;
   const ParamLayout lay(arch);
   const int P = static_cast<int>(alpha.size());
@@ -54,15 +57,24 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
 
   // θ_k = θ_A + α_k(θ_B − θ_A), and θ_B itself at α = 1: exact at both endpoints, and
   // constant along the path when the endpoints are identical (Δ = 0 exactly).
-  DeviceBuffer pa(be, T), pb(be, T), delta(be, T), pk(be, T * P);
+  // With `points`, θ_k is points->params[k] and layer 0's output gets its per-unit scale.
+  const int h0w = arch.widths[1];
+  DeviceBuffer pa(be, T), pb(be, T), delta(be, T), pk(be, T * P), scale0;
   be.upload(pa.data(), a.params.data(), T);
   be.upload(pb.data(), b.params.data(), T);
   be.copy(delta.data(), pb.data(), T);
   be.axpby(-1.0f, pa.data(), 1.0f, delta.data(), T);
+  if (points) scale0 = DeviceBuffer(be, static_cast<size_t>(P) * h0w);
   for (int k = 0; k < P; ++k) {
     float* dst = pk.data() + k * T;
-    if (alpha[k] == 1.0) be.copy(dst, pb.data(), T);
-    else be.lerp(dst, pa.data(), delta.data(), static_cast<float>(alpha[k]), T);
+    if (points) {
+      be.upload(dst, points->params[k].data(), T);
+      be.upload(scale0.data() + static_cast<size_t>(k) * h0w, points->layer0_scale[k].data(), h0w);
+    } else if (alpha[k] == 1.0) {
+      be.copy(dst, pb.data(), T);
+    } else {
+      be.lerp(dst, pa.data(), delta.data(), static_cast<float>(alpha[k]), T);
+    }
   }
   const size_t act = static_cast<size_t>(P) * m * widest;
   DeviceBuffer x(be, static_cast<size_t>(m) * arch.in_dim()), y(be, m);
@@ -109,6 +121,7 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
       float* hk = cur + k * zs;
       if (alpha[k] == 1.0) be.copy(hk, zb.data(), zs);
       else be.lerp(hk, za.data(), zd.data(), static_cast<float>(alpha[k]), zs);
+      if (points) be.scale_columns(hk, scale0.data() + static_cast<size_t>(k) * h, rows, h);
       be.add_bias(hk, pk.data() + k * T + lay.bias_offset[0], rows, h);
     }
     if (L > 1) hidden(0, cur, rows);
@@ -144,6 +157,35 @@ void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<do
   }
 }
 
+}  // namespace
+
+void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<double>& alpha,
+                   const Dataset& data, int chunk, std::vector<double>& loss,
+                   std::vector<double>& error, const std::function<void()>& on_chunk,
+                   const CancelToken* cancel) {
+  evaluate_points(be, a, b, alpha, nullptr, data, chunk, loss, error, on_chunk, cancel);
+}
+
+void evaluate_path(Backend& be, const Mlp& a, const Mlp& b, const std::vector<double>& alpha,
+                   const PathPoints& points, const Dataset& data, int chunk,
+                   std::vector<double>& loss, std::vector<double>& error,
+                   const std::function<void()>& on_chunk, const CancelToken* cancel) {
+  const size_t P = alpha.size(), T = ParamLayout(a.arch).total;
+  bool fits = points.params.size() == P && points.layer0_scale.size() == P;
+  for (size_t k = 0; fits && k < P; ++k)
+    fits = points.params[k].size() == T &&
+           static_cast<int>(points.layer0_scale[k].size()) == a.arch.widths[1];
+  if (!fits)
+    throw InputError("evaluate_path: the path points do not fit " + a.arch.to_string() + " and " +
+                     std::to_string(P) + " points");
+  evaluate_points(be, a, b, alpha, &points, data, chunk, loss, error, on_chunk, cancel);
+}
+
+int path_chunk_count(const MlpArch& arch, int points, int chunk, int n) {
+  const int m = chunk_rows(arch, points, std::max(1, chunk), n);
+  return (n + m - 1) / m;
+}
+
 InterpolationResult interpolate(Backend& be, const Mlp& a, const Mlp& b, const DataSplits& data,
                                 const InterpolationConfig& cfg, const ProgressFn& progress,
                                 const CancelToken* cancel) {
@@ -168,10 +210,7 @@ InterpolationResult interpolate(Backend& be, const Mlp& a, const Mlp& b, const D
   const auto t0 = std::chrono::steady_clock::now();
   long long total = 0, done = 0;
   const int chunk = std::max(1, cfg.chunk);
-  for (const Dataset* d : sets) {
-    const int m = chunk_rows(a.arch, cfg.points, chunk, d->n);
-    total += (d->n + m - 1) / m;
-  }
+  for (const Dataset* d : sets) total += path_chunk_count(a.arch, cfg.points, chunk, d->n);
   for (const Dataset* d : sets) {
     SplitCurve c;
     const std::string stage = d == &data.train ? "interpolate train" : "interpolate test";

@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "ridgeline/errors.h"
-#include "ridgeline/evaluate.h"
 
 namespace ridgeline {
 
@@ -82,10 +81,16 @@ Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, c
                              cancel);
 }
 
-Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Dataset& data,
-                        const RepairConfig& cfg, const RepairStatistics& endpoints,
-                        const CancelToken* cancel) {
+namespace {
+
+// repair_interpolated with the endpoint statistics; when scale0 is not null it receives the
+// factor each layer-0 unit's row of W(α) was multiplied by (1 at the endpoints), for
+// evaluate_path's PathPoints.
+Mlp repair_point(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Dataset& data,
+                 const RepairConfig& cfg, const RepairStatistics& endpoints,
+                 const CancelToken* cancel, std::vector<float>* scale0) {
   check_pair(a, b);
+  if (scale0) scale0->assign(a.arch.widths[1], 1.0f);
   // REPAIR is the identity at the endpoints up to float rounding: return them exactly.
   if (alpha == 0.0) return a;
   if (alpha == 1.0) return b;
@@ -142,6 +147,7 @@ Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, c
     float* bias = m.params.data() + lay.bias_offset[l];
     for (int j = 0; j < fout; ++j) {
       const double scale = sd_t[l][j] / std::max(sd[j], 1e-8);
+      if (l == 0 && scale0) (*scale0)[j] = static_cast<float>(scale);
       float* row = W + static_cast<size_t>(j) * fin;
       for (int i = 0; i < fin; ++i) row[i] = static_cast<float>(row[i] * scale);
       bias[j] = static_cast<float>((bias[j] - mu[j]) * scale + mu_t[l][j]);
@@ -162,6 +168,14 @@ Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, c
   return m;
 }
 
+}  // namespace
+
+Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Dataset& data,
+                        const RepairConfig& cfg, const RepairStatistics& endpoints,
+                        const CancelToken* cancel) {
+  return repair_point(be, a, b, alpha, data, cfg, endpoints, cancel, nullptr);
+}
+
 InterpolationResult interpolate_repaired(Backend& be, const Mlp& a, const Mlp& b,
                                          const DataSplits& data, const InterpolationConfig& cfg,
                                          const RepairConfig& rcfg, const ProgressFn& progress,
@@ -170,40 +184,44 @@ InterpolationResult interpolate_repaired(Backend& be, const Mlp& a, const Mlp& b
   if (!cfg.train && !cfg.test) throw InputError("interpolate: no split requested");
   check_data(a, data.train);
   if (cfg.test) check_data(a, data.test);
+  for (const Dataset* d : {&data.train, &data.test})
+    if ((d == &data.train ? cfg.train : cfg.test) && d->classes > a.arch.classes())
+      throw InputError("models have " + std::to_string(a.arch.classes()) + " outputs but " +
+                       d->name + " has " + std::to_string(d->classes) + " classes");
   const auto t0 = std::chrono::steady_clock::now();
   InterpolationResult r;
   r.alpha = alpha_grid(cfg.points);
   const RepairStatistics ends = repair_statistics(be, a, b, data.train, rcfg, cancel);
   const int P = static_cast<int>(r.alpha.size());
-  SplitCurve train, test;
+  const int chunk = std::max(1, cfg.chunk);
+  // Progress: one unit per repaired α, then one per evaluated data chunk.
+  long long total = P, done = 0;
+  if (cfg.train) total += path_chunk_count(a.arch, P, chunk, data.train.n);
+  if (cfg.test) total += path_chunk_count(a.arch, P, chunk, data.test.n);
+  auto step = [&] {
+    ++done;
+    if (progress) progress({"interpolate repaired", done, total, ""});
+  };
+  // The per-α REPAIR (statistics on the training subset), then every α of a split evaluated
+  // together by evaluate_path with the repaired points.
+  PathPoints pts;
+  pts.params.resize(P);
+  pts.layer0_scale.resize(P);
   for (int k = 0; k < P; ++k) {
-    const Mlp m = repair_interpolated(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel);
-    const int chunk = std::max(1, cfg.chunk);
-    if (cfg.train) {
-      const LossError e = evaluate(be, m, data.train, chunk, cancel);
-      train.loss.push_back(e.loss);
-      train.error.push_back(e.error);
-    }
-    if (cfg.test) {
-      const LossError e = evaluate(be, m, data.test, chunk, cancel);
-      test.loss.push_back(e.loss);
-      test.error.push_back(e.error);
-    }
-    if (progress) progress({"interpolate repaired", k + 1, P, ""});
+    pts.params[k] =
+        repair_point(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel, &pts.layer0_scale[k])
+            .params;
+    step();
   }
-  auto finish = [&](SplitCurve& c) {
+  for (const Dataset* d : {&data.train, &data.test}) {
+    if (!(d == &data.train ? cfg.train : cfg.test)) continue;
+    SplitCurve c;
+    evaluate_path(be, a, b, r.alpha, pts, *d, chunk, c.loss, c.error, step, cancel);
     c.barriers.loss_lin = barrier_linear(r.alpha, c.loss);
     c.barriers.loss_mid = barrier_midpoint(c.loss);
     c.barriers.error_lin = barrier_linear(r.alpha, c.error);
     c.barriers.error_mid = barrier_midpoint(c.error);
-  };
-  if (cfg.train) {
-    finish(train);
-    r.train = std::move(train);
-  }
-  if (cfg.test) {
-    finish(test);
-    r.test = std::move(test);
+    (d == &data.train ? r.train : r.test) = std::move(c);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

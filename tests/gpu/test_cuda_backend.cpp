@@ -229,6 +229,18 @@ class TestCudaBackend : public QObject {
     }
   }
 
+  void scaleColumns() {
+    const int shapes[][2] = {{1, 1}, {7, 129}, {129, 7}, {1000, 10}, {3, 1}, {0, 4}};
+    for (const auto& s : shapes) {
+      const int rows = s[0], cols = s[1];
+      Mirror Y = random(size_t(rows) * cols), f = random(size_t(cols));
+      cpu_->scale_columns(Y.cpu(), f.cpu(), rows, cols);
+      gpu_->scale_columns(Y.gpu(), f.gpu(), rows, cols);
+      COMPARE_MIRROR(Y, kElementwise,
+                     "scale_columns " + std::to_string(rows) + "x" + std::to_string(cols));
+    }
+  }
+
   void columnSums() {
     const int shapes[][2] = {{1, 1}, {7, 129}, {129, 7}, {1000, 10}, {4097, 3}, {0, 5}};
     for (const auto& s : shapes) {

@@ -68,6 +68,8 @@ class Backend {
 
   /// Y[r, c] += b[c] for a rows×cols matrix.
   virtual void add_bias(float* Y, const float* b, int rows, int cols) = 0;
+  /// Y[r, c] *= s[c] for a rows×cols matrix (Op::Bias family).
+  virtual void scale_columns(float* Y, const float* s, int rows, int cols) = 0;
   /// Y = max(Y, 0) elementwise.
   virtual void relu(float* Y, size_t n) = 0;
   /// dY *= (Y > 0) elementwise, Y being the ReLU output.

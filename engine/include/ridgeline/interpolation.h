@@ -64,6 +64,28 @@ void evaluate_path(Backend& backend, const Mlp& a, const Mlp& b,
                    std::vector<double>& loss, std::vector<double>& error,
                    const std::function<void()>& on_chunk = {}, const CancelToken* cancel = nullptr);
 
+/// Per-α parameter points for paths that correct θ(α) unit by unit (REPAIR, repair.h):
+/// params[k] is the full parameter vector of point k. Its layer-0 weights must be
+/// diag(layer0_scale[k])·W_0(α_k), with W_0(α) = W_A + α(W_B − W_A) the straight line's;
+/// they are not read: layer 0's Linear output stays affine in α, computed for every point as
+///   (X·W_Aᵀ + α_k·X·ΔWᵀ)·diag(layer0_scale[k]) + b_0[k],
+/// with the bias b_0[k] and every later layer taken from params[k].
+struct PathPoints {
+  std::vector<std::vector<float>> params;        ///< one full parameter vector per α
+  std::vector<std::vector<float>> layer0_scale;  ///< per α: one factor per layer-0 unit
+};
+
+/// Same with the points of `points` in place of θ_A + α_k(θ_B − θ_A). Throws InputError when
+/// `points` does not hold one vector of the right size per α.
+void evaluate_path(Backend& backend, const Mlp& a, const Mlp& b,
+                   const std::vector<double>& alpha, const PathPoints& points,
+                   const Dataset& data, int chunk, std::vector<double>& loss,
+                   std::vector<double>& error, const std::function<void()>& on_chunk = {},
+                   const CancelToken* cancel = nullptr);
+
+/// The number of data chunks (progress units) evaluate_path uses for `points` α on n rows.
+int path_chunk_count(const MlpArch& arch, int points, int chunk, int n);
+
 /// The JSON object of the `interpolate --json` contract:
 /// {"alpha":[..], "test":{"loss":[..],"error":[..]}, "train":{..},
 ///  "barrier":{"test":{"loss_lin":x,"loss_mid":x,"error_lin":x,"error_mid":x},"train":{..}}}

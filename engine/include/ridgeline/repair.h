@@ -58,8 +58,12 @@ void repair_targets(const RepairStatistics& endpoints, double alpha,
                     std::vector<std::vector<double>>& mean, std::vector<std::vector<double>>& std);
 
 /// Loss and error along the REPAIRed path: every α of alpha_grid(cfg.points) repaired with
-/// statistics from data.train (rcfg), then evaluated on the requested splits, with the
-/// barriers of interpolation.h. Progress units are α points.
+/// statistics from data.train (rcfg), then all α evaluated together on the requested splits
+/// (evaluate_path with PathPoints: layer 0 affine in α with REPAIR's per-unit scale, later
+/// layers batched over α), with the barriers of interpolation.h. The values equal those of
+/// evaluating each repair_interpolated model by itself up to float rounding (the scale is
+/// applied to X·W(α)ᵀ instead of to W(α), and GEMMs are blocked differently); at α = 0 and 1
+/// they are exactly interpolate()'s. Progress units are repaired α points, then data chunks.
 InterpolationResult interpolate_repaired(Backend& backend, const Mlp& a, const Mlp& b,
                                          const DataSplits& data, const InterpolationConfig& cfg,
                                          const RepairConfig& rcfg = {},
