@@ -65,6 +65,7 @@ class TestJobQueue : public QObject {
   void progressAfterResume();
   void jobsRunInOrder();
   void cancelQueuedJob();
+  void failedJobDoesNotStopTheQueue();
   void cancelRunningJobKeepsFinishedWork();
   void guiThreadStaysResponsive();
 
@@ -191,6 +192,26 @@ void TestJobQueue::cancelQueuedJob() {
   QVERIFY(q.job(b)->run_dir.isEmpty());
   QCOMPARE(w.jobsPanel()->cellText(b, JobsPanel::TimeLeft), QString("not run"));
   QVERIFY(!w.isRunning());
+}
+
+void TestJobQueue::failedJobDoesNotStopTheQueue() {
+  MainWindow w(windowOptions(ws_));
+  w.setInteractive(false);
+  std::string bad = kTinySpec;
+  const std::string data = "gmm:600,200,8,3,7";
+  bad.replace(bad.find(data), data.size(), "/nonexistent/idx-folder");
+  JobQueue& q = w.jobQueue();
+  QSignalSpy ended(&q, &JobQueue::jobEnded);
+  const int a = w.startRun(parse_spec(bad, "bad.json"), "bad.json");
+  const int b = w.startRun(parse_spec(kTinySpec, "tiny.json"), "tiny.json");
+  QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 2, 60000);
+  QCOMPARE(q.job(a)->state, JobState::Failed);
+  QVERIFY2(q.job(a)->message.contains("/nonexistent/idx-folder"), qPrintable(q.job(a)->message));
+  QCOMPARE(w.jobsPanel()->cellText(a, JobsPanel::State), QString("failed"));
+  QCOMPARE(w.jobsPanel()->cellText(a, JobsPanel::Stage), q.job(a)->message);
+  QCOMPARE(q.job(b)->state, JobState::Finished);
+  QCOMPARE(w.state(), MainWindow::State::Finished);
+  QCOMPARE(w.resultCount(), 2);
 }
 
 void TestJobQueue::cancelRunningJobKeepsFinishedWork() {
