@@ -100,6 +100,9 @@ class MainWindow : public QMainWindow {
   bool compareRuns(const QStringList& dirs, QString* error = nullptr);
   /// The "compare" tab's chart (null until compareRuns succeeds).
   widgets::PathsChart* compareChart() const { return compare_chart_; }
+  /// The barrier tables under the all-paths and compare charts (null until those tabs exist).
+  widgets::BarrierTable* allPathsBarriers() const { return all_barriers_; }
+  widgets::BarrierTable* compareBarriers() const { return compare_barriers_; }
   /// Grabs the window (or only `target`, e.g. a viewWidget()) and writes a PNG. False with
   /// the reason.
   bool saveScreenshot(const QString& path, QString* error = nullptr, QWidget* target = nullptr);
@@ -202,11 +205,7 @@ class MainWindow : public QMainWindow {
   static QWidget* chartPage(QWidget* chart, QWidget* table);
   /// The paths of the run in step order, as the all-paths tab shows them.
   QList<QPair<QString, InterpolationResult>> runPaths() const;
-  /// Public for tests: the all-paths and compare tabs' barrier tables (null until shown).
- public:
-  widgets::BarrierTable* allPathsBarriers() const { return all_barriers_; }
-  widgets::BarrierTable* compareBarriers() const { return compare_barriers_; }
- private:
+
   void noteRecent(const char* key, const QString& path);
   void rebuildRecentMenu();
   void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
