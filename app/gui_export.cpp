@@ -69,15 +69,6 @@ QString csvField(const QString& s) {
   return "\"" + q + "\"";
 }
 
-/// The split a paths chart draws: the chosen one, else the other.
-const SplitCurve* drawnCurve(const InterpolationResult& r, bool train_split) {
-  const std::optional<SplitCurve>& first = train_split ? r.train : r.test;
-  const std::optional<SplitCurve>& second = train_split ? r.test : r.train;
-  if (first) return &*first;
-  if (second) return &*second;
-  return nullptr;
-}
-
 }  // namespace
 
 bool export_chart_png(QChartView* view, const QString& path, QSize pixels, QString* error) {
@@ -158,7 +149,7 @@ QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths, bool 
                   bool error) {
   QStringList header{"alpha"};
   for (const auto& [id, r] : paths) {
-    const SplitCurve* c = drawnCurve(r, train_split);
+    const SplitCurve* c = preferred_split(r, train_split);
     const bool is_test = c && r.test && c == &*r.test;
     header << csvField(id + (is_test ? " test" : " train") + (error ? " error" : " loss"));
   }
@@ -168,7 +159,7 @@ QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths, bool 
   for (size_t i = 0; i < alpha.size(); ++i) {
     QStringList row{number(alpha[i])};
     for (const auto& [id, r] : paths) {
-      const SplitCurve* c = drawnCurve(r, train_split);
+      const SplitCurve* c = preferred_split(r, train_split);
       const bool same = i < r.alpha.size() && r.alpha[i] == alpha[i];
       const std::vector<double>* v = c ? (error ? &c->error : &c->loss) : nullptr;
       row << ((v && same && i < v->size()) ? number((*v)[i]) : QString());

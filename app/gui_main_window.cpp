@@ -214,7 +214,6 @@ void MainWindow::onJobStarted(int id) {
   setPlaceholder(false, {});
   monitor_->reset(spec.train.epochs);
   monitor_->chart()->setTitle("Training");
-  live_alignments_.clear();
   shown_training_.clear();
   alignment_view_->clear();
   progress_->show();
@@ -334,9 +333,7 @@ bool MainWindow::saveScreenshot(const QString& path, QString* error, QWidget* ta
 
 void MainWindow::onProgress(const QString& stage, qint64 done, qint64 total,
                             const QString& message) {
-  QString text = stage;
-  if (total > 0) text += QString("  %1 / %2").arg(done).arg(total);
-  if (!message.isEmpty()) text += "  ·  " + message;
+  QString text = stage_text(stage, done, total, message);
   const Job* job = queue_.running();
   if (job) text += "  ·  " + queue_.etaText(job->id);
   stage_label_->setText(text);
@@ -356,8 +353,9 @@ void MainWindow::onStep(const QString& model, const StepMetrics& m) {
 }
 
 void MainWindow::onAlignment(const QString& step_id, const AlignmentReport& report) {
-  live_alignments_.emplace_back(step_id.toStdString(), report);
-  alignment_view_->setReports(live_alignments_);
+  auto reports = alignment_view_->reports();  // the running job's steps so far
+  reports.emplace_back(step_id.toStdString(), report);
+  alignment_view_->setReports(reports);
 }
 
 void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {

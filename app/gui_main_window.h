@@ -201,8 +201,10 @@ class MainWindow : public QMainWindow {
                     std::function<QString()> csv = {});
   /// The overlay charts and their barrier tables follow the Train split and Error toggles.
   void applyPathsOptions();
-  /// A tab page: `chart` above `table`.
-  static QWidget* chartPage(QWidget* chart, QWidget* table);
+  /// A tab page for an overlay: a new PathsChart (right-click export as `name`) above a new
+  /// BarrierTable of `what` ("every path"); both returned through the pointers.
+  QWidget* overlayPage(const QString& name, const QString& what, widgets::PathsChart** chart,
+                       widgets::BarrierTable** table);
   /// The paths of the run in step order, as the all-paths tab shows them.
   QList<QPair<QString, InterpolationResult>> runPaths() const;
 
@@ -240,7 +242,6 @@ class MainWindow : public QMainWindow {
   widgets::AlignmentView* alignment_view_ = nullptr;
   ExperimentEditor* editor_ = nullptr;
   QMenu* examples_menu_ = nullptr;
-  std::vector<std::pair<std::string, AlignmentReport>> live_alignments_;  ///< of the running job
   /// Per-epoch records shown by the training monitor (live, or of the opened run).
   std::vector<std::pair<std::string, std::vector<EpochMetrics>>> shown_training_;
   QPlainTextEdit* log_ = nullptr;

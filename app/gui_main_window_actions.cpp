@@ -301,7 +301,7 @@ void MainWindow::addChartMenu(QChartView* view, const QString& name,
   connect(view, &QWidget::customContextMenuRequested, this, [this, view, name, csv](const QPoint& at) {
     QMenu menu(view);
     menu.setToolTipsVisible(true);
-    for (const QString suffix : {QStringLiteral("png"), QStringLiteral("svg")}) {
+    for (const QString& suffix : {QStringLiteral("png"), QStringLiteral("svg")}) {
       QAction* a = menu.addAction(QString("Export %1 as %2…").arg(name, suffix.toUpper()));
       a->setToolTip(suffix == "svg" ? "180×120 mm vector image" : "1800×1200 px image");
       connect(a, &QAction::triggered, this, [this, view, name, suffix] {

@@ -86,12 +86,8 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
     return fail(QString::fromStdString(e.what()));
   }
   if (!compare_chart_) {
-    compare_chart_ = new widgets::PathsChart;
-    addChartMenu(compare_chart_, "compare");
-    compare_barriers_ = new widgets::BarrierTable;
-    compare_barriers_->setToolTip("The barriers of every path of both runs (the split the chart "
-                                  "shows); hover a column header for its definition");
-    compare_page_ = chartPage(compare_chart_, compare_barriers_);
+    compare_page_ = overlayPage("compare", "every path of both runs", &compare_chart_,
+                                &compare_barriers_);
     applyPathsOptions();
     tabs_->addTab(compare_page_, "compare");
   } else {

@@ -77,12 +77,7 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
   if (!path_order_.contains(step_id)) path_order_ << step_id;
   // With two or more paths, an overlay of all of them and their barriers leads the tabs.
   if (!paths_chart_ && pages_.size() >= 2) {
-    paths_chart_ = new widgets::PathsChart;
-    addChartMenu(paths_chart_, "all-paths");
-    all_barriers_ = new widgets::BarrierTable;
-    all_barriers_->setToolTip("The barriers of every path (the split the chart shows); hover a "
-                              "column header for its definition");
-    all_paths_page_ = chartPage(paths_chart_, all_barriers_);
+    all_paths_page_ = overlayPage("all-paths", "every path", &paths_chart_, &all_barriers_);
     tabs_->insertTab(0, all_paths_page_, "all paths");
     tabs_->setCurrentIndex(0);
     for (const QString& id : path_order_)
@@ -96,12 +91,18 @@ void MainWindow::showResult(const QString& step_id, const InterpolationResult& r
   results_stack_->setCurrentIndex(1);
 }
 
-QWidget* MainWindow::chartPage(QWidget* chart, QWidget* table) {
+QWidget* MainWindow::overlayPage(const QString& name, const QString& what,
+                                 widgets::PathsChart** chart, widgets::BarrierTable** table) {
+  *chart = new widgets::PathsChart;
+  addChartMenu(*chart, name);
+  *table = new widgets::BarrierTable;
+  (*table)->setToolTip("The barriers of " + what +
+                       " (the split the chart shows); hover a column header for its definition");
   auto* page = new QWidget;
   auto* lay = new QVBoxLayout(page);
   lay->setContentsMargins(2, 2, 2, 2);
-  lay->addWidget(chart, 1);
-  lay->addWidget(table);
+  lay->addWidget(*chart, 1);
+  lay->addWidget(*table);
   return page;
 }
 

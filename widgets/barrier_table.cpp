@@ -55,12 +55,9 @@ void BarrierTable::setResults(const QList<QPair<QString, InterpolationResult>>& 
                               bool train_split) {
   setRowCount(0);
   for (const auto& [id, r] : paths) {
-    const std::optional<SplitCurve>& first = train_split ? r.train : r.test;
-    const std::optional<SplitCurve>& other = train_split ? r.test : r.train;
-    const bool use_first = first.has_value();
-    const std::optional<SplitCurve>& c = use_first ? first : other;
+    const SplitCurve* c = preferred_split(r, train_split);
     if (!c) continue;
-    const bool is_train = (use_first == train_split);
+    const bool is_train = r.train && c == &*r.train;
     addRow(id + (is_train ? " · train" : " · test"), *c);
   }
   resizeRowsToContents();

@@ -87,8 +87,7 @@ void PathsChart::setPath(const QString& id, const InterpolationResult& r, int co
 
 void PathsChart::draw(const QString& id) {
   const InterpolationResult& r = results_[id];
-  const std::optional<SplitCurve>& first = split_ == Split::Test ? r.test : r.train;
-  const std::optional<SplitCurve>& c = first ? first : (split_ == Split::Test ? r.train : r.test);
+  const SplitCurve* c = preferred_split(r, split_ == Split::Train);
   QList<QPointF> pts;
   const bool loss = quantity_ == Quantity::Loss;
   for (size_t k = 0; c && k < r.alpha.size(); ++k)

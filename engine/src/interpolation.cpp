@@ -39,6 +39,20 @@ double barrier_midpoint(const std::vector<double>& v) {
   return *std::max_element(v.begin(), v.end()) - 0.5 * (v.front() + v.back());
 }
 
+Barriers curve_barriers(const std::vector<double>& alpha, const std::vector<double>& loss,
+                        const std::vector<double>& error) {
+  return {barrier_linear(alpha, loss), barrier_midpoint(loss), barrier_linear(alpha, error),
+          barrier_midpoint(error)};
+}
+
+const SplitCurve* preferred_split(const InterpolationResult& r, bool train_split) {
+  const std::optional<SplitCurve>& first = train_split ? r.train : r.test;
+  const std::optional<SplitCurve>& second = train_split ? r.test : r.train;
+  if (first) return &*first;
+  if (second) return &*second;
+  return nullptr;
+}
+
 namespace {
 // The batched evaluation behind both evaluate_path overloads: the straight line's points
 // θ_A + α_k Δ, or `points` (PathPoints) when not null.
@@ -220,10 +234,7 @@ InterpolationResult interpolate(Backend& be, const Mlp& a, const Mlp& b, const D
                     if (progress) progress({stage, done, total, ""});
                   },
                   cancel);
-    c.barriers.loss_lin = barrier_linear(r.alpha, c.loss);
-    c.barriers.loss_mid = barrier_midpoint(c.loss);
-    c.barriers.error_lin = barrier_linear(r.alpha, c.error);
-    c.barriers.error_mid = barrier_midpoint(c.error);
+    c.barriers = curve_barriers(r.alpha, c.loss, c.error);
     (d == &data.train ? r.train : r.test) = std::move(c);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

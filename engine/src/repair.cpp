@@ -217,10 +217,7 @@ InterpolationResult interpolate_repaired(Backend& be, const Mlp& a, const Mlp& b
     if (!(d == &data.train ? cfg.train : cfg.test)) continue;
     SplitCurve c;
     evaluate_path(be, a, b, r.alpha, pts, *d, chunk, c.loss, c.error, step, cancel);
-    c.barriers.loss_lin = barrier_linear(r.alpha, c.loss);
-    c.barriers.loss_mid = barrier_midpoint(c.loss);
-    c.barriers.error_lin = barrier_linear(r.alpha, c.error);
-    c.barriers.error_mid = barrier_midpoint(c.error);
+    c.barriers = curve_barriers(r.alpha, c.loss, c.error);
     (d == &data.train ? r.train : r.test) = std::move(c);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -33,11 +33,19 @@ struct SplitCurve {
   Barriers barriers;
 };
 
+/// The four barriers of a curve's loss and error on grid alpha.
+Barriers curve_barriers(const std::vector<double>& alpha, const std::vector<double>& loss,
+                        const std::vector<double>& error);
+
 struct InterpolationResult {
   std::vector<double> alpha;
   std::optional<SplitCurve> train, test;
   double seconds = 0;
 };
+
+/// The split a one-curve-per-path view shows: train (`train_split`) or test, else the other
+/// one when the path lacks it; null when it has neither.
+const SplitCurve* preferred_split(const InterpolationResult& r, bool train_split);
 
 struct InterpolationConfig {
   int points = 25;
