@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <string>
 
-#include "cli.h"
+#include "cli/cli.h"
 #ifdef RIDGELINE_HAVE_GUI
-#include "gui_entry.h"
+#include "gui/main_window/entry.h"
 #endif
 
 int main(int argc, char** argv) {

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "ridgeline/assignment.h"
-#include "ridgeline/fileio.h"
+#include "ridgeline/symmetry/assignment.h"
+#include "ridgeline/io/fileio.h"
 
 using namespace ridgeline;
 

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <string>
 
-#include "ridgeline/backend.h"
-#include "ridgeline/dataset.h"
-#include "ridgeline/interpolation.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/data/dataset.h"
+#include "ridgeline/paths/interpolation.h"
 
 using namespace ridgeline;
 

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <string>
 
-#include "ridgeline/backend.h"
-#include "ridgeline/dataset.h"
-#include "ridgeline/train.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/data/dataset.h"
+#include "ridgeline/train/train.h"
 
 using namespace ridgeline;
 

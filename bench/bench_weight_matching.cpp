@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string>
 
-#include "ridgeline/alignment.h"
-#include "ridgeline/safetensors.h"
+#include "ridgeline/align/alignment.h"
+#include "ridgeline/io/safetensors.h"
 
 using namespace ridgeline;
 

@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <string>
 
-#include "ridgeline/backend.h"
-#include "ridgeline/dataset.h"
-#include "ridgeline/mlp.h"
-#include "ridgeline/train.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/data/dataset.h"
+#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/train/train.h"
 
 namespace ridgeline::test {
 

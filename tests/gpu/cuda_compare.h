@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "ridgeline/backend.h"
+#include "ridgeline/core/backend.h"
 
 namespace ridgeline::test {
 

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "cuda_compare.h"
-#include "ridgeline/backend.h"
-#include "ridgeline/errors.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/core/errors.h"
 
 using ridgeline::Backend;
 using ridgeline::DeviceBuffer;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cuda_compare.h"
-#include "ridgeline/backend.h"
+#include "ridgeline/core/backend.h"
 
 using ridgeline::Backend;
 using namespace ridgeline::test;

@@ -4,14 +4,14 @@
 #include <cmath>
 #include <iostream>
 
-#include "ridgeline/backend.h"
-#include "ridgeline/dataset.h"
-#include "ridgeline/interpolation.h"
-#include "ridgeline/mlp_compute.h"
-#include "ridgeline/activation_matching.h"
-#include "ridgeline/alignment.h"
-#include "ridgeline/repair.h"
-#include "ridgeline/train.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/data/dataset.h"
+#include "ridgeline/paths/interpolation.h"
+#include "ridgeline/models/mlp/mlp_compute.h"
+#include "ridgeline/align/activation_matching.h"
+#include "ridgeline/align/alignment.h"
+#include "ridgeline/paths/repair.h"
+#include "ridgeline/train/train.h"
 
 using namespace ridgeline;
 

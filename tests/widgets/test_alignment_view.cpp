@@ -8,9 +8,9 @@
 #include <QLogValueAxis>
 #include <QtTest>
 
-#include "alignment_view.h"
-#include "ridgeline/run.h"
-#include "ridgeline/spec.h"
+#include "widgets/alignment/alignment_view.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/spec.h"
 #include "test_support.h"
 
 using namespace ridgeline;

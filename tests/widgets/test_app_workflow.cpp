@@ -13,18 +13,18 @@
 #include <fstream>
 #include <sstream>
 
-#include "alignment_view.h"
-#include "barrier_table.h"
-#include "gui_experiment_editor.h"
-#include "gui_jobs_panel.h"
-#include "gui_main_window.h"
-#include "interpolation_chart.h"
-#include "paths_chart.h"
-#include "ridgeline/run.h"
-#include "ridgeline/run_catalog.h"
-#include "run_browser.h"
+#include "widgets/alignment/alignment_view.h"
+#include "widgets/paths/barrier_table.h"
+#include "gui/editor/experiment_editor.h"
+#include "gui/jobs/jobs_panel.h"
+#include "gui/main_window/main_window.h"
+#include "widgets/paths/interpolation_chart.h"
+#include "widgets/paths/paths_chart.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/run_catalog.h"
+#include "widgets/runs/run_browser.h"
 #include "test_support.h"
-#include "training_monitor.h"
+#include "widgets/training/training_monitor.h"
 
 using namespace ridgeline;
 using namespace ridgeline::gui;

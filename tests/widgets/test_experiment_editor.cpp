@@ -20,9 +20,9 @@
 #include <QtTest>
 #include <fstream>
 
-#include "gui_experiment_editor.h"
-#include "ridgeline/errors.h"
-#include "ridgeline/spec.h"
+#include "gui/editor/experiment_editor.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/spec.h"
 #include "test_support.h"
 
 using namespace ridgeline;

@@ -8,13 +8,13 @@
 #include <QXmlStreamReader>
 #include <QtTest>
 
-#include "gui_export.h"
-#include "gui_main_window.h"
-#include "gui_settings.h"
-#include "interpolation_chart.h"
-#include "paths_chart.h"
-#include "ridgeline/interpolation.h"
-#include "training_monitor.h"
+#include "gui/main_window/export.h"
+#include "gui/main_window/main_window.h"
+#include "gui/main_window/settings.h"
+#include "widgets/paths/interpolation_chart.h"
+#include "widgets/paths/paths_chart.h"
+#include "ridgeline/paths/interpolation.h"
+#include "widgets/training/training_monitor.h"
 
 using namespace ridgeline;
 using namespace ridgeline::gui;

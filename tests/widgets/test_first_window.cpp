@@ -6,14 +6,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "barrier_table.h"
-#include "gui_main_window.h"
-#include "interpolation_chart.h"
-#include "paths_chart.h"
-#include "ridgeline/interpolation.h"
-#include "ridgeline/spec.h"
+#include "widgets/paths/barrier_table.h"
+#include "gui/main_window/main_window.h"
+#include "widgets/paths/interpolation_chart.h"
+#include "widgets/paths/paths_chart.h"
+#include "ridgeline/paths/interpolation.h"
+#include "ridgeline/experiment/spec.h"
 #include "test_support.h"
-#include "training_monitor.h"
+#include "widgets/training/training_monitor.h"
 
 using namespace ridgeline;
 using ridgeline::widgets::BarrierTable;

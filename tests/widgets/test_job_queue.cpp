@@ -10,15 +10,15 @@
 #include <QtTest>
 #include <filesystem>
 
-#include "alignment_view.h"
-#include "gui_job_progress.h"
-#include "gui_job_queue.h"
-#include "gui_jobs_panel.h"
-#include "gui_main_window.h"
-#include "ridgeline/run_catalog.h"
-#include "ridgeline/safetensors.h"
-#include "ridgeline/spec.h"
-#include "run_browser.h"
+#include "widgets/alignment/alignment_view.h"
+#include "gui/jobs/job_progress.h"
+#include "gui/jobs/job_queue.h"
+#include "gui/jobs/jobs_panel.h"
+#include "gui/main_window/main_window.h"
+#include "ridgeline/experiment/run_catalog.h"
+#include "ridgeline/io/safetensors.h"
+#include "ridgeline/experiment/spec.h"
+#include "widgets/runs/run_browser.h"
 #include "test_support.h"
 
 using namespace ridgeline;

@@ -8,13 +8,13 @@
 #include <QtTest>
 #include <fstream>
 
-#include "barrier_table.h"
-#include "gui_main_window.h"
-#include "paths_chart.h"
-#include "ridgeline/run.h"
-#include "ridgeline/run_catalog.h"
-#include "ridgeline/spec.h"
-#include "run_browser.h"
+#include "widgets/paths/barrier_table.h"
+#include "gui/main_window/main_window.h"
+#include "widgets/paths/paths_chart.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/run_catalog.h"
+#include "ridgeline/experiment/spec.h"
+#include "widgets/runs/run_browser.h"
 #include "test_support.h"
 
 using namespace ridgeline;

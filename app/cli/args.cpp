@@ -1,0 +1,85 @@
+#include "cli/args.h"
+
+#include <cmath>
+
+#include "ridgeline/core/errors.h"
+
+namespace ridgeline::cli {
+
+Args::Args(int argc, char** argv, int first, const std::set<std::string>& options,
+           const std::set<std::string>& flags, const std::string& command)
+    : command_(command) {
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0 || a == "--") {
+      pos_.push_back(a);
+      continue;
+    }
+    std::string key = a.substr(2), value;
+    bool inline_value = false;
+    if (auto eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+      inline_value = true;
+    }
+    if (flags.count(key)) {
+      if (inline_value) throw InputError("--" + key + ": takes no value");
+      flags_.insert(key);
+    } else if (options.count(key)) {
+      if (!inline_value) {
+        if (i + 1 >= argc) throw InputError("--" + key + ": missing value");
+        value = argv[++i];
+      }
+      values_[key] = value;
+    } else {
+      throw InputError("unknown option --" + key + " (see: ridgeline " + command_ + " --help)");
+    }
+  }
+}
+
+std::string Args::str(const std::string& name, const std::string& def) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? def : it->second;
+}
+
+std::string Args::required(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end())
+    throw InputError("--" + name + " is required (see: ridgeline " + command_ + " --help)");
+  return it->second;
+}
+
+double Args::number(const std::string& name, double def) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return def;
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(it->second, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != it->second.size() || it->second.empty() || !std::isfinite(v))
+    throw InputError("--" + name + ": '" + it->second + "' is not a finite number");
+  return v;
+}
+
+long long Args::integer(const std::string& name, long long def, long long min, long long max) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return def;
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(it->second, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != it->second.size() || it->second.empty())
+    throw InputError("--" + name + ": '" + it->second + "' is not an integer");
+  if (v < min || v > max)
+    throw InputError("--" + name + ": " + it->second + " is out of range [" + std::to_string(min) +
+                     ", " + std::to_string(max) + "]");
+  return v;
+}
+
+}  // namespace ridgeline::cli

@@ -1,0 +1,38 @@
+#pragma once
+// Pieces shared by the subcommands: the process-wide cancel token (set by SIGINT), data
+// options, and the option names every data-reading subcommand accepts.
+#include <set>
+#include <string>
+
+#include "cli/args.h"
+#include "ridgeline/data/dataset.h"
+#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/core/progress.h"
+
+namespace ridgeline::cli {
+
+CancelToken& interrupt_token();
+/// Installs a SIGINT/SIGTERM handler that cancels interrupt_token().
+void install_interrupt_handler();
+
+/// Loads model files (all of the same architecture; --activation applies to PyTorch files
+/// without Ridgeline metadata) and the --data set, and checks that the models fit the data.
+/// Errors name the file or option.
+struct ModelsAndData {
+  std::vector<Mlp> models;
+  DataSplits data;
+};
+ModelsAndData load_models_and_data(const Args& args, const std::vector<std::string>& files);
+
+/// Options accepted by every subcommand that reads data.
+const std::set<std::string>& data_option_names();
+DataOptions data_options(const Args& args);
+
+int cmd_train(int argc, char** argv);
+int cmd_interpolate(int argc, char** argv);
+int cmd_run(int argc, char** argv);
+int cmd_align(int argc, char** argv);
+int cmd_merge(int argc, char** argv);
+int cmd_runs(int argc, char** argv);
+
+}  // namespace ridgeline::cli

@@ -1,0 +1,206 @@
+// The experiment editor's validation and sync: the engine's parse_spec judges the side last
+// edited (form or JSON), the other side follows, the message and the marks show the verdict.
+#include <QAction>
+#include <QFile>
+#include <QFileInfo>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "gui/editor/experiment_editor.h"
+#include "gui/editor/experiment_editor_form.h"
+#include "gui/editor/experiment_editor_json.h"
+#include "ridgeline/io/fileio.h"
+
+namespace ridgeline::gui {
+
+std::string ExperimentEditor::currentText() const {
+  if (origin_ == Origin::Json) return json_->toPlainText().toStdString();
+  return form_->toJson().dump(2) + "\n";
+}
+
+std::optional<ExperimentSpec> ExperimentEditor::spec(QString* error) const {
+  try {
+    return parse_spec(currentText(), source_.toStdString());
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+  }
+  return std::nullopt;
+}
+
+void ExperimentEditor::onFormEdited() {
+  if (syncing_) return;
+  origin_ = Origin::Form;
+  setModified(true);
+  debounce_->start();
+}
+
+void ExperimentEditor::onJsonEdited() {
+  if (syncing_) return;
+  origin_ = Origin::Json;
+  setModified(true);
+  debounce_->start();
+}
+
+void ExperimentEditor::validateNow() {
+  debounce_->stop();
+  std::optional<ExperimentSpec> parsed;
+  QString error;
+  std::string text;
+  try {
+    text = currentText();
+    parsed = parse_spec(text, source_.toStdString());
+  } catch (const std::exception& e) {
+    error = QString::fromStdString(e.what());
+  }
+  ++syncing_;
+  if (origin_ == Origin::Form)
+    replaceJsonText(json_, QString::fromStdString(parsed ? spec_to_json(*parsed) : text));
+  else if (parsed)
+    form_->setSpec(*parsed);
+  --syncing_;
+
+  form_->clearErrors();
+  markJsonErrorLine(json_, parsed ? QString() : error);
+  if (!parsed) markKeyPath(error);
+  setMessage(parsed.has_value(), parsed ? QString() : error);
+  if (parsed) {
+    const int m = static_cast<int>(parsed->models.size());
+    const int s = static_cast<int>(parsed->steps.size());
+    message_label_->setText(QString("<span style='color:#2e7d32'>✔ <b>Valid</b> — %1 model%2, "
+                                    "%3 step%4</span>")
+                                .arg(m)
+                                .arg(m == 1 ? "" : "s")
+                                .arg(s)
+                                .arg(s == 1 ? "" : "s"));
+  } else {
+    message_label_->setText("<span style='color:#c62828'>✖ " + error.toHtmlEscaped() + "</span>");
+  }
+}
+
+void ExperimentEditor::markKeyPath(const QString& message) {
+  // The engine's messages read "<source>: <key path>: <problem>".
+  QString rest = message;
+  if (rest.startsWith(source_ + ": ")) rest = rest.mid(source_.size() + 2);
+  const qsizetype colon = rest.indexOf(": ");
+  if (colon <= 0) return;
+  const QString key = rest.left(colon);
+  if (key == "invalid JSON" || key == "(top level)") return;  // the JSON view marks the line
+  form_->markError(key, message);
+}
+
+void ExperimentEditor::setMessage(bool valid, const QString& message) {
+  const QString text = valid ? QString("valid") : message;
+  const bool changed = !validated_once_ || valid != valid_ || text != message_;
+  validated_once_ = true;
+  valid_ = valid;
+  message_ = text;
+  act_run_->setEnabled(valid);
+  if (changed) emit validityChanged(valid_, message_);
+}
+
+void ExperimentEditor::setModified(bool modified) {
+  if (modified == modified_) return;
+  modified_ = modified;
+  updateFileLabel();
+  emit modifiedChanged(modified_);
+}
+
+void ExperimentEditor::showDocument(const ExperimentSpec& spec, const QString& source,
+                                    const QString& path, const QString& example) {
+  debounce_->stop();
+  const bool path_changed = path != file_path_;
+  source_ = source;
+  file_path_ = path;
+  example_ = example;
+  ++syncing_;
+  form_->setSpec(spec);
+  json_->setPlainText(QString::fromStdString(spec_to_json(spec)));  // a new undo history
+  --syncing_;
+  origin_ = Origin::Form;
+  validateNow();
+  setModified(false);
+  updateFileLabel();
+  if (path_changed) emit filePathChanged(file_path_);
+}
+
+void ExperimentEditor::setSpec(const ExperimentSpec& spec, const QString& source) {
+  showDocument(spec, source.isEmpty() ? QString("untitled") : source, {}, {});
+}
+
+bool ExperimentEditor::loadFile(const QString& path, QString* error) {
+  try {
+    const ExperimentSpec s = load_spec(path.toStdString());
+    const QFileInfo fi(path);
+    showDocument(s, fi.fileName(), fi.absoluteFilePath(), {});
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+  }
+  return false;
+}
+
+bool ExperimentEditor::openForRepair(const QString& path, QString* error) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+    if (error) *error = path + ": cannot read the file (" + file.errorString() + ")";
+    return false;
+  }
+  const QString text = QString::fromUtf8(file.readAll());
+  const QFileInfo fi(path);
+  debounce_->stop();
+  const bool path_changed = fi.absoluteFilePath() != file_path_;
+  source_ = fi.fileName();
+  file_path_ = fi.absoluteFilePath();
+  example_.clear();
+  ++syncing_;
+  json_->setPlainText(text);
+  --syncing_;
+  origin_ = Origin::Json;
+  validateNow();
+  setModified(false);
+  updateFileLabel();
+  if (auto* tabs = findChild<QTabWidget*>("editorTabs"))
+    for (int i = 0; i < tabs->count(); ++i)
+      if (tabs->widget(i)->isAncestorOf(json_) || tabs->widget(i) == json_) tabs->setCurrentIndex(i);
+  if (path_changed) emit filePathChanged(file_path_);
+  return true;
+}
+
+bool ExperimentEditor::newFromExample(const QString& path, QString* error) {
+  try {
+    const ExperimentSpec s = load_spec(path.toStdString());
+    showDocument(s, "untitled", {}, QFileInfo(path).fileName());
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+  }
+  return false;
+}
+
+bool ExperimentEditor::saveFile(const QString& path, QString* error) {
+  QString why;
+  const std::optional<ExperimentSpec> s = spec(&why);
+  if (!s) {
+    if (error) *error = path + ": not saved, the spec is invalid: " + why;
+    return false;
+  }
+  try {
+    write_file_atomic(path.toStdString(), spec_to_json(*s));
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    return false;
+  }
+  const QFileInfo fi(path);
+  const bool path_changed = fi.absoluteFilePath() != file_path_;
+  file_path_ = fi.absoluteFilePath();
+  source_ = fi.fileName();
+  example_.clear();
+  modified_ = true;  // so that setModified(false) announces the change
+  setModified(false);
+  if (path_changed) emit filePathChanged(file_path_);
+  return true;
+}
+
+}  // namespace ridgeline::gui

@@ -1,0 +1,72 @@
+#pragma once
+/// @file gui_job_progress.h
+/// Overall progress and time left of one run, from the engine's stage reports.
+///
+/// A run is a sequence of stages known from its spec: "train <model>" for every model, then
+/// "step <id>" for every analysis step. The engine reports (stage, done, total) for the stage
+/// it works on. The estimate of the time left is the sum of
+///   - the current stage's rest, extrapolated linearly from its own rate (once it is ≥ 2 %
+///     done), and
+///   - every later stage, at the mean duration of the finished stages of the same kind
+///     (training, interpolate, align, merge; a model's training also takes the current
+///     training stage's extrapolated length).
+/// Stages whose kind has not been timed yet make the estimate partial: untimedStages() counts
+/// them and etaText() says so instead of guessing. Time is passed in (seconds since the job
+/// started) so the estimator is deterministic under test.
+#include <QString>
+#include <QStringList>
+#include <vector>
+
+#include "ridgeline/experiment/spec.h"
+
+namespace ridgeline::gui {
+
+class JobProgress {
+ public:
+  JobProgress() = default;
+  explicit JobProgress(const ExperimentSpec& spec);
+
+  /// A stage report at `now` seconds since the job started. Unknown stage names are ignored.
+  void report(const QString& stage, qint64 done, qint64 total, double now);
+  /// Marks the whole run done at `now`.
+  void finish(double now);
+
+  int stageCount() const { return static_cast<int>(stages_.size()); }
+  /// Index of the current stage (-1 before the first report).
+  int currentStage() const { return current_; }
+  /// Fraction of the run done, in [0, 1]: by time over the stages that can be timed (untimed
+  /// stages, named by etaText(), are not counted) once the current stage can be extrapolated;
+  /// before that by stages (finished stages + the current one's fraction, over all stages).
+  double fraction(double now) const;
+  /// Seconds left (−1 while nothing can be estimated); covers only the timed stages when
+  /// untimedStages() > 0.
+  double secondsLeft(double now) const;
+  /// Stages after the current one whose kind has no finished stage to time it by.
+  int untimedStages() const;
+  /// "about 2 min 10 s left", "about 40 s left + 2 untimed steps", "estimating…", "done".
+  QString etaText(double now) const;
+
+  /// "1 h 02 min", "2 min 10 s", "40 s".
+  static QString formatSeconds(double seconds);
+
+ private:
+  struct Stage {
+    QString name;       ///< "train seed0", "step interp-naive"
+    QString kind;       ///< "train", "interpolate", "align", "merge"
+    double start = -1;  ///< seconds since the job started; -1 = not reached
+    double end = -1;
+    bool skipped = false;  ///< passed without a report (a resumed checkpoint)
+  };
+  int indexOf(const QString& stage) const;
+  /// Mean duration of the finished, reported stages of `kind`; -1 if none.
+  double meanDuration(const QString& kind) const;
+  /// Extrapolated total duration of the current stage; -1 while unknown.
+  double currentEstimate(double now) const;
+
+  std::vector<Stage> stages_;
+  int current_ = -1;
+  double fraction_in_stage_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace ridgeline::gui

@@ -1,0 +1,165 @@
+#include "gui/jobs/job_queue.h"
+
+#include <algorithm>
+
+namespace ridgeline::gui {
+
+QString to_string(JobState state) {
+  switch (state) {
+    case JobState::Queued: return "queued";
+    case JobState::Running: return "running";
+    case JobState::Finished: return "finished";
+    case JobState::Cancelled: return "cancelled";
+    case JobState::Failed: return "failed";
+  }
+  return {};
+}
+
+QString stage_text(const QString& stage, qint64 done, qint64 total, const QString& message) {
+  QString text = stage;
+  if (total > 0) text += QString("  %1 / %2").arg(done).arg(total);
+  if (!message.isEmpty()) text += "  ·  " + message;
+  return text;
+}
+
+JobQueue::JobQueue(QObject* parent) : QObject(parent) {
+  connect(&runner_, &JobRunner::progress, this,
+          [this](const QString& stage, qint64 done, qint64 total, const QString& message) {
+            Job* j = find(running_id_);
+            if (!j) return;
+            j->progress.report(stage, done, total, now());
+            j->stage = stage_text(stage, done, total, message);
+            j->seconds = now();
+            emit jobChanged(j->id);
+          });
+  connect(&runner_, &JobRunner::logLine, this, [this](const QString& line) {
+    Job* j = find(running_id_);
+    if (j && line.startsWith("run folder ")) {
+      j->run_dir = line.mid(11);
+      emit jobChanged(j->id);
+    }
+  });
+  connect(&runner_, &JobRunner::finished, this, [this](JobOutcome outcome, const QString& message) {
+    Job* j = find(running_id_);
+    running_id_ = 0;
+    if (!j) return;
+    j->seconds = now();
+    j->progress.finish(j->seconds);
+    switch (outcome) {
+      case JobOutcome::Finished: j->state = JobState::Finished; break;
+      case JobOutcome::Cancelled: j->state = JobState::Cancelled; break;
+      case JobOutcome::InputFailed:
+      case JobOutcome::RunFailed: j->state = JobState::Failed; break;
+    }
+    j->message = message;
+    const RunSummary& summary = runner_.summary();
+    if (!summary.run_dir.empty()) j->run_dir = QString::fromStdString(summary.run_dir);
+    j->stage = to_string(j->state);
+    const int id = j->id;
+    emit jobChanged(id);
+    emit jobEnded(id, outcome, message, summary);
+    // The next job starts once the slots above have read the runner's summary.
+    QTimer::singleShot(0, this, &JobQueue::startNext);
+  });
+}
+
+Job* JobQueue::find(int id) {
+  for (auto& j : jobs_)
+    if (j.id == id) return &j;
+  return nullptr;
+}
+
+const Job* JobQueue::job(int id) const {
+  for (const auto& j : jobs_)
+    if (j.id == id) return &j;
+  return nullptr;
+}
+
+const Job* JobQueue::running() const { return running_id_ ? job(running_id_) : nullptr; }
+
+int JobQueue::queuedCount() const {
+  return static_cast<int>(std::count_if(jobs_.begin(), jobs_.end(),
+                                        [](const Job& j) { return j.state == JobState::Queued; }));
+}
+
+double JobQueue::now() const { return clock_.isValid() ? clock_.elapsed() / 1000.0 : 0.0; }
+
+int JobQueue::enqueue(const ExperimentSpec& spec, const RunOptions& options, const QString& source) {
+  Job j;
+  j.id = next_id_++;
+  j.name = QString::fromStdString(spec.name);
+  j.source = source;
+  j.spec = spec;
+  j.options = options;
+  j.progress = JobProgress(spec);
+  j.stage = "queued";
+  jobs_.push_back(std::move(j));
+  const int id = jobs_.back().id;
+  emit jobAdded(id);
+  if (!runner_.running() && running_id_ == 0) startNext();
+  return id;
+}
+
+void JobQueue::startNext() {
+  if (runner_.running() || running_id_ != 0) return;
+  auto it = std::find_if(jobs_.begin(), jobs_.end(),
+                         [](const Job& j) { return j.state == JobState::Queued; });
+  if (it == jobs_.end()) return;
+  if (!runner_.start(it->spec, it->options)) return;
+  running_id_ = it->id;
+  it->state = JobState::Running;
+  it->stage = "starting";
+  clock_.start();
+  emit jobStarted(it->id);
+  emit jobChanged(it->id);
+}
+
+bool JobQueue::cancel(int id) {
+  Job* j = find(id);
+  if (!j) return false;
+  if (j->state == JobState::Queued) {
+    j->state = JobState::Cancelled;
+    j->stage = "cancelled before it started";
+    emit jobChanged(id);
+    return true;
+  }
+  if (j->state == JobState::Running) {
+    runner_.cancel();
+    j->stage = "cancelling…";
+    emit jobChanged(id);
+    return true;
+  }
+  return false;
+}
+
+void JobQueue::cancelAll() {
+  for (auto& j : jobs_)
+    if (j.state == JobState::Queued) cancel(j.id);
+  if (running_id_) cancel(running_id_);
+}
+
+void JobQueue::clearEnded() {
+  jobs_.erase(std::remove_if(jobs_.begin(), jobs_.end(),
+                             [](const Job& j) {
+                               return j.state != JobState::Queued && j.state != JobState::Running;
+                             }),
+              jobs_.end());
+}
+
+double JobQueue::fraction(int id) const {
+  const Job* j = job(id);
+  if (!j) return 0;
+  return j->state == JobState::Running ? j->progress.fraction(now())
+                                       : (j->state == JobState::Finished ? 1.0 : 0.0);
+}
+
+QString JobQueue::etaText(int id) const {
+  const Job* j = job(id);
+  if (!j) return {};
+  if (j->state == JobState::Running) return j->progress.etaText(now());
+  if (j->state == JobState::Queued) return "waiting";
+  if (j->state == JobState::Cancelled && j->seconds == 0) return "not run";
+  return QString("took %1").arg(JobProgress::formatSeconds(j->seconds));
+}
+
+}  // namespace ridgeline::gui

@@ -1,0 +1,60 @@
+#pragma once
+/// @file gui_job_runner.h
+/// Runs ridgeline::run_experiment on a worker thread with a CancelToken. The engine calls
+/// RunEvents on that worker thread; the runner stores what arrives under a mutex and a 50 ms
+/// timer on the GUI thread drains it and emits the signals below, so the GUI draws at most
+/// ~20 times a second however fast the engine reports. Every signal is emitted on the GUI
+/// thread. Exceptions never leave the worker: they end the job with an outcome and a message.
+#include <QObject>
+#include <QString>
+#include <QTimer>
+#include <memory>
+
+#include "ridgeline/experiment/run.h"
+
+class QThread;
+
+namespace ridgeline::gui {
+
+enum class JobOutcome { Finished, Cancelled, InputFailed, RunFailed };
+
+class JobRunner : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit JobRunner(QObject* parent = nullptr);
+  /// Cancels a running job and waits for its worker to stop.
+  ~JobRunner() override;
+
+  /// Starts a job; returns false when one is already running.
+  bool start(const ExperimentSpec& spec, const RunOptions& options);
+  /// Asks the running job to stop (it ends with JobOutcome::Cancelled at its next check).
+  void cancel();
+  bool running() const { return thread_ != nullptr; }
+  /// Result of the last job that finished (valid after finished(Finished)).
+  const RunSummary& summary() const { return summary_; }
+
+ signals:
+  void logLine(const QString& line);
+  /// Latest progress of the current stage (coalesced).
+  void progress(const QString& stage, qint64 done, qint64 total, const QString& message);
+  /// Latest mini-batch of a model (coalesced: at most one per model per tick).
+  void step(const QString& model, const ridgeline::StepMetrics& m);
+  void epoch(const QString& model, const ridgeline::EpochMetrics& m);
+  void interpolation(const QString& step_id, const ridgeline::InterpolationResult& r);
+  void alignment(const QString& step_id, const ridgeline::AlignmentReport& r);
+  /// The job ended; `message` is empty on success, else one line for the user.
+  void finished(ridgeline::gui::JobOutcome outcome, const QString& message);
+
+ private:
+  struct Shared;
+  void drain();
+  void onThreadFinished();
+
+  QThread* thread_ = nullptr;
+  std::shared_ptr<Shared> shared_;
+  QTimer timer_;
+  RunSummary summary_;
+};
+
+}  // namespace ridgeline::gui

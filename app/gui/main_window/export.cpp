@@ -1,0 +1,249 @@
+#include "gui/main_window/export.h"
+
+#include <QBuffer>
+#include <QChart>
+#include <QChartView>
+#include <QDir>
+#include <QFileInfo>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QPainter>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QStringList>
+#include <QSvgGenerator>
+
+namespace ridgeline::gui {
+
+namespace {
+
+/// Lays a chart out at another size for the duration of an export, then restores it.
+class ChartResize {
+ public:
+  ChartResize(QChart* chart, QSizeF size) : chart_(chart), old_(chart->size()) {
+    chart_->resize(size);
+  }
+  ~ChartResize() { chart_->resize(old_); }
+  ChartResize(const ChartResize&) = delete;
+  ChartResize& operator=(const ChartResize&) = delete;
+
+ private:
+  QChart* chart_;
+  QSizeF old_;
+};
+
+/// The layout size with the aspect ratio of `target` and the width of kExportLayout.
+QSizeF layoutFor(QSizeF target) {
+  const double w = kExportLayout.width();
+  return {w, w * target.height() / target.width()};
+}
+
+/// Draws the chart of `view` laid out at `layout` into `target` of `painter`.
+void paintChart(QChartView* view, QPainter& painter, const QRectF& target, QSizeF layout) {
+  QChart* chart = view->chart();
+  ChartResize resize(chart, layout);
+  const QRectF source = chart->mapRectToScene(QRectF(QPointF(0, 0), layout));
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setRenderHint(QPainter::TextAntialiasing);
+  view->scene()->render(&painter, target, source, Qt::IgnoreAspectRatio);
+}
+
+bool fail(QString* error, const QString& why) {
+  if (error) *error = why;
+  return false;
+}
+
+bool checkView(QChartView* view, const QString& path, QString* error) {
+  if (!view || !view->chart() || !view->scene())
+    return fail(error, "no chart to export to " + path);
+  if (path.isEmpty()) return fail(error, "empty file name");
+  return true;
+}
+
+QString number(double v) { return QString::number(v, 'g', 17); }
+
+QString csvField(const QString& s) {
+  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
+  QString q = s;
+  q.replace("\"", "\"\"");
+  return "\"" + q + "\"";
+}
+
+}  // namespace
+
+bool export_chart_png(QChartView* view, const QString& path, QSize pixels, QString* error) {
+  if (!checkView(view, path, error)) return false;
+  if (pixels.isEmpty()) return fail(error, "empty image size for " + path);
+  QImage image(pixels, QImage::Format_ARGB32_Premultiplied);
+  image.setDevicePixelRatio(1.0);
+  image.fill(Qt::white);
+  {
+    QPainter painter(&image);
+    paintChart(view, painter, QRectF(QPointF(0, 0), QSizeF(pixels)), layoutFor(pixels));
+  }
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly))
+    return fail(error, "cannot write " + path + ": " + file.errorString());
+  if (!image.save(&file, "PNG") || !file.commit())
+    return fail(error, "cannot write the image " + path + ": " + file.errorString());
+  return true;
+}
+
+bool export_chart_svg(QChartView* view, const QString& path, QSizeF mm, QString* error) {
+  if (!checkView(view, path, error)) return false;
+  if (mm.isEmpty()) return fail(error, "empty figure size for " + path);
+  const QSizeF layout = layoutFor(mm);
+  // Fonts are sized by the generator's resolution: use the view's, so text keeps the size the
+  // chart was laid out for. The physical size is set exactly below.
+  const int dpi = view->logicalDpiX() > 0 ? view->logicalDpiX() : 96;
+  QBuffer buffer;
+  buffer.open(QIODevice::WriteOnly);
+  QSvgGenerator svg;
+  svg.setOutputDevice(&buffer);
+  svg.setResolution(dpi);
+  svg.setSize(QSizeF(mm.width() * dpi / 25.4, mm.height() * dpi / 25.4).toSize());
+  svg.setViewBox(QRectF(QPointF(0, 0), layout));
+  svg.setTitle(view->chart()->title().isEmpty() ? "Ridgeline chart" : view->chart()->title());
+  svg.setDescription("Exported by Ridgeline");
+  {
+    QPainter painter;
+    if (!painter.begin(&svg)) return fail(error, "cannot start the SVG " + path);
+    painter.fillRect(QRectF(QPointF(0, 0), layout), Qt::white);
+    paintChart(view, painter, QRectF(QPointF(0, 0), layout), layout);
+    painter.end();
+  }
+  // QSvgGenerator derives width/height from an integer pixel size: write the exact mm.
+  QString text = QString::fromUtf8(buffer.data());
+  static const QRegularExpression size_attrs(R"(<svg width="[^"]*" height="[^"]*")");
+  text.replace(size_attrs, QString(R"(<svg width="%1mm" height="%2mm")")
+                               .arg(QString::number(mm.width(), 'g', 6),
+                                    QString::number(mm.height(), 'g', 6)));
+  return write_text_file(path, text, error);
+}
+
+bool export_chart(QChartView* view, const QString& path, QString* error) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix == "png") return export_chart_png(view, path, kExportPixels, error);
+  if (suffix == "svg") return export_chart_svg(view, path, kExportMillimetres, error);
+  return fail(error, "cannot export a chart to '" + path + "': the name must end in .png or .svg");
+}
+
+QString interpolation_csv(const InterpolationResult& r) {
+  QStringList header{"alpha"};
+  if (r.train) header << "train_loss" << "train_error";
+  if (r.test) header << "test_loss" << "test_error";
+  QString out = header.join(',') + '\n';
+  auto at = [](const std::vector<double>& v, size_t i) {
+    return i < v.size() ? number(v[i]) : QString();
+  };
+  for (size_t i = 0; i < r.alpha.size(); ++i) {
+    QStringList row{number(r.alpha[i])};
+    if (r.train) row << at(r.train->loss, i) << at(r.train->error, i);
+    if (r.test) row << at(r.test->loss, i) << at(r.test->error, i);
+    out += row.join(',') + '\n';
+  }
+  return out;
+}
+
+QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths, bool train_split,
+                  bool error) {
+  QStringList header{"alpha"};
+  for (const auto& [id, r] : paths) {
+    const SplitCurve* c = preferred_split(r, train_split);
+    const bool is_test = c && r.test && c == &*r.test;
+    header << csvField(id + (is_test ? " test" : " train") + (error ? " error" : " loss"));
+  }
+  QString out = header.join(',') + '\n';
+  if (paths.isEmpty()) return out;
+  const std::vector<double>& alpha = paths.front().second.alpha;
+  for (size_t i = 0; i < alpha.size(); ++i) {
+    QStringList row{number(alpha[i])};
+    for (const auto& [id, r] : paths) {
+      const SplitCurve* c = preferred_split(r, train_split);
+      const bool same = i < r.alpha.size() && r.alpha[i] == alpha[i];
+      const std::vector<double>* v = c ? (error ? &c->error : &c->loss) : nullptr;
+      row << ((v && same && i < v->size()) ? number((*v)[i]) : QString());
+    }
+    out += row.join(',') + '\n';
+  }
+  return out;
+}
+
+QString alignment_csv(const std::vector<std::pair<std::string, AlignmentReport>>& reports) {
+  QString out = "step,method,sweeps,seconds,objective_before,objective_after,l2_before,l2_after,"
+                "max_abs_logit_diff,function_passed,layer,size,moved,gain\n";
+  for (const auto& [id, r] : reports)
+    for (const auto& layer : r.layers)
+      out += QStringList{csvField(QString::fromStdString(id)),
+                         csvField(QString::fromStdString(r.method)),
+                         QString::number(r.sweeps),
+                         number(r.seconds),
+                         number(r.objective_before),
+                         number(r.objective_after),
+                         number(r.l2_before),
+                         number(r.l2_after),
+                         number(r.function_max_diff),
+                         r.function_passed ? "true" : "false",
+                         csvField(QString::fromStdString(layer.name)),
+                         QString::number(layer.size),
+                         QString::number(layer.moved),
+                         number(layer.gain)}
+                 .join(',') +
+             '\n';
+  return out;
+}
+
+QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochMetrics>>>& runs) {
+  QString out = "model,epoch,train_loss,train_error,test_loss,test_error,lr,seconds\n";
+  for (const auto& [model, epochs] : runs)
+    for (const auto& e : epochs) {
+      const bool tested = e.test_loss >= 0;
+      out += QStringList{csvField(QString::fromStdString(model)), QString::number(e.epoch),
+                         number(e.train_loss), number(e.train_error),
+                         tested ? number(e.test_loss) : QString(),
+                         tested ? number(e.test_error) : QString(), number(e.lr), number(e.seconds)}
+                 .join(',') +
+             '\n';
+    }
+  return out;
+}
+
+QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths) {
+  QString out = "path,split,loss_barrier_linear,loss_barrier_mid,error_barrier_linear,"
+                "error_barrier_mid,loss_start,loss_end\n";
+  auto row = [&out](const QString& id, const char* split, const SplitCurve& c) {
+    const QString start = c.loss.empty() ? QString() : number(c.loss.front());
+    const QString end = c.loss.empty() ? QString() : number(c.loss.back());
+    out += QStringList{csvField(id), split, number(c.barriers.loss_lin),
+                       number(c.barriers.loss_mid), number(c.barriers.error_lin),
+                       number(c.barriers.error_mid), start, end}
+               .join(',') +
+           '\n';
+  };
+  for (const auto& [id, r] : paths) {
+    if (r.test) row(id, "test", *r.test);
+    if (r.train) row(id, "train", *r.train);
+  }
+  return out;
+}
+
+bool write_text_file(const QString& path, const QString& text, QString* error) {
+  if (path.isEmpty()) return fail(error, "empty file name");
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
+    return fail(error, "cannot write " + path + ": " + file.errorString());
+  const QByteArray bytes = text.toUtf8();
+  if (file.write(bytes) != bytes.size() || !file.commit())
+    return fail(error, "cannot write " + path + ": " + file.errorString());
+  return true;
+}
+
+QString barriers_path_for(const QString& csv_path) {
+  const QFileInfo info(csv_path);
+  const QString base = info.suffix().compare("csv", Qt::CaseInsensitive) == 0
+                           ? info.completeBaseName()
+                           : info.fileName();
+  return info.dir().filePath(base + "-barriers.csv");
+}
+
+}  // namespace ridgeline::gui

@@ -1,0 +1,69 @@
+#pragma once
+/// @file gui_export.h
+/// Figures and numbers out of the window: any QChartView to PNG or SVG at publication size,
+/// and interpolation results to CSV. Pure functions: they draw or format what they are given
+/// (no analysis) and report failure as `false` plus a one-line reason naming the file.
+#include <QList>
+#include <QPair>
+#include <QSize>
+#include <QSizeF>
+#include <QString>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ridgeline/align/alignment_report.h"
+#include "ridgeline/paths/interpolation.h"
+#include "ridgeline/train/train.h"
+
+class QChartView;
+
+namespace ridgeline::gui {
+
+/// PNG: 1800×1200 px at devicePixelRatio 1 (180×120 mm at 254 dpi).
+inline constexpr QSize kExportPixels{1800, 1200};
+/// SVG: width/height attributes of 180×120 mm.
+inline constexpr QSizeF kExportMillimetres{180.0, 120.0};
+/// The chart is laid out at this logical size (fonts and margins as on screen), then scaled
+/// to the PNG's pixels; it is also the SVG's viewBox (0 0 900 600).
+inline constexpr QSize kExportLayout{900, 600};
+
+/// Renders `view`'s chart to a PNG of `pixels` (the chart is laid out at kExportLayout scaled
+/// to the aspect of `pixels`, then restored). False with the reason in `error`.
+bool export_chart_png(QChartView* view, const QString& path, QSize pixels = kExportPixels,
+                      QString* error = nullptr);
+/// Renders `view`'s chart to an SVG (QSvgGenerator): width/height `mm`, viewBox in layout
+/// units. False with the reason in `error`.
+bool export_chart_svg(QChartView* view, const QString& path,
+                      QSizeF mm = kExportMillimetres, QString* error = nullptr);
+/// PNG or SVG by the suffix of `path` (case-insensitive); another suffix is an error.
+bool export_chart(QChartView* view, const QString& path, QString* error = nullptr);
+
+/// One path: header `alpha,train_loss,train_error,test_loss,test_error` (columns only for the
+/// splits present), one row per α, values with 17 significant digits (exact round trip).
+QString interpolation_csv(const InterpolationResult& r);
+/// Several paths on a shared α grid: `alpha,<id> test loss,...` with each path's test loss (its
+/// train loss when it has no test split), as the "all paths" chart draws them; `train_split`
+/// prefers the train split, `error` writes the error (fraction) instead of the loss. Paths
+/// whose α grid differs from the first path's leave their cells empty where α does not match.
+QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths,
+                  bool train_split = false, bool error = false);
+/// The barrier table rows of every path: `path,split,loss_barrier_linear,loss_barrier_mid,
+/// error_barrier_linear,error_barrier_mid,loss_start,loss_end` (errors as fractions).
+QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths);
+
+/// The align steps of a run, one row per permutation (layer) with its step's numbers repeated:
+/// `step,method,sweeps,seconds,objective_before,objective_after,l2_before,l2_after,
+/// max_abs_logit_diff,function_passed,layer,size,moved,gain`.
+QString alignment_csv(const std::vector<std::pair<std::string, AlignmentReport>>& reports);
+/// Per-epoch training records: `model,epoch,train_loss,train_error,test_loss,test_error,lr,
+/// seconds` (test cells empty when the epoch was not evaluated).
+QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochMetrics>>>& runs);
+
+/// Writes `text` atomically (QSaveFile). False with the reason in `error`.
+bool write_text_file(const QString& path, const QString& text, QString* error = nullptr);
+/// The companion file of a curve CSV for its barrier rows: "x.csv" → "x-barriers.csv".
+QString barriers_path_for(const QString& csv_path);
+
+}  // namespace ridgeline::gui

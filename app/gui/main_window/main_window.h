@@ -1,0 +1,276 @@
+#pragma once
+/// @file gui_main_window.h
+/// The first window of the desktop application: run a spec (or open a run folder), watch the
+/// training live, and read the interpolation curves and barriers of every step.
+#include <QMainWindow>
+#include <QList>
+#include <QMap>
+#include <QPair>
+#include <QString>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "gui/jobs/job_queue.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/spec.h"
+
+class QAction;
+class QChartView;
+class QCloseEvent;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QStackedWidget;
+class QTabWidget;
+class QThread;
+
+namespace ridgeline::widgets {
+class AlignmentView;
+class BarrierTable;
+class InterpolationChart;
+class PathsChart;
+class RunBrowser;
+class TrainingMonitor;
+}  // namespace ridgeline::widgets
+
+namespace ridgeline::gui {
+
+class ExperimentEditor;
+class JobsPanel;
+
+/// Options of the window's runs (from the command line).
+struct GuiOptions {
+  QString out_dir;      ///< run folder; empty = a new one in the workspace
+  QString workspace;    ///< empty = the engine default
+  QString device = "auto";
+  int threads = 0;
+};
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  enum class State { Idle, Running, Finished, Cancelled, Failed };
+
+  explicit MainWindow(const GuiOptions& options, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /// When false, failures are reported in the status bar and log only (no message boxes):
+  /// used for --screenshot runs and tests.
+  void setInteractive(bool interactive);
+
+  /// Queues a run of `spec` (it starts at once when nothing runs); `source` names where it
+  /// came from (a file). Returns the job's id.
+  int startRun(const ExperimentSpec& spec, const QString& source);
+  /// Loads a spec file and queues a run of it. On a bad file returns false with the one-line
+  /// reason.
+  bool runSpecFile(const QString& path, QString* error = nullptr);
+  /// Shows the spec and results of a finished run folder (load_run). False with the reason.
+  bool openRunFolder(const QString& dir, QString* error = nullptr);
+  /// Cancels the running job (queued jobs stay queued; see the Jobs dock).
+  void cancelRun();
+  /// The queue of runs and its dock.
+  JobQueue& jobQueue() { return queue_; }
+  JobsPanel* jobsPanel() const { return jobs_panel_; }
+
+  /// The views by name, for --view and tests: "paths" (the result tabs), "training", "log",
+  /// "jobs", "runs" and the names in viewNames(). showView raises a view (its dock or tab);
+  /// "paths:<step id>", "all-paths" and "compare" select a result tab. False with the reason
+  /// for an unknown name or a tab that does not exist (yet).
+  static QStringList viewNames();
+  bool showView(const QString& name, QString* error = nullptr);
+  /// The widget a view shows (its dock's content or the result area); null if unknown.
+  QWidget* viewWidget(const QString& name) const;
+  /// The dock of a view (null for "paths", whose area is the central widget).
+  QDockWidget* viewDock(const QString& name) const;
+  /// The "all paths" overlay (null until a run shows two interpolation paths).
+  widgets::PathsChart* pathsChart() const { return paths_chart_; }
+  /// The "Runs" dock's browser, filled from the workspace's catalog.
+  widgets::RunBrowser* runBrowser() const { return run_browser_; }
+  /// Rescans and lists the workspace's catalog into the browser. False with the reason
+  /// (also shown in the status bar).
+  bool refreshRuns(QString* error = nullptr);
+  /// The workspace of the runs: --workspace, else default_workspace().
+  QString workspace() const;
+  /// Loads two run folders and overlays every path of both on the "compare" tab, one series
+  /// "<run id>: <path id>" each. False with the reason.
+  bool compareRuns(const QStringList& dirs, QString* error = nullptr);
+  /// The "compare" tab's chart (null until compareRuns succeeds).
+  widgets::PathsChart* compareChart() const { return compare_chart_; }
+  /// The barrier tables under the all-paths and compare charts (null until those tabs exist).
+  widgets::BarrierTable* allPathsBarriers() const { return all_barriers_; }
+  widgets::BarrierTable* compareBarriers() const { return compare_barriers_; }
+  /// Grabs the window (or only `target`, e.g. a viewWidget()) and writes a PNG. False with
+  /// the reason.
+  bool saveScreenshot(const QString& path, QString* error = nullptr, QWidget* target = nullptr);
+
+  /// The chart of the current tab (a path's chart or "all paths"); the training monitor when
+  /// no result is shown yet.
+  QChartView* currentChart() const;
+  /// Exports currentChart() to PNG or SVG by the suffix of `path` (gui_export.h).
+  bool exportCurrentChart(const QString& path, QString* error = nullptr);
+  /// The current tab's numbers as CSV: a path's α/loss/error columns, or one loss column per
+  /// path for "all paths"; their barrier rows go to barriers_path_for(path).
+  bool exportCurrentNumbers(const QString& path, QString* error = nullptr);
+
+  /// Restores geometry, state and the recent files from QSettings ("Ridgeline", "Ridgeline")
+  /// and keeps them there from now on. Off by default, so tests and --screenshot runs neither
+  /// read nor write the user's settings.
+  void enableSettings();
+  bool settingsEnabled() const { return settings_enabled_; }
+  /// "Threads: N" as in the status bar.
+  QString threadsText() const;
+  /// The About box's text (HTML): version, Qt, device, threads, CUDA support.
+  QString aboutText() const;
+
+  State state() const { return state_; }
+  bool isRunning() const { return queue_.busy(); }
+  QString lastError() const { return last_error_; }
+  const RunSummary& lastSummary() const { return summary_; }
+
+  // Views, for tests.
+  int resultCount() const;
+  QStringList resultIds() const;
+  widgets::InterpolationChart* chart(const QString& step_id) const;
+  widgets::BarrierTable* barrierTable(const QString& step_id) const;
+  widgets::TrainingMonitor* trainingMonitor() const { return monitor_; }
+  widgets::AlignmentView* alignmentView() const { return alignment_view_; }
+  /// The "Experiment" dock: the spec that Run (Ctrl+R) queues.
+  ExperimentEditor* editor() const { return editor_; }
+  /// Queues a run of the editor's spec. False with the engine's message when it is invalid
+  /// (also shown in the editor and, interactively, in a message box).
+  bool runEditorSpec(QString* error = nullptr);
+  QString stageText() const;
+  QString deviceText() const;
+  QString logText() const;
+
+  /// The bundled example spec next to the executable or in the source tree ("" if none).
+  static QString bundledSpecPath();
+
+ signals:
+  /// A run (or a folder load) ended; `ok` is false when it failed or was cancelled.
+  void runEnded(bool ok);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  struct ResultPage {
+    widgets::InterpolationChart* chart = nullptr;
+    widgets::BarrierTable* table = nullptr;
+  };
+
+  void buildActions();
+  void buildLayout();
+  void buildRunBrowser();
+  void buildDocks();
+  QDockWidget* addViewDock(const QString& name, const QString& title, QWidget* w,
+                           Qt::DockWidgetArea area, const QString& tip);
+  void onJobStarted(int id);
+  void onAlignment(const QString& step_id, const AlignmentReport& report);
+  void onJobEnded(int id, JobOutcome outcome, const QString& message, const RunSummary& summary);
+  void probeDevice();
+  void setBusy(bool busy);
+  void appendLog(const QString& line);
+  void onEngineLog(const QString& line);
+  void reportFailure(const QString& title, const QString& message);
+  void setPlaceholder(bool failed, const QString& text);
+  void clearResults();
+  void showResult(const QString& step_id, const InterpolationResult& r);
+  void setSpecHeader(const QString& run_dir);
+  QString pathTitle(const QString& step_id) const;
+
+  void onOpenSpec();
+  /// Shows `spec` in the editor unless the user has unsaved edits there.
+  void offerToEditor(const ExperimentSpec& spec, const QString& source, const QString& file);
+  void rebuildExamplesMenu();
+  void onRunBundled();
+  void onRun();
+  void onOpenRunFolder();
+  void onSaveScreenshot();
+  void onExportChart(const QString& suffix);
+  void onExportMonitor();
+  void onExportCsv();
+  void onAbout();
+  QString suggestedExportName(const QString& suffix) const;
+  /// A right-click menu on `view` exporting it to PNG or SVG ("<name>.png" suggested).
+  void addChartMenu(QChartView* view, const QString& name,
+                    std::function<QString()> csv = {});
+  /// The overlay charts and their barrier tables follow the Train split and Error toggles.
+  void applyPathsOptions();
+  /// A tab page for an overlay: a new PathsChart (right-click export as `name`) above a new
+  /// BarrierTable of `what` ("every path"); both returned through the pointers.
+  QWidget* overlayPage(const QString& name, const QString& what, widgets::PathsChart** chart,
+                       widgets::BarrierTable** table);
+  /// The paths of the run in step order, as the all-paths tab shows them.
+  QList<QPair<QString, InterpolationResult>> runPaths() const;
+
+  void noteRecent(const char* key, const QString& path);
+  void rebuildRecentMenu();
+  void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
+  void onStep(const QString& model, const StepMetrics& m);
+  void onEpoch(const QString& model, const EpochMetrics& m);
+
+  GuiOptions options_;
+  JobQueue queue_;
+  bool interactive_ = true;
+  State state_ = State::Idle;
+  QString last_error_;
+  RunSummary summary_;
+  std::optional<ExperimentSpec> spec_;
+  QString spec_source_;
+
+  QAction* act_open_spec_ = nullptr;
+  QAction* act_run_bundled_ = nullptr;
+  QAction* act_open_run_ = nullptr;
+  QAction* act_run_ = nullptr;
+  QAction* act_cancel_ = nullptr;
+  QAction* act_error_axis_ = nullptr;
+  QAction* act_accuracy_ = nullptr;
+  QAction* act_train_split_ = nullptr;
+  QAction* act_export_png_ = nullptr;
+  QAction* act_export_svg_ = nullptr;
+  QAction* act_export_csv_ = nullptr;
+  QAction* act_export_monitor_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  bool settings_enabled_ = false;
+
+  widgets::TrainingMonitor* monitor_ = nullptr;
+  widgets::AlignmentView* alignment_view_ = nullptr;
+  ExperimentEditor* editor_ = nullptr;
+  QMenu* examples_menu_ = nullptr;
+  /// Per-epoch records shown by the training monitor (live, or of the opened run).
+  std::vector<std::pair<std::string, std::vector<EpochMetrics>>> shown_training_;
+  QPlainTextEdit* log_ = nullptr;
+  QLabel* header_ = nullptr;
+  QLabel* placeholder_ = nullptr;
+  QStackedWidget* results_stack_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  QMap<QString, ResultPage> pages_;
+  widgets::PathsChart* paths_chart_ = nullptr;  ///< "all paths" tab, once a run has two paths
+  QWidget* all_paths_page_ = nullptr;            ///< that tab: the chart and all barriers
+  widgets::BarrierTable* all_barriers_ = nullptr;
+  QStringList path_order_;                       ///< step ids in the order they arrived
+  QWidget* compare_page_ = nullptr;              ///< the "compare" tab: chart and barriers
+  widgets::BarrierTable* compare_barriers_ = nullptr;
+  widgets::PathsChart* compare_chart_ = nullptr;  ///< "compare" tab, after compareRuns
+  QList<QPair<QString, InterpolationResult>> compare_paths_;  ///< its paths, for CSV export
+  widgets::RunBrowser* run_browser_ = nullptr;
+  QDockWidget* runs_dock_ = nullptr;
+  JobsPanel* jobs_panel_ = nullptr;
+  QMap<QString, QDockWidget*> docks_;  ///< by view name
+  QMenu* view_menu_ = nullptr;
+  QWidget* results_area_ = nullptr;    ///< central: header + result tabs
+  QAction* act_refresh_runs_ = nullptr;
+  QLabel* stage_label_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QLabel* device_label_ = nullptr;
+  QLabel* threads_label_ = nullptr;
+  QThread* probe_ = nullptr;
+  std::shared_ptr<QString> probe_text_;
+};
+
+}  // namespace ridgeline::gui

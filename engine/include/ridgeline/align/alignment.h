@@ -1,0 +1,56 @@
+#pragma once
+/// @file alignment.h
+/// Aligning θ_B to θ_A by permutations (RESEARCH.md §2): weight matching, activation
+/// matching (cross-moment or Pearson), the straight-through estimator; merging many models.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ridgeline/core/backend.h"
+#include "ridgeline/data/dataset.h"
+#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/symmetry/permutation.h"
+#include "ridgeline/core/progress.h"
+
+namespace ridgeline {
+
+struct AlignmentResult {
+  std::string method;                      ///< "wm", "am", "am-pearson", "ste"
+  std::vector<Permutation> perms;          ///< one per permutation of the spec
+  Mlp aligned;                             ///< π(θ_B)
+  double objective_before = 0;             ///< Σ_blocks ⟨A, π(B)⟩ at the identity
+  double objective_after = 0;
+  std::vector<double> objective_per_sweep; ///< weight matching: after each sweep
+  std::vector<double> layer_gain;          ///< per permutation: ⟨C_p, P⟩ after − at identity
+  double l2_before = 0, l2_after = 0;      ///< ‖θ_A − θ_B‖, ‖θ_A − π(θ_B)‖
+  int sweeps = 0;
+  double seconds = 0;
+  double function_max_diff = 0;            ///< max |logit(θ_B) − logit(π(θ_B))|
+  double function_max_logit = 0;           ///< max |logit(θ_B)| on the same batch
+};
+
+struct WeightMatchingConfig {
+  int max_sweeps = 100;
+  uint64_t seed = 0;        ///< sweep order
+  double tolerance = 1e-12; ///< a sweep with no gain above this stops the loop
+};
+
+/// Git Re-Basin weight matching: block coordinate ascent over the permutations in random
+/// order per sweep, each an exact linear assignment. Starts from `init` (identity if empty).
+/// Does not run the function check (see check_alignment).
+AlignmentResult weight_matching(const Mlp& a, const Mlp& b, const WeightMatchingConfig& cfg = {},
+                                const std::vector<Permutation>& init = {},
+                                const CancelToken* cancel = nullptr);
+
+/// The JSON report of an alignment (the `align --json` contract): method, objective
+/// before/after and per sweep, l2 before/after, sweeps, seconds, function check, and per
+/// permutation its name, size, gain and the permutation itself.
+std::string alignment_to_json(const AlignmentResult& r, const PermutationSpec& spec, int indent = -1);
+
+/// The function check every alignment must pass: π(θ_B) computes the same function as θ_B.
+/// Fills result.function_max_diff / function_max_logit on the first `samples` rows of data
+/// and throws RunError naming both numbers when the check fails.
+void check_alignment(Backend& backend, const Mlp& b, AlignmentResult& result, const Dataset& data,
+                     int samples = 2000);
+
+}  // namespace ridgeline

@@ -1,0 +1,69 @@
+#pragma once
+/// @file mlp_compute.h
+/// Forward and backward passes of an MLP on a backend, with activation buffers sized for a
+/// maximum batch. Parameters and gradients are flat device vectors in ParamLayout order.
+#include <functional>
+#include <vector>
+
+#include "ridgeline/core/backend.h"
+#include "ridgeline/models/mlp/mlp.h"
+
+namespace ridgeline {
+
+/// What a forward() observer sees of hidden layer `layer`: device pointers (of the backend)
+/// to its Linear output Z = X·Wᵀ + b (before LayerNorm and the activation) and to its
+/// activation output, both row-major [rows×width]. Ops on the backend's stream may still be
+/// pending: read them through backend ops or download(), which waits.
+struct HiddenLayerView {
+  int layer = 0;
+  const float* linear = nullptr;
+  const float* activation = nullptr;
+  int rows = 0;
+  int width = 0;
+};
+
+/// Called once per hidden layer, in order, during forward(). Both buffers stay valid (and
+/// unchanged) until the next forward() of the same MlpCompute.
+using LayerHook = std::function<void(const HiddenLayerView&)>;
+
+class MlpCompute {
+ public:
+  MlpCompute(Backend& backend, const MlpArch& arch, int max_rows);
+
+  /// Logits of x [rows×in] (device) into logits(). When `hook` is non-empty it observes every
+  /// hidden layer (see LayerHook); a plain ReLU net, whose ReLU otherwise runs in place on
+  /// the Linear output, then keeps a copy of the Linear output in an extra buffer allocated
+  /// on first use. Without a hook nothing changes (no copy, no allocation).
+  void forward(const float* params, const float* x, int rows, const LayerHook& hook = {});
+  /// Per-row loss and correctness of the last forward against device labels; when
+  /// `want_grad`, also d(mean loss)/d(logits) for backward().
+  void loss(const float* labels, int rows, bool want_grad);
+  /// Gradient of the mean loss w.r.t. params into grad (overwritten). Needs forward+loss.
+  void backward(const float* params, float* grad, int rows);
+  /// Sums of the per-row loss and correctness of the last loss() call (downloads).
+  void sums(int rows, double& loss_sum, double& correct_sum);
+
+  const float* logits() const { return acts_.back().data(); }
+  const MlpArch& arch() const { return arch_; }
+
+ private:
+  Backend& be_;
+  MlpArch arch_;
+  ParamLayout lay_;
+  int max_rows_;
+  bool ln_ = false, gelu_ = false;
+  const float* x_ = nullptr;
+  // Hidden layer l's buffers (max_rows × width). acts_[l]: the layer's output (the
+  // activation's output; the logits for the last layer). For a plain ReLU net that is all:
+  // Linear and ReLU run in place and ReLU's backward reads its own output. With LayerNorm,
+  // lnin_[l] keeps the Linear output (LayerNorm's input) and mean_/rstd_ its row statistics;
+  // with GELU, pre_[l] keeps the GELU input (the LayerNorm or Linear output). Unused vectors
+  // stay empty.
+  std::vector<DeviceBuffer> acts_, lnin_, pre_, mean_, rstd_;
+  std::vector<DeviceBuffer> hook_linear_;  // plain ReLU with a hook: per-layer Linear copies
+  DeviceBuffer delta_a_, delta_b_;   // backprop scratch, max_rows × max width
+  DeviceBuffer row_loss_, row_correct_;
+  std::vector<float> host_scratch_;
+};
+
+}  // namespace ridgeline

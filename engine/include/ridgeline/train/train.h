@@ -1,0 +1,85 @@
+#pragma once
+/// @file train.h
+/// Mini-batch training of an MLP on a backend: SGD (momentum, weight decay) or Adam, seeded
+/// shuffling, learning-rate schedules, per-epoch metrics and checkpoints, progress and cancel.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ridgeline/core/backend.h"
+#include "ridgeline/data/dataset.h"
+#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/core/progress.h"
+
+namespace ridgeline {
+
+enum class OptimizerKind { Sgd, Adam };
+enum class Schedule { Constant, Step, Cosine, Triangular };
+
+struct TrainConfig {
+  OptimizerKind optimizer = OptimizerKind::Adam;
+  double lr = 1e-3;
+  double momentum = 0.9;      ///< SGD only
+  double weight_decay = 0.0;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  ///< Adam only
+  int batch = 128;
+  int epochs = 10;
+  Schedule schedule = Schedule::Constant;
+  double warmup_epochs = 5;   ///< triangular: linear rise to lr, then linear decay to 0
+  int step_every = 30;        ///< step: multiply by step_gamma every step_every epochs
+  double step_gamma = 0.1;
+  bool drop_last = false;
+  bool eval_test_each_epoch = true;
+  int checkpoint_every = 0;   ///< callers save a checkpoint every N epochs (0 = final only)
+
+  /// Throws InputError "<where><key>: ..." for non-finite or out-of-range values; `where` is
+  /// a key-path prefix such as "spec.json: train." or "--" (then keys print as options).
+  void validate(const std::string& where) const;
+};
+
+OptimizerKind parse_optimizer(const std::string& s, const std::string& where);
+Schedule parse_schedule(const std::string& s, const std::string& where);
+std::string to_string(OptimizerKind k);
+std::string to_string(Schedule s);
+
+/// Learning rate at fractional epoch position t ∈ [0, epochs).
+double learning_rate_at(const TrainConfig& cfg, double epoch_position);
+
+struct EpochMetrics {
+  int epoch = 0;             ///< 1-based
+  double train_loss = 0;     ///< mean loss over the epoch's mini-batches
+  double train_error = 0;
+  double test_loss = -1;     ///< −1 when not evaluated
+  double test_error = -1;
+  double lr = 0;             ///< learning rate at the end of the epoch
+  double seconds = 0;
+};
+
+struct StepMetrics {
+  int epoch = 0;
+  long long step = 0;        ///< global, 1-based
+  long long total_steps = 0;
+  double loss = 0;
+  double error = 0;
+};
+
+struct TrainCallbacks {
+  std::function<void(const StepMetrics&)> on_step;    ///< every step (keep it cheap)
+  std::function<void(const EpochMetrics&, const Mlp&)> on_epoch;  ///< e.g. checkpoints
+};
+
+struct TrainResult {
+  Mlp model;
+  std::vector<EpochMetrics> epochs;
+  double seconds = 0;
+  double samples_per_second = 0;
+};
+
+/// Trains from init_mlp(arch, seed); the shuffle is seeded from `seed` too.
+/// Throws RunError "diverged: non-finite loss at epoch E, step S" and Cancelled.
+TrainResult train_mlp(Backend& backend, const MlpArch& arch, const DataSplits& data,
+                      const TrainConfig& cfg, uint64_t seed, const TrainCallbacks& cb = {},
+                      const CancelToken* cancel = nullptr);
+
+}  // namespace ridgeline

@@ -1,0 +1,161 @@
+// Alignment reports from live results and from their JSON (alignment_report.h).
+#include "ridgeline/align/alignment_report.h"
+
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "ridgeline/core/errors.h"
+
+namespace ridgeline {
+
+using nlohmann::json;
+
+int64_t moved_units(const Permutation& p) {
+  int64_t n = 0;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (p[i] != static_cast<int>(i)) ++n;
+  return n;
+}
+
+AlignmentReport make_alignment_report(const AlignmentResult& r, const PermutationSpec& spec) {
+  AlignmentReport rep;
+  rep.method = r.method;
+  rep.objective_before = r.objective_before;
+  rep.objective_after = r.objective_after;
+  rep.objective_per_sweep = r.objective_per_sweep;
+  rep.l2_before = r.l2_before;
+  rep.l2_after = r.l2_after;
+  rep.sweeps = r.sweeps;
+  rep.seconds = r.seconds;
+  rep.function_max_diff = r.function_max_diff;
+  rep.function_max_logit = r.function_max_logit;
+  rep.function_passed = function_check_passes(r.function_max_diff, r.function_max_logit);
+  // The same layers, and the same gain for a missing entry, as alignment_to_json writes.
+  for (size_t p = 0; p < r.perms.size() && p < spec.names.size(); ++p)
+    rep.layers.push_back({spec.names[p], spec.sizes[p],
+                          p < r.layer_gain.size() ? r.layer_gain[p]
+                                                   : std::numeric_limits<double>::quiet_NaN(),
+                          moved_units(r.perms[p])});
+  return rep;
+}
+
+namespace {
+
+// Typed reads that name the key path in their errors.
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw InputError(source_ + ": " + key + ": " + problem);
+  }
+
+  const json& at(const json& obj, const std::string& name, const std::string& key) const {
+    const auto it = obj.find(name);
+    if (it == obj.end()) fail(key, "missing");
+    return *it;
+  }
+
+  double number(const json& v, const std::string& key) const {
+    if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();  // a non-finite number
+    if (!v.is_number()) fail(key, std::string("expected a number, got ") + v.type_name());
+    return v.get<double>();
+  }
+
+  int64_t integer(const json& v, const std::string& key, int64_t min) const {
+    if (!v.is_number_integer()) fail(key, std::string("expected an integer, got ") + kind(v));
+    if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()))
+      fail(key, "out of range");
+    const int64_t i = v.get<int64_t>();
+    if (i < min) fail(key, "must be >= " + std::to_string(min) + ", got " + std::to_string(i));
+    return i;
+  }
+
+  const json& array(const json& v, const std::string& key) const {
+    if (!v.is_array()) fail(key, std::string("expected an array, got ") + v.type_name());
+    return v;
+  }
+
+  const json& object(const json& v, const std::string& key) const {
+    if (!v.is_object()) fail(key, std::string("expected an object, got ") + v.type_name());
+    return v;
+  }
+
+  std::string string(const json& v, const std::string& key) const {
+    if (!v.is_string()) fail(key, std::string("expected a string, got ") + v.type_name());
+    return v.get<std::string>();
+  }
+
+ private:
+  static std::string kind(const json& v) { return v.is_number_float() ? "a non-integer number" : v.type_name(); }
+  std::string source_;
+};
+
+AlignmentReport::Layer parse_layer(const Reader& rd, const json& l, const std::string& key) {
+  rd.object(l, key);
+  AlignmentReport::Layer layer;
+  layer.name = rd.string(rd.at(l, "name", key + ".name"), key + ".name");
+  layer.size = rd.integer(rd.at(l, "size", key + ".size"), key + ".size", 1);
+  layer.gain = rd.number(rd.at(l, "gain", key + ".gain"), key + ".gain");
+  const std::string pk = key + ".permutation";
+  const json& perm = rd.array(rd.at(l, "permutation", pk), pk);
+  if (static_cast<int64_t>(perm.size()) != layer.size)
+    rd.fail(pk, "has " + std::to_string(perm.size()) + " entries for size " +
+                    std::to_string(layer.size));
+  std::vector<bool> seen(static_cast<size_t>(layer.size), false);
+  for (size_t i = 0; i < perm.size(); ++i) {
+    const int64_t v = rd.integer(perm[i], pk + "[" + std::to_string(i) + "]", 0);
+    if (v >= layer.size || seen[static_cast<size_t>(v)])
+      rd.fail(pk, "not a permutation of 0.." + std::to_string(layer.size - 1));
+    seen[static_cast<size_t>(v)] = true;
+    if (v != static_cast<int64_t>(i)) ++layer.moved;
+  }
+  return layer;
+}
+
+}  // namespace
+
+AlignmentReport parse_alignment_report(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    const std::string what = e.what();
+    throw InputError(source + ": invalid JSON: " + what.substr(what.find(']') + 2));
+  }
+  const Reader rd(source);
+  if (!j.is_object())
+    throw InputError(source + ": expected a JSON object (an alignment result), got " +
+                     j.type_name());
+  auto num = [&](const char* k) { return rd.number(rd.at(j, k, k), k); };
+  AlignmentReport r;
+  r.method = rd.string(rd.at(j, "method", "method"), "method");
+  if (r.method.empty()) rd.fail("method", "empty");
+  r.objective_before = num("objective_before");
+  r.objective_after = num("objective_after");
+  const json& sweeps = rd.array(rd.at(j, "objective_per_sweep", "objective_per_sweep"),
+                                "objective_per_sweep");
+  for (size_t i = 0; i < sweeps.size(); ++i)
+    r.objective_per_sweep.push_back(rd.number(sweeps[i], "objective_per_sweep[" + std::to_string(i) + "]"));
+  r.l2_before = num("l2_before");
+  r.l2_after = num("l2_after");
+  const int64_t n_sweeps = rd.integer(rd.at(j, "sweeps", "sweeps"), "sweeps", 0);
+  if (n_sweeps > std::numeric_limits<int>::max()) rd.fail("sweeps", "out of range");
+  r.sweeps = static_cast<int>(n_sweeps);
+  r.seconds = num("seconds");
+  const json& fc = rd.object(rd.at(j, "function_check", "function_check"), "function_check");
+  r.function_max_diff = rd.number(rd.at(fc, "max_abs_logit_diff", "function_check.max_abs_logit_diff"),
+                                  "function_check.max_abs_logit_diff");
+  r.function_max_logit = rd.number(rd.at(fc, "max_abs_logit", "function_check.max_abs_logit"),
+                                   "function_check.max_abs_logit");
+  const json& passed = rd.at(fc, "passed", "function_check.passed");
+  if (!passed.is_boolean())
+    rd.fail("function_check.passed", std::string("expected true or false, got ") + passed.type_name());
+  r.function_passed = passed.get<bool>();
+  const json& layers = rd.array(rd.at(j, "layers", "layers"), "layers");
+  for (size_t i = 0; i < layers.size(); ++i)
+    r.layers.push_back(parse_layer(rd, layers[i], "layers[" + std::to_string(i) + "]"));
+  return r;
+}
+
+}  // namespace ridgeline

@@ -1,0 +1,10 @@
+#pragma once
+// The built-in CPU backend (Eigen GEMMs, OpenMP elementwise loops with static schedules so
+// results are bit-identical for a fixed thread count).
+#include <memory>
+
+#include "ridgeline/core/backend.h"
+
+namespace ridgeline {
+std::unique_ptr<Backend> make_cpu_backend(int threads);
+}

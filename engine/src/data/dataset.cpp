@@ -1,0 +1,379 @@
+#include "ridgeline/data/dataset.h"
+
+#include <optional>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <random>
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/core/tensor.h"
+
+namespace ridgeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- seeded random numbers, identical on every standard library ----
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/// Uniform integer in [0, bound) by rejection (no modulo bias). bound > 0.
+uint64_t uniform_below(std::mt19937_64& g, uint64_t bound) {
+  const uint64_t limit = std::numeric_limits<uint64_t>::max() -
+                         std::numeric_limits<uint64_t>::max() % bound;
+  uint64_t r;
+  do r = g();
+  while (r >= limit);
+  return r % bound;
+}
+
+/// Standard normal by Box–Muller; caches the second value.
+class Normal {
+ public:
+  double operator()(std::mt19937_64& g) {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    const double u1 = (static_cast<double>(g() >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
+    const double u2 = static_cast<double>(g() >> 11) * 0x1.0p-53;          // [0, 1)
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    const double t = 2.0 * 3.14159265358979323846 * u2;
+    spare_ = r * std::sin(t);
+    has_spare_ = true;
+    return r * std::cos(t);
+  }
+
+ private:
+  double spare_ = 0.0;
+  bool has_spare_ = false;
+};
+
+// ---- IDX ----
+
+[[noreturn]] void idx_error(const std::string& path, const std::string& problem) {
+  throw InputError(path + ": " + problem);
+}
+
+std::string read_gzip(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) idx_error(path, "cannot open gzip file");
+  gzbuffer(f, 1 << 17);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    int got = gzread(f, buf, sizeof buf);
+    if (got < 0) {
+      int err = 0;
+      std::string msg = gzerror(f, &err);
+      gzclose(f);
+      idx_error(path, "corrupt gzip data (" + msg + ")");
+    }
+    if (got == 0) break;
+    out.append(buf, static_cast<size_t>(got));
+  }
+  int err = Z_OK;
+  const char* msg = gzerror(f, &err);
+  std::string m = msg ? msg : "";
+  gzclose(f);
+  if (err != Z_OK && err != Z_STREAM_END)
+    idx_error(path, "truncated or corrupt gzip data (" + m + ")");
+  return out;
+}
+
+uint32_t be32(const std::string& s, size_t at) {
+  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(s[at + i])); };
+  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+}
+
+std::string find_idx(const std::string& dir, const std::string& stem) {
+  for (const std::string& cand : {stem, stem + ".gz"}) {
+    fs::path p = fs::path(dir) / cand;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return p.string();
+  }
+  throw InputError(dir + ": missing " + stem + "[.gz]");
+}
+
+std::string dir_label(const std::string& dir) {
+  fs::path p = fs::path(dir).lexically_normal();
+  std::string name = p.filename().string();
+  if (name.empty()) name = p.parent_path().filename().string();
+  return name.empty() ? std::string("data") : name;
+}
+
+Dataset idx_split(const std::string& dir, const std::string& prefix, const std::string& label) {
+  const std::string ipath = find_idx(dir, prefix + "-images-idx3-ubyte");
+  const std::string lpath = find_idx(dir, prefix + "-labels-idx1-ubyte");
+  IdxArray img = read_idx(ipath);
+  IdxArray lab = read_idx(lpath);
+  if (img.shape.size() != 3) idx_error(ipath, "expected a 3-D image array, got " +
+                                                  std::to_string(img.shape.size()) + "-D");
+  if (lab.shape.size() != 1) idx_error(lpath, "expected a 1-D label array, got " +
+                                                  std::to_string(lab.shape.size()) + "-D");
+  if (img.shape[0] != lab.shape[0])
+    idx_error(lpath, std::to_string(lab.shape[0]) + " labels for " +
+                         std::to_string(img.shape[0]) + " images in " + ipath);
+  const int64_t dim = img.shape[1] * img.shape[2];
+  if (img.shape[0] > std::numeric_limits<int>::max() || dim > std::numeric_limits<int>::max())
+    idx_error(ipath, "too large");
+  Dataset d;
+  d.name = label + "/" + (prefix == "t10k" ? "test" : "train");
+  d.n = static_cast<int>(img.shape[0]);
+  d.dim = static_cast<int>(dim);
+  d.x.resize(img.data.size());
+  for (size_t i = 0; i < img.data.size(); ++i) d.x[i] = static_cast<float>(img.data[i]) / 255.0f;
+  d.y.resize(lab.data.size());
+  int maxlab = -1;
+  for (size_t i = 0; i < lab.data.size(); ++i) {
+    d.y[i] = lab.data[i];
+    maxlab = std::max(maxlab, static_cast<int>(lab.data[i]));
+  }
+  d.classes = maxlab + 1;
+  return d;
+}
+
+void standardize(DataSplits& s) {
+  const int dim = s.train.dim;
+  const int n = s.train.n;
+  if (n == 0 || dim == 0) return;
+  std::vector<double> mean(dim, 0.0), var(dim, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < dim; ++j) mean[j] += s.train.x[static_cast<size_t>(i) * dim + j];
+  for (int j = 0; j < dim; ++j) mean[j] /= n;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < dim; ++j) {
+      double d = s.train.x[static_cast<size_t>(i) * dim + j] - mean[j];
+      var[j] += d * d;
+    }
+  std::vector<double> inv(dim);
+  for (int j = 0; j < dim; ++j) inv[j] = 1.0 / std::max(std::sqrt(var[j] / n), 1e-8);
+  for (Dataset* d : {&s.train, &s.test})
+    for (int i = 0; i < d->n; ++i)
+      for (int j = 0; j < dim; ++j) {
+        float& v = d->x[static_cast<size_t>(i) * dim + j];
+        v = static_cast<float>((v - mean[j]) * inv[j]);
+      }
+}
+
+DataSplits apply_options(DataSplits s, const DataOptions& opt) {
+  if (opt.train_subset < 0 || opt.test_subset < 0)
+    throw InputError("data options: subset sizes must be ≥ 0");
+  if (opt.train_subset > 0) s.train = subset(s.train, opt.train_subset, opt.subset_seed);
+  if (opt.test_subset > 0)
+    s.test = subset(s.test, opt.test_subset, splitmix64(opt.subset_seed ^ 0x7e57ULL));
+  if (opt.standardize) standardize(s);
+  return s;
+}
+
+bool parse_int(const std::string& t, long long& out) {
+  const char* b = t.data();
+  const char* e = b + t.size();
+  auto r = std::from_chars(b, e, out);
+  return r.ec == std::errc() && r.ptr == e && !t.empty();
+}
+
+}  // namespace
+
+std::string fashion_mnist_dir() { return "/usr/share/datasets/fashion-mnist"; }
+
+IdxArray read_idx(const std::string& path) {
+  std::string raw;
+  {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+      (void)read_file(path);  // throws "<path>: cannot read (reason)"
+      idx_error(path, "cannot read");
+    }
+    unsigned char m[2] = {0, 0};
+    size_t got = std::fread(m, 1, 2, f);
+    std::fclose(f);
+    raw = (got == 2 && m[0] == 0x1f && m[1] == 0x8b) ? read_gzip(path) : read_file(path);
+  }
+  if (raw.size() < 4) idx_error(path, "too short for an IDX header");
+  const uint32_t magic = be32(raw, 0);
+  if (magic != 0x00000801u && magic != 0x00000803u) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%08x", magic);
+    idx_error(path, std::string("bad IDX magic ") + hex +
+                        " (expected 0x00000801 or 0x00000803: unsigned bytes, 1 or 3 dims)");
+  }
+  const size_t ndim = magic & 0xff;
+  const size_t header = 4 + 4 * ndim;
+  if (raw.size() < header) idx_error(path, "truncated IDX header");
+  IdxArray a;
+  uint64_t count = 1;
+  bool huge = false;
+  const uint64_t avail = raw.size() - header;
+  for (size_t i = 0; i < ndim; ++i) {
+    const uint64_t d = be32(raw, 4 + 4 * i);
+    a.shape.push_back(static_cast<int64_t>(d));
+    if (d != 0 && count > std::numeric_limits<uint64_t>::max() / d) huge = true;
+    else count *= d;
+  }
+  if (huge || count > avail)
+    idx_error(path, "truncated data: dimensions " + shape_string(a.shape) + " need " +
+                        (huge ? std::string("more than 2^64") : std::to_string(count)) +
+                        " bytes, file has " + std::to_string(avail));
+  if (count < avail)
+    idx_error(path, std::to_string(avail - count) + " unexpected bytes after the data");
+  a.data.assign(reinterpret_cast<const uint8_t*>(raw.data()) + header,
+                reinterpret_cast<const uint8_t*>(raw.data()) + raw.size());
+  return a;
+}
+
+DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a folder of IDX files");
+  const std::string label = dir_label(dir);
+  DataSplits s;
+  s.train = idx_split(dir, "train", label);
+  s.test = idx_split(dir, "t10k", label);
+  if (s.train.dim != s.test.dim)
+    throw InputError(dir + ": train images have " + std::to_string(s.train.dim) +
+                     " pixels but test images have " + std::to_string(s.test.dim));
+  const int classes = std::max(s.train.classes, s.test.classes);
+  s.train.classes = s.test.classes = classes;
+  return apply_options(std::move(s), opt);
+}
+
+namespace {
+
+/// "gmm:<n_train>,<n_test>,<dim>,<classes>,<seed>", checked; throws InputError naming it.
+struct GmmName {
+  long long v[5];
+};
+
+GmmName parse_gmm_name(const std::string& name) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : name.substr(4)) {
+    if (c == ',') parts.push_back(cur), cur.clear();
+    else cur += c;
+  }
+  parts.push_back(cur);
+  const std::string usage = name + ": expected gmm:<n_train>,<n_test>,<dim>,<classes>,<seed>";
+  if (parts.size() != 5) throw InputError(usage);
+  GmmName g;
+  for (int i = 0; i < 5; ++i)
+    if (!parse_int(parts[i], g.v[i]) || g.v[i] < 0) throw InputError(usage);
+  for (int i = 0; i < 4; ++i)
+    if (g.v[i] > std::numeric_limits<int>::max()) throw InputError(usage);
+  if (g.v[0] < 1 || g.v[2] < 1 || g.v[3] < 2)
+    throw InputError(name + ": need n_train ≥ 1, dim ≥ 1 and classes ≥ 2");
+  return g;
+}
+
+}  // namespace
+
+std::optional<DataShape> data_shape(const std::string& name) {
+  if (name == "fashion-mnist") return DataShape{784, 10};
+  if (name.rfind("gmm:", 0) == 0) {
+    const GmmName g = parse_gmm_name(name);
+    return DataShape{static_cast<int>(g.v[2]), static_cast<int>(g.v[3])};
+  }
+  return std::nullopt;
+}
+
+DataSplits load_data(const std::string& name, const DataOptions& opt) {
+  if (name == "fashion-mnist") {
+    const std::string dir = fashion_mnist_dir();
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+      throw InputError("fashion-mnist: not found at " + dir +
+                       " (install the Debian package dataset-fashion-mnist)");
+    return load_idx_dir(dir, opt);
+  }
+  if (name.rfind("gmm:", 0) == 0) {
+    const GmmName g = parse_gmm_name(name);
+    const long long* v = g.v;
+    DataSplits s = make_gaussian_mixture(static_cast<int>(v[0]), static_cast<int>(v[1]),
+                                         static_cast<int>(v[2]), static_cast<int>(v[3]),
+                                         static_cast<uint64_t>(v[4]));
+    return apply_options(std::move(s), opt);
+  }
+  std::error_code ec;
+  if (!name.empty() && fs::is_directory(name, ec)) return load_idx_dir(name, opt);
+  throw InputError((name.empty() ? std::string("\"\"") : name) +
+                   ": unknown data set (expected fashion-mnist, gmm:<n_train>,<n_test>,<dim>,"
+                   "<classes>,<seed> or a folder of IDX files)");
+}
+
+DataSplits make_gaussian_mixture(int n_train, int n_test, int dim, int classes, uint64_t seed,
+                                 float spread) {
+  if (n_train < 0 || n_test < 0 || dim < 1 || classes < 1)
+    throw InputError("gmm: invalid sizes");
+  std::vector<double> means(static_cast<size_t>(classes) * dim);
+  {
+    std::mt19937_64 g(splitmix64(seed));
+    Normal normal;
+    for (double& m : means) m = spread * normal(g);
+  }
+  auto make = [&](int n, uint64_t stream, const char* split) {
+    Dataset d;
+    d.name = std::string("gmm/") + split;
+    d.n = n;
+    d.dim = dim;
+    d.classes = classes;
+    d.x.resize(static_cast<size_t>(n) * dim);
+    d.y.resize(n);
+    std::mt19937_64 g(splitmix64(seed ^ stream));
+    Normal normal;
+    for (int i = 0; i < n; ++i) {
+      const int c = static_cast<int>(uniform_below(g, static_cast<uint64_t>(classes)));
+      d.y[i] = c;
+      for (int j = 0; j < dim; ++j)
+        d.x[static_cast<size_t>(i) * dim + j] =
+            static_cast<float>(means[static_cast<size_t>(c) * dim + j] + normal(g));
+    }
+    return d;
+  };
+  DataSplits s;
+  s.train = make(n_train, 0x7261696eULL, "train");  // distinct streams per split
+  s.test = make(n_test, 0x74657374ULL, "test");
+  return s;
+}
+
+Dataset subset(const Dataset& d, int count, uint64_t seed) {
+  if (count < 0) throw InputError(d.name + ": subset size must be ≥ 0");
+  if (count >= d.n) return d;
+  std::vector<int> idx(d.n);
+  for (int i = 0; i < d.n; ++i) idx[i] = i;
+  std::mt19937_64 g(seed);
+  // Partial Fisher–Yates: the first `count` slots become a uniform random sample.
+  for (int i = 0; i < count; ++i) {
+    const int j = i + static_cast<int>(uniform_below(g, static_cast<uint64_t>(d.n - i)));
+    std::swap(idx[i], idx[j]);
+  }
+  idx.resize(count);
+  std::sort(idx.begin(), idx.end());  // keep the original order of the chosen samples
+  Dataset out;
+  out.name = d.name;
+  out.n = count;
+  out.dim = d.dim;
+  out.classes = d.classes;
+  out.x.resize(static_cast<size_t>(count) * d.dim);
+  out.y.resize(count);
+  for (int k = 0; k < count; ++k) {
+    std::copy_n(d.x.begin() + static_cast<size_t>(idx[k]) * d.dim, d.dim,
+                out.x.begin() + static_cast<size_t>(k) * d.dim);
+    out.y[k] = d.y[idx[k]];
+  }
+  return out;
+}
+
+}  // namespace ridgeline

@@ -1,0 +1,300 @@
+// Running an experiment spec into a run folder (see run.h).
+#include "ridgeline/experiment/run.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <nlohmann/json.hpp>
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/experiment/run_catalog.h"
+#include "ridgeline/io/safetensors.h"
+#include "experiment/run_steps.h"
+
+namespace ridgeline {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string default_workspace() {
+  if (const char* w = std::getenv("RIDGELINE_WORKSPACE"); w && *w) return w;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/ridgeline";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/share/ridgeline";
+  return "ridgeline-workspace";
+}
+
+namespace {
+
+// strftime of the current time, local or UTC.
+std::string now_formatted(const char* format, bool utc) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  if (utc) gmtime_r(&t, &tm);
+  else localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+std::string timestamp() { return now_formatted("%Y%m%d-%H%M%S", false); }
+std::string iso_now() { return now_formatted("%Y-%m-%dT%H:%M:%SZ", true); }
+
+std::string choose_run_dir(const ExperimentSpec& spec, const RunOptions& o) {
+  if (!o.out_dir.empty()) return o.out_dir;
+  const fs::path base = fs::path(o.workspace.empty() ? default_workspace() : o.workspace) / "runs";
+  std::string dir = (base / (spec.name + "-" + timestamp())).string();
+  for (int i = 2; fs::exists(dir); ++i) dir = (base / (spec.name + "-" + timestamp() + "-" + std::to_string(i))).string();
+  return dir;
+}
+
+json epochs_json(const std::vector<EpochMetrics>& epochs) {
+  json a = json::array();
+  for (const auto& e : epochs)
+    a.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_error", e.train_error},
+                 {"test_loss", e.test_loss}, {"test_error", e.test_error}, {"lr", e.lr},
+                 {"seconds", e.seconds}});
+  return a;
+}
+
+class RunLog {
+ public:
+  RunLog(const fs::path& file, const RunEvents& ev) : out_(file, std::ios::app), ev_(ev) {}
+  void operator()(const std::string& line) {
+    out_ << "[" << iso_now() << "] " << line << "\n";
+    out_.flush();
+    if (ev_.on_log) ev_.on_log(line);
+  }
+
+ private:
+  std::ofstream out_;
+  const RunEvents& ev_;
+};
+
+// Keeps the workspace's run catalog up to date during a run. The catalog is an index, not the
+// record: any catalog failure is logged as a warning and the run goes on.
+class CatalogUpdater {
+ public:
+  CatalogUpdater(const ExperimentSpec& spec, const RunOptions& o, RunLog& log) : spec_(spec), log_(log) {
+    // A bare --out folder with no --workspace belongs to no workspace: it is not catalogued
+    // (`ridgeline runs` would not find it under <workspace>/runs anyway).
+    if (!o.out_dir.empty() && o.workspace.empty()) return;
+    try {
+      catalog_.emplace(o.workspace.empty() ? default_workspace() : o.workspace);
+    } catch (const std::exception& e) {
+      log_(std::string("warning: run catalog unavailable, run not catalogued: ") + e.what());
+    }
+  }
+  void operator()(const RunSummary& sum, const std::string& status, const std::string& started,
+                  double seconds) {
+    if (!catalog_) return;
+    try {
+      RunRecord r = make_run_record(spec_, sum, started);
+      r.status = status;
+      r.seconds = seconds;
+      catalog_->upsert(r);
+    } catch (const std::exception& e) {
+      log_(std::string("warning: run catalog not updated: ") + e.what());
+    }
+  }
+
+ private:
+  const ExperimentSpec& spec_;
+  RunLog& log_;
+  std::optional<RunCatalog> catalog_;
+};
+
+}  // namespace
+
+RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, const RunEvents& ev,
+                          const CancelToken* cancel) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  RunSummary sum;
+  sum.run_dir = choose_run_dir(spec, opt);
+  const fs::path dir(sum.run_dir);
+  const std::string resolved = spec_to_json(spec);
+  const fs::path spec_file = dir / "experiment.json";
+  if (fs::exists(spec_file) && read_file(spec_file.string()) != resolved)
+    throw InputError(sum.run_dir + ": holds a different experiment; choose another --out folder");
+  std::error_code ec;
+  fs::create_directories(dir / "checkpoints", ec);
+  fs::create_directories(dir / "results", ec);
+  if (ec) throw InputError(sum.run_dir + ": cannot create run folder (" + ec.message() + ")");
+  write_file_atomic(spec_file.string(), resolved);
+  RunLog log(dir / "log.txt", ev);
+
+  json prov = {{"ridgeline_version", RIDGELINE_VERSION}, {"started", iso_now()},
+               {"status", "running"}, {"experiment", spec.name}, {"models", json::object()},
+               {"steps", json::object()}};
+  auto save_prov = [&] { write_file_atomic((dir / "provenance.json").string(), prov.dump(2) + "\n"); };
+  save_prov();
+  CatalogUpdater catalog(spec, opt, log);
+  const std::string started = prov["started"];
+  auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
+  catalog(sum, "running", started, 0);
+  try {
+    std::unique_ptr<Backend> be = make_backend(opt.device, opt.threads);
+    sum.device = be->description();
+    prov["device"] = sum.device;
+    prov["threads"] = host_threads();
+    log("run folder " + sum.run_dir);
+    log("device " + sum.device);
+    DataSplits data = load_data(spec.data, spec.data_options);
+    log("data " + spec.data + ": train " + std::to_string(data.train.n) + "×" +
+        std::to_string(data.train.dim) + ", test " + std::to_string(data.test.n) + ", " +
+        std::to_string(data.train.classes) + " classes");
+    save_prov();
+
+    std::map<std::string, Mlp> models;
+    for (const auto& m : spec.models) {
+      const fs::path ckpt = dir / "checkpoints" / (m.name + ".safetensors");
+      if (fs::exists(ckpt)) {
+        models[m.name] = load_mlp(ckpt.string());
+        log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
+        continue;
+      }
+      log("model " + m.name + ": training " + spec.arch.to_string() + " from seed " +
+          std::to_string(m.seed));
+      TrainCallbacks cb;
+      cb.on_step = [&](const StepMetrics& s) {
+        if (ev.on_step) ev.on_step(m.name, s);
+        if (ev.on_progress && (s.step % 20 == 0 || s.step == s.total_steps))
+          ev.on_progress({"train " + m.name, s.step, s.total_steps,
+                          "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss)});
+      };
+      cb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) {
+        if (spec.train.checkpoint_every > 0 && e.epoch % spec.train.checkpoint_every == 0 &&
+            e.epoch < spec.train.epochs)
+          save_mlp((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
+                   model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
+        if (ev.on_epoch) ev.on_epoch(m.name, e);
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "model %s epoch %d: train loss %.4f err %.4f, test loss %.4f err %.4f (%.1fs)",
+                      m.name.c_str(), e.epoch, e.train_loss, e.train_error, e.test_loss,
+                      e.test_error, e.seconds);
+        log(line);
+      };
+      TrainResult tr = train_mlp(*be, spec.arch, data, spec.train, m.seed, cb, cancel);
+      tr.model.arch.layer_names.clear();
+      save_mlp(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
+                                         {"ridgeline.experiment", spec.name}});
+      write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),
+                        json({{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
+                              {"samples_per_second", tr.samples_per_second},
+                              {"epochs", epochs_json(tr.epochs)}}).dump(2) + "\n");
+      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", tr.seconds},
+                                {"samples_per_second", tr.samples_per_second}};
+      save_prov();
+      sum.training.emplace_back(m.name, tr.epochs);
+      models[m.name] = std::move(tr.model);
+    }
+
+    detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }};
+    for (const auto& st : spec.steps) {
+      if (cancel) cancel->check();
+      if (st.type == "merge") {
+        models[st.id] = detail::run_merge_step(st, models, ctx);
+      } else if (st.type == "align") {
+        AlignmentResult r = detail::run_align_step(st, models, ctx);
+        prov["steps"][st.id] = {{"seconds", r.seconds}};
+        AlignmentReport report = make_alignment_report(r, mlp_permutation_spec(models.at(st.a).arch));
+        if (ev.on_alignment) ev.on_alignment(st.id, report);
+        sum.alignment_reports.emplace_back(st.id, std::move(report));
+        models[st.output()] = r.aligned;
+        sum.alignments.emplace_back(st.id, std::move(r));
+      } else {
+        InterpolationResult r = detail::run_interpolate_step(st, models, ctx);
+        if (ev.on_interpolation) ev.on_interpolation(st.id, r);
+        prov["steps"][st.id] = {{"seconds", r.seconds}};
+        sum.interpolations.emplace_back(st.id, std::move(r));
+        detail::write_barrier_table(dir / "results", spec, sum);
+        catalog(sum, "running", started, elapsed());
+      }
+      save_prov();
+    }
+    sum.status = "finished";
+  } catch (const Cancelled&) {
+    prov["status"] = "cancelled";
+    prov["ended"] = iso_now();
+    save_prov();
+    log("cancelled; finished checkpoints and results are kept");
+    catalog(sum, "cancelled", started, elapsed());
+    throw;
+  } catch (const std::exception& e) {
+    prov["status"] = "failed";
+    prov["error"] = e.what();
+    prov["ended"] = iso_now();
+    save_prov();
+    log(std::string("failed: ") + e.what());
+    catalog(sum, "failed", started, elapsed());
+    throw;
+  }
+  sum.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  prov["status"] = sum.status;
+  prov["ended"] = iso_now();
+  prov["seconds"] = sum.seconds;
+  save_prov();
+  catalog(sum, sum.status, started, sum.seconds);
+  log("finished in " + std::to_string(sum.seconds) + " s");
+  return sum;
+}
+
+RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
+  const fs::path dir(run_dir);
+  if (!fs::is_directory(dir)) throw InputError(run_dir + ": not a run folder");
+  ExperimentSpec spec = load_spec((dir / "experiment.json").string());
+  RunSummary sum;
+  sum.run_dir = run_dir;
+  const fs::path prov = dir / "provenance.json";
+  if (fs::exists(prov)) {
+    try {
+      json p = json::parse(read_file(prov.string()));
+      sum.status = p.value("status", "");
+      sum.device = p.value("device", "");
+      sum.seconds = p.value("seconds", 0.0);
+    } catch (const json::exception& e) {
+      throw InputError(prov.string() + ": invalid JSON (" + std::string(e.what()) + ")");
+    }
+  }
+  for (const auto& m : spec.models) {
+    const fs::path f = dir / "results" / ("train-" + m.name + ".json");
+    if (!fs::exists(f)) continue;
+    try {
+      std::vector<EpochMetrics> epochs;
+      const json record = json::parse(read_file(f.string()));  // must outlive the loop
+      for (const auto& e : record.at("epochs")) {
+        EpochMetrics em;
+        em.epoch = e.at("epoch");
+        em.train_loss = e.at("train_loss");
+        em.train_error = e.at("train_error");
+        em.test_loss = e.at("test_loss");
+        em.test_error = e.at("test_error");
+        em.lr = e.value("lr", 0.0);
+        em.seconds = e.value("seconds", 0.0);
+        epochs.push_back(em);
+      }
+      sum.training.emplace_back(m.name, std::move(epochs));
+    } catch (const json::exception& e) {
+      throw InputError(f.string() + ": not a training record (" + std::string(e.what()) + ")");
+    }
+  }
+  for (const auto& st : spec.steps) {
+    const fs::path f = dir / "results" / (st.id + ".json");
+    if (!fs::exists(f)) continue;
+    if (st.type == "interpolate")
+      sum.interpolations.emplace_back(st.id, interpolation_from_json(read_file(f.string()), f.string()));
+    else if (st.type == "align")
+      sum.alignment_reports.emplace_back(st.id, parse_alignment_report(read_file(f.string()), f.string()));
+  }
+  if (spec_out) *spec_out = std::move(spec);
+  return sum;
+}
+
+}  // namespace ridgeline

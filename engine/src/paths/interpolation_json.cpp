@@ -1,0 +1,53 @@
+// JSON form of interpolation results (the `interpolate --json` contract).
+#include <nlohmann/json.hpp>
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/paths/interpolation.h"
+
+namespace ridgeline {
+
+using nlohmann::json;
+
+std::string interpolation_to_json(const InterpolationResult& r, int indent) {
+  json j;
+  j["alpha"] = r.alpha;
+  json barrier = json::object();
+  auto put = [&](const char* key, const std::optional<SplitCurve>& c) {
+    if (!c) return;
+    j[key] = {{"loss", c->loss}, {"error", c->error}};
+    barrier[key] = {{"loss_lin", c->barriers.loss_lin},
+                    {"loss_mid", c->barriers.loss_mid},
+                    {"error_lin", c->barriers.error_lin},
+                    {"error_mid", c->barriers.error_mid}};
+  };
+  put("test", r.test);
+  put("train", r.train);
+  j["barrier"] = barrier;
+  return j.dump(indent);
+}
+
+InterpolationResult interpolation_from_json(const std::string& text, const std::string& source) {
+  try {
+    json j = json::parse(text);
+    InterpolationResult r;
+    r.alpha = j.at("alpha").get<std::vector<double>>();
+    auto get = [&](const char* key, std::optional<SplitCurve>& c) {
+      if (!j.contains(key)) return;
+      SplitCurve s;
+      s.loss = j[key].at("loss").get<std::vector<double>>();
+      s.error = j[key].at("error").get<std::vector<double>>();
+      if (s.loss.size() != r.alpha.size() || s.error.size() != r.alpha.size())
+        throw InputError(source + ": " + key + " curves do not match alpha in length");
+      const json& b = j.at("barrier").at(key);
+      s.barriers = {b.at("loss_lin"), b.at("loss_mid"), b.at("error_lin"), b.at("error_mid")};
+      c = std::move(s);
+    };
+    get("train", r.train);
+    get("test", r.test);
+    return r;
+  } catch (const json::exception& e) {
+    throw InputError(source + ": not an interpolation result (" + std::string(e.what()) + ")");
+  }
+}
+
+}  // namespace ridgeline

@@ -1,0 +1,227 @@
+// REPAIR of interpolated networks (repair.h).
+#include "ridgeline/paths/repair.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "ridgeline/core/errors.h"
+
+namespace ridgeline {
+
+namespace {
+
+void check_pair(const Mlp& a, const Mlp& b) {
+  if (!a.arch.same_shape(b.arch))
+    throw InputError("models have different architectures: " + a.arch.to_string() + " and " +
+                     b.arch.to_string());
+  const size_t total = a.layout().total;
+  if (a.params.size() != total || b.params.size() != total)
+    throw InputError("model parameters do not match the architecture " + a.arch.to_string());
+}
+
+void check_data(const Mlp& m, const Dataset& data) {
+  if (data.dim != m.arch.in_dim())
+    throw InputError("model " + m.arch.to_string() + " expects " +
+                     std::to_string(m.arch.in_dim()) + " inputs but data " + data.name +
+                     " has " + std::to_string(data.dim));
+  if (data.n == 0) throw InputError(data.name + ": no samples");
+}
+
+bool stats_fit(const UnitStatistics& s, const MlpArch& arch) {
+  if (static_cast<int>(s.linear_mean.size()) != arch.num_hidden() ||
+      s.linear_std.size() != s.linear_mean.size())
+    return false;
+  for (int l = 0; l < arch.num_hidden(); ++l)
+    if (static_cast<int>(s.linear_mean[l].size()) != arch.widths[l + 1] ||
+        static_cast<int>(s.linear_std[l].size()) != arch.widths[l + 1])
+      return false;
+  return true;
+}
+
+}  // namespace
+
+RepairStatistics repair_statistics(Backend& be, const Mlp& a, const Mlp& b, const Dataset& data,
+                                   const RepairConfig& cfg, const CancelToken* cancel) {
+  check_pair(a, b);
+  return {unit_statistics(be, a, data, cfg.samples, cfg.batch, cancel),
+          unit_statistics(be, b, data, cfg.samples, cfg.batch, cancel)};
+}
+
+Mlp interpolate_params(const Mlp& a, const Mlp& b, double alpha) {
+  check_pair(a, b);
+  if (alpha == 1.0) return b;
+  Mlp m = a;
+  const float al = static_cast<float>(alpha);
+  for (size_t i = 0; i < m.params.size(); ++i) m.params[i] = a.params[i] + al * (b.params[i] - a.params[i]);
+  return m;
+}
+
+void repair_targets(const RepairStatistics& e, double alpha, std::vector<std::vector<double>>& mean,
+                    std::vector<std::vector<double>>& std) {
+  const size_t H = e.a.linear_mean.size();
+  mean.assign(H, {});
+  std.assign(H, {});
+  for (size_t l = 0; l < H; ++l) {
+    const size_t w = e.a.linear_mean[l].size();
+    mean[l].resize(w);
+    std[l].resize(w);
+    for (size_t j = 0; j < w; ++j) {
+      mean[l][j] = (1.0 - alpha) * e.a.linear_mean[l][j] + alpha * e.b.linear_mean[l][j];
+      std[l][j] = (1.0 - alpha) * e.a.linear_std[l][j] + alpha * e.b.linear_std[l][j];
+    }
+  }
+}
+
+Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Dataset& data,
+                        const RepairConfig& cfg, const CancelToken* cancel) {
+  check_pair(a, b);
+  if (alpha == 0.0) return a;
+  if (alpha == 1.0) return b;
+  return repair_interpolated(be, a, b, alpha, data, cfg, repair_statistics(be, a, b, data, cfg, cancel),
+                             cancel);
+}
+
+namespace {
+
+// repair_interpolated with the endpoint statistics; when scale0 is not null it receives the
+// factor each layer-0 unit's row of W(α) was multiplied by (1 at the endpoints), for
+// evaluate_path's PathPoints.
+Mlp repair_point(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Dataset& data,
+                 const RepairConfig& cfg, const RepairStatistics& endpoints,
+                 const CancelToken* cancel, std::vector<float>* scale0) {
+  check_pair(a, b);
+  if (scale0) scale0->assign(a.arch.widths[1], 1.0f);
+  // REPAIR is the identity at the endpoints up to float rounding: return them exactly.
+  if (alpha == 0.0) return a;
+  if (alpha == 1.0) return b;
+  check_data(a, data);
+  const MlpArch& arch = a.arch;
+  if (!stats_fit(endpoints.a, arch) || !stats_fit(endpoints.b, arch))
+    throw InputError("REPAIR: endpoint statistics do not match " + arch.to_string());
+  std::vector<std::vector<double>> mu_t, sd_t;
+  repair_targets(endpoints, alpha, mu_t, sd_t);
+
+  Mlp m = interpolate_params(a, b, alpha);
+  const ParamLayout lay(arch);
+  const int H = arch.num_hidden();
+  const int n = cfg.samples <= 0 ? data.n : std::min(cfg.samples, data.n);
+  const int batch = std::max(1, std::min(cfg.batch, n));
+  int widest = arch.in_dim();
+  for (int l = 0; l < H; ++l) widest = std::max(widest, arch.widths[l + 1]);
+
+  // Layer by layer over all n rows, kept on the device: the input of hidden layer l, its
+  // Linear output (measured, corrected, then recomputed with the corrected weights), then
+  // LayerNorm and the activation in place, which becomes the next layer's input. The
+  // Linear runs in the same row batches as MlpCompute::forward, so the statistics are those
+  // a forward pass of the repaired net gives.
+  DeviceBuffer p(be, m.params.size()), hin(be, static_cast<size_t>(n) * widest),
+      z(be, static_cast<size_t>(n) * widest);
+  be.upload(p.data(), m.params.data(), m.params.size());
+  be.upload(hin.data(), data.x.data(), static_cast<size_t>(n) * arch.in_dim());
+  std::vector<float> host(static_cast<size_t>(batch) * widest);
+  float* in = hin.data();
+  float* out = z.data();
+  for (int l = 0; l < H; ++l) {
+    if (cancel) cancel->check();
+    const int fin = arch.widths[l], fout = arch.widths[l + 1];
+    auto linear = [&] {
+      for (int s = 0; s < n; s += batch) {
+        const int rows = std::min(batch, n - s);
+        float* zs = out + static_cast<size_t>(s) * fout;
+        be.gemm(Trans::No, Trans::Yes, rows, fout, fin, 1.0f, in + static_cast<size_t>(s) * fin,
+                fin, p.data() + lay.weight_offset[l], fin, 0.0f, zs, fout);
+        be.add_bias(zs, p.data() + lay.bias_offset[l], rows, fout);
+      }
+    };
+    linear();
+    ColumnMoments mom(fout);
+    for (int s = 0; s < n; s += batch) {
+      const int rows = std::min(batch, n - s);
+      be.download(host.data(), out + static_cast<size_t>(s) * fout, static_cast<size_t>(rows) * fout);
+      mom.add(host.data(), rows);
+    }
+    const std::vector<double>& mu = mom.mean();
+    const std::vector<double> sd = mom.std_dev();
+    // Fold x ↦ (x − μ)·σ_t/σ + μ_t into the Linear layer.
+    float* W = m.params.data() + lay.weight_offset[l];
+    float* bias = m.params.data() + lay.bias_offset[l];
+    for (int j = 0; j < fout; ++j) {
+      const double scale = sd_t[l][j] / std::max(sd[j], 1e-8);
+      if (l == 0 && scale0) (*scale0)[j] = static_cast<float>(scale);
+      float* row = W + static_cast<size_t>(j) * fin;
+      for (int i = 0; i < fin; ++i) row[i] = static_cast<float>(row[i] * scale);
+      bias[j] = static_cast<float>((bias[j] - mu[j]) * scale + mu_t[l][j]);
+    }
+    be.upload(p.data() + lay.weight_offset[l], W, static_cast<size_t>(fout) * fin);
+    be.upload(p.data() + lay.bias_offset[l], bias, fout);
+    if (l + 1 == H) break;  // nothing downstream is measured
+    linear();
+    const size_t total = static_cast<size_t>(n) * fout;
+    if (arch.layernorm)
+      be.layernorm(out, p.data() + lay.ln_weight_offset[l], p.data() + lay.ln_bias_offset[l], n,
+                   fout, kLayerNormEps, out, nullptr, nullptr);
+    if (arch.activation == Activation::Gelu) be.gelu(out, out, total);
+    else be.relu(out, total);
+    std::swap(in, out);
+  }
+  be.synchronize();
+  return m;
+}
+
+}  // namespace
+
+Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Dataset& data,
+                        const RepairConfig& cfg, const RepairStatistics& endpoints,
+                        const CancelToken* cancel) {
+  return repair_point(be, a, b, alpha, data, cfg, endpoints, cancel, nullptr);
+}
+
+InterpolationResult interpolate_repaired(Backend& be, const Mlp& a, const Mlp& b,
+                                         const DataSplits& data, const InterpolationConfig& cfg,
+                                         const RepairConfig& rcfg, const ProgressFn& progress,
+                                         const CancelToken* cancel) {
+  check_pair(a, b);
+  if (!cfg.train && !cfg.test) throw InputError("interpolate: no split requested");
+  check_data(a, data.train);
+  if (cfg.test) check_data(a, data.test);
+  for (const Dataset* d : {&data.train, &data.test})
+    if ((d == &data.train ? cfg.train : cfg.test) && d->classes > a.arch.classes())
+      throw InputError("models have " + std::to_string(a.arch.classes()) + " outputs but " +
+                       d->name + " has " + std::to_string(d->classes) + " classes");
+  const auto t0 = std::chrono::steady_clock::now();
+  InterpolationResult r;
+  r.alpha = alpha_grid(cfg.points);
+  const RepairStatistics ends = repair_statistics(be, a, b, data.train, rcfg, cancel);
+  const int P = static_cast<int>(r.alpha.size());
+  const int chunk = std::max(1, cfg.chunk);
+  // Progress: one unit per repaired α, then one per evaluated data chunk.
+  long long total = P, done = 0;
+  if (cfg.train) total += path_chunk_count(a.arch, P, chunk, data.train.n);
+  if (cfg.test) total += path_chunk_count(a.arch, P, chunk, data.test.n);
+  auto step = [&] {
+    ++done;
+    if (progress) progress({"interpolate repaired", done, total, ""});
+  };
+  // The per-α REPAIR (statistics on the training subset), then every α of a split evaluated
+  // together by evaluate_path with the repaired points.
+  PathPoints pts;
+  pts.params.resize(P);
+  pts.layer0_scale.resize(P);
+  for (int k = 0; k < P; ++k) {
+    pts.params[k] =
+        repair_point(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel, &pts.layer0_scale[k])
+            .params;
+    step();
+  }
+  for (const Dataset* d : {&data.train, &data.test}) {
+    if (!(d == &data.train ? cfg.train : cfg.test)) continue;
+    SplitCurve c;
+    evaluate_path(be, a, b, r.alpha, pts, *d, chunk, c.loss, c.error, step, cancel);
+    c.barriers = curve_barriers(r.alpha, c.loss, c.error);
+    (d == &data.train ? r.train : r.test) = std::move(c);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace ridgeline

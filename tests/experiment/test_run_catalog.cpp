@@ -1,0 +1,202 @@
+// The SQLite run catalog: round trip, status transitions, rescan, corrupt files, concurrent
+// writers, and run_experiment keeping its record up to date.
+#include <QtTest>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/run_catalog.h"
+#include "test_support.h"
+
+using namespace ridgeline;
+namespace fs = std::filesystem;
+
+namespace {
+const char* kTiny = R"({
+  "name": "tiny",
+  "data": {"name": "gmm:300,100,6,3,1"},
+  "model": {"arch": "mlp:6,12,3"},
+  "train": {"epochs": 1, "batch": 32, "lr": 0.01},
+  "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+  "steps": [{"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 3}]
+})";
+
+RunRecord sample(const std::string& id, const std::string& started) {
+  RunRecord r;
+  r.id = id;
+  r.dir = "/tmp/ws/runs/" + id;
+  r.name = "tiny";
+  r.status = "running";
+  r.started = started;
+  r.seconds = 1.5;
+  r.data = "gmm:300,100,6,3,1";
+  r.arch = "mlp:6,12,3";
+  r.device = "CPU (test)";
+  r.barriers = {{"naive", "test", 0.25, 0.125}, {"naive", "train", 0.5, 0.0625}};
+  return r;
+}
+}  // namespace
+
+class TestRunCatalog : public QObject {
+  Q_OBJECT
+ private slots:
+  void roundTrip() {
+    test::ScratchDir ws("cat");
+    {
+      RunCatalog c(ws.path().string());
+      QVERIFY(fs::exists(ws.path() / "catalog.sqlite"));
+      QVERIFY(c.list().empty());
+      c.upsert(sample("tiny-20250101-120000", "2025-01-01T12:00:00Z"));
+      c.upsert(sample("tiny-20240101-120000", "2024-01-01T12:00:00Z"));
+    }
+    RunCatalog c(ws.path().string());  // reopening keeps the records (and the schema)
+    const auto all = c.list();
+    QCOMPARE(all.size(), size_t(2));
+    QCOMPARE(all[0].id, std::string("tiny-20240101-120000"));  // oldest first
+    const RunRecord want = sample("tiny-20250101-120000", "2025-01-01T12:00:00Z");
+    const RunRecord& got = all[1];
+    QCOMPARE(got.dir, want.dir);
+    QCOMPARE(got.name, want.name);
+    QCOMPARE(got.status, want.status);
+    QCOMPARE(got.started, want.started);
+    QCOMPARE(got.seconds, want.seconds);
+    QCOMPARE(got.data, want.data);
+    QCOMPARE(got.arch, want.arch);
+    QCOMPARE(got.device, want.device);
+    QCOMPARE(got.barriers.size(), size_t(2));
+    QCOMPARE(got.barriers[1].split, std::string("train"));
+    QCOMPARE(got.barriers[1].loss_mid, 0.5);
+    QCOMPARE(got.headline()->loss_mid, 0.25);
+    // find: exact id, unique prefix, no match, ambiguous prefix.
+    QCOMPARE(c.find("tiny-20250101-120000")->id, want.id);
+    auto by_prefix = c.find("tiny-2025");
+    QVERIFY(by_prefix);
+    QCOMPARE(by_prefix->barriers.size(), size_t(2));
+    QCOMPARE(by_prefix->barriers[0].error_mid, 0.125);
+    QVERIFY(!c.find("nope"));
+    QVERIFY(!c.find(""));
+    QVERIFY_THROWS_EXCEPTION(InputError, c.find("tiny-"));
+  }
+
+  void statusTransitions() {
+    test::ScratchDir ws("cat-status");
+    RunCatalog c(ws.path().string());
+    RunRecord r = sample("r1", "2025-01-01T12:00:00Z");
+    r.barriers.clear();
+    c.upsert(r);
+    QCOMPARE(c.find("r1")->status, std::string("running"));
+    QVERIFY(c.find("r1")->barriers.empty());
+    r.barriers = {{"naive", "test", 0.3, 0.1}};
+    c.upsert(r);
+    QCOMPARE(c.find("r1")->barriers.size(), size_t(1));
+    for (const char* s : {"finished", "cancelled", "failed"}) {
+      r.status = s;
+      r.seconds += 1;
+      c.upsert(r);
+      QCOMPARE(c.find("r1")->status, std::string(s));
+      QCOMPARE(c.find("r1")->seconds, r.seconds);
+    }
+    QCOMPARE(c.list().size(), size_t(1));  // upsert replaces, never duplicates
+    QCOMPARE(c.list()[0].barriers.size(), size_t(1));
+  }
+
+  void concurrentWriters() {
+    test::ScratchDir ws("cat-conc");
+    RunCatalog(ws.path().string());  // create the schema once
+    auto writer = [&](int k) {
+      RunCatalog c(ws.path().string());
+      for (int i = 0; i < 25; ++i) {
+        std::string id = std::to_string(k);  // (GCC 12 misreports "lit" + to_string under -Wrestrict)
+        id.append("-w").append(std::to_string(i));
+        c.upsert(sample(id, "x"));
+      }
+    };
+    std::thread a(writer, 0), b(writer, 1);
+    a.join();
+    b.join();
+    QCOMPARE(RunCatalog(ws.path().string()).list().size(), size_t(50));
+  }
+
+  void corruptFileIsInputError() {
+    test::ScratchDir ws("cat-bad");
+    {
+      std::ofstream f(ws.file("catalog.sqlite"), std::ios::binary);
+      f << std::string(4096, 'x');
+    }
+    try {
+      RunCatalog c(ws.path().string());
+      QFAIL("a non-SQLite catalog opened");
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("catalog.sqlite") != std::string::npos, e.what());
+    }
+  }
+
+  void runExperimentKeepsRecordAndRescan() {
+    test::ScratchDir ws("cat-run");
+    RunOptions o;
+    o.workspace = ws.path().string();
+    o.device = "cpu";
+    std::vector<std::string> log;
+    RunEvents ev;
+    ev.on_log = [&](const std::string& l) { log.push_back(l); };
+    const RunSummary s = run_experiment(parse_spec(kTiny, "tiny.json"), o, ev);
+    for (const auto& l : log) QVERIFY2(l.find("warning") == std::string::npos, l.c_str());
+    const std::string id = fs::path(s.run_dir).filename().string();
+    RunCatalog c(ws.path().string());
+    auto r = c.find(id);
+    QVERIFY(r);
+    QCOMPARE(r->status, std::string("finished"));
+    QCOMPARE(r->name, std::string("tiny"));
+    QCOMPARE(r->arch, std::string("mlp:6,12,3"));
+    QCOMPARE(r->data, std::string("gmm:300,100,6,3,1"));
+    QVERIFY(r->device.find("CPU") != std::string::npos);
+    QVERIFY(!r->started.empty());
+    QVERIFY(fs::equivalent(r->dir, s.run_dir));
+    QVERIFY(r->headline());
+    QCOMPARE(r->headline()->step, std::string("naive"));
+    QCOMPARE(r->headline()->loss_mid, s.interpolations[0].second.test->barriers.loss_mid);
+    QCOMPARE(c.rescan(), 0);  // already indexed
+
+    // A run folder written without the catalog (a bare --out) copied into the workspace.
+    test::ScratchDir elsewhere("cat-out");
+    RunOptions bare;
+    bare.out_dir = elsewhere.file("copied-run");
+    bare.device = "cpu";
+    const RunSummary s2 = run_experiment(parse_spec(kTiny, "tiny.json"), bare);
+    QVERIFY(!fs::exists(elsewhere.path() / "catalog.sqlite"));
+    fs::copy(bare.out_dir, ws.path() / "runs" / "copied-run", fs::copy_options::recursive);
+    fs::create_directories(ws.path() / "runs" / "not-a-run");  // skipped
+    QVERIFY(!c.find("copied-run"));
+    QCOMPARE(c.rescan(), 1);
+    auto copied = c.find("copied-run");
+    QVERIFY(copied);
+    QCOMPARE(copied->status, std::string("finished"));
+    QVERIFY(!copied->started.empty());
+    QCOMPARE(copied->barriers.size(), size_t(2));
+    QCOMPARE(copied->headline()->loss_mid, s2.interpolations[0].second.test->barriers.loss_mid);
+    QCOMPARE(c.list().size(), size_t(2));
+    QCOMPARE(c.rescan(), 0);
+  }
+
+  void catalogFailureDoesNotFailRun() {
+    test::ScratchDir ws("cat-runbad");
+    {
+      std::ofstream f(ws.file("catalog.sqlite"), std::ios::binary);
+      f << std::string(4096, 'x');
+    }
+    RunOptions o;
+    o.workspace = ws.path().string();
+    o.device = "cpu";
+    bool warned = false;
+    RunEvents ev;
+    ev.on_log = [&](const std::string& l) { warned = warned || l.find("warning: run catalog") == 0; };
+    QCOMPARE(run_experiment(parse_spec(kTiny, "tiny.json"), o, ev).status, std::string("finished"));
+    QVERIFY(warned);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestRunCatalog)
+#include "test_run_catalog.moc"

@@ -1,0 +1,107 @@
+#include "widgets/paths/barrier_table.h"
+
+#include <QHeaderView>
+#include <cmath>
+
+#include "widgets/paths/interpolation_chart.h"
+
+namespace ridgeline::widgets {
+
+BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
+  setColumnCount(ColumnCount);
+  const QStringList headers = {"loss barrier\n(linear)",      "loss barrier\n(mean-endpoint)",
+                               "error barrier\n(linear)",     "error barrier\n(mean-endpoint)",
+                               "loss at α = 0",               "loss at α = 1"};
+  setHorizontalHeaderLabels(headers);
+  const QStringList tips = {
+      "max over α of L(α) − [(1−α)·L(0) + α·L(1)]: height above the straight line between "
+      "the endpoint losses",
+      "max over α of L(α) − ½·(L(0) + L(1)): height above the mean endpoint loss",
+      "As the linear loss barrier, for the classification error (percentage points)",
+      "As the mean-endpoint loss barrier, for the classification error (percentage points)",
+      "Cross-entropy of model A (α = 0)", "Cross-entropy of model B (α = 1)"};
+  for (int c = 0; c < ColumnCount; ++c) horizontalHeaderItem(c)->setToolTip(tips[c]);
+  setEditTriggers(QAbstractItemView::NoEditTriggers);
+  setSelectionBehavior(QAbstractItemView::SelectRows);
+  setAlternatingRowColors(true);
+  horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  horizontalHeader()->setDefaultAlignment(Qt::AlignCenter);
+  verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+  setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  setToolTip("Barriers along the path; hover a column header for its definition");
+}
+
+QString BarrierTable::formatLoss(double v) { return format_significant(v, 4); }
+
+QString BarrierTable::formatError(double v) {
+  if (!std::isfinite(v)) return QStringLiteral("–");
+  // Two decimals: the resolution of an error measured on up to 10,000 samples.
+  return QString::number(v * 100.0, 'f', 2) + QStringLiteral("%");
+}
+
+void BarrierTable::clearResult() { setRowCount(0); }
+
+void BarrierTable::setResult(const InterpolationResult& result) {
+  setRowCount(0);
+  if (result.test) addRow("test", *result.test);
+  if (result.train) addRow("train", *result.train);
+  resizeRowsToContents();
+  setFixedHeight(sizeHint().height());
+}
+
+void BarrierTable::setResults(const QList<QPair<QString, InterpolationResult>>& paths,
+                              bool train_split) {
+  setRowCount(0);
+  for (const auto& [id, r] : paths) {
+    const SplitCurve* c = preferred_split(r, train_split);
+    if (!c) continue;
+    const bool is_train = r.train && c == &*r.train;
+    addRow(id + (is_train ? " · train" : " · test"), *c);
+  }
+  resizeRowsToContents();
+  setFixedHeight(sizeHint().height());
+}
+
+void BarrierTable::addRow(const QString& split, const SplitCurve& curve) {
+  const int row = rowCount();
+  insertRow(row);
+  setVerticalHeaderItem(row, new QTableWidgetItem(split));
+  const auto& b = curve.barriers;
+  const QString cells[ColumnCount] = {
+      formatLoss(b.loss_lin),
+      formatLoss(b.loss_mid),
+      formatError(b.error_lin),
+      formatError(b.error_mid),
+      curve.loss.empty() ? QStringLiteral("–") : formatLoss(curve.loss.front()),
+      curve.loss.empty() ? QStringLiteral("–") : formatLoss(curve.loss.back())};
+  for (int c = 0; c < ColumnCount; ++c) {
+    auto* item = new QTableWidgetItem(cells[c]);
+    item->setTextAlignment(Qt::AlignCenter);
+    setItem(row, c, item);
+  }
+}
+
+int BarrierTable::rowOf(const QString& split) const {
+  for (int r = 0; r < rowCount(); ++r)
+    if (verticalHeaderItem(r) && verticalHeaderItem(r)->text() == split) return r;
+  return -1;
+}
+
+QString BarrierTable::cellText(int row, int column) const {
+  const auto* it = item(row, column);
+  return it ? it->text() : QString();
+}
+
+QSize BarrierTable::sizeHint() const {
+  // Exactly the header and the rows (at least two), without a scroll bar.
+  int h = horizontalHeader()->sizeHint().height() + 2 * frameWidth();
+  for (int r = 0; r < rowCount(); ++r) h += verticalHeader()->sectionSize(r);
+  for (int r = rowCount(); r < 2; ++r) h += verticalHeader()->minimumSectionSize() + 6;
+  return {QTableWidget::sizeHint().width(), h};
+}
+
+QSize BarrierTable::minimumSizeHint() const { return {200, sizeHint().height()}; }
+
+}  // namespace ridgeline::widgets

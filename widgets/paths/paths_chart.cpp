@@ -1,0 +1,125 @@
+#include "widgets/paths/paths_chart.h"
+
+#include <QChart>
+#include <QLineSeries>
+#include <QPen>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+namespace ridgeline::widgets {
+
+namespace {
+// Colour-blind-safe palette (Okabe–Ito), in the order paths appear.
+const QColor kPalette[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115),
+                           QColor(204, 121, 167), QColor(230, 159, 0), QColor(86, 180, 233),
+                           QColor(0, 0, 0), QColor(240, 228, 66)};
+}  // namespace
+
+PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
+  auto* chart = new QChart;
+  chart->setTitle("All paths: loss along α");
+  QFont f = chart->titleFont();
+  f.setBold(true);
+  f.setPointSizeF(f.pointSizeF() * 1.15);
+  chart->setTitleFont(f);
+  axis_x_ = new QValueAxis;
+  axis_x_->setTitleText("α");
+  axis_x_->setRange(0, 1);
+  axis_x_->setTickCount(11);
+  axis_x_->setLabelFormat("%.1f");
+  axis_y_ = new QValueAxis;
+  chart->addAxis(axis_x_, Qt::AlignBottom);
+  chart->addAxis(axis_y_, Qt::AlignLeft);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  setChart(chart);
+  setRenderHint(QPainter::Antialiasing);
+  updateTitles();
+}
+
+void PathsChart::updateTitles() {
+  const bool test = split_ == Split::Test, loss = quantity_ == Quantity::Loss;
+  chart()->setTitle(QString("All paths: %1 along α").arg(loss ? "loss" : "error"));
+  axis_y_->setTitleText(
+      QString("%1 %2").arg(test ? "test" : "train", loss ? "cross-entropy" : "error (%)"));
+  setToolTip(QString("Every path on one chart: %1 %2 against α (a path without a %1 split "
+                     "shows its %3 split); right-click to export")
+                 .arg(test ? "test" : "train", loss ? "loss" : "error", test ? "train" : "test"));
+}
+
+void PathsChart::setSplit(Split split) {
+  split_ = split;
+  updateTitles();
+  for (const QString& id : order_) draw(id);
+  fitAxes();
+}
+
+void PathsChart::setQuantity(Quantity quantity) {
+  quantity_ = quantity;
+  updateTitles();
+  for (const QString& id : order_) draw(id);
+  fitAxes();
+}
+
+void PathsChart::setPath(const QString& id, const InterpolationResult& r, int colour,
+                         Qt::PenStyle style) {
+  if (!r.test && !r.train) return;
+  results_.insert(id, r);
+  QLineSeries* s = series_.value(id, nullptr);
+  if (!s) {
+    s = new QLineSeries;
+    s->setName(id);
+    const size_t n = sizeof kPalette / sizeof kPalette[0];
+    QPen pen(kPalette[(colour >= 0 ? static_cast<size_t>(colour) : order_.size()) % n]);
+    pen.setWidthF(2.2);
+    pen.setStyle(style);
+    s->setPen(pen);
+    s->setPointsVisible(true);
+    chart()->addSeries(s);
+    s->attachAxis(axis_x_);
+    s->attachAxis(axis_y_);
+    series_.insert(id, s);
+    order_.push_back(id);
+  }
+  draw(id);
+  fitAxes();
+}
+
+void PathsChart::draw(const QString& id) {
+  const InterpolationResult& r = results_[id];
+  const SplitCurve* c = preferred_split(r, split_ == Split::Train);
+  QList<QPointF> pts;
+  const bool loss = quantity_ == Quantity::Loss;
+  for (size_t k = 0; c && k < r.alpha.size(); ++k)
+    pts.append(QPointF(r.alpha[k], loss ? c->loss[k] : 100.0 * c->error[k]));
+  series_.value(id)->replace(pts);
+}
+
+void PathsChart::clear() {
+  chart()->removeAllSeries();
+  series_.clear();
+  results_.clear();
+  order_.clear();
+}
+
+void PathsChart::fitAxes() {
+  double lo = INFINITY, hi = -INFINITY;
+  for (QLineSeries* s : series_)
+    for (const QPointF& p : s->points()) {
+      lo = std::min(lo, p.y());
+      hi = std::max(hi, p.y());
+    }
+  if (!std::isfinite(lo)) return;
+  const double pad = std::max(1e-3, 0.05 * (hi - lo));
+  axis_y_->setRange(std::max(0.0, lo - pad), hi + pad);
+  axis_y_->applyNiceNumbers();
+}
+
+QStringList PathsChart::seriesNames() const { return order_; }
+
+QList<QPointF> PathsChart::seriesPoints(const QString& name) const {
+  QLineSeries* s = series_.value(name, nullptr);
+  return s ? s->points() : QList<QPointF>{};
+}
+
+}  // namespace ridgeline::widgets

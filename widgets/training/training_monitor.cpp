@@ -1,0 +1,173 @@
+#include "widgets/training/training_monitor.h"
+
+#include <QChart>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QPen>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+namespace ridgeline::widgets {
+
+namespace {
+const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
+                           QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194)};
+}  // namespace
+
+TrainingMonitor::TrainingMonitor(QWidget* parent) : QChartView(parent) {
+  setRenderHint(QPainter::Antialiasing);
+  setMinimumSize(300, 220);
+  auto* c = chart();
+  c->setTitle("Training");
+  QFont title_font = c->titleFont();
+  title_font.setPointSizeF(title_font.pointSizeF() * 1.25);
+  title_font.setBold(true);
+  c->setTitleFont(title_font);
+  c->legend()->setAlignment(Qt::AlignBottom);
+  c->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
+  c->setMargins(QMargins(6, 6, 6, 6));
+  c->setBackgroundRoundness(0);
+  axis_x_ = new QValueAxis;
+  axis_x_->setTitleText("epoch");
+  axis_x_->setLabelFormat("%.3g");
+  axis_y_ = new QValueAxis;
+  axis_y_->setTitleText("loss");
+  axis_y_->setLabelFormat("%.3g");
+  c->addAxis(axis_x_, Qt::AlignBottom);
+  c->addAxis(axis_y_, Qt::AlignLeft);
+  setToolTip("Per model: train loss per epoch (solid), test loss after each epoch (dashed), "
+             "sampled mini-batch losses (thin)");
+  reset();
+}
+
+void TrainingMonitor::reset(int epochs) {
+  chart()->removeAllSeries();
+  axis_y_->setTitleText(metric_ == Metric::Loss ? "loss" : "accuracy (%)");
+  curves_.clear();
+  epochs_ = epochs;
+  x_max_ = std::max(1, epochs);
+  has_y_ = false;
+  y_min_ = 0;
+  y_max_ = 1;
+  axis_x_->setRange(0, x_max_);
+  axis_x_->setTickCount(std::clamp(static_cast<int>(x_max_) + 1, 2, 11));
+  axis_y_->setRange(0, 1);
+}
+
+QLineSeries* TrainingMonitor::makeSeries(const QString& name, const QColor& color, double width,
+                                         Qt::PenStyle style, bool in_legend) {
+  auto* s = new QLineSeries;
+  s->setName(name);
+  QPen pen(color);
+  pen.setWidthF(width);
+  pen.setStyle(style);
+  s->setPen(pen);
+  chart()->addSeries(s);
+  s->attachAxis(axis_x_);
+  s->attachAxis(axis_y_);
+  if (!in_legend)
+    for (auto* m : chart()->legend()->markers(s)) m->setVisible(false);
+  return s;
+}
+
+TrainingMonitor::Curves& TrainingMonitor::curvesFor(const QString& model) {
+  auto it = curves_.find(model);
+  if (it != curves_.end()) return *it;
+  const QColor color = kPalette[curves_.size() % std::size(kPalette)];
+  QColor faint = color;
+  faint.setAlpha(90);
+  Curves c;
+  c.steps = makeSeries(model + " batches", faint, 1.0, Qt::SolidLine, false);
+  c.train = makeSeries(model + " train", color, 2.0, Qt::SolidLine, true);
+  c.test = makeSeries(model + " test", color, 2.0, Qt::DashLine, true);
+  c.train->setPointsVisible(true);
+  c.test->setPointsVisible(true);
+  return *curves_.insert(model, c);
+}
+
+void TrainingMonitor::growRanges(double x, double y) {
+  if (!std::isfinite(x) || !std::isfinite(y)) return;
+  if (x > x_max_) {
+    x_max_ = std::ceil(x);
+    axis_x_->setRange(0, x_max_);
+    axis_x_->setTickCount(std::clamp(static_cast<int>(x_max_) + 1, 2, 11));
+  }
+  if (!has_y_) {
+    y_min_ = y_max_ = y;
+    has_y_ = true;
+  } else {
+    y_min_ = std::min(y_min_, y);
+    y_max_ = std::max(y_max_, y);
+  }
+  const double pad = std::max((y_max_ - y_min_) * 0.08, 1e-3);
+  const double top = metric_ == Metric::Accuracy ? std::min(100.0, y_max_ + pad) : y_max_ + pad;
+  axis_y_->setRange(std::max(0.0, y_min_ - pad), top);
+  axis_y_->applyNiceNumbers();
+}
+
+void TrainingMonitor::append(QLineSeries* series, Points& points, double x, double loss,
+                             double error) {
+  points.loss.append(QPointF(x, loss));
+  if (error >= 0) points.accuracy.append(QPointF(x, 100.0 * (1.0 - error)));
+  const QList<QPointF>& shown = metric_ == Metric::Loss ? points.loss : points.accuracy;
+  if (shown.isEmpty() || shown.back().x() != x || series->count() == shown.size()) return;
+  series->append(shown.back());
+  growRanges(x, shown.back().y());
+}
+
+void TrainingMonitor::addEpoch(const QString& model, const EpochMetrics& m) {
+  Curves& c = curvesFor(model);
+  append(c.train, c.train_points, m.epoch, m.train_loss, m.train_error);
+  if (m.test_loss >= 0) append(c.test, c.test_points, m.epoch, m.test_loss, m.test_error);
+}
+
+void TrainingMonitor::addStepSample(const QString& model, double epoch_position, double loss,
+                                    double error) {
+  Curves& c = curvesFor(model);
+  append(c.steps, c.step_points, epoch_position, loss, error);
+}
+
+void TrainingMonitor::setMetric(Metric metric) {
+  if (metric == metric_) return;
+  metric_ = metric;
+  redraw();
+}
+
+void TrainingMonitor::redraw() {
+  const bool loss = metric_ == Metric::Loss;
+  axis_y_->setTitleText(loss ? "loss" : "accuracy (%)");
+  has_y_ = false;
+  y_min_ = 0;
+  y_max_ = 1;
+  axis_y_->setRange(0, loss ? 1 : 100);
+  for (auto& c : curves_) {
+    const std::pair<QLineSeries*, const Points*> all[] = {
+        {c.steps, &c.step_points}, {c.train, &c.train_points}, {c.test, &c.test_points}};
+    for (const auto& [series, points] : all) {
+      const QList<QPointF>& shown = loss ? points->loss : points->accuracy;
+      series->replace(shown);
+      for (const QPointF& p : shown) growRanges(p.x(), p.y());
+    }
+  }
+  setToolTip(loss ? "Per model: train loss per epoch (solid), test loss after each epoch "
+                    "(dashed), sampled mini-batch losses (thin)"
+                  : "Per model: train accuracy per epoch (solid), test accuracy after each "
+                    "epoch (dashed), sampled mini-batch accuracies (thin)");
+}
+
+QStringList TrainingMonitor::seriesNames() const {
+  QStringList names;
+  for (auto* s : chart()->series()) names << s->name();
+  return names;
+}
+
+QList<QPointF> TrainingMonitor::seriesPoints(const QString& name) const {
+  for (auto* s : chart()->series())
+    if (s->name() == name)
+      if (auto* xy = qobject_cast<QXYSeries*>(s)) return xy->points();
+  return {};
+}
+
+}  // namespace ridgeline::widgets
