@@ -9,6 +9,8 @@
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/paths/evaluator.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 
 using namespace ridgeline;
 
@@ -28,12 +30,13 @@ int main(int argc, char** argv) {
   // Timing does not depend on the parameter values: two independently initialised models.
   const Mlp ma = init_mlp(a, 0), mb = init_mlp(a, 1);
   const std::vector<double> alpha = alpha_grid(points);
-  std::vector<double> loss, error;
-  evaluate_path(*be, ma, mb, alpha, d.test, 1000, loss, error);  // warm-up
+  const Model model = to_model(ma);
+  const ParameterPoints line = line_points(ma.params, mb.params, alpha);
+  std::vector<double> loss = evaluate_points(*be, *model.arch, line, &d.test, 1000).loss;  // warm-up
   double best = 1e30;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
-    evaluate_path(*be, ma, mb, alpha, d.test, 1000, loss, error);
+    loss = evaluate_points(*be, *model.arch, line, &d.test, 1000).loss;
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   std::printf("{\"bench\": \"interpolate\", \"impl\": \"ridgeline\", \"device\": \"%s\", "

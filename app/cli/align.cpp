@@ -70,10 +70,10 @@ int cmd_align(int argc, char** argv) {
     ic.train = false;
     RepairConfig rc;
     rc.samples = samples;
-    const InterpolationResult naive = interpolate(*backend, ma, mb, data, ic, {}, &interrupt_token());
-    const InterpolationResult aligned = interpolate(*backend, ma, r.aligned, data, ic, {}, &interrupt_token());
+    const InterpolationResult naive = interpolate(*backend, to_model(ma), to_model(mb), data, ic, {}, &interrupt_token());
+    const InterpolationResult aligned = interpolate(*backend, to_model(ma), to_model(r.aligned), data, ic, {}, &interrupt_token());
     const InterpolationResult repaired =
-        interpolate_repaired(*backend, ma, r.aligned, data, ic, rc, {}, &interrupt_token());
+        interpolate_repaired(*backend, to_model(ma), to_model(r.aligned), data, ic, rc, {}, &interrupt_token());
     for (const auto& [name, res] : {std::pair{"naive", &naive}, std::pair{"aligned", &aligned},
                                     std::pair{"aligned_repair", &repaired}})
       midpoint[name] = {{"test_loss", res->test->loss[1]}, {"test_error", res->test->error[1]}};

@@ -7,6 +7,7 @@
 #include "cli/args.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
 #include "ridgeline/core/progress.h"
 
 namespace ridgeline::cli {
@@ -23,6 +24,12 @@ struct ModelsAndData {
   DataSplits data;
 };
 ModelsAndData load_models_and_data(const Args& args, const std::vector<std::string>& files);
+/// Same for models of any kind (models/model.h); data is read only for kinds that use it.
+struct AnyModelsAndData {
+  std::vector<Model> models;
+  DataSplits data;
+};
+AnyModelsAndData load_any_models_and_data(const Args& args, const std::vector<std::string>& files);
 
 /// Options accepted by every subcommand that reads data.
 const std::set<std::string>& data_option_names();

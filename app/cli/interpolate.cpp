@@ -29,9 +29,9 @@ int cmd_interpolate(int argc, char** argv) {
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
 
-  auto [models, data] = load_models_and_data(a, {fa, fb});
-  const Mlp& ma = models[0];
-  const Mlp& mb = models[1];
+  auto [models, data] = load_any_models_and_data(a, {fa, fb});
+  const Model& ma = models[0];
+  const Model& mb = models[1];
   auto backend = make_backend(a.str("device", "auto"), threads);
   ProgressPrinter progress;
   if (!quiet) progress.line("device: " + backend->description());

@@ -8,6 +8,8 @@
 #include "cli/common.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/model_io.h"
 
 namespace ridgeline::cli {
 
@@ -41,25 +43,41 @@ const std::set<std::string>& data_option_names() {
   return s;
 }
 
-ModelsAndData load_models_and_data(const Args& a, const std::vector<std::string>& files) {
+AnyModelsAndData load_any_models_and_data(const Args& a, const std::vector<std::string>& files) {
   // PyTorch state_dicts do not record their activation; Ridgeline files do (and win).
   std::optional<Activation> activation;
   if (a.has("activation")) activation = parse_activation(a.str("activation"), "--activation");
-  ModelsAndData r;
+  AnyModelsAndData r;
   for (const auto& f : files) {
-    r.models.push_back(load_mlp(f, activation));
-    check_compatible(r.models.front(), files.front(), r.models.back(), f);
+    r.models.push_back(load_model(f, activation));
+    if (!r.models.front().arch->same_shape(*r.models.back().arch))
+      throw InputError(f + ": architecture " + r.models.back().arch->to_string() +
+                       " does not match " + files.front() + " (" +
+                       r.models.front().arch->to_string() + ")");
   }
+  const ModelArch& arch = *r.models.front().arch;
+  if (!arch.uses_data()) return r;  // the quadratic oracle: no data to read
   const std::string name = a.str("data", "fashion-mnist");
   r.data = load_data(name, data_options(a));
-  const MlpArch& arch = r.models.front().arch;
-  if (r.data.train.dim != arch.in_dim())
-    throw InputError(files.front() + ": model expects " + std::to_string(arch.in_dim()) +
-                     " inputs but data " + name + " has " + std::to_string(r.data.train.dim));
-  if (r.data.train.classes > arch.classes())
-    throw InputError(files.front() + ": model has " + std::to_string(arch.classes()) +
-                     " outputs but data " + name + " has " + std::to_string(r.data.train.classes) +
-                     " classes");
+  if (const MlpArch* m = as_mlp_arch(arch)) {
+    if (r.data.train.dim != m->in_dim())
+      throw InputError(files.front() + ": model expects " + std::to_string(m->in_dim()) +
+                       " inputs but data " + name + " has " + std::to_string(r.data.train.dim));
+    if (r.data.train.classes > m->classes())
+      throw InputError(files.front() + ": model has " + std::to_string(m->classes()) +
+                       " outputs but data " + name + " has " +
+                       std::to_string(r.data.train.classes) + " classes");
+  } else {
+    arch.check_fits(r.data.train, files.front() + ": model");
+  }
+  return r;
+}
+
+ModelsAndData load_models_and_data(const Args& a, const std::vector<std::string>& files) {
+  AnyModelsAndData any = load_any_models_and_data(a, files);
+  ModelsAndData r;
+  for (size_t i = 0; i < any.models.size(); ++i) r.models.push_back(to_mlp(any.models[i], files[i]));
+  r.data = std::move(any.data);
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/mlp/mlp_compute.h"
 #include "ridgeline/symmetry/permutation.h"
 #include "ridgeline/train/train.h"
@@ -216,8 +217,8 @@ class TestActivationMatching : public QObject {
     InterpolationConfig ic;
     ic.points = 5;
     ic.train = false;
-    const InterpolationResult naive = interpolate(*be, a, b, d, ic);
-    const InterpolationResult aligned = interpolate(*be, a, r.aligned, d, ic);
+    const InterpolationResult naive = interpolate(*be, to_model(a), to_model(b), d, ic);
+    const InterpolationResult aligned = interpolate(*be, to_model(a), to_model(r.aligned), d, ic);
     qInfo("midpoint loss barrier: naive %.4f, aligned %.4f", naive.test->barriers.loss_mid,
           aligned.test->barriers.loss_mid);
     QVERIFY(aligned.test->barriers.loss_mid < naive.test->barriers.loss_mid);

@@ -8,6 +8,7 @@
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/train/train.h"
 #include "small_models.h"
 
@@ -96,7 +97,7 @@ class TestWeightMatching : public QObject {
     auto be = make_backend("cpu", 2);
     InterpolationConfig ic;
     ic.points = 5;
-    InterpolationResult ir = interpolate(*be, a, r.aligned, d, ic);
+    InterpolationResult ir = interpolate(*be, to_model(a), to_model(r.aligned), d, ic);
     QCOMPARE(ir.test->barriers.loss_lin, 0.0);
     QCOMPARE(ir.test->barriers.error_mid, 0.0);
     check_alignment(*be, b, r, d.test);
@@ -132,8 +133,8 @@ class TestWeightMatching : public QObject {
     auto be = make_backend("cpu", 2);
     InterpolationConfig ic;
     ic.points = 5;
-    const double naive = interpolate(*be, a, b, d, ic).test->barriers.loss_mid;
-    const double aligned = interpolate(*be, a, r.aligned, d, ic).test->barriers.loss_mid;
+    const double naive = interpolate(*be, to_model(a), to_model(b), d, ic).test->barriers.loss_mid;
+    const double aligned = interpolate(*be, to_model(a), to_model(r.aligned), d, ic).test->barriers.loss_mid;
     QVERIFY2(aligned < naive, qPrintable(QString("%1 vs %2").arg(aligned).arg(naive)));
     // Same seed, same result.
     QVERIFY(weight_matching(a, b, cfg).perms == r.perms);

@@ -7,6 +7,7 @@
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/mlp/mlp_compute.h"
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/align/alignment.h"
@@ -42,8 +43,8 @@ class TestCudaPaths : public QObject {
     Mlp c = train_mlp(*cpu, arch, d, cfg, 1).model;
     InterpolationConfig ic;
     ic.points = 5;
-    InterpolationResult pc = interpolate_repaired(*cpu, a, c, d, ic);
-    InterpolationResult pg = interpolate_repaired(*gpu, a, c, d, ic);
+    InterpolationResult pc = interpolate_repaired(*cpu, to_model(a), to_model(c), d, ic);
+    InterpolationResult pg = interpolate_repaired(*gpu, to_model(a), to_model(c), d, ic);
     for (size_t k = 0; k < pc.alpha.size(); ++k)
       QVERIFY(std::fabs(pc.test->loss[k] - pg.test->loss[k]) < 1e-4);
   }
@@ -119,7 +120,7 @@ class TestCudaPaths : public QObject {
     InterpolationConfig cfg;
     cfg.points = 11;
     cfg.chunk = 128;
-    InterpolationResult rc = interpolate(*cpu, a, b, d, cfg), rg = interpolate(*gpu, a, b, d, cfg);
+    InterpolationResult rc = interpolate(*cpu, to_model(a), to_model(b), d, cfg), rg = interpolate(*gpu, to_model(a), to_model(b), d, cfg);
     for (size_t k = 0; k < rc.alpha.size(); ++k) {
       QVERIFY(std::fabs(rc.test->loss[k] - rg.test->loss[k]) < 1e-5);
       QVERIFY(std::fabs(rc.train->error[k] - rg.train->error[k]) <= 2.0 / d.train.n);

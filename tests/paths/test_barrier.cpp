@@ -7,6 +7,7 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/train/train.h"
 
 using namespace ridgeline;
@@ -41,7 +42,7 @@ class TestBarrier : public QObject {
     Mlp m = init_mlp(parse_arch("mlp:6,10,3"), 4);
     InterpolationConfig cfg;
     cfg.points = 7;
-    InterpolationResult r = interpolate(*be, m, m, d, cfg);
+    InterpolationResult r = interpolate(*be, to_model(m), to_model(m), d, cfg);
     for (const auto* c : {&*r.train, &*r.test}) {
       for (size_t k = 1; k < r.alpha.size(); ++k) {
         QCOMPARE(c->loss[k], c->loss[0]);
@@ -86,7 +87,7 @@ class TestBarrier : public QObject {
     InterpolationConfig ic;
     ic.points = 9;
     ic.chunk = 100;  // several chunks, the last one partial
-    InterpolationResult r = interpolate(*be, a, b, d, ic);
+    InterpolationResult r = interpolate(*be, to_model(a), to_model(b), d, ic);
     for (size_t k = 0; k < r.alpha.size(); ++k) {
       Mlp m = a;
       for (size_t i = 0; i < m.params.size(); ++i)
@@ -126,9 +127,9 @@ class TestBarrier : public QObject {
     auto be = make_backend("cpu", 1);
     DataSplits d = make_gaussian_mixture(50, 50, 6, 3, 5);
     Mlp a = init_mlp(parse_arch("mlp:6,10,3"), 1), b = init_mlp(parse_arch("mlp:6,11,3"), 1);
-    QVERIFY_THROWS_EXCEPTION(InputError, interpolate(*be, a, b, d, {}));
+    QVERIFY_THROWS_EXCEPTION(InputError, interpolate(*be, to_model(a), to_model(b), d, {}));
     Mlp c = init_mlp(parse_arch("mlp:7,10,3"), 1);
-    QVERIFY_THROWS_EXCEPTION(InputError, interpolate(*be, c, c, d, {}));
+    QVERIFY_THROWS_EXCEPTION(InputError, interpolate(*be, to_model(c), to_model(c), d, {}));
   }
 };
 

@@ -10,6 +10,7 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/paths/evaluator.h"
 #include "ridgeline/paths/repair.h"
 #include "ridgeline/train/train.h"
 #include "small_models.h"
@@ -115,15 +116,16 @@ class TestRepair : public QObject {
     rc.samples = 1500;
     int reports = 0;
     long long last_done = 0, last_total = 0;
-    const InterpolationResult plain = interpolate(*be, a, b, d, ic);
-    const InterpolationResult rep = interpolate_repaired(*be, a, b, d, ic, rc, [&](const Progress& p) {
+    const InterpolationResult plain = interpolate(*be, to_model(a), to_model(b), d, ic);
+    const InterpolationResult rep = interpolate_repaired(*be, to_model(a), to_model(b), d, ic, rc, [&](const Progress& p) {
       ++reports;
       last_done = p.done;
       last_total = p.total;
     });
     // One unit per repaired α, then one per evaluated data chunk of each split.
-    const int units = 5 + path_chunk_count(a.arch, 5, ic.chunk, d.train.n) +
-                      path_chunk_count(a.arch, 5, ic.chunk, d.test.n);
+    const Model ma = to_model(a);
+    const int units = 5 + ma.arch->evaluation_chunks(5, ic.chunk, d.train.n) +
+                      ma.arch->evaluation_chunks(5, ic.chunk, d.test.n);
     QCOMPARE(reports, units);
     QCOMPARE(last_done, static_cast<long long>(units));
     QCOMPARE(last_total, static_cast<long long>(units));
@@ -145,7 +147,7 @@ class TestRepair : public QObject {
     QCOMPARE(rep.test->barriers.loss_mid, barrier_midpoint(rep.test->loss));
   }
 
-  // The batched REPAIR path (interpolate_repaired: all α through evaluate_path with PathPoints)
+  // The batched REPAIR path (interpolate_repaired: all α through the evaluator with per-point hooks)
   // against the model-by-model one (repair_interpolated + evaluate per α). They differ only by
   // float rounding: the batched path scales X·W(α)ᵀ per unit where the model scales W(α)'s rows
   // before the GEMM, and the GEMMs are blocked differently. Losses agree to 1e-6 relative
@@ -168,8 +170,8 @@ class TestRepair : public QObject {
     RepairConfig rc;
     rc.samples = 900;
     rc.batch = 256;
-    const InterpolationResult rep = interpolate_repaired(*be, a, b, d, ic, rc);
-    const InterpolationResult plain = interpolate(*be, a, b, d, ic);
+    const InterpolationResult rep = interpolate_repaired(*be, to_model(a), to_model(b), d, ic, rc);
+    const InterpolationResult plain = interpolate(*be, to_model(a), to_model(b), d, ic);
     const RepairStatistics ends = repair_statistics(*be, a, b, d.train, rc);
     SplitCurve ref_train, ref_test;
     for (double al : rep.alpha) {
@@ -211,26 +213,46 @@ class TestRepair : public QObject {
     QVERIFY2(repair_effect > 1e-2, qPrintable(QString::number(repair_effect)));
   }
 
-  void pathPointsMustFit() {
+  void pointHooksAndPointsMustFit() {
     auto be = make_backend("cpu", 2);
     const DataSplits d = make_gaussian_mixture(50, 10, 5, 3, 8);
     const Mlp a = init_mlp(parse_arch("mlp:5,9,3"), 1), b = init_mlp(parse_arch("mlp:5,9,3"), 2);
+    const Model ma = to_model(a);
     const std::vector<double> alpha = alpha_grid(3);
-    PathPoints pts;
-    pts.params.assign(3, a.params);
-    pts.layer0_scale.assign(3, std::vector<float>(9, 1.0f));
-    std::vector<double> loss, error, ref_loss, ref_error;
-    // Unit scales and the straight line's own points give the plain path.
-    for (int k = 0; k < 3; ++k) pts.params[k] = interpolate_params(a, b, alpha[k]).params;
-    evaluate_path(*be, a, b, alpha, pts, d.test, 4, loss, error);
-    evaluate_path(*be, a, b, alpha, d.test, 4, ref_loss, ref_error);
-    QCOMPARE(loss, ref_loss);
-    QCOMPARE(error, ref_error);
-    pts.layer0_scale[1].pop_back();
-    QVERIFY_THROWS_EXCEPTION(InputError, evaluate_path(*be, a, b, alpha, pts, d.test, 4, loss, error));
-    pts.layer0_scale[1].push_back(1.0f);
-    pts.params.pop_back();
-    QVERIFY_THROWS_EXCEPTION(InputError, evaluate_path(*be, a, b, alpha, pts, d.test, 4, loss, error));
+    const ParameterPoints line = line_points(a.params, b.params, alpha);
+    // Hooks that rewrite each point with the straight line's own parameters and scale the
+    // first layer by 1 give the plain path exactly.
+    std::vector<std::vector<float>> params;
+    for (int k = 0; k < 3; ++k) params.push_back(interpolate_params(a, b, alpha[k]).params);
+    const std::vector<float> ones(9, 1.0f);
+    int param_calls = 0, layer_calls = 0;
+    PointHooks hooks;
+    hooks.on_params = [&](Backend& bk, int k, float* p) {
+      ++param_calls;
+      bk.upload(p, params[k].data(), params[k].size());
+    };
+    hooks.on_first_layer = [&](Backend& bk, int k, float* z, int rows, int width) {
+      ++layer_calls;
+      QCOMPARE(width, 9);
+      std::vector<float> host(static_cast<size_t>(rows) * width);
+      bk.download(host.data(), z, host.size());
+      for (float& v : host) v *= ones[0];
+      bk.upload(z, host.data(), host.size());
+    };
+    const PointValues hooked = evaluate_points(*be, *ma.arch, line, &d.test, 4, hooks);
+    const PointValues plain = evaluate_points(*be, *ma.arch, line, &d.test, 4);
+    QCOMPARE(hooked.loss, plain.loss);
+    QCOMPARE(hooked.error, plain.error);
+    QCOMPARE(param_calls, 3);
+    QCOMPARE(layer_calls, 3 * ((d.test.n + 3) / 4));  // every point of every 4-row chunk
+    // A basis vector of the wrong size or a row of the wrong length is rejected.
+    ParameterPoints bad = line;
+    std::vector<float> shorter(a.params.begin(), a.params.end() - 1);
+    bad.basis[1] = &shorter;
+    QVERIFY_THROWS_EXCEPTION(InputError, evaluate_points(*be, *ma.arch, bad, &d.test, 4));
+    bad = line;
+    bad.coeffs[1].push_back(0.0);
+    QVERIFY_THROWS_EXCEPTION(InputError, evaluate_points(*be, *ma.arch, bad, &d.test, 4));
   }
 
   void rejectsBadInput() {
@@ -243,7 +265,7 @@ class TestRepair : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, repair_interpolated(*be, a, a, 0.5, wrong.train));
     // More classes than the models have outputs: rejected as interpolate() rejects it.
     const DataSplits more = make_gaussian_mixture(50, 10, 5, 4, 8);
-    QVERIFY_THROWS_EXCEPTION(InputError, interpolate_repaired(*be, a, a, more, InterpolationConfig{}));
+    QVERIFY_THROWS_EXCEPTION(InputError, interpolate_repaired(*be, to_model(a), to_model(a), more, InterpolationConfig{}));
   }
 };
 

@@ -1,4 +1,5 @@
 // JSON form of interpolation results (the `interpolate --json` contract).
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "ridgeline/core/errors.h"
@@ -7,6 +8,18 @@
 namespace ridgeline {
 
 using nlohmann::json;
+
+namespace {
+// An undefined value (NaN: the error of a model without accuracy) is null in JSON.
+double number_or_nan(const json& v) {
+  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+}
+std::vector<double> numbers(const json& a) {
+  std::vector<double> v;
+  for (const json& x : a) v.push_back(number_or_nan(x));
+  return v;
+}
+}  // namespace
 
 std::string interpolation_to_json(const InterpolationResult& r, int indent) {
   json j;
@@ -34,12 +47,13 @@ InterpolationResult interpolation_from_json(const std::string& text, const std::
     auto get = [&](const char* key, std::optional<SplitCurve>& c) {
       if (!j.contains(key)) return;
       SplitCurve s;
-      s.loss = j[key].at("loss").get<std::vector<double>>();
-      s.error = j[key].at("error").get<std::vector<double>>();
+      s.loss = numbers(j[key].at("loss"));
+      s.error = numbers(j[key].at("error"));
       if (s.loss.size() != r.alpha.size() || s.error.size() != r.alpha.size())
         throw InputError(source + ": " + key + " curves do not match alpha in length");
       const json& b = j.at("barrier").at(key);
-      s.barriers = {b.at("loss_lin"), b.at("loss_mid"), b.at("error_lin"), b.at("error_mid")};
+      s.barriers = {number_or_nan(b.at("loss_lin")), number_or_nan(b.at("loss_mid")),
+                    number_or_nan(b.at("error_lin")), number_or_nan(b.at("error_mid"))};
       c = std::move(s);
     };
     get("train", r.train);

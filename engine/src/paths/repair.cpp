@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "ridgeline/core/errors.h"
+#include "ridgeline/paths/evaluator.h"
 
 namespace ridgeline {
 
@@ -85,7 +86,7 @@ namespace {
 
 // repair_interpolated with the endpoint statistics; when scale0 is not null it receives the
 // factor each layer-0 unit's row of W(α) was multiplied by (1 at the endpoints), for
-// evaluate_path's PathPoints.
+// the evaluator's first-layer hook.
 Mlp repair_point(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Dataset& data,
                  const RepairConfig& cfg, const RepairStatistics& endpoints,
                  const CancelToken* cancel, std::vector<float>* scale0) {
@@ -176,18 +177,15 @@ Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, c
   return repair_point(be, a, b, alpha, data, cfg, endpoints, cancel, nullptr);
 }
 
-InterpolationResult interpolate_repaired(Backend& be, const Mlp& a, const Mlp& b,
+InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Model& mb,
                                          const DataSplits& data, const InterpolationConfig& cfg,
                                          const RepairConfig& rcfg, const ProgressFn& progress,
                                          const CancelToken* cancel) {
+  // REPAIR acts on hidden units: it is defined for MLPs.
+  const Mlp a = to_mlp(ma, "REPAIR"), b = to_mlp(mb, "REPAIR");
   check_pair(a, b);
-  if (!cfg.train && !cfg.test) throw InputError("interpolate: no split requested");
   check_data(a, data.train);
-  if (cfg.test) check_data(a, data.test);
-  for (const Dataset* d : {&data.train, &data.test})
-    if ((d == &data.train ? cfg.train : cfg.test) && d->classes > a.arch.classes())
-      throw InputError("models have " + std::to_string(a.arch.classes()) + " outputs but " +
-                       d->name + " has " + std::to_string(d->classes) + " classes");
+  const std::vector<const Dataset*> sets = path_splits(*ma.arch, data, cfg);
   const auto t0 = std::chrono::steady_clock::now();
   InterpolationResult r;
   r.alpha = alpha_grid(cfg.points);
@@ -196,27 +194,37 @@ InterpolationResult interpolate_repaired(Backend& be, const Mlp& a, const Mlp& b
   const int chunk = std::max(1, cfg.chunk);
   // Progress: one unit per repaired α, then one per evaluated data chunk.
   long long total = P, done = 0;
-  if (cfg.train) total += path_chunk_count(a.arch, P, chunk, data.train.n);
-  if (cfg.test) total += path_chunk_count(a.arch, P, chunk, data.test.n);
+  for (const Dataset* d : sets) total += ma.arch->evaluation_chunks(P, chunk, d->n);
   auto step = [&] {
     ++done;
     if (progress) progress({"interpolate repaired", done, total, ""});
   };
   // The per-α REPAIR (statistics on the training subset), then every α of a split evaluated
-  // together by evaluate_path with the repaired points.
-  PathPoints pts;
-  pts.params.resize(P);
-  pts.layer0_scale.resize(P);
+  // together by the evaluator over the line's points, with per-point hooks: each point's
+  // parameters replaced by its REPAIRed ones, and layer 0's shared linear output scaled by
+  // the factor REPAIR gave each unit's row of W_0(α) (the REPAIRed W_0 itself is not read).
+  std::vector<std::vector<float>> params(P), scale0(P);
   for (int k = 0; k < P; ++k) {
-    pts.params[k] =
-        repair_point(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel, &pts.layer0_scale[k])
-            .params;
+    params[k] = repair_point(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel, &scale0[k]).params;
     step();
   }
-  for (const Dataset* d : {&data.train, &data.test}) {
-    if (!(d == &data.train ? cfg.train : cfg.test)) continue;
+  DeviceBuffer scales(be, static_cast<size_t>(P) * a.arch.widths[1]);
+  for (int k = 0; k < P; ++k)
+    be.upload(scales.data() + static_cast<size_t>(k) * a.arch.widths[1], scale0[k].data(),
+              scale0[k].size());
+  PointHooks hooks;
+  hooks.on_params = [&](Backend& b2, int k, float* p) {
+    b2.upload(p, params[k].data(), params[k].size());
+  };
+  hooks.on_first_layer = [&](Backend& b2, int k, float* z, int rows, int width) {
+    b2.scale_columns(z, scales.data() + static_cast<size_t>(k) * width, rows, width);
+  };
+  const ParameterPoints line = line_points(a.params, b.params, r.alpha);
+  for (const Dataset* d : sets) {
     SplitCurve c;
-    evaluate_path(be, a, b, r.alpha, pts, *d, chunk, c.loss, c.error, step, cancel);
+    PointValues v = evaluate_points(be, *ma.arch, line, d, chunk, hooks, step, cancel);
+    c.loss = std::move(v.loss);
+    c.error = std::move(v.error);
     c.barriers = curve_barriers(r.alpha, c.loss, c.error);
     (d == &data.train ? r.train : r.test) = std::move(c);
   }

@@ -1,6 +1,6 @@
 #pragma once
 /// @file interpolation.h
-/// Linear interpolation θ(α) = (1−α)θ_A + αθ_B between two MLPs and the barriers of
+/// Linear interpolation θ(α) = (1−α)θ_A + αθ_B between two models and the barriers of
 /// RESEARCH.md §1. All α of a chunk of data are evaluated together: the first layer's
 /// pre-activation is affine in α (X·W(α)ᵀ = X·W_Aᵀ + α·X·ΔWᵀ), later layers run as batched
 /// GEMMs over α. LayerNorm (with each α's own γ(α), β(α)) and the activation follow every
@@ -11,7 +11,7 @@
 
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
-#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
 #include "ridgeline/core/progress.h"
 
 namespace ridgeline {
@@ -57,42 +57,21 @@ struct InterpolationConfig {
 /// α_k = k/(n−1).
 std::vector<double> alpha_grid(int points);
 
-/// Evaluates loss and error along the path on the requested splits.
-/// Progress units are data chunks. Throws InputError if the models do not share a shape or
-/// do not fit the data.
-InterpolationResult interpolate(Backend& backend, const Mlp& a, const Mlp& b,
+/// Evaluates loss and error along the straight path between two models of any kind on the
+/// requested splits, through the evaluator over parameter points (paths/evaluator.h: basis
+/// {θ_A, θ_B}, rows (1 − α, α), so θ(α) = θ_A + α(θ_B − θ_A) and exact endpoints). A model
+/// kind that uses no data (the quadratic oracle) gives the same curve on every split; one
+/// without accuracy has NaN errors (null in JSON). Progress units are evaluation chunks.
+/// Throws InputError if the models do not share a shape or do not fit the data.
+InterpolationResult interpolate(Backend& backend, const Model& a, const Model& b,
                                 const DataSplits& data, const InterpolationConfig& cfg,
                                 const ProgressFn& progress = {},
                                 const CancelToken* cancel = nullptr);
 
-/// Loss and error of every parameter point theta_k = a + alpha_k·(b − a) on one data set.
-/// Exposed for tests and benchmarks; interpolate() is built on it.
-void evaluate_path(Backend& backend, const Mlp& a, const Mlp& b,
-                   const std::vector<double>& alpha, const Dataset& data, int chunk,
-                   std::vector<double>& loss, std::vector<double>& error,
-                   const std::function<void()>& on_chunk = {}, const CancelToken* cancel = nullptr);
-
-/// Per-α parameter points for paths that correct θ(α) unit by unit (REPAIR, repair.h):
-/// params[k] is the full parameter vector of point k. Its layer-0 weights must be
-/// diag(layer0_scale[k])·W_0(α_k), with W_0(α) = W_A + α(W_B − W_A) the straight line's;
-/// they are not read: layer 0's Linear output stays affine in α, computed for every point as
-///   (X·W_Aᵀ + α_k·X·ΔWᵀ)·diag(layer0_scale[k]) + b_0[k],
-/// with the bias b_0[k] and every later layer taken from params[k].
-struct PathPoints {
-  std::vector<std::vector<float>> params;        ///< one full parameter vector per α
-  std::vector<std::vector<float>> layer0_scale;  ///< per α: one factor per layer-0 unit
-};
-
-/// Same with the points of `points` in place of θ_A + α_k(θ_B − θ_A). Throws InputError when
-/// `points` does not hold one vector of the right size per α.
-void evaluate_path(Backend& backend, const Mlp& a, const Mlp& b,
-                   const std::vector<double>& alpha, const PathPoints& points,
-                   const Dataset& data, int chunk, std::vector<double>& loss,
-                   std::vector<double>& error, const std::function<void()>& on_chunk = {},
-                   const CancelToken* cancel = nullptr);
-
-/// The number of data chunks (progress units) evaluate_path uses for `points` α on n rows.
-int path_chunk_count(const MlpArch& arch, int points, int chunk, int n);
+/// The splits a path is evaluated on, checked (each non-empty, fitting the model), in the
+/// order train, test. Shared by the plain and the REPAIR path.
+std::vector<const Dataset*> path_splits(const ModelArch& arch, const DataSplits& data,
+                                        const InterpolationConfig& cfg);
 
 /// The JSON object of the `interpolate --json` contract:
 /// {"alpha":[..], "test":{"loss":[..],"error":[..]}, "train":{..},

@@ -18,6 +18,7 @@
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/paths/interpolation.h"
 #include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/core/progress.h"
 
 namespace ridgeline {
@@ -59,12 +60,13 @@ void repair_targets(const RepairStatistics& endpoints, double alpha,
 
 /// Loss and error along the REPAIRed path: every α of alpha_grid(cfg.points) repaired with
 /// statistics from data.train (rcfg), then all α evaluated together on the requested splits
-/// (evaluate_path with PathPoints: layer 0 affine in α with REPAIR's per-unit scale, later
+/// (the evaluator over parameter points with per-point hooks: layer 0 affine in α with
+/// REPAIR's per-unit scale, later
 /// layers batched over α), with the barriers of interpolation.h. The values equal those of
 /// evaluating each repair_interpolated model by itself up to float rounding (the scale is
 /// applied to X·W(α)ᵀ instead of to W(α), and GEMMs are blocked differently); at α = 0 and 1
 /// they are exactly interpolate()'s. Progress units are repaired α points, then data chunks.
-InterpolationResult interpolate_repaired(Backend& backend, const Mlp& a, const Mlp& b,
+InterpolationResult interpolate_repaired(Backend& backend, const Model& a, const Model& b,
                                          const DataSplits& data, const InterpolationConfig& cfg,
                                          const RepairConfig& rcfg = {},
                                          const ProgressFn& progress = {},

@@ -7,26 +7,13 @@
 
 #include "ridgeline/core/backend.h"
 #include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
 
 namespace ridgeline {
 
-/// What a forward() observer sees of hidden layer `layer`: device pointers (of the backend)
-/// to its Linear output Z = X·Wᵀ + b (before LayerNorm and the activation) and to its
-/// activation output, both row-major [rows×width]. Ops on the backend's stream may still be
-/// pending: read them through backend ops or download(), which waits.
-struct HiddenLayerView {
-  int layer = 0;
-  const float* linear = nullptr;
-  const float* activation = nullptr;
-  int rows = 0;
-  int width = 0;
-};
+// HiddenLayerView and LayerHook: models/model.h.
 
-/// Called once per hidden layer, in order, during forward(). Both buffers stay valid (and
-/// unchanged) until the next forward() of the same MlpCompute.
-using LayerHook = std::function<void(const HiddenLayerView&)>;
-
-class MlpCompute {
+class MlpCompute final : public ModelCompute {
  public:
   MlpCompute(Backend& backend, const MlpArch& arch, int max_rows);
 
@@ -34,14 +21,14 @@ class MlpCompute {
   /// hidden layer (see LayerHook); a plain ReLU net, whose ReLU otherwise runs in place on
   /// the Linear output, then keeps a copy of the Linear output in an extra buffer allocated
   /// on first use. Without a hook nothing changes (no copy, no allocation).
-  void forward(const float* params, const float* x, int rows, const LayerHook& hook = {});
+  void forward(const float* params, const float* x, int rows, const LayerHook& hook = {}) override;
   /// Per-row loss and correctness of the last forward against device labels; when
   /// `want_grad`, also d(mean loss)/d(logits) for backward().
-  void loss(const float* labels, int rows, bool want_grad);
+  void loss(const float* labels, int rows, bool want_grad) override;
   /// Gradient of the mean loss w.r.t. params into grad (overwritten). Needs forward+loss.
-  void backward(const float* params, float* grad, int rows);
+  void backward(const float* params, float* grad, int rows) override;
   /// Sums of the per-row loss and correctness of the last loss() call (downloads).
-  void sums(int rows, double& loss_sum, double& correct_sum);
+  void sums(int rows, double& loss_sum, double& correct_sum) override;
 
   const float* logits() const { return acts_.back().data(); }
   const MlpArch& arch() const { return arch_; }

@@ -1,0 +1,24 @@
+#pragma once
+/// @file model_io.h
+/// Models of any kind in safetensors files. A file's "ridgeline.kind" metadata names its kind;
+/// files without it are MLPs (Ridgeline's own MLP files, or PyTorch state_dicts: see
+/// io/safetensors.h, load_mlp). Every block of the architecture is one tensor, named as
+/// ModelArch::blocks() names it.
+#include <map>
+#include <optional>
+#include <string>
+
+#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
+
+namespace ridgeline {
+
+/// Loads a model of any kind. `activation` is given to load_mlp for PyTorch state_dicts.
+/// Throws InputError naming the file.
+Model load_model(const std::string& path, std::optional<Activation> activation = std::nullopt);
+/// Saves atomically with the architecture's metadata; `extra` is merged into __metadata__.
+/// MLPs are written exactly as save_mlp writes them.
+void save_model(const std::string& path, const Model& model,
+                const std::map<std::string, std::string>& extra = {});
+
+}  // namespace ridgeline

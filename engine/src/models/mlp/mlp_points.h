@@ -1,0 +1,26 @@
+#pragma once
+// The MLP's evaluator over parameter points (paths/evaluator.h): the first layer shared by
+// all points (K GEMMs), later layers as strided-batched GEMMs over points.
+#include <functional>
+
+#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/paths/evaluator.h"
+
+namespace ridgeline::detail {
+
+/// Rows per chunk: at most `chunk`, and points·rows·widest activations within ~64M floats.
+int mlp_chunk_rows(const MlpArch& arch, int points, int chunk, int n);
+
+PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const ParameterPoints& points,
+                                const Dataset& data, int chunk, const PointHooks& hooks,
+                                const std::function<void()>& on_chunk, const CancelToken* cancel);
+
+/// Throws InputError "<who> expect N inputs but <data> has M" / "<who> have N outputs but
+/// <data> has M classes".
+void check_mlp_fits(const MlpArch& arch, const Dataset& data, const std::string& who);
+
+}  // namespace ridgeline::detail
+
+namespace ridgeline {
+using detail::check_mlp_fits;
+}

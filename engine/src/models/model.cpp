@@ -1,0 +1,53 @@
+// The registry of model kinds and the generic model checks (see models/model.h).
+#include "ridgeline/models/model.h"
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/quadratic/quadratic.h"
+
+namespace ridgeline {
+
+namespace {
+
+struct ModelKind {
+  std::string name;
+  std::shared_ptr<const ModelArch> (*parse)(const std::string& text, const std::string& what);
+};
+
+// Adding a model kind: its folder under models/, and one row here.
+const std::vector<ModelKind>& kinds() {
+  static const std::vector<ModelKind> k = {
+      {"mlp", [](const std::string& t, const std::string& w) {
+         return mlp_model_arch(parse_arch(t, w));
+       }},
+      {"quadratic", [](const std::string& t, const std::string& w) {
+         return quadratic_model_arch(parse_quadratic_arch(t, w));
+       }},
+  };
+  return k;
+}
+
+}  // namespace
+
+std::vector<std::string> model_kinds() {
+  std::vector<std::string> names;
+  for (const auto& k : kinds()) names.push_back(k.name);
+  return names;
+}
+
+std::shared_ptr<const ModelArch> parse_model_arch(const std::string& text,
+                                                  const std::string& what) {
+  const std::string kind = text.substr(0, text.find(':'));
+  for (const auto& k : kinds())
+    if (k.name == kind) return k.parse(text, what);
+  // Unknown kinds: the MLP parser's message names the expected form, as before.
+  return kinds().front().parse(text, what);
+}
+
+void check_same_shape(const ModelArch& a, const ModelArch& b, const std::string& what) {
+  if (!a.same_shape(b))
+    throw InputError(what + " have different architectures: " + a.to_string() + " and " +
+                     b.to_string());
+}
+
+}  // namespace ridgeline

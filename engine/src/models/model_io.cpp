@@ -1,0 +1,59 @@
+// Models of any kind in safetensors files (see model_io.h).
+#include "ridgeline/models/model_io.h"
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
+
+namespace ridgeline {
+
+Model load_model(const std::string& path, std::optional<Activation> activation) {
+  const SafetensorsFile f = read_safetensors(path);
+  const auto kind = f.metadata.find("ridgeline.kind");
+  if (kind == f.metadata.end() || kind->second == "mlp") return to_model(load_mlp(path, activation));
+  const auto text = f.metadata.find("ridgeline.arch");
+  if (text == f.metadata.end())
+    throw InputError(path + ": metadata ridgeline.arch is missing for a " + kind->second + " model");
+  Model m;
+  m.arch = parse_model_arch(text->second, path + ": metadata ridgeline.arch");
+  if (m.arch->kind() != kind->second)
+    throw InputError(path + ": metadata ridgeline.kind \"" + kind->second +
+                     "\" disagrees with ridgeline.arch " + text->second);
+  m.params.assign(m.arch->num_params(), 0.0f);
+  for (const ParamBlockInfo& b : m.arch->blocks()) {
+    const Tensor* t = nullptr;
+    for (const auto& [name, tensor] : f.tensors)
+      if (name == b.name) t = &tensor;
+    if (!t) throw InputError(path + ": tensor " + b.name + " is missing");
+    if (t->shape != b.shape)
+      throw InputError(path + ": tensor " + b.name + " has shape " + shape_string(t->shape) +
+                       ", expected " + shape_string(b.shape));
+    std::copy(t->data.begin(), t->data.end(), m.params.begin() + b.offset);
+  }
+  return m;
+}
+
+void save_model(const std::string& path, const Model& model,
+                const std::map<std::string, std::string>& extra) {
+  if (const MlpArch* a = as_mlp_arch(*model.arch)) {
+    save_mlp(path, Mlp{*a, model.params}, extra);
+    return;
+  }
+  if (model.params.size() != model.arch->num_params())
+    throw InputError(path + ": " + std::to_string(model.params.size()) +
+                     " parameters do not fit " + model.arch->to_string());
+  SafetensorsFile f;
+  f.metadata = model.arch->metadata();
+  for (const auto& [k, v] : extra) f.metadata[k] = v;
+  for (const ParamBlockInfo& b : model.arch->blocks()) {
+    size_t n = 1;
+    for (int64_t d : b.shape) n *= static_cast<size_t>(d);
+    Tensor t;
+    t.shape = b.shape;
+    t.data.assign(model.params.begin() + b.offset, model.params.begin() + b.offset + n);
+    f.tensors.emplace_back(b.name, std::move(t));
+  }
+  write_safetensors(path, f);
+}
+
+}  // namespace ridgeline

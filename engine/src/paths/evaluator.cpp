@@ -1,0 +1,97 @@
+// The evaluator over parameter points (see evaluator.h): argument checks, the line's points,
+// and the rule that forms each point from the basis. The batched evaluation itself belongs to
+// each model kind (ModelArch::evaluate_points).
+#include "ridgeline/paths/evaluator.h"
+
+#include <cmath>
+#include <string>
+
+#include "ridgeline/core/errors.h"
+
+namespace ridgeline {
+
+PointForm point_form(const std::vector<double>& row, int* unit_index) {
+  int ones = 0, zeros = 0, one_at = -1;
+  double sum = 0.0;
+  for (size_t j = 0; j < row.size(); ++j) {
+    if (row[j] == 1.0) ++ones, one_at = static_cast<int>(j);
+    else if (row[j] == 0.0) ++zeros;
+    sum += row[j];
+  }
+  if (ones == 1 && zeros + 1 == static_cast<int>(row.size())) {
+    if (unit_index) *unit_index = one_at;
+    return PointForm::Unit;
+  }
+  return std::abs(sum - 1.0) <= 1e-12 ? PointForm::Affine : PointForm::General;
+}
+
+ParameterPoints line_points(const std::vector<float>& a, const std::vector<float>& b,
+                            const std::vector<double>& alpha) {
+  ParameterPoints p;
+  p.basis = {&a, &b};
+  for (double t : alpha) p.coeffs.push_back({1.0 - t, t});
+  return p;
+}
+
+void form_points(Backend& be, const std::vector<const float*>& basis,
+                 const std::vector<std::vector<double>>& coeffs, size_t n,
+                 std::vector<DeviceBuffer>& diffs, float* out, size_t out_stride) {
+  const size_t K = basis.size();
+  for (size_t k = 0; k < coeffs.size(); ++k) {
+    const std::vector<double>& c = coeffs[k];
+    float* dst = out + k * out_stride;
+    int unit = -1;
+    switch (point_form(c, &unit)) {
+      case PointForm::Unit:
+        be.copy(dst, basis[unit], n);
+        break;
+      case PointForm::Affine:
+        // θ_0 + Σ_{j≥1} c_j (θ_j − θ_0): the differences are formed once per basis.
+        if (diffs.empty())
+          for (size_t j = 1; j < K; ++j) {
+            diffs.emplace_back(be, n);
+            be.copy(diffs.back().data(), basis[j], n);
+            be.axpby(-1.0f, basis[0], 1.0f, diffs.back().data(), n);
+          }
+        if (K == 1) {
+          be.copy(dst, basis[0], n);
+          break;
+        }
+        be.lerp(dst, basis[0], diffs[0].data(), static_cast<float>(c[1]), n);
+        for (size_t j = 2; j < K; ++j)
+          be.lerp(dst, dst, diffs[j - 1].data(), static_cast<float>(c[j]), n);
+        break;
+      case PointForm::General:
+        be.fill(dst, 0.0f, n);
+        for (size_t j = 0; j < K; ++j)
+          if (c[j] != 0.0) be.lerp(dst, dst, basis[j], static_cast<float>(c[j]), n);
+        break;
+    }
+  }
+}
+
+PointValues evaluate_points(Backend& be, const ModelArch& arch, const ParameterPoints& points,
+                            const Dataset* data, int chunk, const PointHooks& hooks,
+                            const std::function<void()>& on_chunk, const CancelToken* cancel) {
+  const size_t K = points.basis.size();
+  if (K == 0) throw InputError("evaluate_points: no basis vectors");
+  for (size_t j = 0; j < K; ++j)
+    if (!points.basis[j] || points.basis[j]->size() != arch.num_params())
+      throw InputError("evaluate_points: basis vector " + std::to_string(j) + " does not fit " +
+                       arch.to_string() + " (" + std::to_string(arch.num_params()) +
+                       " parameters)");
+  for (size_t k = 0; k < points.coeffs.size(); ++k)
+    if (points.coeffs[k].size() != K)
+      throw InputError("evaluate_points: point " + std::to_string(k) + " has " +
+                       std::to_string(points.coeffs[k].size()) + " coefficients for " +
+                       std::to_string(K) + " basis vectors");
+  if (arch.uses_data()) {
+    if (!data) throw InputError("evaluate_points: " + arch.kind() + " models need data");
+    if (data->n == 0) throw InputError(data->name + ": no samples");
+    arch.check_fits(*data, "models");
+  }
+  return arch.evaluate_points(be, points, arch.uses_data() ? data : nullptr, std::max(1, chunk),
+                              hooks, on_chunk, cancel);
+}
+
+}  // namespace ridgeline
