@@ -68,6 +68,12 @@ void evaluate_points(Backend& be, const Mlp& a, const Mlp& b, const std::vector<
   int widest = 0;
   for (int l = 1; l <= L; ++l) widest = std::max(widest, arch.widths[l]);
   const int m = chunk_rows(arch, P, chunk, data.n);
+  // Fail by name, before any work, when the backend lacks an op of this path.
+  for (Op op : {Op::Axpby, Op::Lerp, Op::Gemm, Op::GemmBatched, Op::Bias, Op::SoftmaxXent})
+    require(be, op);
+  require(be, arch.activation == Activation::Gelu ? Op::Gelu : Op::Relu);
+  if (arch.layernorm) require(be, Op::LayerNorm);
+  if (points) require(be, Op::ScaleColumns);
 
   // θ_k = θ_A + α_k(θ_B − θ_A), and θ_B itself at α = 1: exact at both endpoints, and
   // constant along the path when the endpoints are identical (Δ = 0 exactly).

@@ -20,6 +20,8 @@
 #include "op_rows.h"
 #include "ridgeline/backend.h"
 #include "ridgeline/errors.h"
+#include "ridgeline/mlp.h"
+#include "ridgeline/mlp_compute.h"
 
 using namespace ridgeline;
 using namespace ridgeline::test;
@@ -230,6 +232,16 @@ class TestBackendOps : public QObject {
     }
     QCOMPARE(message, std::string("op dot is not supported by backend cpu (device 0)"));
     QVERIFY_THROWS_EXCEPTION(RunError, require(limited, Op::LayerNorm));
+    // The engine consults it: a network with LayerNorm fails by name on this backend, one
+    // without runs.
+    message.clear();
+    try {
+      MlpCompute net(limited, parse_arch("mlp:4,8,3+ln"), 5);
+    } catch (const RunError& e) {
+      message = e.what();
+    }
+    QCOMPARE(message, std::string("op layernorm is not supported by backend cpu (device 0)"));
+    MlpCompute plain(limited, parse_arch("mlp:4,8,3"), 5);
   }
 
   void registryIsDrivenByFactories() {
