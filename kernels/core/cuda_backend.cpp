@@ -1,6 +1,7 @@
 // CudaBackend: memory and stream management; ops forward to the per-family entry points.
 #include "kernels/core/cuda_backend.h"
 
+#include <cmath>
 #include <cstdio>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "kernels/ops/layernorm.cuh"
 #include "kernels/ops/optimizers.cuh"
 #include "kernels/ops/softmax_xent.cuh"
+#include "kernels/ops/reductions.cuh"
 
 namespace ridgeline::cuda {
 
@@ -31,7 +33,15 @@ CudaBackend::CudaBackend() {
     CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
     // Default math mode: no TF32 tensor-op rounding for float32 GEMMs (see gemm.cpp).
     CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+    void* workspace = nullptr;
+    CUDA_CHECK(cudaMalloc(&workspace, kReductionWorkspace * sizeof(double)));
+    reduction_workspace_ = static_cast<double*>(workspace);
+    void* flag = nullptr;
+    CUDA_CHECK(cudaMalloc(&flag, sizeof(int)));
+    label_flag_ = static_cast<int*>(flag);
   } catch (...) {
+    cudaFree(label_flag_);
+    cudaFree(reduction_workspace_);
     if (cublas_) cublasDestroy(cublas_);
     cudaStreamDestroy(stream_);
     throw;
@@ -41,6 +51,8 @@ CudaBackend::CudaBackend() {
 CudaBackend::~CudaBackend() {
   // Destructors must not throw: errors here are ignored (the process is tearing this down).
   cudaStreamSynchronize(stream_);
+  cudaFree(label_flag_);
+  cudaFree(reduction_workspace_);
   cublasDestroy(cublas_);
   cudaStreamDestroy(stream_);
 }
@@ -50,30 +62,51 @@ void CudaBackend::throw_deferred_error() {
   throw RunError(std::exchange(deferred_error_, std::string()));
 }
 
-float* CudaBackend::allocate(size_t n) {
-  if (n == 0) return nullptr;
+void* CudaBackend::device_alloc(size_t bytes) {
+  if (bytes == 0) return nullptr;
   void* p = nullptr;
-  const cudaError_t err = cudaMalloc(&p, n * sizeof(float));
+  const cudaError_t err = cudaMalloc(&p, bytes);
   if (err != cudaSuccess) {
     (void)cudaGetLastError();
     char size[32];
-    std::snprintf(size, sizeof size, "%.1f MiB", double(n) * sizeof(float) / (1024.0 * 1024.0));
+    std::snprintf(size, sizeof size, "%.1f MiB", double(bytes) / (1024.0 * 1024.0));
     throw RunError(std::string("CUDA error: cannot allocate ") + size + " on " + description_ +
                    ": " + cuda_error_text(err));
   }
-  const cudaError_t zero = cudaMemsetAsync(p, 0, n * sizeof(float), stream_);
+  const cudaError_t zero = cudaMemsetAsync(p, 0, bytes, stream_);
   if (zero != cudaSuccess) {
     cudaFree(p);
     CUDA_CHECK(zero);
   }
-  return static_cast<float*>(p);
+  return p;
 }
 
-void CudaBackend::release(float* p) {
+void CudaBackend::device_free(void* p) {
   if (p == nullptr) return;
   const cudaError_t err = cudaFree(p);  // implicitly waits for work using p
   if (err != cudaSuccess && deferred_error_.empty())
     deferred_error_ = "CUDA error: cudaFree failed: " + cuda_error_text(err);
+}
+
+float* CudaBackend::allocate(size_t n) {
+  return static_cast<float*>(device_alloc(n * sizeof(float)));
+}
+
+void CudaBackend::release(float* p) { device_free(p); }
+
+int* CudaBackend::allocate_int(size_t n) { return static_cast<int*>(device_alloc(n * sizeof(int))); }
+
+void CudaBackend::release_int(int* p) { device_free(p); }
+
+void CudaBackend::upload_int(int* dst, const int* host_src, size_t n) {
+  if (n == 0) return;
+  CUDA_CHECK(cudaMemcpyAsync(dst, host_src, n * sizeof(int), cudaMemcpyHostToDevice, stream_));
+}
+
+void CudaBackend::download_int(int* host_dst, const int* src, size_t n) {
+  if (n != 0)
+    CUDA_CHECK(cudaMemcpyAsync(host_dst, src, n * sizeof(int), cudaMemcpyDeviceToHost, stream_));
+  synchronize();
 }
 
 void CudaBackend::upload(float* dst, const float* host_src, size_t n) {
@@ -152,6 +185,21 @@ void CudaBackend::softmax_xent(const float* logits, const float* labels, int row
                                int label_period, float* loss, float* correct, float* grad,
                                float scale) {
   cuda::softmax_xent(stream_, logits, labels, rows, cols, label_period, loss, correct, grad, scale);
+}
+
+void CudaBackend::softmax_xent_i32(const float* logits, const int* labels, int rows, int cols,
+                                   int label_period, float* loss, float* correct, float* grad,
+                                   float scale) {
+  cuda::softmax_xent_i32(stream_, logits, labels, rows, cols, label_period, loss, correct, grad,
+                         scale, label_flag_);
+}
+
+double CudaBackend::dot(const float* x, const float* y, size_t n) {
+  return cuda::dot(stream_, x, y, n, reduction_workspace_);
+}
+
+double CudaBackend::nrm2(const float* x, size_t n) {
+  return std::sqrt(cuda::dot(stream_, x, x, n, reduction_workspace_));
 }
 
 void CudaBackend::lerp(float* out, const float* a, const float* d, float alpha, size_t n) {

@@ -22,6 +22,7 @@ class CudaBackend final : public Backend {
 
   std::string name() const override { return "cuda"; }
   std::string description() const override { return description_; }
+  int device_index() const override { return device_; }
   bool supports(Op) const override { return true; }
 
   float* allocate(size_t n) override;
@@ -32,6 +33,12 @@ class CudaBackend final : public Backend {
   void copy(float* dst, const float* src, size_t n) override;
   void fill(float* dst, float value, size_t n) override;
   void synchronize() override;
+
+  int* allocate_int(size_t n) override;
+  /// Never throws, as release().
+  void release_int(int* p) override;
+  void upload_int(int* dst, const int* host_src, size_t n) override;
+  void download_int(int* host_dst, const int* src, size_t n) override;
 
   void gemm(Trans ta, Trans tb, int m, int n, int k, float alpha, const float* A, int lda,
             const float* B, int ldb, float beta, float* C, int ldc) override;
@@ -52,6 +59,12 @@ class CudaBackend final : public Backend {
   void column_sums(const float* X, int rows, int cols, float beta, float* out) override;
   void softmax_xent(const float* logits, const float* labels, int rows, int cols, int label_period,
                     float* loss, float* correct, float* grad, float scale) override;
+  /// Waits for the stream (the label check reads back an error flag).
+  void softmax_xent_i32(const float* logits, const int* labels, int rows, int cols,
+                        int label_period, float* loss, float* correct, float* grad,
+                        float scale) override;
+  double dot(const float* x, const float* y, size_t n) override;
+  double nrm2(const float* x, size_t n) override;
   void lerp(float* out, const float* a, const float* d, float alpha, size_t n) override;
   void axpby(float alpha, const float* x, float beta, float* y, size_t n) override;
   void sgd_step(float* p, const float* g, float* v, size_t n, const SgdParams& hp) override;
@@ -60,10 +73,14 @@ class CudaBackend final : public Backend {
 
  private:
   void throw_deferred_error();
+  void* device_alloc(size_t bytes);
+  void device_free(void* p);
 
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
+  double* reduction_workspace_ = nullptr;  // kReductionWorkspace doubles (dot, nrm2)
+  int* label_flag_ = nullptr;              // one int (softmax_xent_i32's bad-row flag)
   std::string description_;
   std::string deferred_error_;  // from release(), which must not throw
 };

@@ -51,9 +51,11 @@ std::string cuda_unavailable_reason() {
 struct CudaRegistrar {
   CudaRegistrar() {
     ridgeline::register_backend(
-        {"cuda", &cuda_unavailable_reason, [](int) -> std::unique_ptr<ridgeline::Backend> {
+        {"cuda", &cuda_unavailable_reason,
+         [](int) -> std::unique_ptr<ridgeline::Backend> {
            return std::make_unique<ridgeline::cuda::CudaBackend>();
-         }});
+         },
+         ridgeline::BackendRole::Accelerator});
   }
 };
 

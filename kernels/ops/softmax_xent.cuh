@@ -12,4 +12,11 @@ namespace ridgeline::cuda {
 void softmax_xent(cudaStream_t stream, const float* logits, const float* labels, int rows, int cols,
                   int label_period, float* loss, float* correct, float* grad, float scale);
 
+/// See Backend::softmax_xent_i32: as softmax_xent with int32 labels, except that a label
+/// outside [0, cols) throws InputError naming the first such row once the kernel has run
+/// (the launch waits for the stream). `flag` is one int of device scratch memory.
+void softmax_xent_i32(cudaStream_t stream, const float* logits, const int* labels, int rows,
+                      int cols, int label_period, float* loss, float* correct, float* grad,
+                      float scale, int* flag);
+
 }  // namespace ridgeline::cuda

@@ -1,7 +1,8 @@
 #pragma once
 // Shared by the CUDA op tests: the CPU backend is the reference, agreement is measured by the
 // normalised error nmse = mse(cpu, cuda) / mse(cpu, 0), and every output lives inside
-// sentinel pads that must come back unchanged (out-of-bounds writes).
+// sentinel pads that must come back unchanged (out-of-bounds writes). The tolerances and
+// helpers are shared with the backend-ops table (tests/backend_ops/backend_compare.h).
 #include <QTest>
 #include <algorithm>
 #include <cmath>
@@ -12,56 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "backend_ops/backend_compare.h"  // tolerances, pads, nmse
 #include "ridgeline/core/backend.h"
 
 namespace ridgeline::test {
 
 using ridgeline::Backend;
 using ridgeline::DeviceBuffer;
-
-// Tolerances (nmse), each with its reason:
-// Selections and copies (fill, relu, relu_backward, copy, softmax `correct`): no arithmetic,
-// so the results must be bit-identical.
-constexpr double kExact = 0.0;
-// One or two roundings per element (lerp, axpby, add_bias, optimizer steps; GELU, whose erff
-// and expf are within 2 ulp on both sides): the only difference allowed is FMA contraction,
-// operation order or last-ulp library differences, ≈ 1e-14 nmse. A wrong index or formula
-// gives nmse ~ 1e-3 or more.
-constexpr double kElementwise = 1e-10;
-// Float32 reductions of up to ~4000 terms in a different order (column sums, GEMMs with
-// k ≤ 1000, Σexp in softmax, LayerNorm statistics and gradients, which the CPU sums in
-// double): the relative error grows like √k·ε ≈ 1e-6 in the typical case, so nmse ≈ 1e-12;
-// 1e-8 leaves room for unlucky cancellation.
-constexpr double kReduction = 1e-8;
-
-constexpr size_t kPad = 37;               // sentinel floats on each side of every buffer
-constexpr float kSentinel = -12345.678f;  // a value no op here produces
-
-std::vector<float> random_vector(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
-
-double nmse(const std::vector<float>& ref, const std::vector<float>& got) {
-  double num = 0.0, den = 0.0;
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double d = double(ref[i]) - double(got[i]);
-    num += d * d;
-    den += double(ref[i]) * double(ref[i]);
-  }
-  if (den == 0.0) return num == 0.0 ? 0.0 : INFINITY;
-  return num / den;
-}
-
-std::string sci(double x) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", x);
-  return text;
-}
-
-bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 /// The same n floats on the CPU and on the CUDA backend, each inside kPad sentinels.
 class Mirror {

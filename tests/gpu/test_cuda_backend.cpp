@@ -129,12 +129,9 @@ class TestCudaBackend : public QObject {
   void describesDevice() {
     QCOMPARE(gpu_->name(), std::string("cuda"));
     QVERIFY2(gpu_->description().find("CUDA") != std::string::npos, gpu_->description().c_str());
-    for (ridgeline::Op op :
-         {ridgeline::Op::Gemm, ridgeline::Op::GemmBatched, ridgeline::Op::Bias, ridgeline::Op::Relu,
-          ridgeline::Op::SoftmaxXent, ridgeline::Op::ColumnSums, ridgeline::Op::Lerp,
-          ridgeline::Op::Sgd, ridgeline::Op::Adam, ridgeline::Op::Scale, ridgeline::Op::Gelu,
-          ridgeline::Op::LayerNorm})
-      QVERIFY(gpu_->supports(op));
+    QCOMPARE(gpu_->device_index(), 0);
+    for (ridgeline::Op op : ridgeline::all_ops())
+      QVERIFY2(gpu_->supports(op), ridgeline::to_string(op));
   }
 
   void allocationIsZeroed() {

@@ -208,6 +208,7 @@ InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Mod
     params[k] = repair_point(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel, &scale0[k]).params;
     step();
   }
+  require(be, Op::ScaleColumns);
   DeviceBuffer scales(be, static_cast<size_t>(P) * a.arch.widths[1]);
   for (int k = 0; k < P; ++k)
     be.upload(scales.data() + static_cast<size_t>(k) * a.arch.widths[1], scale0[k].data(),

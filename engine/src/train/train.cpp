@@ -112,6 +112,7 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
   const long long total_steps = static_cast<long long>(steps_per_epoch) * cfg.epochs;
 
   MlpCompute net(be, arch, batch);
+  require(be, cfg.optimizer == OptimizerKind::Adam ? Op::Adam : Op::Sgd);
   DeviceBuffer params(be, P), grad(be, P), m1(be, P), m2(be, P);
   be.upload(params.data(), result.model.params.data(), P);
   DeviceBuffer x(be, static_cast<size_t>(batch) * tr.dim), y(be, batch);

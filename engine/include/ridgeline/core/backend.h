@@ -17,10 +17,33 @@ namespace ridgeline {
 
 enum class Trans { No, Yes };
 
-/// Op families, for Backend::supports().
+/// Op families, for Backend::supports(). One entry per op family of the interface below (a
+/// forward op and its backward share an entry). Memory operations (allocate, upload, copy,
+/// fill, the int buffers) are not ops: every backend has them.
 enum class Op {
-  Gemm, GemmBatched, Bias, Relu, SoftmaxXent, ColumnSums, Lerp, Sgd, Adam, Scale, Gelu, LayerNorm
+  Gemm,            ///< gemm
+  GemmBatched,     ///< gemm_batched
+  Bias,            ///< add_bias
+  ScaleColumns,    ///< scale_columns
+  Relu,            ///< relu, relu_backward
+  Gelu,            ///< gelu, gelu_backward
+  LayerNorm,       ///< layernorm, layernorm_backward
+  ColumnSums,      ///< column_sums
+  SoftmaxXent,     ///< softmax_xent (float labels)
+  SoftmaxXentI32,  ///< softmax_xent_i32 (int32 labels)
+  Lerp,            ///< lerp
+  Axpby,           ///< axpby
+  Sgd,             ///< sgd_step
+  Adam,            ///< adam_step
+  Dot,             ///< dot
+  Nrm2,            ///< nrm2
 };
+
+/// Every Op, in declaration order (for tables and loops over all ops).
+const std::vector<Op>& all_ops();
+
+/// The op's name as written in messages and tests, e.g. "gemm_batched", "softmax_xent_i32".
+const char* to_string(Op op);
 
 struct SgdParams {
   float lr = 0.01f;
@@ -42,10 +65,14 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  /// "cpu" or "cuda".
+  /// The registry name: "cpu", "cuda", "reference".
   virtual std::string name() const = 0;
   /// Human description naming the device, e.g. "CPU (Eigen, 2 threads)".
   virtual std::string description() const = 0;
+  /// Device ordinal within the backend's kind: 0 for the CPU backends, the CUDA device number.
+  virtual int device_index() const = 0;
+  /// Whether this backend implements `op`. Calling an unsupported op is undefined: callers
+  /// consult this through require() (fail by name) or fall back to a host backend.
   virtual bool supports(Op op) const = 0;
 
   // Memory. allocate() returns zero-initialised memory of n floats.
@@ -56,6 +83,13 @@ class Backend {
   virtual void copy(float* dst, const float* src, size_t n) = 0;
   virtual void fill(float* dst, float value, size_t n) = 0;
   virtual void synchronize() = 0;
+
+  // Integer (int32) memory, for labels and token ids. allocate_int() returns zero-initialised
+  // memory of n ints; the same stream and waiting rules as the float buffers.
+  virtual int* allocate_int(size_t n) = 0;
+  virtual void release_int(int* p) = 0;
+  virtual void upload_int(int* dst, const int* host_src, size_t n) = 0;
+  virtual void download_int(int* host_dst, const int* src, size_t n) = 0;
 
   /// C[m×n] = alpha·op(A)·op(B) + beta·C, row-major, leading dimensions in elements.
   virtual void gemm(Trans ta, Trans tb, int m, int n, int k, float alpha, const float* A, int lda,
@@ -95,13 +129,27 @@ class Backend {
   /// Row-wise softmax cross-entropy of logits[rows×cols] against integer-valued float labels;
   /// row r uses labels[r % label_period]. Writes loss[r] and correct[r] (1 when the argmax,
   /// first on ties, equals the label). When grad is not null, grad = scale·(softmax − onehot).
+  /// The CPU backends throw InputError naming the row for a label that is not an integer in
+  /// [0, cols); the CUDA backend writes loss NaN and correct 0 for such a row.
   virtual void softmax_xent(const float* logits, const float* labels, int rows, int cols,
                             int label_period, float* loss, float* correct, float* grad,
                             float scale) = 0;
+  /// softmax_xent() with int32 labels (an IntBuffer of the same backend). A label outside
+  /// [0, cols) throws InputError naming the op and the first such row, on every backend,
+  /// before anything is read at that label (on a device, after the launch has finished).
+  virtual void softmax_xent_i32(const float* logits, const int* labels, int rows, int cols,
+                                int label_period, float* loss, float* correct, float* grad,
+                                float scale) = 0;
   /// out = a + alpha·d (out may alias a).
   virtual void lerp(float* out, const float* a, const float* d, float alpha, size_t n) = 0;
   /// y = alpha·x + beta·y.
   virtual void axpby(float alpha, const float* x, float beta, float* y, size_t n) = 0;
+  /// Σ x[i]·y[i], accumulated in double (float64 on the CPU backends; the CUDA backend sums
+  /// float64 products in a fixed tree). Deterministic for a fixed thread count. Waits for the
+  /// result (a host value).
+  virtual double dot(const float* x, const float* y, size_t n) = 0;
+  /// √(Σ x[i]²), accumulated as dot(). Waits for the result.
+  virtual double nrm2(const float* x, size_t n) = 0;
   /// One SGD step on n parameters (PyTorch semantics: v = μv + g (+wd·p); p -= lr·v).
   virtual void sgd_step(float* p, const float* g, float* v, size_t n, const SgdParams& hp) = 0;
   /// One Adam step on n parameters (PyTorch torch.optim.Adam semantics).
@@ -129,24 +177,59 @@ class DeviceBuffer {
   size_t n_ = 0;
 };
 
+/// RAII device buffer of int32 (labels, token ids).
+class IntBuffer {
+ public:
+  IntBuffer() = default;
+  IntBuffer(Backend& backend, size_t n);
+  ~IntBuffer();
+  IntBuffer(IntBuffer&& other) noexcept;
+  IntBuffer& operator=(IntBuffer&& other) noexcept;
+  IntBuffer(const IntBuffer&) = delete;
+  IntBuffer& operator=(const IntBuffer&) = delete;
+
+  int* data() const { return ptr_; }
+  size_t size() const { return n_; }
+
+ private:
+  Backend* backend_ = nullptr;
+  int* ptr_ = nullptr;
+  size_t n_ = 0;
+};
+
+/// Throws RunError "op <op> is not supported by backend <name> (device <index>)" unless
+/// `backend` supports `op`. Callers that cannot fall back call this before using an op.
+void require(const Backend& backend, Op op);
+
+/// What "auto" may do with a registered backend.
+enum class BackendRole {
+  Host,         ///< the CPU; "auto" falls back to the first available one
+  Accelerator,  ///< a device; "auto" picks the first available one
+  Reference,    ///< for tests only; never chosen by "auto", but may be named explicitly
+};
+
 /// A backend factory registered under a name. `available` probes the device and returns an
 /// empty string when it can be used, else the reason it cannot.
 struct BackendFactory {
   std::string name;
   std::function<std::string()> available;
   std::function<std::unique_ptr<Backend>(int threads)> create;
+  BackendRole role = BackendRole::Host;
 };
 
-/// Registers a backend (the CUDA backend calls this from a static initialiser).
+/// Registers a backend, replacing one of the same name (the CUDA backend calls this from a
+/// static initialiser; the built-in CPU backends are registered when the registry is first used).
 void register_backend(BackendFactory factory);
-/// Names of registered backends ("cpu" is always present).
+/// Names of registered backends in registration order ("cpu" and "reference" always present).
 std::vector<std::string> registered_backends();
 /// Reason a device cannot be used, or empty when it can.
 std::string backend_unavailable_reason(const std::string& name);
 
-/// Creates a backend for `device` = "auto" | "cpu" | "cuda". "auto" picks CUDA when a device
-/// answers, else the CPU. `threads` ≤ 0 means all hardware threads (CPU backend and host work).
-/// Throws InputError for an unknown device, RunError when the requested one is unavailable.
+/// Creates a backend for `device` = "auto" or a registered name ("cpu", "cuda", "reference").
+/// "auto" picks the first available accelerator (CUDA when a device answers), else the CPU;
+/// it never picks the reference. `threads` ≤ 0 means all hardware threads (CPU backend and
+/// host work). Throws InputError for an unknown device (listing the registered ones), RunError
+/// when the requested one is unavailable.
 std::unique_ptr<Backend> make_backend(const std::string& device, int threads = 0);
 
 /// Sets the number of host threads used by the CPU backend and host-side loops.

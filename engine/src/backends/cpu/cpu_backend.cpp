@@ -14,6 +14,9 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
+
+#include "ridgeline/core/errors.h"
 
 namespace ridgeline {
 namespace {
@@ -59,22 +62,25 @@ class CpuBackend final : public Backend {
     return "CPU (" + gemm + ", " + std::to_string(threads_) +
            (threads_ == 1 ? " thread)" : " threads)");
   }
+  int device_index() const override { return 0; }
   bool supports(Op) const override { return true; }
 
-  float* allocate(size_t n) override {
-    // 64-byte alignment for vector loads; zero-initialised as the interface promises.
-    size_t bytes = ((n * sizeof(float) + 63) / 64) * 64;
-    auto* p = static_cast<float*>(std::aligned_alloc(64, bytes ? bytes : 64));
-    if (!p) throw std::bad_alloc();
-    std::memset(p, 0, bytes);
-    return p;
-  }
+  float* allocate(size_t n) override { return static_cast<float*>(zeroed(n * sizeof(float))); }
   void release(float* p) override { std::free(p); }
   void upload(float* dst, const float* src, size_t n) override { std::memcpy(dst, src, n * 4); }
   void download(float* dst, const float* src, size_t n) override { std::memcpy(dst, src, n * 4); }
   void copy(float* dst, const float* src, size_t n) override { std::memmove(dst, src, n * 4); }
   void fill(float* dst, float value, size_t n) override { std::fill(dst, dst + n, value); }
   void synchronize() override {}
+
+  int* allocate_int(size_t n) override { return static_cast<int*>(zeroed(n * sizeof(int))); }
+  void release_int(int* p) override { std::free(p); }
+  void upload_int(int* dst, const int* src, size_t n) override {
+    if (n) std::memcpy(dst, src, n * sizeof(int));
+  }
+  void download_int(int* dst, const int* src, size_t n) override {
+    if (n) std::memcpy(dst, src, n * sizeof(int));
+  }
 
   void gemm(Trans ta, Trans tb, int m, int n, int k, float alpha, const float* A, int lda,
             const float* B, int ldb, float beta, float* C, int ldc) override {
@@ -245,29 +251,38 @@ class CpuBackend final : public Backend {
   void softmax_xent(const float* logits, const float* labels, int rows, int cols,
                     int label_period, float* loss, float* correct, float* grad,
                     float scale) override {
-    parallel_rows(rows, cols, [&](long long r) {
-      const float* z = logits + r * cols;
-      const int label = static_cast<int>(labels[r % label_period]);
-      int arg = 0;
-      float mx = z[0];
-      for (int c = 1; c < cols; ++c)
-        if (z[c] > mx) {
-          mx = z[c];
-          arg = c;
-        }
-      double sum = 0.0;
-      for (int c = 0; c < cols; ++c) sum += std::exp(static_cast<double>(z[c] - mx));
-      const double lse = mx + std::log(sum);
-      loss[r] = static_cast<float>(lse - z[label]);
-      correct[r] = arg == label ? 1.0f : 0.0f;
-      if (grad) {
-        float* g = grad + r * cols;
-        for (int c = 0; c < cols; ++c) {
-          double p = std::exp(static_cast<double>(z[c]) - lse);
-          g[c] = static_cast<float>(scale * (p - (c == label ? 1.0 : 0.0)));
-        }
-      }
-    });
+    // Labels are checked before any row is computed: row r < label_period is the first user
+    // of labels[r]. A non-integer or out-of-range label would index outside the row.
+    if (label_period < 1) throw InputError("softmax_xent: label_period must be >= 1");
+    for (int r = 0; r < std::min(rows, label_period); ++r) {
+      const float l = labels[r];
+      if (!(l >= 0.0f && l < static_cast<float>(cols) && l == std::floor(l)))
+        throw InputError("softmax_xent: label " + std::to_string(l) + " of row " +
+                         std::to_string(r) + " is not an integer in [0, " +
+                         std::to_string(cols) + ")");
+    }
+    softmax_rows(logits, rows, cols, loss, correct, grad, scale,
+                 [&](long long r) { return static_cast<int>(labels[r % label_period]); });
+  }
+
+  void softmax_xent_i32(const float* logits, const int* labels, int rows, int cols,
+                        int label_period, float* loss, float* correct, float* grad,
+                        float scale) override {
+    if (label_period < 1) throw InputError("softmax_xent_i32: label_period must be >= 1");
+    for (int r = 0; r < std::min(rows, label_period); ++r)
+      if (labels[r] < 0 || labels[r] >= cols)
+        throw InputError("softmax_xent_i32: label " + std::to_string(labels[r]) + " of row " +
+                         std::to_string(r) + " is outside [0, " + std::to_string(cols) + ")");
+    softmax_rows(logits, rows, cols, loss, correct, grad, scale,
+                 [&](long long r) { return labels[r % label_period]; });
+  }
+
+  double dot(const float* x, const float* y, size_t n) override {
+    return blocked_sum(n, [&](size_t i) { return static_cast<double>(x[i]) * y[i]; });
+  }
+
+  double nrm2(const float* x, size_t n) override {
+    return std::sqrt(blocked_sum(n, [&](size_t i) { return static_cast<double>(x[i]) * x[i]; }));
   }
 
   void lerp(float* out, const float* a, const float* d, float alpha, size_t n) override {
@@ -304,6 +319,68 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  static void* zeroed(size_t bytes) {
+    // 64-byte alignment for vector loads; zero-initialised as the interface promises.
+    bytes = ((bytes + 63) / 64) * 64;
+    void* p = std::aligned_alloc(64, bytes ? bytes : 64);
+    if (!p) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    return p;
+  }
+
+  // Row-wise softmax cross-entropy; label_of(r) is row r's (checked) label.
+  template <class LabelOf>
+  void softmax_rows(const float* logits, int rows, int cols, float* loss, float* correct,
+                    float* grad, float scale, LabelOf&& label_of) {
+    parallel_rows(rows, cols, [&](long long r) {
+      const float* z = logits + r * cols;
+      const int label = label_of(r);
+      int arg = 0;
+      float mx = z[0];
+      for (int c = 1; c < cols; ++c)
+        if (z[c] > mx) {
+          mx = z[c];
+          arg = c;
+        }
+      double sum = 0.0;
+      for (int c = 0; c < cols; ++c) sum += std::exp(static_cast<double>(z[c] - mx));
+      const double lse = mx + std::log(sum);
+      loss[r] = static_cast<float>(lse - z[label]);
+      correct[r] = arg == label ? 1.0f : 0.0f;
+      if (grad) {
+        float* g = grad + r * cols;
+        for (int c = 0; c < cols; ++c) {
+          double p = std::exp(static_cast<double>(z[c]) - lse);
+          g[c] = static_cast<float>(scale * (p - (c == label ? 1.0 : 0.0)));
+        }
+      }
+    });
+  }
+
+  // Σ term(i) in double over fixed blocks of 4096, the block sums added in order: the same
+  // bits for any thread count.
+  template <class Term>
+  static double blocked_sum(size_t n, Term&& term) {
+    constexpr size_t kBlock = 4096;
+    const long long nblocks = static_cast<long long>((n + kBlock - 1) / kBlock);
+    std::vector<double> partial(static_cast<size_t>(nblocks), 0.0);
+    auto body = [&](long long b) {
+      const size_t i0 = static_cast<size_t>(b) * kBlock, i1 = std::min(n, i0 + kBlock);
+      double s = 0.0;
+      for (size_t i = i0; i < i1; ++i) s += term(i);
+      partial[static_cast<size_t>(b)] = s;
+    };
+    if (static_cast<long long>(n) >= kParallelMin) {
+#pragma omp parallel for schedule(static)
+      for (long long b = 0; b < nblocks; ++b) body(b);
+    } else {
+      for (long long b = 0; b < nblocks; ++b) body(b);
+    }
+    double total = 0.0;
+    for (double p : partial) total += p;
+    return total;
+  }
+
   template <class Fn>
   void parallel_rows(int rows, int cols, Fn&& fn) {
     if (static_cast<long long>(rows) * cols >= kParallelMin) {
@@ -321,6 +398,12 @@ class CpuBackend final : public Backend {
 
 std::unique_ptr<Backend> make_cpu_backend(int threads) {
   return std::make_unique<CpuBackend>(threads > 0 ? threads : omp_get_max_threads());
+}
+
+BackendFactory cpu_backend_factory() {
+  return {"cpu", [] { return std::string(); },
+          [](int threads) -> std::unique_ptr<Backend> { return make_cpu_backend(threads); },
+          BackendRole::Host};
 }
 
 }  // namespace ridgeline

@@ -7,4 +7,6 @@
 
 namespace ridgeline {
 std::unique_ptr<Backend> make_cpu_backend(int threads);
+/// The registry entry "cpu" (role Host, always available).
+BackendFactory cpu_backend_factory();
 }

@@ -12,6 +12,11 @@ MlpCompute::MlpCompute(Backend& backend, const MlpArch& arch, int max_rows)
       max_rows_(max_rows),
       ln_(arch.layernorm),
       gelu_(arch.activation == Activation::Gelu) {
+  // Fail by name before allocating when the backend lacks an op this network uses.
+  for (Op op : {Op::Gemm, Op::Bias, Op::ColumnSums, Op::SoftmaxXent})
+    require(backend, op);
+  require(backend, gelu_ ? Op::Gelu : Op::Relu);
+  if (ln_) require(backend, Op::LayerNorm);
   int widest = 0;
   const size_t rows = static_cast<size_t>(max_rows);
   for (int l = 0; l < arch.num_layers(); ++l) {

@@ -36,6 +36,11 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
   int widest = 0;
   for (int l = 1; l <= L; ++l) widest = std::max(widest, arch.widths[l]);
   const int m = mlp_chunk_rows(arch, P, chunk, data.n);
+  // Fail by name, before any work, when the backend lacks an op of this evaluation.
+  for (Op op : {Op::Axpby, Op::Lerp, Op::Gemm, Op::GemmBatched, Op::Bias, Op::SoftmaxXent})
+    require(be, op);
+  require(be, arch.activation == Activation::Gelu ? Op::Gelu : Op::Relu);
+  if (arch.layernorm) require(be, Op::LayerNorm);
 
   // Every point's parameters θ_k (evaluator.h's rule), then the per-point hook.
   std::vector<DeviceBuffer> basis, diffs;
