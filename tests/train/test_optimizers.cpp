@@ -73,6 +73,11 @@ class TestOptimizers : public QObject {
     for (size_t i = 0; i < n; ++i) p0[i] = normal(rng) * (i % 3 == 0 ? 100.0f : 1.0f);
     DeviceBuffer p(*be, n), g(*be, n), b(*be, n);
     be->upload(p.data(), p0.data(), n);
+    // A stale buffer: the first step must overwrite it with the gradient (PyTorch creates the
+    // buffer from the first gradient), not add μ times it.
+    std::vector<float> stale(n);
+    for (auto& x : stale) x = normal(rng);
+    be->upload(b.data(), stale.data(), n);
     const double lrs[] = {0.1, 0.05, 1e-3, 0.5, 0.2, 2.0};
     Worst worst_p, worst_b;
     for (int t = 1; t <= 6; ++t) {
