@@ -91,6 +91,9 @@ class TestMerge : public QObject {
       prev = dist;
     }
     QVERIFY(r.distance_per_sweep.back() < r.distance_before);
+    QCOMPARE(r.sweeps, static_cast<int>(r.distance_per_sweep.size()));
+    QVERIFY(r.sweeps >= 1 && r.sweeps <= MergeConfig{}.max_sweeps);
+    QVERIFY(r.seconds >= 0);
     QCOMPARE(r.distance_per_sweep.back(), merge_distance(r.aligned));
     QCOMPARE(r.perms[0], identity_permutations(mlp_permutation_spec(models[0].arch)));
     QVERIFY(r.merged.params == average(r.aligned).params);

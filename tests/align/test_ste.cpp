@@ -88,6 +88,10 @@ class TestSte : public QObject {
              endpoint);
     QCOMPARE(evaluate(*be, midpoint_of(a, r.aligned), d.test).loss, evaluate(*be, a, d.test).loss);
     check_alignment(*be, b, r, d.test);
+    // π(θ_B) = θ_A: the function check compares θ_B with a permutation of itself.
+    QVERIFY(r.function_max_logit > 0);
+    QVERIFY2(function_check_passes(r.function_max_diff, r.function_max_logit),
+             qPrintable(QString::number(r.function_max_diff)));
   }
 
   void beatsNaiveMidpoint_data() {

@@ -35,6 +35,11 @@ string(JSON a6 GET "${j}" alpha 6)
 if(NOT lt EQUAL 7 OR NOT le EQUAL 7 OR NOT a6 EQUAL 1)
   message(FATAL_ERROR "unexpected interpolation JSON: ${j}")
 endif()
+# Independently trained nets have a loss barrier on the naive path; an error barrier is a
+# difference of error rates, so it lies in [-1, 1].
+if(NOT bl GREATER 0 OR bm LESS -1 OR bm GREATER 1)
+  message(FATAL_ERROR "unexpected barriers (test loss_lin ${bl}, train error_mid ${bm}): ${j}")
+endif()
 expect(0 "" interpolate A.safetensors B.safetensors --data ${DATA} --points 3 --split test --json)
 string(JSON has_train ERROR_VARIABLE missing GET "${LAST_OUT}" train)
 if(NOT missing)
@@ -65,11 +70,14 @@ foreach(method wm am am-pearson)
   string(JSON l2a GET "${LAST_OUT}" l2_after)
   string(JSON mid_naive GET "${LAST_OUT}" midpoint naive test_loss)
   string(JSON mid_rep GET "${LAST_OUT}" midpoint aligned_repair test_loss)
-  if(NOT m STREQUAL method OR NOT passed OR NOT plen EQUAL 16 OR NOT l2a LESS l2b)
+  # Aligned and repaired, the midpoint is a better model than the naive average.
+  if(NOT m STREQUAL method OR NOT passed OR NOT plen EQUAL 16 OR NOT l2a LESS l2b OR
+     NOT mid_rep LESS mid_naive)
     message(FATAL_ERROR "align ${method}: unexpected report ${LAST_OUT}")
   endif()
   # The aligned file is an ordinary model of the same architecture.
   expect(0 "" interpolate A.safetensors B_${method}.safetensors --data ${DATA} --points 3 --json)
+  string(JSON aligned_mid_${method} GET "${LAST_OUT}" barrier test loss_mid)
 endforeach()
 expect(0 "" align A.safetensors B.safetensors --data ${DATA} --method ste --epochs 2 --batch 200 --json --out B_ste.safetensors)
 string(JSON m GET "${LAST_OUT}" method)
@@ -89,6 +97,10 @@ endif()
 expect(2 "at least two" merge A.safetensors --data ${DATA} --out M2.safetensors)
 expect(0 "" interpolate A.safetensors B_wm.safetensors --data ${DATA} --points 5 --repair --json)
 string(JSON rb GET "${LAST_OUT}" barrier test loss_mid)
+# REPAIR lowers the weight-matched path's midpoint barrier (the same α = ½ as with 3 points).
+if(NOT rb LESS aligned_mid_wm)
+  message(FATAL_ERROR "interpolate --repair: midpoint barrier ${rb} not below ${aligned_mid_wm}")
+endif()
 expect(2 "--method" align A.safetensors B.safetensors --data ${DATA} --method xx --out Z.safetensors)
 
 # run on a tiny spec.

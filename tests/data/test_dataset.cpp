@@ -1,5 +1,5 @@
-// IDX files (plain and gzipped), MNIST-format folders, Fashion-MNIST, Gaussian mixtures,
-// subsets and data options.
+// IDX files (plain and gzipped), MNIST-format folders, Gaussian mixtures, subsets and data
+// options. (Fashion-MNIST itself: test_fashion_mnist.cpp, skipped without the data.)
 #include <QtTest>
 #include <zlib.h>
 
@@ -164,46 +164,6 @@ class TestDataset : public QObject {
     for (const char* bad : {"gmm:", "gmm:1,2,3", "gmm:10,10,4,3,x", "gmm:10,10,4,1,0",
                             "gmm:10,10,0,3,1", "gmm:-5,10,4,3,1", "gmm:10,10,4,3,1,9"})
       expect_input_error(bad, bad, [&] { load_data(bad); });
-  }
-
-  void fashionMnist() {
-    if (!std::filesystem::is_directory(fashion_mnist_dir()))
-      QSKIP("Fashion-MNIST not installed at /usr/share/datasets/fashion-mnist "
-            "(Debian package dataset-fashion-mnist)");
-    DataSplits s = load_data("fashion-mnist");
-    QCOMPARE(s.train.n, 60000);
-    QCOMPARE(s.test.n, 10000);
-    QCOMPARE(s.train.dim, 784);
-    QCOMPARE(s.test.dim, 784);
-    QCOMPARE(s.train.classes, 10);
-    QCOMPARE(s.test.classes, 10);
-    QCOMPARE(s.train.x.size(), size_t(60000) * 784);
-    QCOMPARE(s.test.x.size(), size_t(10000) * 784);
-    QCOMPARE(s.train.name, std::string("fashion-mnist/train"));
-    for (const Dataset* d : {&s.train, &s.test}) {
-      const auto [lo, hi] = std::minmax_element(d->x.begin(), d->x.end());
-      QCOMPARE(*lo, 0.0f);
-      QCOMPARE(*hi, 1.0f);
-      for (int32_t y : d->y) QVERIFY(y >= 0 && y < 10);
-    }
-    // Known first labels (ankle boot, T-shirt, ...) and the first image's pixel sum.
-    QCOMPARE(std::vector<int32_t>(s.train.y.begin(), s.train.y.begin() + 6),
-             (std::vector<int32_t>{9, 0, 0, 3, 0, 2}));
-    QCOMPARE(std::vector<int32_t>(s.test.y.begin(), s.test.y.begin() + 4),
-             (std::vector<int32_t>{9, 2, 1, 1}));
-    double sum = 0;
-    for (int j = 0; j < 784; ++j) sum += s.train.x[j] * 255.0;
-    QVERIFY(std::abs(sum - 76247.0) < 1e-2);
-
-    DataOptions opt;
-    opt.train_subset = 1000;
-    opt.test_subset = 500;
-    opt.subset_seed = 3;
-    DataSplits sub = load_data("fashion-mnist", opt);
-    QCOMPARE(sub.train.n, 1000);
-    QCOMPARE(sub.test.n, 500);
-    QCOMPARE(sub.train.classes, 10);
-    QCOMPARE(sub.train.x, subset(s.train, 1000, 3).x);
   }
 
   void gaussianMixtureDeterministic() {

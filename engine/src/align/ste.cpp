@@ -4,12 +4,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <random>
 #include <string>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/train/evaluate.h"
 #include "ridgeline/models/mlp/mlp_compute.h"
+#include "ridgeline/train/batch_sampler.h"
+#include "ridgeline/train/evaluate.h"
+#include "ridgeline/train/optimizer.h"
 
 namespace ridgeline {
 
@@ -56,20 +57,11 @@ AlignmentResult straight_through_estimator(Backend& be, const Mlp& a, const Mlp&
                      b.arch.to_string());
   if (a.params.size() != a.layout().total || b.params.size() != a.params.size())
     throw InputError("ste: models have parameter vectors of the wrong size");
-  if (train.dim != a.arch.in_dim())
-    throw InputError("ste: model " + a.arch.to_string() + " expects " +
-                     std::to_string(a.arch.in_dim()) + " inputs but " + train.name + " has " +
-                     std::to_string(train.dim));
-  if (train.classes > a.arch.classes())
-    throw InputError("ste: model " + a.arch.to_string() + " has " +
-                     std::to_string(a.arch.classes()) + " outputs but " + train.name + " has " +
-                     std::to_string(train.classes) + " classes");
+  check_fits(a.arch, train, "ste: model");
   if (train.n == 0) throw InputError("ste: " + train.name + " has no training samples");
 
   const PermutationSpec spec = mlp_permutation_spec(a.arch);
   const size_t P = a.params.size();
-  const int batch = std::min(cfg.batch, train.n);
-  const int steps_per_epoch = (train.n + batch - 1) / batch;
 
   // Projection number k (k = 0: of θ_A) uses sweep-order seed mix_seed(seed, k).
   long long projections = 0;
@@ -99,19 +91,25 @@ AlignmentResult straight_through_estimator(Backend& be, const Mlp& a, const Mlp&
   int best_epoch = 0;
   res.objective_per_sweep.push_back(best_loss);
 
-  MlpCompute net(be, a.arch, batch);
-  DeviceBuffer d_tilde(be, P), d_mid(be, P), d_grad(be, P), d_mom(be, P);
-  DeviceBuffer d_x(be, static_cast<size_t>(batch) * train.dim), d_y(be, batch);
+  // Mini-batches of ⌈n/batch⌉ per epoch, shuffled from their own seed; SGD with momentum on θ̃
+  // at a constant learning rate.
+  BatchSampler sampler(be, train, cfg.batch, cfg.seed ^ 0x5DEECE66Dull);
+  const int steps_per_epoch = sampler.steps_per_epoch();
+  TrainConfig sgd;
+  sgd.optimizer = OptimizerKind::Sgd;
+  sgd.lr = cfg.lr;
+  sgd.momentum = cfg.momentum;
+  sgd.weight_decay = 0;
+  sgd.schedule = Schedule::Constant;
+  Optimizer optimizer(be, P, sgd);
+  MlpCompute net(be, a.arch, sampler.batch());
+  DeviceBuffer d_tilde(be, P), d_mid(be, P), d_grad(be, P);
   be.upload(d_tilde.data(), a.params.data(), P);
-  std::vector<float> hx(static_cast<size_t>(batch) * train.dim), hy(batch);
-  std::vector<int> order(train.n);
-  for (int i = 0; i < train.n; ++i) order[i] = i;
-  std::mt19937_64 shuffle_rng(cfg.seed ^ 0x5DEECE66Dull);
 
   long long step = 0;
   bool fresh = true;  // `proj` already is the projection of the current θ̃
   for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
-    for (int i = train.n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng() % (i + 1)]);
+    sampler.shuffle();
     double ep_loss = 0;
     int changes = 0;
     for (int s = 0; s < steps_per_epoch; ++s) {
@@ -123,27 +121,14 @@ AlignmentResult straight_through_estimator(Backend& be, const Mlp& a, const Mlp&
       fresh = false;
       midpoint(a.params, proj.params, mid.params);
       be.upload(d_mid.data(), mid.params.data(), P);
-      const int start = s * batch;
-      const int rows = std::min(batch, train.n - start);
-      for (int r = 0; r < rows; ++r) {
-        const int idx = order[start + r];
-        std::copy_n(train.x.data() + static_cast<size_t>(idx) * train.dim, train.dim,
-                    hx.data() + static_cast<size_t>(r) * train.dim);
-        hy[r] = static_cast<float>(train.y[idx]);
-      }
-      be.upload(d_x.data(), hx.data(), static_cast<size_t>(rows) * train.dim);
-      be.upload(d_y.data(), hy.data(), rows);
-      net.forward(d_mid.data(), d_x.data(), rows);
-      net.loss(d_y.data(), rows, true);
+      const int rows = sampler.gather(s);
+      net.forward(d_mid.data(), sampler.x(), rows);
+      net.loss(sampler.y(), rows, true);
       net.backward(d_mid.data(), d_grad.data(), rows);
       // Straight through the projection: d θ_mid / d θ̃ = ½.
       be.axpby(0.0f, d_grad.data(), 0.5f, d_grad.data(), P);
       ++step;
-      SgdParams hp;
-      hp.lr = static_cast<float>(cfg.lr);
-      hp.momentum = static_cast<float>(cfg.momentum);
-      hp.first_step = step == 1;
-      be.sgd_step(d_tilde.data(), d_grad.data(), d_mom.data(), P, hp);
+      optimizer.step(d_tilde.data(), d_grad.data(), sampler.epoch_position(epoch, s));
       double l, c;
       net.sums(rows, l, c);
       if (!std::isfinite(l))

@@ -44,11 +44,8 @@ std::vector<double> ColumnMoments::std_dev() const {
 
 namespace {
 
-void check_fits(const Mlp& m, const Dataset& data) {
-  if (data.dim != m.arch.in_dim())
-    throw InputError("model " + m.arch.to_string() + " expects " +
-                     std::to_string(m.arch.in_dim()) + " inputs but data " + data.name +
-                     " has " + std::to_string(data.dim));
+void check_usable(const Mlp& m, const Dataset& data) {
+  check_fits(m.arch, data, "model");
   if (data.n == 0) throw InputError(data.name + ": no samples");
 }
 
@@ -106,7 +103,7 @@ void for_batches(Backend& be, const Dataset& data, int n, int batch, const Cance
 
 UnitStatistics unit_statistics(Backend& be, const Mlp& model, const Dataset& data, int samples,
                                int batch, const CancelToken* cancel) {
-  check_fits(model, data);
+  check_usable(model, data);
   const int n = rows_used(data, samples);
   batch = std::max(1, std::min(batch, n));
   MlpCompute net(be, model.arch, batch);
@@ -124,7 +121,7 @@ CrossStatistics cross_statistics(Backend& be, const Mlp& a, const Mlp& b, const 
   if (!a.arch.same_shape(b.arch))
     throw InputError("models have different architectures: " + a.arch.to_string() + " and " +
                      b.arch.to_string());
-  check_fits(a, data);
+  check_usable(a, data);
   const int n = rows_used(data, samples);
   batch = std::max(1, std::min(batch, n));
   const MlpArch& arch = a.arch;

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <random>
@@ -189,7 +190,10 @@ bool parse_int(const std::string& t, long long& out) {
 
 }  // namespace
 
-std::string fashion_mnist_dir() { return "/usr/share/datasets/fashion-mnist"; }
+std::string fashion_mnist_dir() {
+  const char* env = std::getenv("RIDGELINE_FASHION_MNIST_DIR");
+  return env && *env ? std::string(env) : std::string("/usr/share/datasets/fashion-mnist");
+}
 
 IdxArray read_idx(const std::string& path) {
   std::string raw;

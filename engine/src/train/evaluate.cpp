@@ -10,10 +10,7 @@ namespace ridgeline {
 
 LossError evaluate(Backend& backend, const Mlp& model, const Dataset& data, int batch,
                    const CancelToken* cancel) {
-  if (data.dim != model.arch.in_dim())
-    throw InputError("model " + model.arch.to_string() + " expects " +
-                     std::to_string(model.arch.in_dim()) + " inputs but data " + data.name +
-                     " has " + std::to_string(data.dim));
+  check_fits(model.arch, data, "model");
   if (data.n == 0) return {};
   batch = std::max(1, std::min(batch, data.n));
   MlpCompute net(backend, model.arch, batch);

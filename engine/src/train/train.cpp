@@ -3,12 +3,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <numbers>
-#include <random>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/train/evaluate.h"
 #include "ridgeline/models/mlp/mlp_compute.h"
+#include "ridgeline/train/batch_sampler.h"
+#include "ridgeline/train/evaluate.h"
+#include "ridgeline/train/optimizer.h"
 
 namespace ridgeline {
 
@@ -73,53 +73,26 @@ std::string to_string(Schedule s) {
   return "constant";
 }
 
-double learning_rate_at(const TrainConfig& cfg, double t) {
-  switch (cfg.schedule) {
-    case Schedule::Constant: return cfg.lr;
-    case Schedule::Step: return cfg.lr * std::pow(cfg.step_gamma, std::floor(t / cfg.step_every));
-    case Schedule::Cosine: return cfg.lr * 0.5 * (1.0 + std::cos(std::numbers::pi * t / cfg.epochs));
-    case Schedule::Triangular: {
-      // Linear warm-up to the peak over warmup_epochs, then linear decay to 0 at the end.
-      if (t < cfg.warmup_epochs) return cfg.lr * t / cfg.warmup_epochs;  // as REPAIR: 0 at step 0
-      const double rest = cfg.epochs - cfg.warmup_epochs;
-      return rest > 0 ? cfg.lr * std::max(0.0, (cfg.epochs - t) / rest) : cfg.lr;
-    }
-  }
-  return cfg.lr;
-}
-
 TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
                       const TrainConfig& cfg, uint64_t seed, const TrainCallbacks& cb,
                       const CancelToken* cancel) {
   cfg.validate("train.");
   const Dataset& tr = data.train;
-  if (tr.dim != arch.in_dim())
-    throw InputError("architecture " + arch.to_string() + " expects " +
-                     std::to_string(arch.in_dim()) + " inputs but " + tr.name + " has " +
-                     std::to_string(tr.dim));
-  if (tr.classes > arch.classes())
-    throw InputError("architecture " + arch.to_string() + " has " +
-                     std::to_string(arch.classes()) + " outputs but " + tr.name + " has " +
-                     std::to_string(tr.classes) + " classes");
+  check_fits(arch, tr, "architecture");
   if (tr.n == 0) throw InputError(tr.name + ": no training samples");
 
   TrainResult result;
   result.model = init_mlp(arch, seed);
   const size_t P = result.model.params.size();
-  const int batch = std::min(cfg.batch, tr.n);
-  const int steps_per_epoch =
-      cfg.drop_last ? std::max(1, tr.n / batch) : (tr.n + batch - 1) / batch;
+  BatchSampler sampler(be, tr, cfg.batch, seed ^ 0x9E3779B97F4A7C15ull, cfg.drop_last);
+  const int steps_per_epoch = sampler.steps_per_epoch();
   const long long total_steps = static_cast<long long>(steps_per_epoch) * cfg.epochs;
 
-  MlpCompute net(be, arch, batch);
+  MlpCompute net(be, arch, sampler.batch());
   require(be, cfg.optimizer == OptimizerKind::Adam ? Op::Adam : Op::Sgd);
-  DeviceBuffer params(be, P), grad(be, P), m1(be, P), m2(be, P);
+  DeviceBuffer params(be, P), grad(be, P);
   be.upload(params.data(), result.model.params.data(), P);
-  DeviceBuffer x(be, static_cast<size_t>(batch) * tr.dim), y(be, batch);
-  std::vector<float> hx(static_cast<size_t>(batch) * tr.dim), hy(batch);
-  std::vector<int> order(tr.n);
-  for (int i = 0; i < tr.n; ++i) order[i] = i;
-  std::mt19937_64 shuffle_rng(seed ^ 0x9E3779B97F4A7C15ull);
+  Optimizer optimizer(be, P, cfg);
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
@@ -127,42 +100,16 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
   double samples = 0;
   for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
     const auto te = clock::now();
-    for (int i = tr.n - 1; i > 0; --i) std::swap(order[i], order[shuffle_rng() % (i + 1)]);
+    sampler.shuffle();
     double ep_loss = 0, ep_correct = 0, ep_seen = 0, lr = cfg.lr;
     for (int s = 0; s < steps_per_epoch; ++s) {
       if (cancel) cancel->check();
-      const int start = s * batch;
-      const int rows = std::min(batch, tr.n - start);
-      for (int r = 0; r < rows; ++r) {
-        const int idx = order[start + r];
-        std::copy_n(tr.x.data() + static_cast<size_t>(idx) * tr.dim, tr.dim,
-                    hx.data() + static_cast<size_t>(r) * tr.dim);
-        hy[r] = static_cast<float>(tr.y[idx]);
-      }
-      be.upload(x.data(), hx.data(), static_cast<size_t>(rows) * tr.dim);
-      be.upload(y.data(), hy.data(), rows);
-      net.forward(params.data(), x.data(), rows);
-      net.loss(y.data(), rows, true);
+      const int rows = sampler.gather(s);
+      net.forward(params.data(), sampler.x(), rows);
+      net.loss(sampler.y(), rows, true);
       net.backward(params.data(), grad.data(), rows);
       ++step;
-      lr = learning_rate_at(cfg, (epoch - 1) + static_cast<double>(s) / steps_per_epoch);
-      if (cfg.optimizer == OptimizerKind::Adam) {
-        AdamParams hp;
-        hp.lr = static_cast<float>(lr);
-        hp.beta1 = static_cast<float>(cfg.beta1);
-        hp.beta2 = static_cast<float>(cfg.beta2);
-        hp.eps = static_cast<float>(cfg.eps);
-        hp.weight_decay = static_cast<float>(cfg.weight_decay);
-        hp.step = step;
-        be.adam_step(params.data(), grad.data(), m1.data(), m2.data(), P, hp);
-      } else {
-        SgdParams hp;
-        hp.lr = static_cast<float>(lr);
-        hp.momentum = static_cast<float>(cfg.momentum);
-        hp.weight_decay = static_cast<float>(cfg.weight_decay);
-        hp.first_step = step == 1;
-        be.sgd_step(params.data(), grad.data(), m1.data(), P, hp);
-      }
+      lr = optimizer.step(params.data(), grad.data(), sampler.epoch_position(epoch, s));
       double l, c;
       net.sums(rows, l, c);
       if (!std::isfinite(l))

@@ -28,7 +28,9 @@ struct DataOptions {
   bool standardize = false;  ///< per-feature (x − mean_train)/std_train
 };
 
-/// Default location of the Debian package dataset-fashion-mnist.
+/// Where "fashion-mnist" is read from: $RIDGELINE_FASHION_MNIST_DIR when set and not empty,
+/// else the location of the Debian package dataset-fashion-mnist
+/// (/usr/share/datasets/fashion-mnist).
 std::string fashion_mnist_dir();
 
 /// Reads one IDX file (gzipped or not; detected by magic bytes). Throws InputError naming the

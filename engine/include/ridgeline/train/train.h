@@ -2,6 +2,8 @@
 /// @file train.h
 /// Mini-batch training of an MLP on a backend: SGD (momentum, weight decay) or Adam, seeded
 /// shuffling, learning-rate schedules, per-epoch metrics and checkpoints, progress and cancel.
+/// The batches come from BatchSampler (batch_sampler.h) and the steps from Optimizer
+/// (optimizer.h), which the straight-through estimator shares.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -43,7 +45,7 @@ Schedule parse_schedule(const std::string& s, const std::string& where);
 std::string to_string(OptimizerKind k);
 std::string to_string(Schedule s);
 
-/// Learning rate at fractional epoch position t ∈ [0, epochs).
+/// Learning rate at fractional epoch position t ∈ [0, epochs) (what Optimizer::step applies).
 double learning_rate_at(const TrainConfig& cfg, double epoch_position);
 
 struct EpochMetrics {

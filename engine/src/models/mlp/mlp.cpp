@@ -267,3 +267,20 @@ double mlp_loss_grad_f64(const MlpArch& arch, const std::vector<double>& params,
 }
 
 }  // namespace ridgeline
+
+// The one "model fits the data" check (mlp.h).
+#include "ridgeline/data/dataset.h"
+
+namespace ridgeline {
+
+void check_fits(const MlpArch& arch, const Dataset& data, const std::string& who) {
+  if (data.dim != arch.in_dim())
+    throw InputError(who + " " + arch.to_string() + " expects " + std::to_string(arch.in_dim()) +
+                     " inputs but " + data.name + " has " + std::to_string(data.dim));
+  if (data.classes > arch.classes())
+    throw InputError(who + " " + arch.to_string() + " has " + std::to_string(arch.classes()) +
+                     " outputs but " + data.name + " has " + std::to_string(data.classes) +
+                     " classes");
+}
+
+}  // namespace ridgeline

@@ -80,3 +80,16 @@ double mlp_loss_grad_f64(const MlpArch& arch, const std::vector<double>& params,
                          std::vector<double>* grad, std::vector<double>* logits = nullptr);
 
 }  // namespace ridgeline
+
+namespace ridgeline {
+
+struct Dataset;
+
+/// The one "model fits the data" check: throws InputError
+/// "<who> <arch> expects <in> inputs but <data.name> has <dim>" when data.dim ≠ arch.in_dim(),
+/// and "<who> <arch> has <outputs> outputs but <data.name> has <classes> classes" when the
+/// data has more classes than the model has outputs. `who` names the caller's subject, e.g.
+/// "architecture", "model" or "ste: model".
+void check_fits(const MlpArch& arch, const Dataset& data, const std::string& who);
+
+}  // namespace ridgeline
