@@ -1,15 +1,16 @@
 // `ridgeline align`: permute B's hidden units to match A, check the function is unchanged,
 // save π(B).
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
 #include "cli/progress.h"
-#include "ridgeline/align/activation_matching.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/paths/interpolation.h"
 #include "ridgeline/paths/repair.h"
-#include "ridgeline/align/ste.h"
+#include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/steps/align_step.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/safetensors.h"
 
@@ -24,8 +25,12 @@ int cmd_align(int argc, char** argv) {
   const std::string fa = a.positionals()[0], fb = a.positionals()[1];
   const std::string out = a.required("out");
   const std::string method = a.str("method", "wm");
-  if (method != "wm" && method != "am" && method != "am-pearson" && method != "ste")
-    throw InputError("--method: '" + method + "' is not one of wm, am, am-pearson, ste");
+  const std::vector<std::string> methods = step_key_choices("method");
+  if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
+    std::string list;
+    for (const auto& m : methods) list += (list.empty() ? "" : ", ") + m;
+    throw InputError("--method: '" + method + "' is not one of " + list);
+  }
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
   auto [models, data] = load_models_and_data(a, {fa, fb});
@@ -34,33 +39,26 @@ int cmd_align(int argc, char** argv) {
   auto backend = make_backend(a.str("device", "auto"), threads);
 
   const int samples = static_cast<int>(a.integer("samples", 10000, 0, 1 << 30));
-  AlignmentResult r;
-  if (method == "wm") {
-    WeightMatchingConfig cfg;
-    cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
-    cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
-    r = weight_matching(ma, mb, cfg, {}, &interrupt_token());
-  } else if (method == "ste") {
-    SteConfig cfg;
-    cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
-    cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
-    cfg.epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
-    cfg.batch = static_cast<int>(a.integer("batch", 1000, 1, 1 << 24));
-    cfg.lr = a.number("lr", 1e-2);
-    ProgressPrinter progress;
-    r = straight_through_estimator(*backend, ma, mb, data.train, cfg,
-                                   [&](const SteProgress& p) {
-                                     if (!quiet)
-                                       progress({"ste", p.epoch, p.epochs,
-                                                 "midpoint loss " + std::to_string(p.midpoint_loss)});
-                                   },
-                                   &interrupt_token());
-  } else {
-    ActivationMatchingConfig cfg;
-    cfg.samples = samples;
-    cfg.pearson = method == "am-pearson";
-    r = activation_matching(*backend, ma, mb, data.train, cfg, &interrupt_token());
+  AlignParams p;
+  p.method = method;
+  p.samples = samples;
+  int ste_batch = 0;
+  if (method == "wm" || method == "ste") {
+    p.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
+    p.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
   }
+  if (method == "ste") {
+    p.epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
+    ste_batch = static_cast<int>(a.integer("batch", 1000, 1, 1 << 24));
+    p.lr = a.number("lr", 1e-2);
+  }
+  ProgressPrinter progress;
+  AlignmentResult r = align_by_method(
+      *backend, ma, mb, data.train, p, ste_batch,
+      [&](const SteProgress& s) {
+        if (!quiet) progress({"ste", s.epoch, s.epochs, "midpoint loss " + std::to_string(s.midpoint_loss)});
+      },
+      &interrupt_token());
   check_alignment(*backend, mb, r, data.test);
   // --repair: the midpoint (α = ½) on the test split, naive, aligned, aligned + REPAIR.
   nlohmann::json midpoint;

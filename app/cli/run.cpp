@@ -23,19 +23,19 @@ int cmd_run(int argc, char** argv) {
   RunEvents ev;
   if (!quiet) {
     ev.on_log = [&](const std::string& l) { progress.line(l); };
-    ev.on_progress = [&](const Progress& p) { progress(p); };
+    ev.on_progress = [&](const RunProgress& p) { progress(p.plain()); };
   }
   RunSummary s = run_experiment(spec, o, ev, &interrupt_token());
   progress.finish();
   if (json_out) {
     nlohmann::json j = {{"run_dir", s.run_dir}, {"status", s.status}, {"device", s.device},
                         {"seconds", s.seconds}, {"steps", nlohmann::json::object()}};
-    for (const auto& [id, r] : s.interpolations)
+    for (const auto& [id, r] : s.interpolations())
       j["steps"][id] = nlohmann::json::parse(interpolation_to_json(r));
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("run folder: %s\n", s.run_dir.c_str());
-    for (const auto& [id, r] : s.interpolations)
+    for (const auto& [id, r] : s.interpolations())
       for (const auto& [name, c] : {std::pair{"train", &r.train}, std::pair{"test", &r.test}})
         if (*c)
           std::printf("%s %s: loss barrier %.4f (linear) %.4f (mean-endpoint), error barrier %.4f (linear) %.4f (mean-endpoint)\n",

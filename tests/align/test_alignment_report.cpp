@@ -191,19 +191,21 @@ class TestAlignmentReport : public QObject {
     o.threads = 1;
     std::vector<std::pair<std::string, AlignmentReport>> seen;
     RunEvents ev;
-    ev.on_alignment = [&](const std::string& id, const AlignmentReport& r) { seen.emplace_back(id, r); };
+    ev.on_result = [&](const StepResult& r) {
+      if (const auto* a = r.as<AlignStepResult>()) seen.emplace_back(r.id, a->report);
+    };
     const RunSummary live = run_experiment(parse_spec(kSpec, "tiny.json"), o, ev);
-    QCOMPARE(live.alignment_reports.size(), size_t(2));
-    QCOMPARE(live.alignment_reports[0].first, std::string("align-seed1@wm"));
-    QCOMPARE(live.alignment_reports[1].first, std::string("align-seed1@am"));
+    QCOMPARE(live.alignment_reports().size(), size_t(2));
+    QCOMPARE(live.alignment_reports()[0].first, std::string("align-seed1@wm"));
+    QCOMPARE(live.alignment_reports()[1].first, std::string("align-seed1@am"));
     QCOMPARE(seen.size(), size_t(2));
     for (size_t k = 0; k < 2; ++k) {
-      QCOMPARE(seen[k].first, live.alignment_reports[k].first);
-      compareReports(seen[k].second, live.alignment_reports[k].second);
+      QCOMPARE(seen[k].first, live.alignment_reports()[k].first);
+      compareReports(seen[k].second, live.alignment_reports()[k].second);
       if (QTest::currentTestFailed()) return;
     }
-    const AlignmentReport& wm = live.alignment_reports[0].second;
-    const AlignmentResult& wm_full = live.alignments[0].second;
+    const AlignmentReport wm = live.alignment_reports()[0].second;
+    const AlignmentResult wm_full = live.alignments()[0].second;
     QCOMPARE(wm.method, std::string("wm"));
     QCOMPARE(wm.layers.size(), size_t(2));
     QCOMPARE(wm.layers[0].size, int64_t(12));
@@ -213,7 +215,7 @@ class TestAlignmentReport : public QObject {
     // ‖A − π(B)‖² = ‖A‖² + ‖B‖² − 2⟨A, π(B)⟩, and weight matching raised ⟨A, π(B)⟩.
     QVERIFY(wm.l2_after < wm.l2_before);
     QCOMPARE(wm.objective_per_sweep, wm_full.objective_per_sweep);
-    QCOMPARE(live.alignment_reports[1].second.method, std::string("am"));
+    QCOMPARE(live.alignment_reports()[1].second.method, std::string("am"));
 
     // `moved` against the permutations in the results file, counted here.
     const fs::path wm_file = fs::path(o.out_dir) / "results" / "align-seed1@wm.json";
@@ -227,20 +229,20 @@ class TestAlignmentReport : public QObject {
     }
 
     RunSummary back = load_run(o.out_dir);
-    QCOMPARE(back.alignment_reports.size(), size_t(2));
+    QCOMPARE(back.alignment_reports().size(), size_t(2));
     for (size_t k = 0; k < 2; ++k) {
-      QCOMPARE(back.alignment_reports[k].first, live.alignment_reports[k].first);
-      compareReports(back.alignment_reports[k].second, live.alignment_reports[k].second);
+      QCOMPARE(back.alignment_reports()[k].first, live.alignment_reports()[k].first);
+      compareReports(back.alignment_reports()[k].second, live.alignment_reports()[k].second);
       if (QTest::currentTestFailed()) return;
     }
-    QVERIFY(back.alignments.empty());  // the heavy results stay live-only
+    QVERIFY(back.alignments().empty());  // the heavy results stay live-only
 
     // A missing results file (a run cancelled before that step) is skipped.
     fs::remove(fs::path(o.out_dir) / "results" / "align-seed1@am.json");
     back = load_run(o.out_dir);
-    QCOMPARE(back.alignment_reports.size(), size_t(1));
-    QCOMPARE(back.alignment_reports[0].first, std::string("align-seed1@wm"));
-    QCOMPARE(back.interpolations.size(), size_t(1));
+    QCOMPARE(back.alignment_reports().size(), size_t(1));
+    QCOMPARE(back.alignment_reports()[0].first, std::string("align-seed1@wm"));
+    QCOMPARE(back.interpolations().size(), size_t(1));
 
     // A present but malformed one is an error naming the file and the key.
     json broken = j;

@@ -34,8 +34,9 @@ class TestRun : public QObject {
     int epochs_seen = 0, results_seen = 0;
     RunEvents ev;
     ev.on_epoch = [&](const std::string&, const EpochMetrics&) { ++epochs_seen; };
-    ev.on_interpolation = [&](const std::string& id, const InterpolationResult&) {
-      QCOMPARE(id, std::string("naive"));
+    ev.on_result = [&](const StepResult& r) {
+      QVERIFY(r.as<InterpolationResult>() != nullptr);
+      QCOMPARE(r.id, std::string("naive"));
       ++results_seen;
     };
     RunSummary s = run_experiment(parse_spec(kTiny, "tiny.json"), o, ev);
@@ -61,8 +62,8 @@ class TestRun : public QObject {
     ExperimentSpec spec;
     RunSummary back = load_run(o.out_dir, &spec);
     QCOMPARE(spec.name, std::string("tiny"));
-    QCOMPARE(back.interpolations.size(), size_t(1));
-    QCOMPARE(back.interpolations[0].second.test->loss, s.interpolations[0].second.test->loss);
+    QCOMPARE(back.interpolations().size(), size_t(1));
+    QCOMPARE(back.interpolations()[0].second.test->loss, s.interpolations()[0].second.test->loss);
     QCOMPARE(back.status, std::string("finished"));
     QCOMPARE(back.training.size(), size_t(2));
     QCOMPARE(back.training[1].first, std::string("seed1"));
@@ -75,7 +76,7 @@ class TestRun : public QObject {
     epochs_seen = 0;
     RunSummary again = run_experiment(parse_spec(kTiny, "tiny.json"), o, ev);
     QCOMPARE(epochs_seen, 0);
-    QCOMPARE(again.interpolations[0].second.test->loss, s.interpolations[0].second.test->loss);
+    QCOMPARE(again.interpolations()[0].second.test->loss, s.interpolations()[0].second.test->loss);
 
     // A different experiment may not reuse the folder.
     std::string other = kTiny;

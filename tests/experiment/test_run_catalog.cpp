@@ -157,7 +157,7 @@ class TestRunCatalog : public QObject {
     QVERIFY(fs::equivalent(r->dir, s.run_dir));
     QVERIFY(r->headline());
     QCOMPARE(r->headline()->step, std::string("naive"));
-    QCOMPARE(r->headline()->loss_mid, s.interpolations[0].second.test->barriers.loss_mid);
+    QCOMPARE(r->headline()->loss_mid, s.interpolations()[0].second.test->barriers.loss_mid);
     QCOMPARE(c.rescan(), 0);  // already indexed
 
     // A run folder written without the catalog (a bare --out) copied into the workspace.
@@ -176,7 +176,7 @@ class TestRunCatalog : public QObject {
     QCOMPARE(copied->status, std::string("finished"));
     QVERIFY(!copied->started.empty());
     QCOMPARE(copied->barriers.size(), size_t(2));
-    QCOMPARE(copied->headline()->loss_mid, s2.interpolations[0].second.test->barriers.loss_mid);
+    QCOMPARE(copied->headline()->loss_mid, s2.interpolations()[0].second.test->barriers.loss_mid);
     QCOMPARE(c.list().size(), size_t(2));
     QCOMPARE(c.rescan(), 0);
   }

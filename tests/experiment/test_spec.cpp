@@ -5,6 +5,9 @@
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/steps/align_step.h"
+#include "ridgeline/experiment/steps/interpolate_step.h"
+#include "ridgeline/experiment/steps/merge_step.h"
 #include "test_support.h"
 
 using namespace ridgeline;
@@ -54,7 +57,8 @@ class TestSpec : public QObject {
     QCOMPARE(main.train.epochs, 10);
     QCOMPARE(main.train.batch, 128);
     QCOMPARE(main.models.size(), size_t(2));
-    QCOMPARE(main.steps.at(0).points, 25);
+    QCOMPARE(main.steps.at(2).as<InterpolateParams>().points, 25);
+    QCOMPARE(main.steps.at(0).unused.at("points"), std::string("25"));  // kept for spec_to_json
   }
 
   void defaultsComeFromSchema() {
@@ -62,7 +66,7 @@ class TestSpec : public QObject {
     QCOMPARE(s.train.lr, 1e-3);
     QVERIFY(s.train.optimizer == OptimizerKind::Adam);
     QCOMPARE(s.steps[0].id, std::string("interpolate-seed0-seed1"));
-    QVERIFY(s.steps[0].train && s.steps[0].test);
+    QVERIFY(s.steps[0].as<InterpolateParams>().train && s.steps[0].as<InterpolateParams>().test);
   }
 
   void alignStepsProduceModels() {
@@ -73,9 +77,9 @@ class TestSpec : public QObject {
                     {"type": "interpolate", "a": "seed0", "b": "seed1@wm", "repair": true})");
     ExperimentSpec s = parse_spec(text, "spec.json");
     QCOMPARE(s.steps.size(), size_t(2));
-    QCOMPARE(s.steps[0].output(), std::string("seed1@wm"));
+    QCOMPARE(step_outputs(s.steps[0]), std::vector<std::string>{"seed1@wm"});
     QCOMPARE(s.steps[0].id, std::string("align-seed1@wm"));
-    QVERIFY(s.steps[1].repair);
+    QVERIFY(s.steps[1].as<InterpolateParams>().repair);
     QCOMPARE(s.steps[1].id, std::string("interpolate-seed0-seed1@wm"));
     QCOMPARE(spec_to_json(parse_spec(spec_to_json(s), "r.json")), spec_to_json(s));
     // A merge step produces the model named by its id.
@@ -84,7 +88,7 @@ class TestSpec : public QObject {
                    R"({"type": "merge", "models": ["seed0", "seed1"]},
                       {"type": "interpolate", "a": "seed0", "b": "merged"})");
     ExperimentSpec m = parse_spec(merged, "spec.json");
-    QCOMPARE(m.steps[0].merge_models, std::vector<std::string>({"seed0", "seed1"}));
+    QCOMPARE(m.steps[0].models, std::vector<std::string>({"seed0", "seed1"}));
     QCOMPARE(m.steps[0].id, std::string("merged"));
     QCOMPARE(spec_to_json(parse_spec(spec_to_json(m), "r.json")), spec_to_json(m));
     // The same model produced twice is an error.

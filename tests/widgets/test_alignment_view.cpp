@@ -230,9 +230,9 @@ class TestAlignmentView : public QObject {
     o.device = "cpu";
     o.threads = 1;
     const RunSummary live = run_experiment(parse_spec(kRealSpec, "align-view.json"), o);
-    const Reports reports = load_run(o.out_dir).alignment_reports;
+    const Reports reports = load_run(o.out_dir).alignment_reports();
     QCOMPARE(reports.size(), size_t(3));
-    QVERIFY(reports == live.alignment_reports);
+    QVERIFY(reports == live.alignment_reports());
 
     AlignmentView v;
     v.setReports(reports);

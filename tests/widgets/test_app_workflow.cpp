@@ -105,8 +105,8 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
   QCOMPARE(w.resultIds(), QStringList({"naive", "wm", "wm+repair"}));
   QVERIFY(w.pathsChart());
   QCOMPARE(w.pathsChart()->seriesNames(), QStringList({"naive", "wm", "wm+repair"}));
-  QCOMPARE(disk.interpolations.size(), size_t(3));
-  for (const auto& [id, r] : disk.interpolations) {
+  QCOMPARE(disk.interpolations().size(), size_t(3));
+  for (const auto& [id, r] : disk.interpolations()) {
     const QString qid = QString::fromStdString(id);
     const std::string file = s.run_dir + "/results/" + id + ".json";
     const InterpolationResult from_file = interpolation_from_json(readText(file), file);
@@ -127,7 +127,7 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
   widgets::BarrierTable* all = w.allPathsBarriers();
   QVERIFY(all);
   QCOMPARE(all->rowCount(), 3);
-  for (const auto& [id, r] : disk.interpolations) {
+  for (const auto& [id, r] : disk.interpolations()) {
     const int row = all->rowOf(QString::fromStdString(id) + " · test");
     QVERIFY2(row >= 0, id.c_str());
     QCOMPARE(all->cellText(row, widgets::BarrierTable::LossMid),
@@ -136,16 +136,16 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
   QCOMPARE(all->rowOf("naive · test"), 0);
 
   // The re-basin result itself: the aligned paths' barriers are far below the naive one.
-  const double naive = disk.interpolations[0].second.test->barriers.loss_mid;
+  const double naive = disk.interpolations()[0].second.test->barriers.loss_mid;
   QVERIFY2(naive > 0.1, qPrintable(QString::number(naive)));
-  QVERIFY(disk.interpolations[1].second.test->barriers.loss_mid < 0.5 * naive);
+  QVERIFY(disk.interpolations()[1].second.test->barriers.loss_mid < 0.5 * naive);
 
   // Alignment view: the align step's report, as its results file holds it.
-  QCOMPARE(disk.alignment_reports.size(), size_t(1));
-  QVERIFY(w.alignmentView()->reports() == disk.alignment_reports);
+  QCOMPARE(disk.alignment_reports().size(), size_t(1));
+  QVERIFY(w.alignmentView()->reports() == disk.alignment_reports());
   QCOMPARE(w.alignmentView()->l2Values(false).size(), 1);
-  QCOMPARE(w.alignmentView()->l2Values(false).at(0), qreal(disk.alignment_reports[0].second.l2_before));
-  QCOMPARE(w.alignmentView()->l2Values(true).at(0), qreal(disk.alignment_reports[0].second.l2_after));
+  QCOMPARE(w.alignmentView()->l2Values(false).at(0), qreal(disk.alignment_reports()[0].second.l2_before));
+  QCOMPARE(w.alignmentView()->l2Values(true).at(0), qreal(disk.alignment_reports()[0].second.l2_after));
 
   // Training monitor: one epoch per model, the run's records.
   for (const auto& [model, epochs] : disk.training) {

@@ -23,6 +23,9 @@
 #include "gui/editor/experiment_editor.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/steps/align_step.h"
+#include "ridgeline/experiment/steps/interpolate_step.h"
+#include "ridgeline/experiment/steps/merge_step.h"
 #include "test_support.h"
 
 using namespace ridgeline;
@@ -190,8 +193,8 @@ void TestExperimentEditor::stepsAreAddedReorderedRemoved() {
   ExperimentSpec s = jsonViewSpec(e);
   QCOMPARE(s.steps.size(), size_t(4));
   QCOMPARE(s.steps[3].type, std::string("align"));
-  QCOMPARE(s.steps[3].method, std::string("am"));
-  QCOMPARE(s.steps[3].samples, 123);
+  QCOMPARE(s.steps[3].as<AlignParams>().method, std::string("am"));
+  QCOMPARE(s.steps[3].as<AlignParams>().samples, 123);
   QCOMPARE(s.steps[3].a, std::string("seed0"));
   QCOMPARE(s.steps[3].b, std::string("seed1"));
   QCOMPARE(s.steps[3].id, std::string("align-seed1@am"));  // automatic id
@@ -200,7 +203,7 @@ void TestExperimentEditor::stepsAreAddedReorderedRemoved() {
   fieldOf<QToolButton>(e, "steps.up")->click();
   e.validateNow();
   s = jsonViewSpec(e);
-  QCOMPARE(s.steps[1].method, std::string("am"));
+  QCOMPARE(s.steps[1].as<AlignParams>().method, std::string("am"));
   QCOMPARE(s.steps[2].id, std::string("aligned"));
   QCOMPARE(s.steps[3].id, std::string("soup"));
   // Moving the interpolate step above the align step it depends on is the engine's error.
@@ -219,8 +222,8 @@ void TestExperimentEditor::stepsAreAddedReorderedRemoved() {
   s = jsonViewSpec(e);
   QCOMPARE(s.steps[0].type, std::string("align"));
   QCOMPARE(s.steps[2].type, std::string("merge"));
-  QCOMPARE(s.steps[2].merge_models, std::vector<std::string>({"seed0", "seed1"}));
-  QCOMPARE(s.steps[2].max_sweeps, 7);
+  QCOMPARE(s.steps[2].models, std::vector<std::string>({"seed0", "seed1"}));
+  QCOMPARE(s.steps[2].as<MergeParams>().max_sweeps, 7);
 }
 
 void TestExperimentEditor::jsonEditsReachTheForm() {
@@ -235,7 +238,7 @@ void TestExperimentEditor::jsonEditsReachTheForm() {
   s.models[1].name = "other";
   s.steps[0].b = "other";
   s.steps[1].b = "other@ste";
-  s.steps[2].merge_models = {"seed0", "other", "other@ste"};
+  s.steps[2].models = {"seed0", "other", "other@ste"};
   QString typed = QString::fromStdString(spec_to_json(s));
   typed.replace("\n  ", "\n    ");  // the user's own indentation
   e.jsonEdit()->setPlainText(typed);
@@ -448,7 +451,7 @@ void TestExperimentEditor::renamingAModelRenamesItsSteps() {
   QCOMPARE(s.models[1].name, std::string("wide"));
   QCOMPARE(s.steps[0].b, std::string("wide"));                  // align seed0 ← wide
   QCOMPARE(s.steps[1].b, std::string("wide@ste"));              // its output
-  QCOMPARE(s.steps[2].merge_models, (std::vector<std::string>{"seed0", "wide"}));
+  QCOMPARE(s.steps[2].models, (std::vector<std::string>{"seed0", "wide"}));
   QCOMPARE(s.steps[0].a, std::string("seed0"));                 // the other model untouched
   // A rename into another model's name is an error to fix, not a rename of the steps.
   models->item(1, 0)->setText("seed0");

@@ -170,8 +170,8 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   // One interpolation step, shown in its own chart with exactly the summary's values.
   const RunSummary& s = w.lastSummary();
   QCOMPARE(s.status, std::string("finished"));
-  QCOMPARE(s.interpolations.size(), size_t(1));
-  const auto& [id, r] = s.interpolations.front();
+  QCOMPARE(s.interpolations().size(), size_t(1));
+  const auto [id, r] = s.interpolations().front();
   QCOMPARE(w.resultIds(), QStringList({QString::fromStdString(id)}));
   InterpolationChart* chart = w.chart(QString::fromStdString(id));
   QVERIFY(chart);

@@ -17,7 +17,7 @@
 #include "gui/main_window/main_window.h"
 #include "ridgeline/experiment/run_catalog.h"
 #include "ridgeline/io/safetensors.h"
-#include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/run.h"
 #include "widgets/runs/run_browser.h"
 #include "test_support.h"
 
@@ -73,39 +73,63 @@ class TestJobQueue : public QObject {
   test::ScratchDir ws_{"job-queue"};
 };
 
+namespace {
+
+// Structured progress reports, as the engine sends them (RunProgress).
+RunProgress trainAt(const std::string& model, long long done, long long total) {
+  RunProgress p;
+  p.kind = StageKind::Train;
+  p.model = model;
+  p.done = done;
+  p.total = total;
+  return p;
+}
+
+RunProgress stepAt(const std::string& id, long long done, long long total, const std::string& part = {}) {
+  RunProgress p;
+  p.kind = StageKind::Step;
+  p.step_id = id;
+  p.part = part;
+  p.done = done;
+  p.total = total;
+  return p;
+}
+
+}  // namespace
+
 void TestJobQueue::progressEstimates() {
   JobProgress p(parse_spec(kTinySpec, "tiny.json"));  // train ×2, align, interpolate ×2
   QCOMPARE(p.stageCount(), 5);
   QCOMPARE(p.fraction(0), 0.0);
   QCOMPARE(p.etaText(0), QString("estimating…"));
 
-  p.report("train seed0", 0, 100, 0.0);
-  p.report("train seed0", 1, 100, 1.0);  // 1 % done: too early to extrapolate
+  p.report(trainAt("seed0", 0, 100), 0.0);
+  p.report(trainAt("seed0", 1, 100), 1.0);  // 1 % done: too early to extrapolate
   QCOMPARE(p.secondsLeft(1.0), -1.0);
   QCOMPARE(p.fraction(1.0), 0.01 / 5);  // before extrapolation: by stages
-  p.report("train seed0", 50, 100, 10.0);
+  p.report(trainAt("seed0", 50, 100), 10.0);
   // seed0 extrapolates to 20 s (10 left); seed1 is timed by it (20); 3 steps untimed.
   QCOMPARE(p.secondsLeft(10.0), 30.0);
   QCOMPARE(p.untimedStages(), 3);
   QCOMPARE(p.etaText(10.0), QString("about 30 s left + 3 untimed steps"));
   QCOMPARE(p.fraction(10.0), 0.25);  // by time over the timed stages: 10 s of 40
 
-  p.report("train seed1", 0, 100, 20.0);  // seed0 took 20 s
-  p.report("train seed1", 25, 100, 30.0);  // seed1 extrapolates to 40 s
+  p.report(trainAt("seed1", 0, 100), 20.0);  // seed0 took 20 s
+  p.report(trainAt("seed1", 25, 100), 30.0);  // seed1 extrapolates to 40 s
   QCOMPARE(p.secondsLeft(30.0), 30.0);
-  p.report("step align-seed1@wm", 0, 1, 60.0);
-  p.report("step align-seed1@wm", 1, 1, 64.0);  // align: its own 100 %
+  p.report(stepAt("align-seed1@wm", 0, 1), 60.0);
+  p.report(stepAt("align-seed1@wm", 1, 1), 64.0);  // align: its own 100 %
   QCOMPARE(p.secondsLeft(64.0), 0.0);           // interpolations still untimed
   QCOMPARE(p.untimedStages(), 2);
-  p.report("step naive", 2, 5, 64.0);
-  p.report("step naive", 2, 5, 68.0);  // 40 % in 4 s → 10 s; "wm" is timed by it
+  p.report(stepAt("naive", 2, 5), 64.0);
+  p.report(stepAt("naive", 2, 5), 68.0);  // 40 % in 4 s → 10 s; "wm" is timed by it
   QCOMPARE(p.untimedStages(), 0);
   QCOMPARE(p.secondsLeft(68.0), 16.0);
   QCOMPARE(p.fraction(68.0), 68.0 / 84.0);  // by time once every stage is timed
   QCOMPARE(p.etaText(68.0), QString("about 16 s left"));
-  p.report("step wm (repair statistics)", 1, 2, 74.0);  // sub-stages belong to their step
+  p.report(stepAt("wm", 1, 2, "repair statistics"), 74.0);  // sub-stages belong to their step
   QCOMPARE(p.currentStage(), 4);
-  p.report("step naive", 5, 5, 75.0);  // a late report of an earlier stage is ignored
+  p.report(stepAt("naive", 5, 5), 75.0);  // a late report of an earlier stage is ignored
   QCOMPARE(p.currentStage(), 4);
   p.finish(80.0);
   QCOMPARE(p.fraction(80.0), 1.0);
@@ -120,12 +144,12 @@ void TestJobQueue::progressAfterResume() {
   // A resumed run skips seed0's training (its checkpoint was kept): the skipped stage must
   // not count as a 0-second training that would time seed1.
   JobProgress p(parse_spec(kTinySpec, "tiny.json"));
-  p.report("train seed1", 10, 100, 5.0);
-  p.report("train seed1", 20, 100, 10.0);  // 20 % in 5 s → 25 s in all
+  p.report(trainAt("seed1", 10, 100), 5.0);
+  p.report(trainAt("seed1", 20, 100), 10.0);  // 20 % in 5 s → 25 s in all
   QCOMPARE(p.currentStage(), 1);
   QCOMPARE(p.secondsLeft(10.0), 20.0);
   QCOMPARE(p.fraction(10.0), 10.0 / 30.0);
-  p.report("unknown stage", 1, 2, 11.0);  // ignored
+  p.report(stepAt("unknown", 1, 2), 11.0);  // ignored
   QCOMPARE(p.currentStage(), 1);
 }
 
@@ -162,12 +186,12 @@ void TestJobQueue::jobsRunInOrder() {
   QCOMPARE(w.state(), MainWindow::State::Finished);
   // The Alignment view shows the last job's align step: the report its run folder holds.
   const RunSummary from_disk = load_run(q.job(b)->run_dir.toStdString());
-  QCOMPARE(from_disk.alignment_reports.size(), size_t(1));
-  QVERIFY(w.alignmentView()->reports() == from_disk.alignment_reports);
-  QVERIFY(w.alignmentView()->reports() == w.lastSummary().alignment_reports);
+  QCOMPARE(from_disk.alignment_reports().size(), size_t(1));
+  QVERIFY(w.alignmentView()->reports() == from_disk.alignment_reports());
+  QVERIFY(w.alignmentView()->reports() == w.lastSummary().alignment_reports());
   QCOMPARE(w.alignmentView()->gainValues(0).size(), 1);
   QCOMPARE(w.alignmentView()->gainValues(0).at(0),
-           qreal(from_disk.alignment_reports[0].second.layers[0].gain));
+           qreal(from_disk.alignment_reports()[0].second.layers[0].gain));
   q.clearEnded();
   w.jobsPanel()->refresh();
   QCOMPARE(w.jobsPanel()->tree()->topLevelItemCount(), 0);

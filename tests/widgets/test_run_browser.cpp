@@ -62,8 +62,8 @@ void TestRunBrowser::initTestCase() {
   QVERIFY(runs_[0].run_dir != runs_[1].run_dir);
   for (const auto& s : runs_) {
     QCOMPARE(s.status, std::string("finished"));
-    QCOMPARE(s.interpolations.size(), size_t(1));
-    QVERIFY(s.interpolations[0].second.test.has_value());
+    QCOMPARE(s.interpolations().size(), size_t(1));
+    QVERIFY(s.interpolations()[0].second.test.has_value());
   }
 }
 
@@ -88,7 +88,7 @@ void TestRunBrowser::browserListsRuns() {
   for (const auto& s : runs_) {
     const int row = static_cast<int>(ids.indexOf(runId(s)));
     QVERIFY2(row >= 0, qPrintable(runId(s)));
-    const double barrier = s.interpolations[0].second.test->barriers.loss_mid;
+    const double barrier = s.interpolations()[0].second.test->barriers.loss_mid;
     QCOMPARE(b.cellText(row, RunBrowser::Barrier), QString::number(barrier, 'f', 4));
     QCOMPARE(QDir::cleanPath(b.runDir(row)),
              QDir::cleanPath(QDir(QString::fromStdString(s.run_dir)).absolutePath()));
@@ -160,7 +160,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   QCOMPARE(w.currentChart(), static_cast<QChartView*>(w.compareChart()));
   QStringList names;
   for (size_t run = 0; run < runs_.size(); ++run)
-    for (const auto& [step, r] : runs_[run].interpolations) {
+    for (const auto& [step, r] : runs_[run].interpolations()) {
       const QString name = QString(run == 0 ? "A: " : "B: ") + QString::fromStdString(step);
       names << name;
       QList<QPointF> pts;
@@ -173,7 +173,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   QVERIFY(w.compareBarriers());
   QCOMPARE(w.compareBarriers()->rowCount(), 2);
   for (size_t run = 0; run < 2; ++run) {
-    const auto& [step, r] = runs_[run].interpolations[0];
+    const auto [step, r] = runs_[run].interpolations()[0];
     const int row = w.compareBarriers()->rowOf(QString(run == 0 ? "A: " : "B: ") +
                                                QString::fromStdString(step) + " · test");
     QCOMPARE(row, int(run));
@@ -190,7 +190,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   QFile f(csv);
   QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
   const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
-  const auto& r0 = runs_[0].interpolations[0].second;
+  const auto r0 = runs_[0].interpolations()[0].second;
   QCOMPARE(lines.size(), int(r0.alpha.size()) + 1);
   QCOMPARE(lines[0], "alpha," + names[0] + " test loss," + names[1] + " test loss");
   for (size_t k = 0; k < r0.alpha.size(); ++k) {
@@ -198,7 +198,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
     QCOMPARE(cells.size(), 3);
     QCOMPARE(cells[0].toDouble(), r0.alpha[k]);
     for (int run = 0; run < 2; ++run)
-      QCOMPARE(cells[run + 1].toDouble(), runs_[size_t(run)].interpolations[0].second.test->loss[k]);
+      QCOMPARE(cells[run + 1].toDouble(), runs_[size_t(run)].interpolations()[0].second.test->loss[k]);
   }
 
   // Comparing again replaces the series; opening a run from the browser drops the tab.

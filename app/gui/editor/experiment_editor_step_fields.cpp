@@ -12,16 +12,28 @@
 
 #include "gui/editor/experiment_editor_form.h"
 #include "gui/editor/experiment_editor_steps.h"
+#include "ridgeline/experiment/spec.h"
 
 namespace ridgeline::gui {
 
 using nlohmann::json;
 
+namespace {
+
+// The allowed values of a step key, as the schema lists them (step_key_choices).
+QStringList choices(const char* key) {
+  QStringList out;
+  for (const auto& v : step_key_choices(key)) out << QString::fromStdString(v);
+  return out;
+}
+
+}  // namespace
+
 QWidget* StepsEditor::buildDetail() {
   detail_ = new QGroupBox;
   detail_->setObjectName("step");
   form_ = new QFormLayout(detail_);
-  type_ = makeCombo("step.type", {"interpolate", "align", "merge"},
+  type_ = makeCombo("step.type", choices("type"),
                     "interpolate: the linear path from a to b; align: permute b's hidden units "
                     "to match a (produces b@method); merge: MergeMany over several models");
   id_ = makeLine("step.id",
@@ -36,7 +48,7 @@ QWidget* StepsEditor::buildDetail() {
   for (auto* c : {a_, b_}) c->setEditable(true), c->setInsertPolicy(QComboBox::NoInsert);
   models_ = makeLine("step.models", "merge: the models to merge, comma-separated (at least 2)",
                      "seed0, seed1, seed2");
-  method_ = makeCombo("step.method", {"wm", "am", "am-pearson", "ste"},
+  method_ = makeCombo("step.method", choices("method"),
                       "wm: weight matching; am: activation matching by cross-moment (Git "
                       "Re-Basin); am-pearson: by Pearson correlation (REPAIR); ste: "
                       "straight-through estimator");

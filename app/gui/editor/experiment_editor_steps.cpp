@@ -25,9 +25,7 @@ enum Column { kIndex, kType, kId, kWhat, kColumns };
 // A step of `type` with the engine's defaults (its id left automatic).
 json defaultStep(const std::string& type) {
   ExperimentSpec s;
-  StepSpec st;
-  st.type = type;
-  s.steps.push_back(st);
+  s.steps.push_back(make_step(type));
   json d = json::parse(spec_to_json(s))["steps"][0];
   d.erase("id");
   return d;

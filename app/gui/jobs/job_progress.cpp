@@ -12,25 +12,20 @@ constexpr double kMinFractionToExtrapolate = 0.02;
 
 JobProgress::JobProgress(const ExperimentSpec& spec) {
   for (const auto& m : spec.models)
-    stages_.push_back({"train " + QString::fromStdString(m.name), "train"});
-  for (const auto& s : spec.steps)
-    stages_.push_back({"step " + QString::fromStdString(s.id), QString::fromStdString(s.type)});
+    stages_.push_back({StageKind::Train, m.name, "train"});
+  for (const auto& s : spec.steps) stages_.push_back({StageKind::Step, s.id, QString::fromStdString(s.type)});
 }
 
-int JobProgress::indexOf(const QString& stage) const {
-  // Step stages may carry a sub-stage: "step interp-wm (repair statistics)".
-  QString name = stage;
-  if (name.startsWith("step ")) {
-    const qsizetype paren = name.indexOf(" (");
-    if (paren > 0) name.truncate(paren);
-  }
+int JobProgress::indexOf(const RunProgress& p) const {
+  const std::string& name = p.kind == StageKind::Train ? p.model : p.step_id;
   for (size_t i = 0; i < stages_.size(); ++i)
-    if (stages_[i].name == name) return static_cast<int>(i);
+    if (stages_[i].kind == p.kind && stages_[i].name == name) return static_cast<int>(i);
   return -1;
 }
 
-void JobProgress::report(const QString& stage, qint64 done, qint64 total, double now) {
-  const int i = indexOf(stage);
+void JobProgress::report(const RunProgress& p, double now) {
+  const long long done = p.done, total = p.total;
+  const int i = indexOf(p);
   if (i < 0 || finished_) return;
   if (i != current_) {
     if (i < current_) return;  // a late report of an earlier stage
@@ -53,12 +48,12 @@ void JobProgress::finish(double now) {
   finished_ = true;
 }
 
-double JobProgress::meanDuration(const QString& kind) const {
+double JobProgress::meanDuration(const QString& type) const {
   double sum = 0;
   int n = 0;
   for (int k = 0; k < current_; ++k) {
     const Stage& s = stages_[k];
-    if (s.kind != kind || s.skipped || s.end < 0) continue;
+    if (s.type != type || s.skipped || s.end < 0) continue;
     sum += s.end - s.start;
     ++n;
   }
@@ -73,9 +68,9 @@ double JobProgress::currentEstimate(double now) const {
 int JobProgress::untimedStages() const {
   if (finished_) return 0;
   int n = 0;
-  const QString current_kind = current_ >= 0 ? stages_[current_].kind : QString();
+  const QString current_kind = current_ >= 0 ? stages_[current_].type : QString();
   for (int k = current_ + 1; k < stageCount(); ++k) {
-    const QString& kind = stages_[k].kind;
+    const QString& kind = stages_[k].type;
     if (meanDuration(kind) >= 0) continue;
     if (kind == current_kind) continue;  // timed by the current stage's extrapolation
     ++n;
@@ -88,10 +83,10 @@ double JobProgress::secondsLeft(double now) const {
   const double cur = currentEstimate(now);
   if (cur < 0) return -1;
   double left = std::max(0.0, cur - (now - stages_[current_].start));
-  const QString current_kind = stages_[current_].kind;
+  const QString current_kind = stages_[current_].type;
   for (int k = current_ + 1; k < stageCount(); ++k) {
-    double d = meanDuration(stages_[k].kind);
-    if (d < 0 && stages_[k].kind == current_kind) d = cur;
+    double d = meanDuration(stages_[k].type);
+    if (d < 0 && stages_[k].type == current_kind) d = cur;
     if (d > 0) left += d;
   }
   return left;

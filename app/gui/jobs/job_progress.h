@@ -2,9 +2,9 @@
 /// @file gui_job_progress.h
 /// Overall progress and time left of one run, from the engine's stage reports.
 ///
-/// A run is a sequence of stages known from its spec: "train <model>" for every model, then
-/// "step <id>" for every analysis step. The engine reports (stage, done, total) for the stage
-/// it works on. The estimate of the time left is the sum of
+/// A run is a sequence of stages known from its spec: the training of every model, then every
+/// analysis step. The engine reports structured progress (RunProgress: stage kind, model or
+/// step id, done, total) for the stage it works on; nothing here parses its display text. The estimate of the time left is the sum of
 ///   - the current stage's rest, extrapolated linearly from its own rate (once it is ≥ 2 %
 ///     done), and
 ///   - every later stage, at the mean duration of the finished stages of the same kind
@@ -17,7 +17,7 @@
 #include <QStringList>
 #include <vector>
 
-#include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/run.h"
 
 namespace ridgeline::gui {
 
@@ -26,8 +26,8 @@ class JobProgress {
   JobProgress() = default;
   explicit JobProgress(const ExperimentSpec& spec);
 
-  /// A stage report at `now` seconds since the job started. Unknown stage names are ignored.
-  void report(const QString& stage, qint64 done, qint64 total, double now);
+  /// A stage report at `now` seconds since the job started. Unknown stages are ignored.
+  void report(const RunProgress& p, double now);
   /// Marks the whole run done at `now`.
   void finish(double now);
 
@@ -51,15 +51,16 @@ class JobProgress {
 
  private:
   struct Stage {
-    QString name;       ///< "train seed0", "step interp-naive"
-    QString kind;       ///< "train", "interpolate", "align", "merge"
+    StageKind kind = StageKind::Train;
+    std::string name;   ///< the model trained, or the step's id
+    QString type;       ///< "train", "interpolate", "align", "merge"
     double start = -1;  ///< seconds since the job started; -1 = not reached
     double end = -1;
     bool skipped = false;  ///< passed without a report (a resumed checkpoint)
   };
-  int indexOf(const QString& stage) const;
-  /// Mean duration of the finished, reported stages of `kind`; -1 if none.
-  double meanDuration(const QString& kind) const;
+  int indexOf(const RunProgress& p) const;
+  /// Mean duration of the finished, reported stages of `type`; -1 if none.
+  double meanDuration(const QString& type) const;
   /// Extrapolated total duration of the current stage; -1 while unknown.
   double currentEstimate(double now) const;
 

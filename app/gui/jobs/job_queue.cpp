@@ -15,20 +15,20 @@ QString to_string(JobState state) {
   return {};
 }
 
-QString stage_text(const QString& stage, qint64 done, qint64 total, const QString& message) {
-  QString text = stage;
-  if (total > 0) text += QString("  %1 / %2").arg(done).arg(total);
-  if (!message.isEmpty()) text += "  ·  " + message;
+QString stage_text(const RunProgress& p) {
+  QString text = QString::fromStdString(p.label());
+  if (p.total > 0) text += QString("  %1 / %2").arg(p.done).arg(p.total);
+  if (!p.message.empty()) text += "  ·  " + QString::fromStdString(p.message);
   return text;
 }
 
 JobQueue::JobQueue(QObject* parent) : QObject(parent) {
   connect(&runner_, &JobRunner::progress, this,
-          [this](const QString& stage, qint64 done, qint64 total, const QString& message) {
+          [this](const RunProgress& p) {
             Job* j = find(running_id_);
             if (!j) return;
-            j->progress.report(stage, done, total, now());
-            j->stage = stage_text(stage, done, total, message);
+            j->progress.report(p, now());
+            j->stage = stage_text(p);
             j->seconds = now();
             emit jobChanged(j->id);
           });

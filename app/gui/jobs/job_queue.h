@@ -24,7 +24,7 @@ enum class JobState { Queued, Running, Finished, Cancelled, Failed };
 QString to_string(JobState state);
 
 /// One line for a progress report: "train seed0  2680 / 4690  ·  epoch 6 loss 0.24".
-QString stage_text(const QString& stage, qint64 done, qint64 total, const QString& message);
+QString stage_text(const RunProgress& p);
 
 struct Job {
   int id = 0;

@@ -17,11 +17,10 @@ struct JobRunner::Shared {
   std::mutex mutex;
   CancelToken cancel;
   std::vector<std::string> logs;
-  std::optional<Progress> progress;
+  std::optional<RunProgress> progress;
   std::map<std::string, StepMetrics> steps;  // latest per model
   std::vector<std::pair<std::string, EpochMetrics>> epochs;
-  std::vector<std::pair<std::string, InterpolationResult>> interpolations;
-  std::vector<std::pair<std::string, AlignmentReport>> alignments;
+  std::vector<StepResult> results;
   // Set once by the worker when it ends.
   JobOutcome outcome = JobOutcome::Finished;
   std::string message;
@@ -54,7 +53,7 @@ bool JobRunner::start(const ExperimentSpec& spec, const RunOptions& options) {
       std::lock_guard lock(shared->mutex);
       shared->logs.push_back(line);
     };
-    ev.on_progress = [shared](const Progress& p) {
+    ev.on_progress = [shared](const RunProgress& p) {
       std::lock_guard lock(shared->mutex);
       shared->progress = p;
     };
@@ -66,13 +65,9 @@ bool JobRunner::start(const ExperimentSpec& spec, const RunOptions& options) {
       std::lock_guard lock(shared->mutex);
       shared->epochs.emplace_back(model, m);
     };
-    ev.on_interpolation = [shared](const std::string& id, const InterpolationResult& r) {
+    ev.on_result = [shared](const StepResult& r) {
       std::lock_guard lock(shared->mutex);
-      shared->interpolations.emplace_back(id, r);
-    };
-    ev.on_alignment = [shared](const std::string& id, const AlignmentReport& r) {
-      std::lock_guard lock(shared->mutex);
-      shared->alignments.emplace_back(id, r);
+      shared->results.push_back(r);
     };
     JobOutcome outcome = JobOutcome::Finished;
     std::string message;
@@ -114,28 +109,23 @@ void JobRunner::cancel() {
 void JobRunner::drain() {
   if (!shared_) return;
   std::vector<std::string> logs;
-  std::optional<Progress> prog;
+  std::optional<RunProgress> prog;
   std::map<std::string, StepMetrics> steps;
   std::vector<std::pair<std::string, EpochMetrics>> epochs;
-  std::vector<std::pair<std::string, InterpolationResult>> interps;
-  std::vector<std::pair<std::string, AlignmentReport>> aligns;
+  std::vector<StepResult> results;
   {
     std::lock_guard lock(shared_->mutex);
     logs.swap(shared_->logs);
     prog.swap(shared_->progress);
     steps.swap(shared_->steps);
     epochs.swap(shared_->epochs);
-    interps.swap(shared_->interpolations);
-    aligns.swap(shared_->alignments);
+    results.swap(shared_->results);
   }
   for (const auto& l : logs) emit logLine(QString::fromStdString(l));
   for (const auto& [model, m] : steps) emit step(QString::fromStdString(model), m);
   for (const auto& [model, m] : epochs) emit epoch(QString::fromStdString(model), m);
-  for (const auto& [id, r] : interps) emit interpolation(QString::fromStdString(id), r);
-  for (const auto& [id, r] : aligns) emit alignment(QString::fromStdString(id), r);
-  if (prog)
-    emit progress(QString::fromStdString(prog->stage), prog->done, prog->total,
-                  QString::fromStdString(prog->message));
+  for (const auto& r : results) emit result(r);
+  if (prog) emit progress(*prog);
 }
 
 void JobRunner::onThreadFinished() {

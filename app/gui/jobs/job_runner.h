@@ -37,12 +37,12 @@ class JobRunner : public QObject {
  signals:
   void logLine(const QString& line);
   /// Latest progress of the current stage (coalesced).
-  void progress(const QString& stage, qint64 done, qint64 total, const QString& message);
+  void progress(const ridgeline::RunProgress& p);
   /// Latest mini-batch of a model (coalesced: at most one per model per tick).
   void step(const QString& model, const ridgeline::StepMetrics& m);
   void epoch(const QString& model, const ridgeline::EpochMetrics& m);
-  void interpolation(const QString& step_id, const ridgeline::InterpolationResult& r);
-  void alignment(const QString& step_id, const ridgeline::AlignmentReport& r);
+  /// A step's typed result, once its results are written (gui/results shows it).
+  void result(const ridgeline::StepResult& r);
   /// The job ended; `message` is empty on success, else one line for the user.
   void finished(ridgeline::gui::JobOutcome outcome, const QString& message);
 

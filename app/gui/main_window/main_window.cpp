@@ -1,3 +1,4 @@
+#include "gui/results/result_views.h"
 #include "gui/main_window/main_window.h"
 
 #include <QAction>
@@ -47,8 +48,8 @@ MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
   connect(&runner, &JobRunner::progress, this, &MainWindow::onProgress);
   connect(&runner, &JobRunner::step, this, &MainWindow::onStep);
   connect(&runner, &JobRunner::epoch, this, &MainWindow::onEpoch);
-  connect(&runner, &JobRunner::interpolation, this, &MainWindow::showResult);
-  connect(&runner, &JobRunner::alignment, this, &MainWindow::onAlignment);
+  connect(&runner, &JobRunner::result, this,
+          [this](const StepResult& r) { show_step_result(*this, r); });
   connect(&queue_, &JobQueue::jobStarted, this, &MainWindow::onJobStarted);
   connect(&queue_, &JobQueue::jobEnded, this, &MainWindow::onJobEnded);
   buildDocks();
@@ -290,8 +291,8 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
       for (const auto& e : epochs) monitor_->addEpoch(QString::fromStdString(model), e);
     shown_training_ = summary_.training;
     progress_->hide();
-    for (const auto& [id, r] : summary_.interpolations) showResult(QString::fromStdString(id), r);
-    alignment_view_->setReports(summary_.alignment_reports);
+    alignment_view_->clear();
+    for (const auto& r : summary_.results) show_step_result(*this, r);
     offerToEditor(spec, QDir(dir).filePath("experiment.json"), {});
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
@@ -331,9 +332,9 @@ bool MainWindow::saveScreenshot(const QString& path, QString* error, QWidget* ta
   return true;
 }
 
-void MainWindow::onProgress(const QString& stage, qint64 done, qint64 total,
-                            const QString& message) {
-  QString text = stage_text(stage, done, total, message);
+void MainWindow::onProgress(const RunProgress& p) {
+  QString text = stage_text(p);
+  const long long total = p.total;
   const Job* job = queue_.running();
   if (job) text += "  ·  " + queue_.etaText(job->id);
   stage_label_->setText(text);
@@ -377,9 +378,8 @@ void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,
     case JobOutcome::Finished: {
       summary_ = summary;
       // The summary is the record of the run: show exactly its results.
-      for (const auto& [id, r] : summary_.interpolations)
-        showResult(QString::fromStdString(id), r);
-      alignment_view_->setReports(summary_.alignment_reports);
+      alignment_view_->clear();
+      for (const auto& r : summary_.results) show_step_result(*this, r);
       if (!summary_.device.empty())
         device_label_->setText("Device: " + QString::fromStdString(summary_.device));
       setSpecHeader(QString::fromStdString(summary_.run_dir));

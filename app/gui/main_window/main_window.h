@@ -158,6 +158,7 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
+  friend struct ResultViewAccess;  // gui/results: the step kinds' views
   struct ResultPage {
     widgets::InterpolationChart* chart = nullptr;
     widgets::BarrierTable* table = nullptr;
@@ -210,7 +211,7 @@ class MainWindow : public QMainWindow {
 
   void noteRecent(const char* key, const QString& path);
   void rebuildRecentMenu();
-  void onProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
+  void onProgress(const RunProgress& p);
   void onStep(const QString& model, const StepMetrics& m);
   void onEpoch(const QString& model, const EpochMetrics& m);
 

@@ -101,7 +101,7 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
   QStringList steps;
   for (size_t k = 0; k < runs.size(); ++k) {
     const QString tag = k == 0 ? "A" : "B";
-    for (const auto& [step, r] : runs[k].second.interpolations) {
+    for (const auto& [step, r] : runs[k].second.interpolations()) {
       const QString sid = QString::fromStdString(step);
       if (!steps.contains(sid)) steps << sid;
       compare_paths_.append({tag + ": " + sid, r});

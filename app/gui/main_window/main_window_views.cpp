@@ -48,7 +48,8 @@ QString MainWindow::pathTitle(const QString& step_id) const {
       const QString a = QString::fromStdString(s.a), b = QString::fromStdString(s.b);
       const qsizetype at = b.indexOf('@');
       QString kind = at >= 0 ? b.mid(at + 1) : (a.contains('@') ? "mixed" : "naive");
-      if (s.repair) kind += " + REPAIR";
+      if (const auto* p = std::any_cast<InterpolateParams>(&s.params); p && p->repair)
+        kind += " + REPAIR";
       return QString("%1 → %2 (%3)").arg(a, b, kind);
     }
   }

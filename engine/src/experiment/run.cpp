@@ -15,7 +15,7 @@
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/experiment/run_catalog.h"
 #include "ridgeline/io/safetensors.h"
-#include "experiment/run_steps.h"
+#include "experiment/steps/step_kind.h"
 
 namespace ridgeline {
 
@@ -51,15 +51,6 @@ std::string choose_run_dir(const ExperimentSpec& spec, const RunOptions& o) {
   std::string dir = (base / (spec.name + "-" + timestamp())).string();
   for (int i = 2; fs::exists(dir); ++i) dir = (base / (spec.name + "-" + timestamp() + "-" + std::to_string(i))).string();
   return dir;
-}
-
-json epochs_json(const std::vector<EpochMetrics>& epochs) {
-  json a = json::array();
-  for (const auto& e : epochs)
-    a.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_error", e.train_error},
-                 {"test_loss", e.test_loss}, {"test_error", e.test_error}, {"lr", e.lr},
-                 {"seconds", e.seconds}});
-  return a;
 }
 
 class RunLog {
@@ -151,72 +142,24 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
         std::to_string(data.train.classes) + " classes");
     save_prov();
 
-    std::map<std::string, Mlp> models;
+    detail::ModelMap models;
+    detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }, spec, sum};
     for (const auto& m : spec.models) {
-      const fs::path ckpt = dir / "checkpoints" / (m.name + ".safetensors");
-      if (fs::exists(ckpt)) {
-        models[m.name] = load_mlp(ckpt.string());
-        log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
-        continue;
-      }
-      log("model " + m.name + ": training " + spec.arch.to_string() + " from seed " +
-          std::to_string(m.seed));
-      TrainCallbacks cb;
-      cb.on_step = [&](const StepMetrics& s) {
-        if (ev.on_step) ev.on_step(m.name, s);
-        if (ev.on_progress && (s.step % 20 == 0 || s.step == s.total_steps))
-          ev.on_progress({"train " + m.name, s.step, s.total_steps,
-                          "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss)});
-      };
-      cb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) {
-        if (spec.train.checkpoint_every > 0 && e.epoch % spec.train.checkpoint_every == 0 &&
-            e.epoch < spec.train.epochs)
-          save_mlp((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
-                   model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
-        if (ev.on_epoch) ev.on_epoch(m.name, e);
-        char line[200];
-        std::snprintf(line, sizeof line,
-                      "model %s epoch %d: train loss %.4f err %.4f, test loss %.4f err %.4f (%.1fs)",
-                      m.name.c_str(), e.epoch, e.train_loss, e.train_error, e.test_loss,
-                      e.test_error, e.seconds);
-        log(line);
-      };
-      TrainResult tr = train_mlp(*be, spec.arch, data, spec.train, m.seed, cb, cancel);
-      tr.model.arch.layer_names.clear();
-      save_mlp(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
-                                         {"ridgeline.experiment", spec.name}});
-      write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),
-                        json({{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
-                              {"samples_per_second", tr.samples_per_second},
-                              {"epochs", epochs_json(tr.epochs)}}).dump(2) + "\n");
-      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", tr.seconds},
-                                {"samples_per_second", tr.samples_per_second}};
+      std::optional<detail::TrainRecord> tr = detail::run_train_stage(m, models, ctx);
+      if (!tr) continue;  // a finished checkpoint was reused
+      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", tr->seconds},
+                                {"samples_per_second", tr->samples_per_second}};
       save_prov();
-      sum.training.emplace_back(m.name, tr.epochs);
-      models[m.name] = std::move(tr.model);
+      sum.training.emplace_back(m.name, std::move(tr->epochs));
     }
 
-    detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }};
     for (const auto& st : spec.steps) {
       if (cancel) cancel->check();
-      if (st.type == "merge") {
-        models[st.id] = detail::run_merge_step(st, models, ctx);
-      } else if (st.type == "align") {
-        AlignmentResult r = detail::run_align_step(st, models, ctx);
-        prov["steps"][st.id] = {{"seconds", r.seconds}};
-        AlignmentReport report = make_alignment_report(r, mlp_permutation_spec(models.at(st.a).arch));
-        if (ev.on_alignment) ev.on_alignment(st.id, report);
-        sum.alignment_reports.emplace_back(st.id, std::move(report));
-        models[st.output()] = r.aligned;
-        sum.alignments.emplace_back(st.id, std::move(r));
-      } else {
-        InterpolationResult r = detail::run_interpolate_step(st, models, ctx);
-        if (ev.on_interpolation) ev.on_interpolation(st.id, r);
-        prov["steps"][st.id] = {{"seconds", r.seconds}};
-        sum.interpolations.emplace_back(st.id, std::move(r));
-        detail::write_barrier_table(dir / "results", spec, sum);
-        catalog(sum, "running", started, elapsed());
-      }
+      StepResult r = detail::step_kind_of(st).run(st, models, ctx);
+      if (r.seconds >= 0) prov["steps"][st.id] = {{"seconds", r.seconds}};
+      if (ev.on_result) ev.on_result(r);
+      sum.results.push_back(std::move(r));
+      catalog(sum, "running", started, elapsed());
       save_prov();
     }
     sum.status = "finished";
@@ -263,36 +206,10 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
       throw InputError(prov.string() + ": invalid JSON (" + std::string(e.what()) + ")");
     }
   }
-  for (const auto& m : spec.models) {
-    const fs::path f = dir / "results" / ("train-" + m.name + ".json");
-    if (!fs::exists(f)) continue;
-    try {
-      std::vector<EpochMetrics> epochs;
-      const json record = json::parse(read_file(f.string()));  // must outlive the loop
-      for (const auto& e : record.at("epochs")) {
-        EpochMetrics em;
-        em.epoch = e.at("epoch");
-        em.train_loss = e.at("train_loss");
-        em.train_error = e.at("train_error");
-        em.test_loss = e.at("test_loss");
-        em.test_error = e.at("test_error");
-        em.lr = e.value("lr", 0.0);
-        em.seconds = e.value("seconds", 0.0);
-        epochs.push_back(em);
-      }
-      sum.training.emplace_back(m.name, std::move(epochs));
-    } catch (const json::exception& e) {
-      throw InputError(f.string() + ": not a training record (" + std::string(e.what()) + ")");
-    }
-  }
-  for (const auto& st : spec.steps) {
-    const fs::path f = dir / "results" / (st.id + ".json");
-    if (!fs::exists(f)) continue;
-    if (st.type == "interpolate")
-      sum.interpolations.emplace_back(st.id, interpolation_from_json(read_file(f.string()), f.string()));
-    else if (st.type == "align")
-      sum.alignment_reports.emplace_back(st.id, parse_alignment_report(read_file(f.string()), f.string()));
-  }
+  for (const auto& m : spec.models)
+    if (auto epochs = detail::load_train_stage(m, dir)) sum.training.emplace_back(m.name, std::move(*epochs));
+  for (const auto& st : spec.steps)
+    if (auto r = detail::step_kind_of(st).load(st, dir)) sum.results.push_back(std::move(*r));
   if (spec_out) *spec_out = std::move(spec);
   return sum;
 }

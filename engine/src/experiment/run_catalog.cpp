@@ -1,4 +1,5 @@
 // The SQLite run catalog (see run_catalog.h).
+#include "experiment/steps/step_kind.h"
 #include "ridgeline/experiment/run_catalog.h"
 
 #include <sqlite3.h>
@@ -132,9 +133,8 @@ RunRecord make_run_record(const ExperimentSpec& spec, const RunSummary& sum,
   r.data = spec.data;
   r.arch = spec.arch.to_string();
   r.device = sum.device;
-  for (const auto& [step, res] : sum.interpolations)
-    for (const auto& [split, curve] : {std::pair{"test", &res.test}, std::pair{"train", &res.train}})
-      if (*curve) r.barriers.push_back({step, split, (*curve)->barriers.loss_mid, (*curve)->barriers.error_mid});
+  for (const auto& res : sum.results)
+    if (const detail::StepKind* kind = detail::find_step_kind(res.type)) kind->catalog_rows(res, r.barriers);
   return r;
 }
 

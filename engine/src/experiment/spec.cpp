@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
 #include "experiment/schema_validator.h"
+#include "experiment/steps/step_kind.h"
 
 namespace ridgeline {
 
@@ -33,7 +35,52 @@ const json& schema_json() {
   return s;
 }
 
+const json& step_properties() { return schema_json()["properties"]["steps"]["items"]["properties"]; }
+
+// The order of a step's keys in spec_to_json (unchanged since the first spec files).
+constexpr const char* kStepKeyOrder[] = {"a", "b", "points", "split", "repair", "method", "seed",
+                                         "max_sweeps", "samples", "epochs", "lr", "models"};
+
+// Keeps the values of schema keys with a default that `kind` does not read.
+void keep_unused(const detail::StepKind& kind, const json& j, StepSpec& st) {
+  const auto own = kind.keys();
+  for (const auto& [key, prop] : step_properties().items())
+    if (prop.contains("default") && j.contains(key) &&
+        std::find(own.begin(), own.end(), key) == own.end())
+      st.unused[key] = j[key].dump();
+}
+
+// A step object holding only the schema's defaults.
+json default_step_object(const std::string& type) {
+  json j = {{"type", type}};
+  for (const auto& [key, prop] : step_properties().items())
+    if (prop.contains("default")) j[key] = prop["default"];
+  return j;
+}
+
 }  // namespace
+
+std::vector<std::string> step_key_choices(const std::string& key) {
+  const json& props = step_properties();
+  if (!props.contains(key) || !props[key].contains("enum"))
+    throw std::logic_error("the experiment schema lists no choices for steps[]." + key);
+  return props[key]["enum"].get<std::vector<std::string>>();
+}
+
+StepSpec make_step(const std::string& type) {
+  const detail::StepKind* kind = detail::find_step_kind(type);
+  if (!kind) throw InputError("unknown step type '" + type + "'");
+  StepSpec st;
+  st.type = type;
+  const json j = default_step_object(type);
+  st.params = kind->parse_params(j);
+  keep_unused(*kind, j, st);
+  return st;
+}
+
+std::vector<std::string> step_outputs(const StepSpec& st) {
+  return detail::step_kind_of(st).outputs(st);
+}
 
 ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   json doc;
@@ -106,62 +153,29 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
     s.models.push_back(ms);
   }
   std::set<std::string> ids;
-  std::vector<std::string> available;  // trained models, then outputs of align steps
+  std::vector<std::string> available;  // trained models, then outputs of earlier steps
   for (const auto& m : s.models) available.push_back(m.name);
   for (size_t i = 0; i < doc["steps"].size(); ++i) {
     const json& j = doc["steps"][i];
     const std::string where = source + ": steps[" + std::to_string(i) + "]";
     StepSpec st;
     st.type = j["type"];
-    auto check_model = [&](const std::string& name, const std::string& key) {
+    const detail::StepKind& kind = detail::step_kind_of(st);
+    kind.parse_inputs(j, st, where);
+    for (const auto& [key, name] : kind.inputs(st))
       if (std::find(available.begin(), available.end(), name) == available.end()) {
         std::string list;
         for (const auto& n : available) list += (list.empty() ? "" : ", ") + n;
         throw InputError(where + "." + key + ": unknown model '" + name + "' (models here: " + list + ")");
       }
-    };
-    if (st.type == "merge") {
-      if (!j.contains("models")) throw InputError(where + ".models: required for a merge step");
-      for (size_t k = 0; k < j["models"].size(); ++k) {
-        st.merge_models.push_back(j["models"][k]);
-        check_model(st.merge_models.back(), "models[" + std::to_string(k) + "]");
-      }
-    } else {
-      for (const char* key : {"a", "b"}) {
-        if (!j.contains(key)) throw InputError(where + "." + key + ": required key is missing");
-        check_model(j[key], key);
-      }
-      st.a = j["a"];
-      st.b = j["b"];
-    }
-    st.points = j["points"];
-    const std::string split = j["split"];
-    st.train = split != "test";
-    st.test = split != "train";
-    st.repair = j["repair"];
-    st.method = j["method"];
-    st.seed = j["seed"].get<uint64_t>();
-    st.max_sweeps = j["max_sweeps"];
-    st.samples = j["samples"];
-    st.epochs = j["epochs"];
-    st.lr = j["lr"];
-    if (st.type == "align") {
-      if (st.a == st.b) throw InputError(where + ": align needs two different models");
-      if (std::find(available.begin(), available.end(), st.output()) != available.end())
-        throw InputError(where + ": model '" + st.output() + "' is produced twice");
-      available.push_back(st.output());
-    }
-    st.id = j.value("id", st.type == "align"   ? "align-" + st.output()
-                          : st.type == "merge" ? std::string("merged")
-                                               : st.type + "-" + st.a + "-" + st.b);
-    if (st.type == "merge") {
-      if (std::find(available.begin(), available.end(), st.id) != available.end())
-        throw InputError(where + ".id: model '" + st.id + "' already exists");
-      available.push_back(st.id);
-    }
+    st.params = kind.parse_params(j);
+    keep_unused(kind, j, st);
+    kind.check(st, where);
+    st.id = j.value("id", kind.default_id(st));
+    kind.add_outputs(st, available, where);
     if (!ids.insert(st.id).second)
       throw InputError(where + ".id: duplicate step id '" + st.id + "'");
-    s.steps.push_back(st);
+    s.steps.push_back(std::move(st));
   }
   return s;
 }
@@ -173,26 +187,16 @@ std::string spec_to_json(const ExperimentSpec& s) {
   // sorted: the file and the editor's JSON view read top-down like the form.
   using ojson = nlohmann::ordered_json;
   ojson steps = ojson::array();
-  for (const auto& st : s.steps)
-    steps.push_back({{"type", st.type},
-                     {"id", st.id},
-                     {"a", st.a},
-                     {"b", st.b},
-                     {"points", st.points},
-                     {"split", st.train && st.test ? "both" : st.train ? "train" : "test"},
-                     {"repair", st.repair},
-                     {"method", st.method},
-                     {"seed", st.seed},
-                     {"max_sweeps", st.max_sweeps},
-                     {"samples", st.samples},
-                     {"epochs", st.epochs},
-                     {"lr", st.lr}});
-  for (size_t i = 0; i < s.steps.size(); ++i)
-    if (s.steps[i].type == "merge") {
-      steps[i].erase("a");
-      steps[i].erase("b");
-      steps[i]["models"] = s.steps[i].merge_models;
+  for (const auto& st : s.steps) {
+    ojson own = ojson::object();
+    detail::step_kind_of(st).write(st, own);
+    ojson out = {{"type", st.type}, {"id", st.id}};
+    for (const char* key : kStepKeyOrder) {
+      if (own.contains(key)) out[key] = own[key];
+      else if (auto u = st.unused.find(key); u != st.unused.end()) out[key] = ojson::parse(u->second);
     }
+    steps.push_back(std::move(out));
+  }
   ojson models = ojson::array();
   for (const auto& m : s.models) models.push_back({{"name", m.name}, {"seed", m.seed}});
   const TrainConfig& t = s.train;

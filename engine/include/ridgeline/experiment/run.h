@@ -5,6 +5,7 @@
 ///   results/<step>.json (+ .npy arrays). Every file is written atomically; a checkpoint that
 ///   already exists in the folder for the same spec is reused, so a cancelled or crashed run
 ///   resumes without losing finished models.
+#include <any>
 #include <functional>
 #include <string>
 #include <utility>
@@ -15,6 +16,9 @@
 #include "ridgeline/paths/interpolation.h"
 #include "ridgeline/core/progress.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/steps/align_step.h"
+#include "ridgeline/experiment/steps/interpolate_step.h"
+#include "ridgeline/experiment/steps/merge_step.h"
 #include "ridgeline/train/train.h"
 
 namespace ridgeline {
@@ -26,27 +30,69 @@ struct RunOptions {
   int threads = 0;
 };
 
+/// What a run is doing: structured, so that no front end parses strings back into meaning.
+enum class StageKind { Train, Step };
+
+struct RunProgress {
+  StageKind kind = StageKind::Train;
+  std::string model;      ///< Train: the model trained
+  std::string step_id;    ///< Step: the step's id
+  std::string step_type;  ///< Step: its kind ("interpolate", "align", "merge")
+  std::string part;       ///< Step: the analysis' own sub-stage ("repair statistics"); display only
+  long long done = 0;     ///< units done (mini-batches, points, data chunks, epochs)
+  long long total = 0;
+  std::string message;    ///< a short human line; display only
+
+  /// The display label: "train seed0", "step interp-wm", "step interp-wm (repair statistics)".
+  std::string label() const;
+  /// The same as a plain Progress (label as its stage), for progress printers.
+  Progress plain() const { return {label(), done, total, message}; }
+};
+
+/// One step's typed result: `payload` holds the kind's result type (InterpolationResult,
+/// AlignStepResult, MergeStepResult); as<T>() is null when it holds another.
+struct StepResult {
+  std::string id;
+  std::string type;
+  std::any payload;
+  double seconds = -1;  ///< recorded in provenance.json when >= 0
+
+  template <class T> const T* as() const { return std::any_cast<T>(&payload); }
+};
+
 /// Callbacks run on the worker thread (see progress.h for the threading contract).
 struct RunEvents {
   std::function<void(const std::string& line)> on_log;
-  ProgressFn on_progress;
+  std::function<void(const RunProgress&)> on_progress;
   std::function<void(const std::string& model, const StepMetrics&)> on_step;
   std::function<void(const std::string& model, const EpochMetrics&)> on_epoch;
-  std::function<void(const std::string& step_id, const InterpolationResult&)> on_interpolation;
-  /// After each align step, once its results/<step>.json is written.
-  std::function<void(const std::string& step_id, const AlignmentReport&)> on_alignment;
+  /// After each step, once its results are written.
+  std::function<void(const StepResult&)> on_result;
 };
 
 struct RunSummary {
   std::string run_dir;
   std::string device;      ///< backend description
   std::string status;      ///< "finished", "cancelled", "failed"
-  std::vector<std::pair<std::string, InterpolationResult>> interpolations;  ///< by step id
   std::vector<std::pair<std::string, std::vector<EpochMetrics>>> training;  ///< by model
-  std::vector<std::pair<std::string, AlignmentResult>> alignments;  ///< by step id (live runs)
-  /// By step id, in step order: live runs and load_run (from results/<step>.json).
-  std::vector<std::pair<std::string, AlignmentReport>> alignment_reports;
+  /// By step, in step order: live runs, and load_run for the steps whose results exist.
+  std::vector<StepResult> results;
   double seconds = 0;
+
+  /// (step id, payload) of every result holding a T, in step order.
+  template <class T> std::vector<std::pair<std::string, T>> results_of() const {
+    std::vector<std::pair<std::string, T>> out;
+    for (const auto& r : results)
+      if (const T* p = r.as<T>()) out.emplace_back(r.id, *p);
+    return out;
+  }
+  // Thin typed views of the existing kinds' results.
+  std::vector<std::pair<std::string, InterpolationResult>> interpolations() const {
+    return results_of<InterpolationResult>();
+  }
+  std::vector<std::pair<std::string, AlignmentReport>> alignment_reports() const;
+  /// Full alignment results (live runs only; load_run has the reports).
+  std::vector<std::pair<std::string, AlignmentResult>> alignments() const;
 };
 
 std::string default_workspace();

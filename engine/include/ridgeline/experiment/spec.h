@@ -3,7 +3,10 @@
 /// Experiment specs: one JSON document (schema: resources/schema/experiment.schema.json,
 /// compiled into the engine) naming the data, the architecture, the training recipe, the
 /// models (by seed) and the analysis steps. Validation errors name the offending key path.
+#include <any>
 #include <cstdint>
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,26 +21,28 @@ struct ModelSpec {
   uint64_t seed = 0;
 };
 
+/// One analysis step: a common part (type, id, the models it reads) and the parameters its kind
+/// owns (InterpolateParams, AlignParams, MergeParams, in ridgeline/experiment/steps/). The
+/// kinds are registered in engine/src/experiment/steps (docs/ARCHITECTURE.md, "Step kinds").
 struct StepSpec {
-  std::string type;   ///< "interpolate", "align" or "merge"
-  std::string id;     ///< unique; default "<type>-<a>-<b>" (align: "align-<b>@<method>")
-  std::string a, b;   ///< model names (trained, or produced by an earlier align step)
-  // interpolate
-  int points = 25;
-  bool train = true, test = true;
-  bool repair = false;
-  // align
-  std::string method = "wm";  ///< wm | am | am-pearson
-  uint64_t seed = 0;
-  int max_sweeps = 100;
-  int samples = 10000;        ///< activation statistics (align am*, repair); 0 = all
-  int epochs = 10;            ///< align ste
-  double lr = 0.01;           ///< align ste
-  // merge
-  std::vector<std::string> merge_models;  ///< produces the model named `id`
+  std::string type;   ///< a registered kind: "interpolate", "align", "merge"
+  std::string id;     ///< unique; default chosen by the kind ("<type>-<a>-<b>", "align-<b>@<method>")
+  std::string a, b;   ///< model names (trained, or produced by an earlier step); interpolate, align
+  std::vector<std::string> models;  ///< merge: the models to merge
+  std::any params;    ///< the kind's typed parameters
+  /// Schema keys with a default that this kind does not use, as JSON text: kept so that
+  /// spec_to_json writes them back unchanged (the editor keeps them across type changes).
+  std::map<std::string, std::string> unused;
 
-  /// Name of the model an align step produces: "<b>@<method>".
-  std::string output() const { return b + "@" + method; }
+  /// The kind's parameters; throws std::logic_error when the step holds another kind's.
+  template <class P> const P& as() const {
+    if (const P* p = std::any_cast<P>(&params)) return *p;
+    throw std::logic_error("step '" + id + "' (" + type + ") holds other parameters");
+  }
+  template <class P> P& as() {
+    if (P* p = std::any_cast<P>(&params)) return *p;
+    throw std::logic_error("step '" + id + "' (" + type + ") holds other parameters");
+  }
 };
 
 struct ExperimentSpec {
@@ -55,6 +60,14 @@ struct ExperimentSpec {
 
 /// The schema text compiled into the engine.
 std::string experiment_schema();
+/// The allowed values of a step key, read from the schema ("type": the step kinds,
+/// "method": the align methods, "split"): the one list the engine, CLI and GUI share.
+std::vector<std::string> step_key_choices(const std::string& key);
+/// A step of a registered `type` with the schema's defaults (inputs empty, id empty).
+/// Throws InputError for an unknown type.
+StepSpec make_step(const std::string& type);
+/// Names of the models a step produces (an align step's "<b>@<method>", a merge step's id).
+std::vector<std::string> step_outputs(const StepSpec& step);
 
 /// Parses and validates; `source` (a file name) starts every error message:
 /// "spec.json: train.lr: must be a finite number > 0". Throws InputError.

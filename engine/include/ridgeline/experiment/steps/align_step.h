@@ -1,0 +1,40 @@
+#pragma once
+/// @file align_step.h
+/// The "align" step kind and the one dispatcher over the alignment methods (wm, am,
+/// am-pearson, ste) that both `ridgeline align` and a run's align step call.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "ridgeline/align/alignment.h"
+#include "ridgeline/align/alignment_report.h"
+#include "ridgeline/align/ste.h"
+
+namespace ridgeline {
+
+struct AlignParams {
+  std::string method = "wm";  ///< one of step_key_choices("method")
+  uint64_t seed = 0;          ///< wm, ste: sweep order (ste: also the shuffle)
+  int max_sweeps = 100;       ///< wm, ste
+  int samples = 10000;        ///< am, am-pearson: activation statistics rows; 0 = all
+  int epochs = 10;            ///< ste
+  double lr = 0.01;           ///< ste
+};
+
+/// What an align step reports: the report (also loaded back from results/<id>.json) and, in
+/// a live run only, the full result with the aligned model.
+struct AlignStepResult {
+  AlignmentReport report;
+  std::shared_ptr<const AlignmentResult> full;
+};
+
+/// Aligns b to a by `p.method` (weight matching, activation matching by cross-moment or
+/// Pearson correlation, or the straight-through estimator); `ste_batch` > 0 overrides the STE
+/// mini-batch. Does not run check_alignment. Throws InputError for an unknown method.
+AlignmentResult align_by_method(Backend& backend, const Mlp& a, const Mlp& b, const Dataset& train,
+                                const AlignParams& p, int ste_batch = 0,
+                                const std::function<void(const SteProgress&)>& ste_progress = {},
+                                const CancelToken* cancel = nullptr);
+
+}  // namespace ridgeline

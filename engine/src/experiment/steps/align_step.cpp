@@ -1,0 +1,149 @@
+// The "align" step kind and the align-method dispatcher (align_step.h).
+#include "ridgeline/experiment/steps/align_step.h"
+
+#include <cstdio>
+
+#include "experiment/steps/step_kind.h"
+#include "ridgeline/align/activation_matching.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/io/safetensors.h"
+
+namespace ridgeline {
+
+AlignmentResult align_by_method(Backend& backend, const Mlp& a, const Mlp& b, const Dataset& train,
+                                const AlignParams& p, int ste_batch,
+                                const std::function<void(const SteProgress&)>& ste_progress,
+                                const CancelToken* cancel) {
+  if (p.method == "wm") {
+    WeightMatchingConfig cfg;
+    cfg.seed = p.seed;
+    cfg.max_sweeps = p.max_sweeps;
+    return weight_matching(a, b, cfg, {}, cancel);
+  }
+  if (p.method == "ste") {
+    SteConfig cfg;
+    cfg.seed = p.seed;
+    cfg.max_sweeps = p.max_sweeps;
+    cfg.epochs = p.epochs;
+    cfg.lr = p.lr;
+    if (ste_batch > 0) cfg.batch = ste_batch;
+    return straight_through_estimator(backend, a, b, train, cfg, ste_progress, cancel);
+  }
+  if (p.method == "am" || p.method == "am-pearson") {
+    ActivationMatchingConfig cfg;
+    cfg.samples = p.samples;
+    cfg.pearson = p.method == "am-pearson";
+    return activation_matching(backend, a, b, train, cfg, cancel);
+  }
+  std::string list;
+  for (const auto& m : step_key_choices("method")) list += (list.empty() ? "" : ", ") + m;
+  throw InputError("align method '" + p.method + "' is not one of " + list);
+}
+
+namespace detail {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+class AlignStep final : public StepKind {
+ public:
+  std::string type() const override { return "align"; }
+  std::vector<std::string> keys() const override {
+    return {"a", "b", "method", "seed", "max_sweeps", "samples", "epochs", "lr"};
+  }
+  std::any parse_params(const json& j) const override {
+    AlignParams p;
+    p.method = j["method"];
+    p.seed = j["seed"].get<uint64_t>();
+    p.max_sweeps = j["max_sweeps"];
+    p.samples = j["samples"];
+    p.epochs = j["epochs"];
+    p.lr = j["lr"];
+    return p;
+  }
+  void parse_inputs(const json& j, StepSpec& st, const std::string& where) const override {
+    for (const char* key : {"a", "b"})
+      if (!j.contains(key)) throw InputError(where + "." + key + ": required key is missing");
+    st.a = j["a"];
+    st.b = j["b"];
+  }
+  std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const override {
+    return {{"a", st.a}, {"b", st.b}};
+  }
+  void check(const StepSpec& st, const std::string& where) const override {
+    if (st.a == st.b) throw InputError(where + ": align needs two different models");
+  }
+  void write(const StepSpec& st, ordered_json& out) const override {
+    const AlignParams& p = st.as<AlignParams>();
+    out["a"] = st.a;
+    out["b"] = st.b;
+    out["method"] = p.method;
+    out["seed"] = p.seed;
+    out["max_sweeps"] = p.max_sweeps;
+    out["samples"] = p.samples;
+    out["epochs"] = p.epochs;
+    out["lr"] = p.lr;
+  }
+  std::string default_id(const StepSpec& st) const override { return "align-" + outputs(st)[0]; }
+  std::vector<std::string> outputs(const StepSpec& st) const override {
+    return {st.b + "@" + st.as<AlignParams>().method};
+  }
+  void add_outputs(const StepSpec& st, std::vector<std::string>& available,
+                   const std::string& where) const override {
+    const std::string out = outputs(st)[0];
+    if (std::find(available.begin(), available.end(), out) != available.end())
+      throw InputError(where + ": model '" + out + "' is produced twice");
+    available.push_back(out);
+  }
+
+  StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
+    const AlignParams& p = st.as<AlignParams>();
+    const Mlp& a = models.at(st.a);
+    const Mlp& b = models.at(st.b);
+    ctx.log("step " + st.id + ": align " + st.b + " to " + st.a + " (" + p.method + ")");
+    ctx.progress(st, 0, 1, p.method);
+    auto r = std::make_shared<AlignmentResult>(align_by_method(
+        ctx.backend, a, b, ctx.data.train, p, 0,
+        [&](const SteProgress& s) {
+          ctx.progress(st, s.epoch, s.epochs, "midpoint loss " + std::to_string(s.midpoint_loss));
+        },
+        ctx.cancel));
+    check_alignment(ctx.backend, b, *r, ctx.data.test);
+    const std::string output = outputs(st)[0];
+    save_mlp((ctx.dir / "checkpoints" / (output + ".safetensors")).string(), r->aligned,
+             {{"ridgeline.aligned_to", st.a}, {"ridgeline.aligned_from", st.b},
+              {"ridgeline.alignment", r->method}});
+    write_file_atomic((ctx.dir / "results" / (st.id + ".json")).string(),
+                      alignment_to_json(*r, mlp_permutation_spec(a.arch), 2) + "\n");
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "step %s: objective %.6g -> %.6g, L2 %.4g -> %.4g, %d sweep(s), function check "
+                  "%.2g (%.2fs)",
+                  st.id.c_str(), r->objective_before, r->objective_after, r->l2_before, r->l2_after,
+                  r->sweeps, r->function_max_diff, r->seconds);
+    ctx.log(line);
+    ctx.progress(st, 1, 1, p.method);
+    AlignStepResult res{make_alignment_report(*r, mlp_permutation_spec(a.arch)), r};
+    models[output] = r->aligned;
+    return {st.id, type(), std::move(res), r->seconds};
+  }
+
+  std::optional<StepResult> load(const StepSpec& st, const std::filesystem::path& dir) const override {
+    const auto f = dir / "results" / (st.id + ".json");
+    if (!std::filesystem::exists(f)) return std::nullopt;
+    AlignStepResult res{parse_alignment_report(read_file(f.string()), f.string()), nullptr};
+    return StepResult{st.id, type(), std::move(res)};
+  }
+};
+
+}  // namespace
+
+const StepKind& align_step_kind() {
+  static const AlignStep kind;
+  return kind;
+}
+
+}  // namespace detail
+}  // namespace ridgeline

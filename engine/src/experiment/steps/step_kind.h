@@ -1,0 +1,103 @@
+#pragma once
+// The registry of step kinds (docs/ARCHITECTURE.md, "Step kinds"). A kind owns its keys of the
+// step schema, their parsing and writing, its run, the results it writes and loads back, and
+// its rows of the run catalog. Adding a kind: one file here, listed in step_kinds().
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/run_catalog.h"
+
+namespace ridgeline::detail {
+
+using ModelMap = std::map<std::string, Mlp>;
+
+/// What a running step may use; progress() and log() report under the step's id.
+struct StepContext {
+  Backend& backend;
+  const DataSplits& data;
+  std::filesystem::path dir;  ///< the run folder
+  const RunEvents& events;
+  const CancelToken* cancel;
+  std::function<void(const std::string&)> log;
+  const ExperimentSpec& spec;
+  const RunSummary& summary;  ///< results of the earlier steps
+
+  void progress(const StepSpec& st, long long done, long long total, const std::string& message,
+                const std::string& part = {}) const;
+};
+
+class StepKind {
+ public:
+  virtual ~StepKind() = default;
+  virtual std::string type() const = 0;
+  /// The step schema's keys this kind reads (besides "type" and "id").
+  virtual std::vector<std::string> keys() const = 0;
+  /// Reads the kind's parameters from a step object whose defaults are filled in.
+  virtual std::any parse_params(const nlohmann::json& j) const = 0;
+  /// Reads the models the step refers to (a, b or models); `where` = "spec.json: steps[2]".
+  virtual void parse_inputs(const nlohmann::json& j, StepSpec& st, const std::string& where) const = 0;
+  /// The models it refers to, as (key path, name), for the generic "unknown model" check.
+  virtual std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const = 0;
+  /// Kind-specific checks after the inputs are known (align: two different models).
+  virtual void check(const StepSpec&, const std::string& /*where*/) const {}
+  /// Writes the kind's keys (inputs and parameters) into the step object.
+  virtual void write(const StepSpec& st, nlohmann::ordered_json& out) const = 0;
+  virtual std::string default_id(const StepSpec& st) const = 0;
+  /// Models the step produces (after it ran).
+  virtual std::vector<std::string> outputs(const StepSpec&) const { return {}; }
+  /// Registers the outputs as available to later steps, failing with the kind's own message
+  /// when a name is taken.
+  virtual void add_outputs(const StepSpec&, std::vector<std::string>& /*available*/,
+                           const std::string& /*where*/) const {}
+  /// Runs the step: writes its results into ctx.dir, adds produced models to `models`.
+  virtual StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const = 0;
+  /// Reads results/<id>.json back (nullopt when the kind keeps nothing to show).
+  virtual std::optional<StepResult> load(const StepSpec&, const std::filesystem::path& /*dir*/) const {
+    return std::nullopt;
+  }
+  /// The result's headline barriers for the run catalog.
+  virtual void catalog_rows(const StepResult&, std::vector<RunBarrier>&) const {}
+};
+
+/// Every registered kind, in the schema's order.
+const std::vector<const StepKind*>& step_kinds();
+/// The kind of `type`, or nullptr.
+const StepKind* find_step_kind(const std::string& type);
+/// The kind of a parsed step (its type is valid by then); throws std::logic_error otherwise.
+const StepKind& step_kind_of(const StepSpec& st);
+
+// One per kind (steps/<kind>_step.cpp).
+const StepKind& interpolate_step_kind();
+const StepKind& align_step_kind();
+const StepKind& merge_step_kind();
+
+/// results/barriers.json and barriers.csv: one row per interpolation step and split.
+void write_barrier_table(const std::filesystem::path& results_dir, const ExperimentSpec& spec,
+                         const std::vector<std::pair<std::string, InterpolationResult>>& interpolations);
+
+}  // namespace ridgeline::detail
+
+namespace ridgeline::detail {
+
+/// A model's finished training (results/train-<model>.json holds the same).
+struct TrainRecord {
+  double seconds = 0;
+  double samples_per_second = 0;
+  std::vector<EpochMetrics> epochs;
+};
+
+/// The training stage of one model: reuses checkpoints/<model>.safetensors when it exists
+/// (returns nullopt), else trains it, saving the checkpoint, the periodic epoch checkpoints
+/// and results/train-<model>.json. Adds the model to `models`.
+std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx);
+/// results/train-<model>.json's epochs, or nullopt when absent; throws InputError when malformed.
+std::optional<std::vector<EpochMetrics>> load_train_stage(const ModelSpec& m,
+                                                          const std::filesystem::path& dir);
+
+}  // namespace ridgeline::detail

@@ -1,0 +1,100 @@
+// The training stage of a run: one model per ModelSpec, its checkpoints and training record.
+#include <cstdio>
+
+#include "experiment/steps/step_kind.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/io/safetensors.h"
+
+namespace ridgeline::detail {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json epochs_json(const std::vector<EpochMetrics>& epochs) {
+  json a = json::array();
+  for (const auto& e : epochs)
+    a.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_error", e.train_error},
+                 {"test_loss", e.test_loss}, {"test_error", e.test_error}, {"lr", e.lr},
+                 {"seconds", e.seconds}});
+  return a;
+}
+
+}  // namespace
+
+std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx) {
+  const ExperimentSpec& spec = ctx.spec;
+  const RunEvents& ev = ctx.events;
+  const fs::path& dir = ctx.dir;
+  const fs::path ckpt = dir / "checkpoints" / (m.name + ".safetensors");
+  if (fs::exists(ckpt)) {
+    models[m.name] = load_mlp(ckpt.string());
+    ctx.log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
+    return std::nullopt;
+  }
+  ctx.log("model " + m.name + ": training " + spec.arch.to_string() + " from seed " +
+          std::to_string(m.seed));
+  TrainCallbacks cb;
+  cb.on_step = [&](const StepMetrics& s) {
+    if (ev.on_step) ev.on_step(m.name, s);
+    if (ev.on_progress && (s.step % 20 == 0 || s.step == s.total_steps)) {
+      RunProgress p;
+      p.kind = StageKind::Train;
+      p.model = m.name;
+      p.done = s.step;
+      p.total = s.total_steps;
+      p.message = "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss);
+      ev.on_progress(p);
+    }
+  };
+  cb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) {
+    if (spec.train.checkpoint_every > 0 && e.epoch % spec.train.checkpoint_every == 0 &&
+        e.epoch < spec.train.epochs)
+      save_mlp((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
+               model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
+    if (ev.on_epoch) ev.on_epoch(m.name, e);
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "model %s epoch %d: train loss %.4f err %.4f, test loss %.4f err %.4f (%.1fs)",
+                  m.name.c_str(), e.epoch, e.train_loss, e.train_error, e.test_loss,
+                  e.test_error, e.seconds);
+    ctx.log(line);
+  };
+  TrainResult tr = train_mlp(ctx.backend, spec.arch, ctx.data, spec.train, m.seed, cb, ctx.cancel);
+  tr.model.arch.layer_names.clear();
+  save_mlp(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
+                                     {"ridgeline.experiment", spec.name}});
+  write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),
+                    json({{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
+                          {"samples_per_second", tr.samples_per_second},
+                          {"epochs", epochs_json(tr.epochs)}}).dump(2) + "\n");
+  models[m.name] = std::move(tr.model);
+  return TrainRecord{tr.seconds, tr.samples_per_second, std::move(tr.epochs)};
+}
+
+std::optional<std::vector<EpochMetrics>> load_train_stage(const ModelSpec& m, const fs::path& dir) {
+  const fs::path f = dir / "results" / ("train-" + m.name + ".json");
+  if (!fs::exists(f)) return std::nullopt;
+  try {
+    std::vector<EpochMetrics> epochs;
+    const json record = json::parse(read_file(f.string()));  // must outlive the loop
+    for (const auto& e : record.at("epochs")) {
+      EpochMetrics em;
+      em.epoch = e.at("epoch");
+      em.train_loss = e.at("train_loss");
+      em.train_error = e.at("train_error");
+      em.test_loss = e.at("test_loss");
+      em.test_error = e.at("test_error");
+      em.lr = e.value("lr", 0.0);
+      em.seconds = e.value("seconds", 0.0);
+      epochs.push_back(em);
+    }
+    return epochs;
+  } catch (const json::exception& e) {
+    throw InputError(f.string() + ": not a training record (" + std::string(e.what()) + ")");
+  }
+}
+
+}  // namespace ridgeline::detail
