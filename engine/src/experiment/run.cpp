@@ -136,10 +136,15 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     prov["threads"] = host_threads();
     log("run folder " + sum.run_dir);
     log("device " + sum.device);
-    DataSplits data = load_data(spec.data, spec.data_options);
-    log("data " + spec.data + ": train " + std::to_string(data.train.n) + "×" +
-        std::to_string(data.train.dim) + ", test " + std::to_string(data.test.n) + ", " +
-        std::to_string(data.train.classes) + " classes");
+    DataSplits data;
+    if (spec.model()->uses_data()) {
+      data = load_data(spec.data, spec.data_options);
+      log("data " + spec.data + ": train " + std::to_string(data.train.n) + "×" +
+          std::to_string(data.train.dim) + ", test " + std::to_string(data.test.n) + ", " +
+          std::to_string(data.train.classes) + " classes");
+    } else {
+      log("data: none (" + spec.model()->kind() + " models use no data)");
+    }
     save_prov();
 
     detail::ModelMap models;

@@ -131,7 +131,7 @@ RunRecord make_run_record(const ExperimentSpec& spec, const RunSummary& sum,
   r.started = started;
   r.seconds = sum.seconds;
   r.data = spec.data;
-  r.arch = spec.arch.to_string();
+  r.arch = spec.model()->to_string();
   r.device = sum.device;
   for (const auto& res : sum.results)
     if (const detail::StepKind* kind = detail::find_step_kind(res.type)) kind->catalog_rows(res, r.barriers);

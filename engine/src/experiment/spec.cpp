@@ -1,6 +1,8 @@
 // Experiment specs: parsing, validation against the compiled-in schema, resolution.
 #include "ridgeline/experiment/spec.h"
 
+#include "ridgeline/models/mlp/mlp_model.h"
+
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <set>
@@ -19,6 +21,11 @@ std::string_view experiment_schema_text();  // generated from resources/schema
 }
 
 using nlohmann::json;
+
+std::shared_ptr<const ModelArch> ExperimentSpec::model() const {
+  if (model_kind == "mlp") return mlp_model_arch(arch);
+  return parse_model_arch(model_text, "model.arch");
+}
 
 const ModelSpec* ExperimentSpec::find_model(const std::string& n) const {
   for (const auto& m : models)
@@ -101,15 +108,11 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   s.data_options.test_subset = d["test_subset"];
   s.data_options.subset_seed = d["subset_seed"];
   s.data_options.standardize = d["standardize"];
-  s.arch = parse_arch(doc["model"]["arch"], source + ": model.arch");
-  s.arch.activation = parse_activation(doc["model"]["activation"], source + ": model.activation");
-  s.arch.layernorm = doc["model"]["layernorm"];
-  if (s.arch.num_hidden() == 0 && s.arch.layernorm)
-    throw InputError(source + ": model.layernorm: " + s.arch.widths_string() +
-                     " has no hidden layer for a LayerNorm");
-  if (s.arch.num_hidden() == 0 && s.arch.activation != Activation::Relu)
-    throw InputError(source + ": model.activation: " + s.arch.widths_string() +
-                     " has no hidden layer for an activation");
+  s.model_kind = doc["model"]["kind"];
+  const std::string arch_text = doc["model"]["arch"];
+  if (arch_text.substr(0, arch_text.find(':')) != s.model_kind)
+    throw InputError(source + ": model.arch: '" + arch_text + "' is not a " + s.model_kind +
+                     " architecture (model.kind is " + s.model_kind + ")");
   // The data's shape, where its name tells it (a folder of IDX files is read at run time).
   std::optional<DataShape> shape;
   try {
@@ -117,14 +120,31 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   } catch (const InputError& e) {
     throw InputError(source + ": data.name: " + e.what());
   }
-  if (shape && s.arch.in_dim() != shape->features)
-    throw InputError(source + ": model.arch: " + s.arch.widths_string() + " takes " +
-                     std::to_string(s.arch.in_dim()) + " inputs but " + s.data + " has " +
-                     std::to_string(shape->features) + " features");
-  if (shape && s.arch.classes() < shape->classes)
-    throw InputError(source + ": model.arch: " + s.arch.widths_string() + " has " +
-                     std::to_string(s.arch.classes()) + " outputs but " + s.data + " has " +
-                     std::to_string(shape->classes) + " classes");
+  if (s.model_kind != "mlp") {
+    // Kinds other than the MLP are described by their architecture text alone.
+    if (doc["model"]["activation"] != "relu" || doc["model"]["layernorm"] != false)
+      throw InputError(source + ": model: activation and layernorm apply to mlp models only");
+    s.model_text = parse_model_arch(arch_text, source + ": model.arch")->to_string();
+  } else {
+    s.arch = parse_arch(arch_text, source + ": model.arch");
+    s.arch.activation =
+        parse_activation(doc["model"]["activation"], source + ": model.activation");
+    s.arch.layernorm = doc["model"]["layernorm"];
+    if (s.arch.num_hidden() == 0 && s.arch.layernorm)
+      throw InputError(source + ": model.layernorm: " + s.arch.widths_string() +
+                       " has no hidden layer for a LayerNorm");
+    if (s.arch.num_hidden() == 0 && s.arch.activation != Activation::Relu)
+      throw InputError(source + ": model.activation: " + s.arch.widths_string() +
+                       " has no hidden layer for an activation");
+    if (shape && s.arch.in_dim() != shape->features)
+      throw InputError(source + ": model.arch: " + s.arch.widths_string() + " takes " +
+                       std::to_string(s.arch.in_dim()) + " inputs but " + s.data + " has " +
+                       std::to_string(shape->features) + " features");
+    if (shape && s.arch.classes() < shape->classes)
+      throw InputError(source + ": model.arch: " + s.arch.widths_string() + " has " +
+                       std::to_string(s.arch.classes()) + " outputs but " + s.data + " has " +
+                       std::to_string(shape->classes) + " classes");
+  }
 
   const json& t = doc["train"];
   s.train.optimizer = parse_optimizer(t["optimizer"], source + ": train.optimizer");
@@ -210,9 +230,11 @@ std::string spec_to_json(const ExperimentSpec& s) {
         {"subset_seed", s.data_options.subset_seed},
         {"standardize", s.data_options.standardize}}},
       {"model",
-       {{"arch", s.arch.widths_string()},
-        {"activation", to_string(s.arch.activation)},
-        {"layernorm", s.arch.layernorm}}},
+       s.model_kind == "mlp"
+           ? ojson{{"arch", s.arch.widths_string()},
+                   {"activation", to_string(s.arch.activation)},
+                   {"layernorm", s.arch.layernorm}}
+           : ojson{{"kind", s.model_kind}, {"arch", s.model_text}}},
       {"train",
        {{"optimizer", to_string(t.optimizer)},
         {"lr", t.lr},

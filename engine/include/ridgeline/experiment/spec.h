@@ -12,6 +12,7 @@
 
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
 #include "ridgeline/train/train.h"
 
 namespace ridgeline {
@@ -50,12 +51,19 @@ struct ExperimentSpec {
   std::string description;
   std::string data = "fashion-mnist";
   DataOptions data_options;
-  MlpArch arch;
+  /// The spec's `model`, a tagged description: `kind` "mlp" (the default) with `arch` (widths)
+  /// and its activation/layernorm keys, or another registered kind with its architecture text
+  /// in `model_text` ("quadratic:dim=8,seed=1"; models/model.h).
+  std::string model_kind = "mlp";
+  MlpArch arch;            ///< kind "mlp"
+  std::string model_text;  ///< other kinds
   TrainConfig train;
   std::vector<ModelSpec> models;
   std::vector<StepSpec> steps;
 
   const ModelSpec* find_model(const std::string& name) const;
+  /// The architecture object of the spec's model (models/model.h).
+  std::shared_ptr<const ModelArch> model() const;
 };
 
 /// The schema text compiled into the engine.

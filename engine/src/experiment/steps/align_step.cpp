@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "experiment/steps/step_kind.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
@@ -100,8 +101,9 @@ class AlignStep final : public StepKind {
 
   StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
     const AlignParams& p = st.as<AlignParams>();
-    const Mlp& a = models.at(st.a);
-    const Mlp& b = models.at(st.b);
+    // Alignment acts on the MLP's hidden units (weight matching on its permutation spec).
+    const Mlp a = to_mlp(models.at(st.a), "align " + st.a);
+    const Mlp b = to_mlp(models.at(st.b), "align " + st.b);
     ctx.log("step " + st.id + ": align " + st.b + " to " + st.a + " (" + p.method + ")");
     ctx.progress(st, 0, 1, p.method);
     auto r = std::make_shared<AlignmentResult>(align_by_method(
@@ -126,7 +128,7 @@ class AlignStep final : public StepKind {
     ctx.log(line);
     ctx.progress(st, 1, 1, p.method);
     AlignStepResult res{make_alignment_report(*r, mlp_permutation_spec(a.arch)), r};
-    models[output] = r->aligned;
+    models[output] = to_model(r->aligned);
     return {st.id, type(), std::move(res), r->seconds};
   }
 

@@ -68,10 +68,10 @@ class InterpolateStep final : public StepKind {
     if (p.repair) {
       RepairConfig rc;
       rc.samples = p.samples;
-      r = interpolate_repaired(ctx.backend, to_model(models.at(st.a)), to_model(models.at(st.b)), ctx.data, ic, rc,
+      r = interpolate_repaired(ctx.backend, models.at(st.a), models.at(st.b), ctx.data, ic, rc,
                                progress, ctx.cancel);
     } else {
-      r = interpolate(ctx.backend, to_model(models.at(st.a)), to_model(models.at(st.b)), ctx.data, ic, progress, ctx.cancel);
+      r = interpolate(ctx.backend, models.at(st.a), models.at(st.b), ctx.data, ic, progress, ctx.cancel);
     }
     const fs::path res = ctx.dir / "results";
     write_file_atomic((res / (st.id + ".json")).string(), interpolation_to_json(r, 2) + "\n");

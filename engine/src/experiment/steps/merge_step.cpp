@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "experiment/steps/step_kind.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/merge.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
@@ -55,7 +56,7 @@ class MergeStep final : public StepKind {
     std::string names;
     std::vector<Mlp> inputs;
     for (const auto& n : st.models) {
-      inputs.push_back(models.at(n));
+      inputs.push_back(to_mlp(models.at(n), "merge " + n));
       names += (names.empty() ? "" : ", ") + n;
     }
     ctx.log("step " + st.id + ": merge " + names);
@@ -86,7 +87,7 @@ class MergeStep final : public StepKind {
     out.sweeps = r.sweeps;
     out.seconds = r.seconds;
     out.merged_test = e;
-    models[st.id] = std::move(r.merged);
+    models[st.id] = to_model(r.merged);
     return {st.id, type(), std::move(out)};  // provenance keeps no time for merges (as before)
   }
 };

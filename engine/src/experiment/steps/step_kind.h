@@ -12,10 +12,12 @@
 
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/run_catalog.h"
+#include "ridgeline/models/model.h"
 
 namespace ridgeline::detail {
 
-using ModelMap = std::map<std::string, Mlp>;
+/// The run's models by name, of the spec's model kind (models/model.h).
+using ModelMap = std::map<std::string, Model>;
 
 /// What a running step may use; progress() and log() report under the step's id.
 struct StepContext {

@@ -1,10 +1,13 @@
 // The training stage of a run: one model per ModelSpec, its checkpoints and training record.
 #include <cstdio>
+#include <limits>
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/model_io.h"
+#include "ridgeline/train/train_model.h"
 
 namespace ridgeline::detail {
 
@@ -30,13 +33,13 @@ std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models,
   const fs::path& dir = ctx.dir;
   const fs::path ckpt = dir / "checkpoints" / (m.name + ".safetensors");
   if (fs::exists(ckpt)) {
-    models[m.name] = load_mlp(ckpt.string());
+    models[m.name] = load_model(ckpt.string());
     ctx.log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
     return std::nullopt;
   }
-  ctx.log("model " + m.name + ": training " + spec.arch.to_string() + " from seed " +
+  ctx.log("model " + m.name + ": training " + spec.model()->to_string() + " from seed " +
           std::to_string(m.seed));
-  TrainCallbacks cb;
+  ModelTrainCallbacks cb;
   cb.on_step = [&](const StepMetrics& s) {
     if (ev.on_step) ev.on_step(m.name, s);
     if (ev.on_progress && (s.step % 20 == 0 || s.step == s.total_steps)) {
@@ -49,10 +52,10 @@ std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models,
       ev.on_progress(p);
     }
   };
-  cb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) {
+  cb.on_epoch = [&](const EpochMetrics& e, const Model& model) {
     if (spec.train.checkpoint_every > 0 && e.epoch % spec.train.checkpoint_every == 0 &&
         e.epoch < spec.train.epochs)
-      save_mlp((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
+      save_model((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
                model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
     if (ev.on_epoch) ev.on_epoch(m.name, e);
     char line[200];
@@ -62,9 +65,9 @@ std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models,
                   e.test_error, e.seconds);
     ctx.log(line);
   };
-  TrainResult tr = train_mlp(ctx.backend, spec.arch, ctx.data, spec.train, m.seed, cb, ctx.cancel);
-  tr.model.arch.layer_names.clear();
-  save_mlp(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
+  ModelTrainResult tr =
+      train_model(ctx.backend, spec.model(), ctx.data, spec.train, m.seed, cb, ctx.cancel);
+  save_model(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
                                      {"ridgeline.experiment", spec.name}});
   write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),
                     json({{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
@@ -83,10 +86,15 @@ std::optional<std::vector<EpochMetrics>> load_train_stage(const ModelSpec& m, co
     for (const auto& e : record.at("epochs")) {
       EpochMetrics em;
       em.epoch = e.at("epoch");
-      em.train_loss = e.at("train_loss");
-      em.train_error = e.at("train_error");
-      em.test_loss = e.at("test_loss");
-      em.test_error = e.at("test_error");
+      // An undefined value (NaN: the error of a model without accuracy) is null in JSON.
+      auto number = [&](const char* key) {
+        const json& v = e.at(key);
+        return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+      };
+      em.train_loss = number("train_loss");
+      em.train_error = number("train_error");
+      em.test_loss = number("test_loss");
+      em.test_error = number("test_error");
       em.lr = e.value("lr", 0.0);
       em.seconds = e.value("seconds", 0.0);
       epochs.push_back(em);

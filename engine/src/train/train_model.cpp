@@ -1,0 +1,78 @@
+// Training of any model kind (see train_model.h).
+#include "ridgeline/train/train_model.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/train/optimizer.h"
+
+namespace ridgeline {
+
+namespace {
+
+// One full-gradient step per epoch for a model whose loss uses no data.
+ModelTrainResult train_full_batch(Backend& be, const std::shared_ptr<const ModelArch>& arch,
+                                  const TrainConfig& cfg, uint64_t seed,
+                                  const ModelTrainCallbacks& cb, const CancelToken* cancel) {
+  cfg.validate("train.");
+  ModelTrainResult r;
+  r.model = {arch, arch->init(seed)};
+  const size_t P = arch->num_params();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto net = arch->compute(be, 1);
+  DeviceBuffer params(be, P), grad(be, P);
+  be.upload(params.data(), r.model.params.data(), P);
+  Optimizer opt(be, P, cfg);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int e = 1; e <= cfg.epochs; ++e) {
+    if (cancel) cancel->check();
+    const auto te = std::chrono::steady_clock::now();
+    net->forward(params.data(), nullptr, 1);
+    net->loss(nullptr, 1, true);
+    double loss = 0, correct = 0;
+    net->sums(1, loss, correct);
+    if (!std::isfinite(loss))
+      throw RunError("diverged: non-finite loss at epoch " + std::to_string(e) + ", step " +
+                     std::to_string(e));
+    net->backward(params.data(), grad.data(), 1);
+    const double lr = opt.step(params.data(), grad.data(), e - 1);
+    if (cb.on_step) cb.on_step({e, e, cfg.epochs, loss, nan});
+    EpochMetrics m;
+    m.epoch = e;
+    m.train_loss = loss;  // at the parameters before this epoch's step
+    m.train_error = nan;
+    m.lr = lr;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
+    r.epochs.push_back(m);
+    if (cb.on_epoch) {
+      be.download(r.model.params.data(), params.data(), P);
+      cb.on_epoch(m, r.model);
+    }
+  }
+  be.download(r.model.params.data(), params.data(), P);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace
+
+ModelTrainResult train_model(Backend& be, const std::shared_ptr<const ModelArch>& arch,
+                             const DataSplits& data, const TrainConfig& cfg, uint64_t seed,
+                             const ModelTrainCallbacks& cb, const CancelToken* cancel) {
+  if (const MlpArch* m = as_mlp_arch(*arch)) {
+    TrainCallbacks mcb;
+    mcb.on_step = cb.on_step;
+    if (cb.on_epoch)
+      mcb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) { cb.on_epoch(e, to_model(model)); };
+    TrainResult t = train_mlp(be, *m, data, cfg, seed, mcb, cancel);
+    return {to_model(t.model), std::move(t.epochs), t.seconds, t.samples_per_second};
+  }
+  if (arch->uses_data())
+    throw InputError("training " + arch->kind() + " models on data is not supported yet");
+  return train_full_batch(be, arch, cfg, seed, cb, cancel);
+}
+
+}  // namespace ridgeline
