@@ -88,7 +88,7 @@ PointValues evaluate_points(Backend& be, const ModelArch& arch, const ParameterP
   if (arch.uses_data()) {
     if (!data) throw InputError("evaluate_points: " + arch.kind() + " models need data");
     if (data->n == 0) throw InputError(data->name + ": no samples");
-    arch.check_fits(*data, "models");
+    arch.check_fits(*data, "model");
   }
   return arch.evaluate_points(be, points, arch.uses_data() ? data : nullptr, std::max(1, chunk),
                               hooks, on_chunk, cancel);

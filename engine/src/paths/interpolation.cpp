@@ -58,7 +58,7 @@ std::vector<const Dataset*> path_splits(const ModelArch& arch, const DataSplits&
   if (arch.uses_data())
     for (const Dataset* d : sets) {
       if (d->n == 0) throw InputError(d->name + ": no samples");
-      arch.check_fits(*d, "models");
+      arch.check_fits(*d, "model");
     }
   return sets;
 }

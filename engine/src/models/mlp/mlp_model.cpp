@@ -42,7 +42,7 @@ class MlpModelArch final : public ModelArch {
   PermutationSpec permutation_spec() const override { return mlp_permutation_spec(arch_); }
 
   void check_fits(const Dataset& data, const std::string& who) const override {
-    check_mlp_fits(arch_, data, who);
+    ridgeline::check_fits(arch_, data, who);
   }
 
   bool same_shape(const ModelArch& other) const override {

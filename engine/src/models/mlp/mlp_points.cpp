@@ -14,15 +14,6 @@ int mlp_chunk_rows(const MlpArch& arch, int P, int chunk, int n) {
   return static_cast<int>(std::max(1ll, std::min<long long>({chunk, n, cap})));
 }
 
-void check_mlp_fits(const MlpArch& arch, const Dataset& d, const std::string& who) {
-  if (d.dim != arch.in_dim())
-    throw InputError(who + " expect " + std::to_string(arch.in_dim()) + " inputs but " + d.name +
-                     " has " + std::to_string(d.dim));
-  if (d.classes > arch.classes())
-    throw InputError(who + " have " + std::to_string(arch.classes()) + " outputs but " + d.name +
-                     " has " + std::to_string(d.classes) + " classes");
-}
-
 PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const ParameterPoints& points,
                                 const Dataset& data, int chunk, const PointHooks& hooks,
                                 const std::function<void()>& on_chunk, const CancelToken* cancel) {

@@ -15,12 +15,4 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
                                 const Dataset& data, int chunk, const PointHooks& hooks,
                                 const std::function<void()>& on_chunk, const CancelToken* cancel);
 
-/// Throws InputError "<who> expect N inputs but <data> has M" / "<who> have N outputs but
-/// <data> has M classes".
-void check_mlp_fits(const MlpArch& arch, const Dataset& data, const std::string& who);
-
 }  // namespace ridgeline::detail
-
-namespace ridgeline {
-using detail::check_mlp_fits;
-}
