@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/train/evaluate.h"
@@ -40,7 +41,8 @@ int cmd_merge(int argc, char** argv) {
     for (const auto& m : models) s += m.params[k];
     naive.params[k] = static_cast<float>(s / models.size());
   }
-  const LossError em = evaluate(*backend, r.merged, data.test), en = evaluate(*backend, naive, data.test);
+  const LossError em = evaluate(*backend, to_model(r.merged), data.test),
+                  en = evaluate(*backend, to_model(naive), data.test);
   save_mlp(out, r.merged, {{"ridgeline.merged_from", std::to_string(models.size()) + " models"}});
   if (a.flag("json")) {
     nlohmann::json j = {{"models", a.positionals()}, {"sweeps", r.sweeps}, {"seconds", r.seconds},

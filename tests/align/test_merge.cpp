@@ -3,6 +3,7 @@
 #include <QtTest>
 #include <cmath>
 
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/train/evaluate.h"
@@ -103,13 +104,13 @@ class TestMerge : public QObject {
       const double diff = max_logit_difference(*be, models[i], r.aligned[i], d.test, 500, &big);
       QVERIFY(function_check_passes(diff, big));
     }
-    const double naive = evaluate(*be, average(models), d.test).loss;
-    const double merged = evaluate(*be, r.merged, d.test).loss;
+    const double naive = evaluate(*be, to_model(average(models)), d.test).loss;
+    const double merged = evaluate(*be, to_model(r.merged), d.test).loss;
     qInfo("3 models: distance %.4f -> %.4f in %d sweeps (%.3f s); test loss naive average %.4f, "
           "merged %.4f, endpoints %.4f %.4f %.4f",
           r.distance_before, r.distance_per_sweep.back(), r.sweeps, r.seconds, naive, merged,
-          evaluate(*be, models[0], d.test).loss, evaluate(*be, models[1], d.test).loss,
-          evaluate(*be, models[2], d.test).loss);
+          evaluate(*be, to_model(models[0]), d.test).loss, evaluate(*be, to_model(models[1]), d.test).loss,
+          evaluate(*be, to_model(models[2]), d.test).loss);
     QVERIFY2(merged < naive, qPrintable(QString("merged %1 vs naive %2").arg(merged).arg(naive)));
     // Same seed, same result.
     QVERIFY(merge_many(models, {}).perms == r.perms);

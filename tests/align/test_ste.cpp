@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
@@ -82,11 +83,11 @@ class TestSte : public QObject {
     for (double g : r.layer_gain) QVERIFY(g > 0);
     // The midpoint is θ_A itself: its loss is the endpoint's, exactly, and no later
     // projection beats it.
-    const double endpoint = evaluate(*be, a, d.train).loss;
+    const double endpoint = evaluate(*be, to_model(a), d.train).loss;
     QCOMPARE(r.objective_per_sweep[0], endpoint);
     QCOMPARE(*std::min_element(r.objective_per_sweep.begin(), r.objective_per_sweep.end()),
              endpoint);
-    QCOMPARE(evaluate(*be, midpoint_of(a, r.aligned), d.test).loss, evaluate(*be, a, d.test).loss);
+    QCOMPARE(evaluate(*be, to_model(midpoint_of(a, r.aligned)), d.test).loss, evaluate(*be, to_model(a), d.test).loss);
     check_alignment(*be, b, r, d.test);
     // π(θ_B) = θ_A: the function check compares θ_B with a permutation of itself.
     QVERIFY(r.function_max_logit > 0);
@@ -123,18 +124,18 @@ class TestSte : public QObject {
     for (size_t e = 0; e < seen.size(); ++e)
       QCOMPARE(seen[e].midpoint_loss, r.objective_per_sweep[e + 1]);
     // The chosen permutation's midpoint train loss is that minimum.
-    QCOMPARE(evaluate(*be, midpoint_of(a, r.aligned), d.train).loss, best);
+    QCOMPARE(evaluate(*be, to_model(midpoint_of(a, r.aligned)), d.train).loss, best);
     QVERIFY(r.l2_after < r.l2_before);
     // The straight-through gradient helps: some later projection beats the initial one
     // (plain weight matching of θ_A). With the gradient's sign flipped it never does.
     QVERIFY2(best < r.objective_per_sweep[0] && seen.back().best_epoch > 0,
              qPrintable(QString("best %1 vs initial %2").arg(best).arg(r.objective_per_sweep[0])));
 
-    const double naive = evaluate(*be, midpoint_of(a, b), d.test).loss;
-    const double ste = evaluate(*be, midpoint_of(a, r.aligned), d.test).loss;
+    const double naive = evaluate(*be, to_model(midpoint_of(a, b)), d.test).loss;
+    const double ste = evaluate(*be, to_model(midpoint_of(a, r.aligned)), d.test).loss;
     qInfo("midpoint test loss: naive %.4f, ste %.4f (endpoints %.4f, %.4f); train: start %.4f, "
           "best %.4f at epoch %d",
-          naive, ste, evaluate(*be, a, d.test).loss, evaluate(*be, b, d.test).loss,
+          naive, ste, evaluate(*be, to_model(a), d.test).loss, evaluate(*be, to_model(b), d.test).loss,
           r.objective_per_sweep[0], best, seen.back().best_epoch);
     QVERIFY2(ste <= naive, qPrintable(QString("ste %1 vs naive %2").arg(ste).arg(naive)));
     check_alignment(*be, b, r, d.test);

@@ -92,14 +92,14 @@ class TestBarrier : public QObject {
       Mlp m = a;
       for (size_t i = 0; i < m.params.size(); ++i)
         m.params[i] = static_cast<float>((1.0 - r.alpha[k]) * a.params[i] + r.alpha[k] * b.params[i]);
-      LossError e = evaluate(*be, m, d.test, 333);
+      LossError e = evaluate(*be, to_model(m), d.test, 333);
       // Same float32 math in a different order: agreement to float rounding.
       QVERIFY2(std::fabs(e.loss - r.test->loss[k]) < 1e-5, qPrintable(QString::number(k)));
       QVERIFY(std::fabs(e.error - r.test->error[k]) < 1.5 / d.test.n);
     }
     // The endpoints are the models themselves.
-    QVERIFY(std::fabs(evaluate(*be, a, d.train).loss - r.train->loss.front()) < 1e-6);
-    QVERIFY(std::fabs(evaluate(*be, b, d.train).loss - r.train->loss.back()) < 1e-6);
+    QVERIFY(std::fabs(evaluate(*be, to_model(a), d.train).loss - r.train->loss.front()) < 1e-6);
+    QVERIFY(std::fabs(evaluate(*be, to_model(b), d.train).loss - r.train->loss.back()) < 1e-6);
     // Barriers recomputed from the curves.
     QCOMPARE(r.test->barriers.loss_lin, barrier_linear(r.alpha, r.test->loss));
     QCOMPARE(r.test->barriers.error_mid, barrier_midpoint(r.test->error));

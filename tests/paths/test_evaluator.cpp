@@ -39,7 +39,7 @@ class TestEvaluator : public QObject {
       for (size_t i = 0; i < point.params.size(); ++i)
         point.params[i] = static_cast<float>(pts.coeffs[k][0] * t0[i] + pts.coeffs[k][1] * t1[i] +
                                              pts.coeffs[k][2] * t2[i]);
-      const LossError ref = evaluate(*be, point, d.test, 64);
+      const LossError ref = evaluate(*be, to_model(point), d.test, 64);
       // Float32 rounding of the points and of the shared first layer (summed in another
       // order): relative ~1e-6; a wrong coefficient or basis moves the loss by 1e-2 or more.
       QVERIFY2(std::abs(v.loss[k] - ref.loss) < 1e-5 * std::max(1.0, ref.loss),

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
@@ -133,7 +134,7 @@ class TestRepair : public QObject {
     for (const auto* c : {&*rep.train, &*rep.test}) QCOMPARE(c->loss.size(), size_t(5));
     // Endpoints are the models themselves: bit-identical to the plain path's (the same batched
     // evaluation with unit scales), and the models' own losses up to GEMM rounding.
-    const LossError ea = evaluate(*be, a, d.test), eb = evaluate(*be, b, d.test);
+    const LossError ea = evaluate(*be, to_model(a), d.test), eb = evaluate(*be, to_model(b), d.test);
     QCOMPARE(rep.test->loss.front(), plain.test->loss.front());
     QCOMPARE(rep.test->loss.back(), plain.test->loss.back());
     QCOMPARE(rep.train->error.front(), plain.train->error.front());
@@ -177,7 +178,7 @@ class TestRepair : public QObject {
     for (double al : rep.alpha) {
       const Mlp m = repair_interpolated(*be, a, b, al, d.train, rc, ends);
       for (auto [set, curve] : {std::pair{&d.train, &ref_train}, std::pair{&d.test, &ref_test}}) {
-        const LossError e = evaluate(*be, m, *set, ic.chunk);
+        const LossError e = evaluate(*be, to_model(m), *set, ic.chunk);
         curve->loss.push_back(e.loss);
         curve->error.push_back(e.error);
       }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/train/evaluate.h"
@@ -41,14 +42,14 @@ class TestTraining : public QObject {
   void learnsSyntheticTask() {
     auto be = make_backend("cpu", 2);
     DataSplits d = make_gaussian_mixture(2000, 500, 10, 4, 1);
-    const LossError before = evaluate(*be, init_mlp(parse_arch("mlp:10,32,4"), 0), d.test);
+    const LossError before = evaluate(*be, to_model(init_mlp(parse_arch("mlp:10,32,4"), 0)), d.test);
     TrainConfig cfg;
     cfg.optimizer = OptimizerKind::Sgd;
     cfg.lr = 0.05;
     cfg.epochs = 5;
     cfg.batch = 32;
     TrainResult r = train_mlp(*be, parse_arch("mlp:10,32,4"), d, cfg, 0);
-    const LossError after = evaluate(*be, r.model, d.test);
+    const LossError after = evaluate(*be, to_model(r.model), d.test);
     QVERIFY(after.loss < 0.5 * before.loss);
     QVERIFY(r.epochs.back().train_loss < r.epochs.front().train_loss);
   }

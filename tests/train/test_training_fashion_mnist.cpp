@@ -3,6 +3,7 @@
 #include <QtTest>
 #include <cmath>
 
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/train/train.h"
@@ -19,7 +20,7 @@ class TestTrainingFashionMnist : public QObject {
     TrainConfig cfg;  // Adam 1e-3, batch 128
     cfg.epochs = 1;
     TrainResult r = train_mlp(*be, parse_arch("mlp:784,256,10"), d, cfg, 0);
-    const LossError e = evaluate(*be, r.model, d.test);
+    const LossError e = evaluate(*be, to_model(r.model), d.test);
     qInfo("one epoch 784-256-10: test accuracy %.2f%%, %.0f samples/s", 100 * (1 - e.error),
           r.samples_per_second);
     QVERIFY2(e.error <= 0.16, qPrintable(QString("test accuracy %1").arg(1 - e.error)));

@@ -1,4 +1,5 @@
 // The straight-through estimator, STEv2 of Git Re-Basin (ste.h).
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/ste.h"
 
 #include <algorithm>
@@ -80,7 +81,7 @@ AlignmentResult straight_through_estimator(Backend& be, const Mlp& a, const Mlp&
   Mlp mid = a;
   auto midpoint_train_loss = [&]() {
     midpoint(a.params, proj.params, mid.params);
-    return evaluate(be, mid, train, 2000, cancel).loss;
+    return evaluate(be, to_model(mid), train, 2000, cancel).loss;
   };
 
   AlignmentResult res;

@@ -1,21 +1,34 @@
-// Evaluation of one model over a data set, in chunks.
+// Evaluation of one model over a data set, in chunks, through the model interface.
 #include "ridgeline/train/evaluate.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/models/mlp/mlp_compute.h"
 
 namespace ridgeline {
 
-LossError evaluate(Backend& backend, const Mlp& model, const Dataset& data, int batch,
+LossError evaluate(Backend& backend, const Model& model, const Dataset& data, int batch,
                    const CancelToken* cancel) {
-  check_fits(model.arch, data, "model");
-  if (data.n == 0) return {};
-  batch = std::max(1, std::min(batch, data.n));
-  MlpCompute net(backend, model.arch, batch);
+  const ModelArch& arch = *model.arch;
+  if (model.params.size() != arch.num_params())
+    throw InputError("model: " + std::to_string(model.params.size()) +
+                     " parameters do not fit " + arch.to_string());
   DeviceBuffer params(backend, model.params.size());
   backend.upload(params.data(), model.params.data(), model.params.size());
+  if (!arch.uses_data()) {
+    // The loss does not depend on data: one evaluation of the parameters.
+    auto net = arch.compute(backend, 1);
+    net->forward(params.data(), nullptr, 1);
+    net->loss(nullptr, 1, false);
+    double l = 0, c = 0;
+    net->sums(1, l, c);
+    return {l, arch.has_accuracy() ? 1.0 - c : std::numeric_limits<double>::quiet_NaN()};
+  }
+  arch.check_fits(data, "model");
+  if (data.n == 0) return {};
+  batch = std::max(1, std::min(batch, data.n));
+  auto net = arch.compute(backend, batch);
   DeviceBuffer x(backend, static_cast<size_t>(batch) * data.dim), y(backend, batch);
   std::vector<float> labels(batch);
   double loss = 0, correct = 0;
@@ -26,10 +39,10 @@ LossError evaluate(Backend& backend, const Mlp& model, const Dataset& data, int 
                    static_cast<size_t>(rows) * data.dim);
     for (int r = 0; r < rows; ++r) labels[r] = static_cast<float>(data.y[start + r]);
     backend.upload(y.data(), labels.data(), rows);
-    net.forward(params.data(), x.data(), rows);
-    net.loss(y.data(), rows, false);
+    net->forward(params.data(), x.data(), rows);
+    net->loss(y.data(), rows, false);
     double l, c;
-    net.sums(rows, l, c);
+    net->sums(rows, l, c);
     loss += l;
     correct += c;
   }

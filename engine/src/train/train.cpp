@@ -1,4 +1,5 @@
 // Mini-batch training (see train.h).
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/train/train.h"
 
 #include <chrono>
@@ -129,7 +130,7 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
     em.train_error = 1.0 - ep_correct / ep_seen;
     em.lr = lr;
     if (cfg.eval_test_each_epoch && data.test.n > 0) {
-      LossError t = evaluate(be, result.model, data.test, 2000, cancel);
+      LossError t = evaluate(be, to_model(result.model), data.test, 2000, cancel);
       em.test_loss = t.loss;
       em.test_error = t.error;
     }

@@ -1,11 +1,12 @@
 #pragma once
 /// @file evaluate.h
-/// Batched evaluation of one or many parameter points of the same MLP over a data set.
+/// Evaluation of one model of any kind over a data set (many parameter points at once:
+/// paths/evaluator.h).
 #include <vector>
 
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
-#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
 #include "ridgeline/core/progress.h"
 
 namespace ridgeline {
@@ -15,8 +16,10 @@ struct LossError {
   double error = 0;  ///< 1 − accuracy
 };
 
-/// Evaluates one model over the whole data set in chunks of `batch` samples.
-LossError evaluate(Backend& backend, const Mlp& model, const Dataset& data, int batch = 2000,
+/// Evaluates one model over the whole data set in chunks of `batch` samples through its
+/// compute object (a kind that uses no data ignores `data`; one without accuracy has a NaN
+/// error). Throws InputError when the model does not fit the data.
+LossError evaluate(Backend& backend, const Model& model, const Dataset& data, int batch = 2000,
                    const CancelToken* cancel = nullptr);
 
 }  // namespace ridgeline

@@ -72,7 +72,7 @@ class MergeStep final : public StepKind {
       check_alignment(ctx.backend, inputs[i], check, ctx.data.test);
       out.function_checks.push_back(check.function_max_diff);
     }
-    const LossError e = evaluate(ctx.backend, r.merged, ctx.data.test, 2000, ctx.cancel);
+    const LossError e = evaluate(ctx.backend, to_model(r.merged), ctx.data.test, 2000, ctx.cancel);
     save_mlp((ctx.dir / "checkpoints" / (st.id + ".safetensors")).string(), r.merged,
              {{"ridgeline.merged_from", names}});
     json report = {{"models", st.models}, {"sweeps", r.sweeps}, {"seconds", r.seconds},
