@@ -1,4 +1,4 @@
-// Subcommand dispatch and the mapping of exceptions to exit codes (DESIGN.md).
+// Subcommand dispatch and the mapping of exceptions to exit codes (docs/ARCHITECTURE.md, "Command line").
 #include <csignal>
 #include <cstdio>
 #include <cstring>

@@ -1,4 +1,4 @@
-// `ridgeline runs list|show ID`: the workspace's run catalog (DESIGN.md "Run folder").
+// `ridgeline runs list|show ID`: the workspace's run catalog (docs/ARCHITECTURE.md, "Run folders").
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>

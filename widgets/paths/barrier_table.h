@@ -1,6 +1,6 @@
 #pragma once
 /// @file barrier_table.h
-/// The barriers of an InterpolationResult (RESEARCH.md §1): one row per split, columns for
+/// The barriers of an InterpolationResult (docs/USER_GUIDE.md, "Barriers"): one row per split, columns for
 /// the loss and error barriers against the linear and the mean-endpoint baselines, and the
 /// endpoint losses. Losses show 4 significant digits, errors percentages with 2 decimals.
 #include <QList>

@@ -1,4 +1,4 @@
-// Git Re-Basin weight matching (alignment.h; ALGORITHMS.md §1), on any PermutationSpec.
+// Git Re-Basin weight matching (alignment.h; Ainsworth et al. 2023, arXiv 2209.04836, Algorithm 1), on any PermutationSpec.
 #ifdef RIDGELINE_HAVE_OPENBLAS
 #define EIGEN_USE_BLAS  // the float64 gain products run on OpenBLAS's dgemm
 #endif

@@ -1,7 +1,7 @@
 #pragma once
 /// @file activation_matching.h
 /// Per-unit statistics of an MLP's hidden layers over data, cross statistics of two MLPs'
-/// post-activations, and activation matching (RESEARCH.md §2, ALGORITHMS.md §2): one linear
+/// post-activations, and activation matching (Ainsworth et al. 2023, arXiv 2209.04836; Jordan et al. 2022, arXiv 2211.08403): one linear
 /// assignment per hidden layer on the cross-moment E[a bᵀ] (Git Re-Basin, method "am") or
 /// the Pearson correlation (REPAIR / ZipIt, method "am-pearson").
 ///

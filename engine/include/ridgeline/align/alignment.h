@@ -1,6 +1,6 @@
 #pragma once
 /// @file alignment.h
-/// Aligning θ_B to θ_A by permutations (RESEARCH.md §2): weight matching, activation
+/// Aligning θ_B to θ_A by permutations (Ainsworth et al. 2023, arXiv 2209.04836): weight matching, activation
 /// matching (cross-moment or Pearson), the straight-through estimator; merging many models.
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 /// @file merge.h
-/// Merging many models (Git Re-Basin "MergeMany", RESEARCH.md §2, ALGORITHMS.md §1):
+/// Merging many models (Git Re-Basin "MergeMany", Ainsworth et al. 2023, arXiv 2209.04836):
 /// repeatedly weight-match each model to the mean of the others, then average.
 #include <cstdint>
 #include <vector>

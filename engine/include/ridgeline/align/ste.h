@@ -1,6 +1,6 @@
 #pragma once
 /// @file ste.h
-/// The straight-through estimator of Git Re-Basin ("STEv2", RESEARCH.md §2, ALGORITHMS.md §3):
+/// The straight-through estimator of Git Re-Basin ("STEv2", Ainsworth et al. 2023, arXiv 2209.04836):
 /// learn free parameters θ̃ (initialised at θ_A) whose weight-matching projection π(θ_B)
 /// minimises the midpoint loss L(½(θ_A + π(θ_B))); gradients pass straight through the
 /// projection.

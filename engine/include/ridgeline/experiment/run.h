@@ -1,6 +1,6 @@
 #pragma once
 /// @file run.h
-/// Running an experiment spec into a run folder (DESIGN.md "Run folder"):
+/// Running an experiment spec into a run folder (docs/ARCHITECTURE.md, "Run folders"):
 ///   experiment.json, provenance.json, log.txt, checkpoints/<model>.safetensors,
 ///   results/<step>.json (+ .npy arrays). Every file is written atomically; a checkpoint that
 ///   already exists in the folder for the same spec is reused, so a cancelled or crashed run

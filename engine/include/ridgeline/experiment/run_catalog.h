@@ -1,6 +1,6 @@
 #pragma once
 /// @file run_catalog.h
-/// The run catalog (DESIGN.md "Run folder"): `<workspace>/catalog.sqlite` indexes the run
+/// The run catalog (docs/ARCHITECTURE.md, "Run folders"): `<workspace>/catalog.sqlite` indexes the run
 /// folders of a workspace, their status and headline barriers, for `ridgeline runs` and the
 /// GUI's run browser. The run folders stay the source of truth: rescan() rebuilds missing
 /// records from them with load_run.

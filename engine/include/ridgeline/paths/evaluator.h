@@ -10,7 +10,7 @@
 /// How a point is formed (float32, on the backend), for its coefficient row c:
 ///  - a unit row (c_j = 1, all others 0): θ_j exactly — a path's endpoints are its models;
 ///  - an affine row (Σ c_k = 1 up to 1e-12): θ_0 + Σ_{k≥1} c_k (θ_k − θ_0) — a line between
-///    identical models is exactly flat, and a line A→B is θ_A + α(θ_B − θ_A) as RESEARCH.md §1;
+///    identical models is exactly flat, and a line A→B is θ_A + α(θ_B − θ_A) as in Frankle et al. 2020 (arXiv 1912.05671);
 ///  - any other row (origin plus directions: c = (1, x, y) over {θ_0, d_1, d_2}): Σ c_k θ_k.
 /// The same rule forms the MLP's shared first-layer outputs from the K GEMM results.
 #include <functional>

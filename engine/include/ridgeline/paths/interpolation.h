@@ -1,7 +1,8 @@
 #pragma once
 /// @file interpolation.h
 /// Linear interpolation θ(α) = (1−α)θ_A + αθ_B between two models and the barriers of
-/// RESEARCH.md §1. All α of a chunk of data are evaluated together: the first layer's
+/// Frankle et al. 2020 (arXiv 1912.05671) and Entezari et al. 2022 (arXiv 2110.06296),
+/// defined in docs/USER_GUIDE.md ("Barriers"). All α of a chunk of data are evaluated together: the first layer's
 /// pre-activation is affine in α (X·W(α)ᵀ = X·W_Aᵀ + α·X·ΔWᵀ), later layers run as batched
 /// GEMMs over α. LayerNorm (with each α's own γ(α), β(α)) and the activation follow every
 /// hidden Linear, for each α.

@@ -1,6 +1,6 @@
 #pragma once
 /// @file repair.h
-/// REPAIR (Jordan et al. 2022, RESEARCH.md §2): interpolated networks suffer variance
+/// REPAIR (Jordan et al. 2022, arXiv 2211.08403): interpolated networks suffer variance
 /// collapse; rescale every hidden unit of θ(α) = (1−α)θ_A + αθ_B so that the mean and std of
 /// its Linear output on data equal the interpolation of the endpoints' statistics,
 ///   μ_t = (1−α)μ_A + αμ_B,  σ_t = (1−α)σ_A + ασ_B,

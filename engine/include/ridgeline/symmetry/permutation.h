@@ -1,6 +1,6 @@
 #pragma once
 /// @file permutation.h
-/// Permutation symmetry of a network's hidden units (RESEARCH.md §2), described generically
+/// Permutation symmetry of a network's hidden units (Ainsworth et al. 2023, arXiv 2209.04836), described generically
 /// in the style of Git Re-Basin's axes_to_perm: every parameter block of the flat parameter
 /// vector is a rows×cols matrix (vectors are n×1) whose row axis and column axis may each be
 /// acted on by one permutation. Specs are inferred from the architecture, never hand-written;
