@@ -48,7 +48,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-class AlignStep final : public StepKind {
+class AlignStep final : public PairStepKind {
  public:
   std::string type() const override { return "align"; }
   std::vector<std::string> keys() const override {
@@ -63,15 +63,6 @@ class AlignStep final : public StepKind {
     p.epochs = j["epochs"];
     p.lr = j["lr"];
     return p;
-  }
-  void parse_inputs(const json& j, StepSpec& st, const std::string& where) const override {
-    for (const char* key : {"a", "b"})
-      if (!j.contains(key)) throw InputError(where + "." + key + ": required key is missing");
-    st.a = j["a"];
-    st.b = j["b"];
-  }
-  std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const override {
-    return {{"a", st.a}, {"b", st.b}};
   }
   void check(const StepSpec& st, const std::string& where) const override {
     if (st.a == st.b) throw InputError(where + ": align needs two different models");

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-class InterpolateStep final : public StepKind {
+class InterpolateStep final : public PairStepKind {
  public:
   std::string type() const override { return "interpolate"; }
   std::vector<std::string> keys() const override {
@@ -32,15 +32,6 @@ class InterpolateStep final : public StepKind {
     p.repair = j["repair"];
     p.samples = j["samples"];
     return p;
-  }
-  void parse_inputs(const json& j, StepSpec& st, const std::string& where) const override {
-    for (const char* key : {"a", "b"})
-      if (!j.contains(key)) throw InputError(where + "." + key + ": required key is missing");
-    st.a = j["a"];
-    st.b = j["b"];
-  }
-  std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const override {
-    return {{"a", st.a}, {"b", st.b}};
   }
   void write(const StepSpec& st, ordered_json& out) const override {
     const InterpolateParams& p = st.as<InterpolateParams>();

@@ -67,6 +67,15 @@ class StepKind {
   virtual void catalog_rows(const StepResult&, std::vector<RunBarrier>&) const {}
 };
 
+/// A kind that reads two models, `a` and `b` (interpolate, align).
+class PairStepKind : public StepKind {
+ public:
+  void parse_inputs(const nlohmann::json& j, StepSpec& st, const std::string& where) const override;
+  std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const override {
+    return {{"a", st.a}, {"b", st.b}};
+  }
+};
+
 /// Every registered kind, in the schema's order.
 const std::vector<const StepKind*>& step_kinds();
 /// The kind of `type`, or nullptr.

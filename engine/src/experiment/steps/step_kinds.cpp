@@ -69,5 +69,14 @@ const StepKind& step_kind_of(const StepSpec& st) {
   throw std::logic_error("unknown step type '" + st.type + "'");
 }
 
+
+void PairStepKind::parse_inputs(const nlohmann::json& j, StepSpec& st,
+                                const std::string& where) const {
+  for (const char* key : {"a", "b"})
+    if (!j.contains(key)) throw InputError(where + "." + key + ": required key is missing");
+  st.a = j["a"];
+  st.b = j["b"];
+}
+
 }  // namespace detail
 }  // namespace ridgeline
