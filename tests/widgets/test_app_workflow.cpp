@@ -18,6 +18,8 @@
 #include "gui/editor/experiment_editor.h"
 #include "gui/jobs/jobs_panel.h"
 #include "gui/main_window/main_window.h"
+#include "gui/results/interpolate_view.h"
+#include "gui/results/align_view.h"
 #include "widgets/paths/interpolation_chart.h"
 #include "widgets/paths/paths_chart.h"
 #include "ridgeline/experiment/run.h"
@@ -30,6 +32,16 @@ using namespace ridgeline;
 using namespace ridgeline::gui;
 
 namespace {
+
+/// The interpolate view's pages of window `w` (gui/results/interpolate_view.h).
+ridgeline::gui::PathsPages& pathPages(const ridgeline::gui::MainWindow& w) {
+  return *w.results().get<ridgeline::gui::PathsPages>();
+}
+
+/// The align view's widget of window `w` (gui/results/align_view.h).
+ridgeline::widgets::AlignmentView* alignmentOf(const ridgeline::gui::MainWindow& w) {
+  return w.results().get<ridgeline::gui::AlignPages>()->view();
+}
 
 std::string readText(const std::string& path) {
   std::ifstream in(path);
@@ -102,9 +114,9 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
 
   // Paths: one tab per interpolate step, "all paths" with one series each, values and barrier
   // labels equal to the results files.
-  QCOMPARE(w.resultIds(), QStringList({"naive", "wm", "wm+repair"}));
-  QVERIFY(w.pathsChart());
-  QCOMPARE(w.pathsChart()->seriesNames(), QStringList({"naive", "wm", "wm+repair"}));
+  QCOMPARE(pathPages(w).ids(), QStringList({"naive", "wm", "wm+repair"}));
+  QVERIFY(pathPages(w).allPathsChart());
+  QCOMPARE(pathPages(w).allPathsChart()->seriesNames(), QStringList({"naive", "wm", "wm+repair"}));
   QCOMPARE(disk.interpolations().size(), size_t(3));
   for (const auto& [id, r] : disk.interpolations()) {
     const QString qid = QString::fromStdString(id);
@@ -112,19 +124,19 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
     const InterpolationResult from_file = interpolation_from_json(readText(file), file);
     QVERIFY(from_file.test && from_file.train);
     QCOMPARE(from_file.alpha.size(), size_t(25));
-    widgets::InterpolationChart* chart = w.chart(qid);
+    widgets::InterpolationChart* chart = pathPages(w).chart(qid);
     QVERIFY(chart);
     QCOMPARE(chart->seriesCount(), 3);  // test loss, train loss, the barrier marker
     QCOMPARE(chart->seriesPoints("test loss"), points(from_file.alpha, from_file.test->loss));
     QCOMPARE(chart->seriesPoints("train loss"), points(from_file.alpha, from_file.train->loss));
     QCOMPARE(chart->barrierValue(), from_file.test->barriers.loss_mid);
-    QCOMPARE(w.pathsChart()->seriesPoints(qid), points(from_file.alpha, from_file.test->loss));
-    widgets::BarrierTable* table = w.barrierTable(qid);
+    QCOMPARE(pathPages(w).allPathsChart()->seriesPoints(qid), points(from_file.alpha, from_file.test->loss));
+    widgets::BarrierTable* table = pathPages(w).barrierTable(qid);
     QCOMPARE(table->cellText(table->rowOf("test"), widgets::BarrierTable::LossMid),
              widgets::BarrierTable::formatLoss(from_file.test->barriers.loss_mid));
   }
   // The all-paths tab's table: one row per path (test split), in step order.
-  widgets::BarrierTable* all = w.allPathsBarriers();
+  widgets::BarrierTable* all = pathPages(w).allPathsBarriers();
   QVERIFY(all);
   QCOMPARE(all->rowCount(), 3);
   for (const auto& [id, r] : disk.interpolations()) {
@@ -142,10 +154,10 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
 
   // Alignment view: the align step's report, as its results file holds it.
   QCOMPARE(disk.alignment_reports().size(), size_t(1));
-  QVERIFY(w.alignmentView()->reports() == disk.alignment_reports());
-  QCOMPARE(w.alignmentView()->l2Values(false).size(), 1);
-  QCOMPARE(w.alignmentView()->l2Values(false).at(0), qreal(disk.alignment_reports()[0].second.l2_before));
-  QCOMPARE(w.alignmentView()->l2Values(true).at(0), qreal(disk.alignment_reports()[0].second.l2_after));
+  QVERIFY(alignmentOf(w)->reports() == disk.alignment_reports());
+  QCOMPARE(alignmentOf(w)->l2Values(false).size(), 1);
+  QCOMPARE(alignmentOf(w)->l2Values(false).at(0), qreal(disk.alignment_reports()[0].second.l2_before));
+  QCOMPARE(alignmentOf(w)->l2Values(true).at(0), qreal(disk.alignment_reports()[0].second.l2_after));
 
   // Training monitor: one epoch per model, the run's records.
   for (const auto& [model, epochs] : disk.training) {

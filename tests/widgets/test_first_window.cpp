@@ -8,6 +8,7 @@
 
 #include "widgets/paths/barrier_table.h"
 #include "gui/main_window/main_window.h"
+#include "gui/results/interpolate_view.h"
 #include "widgets/paths/interpolation_chart.h"
 #include "widgets/paths/paths_chart.h"
 #include "ridgeline/paths/interpolation.h"
@@ -21,6 +22,11 @@ using ridgeline::widgets::InterpolationChart;
 using ridgeline::widgets::TrainingMonitor;
 
 namespace {
+
+/// The interpolate view's pages of window `w` (gui/results/interpolate_view.h).
+ridgeline::gui::PathsPages& pathPages(const ridgeline::gui::MainWindow& w) {
+  return *w.results().get<ridgeline::gui::PathsPages>();
+}
 
 const char* kTinySpec = R"({
   "name": "tiny-gui",
@@ -172,8 +178,8 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   QCOMPARE(s.status, std::string("finished"));
   QCOMPARE(s.interpolations().size(), size_t(1));
   const auto [id, r] = s.interpolations().front();
-  QCOMPARE(w.resultIds(), QStringList({QString::fromStdString(id)}));
-  InterpolationChart* chart = w.chart(QString::fromStdString(id));
+  QCOMPARE(pathPages(w).ids(), QStringList({QString::fromStdString(id)}));
+  InterpolationChart* chart = pathPages(w).chart(QString::fromStdString(id));
   QVERIFY(chart);
   QCOMPARE(chart->title(), QString("seed0 → seed1 (naive)"));
   QCOMPARE(chart->seriesCount(), 3);
@@ -191,7 +197,7 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   QCOMPARE(from_file.test->barriers.loss_mid, r.test->barriers.loss_mid);
 
   // The barrier table shows the barrier; the monitor saw both epochs of both models.
-  BarrierTable* table = w.barrierTable(QString::fromStdString(id));
+  BarrierTable* table = pathPages(w).barrierTable(QString::fromStdString(id));
   QVERIFY(table);
   QCOMPARE(table->cellText(table->rowOf("test"), BarrierTable::LossMid),
            BarrierTable::formatLoss(r.test->barriers.loss_mid));
@@ -256,8 +262,8 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   // Reopening the finished run folder shows the same values.
   gui::MainWindow reopened(cpuOptions({}));
   QVERIFY2(reopened.openRunFolder(QString::fromStdString(run_dir), &error), qPrintable(error));
-  QCOMPARE(reopened.resultIds(), QStringList({QString::fromStdString(id)}));
-  QCOMPARE(reopened.chart(QString::fromStdString(id))->seriesPoints("test loss"),
+  QCOMPARE(pathPages(reopened).ids(), QStringList({QString::fromStdString(id)}));
+  QCOMPARE(pathPages(reopened).chart(QString::fromStdString(id))->seriesPoints("test loss"),
            expected(r.alpha, r.test->loss));
   // ...and the per-epoch training curves recorded in the folder, equal to the live ones.
   for (const char* model : {"seed0", "seed1"})
@@ -280,7 +286,7 @@ void TestFirstWindow::windowReportsFailureWithoutCrashing() {
   QVERIFY(w.state() == gui::MainWindow::State::Failed);
   QVERIFY(!w.lastError().isEmpty());
   QVERIFY2(w.stageText().contains(w.lastError()), qPrintable(w.stageText()));
-  QCOMPARE(w.resultCount(), 0);
+  QCOMPARE(pathPages(w).count(), 0);
 }
 
 void TestFirstWindow::windowCancels() {
@@ -291,7 +297,7 @@ void TestFirstWindow::windowCancels() {
   w.cancelRun();  // before the first training step: the engine stops at its first check
   QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), 60000);
   QVERIFY(w.state() == gui::MainWindow::State::Cancelled);
-  QCOMPARE(w.resultCount(), 0);
+  QCOMPARE(pathPages(w).count(), 0);
   QVERIFY(w.stageText().startsWith("Cancelled"));
 }
 

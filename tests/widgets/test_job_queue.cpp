@@ -15,6 +15,8 @@
 #include "gui/jobs/job_queue.h"
 #include "gui/jobs/jobs_panel.h"
 #include "gui/main_window/main_window.h"
+#include "gui/results/interpolate_view.h"
+#include "gui/results/align_view.h"
 #include "ridgeline/experiment/run_catalog.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/experiment/run.h"
@@ -25,6 +27,16 @@ using namespace ridgeline;
 using namespace ridgeline::gui;
 
 namespace {
+
+/// The interpolate view's pages of window `w` (gui/results/interpolate_view.h).
+ridgeline::gui::PathsPages& pathPages(const ridgeline::gui::MainWindow& w) {
+  return *w.results().get<ridgeline::gui::PathsPages>();
+}
+
+/// The align view's widget of window `w` (gui/results/align_view.h).
+ridgeline::widgets::AlignmentView* alignmentOf(const ridgeline::gui::MainWindow& w) {
+  return w.results().get<ridgeline::gui::AlignPages>()->view();
+}
 
 /// A run of a few seconds on one thread: 2 models, 40k synthetic samples, width 256.
 const char* kLongSpec = R"({
@@ -181,16 +193,16 @@ void TestJobQueue::jobsRunInOrder() {
   }
   QVERIFY(q.job(a)->run_dir != q.job(b)->run_dir);
   // The views show the last job: its two paths, and its run folder is the summary's.
-  QCOMPARE(w.resultCount(), 2);
+  QCOMPARE(pathPages(w).count(), 2);
   QCOMPARE(QString::fromStdString(w.lastSummary().run_dir), q.job(b)->run_dir);
   QCOMPARE(w.state(), MainWindow::State::Finished);
   // The Alignment view shows the last job's align step: the report its run folder holds.
   const RunSummary from_disk = load_run(q.job(b)->run_dir.toStdString());
   QCOMPARE(from_disk.alignment_reports().size(), size_t(1));
-  QVERIFY(w.alignmentView()->reports() == from_disk.alignment_reports());
-  QVERIFY(w.alignmentView()->reports() == w.lastSummary().alignment_reports());
-  QCOMPARE(w.alignmentView()->gainValues(0).size(), 1);
-  QCOMPARE(w.alignmentView()->gainValues(0).at(0),
+  QVERIFY(alignmentOf(w)->reports() == from_disk.alignment_reports());
+  QVERIFY(alignmentOf(w)->reports() == w.lastSummary().alignment_reports());
+  QCOMPARE(alignmentOf(w)->gainValues(0).size(), 1);
+  QCOMPARE(alignmentOf(w)->gainValues(0).at(0),
            qreal(from_disk.alignment_reports()[0].second.layers[0].gain));
   q.clearEnded();
   w.jobsPanel()->refresh();
@@ -235,7 +247,7 @@ void TestJobQueue::failedJobDoesNotStopTheQueue() {
   QCOMPARE(w.jobsPanel()->cellText(a, JobsPanel::Stage), q.job(a)->message);
   QCOMPARE(q.job(b)->state, JobState::Finished);
   QCOMPARE(w.state(), MainWindow::State::Finished);
-  QCOMPARE(w.resultCount(), 2);
+  QCOMPARE(pathPages(w).count(), 2);
 }
 
 void TestJobQueue::cancelRunningJobKeepsFinishedWork() {

@@ -10,6 +10,7 @@
 
 #include "widgets/paths/barrier_table.h"
 #include "gui/main_window/main_window.h"
+#include "gui/results/interpolate_view.h"
 #include "widgets/paths/paths_chart.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/run_catalog.h"
@@ -21,6 +22,11 @@ using namespace ridgeline;
 using ridgeline::widgets::RunBrowser;
 
 namespace {
+
+/// The interpolate view's pages of window `w` (gui/results/interpolate_view.h).
+ridgeline::gui::PathsPages& pathPages(const ridgeline::gui::MainWindow& w) {
+  return *w.results().get<ridgeline::gui::PathsPages>();
+}
 
 const char* kTinySpec = R"({
   "name": "tiny-browser",
@@ -148,7 +154,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   QVERIFY(w.refreshRuns());
   QCOMPARE(w.runBrowser()->rowCount(), 2);
 
-  QVERIFY(!w.compareChart());
+  QVERIFY(!pathPages(w).compareChart());
   QString why;
   QVERIFY(!w.compareRuns({QString::fromStdString(runs_[0].run_dir)}, &why));
   QVERIFY(!why.isEmpty());
@@ -156,8 +162,8 @@ void TestRunBrowser::windowListsAndComparesRuns() {
                           QString::fromStdString(runs_[1].run_dir)},
                          &why),
            qPrintable(why));
-  QVERIFY(w.compareChart());
-  QCOMPARE(w.currentChart(), static_cast<QChartView*>(w.compareChart()));
+  QVERIFY(pathPages(w).compareChart());
+  QCOMPARE(w.currentChart(), static_cast<QChartView*>(pathPages(w).compareChart()));
   QStringList names;
   for (size_t run = 0; run < runs_.size(); ++run)
     for (const auto& [step, r] : runs_[run].interpolations()) {
@@ -165,22 +171,22 @@ void TestRunBrowser::windowListsAndComparesRuns() {
       names << name;
       QList<QPointF> pts;
       for (size_t k = 0; k < r.alpha.size(); ++k) pts.append(QPointF(r.alpha[k], r.test->loss[k]));
-      QCOMPARE(w.compareChart()->seriesPoints(name), pts);
+      QCOMPARE(pathPages(w).compareChart()->seriesPoints(name), pts);
     }
-  QCOMPARE(w.compareChart()->seriesNames(), names);
+  QCOMPARE(pathPages(w).compareChart()->seriesNames(), names);
   QCOMPARE(names.size(), 2);
   // The compare tab's barrier table: a row per path of both runs.
-  QVERIFY(w.compareBarriers());
-  QCOMPARE(w.compareBarriers()->rowCount(), 2);
+  QVERIFY(pathPages(w).compareBarriers());
+  QCOMPARE(pathPages(w).compareBarriers()->rowCount(), 2);
   for (size_t run = 0; run < 2; ++run) {
     const auto [step, r] = runs_[run].interpolations()[0];
-    const int row = w.compareBarriers()->rowOf(QString(run == 0 ? "A: " : "B: ") +
+    const int row = pathPages(w).compareBarriers()->rowOf(QString(run == 0 ? "A: " : "B: ") +
                                                QString::fromStdString(step) + " · test");
     QCOMPARE(row, int(run));
-    QCOMPARE(w.compareBarriers()->cellText(row, widgets::BarrierTable::LossMid),
+    QCOMPARE(pathPages(w).compareBarriers()->cellText(row, widgets::BarrierTable::LossMid),
              widgets::BarrierTable::formatLoss(r.test->barriers.loss_mid));
   }
-  const QString title = w.compareChart()->chart()->title();
+  const QString title = pathPages(w).compareChart()->chart()->title();
   QVERIFY2(title.contains("A = " + runId(runs_[0])) && title.contains("B = " + runId(runs_[1])),
            qPrintable(title));
 
@@ -204,10 +210,10 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   // Comparing again replaces the series; opening a run from the browser drops the tab.
   QVERIFY(w.compareRuns({QString::fromStdString(runs_[1].run_dir),
                          QString::fromStdString(runs_[0].run_dir)}));
-  QCOMPARE(w.compareChart()->seriesNames().size(), 2);
+  QCOMPARE(pathPages(w).compareChart()->seriesNames().size(), 2);
   emit w.runBrowser()->openRequested(w.runBrowser()->runDir(0));
-  QCOMPARE(w.resultCount(), 1);
-  QVERIFY(!w.compareChart());
+  QCOMPARE(pathPages(w).count(), 1);
+  QVERIFY(!pathPages(w).compareChart());
 }
 
 void TestRunBrowser::catalogErrorDoesNotCrash() {

@@ -36,7 +36,7 @@ BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
 QString BarrierTable::formatLoss(double v) { return format_significant(v, 4); }
 
 QString BarrierTable::formatError(double v) {
-  if (!std::isfinite(v)) return QStringLiteral("–");
+  if (!std::isfinite(v)) return QStringLiteral("n/a");  // a model without accuracy
   // Two decimals: the resolution of an error measured on up to 10,000 samples.
   return QString::number(v * 100.0, 'f', 2) + QStringLiteral("%");
 }
@@ -79,6 +79,8 @@ void BarrierTable::addRow(const QString& split, const SplitCurve& curve) {
   for (int c = 0; c < ColumnCount; ++c) {
     auto* item = new QTableWidgetItem(cells[c]);
     item->setTextAlignment(Qt::AlignCenter);
+    if ((c == ErrorLinear || c == ErrorMid) && !std::isfinite(c == ErrorLinear ? b.error_lin : b.error_mid))
+      item->setToolTip("No accuracy for this model: its loss has no classification error");
     setItem(row, c, item);
   }
 }

@@ -43,7 +43,7 @@ class BarrierTable : public QTableWidget {
 
   /// 4 significant digits, trailing zeros kept: "0.07224", "0.3500".
   static QString formatLoss(double v);
-  /// `v` is a fraction: 0.1234 is shown as "12.34%".
+  /// `v` is a fraction: 0.1234 is shown as "12.34%"; NaN (a model without accuracy) as "n/a".
   static QString formatError(double v);
 
   QSize sizeHint() const override;

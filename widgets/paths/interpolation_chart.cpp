@@ -103,7 +103,8 @@ QLineSeries* InterpolationChart::addCurve(const QString& name, const std::vector
   const size_t n = std::min(y.size(), result_.alpha.size());
   QList<QPointF> pts;
   pts.reserve(static_cast<qsizetype>(n));
-  for (size_t i = 0; i < n; ++i) pts.append(QPointF(result_.alpha[i], y[i] * scale));
+  for (size_t i = 0; i < n; ++i)
+    if (std::isfinite(y[i])) pts.append(QPointF(result_.alpha[i], y[i] * scale));
   s->replace(pts);
   QPen pen(color);
   pen.setWidthF(2.0);
@@ -132,8 +133,15 @@ void InterpolationChart::rebuild() {
   axis_x_->setMinorTickCount(0);
   axis_x_->setLabelFormat("%.1f");
   c->addAxis(axis_x_, Qt::AlignBottom);
+  // A model without accuracy (NaN errors: the quadratic oracle) has a plain loss and no error
+  // axis; a classifier's loss is the cross-entropy.
+  bool classifier = false;
+  for (const auto* split : {&result_.test, &result_.train})
+    if (has_result_ && *split)
+      for (double e : (*split)->error) classifier |= std::isfinite(e);
   axis_loss_ = new QValueAxis;
-  axis_loss_->setTitleText(QStringLiteral("cross-entropy"));
+  axis_loss_->setTitleText(classifier || !has_result_ ? QStringLiteral("cross-entropy")
+                                                      : QStringLiteral("loss"));
   axis_loss_->setLabelsColor(kLossColor.darker(120));
   axis_loss_->setLabelFormat("%.3g");
   c->addAxis(axis_loss_, Qt::AlignLeft);
@@ -157,7 +165,7 @@ void InterpolationChart::rebuild() {
   }
   setAxisRange(axis_loss_, loss_range, false);
 
-  if (error_visible_) {
+  if (error_visible_ && classifier) {
     axis_error_ = new QValueAxis;
     axis_error_->setTitleText(QStringLiteral("error (%)"));
     axis_error_->setLabelsColor(kErrorColor.darker(130));

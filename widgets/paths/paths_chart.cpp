@@ -40,8 +40,15 @@ PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
 void PathsChart::updateTitles() {
   const bool test = split_ == Split::Test, loss = quantity_ == Quantity::Loss;
   chart()->setTitle(QString("All paths: %1 along α").arg(loss ? "loss" : "error"));
-  axis_y_->setTitleText(
-      QString("%1 %2").arg(test ? "test" : "train", loss ? "cross-entropy" : "error (%)"));
+  // A model without accuracy (NaN errors) has a plain loss, not a cross-entropy.
+  bool classifier = results_.isEmpty();
+  for (const InterpolationResult& r : results_)
+    for (const auto* split : {&r.test, &r.train})
+      if (*split)
+        for (double e : (*split)->error) classifier |= std::isfinite(e);
+  axis_y_->setTitleText(QString("%1 %2").arg(test ? "test" : "train",
+                                             loss ? (classifier ? "cross-entropy" : "loss")
+                                                  : "error (%)"));
   setToolTip(QString("Every path on one chart: %1 %2 against α (a path without a %1 split "
                      "shows its %3 split); right-click to export")
                  .arg(test ? "test" : "train", loss ? "loss" : "error", test ? "train" : "test"));
@@ -81,6 +88,7 @@ void PathsChart::setPath(const QString& id, const InterpolationResult& r, int co
     series_.insert(id, s);
     order_.push_back(id);
   }
+  updateTitles();
   draw(id);
   fitAxes();
 }
@@ -90,8 +98,10 @@ void PathsChart::draw(const QString& id) {
   const SplitCurve* c = preferred_split(r, split_ == Split::Train);
   QList<QPointF> pts;
   const bool loss = quantity_ == Quantity::Loss;
-  for (size_t k = 0; c && k < r.alpha.size(); ++k)
-    pts.append(QPointF(r.alpha[k], loss ? c->loss[k] : 100.0 * c->error[k]));
+  for (size_t k = 0; c && k < r.alpha.size(); ++k) {
+    const double y = loss ? c->loss[k] : 100.0 * c->error[k];
+    if (std::isfinite(y)) pts.append(QPointF(r.alpha[k], y));  // NaN: no accuracy, no point
+  }
   series_.value(id)->replace(pts);
 }
 

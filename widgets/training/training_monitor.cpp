@@ -109,8 +109,9 @@ void TrainingMonitor::growRanges(double x, double y) {
 
 void TrainingMonitor::append(QLineSeries* series, Points& points, double x, double loss,
                              double error) {
-  points.loss.append(QPointF(x, loss));
-  if (error >= 0) points.accuracy.append(QPointF(x, 100.0 * (1.0 - error)));
+  // NaN (a model without accuracy has NaN errors) is not a point: it is left out.
+  if (std::isfinite(loss)) points.loss.append(QPointF(x, loss));
+  if (std::isfinite(error) && error >= 0) points.accuracy.append(QPointF(x, 100.0 * (1.0 - error)));
   const QList<QPointF>& shown = metric_ == Metric::Loss ? points.loss : points.accuracy;
   if (shown.isEmpty() || shown.back().x() != x || series->count() == shown.size()) return;
   series->append(shown.back());

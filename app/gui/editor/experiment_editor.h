@@ -98,6 +98,9 @@ class ExperimentEditor : public QWidget {
   /// True when form and JSON sit side by side (wide), false when they are tabs (narrow).
   bool isSideBySide() const { return side_by_side_; }
 
+  /// Empty, or the one line saying why the form is off ("the form edits MLP specs only ...").
+  QString formNote() const { return form_note_; }
+
  signals:
   /// After a validation whose outcome or message differs from the previous one.
   void validityChanged(bool valid, const QString& message);
@@ -118,6 +121,9 @@ class ExperimentEditor : public QWidget {
   void rebuildExamplesMenu();
   void showDocument(const ExperimentSpec& spec, const QString& source, const QString& path,
                     const QString& example);
+  /// Fills the form from `spec` when it can represent it (an MLP model); otherwise disables
+  /// the form, shows the JSON view and keeps formNote(). Returns whether the form shows it.
+  bool showInForm(const ExperimentSpec& spec);
   void onFormEdited();
   void onJsonEdited();
   void setModified(bool modified);
@@ -157,6 +163,7 @@ class ExperimentEditor : public QWidget {
   QString source_ = "untitled";
   QString file_path_;
   QString example_;  ///< the example a new document came from
+  QString form_note_;  ///< why the form is off (a model kind it cannot edit); empty when on
 };
 
 }  // namespace ridgeline::gui

@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -58,7 +59,7 @@ void ExperimentEditor::validateNow() {
   if (origin_ == Origin::Form)
     replaceJsonText(json_, QString::fromStdString(parsed ? spec_to_json(*parsed) : text));
   else if (parsed)
-    form_->setSpec(*parsed);
+    showInForm(*parsed);
   --syncing_;
 
   form_->clearErrors();
@@ -68,12 +69,15 @@ void ExperimentEditor::validateNow() {
   if (parsed) {
     const int m = static_cast<int>(parsed->models.size());
     const int s = static_cast<int>(parsed->steps.size());
-    message_label_->setText(QString("<span style='color:#2e7d32'>✔ <b>Valid</b> — %1 model%2, "
-                                    "%3 step%4</span>")
-                                .arg(m)
-                                .arg(m == 1 ? "" : "s")
-                                .arg(s)
-                                .arg(s == 1 ? "" : "s"));
+    QString text = QString("<span style='color:#2e7d32'>✔ <b>Valid</b> — %1 model%2, "
+                           "%3 step%4</span>")
+                       .arg(m)
+                       .arg(m == 1 ? "" : "s")
+                       .arg(s)
+                       .arg(s == 1 ? "" : "s");
+    if (!form_note_.isEmpty())
+      text += " <span style='color:gray'>· " + form_note_.toHtmlEscaped() + "</span>";
+    message_label_->setText(text);
   } else {
     message_label_->setText("<span style='color:#c62828'>✖ " + error.toHtmlEscaped() + "</span>");
   }
@@ -115,14 +119,32 @@ void ExperimentEditor::showDocument(const ExperimentSpec& spec, const QString& s
   file_path_ = path;
   example_ = example;
   ++syncing_;
-  form_->setSpec(spec);
+  const bool in_form = showInForm(spec);
   json_->setPlainText(QString::fromStdString(spec_to_json(spec)));  // a new undo history
   --syncing_;
-  origin_ = Origin::Form;
+  // A spec the form cannot hold is judged (and run) from its JSON, never rewritten by the form.
+  origin_ = in_form ? Origin::Form : Origin::Json;
   validateNow();
   setModified(false);
   updateFileLabel();
   if (path_changed) emit filePathChanged(file_path_);
+}
+
+bool ExperimentEditor::showInForm(const ExperimentSpec& spec) {
+  const bool mlp = spec.model_kind == "mlp";
+  form_note_ = mlp ? QString()
+                   : QString("the form edits MLP specs only: this '%1' model is edited as JSON")
+                         .arg(QString::fromStdString(spec.model_kind));
+  form_scroll_->setEnabled(mlp);
+  form_scroll_->setToolTip(mlp ? QString() : "Off: " + form_note_);
+  if (mlp) {
+    form_->setSpec(spec);
+    return true;
+  }
+  if (auto* tabs = findChild<QTabWidget*>("editorTabs"))
+    for (int i = 0; i < tabs->count(); ++i)
+      if (tabs->widget(i)->isAncestorOf(json_) || tabs->widget(i) == json_) tabs->setCurrentIndex(i);
+  return false;
 }
 
 void ExperimentEditor::setSpec(const ExperimentSpec& spec, const QString& source) {

@@ -1,5 +1,6 @@
 #include "gui/main_window/export.h"
 
+#include <cmath>
 #include <QBuffer>
 #include <QChart>
 #include <QChartView>
@@ -60,7 +61,9 @@ bool checkView(QChartView* view, const QString& path, QString* error) {
   return true;
 }
 
-QString number(double v) { return QString::number(v, 'g', 17); }
+/// 17 significant digits; an undefined value (NaN, e.g. the error of a model without accuracy,
+/// or ±inf) is an empty field, as a missing one.
+QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 17) : QString(); }
 
 QString csvField(const QString& s) {
   if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;

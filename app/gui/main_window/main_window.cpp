@@ -2,6 +2,7 @@
 #include "gui/main_window/main_window.h"
 
 #include <QAction>
+#include <QChartView>
 #include <QCoreApplication>
 #include <QDockWidget>
 #include <QTime>
@@ -25,11 +26,8 @@
 #include <algorithm>
 #include <exception>
 
-#include "widgets/alignment/alignment_view.h"
-#include "widgets/paths/barrier_table.h"
 #include "gui/editor/experiment_editor.h"
 #include "gui/main_window/settings.h"
-#include "widgets/paths/interpolation_chart.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "widgets/training/training_monitor.h"
@@ -41,15 +39,25 @@ MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
   setWindowTitle("Ridgeline");
   resize(1400, 900);
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
-  buildActions();
   buildLayout();
+  ResultHost host;
+  host.window = this;
+  host.tabs = tabs_;
+  host.show_tabs = [this] { results_stack_->setCurrentIndex(1); };
+  host.add_chart_menu = [this](QChartView* view, const QString& name,
+                               std::function<QString()> csv) {
+    addChartMenu(view, name, std::move(csv));
+  };
+  host.spec = [this]() -> const ExperimentSpec* { return spec_ ? &*spec_ : nullptr; };
+  results_ = std::make_unique<ResultArea>(host);
+  buildActions();
   JobRunner& runner = queue_.runner();
   connect(&runner, &JobRunner::logLine, this, &MainWindow::onEngineLog);
   connect(&runner, &JobRunner::progress, this, &MainWindow::onProgress);
   connect(&runner, &JobRunner::step, this, &MainWindow::onStep);
   connect(&runner, &JobRunner::epoch, this, &MainWindow::onEpoch);
   connect(&runner, &JobRunner::result, this,
-          [this](const StepResult& r) { show_step_result(*this, r); });
+          [this](const StepResult& r) { results_->show(r); });
   connect(&queue_, &JobQueue::jobStarted, this, &MainWindow::onJobStarted);
   connect(&queue_, &JobQueue::jobEnded, this, &MainWindow::onJobEnded);
   buildDocks();
@@ -81,7 +89,7 @@ void MainWindow::buildLayout() {
                    "(Ctrl+R), start from File ▸ New from example, or open a run folder.");
   tabs_ = new QTabWidget;
   tabs_->setDocumentMode(true);
-  tabs_->setToolTip("One tab per interpolation step of the spec");
+  tabs_->setToolTip("The results of the spec's steps (one tab per interpolation path)");
   placeholder_ = new QLabel;
   placeholder_->setAlignment(Qt::AlignCenter);
   placeholder_->setWordWrap(true);
@@ -216,7 +224,6 @@ void MainWindow::onJobStarted(int id) {
   monitor_->reset(spec.train.epochs);
   monitor_->chart()->setTitle("Training");
   shown_training_.clear();
-  alignment_view_->clear();
   progress_->show();
   setSpecHeader({});
   appendLog(QString("run %1 (%2 models, %3 steps) from %4")
@@ -291,8 +298,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
       for (const auto& e : epochs) monitor_->addEpoch(QString::fromStdString(model), e);
     shown_training_ = summary_.training;
     progress_->hide();
-    alignment_view_->clear();
-    for (const auto& r : summary_.results) show_step_result(*this, r);
+    results_->showAll(summary_.results);
     offerToEditor(spec, QDir(dir).filePath("experiment.json"), {});
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
@@ -353,12 +359,6 @@ void MainWindow::onStep(const QString& model, const StepMetrics& m) {
   monitor_->addStepSample(model, static_cast<double>(m.step) / per_epoch, m.loss, m.error);
 }
 
-void MainWindow::onAlignment(const QString& step_id, const AlignmentReport& report) {
-  auto reports = alignment_view_->reports();  // the running job's steps so far
-  reports.emplace_back(step_id.toStdString(), report);
-  alignment_view_->setReports(reports);
-}
-
 void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {
   // The engine logs each epoch itself; here it only feeds the monitor (and its CSV).
   monitor_->addEpoch(model, m);
@@ -378,8 +378,7 @@ void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,
     case JobOutcome::Finished: {
       summary_ = summary;
       // The summary is the record of the run: show exactly its results.
-      alignment_view_->clear();
-      for (const auto& r : summary_.results) show_step_result(*this, r);
+      results_->showAll(summary_.results);
       if (!summary_.device.empty())
         device_label_->setText("Device: " + QString::fromStdString(summary_.device));
       setSpecHeader(QString::fromStdString(summary_.run_dir));

@@ -1,7 +1,9 @@
 #pragma once
 /// @file gui_main_window.h
 /// The first window of the desktop application: run a spec (or open a run folder), watch the
-/// training live, and read the interpolation curves and barriers of every step.
+/// training live, and read the results of every step. The window is generic plumbing (result
+/// tabs, docks, actions, job queue); each step kind's pages come from the result views
+/// registry (gui/results/result_views.h).
 #include <QMainWindow>
 #include <QList>
 #include <QMap>
@@ -28,10 +30,6 @@ class QTabWidget;
 class QThread;
 
 namespace ridgeline::widgets {
-class AlignmentView;
-class BarrierTable;
-class InterpolationChart;
-class PathsChart;
 class RunBrowser;
 class TrainingMonitor;
 }  // namespace ridgeline::widgets
@@ -40,6 +38,7 @@ namespace ridgeline::gui {
 
 class ExperimentEditor;
 class JobsPanel;
+class ResultArea;
 
 /// Options of the window's runs (from the command line).
 struct GuiOptions {
@@ -86,8 +85,6 @@ class MainWindow : public QMainWindow {
   QWidget* viewWidget(const QString& name) const;
   /// The dock of a view (null for "paths", whose area is the central widget).
   QDockWidget* viewDock(const QString& name) const;
-  /// The "all paths" overlay (null until a run shows two interpolation paths).
-  widgets::PathsChart* pathsChart() const { return paths_chart_; }
   /// The "Runs" dock's browser, filled from the workspace's catalog.
   widgets::RunBrowser* runBrowser() const { return run_browser_; }
   /// Rescans and lists the workspace's catalog into the browser. False with the reason
@@ -95,25 +92,20 @@ class MainWindow : public QMainWindow {
   bool refreshRuns(QString* error = nullptr);
   /// The workspace of the runs: --workspace, else default_workspace().
   QString workspace() const;
-  /// Loads two run folders and overlays every path of both on the "compare" tab, one series
-  /// "<run id>: <path id>" each. False with the reason.
+  /// Loads two run folders and hands them to the result views to overlay (the interpolate
+  /// view's "compare" tab). False with the reason.
   bool compareRuns(const QStringList& dirs, QString* error = nullptr);
-  /// The "compare" tab's chart (null until compareRuns succeeds).
-  widgets::PathsChart* compareChart() const { return compare_chart_; }
-  /// The barrier tables under the all-paths and compare charts (null until those tabs exist).
-  widgets::BarrierTable* allPathsBarriers() const { return all_barriers_; }
-  widgets::BarrierTable* compareBarriers() const { return compare_barriers_; }
   /// Grabs the window (or only `target`, e.g. a viewWidget()) and writes a PNG. False with
   /// the reason.
   bool saveScreenshot(const QString& path, QString* error = nullptr, QWidget* target = nullptr);
 
-  /// The chart of the current tab (a path's chart or "all paths"); the training monitor when
-  /// no result is shown yet.
+  /// The chart of the current result tab (ResultArea::chartOn); the training monitor when no
+  /// result is shown yet.
   QChartView* currentChart() const;
   /// Exports currentChart() to PNG or SVG by the suffix of `path` (gui_export.h).
   bool exportCurrentChart(const QString& path, QString* error = nullptr);
-  /// The current tab's numbers as CSV: a path's α/loss/error columns, or one loss column per
-  /// path for "all paths"; their barrier rows go to barriers_path_for(path).
+  /// The current tab's numbers as CSV (ResultArea::numbersOn); its companion table (a path's
+  /// barrier rows) goes to barriers_path_for(path).
   bool exportCurrentNumbers(const QString& path, QString* error = nullptr);
 
   /// Restores geometry, state and the recent files from QSettings ("Ridgeline", "Ridgeline")
@@ -132,12 +124,9 @@ class MainWindow : public QMainWindow {
   const RunSummary& lastSummary() const { return summary_; }
 
   // Views, for tests.
-  int resultCount() const;
-  QStringList resultIds() const;
-  widgets::InterpolationChart* chart(const QString& step_id) const;
-  widgets::BarrierTable* barrierTable(const QString& step_id) const;
+  /// The pages of every step kind's view (gui/results): results().get<PathsPages>() etc.
+  ResultArea& results() const { return *results_; }
   widgets::TrainingMonitor* trainingMonitor() const { return monitor_; }
-  widgets::AlignmentView* alignmentView() const { return alignment_view_; }
   /// The "Experiment" dock: the spec that Run (Ctrl+R) queues.
   ExperimentEditor* editor() const { return editor_; }
   /// Queues a run of the editor's spec. False with the engine's message when it is invalid
@@ -158,12 +147,6 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
-  friend struct ResultViewAccess;  // gui/results: the step kinds' views
-  struct ResultPage {
-    widgets::InterpolationChart* chart = nullptr;
-    widgets::BarrierTable* table = nullptr;
-  };
-
   void buildActions();
   void buildLayout();
   void buildRunBrowser();
@@ -171,7 +154,6 @@ class MainWindow : public QMainWindow {
   QDockWidget* addViewDock(const QString& name, const QString& title, QWidget* w,
                            Qt::DockWidgetArea area, const QString& tip);
   void onJobStarted(int id);
-  void onAlignment(const QString& step_id, const AlignmentReport& report);
   void onJobEnded(int id, JobOutcome outcome, const QString& message, const RunSummary& summary);
   void probeDevice();
   void setBusy(bool busy);
@@ -180,9 +162,7 @@ class MainWindow : public QMainWindow {
   void reportFailure(const QString& title, const QString& message);
   void setPlaceholder(bool failed, const QString& text);
   void clearResults();
-  void showResult(const QString& step_id, const InterpolationResult& r);
   void setSpecHeader(const QString& run_dir);
-  QString pathTitle(const QString& step_id) const;
 
   void onOpenSpec();
   /// Shows `spec` in the editor unless the user has unsaved edits there.
@@ -200,14 +180,6 @@ class MainWindow : public QMainWindow {
   /// A right-click menu on `view` exporting it to PNG or SVG ("<name>.png" suggested).
   void addChartMenu(QChartView* view, const QString& name,
                     std::function<QString()> csv = {});
-  /// The overlay charts and their barrier tables follow the Train split and Error toggles.
-  void applyPathsOptions();
-  /// A tab page for an overlay: a new PathsChart (right-click export as `name`) above a new
-  /// BarrierTable of `what` ("every path"); both returned through the pointers.
-  QWidget* overlayPage(const QString& name, const QString& what, widgets::PathsChart** chart,
-                       widgets::BarrierTable** table);
-  /// The paths of the run in step order, as the all-paths tab shows them.
-  QList<QPair<QString, InterpolationResult>> runPaths() const;
 
   void noteRecent(const char* key, const QString& path);
   void rebuildRecentMenu();
@@ -229,9 +201,7 @@ class MainWindow : public QMainWindow {
   QAction* act_open_run_ = nullptr;
   QAction* act_run_ = nullptr;
   QAction* act_cancel_ = nullptr;
-  QAction* act_error_axis_ = nullptr;
   QAction* act_accuracy_ = nullptr;
-  QAction* act_train_split_ = nullptr;
   QAction* act_export_png_ = nullptr;
   QAction* act_export_svg_ = nullptr;
   QAction* act_export_csv_ = nullptr;
@@ -240,7 +210,6 @@ class MainWindow : public QMainWindow {
   bool settings_enabled_ = false;
 
   widgets::TrainingMonitor* monitor_ = nullptr;
-  widgets::AlignmentView* alignment_view_ = nullptr;
   ExperimentEditor* editor_ = nullptr;
   QMenu* examples_menu_ = nullptr;
   /// Per-epoch records shown by the training monitor (live, or of the opened run).
@@ -250,15 +219,8 @@ class MainWindow : public QMainWindow {
   QLabel* placeholder_ = nullptr;
   QStackedWidget* results_stack_ = nullptr;
   QTabWidget* tabs_ = nullptr;
-  QMap<QString, ResultPage> pages_;
-  widgets::PathsChart* paths_chart_ = nullptr;  ///< "all paths" tab, once a run has two paths
-  QWidget* all_paths_page_ = nullptr;            ///< that tab: the chart and all barriers
-  widgets::BarrierTable* all_barriers_ = nullptr;
-  QStringList path_order_;                       ///< step ids in the order they arrived
-  QWidget* compare_page_ = nullptr;              ///< the "compare" tab: chart and barriers
-  widgets::BarrierTable* compare_barriers_ = nullptr;
-  widgets::PathsChart* compare_chart_ = nullptr;  ///< "compare" tab, after compareRuns
-  QList<QPair<QString, InterpolationResult>> compare_paths_;  ///< its paths, for CSV export
+  /// The step kinds' pages in the tabs and their docks (gui/results/result_views.h).
+  std::unique_ptr<ResultArea> results_;
   widgets::RunBrowser* run_browser_ = nullptr;
   QDockWidget* runs_dock_ = nullptr;
   JobsPanel* jobs_panel_ = nullptr;

@@ -20,13 +20,11 @@
 #include <QtGlobal>
 #include <exception>
 
-#include "widgets/paths/barrier_table.h"
 #include "gui/editor/experiment_editor.h"
 #include "gui/main_window/export.h"
 #include "gui/main_window/main_window.h"
 #include "gui/main_window/settings.h"
-#include "widgets/paths/interpolation_chart.h"
-#include "widgets/paths/paths_chart.h"
+#include "gui/results/result_views.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/experiment/run.h"
 #include "widgets/training/training_monitor.h"
@@ -96,22 +94,6 @@ void MainWindow::buildActions() {
   describe(act_cancel_, QKeySequence("Ctrl+."),
            "Stop the running job; finished models stay in the run folder");
   connect(act_cancel_, &QAction::triggered, this, &MainWindow::cancelRun);
-  act_error_axis_ = new QAction("Error", this);
-  act_error_axis_->setCheckable(true);
-  describe(act_error_axis_, QKeySequence("Ctrl+Shift+R"),
-           "Classification error (%): a second y axis on each path's chart; the overlay "
-           "charts (all paths, compare) switch from loss to error");
-  connect(act_error_axis_, &QAction::toggled, this, [this](bool on) {
-    for (const auto& p : pages_) p.chart->setErrorVisible(on);
-    applyPathsOptions();
-  });
-  act_train_split_ = new QAction("Train split", this);
-  act_train_split_->setCheckable(true);
-  describe(act_train_split_, QKeySequence("Ctrl+Shift+L"),
-           "Overlay charts (all paths, compare): show the train split instead of the test "
-           "split");
-  connect(act_train_split_, &QAction::toggled, this, [this] { applyPathsOptions(); });
-
   act_accuracy_ = new QAction("Training accuracy", this);
   act_accuracy_->setCheckable(true);
   describe(act_accuracy_, QKeySequence("Ctrl+Shift+A"),
@@ -124,8 +106,7 @@ void MainWindow::buildActions() {
   auto* view = menuBar()->addMenu("&View");
   view->setToolTipsVisible(true);
   view_menu_ = view;
-  view->addAction(act_error_axis_);
-  view->addAction(act_train_split_);
+  for (QAction* a : results_->actions()) view->addAction(a);  // the result views' toggles
   view->addAction(act_accuracy_);
   auto* run = menuBar()->addMenu("&Run");
   run->setToolTipsVisible(true);
@@ -147,8 +128,7 @@ void MainWindow::buildActions() {
   tb->addAction(act_open_spec_);
   tb->addAction(act_open_run_);
   tb->addSeparator();
-  tb->addAction(act_error_axis_);
-  tb->addAction(act_train_split_);
+  for (QAction* a : results_->actions()) tb->addAction(a);
   tb->addAction(act_accuracy_);
   tb->addSeparator();
   tb->addAction(act_export_png_);
@@ -231,13 +211,8 @@ void MainWindow::onSaveScreenshot() {
 // ---- export ------------------------------------------------------------------------------
 
 QChartView* MainWindow::currentChart() const {
-  if (results_stack_->currentIndex() == 1 && tabs_->count() > 0) {
-    QWidget* w = tabs_->currentWidget();
-    if (paths_chart_ && w == all_paths_page_) return paths_chart_;
-    if (compare_chart_ && w == compare_page_) return compare_chart_;
-    for (const auto& p : pages_)
-      if (w && p.chart && w->isAncestorOf(p.chart)) return p.chart;
-  }
+  if (results_stack_->currentIndex() == 1 && tabs_->count() > 0)
+    if (QChartView* c = results_->chartOn(tabs_->currentWidget())) return c;
   return monitor_;
 }
 
@@ -246,26 +221,14 @@ bool MainWindow::exportCurrentChart(const QString& path, QString* error) {
 }
 
 bool MainWindow::exportCurrentNumbers(const QString& path, QString* error) {
-  QList<QPair<QString, InterpolationResult>> paths;
-  QString curves;
-  QChartView* view = currentChart();
-  if (paths_chart_ && view == paths_chart_) {
-    paths = runPaths();
-    curves = paths_csv(paths, act_train_split_->isChecked(), act_error_axis_->isChecked());
-  } else if (compare_chart_ && view == compare_chart_) {
-    paths = compare_paths_;  // "<run id>: <step id>", as the chart's series
-    curves = paths_csv(paths, act_train_split_->isChecked(), act_error_axis_->isChecked());
-  } else {
-    for (auto p = pages_.begin(); p != pages_.end(); ++p)
-      if (p->chart == view) paths.append({p.key(), p->chart->result()});
-    if (paths.isEmpty()) {
-      if (error) *error = "no interpolation results to export yet (run a spec or open a run)";
-      return false;
-    }
-    curves = interpolation_csv(paths.front().second);
+  QString curves, companion;
+  const bool shown = results_stack_->currentIndex() == 1 && tabs_->count() > 0;
+  if (!shown || !results_->numbersOn(tabs_->currentWidget(), &curves, &companion)) {
+    if (error) *error = "no interpolation results to export yet (run a spec or open a run)";
+    return false;
   }
   return write_text_file(path, curves, error) &&
-         write_text_file(barriers_path_for(path), barriers_csv(paths), error);
+         (companion.isEmpty() || write_text_file(barriers_path_for(path), companion, error));
 }
 
 QString MainWindow::suggestedExportName(const QString& suffix) const {
@@ -273,26 +236,14 @@ QString MainWindow::suggestedExportName(const QString& suffix) const {
   if (spec_) name = QString::fromStdString(spec_->name);
   QChartView* view = currentChart();
   if (view == monitor_) name += "-training";
-  else if (paths_chart_ && view == paths_chart_) name += "-all-paths";
-  else if (compare_chart_ && view == compare_chart_) name += "-compare";
+  else if (const QString n = results_->exportName(tabs_->currentWidget()); !n.isEmpty())
+    name += "-" + n;
   else if (tabs_->count() > 0) name += "-" + tabs_->tabText(tabs_->currentIndex());
   QString dir = QString::fromStdString(summary_.run_dir);
   if (dir.isEmpty() || !QDir(dir).exists()) dir = QDir::currentPath();
   else if (QDir(dir + "/figures").exists()) dir += "/figures";
   name.replace(QRegularExpression("[^A-Za-z0-9_.@-]+"), "_");
   return QDir(dir).filePath(name + "." + suffix);
-}
-
-void MainWindow::applyPathsOptions() {
-  using widgets::PathsChart;
-  for (PathsChart* c : {paths_chart_, compare_chart_}) {
-    if (!c) continue;
-    c->setSplit(act_train_split_->isChecked() ? PathsChart::Split::Train : PathsChart::Split::Test);
-    c->setQuantity(act_error_axis_->isChecked() ? PathsChart::Quantity::Error
-                                                : PathsChart::Quantity::Loss);
-  }
-  if (all_barriers_) all_barriers_->setResults(runPaths(), act_train_split_->isChecked());
-  if (compare_barriers_) compare_barriers_->setResults(compare_paths_, act_train_split_->isChecked());
 }
 
 void MainWindow::addChartMenu(QChartView* view, const QString& name,

@@ -1,5 +1,5 @@
 // MainWindow: the "Runs" dock (a RunBrowser fed from the workspace's run catalog), its
-// refresh, and the "compare" tab that overlays every path of two runs.
+// refresh, and Compare (two run folders handed to the result views).
 #include <QAction>
 #include <QDir>
 #include <QDockWidget>
@@ -11,9 +11,8 @@
 #include <QTabWidget>
 #include <exception>
 
-#include "widgets/paths/barrier_table.h"
 #include "gui/main_window/main_window.h"
-#include "widgets/paths/paths_chart.h"
+#include "gui/results/result_views.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/run_catalog.h"
 #include "widgets/runs/run_browser.h"
@@ -85,33 +84,8 @@ bool MainWindow::compareRuns(const QStringList& dirs, QString* error) {
   } catch (const std::exception& e) {
     return fail(QString::fromStdString(e.what()));
   }
-  if (!compare_chart_) {
-    compare_page_ = overlayPage("compare", "every path of both runs", &compare_chart_,
-                                &compare_barriers_);
-    applyPathsOptions();
-    tabs_->addTab(compare_page_, "compare");
-  } else {
-    compare_chart_->clear();
-  }
-  // Series "A: <step>" / "B: <step>" (run ids are long and alike); a step keeps its colour in
-  // both runs, B is dashed. The title names A and B.
-  compare_chart_->chart()->setTitle(
-      QString("Compare: A = %1 (solid), B = %2 (dashed)").arg(runs[0].first, runs[1].first));
-  compare_paths_.clear();
-  QStringList steps;
-  for (size_t k = 0; k < runs.size(); ++k) {
-    const QString tag = k == 0 ? "A" : "B";
-    for (const auto& [step, r] : runs[k].second.interpolations()) {
-      const QString sid = QString::fromStdString(step);
-      if (!steps.contains(sid)) steps << sid;
-      compare_paths_.append({tag + ": " + sid, r});
-      compare_chart_->setPath(compare_paths_.back().first, r, static_cast<int>(steps.indexOf(sid)),
-                              k == 0 ? Qt::SolidLine : Qt::DashLine);
-    }
-  }
-  compare_barriers_->setResults(compare_paths_, act_train_split_->isChecked());
-  tabs_->setCurrentWidget(compare_page_);
-  results_stack_->setCurrentIndex(1);
+  QString why;
+  if (!results_->compare(runs, &why)) return fail(why);
   stage_label_->setText(QString("Comparing %1 and %2").arg(runs[0].first, runs[1].first));
   appendLog(QString("compare %1 and %2").arg(dirs[0], dirs[1]));
   return true;

@@ -7,12 +7,11 @@
 #include <QStackedWidget>
 #include <QTabWidget>
 
-#include "widgets/alignment/alignment_view.h"
 #include "gui/editor/experiment_editor.h"
 #include "gui/main_window/export.h"
 #include "gui/jobs/jobs_panel.h"
 #include "gui/main_window/main_window.h"
-#include "widgets/paths/paths_chart.h"
+#include "gui/results/result_views.h"
 #include "widgets/runs/run_browser.h"
 #include "widgets/training/training_monitor.h"
 
@@ -38,16 +37,9 @@ void MainWindow::buildDocks() {
   addChartMenu(monitor_, "training", [this] { return training_csv(shown_training_); });
   QDockWidget* training = addViewDock("training", "Training", monitor_, Qt::LeftDockWidgetArea,
                                       "the training monitor: loss per epoch and mini-batch");
-  alignment_view_ = new widgets::AlignmentView;
-  const QStringList chart_names = {"alignment-gains", "alignment-l2", "alignment-sweeps"};
-  const QList<QChartView*> charts = alignment_view_->chartViews();
-  for (int i = 0; i < charts.size(); ++i)
-    addChartMenu(charts[i], i < chart_names.size() ? chart_names[i] : "alignment",
-                 [this] { return alignment_csv(alignment_view_->reports()); });
-  QDockWidget* alignment =
-      addViewDock("alignment", "Alignment", alignment_view_, Qt::LeftDockWidgetArea,
-                  "per-layer gains, distance before/after and sweeps of the align steps");
-  tabifyDockWidget(training, alignment);
+  // The step kinds' docks (the Alignment view) share the left area with the monitor.
+  for (const ViewDock& d : results_->docks())
+    tabifyDockWidget(training, addViewDock(d.name, d.title, d.widget, Qt::LeftDockWidgetArea, d.tip));
   editor_ = new ExperimentEditor;
   editor_->setMinimumWidth(380);
   QDockWidget* experiment =
@@ -58,8 +50,6 @@ void MainWindow::buildDocks() {
   // A new window starts from the bundled example, ready to run or to edit.
   if (const QString bundled = bundledSpecPath(); !bundled.isEmpty()) editor_->newFromExample(bundled);
   experiment->raise();  // the Training tab comes up when a job starts or a run is opened
-  // The view's charts and tables would otherwise claim ~1000 px of the window's width.
-  alignment_view_->setMinimumSize(320, 240);
   QDockWidget* log = addViewDock("log", "Log", log_, Qt::BottomDockWidgetArea,
                                  "messages of the engine and of this window");
   jobs_panel_ = new JobsPanel(queue_);
@@ -85,17 +75,20 @@ void MainWindow::setInteractive(bool interactive) {
 }
 
 QStringList MainWindow::viewNames() {
-  return {"paths",     "all-paths", "compare", "training", "alignment",
-          "experiment", "log",      "jobs",    "runs"};
+  QStringList names = {"paths"};
+  for (const ResultView& v : result_views()) names += v.views;
+  return names + QStringList{"training", "experiment", "log", "jobs", "runs"};
 }
 
 QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.value(name); }
 
 QWidget* MainWindow::viewWidget(const QString& name) const {
-  if (name == "paths" || name == "all-paths" || name == "compare" || name.startsWith("paths:"))
-    return results_area_;
-  QDockWidget* dock = docks_.value(name);
-  return dock ? dock->widget() : nullptr;
+  if (QDockWidget* dock = docks_.value(name)) return dock->widget();
+  // Every other view is a tab of the result area ("paths", "paths:<id>", "all-paths", ...).
+  if (name == "paths" || name.startsWith("paths:")) return results_area_;
+  for (const ResultView& v : result_views())
+    if (v.views.contains(name)) return results_area_;
+  return nullptr;
 }
 
 bool MainWindow::showView(const QString& name, QString* error) {
@@ -108,23 +101,12 @@ bool MainWindow::showView(const QString& name, QString* error) {
     dock->raise();
     return true;
   }
-  QWidget* tab = nullptr;
-  if (name == "all-paths") {
-    tab = all_paths_page_;
-    if (!tab) return fail("--view all-paths: this run has fewer than two paths");
-  } else if (name == "compare") {
-    tab = compare_page_;
-    if (!tab) return fail("--view compare: no two runs are compared");
-  } else if (name.startsWith("paths:")) {
-    const QString id = name.mid(6);
-    for (int i = 0; i < tabs_->count(); ++i)
-      if (tabs_->tabText(i) == id) tab = tabs_->widget(i);
-    if (!tab) return fail("--view " + name + ": no path '" + id + "' (paths: " +
-                          resultIds().join(", ") + ")");
-  } else if (name != "paths") {
+  QString why;
+  QWidget* tab = results_->page(name, &why);
+  if (!why.isEmpty()) return fail(why);
+  if (!tab && name != "paths")
     return fail("--view: unknown view '" + name + "' (views: " + viewNames().join(", ") +
                 ", paths:<step id>)");
-  }
   if (tab) {
     tabs_->setCurrentWidget(tab);
     results_stack_->setCurrentIndex(1);

@@ -1,13 +1,51 @@
-// The align step's page: its report joins the alignment view (gains, L2, sweeps, tables).
-#include "gui/results/result_views.h"
+// The align step's pages (align_view.h): its reports join the alignment view.
+#include "gui/results/align_view.h"
+
+#include <QChartView>
+
+#include "gui/main_window/export.h"
+#include "widgets/alignment/alignment_view.h"
 
 namespace ridgeline::gui {
 
 ResultView align_result_view() {
-  return {"align", [](MainWindow& w, const StepResult& r) {
-            if (const auto* a = r.as<AlignStepResult>())
-              ResultViewAccess::addAlignment(w, QString::fromStdString(r.id), a->report);
+  return {"align", {"alignment"}, [](const ResultHost& host) {
+            return std::unique_ptr<ResultPages>(new AlignPages(host));
           }};
 }
+
+AlignPages::AlignPages(const ResultHost& host) : view_(new widgets::AlignmentView) {
+  const QStringList names = {"alignment-gains", "alignment-l2", "alignment-sweeps"};
+  const QList<QChartView*> charts = view_->chartViews();
+  for (int i = 0; i < charts.size(); ++i)
+    host.add_chart_menu(charts[i], i < names.size() ? names[i] : "alignment",
+                        [v = view_] { return alignment_csv(v->reports()); });
+  // The view's charts and tables would otherwise claim ~1000 px of the window's width.
+  view_->setMinimumSize(320, 240);
+}
+
+QList<ViewDock> AlignPages::docks() {
+  return {{"alignment", "Alignment", view_,
+           "per-layer gains, distance before/after and sweeps of the align steps"}};
+}
+
+void AlignPages::show(const StepResult& result) {
+  const auto* a = result.as<AlignStepResult>();
+  if (!a) return;
+  auto reports = view_->reports();  // the running job's steps so far
+  reports.emplace_back(result.id, a->report);
+  view_->setReports(reports);
+}
+
+void AlignPages::showAll(const std::vector<const StepResult*>& results) {
+  // The record of a run replaces what the live job showed.
+  std::vector<std::pair<std::string, AlignmentReport>> reports;
+  for (const StepResult* r : results)
+    if (const auto* a = r->as<AlignStepResult>()) reports.emplace_back(r->id, a->report);
+  view_->clear();
+  if (!reports.empty()) view_->setReports(reports);
+}
+
+void AlignPages::clear() { view_->clear(); }
 
 }  // namespace ridgeline::gui
