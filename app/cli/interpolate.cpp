@@ -1,4 +1,5 @@
 // `ridgeline interpolate`: loss and error along the linear path between two models.
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
@@ -58,15 +59,18 @@ int cmd_interpolate(int argc, char** argv) {
   std::printf("\n");
   for (size_t k = 0; k < r.alpha.size(); ++k) {
     std::printf("%8.4f", r.alpha[k]);
-    if (r.train) std::printf("  %11.5f %11.5f", r.train->loss[k], r.train->error[k]);
-    if (r.test) std::printf("  %11.5f %11.5f", r.test->loss[k], r.test->error[k]);
+    // An undefined error (a model without accuracy) prints as n/a.
+    for (const auto* c : {&r.train, &r.test})
+      if (*c) {
+        std::printf("  %11.5f", (**c).loss[k]);
+        if (std::isnan((**c).error[k])) std::printf(" %11s", "n/a");
+        else std::printf(" %11.5f", (**c).error[k]);
+      }
     std::printf("\n");
   }
   for (const auto& [name, c] : {std::pair{"train", &r.train}, std::pair{"test", &r.test}})
     if (*c)
-      std::printf("%s barrier: loss %.5f (linear) %.5f (mean-endpoint); error %.5f (linear) %.5f (mean-endpoint)\n",
-                  name, (*c)->barriers.loss_lin, (*c)->barriers.loss_mid, (*c)->barriers.error_lin,
-                  (*c)->barriers.error_mid);
+      std::printf("%s: %s\n", name, barrier_summary((*c)->barriers, 5).c_str());
   std::printf("%.2f s on %s\n", r.seconds, backend->description().c_str());
   return 0;
 }

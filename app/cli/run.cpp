@@ -38,9 +38,7 @@ int cmd_run(int argc, char** argv) {
     for (const auto& [id, r] : s.interpolations())
       for (const auto& [name, c] : {std::pair{"train", &r.train}, std::pair{"test", &r.test}})
         if (*c)
-          std::printf("%s %s: loss barrier %.4f (linear) %.4f (mean-endpoint), error barrier %.4f (linear) %.4f (mean-endpoint)\n",
-                      id.c_str(), name, (*c)->barriers.loss_lin, (*c)->barriers.loss_mid,
-                      (*c)->barriers.error_lin, (*c)->barriers.error_mid);
+          std::printf("%s %s: %s\n", id.c_str(), name, barrier_summary((*c)->barriers).c_str());
   }
   return 0;
 }

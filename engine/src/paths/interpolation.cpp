@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/paths/evaluator.h"
@@ -33,6 +34,20 @@ double barrier_midpoint(const std::vector<double>& v) {
   for (double x : v)
     if (std::isnan(x)) return NAN;
   return *std::max_element(v.begin(), v.end()) - 0.5 * (v.front() + v.back());
+}
+
+std::string barrier_summary(const Barriers& b, int digits) {
+  char line[256];
+  if (std::isnan(b.error_lin) && std::isnan(b.error_mid))
+    std::snprintf(line, sizeof line,
+                  "loss barrier %.*f (linear) %.*f (mean-endpoint), error barrier n/a (no accuracy)",
+                  digits, b.loss_lin, digits, b.loss_mid);
+  else
+    std::snprintf(line, sizeof line,
+                  "loss barrier %.*f (linear) %.*f (mean-endpoint), error barrier %.*f (linear) "
+                  "%.*f (mean-endpoint)",
+                  digits, b.loss_lin, digits, b.loss_mid, digits, b.error_lin, digits, b.error_mid);
+  return line;
 }
 
 Barriers curve_barriers(const std::vector<double>& alpha, const std::vector<double>& loss,

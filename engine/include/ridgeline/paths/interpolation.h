@@ -34,6 +34,10 @@ struct SplitCurve {
   Barriers barriers;
 };
 
+/// "loss barrier X (linear) Y (mean-endpoint), error barrier Z (linear) W (mean-endpoint)", or
+/// "…, error barrier n/a (no accuracy)" when the error is undefined (NaN); `digits` decimals.
+std::string barrier_summary(const Barriers& b, int digits = 4);
+
 /// The four barriers of a curve's loss and error on grid alpha.
 Barriers curve_barriers(const std::vector<double>& alpha, const std::vector<double>& loss,
                         const std::vector<double>& error);

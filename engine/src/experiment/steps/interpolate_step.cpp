@@ -74,13 +74,10 @@ class InterpolateStep final : public PairStepKind {
         write_npy((res / (st.id + "." + name + "_error.npy")).string(), (*c)->error, {n});
       }
     const SplitCurve& c = r.test ? *r.test : *r.train;
-    char line[256];
-    std::snprintf(line, sizeof line,
-                  "step %s: %s loss barrier %.4f (linear) %.4f (mean-endpoint), error barrier %.4f "
-                  "(linear) (%.2fs)",
-                  st.id.c_str(), r.test ? "test" : "train", c.barriers.loss_lin, c.barriers.loss_mid,
-                  c.barriers.error_lin, r.seconds);
-    ctx.log(line);
+    char seconds_text[32];
+    std::snprintf(seconds_text, sizeof seconds_text, " (%.2fs)", r.seconds);
+    ctx.log("step " + st.id + ": " + (r.test ? "test " : "train ") + barrier_summary(c.barriers) +
+            seconds_text);
     auto table = ctx.summary.interpolations();
     table.emplace_back(st.id, r);
     write_barrier_table(res, ctx.spec, table);
