@@ -8,6 +8,7 @@
 
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 
 using namespace ridgeline;
 
@@ -23,10 +24,11 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seed")) cfg.seed = std::stoull(argv[i + 1]);
   }
   const Mlp a = load_mlp(argv[1]), b = load_mlp(argv[2]);
+  const Model ma = to_model(a), mb = to_model(b);
   double best = 1e30;
   AlignmentResult r;
   for (int k = 0; k < repeats; ++k) {
-    r = weight_matching(a, b, cfg);
+    r = weight_matching(ma, mb, cfg);
     best = std::min(best, r.seconds);
   }
   std::printf("{\"bench\": \"weight_matching\", \"impl\": \"ridgeline\", \"arch\": \"%s\", "

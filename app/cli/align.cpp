@@ -34,8 +34,8 @@ int cmd_align(int argc, char** argv) {
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
   auto [models, data] = load_models_and_data(a, {fa, fb});
-  const Mlp& ma = models[0];
-  const Mlp& mb = models[1];
+  const Model ma = to_model(models[0]);
+  const Model mb = to_model(models[1]);
   auto backend = make_backend(a.str("device", "auto"), threads);
 
   const int samples = static_cast<int>(a.integer("samples", 10000, 0, 1 << 30));
@@ -68,18 +68,18 @@ int cmd_align(int argc, char** argv) {
     ic.train = false;
     RepairConfig rc;
     rc.samples = samples;
-    const InterpolationResult naive = interpolate(*backend, to_model(ma), to_model(mb), data, ic, {}, &interrupt_token());
-    const InterpolationResult aligned = interpolate(*backend, to_model(ma), to_model(r.aligned), data, ic, {}, &interrupt_token());
+    const InterpolationResult naive = interpolate(*backend, ma, mb, data, ic, {}, &interrupt_token());
+    const InterpolationResult aligned = interpolate(*backend, ma, r.aligned, data, ic, {}, &interrupt_token());
     const InterpolationResult repaired =
-        interpolate_repaired(*backend, to_model(ma), to_model(r.aligned), data, ic, rc, {}, &interrupt_token());
+        interpolate_repaired(*backend, ma, r.aligned, data, ic, rc, {}, &interrupt_token());
     for (const auto& [name, res] : {std::pair{"naive", &naive}, std::pair{"aligned", &aligned},
                                     std::pair{"aligned_repair", &repaired}})
       midpoint[name] = {{"test_loss", res->test->loss[1]}, {"test_error", res->test->error[1]}};
   }
-  save_mlp(out, r.aligned, {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
+  save_mlp(out, to_mlp(r.aligned, "align"), {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
                             {"ridgeline.alignment", r.method}});
   if (json_out) {
-    nlohmann::json j = nlohmann::json::parse(alignment_to_json(r, mlp_permutation_spec(ma.arch)));
+    nlohmann::json j = nlohmann::json::parse(alignment_to_json(r, ma.arch->permutation_spec()));
     j["out"] = out;
     if (!midpoint.is_null()) j["midpoint"] = midpoint;
     std::printf("%s\n", j.dump().c_str());
@@ -87,7 +87,7 @@ int cmd_align(int argc, char** argv) {
     std::printf("method %s: %d sweep(s), %.3f s\n", r.method.c_str(), r.sweeps, r.seconds);
     std::printf("objective %.6g -> %.6g; L2 distance %.6g -> %.6g\n", r.objective_before,
                 r.objective_after, r.l2_before, r.l2_after);
-    const PermutationSpec spec = mlp_permutation_spec(ma.arch);
+    const PermutationSpec spec = ma.arch->permutation_spec();
     for (size_t p = 0; p < r.perms.size(); ++p) {
       int moved = 0;
       for (size_t i = 0; i < r.perms[p].size(); ++i) moved += r.perms[p][i] != static_cast<int>(i);

@@ -10,6 +10,7 @@
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/align/merge.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 
 namespace ridgeline::cli {
 
@@ -24,14 +25,16 @@ int cmd_merge(int argc, char** argv) {
   MergeConfig cfg;
   cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
   cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
-  MergeResult r = merge_many(models, cfg, &interrupt_token());
+  std::vector<Model> inputs;
+  for (const Mlp& m : models) inputs.push_back(to_model(m));
+  MergeResult r = merge_many(inputs, cfg, &interrupt_token());
   // Every permuted copy must compute its source's function.
   nlohmann::json checks = nlohmann::json::array();
   for (size_t i = 0; i < models.size(); ++i) {
     AlignmentResult check;
     check.method = "merge (model " + std::to_string(i) + ")";
     check.aligned = r.aligned[i];
-    check_alignment(*backend, models[i], check, data.test);
+    check_alignment(*backend, inputs[i], check, data.test);
     checks.push_back(check.function_max_diff);
   }
   // The merged model against the naive (unaligned) average, on the test split.
@@ -41,9 +44,9 @@ int cmd_merge(int argc, char** argv) {
     for (const auto& m : models) s += m.params[k];
     naive.params[k] = static_cast<float>(s / models.size());
   }
-  const LossError em = evaluate(*backend, to_model(r.merged), data.test),
+  const LossError em = evaluate(*backend, r.merged, data.test),
                   en = evaluate(*backend, to_model(naive), data.test);
-  save_mlp(out, r.merged, {{"ridgeline.merged_from", std::to_string(models.size()) + " models"}});
+  save_model(out, r.merged, {{"ridgeline.merged_from", std::to_string(models.size()) + " models"}});
   if (a.flag("json")) {
     nlohmann::json j = {{"models", a.positionals()}, {"sweeps", r.sweeps}, {"seconds", r.seconds},
                         {"distance_before", r.distance_before},

@@ -179,7 +179,7 @@ class TestActivationMatching : public QObject {
     ActivationMatchingConfig cfg;
     cfg.pearson = pearson;
     cfg.batch = 256;
-    const AlignmentResult r = activation_matching(*be, a, b, d.train, cfg);
+    const AlignmentResult r = activation_matching(*be, to_model(a), to_model(b), d.train, cfg);
     QCOMPARE(r.method, std::string(pearson ? "am-pearson" : "am"));
     QCOMPARE(r.perms.size(), size_t(2));
     for (size_t l = 0; l < 2; ++l) QCOMPARE(r.perms[l], inverse(planted[l]));
@@ -207,18 +207,18 @@ class TestActivationMatching : public QObject {
     cfg.pearson = pearson;
     cfg.samples = 1500;
     cfg.batch = 400;
-    const AlignmentResult r = activation_matching(*be, a, b, d.train, cfg);
+    const AlignmentResult r = activation_matching(*be, to_model(a), to_model(b), d.train, cfg);
     QVERIFY(r.objective_after > r.objective_before);
     for (double g : r.layer_gain) QVERIFY(g > 0);
     QVERIFY(r.l2_after < r.l2_before);
     // π(θ_B) computes θ_B's function.
-    const double diff = max_logit_difference(*be, b, r.aligned, d.test, 500);
+    const double diff = max_logit_difference(*be, b, to_mlp(r.aligned), d.test, 500);
     QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
     InterpolationConfig ic;
     ic.points = 5;
     ic.train = false;
     const InterpolationResult naive = interpolate(*be, to_model(a), to_model(b), d, ic);
-    const InterpolationResult aligned = interpolate(*be, to_model(a), to_model(r.aligned), d, ic);
+    const InterpolationResult aligned = interpolate(*be, to_model(a), r.aligned, d, ic);
     qInfo("midpoint loss barrier: naive %.4f, aligned %.4f", naive.test->barriers.loss_mid,
           aligned.test->barriers.loss_mid);
     QVERIFY(aligned.test->barriers.loss_mid < naive.test->barriers.loss_mid);
@@ -229,9 +229,9 @@ class TestActivationMatching : public QObject {
     const DataSplits d = make_gaussian_mixture(50, 10, 5, 3, 8);
     const Mlp a = init_mlp(parse_arch("mlp:5,9,3"), 1);
     const Mlp b = init_mlp(parse_arch("mlp:5,8,3"), 1);
-    QVERIFY_THROWS_EXCEPTION(InputError, activation_matching(*be, a, b, d.train));
+    QVERIFY_THROWS_EXCEPTION(InputError, activation_matching(*be, to_model(a), to_model(b), d.train));
     const DataSplits wrong = make_gaussian_mixture(50, 10, 4, 3, 8);
-    QVERIFY_THROWS_EXCEPTION(InputError, activation_matching(*be, a, a, wrong.train));
+    QVERIFY_THROWS_EXCEPTION(InputError, activation_matching(*be, to_model(a), to_model(a), wrong.train));
   }
 };
 

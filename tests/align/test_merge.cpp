@@ -8,6 +8,7 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/align/merge.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/symmetry/permutation.h"
 #include "ridgeline/train/train.h"
 
@@ -26,11 +27,11 @@ Mlp trained(Backend& be, uint64_t seed, const DataSplits& d) {
   return train_mlp(be, parse_arch(kArch), d, cfg, seed).model;
 }
 
-Mlp average(const std::vector<Mlp>& models) {
-  Mlp m = models.front();
+Mlp average(const std::vector<Model>& models) {
+  Mlp m = to_mlp(models.front());
   for (size_t k = 0; k < m.params.size(); ++k) {
     double s = 0;
-    for (const Mlp& x : models) s += x.params[k];
+    for (const Model& x : models) s += x.params[k];
     m.params[k] = static_cast<float>(s / static_cast<double>(models.size()));
   }
   return m;
@@ -53,11 +54,11 @@ class TestMerge : public QObject {
     const Mlp m = trained(*be, 0, d);
     const PermutationSpec spec = mlp_permutation_spec(m.arch);
     std::vector<std::vector<Permutation>> planted;
-    std::vector<Mlp> models;
+    std::vector<Model> models;
     for (int i = 0; i < 3; ++i) {
       planted.push_back(i == 0 && !permute_first ? identity_permutations(spec)
                                                  : random_permutations(spec, 100 + i));
-      models.push_back(apply_permutations(m, planted.back()));
+      models.push_back(to_model(apply_permutations(m, planted.back())));
     }
     MergeConfig cfg;
     cfg.seed = 4;
@@ -83,7 +84,8 @@ class TestMerge : public QObject {
   void independentModelsMergeBetterThanNaive() {
     auto be = make_backend("cpu", 2);
     const DataSplits d = make_gaussian_mixture(1000, 1000, 10, 4, 5);
-    const std::vector<Mlp> models = {trained(*be, 0, d), trained(*be, 1, d), trained(*be, 2, d)};
+    const std::vector<Model> models = {to_model(trained(*be, 0, d)), to_model(trained(*be, 1, d)),
+                                       to_model(trained(*be, 2, d))};
     const MergeResult r = merge_many(models, {});
     QCOMPARE(r.distance_before, merge_distance(models));
     double prev = r.distance_before;
@@ -96,44 +98,44 @@ class TestMerge : public QObject {
     QVERIFY(r.sweeps >= 1 && r.sweeps <= MergeConfig{}.max_sweeps);
     QVERIFY(r.seconds >= 0);
     QCOMPARE(r.distance_per_sweep.back(), merge_distance(r.aligned));
-    QCOMPARE(r.perms[0], identity_permutations(mlp_permutation_spec(models[0].arch)));
+    QCOMPARE(r.perms[0], identity_permutations(models[0].arch->permutation_spec()));
     QVERIFY(r.merged.params == average(r.aligned).params);
     for (size_t i = 0; i < models.size(); ++i) {
       QVERIFY(apply_permutations(models[i], r.perms[i]).params == r.aligned[i].params);
       double big = 0;
-      const double diff = max_logit_difference(*be, models[i], r.aligned[i], d.test, 500, &big);
+      const double diff = max_logit_difference(*be, to_mlp(models[i]), to_mlp(r.aligned[i]), d.test, 500, &big);
       QVERIFY(function_check_passes(diff, big));
     }
     const double naive = evaluate(*be, to_model(average(models)), d.test).loss;
-    const double merged = evaluate(*be, to_model(r.merged), d.test).loss;
+    const double merged = evaluate(*be, r.merged, d.test).loss;
     qInfo("3 models: distance %.4f -> %.4f in %d sweeps (%.3f s); test loss naive average %.4f, "
           "merged %.4f, endpoints %.4f %.4f %.4f",
           r.distance_before, r.distance_per_sweep.back(), r.sweeps, r.seconds, naive, merged,
-          evaluate(*be, to_model(models[0]), d.test).loss, evaluate(*be, to_model(models[1]), d.test).loss,
-          evaluate(*be, to_model(models[2]), d.test).loss);
+          evaluate(*be, models[0], d.test).loss, evaluate(*be, models[1], d.test).loss,
+          evaluate(*be, models[2], d.test).loss);
     QVERIFY2(merged < naive, qPrintable(QString("merged %1 vs naive %2").arg(merged).arg(naive)));
     // Same seed, same result.
     QVERIFY(merge_many(models, {}).perms == r.perms);
   }
 
   void rejectsBadInput() {
-    const Mlp a = init_mlp(parse_arch(kArch), 1);
+    const Model a = to_model(init_mlp(parse_arch(kArch), 1));
     QVERIFY_THROWS_EXCEPTION(InputError, merge_many({}));
     QVERIFY_THROWS_EXCEPTION(InputError, merge_many({a}));
     try {
-      merge_many({a, init_mlp(parse_arch(kArch), 2), init_mlp(parse_arch("mlp:10,32,30,4"), 3)});
+      merge_many({a, to_model(init_mlp(parse_arch(kArch), 2)), to_model(init_mlp(parse_arch("mlp:10,32,30,4"), 3))});
       QFAIL("expected InputError");
     } catch (const InputError& e) {
       QVERIFY2(QString(e.what()).contains("model 2"), e.what());
     }
     QVERIFY_THROWS_EXCEPTION(InputError,
-                             merge_many({a, init_mlp(parse_arch("mlp:10,32,32,4+gelu"), 2)}));
+                             merge_many({a, to_model(init_mlp(parse_arch("mlp:10,32,32,4+gelu"), 2))}));
     MergeConfig bad;
     bad.max_sweeps = 0;
     QVERIFY_THROWS_EXCEPTION(InputError, merge_many({a, a}, bad));
     CancelToken token;
     token.cancel();
-    QVERIFY_THROWS_EXCEPTION(Cancelled, merge_many({a, init_mlp(parse_arch(kArch), 2)}, {}, &token));
+    QVERIFY_THROWS_EXCEPTION(Cancelled, merge_many({a, to_model(init_mlp(parse_arch(kArch), 2))}, {}, &token));
   }
 };
 

@@ -12,6 +12,7 @@
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/symmetry/permutation.h"
 #include "ridgeline/align/ste.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/train/train.h"
 
 using namespace ridgeline;
@@ -63,7 +64,7 @@ class TestSte : public QObject {
     QVERIFY(b.params != a.params);
 
     int calls = 0;
-    AlignmentResult r = straight_through_estimator(*be, a, b, d.train, small_config(3),
+    AlignmentResult r = straight_through_estimator(*be, to_model(a), to_model(b), d.train, small_config(3),
                                                    [&](const SteProgress& p) {
                                                      ++calls;
                                                      QCOMPARE(p.epoch, calls);
@@ -87,8 +88,8 @@ class TestSte : public QObject {
     QCOMPARE(r.objective_per_sweep[0], endpoint);
     QCOMPARE(*std::min_element(r.objective_per_sweep.begin(), r.objective_per_sweep.end()),
              endpoint);
-    QCOMPARE(evaluate(*be, to_model(midpoint_of(a, r.aligned)), d.test).loss, evaluate(*be, to_model(a), d.test).loss);
-    check_alignment(*be, b, r, d.test);
+    QCOMPARE(evaluate(*be, to_model(midpoint_of(a, to_mlp(r.aligned))), d.test).loss, evaluate(*be, to_model(a), d.test).loss);
+    check_alignment(*be, to_model(b), r, d.test);
     // π(θ_B) = θ_A: the function check compares θ_B with a permutation of itself.
     QVERIFY(r.function_max_logit > 0);
     QVERIFY2(function_check_passes(r.function_max_diff, r.function_max_logit),
@@ -115,7 +116,7 @@ class TestSte : public QObject {
     cfg.lr = 0.5;
     cfg.seed = 7;
     std::vector<SteProgress> seen;
-    AlignmentResult r = straight_through_estimator(*be, a, b, d.train, cfg,
+    AlignmentResult r = straight_through_estimator(*be, to_model(a), to_model(b), d.train, cfg,
                                                    [&](const SteProgress& p) { seen.push_back(p); });
     QCOMPARE(seen.size(), size_t(6));
     // The reported best is the minimum over the initial projection and every epoch's.
@@ -124,7 +125,7 @@ class TestSte : public QObject {
     for (size_t e = 0; e < seen.size(); ++e)
       QCOMPARE(seen[e].midpoint_loss, r.objective_per_sweep[e + 1]);
     // The chosen permutation's midpoint train loss is that minimum.
-    QCOMPARE(evaluate(*be, to_model(midpoint_of(a, r.aligned)), d.train).loss, best);
+    QCOMPARE(evaluate(*be, to_model(midpoint_of(a, to_mlp(r.aligned))), d.train).loss, best);
     QVERIFY(r.l2_after < r.l2_before);
     // The straight-through gradient helps: some later projection beats the initial one
     // (plain weight matching of θ_A). With the gradient's sign flipped it never does.
@@ -132,16 +133,16 @@ class TestSte : public QObject {
              qPrintable(QString("best %1 vs initial %2").arg(best).arg(r.objective_per_sweep[0])));
 
     const double naive = evaluate(*be, to_model(midpoint_of(a, b)), d.test).loss;
-    const double ste = evaluate(*be, to_model(midpoint_of(a, r.aligned)), d.test).loss;
+    const double ste = evaluate(*be, to_model(midpoint_of(a, to_mlp(r.aligned))), d.test).loss;
     qInfo("midpoint test loss: naive %.4f, ste %.4f (endpoints %.4f, %.4f); train: start %.4f, "
           "best %.4f at epoch %d",
           naive, ste, evaluate(*be, to_model(a), d.test).loss, evaluate(*be, to_model(b), d.test).loss,
           r.objective_per_sweep[0], best, seen.back().best_epoch);
     QVERIFY2(ste <= naive, qPrintable(QString("ste %1 vs naive %2").arg(ste).arg(naive)));
-    check_alignment(*be, b, r, d.test);
+    check_alignment(*be, to_model(b), r, d.test);
     QVERIFY(function_check_passes(r.function_max_diff, r.function_max_logit));
     // Same seed, same result.
-    QVERIFY(straight_through_estimator(*be, a, b, d.train, cfg).perms == r.perms);
+    QVERIFY(straight_through_estimator(*be, to_model(a), to_model(b), d.train, cfg).perms == r.perms);
   }
 
   void cancels() {
@@ -150,7 +151,7 @@ class TestSte : public QObject {
     const Mlp a = init_mlp(parse_arch(kArch), 1), b = init_mlp(parse_arch(kArch), 2);
     CancelToken token;
     int calls = 0;
-    QVERIFY_THROWS_EXCEPTION(Cancelled, straight_through_estimator(*be, a, b, d.train, small_config(4),
+    QVERIFY_THROWS_EXCEPTION(Cancelled, straight_through_estimator(*be, to_model(a), to_model(b), d.train, small_config(4),
                                                                    [&](const SteProgress&) {
                                                                      ++calls;
                                                                      token.cancel();
@@ -158,7 +159,7 @@ class TestSte : public QObject {
                                                                    &token));
     QCOMPARE(calls, 1);
     QVERIFY_THROWS_EXCEPTION(Cancelled,
-                             straight_through_estimator(*be, a, b, d.train, small_config(1), {}, &token));
+                             straight_through_estimator(*be, to_model(a), to_model(b), d.train, small_config(1), {}, &token));
   }
 
   void rejectsBadInput() {
@@ -166,15 +167,15 @@ class TestSte : public QObject {
     const DataSplits d = make_gaussian_mixture(200, 50, 10, 4, 1);
     const Mlp a = init_mlp(parse_arch(kArch), 1);
     QVERIFY_THROWS_EXCEPTION(InputError, straight_through_estimator(
-        *be, a, init_mlp(parse_arch("mlp:10,32,31,4"), 2), d.train));
+        *be, to_model(a), to_model(init_mlp(parse_arch("mlp:10,32,31,4"), 2)), d.train));
     const DataSplits wrong_dim = make_gaussian_mixture(200, 50, 9, 4, 1);
-    QVERIFY_THROWS_EXCEPTION(InputError, straight_through_estimator(*be, a, a, wrong_dim.train));
+    QVERIFY_THROWS_EXCEPTION(InputError, straight_through_estimator(*be, to_model(a), to_model(a), wrong_dim.train));
     SteConfig bad;
     bad.epochs = 0;
-    QVERIFY_THROWS_EXCEPTION(InputError, straight_through_estimator(*be, a, a, d.train, bad));
+    QVERIFY_THROWS_EXCEPTION(InputError, straight_through_estimator(*be, to_model(a), to_model(a), d.train, bad));
     bad = {};
     bad.momentum = 1.0;
-    QVERIFY_THROWS_EXCEPTION(InputError, straight_through_estimator(*be, a, a, d.train, bad));
+    QVERIFY_THROWS_EXCEPTION(InputError, straight_through_estimator(*be, to_model(a), to_model(a), d.train, bad));
   }
 };
 

@@ -33,10 +33,10 @@ class TestCudaPaths : public QObject {
     for (bool pearson : {false, true}) {
       ActivationMatchingConfig am;
       am.pearson = pearson;
-      AlignmentResult rc = activation_matching(*cpu, a, b, d.train, am);
-      AlignmentResult rg = activation_matching(*gpu, a, b, d.train, am);
+      AlignmentResult rc = activation_matching(*cpu, to_model(a), to_model(b), d.train, am);
+      AlignmentResult rg = activation_matching(*gpu, to_model(a), to_model(b), d.train, am);
       QVERIFY(rc.perms == rg.perms);
-      check_alignment(*gpu, b, rg, d.test);
+      check_alignment(*gpu, to_model(b), rg, d.test);
     }
     // REPAIR along a path: statistics and evaluation on the GPU agree with the CPU's to float
     // rounding (different summation orders).

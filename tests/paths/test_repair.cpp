@@ -58,7 +58,7 @@ class TestRepair : public QObject {
     RepairConfig rc;
     rc.samples = 900;  // not a multiple of the batch
     rc.batch = 256;
-    const RepairStatistics ends = repair_statistics(*be, a, b, d.train, rc);
+    const RepairStatistics ends = repair_statistics(*be, to_model(a), to_model(b), d.train, rc);
     QCOMPARE(ends.a.samples, 900);
     std::vector<std::vector<double>> mu_t, sd_t;
     repair_targets(ends, 0.5, mu_t, sd_t);
@@ -110,7 +110,7 @@ class TestRepair : public QObject {
     ActivationMatchingConfig am;
     am.pearson = true;
     am.samples = 1500;
-    const Mlp b = activation_matching(*be, a, b0, d.train, am).aligned;
+    const Mlp b = to_mlp(activation_matching(*be, to_model(a), to_model(b0), d.train, am).aligned);
     InterpolationConfig ic;
     ic.points = 5;
     RepairConfig rc;
@@ -173,7 +173,7 @@ class TestRepair : public QObject {
     rc.batch = 256;
     const InterpolationResult rep = interpolate_repaired(*be, to_model(a), to_model(b), d, ic, rc);
     const InterpolationResult plain = interpolate(*be, to_model(a), to_model(b), d, ic);
-    const RepairStatistics ends = repair_statistics(*be, a, b, d.train, rc);
+    const RepairStatistics ends = repair_statistics(*be, to_model(a), to_model(b), d.train, rc);
     SplitCurve ref_train, ref_test;
     for (double al : rep.alpha) {
       const Mlp m = repair_interpolated(*be, a, b, al, d.train, rc, ends);

@@ -6,13 +6,17 @@
 
 #include "ridgeline/symmetry/assignment.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 
 namespace ridgeline {
 
-AlignmentResult activation_matching(Backend& be, const Mlp& a, const Mlp& b, const Dataset& train,
-                                    const ActivationMatchingConfig& cfg,
+AlignmentResult activation_matching(Backend& be, const Model& ma, const Model& mb,
+                                    const Dataset& train, const ActivationMatchingConfig& cfg,
                                     const CancelToken* cancel) {
   const auto t0 = std::chrono::steady_clock::now();
+  // Matching hidden units' activations needs hidden layers: MLPs only.
+  const Mlp a = to_mlp(ma, "activation matching: model A");
+  const Mlp b = to_mlp(mb, "activation matching: model B");
   if (!a.arch.same_shape(b.arch))
     throw InputError("models have different architectures: " + a.arch.to_string() + " and " +
                      b.arch.to_string());
@@ -50,7 +54,7 @@ AlignmentResult activation_matching(Backend& be, const Mlp& a, const Mlp& b, con
     r.objective_after += found;
     r.layer_gain.push_back(found - identity);
   }
-  r.aligned = apply_permutations(b, r.perms);
+  r.aligned = to_model(apply_permutations(b, r.perms));
   r.l2_before = l2_distance(a.params, b.params);
   r.l2_after = l2_distance(a.params, r.aligned.params);
   r.objective_per_sweep = {r.objective_after};

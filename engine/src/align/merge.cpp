@@ -22,25 +22,27 @@ uint64_t mix_seed(uint64_t seed, uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-void check_models(const std::vector<Mlp>& models) {
+void check_models(const std::vector<Model>& models) {
   if (models.size() < 2)
     throw InputError("merge: needs at least 2 models, got " + std::to_string(models.size()));
-  const Mlp& m0 = models.front();
-  if (m0.params.size() != m0.layout().total)
+  for (size_t i = 0; i < models.size(); ++i)
+    if (!models[i].arch) throw InputError("merge: model " + std::to_string(i) + " has no architecture");
+  const Model& m0 = models.front();
+  if (m0.params.size() != m0.arch->num_params())
     throw InputError("merge: model 0 has " + std::to_string(m0.params.size()) +
-                     " parameters, its architecture " + m0.arch.to_string() + " needs " +
-                     std::to_string(m0.layout().total));
+                     " parameters, its architecture " + m0.arch->to_string() + " needs " +
+                     std::to_string(m0.arch->num_params()));
   for (size_t i = 1; i < models.size(); ++i)
-    if (!models[i].arch.same_shape(m0.arch) || models[i].params.size() != m0.params.size())
-      throw InputError("merge: model " + std::to_string(i) + " (" + models[i].arch.to_string() +
+    if (!models[i].arch->same_shape(*m0.arch) || models[i].params.size() != m0.params.size())
+      throw InputError("merge: model " + std::to_string(i) + " (" + models[i].arch->to_string() +
                        ", " + std::to_string(models[i].params.size()) +
-                       " parameters) differs in shape from model 0 (" + m0.arch.to_string() +
+                       " parameters) differs in shape from model 0 (" + m0.arch->to_string() +
                        ", " + std::to_string(m0.params.size()) + " parameters)");
 }
 
-std::vector<double> sum_of(const std::vector<Mlp>& models) {
+std::vector<double> sum_of(const std::vector<Model>& models) {
   std::vector<double> s(models.front().params.size(), 0.0);
-  for (const Mlp& m : models)
+  for (const Model& m : models)
     for (size_t k = 0; k < s.size(); ++k) s[k] += m.params[k];
   return s;
 }
@@ -58,15 +60,15 @@ double distance_to_others(const std::vector<double>& sum, const std::vector<floa
 
 }  // namespace
 
-double merge_distance(const std::vector<Mlp>& models) {
+double merge_distance(const std::vector<Model>& models) {
   check_models(models);
   const std::vector<double> sum = sum_of(models);
   double total = 0;
-  for (const Mlp& m : models) total += distance_to_others(sum, m.params, models.size());
+  for (const Model& m : models) total += distance_to_others(sum, m.params, models.size());
   return total;
 }
 
-MergeResult merge_many(const std::vector<Mlp>& models, const MergeConfig& cfg,
+MergeResult merge_many(const std::vector<Model>& models, const MergeConfig& cfg,
                        const CancelToken* cancel) {
   check_models(models);
   if (cfg.max_sweeps < 1) throw InputError("merge: max_sweeps must be >= 1");
@@ -74,7 +76,7 @@ MergeResult merge_many(const std::vector<Mlp>& models, const MergeConfig& cfg,
     throw InputError("merge: tolerance must be a finite number >= 0");
   const auto t0 = std::chrono::steady_clock::now();
   const size_t n = models.size();
-  const PermutationSpec spec = mlp_permutation_spec(models.front().arch);
+  const PermutationSpec spec = models.front().arch->permutation_spec();
 
   MergeResult r;
   r.perms.assign(n, identity_permutations(spec));
@@ -84,7 +86,7 @@ MergeResult merge_many(const std::vector<Mlp>& models, const MergeConfig& cfg,
   std::mt19937_64 rng(cfg.seed);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
-  Mlp mean_others = models.front();
+  Model mean_others = models.front();
   for (int sweep = 0; sweep < cfg.max_sweeps; ++sweep) {
     for (size_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
     std::vector<double> sum = sum_of(r.aligned);  // fresh each sweep; updated per model below

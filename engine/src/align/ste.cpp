@@ -9,6 +9,7 @@
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_compute.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/train/batch_sampler.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/train/optimizer.h"
@@ -46,13 +47,16 @@ void SteConfig::validate() const {
   if (max_sweeps < 1) throw InputError("ste.max_sweeps: must be an integer >= 1");
 }
 
-AlignmentResult straight_through_estimator(Backend& be, const Mlp& a, const Mlp& b,
+AlignmentResult straight_through_estimator(Backend& be, const Model& ma, const Model& mb,
                                            const Dataset& train, const SteConfig& cfg,
                                            const std::function<void(const SteProgress&)>& on_epoch,
                                            const CancelToken* cancel) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   cfg.validate();
+  // The midpoint loss's gradient runs through the MLP's compute: MLPs only.
+  const Mlp a = to_mlp(ma, "ste: model A");
+  const Mlp b = to_mlp(mb, "ste: model B");
   if (!a.arch.same_shape(b.arch))
     throw InputError("ste: models have different architectures: " + a.arch.to_string() + " and " +
                      b.arch.to_string());
@@ -72,10 +76,10 @@ AlignmentResult straight_through_estimator(Backend& be, const Mlp& a, const Mlp&
     WeightMatchingConfig w;
     w.max_sweeps = cfg.max_sweeps;
     w.seed = mix_seed(cfg.seed, static_cast<uint64_t>(projections++));
-    AlignmentResult r = weight_matching(tilde, b, w, perm, cancel);
+    AlignmentResult r = weight_matching(spec, tilde.params, b.params, w, perm, cancel);
     const bool changed = r.perms != perm;
     perm = std::move(r.perms);
-    proj = std::move(r.aligned);
+    proj.params = std::move(r.aligned.params);
     return changed;
   };
   Mlp mid = a;
@@ -165,7 +169,7 @@ AlignmentResult straight_through_estimator(Backend& be, const Mlp& a, const Mlp&
   }
 
   res.perms = best;
-  res.aligned = apply_permutations(b, best);
+  res.aligned = to_model(apply_permutations(b, best));
   res.objective_before = dot(a.params, b.params);
   res.objective_after = dot(a.params, res.aligned.params);
   // Weight matching's layer gain ⟨C_p, P_p⟩ − ⟨C_p, I⟩ (others fixed): only the blocks that p

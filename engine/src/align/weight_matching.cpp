@@ -1,4 +1,5 @@
-// Git Re-Basin weight matching (alignment.h; Ainsworth et al. 2023, arXiv 2209.04836, Algorithm 1), on any PermutationSpec.
+// Git Re-Basin weight matching (alignment.h; Ainsworth et al. 2023, arXiv 2209.04836, Algorithm 1), on any PermutationSpec:
+// N-dimensional blocks, several permuted axes per block, grouped permutations.
 #ifdef RIDGELINE_HAVE_OPENBLAS
 #define EIGEN_USE_BLAS  // the float64 gain products run on OpenBLAS's dgemm
 #endif
@@ -12,6 +13,7 @@
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/symmetry/assignment.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 
 namespace ridgeline {
 
@@ -19,116 +21,212 @@ namespace {
 
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-MatD block_of(const std::vector<float>& params, const ParamBlock& b) {
-  MatD m(b.rows, b.cols);
-  const float* src = params.data() + b.offset;
-  for (int i = 0; i < b.rows; ++i)
-    for (int j = 0; j < b.cols; ++j) m(i, j) = src[static_cast<size_t>(i) * b.cols + j];
-  return m;
-}
-
-/// Rows of m reordered by p (row i ← row p[i]), or columns when `cols`.
-MatD permuted(const MatD& m, const Permutation& p, bool cols) {
-  MatD out(m.rows(), m.cols());
-  if (cols)
-    for (Eigen::Index j = 0; j < m.cols(); ++j) out.col(j) = m.col(p[j]);
-  else
-    for (Eigen::Index i = 0; i < m.rows(); ++i) out.row(i) = m.row(p[i]);
+/// Flat index of the multi-index over every axis except `skip`, each mapped by maps[axis]
+/// (empty: identity), for every such multi-index in row-major order: the "rest" map of an
+/// unfolding along `skip`. Also used unmapped (all maps empty) to unfold.
+std::vector<int> rest_map(const std::vector<int>& shape, const std::vector<std::vector<int>>& maps,
+                          size_t skip) {
+  std::vector<size_t> axes;
+  for (size_t ax = 0; ax < shape.size(); ++ax)
+    if (ax != skip) axes.push_back(ax);
+  size_t m = 1;
+  for (size_t ax : axes) m *= static_cast<size_t>(shape[ax]);
+  std::vector<int> out(m);
+  if (m == 0) return out;
+  std::vector<size_t> stride(shape.size(), 1);  // strides of the tensor without `skip`
+  for (size_t k = axes.size(); k-- > 1;) stride[axes[k - 1]] = stride[axes[k]] * shape[axes[k]];
+  std::vector<int> idx(shape.size(), 0);
+  for (size_t c = 0; c < m; ++c) {
+    size_t s = 0;
+    for (size_t ax : axes) s += static_cast<size_t>(maps[ax].empty() ? idx[ax] : maps[ax][idx[ax]]) * stride[ax];
+    out[c] = static_cast<int>(s);
+    for (size_t k = axes.size(); k-- > 0;) {
+      if (++idx[axes[k]] < shape[axes[k]]) break;
+      idx[axes[k]] = 0;
+    }
+  }
   return out;
 }
 
-struct Problem {
-  const PermutationSpec& spec;
-  std::vector<MatD> a, b;  // every block of θ_A and θ_B, in float64
+/// One permuted axis of one block, unfolded so that its permutation's units index the rows
+/// (`col_form` false: Ã·B̃ᵀ) or the columns (`col_form` true, a last axis of groups of 1:
+/// Ãᵀ·B̃, the product a matrix's column axis has always used, so MLP gains stay
+/// bit-identical). A grouped axis of n groups of g is unfolded to n rows of g·m entries
+/// (moveaxis then reshape, as Git Re-Basin does), so summing the gain over a group's units
+/// is part of the product.
+struct Term {
+  int block = 0;
+  int axis = 0;
+  bool col_form = false;
+  bool fixed = false;  // no other axis is permuted: the term never changes
+  MatD a, b;           // unfolded θ_A and θ_B blocks, float64
+  int g = 1, m = 0;    // group size and the other axes' size
 
-  // Each block contributes one term to the gain of the permutation on its row axis and one to
-  // that on its column axis; a term depends only on the permutation q of the block's *other*
-  // axis. Terms are cached with the q they were computed for. When q has since changed on a
-  // set S of positions, the term is updated by a rank-|S| product instead of recomputed:
-  //   row term  A·B̃ᵀ, B̃[:, j] = B[:, q[j]]:  Δ = A[:, S]·(B[:, q_new[S]] − B[:, q_old[S]])ᵀ
-  //   col term  Aᵀ·B̃, B̃[j, :] = B[q[j], :]:  Δ = A[S, :]ᵀ·(B[q_new[S], :] − B[q_old[S], :])
+  // The cached value and the map of B's other-axis index (columns in row form, rows in
+  // column form) it was computed for. When the map has since changed on a set S of
+  // positions, the value is updated by a rank-|S| product instead of recomputed:
+  //   row form  Ã·B̃ᵀ, B̃[:, j] = B[:, q[j]]:  Δ = Ã[:, S]·(B[:, q_new[S]] − B[:, q_old[S]])ᵀ
+  //   col form  Ãᵀ·B̃, B̃[j, :] = B[q[j], :]:  Δ = Ã[S, :]ᵀ·(B[q_new[S], :] − B[q_old[S], :])
   // so late sweeps, where few units move, cost little more than their assignments.
-  struct Term {
-    MatD value;
-    Permutation q;  // the other axis' permutation the value was computed for
-    bool valid = false;
-  };
-  std::vector<Term> row_terms, col_terms;  // per block
+  MatD value;
+  std::vector<int> q;
+  bool valid = false;
 
-  void init() {
-    row_terms.assign(spec.blocks.size(), {});
-    col_terms.assign(spec.blocks.size(), {});
+  std::vector<int> current_map(const ParamBlock& blk, const std::vector<Permutation>& perms) const {
+    const std::vector<int> rest = rest_map(blk.shape, axis_index_maps(blk, perms, axis), axis);
+    if (g == 1) return rest;
+    std::vector<int> q2(static_cast<size_t>(g) * m);
+    for (int r = 0; r < g; ++r)
+      for (int c = 0; c < m; ++c) q2[static_cast<size_t>(r) * m + c] = r * m + rest[c];
+    return q2;
   }
 
-  void update_term(Term& t, const MatD& a, const MatD& b, const Permutation* q, bool row_term) {
-    if (!q) {  // the other axis is never permuted: computed once
-      if (!t.valid) t.value.noalias() = row_term ? MatD(a * b.transpose()) : MatD(a.transpose() * b);
-      t.valid = true;
+  void update(const ParamBlock& blk, const std::vector<Permutation>& perms) {
+    if (fixed) {
+      if (!valid) value.noalias() = col_form ? MatD(a.transpose() * b) : MatD(a * b.transpose());
+      valid = true;
       return;
     }
+    std::vector<int> qn = current_map(blk, perms);
     std::vector<int> changed;
-    if (t.valid)
-      for (size_t j = 0; j < q->size(); ++j)
-        if ((*q)[j] != t.q[j]) changed.push_back(static_cast<int>(j));
-    if (!t.valid || 2 * changed.size() > q->size()) {
-      t.value.noalias() = row_term ? MatD(a * permuted(b, *q, true).transpose())
-                                   : MatD(a.transpose() * permuted(b, *q, false));
+    if (valid)
+      for (size_t j = 0; j < qn.size(); ++j)
+        if (qn[j] != q[j]) changed.push_back(static_cast<int>(j));
+    if (!valid || 2 * changed.size() > qn.size()) {
+      MatD bt(b.rows(), b.cols());
+      if (col_form)
+        for (Eigen::Index i = 0; i < b.rows(); ++i) bt.row(i) = b.row(qn[i]);
+      else
+        for (Eigen::Index j = 0; j < b.cols(); ++j) bt.col(j) = b.col(qn[j]);
+      value.noalias() = col_form ? MatD(a.transpose() * bt) : MatD(a * bt.transpose());
     } else if (!changed.empty()) {
       const Eigen::Index s = static_cast<Eigen::Index>(changed.size());
-      if (row_term) {
+      if (!col_form) {
         MatD as(a.rows(), s), db(b.rows(), s);
         for (Eigen::Index k = 0; k < s; ++k) {
           const int j = changed[k];
           as.col(k) = a.col(j);
-          db.col(k) = b.col((*q)[j]) - b.col(t.q[j]);
+          db.col(k) = b.col(qn[j]) - b.col(q[j]);
         }
-        t.value.noalias() += as * db.transpose();
+        value.noalias() += as * db.transpose();
       } else {
         MatD as(s, a.cols()), db(s, b.cols());
         for (Eigen::Index k = 0; k < s; ++k) {
           const int j = changed[k];
           as.row(k) = a.row(j);
-          db.row(k) = b.row((*q)[j]) - b.row(t.q[j]);
+          db.row(k) = b.row(qn[j]) - b.row(q[j]);
         }
-        t.value.noalias() += as.transpose() * db;
+        value.noalias() += as.transpose() * db;
       }
     }
-    t.q = *q;
-    t.valid = true;
+    q = std::move(qn);
+    valid = true;
+  }
+};
+
+/// Block `blk` of `params` unfolded along `axis` into a matrix: rows = the axis (reshaped to
+/// n rows of g·m when grouped), or, in column form, columns = the axis.
+MatD unfold(const std::vector<float>& params, const ParamBlock& blk, int axis, bool col_form, int n) {
+  const std::vector<int> rest = rest_map(blk.shape, std::vector<std::vector<int>>(blk.shape.size()), axis);
+  const int len = blk.shape[axis];
+  const size_t m = rest.size();
+  size_t stride = 1;  // of `axis` in the block
+  for (size_t ax = axis + 1; ax < blk.shape.size(); ++ax) stride *= blk.shape[ax];
+  // rest[c] indexes the tensor without `axis`: split it into the parts before and after.
+  const float* src = params.data() + blk.offset;
+  auto at = [&](int i, size_t c) {
+    const size_t r = static_cast<size_t>(rest[c]);
+    const size_t hi = r / stride, lo = r % stride;
+    return static_cast<double>(src[(hi * len + i) * stride + lo]);
+  };
+  if (col_form) {
+    MatD out(static_cast<Eigen::Index>(m), len);
+    for (size_t c = 0; c < m; ++c)
+      for (int i = 0; i < len; ++i) out(c, i) = at(i, c);
+    return out;
+  }
+  const int g = len / std::max(1, n);
+  MatD out(n, static_cast<Eigen::Index>(g * m));
+  for (int i = 0; i < len; ++i)
+    for (size_t c = 0; c < m; ++c) out(i / g, static_cast<Eigen::Index>((i % g) * m + c)) = at(i, c);
+  return out;
+}
+
+struct Problem {
+  const PermutationSpec& spec;
+  std::vector<std::vector<double>> a, b;  // every block of θ_A and θ_B, in float64
+  std::vector<std::vector<Term>> terms;   // per permutation: one per block axis it acts on
+
+  Problem(const PermutationSpec& s, const std::vector<float>& pa, const std::vector<float>& pb)
+      : spec(s), terms(s.sizes.size()) {
+    for (size_t k = 0; k < spec.blocks.size(); ++k) {
+      const ParamBlock& blk = spec.blocks[k];
+      a.emplace_back(pa.begin() + blk.offset, pa.begin() + blk.offset + blk.size());
+      b.emplace_back(pb.begin() + blk.offset, pb.begin() + blk.offset + blk.size());
+      size_t pre = 1;
+      for (size_t ax = 0; ax < blk.shape.size(); ++ax) {
+        const int p = blk.axis_perm[ax];
+        if (p >= 0) {
+          Term t;
+          t.block = static_cast<int>(k);
+          t.axis = static_cast<int>(ax);
+          t.g = blk.group(ax);
+          t.m = static_cast<int>(blk.size() / std::max<size_t>(1, blk.shape[ax]));
+          const bool last = ax + 1 == blk.shape.size();
+          t.col_form = pre > 1 && last && t.g == 1;
+          t.fixed = true;
+          for (size_t o = 0; o < blk.shape.size(); ++o) t.fixed = t.fixed && (o == ax || blk.axis_perm[o] < 0);
+          t.a = unfold(pa, blk, t.axis, t.col_form, spec.sizes[p]);
+          t.b = unfold(pb, blk, t.axis, t.col_form, spec.sizes[p]);
+          terms[p].push_back(std::move(t));
+        }
+        pre *= static_cast<size_t>(blk.shape[ax]);
+      }
+    }
   }
 
   /// Gain matrix of permutation p given the others: C = Σ_w Ã_w B̃_wᵀ, with p's axis first.
   MatD gain(int p, const std::vector<Permutation>& perms) {
     const int n = spec.sizes[p];
     MatD c = MatD::Zero(n, n);
-    for (size_t k = 0; k < spec.blocks.size(); ++k) {
-      const ParamBlock& blk = spec.blocks[k];
-      if (blk.row_perm == p) {
-        update_term(row_terms[k], a[k], b[k], blk.col_perm >= 0 ? &perms[blk.col_perm] : nullptr, true);
-        c += row_terms[k].value;
-      }
-      if (blk.col_perm == p) {
-        update_term(col_terms[k], a[k], b[k], blk.row_perm >= 0 ? &perms[blk.row_perm] : nullptr, false);
-        c += col_terms[k].value;
-      }
+    for (Term& t : terms[p]) {
+      t.update(spec.blocks[t.block], perms);
+      c += t.value;
     }
     return c;
   }
 
-  /// Σ_w ⟨A_w, π(B)_w⟩, without materialising π(B).
+  /// Σ_w ⟨A_w, π(B)_w⟩, without materialising π(B); last axis innermost.
   double objective(const std::vector<Permutation>& perms) const {
     double s = 0;
     for (size_t k = 0; k < spec.blocks.size(); ++k) {
       const ParamBlock& blk = spec.blocks[k];
-      const int* rp = blk.row_perm >= 0 ? perms[blk.row_perm].data() : nullptr;
-      const int* cp = blk.col_perm >= 0 ? perms[blk.col_perm].data() : nullptr;
-      for (int i = 0; i < blk.rows; ++i) {
-        const double* ar = a[k].data() + static_cast<size_t>(i) * blk.cols;
-        const double* br = b[k].data() + static_cast<size_t>(rp ? rp[i] : i) * blk.cols;
-        if (cp)
-          for (int j = 0; j < blk.cols; ++j) s += ar[j] * br[cp[j]];
+      const size_t nd = blk.shape.size();
+      if (blk.size() == 0) continue;
+      if (nd == 0) {
+        s += a[k][0] * b[k][0];
+        continue;
+      }
+      const auto maps = axis_index_maps(blk, perms);
+      std::vector<size_t> stride(nd, 1);
+      for (size_t ax = nd - 1; ax > 0; --ax) stride[ax - 1] = stride[ax] * blk.shape[ax];
+      const int last = blk.shape[nd - 1];
+      const int* lm = maps[nd - 1].empty() ? nullptr : maps[nd - 1].data();
+      std::vector<int> idx(nd, 0);
+      for (size_t outer = 0, rows = blk.size() / last; outer < rows; ++outer) {
+        size_t off = 0;
+        for (size_t ax = 0; ax + 1 < nd; ++ax)
+          off += static_cast<size_t>(maps[ax].empty() ? idx[ax] : maps[ax][idx[ax]]) * stride[ax];
+        const double* ar = a[k].data() + outer * static_cast<size_t>(last);
+        const double* br = b[k].data() + off;
+        if (lm)
+          for (int j = 0; j < last; ++j) s += ar[j] * br[lm[j]];
         else
-          for (int j = 0; j < blk.cols; ++j) s += ar[j] * br[j];
+          for (int j = 0; j < last; ++j) s += ar[j] * br[j];
+        for (size_t ax = nd - 1; ax-- > 0;) {
+          if (++idx[ax] < blk.shape[ax]) break;
+          idx[ax] = 0;
+        }
       }
     }
     return s;
@@ -143,26 +241,30 @@ double trace_gain(const MatD& c, const Permutation& p) {
 
 }  // namespace
 
-AlignmentResult weight_matching(const Mlp& ma, const Mlp& mb, const WeightMatchingConfig& cfg,
+AlignmentResult weight_matching(const PermutationSpec& spec, const std::vector<float>& pa,
+                                const std::vector<float>& pb, const WeightMatchingConfig& cfg,
                                 const std::vector<Permutation>& init, const CancelToken* cancel) {
-  if (!ma.arch.same_shape(mb.arch))
-    throw InputError("weight matching: models have different architectures: " +
-                     ma.arch.to_string() + " and " + mb.arch.to_string());
   if (cfg.max_sweeps < 1) throw InputError("weight matching: max_sweeps must be >= 1");
+  spec.validate();
+  if (pa.size() != spec.num_params || pb.size() != spec.num_params)
+    throw InputError("weight matching: the models have " + std::to_string(pa.size()) + " and " +
+                     std::to_string(pb.size()) + " parameters, the permutation spec " +
+                     std::to_string(spec.num_params));
   const auto t0 = std::chrono::steady_clock::now();
-  const PermutationSpec spec = mlp_permutation_spec(ma.arch);
-  Problem prob{spec, {}, {}, {}, {}};
-  for (const ParamBlock& blk : spec.blocks) {
-    prob.a.push_back(block_of(ma.params, blk));
-    prob.b.push_back(block_of(mb.params, blk));
-  }
-  prob.init();
+  Problem prob(spec, pa, pb);
   std::vector<Permutation> perms = init.empty() ? identity_permutations(spec) : init;
-  if (!init.empty()) apply_permutations(spec, mb.params, perms);  // validates init
+  if (!init.empty()) apply_permutations(spec, pb, perms);  // validates init
 
   AlignmentResult r;
   r.method = "wm";
   r.objective_before = prob.objective(identity_permutations(spec));
+  if (spec.sizes.empty()) {  // nothing to permute: the identity, no sweep
+    r.objective_after = r.objective_before;
+    r.aligned.params = pb;
+    r.l2_before = r.l2_after = l2_distance(pa, pb);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
   std::mt19937_64 rng(cfg.seed);
   std::vector<int> order(spec.sizes.size());
   std::iota(order.begin(), order.end(), 0);
@@ -193,16 +295,40 @@ AlignmentResult weight_matching(const Mlp& ma, const Mlp& mb, const WeightMatchi
     r.layer_gain.push_back(trace_gain(c, perms[p]) - trace_gain(c, ident[p]));
   }
   r.perms = perms;
-  r.aligned = apply_permutations(mb, perms);
-  r.l2_before = l2_distance(ma.params, mb.params);
-  r.l2_after = l2_distance(ma.params, r.aligned.params);
+  r.aligned.params = apply_permutations(spec, pb, perms);
+  r.l2_before = l2_distance(pa, pb);
+  r.l2_after = l2_distance(pa, r.aligned.params);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 
-void check_alignment(Backend& backend, const Mlp& b, AlignmentResult& r, const Dataset& data,
+AlignmentResult weight_matching(const Model& a, const Model& b, const WeightMatchingConfig& cfg,
+                                const std::vector<Permutation>& init, const CancelToken* cancel) {
+  if (!a.arch || !b.arch) throw InputError("weight matching: a model has no architecture");
+  if (!a.arch->same_shape(*b.arch))
+    throw InputError("weight matching: models have different architectures: " +
+                     a.arch->to_string() + " and " + b.arch->to_string());
+  AlignmentResult r = weight_matching(a.arch->permutation_spec(), a.params, b.params, cfg, init, cancel);
+  r.aligned.arch = b.arch;
+  return r;
+}
+
+void check_alignment(Backend& backend, const Model& b, AlignmentResult& r, const Dataset& data,
                      int samples) {
-  r.function_max_diff = max_logit_difference(backend, b, r.aligned, data, samples, &r.function_max_logit);
+  if (!as_mlp_arch(b.architecture())) {
+    // Only the MLP has a logit comparison today; a model without permutations is unchanged.
+    bool identity = true;
+    for (const Permutation& p : r.perms)
+      for (size_t i = 0; i < p.size(); ++i) identity = identity && p[i] == static_cast<int>(i);
+    if (!identity)
+      throw InputError("function check: not available for " + b.arch->kind() + " models");
+    r.function_max_diff = 0;
+    r.function_max_logit = 0;
+    return;
+  }
+  r.function_max_diff = max_logit_difference(backend, to_mlp(b, "function check"),
+                                             to_mlp(r.aligned, "function check"), data, samples,
+                                             &r.function_max_logit);
   if (!function_check_passes(r.function_max_diff, r.function_max_logit)) {
     char msg[256];
     std::snprintf(msg, sizeof msg,

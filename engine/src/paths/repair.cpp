@@ -41,11 +41,22 @@ bool stats_fit(const UnitStatistics& s, const MlpArch& arch) {
 
 }  // namespace
 
-RepairStatistics repair_statistics(Backend& be, const Mlp& a, const Mlp& b, const Dataset& data,
-                                   const RepairConfig& cfg, const CancelToken* cancel) {
+namespace {
+
+RepairStatistics mlp_repair_statistics(Backend& be, const Mlp& a, const Mlp& b, const Dataset& data,
+                                       const RepairConfig& cfg, const CancelToken* cancel) {
   check_pair(a, b);
   return {unit_statistics(be, a, data, cfg.samples, cfg.batch, cancel),
           unit_statistics(be, b, data, cfg.samples, cfg.batch, cancel)};
+}
+
+}  // namespace
+
+RepairStatistics repair_statistics(Backend& be, const Model& a, const Model& b, const Dataset& data,
+                                   const RepairConfig& cfg, const CancelToken* cancel) {
+  // Statistics of hidden units: MLPs only.
+  return mlp_repair_statistics(be, to_mlp(a, "REPAIR statistics: model A"),
+                               to_mlp(b, "REPAIR statistics: model B"), data, cfg, cancel);
 }
 
 Mlp interpolate_params(const Mlp& a, const Mlp& b, double alpha) {
@@ -78,7 +89,7 @@ Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, c
   check_pair(a, b);
   if (alpha == 0.0) return a;
   if (alpha == 1.0) return b;
-  return repair_interpolated(be, a, b, alpha, data, cfg, repair_statistics(be, a, b, data, cfg, cancel),
+  return repair_interpolated(be, a, b, alpha, data, cfg, mlp_repair_statistics(be, a, b, data, cfg, cancel),
                              cancel);
 }
 
@@ -189,7 +200,7 @@ InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Mod
   const auto t0 = std::chrono::steady_clock::now();
   InterpolationResult r;
   r.alpha = alpha_grid(cfg.points);
-  const RepairStatistics ends = repair_statistics(be, a, b, data.train, rcfg, cancel);
+  const RepairStatistics ends = mlp_repair_statistics(be, a, b, data.train, rcfg, cancel);
   const int P = static_cast<int>(r.alpha.size());
   const int chunk = std::max(1, cfg.chunk);
   // Progress: one unit per repaired α, then one per evaluated data chunk.

@@ -7,17 +7,64 @@
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_compute.h"
+#include "ridgeline/models/model.h"
 
 namespace ridgeline {
+
+size_t ParamBlock::size() const {
+  size_t n = 1;
+  for (int d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
+
+ParamBlock matrix_block(std::string name, size_t offset, int rows, int cols, int row_perm,
+                        int col_perm) {
+  return {std::move(name), offset, {rows, cols}, {row_perm, col_perm}, {}};
+}
+
+ParamBlock vector_block(std::string name, size_t offset, int n, int perm) {
+  return {std::move(name), offset, {n}, {perm}, {}};
+}
+
+int PermutationSpec::add_permutation(std::string name, int size) {
+  names.push_back(std::move(name));
+  sizes.push_back(size);
+  return static_cast<int>(sizes.size()) - 1;
+}
+
+void PermutationSpec::validate() const {
+  if (names.size() != sizes.size())
+    throw InputError("permutation spec: " + std::to_string(names.size()) + " names for " +
+                     std::to_string(sizes.size()) + " permutations");
+  for (const ParamBlock& b : blocks) {
+    const std::string where = "permutation spec, block " + b.name;
+    if (b.axis_perm.size() != b.shape.size() ||
+        (!b.axis_group.empty() && b.axis_group.size() != b.shape.size()))
+      throw InputError(where + ": axis_perm/axis_group need one entry per axis");
+    if (b.offset + b.size() > num_params)
+      throw InputError(where + ": ends past the " + std::to_string(num_params) + " parameters");
+    for (size_t ax = 0; ax < b.shape.size(); ++ax) {
+      const int p = b.axis_perm[ax], g = b.group(ax);
+      if (b.shape[ax] < 0 || g < 1) throw InputError(where + ": negative dimension or group < 1");
+      if (p < -1 || p >= static_cast<int>(sizes.size()))
+        throw InputError(where + ": axis " + std::to_string(ax) + " names no permutation");
+      if (p < 0) continue;
+      if (static_cast<long long>(sizes[p]) * g != b.shape[ax])
+        throw InputError(where + ": axis " + std::to_string(ax) + " has length " +
+                         std::to_string(b.shape[ax]) + ", permutation " + names[p] + " moves " +
+                         std::to_string(sizes[p]) + " groups of " + std::to_string(g));
+      for (size_t other = 0; other < ax; ++other)
+        if (b.axis_perm[other] == p)  // as in Git Re-Basin: else a step is no assignment
+          throw InputError(where + ": permutation " + names[p] + " acts on two axes");
+    }
+  }
+}
 
 PermutationSpec mlp_permutation_spec(const MlpArch& arch) {
   PermutationSpec spec;
   const ParamLayout lay(arch);
   const int L = arch.num_layers();
-  for (int l = 0; l + 1 < L; ++l) {
-    spec.names.push_back("P" + std::to_string(l));
-    spec.sizes.push_back(arch.widths[l + 1]);
-  }
+  for (int l = 0; l + 1 < L; ++l) spec.add_permutation("P" + std::to_string(l), arch.widths[l + 1]);
   auto name = [&](int l, const char* what) {
     const std::string prefix =
         l < static_cast<int>(arch.layer_names.size()) ? arch.layer_names[l] : "fc" + std::to_string(l);
@@ -27,13 +74,13 @@ PermutationSpec mlp_permutation_spec(const MlpArch& arch) {
     const int out = arch.widths[l + 1], in = arch.widths[l];
     const int row_perm = l + 1 < L ? l : -1;  // the output layer's units are the classes
     const int col_perm = l > 0 ? l - 1 : -1;  // the input layer's columns are the pixels
-    spec.blocks.push_back({name(l, "weight"), lay.weight_offset[l], out, in, row_perm, col_perm});
-    spec.blocks.push_back({name(l, "bias"), lay.bias_offset[l], out, 1, row_perm, -1});
+    spec.blocks.push_back(matrix_block(name(l, "weight"), lay.weight_offset[l], out, in, row_perm, col_perm));
+    spec.blocks.push_back(vector_block(name(l, "bias"), lay.bias_offset[l], out, row_perm));
     if (arch.layernorm && l + 1 < L) {
       const std::string ln = l < static_cast<int>(arch.norm_names.size()) ? arch.norm_names[l]
                                                                             : "ln" + std::to_string(l);
-      spec.blocks.push_back({ln + ".weight", lay.ln_weight_offset[l], out, 1, row_perm, -1});
-      spec.blocks.push_back({ln + ".bias", lay.ln_bias_offset[l], out, 1, row_perm, -1});
+      spec.blocks.push_back(vector_block(ln + ".weight", lay.ln_weight_offset[l], out, row_perm));
+      spec.blocks.push_back(vector_block(ln + ".bias", lay.ln_bias_offset[l], out, row_perm));
     }
   }
   spec.num_params = lay.total;
@@ -73,6 +120,12 @@ Permutation compose(const Permutation& outer, const Permutation& inner) {
 
 namespace {
 
+size_t b_size_outer(const std::vector<int>& shape) {
+  size_t n = 1;
+  for (size_t ax = 0; ax + 1 < shape.size(); ++ax) n *= static_cast<size_t>(shape[ax]);
+  return n;
+}
+
 void check_perms(const PermutationSpec& spec, const std::vector<Permutation>& perms) {
   if (perms.size() != spec.sizes.size())
     throw InputError("permutations: expected " + std::to_string(spec.sizes.size()) + ", got " +
@@ -92,27 +145,66 @@ void check_perms(const PermutationSpec& spec, const std::vector<Permutation>& pe
 
 }  // namespace
 
+std::vector<std::vector<int>> axis_index_maps(const ParamBlock& b, const std::vector<Permutation>& perms,
+                                              int skip_axis) {
+  std::vector<std::vector<int>> maps(b.shape.size());
+  for (size_t ax = 0; ax < b.shape.size(); ++ax) {
+    const int p = b.axis_perm[ax];
+    if (p < 0 || static_cast<int>(ax) == skip_axis) continue;
+    const int g = b.group(ax);
+    std::vector<int>& m = maps[ax];
+    m.resize(b.shape[ax]);
+    for (size_t u = 0; u < perms[p].size(); ++u)
+      for (int r = 0; r < g; ++r) m[u * g + r] = perms[p][u] * g + r;
+  }
+  return maps;
+}
+
+void gather_block(const std::vector<int>& shape, const std::vector<std::vector<int>>& maps,
+                  const float* src, float* dst) {
+  const size_t nd = shape.size();
+  if (nd == 0) {
+    dst[0] = src[0];
+    return;
+  }
+  std::vector<size_t> stride(nd, 1);
+  for (size_t ax = nd - 1; ax > 0; --ax) stride[ax - 1] = stride[ax] * shape[ax];
+  const int last = shape[nd - 1];
+  for (int d : shape)
+    if (d == 0) return;
+  const int* lm = maps[nd - 1].empty() ? nullptr : maps[nd - 1].data();
+  std::vector<int> idx(nd, 0);  // odometer over the outer axes, last axis innermost
+  for (size_t outer = 0, rows = b_size_outer(shape); outer < rows; ++outer) {
+    size_t s = 0;
+    for (size_t ax = 0; ax + 1 < nd; ++ax)
+      s += static_cast<size_t>(maps[ax].empty() ? idx[ax] : maps[ax][idx[ax]]) * stride[ax];
+    const float* srow = src + s;
+    float* drow = dst + outer * static_cast<size_t>(last);
+    if (lm)
+      for (int j = 0; j < last; ++j) drow[j] = srow[lm[j]];
+    else
+      std::copy(srow, srow + last, drow);
+    for (size_t ax = nd - 1; ax-- > 0;) {
+      if (++idx[ax] < shape[ax]) break;
+      idx[ax] = 0;
+    }
+  }
+}
+
 std::vector<float> apply_permutations(const PermutationSpec& spec, const std::vector<float>& params,
                                       const std::vector<Permutation>& perms) {
+  spec.validate();
   check_perms(spec, perms);
   if (params.size() != spec.num_params)
     throw InputError("permutations: the model has " + std::to_string(params.size()) +
                      " parameters, the spec " + std::to_string(spec.num_params));
   std::vector<float> out = params;
   for (const ParamBlock& b : spec.blocks) {
-    const int* rp = b.row_perm >= 0 ? perms[b.row_perm].data() : nullptr;
-    const int* cp = b.col_perm >= 0 ? perms[b.col_perm].data() : nullptr;
-    if (!rp && !cp) continue;
-    const float* src = params.data() + b.offset;
-    float* dst = out.data() + b.offset;
-    for (int i = 0; i < b.rows; ++i) {
-      const float* srow = src + static_cast<size_t>(rp ? rp[i] : i) * b.cols;
-      float* drow = dst + static_cast<size_t>(i) * b.cols;
-      if (cp)
-        for (int j = 0; j < b.cols; ++j) drow[j] = srow[cp[j]];
-      else
-        std::copy(srow, srow + b.cols, drow);
-    }
+    const auto maps = axis_index_maps(b, perms);
+    bool any = false;
+    for (const auto& m : maps) any = any || !m.empty();
+    if (!any || b.size() == 0) continue;
+    gather_block(b.shape, maps, params.data() + b.offset, out.data() + b.offset);
   }
   return out;
 }
@@ -120,6 +212,12 @@ std::vector<float> apply_permutations(const PermutationSpec& spec, const std::ve
 Mlp apply_permutations(const Mlp& model, const std::vector<Permutation>& perms) {
   Mlp out = model;
   out.params = apply_permutations(mlp_permutation_spec(model.arch), model.params, perms);
+  return out;
+}
+
+Model apply_permutations(const Model& model, const std::vector<Permutation>& perms) {
+  if (!model.arch) throw InputError("permutations: the model has no architecture");
+  Model out{model.arch, apply_permutations(model.arch->permutation_spec(), model.params, perms)};
   return out;
 }
 

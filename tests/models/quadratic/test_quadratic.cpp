@@ -200,12 +200,22 @@ class TestQuadratic : public QObject {
     const RunSummary loaded = load_run(opt.out_dir);
     QCOMPARE(loaded.interpolations().front().second.test->loss, r.test->loss);
     QVERIFY(std::isnan(loaded.interpolations().front().second.test->error[0]));
-    // Aligning needs hidden units: a clear error, not a crash.
+    // Weight matching uses the model's permutation spec: the quadratic has none, so aligning
+    // returns the identity at once. Activation matching needs hidden units: a clear error.
     const std::string align = R"({"name": "q", "model": {"kind": "quadratic", "arch": "quadratic:dim=10"},
       "models": [{"name": "s0", "seed": 0}, {"name": "s1", "seed": 1}],
       "steps": [{"type": "align", "a": "s0", "b": "s1"}]})";
     opt.out_dir = tmp.file("run2");
-    QVERIFY_THROWS_EXCEPTION(InputError, run_experiment(parse_spec(align, "a.json"), opt));
+    run_experiment(parse_spec(align, "a.json"), opt);
+    const RunSummary aligned = load_run(opt.out_dir);
+    QCOMPARE(aligned.alignment_reports().size(), size_t(1));
+    QCOMPARE(aligned.alignment_reports().front().second.sweeps, 0);
+    QVERIFY(aligned.alignment_reports().front().second.layers.empty());
+    const std::string am = R"({"name": "q", "model": {"kind": "quadratic", "arch": "quadratic:dim=10"},
+      "models": [{"name": "s0", "seed": 0}, {"name": "s1", "seed": 1}],
+      "steps": [{"type": "align", "a": "s0", "b": "s1", "method": "am"}]})";
+    opt.out_dir = tmp.file("run3");
+    QVERIFY_THROWS_EXCEPTION(InputError, run_experiment(parse_spec(am, "am.json"), opt));
     // The kind and the architecture text must agree.
     QVERIFY_THROWS_EXCEPTION(InputError, parse_spec(R"({"name": "q", "model": {"kind": "quadratic", "arch": "mlp:4,3"},
       "models": [{"name": "s0", "seed": 0}]})", "k.json"));

@@ -80,8 +80,8 @@ struct ActivationMatchingConfig {
 /// Fills method, perms, aligned = π(θ_B), l2_before/after, objective_before/after (Σ over
 /// layers of the matched gain at the identity / at the found permutations), layer_gain and
 /// seconds; sweeps = 1. Does not run the function check (the caller does).
-/// Throws InputError when the models differ in shape or do not fit the data.
-AlignmentResult activation_matching(Backend& backend, const Mlp& a, const Mlp& b,
+/// Throws InputError when the models differ in shape, do not fit the data or are not MLPs.
+AlignmentResult activation_matching(Backend& backend, const Model& a, const Model& b,
                                     const Dataset& train, const ActivationMatchingConfig& cfg = {},
                                     const CancelToken* cancel = nullptr);
 

@@ -8,7 +8,7 @@
 
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
-#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
 #include "ridgeline/symmetry/permutation.h"
 #include "ridgeline/core/progress.h"
 
@@ -17,7 +17,7 @@ namespace ridgeline {
 struct AlignmentResult {
   std::string method;                      ///< "wm", "am", "am-pearson", "ste"
   std::vector<Permutation> perms;          ///< one per permutation of the spec
-  Mlp aligned;                             ///< π(θ_B)
+  Model aligned;                           ///< π(θ_B) (arch null from the spec-level weight matching)
   double objective_before = 0;             ///< Σ_blocks ⟨A, π(B)⟩ at the identity
   double objective_after = 0;
   std::vector<double> objective_per_sweep; ///< weight matching: after each sweep
@@ -35,10 +35,21 @@ struct WeightMatchingConfig {
   double tolerance = 1e-12; ///< a sweep with no gain above this stops the loop
 };
 
-/// Git Re-Basin weight matching: block coordinate ascent over the permutations in random
-/// order per sweep, each an exact linear assignment. Starts from `init` (identity if empty).
-/// Does not run the function check (see check_alignment).
-AlignmentResult weight_matching(const Mlp& a, const Mlp& b, const WeightMatchingConfig& cfg = {},
+/// Git Re-Basin weight matching on the models' permutation spec (a.arch->permutation_spec()):
+/// block coordinate ascent over the permutations in random order per sweep, each an exact
+/// linear assignment on the gain C_p = Σ over every block axis p acts on of Ã·B̃ᵀ (the axis
+/// unfolded first, every other permuted axis of B̃ permuted by its current permutation; a
+/// grouped axis sums the gain over each group's units). Starts from `init` (identity if
+/// empty). A spec without permutations (the quadratic oracle) returns at once: no
+/// permutations, sweeps 0, objective before = after. Does not run the function check (see
+/// check_alignment). Throws InputError when the architectures differ.
+AlignmentResult weight_matching(const Model& a, const Model& b, const WeightMatchingConfig& cfg = {},
+                                const std::vector<Permutation>& init = {},
+                                const CancelToken* cancel = nullptr);
+/// The same on flat parameter vectors of `spec`; result.aligned has params π(θ_B) and no
+/// architecture. Throws InputError on an invalid spec or mismatched sizes.
+AlignmentResult weight_matching(const PermutationSpec& spec, const std::vector<float>& a,
+                                const std::vector<float>& b, const WeightMatchingConfig& cfg = {},
                                 const std::vector<Permutation>& init = {},
                                 const CancelToken* cancel = nullptr);
 
@@ -49,8 +60,9 @@ std::string alignment_to_json(const AlignmentResult& r, const PermutationSpec& s
 
 /// The function check every alignment must pass: π(θ_B) computes the same function as θ_B.
 /// Fills result.function_max_diff / function_max_logit on the first `samples` rows of data
-/// and throws RunError naming both numbers when the check fails.
-void check_alignment(Backend& backend, const Mlp& b, AlignmentResult& result, const Dataset& data,
+/// and throws RunError naming both numbers when the check fails. MLPs only: for another kind
+/// the check passes (0) when every permutation is the identity, else throws InputError.
+void check_alignment(Backend& backend, const Model& b, AlignmentResult& result, const Dataset& data,
                      int samples = 2000);
 
 }  // namespace ridgeline

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ridgeline/models/mlp/mlp.h"
+#include "ridgeline/models/model.h"
 #include "ridgeline/symmetry/permutation.h"
 #include "ridgeline/core/progress.h"
 
@@ -22,8 +22,8 @@ struct MergeResult {
   /// aligned[i] = apply_permutations(models[i], perms[i]). Expressed in model 0's frame:
   /// perms[0] is the identity (see merge_many).
   std::vector<std::vector<Permutation>> perms;
-  std::vector<Mlp> aligned;
-  Mlp merged;                              ///< mean of aligned (accumulated in double)
+  std::vector<Model> aligned;
+  Model merged;                              ///< mean of aligned (accumulated in double)
   double distance_before = 0;              ///< merge_distance(models)
   std::vector<double> distance_per_sweep;  ///< merge_distance(aligned) after each sweep
   int sweeps = 0;
@@ -31,7 +31,7 @@ struct MergeResult {
 };
 
 /// Σ_i ‖θ_i − mean_{j≠i} θ_j‖₂ (accumulated in double). Needs ≥ 2 same-size models.
-double merge_distance(const std::vector<Mlp>& models);
+double merge_distance(const std::vector<Model>& models);
 
 /// MergeMany. Each sweep visits the models in a seeded random order; model i is matched by
 /// weight_matching(mean of the other models' current aligned copies, models[i],
@@ -43,9 +43,10 @@ double merge_distance(const std::vector<Mlp>& models);
 /// Finally all results are re-expressed in model 0's unit order (a common permutation of every
 /// aligned model changes neither distances nor the merged function), so perms[0] = identity
 /// and `merged` is comparable unit-by-unit with models[0].
+/// Works on any model kind's permutation spec (weight matching only).
 /// Throws InputError for fewer than 2 models or a model whose shape differs from model 0's
 /// (naming its index), and Cancelled.
-MergeResult merge_many(const std::vector<Mlp>& models, const MergeConfig& cfg = {},
+MergeResult merge_many(const std::vector<Model>& models, const MergeConfig& cfg = {},
                        const CancelToken* cancel = nullptr);
 
 }  // namespace ridgeline

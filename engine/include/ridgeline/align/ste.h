@@ -62,8 +62,9 @@ struct SteProgress {
 ///
 /// Cost: one weight matching per step (plus one at the start), as in Git Re-Basin; with
 /// batch 1000 an epoch of N rows runs ⌈N/1000⌉ weight matchings.
-/// Throws InputError (shapes, data, config), RunError (non-finite loss), Cancelled.
-AlignmentResult straight_through_estimator(Backend& backend, const Mlp& a, const Mlp& b,
+/// Throws InputError (shapes, data, config, a model that is not an MLP), RunError (non-finite
+/// loss), Cancelled.
+AlignmentResult straight_through_estimator(Backend& backend, const Model& a, const Model& b,
                                            const Dataset& train, const SteConfig& cfg = {},
                                            const std::function<void(const SteProgress&)>& on_epoch = {},
                                            const CancelToken* cancel = nullptr);

@@ -29,11 +29,12 @@ struct RepairConfig {
 };
 
 /// Linear-output statistics of both endpoints on the same rows (unit_statistics of each).
+/// MLPs only: throws InputError naming "REPAIR statistics" for another kind.
 struct RepairStatistics {
   UnitStatistics a, b;
 };
 
-RepairStatistics repair_statistics(Backend& backend, const Mlp& a, const Mlp& b,
+RepairStatistics repair_statistics(Backend& backend, const Model& a, const Model& b,
                                    const Dataset& data, const RepairConfig& cfg = {},
                                    const CancelToken* cancel = nullptr);
 

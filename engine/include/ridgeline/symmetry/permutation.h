@@ -1,10 +1,13 @@
 #pragma once
 /// @file permutation.h
-/// Permutation symmetry of a network's hidden units (Ainsworth et al. 2023, arXiv 2209.04836), described generically
-/// in the style of Git Re-Basin's axes_to_perm: every parameter block of the flat parameter
-/// vector is a rows×cols matrix (vectors are n×1) whose row axis and column axis may each be
-/// acted on by one permutation. Specs are inferred from the architecture, never hand-written;
-/// other architectures (e.g. transformers) add their own spec builders.
+/// Permutation symmetry of a network's units (Ainsworth et al. 2023, arXiv 2209.04836; transformer heads and
+/// residual streams as in Theus et al. 2025, arXiv 2506.22712), described generically in
+/// the style of Git Re-Basin's axes_to_perm: every parameter block of the
+/// flat parameter vector is an N-dimensional row-major tensor, and each of its axes may be
+/// acted on by one permutation. A permutation of n units may act on an axis of length n·g in
+/// groups of g consecutive indices (an attention head's d_head rows move together, keeping
+/// their order). One permutation acts on at most one axis of a block. Specs are inferred from
+/// the architecture (ModelArch::permutation_spec()), never hand-written by users.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,22 +18,39 @@
 
 namespace ridgeline {
 
+struct Model;
+
 /// perm[i] = the index of B's unit placed at position i (π(B)'s unit i is B's unit perm[i]).
 using Permutation = std::vector<int>;
 
 struct ParamBlock {
-  std::string name;      ///< "fc1.weight"
-  size_t offset = 0;     ///< into the flat parameter vector
-  int rows = 0, cols = 1;
-  int row_perm = -1;     ///< permutation acting on rows (−1: none)
-  int col_perm = -1;     ///< permutation acting on columns (−1: none)
+  std::string name;            ///< "fc1.weight"
+  size_t offset = 0;           ///< into the flat parameter vector
+  std::vector<int> shape;      ///< row-major dimensions ({out, in} for a Linear weight)
+  std::vector<int> axis_perm;  ///< per axis: the permutation acting on it (−1: none)
+  std::vector<int> axis_group; ///< per axis: units per group (empty: all 1)
+
+  size_t size() const;                   ///< product of the shape
+  int group(size_t axis) const { return axis < axis_group.size() ? axis_group[axis] : 1; }
 };
+
+/// A matrix block [rows×cols] with permutations on its rows and columns (−1: none), groups 1.
+ParamBlock matrix_block(std::string name, size_t offset, int rows, int cols, int row_perm,
+                        int col_perm);
+/// A vector block [n] acted on by `perm` (−1: none), groups 1.
+ParamBlock vector_block(std::string name, size_t offset, int n, int perm);
 
 struct PermutationSpec {
   std::vector<std::string> names;  ///< one per permutation, "P0" (hidden layer 0), ...
-  std::vector<int> sizes;
+  std::vector<int> sizes;          ///< units per permutation (groups, for grouped axes)
   std::vector<ParamBlock> blocks;
   size_t num_params = 0;
+
+  /// Throws InputError unless every block lies inside num_params, every permuted axis has
+  /// length sizes[p]·group, groups are ≥ 1 and no permutation acts twice on one block.
+  void validate() const;
+  /// Adds a permutation; returns its index.
+  int add_permutation(std::string name, int size);
 };
 
 /// MLP: one permutation per hidden layer ℓ acting on the rows of W_ℓ, b_ℓ, the LayerNorm
@@ -43,10 +63,21 @@ std::vector<Permutation> random_permutations(const PermutationSpec& spec, uint64
 Permutation inverse(const Permutation& p);
 Permutation compose(const Permutation& outer, const Permutation& inner);  ///< i ↦ inner[outer[i]]
 
-/// π(θ): every block permuted along its axes. Throws InputError on mismatched sizes.
+/// π(θ): every block permuted along its axes (grouped axes move whole groups). Throws
+/// InputError on mismatched sizes or an invalid spec.
 std::vector<float> apply_permutations(const PermutationSpec& spec, const std::vector<float>& params,
                                       const std::vector<Permutation>& perms);
 Mlp apply_permutations(const Mlp& model, const std::vector<Permutation>& perms);
+/// Per axis of block `b`: the source index of every index along that axis under `perms`
+/// (grouped axes expanded: index u·g + r comes from perms[p][u]·g + r); empty where the axis
+/// is not permuted or is `skip_axis`. `perms` must fit the spec (apply_permutations checks).
+std::vector<std::vector<int>> axis_index_maps(const ParamBlock& b, const std::vector<Permutation>& perms,
+                                              int skip_axis = -1);
+/// dst[i₀,…] = src[m₀(i₀),…] for row-major tensors of `shape`, per-axis maps (empty: identity).
+void gather_block(const std::vector<int>& shape, const std::vector<std::vector<int>>& maps,
+                  const float* src, float* dst);
+/// π(θ) of any model, on its architecture's permutation spec.
+Model apply_permutations(const Model& model, const std::vector<Permutation>& perms);
 
 /// max |logit(a) − logit(b)| over the first `samples` rows of data (the function check);
 /// `max_abs_logit` receives max |logit(a)| on the same rows.

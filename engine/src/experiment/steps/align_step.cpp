@@ -5,6 +5,7 @@
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/model_io.h"
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
@@ -12,7 +13,7 @@
 
 namespace ridgeline {
 
-AlignmentResult align_by_method(Backend& backend, const Mlp& a, const Mlp& b, const Dataset& train,
+AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b, const Dataset& train,
                                 const AlignParams& p, int ste_batch,
                                 const std::function<void(const SteProgress&)>& ste_progress,
                                 const CancelToken* cancel) {
@@ -92,9 +93,11 @@ class AlignStep final : public PairStepKind {
 
   StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
     const AlignParams& p = st.as<AlignParams>();
-    // Alignment acts on the MLP's hidden units (weight matching on its permutation spec).
-    const Mlp a = to_mlp(models.at(st.a), "align " + st.a);
-    const Mlp b = to_mlp(models.at(st.b), "align " + st.b);
+    // Weight matching uses the model's permutation spec; activation matching and STE need an
+    // MLP's hidden units and say so for other kinds.
+    const Model& a = models.at(st.a);
+    const Model& b = models.at(st.b);
+    const PermutationSpec spec = a.arch->permutation_spec();
     ctx.log("step " + st.id + ": align " + st.b + " to " + st.a + " (" + p.method + ")");
     ctx.progress(st, 0, 1, p.method);
     auto r = std::make_shared<AlignmentResult>(align_by_method(
@@ -105,11 +108,11 @@ class AlignStep final : public PairStepKind {
         ctx.cancel));
     check_alignment(ctx.backend, b, *r, ctx.data.test);
     const std::string output = outputs(st)[0];
-    save_mlp((ctx.dir / "checkpoints" / (output + ".safetensors")).string(), r->aligned,
+    save_model((ctx.dir / "checkpoints" / (output + ".safetensors")).string(), r->aligned,
              {{"ridgeline.aligned_to", st.a}, {"ridgeline.aligned_from", st.b},
               {"ridgeline.alignment", r->method}});
     write_file_atomic((ctx.dir / "results" / (st.id + ".json")).string(),
-                      alignment_to_json(*r, mlp_permutation_spec(a.arch), 2) + "\n");
+                      alignment_to_json(*r, spec, 2) + "\n");
     char line[256];
     std::snprintf(line, sizeof line,
                   "step %s: objective %.6g -> %.6g, L2 %.4g -> %.4g, %d sweep(s), function check "
@@ -118,8 +121,8 @@ class AlignStep final : public PairStepKind {
                   r->sweeps, r->function_max_diff, r->seconds);
     ctx.log(line);
     ctx.progress(st, 1, 1, p.method);
-    AlignStepResult res{make_alignment_report(*r, mlp_permutation_spec(a.arch)), r};
-    models[output] = to_model(r->aligned);
+    AlignStepResult res{make_alignment_report(*r, spec), r};
+    models[output] = r->aligned;
     return {st.id, type(), std::move(res), r->seconds};
   }
 

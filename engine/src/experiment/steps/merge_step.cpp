@@ -5,6 +5,7 @@
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/model_io.h"
 #include "ridgeline/align/merge.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
@@ -54,9 +55,9 @@ class MergeStep final : public StepKind {
   StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
     const MergeParams& p = st.as<MergeParams>();
     std::string names;
-    std::vector<Mlp> inputs;
+    std::vector<Model> inputs;
     for (const auto& n : st.models) {
-      inputs.push_back(to_mlp(models.at(n), "merge " + n));
+      inputs.push_back(models.at(n));
       names += (names.empty() ? "" : ", ") + n;
     }
     ctx.log("step " + st.id + ": merge " + names);
@@ -72,8 +73,8 @@ class MergeStep final : public StepKind {
       check_alignment(ctx.backend, inputs[i], check, ctx.data.test);
       out.function_checks.push_back(check.function_max_diff);
     }
-    const LossError e = evaluate(ctx.backend, to_model(r.merged), ctx.data.test, 2000, ctx.cancel);
-    save_mlp((ctx.dir / "checkpoints" / (st.id + ".safetensors")).string(), r.merged,
+    const LossError e = evaluate(ctx.backend, r.merged, ctx.data.test, 2000, ctx.cancel);
+    save_model((ctx.dir / "checkpoints" / (st.id + ".safetensors")).string(), r.merged,
              {{"ridgeline.merged_from", names}});
     json report = {{"models", st.models}, {"sweeps", r.sweeps}, {"seconds", r.seconds},
                    {"distance_before", r.distance_before}, {"distance_per_sweep", r.distance_per_sweep},
@@ -87,7 +88,7 @@ class MergeStep final : public StepKind {
     out.sweeps = r.sweeps;
     out.seconds = r.seconds;
     out.merged_test = e;
-    models[st.id] = to_model(r.merged);
+    models[st.id] = r.merged;
     return {st.id, type(), std::move(out)};  // provenance keeps no time for merges (as before)
   }
 };

@@ -185,7 +185,7 @@ class QuadraticModelArch final : public ModelArch {
   }
   PermutationSpec permutation_spec() const override {
     PermutationSpec s;
-    s.blocks.push_back({"theta", 0, arch_.dim, 1, -1, -1});
+    s.blocks.push_back(vector_block("theta", 0, arch_.dim, -1));
     s.num_params = arch_.dim;
     return s;
   }

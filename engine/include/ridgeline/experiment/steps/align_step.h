@@ -32,7 +32,7 @@ struct AlignStepResult {
 /// Aligns b to a by `p.method` (weight matching, activation matching by cross-moment or
 /// Pearson correlation, or the straight-through estimator); `ste_batch` > 0 overrides the STE
 /// mini-batch. Does not run check_alignment. Throws InputError for an unknown method.
-AlignmentResult align_by_method(Backend& backend, const Mlp& a, const Mlp& b, const Dataset& train,
+AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b, const Dataset& train,
                                 const AlignParams& p, int ste_batch = 0,
                                 const std::function<void(const SteProgress&)>& ste_progress = {},
                                 const CancelToken* cancel = nullptr);
