@@ -87,7 +87,7 @@ std::string usage() {
          "            [--screenshot FILE [--screenshot-after S]] [--export-chart FILE.png|svg]\n"
          "            [--workspace DIR] [--out DIR] [--device D] [--threads N]\n"
          "                                             the window, scripted (docs/USER_GUIDE.md)\n"
-         "  ridgeline run SPEC.json [--out DIR] [--workspace DIR] [--device auto|cpu|cuda]\n"
+         "  ridgeline run SPEC.json [--out DIR] [--workspace DIR] [--device auto|cpu|cuda|reference]\n"
          "                          [--threads N] [--json]\n"
          "  ridgeline train --arch mlp:784,512,512,512,10[+ln][+gelu] [--data fashion-mnist] [--seed 0]\n"
          "                  [--epochs 10] [--batch 128] [--optimizer adam|sgd] [--lr X]\n"

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/model_io.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/train/evaluate.h"

@@ -1,4 +1,4 @@
-// General permutation specs (symmetry/permutation.h; RESEARCH.md §2, §7): N-dimensional blocks
+// General permutation specs (symmetry/permutation.h; Ainsworth et al. 2023; Theus et al. 2025, arXiv 2506.22712): N-dimensional blocks
 // permuted on several axes, grouped permutations (heads as blocks of rows), applying and
 // inverting, composing, the MLP spec against the former rows×cols form, and weight matching
 // on such a spec (planted recovery, monotone objective, local optimality against swaps).

@@ -7,10 +7,12 @@
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTimer>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "gui/main_window/entry.h"
+#include "ridgeline/core/backend.h"
 #include "gui/main_window/main_window.h"
 
 namespace ridgeline::gui {
@@ -36,7 +38,7 @@ void addOptions(QCommandLineParser& p) {
   p.addOption({"out", "Run folder of the runs started from the window.", "DIR"});
   p.addOption({"workspace", "Workspace (default: RIDGELINE_WORKSPACE or "
                             "~/.local/share/ridgeline).", "DIR"});
-  p.addOption({"device", "Compute device: auto, cpu or cuda (default auto).", "DEVICE", "auto"});
+  p.addOption({"device", "Compute device: auto, cpu, cuda or reference (default auto).", "DEVICE", "auto"});
   p.addOption({"threads", "Host threads (0 = all).", "N", "0"});
   p.addOption({"screenshot", "After the requested run or load has ended, save a PNG of the "
                              "window to <FILE> and exit (0, or 1 if it failed).", "FILE"});
@@ -73,8 +75,17 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   o.run.out_dir = p.value("out");
   o.run.workspace = p.value("workspace");
   o.run.device = p.value("device");
-  if (o.run.device != "auto" && o.run.device != "cpu" && o.run.device != "cuda")
-    return "--device: expected auto, cpu or cuda, got '" + o.run.device + "'";
+  {
+    // The devices are the backend registry's (plus "cuda", which a build without it names).
+    std::vector<std::string> devices = ridgeline::registered_backends();
+    devices.insert(devices.begin(), "auto");
+    if (std::find(devices.begin(), devices.end(), "cuda") == devices.end()) devices.push_back("cuda");
+    if (std::find(devices.begin(), devices.end(), o.run.device.toStdString()) == devices.end()) {
+      QString list;
+      for (const auto& d : devices) list += (list.isEmpty() ? "" : ", ") + QString::fromStdString(d);
+      return "--device: expected one of " + list + ", got '" + o.run.device + "'";
+    }
+  }
   bool ok = false;
   o.run.threads = p.value("threads").toInt(&ok);
   if (!ok || o.run.threads < 0)

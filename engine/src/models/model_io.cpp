@@ -10,7 +10,7 @@ namespace ridgeline {
 Model load_model(const std::string& path, std::optional<Activation> activation) {
   const SafetensorsFile f = read_safetensors(path);
   const auto kind = f.metadata.find("ridgeline.kind");
-  if (kind == f.metadata.end() || kind->second == "mlp") return to_model(load_mlp(path, activation));
+  if (kind == f.metadata.end() || kind->second == "mlp") return to_model(load_mlp(path, f, activation));
   const auto text = f.metadata.find("ridgeline.arch");
   if (text == f.metadata.end())
     throw InputError(path + ": metadata ridgeline.arch is missing for a " + kind->second + " model");

@@ -78,6 +78,24 @@ std::vector<const Dataset*> path_splits(const ModelArch& arch, const DataSplits&
   return sets;
 }
 
+void evaluate_splits(Backend& be, const ModelArch& arch, const ParameterPoints& points,
+                     const std::vector<const Dataset*>& sets, const DataSplits& data, int chunk,
+                     const PointHooks& hooks, const std::function<void(const Dataset*)>& on_chunk,
+                     const CancelToken* cancel, InterpolationResult& r) {
+  for (const Dataset* d : sets) {
+    SplitCurve c;
+    PointValues v = evaluate_points(be, arch, points, d, chunk, hooks,
+                                    [&] {
+                                      if (on_chunk) on_chunk(d);
+                                    },
+                                    cancel);
+    c.loss = std::move(v.loss);
+    c.error = std::move(v.error);
+    c.barriers = curve_barriers(r.alpha, c.loss, c.error);
+    (d == &data.train ? r.train : r.test) = std::move(c);
+  }
+}
+
 InterpolationResult interpolate(Backend& be, const Model& a, const Model& b, const DataSplits& data,
                                 const InterpolationConfig& cfg, const ProgressFn& progress,
                                 const CancelToken* cancel) {
@@ -90,20 +108,14 @@ InterpolationResult interpolate(Backend& be, const Model& a, const Model& b, con
   const int chunk = std::max(1, cfg.chunk);
   for (const Dataset* d : sets) total += a.arch->evaluation_chunks(cfg.points, chunk, d->n);
   const ParameterPoints line = line_points(a.params, b.params, r.alpha);
-  for (const Dataset* d : sets) {
-    SplitCurve c;
-    const std::string stage = d == &data.train ? "interpolate train" : "interpolate test";
-    PointValues v = evaluate_points(be, *a.arch, line, d, chunk, {},
-                                    [&] {
-                                      ++done;
-                                      if (progress) progress({stage, done, total, ""});
-                                    },
-                                    cancel);
-    c.loss = std::move(v.loss);
-    c.error = std::move(v.error);
-    c.barriers = curve_barriers(r.alpha, c.loss, c.error);
-    (d == &data.train ? r.train : r.test) = std::move(c);
-  }
+  evaluate_splits(be, *a.arch, line, sets, data, chunk, {},
+                  [&](const Dataset* d) {
+                    ++done;
+                    if (progress)
+                      progress({d == &data.train ? "interpolate train" : "interpolate test", done,
+                                total, ""});
+                  },
+                  cancel, r);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -232,14 +232,8 @@ InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Mod
     b2.scale_columns(z, scales.data() + static_cast<size_t>(k) * width, rows, width);
   };
   const ParameterPoints line = line_points(a.params, b.params, r.alpha);
-  for (const Dataset* d : sets) {
-    SplitCurve c;
-    PointValues v = evaluate_points(be, *ma.arch, line, d, chunk, hooks, step, cancel);
-    c.loss = std::move(v.loss);
-    c.error = std::move(v.error);
-    c.barriers = curve_barriers(r.alpha, c.loss, c.error);
-    (d == &data.train ? r.train : r.test) = std::move(c);
-  }
+  evaluate_splits(be, *ma.arch, line, sets, data, chunk, hooks, [&](const Dataset*) { step(); },
+                  cancel, r);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -11,6 +11,7 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/model_io.h"
 #include "ridgeline/models/quadratic/quadratic.h"
 #include "ridgeline/paths/evaluator.h"
@@ -162,6 +163,42 @@ class TestQuadratic : public QObject {
     const Model back = load_model(path);
     QCOMPARE(back.arch->to_string(), arch->to_string());
     QCOMPARE(back.params, m.params);
+    // Malformed quadratic files: one clear InputError each, naming the file.
+    auto write = [&](const std::string& name, std::map<std::string, std::string> meta,
+                     std::vector<int64_t> shape, const char* tensor = "theta") {
+      SafetensorsFile f;
+      f.metadata = std::move(meta);
+      Tensor t;
+      t.shape = shape;
+      size_t n = 1;
+      for (int64_t d : shape) n *= static_cast<size_t>(d);
+      t.data.assign(n, 0.5f);
+      f.tensors.emplace_back(tensor, std::move(t));
+      const std::string file = tmp.file(name);
+      write_safetensors(file, f);
+      return file;
+    };
+    const std::map<std::string, std::string> kind{{"ridgeline.kind", "quadratic"}};
+    auto with_arch = [&](const std::string& a) {
+      auto m = kind;
+      m["ridgeline.arch"] = a;
+      return m;
+    };
+    const std::vector<std::string> bad_files = {
+        write("no-arch.safetensors", kind, {6}),
+        write("mismatch.safetensors", with_arch("mlp:6,2"), {6}),
+        write("bad-arch.safetensors", with_arch("quadratic:dim=x"), {6}),
+        write("shape.safetensors", with_arch("quadratic:dim=6,seed=4"), {5}),
+        write("name.safetensors", with_arch("quadratic:dim=6,seed=4"), {6}, "theta0"),
+    };
+    for (const std::string& f : bad_files) {
+      try {
+        load_model(f);
+        QFAIL(qPrintable(QString::fromStdString(f + " loaded")));
+      } catch (const InputError& e) {
+        QVERIFY2(std::string(e.what()).find(f) == 0, e.what());
+      }
+    }
     for (const char* bad : {"quadratic:", "quadratic:dim=0", "quadratic:dim=3,seed=-1",
                             "quadratic:dim=3,c=nan", "quadratic:dim=3,foo=1", "quadratic:seed=2",
                             "quadratic:dim=3x"})

@@ -38,6 +38,9 @@ void write_safetensors(const std::string& path, const SafetensorsFile& file);
 /// its activation: `activation` gives it (default ReLU); it is ignored for Ridgeline files.
 /// A LayerNorm without elementwise affine parameters leaves no tensors and cannot be seen.
 Mlp load_mlp(const std::string& path, std::optional<Activation> activation = std::nullopt);
+/// Same from a file already read (`path` names it in errors).
+Mlp load_mlp(const std::string& path, const SafetensorsFile& file,
+             std::optional<Activation> activation = std::nullopt);
 /// Saves with PyTorch-compatible names ("<layer>.weight", "<layer>.bias", LayerNorm
 /// "<norm>.weight", "<norm>.bias" after its Linear) and Ridgeline metadata. Names come from
 /// arch.layer_names / arch.norm_names, by default "fc<l>" and "ln<l>"; `extra` is merged

@@ -13,6 +13,7 @@
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/models/model.h"
+#include "ridgeline/paths/evaluator.h"
 #include "ridgeline/core/progress.h"
 
 namespace ridgeline {
@@ -77,6 +78,14 @@ InterpolationResult interpolate(Backend& backend, const Model& a, const Model& b
 /// order train, test. Shared by the plain and the REPAIR path.
 std::vector<const Dataset*> path_splits(const ModelArch& arch, const DataSplits& data,
                                         const InterpolationConfig& cfg);
+
+/// Evaluates `points` (on r.alpha) on each split of `sets` into r.train / r.test, curves and
+/// barriers; `on_chunk` is called per evaluated data chunk with its split. Shared by
+/// interpolate() and interpolate_repaired().
+void evaluate_splits(Backend& backend, const ModelArch& arch, const ParameterPoints& points,
+                     const std::vector<const Dataset*>& sets, const DataSplits& data, int chunk,
+                     const PointHooks& hooks, const std::function<void(const Dataset*)>& on_chunk,
+                     const CancelToken* cancel, InterpolationResult& r);
 
 /// The JSON object of the `interpolate --json` contract:
 /// {"alpha":[..], "test":{"loss":[..],"error":[..]}, "train":{..},

@@ -295,7 +295,11 @@ Mlp load_state_dict(const std::string& path, const SafetensorsFile& f, Activatio
 }  // namespace
 
 Mlp load_mlp(const std::string& path, std::optional<Activation> activation) {
-  const SafetensorsFile f = read_safetensors(path);
+  return load_mlp(path, read_safetensors(path), activation);
+}
+
+Mlp load_mlp(const std::string& path, const SafetensorsFile& f,
+             std::optional<Activation> activation) {
   if (f.metadata.count("ridgeline.arch") && f.metadata.count("ridgeline.layers"))
     return load_with_metadata(path, f);
   return load_state_dict(path, f, activation.value_or(Activation::Relu));
