@@ -7,6 +7,7 @@
 #include "cli/progress.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/paths/repair.h"
 #include "ridgeline/io/safetensors.h"
 
@@ -33,6 +34,8 @@ int cmd_interpolate(int argc, char** argv) {
   auto [models, data] = load_any_models_and_data(a, {fa, fb});
   const Model& ma = models[0];
   const Model& mb = models[1];
+  // REPAIR acts on hidden units: checked before any work starts.
+  if (a.flag("repair")) to_mlp(ma, fa + ": REPAIR");
   auto backend = make_backend(a.str("device", "auto"), threads);
   ProgressPrinter progress;
   if (!quiet) progress.line("device: " + backend->description());

@@ -98,6 +98,8 @@ std::string usage() {
          "                  [--split train|test|both] [--threads N] [--device D] [--json]\n"
          "                  [--activation relu|gelu]   (PyTorch files only; default relu)\n"
          "                  [--repair [--repair-samples 5000]]\n"
+         "                  (any model kind: MLPs, PyTorch state_dicts, quadratic checkpoints;\n"
+         "                   quadratic models read no --data and have no error curve)\n"
          "  ridgeline align A.safetensors B.safetensors [--method wm|am|am-pearson|ste]\n"
          "                  [--data fashion-mnist] [--seed 0] [--max-sweeps 100] [--samples 10000]\n"
          "                  [--epochs 10 --lr 0.01 --batch 1000 (ste)] [--repair] [--json]\n"

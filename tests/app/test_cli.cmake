@@ -199,4 +199,30 @@ expect(2 "no-such-run" runs show no-such-run --workspace ws)
 expect(2 "nowhere" runs list --workspace nowhere)
 expect(2 "runs" runs frobnicate)
 expect(0 "" --help)
+
+# The quadratic oracle through the bundled spec and `interpolate`: no data read, the loss path
+# is a parabola (closed form: L(α) = L_A + α·s + ½α²·c, so L(½) = (L_A + L_B)/2 − c/8 and the
+# mean-endpoint barrier is L(½) − (L_A + L_B)/2 = −c/8 on the 25-point grid, which holds ½),
+# errors are undefined (null), and aligning or REPAIR, which need hidden units, are bad input.
+expect(0 "" run ${SOURCE_DIR}/resources/experiments/quadratic-oracle.json --out qrun --threads 1 --json)
+set(q ${WORK}/qrun/checkpoints)
+expect(0 "" interpolate ${q}/seed0.safetensors ${q}/seed1.safetensors --split test --points 25 --json)
+string(JSON l0 GET "${LAST_OUT}" test loss 0)
+string(JSON lm GET "${LAST_OUT}" test loss 12)
+string(JSON l1 GET "${LAST_OUT}" test loss 24)
+string(JSON e0 TYPE "${LAST_OUT}" test error 0)
+string(JSON bmid GET "${LAST_OUT}" barrier test loss_mid)
+if(NOT e0 STREQUAL "NULL")
+  message(FATAL_ERROR "quadratic interpolate: error should be null, is ${e0}")
+endif()
+# loss_mid = max_k L(α_k) − ½(L_A + L_B): with L convex in α the maximum is an endpoint.
+execute_process(COMMAND /usr/bin/python3 -c "import sys; a,m,b,bm=map(float,sys.argv[1:]); \
+d=max(a,b)-(a+b)/2; sys.exit(0 if abs(bm-d)<1e-9*max(1,abs(d)) and m<min(a,b) else 1)" ${l0} ${lm} ${l1} ${bmid}
+  RESULT_VARIABLE py_rc)
+if(NOT py_rc EQUAL 0)
+  message(FATAL_ERROR "quadratic interpolate: L(0)=${l0} L(½)=${lm} L(1)=${l1} loss_mid=${bmid}")
+endif()
+expect(2 "needs an MLP" align ${q}/seed0.safetensors ${q}/seed1.safetensors --out QX.safetensors)
+expect(2 "needs an MLP" interpolate ${q}/seed0.safetensors ${q}/seed1.safetensors --repair)
+expect(2 "does not match" interpolate ${q}/seed0.safetensors A.safetensors --data ${DATA})
 message(STATUS "CLI end-to-end checks passed")
