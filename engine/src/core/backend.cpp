@@ -17,58 +17,6 @@ void CancelToken::check() const {
   if (cancelled()) throw Cancelled();
 }
 
-DeviceBuffer::DeviceBuffer(Backend& backend, size_t n)
-    : backend_(&backend), ptr_(n ? backend.allocate(n) : nullptr), n_(n) {}
-
-DeviceBuffer::~DeviceBuffer() {
-  if (backend_ && ptr_) backend_->release(ptr_);
-}
-
-DeviceBuffer::DeviceBuffer(DeviceBuffer&& o) noexcept : backend_(o.backend_), ptr_(o.ptr_), n_(o.n_) {
-  o.backend_ = nullptr;
-  o.ptr_ = nullptr;
-  o.n_ = 0;
-}
-
-DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
-  if (this != &o) {
-    if (backend_ && ptr_) backend_->release(ptr_);
-    backend_ = o.backend_;
-    ptr_ = o.ptr_;
-    n_ = o.n_;
-    o.backend_ = nullptr;
-    o.ptr_ = nullptr;
-    o.n_ = 0;
-  }
-  return *this;
-}
-
-IntBuffer::IntBuffer(Backend& backend, size_t n)
-    : backend_(&backend), ptr_(n ? backend.allocate_int(n) : nullptr), n_(n) {}
-
-IntBuffer::~IntBuffer() {
-  if (backend_ && ptr_) backend_->release_int(ptr_);
-}
-
-IntBuffer::IntBuffer(IntBuffer&& o) noexcept : backend_(o.backend_), ptr_(o.ptr_), n_(o.n_) {
-  o.backend_ = nullptr;
-  o.ptr_ = nullptr;
-  o.n_ = 0;
-}
-
-IntBuffer& IntBuffer::operator=(IntBuffer&& o) noexcept {
-  if (this != &o) {
-    if (backend_ && ptr_) backend_->release_int(ptr_);
-    backend_ = o.backend_;
-    ptr_ = o.ptr_;
-    n_ = o.n_;
-    o.backend_ = nullptr;
-    o.ptr_ = nullptr;
-    o.n_ = 0;
-  }
-  return *this;
-}
-
 const std::vector<Op>& all_ops() {
   static const std::vector<Op> ops = {
       Op::Gemm,       Op::GemmBatched,    Op::Bias, Op::ScaleColumns, Op::Relu, Op::Gelu,

@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace ridgeline {
@@ -157,45 +159,59 @@ class Backend {
                          const AdamParams& hp) = 0;
 };
 
-/// RAII device buffer of floats.
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  DeviceBuffer(Backend& backend, size_t n);
-  ~DeviceBuffer();
-  DeviceBuffer(DeviceBuffer&& other) noexcept;
-  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept;
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+/// RAII buffer of n elements on a backend: floats (DeviceBuffer) or int32 for labels and
+/// token ids (IntBuffer). Zero-initialised; moved, never copied.
+template <class T>
+class BackendBuffer {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, int>, "float or int32 buffers");
 
-  float* data() const { return ptr_; }
+ public:
+  BackendBuffer() = default;
+  BackendBuffer(Backend& backend, size_t n)
+      : backend_(&backend), ptr_(n ? allocate(backend, n) : nullptr), n_(n) {}
+  ~BackendBuffer() { reset(); }
+  BackendBuffer(BackendBuffer&& o) noexcept : backend_(o.backend_), ptr_(o.ptr_), n_(o.n_) {
+    o.backend_ = nullptr;
+    o.ptr_ = nullptr;
+    o.n_ = 0;
+  }
+  BackendBuffer& operator=(BackendBuffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      std::swap(backend_, o.backend_);
+      std::swap(ptr_, o.ptr_);
+      std::swap(n_, o.n_);
+    }
+    return *this;
+  }
+  BackendBuffer(const BackendBuffer&) = delete;
+  BackendBuffer& operator=(const BackendBuffer&) = delete;
+
+  T* data() const { return ptr_; }
   size_t size() const { return n_; }
 
  private:
+  static T* allocate(Backend& b, size_t n) {
+    if constexpr (std::is_same_v<T, float>) return b.allocate(n);
+    else return b.allocate_int(n);
+  }
+  void reset() noexcept {
+    if (backend_ && ptr_) {
+      if constexpr (std::is_same_v<T, float>) backend_->release(ptr_);
+      else backend_->release_int(ptr_);
+    }
+    backend_ = nullptr;
+    ptr_ = nullptr;
+    n_ = 0;
+  }
+
   Backend* backend_ = nullptr;
-  float* ptr_ = nullptr;
+  T* ptr_ = nullptr;
   size_t n_ = 0;
 };
 
-/// RAII device buffer of int32 (labels, token ids).
-class IntBuffer {
- public:
-  IntBuffer() = default;
-  IntBuffer(Backend& backend, size_t n);
-  ~IntBuffer();
-  IntBuffer(IntBuffer&& other) noexcept;
-  IntBuffer& operator=(IntBuffer&& other) noexcept;
-  IntBuffer(const IntBuffer&) = delete;
-  IntBuffer& operator=(const IntBuffer&) = delete;
-
-  int* data() const { return ptr_; }
-  size_t size() const { return n_; }
-
- private:
-  Backend* backend_ = nullptr;
-  int* ptr_ = nullptr;
-  size_t n_ = 0;
-};
+using DeviceBuffer = BackendBuffer<float>;
+using IntBuffer = BackendBuffer<int>;
 
 /// Throws RunError "op <op> is not supported by backend <name> (device <index>)" unless
 /// `backend` supports `op`. Callers that cannot fall back call this before using an op.
