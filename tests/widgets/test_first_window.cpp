@@ -293,8 +293,12 @@ void TestFirstWindow::windowCancels() {
   test::ScratchDir dir("gui-cancel");
   gui::MainWindow w(cpuOptions(dir.file("run")));
   w.setInteractive(false);
-  QVERIFY(w.startRun(parse_spec(kTinySpec, "tiny.json"), "tiny.json"));
-  w.cancelRun();  // before the first training step: the engine stops at its first check
+  // Enough epochs that the run cannot finish before the cancel lands, however the two threads
+  // are scheduled on a loaded machine (the tiny spec alone can end within a time slice).
+  ExperimentSpec spec = parse_spec(kTinySpec, "tiny.json");
+  spec.train.epochs = 100000;
+  QVERIFY(w.startRun(spec, "tiny.json"));
+  w.cancelRun();  // the engine stops at its next check
   QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), 60000);
   QVERIFY(w.state() == gui::MainWindow::State::Cancelled);
   QCOMPARE(pathPages(w).count(), 0);
