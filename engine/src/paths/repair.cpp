@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "ridgeline/core/errors.h"
+#include "ridgeline/models/mlp/mlp_layers.h"
 #include "ridgeline/paths/evaluator.h"
 
 namespace ridgeline {
@@ -137,13 +138,9 @@ Mlp repair_point(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Da
     if (cancel) cancel->check();
     const int fin = arch.widths[l], fout = arch.widths[l + 1];
     auto linear = [&] {
-      for (int s = 0; s < n; s += batch) {
-        const int rows = std::min(batch, n - s);
-        float* zs = out + static_cast<size_t>(s) * fout;
-        be.gemm(Trans::No, Trans::Yes, rows, fout, fin, 1.0f, in + static_cast<size_t>(s) * fin,
-                fin, p.data() + lay.weight_offset[l], fin, 0.0f, zs, fout);
-        be.add_bias(zs, p.data() + lay.bias_offset[l], rows, fout);
-      }
+      for (int s = 0; s < n; s += batch)
+        mlp_linear(be, arch, lay, l, p.data(), 0, 1, in + static_cast<size_t>(s) * fin, 0,
+                   std::min(batch, n - s), out + static_cast<size_t>(s) * fout);
     };
     linear();
     ColumnMoments mom(fout);
@@ -168,12 +165,7 @@ Mlp repair_point(Backend& be, const Mlp& a, const Mlp& b, double alpha, const Da
     be.upload(p.data() + lay.bias_offset[l], bias, fout);
     if (l + 1 == H) break;  // nothing downstream is measured
     linear();
-    const size_t total = static_cast<size_t>(n) * fout;
-    if (arch.layernorm)
-      be.layernorm(out, p.data() + lay.ln_weight_offset[l], p.data() + lay.ln_bias_offset[l], n,
-                   fout, kLayerNormEps, out, nullptr, nullptr);
-    if (arch.activation == Activation::Gelu) be.gelu(out, out, total);
-    else be.relu(out, total);
+    mlp_hidden_post(be, arch, lay, l, p.data(), 0, 1, n, out, out, nullptr, nullptr, out);
     std::swap(in, out);
   }
   be.synchronize();

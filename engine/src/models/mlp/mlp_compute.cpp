@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "ridgeline/models/mlp/mlp_layers.h"
+
 namespace ridgeline {
 
 MlpCompute::MlpCompute(Backend& backend, const MlpArch& arch, int max_rows)
@@ -41,21 +43,14 @@ void MlpCompute::forward(const float* params, const float* x, int rows, const La
   const float* in = x;
   const int L = arch_.num_layers();
   for (int l = 0; l < L; ++l) {
-    const int fin = arch_.widths[l], fout = arch_.widths[l + 1];
+    const int fout = arch_.widths[l + 1];
     const bool hidden = l + 1 < L;
     float* out = acts_[l].data();
-    // Z = X·Wᵀ + b, written where the next stage reads it (in place for plain ReLU).
+    // Z = X·Wᵀ + b, written where the next stage reads it (in place for plain ReLU); the
+    // layer steps are the engine's one forward pass (mlp_layers.h).
     float* z = !hidden ? out : ln_ ? lnin_[l].data() : gelu_ ? pre_[l].data() : out;
-    be_.gemm(Trans::No, Trans::Yes, rows, fout, fin, 1.0f, in, fin, params + lay_.weight_offset[l],
-             fin, 0.0f, z, fout);
-    be_.add_bias(z, params + lay_.bias_offset[l], rows, fout);
+    mlp_linear(be_, arch_, lay_, l, params, 0, 1, in, 0, rows, z);
     if (hidden) {
-      if (ln_) {
-        float* y = gelu_ ? pre_[l].data() : out;
-        be_.layernorm(z, params + lay_.ln_weight_offset[l], params + lay_.ln_bias_offset[l], rows,
-                      fout, kLayerNormEps, y, mean_[l].data(), rstd_[l].data());
-        z = y;
-      }
       const size_t n = static_cast<size_t>(rows) * fout;
       // The Linear output survives in lnin_ (LayerNorm) or pre_ (GELU); a plain ReLU runs in
       // place, so an observer gets a copy taken before it.
@@ -67,8 +62,10 @@ void MlpCompute::forward(const float* params, const float* x, int rows, const La
         be_.copy(hook_linear_[l].data(), out, n);
         linear = hook_linear_[l].data();
       }
-      if (gelu_) be_.gelu(z, out, n);
-      else be_.relu(out, n);
+      // LayerNorm into the GELU's input (or, for ReLU, the output), keeping its statistics
+      // for backward; then the activation into out.
+      mlp_hidden_post(be_, arch_, lay_, l, params, 0, 1, rows, z, gelu_ ? pre_[l].data() : out,
+                      ln_ ? mean_[l].data() : nullptr, ln_ ? rstd_[l].data() : nullptr, out);
       if (hook) hook(HiddenLayerView{l, linear, out, rows, fout});
     }
     in = out;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ridgeline/core/errors.h"
+#include "ridgeline/models/mlp/mlp_layers.h"
 
 namespace ridgeline::detail {
 
@@ -62,18 +63,9 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
   std::vector<float> labels(m), hl(static_cast<size_t>(P) * m), hc(hl.size());
   std::vector<double> sum_loss(P, 0.0), sum_correct(P, 0.0);
   // After hidden layer l's Linear, on all points at once ([P][rows][width] in z, in place):
-  // the LayerNorm with each point's own γ, β, then the activation.
+  // the LayerNorm with each point's own γ, β, then the activation (mlp_layers.h).
   auto hidden = [&](int l, float* z, int rows) {
-    const int w = arch.widths[l + 1];
-    const size_t per = static_cast<size_t>(rows) * w;
-    if (arch.layernorm)
-      for (int k = 0; k < P; ++k) {
-        const float* pkk = pk.data() + k * T;
-        be.layernorm(z + k * per, pkk + lay.ln_weight_offset[l], pkk + lay.ln_bias_offset[l], rows,
-                     w, kLayerNormEps, z + k * per, nullptr, nullptr);
-      }
-    if (arch.activation == Activation::Gelu) be.gelu(z, z, per * P);
-    else be.relu(z, per * P);
+    mlp_hidden_post(be, arch, lay, l, pk.data(), T, P, rows, z, z, nullptr, nullptr, z);
   };
 
   for (int start = 0; start < data.n; start += m) {
@@ -100,13 +92,8 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
     if (L > 1) hidden(0, cur, rows);
     // Later layers: one strided-batched GEMM over all points.
     for (int l = 1; l < L; ++l) {
-      const int in = arch.widths[l], o = arch.widths[l + 1];
-      be.gemm_batched(Trans::No, Trans::Yes, rows, o, in, 1.0f, cur, in,
-                      static_cast<long long>(rows) * in, pk.data() + lay.weight_offset[l], in,
-                      static_cast<long long>(T), 0.0f, nxt, o, static_cast<long long>(rows) * o, P);
-      for (int k = 0; k < P; ++k)
-        be.add_bias(nxt + static_cast<size_t>(k) * rows * o, pk.data() + k * T + lay.bias_offset[l],
-                    rows, o);
+      mlp_linear(be, arch, lay, l, pk.data(), T, P, cur,
+                 static_cast<long long>(rows) * arch.widths[l], rows, nxt);
       if (l + 1 < L) hidden(l, nxt, rows);
       std::swap(cur, nxt);
     }
