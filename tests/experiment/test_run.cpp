@@ -65,10 +65,10 @@ class TestRun : public QObject {
     QCOMPARE(back.interpolations().size(), size_t(1));
     QCOMPARE(back.interpolations()[0].second.test->loss, s.interpolations()[0].second.test->loss);
     QCOMPARE(back.status, std::string("finished"));
-    QCOMPARE(back.training.size(), size_t(2));
-    QCOMPARE(back.training[1].first, std::string("seed1"));
-    QCOMPARE(back.training[1].second.size(), size_t(2));
-    QCOMPARE(back.training[1].second[1].test_loss, s.training[1].second[1].test_loss);
+    QCOMPARE(back.training().size(), size_t(2));
+    QCOMPARE(back.training()[1].first, std::string("seed1"));
+    QCOMPARE(back.training()[1].second.size(), size_t(2));
+    QCOMPARE(back.training()[1].second[1].test_loss, s.training()[1].second[1].test_loss);
     // Checkpoints load and carry the architecture.
     QCOMPARE(load_mlp((r / "checkpoints/seed1.safetensors").string()).arch.to_string(), std::string("mlp:6,12,3"));
 

@@ -160,7 +160,7 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
   QCOMPARE(alignmentOf(w)->l2Values(true).at(0), qreal(disk.alignment_reports()[0].second.l2_after));
 
   // Training monitor: one epoch per model, the run's records.
-  for (const auto& [model, epochs] : disk.training) {
+  for (const auto& [model, epochs] : disk.training()) {
     QCOMPARE(epochs.size(), size_t(1));
     QCOMPARE(w.trainingMonitor()->seriesPoints(QString::fromStdString(model) + " train"),
              QList<QPointF>({QPointF(1, epochs[0].train_loss)}));

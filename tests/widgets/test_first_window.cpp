@@ -209,10 +209,10 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
     QCOMPARE(pts.back().x(), 2.0);
   }
   // The monitor's accuracy view: 100·(1 − error) of the same epochs; back to loss unchanged.
-  QCOMPARE(s.training.size(), size_t(2));
+  QCOMPARE(s.training().size(), size_t(2));
   const auto loss_points = w.trainingMonitor()->seriesPoints("seed0 train");
   w.trainingMonitor()->setMetric(TrainingMonitor::Metric::Accuracy);
-  for (const auto& [model, epochs] : s.training) {
+  for (const auto& [model, epochs] : s.training()) {
     QList<QPointF> train_acc, test_acc;
     for (const auto& e : epochs) {
       train_acc.append(QPointF(e.epoch, 100.0 * (1.0 - e.train_error)));

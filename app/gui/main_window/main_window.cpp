@@ -291,12 +291,13 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     clearResults();
     setPlaceholder(false, {});
     monitor_->reset(spec.train.epochs);
-    monitor_->chart()->setTitle(summary_.training.empty()
+    const auto training = summary_.training();
+    monitor_->chart()->setTitle(training.empty()
                                     ? "Training (no per-epoch records in this run folder)"
                                     : "Training (per epoch, from the run folder)");
-    for (const auto& [model, epochs] : summary_.training)
+    for (const auto& [model, epochs] : training)
       for (const auto& e : epochs) monitor_->addEpoch(QString::fromStdString(model), e);
-    shown_training_ = summary_.training;
+    shown_training_ = training;
     progress_->hide();
     results_->showAll(summary_.results);
     offerToEditor(spec, QDir(dir).filePath("experiment.json"), {});

@@ -150,12 +150,13 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     detail::ModelMap models;
     detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }, spec, sum};
     for (const auto& m : spec.models) {
-      std::optional<detail::TrainRecord> tr = detail::run_train_stage(m, models, ctx);
+      std::optional<StepResult> tr = detail::run_train_stage(m, models, ctx);
       if (!tr) continue;  // a finished checkpoint was reused
-      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", tr->seconds},
-                                {"samples_per_second", tr->samples_per_second}};
+      const TrainStageResult& t = *tr->as<TrainStageResult>();
+      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", t.seconds},
+                                {"samples_per_second", t.samples_per_second}};
       save_prov();
-      sum.training.emplace_back(m.name, std::move(tr->epochs));
+      sum.results.push_back(std::move(*tr));
     }
 
     for (const auto& st : spec.steps) {
@@ -212,7 +213,7 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
     }
   }
   for (const auto& m : spec.models)
-    if (auto epochs = detail::load_train_stage(m, dir)) sum.training.emplace_back(m.name, std::move(*epochs));
+    if (auto r = detail::load_train_stage(m, dir)) sum.results.push_back(std::move(*r));
   for (const auto& st : spec.steps)
     if (auto r = detail::step_kind_of(st).load(st, dir)) sum.results.push_back(std::move(*r));
   if (spec_out) *spec_out = std::move(spec);

@@ -222,7 +222,7 @@ class TestQuadratic : public QObject {
     const RunSummary sum = run_experiment(spec, opt);
     QCOMPARE(sum.status, std::string("finished"));
     // Gradient descent with lr 0.05 < 2/λ_max = 0.2 on a convex quadratic: the loss falls.
-    const auto& epochs = sum.training.front().second;
+    const auto epochs = sum.training().front().second;
     QCOMPARE(static_cast<int>(epochs.size()), 6);
     for (size_t e = 1; e < epochs.size(); ++e) QVERIFY(epochs[e].train_loss < epochs[e - 1].train_loss);
     const Model a = load_model(tmp.file("run/checkpoints/s0.safetensors"));

@@ -70,12 +70,22 @@ struct RunEvents {
   std::function<void(const StepResult&)> on_result;
 };
 
+/// The train stage's result (StepResult type "train", id "train-<model>"): one model's
+/// training record, as results/train-<model>.json holds it. A model whose checkpoint a rerun
+/// reused has none.
+struct TrainStageResult {
+  std::string model;
+  std::vector<EpochMetrics> epochs;
+  double seconds = 0;
+  double samples_per_second = 0;
+};
+
 struct RunSummary {
   std::string run_dir;
   std::string device;      ///< backend description
   std::string status;      ///< "finished", "cancelled", "failed"
-  std::vector<std::pair<std::string, std::vector<EpochMetrics>>> training;  ///< by model
-  /// By step, in step order: live runs, and load_run for the steps whose results exist.
+  /// The train stage's results (type "train", in model order), then every step's, in step
+  /// order: live runs, and load_run for the stages and steps whose results exist.
   std::vector<StepResult> results;
   double seconds = 0;
 
@@ -91,6 +101,8 @@ struct RunSummary {
     return results_of<InterpolationResult>();
   }
   std::vector<std::pair<std::string, AlignmentReport>> alignment_reports() const;
+  /// (model, per-epoch records) of every trained model, in model order.
+  std::vector<std::pair<std::string, std::vector<EpochMetrics>>> training() const;
   /// Full alignment results (live runs only; load_run has the reports).
   std::vector<std::pair<std::string, AlignmentResult>> alignments() const;
 };

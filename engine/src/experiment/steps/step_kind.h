@@ -96,19 +96,12 @@ void write_barrier_table(const std::filesystem::path& results_dir, const Experim
 
 namespace ridgeline::detail {
 
-/// A model's finished training (results/train-<model>.json holds the same).
-struct TrainRecord {
-  double seconds = 0;
-  double samples_per_second = 0;
-  std::vector<EpochMetrics> epochs;
-};
-
 /// The training stage of one model: reuses checkpoints/<model>.safetensors when it exists
 /// (returns nullopt), else trains it, saving the checkpoint, the periodic epoch checkpoints
 /// and results/train-<model>.json. Adds the model to `models`.
-std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx);
-/// results/train-<model>.json's epochs, or nullopt when absent; throws InputError when malformed.
-std::optional<std::vector<EpochMetrics>> load_train_stage(const ModelSpec& m,
-                                                          const std::filesystem::path& dir);
+std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx);
+/// results/train-<model>.json as the stage's result, or nullopt when absent; throws InputError
+/// when malformed.
+std::optional<StepResult> load_train_stage(const ModelSpec& m, const std::filesystem::path& dir);
 
 }  // namespace ridgeline::detail

@@ -11,6 +11,13 @@ std::string RunProgress::label() const {
   return "step " + step_id + (part.empty() ? "" : " (" + part + ")");
 }
 
+std::vector<std::pair<std::string, std::vector<EpochMetrics>>> RunSummary::training() const {
+  std::vector<std::pair<std::string, std::vector<EpochMetrics>>> out;
+  for (const auto& r : results)
+    if (const auto* t = r.as<TrainStageResult>()) out.emplace_back(t->model, t->epochs);
+  return out;
+}
+
 std::vector<std::pair<std::string, AlignmentReport>> RunSummary::alignment_reports() const {
   std::vector<std::pair<std::string, AlignmentReport>> out;
   for (const auto& r : results)

@@ -27,7 +27,7 @@ json epochs_json(const std::vector<EpochMetrics>& epochs) {
 
 }  // namespace
 
-std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx) {
+std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx) {
   const ExperimentSpec& spec = ctx.spec;
   const RunEvents& ev = ctx.events;
   const fs::path& dir = ctx.dir;
@@ -74,10 +74,13 @@ std::optional<TrainRecord> run_train_stage(const ModelSpec& m, ModelMap& models,
                           {"samples_per_second", tr.samples_per_second},
                           {"epochs", epochs_json(tr.epochs)}}).dump(2) + "\n");
   models[m.name] = std::move(tr.model);
-  return TrainRecord{tr.seconds, tr.samples_per_second, std::move(tr.epochs)};
+  const double seconds = tr.seconds;
+  return StepResult{"train-" + m.name, "train",
+                    TrainStageResult{m.name, std::move(tr.epochs), tr.seconds, tr.samples_per_second},
+                    seconds};
 }
 
-std::optional<std::vector<EpochMetrics>> load_train_stage(const ModelSpec& m, const fs::path& dir) {
+std::optional<StepResult> load_train_stage(const ModelSpec& m, const fs::path& dir) {
   const fs::path f = dir / "results" / ("train-" + m.name + ".json");
   if (!fs::exists(f)) return std::nullopt;
   try {
@@ -99,7 +102,9 @@ std::optional<std::vector<EpochMetrics>> load_train_stage(const ModelSpec& m, co
       em.seconds = e.value("seconds", 0.0);
       epochs.push_back(em);
     }
-    return epochs;
+    TrainStageResult t{m.name, std::move(epochs), record.value("seconds", 0.0),
+                       record.value("samples_per_second", 0.0)};
+    return StepResult{"train-" + m.name, "train", std::move(t), -1};
   } catch (const json::exception& e) {
     throw InputError(f.string() + ": not a training record (" + std::string(e.what()) + ")");
   }
