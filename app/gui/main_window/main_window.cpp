@@ -1,5 +1,6 @@
 #include "gui/results/result_views.h"
 #include "gui/main_window/main_window.h"
+#include "gui/results/train_view.h"
 
 #include <QAction>
 #include <QChartView>
@@ -70,14 +71,11 @@ MainWindow::~MainWindow() {
 }
 
 void MainWindow::buildLayout() {
-  monitor_ = new widgets::TrainingMonitor;
   log_ = new QPlainTextEdit;
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(5000);
   log_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   log_->setPlaceholderText("Run log");
-  monitor_->setToolTip("Training loss per epoch (solid: train, dashed: test) and sampled "
-                       "mini-batch losses of every model");
   log_->setToolTip("Messages of the engine and of this window (also in the run's log.txt)");
 
   header_ = new QLabel;
@@ -221,9 +219,6 @@ void MainWindow::onJobStarted(int id) {
   last_error_.clear();
   clearResults();
   setPlaceholder(false, {});
-  monitor_->reset(spec.train.epochs);
-  monitor_->chart()->setTitle("Training");
-  shown_training_.clear();
   progress_->show();
   setSpecHeader({});
   appendLog(QString("run %1 (%2 models, %3 steps) from %4")
@@ -290,14 +285,6 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     summary_ = std::move(s);
     clearResults();
     setPlaceholder(false, {});
-    monitor_->reset(spec.train.epochs);
-    const auto training = summary_.training();
-    monitor_->chart()->setTitle(training.empty()
-                                    ? "Training (no per-epoch records in this run folder)"
-                                    : "Training (per epoch, from the run folder)");
-    for (const auto& [model, epochs] : training)
-      for (const auto& e : epochs) monitor_->addEpoch(QString::fromStdString(model), e);
-    shown_training_ = training;
     progress_->hide();
     results_->showAll(summary_.results);
     offerToEditor(spec, QDir(dir).filePath("experiment.json"), {});
@@ -354,20 +341,17 @@ void MainWindow::onProgress(const RunProgress& p) {
   }
 }
 
+// The running job's training progress goes to the train stage's page (gui/results/train_view.h).
 void MainWindow::onStep(const QString& model, const StepMetrics& m) {
-  if (!spec_ || m.total_steps <= 0) return;
-  const double per_epoch = static_cast<double>(m.total_steps) / std::max(1, spec_->train.epochs);
-  monitor_->addStepSample(model, static_cast<double>(m.step) / per_epoch, m.loss, m.error);
+  results_->get<TrainPages>()->addStep(model, m);
 }
 
 void MainWindow::onEpoch(const QString& model, const EpochMetrics& m) {
-  // The engine logs each epoch itself; here it only feeds the monitor (and its CSV).
-  monitor_->addEpoch(model, m);
-  const std::string name = model.toStdString();
-  auto it = std::find_if(shown_training_.begin(), shown_training_.end(),
-                         [&](const auto& p) { return p.first == name; });
-  if (it == shown_training_.end()) it = shown_training_.insert(shown_training_.end(), {name, {}});
-  it->second.push_back(m);
+  results_->get<TrainPages>()->addEpoch(model, m);
+}
+
+widgets::TrainingMonitor* MainWindow::trainingMonitor() const {
+  return results_->get<TrainPages>()->monitor();
 }
 
 void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,

@@ -126,7 +126,7 @@ class MainWindow : public QMainWindow {
   // Views, for tests.
   /// The pages of every step kind's view (gui/results): results().get<PathsPages>() etc.
   ResultArea& results() const { return *results_; }
-  widgets::TrainingMonitor* trainingMonitor() const { return monitor_; }
+  widgets::TrainingMonitor* trainingMonitor() const;
   /// The "Experiment" dock: the spec that Run (Ctrl+R) queues.
   ExperimentEditor* editor() const { return editor_; }
   /// Queues a run of the editor's spec. False with the engine's message when it is invalid
@@ -201,7 +201,6 @@ class MainWindow : public QMainWindow {
   QAction* act_open_run_ = nullptr;
   QAction* act_run_ = nullptr;
   QAction* act_cancel_ = nullptr;
-  QAction* act_accuracy_ = nullptr;
   QAction* act_export_png_ = nullptr;
   QAction* act_export_svg_ = nullptr;
   QAction* act_export_csv_ = nullptr;
@@ -209,11 +208,9 @@ class MainWindow : public QMainWindow {
   QMenu* recent_menu_ = nullptr;
   bool settings_enabled_ = false;
 
-  widgets::TrainingMonitor* monitor_ = nullptr;
   ExperimentEditor* editor_ = nullptr;
   QMenu* examples_menu_ = nullptr;
   /// Per-epoch records shown by the training monitor (live, or of the opened run).
-  std::vector<std::pair<std::string, std::vector<EpochMetrics>>> shown_training_;
   QPlainTextEdit* log_ = nullptr;
   QLabel* header_ = nullptr;
   QLabel* placeholder_ = nullptr;

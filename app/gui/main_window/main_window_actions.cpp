@@ -94,20 +94,11 @@ void MainWindow::buildActions() {
   describe(act_cancel_, QKeySequence("Ctrl+."),
            "Stop the running job; finished models stay in the run folder");
   connect(act_cancel_, &QAction::triggered, this, &MainWindow::cancelRun);
-  act_accuracy_ = new QAction("Training accuracy", this);
-  act_accuracy_->setCheckable(true);
-  describe(act_accuracy_, QKeySequence("Ctrl+Shift+A"),
-           "Show accuracy (%) instead of loss in the training monitor");
-  connect(act_accuracy_, &QAction::toggled, this, [this](bool on) {
-    monitor_->setMetric(on ? widgets::TrainingMonitor::Metric::Accuracy
-                           : widgets::TrainingMonitor::Metric::Loss);
-  });
 
   auto* view = menuBar()->addMenu("&View");
   view->setToolTipsVisible(true);
   view_menu_ = view;
   for (QAction* a : results_->actions()) view->addAction(a);  // the result views' toggles
-  view->addAction(act_accuracy_);
   auto* run = menuBar()->addMenu("&Run");
   run->setToolTipsVisible(true);
   run->addAction(act_run_);
@@ -129,7 +120,6 @@ void MainWindow::buildActions() {
   tb->addAction(act_open_run_);
   tb->addSeparator();
   for (QAction* a : results_->actions()) tb->addAction(a);
-  tb->addAction(act_accuracy_);
   tb->addSeparator();
   tb->addAction(act_export_png_);
   tb->addAction(act_export_svg_);
@@ -213,7 +203,7 @@ void MainWindow::onSaveScreenshot() {
 QChartView* MainWindow::currentChart() const {
   if (results_stack_->currentIndex() == 1 && tabs_->count() > 0)
     if (QChartView* c = results_->chartOn(tabs_->currentWidget())) return c;
-  return monitor_;
+  return trainingMonitor();
 }
 
 bool MainWindow::exportCurrentChart(const QString& path, QString* error) {
@@ -235,7 +225,7 @@ QString MainWindow::suggestedExportName(const QString& suffix) const {
   QString name = "ridgeline";
   if (spec_) name = QString::fromStdString(spec_->name);
   QChartView* view = currentChart();
-  if (view == monitor_) name += "-training";
+  if (view == trainingMonitor()) name += "-training";
   else if (const QString n = results_->exportName(tabs_->currentWidget()); !n.isEmpty())
     name += "-" + n;
   else if (tabs_->count() > 0) name += "-" + tabs_->tabText(tabs_->currentIndex());
@@ -304,7 +294,7 @@ void MainWindow::onExportMonitor() {
   if (path.isEmpty()) return;
   if (QFileInfo(path).suffix().isEmpty()) path += ".png";
   QString error;
-  if (!export_chart(monitor_, path, &error))
+  if (!export_chart(trainingMonitor(), path, &error))
     return reportFailure("Cannot export the training curves", error);
   appendLog("exported the training curves to " + path);
 }

@@ -34,12 +34,13 @@ QDockWidget* MainWindow::addViewDock(const QString& name, const QString& title, 
 
 void MainWindow::buildDocks() {
   view_menu_->addSeparator();
-  addChartMenu(monitor_, "training", [this] { return training_csv(shown_training_); });
-  QDockWidget* training = addViewDock("training", "Training", monitor_, Qt::LeftDockWidgetArea,
-                                      "the training monitor: loss per epoch and mini-batch");
-  // The step kinds' docks (the Alignment view) share the left area with the monitor.
-  for (const ViewDock& d : results_->docks())
-    tabifyDockWidget(training, addViewDock(d.name, d.title, d.widget, Qt::LeftDockWidgetArea, d.tip));
+  // The result views' docks (Training, Alignment) share the left area, tabbed with the first.
+  QDockWidget* training = nullptr;
+  for (const ViewDock& d : results_->docks()) {
+    QDockWidget* dock = addViewDock(d.name, d.title, d.widget, Qt::LeftDockWidgetArea, d.tip);
+    if (training) tabifyDockWidget(training, dock);
+    else training = dock;
+  }
   editor_ = new ExperimentEditor;
   editor_->setMinimumWidth(380);
   QDockWidget* experiment =
@@ -77,7 +78,7 @@ void MainWindow::setInteractive(bool interactive) {
 QStringList MainWindow::viewNames() {
   QStringList names = {"paths"};
   for (const ResultView& v : result_views()) names += v.views;
-  return names + QStringList{"training", "experiment", "log", "jobs", "runs"};
+  return names + QStringList{"experiment", "log", "jobs", "runs"};
 }
 
 QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.value(name); }

@@ -4,7 +4,9 @@
 namespace ridgeline::gui {
 
 const std::vector<ResultView>& result_views() {
-  static const std::vector<ResultView> views = {interpolate_result_view(), align_result_view()};
+  // The train stage first: its Training dock is the one the other left docks tab with.
+  static const std::vector<ResultView> views = {train_result_view(), interpolate_result_view(),
+                                                align_result_view()};
   return views;
 }
 

@@ -85,6 +85,7 @@ struct ResultView {
 const std::vector<ResultView>& result_views();
 
 // One per kind (gui/results/<kind>_view.cpp).
+ResultView train_result_view();
 ResultView interpolate_result_view();
 ResultView align_result_view();
 
