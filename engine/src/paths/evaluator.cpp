@@ -37,6 +37,7 @@ void form_points(Backend& be, const std::vector<const float*>& basis,
                  const std::vector<std::vector<double>>& coeffs, size_t n,
                  std::vector<DeviceBuffer>& diffs, float* out, size_t out_stride) {
   const size_t K = basis.size();
+  bool diffs_ready = false;
   for (size_t k = 0; k < coeffs.size(); ++k) {
     const std::vector<double>& c = coeffs[k];
     float* dst = out + k * out_stride;
@@ -46,13 +47,17 @@ void form_points(Backend& be, const std::vector<const float*>& basis,
         be.copy(dst, basis[unit], n);
         break;
       case PointForm::Affine:
-        // θ_0 + Σ_{j≥1} c_j (θ_j − θ_0): the differences are formed once per basis.
-        if (diffs.empty())
+        // θ_0 + Σ_{j≥1} c_j (θ_j − θ_0): the differences are formed once per call.
+        if (!diffs_ready) {
+          diffs.resize(K > 0 ? K - 1 : 0);
           for (size_t j = 1; j < K; ++j) {
-            diffs.emplace_back(be, n);
-            be.copy(diffs.back().data(), basis[j], n);
-            be.axpby(-1.0f, basis[0], 1.0f, diffs.back().data(), n);
+            DeviceBuffer& d = diffs[j - 1];
+            if (d.size() < n) d = DeviceBuffer(be, n);
+            be.copy(d.data(), basis[j], n);
+            be.axpby(-1.0f, basis[0], 1.0f, d.data(), n);
           }
+          diffs_ready = true;
+        }
         if (K == 1) {
           be.copy(dst, basis[0], n);
           break;
@@ -68,6 +73,23 @@ void form_points(Backend& be, const std::vector<const float*>& basis,
         break;
     }
   }
+}
+
+DevicePoints device_points(Backend& be, const ParameterPoints& points, size_t T,
+                           const PointHooks& hooks) {
+  DevicePoints d;
+  for (const std::vector<float>* b : points.basis) {
+    d.basis.emplace_back(be, T);
+    be.upload(d.basis.back().data(), b->data(), T);
+    d.basis_ptr.push_back(d.basis.back().data());
+  }
+  const size_t P = points.coeffs.size();
+  d.params = DeviceBuffer(be, T * P);
+  std::vector<DeviceBuffer> diffs;
+  form_points(be, d.basis_ptr, points.coeffs, T, diffs, d.params.data(), T);
+  if (hooks.on_params)
+    for (size_t k = 0; k < P; ++k) hooks.on_params(be, static_cast<int>(k), d.params.data() + k * T);
+  return d;
 }
 
 PointValues evaluate_points(Backend& be, const ModelArch& arch, const ParameterPoints& points,

@@ -19,10 +19,15 @@ std::vector<double> alpha_grid(int points) {
   return a;
 }
 
+namespace {
+// A curve with an undefined value (NaN: a model without accuracy) has no barrier.
+bool undefined(const std::vector<double>& v) {
+  return std::any_of(v.begin(), v.end(), [](double x) { return std::isnan(x); });
+}
+}  // namespace
+
 double barrier_linear(const std::vector<double>& alpha, const std::vector<double>& v) {
-  // A curve with an undefined value (NaN: a model without accuracy) has no barrier.
-  for (double x : v)
-    if (std::isnan(x)) return NAN;
+  if (undefined(v)) return NAN;
   const double v0 = v.front(), v1 = v.back();
   double best = -INFINITY;
   for (size_t k = 0; k < v.size(); ++k)
@@ -31,8 +36,7 @@ double barrier_linear(const std::vector<double>& alpha, const std::vector<double
 }
 
 double barrier_midpoint(const std::vector<double>& v) {
-  for (double x : v)
-    if (std::isnan(x)) return NAN;
+  if (undefined(v)) return NAN;
   return *std::max_element(v.begin(), v.end()) - 0.5 * (v.front() + v.back());
 }
 

@@ -22,10 +22,7 @@ void check_pair(const Mlp& a, const Mlp& b) {
 }
 
 void check_data(const Mlp& m, const Dataset& data) {
-  if (data.dim != m.arch.in_dim())
-    throw InputError("model " + m.arch.to_string() + " expects " +
-                     std::to_string(m.arch.in_dim()) + " inputs but data " + data.name +
-                     " has " + std::to_string(data.dim));
+  check_fits(m.arch, data, "model");
   if (data.n == 0) throw InputError(data.name + ": no samples");
 }
 
@@ -39,10 +36,6 @@ bool stats_fit(const UnitStatistics& s, const MlpArch& arch) {
       return false;
   return true;
 }
-
-}  // namespace
-
-namespace {
 
 RepairStatistics mlp_repair_statistics(Backend& be, const Mlp& a, const Mlp& b, const Dataset& data,
                                        const RepairConfig& cfg, const CancelToken* cancel) {

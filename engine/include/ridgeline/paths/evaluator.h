@@ -56,11 +56,23 @@ enum class PointForm { Unit, Affine, General };
 PointForm point_form(const std::vector<double>& row, int* unit_index = nullptr);
 
 /// Forms every point's vector on the backend from device copies of the basis (each n floats):
-/// out + k·n receives point k. `diffs` (K−1 device vectors, θ_j − θ_0) is filled on first use
-/// when a row is affine. Shared by the models' evaluators for parameters and for the MLP's
-/// first-layer outputs.
+/// out + k·out_stride receives point k. `diffs` is scratch for the K−1 differences θ_j − θ_0
+/// that affine rows use; they are recomputed on every call, and the buffers are kept for the
+/// next call when large enough. Shared by the models' evaluators for parameters and for the
+/// MLP's first-layer outputs.
 void form_points(Backend& backend, const std::vector<const float*>& basis,
                  const std::vector<std::vector<double>>& coeffs, size_t n,
                  std::vector<DeviceBuffer>& diffs, float* out, size_t out_stride);
+
+/// The basis uploaded to the backend and every point's parameter vector formed from it
+/// (point k at params + k·num_params), after PointHooks::on_params. What each model kind's
+/// evaluator starts from.
+struct DevicePoints {
+  std::vector<DeviceBuffer> basis;
+  std::vector<const float*> basis_ptr;
+  DeviceBuffer params;
+};
+DevicePoints device_points(Backend& backend, const ParameterPoints& points, size_t num_params,
+                           const PointHooks& hooks);
 
 }  // namespace ridgeline

@@ -35,18 +35,10 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
   if (arch.layernorm) require(be, Op::LayerNorm);
 
   // Every point's parameters θ_k (evaluator.h's rule), then the per-point hook.
-  std::vector<DeviceBuffer> basis, diffs;
-  std::vector<const float*> basis_ptr;
-  for (int j = 0; j < K; ++j) {
-    basis.emplace_back(be, T);
-    be.upload(basis.back().data(), points.basis[j]->data(), T);
-    basis_ptr.push_back(basis.back().data());
-  }
-  DeviceBuffer pk(be, T * P);
-  form_points(be, basis_ptr, points.coeffs, T, diffs, pk.data(), T);
-  diffs.clear();
-  if (hooks.on_params)
-    for (int k = 0; k < P; ++k) hooks.on_params(be, k, pk.data() + k * T);
+  const DevicePoints dp = device_points(be, points, T, hooks);
+  const std::vector<const float*>& basis_ptr = dp.basis_ptr;
+  const DeviceBuffer& pk = dp.params;
+  std::vector<DeviceBuffer> diffs;  // first-layer differences, reused across chunks
 
   const int d = arch.in_dim();
   const int h = arch.widths[1];
@@ -83,7 +75,6 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
     float* cur = h0.data();
     float* nxt = h1.data();
     form_points(be, z0_ptr, points.coeffs, zs, diffs, cur, zs);
-    diffs.clear();
     for (int k = 0; k < P; ++k) {
       float* hk = cur + k * zs;
       if (hooks.on_first_layer) hooks.on_first_layer(be, k, hk, rows, h);

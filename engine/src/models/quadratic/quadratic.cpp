@@ -206,20 +206,11 @@ class QuadraticModelArch final : public ModelArch {
     // The points are formed on the backend by the evaluator's rule, like every model's, and
     // the closed form is evaluated on them in float64.
     const size_t T = num_params(), P = points.coeffs.size();
-    std::vector<DeviceBuffer> basis, diffs;
-    std::vector<const float*> ptr;
-    for (const auto* b : points.basis) {
-      basis.emplace_back(be, T);
-      be.upload(basis.back().data(), b->data(), T);
-      ptr.push_back(basis.back().data());
-    }
-    DeviceBuffer pk(be, T * std::max<size_t>(P, 1));
-    form_points(be, ptr, points.coeffs, T, diffs, pk.data(), T);
-    if (hooks.on_params)
-      for (size_t k = 0; k < P; ++k) hooks.on_params(be, static_cast<int>(k), pk.data() + k * T);
-    std::vector<float> host(T * P);
-    be.download(host.data(), pk.data(), host.size());
     PointValues v;
+    if (P == 0) return v;
+    const DevicePoints dp = device_points(be, points, T, hooks);
+    std::vector<float> host(T * P);
+    be.download(host.data(), dp.params.data(), host.size());
     for (size_t k = 0; k < P; ++k) {
       if (cancel) cancel->check();
       const std::vector<double> theta(host.begin() + k * T, host.begin() + (k + 1) * T);
