@@ -20,6 +20,7 @@
 #include <QtGlobal>
 #include <exception>
 
+#include "gui/common/actions.h"
 #include "gui/editor/experiment_editor.h"
 #include "gui/main_window/export.h"
 #include "gui/main_window/main_window.h"
@@ -33,13 +34,6 @@ namespace ridgeline::gui {
 
 namespace {
 
-/// Shortcut, tooltip (naming the shortcut) and status tip of an action.
-void describe(QAction* a, const QKeySequence& key, const QString& tip) {
-  if (!key.isEmpty()) a->setShortcut(key);
-  const QString keys = key.toString(QKeySequence::NativeText);
-  a->setToolTip(keys.isEmpty() ? tip : tip + " (" + keys + ")");
-  a->setStatusTip(tip);
-}
 
 QSettings windowSettings() { return QSettings("Ridgeline", "Ridgeline"); }
 

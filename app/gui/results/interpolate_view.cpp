@@ -1,5 +1,6 @@
 // The interpolate step's pages (interpolate_view.h): the per-path tabs, their titles, the View
 // actions and the registry entry. The overlays are in paths_overlay.cpp.
+#include "gui/common/actions.h"
 #include "gui/results/interpolate_view.h"
 
 #include <QAction>
@@ -18,16 +19,6 @@ namespace ridgeline::gui {
 
 namespace {
 
-QAction* toggle(QWidget* parent, const QString& text, const QKeySequence& key,
-                const QString& tip) {
-  auto* a = new QAction(text, parent);
-  a->setCheckable(true);
-  a->setShortcut(key);
-  a->setToolTip(tip + " (" + key.toString(QKeySequence::NativeText) + ")");
-  a->setStatusTip(tip);
-  return a;
-}
-
 const QString kErrorTip =
     "Classification error (%): a second y axis on each path's chart; the overlay charts (all "
     "paths, compare) switch from loss to error";
@@ -41,12 +32,12 @@ ResultView interpolate_result_view() {
 }
 
 PathsPages::PathsPages(const ResultHost& host) : host_(host) {
-  act_error_ = toggle(host_.window, "Error", QKeySequence("Ctrl+Shift+R"), kErrorTip);
+  act_error_ = make_toggle(host_.window, "Error", QKeySequence("Ctrl+Shift+R"), kErrorTip);
   QObject::connect(act_error_, &QAction::toggled, act_error_, [this] {
     for (const Page& p : pages_) p.chart->setErrorVisible(showError());
     applyOptions();
   });
-  act_train_split_ = toggle(host_.window, "Train split", QKeySequence("Ctrl+Shift+L"),
+  act_train_split_ = make_toggle(host_.window, "Train split", QKeySequence("Ctrl+Shift+L"),
                             "Overlay charts (all paths, compare): show the train split "
                             "instead of the test split");
   QObject::connect(act_train_split_, &QAction::toggled, act_train_split_,

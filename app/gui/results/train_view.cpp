@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "gui/common/actions.h"
 #include "gui/main_window/export.h"
 
 namespace ridgeline::gui {
@@ -11,12 +12,8 @@ TrainPages::TrainPages(const ResultHost& host) : host_(host) {
   monitor_ = new widgets::TrainingMonitor;
   monitor_->setToolTip("Training loss per epoch (solid: train, dashed: test) and sampled "
                        "mini-batch losses of every model");
-  accuracy_ = new QAction("Training accuracy", host.window);
-  accuracy_->setCheckable(true);
-  accuracy_->setShortcut(QKeySequence("Ctrl+Shift+A"));
-  const QString tip = "Show accuracy (%) instead of loss in the training monitor";
-  accuracy_->setToolTip(tip + " (" + accuracy_->shortcut().toString(QKeySequence::NativeText) + ")");
-  accuracy_->setStatusTip(tip);
+  accuracy_ = make_toggle(host.window, "Training accuracy", QKeySequence("Ctrl+Shift+A"),
+                          "Show accuracy (%) instead of loss in the training monitor");
   QObject::connect(accuracy_, &QAction::toggled, monitor_, [m = monitor_](bool on) {
     m->setMetric(on ? widgets::TrainingMonitor::Metric::Accuracy
                     : widgets::TrainingMonitor::Metric::Loss);
