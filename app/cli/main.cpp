@@ -7,7 +7,6 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "ridgeline/core/errors.h"
-#include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/model_io.h"
 
@@ -50,10 +49,7 @@ AnyModelsAndData load_any_models_and_data(const Args& a, const std::vector<std::
   AnyModelsAndData r;
   for (const auto& f : files) {
     r.models.push_back(load_model(f, activation));
-    if (!r.models.front().arch->same_shape(*r.models.back().arch))
-      throw InputError(f + ": architecture " + r.models.back().arch->to_string() +
-                       " does not match " + files.front() + " (" +
-                       r.models.front().arch->to_string() + ")");
+    check_compatible(*r.models.front().arch, files.front(), *r.models.back().arch, f);
   }
   const ModelArch& arch = *r.models.front().arch;
   if (!arch.uses_data()) return r;  // the quadratic oracle: no data to read

@@ -44,6 +44,13 @@ std::shared_ptr<const ModelArch> parse_model_arch(const std::string& text,
   return kinds().front().parse(text, what);
 }
 
+void check_compatible(const ModelArch& a, const std::string& a_name, const ModelArch& b,
+                      const std::string& b_name) {
+  if (!a.same_shape(b))
+    throw InputError(a_name + " (" + a.to_string() + ") and " + b_name + " (" + b.to_string() +
+                     ") have different architectures");
+}
+
 void check_same_shape(const ModelArch& a, const ModelArch& b, const std::string& what) {
   if (!a.same_shape(b))
     throw InputError(what + " have different architectures: " + a.to_string() + " and " +

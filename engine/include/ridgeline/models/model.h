@@ -120,5 +120,9 @@ std::shared_ptr<const ModelArch> parse_model_arch(const std::string& text,
 std::vector<std::string> model_kinds();
 /// Throws InputError "<what>: <a> and <b> differ" unless a.same_shape(b).
 void check_same_shape(const ModelArch& a, const ModelArch& b, const std::string& what = "models");
+/// Throws InputError "<a_name> (<arch a>) and <b_name> (<arch b>) have different
+/// architectures" unless the two models can share a path.
+void check_compatible(const ModelArch& a, const std::string& a_name, const ModelArch& b,
+                      const std::string& b_name);
 
 }  // namespace ridgeline

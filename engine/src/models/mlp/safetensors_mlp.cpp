@@ -6,6 +6,7 @@
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 
 namespace ridgeline {
 
@@ -359,9 +360,7 @@ void save_mlp(const std::string& path, const Mlp& mlp,
 
 void check_compatible(const Mlp& a, const std::string& a_name, const Mlp& b,
                       const std::string& b_name) {
-  if (!a.arch.same_shape(b.arch))
-    throw InputError(a_name + " (" + a.arch.to_string() + ") and " + b_name + " (" +
-                     b.arch.to_string() + ") have different architectures");
+  check_compatible(*mlp_model_arch(a.arch), a_name, *mlp_model_arch(b.arch), b_name);
 }
 
 }  // namespace ridgeline
