@@ -137,18 +137,19 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     log("run folder " + sum.run_dir);
     log("device " + sum.device);
     DataSplits data;
-    if (spec.model()->uses_data()) {
+    const std::shared_ptr<const ModelArch> arch = spec.model();
+    if (arch->uses_data()) {
       data = load_data(spec.data, spec.data_options);
       log("data " + spec.data + ": train " + std::to_string(data.train.n) + "×" +
           std::to_string(data.train.dim) + ", test " + std::to_string(data.test.n) + ", " +
           std::to_string(data.train.classes) + " classes");
     } else {
-      log("data: none (" + spec.model()->kind() + " models use no data)");
+      log("data: none (" + arch->kind() + " models use no data)");
     }
     save_prov();
 
     detail::ModelMap models;
-    detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }, spec, sum};
+    detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }, spec, sum, arch};
     for (const auto& m : spec.models) {
       std::optional<StepResult> tr = detail::run_train_stage(m, models, ctx);
       if (!tr) continue;  // a finished checkpoint was reused

@@ -29,6 +29,7 @@ struct StepContext {
   std::function<void(const std::string&)> log;
   const ExperimentSpec& spec;
   const RunSummary& summary;  ///< results of the earlier steps
+  std::shared_ptr<const ModelArch> model_arch;  ///< spec.model(), built once per run
 
   void progress(const StepSpec& st, long long done, long long total, const std::string& message,
                 const std::string& part = {}) const;

@@ -37,7 +37,8 @@ std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, 
     ctx.log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
     return std::nullopt;
   }
-  ctx.log("model " + m.name + ": training " + spec.model()->to_string() + " from seed " +
+  const std::shared_ptr<const ModelArch>& arch = ctx.model_arch;
+  ctx.log("model " + m.name + ": training " + arch->to_string() + " from seed " +
           std::to_string(m.seed));
   ModelTrainCallbacks cb;
   cb.on_step = [&](const StepMetrics& s) {
@@ -66,7 +67,7 @@ std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, 
     ctx.log(line);
   };
   ModelTrainResult tr =
-      train_model(ctx.backend, spec.model(), ctx.data, spec.train, m.seed, cb, ctx.cancel);
+      train_model(ctx.backend, arch, ctx.data, spec.train, m.seed, cb, ctx.cancel);
   save_model(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
                                      {"ridgeline.experiment", spec.name}});
   write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),

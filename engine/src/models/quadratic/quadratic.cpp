@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 #include <numbers>
 #include <random>
 #include <sstream>
@@ -89,19 +90,23 @@ QuadraticForm quadratic_form(const QuadraticArch& arch) {
   f.n = n;
   f.c = arch.c;
   Normal normal(arch.seed * 0x9E3779B97F4A7C15ull + 0x51ED270B27ull);
-  // Q: modified Gram–Schmidt on the columns of a Gaussian matrix.
-  std::vector<double> Q(static_cast<size_t>(n) * n);
-  for (double& v : Q) v = normal();
+  // Q: modified Gram–Schmidt on the columns of a Gaussian matrix (drawn row by row). The
+  // columns are kept as the rows of C (C[j·n + r] = Q[r, j]) so that every loop is contiguous.
+  std::vector<double> C(static_cast<size_t>(n) * n);
+  for (int r = 0; r < n; ++r)
+    for (int j = 0; j < n; ++j) C[static_cast<size_t>(j) * n + r] = normal();
   for (int j = 0; j < n; ++j) {
+    double* cj = C.data() + static_cast<size_t>(j) * n;
     for (int i = 0; i < j; ++i) {
+      const double* ci = C.data() + static_cast<size_t>(i) * n;
       double dot = 0.0;
-      for (int r = 0; r < n; ++r) dot += Q[r * n + i] * Q[r * n + j];
-      for (int r = 0; r < n; ++r) Q[r * n + j] -= dot * Q[r * n + i];
+      for (int r = 0; r < n; ++r) dot += ci[r] * cj[r];
+      for (int r = 0; r < n; ++r) cj[r] -= dot * ci[r];
     }
     double norm = 0.0;
-    for (int r = 0; r < n; ++r) norm += Q[r * n + j] * Q[r * n + j];
+    for (int r = 0; r < n; ++r) norm += cj[r] * cj[r];
     norm = std::sqrt(norm);
-    for (int r = 0; r < n; ++r) Q[r * n + j] /= norm;
+    for (int r = 0; r < n; ++r) cj[r] /= norm;
   }
   f.eigenvalues.resize(n);
   const int negative = arch.indefinite ? (n + 3) / 4 : 0;
@@ -109,13 +114,16 @@ QuadraticForm quadratic_form(const QuadraticArch& arch) {
     const double t = n > 1 ? static_cast<double>(i) / (n - 1) : 0.0;
     f.eigenvalues[i] = 0.1 * std::pow(100.0, t) * (i < negative ? -1.0 : 1.0);
   }
+  // A = Σ_i λ_i q_i q_iᵀ, the terms added in order of i.
   f.A.assign(static_cast<size_t>(n) * n, 0.0);
-  for (int r = 0; r < n; ++r)
-    for (int s = 0; s < n; ++s) {
-      double v = 0.0;
-      for (int i = 0; i < n; ++i) v += Q[r * n + i] * f.eigenvalues[i] * Q[s * n + i];
-      f.A[r * n + s] = v;
+  for (int i = 0; i < n; ++i) {
+    const double* ci = C.data() + static_cast<size_t>(i) * n;
+    for (int r = 0; r < n; ++r) {
+      const double a = ci[r] * f.eigenvalues[i];
+      double* row = f.A.data() + static_cast<size_t>(r) * n;
+      for (int s = 0; s < n; ++s) row[s] += a * ci[s];
     }
+  }
   f.theta_star.resize(n);
   for (double& v : f.theta_star) v = normal();
   return f;
@@ -169,7 +177,7 @@ class QuadraticCompute final : public ModelCompute {
 
 class QuadraticModelArch final : public ModelArch {
  public:
-  explicit QuadraticModelArch(QuadraticArch a) : arch_(a), form_(quadratic_form(a)) {}
+  explicit QuadraticModelArch(QuadraticArch a) : arch_(a) {}
   const QuadraticArch& quadratic() const { return arch_; }
 
   std::string kind() const override { return "quadratic"; }
@@ -180,7 +188,8 @@ class QuadraticModelArch final : public ModelArch {
     // θ* displaced by a seeded standard normal vector.
     Normal normal(seed * 0xD1B54A32D192ED03ull + 0x2545F4914F6CDD1Dull);
     std::vector<float> p(arch_.dim);
-    for (int i = 0; i < arch_.dim; ++i) p[i] = static_cast<float>(form_.theta_star[i] + normal());
+    const QuadraticForm& f = form();
+    for (int i = 0; i < arch_.dim; ++i) p[i] = static_cast<float>(f.theta_star[i] + normal());
     return p;
   }
   PermutationSpec permutation_spec() const override {
@@ -198,7 +207,7 @@ class QuadraticModelArch final : public ModelArch {
            o->indefinite == arch_.indefinite;
   }
   std::unique_ptr<ModelCompute> compute(Backend& be, int) const override {
-    return std::make_unique<QuadraticCompute>(be, form_);
+    return std::make_unique<QuadraticCompute>(be, form());
   }
   PointValues evaluate_points(Backend& be, const ParameterPoints& points, const Dataset*, int,
                               const PointHooks& hooks, const std::function<void()>& on_chunk,
@@ -214,7 +223,7 @@ class QuadraticModelArch final : public ModelArch {
     for (size_t k = 0; k < P; ++k) {
       if (cancel) cancel->check();
       const std::vector<double> theta(host.begin() + k * T, host.begin() + (k + 1) * T);
-      v.loss.push_back(form_.loss(theta));
+      v.loss.push_back(form().loss(theta));
       v.error.push_back(std::numeric_limits<double>::quiet_NaN());
     }
     if (on_chunk) on_chunk();
@@ -227,7 +236,13 @@ class QuadraticModelArch final : public ModelArch {
 
  private:
   QuadraticArch arch_;
-  QuadraticForm form_;
+  // A, θ* are O(n³) to build: only when a computation needs them, not to parse or name.
+  const QuadraticForm& form() const {
+    std::call_once(form_once_, [this] { form_ = quadratic_form(arch_); });
+    return form_;
+  }
+  mutable std::once_flag form_once_;
+  mutable QuadraticForm form_;
 };
 
 }  // namespace
