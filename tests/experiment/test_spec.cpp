@@ -1,6 +1,8 @@
 // Experiment specs: the bundled examples parse; every kind of bad input names its key path.
 #include <QtTest>
+#include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/core/errors.h"
@@ -58,7 +60,42 @@ class TestSpec : public QObject {
     QCOMPARE(main.train.batch, 128);
     QCOMPARE(main.models.size(), size_t(2));
     QCOMPARE(main.steps.at(2).as<InterpolateParams>().points, 25);
-    QCOMPARE(main.steps.at(0).unused.at("points"), std::string("25"));  // kept for spec_to_json
+  }
+
+  // Issue 9: an echoed value is cut short and a message is one line, whatever the input.
+  void echoedInputIsShortAndOneLine() {
+    const std::string long_value = "\"" + std::string(10000, 'x') + "\\n\\nmore\"";
+    for (const std::string& text :
+         {with("\"epochs\": 1", "\"epochs\": 1, \"optimizer\": " + long_value),
+          with("\"epochs\": 1", "\"epochs\": 1, " + long_value + ": 1"),
+          with("\"name\": \"tiny\"", "\"name\": \"a\\nb\"")}) {
+      const std::string err = error_of(text);
+      QVERIFY2(!err.empty(), text.substr(0, 80).c_str());
+      QVERIFY2(err.size() < 400, err.c_str());
+      QVERIFY2(err.find('\n') == std::string::npos, err.c_str());
+    }
+  }
+
+  // Specs written before each kind had its own schema fragment hold every kind's keys at their
+  // defaults (resolved specs in older run folders): they still load, and resolve as today.
+  void legacyResolvedSpecsStillLoad() {
+    const std::string legacy = with(
+        "\"points\": 5",
+        "\"points\": 5, \"method\": \"wm\", \"seed\": 0, \"max_sweeps\": 100, \"epochs\": 10, \"lr\": 0.01");
+    const ExperimentSpec s = parse_spec(legacy, "old.json");
+    QCOMPARE(spec_to_json(s), spec_to_json(parse_spec(kTiny, "spec.json")));
+    // A foreign key away from its default was never used: it is an error now.
+    QVERIFY(error_of(with("\"points\": 5", "\"points\": 5, \"method\": \"am\"")).find("unknown key") !=
+            std::string::npos);
+  }
+
+  // The resolved spec holds each step's own keys only.
+  void resolvedStepsHoldTheirOwnKeys() {
+    const nlohmann::json j = nlohmann::json::parse(spec_to_json(parse_spec(kTiny, "spec.json")));
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : j["steps"][0].items()) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    QCOMPARE(keys, (std::vector<std::string>{"a", "b", "id", "points", "repair", "samples", "split", "type"}));
   }
 
   void defaultsComeFromSchema() {
@@ -141,7 +178,25 @@ class TestSpec : public QObject {
     QTest::newRow("bad arch") << QString::fromStdString(with("mlp:6,8,3", "mlp:6,,3")) << "spec.json: model.arch";
     QTest::newRow("unknown model") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed9\"")) << "spec.json: steps[0].b: unknown model 'seed9'";
     QTest::newRow("aligned model before its step") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed1@wm\"")) << "spec.json: steps[0].b: unknown model 'seed1@wm' (models here: seed0, seed1)";
-    QTest::newRow("bad method") << QString::fromStdString(with("\"type\": \"interpolate\"", "\"type\": \"align\", \"method\": \"xx\"")) << "spec.json: steps[0].method: \"xx\" is not one of";
+    QTest::newRow("bad method") << QString::fromStdString(with("\"type\": \"interpolate\", \"a\": \"seed0\", \"b\": \"seed1\", \"points\": 5", "\"type\": \"align\", \"a\": \"seed0\", \"b\": \"seed1\", \"method\": \"xx\"")) << "spec.json: steps[0].method: \"xx\" is not one of";
+    // Each kind has its own keys: an align key on an interpolate step is an error, not ignored.
+    QTest::newRow("another kind's key") << QString::fromStdString(with("\"points\": 5", "\"points\": 5, \"method\": \"am\"")) << "spec.json: steps[0].method: unknown key (known keys: id, type, a, b, points, repair, samples, split)";
+    QTest::newRow("bad type before its keys") << QString::fromStdString(with("\"type\": \"interpolate\"", "\"type\": \"landscape\"")) << "spec.json: steps[0].type: \"landscape\" is not one of";
+    QTest::newRow("missing b") << QString::fromStdString(with("\"b\": \"seed1\", ", "")) << "spec.json: steps[0].b: required key is missing";
+    // Hardening (issue 9): integers beyond the key's range, deep nesting, long strings.
+    QTest::newRow("epochs 2^32+1") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 4294967297")) << "spec.json: train.epochs: must be <= 100000, got 4294967297";
+    QTest::newRow("batch 2^32+64") << QString::fromStdString(with("\"batch\": 32", "\"batch\": 4294967360")) << "spec.json: train.batch: must be <= 16777216, got 4294967360";
+    QTest::newRow("samples 2^31") << QString::fromStdString(with("\"points\": 5", "\"points\": 5, \"repair\": true, \"samples\": 2147483648")) << "spec.json: steps[0].samples: must be <= 2147483647";
+    QTest::newRow("seed 2^64") << QString::fromStdString(with("\"seed\": 1}", "\"seed\": 18446744073709551616}")) << "spec.json: models[1].seed: integer out of range: 1.8446744073709552e+19";
+    QTest::newRow("epochs 1e300") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 1e300")) << "spec.json: train.epochs: integer out of range: 1e+300 (at most 100000)";
+    QTest::newRow("deep nesting") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": " + std::string(100000, '[') + std::string(100000, ']'))) << "spec.json: invalid JSON: nested deeper than 64 levels";
+    // The longest arch the schema allows is checked by the MLP's parser, not by a regular
+    // expression (std::regex recursed once per character: 30,000 characters overflowed the
+    // stack, 2,000 needed ~1 MB of it).
+    std::string many = "mlp:6";
+    for (int i = 0; i < 996; ++i) many += ",8";
+    QTest::newRow("2000-char arch") << QString::fromStdString(with("mlp:6,8,3", many + ",x")) << "spec.json: model.arch: width 'x'";
+    QTest::newRow("30000-char arch") << QString::fromStdString(with("mlp:6,8,3", "mlp:6" + std::string(30000, '8') + ",3")) << "spec.json: model.arch: too long: 30007 characters (at most 2000)";
     QTest::newRow("missing models") << QString::fromStdString(with("\"models\"", "\"modelz\"")) << "spec.json: modelz: unknown key";
     QTest::newRow("bad optimizer") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 1, \"optimizer\": \"lbfgs\"")) << "spec.json: train.optimizer: \"lbfgs\" is not one of";
     QTest::newRow("one point") << QString::fromStdString(with("\"points\": 5", "\"points\": 1")) << "spec.json: steps[0].points: must be >= 2";

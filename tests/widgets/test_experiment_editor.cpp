@@ -80,6 +80,7 @@ class TestExperimentEditor : public QObject {
   void invalidFileOpensForRepair();
   void formEditsReachTheJson();
   void stepsAreAddedReorderedRemoved();
+  void changingAStepsTypeKeepsItsKeysApart();
   void jsonEditsReachTheForm();
   void invalidValuesNameTheirKey();
   void saveAndReload();
@@ -171,6 +172,33 @@ void TestExperimentEditor::formEditsReachTheJson() {
   QCOMPARE(spec_to_json(s), textOf(e));
   // The JSON view shows the resolved spec, defaults filled in.
   QCOMPARE(e.jsonEdit()->toPlainText().toStdString(), spec_to_json(s));
+}
+
+// Each kind has its own keys (the schema's $defs/step.<type>): a step whose type changes gets
+// the new kind's defaults, the spec holds the current kind's keys only, and switching back
+// restores what the step had.
+void TestExperimentEditor::changingAStepsTypeKeepsItsKeysApart() {
+  ExperimentEditor e;
+  e.setSpec(parse_spec(kTinySpec, "tiny.json"), "tiny.json");
+  auto* table = fieldOf<QTableWidget>(e, "steps.table");
+  int interp = -1;
+  for (int r = 0; r < table->rowCount(); ++r)
+    if (table->item(r, 1)->text() == "interpolate") interp = r;
+  QVERIFY(interp >= 0);
+  table->selectRow(interp);
+  fieldOf<QSpinBox>(e, "step.points")->setValue(7);
+  fieldOf<QComboBox>(e, "step.type")->setCurrentText("align");
+  e.validateNow();
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  ExperimentSpec s = jsonViewSpec(e);
+  QCOMPARE(s.steps[interp].type, std::string("align"));
+  QCOMPARE(s.steps[interp].as<AlignParams>().method, std::string("wm"));
+  QCOMPARE(fieldOf<QComboBox>(e, "step.method")->currentText(), QString("wm"));
+  fieldOf<QComboBox>(e, "step.type")->setCurrentText("interpolate");
+  e.validateNow();
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  s = jsonViewSpec(e);
+  QCOMPARE(s.steps[interp].as<InterpolateParams>().points, 7);
 }
 
 void TestExperimentEditor::stepsAreAddedReorderedRemoved() {

@@ -89,6 +89,12 @@ QWidget* StepsEditor::buildDetail() {
   connect(type_, &QComboBox::currentTextChanged, this, [this](const QString& t) {
     if (loading_ || current_ < 0) return;
     json& row = rows_[current_];
+    // The new type's keys start at their defaults unless the row had them before.
+    if (choices("type").contains(t)) {
+      const json defaults = defaultStep(t.toStdString());
+      for (const auto& [key, value] : defaults.items())
+        if (!row.contains(key)) row[key] = value;
+    }
     const QStringList avail = availableBefore(current_);
     if (t == "merge" && (!row.contains("models") || row["models"].empty())) {
       row["models"] = json::array();

@@ -3,6 +3,7 @@
 #include "gui/editor/experiment_editor_steps.h"
 
 #include <QComboBox>
+#include <algorithm>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -12,6 +13,7 @@
 #include <QVBoxLayout>
 
 #include "gui/editor/experiment_editor_form.h"
+#include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/spec.h"
 
 namespace ridgeline::gui {
@@ -22,13 +24,18 @@ namespace {
 
 enum Column { kIndex, kType, kId, kWhat, kColumns };
 
-// A step of `type` with the engine's defaults (its id left automatic).
-json defaultStep(const std::string& type) {
-  ExperimentSpec s;
-  s.steps.push_back(make_step(type));
-  json d = json::parse(spec_to_json(s))["steps"][0];
-  d.erase("id");
-  return d;
+
+// Keeps only the keys of `type` in `s`; false when `type` is not a registered kind.
+bool keep_own_keys(const std::string& type, json& s) {
+  std::vector<std::string> keys;
+  try {
+    keys = step_keys(type);
+  } catch (const InputError&) {
+    return false;
+  }
+  for (auto it = s.begin(); it != s.end();)
+    it = std::find(keys.begin(), keys.end(), it.key()) == keys.end() ? s.erase(it) : std::next(it);
+  return true;
 }
 
 QToolButton* button(const char* key, const QString& label, const QString& tip) {
@@ -40,6 +47,14 @@ QToolButton* button(const char* key, const QString& label, const QString& tip) {
 }
 
 }  // namespace
+
+json defaultStep(const std::string& type) {
+  ExperimentSpec s;
+  s.steps.push_back(make_step(type));
+  json d = json::parse(spec_to_json(s))["steps"][0];
+  d.erase("id");
+  return d;
+}
 
 QString stepString(const json& step, const char* key) {
   return step.contains(key) && step[key].is_string() ? QString::fromStdString(step[key])
@@ -164,12 +179,9 @@ void StepsEditor::setSteps(const json& steps) {
 json StepsEditor::toJson() const {
   json out = json::array();
   for (json s : rows_) {
-    if (stepString(s, "type") == "merge") {
-      s.erase("a");
-      s.erase("b");
-    } else {
-      s.erase("models");
-    }
+    // A row keeps the values of every type it had (switching back restores them); the spec
+    // gets the keys of its current type only. An unknown type is left for validation to name.
+    keep_own_keys(stepString(s, "type").toStdString(), s);
     if (s.contains("id") && s["id"] == "") s.erase("id");
     out.push_back(s);
   }

@@ -20,6 +20,8 @@ namespace ridgeline::gui {
 
 /// A string value of a step's JSON object ("" when absent or not a string).
 QString stepString(const nlohmann::json& step, const char* key);
+/// A step of a registered `type` with the engine's defaults, its id left automatic.
+nlohmann::json defaultStep(const std::string& type);
 /// A number of a step's JSON object as the form shows it ("0.01", "3"; "" when absent).
 QString stepNumber(const nlohmann::json& value);
 

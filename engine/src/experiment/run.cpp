@@ -16,6 +16,7 @@
 #include "ridgeline/experiment/run_catalog.h"
 #include "ridgeline/io/safetensors.h"
 #include "experiment/steps/step_kind.h"
+#include "ridgeline/experiment/steps/train_step.h"
 
 namespace ridgeline {
 
@@ -51,6 +52,17 @@ std::string choose_run_dir(const ExperimentSpec& spec, const RunOptions& o) {
   std::string dir = (base / (spec.name + "-" + timestamp())).string();
   for (int i = 2; fs::exists(dir); ++i) dir = (base / (spec.name + "-" + timestamp() + "-" + std::to_string(i))).string();
   return dir;
+}
+
+// Whether the run folder's experiment.json resolves to `resolved` (a folder written by an
+// earlier version holds the same experiment in an older layout of the resolved spec).
+bool same_experiment(const std::string& spec_file, const std::string& resolved) {
+  if (read_file(spec_file) == resolved) return true;
+  try {
+    return spec_to_json(load_spec(spec_file)) == resolved;
+  } catch (const InputError&) {
+    return false;
+  }
 }
 
 class RunLog {
@@ -111,7 +123,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   const fs::path dir(sum.run_dir);
   const std::string resolved = spec_to_json(spec);
   const fs::path spec_file = dir / "experiment.json";
-  if (fs::exists(spec_file) && read_file(spec_file.string()) != resolved)
+  if (fs::exists(spec_file) && !same_experiment(spec_file.string(), resolved))
     throw InputError(sum.run_dir + ": holds a different experiment; choose another --out folder");
   std::error_code ec;
   fs::create_directories(dir / "checkpoints", ec);
@@ -151,13 +163,14 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     detail::ModelMap models;
     detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }, spec, sum, arch};
     for (const auto& m : spec.models) {
-      std::optional<StepResult> tr = detail::run_train_stage(m, models, ctx);
-      if (!tr) continue;  // a finished checkpoint was reused
-      const TrainStageResult& t = *tr->as<TrainStageResult>();
-      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", t.seconds},
-                                {"samples_per_second", t.samples_per_second}};
+      const StepSpec st = train_step(spec, m);
+      StepResult tr = detail::train_step_kind().run(st, models, ctx);
+      const auto* t = tr.as<TrainStageResult>();
+      if (!t) continue;  // a finished checkpoint was reused
+      prov["models"][m.name] = {{"seed", m.seed}, {"seconds", t->seconds},
+                                {"samples_per_second", t->samples_per_second}};
       save_prov();
-      sum.results.push_back(std::move(*tr));
+      sum.results.push_back(std::move(tr));
     }
 
     for (const auto& st : spec.steps) {
@@ -214,7 +227,7 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
     }
   }
   for (const auto& m : spec.models)
-    if (auto r = detail::load_train_stage(m, dir)) sum.results.push_back(std::move(*r));
+    if (auto r = detail::train_step_kind().load(train_step(spec, m), dir)) sum.results.push_back(std::move(*r));
   for (const auto& st : spec.steps)
     if (auto r = detail::step_kind_of(st).load(st, dir)) sum.results.push_back(std::move(*r));
   if (spec_out) *spec_out = std::move(spec);

@@ -13,6 +13,7 @@
 #include "ridgeline/io/fileio.h"
 #include "experiment/schema_validator.h"
 #include "experiment/steps/step_kind.h"
+#include "ridgeline/experiment/steps/train_step.h"
 
 namespace ridgeline {
 
@@ -38,50 +39,97 @@ std::string experiment_schema() { return std::string(detail::experiment_schema_t
 namespace {
 
 const json& schema_json() {
-  static const json s = json::parse(detail::experiment_schema_text());
+  static const json s = [] {
+    json j = json::parse(detail::experiment_schema_text());
+    detail::check_schema_keywords(j);
+    return j;
+  }();
   return s;
 }
 
-const json& step_properties() { return schema_json()["properties"]["steps"]["items"]["properties"]; }
+struct TooDeep {};
 
-// The order of a step's keys in spec_to_json (unchanged since the first spec files).
-constexpr const char* kStepKeyOrder[] = {"a", "b", "points", "split", "repair", "method", "seed",
-                                         "max_sweeps", "samples", "epochs", "lr", "models"};
-
-// Keeps the values of schema keys with a default that `kind` does not read.
-void keep_unused(const detail::StepKind& kind, const json& j, StepSpec& st) {
-  const auto own = kind.keys();
-  for (const auto& [key, prop] : step_properties().items())
-    if (prop.contains("default") && j.contains(key) &&
-        std::find(own.begin(), own.end(), key) == own.end())
-      st.unused[key] = j[key].dump();
+// The kind of a `steps` entry's type (the training stage is not one), or nullptr.
+const detail::StepKind* analysis_kind(const std::string& type) {
+  for (const detail::StepKind* k : detail::step_kinds())
+    if (k->type() == type) return k;
+  return nullptr;
 }
 
-// A step object holding only the schema's defaults.
+const json& step_schema() { return detail::resolve_ref(schema_json(), schema_json()["$defs"]["step"]); }
+
+// The schema fragment of a step kind: $defs/step.<type> (docs/ARCHITECTURE.md, "Step kinds").
+const json& step_fragment(const std::string& type) {
+  const json& defs = schema_json()["$defs"];
+  if (!defs.contains("step." + type))
+    throw std::logic_error("the experiment schema has no fragment $defs/step." + type);
+  return defs["step." + type];
+}
+
+// A step object holding only its kind's defaults.
 json default_step_object(const std::string& type) {
   json j = {{"type", type}};
-  for (const auto& [key, prop] : step_properties().items())
+  for (const auto& [key, prop] : step_fragment(type)["properties"].items())
     if (prop.contains("default")) j[key] = prop["default"];
   return j;
 }
 
+// Resolved specs written before each kind had its own schema fragment (run folders of earlier
+// versions) hold every kind's keys at their defaults: a key of another kind whose value is
+// that kind's default is dropped; any other foreign key stays, for the validator to reject.
+void drop_legacy_step_keys(json& doc) {
+  if (!doc.is_object() || !doc.contains("steps") || !doc["steps"].is_array()) return;
+  for (json& step : doc["steps"]) {
+    if (!step.is_object() || !step.contains("type") || !step["type"].is_string() ||
+        !analysis_kind(step["type"]))
+      continue;
+    const json& own = step_fragment(step["type"])["properties"];
+    std::vector<std::string> drop;
+    for (const auto& [key, value] : step.items()) {
+      if (own.contains(key) || step_schema()["properties"].contains(key)) continue;
+      for (const detail::StepKind* k : detail::step_kinds()) {
+        const json& other = step_fragment(k->type())["properties"];
+        if (other.contains(key) && other[key].contains("default") && other[key]["default"] == value) {
+          drop.push_back(key);
+          break;
+        }
+      }
+    }
+    for (const auto& key : drop) step.erase(key);
+  }
+}
+
+// JSON nested deeper than this is refused while parsing (a spec needs 5 levels; the limit
+// keeps every later recursive walk of the document, and its error messages, off the stack's
+// edge).
+constexpr int kMaxJsonDepth = 64;
+
 }  // namespace
 
 std::vector<std::string> step_key_choices(const std::string& key) {
-  const json& props = step_properties();
-  if (!props.contains(key) || !props[key].contains("enum"))
-    throw std::logic_error("the experiment schema lists no choices for steps[]." + key);
-  return props[key]["enum"].get<std::vector<std::string>>();
+  std::vector<const json*> where{&step_schema()["properties"]};
+  for (const auto& [name, def] : schema_json()["$defs"].items())
+    if (name.rfind("step.", 0) == 0) where.push_back(&def["properties"]);
+  for (const json* props : where)
+    if (props->contains(key) && (*props)[key].contains("enum"))
+      return (*props)[key]["enum"].get<std::vector<std::string>>();
+  throw std::logic_error("the experiment schema lists no choices for steps[]." + key);
+}
+
+std::vector<std::string> step_keys(const std::string& type) {
+  if (!analysis_kind(type)) throw InputError("unknown step type '" + type + "'");
+  std::vector<std::string> keys{"type", "id"};
+  for (const auto& [key, prop] : step_fragment(type)["properties"].items()) keys.push_back(key);
+  return keys;
 }
 
 StepSpec make_step(const std::string& type) {
-  const detail::StepKind* kind = detail::find_step_kind(type);
+  const detail::StepKind* kind = analysis_kind(type);
   if (!kind) throw InputError("unknown step type '" + type + "'");
   StepSpec st;
   st.type = type;
   const json j = default_step_object(type);
   st.params = kind->parse_params(j);
-  keep_unused(*kind, j, st);
   return st;
 }
 
@@ -92,11 +140,18 @@ std::vector<std::string> step_outputs(const StepSpec& st) {
 ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   json doc;
   try {
-    doc = json::parse(text);
+    doc = json::parse(text, [](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxJsonDepth) throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    throw InputError(source + ": invalid JSON: nested deeper than " +
+                     std::to_string(kMaxJsonDepth) + " levels");
   } catch (const json::exception& e) {
     std::string what = e.what();
     throw InputError(source + ": invalid JSON: " + what.substr(what.find(']') + 2));
   }
+  drop_legacy_step_keys(doc);
   detail::validate_and_fill(doc, schema_json(), source);
 
   ExperimentSpec s;
@@ -111,8 +166,8 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   s.model_kind = doc["model"]["kind"];
   const std::string arch_text = doc["model"]["arch"];
   if (arch_text.substr(0, arch_text.find(':')) != s.model_kind)
-    throw InputError(source + ": model.arch: '" + arch_text + "' is not a " + s.model_kind +
-                     " architecture (model.kind is " + s.model_kind + ")");
+    throw InputError(source + ": model.arch: " + detail::echo_value(arch_text) + " is not a " +
+                     s.model_kind + " architecture (model.kind is " + s.model_kind + ")");
   // The data's shape, where its name tells it (a folder of IDX files is read at run time).
   std::optional<DataShape> shape;
   try {
@@ -126,6 +181,10 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
       throw InputError(source + ": model: activation and layernorm apply to mlp models only");
     s.model_text = parse_model_arch(arch_text, source + ": model.arch")->to_string();
   } else {
+    if (arch_text.find('+') != std::string::npos)
+      throw InputError(source + ": model.arch: " + detail::echo_value(arch_text) +
+                       ": widths only in a spec (the activation and LayerNorm are the keys "
+                       "model.activation and model.layernorm)");
     s.arch = parse_arch(arch_text, source + ": model.arch");
     s.arch.activation =
         parse_activation(doc["model"]["activation"], source + ": model.activation");
@@ -146,21 +205,11 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
                        std::to_string(shape->classes) + " classes");
   }
 
-  const json& t = doc["train"];
-  s.train.optimizer = parse_optimizer(t["optimizer"], source + ": train.optimizer");
-  s.train.lr = t["lr"];
-  s.train.momentum = t["momentum"];
-  s.train.weight_decay = t["weight_decay"];
-  s.train.beta1 = t["beta1"];
-  s.train.beta2 = t["beta2"];
-  s.train.eps = t["eps"];
-  s.train.batch = t["batch"];
-  s.train.epochs = t["epochs"];
-  s.train.schedule = parse_schedule(t["schedule"], source + ": train.schedule");
-  s.train.warmup_epochs = t["warmup_epochs"];
-  s.train.step_every = t["step_every"];
-  s.train.step_gamma = t["step_gamma"];
-  s.train.checkpoint_every = t["checkpoint_every"];
+  try {
+    s.train = std::any_cast<TrainStepParams>(detail::train_step_kind().parse_params(doc["train"])).config;
+  } catch (const InputError& e) {
+    throw InputError(source + ": " + e.what());
+  }
   s.train.validate(source + ": train.");
 
   std::set<std::string> names;
@@ -189,7 +238,6 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
         throw InputError(where + "." + key + ": unknown model '" + name + "' (models here: " + list + ")");
       }
     st.params = kind.parse_params(j);
-    keep_unused(kind, j, st);
     kind.check(st, where);
     st.id = j.value("id", kind.default_id(st));
     kind.add_outputs(st, available, where);
@@ -211,15 +259,16 @@ std::string spec_to_json(const ExperimentSpec& s) {
     ojson own = ojson::object();
     detail::step_kind_of(st).write(st, own);
     ojson out = {{"type", st.type}, {"id", st.id}};
-    for (const char* key : kStepKeyOrder) {
-      if (own.contains(key)) out[key] = own[key];
-      else if (auto u = st.unused.find(key); u != st.unused.end()) out[key] = ojson::parse(u->second);
-    }
+    for (const auto& [key, value] : own.items()) out[key] = value;
     steps.push_back(std::move(out));
   }
   ojson models = ojson::array();
   for (const auto& m : s.models) models.push_back({{"name", m.name}, {"seed", m.seed}});
-  const TrainConfig& t = s.train;
+  ojson train = ojson::object();  // the train kind's fragment: the recipe every model shares
+  StepSpec recipe;
+  recipe.type = "train";
+  recipe.params = TrainStepParams{s.train, 0};
+  detail::train_step_kind().write(recipe, train);
   ojson doc = {
       {"name", s.name},
       {"description", s.description},
@@ -235,21 +284,7 @@ std::string spec_to_json(const ExperimentSpec& s) {
                    {"activation", to_string(s.arch.activation)},
                    {"layernorm", s.arch.layernorm}}
            : ojson{{"kind", s.model_kind}, {"arch", s.model_text}}},
-      {"train",
-       {{"optimizer", to_string(t.optimizer)},
-        {"lr", t.lr},
-        {"momentum", t.momentum},
-        {"weight_decay", t.weight_decay},
-        {"beta1", t.beta1},
-        {"beta2", t.beta2},
-        {"eps", t.eps},
-        {"batch", t.batch},
-        {"epochs", t.epochs},
-        {"schedule", to_string(t.schedule)},
-        {"warmup_epochs", t.warmup_epochs},
-        {"step_every", t.step_every},
-        {"step_gamma", t.step_gamma},
-        {"checkpoint_every", t.checkpoint_every}}},
+      {"train", train},
       {"models", models},
       {"steps", steps}};
   return doc.dump(2) + "\n";

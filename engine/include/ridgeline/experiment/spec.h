@@ -31,9 +31,6 @@ struct StepSpec {
   std::string a, b;   ///< model names (trained, or produced by an earlier step); interpolate, align
   std::vector<std::string> models;  ///< merge: the models to merge
   std::any params;    ///< the kind's typed parameters
-  /// Schema keys with a default that this kind does not use, as JSON text: kept so that
-  /// spec_to_json writes them back unchanged (the editor keeps them across type changes).
-  std::map<std::string, std::string> unused;
 
   /// The kind's parameters; throws std::logic_error when the step holds another kind's.
   template <class P> const P& as() const {
@@ -71,6 +68,9 @@ std::string experiment_schema();
 /// The allowed values of a step key, read from the schema ("type": the step kinds,
 /// "method": the align methods, "split"): the one list the engine, CLI and GUI share.
 std::vector<std::string> step_key_choices(const std::string& key);
+/// The keys a step of a registered `type` may hold: "type", "id" and those of its kind's
+/// schema fragment ($defs/step.<type>). Throws InputError for an unknown type.
+std::vector<std::string> step_keys(const std::string& type);
 /// A step of a registered `type` with the schema's defaults (inputs empty, id empty).
 /// Throws InputError for an unknown type.
 StepSpec make_step(const std::string& type);

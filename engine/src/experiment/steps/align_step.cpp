@@ -52,9 +52,6 @@ using nlohmann::ordered_json;
 class AlignStep final : public PairStepKind {
  public:
   std::string type() const override { return "align"; }
-  std::vector<std::string> keys() const override {
-    return {"a", "b", "method", "seed", "max_sweeps", "samples", "epochs", "lr"};
-  }
   std::any parse_params(const json& j) const override {
     AlignParams p;
     p.method = j["method"];

@@ -20,9 +20,6 @@ using nlohmann::ordered_json;
 class InterpolateStep final : public PairStepKind {
  public:
   std::string type() const override { return "interpolate"; }
-  std::vector<std::string> keys() const override {
-    return {"a", "b", "points", "split", "repair", "samples"};
-  }
   std::any parse_params(const json& j) const override {
     InterpolateParams p;
     p.points = j["points"];

@@ -20,7 +20,6 @@ using nlohmann::ordered_json;
 class MergeStep final : public StepKind {
  public:
   std::string type() const override { return "merge"; }
-  std::vector<std::string> keys() const override { return {"models", "seed", "max_sweeps"}; }
   std::any parse_params(const json& j) const override {
     MergeParams p;
     p.seed = j["seed"].get<uint64_t>();

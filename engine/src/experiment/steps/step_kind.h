@@ -1,6 +1,6 @@
 #pragma once
-// The registry of step kinds (docs/ARCHITECTURE.md, "Step kinds"). A kind owns its keys of the
-// step schema, their parsing and writing, its run, the results it writes and loads back, and
+// The registry of step kinds (docs/ARCHITECTURE.md, "Step kinds"). A kind owns its schema
+// fragment ($defs/step.<type> in resources/schema/experiment.schema.json), its parsing and writing, its run, the results it writes and loads back, and
 // its rows of the run catalog. Adding a kind: one file here, listed in step_kinds().
 #include <filesystem>
 #include <functional>
@@ -39,17 +39,21 @@ class StepKind {
  public:
   virtual ~StepKind() = default;
   virtual std::string type() const = 0;
-  /// The step schema's keys this kind reads (besides "type" and "id").
-  virtual std::vector<std::string> keys() const = 0;
-  /// Reads the kind's parameters from a step object whose defaults are filled in.
+  /// Reads the kind's parameters from a step object validated against the kind's schema
+  /// fragment, its defaults filled in.
   virtual std::any parse_params(const nlohmann::json& j) const = 0;
   /// Reads the models the step refers to (a, b or models); `where` = "spec.json: steps[2]".
-  virtual void parse_inputs(const nlohmann::json& j, StepSpec& st, const std::string& where) const = 0;
+  /// (The train kind reads none: its step is built from a `models` entry, train_step.h.)
+  virtual void parse_inputs(const nlohmann::json& /*j*/, StepSpec& /*st*/,
+                            const std::string& /*where*/) const {}
   /// The models it refers to, as (key path, name), for the generic "unknown model" check.
-  virtual std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const = 0;
+  virtual std::vector<std::pair<std::string, std::string>> inputs(const StepSpec&) const {
+    return {};
+  }
   /// Kind-specific checks after the inputs are known (align: two different models).
   virtual void check(const StepSpec&, const std::string& /*where*/) const {}
-  /// Writes the kind's keys (inputs and parameters) into the step object.
+  /// Writes the kind's keys (inputs and parameters) into the step object, every key of its
+  /// fragment, in the order the file shows them.
   virtual void write(const StepSpec& st, nlohmann::ordered_json& out) const = 0;
   virtual std::string default_id(const StepSpec& st) const = 0;
   /// Models the step produces (after it ran).
@@ -58,7 +62,8 @@ class StepKind {
   /// when a name is taken.
   virtual void add_outputs(const StepSpec&, std::vector<std::string>& /*available*/,
                            const std::string& /*where*/) const {}
-  /// Runs the step: writes its results into ctx.dir, adds produced models to `models`.
+  /// Runs the step: writes its results into ctx.dir, adds produced models to `models`. A
+  /// result without payload means there was nothing to record (a reused checkpoint).
   virtual StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const = 0;
   /// Reads results/<id>.json back (nullopt when the kind keeps nothing to show).
   virtual std::optional<StepResult> load(const StepSpec&, const std::filesystem::path& /*dir*/) const {
@@ -77,14 +82,17 @@ class PairStepKind : public StepKind {
   }
 };
 
-/// Every registered kind, in the schema's order.
+/// The kinds of the spec's `steps`, in the schema's order.
 const std::vector<const StepKind*>& step_kinds();
-/// The kind of `type`, or nullptr.
+/// The kind of `type` ("train" included), or nullptr.
 const StepKind* find_step_kind(const std::string& type);
 /// The kind of a parsed step (its type is valid by then); throws std::logic_error otherwise.
 const StepKind& step_kind_of(const StepSpec& st);
 
-// One per kind (steps/<kind>_step.cpp).
+// One per kind (steps/<kind>_step.cpp). "train" is the training stage: one step per entry of
+// the spec's `models`, run before the `steps` (find_step_kind finds it; step_kinds() lists
+// the kinds of the `steps` array).
+const StepKind& train_step_kind();
 const StepKind& interpolate_step_kind();
 const StepKind& align_step_kind();
 const StepKind& merge_step_kind();
@@ -92,17 +100,5 @@ const StepKind& merge_step_kind();
 /// results/barriers.json and barriers.csv: one row per interpolation step and split.
 void write_barrier_table(const std::filesystem::path& results_dir, const ExperimentSpec& spec,
                          const std::vector<std::pair<std::string, InterpolationResult>>& interpolations);
-
-}  // namespace ridgeline::detail
-
-namespace ridgeline::detail {
-
-/// The training stage of one model: reuses checkpoints/<model>.safetensors when it exists
-/// (returns nullopt), else trains it, saving the checkpoint, the periodic epoch checkpoints
-/// and results/train-<model>.json. Adds the model to `models`.
-std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx);
-/// results/train-<model>.json as the stage's result, or nullopt when absent; throws InputError
-/// when malformed.
-std::optional<StepResult> load_train_stage(const ModelSpec& m, const std::filesystem::path& dir);
 
 }  // namespace ridgeline::detail

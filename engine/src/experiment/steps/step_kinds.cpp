@@ -66,6 +66,7 @@ const std::vector<const StepKind*>& step_kinds() {
 }
 
 const StepKind* find_step_kind(const std::string& type) {
+  if (type == train_step_kind().type()) return &train_step_kind();
   for (const StepKind* k : step_kinds())
     if (k->type() == type) return k;
   return nullptr;

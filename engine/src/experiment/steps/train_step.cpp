@@ -1,4 +1,7 @@
-// The training stage of a run: one model per ModelSpec, its checkpoints and training record.
+// The "train" step kind (train_step.h): one model per entry of the spec's `models`, its
+// checkpoints and training record.
+#include "ridgeline/experiment/steps/train_step.h"
+
 #include <cstdio>
 #include <limits>
 
@@ -9,10 +12,22 @@
 #include "ridgeline/models/model_io.h"
 #include "ridgeline/train/train_model.h"
 
-namespace ridgeline::detail {
+namespace ridgeline {
+
+StepSpec train_step(const ExperimentSpec& spec, const ModelSpec& m) {
+  StepSpec st;
+  st.type = "train";
+  st.a = m.name;
+  st.id = "train-" + m.name;
+  st.params = TrainStepParams{spec.train, m.seed};
+  return st;
+}
+
+namespace detail {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using nlohmann::ordered_json;
 
 namespace {
 
@@ -25,17 +40,20 @@ json epochs_json(const std::vector<EpochMetrics>& epochs) {
   return a;
 }
 
-}  // namespace
-
-std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, StepContext& ctx) {
-  const ExperimentSpec& spec = ctx.spec;
+// The model's training: reuses checkpoints/<model>.safetensors when it exists (a result
+// without payload), else trains it, saving the checkpoint, the periodic epoch checkpoints and
+// results/train-<model>.json.
+StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) {
+  const TrainStepParams& p = st.as<TrainStepParams>();
+  const ModelSpec m{st.a, p.seed};
+  const TrainConfig& train = p.config;
   const RunEvents& ev = ctx.events;
   const fs::path& dir = ctx.dir;
   const fs::path ckpt = dir / "checkpoints" / (m.name + ".safetensors");
   if (fs::exists(ckpt)) {
     models[m.name] = load_model(ckpt.string());
     ctx.log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
-    return std::nullopt;
+    return StepResult{st.id, st.type, {}, -1};
   }
   const std::shared_ptr<const ModelArch>& arch = ctx.model_arch;
   ctx.log("model " + m.name + ": training " + arch->to_string() + " from seed " +
@@ -54,8 +72,8 @@ std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, 
     }
   };
   cb.on_epoch = [&](const EpochMetrics& e, const Model& model) {
-    if (spec.train.checkpoint_every > 0 && e.epoch % spec.train.checkpoint_every == 0 &&
-        e.epoch < spec.train.epochs)
+    if (train.checkpoint_every > 0 && e.epoch % train.checkpoint_every == 0 &&
+        e.epoch < train.epochs)
       save_model((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
                model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
     if (ev.on_epoch) ev.on_epoch(m.name, e);
@@ -67,21 +85,23 @@ std::optional<StepResult> run_train_stage(const ModelSpec& m, ModelMap& models, 
     ctx.log(line);
   };
   ModelTrainResult tr =
-      train_model(ctx.backend, arch, ctx.data, spec.train, m.seed, cb, ctx.cancel);
+      train_model(ctx.backend, arch, ctx.data, train, m.seed, cb, ctx.cancel);
   save_model(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
-                                     {"ridgeline.experiment", spec.name}});
+                                     {"ridgeline.experiment", ctx.spec.name}});
   write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),
                     json({{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
                           {"samples_per_second", tr.samples_per_second},
                           {"epochs", epochs_json(tr.epochs)}}).dump(2) + "\n");
   models[m.name] = std::move(tr.model);
   const double seconds = tr.seconds;
-  return StepResult{"train-" + m.name, "train",
+  return StepResult{st.id, st.type,
                     TrainStageResult{m.name, std::move(tr.epochs), tr.seconds, tr.samples_per_second},
                     seconds};
 }
 
-std::optional<StepResult> load_train_stage(const ModelSpec& m, const fs::path& dir) {
+// results/train-<model>.json as the step's result, or nullopt when absent.
+std::optional<StepResult> load_training(const StepSpec& st, const fs::path& dir) {
+  const ModelSpec m{st.a, st.as<TrainStepParams>().seed};
   const fs::path f = dir / "results" / ("train-" + m.name + ".json");
   if (!fs::exists(f)) return std::nullopt;
   try {
@@ -105,10 +125,67 @@ std::optional<StepResult> load_train_stage(const ModelSpec& m, const fs::path& d
     }
     TrainStageResult t{m.name, std::move(epochs), record.value("seconds", 0.0),
                        record.value("samples_per_second", 0.0)};
-    return StepResult{"train-" + m.name, "train", std::move(t), -1};
+    return StepResult{st.id, st.type, std::move(t), -1};
   } catch (const json::exception& e) {
     throw InputError(f.string() + ": not a training record (" + std::string(e.what()) + ")");
   }
 }
 
-}  // namespace ridgeline::detail
+class TrainStep final : public StepKind {
+ public:
+  std::string type() const override { return "train"; }
+  // The fragment is the spec's `train` object (the recipe every model shares).
+  std::any parse_params(const json& t) const override {
+    TrainConfig c;
+    c.optimizer = parse_optimizer(t["optimizer"], "train.optimizer");
+    c.lr = t["lr"];
+    c.momentum = t["momentum"];
+    c.weight_decay = t["weight_decay"];
+    c.beta1 = t["beta1"];
+    c.beta2 = t["beta2"];
+    c.eps = t["eps"];
+    c.batch = t["batch"];
+    c.epochs = t["epochs"];
+    c.schedule = parse_schedule(t["schedule"], "train.schedule");
+    c.warmup_epochs = t["warmup_epochs"];
+    c.step_every = t["step_every"];
+    c.step_gamma = t["step_gamma"];
+    c.checkpoint_every = t["checkpoint_every"];
+    return TrainStepParams{c, 0};
+  }
+  void write(const StepSpec& st, ordered_json& out) const override {
+    const TrainConfig& t = st.as<TrainStepParams>().config;
+    out["optimizer"] = to_string(t.optimizer);
+    out["lr"] = t.lr;
+    out["momentum"] = t.momentum;
+    out["weight_decay"] = t.weight_decay;
+    out["beta1"] = t.beta1;
+    out["beta2"] = t.beta2;
+    out["eps"] = t.eps;
+    out["batch"] = t.batch;
+    out["epochs"] = t.epochs;
+    out["schedule"] = to_string(t.schedule);
+    out["warmup_epochs"] = t.warmup_epochs;
+    out["step_every"] = t.step_every;
+    out["step_gamma"] = t.step_gamma;
+    out["checkpoint_every"] = t.checkpoint_every;
+  }
+  std::string default_id(const StepSpec& st) const override { return "train-" + st.a; }
+  std::vector<std::string> outputs(const StepSpec& st) const override { return {st.a}; }
+  StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
+    return run_training(st, models, ctx);
+  }
+  std::optional<StepResult> load(const StepSpec& st, const fs::path& dir) const override {
+    return load_training(st, dir);
+  }
+};
+
+}  // namespace
+
+const StepKind& train_step_kind() {
+  static const TrainStep kind;
+  return kind;
+}
+
+}  // namespace detail
+}  // namespace ridgeline
