@@ -4,6 +4,7 @@
 #include <QtTest>
 #include <cmath>
 
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/backend.h"

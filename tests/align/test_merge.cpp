@@ -3,6 +3,7 @@
 #include <QtTest>
 #include <cmath>
 
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"

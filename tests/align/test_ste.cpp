@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/backend.h"

@@ -4,6 +4,7 @@
 #include <Eigen/SVD>
 #include <cmath>
 
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/paths/interpolation.h"

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"

@@ -1,5 +1,6 @@
 // Activation matching: one assignment per hidden layer on cross-moment or Pearson gains
 // (activation_matching.h).
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/align/activation_matching.h"
 
 #include <chrono>

@@ -1,4 +1,5 @@
 // The straight-through estimator, STEv2 of Git Re-Basin (ste.h).
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/align/ste.h"
 

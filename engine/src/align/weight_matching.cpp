@@ -10,6 +10,7 @@
 #include <numeric>
 #include <random>
 
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/symmetry/assignment.h"
 #include "ridgeline/core/errors.h"

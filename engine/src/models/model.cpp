@@ -57,4 +57,10 @@ void check_same_shape(const ModelArch& a, const ModelArch& b, const std::string&
                      b.to_string());
 }
 
+Model apply_permutations(const Model& model, const std::vector<Permutation>& perms) {
+  if (!model.arch) throw InputError("permutations: the model has no architecture");
+  Model out{model.arch, apply_permutations(model.arch->permutation_spec(), model.params, perms)};
+  return out;
+}
+
 }  // namespace ridgeline

@@ -112,6 +112,9 @@ struct Model {
   const ModelArch& architecture() const { return *arch; }
 };
 
+/// π(θ) of any model, on its architecture's permutation spec.
+Model apply_permutations(const Model& model, const std::vector<Permutation>& perms);
+
 /// Parses an architecture text of any registered kind ("mlp:784,512,10", "quadratic:dim=8").
 /// Throws InputError naming `what` on bad text or an unknown kind.
 std::shared_ptr<const ModelArch> parse_model_arch(const std::string& text,

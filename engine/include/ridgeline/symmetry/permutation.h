@@ -12,9 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "ridgeline/core/backend.h"
-#include "ridgeline/data/dataset.h"
-#include "ridgeline/models/mlp/mlp.h"
 
 namespace ridgeline {
 
@@ -53,10 +50,6 @@ struct PermutationSpec {
   int add_permutation(std::string name, int size);
 };
 
-/// MLP: one permutation per hidden layer ℓ acting on the rows of W_ℓ, b_ℓ, the LayerNorm
-/// γ_ℓ, β_ℓ, and the columns of W_{ℓ+1}.
-PermutationSpec mlp_permutation_spec(const MlpArch& arch);
-
 std::vector<Permutation> identity_permutations(const PermutationSpec& spec);
 /// Uniformly random permutations from a seeded generator (portable across machines).
 std::vector<Permutation> random_permutations(const PermutationSpec& spec, uint64_t seed);
@@ -67,7 +60,6 @@ Permutation compose(const Permutation& outer, const Permutation& inner);  ///< i
 /// InputError on mismatched sizes or an invalid spec.
 std::vector<float> apply_permutations(const PermutationSpec& spec, const std::vector<float>& params,
                                       const std::vector<Permutation>& perms);
-Mlp apply_permutations(const Mlp& model, const std::vector<Permutation>& perms);
 /// Per axis of block `b`: the source index of every index along that axis under `perms`
 /// (grouped axes expanded: index u·g + r comes from perms[p][u]·g + r); empty where the axis
 /// is not permuted or is `skip_axis`. `perms` must fit the spec (apply_permutations checks).
@@ -76,14 +68,6 @@ std::vector<std::vector<int>> axis_index_maps(const ParamBlock& b, const std::ve
 /// dst[i₀,…] = src[m₀(i₀),…] for row-major tensors of `shape`, per-axis maps (empty: identity).
 void gather_block(const std::vector<int>& shape, const std::vector<std::vector<int>>& maps,
                   const float* src, float* dst);
-/// π(θ) of any model, on its architecture's permutation spec.
-Model apply_permutations(const Model& model, const std::vector<Permutation>& perms);
-
-/// max |logit(a) − logit(b)| over the first `samples` rows of data (the function check);
-/// `max_abs_logit` receives max |logit(a)| on the same rows.
-double max_logit_difference(Backend& backend, const Mlp& a, const Mlp& b, const Dataset& data,
-                            int samples = 2000, double* max_abs_logit = nullptr);
-
 /// Threshold of the function check: a permuted model must agree with its source to float32
 /// rounding; we allow 1e-4 relative to the largest |logit| (and 1e-5 absolute).
 bool function_check_passes(double max_diff, double max_abs_logit);

@@ -1,4 +1,5 @@
 // The MLP behind the model interface (see mlp_model.h and models/model.h).
+#include "ridgeline/models/mlp/mlp_symmetry.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 
 #include "ridgeline/core/errors.h"
