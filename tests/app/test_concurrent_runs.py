@@ -9,6 +9,7 @@
     test_concurrent_runs.py RIDGELINE WORK_DIR
 """
 import json
+import re
 import os
 import shutil
 import signal
@@ -88,7 +89,7 @@ def main():
         with open(os.path.join(d, "provenance.json")) as f:
             if json.load(f)["status"] != "finished":
                 fail(d + ": provenance does not say finished")
-    same_second = len(on_disk) - len({n.rsplit("-", 1)[0] if n.count("-") > 2 else n for n in on_disk})
+    same_second = sum(1 for n in on_disk if re.search(r"-\d{8}-\d{6}-\d+$", n))
     print("%d folders, %d with a -N suffix (started in a second already taken)" % (len(on_disk), same_second))
 
     # 2. A killed run is interrupted, a live one running.

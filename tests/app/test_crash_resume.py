@@ -24,9 +24,9 @@ import time
 
 SPEC = {
     "name": "crash",
-    "data": {"name": "gmm:600,200,8,3,7"},
-    "model": {"arch": "mlp:8,32,3"},
-    "train": {"epochs": 6, "batch": 32, "lr": 0.01, "checkpoint_every": 2},
+    "data": {"name": "gmm:3000,500,16,4,7"},
+    "model": {"arch": "mlp:16,64,64,4"},
+    "train": {"epochs": 20, "batch": 32, "lr": 0.01, "checkpoint_every": 4},
     "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
     "steps": [
         {"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 9},

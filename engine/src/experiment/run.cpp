@@ -157,7 +157,11 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   std::unique_ptr<Backend> be = make_backend(opt.device, opt.threads);
   DataSplits data;
   if (arch->uses_data()) {
-    data = load_data(spec.data, spec.data_options);
+    try {
+      data = load_data(spec.data, spec.data_options);
+    } catch (const InputError& e) {
+      throw InputError(std::string("data.name: ") + e.what());  // the key, then the file
+    }
     arch->check_fits(data.train, "model.arch");
   }
 

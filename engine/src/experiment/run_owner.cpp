@@ -43,7 +43,7 @@ RunOwner::RunOwner(const std::string& run_dir) {
   const std::string file = owner_file(run_dir);
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw InputError(run_dir + ": cannot create " + kOwnerFile + " (" + std::strerror(errno) + ")");
-  // A reader (run_is_live) holds a shared lock for microseconds: wait that out, not a run.
+  // A reader (run_is_abandoned) holds a shared lock for microseconds: wait that out, not a run.
   bool locked = false;
   for (int attempt = 0; attempt < 20 && !locked; ++attempt) {
     locked = ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
@@ -70,16 +70,16 @@ RunOwner::~RunOwner() {
   if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
-bool run_is_live(const std::string& run_dir) {
+bool run_is_abandoned(const std::string& run_dir) {
   const int fd = ::open(owner_file(run_dir).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;  // never owned (an older Ridgeline) or not a run folder
-  const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  if (fd < 0) return false;  // never owned (an older Ridgeline), or not a run folder: unknown
+  const bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
   ::close(fd);  // releases the shared lock, if taken
-  return held;
+  return free;
 }
 
 std::string shown_status(const std::string& run_dir, const std::string& recorded) {
-  if (recorded == "running" && !run_is_live(run_dir)) return "interrupted";
+  if (recorded == "running" && run_is_abandoned(run_dir)) return "interrupted";
   return recorded;
 }
 

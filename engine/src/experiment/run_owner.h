@@ -26,11 +26,12 @@ class RunOwner {
   std::string description_;
 };
 
-/// True while some process holds the folder's lock.
-bool run_is_live(const std::string& run_dir);
+/// True when the folder was owned by a run (it has `.owner`) and no process holds its lock
+/// any more. A folder without `.owner` (written by an older Ridgeline) is never abandoned.
+bool run_is_abandoned(const std::string& run_dir);
 
-/// The status to show for a recorded one: "running" becomes "interrupted" when no process
-/// owns the folder any more; any other status is returned as is.
+/// The status to show for a recorded one: "running" becomes "interrupted" when the folder is
+/// abandoned; any other status is returned as is.
 std::string shown_status(const std::string& run_dir, const std::string& recorded);
 
 }  // namespace ridgeline::detail
