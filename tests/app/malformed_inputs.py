@@ -287,13 +287,14 @@ def spec_cases(work):
         ("arch-width-20-digits", "mlp:8,99999999999999999999,3"),
         ("arch-width-zero", "mlp:8,0,3"),
         ("arch-absurd-size", "mlp:8,100000000,3"),
+        ("arch-too-big-for-memory", "mlp:8,10000000,3"),
         ("arch-30000-chars", "mlp:8," + "1," * 14996 + "3x"),
         ("arch-30000-x", "x" * 30000),
         ("arch-control-chars", "mlp:8,\n6\x1b[31m,3"),
         ("arch-quadratic-huge", "quadratic:dim=100000000"),
     ]
     for what, arch in archs:
-        in_file = what not in ("arch-absurd-size", "arch-quadratic-huge")  # the run's memory check
+        in_file = what != "arch-too-big-for-memory"  # found by the run's memory check
         if arch.startswith("quadratic"):
             add(what, lambda s, a=arch: s.update(model={"kind": "quadratic", "arch": a}), ["model.arch"],
                 in_file=in_file)
@@ -385,6 +386,7 @@ def output_cases(work):
     os.makedirs(os.path.join(work, "outdir"), exist_ok=True)
     with open(os.path.join(work, "plainfile"), "w") as f:
         f.write("x")
+    os.mkfifo(os.path.join(work, "a_fifo"))
     spec = os.path.join(work, "out_spec.json")
     with open(spec, "w") as f:
         json.dump(base_spec(), f)
@@ -399,7 +401,9 @@ def output_cases(work):
         "proc": "/proc/ridgeline-out.safetensors",
         "parent-is-file": "plainfile/out.safetensors",
         "grandparent-is-file": "plainfile/sub/out.safetensors",
-        "dev-null": "/dev/null",
+        # Not a regular file. Never /dev/null here: a binary without the check, run as root,
+        # would rename its output over the machine's /dev/null.
+        "fifo": "a_fifo",
     }
     for cmd, args in commands.items():
         for what, place in places.items():
