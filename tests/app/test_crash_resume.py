@@ -189,6 +189,22 @@ def main():
     print("%d kills, %d runs finished before their kill; %d files identical to the uninterrupted run" %
           (killed, finished, n))
 
+    # The narrowest window, made on purpose: killed after a model's checkpoint was renamed into
+    # place but before its training record was written, with an atomic write's temporary file
+    # left behind. The resume must train that model again (not trust the lone checkpoint) and
+    # clean up.
+    gap = os.path.join(work, "gap")
+    shutil.copytree(ref, gap)
+    os.remove(os.path.join(gap, "results", "train-seed1.json"))
+    with open(os.path.join(gap, "results", "naive.json.tmp-999999-1"), "w") as f:
+        f.write('{"trunc')
+    r = subprocess.run(run_args(exe, spec, gap), capture_output=True)
+    if r.returncode != 0:
+        fail("resuming after the checkpoint/record gap failed: " + r.stderr.decode(errors="replace"))
+    check_folder(gap, allow_temp=False)
+    compare(ref, gap)
+    print("a checkpoint without its training record is trained again")
+
 
 if __name__ == "__main__":
     main()
