@@ -7,13 +7,13 @@
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "ridgeline/align/alignment.h"
-#include "ridgeline/paths/interpolation.h"
-#include "ridgeline/paths/repair.h"
-#include "ridgeline/experiment/spec.h"
-#include "ridgeline/experiment/steps/align_step.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/preflight.h"
+#include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/steps/align_step.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/paths/interpolation.h"
+#include "ridgeline/paths/repair.h"
 
 namespace ridgeline::cli {
 

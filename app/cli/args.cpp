@@ -77,9 +77,11 @@ long long Args::integer(const std::string& name, long long def, long long min, l
   const auto range = [&] {
     return "is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]";
   };
-  if (err == std::errc::result_out_of_range && text.find_first_not_of("-0123456789") == std::string::npos)
+  if (err == std::errc::result_out_of_range &&
+      text.find_first_not_of("-0123456789") == std::string::npos)
     throw InputError("--" + name + ": " + text + " " + range());
-  if (err != std::errc() || !digits) throw InputError("--" + name + ": '" + text + "' is not an integer");
+  if (err != std::errc() || !digits)
+    throw InputError("--" + name + ": '" + text + "' is not an integer");
   if (v < min || v > max) throw InputError("--" + name + ": " + text + " " + range());
   return v;
 }

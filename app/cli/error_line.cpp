@@ -11,10 +11,14 @@ size_t utf8_length(const std::string& s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   size_t n = 0;
   unsigned cp = 0;
-  if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
-  else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
-  else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4, cp = c & 0x07;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     const auto d = static_cast<unsigned char>(s[i + k]);
@@ -30,9 +34,12 @@ size_t utf8_length(const std::string& s, size_t i) {
 
 std::string escape_byte(unsigned char c) {
   switch (c) {
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
     default: {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
@@ -60,7 +67,8 @@ std::string one_line(const std::string& text, size_t max_bytes) {
       piece = escape_byte(c);
       i += 1;
     }
-    if (cut == std::string::npos && out.size() + piece.size() + ellipsis.size() > max_bytes) cut = out.size();
+    if (cut == std::string::npos && out.size() + piece.size() + ellipsis.size() > max_bytes)
+      cut = out.size();
     out += piece;
     if (out.size() > max_bytes) return out.substr(0, cut) + ellipsis;
   }

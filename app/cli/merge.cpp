@@ -1,17 +1,18 @@
 // `ridgeline merge`: MergeMany — match every model to the mean of the others until stable,
 // check each permuted model's function, save the average.
+#include "ridgeline/align/merge.h"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "ridgeline/models/model_io.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/preflight.h"
-#include "ridgeline/train/evaluate.h"
-#include "ridgeline/align/merge.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/model_io.h"
+#include "ridgeline/train/evaluate.h"
 
 namespace ridgeline::cli {
 

@@ -11,7 +11,8 @@ namespace ridgeline::cli {
 
 int cmd_run(int argc, char** argv) {
   Args a(argc, argv, 2, {"out", "workspace", "device", "threads"}, {"json", "quiet"}, "run");
-  if (a.positionals().size() != 1) throw InputError("run: expected one experiment spec (SPEC.json)");
+  if (a.positionals().size() != 1)
+    throw InputError("run: expected one experiment spec (SPEC.json)");
   RunOptions o;
   o.out_dir = a.str("out");
   o.workspace = a.str("workspace");

@@ -1,4 +1,6 @@
 // `ridgeline train`: train one MLP and save it as safetensors.
+#include "ridgeline/train/train.h"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -8,7 +10,6 @@
 #include "ridgeline/experiment/preflight.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
-#include "ridgeline/train/train.h"
 
 namespace ridgeline::cli {
 

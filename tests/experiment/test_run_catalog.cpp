@@ -1,18 +1,18 @@
 // The SQLite run catalog: round trip, status transitions, rescan, corrupt files, concurrent
 // writers, and run_experiment keeping its record up to date.
-#include <QtTest>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <QtTest>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/io/fileio.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/run_catalog.h"
+#include "ridgeline/io/fileio.h"
 #include "test_support.h"
 
 using namespace ridgeline;
@@ -200,7 +200,8 @@ class TestRunCatalog : public QObject {
     s.status = "running";
     RunCatalog c(ws.path().string());
     c.upsert(make_run_record(spec, s, "2025-01-01T12:00:00Z"));
-    write_file_atomic((fs::path(s.run_dir) / "provenance.json").string(), R"({"status": "running"})");
+    write_file_atomic((fs::path(s.run_dir) / "provenance.json").string(),
+                      R"({"status": "running"})");
     QCOMPARE(c.find(id)->status, std::string("interrupted"));
     QCOMPARE(c.list()[0].status, std::string("interrupted"));
     QCOMPARE(load_run(s.run_dir).status, std::string("interrupted"));

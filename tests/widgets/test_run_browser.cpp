@@ -255,7 +255,8 @@ void TestRunBrowser::killedRunShowsInterrupted() {
   QCOMPARE(b.rowCount(), 1);
   QCOMPARE(b.cellText(0, RunBrowser::Status), QString("interrupted"));
   const QString tip = b.table()->item(0, RunBrowser::Status)->toolTip();
-  QVERIFY2(tip.contains("Resume: ridgeline run " + QString::fromStdString(killed)), qPrintable(tip));
+  QVERIFY2(tip.contains("Resume: ridgeline run " + QString::fromStdString(killed)),
+           qPrintable(tip));
 }
 
 #include "test_run_browser.moc"

@@ -127,7 +127,10 @@ void RunBrowser::setRecords(const std::vector<RunRecord>& records) {
                                "Resume: ridgeline run %1/experiment.json --out %1")
                            .arg(str(r.dir))
                      : QString()),
-        str(r.started), str(r.data), str(r.arch), barrier_tip};
+        str(r.started),
+        str(r.data),
+        str(r.arch),
+        barrier_tip};
     for (int c = 0; c < ColumnCount; ++c) {
       auto* item = c == Barrier ? new NumberItem(texts[c]) : new QTableWidgetItem(texts[c]);
       if (c == Barrier && b) item->setData(Qt::UserRole + 1, b->loss_mid);

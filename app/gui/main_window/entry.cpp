@@ -1,9 +1,11 @@
 // ridgeline::gui::run_gui: command-line options of the desktop application, the
 // QApplication, the main window and the --screenshot / --export-chart modes.
+#include "gui/main_window/entry.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QFileInfo>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTimer>
@@ -11,11 +13,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "gui/main_window/entry.h"
+#include "gui/main_window/main_window.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/preflight.h"
-#include "gui/main_window/main_window.h"
 
 namespace ridgeline::gui {
 
@@ -113,10 +114,13 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   }
   // Every output location, before any run or load (engine/.../preflight.h).
   try {
-    if (!o.screenshot.isEmpty()) ridgeline::check_output_file(o.screenshot.toStdString(), "--screenshot");
-    if (!o.export_chart.isEmpty()) ridgeline::check_output_file(o.export_chart.toStdString(), "--export-chart");
+    if (!o.screenshot.isEmpty())
+      ridgeline::check_output_file(o.screenshot.toStdString(), "--screenshot");
+    if (!o.export_chart.isEmpty())
+      ridgeline::check_output_file(o.export_chart.toStdString(), "--export-chart");
     if (p.isSet("out")) ridgeline::check_output_folder(o.run.out_dir.toStdString(), "--out");
-    if (p.isSet("workspace")) ridgeline::check_output_folder(o.run.workspace.toStdString(), "--workspace");
+    if (p.isSet("workspace"))
+      ridgeline::check_output_folder(o.run.workspace.toStdString(), "--workspace");
   } catch (const ridgeline::InputError& e) {
     return QString::fromStdString(e.what());
   }

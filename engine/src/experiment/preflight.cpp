@@ -25,7 +25,8 @@ namespace {
 fs::path nearest_existing(const fs::path& p) {
   std::error_code ec;
   fs::path q = p;
-  while (!q.empty() && !fs::exists(fs::symlink_status(q, ec)) && q != q.root_path()) q = q.parent_path();
+  while (!q.empty() && !fs::exists(fs::symlink_status(q, ec)) && q != q.root_path())
+    q = q.parent_path();
   return q.empty() ? fs::path(".") : q;
 }
 
@@ -33,22 +34,26 @@ fs::path nearest_existing(const fs::path& p) {
 // holds for root and read-only mounts.
 void probe_writable(const fs::path& dir, const std::string& path, const std::string& who) {
   std::random_device rd;
-  const fs::path probe = dir / (".ridgeline-probe-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  const fs::path probe =
+      dir / (".ridgeline-probe-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     const int e = errno;
-    throw InputError(who + ": cannot write '" + path + "' (" + dir.string() + ": " + std::strerror(e) + ")");
+    throw InputError(who + ": cannot write '" + path + "' (" + dir.string() + ": " +
+                     std::strerror(e) + ")");
   }
   ::close(fd);
   ::unlink(probe.c_str());
 }
 
 // Checks the folder that will hold (or become) `target`'s parent.
-void check_creatable_under(const fs::path& folder, const std::string& path, const std::string& who) {
+void check_creatable_under(const fs::path& folder, const std::string& path,
+                           const std::string& who) {
   const fs::path anc = nearest_existing(folder.empty() ? fs::path(".") : folder);
   std::error_code ec;
   if (!fs::is_directory(anc, ec))
-    throw InputError(who + ": cannot write '" + path + "' ('" + anc.string() + "' is not a folder)");
+    throw InputError(who + ": cannot write '" + path + "' ('" + anc.string() +
+                     "' is not a folder)");
   probe_writable(anc, path, who);
 }
 
@@ -62,7 +67,8 @@ std::string gib(long double bytes) {
 uint64_t cgroup_limit(const char* file) {
   std::ifstream in(file);
   std::string s;
-  if (!(in >> s) || s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return UINT64_MAX;
+  if (!(in >> s) || s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+    return UINT64_MAX;
   try {
     return std::stoull(s);
   } catch (...) {
@@ -86,15 +92,20 @@ void check_output_folder(const std::string& path, const std::string& who) {
   if (path.empty()) throw InputError(who + ": empty path");
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
-  if (fs::exists(st) && !fs::is_directory(st)) throw InputError(who + ": '" + path + "' is not a folder");
-  if (fs::is_directory(st)) probe_writable(path, path, who);
-  else check_creatable_under(fs::path(path).parent_path(), path, who);
+  if (fs::exists(st) && !fs::is_directory(st))
+    throw InputError(who + ": '" + path + "' is not a folder");
+  if (fs::is_directory(st))
+    probe_writable(path, path, who);
+  else
+    check_creatable_under(fs::path(path).parent_path(), path, who);
 }
 
 uint64_t memory_limit_bytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  uint64_t limit = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : UINT64_MAX;
-  limit = std::min(limit, cgroup_limit("/sys/fs/cgroup/memory.max"));             // cgroup v2
+  uint64_t limit = pages > 0 && page > 0
+                       ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page)
+                       : UINT64_MAX;
+  limit = std::min(limit, cgroup_limit("/sys/fs/cgroup/memory.max"));  // cgroup v2
   limit = std::min(limit, cgroup_limit("/sys/fs/cgroup/memory/memory.limit_in_bytes"));  // v1
   return limit;
 }
@@ -111,8 +122,9 @@ uint64_t estimated_memory_bytes(const ModelArch& arch, int64_t rows, int copies)
   // Per model: parameters, gradient, two optimiser moments. Per batch row: the input and,
   // for every layer, its linear output and activation, kept for the backward pass, and
   // their gradients.
-  const long double floats = params * (3.0L + std::max(copies, 1)) +
-                             static_cast<long double>(std::max<int64_t>(rows, 1)) * (inputs + 4.0L * units);
+  const long double floats =
+      params * (3.0L + std::max(copies, 1)) +
+      static_cast<long double>(std::max<int64_t>(rows, 1)) * (inputs + 4.0L * units);
   const long double bytes = 4.0L * floats;
   return bytes >= 1.8e19L ? UINT64_MAX : static_cast<uint64_t>(bytes);
 }

@@ -13,16 +13,16 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "experiment/run_owner.h"
+#include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/preflight.h"
-#include "ridgeline/io/fileio.h"
 #include "ridgeline/experiment/run_catalog.h"
+#include "ridgeline/io/fileio.h"
 #include "ridgeline/io/safetensors.h"
-#include "experiment/steps/step_kind.h"
 
 namespace ridgeline {
 
@@ -52,7 +52,9 @@ std::string now_formatted(const char* format, bool utc) {
 std::string timestamp() { return now_formatted("%Y%m%d-%H%M%S", false); }
 std::string iso_now() { return now_formatted("%Y-%m-%dT%H:%M:%SZ", true); }
 
-std::string workspace_of(const RunOptions& o) { return o.workspace.empty() ? default_workspace() : o.workspace; }
+std::string workspace_of(const RunOptions& o) {
+  return o.workspace.empty() ? default_workspace() : o.workspace;
+}
 
 // A new run folder <workspace>/runs/<name>-<timestamp>: mkdir is the test for "taken", so two
 // runs started in the same second get <name>-<timestamp> and <name>-<timestamp>-2, never one
@@ -61,7 +63,8 @@ std::string create_new_run_dir(const ExperimentSpec& spec, const RunOptions& o) 
   const fs::path base = fs::path(workspace_of(o)) / "runs";
   std::error_code ec;
   fs::create_directories(base, ec);
-  if (ec) throw InputError(base.string() + ": cannot create the runs folder (" + ec.message() + ")");
+  if (ec)
+    throw InputError(base.string() + ": cannot create the runs folder (" + ec.message() + ")");
   const std::string stem = spec.name + "-" + timestamp();
   for (int i = 1; i <= 100000; ++i) {
     const fs::path dir = base / (i == 1 ? stem : stem + "-" + std::to_string(i));
@@ -142,8 +145,10 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   const auto t0 = clock::now();
   RunSummary sum;
   // Input checks first, before any folder or notice line: bad input is one error line.
-  if (!opt.out_dir.empty()) check_output_folder(opt.out_dir, "--out");
-  else check_output_folder(workspace_of(opt), opt.workspace.empty() ? "workspace" : "--workspace");
+  if (!opt.out_dir.empty())
+    check_output_folder(opt.out_dir, "--out");
+  else
+    check_output_folder(workspace_of(opt), opt.workspace.empty() ? "workspace" : "--workspace");
   const std::string resolved = spec_to_json(spec);
   if (!opt.out_dir.empty()) {
     const fs::path existing = fs::path(opt.out_dir) / "experiment.json";
@@ -177,9 +182,13 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   write_file_atomic(spec_file.string(), resolved);
   RunLog log(dir / "log.txt", ev);
 
-  json prov = {{"ridgeline_version", RIDGELINE_VERSION}, {"started", iso_now()},
-               {"status", "running"}, {"experiment", spec.name}, {"owner", owner.description()},
-               {"models", json::object()}, {"steps", json::object()}};
+  json prov = {{"ridgeline_version", RIDGELINE_VERSION},
+               {"started", iso_now()},
+               {"status", "running"},
+               {"experiment", spec.name},
+               {"owner", owner.description()},
+               {"models", json::object()},
+               {"steps", json::object()}};
   auto save_prov = [&] { write_file_atomic((dir / "provenance.json").string(), prov.dump(2) + "\n"); };
   save_prov();
   CatalogUpdater catalog(spec, opt, log);

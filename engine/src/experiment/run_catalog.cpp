@@ -1,9 +1,6 @@
 // The SQLite run catalog (see run_catalog.h).
 #include "ridgeline/experiment/run_catalog.h"
 
-#include "experiment/run_owner.h"
-#include "experiment/steps/step_kind.h"
-
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -11,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "experiment/run_owner.h"
+#include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
 

@@ -20,7 +20,9 @@ namespace {
 
 constexpr const char* kOwnerFile = ".owner";
 
-std::string owner_file(const std::string& run_dir) { return (fs::path(run_dir) / kOwnerFile).string(); }
+std::string owner_file(const std::string& run_dir) {
+  return (fs::path(run_dir) / kOwnerFile).string();
+}
 
 std::string host_name() {
   char buf[256] = {};
@@ -42,7 +44,8 @@ std::string recorded_owner(int fd) {
 RunOwner::RunOwner(const std::string& run_dir) {
   const std::string file = owner_file(run_dir);
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw InputError(run_dir + ": cannot create " + kOwnerFile + " (" + std::strerror(errno) + ")");
+  if (fd_ < 0)
+    throw InputError(run_dir + ": cannot create " + kOwnerFile + " (" + std::strerror(errno) + ")");
   // A reader (run_is_abandoned) holds a shared lock for microseconds: wait that out, not a run.
   bool locked = false;
   for (int attempt = 0; attempt < 20 && !locked; ++attempt) {
