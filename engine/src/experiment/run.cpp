@@ -81,7 +81,7 @@ std::string create_new_run_dir(const ExperimentSpec& spec, const RunOptions& o) 
 // the model is trained again, to the same bytes).
 void remove_unfinished(const fs::path& dir, const ExperimentSpec& spec) {
   std::error_code ec;
-  for (const fs::path sub : {dir, dir / "checkpoints", dir / "results"})
+  for (const fs::path& sub : {dir, dir / "checkpoints", dir / "results"})
     for (const auto& e : fs::directory_iterator(sub, ec))
       if (e.is_regular_file(ec) && e.path().filename().string().find(".tmp-") != std::string::npos)
         fs::remove(e.path(), ec);
