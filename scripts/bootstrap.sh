@@ -9,6 +9,7 @@ packages=(
   qt6-svg-dev
   libeigen3-dev libopenblas-openmp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
   xvfb xauth fonts-dejavu-core
+  python3
   dataset-fashion-mnist
 )
 if [[ "${RIDGELINE_BENCH_DEPS:-0}" == 1 ]]; then

@@ -7,12 +7,13 @@
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "ridgeline/align/alignment.h"
-#include "ridgeline/paths/interpolation.h"
-#include "ridgeline/paths/repair.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/preflight.h"
 #include "ridgeline/experiment/spec.h"
 #include "ridgeline/experiment/steps/align_step.h"
-#include "ridgeline/core/errors.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/paths/interpolation.h"
+#include "ridgeline/paths/repair.h"
 
 namespace ridgeline::cli {
 
@@ -24,6 +25,7 @@ int cmd_align(int argc, char** argv) {
     throw InputError("align: expected two model files A.safetensors B.safetensors");
   const std::string fa = a.positionals()[0], fb = a.positionals()[1];
   const std::string out = a.required("out");
+  check_output_file(out, "--out");
   const std::string method = a.str("method", "wm");
   const std::vector<std::string> methods = step_key_choices("method");
   if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
@@ -33,25 +35,32 @@ int cmd_align(int argc, char** argv) {
   }
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
+  // Every option is read before any work, so a bad one is found at once.
+  const int samples = static_cast<int>(a.integer("samples", 10000, 0, 1 << 30));
+  AlignParams p;
+  p.method = method;
+  p.samples = samples;
+  // Read (and range-checked) whatever the method: a bad value is an error even where unused.
+  const auto seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
+  const int max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
+  const int epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
+  const int batch = static_cast<int>(a.integer("batch", 1000, 1, 1 << 24));
+  const double lr = a.number("lr", 1e-2);
+  int ste_batch = 0;
+  if (method == "wm" || method == "ste") {
+    p.seed = seed;
+    p.max_sweeps = max_sweeps;
+  }
+  if (method == "ste") {
+    p.epochs = epochs;
+    ste_batch = batch;
+    p.lr = lr;
+  }
   auto [models, data] = load_models_and_data(a, {fa, fb});
   const Model ma = to_model(models[0]);
   const Model mb = to_model(models[1]);
   auto backend = make_backend(a.str("device", "auto"), threads);
 
-  const int samples = static_cast<int>(a.integer("samples", 10000, 0, 1 << 30));
-  AlignParams p;
-  p.method = method;
-  p.samples = samples;
-  int ste_batch = 0;
-  if (method == "wm" || method == "ste") {
-    p.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
-    p.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
-  }
-  if (method == "ste") {
-    p.epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
-    ste_batch = static_cast<int>(a.integer("batch", 1000, 1, 1 << 24));
-    p.lr = a.number("lr", 1e-2);
-  }
   ProgressPrinter progress;
   AlignmentResult r = align_by_method(
       *backend, ma, mb, data.train, p, ste_batch,

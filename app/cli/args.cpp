@@ -1,5 +1,6 @@
 #include "cli/args.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "ridgeline/core/errors.h"
@@ -67,18 +68,21 @@ double Args::number(const std::string& name, double def) const {
 long long Args::integer(const std::string& name, long long def, long long min, long long max) const {
   auto it = values_.find(name);
   if (it == values_.end()) return def;
-  size_t used = 0;
+  const std::string& text = it->second;
+  // Digits with an optional '-', nothing else (no spaces, '+', hex or fractions); a value
+  // past long long is out of range like any other, never wrapped.
   long long v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (used != it->second.size() || it->second.empty())
-    throw InputError("--" + name + ": '" + it->second + "' is not an integer");
-  if (v < min || v > max)
-    throw InputError("--" + name + ": " + it->second + " is out of range [" + std::to_string(min) +
-                     ", " + std::to_string(max) + "]");
+  const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), v);
+  const bool digits = !text.empty() && end == text.data() + text.size();
+  const auto range = [&] {
+    return "is out of range [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  };
+  if (err == std::errc::result_out_of_range &&
+      text.find_first_not_of("-0123456789") == std::string::npos)
+    throw InputError("--" + name + ": " + text + " " + range());
+  if (err != std::errc() || !digits)
+    throw InputError("--" + name + ": '" + text + "' is not an integer");
+  if (v < min || v > max) throw InputError("--" + name + ": " + text + " " + range());
   return v;
 }
 

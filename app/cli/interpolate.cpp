@@ -30,6 +30,10 @@ int cmd_interpolate(int argc, char** argv) {
   cfg.test = split != "train";
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
+  // Every option is read before any work (and before the device line), so a bad one is the
+  // only line printed.
+  RepairConfig rc;
+  rc.samples = static_cast<int>(a.integer("repair-samples", 5000, 0, 1 << 30));
 
   auto [models, data] = load_any_models_and_data(a, {fa, fb});
   const Model& ma = models[0];
@@ -45,8 +49,6 @@ int cmd_interpolate(int argc, char** argv) {
   InterpolationResult r;
   if (a.flag("repair")) {
     // REPAIR every interpolated network with statistics from the training split.
-    RepairConfig rc;
-    rc.samples = static_cast<int>(a.integer("repair-samples", 5000, 0, 1 << 30));
     r = interpolate_repaired(*backend, ma, mb, data, cfg, rc, on_progress, &interrupt_token());
   } else {
     r = interpolate(*backend, ma, mb, data, cfg, on_progress, &interrupt_token());

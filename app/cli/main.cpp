@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/error_line.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/model_io.h"
@@ -130,19 +131,23 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
   install_interrupt_handler();
+  // The one place errors are printed: always exactly one sanitised line.
+  auto error = [&](const std::string& what) {
+    std::fprintf(stderr, "ridgeline %s: %s\n", one_line(cmd, 40).c_str(), one_line(what).c_str());
+  };
   try {
     return commands().at(cmd)(argc, argv);
   } catch (const InputError& e) {
-    std::fprintf(stderr, "ridgeline %s: %s\n", cmd.c_str(), e.what());
+    error(e.what());
     return 2;
   } catch (const Cancelled&) {
-    std::fprintf(stderr, "ridgeline %s: cancelled; finished work is kept\n", cmd.c_str());
+    error("cancelled; finished work is kept");
     return 130;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "ridgeline %s: out of memory\n", cmd.c_str());
+    error("out of memory");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ridgeline %s: %s\n", cmd.c_str(), e.what());
+    error(e.what());
     return 1;
   }
 }

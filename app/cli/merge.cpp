@@ -1,16 +1,18 @@
 // `ridgeline merge`: MergeMany — match every model to the mean of the others until stable,
 // check each permuted model's function, save the average.
+#include "ridgeline/align/merge.h"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
-#include "ridgeline/models/model_io.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/errors.h"
-#include "ridgeline/train/evaluate.h"
-#include "ridgeline/align/merge.h"
+#include "ridgeline/experiment/preflight.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/model_io.h"
+#include "ridgeline/train/evaluate.h"
 
 namespace ridgeline::cli {
 
@@ -20,11 +22,14 @@ int cmd_merge(int argc, char** argv) {
   Args a(argc, argv, 2, opts, {"json", "standardize", "quiet"}, "merge");
   if (a.positionals().size() < 2) throw InputError("merge: expected at least two model files");
   const std::string out = a.required("out");
-  auto [models, data] = load_models_and_data(a, a.positionals());
-  auto backend = make_backend(a.str("device", "auto"), static_cast<int>(a.integer("threads", 0, 0, 1024)));
+  check_output_file(out, "--out");
+  // Every option is read before any work, so a bad one is found at once.
+  const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   MergeConfig cfg;
   cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
   cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
+  auto [models, data] = load_models_and_data(a, a.positionals());
+  auto backend = make_backend(a.str("device", "auto"), threads);
   std::vector<Model> inputs;
   for (const Mlp& m : models) inputs.push_back(to_model(m));
   MergeResult r = merge_many(inputs, cfg, &interrupt_token());

@@ -11,11 +11,14 @@ namespace ridgeline::cli {
 
 int cmd_run(int argc, char** argv) {
   Args a(argc, argv, 2, {"out", "workspace", "device", "threads"}, {"json", "quiet"}, "run");
-  if (a.positionals().size() != 1) throw InputError("run: expected one experiment spec (SPEC.json)");
-  const ExperimentSpec spec = load_spec(a.positionals()[0]);
+  if (a.positionals().size() != 1)
+    throw InputError("run: expected one experiment spec (SPEC.json)");
   RunOptions o;
   o.out_dir = a.str("out");
   o.workspace = a.str("workspace");
+  if (a.has("out") && o.out_dir.empty()) throw InputError("--out: empty path");
+  if (a.has("workspace") && o.workspace.empty()) throw InputError("--workspace: empty path");
+  const ExperimentSpec spec = load_spec(a.positionals()[0]);
   o.device = a.str("device", "auto");
   o.threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");

@@ -87,6 +87,9 @@ int show_run(int argc, char** argv) {
   std::printf("run folder: %s\n", r->dir.c_str());
   std::printf("experiment: %s\n", r->name.c_str());
   std::printf("status:     %s\n", r->status.c_str());
+  if (r->status == "interrupted")  // recorded as running, but its process is gone
+    std::printf("resume:     ridgeline run %s/experiment.json --out %s\n", r->dir.c_str(),
+                r->dir.c_str());
   std::printf("started:    %s\n", r->started.c_str());
   std::printf("seconds:    %.1f\n", r->seconds);
   std::printf("data:       %s\n", r->data.c_str());

@@ -1,12 +1,15 @@
 // `ridgeline train`: train one MLP and save it as safetensors.
+#include "ridgeline/train/train.h"
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/preflight.h"
 #include "ridgeline/io/safetensors.h"
-#include "ridgeline/train/train.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 
 namespace ridgeline::cli {
 
@@ -19,6 +22,7 @@ int cmd_train(int argc, char** argv) {
     throw InputError("train: unexpected argument '" + a.positionals()[0] + "'");
   const MlpArch arch = parse_arch(a.required("arch"), "--arch");
   const std::string out = a.required("out");
+  check_output_file(out, "--out");
   TrainConfig cfg;
   cfg.optimizer = parse_optimizer(a.str("optimizer", "adam"), "--optimizer");
   cfg.lr = a.number("lr", cfg.optimizer == OptimizerKind::Adam ? 1e-3 : 0.05);
@@ -33,9 +37,13 @@ int cmd_train(int argc, char** argv) {
   const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
   const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
+  // Before any work: the model, its gradients and a batch's activations must fit in memory.
+  check_fits_memory(*mlp_model_arch(arch), std::max(cfg.batch, 2000), 1, "--arch");
+  DataOptions data_opts = data_options(a);
 
   auto backend = make_backend(a.str("device", "auto"), threads);
-  DataSplits data = load_data(a.str("data", "fashion-mnist"), data_options(a));
+  DataSplits data = load_data(a.str("data", "fashion-mnist"), data_opts);
+  check_fits(arch, data.train, "--arch");
   ProgressPrinter progress;
   TrainCallbacks cb;
   cb.on_step = [&](const StepMetrics& s) {

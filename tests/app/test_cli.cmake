@@ -163,6 +163,55 @@ expect(2 "nothere.json" run nothere.json)
 if(EXISTS ${WORK}/X.safetensors)
   message(FATAL_ERROR "a failed train wrote its output")
 endif()
+# Input found before any work (docs/RELIABILITY.md): every output location, the model's
+# memory, every option; one printable line, and no notice line before it.
+file(MAKE_DIRECTORY ${WORK}/a_folder)
+file(WRITE ${WORK}/a_file "x")
+# (An empty --out is in the catalogue: CMake cannot pass an empty argument.)
+# Not a regular file: a FIFO of our own (never /dev/null: a binary without the check, run as
+# root, would replace the machine's /dev/null with its output).
+execute_process(COMMAND mkfifo ${WORK}/a_fifo RESULT_VARIABLE fifo_rc)
+if(NOT fifo_rc EQUAL 0)
+  message(FATAL_ERROR "mkfifo failed")
+endif()
+foreach(place a_folder /proc/ridgeline-test.safetensors a_file/out.safetensors a_fifo)
+  expect(2 "--out" train --arch mlp:8,16,3 --data ${DATA} --epochs 1 --out "${place}")
+  expect(2 "--out" align A.safetensors B.safetensors --data ${DATA} --out "${place}")
+  expect(2 "--out" merge A.safetensors B.safetensors --data ${DATA} --out "${place}")
+endforeach()
+foreach(place a_file /proc/ridgeline-test-run a_file/run)
+  expect(2 "--out" run tiny.json --out "${place}")
+endforeach()
+expect(2 "--workspace" run tiny.json --workspace a_file)
+# 10^7 hidden units: ~300 GiB of activations for a 2000-row evaluation batch.
+expect(2 "--arch: mlp:784,10000000,10 needs about" train --arch mlp:784,10000000,10 --data ${DATA} --out X.safetensors)
+file(WRITE ${WORK}/huge.json [=[{"name": "huge", "data": {"name": "gmm:600,200,8,3,7"},
+  "model": {"arch": "mlp:8,10000000,3"}, "models": [{"name": "s", "seed": 0}]}]=])
+expect(2 "model.arch: mlp:8,10000000,3 needs about" run huge.json --workspace ws_huge)
+if(EXISTS ${WORK}/ws_huge/runs)
+  message(FATAL_ERROR "a run refused for its memory created a run folder")
+endif()
+# Data that cannot be read: the key and the folder, and no "run folder"/"device" line first.
+file(WRITE ${WORK}/nodata.json [=[{"name": "nodata", "data": {"name": "/no/such/data"},
+  "model": {"arch": "mlp:8,16,3"}, "models": [{"name": "s", "seed": 0}]}]=])
+expect(2 "data.name: /no/such/data" run nodata.json --out runs/nodata)
+# Control characters and long values in a message are escaped and cut, on one line.
+string(ASCII 27 esc)
+# The message shows the newline as \n and ESC as \x1b (regex \\\\ is one backslash).
+expect(2 "--arch: .*mlp:8\\\\n16\\\\x1b" train --arch "mlp:8\n16${esc},3" --data ${DATA} --out X.safetensors)
+string(REPEAT "1," 15000 long_arch)
+expect(2 "--arch" train --arch "mlp:8,${long_arch}x" --data ${DATA} --out X.safetensors)
+string(LENGTH "${LAST_ERR}" err_len)
+if(err_len GREATER 500)
+  message(FATAL_ERROR "a 30,000-character value gave a ${err_len}-byte error line")
+endif()
+# Integers: digits only, range-checked, never wrapped; read before any work or notice.
+foreach(v 4294967297 99999999999999999999 -1 " 5" +5 5x)
+  expect(2 "--epochs" train --arch mlp:8,16,3 --data ${DATA} --epochs "${v}" --out X.safetensors)
+endforeach()
+expect(2 "--seed" align A.safetensors B.safetensors --data ${DATA} --method am --seed junk --out Z.safetensors)
+expect(2 "--repair-samples" interpolate A.safetensors B.safetensors --data ${DATA} --repair --repair-samples -1)
+expect(2 "--max-sweeps" merge A.safetensors B.safetensors --data ${DATA} --max-sweeps 4294967296 --out M3.safetensors)
 # Divergence is a failure while running (exit 1) naming the epoch.
 expect(1 "epoch 1" train --arch mlp:8,16,3 --data ${DATA} --optimizer sgd --lr 1e30 --momentum 0 --out D.safetensors)
 # The run catalog: a run into a workspace is listed and shown; unknown ids are bad input.

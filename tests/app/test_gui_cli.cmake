@@ -43,6 +43,15 @@ foreach(view training alignment experiment jobs runs log paths paths:naive)
   endif()
 endforeach()
 
+# Output locations are checked before the run or load starts (docs/RELIABILITY.md).
+file(MAKE_DIRECTORY ${WORK}/shots_folder)
+file(WRITE ${WORK}/plain_file "x")
+expect(2 "--screenshot: 'shots_folder' is a folder" --open-run run --screenshot shots_folder)
+expect(2 "--screenshot" --open-run run --screenshot /proc/ridgeline-shot.png)
+expect(2 "--export-chart" --open-run run --export-chart plain_file/chart.svg)
+expect(2 "--out: 'plain_file' is not a folder" --run-spec tiny.json --out plain_file --screenshot z.png)
+expect(2 "--threads" --open-run run --threads 4294967297 --screenshot z.png)
+
 # --screenshot-after: the live window mid-run, then the run is cancelled.
 expect(2 "--screenshot-after needs --run-spec" --open-run run --screenshot-after 1 --screenshot y.png)
 expect(2 "--screenshot-after: expected seconds" --run-spec tiny.json --screenshot-after -1 --screenshot y.png)

@@ -1,14 +1,18 @@
 // The SQLite run catalog: round trip, status transitions, rescan, corrupt files, concurrent
 // writers, and run_experiment keeping its record up to date.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <QtTest>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/io/fileio.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/run_catalog.h"
+#include "ridgeline/io/fileio.h"
 #include "test_support.h"
 
 using namespace ridgeline;
@@ -179,6 +183,70 @@ class TestRunCatalog : public QObject {
     QCOMPARE(copied->headline()->loss_mid, s2.interpolations()[0].second.test->barriers.loss_mid);
     QCOMPARE(c.list().size(), size_t(2));
     QCOMPARE(c.rescan(), 0);
+  }
+
+  // A run killed mid-way leaves "running" in its provenance and its catalog row; it is shown
+  // as "interrupted" once no process holds its folder's lock, and as "running" while one does.
+  void killedRunIsInterrupted() {
+    test::ScratchDir ws("cat-killed");
+    RunOptions o;
+    o.workspace = ws.path().string();
+    o.device = "cpu";
+    const ExperimentSpec spec = parse_spec(kTiny, "tiny.json");
+    RunSummary s = run_experiment(spec, o);
+    const std::string id = fs::path(s.run_dir).filename().string();
+    QVERIFY(fs::exists(fs::path(s.run_dir) / ".owner"));
+    // What a kill -9 leaves: the records of a run that never ended.
+    s.status = "running";
+    RunCatalog c(ws.path().string());
+    c.upsert(make_run_record(spec, s, "2025-01-01T12:00:00Z"));
+    write_file_atomic((fs::path(s.run_dir) / "provenance.json").string(),
+                      R"({"status": "running"})");
+    QCOMPARE(c.find(id)->status, std::string("interrupted"));
+    QCOMPARE(c.list()[0].status, std::string("interrupted"));
+    QCOMPARE(load_run(s.run_dir).status, std::string("interrupted"));
+    {
+      // A live owner (any process holding the lock): still running, and a second run into
+      // the folder is refused.
+      const int fd = ::open((fs::path(s.run_dir) / ".owner").c_str(), O_RDWR);
+      QVERIFY(fd >= 0);
+      QCOMPARE(::flock(fd, LOCK_EX | LOCK_NB), 0);
+      QCOMPARE(c.find(id)->status, std::string("running"));
+      QCOMPARE(load_run(s.run_dir).status, std::string("running"));
+      RunOptions again = o;
+      again.out_dir = s.run_dir;
+      QVERIFY_THROWS_EXCEPTION(InputError, run_experiment(spec, again));
+      ::close(fd);
+    }
+    QCOMPARE(c.find(id)->status, std::string("interrupted"));
+    // A folder never owned (written by an older Ridgeline) keeps its recorded status.
+    fs::remove(fs::path(s.run_dir) / ".owner");
+    QCOMPARE(c.find(id)->status, std::string("running"));
+    // Resuming it in place: finished, and still one row.
+    RunOptions resume = o;
+    resume.out_dir = s.run_dir;
+    run_experiment(spec, resume);
+    QCOMPARE(c.find(id)->status, std::string("finished"));
+    QCOMPARE(c.list().size(), size_t(1));
+  }
+
+  // Input errors are found before the run folder exists: no folder, no catalog row.
+  void badInputCreatesNothing() {
+    test::ScratchDir ws("cat-bad");
+    RunOptions o;
+    o.workspace = ws.path().string();
+    o.device = "cpu";
+    ExperimentSpec big = parse_spec(kTiny, "tiny.json");
+    big.arch = parse_arch("mlp:6,16000000,3", "model.arch");  // ~0.5 TB of activations
+    QVERIFY_THROWS_EXCEPTION(InputError, run_experiment(big, o));
+    ExperimentSpec no_data = parse_spec(kTiny, "tiny.json");
+    no_data.data = (ws.path() / "no-such-data").string();
+    QVERIFY_THROWS_EXCEPTION(InputError, run_experiment(no_data, o));
+    QVERIFY(!fs::exists(ws.path() / "runs") || fs::is_empty(ws.path() / "runs"));
+    RunOptions to_file = o;
+    to_file.out_dir = ws.file("a-file");
+    write_file_atomic(to_file.out_dir, "x");
+    QVERIFY_THROWS_EXCEPTION(InputError, run_experiment(parse_spec(kTiny, "tiny.json"), to_file));
   }
 
   void catalogFailureDoesNotFailRun() {

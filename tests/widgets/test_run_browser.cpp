@@ -51,6 +51,7 @@ class TestRunBrowser : public QObject {
   void browserListsRuns();
   void windowListsAndComparesRuns();
   void catalogErrorDoesNotCrash();
+  void killedRunShowsInterrupted();
 
  private:
   test::ScratchDir ws_{"run-browser"};
@@ -234,4 +235,28 @@ void TestRunBrowser::catalogErrorDoesNotCrash() {
 }
 
 QTEST_MAIN(TestRunBrowser)
+
+// A run killed mid-way (its catalog row and provenance still say "running", nobody holds its
+// folder's lock) is listed as "interrupted", with how to resume it in the tooltip.
+void TestRunBrowser::killedRunShowsInterrupted() {
+  test::ScratchDir ws("run-browser-killed");
+  const std::string killed = ws.file("runs/killed-run");
+  std::filesystem::create_directories(killed);
+  std::filesystem::copy(runs_[0].run_dir, killed, std::filesystem::copy_options::recursive);
+  QVERIFY(std::filesystem::exists(killed + "/.owner"));
+  RunRecord r = RunCatalog(ws_.path().string()).find(runId(runs_[0]).toStdString()).value();
+  r.id = "killed-run";
+  r.dir = killed;
+  r.status = "running";
+  RunCatalog catalog(ws.path().string());
+  catalog.upsert(r);
+  RunBrowser b;
+  b.setRecords(catalog.list());
+  QCOMPARE(b.rowCount(), 1);
+  QCOMPARE(b.cellText(0, RunBrowser::Status), QString("interrupted"));
+  const QString tip = b.table()->item(0, RunBrowser::Status)->toolTip();
+  QVERIFY2(tip.contains("Resume: ridgeline run " + QString::fromStdString(killed)),
+           qPrintable(tip));
+}
+
 #include "test_run_browser.moc"

@@ -26,6 +26,7 @@ QColor statusColour(const std::string& status) {
   if (status == "failed") return QColor(178, 34, 34);
   if (status == "cancelled") return QColor(128, 128, 128);
   if (status == "running") return QColor(0, 114, 178);
+  if (status == "interrupted") return QColor(213, 94, 0);
   return {};
 }
 
@@ -118,10 +119,18 @@ void RunBrowser::setRecords(const std::vector<RunRecord>& records) {
                                         str(r.data), str(r.arch),   barrierText(r)};
     const QString tips[ColumnCount] = {
         str(r.dir) + (r.name.empty() ? QString() : "\nexperiment: " + str(r.name)),
-        QString("%1 (%2 s, device: %3)")
+        QString("%1 (%2 s, device: %3)%4")
             .arg(str(r.status), QString::number(r.seconds, 'g', 3),
-                 r.device.empty() ? QString("?") : str(r.device)),
-        str(r.started), str(r.data), str(r.arch), barrier_tip};
+                 r.device.empty() ? QString("?") : str(r.device),
+                 r.status == "interrupted"
+                     ? QString("\nIts process ended without finishing (killed or crashed).\n"
+                               "Resume: ridgeline run %1/experiment.json --out %1")
+                           .arg(str(r.dir))
+                     : QString()),
+        str(r.started),
+        str(r.data),
+        str(r.arch),
+        barrier_tip};
     for (int c = 0; c < ColumnCount; ++c) {
       auto* item = c == Barrier ? new NumberItem(texts[c]) : new QTableWidgetItem(texts[c]);
       if (c == Barrier && b) item->setData(Qt::UserRole + 1, b->loss_mid);

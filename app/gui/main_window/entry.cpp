@@ -1,9 +1,11 @@
 // ridgeline::gui::run_gui: command-line options of the desktop application, the
 // QApplication, the main window and the --screenshot / --export-chart modes.
+#include "gui/main_window/entry.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QFileInfo>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QStatusBar>
 #include <QTimer>
@@ -11,9 +13,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "gui/main_window/entry.h"
-#include "ridgeline/core/backend.h"
 #include "gui/main_window/main_window.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/preflight.h"
 
 namespace ridgeline::gui {
 
@@ -88,8 +91,8 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   }
   bool ok = false;
   o.run.threads = p.value("threads").toInt(&ok);
-  if (!ok || o.run.threads < 0)
-    return "--threads: expected a whole number ≥ 0, got '" + p.value("threads") + "'";
+  if (!ok || o.run.threads < 0 || o.run.threads > 1024)
+    return "--threads: expected a whole number in [0, 1024], got '" + p.value("threads") + "'";
   if (p.isSet("run-spec") && p.isSet("open-run"))
     return "--run-spec and --open-run cannot be used together";
   if (p.isSet("run-spec") && o.run_spec.isEmpty()) return "--run-spec: empty file name";
@@ -108,6 +111,18 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
     if (suffix != "png" && suffix != "svg")
       return "--export-chart: expected a file name ending in .png or .svg, got '" +
              o.export_chart + "'";
+  }
+  // Every output location, before any run or load (engine/.../preflight.h).
+  try {
+    if (!o.screenshot.isEmpty())
+      ridgeline::check_output_file(o.screenshot.toStdString(), "--screenshot");
+    if (!o.export_chart.isEmpty())
+      ridgeline::check_output_file(o.export_chart.toStdString(), "--export-chart");
+    if (p.isSet("out")) ridgeline::check_output_folder(o.run.out_dir.toStdString(), "--out");
+    if (p.isSet("workspace"))
+      ridgeline::check_output_folder(o.run.workspace.toStdString(), "--workspace");
+  } catch (const ridgeline::InputError& e) {
+    return QString::fromStdString(e.what());
   }
   return {};
 }

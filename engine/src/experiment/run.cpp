@@ -1,22 +1,29 @@
 // Running an experiment spec into a run folder (see run.h).
 #include "ridgeline/experiment/run.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
-#include "ridgeline/core/errors.h"
-#include "ridgeline/io/fileio.h"
-#include "ridgeline/experiment/run_catalog.h"
-#include "ridgeline/io/safetensors.h"
+#include "experiment/run_owner.h"
 #include "experiment/steps/step_kind.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/preflight.h"
+#include "ridgeline/experiment/run_catalog.h"
 #include "ridgeline/experiment/steps/train_step.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/io/safetensors.h"
 
 namespace ridgeline {
 
@@ -46,12 +53,42 @@ std::string now_formatted(const char* format, bool utc) {
 std::string timestamp() { return now_formatted("%Y%m%d-%H%M%S", false); }
 std::string iso_now() { return now_formatted("%Y-%m-%dT%H:%M:%SZ", true); }
 
-std::string choose_run_dir(const ExperimentSpec& spec, const RunOptions& o) {
-  if (!o.out_dir.empty()) return o.out_dir;
-  const fs::path base = fs::path(o.workspace.empty() ? default_workspace() : o.workspace) / "runs";
-  std::string dir = (base / (spec.name + "-" + timestamp())).string();
-  for (int i = 2; fs::exists(dir); ++i) dir = (base / (spec.name + "-" + timestamp() + "-" + std::to_string(i))).string();
-  return dir;
+std::string workspace_of(const RunOptions& o) {
+  return o.workspace.empty() ? default_workspace() : o.workspace;
+}
+
+// A new run folder <workspace>/runs/<name>-<timestamp>: mkdir is the test for "taken", so two
+// runs started in the same second get <name>-<timestamp> and <name>-<timestamp>-2, never one
+// folder between them.
+std::string create_new_run_dir(const ExperimentSpec& spec, const RunOptions& o) {
+  const fs::path base = fs::path(workspace_of(o)) / "runs";
+  std::error_code ec;
+  fs::create_directories(base, ec);
+  if (ec)
+    throw InputError(base.string() + ": cannot create the runs folder (" + ec.message() + ")");
+  const std::string stem = spec.name + "-" + timestamp();
+  for (int i = 1; i <= 100000; ++i) {
+    const fs::path dir = base / (i == 1 ? stem : stem + "-" + std::to_string(i));
+    if (::mkdir(dir.c_str(), 0755) == 0) return dir.string();
+    if (errno != EEXIST)
+      throw InputError(dir.string() + ": cannot create run folder (" + std::strerror(errno) + ")");
+  }
+  throw RunError(base.string() + ": no free run folder name for " + stem);
+}
+
+// What a killed run may have left half-done, removed before it resumes (the folder's lock is
+// held, so no other process writes here): temporary files of atomic writes, and a checkpoint
+// whose training record was never written (the record is written after the checkpoint, so
+// the model is trained again, to the same bytes).
+void remove_unfinished(const fs::path& dir, const ExperimentSpec& spec) {
+  std::error_code ec;
+  for (const fs::path& sub : {dir, dir / "checkpoints", dir / "results"})
+    for (const auto& e : fs::directory_iterator(sub, ec))
+      if (e.is_regular_file(ec) && e.path().filename().string().find(".tmp-") != std::string::npos)
+        fs::remove(e.path(), ec);
+  for (const auto& m : spec.models)
+    if (!fs::exists(dir / "results" / ("train-" + m.name + ".json"), ec))
+      fs::remove(dir / "checkpoints" / (m.name + ".safetensors"), ec);
 }
 
 // Whether the run folder's experiment.json resolves to `resolved` (a folder written by an
@@ -88,7 +125,7 @@ class CatalogUpdater {
     // (`ridgeline runs` would not find it under <workspace>/runs anyway).
     if (!o.out_dir.empty() && o.workspace.empty()) return;
     try {
-      catalog_.emplace(o.workspace.empty() ? default_workspace() : o.workspace);
+      catalog_.emplace(workspace_of(o));
     } catch (const std::exception& e) {
       log_(std::string("warning: run catalog unavailable, run not catalogued: ") + e.what());
     }
@@ -119,21 +156,50 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   RunSummary sum;
-  sum.run_dir = choose_run_dir(spec, opt);
-  const fs::path dir(sum.run_dir);
+  // Input checks first, before any folder or notice line: bad input is one error line.
+  if (!opt.out_dir.empty())
+    check_output_folder(opt.out_dir, "--out");
+  else
+    check_output_folder(workspace_of(opt), opt.workspace.empty() ? "workspace" : "--workspace");
   const std::string resolved = spec_to_json(spec);
+  if (!opt.out_dir.empty()) {
+    const fs::path existing = fs::path(opt.out_dir) / "experiment.json";
+    if (fs::exists(existing) && !same_experiment(existing.string(), resolved))
+      throw InputError(opt.out_dir + ": holds a different experiment; choose another --out folder");
+  }
+  const std::shared_ptr<const ModelArch> arch = spec.model();
+  // Every model of the spec and every model a step produces is held at once.
+  const int copies = static_cast<int>(spec.models.size() + spec.steps.size());
+  check_fits_memory(*arch, std::max(spec.train.batch, 2000), copies, "model.arch");
+  std::unique_ptr<Backend> be = make_backend(opt.device, opt.threads);
+  DataSplits data;
+  if (arch->uses_data()) {
+    try {
+      data = load_data(spec.data, spec.data_options);
+    } catch (const InputError& e) {
+      throw InputError(std::string("data.name: ") + e.what());  // the key, then the file
+    }
+    arch->check_fits(data.train, "model.arch");
+  }
+
+  sum.run_dir = opt.out_dir.empty() ? create_new_run_dir(spec, opt) : opt.out_dir;
+  const fs::path dir(sum.run_dir);
   const fs::path spec_file = dir / "experiment.json";
-  if (fs::exists(spec_file) && !same_experiment(spec_file.string(), resolved))
-    throw InputError(sum.run_dir + ": holds a different experiment; choose another --out folder");
   std::error_code ec;
   fs::create_directories(dir / "checkpoints", ec);
   fs::create_directories(dir / "results", ec);
   if (ec) throw InputError(sum.run_dir + ": cannot create run folder (" + ec.message() + ")");
+  const detail::RunOwner owner(sum.run_dir);  // held until the run ends, however it ends
+  remove_unfinished(dir, spec);
   write_file_atomic(spec_file.string(), resolved);
   RunLog log(dir / "log.txt", ev);
 
-  json prov = {{"ridgeline_version", RIDGELINE_VERSION}, {"started", iso_now()},
-               {"status", "running"}, {"experiment", spec.name}, {"models", json::object()},
+  json prov = {{"ridgeline_version", RIDGELINE_VERSION},
+               {"started", iso_now()},
+               {"status", "running"},
+               {"experiment", spec.name},
+               {"owner", owner.description()},
+               {"models", json::object()},
                {"steps", json::object()}};
   auto save_prov = [&] { write_file_atomic((dir / "provenance.json").string(), prov.dump(2) + "\n"); };
   save_prov();
@@ -142,16 +208,12 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
   catalog(sum, "running", started, 0);
   try {
-    std::unique_ptr<Backend> be = make_backend(opt.device, opt.threads);
     sum.device = be->description();
     prov["device"] = sum.device;
     prov["threads"] = host_threads();
     log("run folder " + sum.run_dir);
     log("device " + sum.device);
-    DataSplits data;
-    const std::shared_ptr<const ModelArch> arch = spec.model();
     if (arch->uses_data()) {
-      data = load_data(spec.data, spec.data_options);
       log("data " + spec.data + ": train " + std::to_string(data.train.n) + "×" +
           std::to_string(data.train.dim) + ", test " + std::to_string(data.test.n) + ", " +
           std::to_string(data.train.classes) + " classes");
@@ -219,7 +281,7 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
   if (fs::exists(prov)) {
     try {
       json p = json::parse(read_file(prov.string()));
-      sum.status = p.value("status", "");
+      sum.status = detail::shown_status(run_dir, p.value("status", ""));
       sum.device = p.value("device", "");
       sum.seconds = p.value("seconds", 0.0);
     } catch (const json::exception& e) {

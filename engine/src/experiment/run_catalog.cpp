@@ -1,5 +1,4 @@
 // The SQLite run catalog (see run_catalog.h).
-#include "experiment/steps/step_kind.h"
 #include "ridgeline/experiment/run_catalog.h"
 
 #include <sqlite3.h>
@@ -9,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "experiment/run_owner.h"
+#include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
 
@@ -91,12 +92,14 @@ class Stmt {
 const char* kSelectRuns =
     "SELECT id, dir, name, status, started, seconds, data, arch, device FROM runs";
 
+// A record as stored, except that a "running" run whose process is gone shows as
+// "interrupted" (run_owner.h): the catalog cannot be told when a run is killed.
 RunRecord record_from_row(const Stmt& s) {
   RunRecord r;
   r.id = s.text(0);
   r.dir = s.text(1);
   r.name = s.text(2);
-  r.status = s.text(3);
+  r.status = detail::shown_status(r.dir, s.text(3));
   r.started = s.text(4);
   r.seconds = s.real(5);
   r.data = s.text(6);

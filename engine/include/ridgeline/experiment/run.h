@@ -24,7 +24,9 @@
 namespace ridgeline {
 
 struct RunOptions {
-  std::string out_dir;     ///< the run folder itself; empty = <workspace>/runs/<name>-<timestamp>
+  /// The run folder itself; empty = a new <workspace>/runs/<name>-<timestamp>[-N] (created
+  /// atomically: concurrent runs never share one).
+  std::string out_dir;
   std::string workspace;   ///< empty = RIDGELINE_WORKSPACE or ~/.local/share/ridgeline
   std::string device = "auto";
   int threads = 0;
@@ -83,7 +85,9 @@ struct TrainStageResult {
 struct RunSummary {
   std::string run_dir;
   std::string device;      ///< backend description
-  std::string status;      ///< "finished", "cancelled", "failed"
+  /// "finished", "cancelled", "failed"; load_run also gives "running" (a live run) and
+  /// "interrupted" (recorded as running, but its process is gone: a killed run).
+  std::string status;
   /// The train stage's results (type "train", in model order), then every step's, in step
   /// order: live runs, and load_run for the stages and steps whose results exist.
   std::vector<StepResult> results;
@@ -109,8 +113,12 @@ struct RunSummary {
 
 std::string default_workspace();
 
-/// Runs every model's training and every step. On cancel writes status "cancelled" to
-/// provenance.json and throws Cancelled; on failure writes "failed" and rethrows.
+/// Runs every model's training and every step. Checks its input first (output folder,
+/// memory for the model, device, data), before creating anything or reporting a line, and
+/// throws InputError naming the option or key. While it runs it owns the folder (a lock that
+/// ends with the process; a second run into the same folder is an InputError). On cancel
+/// writes status "cancelled" to provenance.json and throws Cancelled; on failure writes
+/// "failed" and rethrows.
 RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& options,
                           const RunEvents& events = {}, const CancelToken* cancel = nullptr);
 

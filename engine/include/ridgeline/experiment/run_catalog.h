@@ -33,7 +33,9 @@ struct RunRecord {
   std::string id;       ///< the run folder's name, e.g. "tiny-20250101-120000"
   std::string dir;      ///< the run folder (absolute path)
   std::string name;     ///< experiment name
-  std::string status;   ///< "running", "finished", "cancelled", "failed"
+  /// "running", "finished", "cancelled", "failed", or "interrupted": recorded as running,
+  /// but no process runs in the folder any more (killed); rerunning it with --out resumes it.
+  std::string status;
   std::string started;  ///< ISO 8601 UTC, e.g. "2025-01-01T12:00:00Z"
   double seconds = 0;
   std::string data;     ///< data set name of the spec
@@ -63,7 +65,8 @@ class RunCatalog {
 
   /// Inserts or replaces the record with this id (and its barriers), in one transaction.
   void upsert(const RunRecord& record);
-  /// Every record, oldest start first.
+  /// Every record, oldest start first. A run stored as "running" whose folder no process
+  /// owns any more is returned as "interrupted" (so are find()'s).
   std::vector<RunRecord> list() const;
   /// The record with this id, else the only one whose id starts with it; nullopt if none.
   /// Throws InputError when a prefix matches several runs.
