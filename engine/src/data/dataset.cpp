@@ -106,9 +106,9 @@ class Gunzip {
         } else {
           idx_error(path_, std::to_string(z_.avail_in) + " bytes of garbage after the gzip data");
         }
-      } else if (rc == Z_BUF_ERROR && z_.avail_in == 0) {
-        idx_error(path_, "truncated gzip data");
-      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      } else if (rc == Z_BUF_ERROR) {  // no progress possible: the input ran out
+        idx_error(path_, z_.avail_in == 0 ? "truncated gzip data" : "corrupt gzip data");
+      } else if (rc != Z_OK) {
         idx_error(path_, std::string("corrupt gzip data (") + (z_.msg ? z_.msg : "inflate failed") +
                              ")");
       }
