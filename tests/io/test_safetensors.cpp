@@ -2,11 +2,13 @@
 // model files.
 #include <QtTest>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <random>
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp.h"
@@ -530,17 +532,17 @@ class TestSafetensors : public QObject {
              "],\"data_offsets\":[" + std::to_string(b) + "," + std::to_string(e) + "]}";
     };
     // A hole between two tensors, before the first, and bytes after the last.
-    check("{" + entry("a", 1, 0, 4) + "," + entry("b", 1, 8, 12) + "}", eight + "xxxx",
+    check(std::string("{") + entry("a", 1, 0, 4) + "," + entry("b", 1, 8, 12) + "}", eight + "xxxx",
           "data bytes 4 to 8 belong to no tensor (a hole between a and b)");
-    check("{" + entry("a", 1, 4, 8) + "}", eight, "data bytes 0 to 4 belong to no tensor (a hole before a)");
-    check("{" + entry("a", 1, 0, 4) + "}", eight, "the last 4 data bytes belong to no tensor");
+    check(std::string("{") + entry("a", 1, 4, 8) + "}", eight, "data bytes 0 to 4 belong to no tensor (a hole before a)");
+    check(std::string("{") + entry("a", 1, 0, 4) + "}", eight, "the last 4 data bytes belong to no tensor");
     check("{}", eight, "the last 8 data bytes belong to no tensor");
     // Overlaps: identical ranges, and an empty tensor inside another's bytes.
-    check("{" + entry("a", 2, 0, 8) + "," + entry("b", 2, 0, 8) + "}", eight,
+    check(std::string("{") + entry("a", 2, 0, 8) + "," + entry("b", 2, 0, 8) + "}", eight,
           "tensors a and b overlap");
-    check("{" + entry("a", 2, 0, 8) + "," + entry("e", 0, 4, 4) + "}", eight, "overlap");
+    check(std::string("{") + entry("a", 2, 0, 8) + "," + entry("e", 0, 4, 4) + "}", eight, "overlap");
     // Empty tensors at the seams and an empty file are fine.
-    put(p, raw_file("{" + entry("e", 0, 0, 0) + "," + entry("a", 2, 0, 8) + "," +
+    put(p, raw_file(std::string("{") + entry("e", 0, 0, 0) + "," + entry("a", 2, 0, 8) + "," +
                         entry("z", 0, 8, 8) + "}", eight));
     QCOMPARE(read_safetensors(p).tensors.size(), size_t(3));
     put(p, raw_file("{}", ""));
@@ -587,7 +589,7 @@ class TestSafetensors : public QObject {
     auto check = [&](const std::string& header) {
       put(p, raw_file(header, ""));
       try {
-        read_safetensors(p);
+        load_model(p);  // reads the file first: reader and loader messages both
         QFAIL("no InputError");
       } catch (const InputError& e) {
         const std::string msg = e.what();
@@ -603,6 +605,10 @@ class TestSafetensors : public QObject {
     check("{\"" + json_name + "\":{\"dtype\":\"I8\",\"shape\":[0],\"data_offsets\":[0,0]}}");
     check("{\"w\":{\"dtype\":\"" + json_name + "\",\"shape\":[0],\"data_offsets\":[0,0]}}");
     check("{\"__metadata__\":{\"" + json_name + "\":1}}");
+    // Architecture text from metadata (fuzz_model_load found a newline echoed from here).
+    check("{\"__metadata__\":{\"ridgeline.kind\":\"quadratic\",\"ridgeline.arch\":\"" + json_name +
+          "\"}}");
+    check("{\"__metadata__\":{\"ridgeline.arch\":\"" + json_name + "\",\"ridgeline.layers\":\"a\"}}");
     QCOMPARE(echo_input(name).substr(0, 14), std::string("evil\\nname\\x01"));
     QCOMPARE(echo_input("short"), std::string("short"));
     // Cut at 80 bytes, never inside a UTF-8 sequence ("é" is 2 bytes).
@@ -620,7 +626,7 @@ class TestSafetensors : public QObject {
     f.tensors.push_back({"a_head.weight", Tensor{{3, 2}, iota_f(6, 0, 1)}});
     f.tensors.push_back({"a_head.bias", Tensor{{3}, {1, 2, 3}}});
     for (int i = kLayers - 1; i >= 0; --i) {
-      const std::string name = "blocks." + std::to_string(i);
+      const std::string name = std::string("blocks.") + std::to_string(i);
       f.tensors.push_back({name + ".weight", Tensor{{2, 2}, iota_f(4, static_cast<float>(i), 0)}});
       f.tensors.push_back({name + ".bias", Tensor{{2}, {0.5f, static_cast<float>(i)}}});
     }
@@ -637,7 +643,7 @@ class TestSafetensors : public QObject {
     QCOMPARE(m.arch.layer_names.front(), std::string("z_in"));
     QCOMPARE(m.arch.layer_names.back(), std::string("a_head"));
     for (int i = 0; i < kLayers; ++i)
-      QCOMPARE(m.arch.layer_names[static_cast<size_t>(i) + 1], "blocks." + std::to_string(i));
+      QCOMPARE(m.arch.layer_names[static_cast<size_t>(i) + 1], std::string("blocks.") + std::to_string(i));
     QCOMPARE(m.arch.widths.front(), 5);
     QCOMPARE(m.arch.widths.back(), 3);
     // Generous for sanitizer builds and a busy machine; the quadratic search took ~74 s.
@@ -658,7 +664,8 @@ class TestSafetensors : public QObject {
     ScratchDir dir("st");
     SafetensorsFile f;
     for (int i = 0; i < 50000; ++i) {
-      const std::string name = "l" + std::to_string(i);
+      std::string name = "l";  // built by appending: GCC 12 warns falsely (-Wrestrict) on "l" + s
+      name += std::to_string(i);
       f.tensors.push_back({name + ".weight", Tensor{{2, 2}, {1, 0, 0, 1}}});
       f.tensors.push_back({name + ".bias", Tensor{{2}, {0, 0}}});
     }
@@ -683,6 +690,46 @@ class TestSafetensors : public QObject {
     put(q, build({f32("b.weight", {3, 4}, iota_f(12, 0, 1)), f32("b.bias", {3}, {1, 2, 3}),
                   f32("a.weight", {4, 3}, iota_f(12, 0, 1)), f32("a.bias", {4}, {1, 2, 3, 4})}));
     QCOMPARE(load_mlp(q).arch.layer_names, (std::vector<std::string>{"a", "b"}));
+  }
+
+  void chainMatchesExhaustiveSearch() {
+    // The indexed search must pick what trying every order would: the first chain in
+    // lexicographic order of natural-sorted names (here "l<k>": natural order is k), or none.
+    ScratchDir dir("st");
+    const std::string p = dir.file("rand.safetensors");
+    std::mt19937 rng(12345);
+    int chained = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+      const int n = 1 + static_cast<int>(rng() % 7);
+      std::vector<std::pair<int, int>> shapes(n);  // (in, out) of l<k>
+      for (auto& [in, out] : shapes) in = 2 + static_cast<int>(rng() % 3), out = 2 + static_cast<int>(rng() % 3);
+      std::vector<RawTensor> ts;
+      for (int k = n - 1; k >= 0; --k) {
+        const auto [in, out] = shapes[k];
+        ts.push_back(f32(std::string("l") + std::to_string(k) + ".weight", {out, in}, iota_f(out * in, 0, 1)));
+        ts.push_back(f32(std::string("l") + std::to_string(k) + ".bias", {out}, iota_f(out, 0, 1)));
+      }
+      put(p, build(ts));
+      std::vector<int> order(n), expect;
+      for (int k = 0; k < n; ++k) order[k] = k;
+      do {
+        bool ok = true;
+        for (int i = 1; i < n && ok; ++i) ok = shapes[order[i]].first == shapes[order[i - 1]].second;
+        if (ok) {
+          expect = order;
+          break;
+        }
+      } while (std::next_permutation(order.begin(), order.end()));
+      if (expect.empty()) {
+        expect_input_error(p, "do not chain", [&] { load_mlp(p); });
+        continue;
+      }
+      ++chained;
+      std::vector<std::string> names;
+      for (int k : expect) names.push_back(std::string("l") + std::to_string(k));
+      QCOMPARE(load_mlp(p).arch.layer_names, names);
+    }
+    QVERIFY(chained > 50);  // both outcomes are exercised
   }
 
   void notAnMlp() {

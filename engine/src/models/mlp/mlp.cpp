@@ -37,7 +37,7 @@ std::string MlpArch::to_string() const {
 MlpArch parse_arch(const std::string& text, const std::string& what) {
   const std::string prefix = "mlp:";
   if (text.rfind(prefix, 0) != 0)
-    throw InputError(what + ": '" + text +
+    throw InputError(what + ": '" + echo_input(text) +
                      "' is not an architecture (expected mlp:IN,HIDDEN...,CLASSES[+ln][+gelu])");
   MlpArch arch;
   const size_t plus = text.find('+');
@@ -70,7 +70,7 @@ MlpArch parse_arch(const std::string& text, const std::string& what) {
     while (std::getline(sx, item, '+')) {
       const bool dup = item == "ln" ? seen_ln : seen_act;
       if (item != "ln" && item != "relu" && item != "gelu")
-        throw InputError(what + ": unknown suffix '+" + echo_input(item) + "' in '" + text +
+        throw InputError(what + ": unknown suffix '+" + echo_input(item) + "' in '" + echo_input(text) +
                          "' (expected +ln, +relu or +gelu)");
       if (dup)
         throw InputError(what + ": '" + echo_input(text) + "' names " +
@@ -86,7 +86,7 @@ MlpArch parse_arch(const std::string& text, const std::string& what) {
     if (text.back() == '+')
       throw InputError(what + ": '" + echo_input(text) + "' ends with an empty suffix");
     if (arch.num_hidden() == 0 && (arch.layernorm || arch.activation != Activation::Relu))
-      throw InputError(what + ": '" + text +
+      throw InputError(what + ": '" + echo_input(text) +
                        "' has no hidden layer for a LayerNorm or an activation");
   }
   return arch;
@@ -275,10 +275,10 @@ namespace ridgeline {
 
 void check_fits(const MlpArch& arch, const Dataset& data, const std::string& who) {
   if (data.dim != arch.in_dim())
-    throw InputError(who + " " + arch.to_string() + " expects " + std::to_string(arch.in_dim()) +
+    throw InputError(who + " " + echo_input(arch.to_string()) + " expects " + std::to_string(arch.in_dim()) +
                      " inputs but " + data.name + " has " + std::to_string(data.dim));
   if (data.classes > arch.classes())
-    throw InputError(who + " " + arch.to_string() + " has " + std::to_string(arch.classes()) +
+    throw InputError(who + " " + echo_input(arch.to_string()) + " has " + std::to_string(arch.classes()) +
                      " outputs but " + data.name + " has " + std::to_string(data.classes) +
                      " classes");
 }
