@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Ridgeline needs, skipping those already present.
-# Idempotent; uses sudo when not root. Set RIDGELINE_BENCH_DEPS=1 to add the benchmark peers
+# Idempotent; uses sudo when not root. clang, libclang-rt-14-dev (libFuzzer and the sanitizer
+# runtimes: libclang_rt.fuzzer-x86_64.a) and libomp-dev (OpenMP for clang) serve
+# scripts/fuzz.sh and the clang build. Set RIDGELINE_BENCH_DEPS=1 to add the benchmark peers
 # (PyTorch with OpenBLAS, SciPy).
 set -euo pipefail
 packages=(
@@ -11,6 +13,7 @@ packages=(
   xvfb xauth fonts-dejavu-core
   python3
   dataset-fashion-mnist
+  clang libclang-rt-14-dev libomp-dev
 )
 if [[ "${RIDGELINE_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(python3-torch libopenblas0-pthread python3-numpy python3-scipy)

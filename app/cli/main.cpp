@@ -49,7 +49,7 @@ AnyModelsAndData load_any_models_and_data(const Args& a, const std::vector<std::
   if (a.has("activation")) activation = parse_activation(a.str("activation"), "--activation");
   AnyModelsAndData r;
   for (const auto& f : files) {
-    r.models.push_back(load_model(f, activation));
+    r.models.push_back(load_model(f, activation, &interrupt_token()));
     check_compatible(*r.models.front().arch, files.front(), *r.models.back().arch, f);
   }
   const ModelArch& arch = *r.models.front().arch;

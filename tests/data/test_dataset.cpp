@@ -166,6 +166,84 @@ class TestDataset : public QObject {
       expect_input_error(bad, bad, [&] { load_data(bad); });
   }
 
+  void idxEmptyOrHugeSplitsAreInputErrors() {
+    ScratchDir scratch("dataset");
+    const auto dir = scratch.path() / "empty";
+    make_idx_dir(dir);
+    // 0 test images (and labels): was an "accuracy" of 0/0; now names the file.
+    write_plain((dir / "t10k-images-idx3-ubyte").string(), idx_bytes(0x803, {0, 2, 3}, {}));
+    write_plain((dir / "t10k-labels-idx1-ubyte").string(), idx_bytes(0x801, {0}, {}));
+    expect_input_error((dir / "t10k-images-idx3-ubyte").string(), "holds no images",
+                       [&] { load_idx_dir(dir.string()); });
+    // 0 images of 0xffffffff×0xffffffff pixels: a valid-looking 16-byte file whose
+    // rows*cols overflowed int64 (undefined behaviour; UBSan caught it).
+    write_plain((dir / "t10k-images-idx3-ubyte").string(),
+                idx_bytes(0x803, {0, 0xffffffffu, 0xffffffffu}, {}));
+    expect_input_error((dir / "t10k-images-idx3-ubyte").string(), "holds no images",
+                       [&] { load_idx_dir(dir.string()); });
+    // The product is checked wherever the arrays come from.
+    IdxArray img{{1, 0xffffffffLL, 0xffffffffLL}, {}}, lab{{1}, {0}};
+    expect_input_error("i.idx", "too large", [&] { idx_dataset("i.idx", img, "l.idx", lab, "x"); });
+    img.shape = {1, 0, 7};
+    expect_input_error("i.idx", "no pixels", [&] { idx_dataset("i.idx", img, "l.idx", lab, "x"); });
+    // 0 train images, with the test split intact again.
+    make_idx_dir(dir);
+    write_gz((dir / "train-images-idx3-ubyte.gz").string(), idx_bytes(0x803, {0, 2, 3}, {}));
+    write_gz((dir / "train-labels-idx1-ubyte.gz").string(), idx_bytes(0x801, {0}, {}));
+    expect_input_error((dir / "train-images-idx3-ubyte.gz").string(), "holds no images",
+                       [&] { load_idx_dir(dir.string()); });
+  }
+
+  void idxGzipChecksBeforeAllocating() {
+    ScratchDir dir("dataset");
+    // A 40-byte gzip file claiming 2^32 × 2^16 bytes: refused from its header (deflate
+    // expands at most 1032:1), without inflating or allocating anything.
+    write_gz(dir.file("lie.gz"), idx_bytes(0x803, {0xffffffffu, 0xffffu, 1}, {1, 2, 3}));
+    expect_input_error(dir.file("lie.gz"), "truncated data", [&] { read_idx(dir.file("lie.gz")); });
+    write_gz(dir.file("ovf.gz"), idx_bytes(0x803, {0xffffffffu, 0xffffffffu, 0xffffffffu}, {}));
+    expect_input_error(dir.file("ovf.gz"), "more than 2^64", [&] { read_idx(dir.file("ovf.gz")); });
+    // Bytes after the data inside the gzip stream, and garbage after the stream.
+    write_gz(dir.file("extra.gz"), idx_bytes(0x801, {2}, {1, 2, 3}));
+    expect_input_error(dir.file("extra.gz"), "unexpected bytes", [&] { read_idx(dir.file("extra.gz")); });
+    write_gz(dir.file("ok.gz"), idx_bytes(0x801, {2}, {1, 2}));
+    std::string gz;
+    {
+      std::ifstream in(dir.file("ok.gz"), std::ios::binary);
+      gz.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    QCOMPARE(parse_idx("mem.gz", gz).data, (std::vector<uint8_t>{1, 2}));
+    expect_input_error("junk.gz", "garbage after the gzip data", [&] { parse_idx("junk.gz", gz + "junk"); });
+    // Two gzip members, as `cat a.gz b.gz` makes: one stream of data.
+    write_gz(dir.file("b.gz"), std::string("\x03\x04", 2));
+    std::string second;
+    {
+      std::ifstream in(dir.file("b.gz"), std::ios::binary);
+      second.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    write_gz(dir.file("a.gz"), idx_bytes(0x801, {4}, {1, 2}));
+    {
+      std::ifstream in(dir.file("a.gz"), std::ios::binary);
+      gz.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    QCOMPARE(parse_idx("cat.gz", gz + second).data, (std::vector<uint8_t>{1, 2, 3, 4}));
+  }
+
+  void fashionMnistLabelsMustBeBelowTen() {
+    ScratchDir scratch("dataset");
+    const auto dir = scratch.path() / "fm";
+    make_idx_dir(dir);
+    write_plain((dir / "t10k-labels-idx1-ubyte").string(), idx_bytes(0x801, {3}, {1, 12, 0}));
+    qputenv("RIDGELINE_FASHION_MNIST_DIR", QByteArray::fromStdString(dir.string()));
+    expect_input_error((dir / "t10k-labels-idx1-ubyte").string(),
+                       "label 12 of sample 1 is out of range 0..9",
+                       [&] { load_data("fashion-mnist"); });
+    make_idx_dir(dir);
+    const DataSplits s = load_data("fashion-mnist");
+    QCOMPARE(s.train.classes, 10);  // what data_shape promises, whatever labels occur
+    QCOMPARE(s.test.classes, 10);
+    qunsetenv("RIDGELINE_FASHION_MNIST_DIR");
+  }
+
   void gaussianMixtureDeterministic() {
     DataSplits a = make_gaussian_mixture(200, 50, 8, 3, 42);
     DataSplits b = make_gaussian_mixture(200, 50, 8, 3, 42);

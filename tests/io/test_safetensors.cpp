@@ -2,15 +2,18 @@
 // model files.
 #include <QtTest>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <random>
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/model_io.h"
 #include "test_support.h"
 
 using namespace ridgeline;
@@ -118,7 +121,11 @@ class TestSafetensors : public QObject {
     QCOMPARE(bytes.size(), size_t(8 + n + (8 + 3 + 1) * 4));
     QVERIFY(bytes.substr(8, n).find("\"F32\"") != std::string::npos);
 
-    SafetensorsFile g = read_safetensors(p);
+    // The file holds +inf and NaN on purpose: refused by default, read bit-exactly when allowed.
+    expect_input_error(p, "tensor z.last: element 5 of 8 is +inf", [&] { read_safetensors(p); });
+    SafetensorsReadOptions allow;
+    allow.allow_non_finite = true;
+    SafetensorsFile g = read_safetensors(p, allow);
     QCOMPARE(g.tensors.size(), size_t(4));
     QCOMPARE(g.tensors[0].first, std::string("z.last"));
     QCOMPARE(g.tensors[1].first, std::string("a.first"));
@@ -164,12 +171,12 @@ class TestSafetensors : public QObject {
     const std::vector<uint16_t> bf{0x3F80, 0xC020, 0x4049, 0x0010, 0x3F80, 0x0000};
     const std::vector<float> bfv{1.0f, -2.5f, 3.140625f, std::ldexp(1.0f, -129), 1.0f, 0.0f};
     const std::vector<double> dw{0.1, -0.2, 1e-3, 1e30, -1e-40, 5.0};
-    const std::vector<double> db{0.25, 1e300};
+    const std::vector<double> db{0.25, -3e38};
     const std::string p = dir.file("mixed.safetensors");
     put(p, build({{"fc1.weight", "F16", {2, 4}, as_bytes(h)},
                   {"fc1.bias", "F16", {2}, as_bytes(hb)},
                   {"fc2.weight", "BF16", {3, 2}, as_bytes(bf)},
-                  {"fc2.bias", "F64", {3}, as_bytes(std::vector<double>{0.1, -1e-40, 1e300})},
+                  {"fc2.bias", "F64", {3}, as_bytes(std::vector<double>{0.1, -1e-40, 3.4028235e38})},
                   {"fc3.weight", "F64", {2, 3}, as_bytes(dw)},
                   {"fc3.bias", "F64", {2}, as_bytes(db)}}));
     SafetensorsFile f = read_safetensors(p);
@@ -177,7 +184,8 @@ class TestSafetensors : public QObject {
     QVERIFY(same_bits(f.find("fc2.weight")->data, bfv));
     const auto& dv = f.find("fc3.weight")->data;
     for (size_t i = 0; i < dw.size(); ++i) QCOMPARE(dv[i], static_cast<float>(dw[i]));
-    QVERIFY(std::isinf(f.find("fc3.bias")->data[1]));
+    QCOMPARE(f.find("fc3.bias")->data[1], -3e38f);
+    QCOMPARE(f.find("fc2.bias")->data[2], std::numeric_limits<float>::max());
     Mlp m = load_mlp(p);
     QCOMPARE(m.arch.widths, (std::vector<int>{4, 2, 3, 2}));
     QCOMPARE(m.arch.layer_names, (std::vector<std::string>{"fc1", "fc2", "fc3"}));
@@ -191,7 +199,9 @@ class TestSafetensors : public QObject {
     const std::vector<uint16_t> sp{0x7C00, 0xFC00, 0x7E00, 0x83FF};
     const std::string q = dir.file("special.safetensors");
     put(q, build({{"x", "F16", {4}, as_bytes(sp)}}));
-    const SafetensorsFile sf = read_safetensors(q);
+    SafetensorsReadOptions allow;
+    allow.allow_non_finite = true;
+    const SafetensorsFile sf = read_safetensors(q, allow);
     const auto& s = sf.find("x")->data;
     QVERIFY(std::isinf(s[0]) && s[0] > 0);
     QVERIFY(std::isinf(s[1]) && s[1] < 0);
@@ -455,7 +465,7 @@ class TestSafetensors : public QObject {
     check("abcde", "too short");
     check(u64le(1000) + "{}", "runs past the end");
     check(raw_file("{not json", ""), "not valid JSON");
-    check(raw_file("[1,2]", ""), "not a JSON object");
+    check(raw_file("[1,2]", ""), "does not begin with '{'");
     check(raw_file("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", four.substr(0, 4)),
           "past the data");
     check(raw_file("{\"x\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", four), "shape [3]");
@@ -474,6 +484,252 @@ class TestSafetensors : public QObject {
     // Truncated data: a valid file missing its last bytes.
     const std::string good = build({f32("0.weight", {2, 2}, iota_f(4, 0, 1)), f32("0.bias", {2}, {1, 2})});
     check(good.substr(0, good.size() - 3), "truncated");
+  }
+
+  void nonFiniteRefusedNamingTensor() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("nan.safetensors");
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    auto check = [&](const RawTensor& bad_tensor, const std::string& part) {
+      put(p, build({f32("0.weight", {2, 2}, iota_f(4, 0, 1)), bad_tensor}));
+      expect_input_error(p, part, [&] { read_safetensors(p); });
+      expect_input_error(p, part, [&] { load_mlp(p); });
+      SafetensorsReadOptions allow;
+      allow.allow_non_finite = true;
+      QCOMPARE(read_safetensors(p, allow).tensors.size(), size_t(2));
+    };
+    check(f32("0.bias", {2}, {1.0f, nan}), "tensor 0.bias: element 1 of 2 is NaN");
+    check(f32("0.bias", {2}, {-inf, 1.0f}), "tensor 0.bias: element 0 of 2 is -inf");
+    check({"0.bias", "F16", {2}, as_bytes(std::vector<uint16_t>{0x3C00, 0x7C00})},
+          "tensor 0.bias: element 1 of 2 is +inf");
+    check({"0.bias", "BF16", {2}, as_bytes(std::vector<uint16_t>{0x7FC0, 0x3F80})},
+          "tensor 0.bias: element 0 of 2 is NaN");
+    check({"0.bias", "F64", {2}, as_bytes(std::vector<double>{1.0, -HUGE_VAL})},
+          "tensor 0.bias: element 1 of 2 is -inf");
+  }
+
+  void f64OverflowRefusedNamingTensor() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("f64.safetensors");
+    for (double v : {1e300, -1e39, 3.40282357e38}) {
+      put(p, build({{"big", "F64", {3}, as_bytes(std::vector<double>{0.0, 1.0, v})}}));
+      expect_input_error(p, "tensor big: F64 element 2", [&] { read_safetensors(p); });
+      expect_input_error(p, "overflows float32", [&] { read_safetensors(p); });
+    }
+  }
+
+  void holesOverlapsAndStrayBytesRefused() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("cover.safetensors");
+    const std::string eight = as_bytes(std::vector<float>{1, 2});
+    auto check = [&](const std::string& header, const std::string& data, const std::string& part) {
+      put(p, raw_file(header, data));
+      expect_input_error(p, part, [&] { read_safetensors(p); });
+    };
+    auto entry = [](const std::string& name, int n, int b, int e) {
+      return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + std::to_string(n) +
+             "],\"data_offsets\":[" + std::to_string(b) + "," + std::to_string(e) + "]}";
+    };
+    // A hole between two tensors, before the first, and bytes after the last.
+    check(std::string("{") + entry("a", 1, 0, 4) + "," + entry("b", 1, 8, 12) + "}", eight + "xxxx",
+          "data bytes 4 to 8 belong to no tensor (a hole between a and b)");
+    check(std::string("{") + entry("a", 1, 4, 8) + "}", eight, "data bytes 0 to 4 belong to no tensor (a hole before a)");
+    check(std::string("{") + entry("a", 1, 0, 4) + "}", eight, "the last 4 data bytes belong to no tensor");
+    check("{}", eight, "the last 8 data bytes belong to no tensor");
+    // Overlaps: identical ranges, and an empty tensor inside another's bytes.
+    check(std::string("{") + entry("a", 2, 0, 8) + "," + entry("b", 2, 0, 8) + "}", eight,
+          "tensors a and b overlap");
+    check(std::string("{") + entry("a", 2, 0, 8) + "," + entry("e", 0, 4, 4) + "}", eight, "overlap");
+    // Empty tensors at the seams and an empty file are fine.
+    put(p, raw_file(std::string("{") + entry("e", 0, 0, 0) + "," + entry("a", 2, 0, 8) + "," +
+                        entry("z", 0, 8, 8) + "}", eight));
+    QCOMPARE(read_safetensors(p).tensors.size(), size_t(3));
+    put(p, raw_file("{}", ""));
+    QCOMPARE(read_safetensors(p).tensors.size(), size_t(0));
+  }
+
+  void duplicateKeysRefused() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("dup.safetensors");
+    const std::string eight = as_bytes(std::vector<float>{1, 2});
+    auto check = [&](const std::string& header, const std::string& data, const std::string& part) {
+      put(p, raw_file(header, data));
+      expect_input_error(p, part, [&] { read_safetensors(p); });
+    };
+    // nlohmann::json alone keeps the last "w" silently: the first tensor's bytes would be a
+    // hole and the file would load as one tensor.
+    check("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+          "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+          eight, "tensor name \"w\" appears twice in the header");
+    check("{\"__metadata__\":{\"a\":\"1\"},\"__metadata__\":{\"a\":\"2\"}}", "",
+          "tensor name \"__metadata__\" appears twice");
+    check("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}}", "", "key \"a\" appears twice");
+    check("{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+          eight, "key \"dtype\" appears twice");
+  }
+
+  void headerShapeLimits() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("deep.safetensors");
+    // Deep nesting is refused by the parser callback before it builds anything.
+    put(p, raw_file("{\"__metadata__\":{\"a\":" + std::string(100000, '[') +
+                        std::string(100000, ']') + "}}", ""));
+    expect_input_error(p, "nests deeper than 8 levels", [&] { read_safetensors(p); });
+    put(p, raw_file(" {}", ""));
+    expect_input_error(p, "does not begin with '{'", [&] { read_safetensors(p); });
+    put(p, u64le(0));
+    expect_input_error(p, "does not begin with '{'", [&] { read_safetensors(p); });
+  }
+
+  void echoedInputIsCutAndEscaped() {
+    ScratchDir dir("st");
+    const std::string p = dir.file("echo.safetensors");
+    const std::string name = "evil\nname\x01" + std::string(300, 'x');
+    auto check = [&](const std::string& header) {
+      put(p, raw_file(header, ""));
+      try {
+        load_model(p);  // reads the file first: reader and loader messages both
+        QFAIL("no InputError");
+      } catch (const InputError& e) {
+        const std::string msg = e.what();
+        QVERIFY2(msg.find('\n') == std::string::npos, msg.c_str());
+        QVERIFY2(msg.find('\x01') == std::string::npos, msg.c_str());
+        QVERIFY2(msg.find("evil\\nname\\x01xxx") != std::string::npos, msg.c_str());
+        QVERIFY2(msg.find("…") != std::string::npos, msg.c_str());
+        QVERIFY2(msg.size() < p.size() + 200, msg.c_str());
+      }
+    };
+    // JSON escapes (\n, \u0001) in the header become raw control characters in the name.
+    const std::string json_name = "evil\\nname\\u0001" + std::string(300, 'x');
+    check("{\"" + json_name + "\":{\"dtype\":\"I8\",\"shape\":[0],\"data_offsets\":[0,0]}}");
+    check("{\"w\":{\"dtype\":\"" + json_name + "\",\"shape\":[0],\"data_offsets\":[0,0]}}");
+    check("{\"__metadata__\":{\"" + json_name + "\":1}}");
+    // Architecture text from metadata (fuzz_model_load found a newline echoed from here).
+    check("{\"__metadata__\":{\"ridgeline.kind\":\"quadratic\",\"ridgeline.arch\":\"" + json_name +
+          "\"}}");
+    check("{\"__metadata__\":{\"ridgeline.arch\":\"" + json_name + "\",\"ridgeline.layers\":\"a\"}}");
+    QCOMPARE(echo_input(name).substr(0, 14), std::string("evil\\nname\\x01"));
+    QCOMPARE(echo_input("short"), std::string("short"));
+    // Cut at 80 bytes, never inside a UTF-8 sequence ("é" is 2 bytes).
+    const std::string accents(200, 'a');
+    QCOMPARE(echo_input(std::string(79, 'a') + "é" + accents), std::string(79, 'a') + "…");
+  }
+
+  void hundredThousandLayersLoadInLinearTime() {
+    // 100,000 square layers "blocks.<i>" written in reverse, an input layer whose name sorts
+    // last and an output layer whose name sorts first (so the search must pass it over at
+    // every step). Chain inference was quadratic: ~74 s; now well under a second.
+    ScratchDir dir("st");
+    constexpr int kLayers = 100000;
+    SafetensorsFile f;
+    f.tensors.push_back({"a_head.weight", Tensor{{3, 2}, iota_f(6, 0, 1)}});
+    f.tensors.push_back({"a_head.bias", Tensor{{3}, {1, 2, 3}}});
+    for (int i = kLayers - 1; i >= 0; --i) {
+      const std::string name = std::string("blocks.") + std::to_string(i);
+      f.tensors.push_back({name + ".weight", Tensor{{2, 2}, iota_f(4, static_cast<float>(i), 0)}});
+      f.tensors.push_back({name + ".bias", Tensor{{2}, {0.5f, static_cast<float>(i)}}});
+    }
+    f.tensors.push_back({"z_in.weight", Tensor{{2, 5}, iota_f(10, 0, 1)}});
+    f.tensors.push_back({"z_in.bias", Tensor{{2}, {1, 2}}});
+    const std::string p = dir.file("deep.safetensors");
+    write_safetensors(p, f);
+    QElapsedTimer timer;
+    timer.start();
+    const Mlp m = load_mlp(p);
+    const qint64 ms = timer.elapsed();
+    qInfo("load_mlp of %d layers: %lld ms", kLayers + 2, static_cast<long long>(ms));
+    QCOMPARE(m.arch.layer_names.size(), size_t(kLayers + 2));
+    QCOMPARE(m.arch.layer_names.front(), std::string("z_in"));
+    QCOMPARE(m.arch.layer_names.back(), std::string("a_head"));
+    for (int i = 0; i < kLayers; ++i)
+      QCOMPARE(m.arch.layer_names[static_cast<size_t>(i) + 1], std::string("blocks.") + std::to_string(i));
+    QCOMPARE(m.arch.widths.front(), 5);
+    QCOMPARE(m.arch.widths.back(), 3);
+    // Generous for sanitizer builds and a busy machine; the quadratic search took ~74 s.
+    QVERIFY2(ms < 20000, std::to_string(ms).c_str());
+
+    // Cancelling (as the CLI's SIGINT/SIGTERM handler does) stops the load.
+    CancelToken cancel;
+    cancel.cancel();
+    const SafetensorsFile g = read_safetensors(p);
+    QVERIFY_THROWS_EXCEPTION(Cancelled, load_mlp(p, g, std::nullopt, &cancel));
+    QVERIFY_THROWS_EXCEPTION(Cancelled, load_model(p, g, std::nullopt, &cancel));
+  }
+
+  void unchainableLayersFailFastWithShortMessage() {
+    // 50,000 layers 2→2 and one 7→9 that connects to nothing: no chain. The search used to
+    // try every start (each a full scan); the Euler condition rules it out at once, and the
+    // message lists a few layers, not 50,001.
+    ScratchDir dir("st");
+    SafetensorsFile f;
+    for (int i = 0; i < 50000; ++i) {
+      std::string name = "l";  // built by appending: GCC 12 warns falsely (-Wrestrict) on "l" + s
+      name += std::to_string(i);
+      f.tensors.push_back({name + ".weight", Tensor{{2, 2}, {1, 0, 0, 1}}});
+      f.tensors.push_back({name + ".bias", Tensor{{2}, {0, 0}}});
+    }
+    f.tensors.push_back({"odd.weight", Tensor{{9, 7}, std::vector<float>(63, 1.0f)}});
+    f.tensors.push_back({"odd.bias", Tensor{{9}, std::vector<float>(9, 0.0f)}});
+    const std::string p = dir.file("nochain.safetensors");
+    write_safetensors(p, f);
+    QElapsedTimer timer;
+    timer.start();
+    try {
+      load_mlp(p);
+      QFAIL("no InputError");
+    } catch (const InputError& e) {
+      const std::string msg = e.what();
+      QVERIFY2(msg.find("do not chain") != std::string::npos, msg.c_str());
+      QVERIFY2(msg.find("… and 49993 more") != std::string::npos, msg.c_str());
+      QVERIFY2(msg.size() < 600, msg.c_str());
+    }
+    QVERIFY2(timer.elapsed() < 20000, std::to_string(timer.elapsed()).c_str());
+    // A cycle with no open end chains from the first layer in natural order.
+    const std::string q = dir.file("cycle.safetensors");
+    put(q, build({f32("b.weight", {3, 4}, iota_f(12, 0, 1)), f32("b.bias", {3}, {1, 2, 3}),
+                  f32("a.weight", {4, 3}, iota_f(12, 0, 1)), f32("a.bias", {4}, {1, 2, 3, 4})}));
+    QCOMPARE(load_mlp(q).arch.layer_names, (std::vector<std::string>{"a", "b"}));
+  }
+
+  void chainMatchesExhaustiveSearch() {
+    // The indexed search must pick what trying every order would: the first chain in
+    // lexicographic order of natural-sorted names (here "l<k>": natural order is k), or none.
+    ScratchDir dir("st");
+    const std::string p = dir.file("rand.safetensors");
+    std::mt19937 rng(12345);
+    int chained = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+      const int n = 1 + static_cast<int>(rng() % 7);
+      std::vector<std::pair<int, int>> shapes(n);  // (in, out) of l<k>
+      for (auto& [in, out] : shapes) in = 2 + static_cast<int>(rng() % 3), out = 2 + static_cast<int>(rng() % 3);
+      std::vector<RawTensor> ts;
+      for (int k = n - 1; k >= 0; --k) {
+        const auto [in, out] = shapes[k];
+        ts.push_back(f32(std::string("l") + std::to_string(k) + ".weight", {out, in}, iota_f(out * in, 0, 1)));
+        ts.push_back(f32(std::string("l") + std::to_string(k) + ".bias", {out}, iota_f(out, 0, 1)));
+      }
+      put(p, build(ts));
+      std::vector<int> order(n), expect;
+      for (int k = 0; k < n; ++k) order[k] = k;
+      do {
+        bool ok = true;
+        for (int i = 1; i < n && ok; ++i) ok = shapes[order[i]].first == shapes[order[i - 1]].second;
+        if (ok) {
+          expect = order;
+          break;
+        }
+      } while (std::next_permutation(order.begin(), order.end()));
+      if (expect.empty()) {
+        expect_input_error(p, "do not chain", [&] { load_mlp(p); });
+        continue;
+      }
+      ++chained;
+      std::vector<std::string> names;
+      for (int k : expect) names.push_back(std::string("l") + std::to_string(k));
+      QCOMPARE(load_mlp(p).arch.layer_names, names);
+    }
+    QVERIFY(chained > 50);  // both outcomes are exercised
   }
 
   void notAnMlp() {

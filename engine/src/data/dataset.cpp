@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <string_view>
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
@@ -70,33 +71,64 @@ class Normal {
   throw InputError(path + ": " + problem);
 }
 
-std::string read_gzip(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) idx_error(path, "cannot open gzip file");
-  gzbuffer(f, 1 << 17);
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    int got = gzread(f, buf, sizeof buf);
-    if (got < 0) {
-      int err = 0;
-      std::string msg = gzerror(f, &err);
-      gzclose(f);
-      idx_error(path, "corrupt gzip data (" + msg + ")");
-    }
-    if (got == 0) break;
-    out.append(buf, static_cast<size_t>(got));
+/// Decompresses gzip data (RFC 1952, concatenated members as gzip(1) writes them) piece by
+/// piece, so that an IDX header can be checked before memory is committed to its data.
+class Gunzip {
+ public:
+  Gunzip(const std::string& path, std::string_view in) : path_(path) {
+    if (in.size() > std::numeric_limits<uInt>::max()) idx_error(path, "gzip file too large");
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z_.avail_in = static_cast<uInt>(in.size());
+    if (inflateInit2(&z_, 15 + 16) != Z_OK) idx_error(path, "cannot start gzip decompression");
   }
-  int err = Z_OK;
-  const char* msg = gzerror(f, &err);
-  std::string m = msg ? msg : "";
-  gzclose(f);
-  if (err != Z_OK && err != Z_STREAM_END)
-    idx_error(path, "truncated or corrupt gzip data (" + m + ")");
-  return out;
-}
+  ~Gunzip() { inflateEnd(&z_); }
+  Gunzip(const Gunzip&) = delete;
+  Gunzip& operator=(const Gunzip&) = delete;
 
-uint32_t be32(const std::string& s, size_t at) {
+  /// Appends up to `n` decompressed bytes to `out`; fewer only at the end of the data.
+  /// Throws InputError on corrupt or truncated gzip data.
+  size_t read(std::string& out, size_t n) {
+    const size_t old = out.size();
+    out.resize(old + n);
+    size_t got = 0;
+    while (got < n && !done_) {
+      const size_t chunk = std::min<size_t>(n - got, std::numeric_limits<uInt>::max());
+      z_.next_out = reinterpret_cast<Bytef*>(out.data() + old + got);
+      z_.avail_out = static_cast<uInt>(chunk);
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      got += chunk - z_.avail_out;
+      if (rc == Z_STREAM_END) {
+        // Another member may follow (gzip(1) concatenates them); anything else is garbage.
+        if (z_.avail_in == 0) {
+          done_ = true;
+        } else if (z_.avail_in >= 2 && z_.next_in[0] == 0x1f && z_.next_in[1] == 0x8b) {
+          inflateReset(&z_);
+        } else {
+          idx_error(path_, std::to_string(z_.avail_in) + " bytes of garbage after the gzip data");
+        }
+      } else if (rc == Z_BUF_ERROR) {  // no progress possible: the input ran out
+        idx_error(path_, z_.avail_in == 0 ? "truncated gzip data" : "corrupt gzip data");
+      } else if (rc != Z_OK) {
+        idx_error(path_, std::string("corrupt gzip data (") + (z_.msg ? z_.msg : "inflate failed") +
+                             ")");
+      }
+    }
+    out.resize(old + got);
+    return got;
+  }
+
+ private:
+  std::string path_;
+  z_stream z_{};
+  bool done_ = false;
+};
+
+/// Deflate expands at most 1032:1 (zlib's FAQ, "What's the maximum compression ratio"): a
+/// header promising more data than that per compressed byte is a lie, refused before
+/// allocating.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+uint32_t be32(std::string_view s, size_t at) {
   auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(s[at + i])); };
   return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
 }
@@ -120,32 +152,8 @@ std::string dir_label(const std::string& dir) {
 Dataset idx_split(const std::string& dir, const std::string& prefix, const std::string& label) {
   const std::string ipath = find_idx(dir, prefix + "-images-idx3-ubyte");
   const std::string lpath = find_idx(dir, prefix + "-labels-idx1-ubyte");
-  IdxArray img = read_idx(ipath);
-  IdxArray lab = read_idx(lpath);
-  if (img.shape.size() != 3) idx_error(ipath, "expected a 3-D image array, got " +
-                                                  std::to_string(img.shape.size()) + "-D");
-  if (lab.shape.size() != 1) idx_error(lpath, "expected a 1-D label array, got " +
-                                                  std::to_string(lab.shape.size()) + "-D");
-  if (img.shape[0] != lab.shape[0])
-    idx_error(lpath, std::to_string(lab.shape[0]) + " labels for " +
-                         std::to_string(img.shape[0]) + " images in " + ipath);
-  const int64_t dim = img.shape[1] * img.shape[2];
-  if (img.shape[0] > std::numeric_limits<int>::max() || dim > std::numeric_limits<int>::max())
-    idx_error(ipath, "too large");
-  Dataset d;
-  d.name = label + "/" + (prefix == "t10k" ? "test" : "train");
-  d.n = static_cast<int>(img.shape[0]);
-  d.dim = static_cast<int>(dim);
-  d.x.resize(img.data.size());
-  for (size_t i = 0; i < img.data.size(); ++i) d.x[i] = static_cast<float>(img.data[i]) / 255.0f;
-  d.y.resize(lab.data.size());
-  int maxlab = -1;
-  for (size_t i = 0; i < lab.data.size(); ++i) {
-    d.y[i] = lab.data[i];
-    maxlab = std::max(maxlab, static_cast<int>(lab.data[i]));
-  }
-  d.classes = maxlab + 1;
-  return d;
+  return idx_dataset(ipath, read_idx(ipath), lpath, read_idx(lpath),
+                     label + "/" + (prefix == "t10k" ? "test" : "train"));
 }
 
 void standardize(DataSplits& s) {
@@ -195,21 +203,23 @@ std::string fashion_mnist_dir() {
   return env && *env ? std::string(env) : std::string("/usr/share/datasets/fashion-mnist");
 }
 
-IdxArray read_idx(const std::string& path) {
-  std::string raw;
-  {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) {
-      (void)read_file(path);  // throws "<path>: cannot read (reason)"
-      idx_error(path, "cannot read");
-    }
-    unsigned char m[2] = {0, 0};
-    size_t got = std::fread(m, 1, 2, f);
-    std::fclose(f);
-    raw = (got == 2 && m[0] == 0x1f && m[1] == 0x8b) ? read_gzip(path) : read_file(path);
-  }
-  if (raw.size() < 4) idx_error(path, "too short for an IDX header");
-  const uint32_t magic = be32(raw, 0);
+IdxArray read_idx(const std::string& path) { return parse_idx(path, read_file(path)); }
+
+IdxArray parse_idx(const std::string& path, std::string_view bytes) {
+  const bool gzipped = bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+                       static_cast<unsigned char>(bytes[1]) == 0x8b;
+  std::optional<Gunzip> gz;
+  std::string inflated;
+  if (gzipped) gz.emplace(path, bytes);
+  // The first `n` bytes of the (decompressed) file.
+  auto head = [&](size_t n) -> std::string_view {
+    if (!gzipped) return bytes.substr(0, n);
+    if (inflated.size() < n) gz->read(inflated, n - inflated.size());
+    return std::string_view(inflated).substr(0, n);
+  };
+  const std::string_view magic_bytes = head(4);
+  if (magic_bytes.size() < 4) idx_error(path, "too short for an IDX header");
+  const uint32_t magic = be32(magic_bytes, 0);
   if (magic != 0x00000801u && magic != 0x00000803u) {
     char hex[16];
     std::snprintf(hex, sizeof hex, "0x%08x", magic);
@@ -218,29 +228,88 @@ IdxArray read_idx(const std::string& path) {
   }
   const size_t ndim = magic & 0xff;
   const size_t header = 4 + 4 * ndim;
-  if (raw.size() < header) idx_error(path, "truncated IDX header");
+  const std::string_view hdr = head(header);
+  if (hdr.size() < header) idx_error(path, "truncated IDX header");
   IdxArray a;
-  uint64_t count = 1;
+  uint64_t count = 1;  // checked product of the dimensions
   bool huge = false;
-  const uint64_t avail = raw.size() - header;
   for (size_t i = 0; i < ndim; ++i) {
-    const uint64_t d = be32(raw, 4 + 4 * i);
+    const uint64_t d = be32(hdr, 4 + 4 * i);
     a.shape.push_back(static_cast<int64_t>(d));
     if (d != 0 && count > std::numeric_limits<uint64_t>::max() / d) huge = true;
     else count *= d;
   }
-  if (huge || count > avail)
+  if (huge) count = std::numeric_limits<uint64_t>::max();
+  // What the file can hold: its size when plain; the deflate bound when gzipped.
+  const uint64_t avail = gzipped ? kMaxDeflateRatio * bytes.size() : bytes.size() - header;
+  auto truncated = [&](uint64_t have) {
     idx_error(path, "truncated data: dimensions " + shape_string(a.shape) + " need " +
                         (huge ? std::string("more than 2^64") : std::to_string(count)) +
-                        " bytes, file has " + std::to_string(avail));
-  if (count < avail)
-    idx_error(path, std::to_string(avail - count) + " unexpected bytes after the data");
-  a.data.assign(reinterpret_cast<const uint8_t*>(raw.data()) + header,
-                reinterpret_cast<const uint8_t*>(raw.data()) + raw.size());
+                        " bytes, file has " + std::to_string(have));
+  };
+  if (count > avail) truncated(gzipped ? inflated.size() - header : avail);
+  std::string_view data;
+  if (gzipped) {
+    const size_t want = static_cast<size_t>(count);
+    if (gz->read(inflated, want) < want) truncated(inflated.size() - header);
+    std::string extra;
+    if (gz->read(extra, 1) != 0)
+      idx_error(path, "unexpected bytes after the data (dimensions " + shape_string(a.shape) +
+                          " need " + std::to_string(count) + ")");
+    data = std::string_view(inflated).substr(header);
+  } else {
+    if (count < avail)
+      idx_error(path, std::to_string(avail - count) + " unexpected bytes after the data");
+    data = bytes.substr(header);
+  }
+  a.data.assign(reinterpret_cast<const uint8_t*>(data.data()),
+                reinterpret_cast<const uint8_t*>(data.data()) + data.size());
   return a;
 }
 
-DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt) {
+Dataset idx_dataset(const std::string& ipath, const IdxArray& img, const std::string& lpath,
+                    const IdxArray& lab, const std::string& name) {
+  if (img.shape.size() != 3)
+    idx_error(ipath, "expected a 3-D image array, got " + std::to_string(img.shape.size()) + "-D");
+  if (lab.shape.size() != 1)
+    idx_error(lpath, "expected a 1-D label array, got " + std::to_string(lab.shape.size()) + "-D");
+  if (img.shape[0] == 0) idx_error(ipath, "holds no images");
+  if (img.shape[0] != lab.shape[0])
+    idx_error(lpath, std::to_string(lab.shape[0]) + " labels for " +
+                         std::to_string(img.shape[0]) + " images in " + ipath);
+  // Dimensions are 32-bit each: their product is checked, never assumed to fit.
+  int64_t dim = 0;
+  if (__builtin_mul_overflow(img.shape[1], img.shape[2], &dim) ||
+      dim > std::numeric_limits<int>::max() || img.shape[0] > std::numeric_limits<int>::max())
+    idx_error(ipath, "images of " + std::to_string(img.shape[1]) + "x" +
+                         std::to_string(img.shape[2]) + " pixels, " + std::to_string(img.shape[0]) +
+                         " of them: too large");
+  if (dim == 0) idx_error(ipath, "images have no pixels (" + std::to_string(img.shape[1]) + "x" +
+                                     std::to_string(img.shape[2]) + ")");
+  if (img.data.size() != static_cast<size_t>(img.shape[0]) * static_cast<size_t>(dim) ||
+      lab.data.size() != static_cast<size_t>(lab.shape[0]))
+    idx_error(ipath, "data size disagrees with its dimensions");  // read_idx guarantees it
+  Dataset d;
+  d.name = name;
+  d.n = static_cast<int>(img.shape[0]);
+  d.dim = static_cast<int>(dim);
+  d.x.resize(img.data.size());
+  for (size_t i = 0; i < img.data.size(); ++i) d.x[i] = static_cast<float>(img.data[i]) / 255.0f;
+  d.y.resize(lab.data.size());
+  int maxlab = -1;
+  for (size_t i = 0; i < lab.data.size(); ++i) {
+    d.y[i] = lab.data[i];
+    maxlab = std::max(maxlab, static_cast<int>(lab.data[i]));
+  }
+  d.classes = maxlab + 1;
+  return d;
+}
+
+namespace {
+
+/// Loads an IDX folder; with `classes` > 0 (a named set with a known class count) every label
+/// must be below it, else the labels file is named with the first label out of range.
+DataSplits load_idx_splits(const std::string& dir, const DataOptions& opt, int classes) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a folder of IDX files");
   const std::string label = dir_label(dir);
@@ -250,9 +319,23 @@ DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt) {
   if (s.train.dim != s.test.dim)
     throw InputError(dir + ": train images have " + std::to_string(s.train.dim) +
                      " pixels but test images have " + std::to_string(s.test.dim));
-  const int classes = std::max(s.train.classes, s.test.classes);
-  s.train.classes = s.test.classes = classes;
+  if (classes > 0)
+    for (const auto& [d, prefix] : {std::pair{&s.train, "train"}, std::pair{&s.test, "t10k"}}) {
+      const auto it = std::find_if(d->y.begin(), d->y.end(), [&](int32_t y) { return y >= classes; });
+      if (it != d->y.end())
+        throw InputError(find_idx(dir, std::string(prefix) + "-labels-idx1-ubyte") + ": label " +
+                         std::to_string(*it) + " of sample " + std::to_string(it - d->y.begin()) +
+                         " is out of range 0.." + std::to_string(classes - 1) + " for " + label);
+    }
+  const int found = std::max(s.train.classes, s.test.classes);
+  s.train.classes = s.test.classes = classes > 0 ? classes : found;
   return apply_options(std::move(s), opt);
+}
+
+}  // namespace
+
+DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt) {
+  return load_idx_splits(dir, opt, 0);
 }
 
 namespace {
@@ -300,7 +383,7 @@ DataSplits load_data(const std::string& name, const DataOptions& opt) {
     if (!fs::is_directory(dir, ec))
       throw InputError("fashion-mnist: not found at " + dir +
                        " (install the Debian package dataset-fashion-mnist)");
-    return load_idx_dir(dir, opt);
+    return load_idx_splits(dir, opt, data_shape(name)->classes);
   }
   if (name.rfind("gmm:", 0) == 0) {
     const GmmName g = parse_gmm_name(name);

@@ -47,14 +47,14 @@ std::shared_ptr<const ModelArch> parse_model_arch(const std::string& text,
 void check_compatible(const ModelArch& a, const std::string& a_name, const ModelArch& b,
                       const std::string& b_name) {
   if (!a.same_shape(b))
-    throw InputError(a_name + " (" + a.to_string() + ") and " + b_name + " (" + b.to_string() +
-                     ") have different architectures");
+    throw InputError(a_name + " (" + echo_input(a.to_string()) + ") and " + b_name + " (" +
+                     echo_input(b.to_string()) + ") have different architectures");
 }
 
 void check_same_shape(const ModelArch& a, const ModelArch& b, const std::string& what) {
   if (!a.same_shape(b))
-    throw InputError(what + " have different architectures: " + a.to_string() + " and " +
-                     b.to_string());
+    throw InputError(what + " have different architectures: " + echo_input(a.to_string()) +
+                     " and " + echo_input(b.to_string()));
 }
 
 Model apply_permutations(const Model& model, const std::vector<Permutation>& perms) {

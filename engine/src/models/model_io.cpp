@@ -1,29 +1,48 @@
 // Models of any kind in safetensors files (see model_io.h).
 #include "ridgeline/models/model_io.h"
 
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 
 namespace ridgeline {
 
-Model load_model(const std::string& path, std::optional<Activation> activation) {
-  const SafetensorsFile f = read_safetensors(path);
+Model load_model(const std::string& path, std::optional<Activation> activation,
+                 const CancelToken* cancel) {
+  return load_model(path, read_safetensors(path), activation, cancel);
+}
+
+Model load_model(const std::string& path, const SafetensorsFile& f,
+                 std::optional<Activation> activation, const CancelToken* cancel) {
   const auto kind = f.metadata.find("ridgeline.kind");
-  if (kind == f.metadata.end() || kind->second == "mlp") return to_model(load_mlp(path, f, activation));
+  if (kind == f.metadata.end() || kind->second == "mlp")
+    return to_model(load_mlp(path, f, activation, cancel));
+  const std::string kind_text = echo_input(kind->second);
   const auto text = f.metadata.find("ridgeline.arch");
   if (text == f.metadata.end())
-    throw InputError(path + ": metadata ridgeline.arch is missing for a " + kind->second + " model");
+    throw InputError(path + ": metadata ridgeline.arch is missing for a " + kind_text + " model");
   Model m;
   m.arch = parse_model_arch(text->second, path + ": metadata ridgeline.arch");
   if (m.arch->kind() != kind->second)
-    throw InputError(path + ": metadata ridgeline.kind \"" + kind->second +
-                     "\" disagrees with ridgeline.arch " + text->second);
+    throw InputError(path + ": metadata ridgeline.kind \"" + kind_text +
+                     "\" disagrees with ridgeline.arch " + echo_input(text->second));
   m.params.assign(m.arch->num_params(), 0.0f);
-  for (const ParamBlockInfo& b : m.arch->blocks()) {
-    const Tensor* t = nullptr;
-    for (const auto& [name, tensor] : f.tensors)
-      if (name == b.name) t = &tensor;
+  std::unordered_map<std::string_view, const Tensor*> by_name;
+  for (const auto& entry : f.tensors) by_name.emplace(entry.first, &entry.second);
+  const std::vector<ParamBlockInfo> blocks = m.arch->blocks();
+  std::unordered_set<std::string_view> block_names;
+  for (const ParamBlockInfo& b : blocks) block_names.insert(b.name);
+  for (const auto& entry : f.tensors)  // as load_mlp does: a file holds its model, nothing else
+    if (!block_names.count(entry.first))
+      throw InputError(path + ": unexpected tensor " + echo_input(entry.first) +
+                       " (not a block of " + m.arch->to_string() + ")");
+  for (const ParamBlockInfo& b : blocks) {
+    const auto found = by_name.find(b.name);
+    const Tensor* t = found == by_name.end() ? nullptr : found->second;
     if (!t) throw InputError(path + ": tensor " + b.name + " is missing");
     if (t->shape != b.shape)
       throw InputError(path + ": tensor " + b.name + " has shape " + shape_string(t->shape) +

@@ -2,8 +2,10 @@
 /// @file errors.h
 /// Exceptions of the engine. Only `main` turns them into exit codes:
 /// InputError → 2, Cancelled → 130, anything else → 1.
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace ridgeline {
 
@@ -25,5 +27,11 @@ class Cancelled : public std::runtime_error {
  public:
   Cancelled() : std::runtime_error("cancelled") {}
 };
+
+/// Text taken from an input (a tensor name, a metadata value, a key) made safe to quote in a
+/// one-line error message: control characters and DEL become escapes (\n, \t, \xNN), and text
+/// longer than `max_chars` bytes is cut (never inside a UTF-8 sequence) and ends with "…".
+/// Every message that echoes file contents passes them through this.
+std::string echo_input(std::string_view text, std::size_t max_chars = 80);
 
 }  // namespace ridgeline

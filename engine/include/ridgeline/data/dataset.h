@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ridgeline {
@@ -33,19 +34,33 @@ struct DataOptions {
 /// (/usr/share/datasets/fashion-mnist).
 std::string fashion_mnist_dir();
 
-/// Reads one IDX file (gzipped or not; detected by magic bytes). Throws InputError naming the
-/// file on a bad magic, truncated data or inconsistent sizes.
+/// One IDX array of unsigned bytes (http://yann.lecun.com/exdb/mnist/, "file formats").
 struct IdxArray {
   std::vector<int64_t> shape;
-  std::vector<uint8_t> data;
+  std::vector<uint8_t> data;  ///< row-major, exactly the product of `shape` bytes
 };
+/// Reads one IDX file (gzipped or not; detected by magic bytes). Throws InputError naming the
+/// file on a bad magic, a truncated header or data, bytes after the data, or corrupt gzip
+/// data. The dimensions' product is checked against the file's size before any memory is
+/// committed to the data (for gzip, against deflate's largest expansion).
 IdxArray read_idx(const std::string& path);
+/// Same for a file's bytes already in memory (gzipped or not); `path` names it in errors.
+IdxArray parse_idx(const std::string& path, std::string_view bytes);
+/// One split from its image array [n, rows, cols] and label array [n] (the files' paths name
+/// them in errors): pixels become pixel/255, classes the largest label + 1. Throws InputError
+/// naming the file for: wrong ranks, no images, a label count unlike the image count, images
+/// with no pixels or too many.
+Dataset idx_dataset(const std::string& images_path, const IdxArray& images,
+                    const std::string& labels_path, const IdxArray& labels,
+                    const std::string& name);
 
 /// Loads an MNIST-format directory: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz].
-/// Pixels become pixel/255, flattened row-major.
+/// Pixels become pixel/255, flattened row-major. Both splits must hold images of one size;
+/// classes is the largest label of either split + 1.
 DataSplits load_idx_dir(const std::string& dir, const DataOptions& opt = {});
 
-/// Resolves a data name: "fashion-mnist" (Debian path), "gmm:<n_train>,<n_test>,<dim>,<classes>,
+/// Resolves a data name: "fashion-mnist" (Debian path; its labels must lie in 0..9, the 10
+/// classes data_shape promises), "gmm:<n_train>,<n_test>,<dim>,<classes>,
 /// <seed>" (synthetic Gaussian mixture) or a directory of IDX files.
 DataSplits load_data(const std::string& name, const DataOptions& opt = {});
 

@@ -8,14 +8,22 @@
 #include <optional>
 #include <string>
 
+#include "ridgeline/core/progress.h"
 #include "ridgeline/models/mlp/mlp.h"
 #include "ridgeline/models/model.h"
 
 namespace ridgeline {
 
-/// Loads a model of any kind. `activation` is given to load_mlp for PyTorch state_dicts.
-/// Throws InputError naming the file.
-Model load_model(const std::string& path, std::optional<Activation> activation = std::nullopt);
+struct SafetensorsFile;
+
+/// Loads a model of any kind. `activation` is given to load_mlp for PyTorch state_dicts;
+/// `cancel` is polled while loading (throws Cancelled). Throws InputError naming the file.
+Model load_model(const std::string& path, std::optional<Activation> activation = std::nullopt,
+                 const CancelToken* cancel = nullptr);
+/// Same from a file already read (`path` names it in errors).
+Model load_model(const std::string& path, const SafetensorsFile& file,
+                 std::optional<Activation> activation = std::nullopt,
+                 const CancelToken* cancel = nullptr);
 /// Saves atomically with the architecture's metadata; `extra` is merged into __metadata__.
 /// MLPs are written exactly as save_mlp writes them.
 void save_model(const std::string& path, const Model& model,

@@ -16,7 +16,7 @@ std::string to_string(Activation a) { return a == Activation::Gelu ? "gelu" : "r
 Activation parse_activation(const std::string& text, const std::string& what) {
   if (text == "relu") return Activation::Relu;
   if (text == "gelu") return Activation::Gelu;
-  throw InputError(what + ": unknown activation '" + text + "' (expected relu or gelu)");
+  throw InputError(what + ": unknown activation '" + echo_input(text) + "' (expected relu or gelu)");
 }
 
 std::string MlpArch::widths_string() const {
@@ -37,7 +37,7 @@ std::string MlpArch::to_string() const {
 MlpArch parse_arch(const std::string& text, const std::string& what) {
   const std::string prefix = "mlp:";
   if (text.rfind(prefix, 0) != 0)
-    throw InputError(what + ": '" + text +
+    throw InputError(what + ": '" + echo_input(text) +
                      "' is not an architecture (expected mlp:IN,HIDDEN...,CLASSES[+ln][+gelu])");
   MlpArch arch;
   const size_t plus = text.find('+');
@@ -55,25 +55,25 @@ MlpArch parse_arch(const std::string& text, const std::string& what) {
       used = 0;
     }
     if (used != item.size() || item.empty() || v < 1 || v > (1 << 24))
-      throw InputError(what + ": width '" + item + "' in '" + text + "' is not a positive integer");
+      throw InputError(what + ": width '" + echo_input(item) + "' in '" + echo_input(text) + "' is not a positive integer");
     arch.widths.push_back(static_cast<int>(v));
   }
   if (!widths.empty() && widths.back() == ',')
-    throw InputError(what + ": width '' in '" + text + "' is not a positive integer");
+    throw InputError(what + ": width '' in '" + echo_input(text) + "' is not a positive integer");
   if (arch.widths.size() < 2)
-    throw InputError(what + ": '" + text + "' needs at least an input and an output width");
+    throw InputError(what + ": '" + echo_input(text) + "' needs at least an input and an output width");
   if (arch.classes() < 2)
-    throw InputError(what + ": '" + text + "' needs at least 2 output classes");
+    throw InputError(what + ": '" + echo_input(text) + "' needs at least 2 output classes");
   if (plus != std::string::npos) {
     bool seen_ln = false, seen_act = false;
     std::stringstream sx(text.substr(plus + 1));
     while (std::getline(sx, item, '+')) {
       const bool dup = item == "ln" ? seen_ln : seen_act;
       if (item != "ln" && item != "relu" && item != "gelu")
-        throw InputError(what + ": unknown suffix '+" + item + "' in '" + text +
+        throw InputError(what + ": unknown suffix '+" + echo_input(item) + "' in '" + echo_input(text) +
                          "' (expected +ln, +relu or +gelu)");
       if (dup)
-        throw InputError(what + ": '" + text + "' names " +
+        throw InputError(what + ": '" + echo_input(text) + "' names " +
                          (item == "ln" ? "+ln" : "an activation") + " twice");
       if (item == "ln") {
         seen_ln = true;
@@ -84,9 +84,9 @@ MlpArch parse_arch(const std::string& text, const std::string& what) {
       }
     }
     if (text.back() == '+')
-      throw InputError(what + ": '" + text + "' ends with an empty suffix");
+      throw InputError(what + ": '" + echo_input(text) + "' ends with an empty suffix");
     if (arch.num_hidden() == 0 && (arch.layernorm || arch.activation != Activation::Relu))
-      throw InputError(what + ": '" + text +
+      throw InputError(what + ": '" + echo_input(text) +
                        "' has no hidden layer for a LayerNorm or an activation");
   }
   return arch;
@@ -275,10 +275,10 @@ namespace ridgeline {
 
 void check_fits(const MlpArch& arch, const Dataset& data, const std::string& who) {
   if (data.dim != arch.in_dim())
-    throw InputError(who + " " + arch.to_string() + " expects " + std::to_string(arch.in_dim()) +
+    throw InputError(who + " " + echo_input(arch.to_string()) + " expects " + std::to_string(arch.in_dim()) +
                      " inputs but " + data.name + " has " + std::to_string(data.dim));
   if (data.classes > arch.classes())
-    throw InputError(who + " " + arch.to_string() + " has " + std::to_string(arch.classes()) +
+    throw InputError(who + " " + echo_input(arch.to_string()) + " has " + std::to_string(arch.classes()) +
                      " outputs but " + data.name + " has " + std::to_string(data.classes) +
                      " classes");
 }

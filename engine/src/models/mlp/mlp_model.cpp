@@ -94,7 +94,7 @@ Mlp to_mlp(const Model& m, const std::string& what) {
   const MlpArch* a = m.arch ? as_mlp_arch(*m.arch) : nullptr;
   if (!a)
     throw InputError(what + ": this analysis needs an MLP, not a " +
-                     (m.arch ? m.arch->to_string() : std::string("model without architecture")));
+                     (m.arch ? echo_input(m.arch->to_string()) : std::string("model without architecture")));
   return {*a, m.params};
 }
 

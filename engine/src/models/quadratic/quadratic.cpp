@@ -41,7 +41,7 @@ std::string QuadraticArch::to_string() const {
 QuadraticArch parse_quadratic_arch(const std::string& text, const std::string& what) {
   const std::string prefix = "quadratic:";
   auto bad = [&](const std::string& why) {
-    throw InputError(what + ": '" + text + "' " + why +
+    throw InputError(what + ": '" + echo_input(text) + "' " + why +
                      " (expected quadratic:dim=N[,seed=S][,c=C][,indefinite])");
   };
   if (text.rfind(prefix, 0) != 0) bad("is not a quadratic architecture");
@@ -55,7 +55,7 @@ QuadraticArch parse_quadratic_arch(const std::string& text, const std::string& w
       continue;
     }
     const size_t eq = item.find('=');
-    if (eq == std::string::npos) bad("has an unknown item '" + item + "'");
+    if (eq == std::string::npos) bad("has an unknown item '" + echo_input(item) + "'");
     const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
     size_t used = 0;
     try {
@@ -71,14 +71,14 @@ QuadraticArch parse_quadratic_arch(const std::string& text, const std::string& w
         q.c = std::stod(val, &used);
         if (!std::isfinite(q.c)) bad("has a non-finite c");
       } else {
-        bad("has an unknown key '" + key + "'");
+        bad("has an unknown key '" + echo_input(key) + "'");
       }
     } catch (const InputError&) {
       throw;
     } catch (...) {
       used = 0;
     }
-    if (used != val.size() || val.empty()) bad("has a bad value for '" + key + "'");
+    if (used != val.size() || val.empty()) bad("has a bad value for '" + echo_input(key) + "'");
   }
   if (!have_dim) bad("names no dim");
   return q;

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora under tests/fuzz/corpus/<harness>/: small valid files of
+every shape each reader accepts, and near-valid ones (one field wrong) that reach its error
+paths. The files are committed; rerun this script (python3, standard library only) after
+changing it. The experiment spec seeds also take resources/experiments/*.json."""
+import gzip
+import json
+import pathlib
+import shutil
+import struct
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CORPUS = HERE / "corpus"
+
+
+def put(harness, name, data):
+    d = CORPUS / harness
+    d.mkdir(parents=True, exist_ok=True)
+    (d / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+# ---- safetensors: 8-byte little-endian header length, JSON header, data ----
+
+def st(tensors, metadata=None, pad=True):
+    """tensors: list of (name, dtype, shape, raw bytes)."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    h = json.dumps(header, separators=(",", ":")).encode()
+    if pad:
+        h += b" " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def f32(*v):
+    return struct.pack("<%df" % len(v), *v)
+
+
+def ramp(n, scale=0.125):
+    return f32(*[(i - n / 2) * scale for i in range(n)])
+
+
+def lin(name, out, inp, dtype="F32"):
+    n = out * inp
+    if dtype == "F32":
+        w, b = ramp(n), ramp(out)
+    elif dtype == "F64":
+        w, b = struct.pack("<%dd" % n, *[i * 0.5 for i in range(n)]), struct.pack("<%dd" % out, *range(out))
+    else:  # F16 / BF16: small halves
+        w, b = struct.pack("<%dH" % n, *[0x3C00 + i for i in range(n)]), struct.pack("<%dH" % out, *[0x3800] * out)
+    return [(name + ".weight", dtype, [out, inp], w), (name + ".bias", dtype, [out], b)]
+
+
+def norm(name, n):
+    return [(name + ".weight", "F32", [n], f32(*[1.0] * n)), (name + ".bias", "F32", [n], f32(*[0.0] * n))]
+
+
+mlps = {
+    "sequential": lin("0", 3, 4) + lin("2", 2, 3),
+    "scrambled": lin("fc2", 3, 4) + lin("fc1", 5, 3),
+    "square_natural": lin("layers.10", 3, 3) + lin("layers.2", 3, 3) + lin("layers.1", 3, 3),
+    "backoff": lin("4", 2, 8) + lin("2", 8, 8) + lin("0", 8, 4),
+    "cycle": lin("b", 3, 4) + lin("a", 4, 3),
+    "dtypes": lin("fc1", 2, 4, "F16") + lin("fc2", 3, 2, "BF16") + lin("fc3", 2, 3, "F64"),
+    "layernorm": lin("0", 4, 3) + norm("1", 4) + lin("3", 4, 4) + norm("4", 4) + lin("6", 2, 4),
+    "unchained": lin("a", 3, 4) + lin("b", 5, 6),
+    "bare": [("weight", "F32", [2, 3], ramp(6)), ("bias", "F32", [2], ramp(2))],
+}
+for name, ts in mlps.items():
+    put("fuzz_safetensors", name + ".safetensors", st(ts, {"format": "pt"}))
+    put("fuzz_model_load", name + ".safetensors", st(ts, {"format": "pt"}))
+
+ridgeline_mlp = lin("fc0", 3, 4) + norm("ln0", 3) + lin("fc1", 2, 3)
+meta = {"format": "pt", "ridgeline.arch": "mlp:4,3,2+ln+gelu", "ridgeline.layers": "fc0,fc1",
+        "ridgeline.norms": "ln0", "ridgeline.activation": "gelu", "ridgeline.layernorm": "1"}
+put("fuzz_model_load", "ridgeline_mlp.safetensors", st(ridgeline_mlp, meta))
+put("fuzz_model_load", "ridgeline_mlp_plain.safetensors",
+    st(lin("fc0", 3, 4) + lin("fc1", 2, 3), {"ridgeline.arch": "mlp:4,3,2", "ridgeline.layers": "fc0,fc1"}))
+put("fuzz_model_load", "ridgeline_mlp_badarch.safetensors",
+    st(lin("fc0", 3, 4) + lin("fc1", 2, 3), {"ridgeline.arch": "mlp:4,3,2+ln", "ridgeline.layers": "fc0,fc1"}))
+quad = [("theta", "F32", [4], f32(0.5, -1.0, 2.0, 0.0))]
+put("fuzz_model_load", "quadratic.safetensors",
+    st(quad, {"ridgeline.kind": "quadratic", "ridgeline.arch": "quadratic:dim=4,seed=3"}))
+put("fuzz_model_load", "quadratic_indefinite.safetensors",
+    st(quad, {"ridgeline.kind": "quadratic", "ridgeline.arch": "quadratic:dim=4,seed=1,c=0.5,indefinite"}))
+put("fuzz_model_load", "quadratic_kind_mismatch.safetensors",
+    st(quad, {"ridgeline.kind": "quadratic", "ridgeline.arch": "mlp:4,2"}))
+
+# Near-valid safetensors: one thing wrong each.
+good = st(lin("0", 2, 2))
+put("fuzz_safetensors", "truncated.safetensors", good[:-3])
+put("fuzz_safetensors", "empty_header.safetensors", st([]))
+put("fuzz_safetensors", "special_f16.safetensors",
+    st([("x", "F16", [4], struct.pack("<4H", 0x7C00, 0xFC00, 0x7E00, 0x83FF))]))
+put("fuzz_safetensors", "f64_overflow.safetensors", st([("x", "F64", [2], struct.pack("<2d", 1.0, 1e300))]))
+put("fuzz_safetensors", "nan.safetensors", st([("x", "F32", [2], f32(1.0, float("nan")))]))
+hole = b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}'
+put("fuzz_safetensors", "hole.safetensors", struct.pack("<Q", len(hole)) + hole + f32(1, 2, 3))
+dup = b'{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'
+put("fuzz_safetensors", "duplicate.safetensors", struct.pack("<Q", len(dup)) + dup + f32(1, 2))
+overlap = b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}'
+put("fuzz_safetensors", "overlap.safetensors", struct.pack("<Q", len(overlap)) + overlap + f32(1, 2, 3, 4))
+
+# ---- IDX: big-endian magic 0x0000080N (unsigned bytes, N dims), N big-endian uint32 dims ----
+
+def idx(dims, data):
+    return struct.pack(">I", 0x800 + len(dims)) + b"".join(struct.pack(">I", d) for d in dims) + bytes(data)
+
+
+def pair(images, labels):
+    """fuzz_idx input: 2-byte little-endian length of the image file, then both files."""
+    return struct.pack("<H", len(images)) + images + labels
+
+
+img = idx([3, 2, 2], range(12))
+lab = idx([3], [0, 1, 2])
+put("fuzz_idx", "split.bin", pair(img, lab))
+put("fuzz_idx", "split_gz.bin", pair(gzip.compress(img, mtime=0), gzip.compress(lab, mtime=0)))
+put("fuzz_idx", "images.idx", img)
+put("fuzz_idx", "labels.idx.gz", gzip.compress(lab, mtime=0))
+put("fuzz_idx", "two_members.gz", gzip.compress(idx([4], [1, 2]), mtime=0) + gzip.compress(bytes([3, 4]), mtime=0))
+put("fuzz_idx", "zero_images.bin", pair(idx([0, 0xFFFFFFFF, 0xFFFFFFFF], []), idx([0], [])))
+put("fuzz_idx", "count_mismatch.bin", pair(img, idx([2], [0, 1])))
+put("fuzz_idx", "huge.idx", idx([0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF], []))
+put("fuzz_idx", "trailing.idx", idx([2], [1, 2, 3]))
+
+# ---- npy: \x93NUMPY, version, header length, dict repr padded to 64, data ----
+
+def npy(descr, shape, data, major=1, fortran=False):
+    shp = "(" + "".join("%d, " % d for d in shape).rstrip(" ")
+    shp = shp[:-1] + ")" if len(shape) > 1 else shp + ")"
+    d = "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }" % (descr, fortran, shp)
+    lenlen = 2 if major == 1 else 4
+    total = 6 + 2 + lenlen + len(d) + 1
+    d += " " * ((64 - total % 64) % 64) + "\n"
+    n = struct.pack("<H" if major == 1 else "<I", len(d))
+    return b"\x93NUMPY" + bytes([major, 0]) + n + d.encode() + data
+
+
+put("fuzz_npy", "f4_2x3.npy", npy("<f4", [2, 3], f32(*range(6))))
+put("fuzz_npy", "f8_vec.npy", npy("<f8", [3], struct.pack("<3d", 0.1, -2.0, 1e300)))
+put("fuzz_npy", "scalar.npy", npy("<f4", [], f32(4.0)))
+put("fuzz_npy", "u1_v2.npy", npy("|u1", [4], bytes([0, 1, 127, 255]), major=2))
+put("fuzz_npy", "i8.npy", npy("<i8", [2], struct.pack("<2q", -5, 1 << 40)))
+put("fuzz_npy", "i4_empty.npy", npy("<i4", [0, 3], b""))
+put("fuzz_npy", "fortran.npy", npy("<f4", [2], f32(1, 2), fortran=True))
+put("fuzz_npy", "truncated.npy", npy("<f4", [2, 3], f32(*range(5))))
+
+# ---- experiment specs: the bundled examples and small variants ----
+
+(CORPUS / "fuzz_spec").mkdir(parents=True, exist_ok=True)
+for f in sorted((ROOT / "resources" / "experiments").glob("*.json")):
+    shutil.copyfile(f, CORPUS / "fuzz_spec" / f.name)
+specs = {
+    "minimal_gmm": {"name": "m", "data": "gmm:64,32,4,3,1", "model": {"arch": "mlp:4,8,3"},
+                    "train": {"epochs": 1}, "models": [{"name": "seed0", "seed": 0}], "steps": []},
+    "align_merge": {"name": "am", "data": "gmm:64,32,4,3,1", "model": {"arch": "mlp:4,8,8,3", "activation": "gelu",
+                    "layernorm": True}, "train": {"optimizer": "adam", "lr": 0.01, "epochs": 2},
+                    "models": [{"name": "a", "seed": 0}, {"name": "b", "seed": 1}, {"name": "c", "seed": 2}],
+                    "steps": [{"type": "align", "a": "a", "b": "b", "method": "wm"},
+                              {"type": "interpolate", "a": "a", "b": "b@wm", "points": 5, "repair": True},
+                              {"type": "merge", "models": ["a", "b", "c"]}]},
+    "quadratic_small": {"name": "q", "model": {"kind": "quadratic", "arch": "quadratic:dim=2,seed=0"},
+                        "models": [{"name": "s0", "seed": 0}, {"name": "s1", "seed": 1}],
+                        "steps": [{"type": "interpolate", "a": "s0", "b": "s1", "points": 3}]},
+    "bad_lr": {"name": "x", "train": {"lr": -1}, "models": [{"name": "s", "seed": 0}], "steps": []},
+}
+for name, spec in specs.items():
+    put("fuzz_spec", name + ".json", json.dumps(spec, indent=1))
