@@ -307,6 +307,8 @@ def spec_cases(work):
     add("gmm-overflow", setter("data", "name", "gmm:4294967297,10,8,3,7"), ["data.name"])
     add("gmm-short", setter("data", "name", "gmm:10,10,8,3"), ["data.name"])
     add("gmm-negative", setter("data", "name", "gmm:-10,10,8,3,7"), ["data.name"])
+    # 10^13 values: refused from the name, not met as an allocation failure (exit 1).
+    add("gmm-cannot-fit", setter("data", "name", "gmm:100000000,100000000,100000,3,7"), ["data.name"])
     add("data-missing-folder", setter("data", "name", "/no/such/folder"), ["data.name", "/no/such/folder"],
         in_file=False)
     add("duplicate-step-ids", lambda s: s["steps"].append(dict(s["steps"][0])), ["naive"])

@@ -164,6 +164,11 @@ class TestDataset : public QObject {
     for (const char* bad : {"gmm:", "gmm:1,2,3", "gmm:10,10,4,3,x", "gmm:10,10,4,1,0",
                             "gmm:10,10,0,3,1", "gmm:-5,10,4,3,1", "gmm:10,10,4,3,1,9"})
       expect_input_error(bad, bad, [&] { load_data(bad); });
+    // Issue 9: a size that cannot be held is bad input before any allocation (was bad_alloc,
+    // exit 1), for data_shape (the spec check) as for load_data.
+    const char* huge = "gmm:100000000,100000000,100000,3,1";
+    expect_input_error(huge, "limited to 2^31 values", [&] { data_shape(huge); });
+    expect_input_error(huge, "limited to 2^31 values", [&] { load_data(huge); });
   }
 
   void idxEmptyOrHugeSplitsAreInputErrors() {

@@ -362,6 +362,13 @@ GmmName parse_gmm_name(const std::string& name) {
     if (g.v[i] > std::numeric_limits<int>::max()) throw InputError(usage);
   if (g.v[0] < 1 || g.v[2] < 1 || g.v[3] < 2)
     throw InputError(name + ": need n_train ≥ 1, dim ≥ 1 and classes ≥ 2");
+  // The samples are generated in memory: a size that cannot be held is bad input, refused
+  // here rather than met as an allocation failure (2^31 floats = 8 GiB).
+  constexpr double kMaxValues = 2147483648.0;
+  const double values = (double(g.v[0]) + double(g.v[1])) * double(g.v[2]);
+  if (values > kMaxValues)
+    throw InputError(name + ": " + std::to_string(static_cast<long long>(values / 1e6)) +
+                     " million values; synthetic data sets are limited to 2^31 values (8 GiB)");
   return g;
 }
 
