@@ -141,7 +141,7 @@ Header parse_header(const std::string& path, std::string_view text) {
   return h;
 }
 
-/// The format forbids NaN and ±inf nowhere, but a model holding one is broken: refuse it by
+/// The format allows NaN and ±inf, but a model holding one is broken: refuse it by
 /// default, naming the tensor and the first bad element.
 void check_finite(const std::string& path, const std::string& name, const Tensor& t) {
   for (size_t i = 0; i < t.data.size(); ++i)
