@@ -51,7 +51,7 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
   const fs::path& dir = ctx.dir;
   const fs::path ckpt = dir / "checkpoints" / (m.name + ".safetensors");
   if (fs::exists(ckpt)) {
-    models[m.name] = load_model(ckpt.string());
+    models[m.name] = load_model(ckpt.string(), std::nullopt, ctx.cancel);
     ctx.log("model " + m.name + ": reusing finished checkpoint " + ckpt.string());
     return StepResult{st.id, st.type, {}, -1};
   }
