@@ -81,12 +81,17 @@ class TestSpec : public QObject {
   void legacyResolvedSpecsStillLoad() {
     const std::string legacy = with(
         "\"points\": 5",
-        "\"points\": 5, \"method\": \"wm\", \"seed\": 0, \"max_sweeps\": 100, \"epochs\": 10, \"lr\": 0.01");
+        "\"points\": 5, \"split\": \"both\", \"repair\": false, \"samples\": 10000, "
+        "\"method\": \"wm\", \"seed\": 0, \"max_sweeps\": 100, \"epochs\": 10, \"lr\": 0.01");
     const ExperimentSpec s = parse_spec(legacy, "old.json");
     QCOMPARE(spec_to_json(s), spec_to_json(parse_spec(kTiny, "spec.json")));
     // A foreign key away from its default was never used: it is an error now.
     QVERIFY(error_of(with("\"points\": 5", "\"points\": 5, \"method\": \"am\"")).find("unknown key") !=
             std::string::npos);
+    // Only a step holding every kind's keys reads the old way: "method" written by hand on an
+    // interpolate step is reported even at align's default (it does not align anything).
+    QVERIFY(error_of(with("\"points\": 5", "\"points\": 5, \"method\": \"wm\""))
+                .rfind("spec.json: steps[0].method: unknown key", 0) == 0);
   }
 
   // The resolved spec holds each step's own keys only.

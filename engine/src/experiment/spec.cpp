@@ -75,13 +75,22 @@ json default_step_object(const std::string& type) {
 }
 
 // Resolved specs written before each kind had its own schema fragment (run folders of earlier
-// versions) hold every kind's keys at their defaults: a key of another kind whose value is
-// that kind's default is dropped; any other foreign key stays, for the validator to reject.
+// versions) hold every kind's defaulted keys in every step. Only such a step (one holding all
+// of them) is read the old way: a key of another kind whose value is that kind's default is
+// dropped. In any other step a foreign key stays, for the validator to reject: "method" on an
+// interpolate step written by hand is a misunderstanding to report, not to ignore.
 void drop_legacy_step_keys(json& doc) {
   if (!doc.is_object() || !doc.contains("steps") || !doc["steps"].is_array()) return;
+  std::set<std::string> every_default;
+  for (const detail::StepKind* k : detail::step_kinds())
+    for (const auto& [key, prop] : step_fragment(k->type())["properties"].items())
+      if (prop.contains("default")) every_default.insert(key);
   for (json& step : doc["steps"]) {
     if (!step.is_object() || !step.contains("type") || !step["type"].is_string() ||
         !analysis_kind(step["type"]))
+      continue;
+    if (!std::all_of(every_default.begin(), every_default.end(),
+                     [&](const std::string& key) { return step.contains(key); }))
       continue;
     const json& own = step_fragment(step["type"])["properties"];
     std::vector<std::string> drop;
