@@ -75,7 +75,7 @@ int cmd_interpolate(int argc, char** argv) {
   }
   for (const auto& [name, c] : {std::pair{"train", &r.train}, std::pair{"test", &r.test}})
     if (*c)
-      std::printf("%s: %s\n", name, barrier_summary((*c)->barriers, 5).c_str());
+      std::printf("%s: %s\n", name, barrier_summary((*c)->barriers).c_str());
   std::printf("%.2f s on %s\n", r.seconds, backend->description().c_str());
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/paths/interpolation.h"
 #include "ridgeline/models/mlp/mlp_model.h"
@@ -34,6 +35,47 @@ class TestBarrier : public QObject {
     QCOMPARE(a.size(), size_t(25));
     QCOMPARE(a[12], 0.5);
     QCOMPARE(a.back(), 1.0);
+  }
+
+  void barrierAlphaIsTheLinearFormsArgmax() {
+    // Hump at α = 0.25: the linear form is largest there (3 − 1.25 = 1.75).
+    const std::vector<double> a{0.0, 0.25, 0.5, 0.75, 1.0};
+    const std::vector<double> hump{1.0, 3.0, 2.0, 2.0, 2.0};
+    QCOMPARE(barrier_linear_argmax(a, hump), 1);
+    Barriers b = curve_barriers(a, hump, hump);
+    QCOMPARE(b.loss_alpha, 0.25);
+    QCOMPARE(b.error_alpha, 0.25);
+    QVERIFY(has_interior_barrier(b.loss_lin, b.loss_alpha));
+    // The bundled wm+repair case: loss only rises toward α = 1 and stays below the chord. The
+    // mean-endpoint form is positive (½(L1 − L0)) but the maximum of the linear form is an
+    // endpoint: no interior barrier, nothing to mark.
+    const std::vector<double> rising{0.30, 0.301, 0.302, 0.303, 0.305};
+    b = curve_barriers(a, rising, rising);
+    QVERIFY(b.loss_mid > 0);
+    QCOMPARE(b.loss_lin, 0.0);
+    QCOMPARE(b.loss_alpha, 0.0);
+    QVERIFY(!has_interior_barrier(b.loss_lin, b.loss_alpha));
+    QVERIFY(QString::fromStdString(barrier_summary(b)).contains("no interior barrier"));
+    // An undefined curve has no α.
+    QCOMPARE(barrier_linear_argmax(a, {1.0, NAN, 1.0, 1.0, 1.0}), -1);
+    QVERIFY(std::isnan(curve_barriers(a, hump, {0, NAN, 0, 0, 0}).error_alpha));
+    // The summary uses the display rules (core/format.h).
+    b = curve_barriers(a, {1.0, 3.0, 2.0, 2.0, 2.0}, {0.1, 0.7, 0.2, 0.2, 0.2});
+    QCOMPARE(QString::fromStdString(barrier_summary(b)),
+             QString::fromUtf8("loss barrier +1.75 (linear, at α = 0.250) +1.5 (mean-endpoint), "
+                               "error barrier +57.50% (linear) +55.00% (mean-endpoint)"));
+  }
+
+  void displayRules() {
+    QCOMPARE(QString::fromStdString(format_loss(1.45312)), QString("1.453"));
+    QCOMPARE(QString::fromStdString(format_loss(0.00251843)), QString("0.002518"));
+    QCOMPARE(QString::fromStdString(format_error(0.58491)), QString("58.49%"));
+    QCOMPARE(QString::fromStdString(format_error_barrier(0.58491)), QString("+58.49%"));
+    QCOMPARE(QString::fromStdString(format_error_barrier(-0.001)), QString("-0.10%"));
+    QCOMPARE(QString::fromStdString(format_loss_barrier(1.50412)), QString("+1.504"));
+    QCOMPARE(QString::fromStdString(format_alpha(0.5)), QString("0.500"));
+    QCOMPARE(QString::fromStdString(format_error(NAN)), QString("n/a"));
+    QCOMPARE(QString::fromStdString(format_seconds(185.2)), QString("3 min 05 s"));
   }
 
   void identicalEndpointsGiveZero() {

@@ -1,6 +1,8 @@
 // Linear interpolation between two models and its barriers (see interpolation.h).
 #include "ridgeline/paths/interpolation.h"
 
+#include "ridgeline/core/format.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -35,29 +37,49 @@ double barrier_linear(const std::vector<double>& alpha, const std::vector<double
   return best;
 }
 
+int barrier_linear_argmax(const std::vector<double>& alpha, const std::vector<double>& v) {
+  if (v.empty() || undefined(v)) return -1;
+  const double v0 = v.front(), v1 = v.back();
+  int arg = 0;
+  double best = -INFINITY;
+  for (size_t k = 0; k < v.size(); ++k) {
+    const double d = v[k] - ((1.0 - alpha[k]) * v0 + alpha[k] * v1);
+    if (d > best) {
+      best = d;
+      arg = static_cast<int>(k);
+    }
+  }
+  return arg;
+}
+
+bool has_interior_barrier(double value, double alpha) {
+  return std::isfinite(value) && value > 0 && alpha > 0 && alpha < 1;
+}
+
 double barrier_midpoint(const std::vector<double>& v) {
   if (undefined(v)) return NAN;
   return *std::max_element(v.begin(), v.end()) - 0.5 * (v.front() + v.back());
 }
 
-std::string barrier_summary(const Barriers& b, int digits) {
-  char line[256];
-  if (std::isnan(b.error_lin) && std::isnan(b.error_mid))
-    std::snprintf(line, sizeof line,
-                  "loss barrier %.*f (linear) %.*f (mean-endpoint), error barrier n/a (no accuracy)",
-                  digits, b.loss_lin, digits, b.loss_mid);
-  else
-    std::snprintf(line, sizeof line,
-                  "loss barrier %.*f (linear) %.*f (mean-endpoint), error barrier %.*f (linear) "
-                  "%.*f (mean-endpoint)",
-                  digits, b.loss_lin, digits, b.loss_mid, digits, b.error_lin, digits, b.error_mid);
-  return line;
+std::string barrier_summary(const Barriers& b) {
+  std::string where = has_interior_barrier(b.loss_lin, b.loss_alpha)
+                          ? ", at α = " + format_alpha(b.loss_alpha)
+                          : ", no interior barrier";
+  std::string line = "loss barrier " + format_loss_barrier(b.loss_lin) + " (linear" + where + ") " +
+                     format_loss_barrier(b.loss_mid) + " (mean-endpoint), error barrier ";
+  if (std::isnan(b.error_lin) && std::isnan(b.error_mid)) return line + "n/a (no accuracy)";
+  return line + format_error_barrier(b.error_lin) + " (linear) " +
+         format_error_barrier(b.error_mid) + " (mean-endpoint)";
 }
 
 Barriers curve_barriers(const std::vector<double>& alpha, const std::vector<double>& loss,
                         const std::vector<double>& error) {
-  return {barrier_linear(alpha, loss), barrier_midpoint(loss), barrier_linear(alpha, error),
-          barrier_midpoint(error)};
+  Barriers b{barrier_linear(alpha, loss), barrier_midpoint(loss), barrier_linear(alpha, error),
+             barrier_midpoint(error)};
+  const int kl = barrier_linear_argmax(alpha, loss), ke = barrier_linear_argmax(alpha, error);
+  if (kl >= 0) b.loss_alpha = alpha[kl];
+  if (ke >= 0) b.error_alpha = alpha[ke];
+  return b;
 }
 
 const SplitCurve* preferred_split(const InterpolationResult& r, bool train_split) {

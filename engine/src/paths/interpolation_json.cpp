@@ -31,7 +31,9 @@ std::string interpolation_to_json(const InterpolationResult& r, int indent) {
     barrier[key] = {{"loss_lin", c->barriers.loss_lin},
                     {"loss_mid", c->barriers.loss_mid},
                     {"error_lin", c->barriers.error_lin},
-                    {"error_mid", c->barriers.error_mid}};
+                    {"error_mid", c->barriers.error_mid},
+                    {"loss_alpha", c->barriers.loss_alpha},
+                    {"error_alpha", c->barriers.error_alpha}};
   };
   put("test", r.test);
   put("train", r.train);
@@ -54,6 +56,11 @@ InterpolationResult interpolation_from_json(const std::string& text, const std::
       const json& b = j.at("barrier").at(key);
       s.barriers = {number_or_nan(b.at("loss_lin")), number_or_nan(b.at("loss_mid")),
                     number_or_nan(b.at("error_lin")), number_or_nan(b.at("error_mid"))};
+      // Where the barrier occurs follows from the curve (results written before it was
+      // recorded have no "loss_alpha").
+      const int kl = barrier_linear_argmax(r.alpha, s.loss), ke = barrier_linear_argmax(r.alpha, s.error);
+      if (kl >= 0) s.barriers.loss_alpha = r.alpha[kl];
+      if (ke >= 0) s.barriers.error_alpha = r.alpha[ke];
       c = std::move(s);
     };
     get("train", r.train);

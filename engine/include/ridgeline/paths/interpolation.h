@@ -6,6 +6,7 @@
 /// pre-activation is affine in α (X·W(α)ᵀ = X·W_Aᵀ + α·X·ΔWᵀ), later layers run as batched
 /// GEMMs over α. LayerNorm (with each α's own γ(α), β(α)) and the activation follow every
 /// hidden Linear, for each α.
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +24,19 @@ struct Barriers {
   double loss_mid = 0;   ///< max_k L(α_k) − ½(L(0)+L(1))
   double error_lin = 0;
   double error_mid = 0;
+  /// Where the barrier occurs: the α of the linear form's maximum (the first one on ties);
+  /// NaN when the curve is undefined. An endpoint (0 or 1) means the curve never rises above
+  /// the chord between the endpoints: there is no interior barrier (see has_interior_barrier).
+  double loss_alpha = NAN;
+  double error_alpha = NAN;
 };
+
+/// The index of the linear form's maximum over the grid (first on ties), or -1 when v is
+/// undefined (holds a NaN) or empty.
+int barrier_linear_argmax(const std::vector<double>& alpha, const std::vector<double>& v);
+/// True when the linear-form barrier `value` at `alpha` lies strictly inside the path
+/// (0 < α < 1) and is positive: only then is there a barrier to mark on a curve.
+bool has_interior_barrier(double value, double alpha);
 
 /// Linear-baseline barrier of values v on grid alpha (alpha[0]=0, alpha.back()=1).
 double barrier_linear(const std::vector<double>& alpha, const std::vector<double>& v);
@@ -35,9 +48,11 @@ struct SplitCurve {
   Barriers barriers;
 };
 
-/// "loss barrier X (linear) Y (mean-endpoint), error barrier Z (linear) W (mean-endpoint)", or
-/// "…, error barrier n/a (no accuracy)" when the error is undefined (NaN); `digits` decimals.
-std::string barrier_summary(const Barriers& b, int digits = 4);
+/// "loss barrier +X (linear, at α = a) +Y (mean-endpoint), error barrier +Z% (linear) +W%
+/// (mean-endpoint)" in the display rules of core/format.h; "no interior barrier" replaces the
+/// α when the linear form's maximum sits at an endpoint; "error barrier n/a (no accuracy)" when
+/// the error is undefined (NaN).
+std::string barrier_summary(const Barriers& b);
 
 /// The four barriers of a curve's loss and error on grid alpha.
 Barriers curve_barriers(const std::vector<double>& alpha, const std::vector<double>& loss,

@@ -107,8 +107,10 @@ void write_barrier_table(const fs::path& results_dir, const ExperimentSpec& spec
                          const std::vector<std::pair<std::string, InterpolationResult>>& interpolations) {
   json rows = json::array();
   std::ostringstream csv;
-  csv << "step,a,b,repair,split,loss_lin,loss_mid,error_lin,error_mid,loss_a,loss_mid_alpha,loss_b,"
-         "error_a,error_mid_alpha,error_b\n";
+  // loss_alpha/error_alpha: where the linear-form barrier occurs (an endpoint: no interior
+  // barrier); loss_at_half/error_at_half: the values at the grid point nearest α = ½.
+  csv << "step,a,b,repair,split,loss_lin,loss_mid,error_lin,error_mid,loss_alpha,error_alpha,"
+         "loss_a,loss_at_half,loss_b,error_a,error_at_half,error_b\n";
   for (const auto& [id, r] : interpolations) {
     const StepSpec* st = nullptr;
     for (const auto& s : spec.steps)
@@ -122,14 +124,17 @@ void write_barrier_table(const fs::path& results_dir, const ExperimentSpec& spec
       rows.push_back({{"step", id}, {"a", st->a}, {"b", st->b}, {"repair", repair},
                       {"split", name}, {"loss_lin", k.barriers.loss_lin},
                       {"loss_mid", k.barriers.loss_mid}, {"error_lin", k.barriers.error_lin},
-                      {"error_mid", k.barriers.error_mid}, {"alpha_mid", r.alpha[mid]},
+                      {"error_mid", k.barriers.error_mid}, {"loss_alpha", k.barriers.loss_alpha},
+                      {"error_alpha", k.barriers.error_alpha}, {"alpha_mid", r.alpha[mid]},
                       {"loss", {k.loss.front(), k.loss[mid], k.loss.back()}},
                       {"error", {k.error.front(), k.error[mid], k.error.back()}}});
-      char buf[512];
-      std::snprintf(buf, sizeof buf, "%s,%s,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
+      char buf[2048];
+      std::snprintf(buf, sizeof buf,
+                    "%s,%s,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n",
                     id.c_str(), st->a.c_str(), st->b.c_str(), repair ? 1 : 0, name,
                     k.barriers.loss_lin, k.barriers.loss_mid, k.barriers.error_lin,
-                    k.barriers.error_mid, k.loss.front(), k.loss[mid], k.loss.back(),
+                    k.barriers.error_mid, k.barriers.loss_alpha, k.barriers.error_alpha,
+                    k.loss.front(), k.loss[mid], k.loss.back(),
                     k.error.front(), k.error[mid], k.error.back());
       csv << buf;
     }
