@@ -13,6 +13,7 @@ docs/USER_GUIDE.md ("Numbers": loss to 4 significant digits, error in % with 2 d
 
     scripts/docs_numbers.py RUN_DIR FILE.md...           rewrite the regions in place
     scripts/docs_numbers.py --check RUN_DIR FILE.md...   exit 1 when a region differs
+    --note TEXT                                          a remark after the run's time
 
 scripts/reproduce.sh runs the study and then this script. Exit 2 with one line naming the file
 on bad input (a missing result, a malformed JSON file, a region without its end marker).
@@ -39,7 +40,9 @@ def loss(v):
 
 
 def loss_barrier(v):
-    return "n/a" if v is None or math.isnan(v) else f"{v:+.4g}"
+    if v is None or math.isnan(v):
+        return "n/a"
+    return "0" if v == 0 else f"{v:+.4g}"
 
 
 def error(v):
@@ -112,6 +115,9 @@ def final_test_error(run, model):
     return num(tested[-1]["test_error"])
 
 
+NOTE = ""
+
+
 def machine(run):
     cpu = platform.processor() or platform.machine()
     try:
@@ -124,11 +130,11 @@ def machine(run):
         pass
     return (f"Run {run.prov.get('started', '?')[:10]} with ridgeline {run.prov.get('ridgeline_version', '?')} "
             f"on {cpu}, {run.prov.get('device', '?')}; the whole study took "
-            f"{seconds(num(run.prov.get('seconds', float('nan'))))} of wall-clock time.")
+            f"{seconds(num(run.prov.get('seconds', float('nan'))))} of wall-clock time" + (f" ({NOTE})" if NOTE else "") + ".")
 
 
-METHOD_WORDS = {"wm": "weight matching", "am": "activation matching (cross-moment)",
-                "am-pearson": "activation matching (Pearson)", "ste": "the straight-through estimator"}
+METHOD_WORDS = {"wm": "weight matching", "am": "cross-moment activation matching",
+                "am-pearson": "Pearson activation matching", "ste": "the straight-through estimator"}
 
 
 def path_label(run, s):
@@ -154,7 +160,7 @@ def lmc_body(run):
         what = METHOD_WORDS.get(r.get("method", s.get("method", "wm")), s.get("method"))
         extra = f"{r['sweeps']} sweeps, " if r.get("method") == "wm" else ""
         if r.get("method", s.get("method")) in ("am", "am-pearson") and "samples" in s:
-            extra += f"on {s['samples']:,} training images, "
+            extra += f"{s['samples']:,} training images, "
         sentences.append(
             f"{s['b']} aligned to {s['a']} by {what} ({extra}{seconds(num(r['seconds']))}; "
             f"‖θ_A − θ_B‖ {r['l2_before']:.1f} → {r['l2_after']:.1f}; function check "
@@ -200,7 +206,7 @@ def headline_body(run):
             f"{error_barrier(num(n['error_mid']))}, mean-endpoint form) falls to loss "
             f"{loss_barrier(num(w['loss_mid']))} (error {error_barrier(num(w['error_mid']))}) after weight "
             f"matching ({run.prov.get('started', '?')[:10]}, {run.prov.get('device', '?')}; "
-            f"docs/REPRODUCTION.md has every path).\n")
+            f"docs/REPRODUCTION.md has every path and what varies across machines).\n")
 
 
 BODIES = {"fmnist-mlp-lmc": lmc_body, "fmnist-mlp-lmc-headline": headline_body}
@@ -221,8 +227,16 @@ def rewrite(text, run, source):
 
 
 def main(argv):
+    global NOTE
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
+    if "--note" in args:
+        i = args.index("--note")
+        if i + 1 >= len(args):
+            print("docs_numbers: --note needs a text", file=sys.stderr)
+            return 2
+        NOTE = args[i + 1]
+        del args[i:i + 2]
     if len(args) < 2 or any(a in ("-h", "--help") for a in args):
         print(__doc__.strip())
         return 0 if any(a in ("-h", "--help") for a in args) else 2

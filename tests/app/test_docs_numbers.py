@@ -83,7 +83,7 @@ for want in ["intro\n", "\nmiddle\n", "\nend\n",
              "ridgeline 9.9.9", "3 min 05 s", "seed0 11.30%", "seed1 11.51%",
              "18 sweeps", "1.23 s", "79.4 → 60.6", "function check passed",
              "| naive (`naive`) | +1.595 / +1.59 | 0.250 | +58.75% / +58.50% | 69.00% | +1.621 |",
-             "| weight matching (`wm`) | +0 / +0.0025 | none (no interior barrier) | +0.00% / +0.25% | 11.20% | n/a |",
+             "| weight matching (`wm`) | 0 / +0.0025 | none (no interior barrier) | +0.00% / +0.25% | 11.20% | n/a |",
              "test barrier (loss +1.59, error +58.50%", "falls to loss +0.0025 (error +0.25%)"]:
     check(want in text, f"the docs hold {want!r}")
 check("stale" not in text and "\nold\n" not in text, "the old region bodies are gone")

@@ -73,6 +73,7 @@ class TestBarrier : public QObject {
     QCOMPARE(QString::fromStdString(format_error_barrier(0.58491)), QString("+58.49%"));
     QCOMPARE(QString::fromStdString(format_error_barrier(-0.001)), QString("-0.10%"));
     QCOMPARE(QString::fromStdString(format_loss_barrier(1.50412)), QString("+1.504"));
+    QCOMPARE(QString::fromStdString(format_loss_barrier(0.0)), QString("0"));
     QCOMPARE(QString::fromStdString(format_alpha(0.5)), QString("0.500"));
     QCOMPARE(QString::fromStdString(format_error(NAN)), QString("n/a"));
     QCOMPARE(QString::fromStdString(format_seconds(185.2)), QString("3 min 05 s"));

@@ -21,6 +21,7 @@ std::string format_loss(double loss) {
 
 std::string format_loss_barrier(double loss) {
   if (std::isnan(loss)) return "n/a";
+  if (loss == 0) return "0";  // no sign on an exact zero (an endpoint maximum)
   return printf_string("%+.4g", loss);
 }
 

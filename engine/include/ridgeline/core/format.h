@@ -16,7 +16,7 @@ std::string format_loss(double loss);
 std::string format_error(double fraction);
 /// Error-barrier fraction in signed percentage points, 2 decimals: 0.5849 → "+58.49%".
 std::string format_error_barrier(double fraction);
-/// Loss barrier: 4 significant digits with a sign: "+1.453", "-0.0001234".
+/// Loss barrier: 4 significant digits with a sign: "+1.453", "-0.0001234"; exactly 0 is "0".
 std::string format_loss_barrier(double loss);
 /// α (or t) in [0, 1]: 3 decimals, "0.458".
 std::string format_alpha(double alpha);
