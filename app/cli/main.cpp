@@ -152,7 +152,7 @@ int run_cli(int argc, char** argv) {
   start_wall_clock();
   const std::string cmd = argv[1];
   if (is_help(cmd) || cmd == "help") {
-    if (cmd == "help" && argc > 2) {
+    if (cmd == "help" && argc > 2 && std::strcmp(argv[2], "help") != 0) {
       const std::string topic = argv[2];
       if (!commands().count(topic)) return unknown_command(topic);
       return print_help(topic, argv[0]);

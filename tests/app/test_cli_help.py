@@ -116,13 +116,17 @@ def doc_mentions(path, heading):
     bullet_cmds = []
     for line in text.splitlines():
         if line.startswith("```"):
-            in_code = not in_code
+            # A "console" block shows mistakes on purpose (mistyped options): not checked.
+            in_code = False if in_code else ("console" if line.strip() == "```console" else True)
+            continue
+        if in_code == "console":
             continue
         if in_code:
-            m = re.match(r"\s*(?:\$B|ridgeline|build/app/ridgeline)\s+([a-z]+)\b(.*)", line)
+            m = re.match(r"\s*(?:\$ )?(?:\$B|ridgeline|build/app/ridgeline)\s+([a-z]+)(\s.*|$)", line)
             if m and m.group(1) in helps:
                 for opt in re.findall(r"--([a-z][a-z0-9-]*)", m.group(2).split("#")[0]):
-                    pairs.add((m.group(1), opt, line.strip()))
+                    if opt != "help":  # every command takes it
+                        pairs.add((m.group(1), opt, line.strip()))
             continue
         if line.startswith("- "):
             m = re.match(r"- `([a-z]+)[ `]", line)

@@ -174,6 +174,15 @@ check(p.get("models") == [os.path.join(run_dir, "checkpoints", m + ".safetensors
                           for m in ("seed0", "seed1")], "run: provenance models %r" % p.get("models"))
 check(p.get("device") == j.get("device"), "run: provenance device differs from device")
 
+# The run's log lines (stderr, and log.txt): the same rules.
+_, err, _ = run("run", "tiny.json", "--out", "logged", "--threads", "2")
+check_text("run", err)
+check(len(re.findall(r"^model seed\d epoch 1: train loss %s, error %s; test loss %s, error %s \(wall-clock [0-9.]+ s\)$"
+                     % (LOSS, ERR, LOSS, ERR), err, re.M)) == 2,
+      "run: epoch log lines are not 'train loss L, error E%%; ...':\n" + err)
+check(re.search(r"^step naive: test loss barrier .*\(wall-clock [0-9.]+ s\)$", err, re.M), "run: step line:\n" + err)
+check(re.search(r"^finished in wall-clock [0-9.]+ s$", err, re.M), "run: last log line:\n" + err)
+
 args = ["runs", "list", "--workspace", "ws", "--json"]
 j, s = run_json(*args)
 check_provenance("runs list --json", j, args, s)
