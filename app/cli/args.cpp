@@ -26,7 +26,8 @@ void Args::parse(int argc, char** argv, int first) {
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
     // "-x..." (not a negative number, not "-") is a mistyped option, not a file name.
-    const bool dashed = a.size() > 1 && a[0] == '-' && std::isalpha(static_cast<unsigned char>(a[1]));
+    const bool dashed =
+        a.size() > 1 && a[0] == '-' && std::isalpha(static_cast<unsigned char>(a[1]));
     if (a.rfind("--", 0) != 0 && !dashed) {
       pos_.push_back(a);
       continue;
@@ -66,7 +67,8 @@ void Args::parse(int argc, char** argv, int first) {
 
 void Args::known(const std::string& name) const {
   if (spec_ && !spec_->find(name))
-    throw std::logic_error("ridgeline " + command_ + ": option --" + name + " is read but not in its spec");
+    throw std::logic_error("ridgeline " + command_ + ": option --" + name +
+                           " is read but not in its spec");
 }
 
 const std::string& Args::spec_default(const std::string& name) const {
@@ -113,7 +115,8 @@ double Args::number(const std::string& name) const {
   return parse_number(name, it == values_.end() ? spec_default(name) : it->second);
 }
 
-long long Args::integer(const std::string& name, long long def, long long min, long long max) const {
+long long Args::integer(const std::string& name, long long def, long long min,
+                        long long max) const {
   known(name);
   auto it = values_.find(name);
   return it == values_.end() ? def : parse_integer(name, it->second, min, max);

@@ -57,8 +57,10 @@ std::string help_text(const CommandSpec& s) {
       const OptionSpec& o = s.options[i];
       std::string line = "  " + left[i];
       // An option too wide for the column gets its meaning on the next line.
-      if (left[i].size() > width) line += "\n  " + std::string(width, ' ');
-      else line += std::string(width - left[i].size(), ' ');
+      if (left[i].size() > width)
+        line += "\n  " + std::string(width, ' ');
+      else
+        line += std::string(width - left[i].size(), ' ');
       std::string text = o.help;
       if (!o.shown_default().empty()) text += " (default: " + o.shown_default() + ")";
       t += line + "  " + wrap(text, kWidth - width - 4, std::string(width + 4, ' ')) + "\n";

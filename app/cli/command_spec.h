@@ -3,6 +3,11 @@
 // `ridgeline COMMAND --help` prints come from the same CommandSpec, so they cannot drift.
 // A subcommand file defines `const CommandSpec& <name>_spec()` and parses with
 // `Args a(argc, argv, 2, <name>_spec())`; cli/main.cpp lists the specs (command_specs()).
+// Porting a command that still parses ad hoc: write its spec (options with their defaults,
+// examples), construct Args from it, read defaults with the one-argument getters
+// (`a.integer("epochs", 1, 100000)`), add it to command_specs(), and drop its own --help
+// handling: main answers `COMMAND --help`, `-h` and `help COMMAND` from the spec, and the
+// tests (tests/app/test_cli_help.py) then check it like every other command.
 #include <string>
 #include <vector>
 
@@ -22,9 +27,9 @@ struct OptionSpec {
 };
 
 struct CommandSpec {
-  std::string name;                   ///< "train", "runs"
-  std::string summary;                ///< one line, shown by `ridgeline --help`
-  std::vector<std::string> usage;     ///< synopsis lines, each after "ridgeline "
+  std::string name;                ///< "train", "runs"
+  std::string summary;             ///< one line, shown by `ridgeline --help`
+  std::vector<std::string> usage;  ///< synopsis lines, each after "ridgeline "
   std::vector<OptionSpec> options;
   std::vector<std::string> examples = {};  ///< whole command lines
   std::vector<std::string> notes = {};     ///< optional lines printed after the options

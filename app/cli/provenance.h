@@ -25,9 +25,9 @@ struct ProvenanceFacts {
   std::string out;                  ///< output file or folder (absolute); empty: none
   /// The data set and its options; unset: the command read no data.
   std::optional<std::pair<std::string, DataOptions>> data;
-  std::optional<int> points;        ///< points along a path, where relevant
-  const Backend* backend = nullptr; ///< the device actually used (its description)
-  std::string device;               ///< the device when there is no backend object (run)
+  std::optional<int> points;         ///< points along a path, where relevant
+  const Backend* backend = nullptr;  ///< the device actually used (its description)
+  std::string device;                ///< the device when there is no backend object (run)
 };
 
 /// {"version", "arguments", "models", "out", "data", "points", "device", "threads",
