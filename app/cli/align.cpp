@@ -6,8 +6,10 @@
 
 #include "cli/common.h"
 #include "cli/progress.h"
+#include "cli/provenance.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
 #include "ridgeline/experiment/preflight.h"
 #include "ridgeline/experiment/spec.h"
 #include "ridgeline/experiment/steps/align_step.h"
@@ -17,35 +19,69 @@
 
 namespace ridgeline::cli {
 
+const CommandSpec& align_spec() {
+  static const CommandSpec s{
+      "align",
+      "Permute B's hidden units to match A (the function is unchanged, and checked), and save "
+      "π(B).",
+      {"align A.safetensors B.safetensors --out B_to_A.safetensors [options]"},
+      join({{"out", "FILE", "", "(required) where π(B) is saved (safetensors)"},
+            {"method", "wm|am|am-pearson|ste", "wm",
+             "weight matching, activation matching (cross-moment or Pearson correlation), or "
+             "the straight-through estimator"},
+            {"seed", "S", "0", "wm, ste: seed of the sweep order (ste: also the shuffle)"},
+            {"max-sweeps", "N", "100", "wm, ste: most coordinate-ascent sweeps"},
+            {"samples", "N", "10000",
+             "am, am-pearson and --repair: first N training samples for statistics (0: all)"},
+            {"epochs", "N", "10", "ste: training epochs"},
+            {"lr", "X", "0.01", "ste: learning rate"},
+            {"batch", "N", "1000", "ste: mini-batch size"},
+            {"repair", "", "",
+             "also report the midpoint (α = 0.5) test loss and error: naive, aligned, aligned + "
+             "REPAIR"},
+            {"activation", "relu|gelu", "relu",
+             "activation of PyTorch files without Ridgeline metadata (Ridgeline files record theirs)"}},
+           {data_option_specs(), compute_option_specs(),
+            {{"json", "", "",
+              "print one JSON object (objectives, distances, function check, permutations, "
+              "provenance) on stdout"},
+             {"quiet", "", "", "no summary lines"}}}),
+      {"ridgeline align A.safetensors B.safetensors --method wm --data fashion-mnist --repair "
+       "--out B_to_A.safetensors",
+       "ridgeline align A.safetensors B.safetensors --method ste --epochs 2 --json --out "
+       "B_ste.safetensors"},
+      {"Every aligned model must compute its source's function: the largest |logit difference| "
+       "is printed, and a failure is an error."}};
+  return s;
+}
+
 int cmd_align(int argc, char** argv) {
-  std::set<std::string> opts = data_option_names();
-  opts.insert({"method", "out", "seed", "max-sweeps", "samples", "activation", "epochs", "lr", "batch"});
-  Args a(argc, argv, 2, opts, {"json", "standardize", "quiet", "repair"}, "align");
+  Args a(argc, argv, 2, align_spec());
   if (a.positionals().size() != 2)
-    throw InputError("align: expected two model files A.safetensors B.safetensors");
+    throw InputError("expected two model files A.safetensors B.safetensors");
   const std::string fa = a.positionals()[0], fb = a.positionals()[1];
   const std::string out = a.required("out");
   check_output_file(out, "--out");
-  const std::string method = a.str("method", "wm");
+  const std::string method = a.str("method");
   const std::vector<std::string> methods = step_key_choices("method");
   if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
     std::string list;
     for (const auto& m : methods) list += (list.empty() ? "" : ", ") + m;
     throw InputError("--method: '" + method + "' is not one of " + list);
   }
-  const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
+  const int threads = static_cast<int>(a.integer("threads", 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
   // Every option is read before any work, so a bad one is found at once.
-  const int samples = static_cast<int>(a.integer("samples", 10000, 0, 1 << 30));
+  const int samples = static_cast<int>(a.integer("samples", 0, 1 << 30));
   AlignParams p;
   p.method = method;
   p.samples = samples;
   // Read (and range-checked) whatever the method: a bad value is an error even where unused.
-  const auto seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
-  const int max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
-  const int epochs = static_cast<int>(a.integer("epochs", 10, 1, 100000));
-  const int batch = static_cast<int>(a.integer("batch", 1000, 1, 1 << 24));
-  const double lr = a.number("lr", 1e-2);
+  const auto seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
+  const int max_sweeps = static_cast<int>(a.integer("max-sweeps", 1, 100000));
+  const int epochs = static_cast<int>(a.integer("epochs", 1, 100000));
+  const int batch = static_cast<int>(a.integer("batch", 1, 1 << 24));
+  const double lr = a.number("lr");
   int ste_batch = 0;
   if (method == "wm" || method == "ste") {
     p.seed = seed;
@@ -59,13 +95,13 @@ int cmd_align(int argc, char** argv) {
   auto [models, data] = load_models_and_data(a, {fa, fb});
   const Model ma = to_model(models[0]);
   const Model mb = to_model(models[1]);
-  auto backend = make_backend(a.str("device", "auto"), threads);
+  auto backend = make_backend(a.str("device"), threads);
 
   ProgressPrinter progress;
   AlignmentResult r = align_by_method(
       *backend, ma, mb, data.train, p, ste_batch,
       [&](const SteProgress& s) {
-        if (!quiet) progress({"ste", s.epoch, s.epochs, "midpoint loss " + std::to_string(s.midpoint_loss)});
+        if (!quiet) progress({"ste", s.epoch, s.epochs, "midpoint loss " + format_loss(s.midpoint_loss)});
       },
       &interrupt_token());
   check_alignment(*backend, mb, r, data.test);
@@ -85,15 +121,22 @@ int cmd_align(int argc, char** argv) {
                                     std::pair{"aligned_repair", &repaired}})
       midpoint[name] = {{"test_loss", res->test->loss[1]}, {"test_error", res->test->error[1]}};
   }
-  save_mlp(out, to_mlp(r.aligned, "align"), {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
+  save_mlp(out, to_mlp(r.aligned, "the aligned model"), {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
                             {"ridgeline.alignment", r.method}});
   if (json_out) {
     nlohmann::json j = nlohmann::json::parse(alignment_to_json(r, ma.arch->permutation_spec()));
     j["out"] = out;
     if (!midpoint.is_null()) j["midpoint"] = midpoint;
+    ProvenanceFacts pf;
+    pf.models = {fa, fb};
+    pf.out = out;
+    pf.data = {{a.str("data"), data_options(a)}};
+    pf.backend = backend.get();
+    j["provenance"] = provenance_json(a, pf);
     std::printf("%s\n", j.dump().c_str());
   } else if (!quiet) {
-    std::printf("method %s: %d sweep(s), %.3f s\n", r.method.c_str(), r.sweeps, r.seconds);
+    std::printf("method %s: %d sweep(s), wall-clock %s\n", r.method.c_str(), r.sweeps,
+                format_seconds(r.seconds).c_str());
     std::printf("objective %.6g -> %.6g; L2 distance %.6g -> %.6g\n", r.objective_before,
                 r.objective_after, r.l2_before, r.l2_after);
     const PermutationSpec spec = ma.arch->permutation_spec();
@@ -107,9 +150,9 @@ int cmd_align(int argc, char** argv) {
                 r.function_max_diff, r.function_max_logit);
     if (!midpoint.is_null())
       for (const char* name : {"naive", "aligned", "aligned_repair"})
-        std::printf("midpoint %-15s test loss %.4f, accuracy %.2f%%\n", name,
-                    midpoint[name]["test_loss"].get<double>(),
-                    100 * (1 - midpoint[name]["test_error"].get<double>()));
+        std::printf("midpoint %-15s test loss %s, error %s\n", name,
+                    format_loss(midpoint[name]["test_loss"].get<double>()).c_str(),
+                    format_error(midpoint[name]["test_error"].get<double>()).c_str());
     std::printf("saved %s\n", out.c_str());
   }
   return 0;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/args.h"
+#include "cli/command_spec.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/models/mlp/mlp.h"
 #include "ridgeline/models/model.h"
@@ -31,10 +32,18 @@ struct AnyModelsAndData {
 };
 AnyModelsAndData load_any_models_and_data(const Args& args, const std::vector<std::string>& files);
 
-/// Options accepted by every subcommand that reads data.
+/// Names of data_option_specs() and compute_option_specs(), for a command parsed with the
+/// ad-hoc Args form (a command with a CommandSpec joins the groups instead).
 const std::set<std::string>& data_option_names();
 DataOptions data_options(const Args& args);
 
+// Each subcommand: its table (what it accepts and what --help prints) and its entry point.
+const CommandSpec& train_spec();
+const CommandSpec& interpolate_spec();
+const CommandSpec& run_spec();
+const CommandSpec& align_spec();
+const CommandSpec& merge_spec();
+const CommandSpec& runs_spec();
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/error_line.h"
+#include "cli/provenance.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/model_io.h"
@@ -26,6 +27,45 @@ const std::map<std::string, Handler>& commands() {
       {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run},
       {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}};
   return c;
+}
+
+// The commands with a CommandSpec (their --help and parser come from it), in overview order.
+const std::vector<const CommandSpec*>& command_specs() {
+  static const std::vector<const CommandSpec*> s = {&train_spec(), &interpolate_spec(),
+                                                    &align_spec(), &merge_spec(),
+                                                    &run_spec(),   &runs_spec()};
+  return s;
+}
+
+const CommandSpec* find_spec(const std::string& name) {
+  for (const CommandSpec* s : command_specs())
+    if (s->name == name) return s;
+  return nullptr;
+}
+
+bool is_help(const std::string& w) { return w == "--help" || w == "-h"; }
+
+// "ridgeline: unknown command 'trian'; did you mean 'train'?" (exit 2).
+int unknown_command(const std::string& word) {
+  std::vector<std::string> names = {"help"};
+  for (const auto& [name, handler] : commands()) names.push_back(name);
+  const std::string near = nearest(word, names);
+  std::fprintf(stderr, "ridgeline: unknown command '%s'%s\n", one_line(word, 40).c_str(),
+               near.empty() ? " (see: ridgeline --help)"
+                            : ("; did you mean '" + near + "'?").c_str());
+  return 2;
+}
+
+// Prints a command's help: its CommandSpec's text, else the command's own (`CMD --help`).
+int print_help(const std::string& name, char* argv0) {
+  if (const CommandSpec* s = find_spec(name)) {
+    std::fputs(help_text(*s).c_str(), stdout);
+    return 0;
+  }
+  std::string help = "--help";
+  std::string cmd = name;
+  char* args[] = {argv0, cmd.data(), help.data(), nullptr};
+  return commands().at(name)(3, args);
 }
 
 }  // namespace
@@ -78,46 +118,45 @@ DataOptions data_options(const Args& a) {
 }
 
 std::string usage() {
-  return "usage:\n"
-         "  ridgeline                                  open the desktop application\n"
-         "  ridgeline [--run-spec SPEC | --open-run DIR [--compare DIR2]] [--view NAME]\n"
-         "            [--screenshot FILE [--screenshot-after S]] [--export-chart FILE.png|svg]\n"
-         "            [--workspace DIR] [--out DIR] [--device D] [--threads N]\n"
-         "                                             the window, scripted (docs/USER_GUIDE.md)\n"
-         "  ridgeline run SPEC.json [--out DIR] [--workspace DIR] [--device auto|cpu|cuda|reference]\n"
-         "                          [--threads N] [--json]\n"
-         "  ridgeline train --arch mlp:784,512,512,512,10[+ln][+gelu] [--data fashion-mnist] [--seed 0]\n"
-         "                  [--epochs 10] [--batch 128] [--optimizer adam|sgd] [--lr X]\n"
-         "                  [--momentum X] [--weight-decay X] [--schedule constant|step|cosine|triangular]\n"
-         "                  [--checkpoint-every N] [--threads N] [--device D] [--json]\n"
-         "                  --out MODEL.safetensors\n"
-         "  ridgeline interpolate A.safetensors B.safetensors [--data fashion-mnist] [--points 25]\n"
-         "                  [--split train|test|both] [--threads N] [--device D] [--json]\n"
-         "                  [--activation relu|gelu]   (PyTorch files only; default relu)\n"
-         "                  [--repair [--repair-samples 5000]]\n"
-         "                  (any model kind: MLPs, PyTorch state_dicts, quadratic checkpoints;\n"
-         "                   quadratic models read no --data and have no error curve)\n"
-         "  ridgeline align A.safetensors B.safetensors [--method wm|am|am-pearson|ste]\n"
-         "                  [--data fashion-mnist] [--seed 0] [--max-sweeps 100] [--samples 10000]\n"
-         "                  [--epochs 10 --lr 0.01 --batch 1000 (ste)] [--repair] [--json]\n"
-         "                  --out B_to_A.safetensors\n"
-         "  ridgeline merge M1.safetensors M2.safetensors M3.safetensors... [--seed 0]\n"
-         "                  [--data fashion-mnist] [--json] --out MERGED.safetensors\n"
-         "  ridgeline runs list [--workspace DIR] [--json]\n"
-         "  ridgeline runs show ID [--workspace DIR] [--json]   (ID or a unique prefix of it)\n"
-         "data: fashion-mnist (Debian dataset-fashion-mnist), a folder of MNIST-format IDX files,\n"
-         "      or gmm:N_TRAIN,N_TEST,DIM,CLASSES,SEED (synthetic); --train-subset N, --test-subset N,\n"
-         "      --subset-seed S, --standardize\n"
-         "exit codes: 0 ok, 1 failure while running, 2 bad input, 130 cancelled\n";
+  std::string t =
+      "usage: ridgeline COMMAND [options]   (ridgeline COMMAND --help: its options and examples)\n"
+      "       ridgeline [window options]    the desktop application\n"
+      "\ncommands:\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const CommandSpec* s : command_specs()) rows.emplace_back(s->name, s->summary);
+  for (const auto& [name, handler] : commands())  // commands without a table yet
+    if (!find_spec(name)) rows.emplace_back(name, "see: ridgeline " + name + " --help");
+  rows.emplace_back("help COMMAND", "the same as ridgeline COMMAND --help");
+  for (const auto& [name, summary] : rows)
+    t += "  " + name + std::string(name.size() < 13 ? 14 - name.size() : 1, ' ') +
+         wrap(summary, 84, std::string(16, ' ')) + "\n";
+  t += "\nwindow options (docs/USER_GUIDE.md, \"Starting\"):\n"
+       "  ridgeline [--run-spec SPEC | --open-run DIR [--compare DIR2]] [--view NAME]\n"
+       "            [--screenshot FILE [--screenshot-after S]] [--export-chart FILE.png|svg]\n"
+       "            [--workspace DIR] [--out DIR] [--device D] [--threads N]\n"
+       "\ndata: fashion-mnist (Debian dataset-fashion-mnist), a folder of MNIST-format IDX files,\n"
+       "      or gmm:N_TRAIN,N_TEST,DIM,CLASSES,SEED (synthetic); --train-subset N, --test-subset N,\n"
+       "      --subset-seed S, --standardize\n"
+       "numbers: loss to 4 significant digits, error in % (fractions in JSON), times wall-clock\n"
+       "exit codes: 0 ok, 1 failure while running, 2 bad input, 130 cancelled\n";
+  return t;
 }
 
 bool is_subcommand(const std::string& w) {
-  return commands().count(w) || w == "--help" || w == "-h" || w == "help" || w == "--version";
+  // The window takes no positional arguments: a first word that is not an option is a
+  // command, known or mistyped.
+  return w.empty() || w[0] != '-' || is_help(w) || w == "--version";
 }
 
 int run_cli(int argc, char** argv) {
+  start_wall_clock();
   const std::string cmd = argv[1];
-  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+  if (is_help(cmd) || cmd == "help") {
+    if (cmd == "help" && argc > 2 && std::strcmp(argv[2], "help") != 0) {
+      const std::string topic = argv[2];
+      if (!commands().count(topic)) return unknown_command(topic);
+      return print_help(topic, argv[0]);
+    }
     std::fputs(usage().c_str(), stdout);
     return 0;
   }
@@ -125,15 +164,26 @@ int run_cli(int argc, char** argv) {
     std::printf("ridgeline %s\n", RIDGELINE_VERSION);
     return 0;
   }
-  for (int i = 2; i < argc; ++i)
-    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-      std::fputs(usage().c_str(), stdout);
-      return 0;
-    }
+  if (!commands().count(cmd)) return unknown_command(cmd);
+  // A command with a table answers --help from it; one without handles --help itself.
+  if (find_spec(cmd))
+    for (int i = 2; i < argc; ++i)
+      if (is_help(argv[i])) return print_help(cmd, argv[0]);
   install_interrupt_handler();
-  // The one place errors are printed: always exactly one sanitised line.
-  auto error = [&](const std::string& what) {
-    std::fprintf(stderr, "ridgeline %s: %s\n", one_line(cmd, 40).c_str(), one_line(what).c_str());
+  // "ridgeline runs list: ..." names the action too.
+  std::string label = cmd;
+  if (cmd == "runs" && argc > 2 && (!std::strcmp(argv[2], "list") || !std::strcmp(argv[2], "show")))
+    label += std::string(" ") + argv[2];
+  // The one place errors are printed: always exactly one sanitised line, with the command
+  // named once (a message that already starts with it, e.g. from the engine, is not prefixed
+  // again).
+  auto error = [&](std::string what) {
+    for (const std::string& prefix : {label + ": ", cmd + ": "})
+      if (what.rfind(prefix, 0) == 0) {
+        what = what.substr(prefix.size());
+        break;
+      }
+    std::fprintf(stderr, "ridgeline %s: %s\n", one_line(label, 40).c_str(), one_line(what).c_str());
   };
   try {
     return commands().at(cmd)(argc, argv);

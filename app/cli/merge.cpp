@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/provenance.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
 #include "ridgeline/experiment/preflight.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
@@ -16,20 +18,40 @@
 
 namespace ridgeline::cli {
 
+const CommandSpec& merge_spec() {
+  static const CommandSpec s{
+      "merge",
+      "MergeMany: match every model to the mean of the others until stable, check each permuted "
+      "model's function, and save the average.",
+      {"merge M1.safetensors M2.safetensors [M3.safetensors...] --out MERGED.safetensors "
+       "[options]"},
+      join({{"out", "FILE", "", "(required) where the merged model is saved (safetensors)"},
+            {"seed", "S", "0", "seed of the model visiting order and the sweep orders"},
+            {"max-sweeps", "N", "100", "most sweeps over all models"},
+            {"activation", "relu|gelu", "relu",
+             "activation of PyTorch files without Ridgeline metadata (Ridgeline files record theirs)"}},
+           {data_option_specs(), compute_option_specs(),
+            {{"json", "", "",
+              "print one JSON object (distances, function checks, merged and naive-average test "
+              "loss and error, provenance) on stdout"},
+             {"quiet", "", "", "no summary lines"}}}),
+      {"ridgeline merge M1.safetensors M2.safetensors M3.safetensors --data fashion-mnist --out "
+       "MERGED.safetensors"}};
+  return s;
+}
+
 int cmd_merge(int argc, char** argv) {
-  std::set<std::string> opts = data_option_names();
-  opts.insert({"out", "seed", "max-sweeps", "activation"});
-  Args a(argc, argv, 2, opts, {"json", "standardize", "quiet"}, "merge");
-  if (a.positionals().size() < 2) throw InputError("merge: expected at least two model files");
+  Args a(argc, argv, 2, merge_spec());
+  if (a.positionals().size() < 2) throw InputError("expected at least two model files");
   const std::string out = a.required("out");
   check_output_file(out, "--out");
   // Every option is read before any work, so a bad one is found at once.
-  const int threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
+  const int threads = static_cast<int>(a.integer("threads", 0, 1024));
   MergeConfig cfg;
-  cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, (1ll << 62)));
-  cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 100, 1, 100000));
+  cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
+  cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 1, 100000));
   auto [models, data] = load_models_and_data(a, a.positionals());
-  auto backend = make_backend(a.str("device", "auto"), threads);
+  auto backend = make_backend(a.str("device"), threads);
   std::vector<Model> inputs;
   for (const Mlp& m : models) inputs.push_back(to_model(m));
   MergeResult r = merge_many(inputs, cfg, &interrupt_token());
@@ -60,13 +82,20 @@ int cmd_merge(int argc, char** argv) {
                         {"merged_test", {{"loss", em.loss}, {"error", em.error}}},
                         {"naive_average_test", {{"loss", en.loss}, {"error", en.error}}},
                         {"out", out}};
+    ProvenanceFacts pf;
+    pf.models = a.positionals();
+    pf.out = out;
+    pf.data = {{a.str("data"), data_options(a)}};
+    pf.backend = backend.get();
+    j["provenance"] = provenance_json(a, pf);
     std::printf("%s\n", j.dump().c_str());
   } else if (!a.flag("quiet")) {
-    std::printf("merged %zu models in %d sweep(s), %.2f s; distance to the others %.5g -> %.5g\n",
-                models.size(), r.sweeps, r.seconds, r.distance_before,
+    std::printf("merged %zu models in %d sweep(s), wall-clock %s; distance to the others %.5g -> %.5g\n",
+                models.size(), r.sweeps, format_seconds(r.seconds).c_str(), r.distance_before,
                 r.distance_per_sweep.empty() ? r.distance_before : r.distance_per_sweep.back());
-    std::printf("test loss %.4f, accuracy %.2f%% (naive average: %.4f, %.2f%%)\n", em.loss,
-                100 * (1 - em.error), en.loss, 100 * (1 - en.error));
+    std::printf("test loss %s, error %s (naive average: loss %s, error %s)\n",
+                format_loss(em.loss).c_str(), format_error(em.error).c_str(),
+                format_loss(en.loss).c_str(), format_error(en.error).c_str());
     std::printf("saved %s\n", out.c_str());
   }
   return 0;

@@ -42,7 +42,7 @@ def runs_json(exe, ws, work):
     r = ridgeline(exe, "runs", "list", "--workspace", ws, "--json", cwd=work)
     if r.returncode != 0:
         fail("runs list: exit %d: %s" % (r.returncode, r.stderr))
-    return json.loads(r.stdout)
+    return json.loads(r.stdout)["runs"]  # {"runs": [...], "provenance": {...}}
 
 
 def main():

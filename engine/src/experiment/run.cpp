@@ -19,6 +19,7 @@
 #include "experiment/run_owner.h"
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
 #include "ridgeline/experiment/preflight.h"
 #include "ridgeline/experiment/run_catalog.h"
 #include "ridgeline/experiment/steps/train_step.h"
@@ -267,7 +268,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
   prov["seconds"] = sum.seconds;
   save_prov();
   catalog(sum, sum.status, started, sum.seconds);
-  log("finished in " + std::to_string(sum.seconds) + " s");
+  log("finished in wall-clock " + format_seconds(sum.seconds));
   return sum;
 }
 

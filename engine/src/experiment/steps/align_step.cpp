@@ -8,6 +8,7 @@
 #include "ridgeline/models/model_io.h"
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/io/safetensors.h"
 
@@ -113,9 +114,9 @@ class AlignStep final : public PairStepKind {
     char line[256];
     std::snprintf(line, sizeof line,
                   "step %s: objective %.6g -> %.6g, L2 %.4g -> %.4g, %d sweep(s), function check "
-                  "%.2g (%.2fs)",
+                  "%.2g (wall-clock %s)",
                   st.id.c_str(), r->objective_before, r->objective_after, r->l2_before, r->l2_after,
-                  r->sweeps, r->function_max_diff, r->seconds);
+                  r->sweeps, r->function_max_diff, format_seconds(r->seconds).c_str());
     ctx.log(line);
     ctx.progress(st, 1, 1, p.method);
     AlignStepResult res{make_alignment_report(*r, spec), r};

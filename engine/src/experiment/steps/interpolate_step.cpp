@@ -7,6 +7,7 @@
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/paths/repair.h"
 
@@ -71,10 +72,8 @@ class InterpolateStep final : public PairStepKind {
         write_npy((res / (st.id + "." + name + "_error.npy")).string(), (*c)->error, {n});
       }
     const SplitCurve& c = r.test ? *r.test : *r.train;
-    char seconds_text[32];
-    std::snprintf(seconds_text, sizeof seconds_text, " (%.2fs)", r.seconds);
     ctx.log("step " + st.id + ": " + (r.test ? "test " : "train ") + barrier_summary(c.barriers) +
-            seconds_text);
+            " (wall-clock " + format_seconds(r.seconds) + ")");
     auto table = ctx.summary.interpolations();
     table.emplace_back(st.id, r);
     write_barrier_table(res, ctx.spec, table);

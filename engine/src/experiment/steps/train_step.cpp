@@ -7,6 +7,7 @@
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/model_io.h"
@@ -77,12 +78,10 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
       save_model((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
                model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
     if (ev.on_epoch) ev.on_epoch(m.name, e);
-    char line[200];
-    std::snprintf(line, sizeof line,
-                  "model %s epoch %d: train loss %.4f err %.4f, test loss %.4f err %.4f (%.1fs)",
-                  m.name.c_str(), e.epoch, e.train_loss, e.train_error, e.test_loss,
-                  e.test_error, e.seconds);
-    ctx.log(line);
+    ctx.log("model " + m.name + " epoch " + std::to_string(e.epoch) + ": train loss " +
+            format_loss(e.train_loss) + ", error " + format_error(e.train_error) + "; test loss " +
+            format_loss(e.test_loss) + ", error " + format_error(e.test_error) + " (wall-clock " +
+            format_seconds(e.seconds) + ")");
   };
   ModelTrainResult tr =
       train_model(ctx.backend, arch, ctx.data, train, m.seed, cb, ctx.cancel);
