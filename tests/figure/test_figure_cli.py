@@ -18,7 +18,7 @@ import struct
 import subprocess
 import sys
 
-RIDGELINE, WORK, PART = sys.argv[1], sys.argv[2], sys.argv[3]
+RIDGELINE, WORK, PART = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 
 SPEC = {
     "name": "tiny-figures",
@@ -128,11 +128,6 @@ def same(got, want, what):
 
 
 def python():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print(f"SKIP: {sys.executable} has no matplotlib (Debian: python3-matplotlib)")
-        sys.exit(77)
     results = os.path.join(WORK, "run", "results")
     for view in VIEWS:
         fig = os.path.join(WORK, f"{slug(view)}.svg")
@@ -171,6 +166,12 @@ def python():
 
 
 def main():
+    if PART == "python":
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(f"SKIP: {sys.executable} has no matplotlib (Debian: python3-matplotlib)")
+            sys.exit(77)
     if os.path.exists(WORK):
         shutil.rmtree(WORK)
     os.makedirs(WORK)
