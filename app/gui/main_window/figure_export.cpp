@@ -85,6 +85,7 @@ FigureExportDialog::FigureExportDialog(const QString& run_dir, const QString& vi
   compare_row->addWidget(compare_, 1);
   compare_row->addWidget(browse_compare);
   out_ = new QLineEdit;
+  out_->setMinimumWidth(360);  // room for a path
   out_->setToolTip("The figure file: .pdf (vector), .svg (vector) or .png (at the dpi below)");
   QString dir = run_dir.isEmpty() ? QDir::currentPath() : run_dir + "/figures";
   if (!QDir(dir).exists()) dir = run_dir.isEmpty() ? QDir::currentPath() : run_dir;
