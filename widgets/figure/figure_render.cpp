@@ -394,6 +394,33 @@ QImage render_image(const Figure& fig, const FigureSize& size) {
   return img;
 }
 
+namespace {
+
+// Qt writes a page's /MediaBox in whole points (QPageLayout::fullRectPoints) and draws with
+// its top at that whole height. The exact box keeps that top and reaches the exact size
+// below and to the right: [0, H_int − H, W, H_int]. It is written in the same number of bytes
+// (fewer decimals, spaces), so the file's cross-reference offsets stay valid.
+void exact_media_box(QByteArray& pdf, double width_pt, double height_pt) {
+  const QByteArray key = "/MediaBox [";
+  for (qsizetype at = pdf.indexOf(key); at >= 0; at = pdf.indexOf(key, at + 1)) {
+    const qsizetype begin = at + key.size(), end = pdf.indexOf(']', begin);
+    if (end < 0) return;
+    const QList<QByteArray> v = pdf.mid(begin, end - begin).simplified().split(' ');
+    if (v.size() != 4) continue;
+    const double top = v[3].toDouble();
+    for (int decimals = 6; decimals >= 2; --decimals) {
+      QByteArray box = "0 " + QByteArray::number(top - height_pt, 'f', decimals) + " " +
+                       QByteArray::number(width_pt, 'f', decimals) + " " + QByteArray::number(top, 'g', 10);
+      if (box.size() > end - begin) continue;
+      box += QByteArray(end - begin - box.size(), ' ');
+      pdf.replace(begin, end - begin, box);
+      break;
+    }
+  }
+}
+
+}  // namespace
+
 QByteArray render_pdf(const Figure& fig, const FigureSize& size) {
   QByteArray bytes;
   QBuffer buffer(&bytes);
@@ -408,6 +435,8 @@ QByteArray render_pdf(const Figure& fig, const FigureSize& size) {
   QPainter p(&pdf);
   paint_figure(p, fig, size, pdf.resolution());
   p.end();
+  buffer.close();
+  exact_media_box(bytes, size.width_mm * kPtPerMm, size.height_mm * kPtPerMm);
   return bytes;
 }
 
