@@ -118,6 +118,7 @@ Figure alignment_figure(const FigureInput& in, const std::string&) {
 FigureView alignment_figure_view() {
   return {"alignment", "align",
           "per layer: gain and units moved by each alignment; per step: L2 distance before/after",
+          "an align step's results",
           [](const FigureInput& in) {
             return in.run->alignment_reports().empty() ? std::vector<std::string>{}
                                                        : std::vector<std::string>{"alignment"};

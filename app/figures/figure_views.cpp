@@ -31,13 +31,9 @@ figure::Figure build_figure(const FigureInput& in, const std::string& view) {
   std::string list;
   for (const std::string& n : available_views(in)) list += (list.empty() ? "" : ", ") + n;
   std::string why = "unknown view";
-  if (view == "compare") {
-    why = "needs a second run folder with paths (--compare RUN_DIR2)";
-  } else {
-    for (const FigureView& v : figure_views())
-      if (v.name == view || (v.name.back() == ':' && view.rfind(v.name, 0) == 0))
-        why = "this run has no such results";
-  }
+  for (const FigureView& v : figure_views())
+    if (v.name == view || (v.name.back() == ':' && view.rfind(v.name, 0) == 0))
+      why = "needs " + v.needs;
   throw InputError("--view " + echo_input(view) + ": " + why + "; this run can draw: " +
                    (list.empty() ? "nothing (no results yet)" : list));
 }

@@ -31,6 +31,7 @@ struct FigureView {
   std::string name;    ///< "training", "alignment", "paths:", "all-paths", "compare"
   std::string type;    ///< the step type whose results it draws ("train", "align", "interpolate")
   std::string about;   ///< one line for --help
+  std::string needs;   ///< what a run lacks when names() is empty ("two or more paths")
   /// The full view names the input can draw (empty: none).
   std::function<std::vector<std::string>(const FigureInput&)> names;
   /// Builds the figure of `view` (a name from names()). Throws InputError when it cannot.

@@ -207,6 +207,7 @@ Figure compare_figure(const FigureInput& in, const std::string&) {
 
 FigureView path_figure_view() {
   return {"paths:", "interpolate", "one path: loss and error along α, train dashed, test solid",
+          "the results of that interpolate step",
           [](const FigureInput& in) {
             std::vector<std::string> out;
             for (const auto& [id, r] : in.run->interpolations()) out.push_back("paths:" + id);
@@ -217,6 +218,7 @@ FigureView path_figure_view() {
 
 FigureView all_paths_figure_view() {
   return {"all-paths", "interpolate", "every path of the run overlaid, one colour per path",
+          "two or more paths (interpolate steps)",
           [](const FigureInput& in) {
             return in.run->interpolations().size() >= 2 ? std::vector<std::string>{"all-paths"}
                                                         : std::vector<std::string>{};
@@ -226,6 +228,7 @@ FigureView all_paths_figure_view() {
 
 FigureView compare_figure_view() {
   return {"compare", "interpolate", "two runs' paths overlaid (--compare RUN_DIR2): A solid, B dashed",
+          "a second run folder (--compare RUN_DIR2), both with paths",
           [](const FigureInput& in) {
             const bool ok = in.other && !in.run->interpolations().empty() &&
                             !in.other->interpolations().empty();

@@ -65,6 +65,7 @@ Figure training_figure(const FigureInput& in, const std::string&) {
 
 FigureView training_figure_view() {
   return {"training", "train", "loss and error per epoch of every model, train dashed, test solid",
+          "training records (a rerun that reused every checkpoint has none)",
           [](const FigureInput& in) {
             for (const auto& [model, epochs] : in.run->training())
               if (!epochs.empty()) return std::vector<std::string>{"training"};

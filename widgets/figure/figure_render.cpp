@@ -370,7 +370,13 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
                  Qt::AlignCenter, qs(pn.y.title));
       p.restore();
     }
-    draw_header(p, m, pn, QRectF(x0 + pad, pad, panel_w - 2 * pad, m.lh));
+    {  // above the plot's left edge when it fits there, else from the panel's
+      double need = 0;
+      for (const auto& b : pn.barriers) need += text_w(m, b.text) + m.F;
+      if (pn.barriers.empty()) need = text_w(m, pn.note);
+      const double left = map.plot.left() + need <= x1 - pad ? map.plot.left() : x0 + pad;
+      draw_header(p, m, pn, QRectF(left, pad, x1 - pad - left, m.lh));
+    }
     if (!pn.legend.empty())
       draw_legend(p, m, pn.legend,
                   QRectF(x0 + pad, plot_bottom + bottom_margin + 0.3 * F, panel_w - 2 * pad, panel_legend_h));
