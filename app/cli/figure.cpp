@@ -81,6 +81,8 @@ int cmd_figure(int argc, char** argv) {
   const QString suffix = QFileInfo(out_path).suffix().toLower();
   if (suffix != "pdf" && suffix != "svg" && suffix != "png")
     throw InputError("--out " + echo_input(out) + ": the name must end in .pdf, .svg or .png");
+  if (suffix == "png")
+    if (const std::string bad = figure::check_png_size(size); !bad.empty()) throw InputError(bad);
   if (!QFileInfo(QFileInfo(out_path).absolutePath()).isDir())
     throw InputError("--out " + echo_input(out) + ": no such folder");
 

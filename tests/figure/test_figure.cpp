@@ -116,7 +116,8 @@ class TestFigure : public QObject {
     QVERIFY(hump.panels[0].note.empty());
 
     const figure::Figure flat = build("paths:flat");
-    const Barriers& fb = test::synthetic_path(0, 0, 0.06).test->barriers;
+    const InterpolationResult flat_path = test::synthetic_path(0, 0, 0.06);
+    const Barriers& fb = flat_path.test->barriers;
     QVERIFY(!has_interior_barrier(fb.loss_lin, fb.loss_alpha));
     for (const auto& p : flat.panels) {
       QVERIFY(p.barriers.empty());
@@ -176,6 +177,8 @@ class TestFigure : public QObject {
     QVERIFY(QString::fromStdString(figure::check_size({5, 60, 8, 300})).startsWith("--width-mm"));
     QVERIFY(QString::fromStdString(figure::check_size({89, 60, 8, 10})).startsWith("--dpi"));
     QVERIFY(QString::fromStdString(figure::check_size({89, 60, 0, 300})).startsWith("--font-pt"));
+    QVERIFY(figure::check_png_size({183, 120, 8, 1200}).empty());
+    QVERIFY(QString::fromStdString(figure::check_png_size({500, 500, 8, 2400})).startsWith("--dpi"));
   }
 
   void pdfIsVectorWithText() {

@@ -97,6 +97,9 @@ def cli():
                      ("--dpi", "10"), ("--dpi", "abc"), ("--width-mm", "nan")):
         p = run("figure", "run", "--view", "training", "--out", "x.pdf", opt, val, code=2)
         check(opt in p.stderr, p.stderr)
+    p = run("figure", "run", "--view", "training", "--out", "x.png", "--width-mm", "500",
+            "--height-mm", "500", "--dpi", "2400", code=2)
+    check("million pixels" in p.stderr, p.stderr)
     p = run("figure", "run", "--view", "training", "--out", "x.jpg", code=2)
     check(".pdf, .svg or .png" in p.stderr, p.stderr)
     run("figure", "run", "--view", "training", "--out", "no/such/dir/x.pdf", code=2)

@@ -64,6 +64,15 @@ std::string check_size(const FigureSize& s) {
   return {};
 }
 
+std::string check_png_size(const FigureSize& s) {
+  const double px = std::round(s.width_mm / 25.4 * s.dpi) * std::round(s.height_mm / 25.4 * s.dpi);
+  if (px <= 1e8) return {};
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "--dpi: %d dpi at %g x %g mm is %.0f million pixels; at most 100 for a PNG",
+                s.dpi, s.width_mm, s.height_mm, px / 1e6);
+  return buf;
+}
+
 namespace {
 
 constexpr double kPtPerMm = 72.0 / 25.4;

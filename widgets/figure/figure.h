@@ -130,5 +130,8 @@ std::string tick_label(double value, double step, bool percent);
 /// Checks a size: width and height in 20..500 mm, font 4..30 pt, dpi 50..2400. Returns the
 /// problem naming the option ("--width-mm: 5 is out of range 20..500"), or empty.
 std::string check_size(const FigureSize& size);
+/// For a PNG: at most 100 million pixels (400 MB of image). Returns the problem naming --dpi,
+/// or empty.
+std::string check_png_size(const FigureSize& size);
 
 }  // namespace ridgeline::figure

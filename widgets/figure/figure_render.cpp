@@ -474,6 +474,10 @@ bool write_figure(const Figure& fig, const FigureSize& size, const QString& path
   } else if (suffix == "svg") {
     bytes = render_svg(fig, size);
   } else if (suffix == "png") {
+    if (const std::string bad = check_png_size(size); !bad.empty()) {
+      if (error) *error = QString::fromStdString(bad);
+      return false;
+    }
     QBuffer buffer(&bytes);
     buffer.open(QIODevice::WriteOnly);
     render_image(fig, size).save(&buffer, "PNG");
