@@ -74,7 +74,7 @@ std::string style_json(const Style& s) {
 std::string legend_json(const std::vector<LegendEntry>& entries) {
   std::string out = "[";
   for (size_t i = 0; i < entries.size(); ++i)
-    out += (i ? ", " : "") + std::string("{\"label\": ") + json_string(entries[i].label) +
+    out += std::string(i ? ", " : "") + "{\"label\": " + json_string(entries[i].label) +
            ", \"style\": " + style_json(entries[i].style) + "}";
   return out + "]";
 }
@@ -82,8 +82,12 @@ std::string legend_json(const std::vector<LegendEntry>& entries) {
 std::string axis_json(const Axis& a, const AxisLayout& l) {
   std::string ticks = "[", labels = "[";
   for (size_t i = 0; i < l.ticks.size(); ++i) {
-    ticks += (i ? ", " : "") + num(l.ticks[i]);
-    labels += (i ? ", " : "") + json_string(l.labels[i]);
+    if (i) {
+      ticks += ", ";
+      labels += ", ";
+    }
+    ticks += num(l.ticks[i]);
+    labels += json_string(l.labels[i]);
   }
   return "{\"title\": " + json_string(a.title) + ", \"min\": " + num(l.min) + ", \"max\": " + num(l.max) +
          ", \"log\": " + (l.log ? "true" : "false") + ", \"ticks\": " + ticks + "], \"labels\": " + labels +
@@ -169,9 +173,13 @@ def legend(ax, entries, width_mm):
         return
     per_row = max(1, int(width_mm / 25.4 * 72 // max(
         2.6 * F + 0.55 * F * len(e["label"]) + F for e in entries)))
-    ax.legend(handles=[handle(e) for e in entries], loc="center", frameon=False,
-              ncol=min(len(entries), per_row), handlelength=2.4, columnspacing=1.0,
-              handletextpad=0.3, borderaxespad=0)
+    ncol = min(len(entries), per_row)
+    rows = -(-len(entries) // ncol)
+    # matplotlib fills legend columns first; order the entries so they read row by row.
+    order = [r * ncol + c for c in range(ncol) for r in range(rows) if r * ncol + c < len(entries)]
+    ax.legend(handles=[handle(entries[k]) for k in order], loc="center", frameon=False,
+              ncol=ncol, handlelength=2.4, columnspacing=1.0, handletextpad=0.3,
+              borderaxespad=0)
 
 
 def axis(ax, which, a):
