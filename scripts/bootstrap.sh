@@ -3,7 +3,8 @@
 # Idempotent; uses sudo when not root. clang, libclang-rt-14-dev (libFuzzer and the sanitizer
 # runtimes: libclang_rt.fuzzer-x86_64.a) and libomp-dev (OpenMP for clang) serve
 # scripts/fuzz.sh and the clang build. Set RIDGELINE_BENCH_DEPS=1 to add the benchmark peers
-# (PyTorch with OpenBLAS, SciPy).
+# (PyTorch with OpenBLAS, SciPy). python3-matplotlib and python3-numpy serve the test that
+# redraws exported figures with their Python scripts (tests/figure).
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
@@ -11,7 +12,7 @@ packages=(
   qt6-svg-dev
   libeigen3-dev libopenblas-openmp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
   xvfb xauth fonts-dejavu-core
-  python3
+  python3 python3-matplotlib python3-numpy
   dataset-fashion-mnist
   clang libclang-rt-14-dev libomp-dev
 )

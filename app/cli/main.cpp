@@ -25,7 +25,7 @@ using Handler = int (*)(int, char**);
 const std::map<std::string, Handler>& commands() {
   static const std::map<std::string, Handler> c = {
       {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run},
-      {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}};
+      {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}, {"figure", cmd_figure}};
   return c;
 }
 

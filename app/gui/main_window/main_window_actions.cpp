@@ -23,6 +23,7 @@
 #include "gui/common/actions.h"
 #include "gui/editor/experiment_editor.h"
 #include "gui/main_window/export.h"
+#include "gui/main_window/figure_export.h"
 #include "gui/main_window/main_window.h"
 #include "gui/main_window/settings.h"
 #include "gui/results/result_views.h"
@@ -70,6 +71,12 @@ void MainWindow::buildActions() {
   describe(act_export_csv_, QKeySequence("Ctrl+Shift+C"),
            "Save the curves of the current tab as CSV, and its barriers beside them "
            "(NAME-barriers.csv)");
+  // Paper figures (gui/main_window/figure_export.h): the current tab's view preselected.
+  describe(file->addAction("Export &figure…", this, [this] {
+    QString view = results_stack_->currentIndex() == 1 && tabs_->count() > 0 ? results_->exportName(tabs_->currentWidget()) : "training";
+    if (view.isEmpty()) view = "paths:" + tabs_->tabText(tabs_->currentIndex());
+    open_figure_export(this, QString::fromStdString(summary_.run_dir), view);
+  }), QKeySequence("Ctrl+Shift+F"), "Save a view of the run as a paper figure (PDF, SVG or PNG; optionally a Python script)");
   act_export_monitor_ =
       file->addAction("Export &training curves…", this, &MainWindow::onExportMonitor);
   describe(act_export_monitor_, QKeySequence("Ctrl+Shift+T"),

@@ -1,0 +1,135 @@
+// `ridgeline figure RUN_DIR --view NAME --out FIG.pdf|svg|png`: a run's view as a paper figure
+// (docs/USER_GUIDE.md, "Paper figures"), optionally with a matplotlib script and its data.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cli/cli.h"
+#include "cli/common.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/run.h"
+
+#ifdef RIDGELINE_HAVE_FIGURES
+#include <QByteArray>
+#include <QFileInfo>
+#include <QGuiApplication>
+
+#include "figures/figure_views.h"
+#include "widgets/figure/figure_python.h"
+#include "widgets/figure/figure_render.h"
+#endif
+
+namespace ridgeline::cli {
+
+namespace {
+
+std::string figure_help() {
+  std::string views;
+#ifdef RIDGELINE_HAVE_FIGURES
+  for (const auto& v : figures::figure_views())
+    views += "  " + v.name + (v.name.back() == ':' ? "<step id>" : "") +
+             std::string(v.name.size() < 18 ? 18 - v.name.size() - (v.name.back() == ':' ? 9 : 0) : 1, ' ') +
+             v.about + "\n";
+#endif
+  return "usage: ridgeline figure RUN_DIR --view NAME --out FIG.pdf|svg|png [options]\n"
+         "Draws a view of a run folder as a paper figure: loss and error side by side, train\n"
+         "dashed and test solid, endpoints named after the models, colour-blind-safe colours.\n"
+         "PDF and SVG are vector with real text; PNG states its dpi.\n"
+         "views (those a run can draw are listed when --view names another):\n" +
+         views +
+         "options:\n"
+         "  --view NAME         the view to draw (required)\n"
+         "  --out FILE          .pdf, .svg or .png (required); written atomically\n"
+         "  --width-mm W        figure width in mm (default 89: one column; 183: two)\n"
+         "  --height-mm H       figure height in mm (default 60)\n"
+         "  --font-pt F         every text's size in points (default 8)\n"
+         "  --dpi D             PNG resolution (default 300)\n"
+         "  --compare RUN_DIR2  the second run of --view compare\n"
+         "  --python            also write FILE.py (a matplotlib script, no Ridgeline needed) and\n"
+         "                      FILE.csv (its data) that redraw the figure\n"
+         "example:\n"
+         "  ridgeline figure runs/fmnist-quick-rebasin-20250101-120000 --view paths:wm \\\n"
+         "      --out wm.pdf --width-mm 89 --height-mm 55 --python\n"
+         "exit codes: 0 ok, 1 failure while writing, 2 bad input\n";
+}
+
+}  // namespace
+
+int cmd_figure(int argc, char** argv) {
+  Args a(argc, argv, 2, {"view", "out", "width-mm", "height-mm", "font-pt", "dpi", "compare"},
+         {"python", "help"}, "figure");
+  if (a.flag("help")) {
+    std::fputs(figure_help().c_str(), stdout);
+    return 0;
+  }
+#ifndef RIDGELINE_HAVE_FIGURES
+  throw InputError("figure: this build has no figures (they need Qt: configure with RIDGELINE_GUI=ON)");
+#else
+  if (a.positionals().size() != 1)
+    throw InputError("figure: expected one run folder (ridgeline figure RUN_DIR --view NAME --out FIG.pdf)");
+  const std::string dir = a.positionals()[0];
+  const std::string view = a.required("view");
+  const std::string out = a.required("out");
+  figure::FigureSize size;
+  size.width_mm = a.number("width-mm", size.width_mm);
+  size.height_mm = a.number("height-mm", size.height_mm);
+  size.font_pt = a.number("font-pt", size.font_pt);
+  size.dpi = static_cast<int>(a.integer("dpi", size.dpi, -(1ll << 40), 1ll << 40));
+  if (const std::string bad = figure::check_size(size); !bad.empty()) throw InputError(bad);
+  const QString out_path = QString::fromStdString(out);
+  const QString suffix = QFileInfo(out_path).suffix().toLower();
+  if (suffix != "pdf" && suffix != "svg" && suffix != "png")
+    throw InputError("--out " + echo_input(out) + ": the name must end in .pdf, .svg or .png");
+  if (suffix == "png")
+    if (const std::string bad = figure::check_png_size(size); !bad.empty()) throw InputError(bad);
+  if (!QFileInfo(QFileInfo(out_path).absolutePath()).isDir())
+    throw InputError("--out " + echo_input(out) + ": no such folder");
+
+  // Fonts need a QGuiApplication; no display is needed (or used) to draw into files.
+  std::unique_ptr<QGuiApplication> app;
+  if (!QGuiApplication::instance()) {
+    // Qt's own chatter (e.g. "XDG_RUNTIME_DIR not set") would break the one-line error rule.
+    qInstallMessageHandler([](QtMsgType type, const QMessageLogContext&, const QString& msg) {
+      if (type == QtCriticalMsg || type == QtFatalMsg) std::fprintf(stderr, "%s\n", qPrintable(msg));
+    });
+    if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+    static int qt_argc = 1;
+    static char qt_name[] = "ridgeline";
+    static char* qt_argv[] = {qt_name, nullptr};
+    app = std::make_unique<QGuiApplication>(qt_argc, qt_argv);
+  }
+
+  auto folder_name = [](const std::string& d) {
+    std::filesystem::path p = std::filesystem::path(d).lexically_normal();
+    if (p.filename().empty()) p = p.parent_path();
+    return p.filename().string();
+  };
+  ExperimentSpec spec, other_spec;
+  const RunSummary run = load_run(dir, &spec);
+  RunSummary other;
+  figures::FigureInput in{&run, &spec, folder_name(dir), nullptr, nullptr, {}};
+  if (a.has("compare")) {
+    other = load_run(a.str("compare"), &other_spec);
+    in.other = &other;
+    in.other_spec = &other_spec;
+    in.other_label = folder_name(a.str("compare"));
+  }
+  const figure::Figure fig = figures::build_figure(in, view);
+  QString error;
+  if (!figure::write_figure(fig, size, out_path, &error)) throw std::runtime_error(error.toStdString());
+  std::printf("wrote %s (%s, %g × %g mm, %g pt", out.c_str(), view.c_str(), size.width_mm,
+              size.height_mm, size.font_pt);
+  if (suffix == "png") std::printf(", %d dpi", size.dpi);
+  std::printf(")\n");
+  if (a.flag("python")) {
+    const figure::PythonFiles py = figure::python_paths(out_path);
+    if (!figure::write_python(fig, size, out_path, &error)) throw std::runtime_error(error.toStdString());
+    std::printf("wrote %s and %s (python3 %s redraws it)\n", py.script.toStdString().c_str(),
+                py.data.toStdString().c_str(), QFileInfo(py.script).fileName().toStdString().c_str());
+  }
+  return 0;
+#endif
+}
+
+}  // namespace ridgeline::cli

@@ -1,0 +1,41 @@
+// The table of view names and their figure builders (figure_views.h).
+#include "figures/figure_views.h"
+
+#include "ridgeline/core/errors.h"
+
+namespace ridgeline::figures {
+
+const std::vector<FigureView>& figure_views() {
+  // Adding a step kind's figure: one entry here (and its <kind>_figure.cpp).
+  static const std::vector<FigureView> views = {training_figure_view(), alignment_figure_view(),
+                                                path_figure_view(), all_paths_figure_view(),
+                                                compare_figure_view()};
+  return views;
+}
+
+std::vector<std::string> available_views(const FigureInput& in) {
+  std::vector<std::string> out;
+  for (const FigureView& v : figure_views())
+    for (const std::string& n : v.names(in)) out.push_back(n);
+  return out;
+}
+
+figure::Figure build_figure(const FigureInput& in, const std::string& view) {
+  for (const FigureView& v : figure_views())
+    for (const std::string& n : v.names(in))
+      if (n == view) {
+        figure::Figure f = v.build(in, view);
+        f.view = view;
+        return f;
+      }
+  std::string list;
+  for (const std::string& n : available_views(in)) list += (list.empty() ? "" : ", ") + n;
+  std::string why = "unknown view";
+  for (const FigureView& v : figure_views())
+    if (v.name == view || (v.name.back() == ':' && view.rfind(v.name, 0) == 0))
+      why = "needs " + v.needs;
+  throw InputError("--view " + echo_input(view) + ": " + why + "; this run can draw: " +
+                   (list.empty() ? "nothing (no results yet)" : list));
+}
+
+}  // namespace ridgeline::figures

@@ -1,0 +1,85 @@
+#pragma once
+// Fixed synthetic results for the figure tests (no training run: deterministic). Barriers come
+// from the engine's curve_barriers, as a run's results would hold them.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/spec.h"
+#include "ridgeline/paths/interpolation.h"
+
+namespace ridgeline::test {
+
+/// A path on 13 points: loss = base + hump·4α(1−α) + tilt·α (test), train a bit lower;
+/// error likewise in fractions. hump = 0 with curvature < 0 gives a curve under its chord.
+inline InterpolationResult synthetic_path(double hump, double tilt, double bowl = 0) {
+  InterpolationResult r;
+  r.alpha = alpha_grid(13);
+  for (bool train : {false, true}) {
+    SplitCurve c;
+    for (double a : r.alpha) {
+      const double shape = 4 * a * (1 - a);
+      const double l = (train ? 0.42 : 0.5) + hump * shape + tilt * a + bowl * a * a;
+      c.loss.push_back(l);
+      c.error.push_back((train ? 0.12 : 0.15) + 0.4 * hump * shape + 0.2 * tilt * a + 0.2 * bowl * a * a);
+    }
+    c.barriers = curve_barriers(r.alpha, c.loss, c.error);
+    (train ? r.train : r.test) = c;
+  }
+  return r;
+}
+
+inline AlignmentReport synthetic_report(const std::string& method, double scale) {
+  AlignmentReport r;
+  r.method = method;
+  r.objective_before = 10 * scale;
+  r.objective_after = 25 * scale;
+  r.l2_before = 40;
+  r.l2_after = 40 - 12 * scale;
+  r.sweeps = 4;
+  r.objective_per_sweep = {18 * scale, 23 * scale, 25 * scale};
+  r.layers = {{"P0", 64, 9 * scale, 60}, {"P1", 64, 5 * scale, 51}, {"P2", 32, 1 * scale, 20}};
+  return r;
+}
+
+/// A run: two trained models, one alignment, paths "naive" (a hump), "wm" (a small hump) and
+/// "flat" (rises towards θ_B under its chord: no interior barrier).
+inline RunSummary synthetic_run(ExperimentSpec* spec) {
+  RunSummary run;
+  run.status = "finished";
+  for (int m = 0; m < 2; ++m) {
+    TrainStageResult t;
+    t.model = m == 0 ? "seed0" : "seed1";
+    for (int e = 1; e <= 8; ++e) {
+      EpochMetrics x;
+      x.epoch = e;
+      x.train_loss = 1.2 / (e + m * 0.5) + 0.1;
+      x.train_error = 0.3 / (e + m * 0.5) + 0.04;
+      x.test_loss = 1.0 / (e + m * 0.5) + 0.25;
+      x.test_error = 0.25 / (e + m * 0.5) + 0.09;
+      t.epochs.push_back(x);
+    }
+    run.results.push_back({"train-" + t.model, "train", t, -1});
+  }
+  AlignStepResult a;
+  a.report = synthetic_report("wm", 1.0);
+  run.results.push_back({"align-seed1@wm", "align", a, -1});
+  run.results.push_back({"naive", "interpolate", synthetic_path(0.45, -0.02), -1});
+  run.results.push_back({"wm", "interpolate", synthetic_path(0.04, 0.01), -1});
+  run.results.push_back({"flat", "interpolate", synthetic_path(0, 0, 0.06), -1});
+  if (spec) {
+    spec->name = "synthetic";
+    for (const char* id : {"naive", "wm", "flat"}) {
+      StepSpec s;
+      s.type = "interpolate";
+      s.id = id;
+      s.a = "seed0";
+      s.b = std::string(id) == "naive" ? "seed1" : "seed1@wm";
+      spec->steps.push_back(s);
+    }
+  }
+  return run;
+}
+
+}  // namespace ridgeline::test
