@@ -44,6 +44,7 @@ const CommandSpec& run_spec();
 const CommandSpec& align_spec();
 const CommandSpec& merge_spec();
 const CommandSpec& runs_spec();
+const CommandSpec& figure_spec();
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/cli.h"
+#include "cli/command_spec.h"
 #include "cli/common.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/run.h"
@@ -24,58 +25,60 @@ namespace ridgeline::cli {
 
 namespace {
 
-std::string figure_help() {
-  std::string views;
+std::vector<std::string> view_notes() {
+  std::vector<std::string> notes = {"views (those a run can draw are listed when --view names another):"};
 #ifdef RIDGELINE_HAVE_FIGURES
-  for (const auto& v : figures::figure_views())
-    views += "  " + v.name + (v.name.back() == ':' ? "<step id>" : "") +
-             std::string(v.name.size() < 18 ? 18 - v.name.size() - (v.name.back() == ':' ? 9 : 0) : 1, ' ') +
-             v.about + "\n";
+  for (const auto& v : figures::figure_views()) {
+    const std::string name = v.name + (v.name.back() == ':' ? "<step id>" : "");
+    notes.push_back("- " + name + ": " + v.about);
+  }
 #endif
-  return "usage: ridgeline figure RUN_DIR --view NAME --out FIG.pdf|svg|png [options]\n"
-         "Draws a view of a run folder as a paper figure: loss and error side by side, train\n"
-         "dashed and test solid, endpoints named after the models, colour-blind-safe colours.\n"
-         "PDF and SVG are vector with real text; PNG states its dpi.\n"
-         "views (those a run can draw are listed when --view names another):\n" +
-         views +
-         "options:\n"
-         "  --view NAME         the view to draw (required)\n"
-         "  --out FILE          .pdf, .svg or .png (required); written atomically\n"
-         "  --width-mm W        figure width in mm (default 89: one column; 183: two)\n"
-         "  --height-mm H       figure height in mm (default 60)\n"
-         "  --font-pt F         every text's size in points (default 8)\n"
-         "  --dpi D             PNG resolution (default 300)\n"
-         "  --compare RUN_DIR2  the second run of --view compare\n"
-         "  --python            also write FILE.py (a matplotlib script, no Ridgeline needed) and\n"
-         "                      FILE.csv (its data) that redraw the figure\n"
-         "example:\n"
-         "  ridgeline figure runs/fmnist-quick-rebasin-20250101-120000 --view paths:wm \\\n"
-         "      --out wm.pdf --width-mm 89 --height-mm 55 --python\n"
-         "exit codes: 0 ok, 1 failure while writing, 2 bad input\n";
+  notes.push_back("PDF and SVG are vector with real text; PNG states its dpi in its pHYs chunk.");
+  return notes;
 }
 
 }  // namespace
 
+const CommandSpec& figure_spec() {
+  static const CommandSpec s{
+      "figure",
+      "Draw a view of a run folder as a paper figure (PDF, SVG or PNG): loss and error side by "
+      "side, train dashed and test solid, endpoints named after the models, colour-blind-safe "
+      "colours.",
+      {"figure RUN_DIR --view NAME --out FIG.pdf|svg|png [options]"},
+      {{"view", "NAME", "", "(required) the view to draw (see the list below)"},
+       {"out", "FILE", "", "(required) .pdf, .svg or .png; written atomically"},
+       {"width-mm", "W", "89", "figure width in mm (89: one journal column; 183: two)"},
+       {"height-mm", "H", "60", "figure height in mm"},
+       {"font-pt", "F", "8", "every text's size in points"},
+       {"dpi", "D", "300", "PNG resolution (dots per inch)"},
+       {"compare", "RUN_DIR2", "", "the second run of --view compare (required there)",
+        "none"},
+       {"python", "", "",
+        "also write FILE.py (a matplotlib script, no Ridgeline needed) and FILE.csv (its data) "
+        "that redraw the figure"}},
+      {"ridgeline figure runs/fmnist-quick-rebasin --view paths:wm --out wm.pdf --width-mm 89 "
+       "--height-mm 55 --python",
+       "ridgeline figure runs/fmnist-quick-rebasin --view alignment --width-mm 183 --out align.svg"},
+      view_notes()};
+  return s;
+}
+
 int cmd_figure(int argc, char** argv) {
-  Args a(argc, argv, 2, {"view", "out", "width-mm", "height-mm", "font-pt", "dpi", "compare"},
-         {"python", "help"}, "figure");
-  if (a.flag("help")) {
-    std::fputs(figure_help().c_str(), stdout);
-    return 0;
-  }
+  Args a(argc, argv, 2, figure_spec());
 #ifndef RIDGELINE_HAVE_FIGURES
-  throw InputError("figure: this build has no figures (they need Qt: configure with RIDGELINE_GUI=ON)");
+  throw InputError("this build has no figures (they need Qt: configure with RIDGELINE_GUI=ON)");
 #else
   if (a.positionals().size() != 1)
-    throw InputError("figure: expected one run folder (ridgeline figure RUN_DIR --view NAME --out FIG.pdf)");
+    throw InputError("expected one run folder (ridgeline figure RUN_DIR --view NAME --out FIG.pdf)");
   const std::string dir = a.positionals()[0];
   const std::string view = a.required("view");
   const std::string out = a.required("out");
   figure::FigureSize size;
-  size.width_mm = a.number("width-mm", size.width_mm);
-  size.height_mm = a.number("height-mm", size.height_mm);
-  size.font_pt = a.number("font-pt", size.font_pt);
-  size.dpi = static_cast<int>(a.integer("dpi", size.dpi, -(1ll << 40), 1ll << 40));
+  size.width_mm = a.number("width-mm");
+  size.height_mm = a.number("height-mm");
+  size.font_pt = a.number("font-pt");
+  size.dpi = static_cast<int>(a.integer("dpi", -(1ll << 40), 1ll << 40));
   if (const std::string bad = figure::check_size(size); !bad.empty()) throw InputError(bad);
   const QString out_path = QString::fromStdString(out);
   const QString suffix = QFileInfo(out_path).suffix().toLower();

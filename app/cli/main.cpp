@@ -33,7 +33,8 @@ const std::map<std::string, Handler>& commands() {
 const std::vector<const CommandSpec*>& command_specs() {
   static const std::vector<const CommandSpec*> s = {&train_spec(), &interpolate_spec(),
                                                     &align_spec(), &merge_spec(),
-                                                    &run_spec(),   &runs_spec()};
+                                                    &run_spec(),   &runs_spec(),
+                                                    &figure_spec()};
   return s;
 }
 

@@ -78,7 +78,8 @@ for cmd in commands:
 # ------------------------------------------- every option in --help is what the parser accepts
 # Arguments that make each command stop with bad input before any work, whatever the option.
 stop = {"train": ["train", "extra"], "interpolate": ["interpolate"], "align": ["align"],
-        "merge": ["merge"], "run": ["run"], "runs": ["runs", "list", "extra"]}
+        "merge": ["merge"], "run": ["run"], "runs": ["runs", "list", "extra"],
+        "figure": ["figure"]}
 with tempfile.TemporaryDirectory() as work:
     for cmd, opts in helps.items():
         base = stop.get(cmd)

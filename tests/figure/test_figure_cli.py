@@ -143,9 +143,13 @@ def python():
         p = subprocess.run([sys.executable, script, out], capture_output=True, text=True)
         check(p.returncode == 0, f"{script}: exit {p.returncode}\n{p.stderr}")
         check(open(out, "rb").read(4) == b"%PDF", out + ": not a PDF")
-        # Without an argument it saves FIG.pdf next to itself.
+        # Without an argument it saves FIG-matplotlib.pdf next to itself, leaving a FIG.pdf that
+        # Ridgeline wrote as it was.
+        before = open(fig[:-4] + ".pdf", "rb").read() if os.path.exists(fig[:-4] + ".pdf") else None
         p = subprocess.run([sys.executable, script], capture_output=True, text=True, cwd="/")
-        check(p.returncode == 0 and os.path.exists(fig[:-4] + ".pdf"), f"{script}: no default PDF\n{p.stderr}")
+        check(p.returncode == 0 and os.path.exists(fig[:-4] + "-matplotlib.pdf"), f"{script}: no default PDF\n{p.stderr}")
+        if before is not None:
+            check(open(fig[:-4] + ".pdf", "rb").read() == before, f"{script}: replaced Ridgeline's PDF")
     # The data are the run's numbers, to the last bit.
     for step in ("naive", "wm"):
         res = json.load(open(os.path.join(results, step + ".json")))

@@ -318,7 +318,8 @@ std::string python_script(const Figure& fig, const FigureSize& size, const std::
 bool write_python(const Figure& fig, const FigureSize& size, const QString& figure_path, QString* error) {
   const PythonFiles files = python_paths(figure_path);
   const std::string data_name = QFileInfo(files.data).fileName().toStdString();
-  const std::string out_name = QFileInfo(figure_path).completeBaseName().toStdString() + ".pdf";
+  // "-matplotlib": never the name of a PDF Ridgeline wrote beside it (nothing is replaced).
+  const std::string out_name = QFileInfo(figure_path).completeBaseName().toStdString() + "-matplotlib.pdf";
   return save(files.data, python_data(fig), error) &&
          save(files.script, python_script(fig, size, data_name, out_name), error);
 }

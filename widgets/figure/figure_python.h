@@ -3,7 +3,8 @@
 /// Export as Python: next to a figure FIG.ext, FIG.py (a self-contained matplotlib script, no
 /// Ridgeline import) and FIG.csv (its data, full precision) that redraw the same figure — same
 /// panels, styles, labels, limits and ticks (figure.h's layout_axes), size in inches from mm,
-/// font size — and save FIG.pdf, or the path given as its first argument.
+/// font size — and save FIG-matplotlib.pdf (never replacing a FIG.pdf Ridgeline wrote), or the
+/// path given as its first argument.
 #include <QString>
 #include <string>
 
