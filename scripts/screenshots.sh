@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates the user guide's screenshots (docs/images/view-*.png) from the real application:
-# runs the bundled one-minute experiment headless into a scratch workspace, then opens the run
-# folder once per view with --view NAME --screenshot FILE under a virtual X server.
+# Regenerates the user guide's screenshots (docs/images/view-*.png) and the paper figure of each
+# view beside them (docs/images/figure-*.png) from the real application: runs the bundled
+# one-minute experiment headless into a scratch workspace, then opens the run folder once per
+# view with --view NAME --screenshot FILE under a virtual X server, and draws each view with
+# `ridgeline figure` (no display needed).
 # Usage: scripts/screenshots.sh [BUILD_DIR]   (default: build/)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +33,17 @@ for view in all-paths paths:wm+repair training alignment experiment runs log; do
   shoot "view-${view//[:+]/-}" --open-run "$run" --view "$view"
 done
 shoot view-compare --open-run "$run" --compare "$ws/runs/fmnist-quick-rebasin-sgd" --view compare
+# The paper figure of each view (PNG at 200 dpi for the guide; PDF/SVG are the paper formats).
+figure() {  # figure NAME ARGS...
+  local name=$1; shift
+  "$exe" figure "$run" --out "$out/$name.png" --dpi 200 "$@" >/dev/null
+  echo "wrote docs/images/$name.png"
+}
+for view in all-paths paths:wm+repair training; do
+  figure "figure-${view//[:+]/-}" --view "$view"
+done
+figure figure-alignment --view alignment --width-mm 183
+figure figure-compare --view compare --compare "$ws/runs/fmnist-quick-rebasin-sgd"
 # The live window 30 s into the bundled 10-epoch study (training monitor, job with time left).
 shoot live --run-spec "$root/resources/experiments/fmnist-mlp-lmc.json" --screenshot-after 30
 # The Jobs dock shows runs started from the window: run the spec there.
