@@ -15,6 +15,7 @@
 
 #include "widgets/alignment/alignment_view.h"
 #include "widgets/paths/barrier_table.h"
+#include "widgets/paths/quantity_text.h"
 #include "gui/editor/experiment_editor.h"
 #include "gui/jobs/jobs_panel.h"
 #include "gui/main_window/main_window.h"
@@ -129,11 +130,11 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
     QCOMPARE(chart->seriesCount(), 3);  // test loss, train loss, the barrier marker
     QCOMPARE(chart->seriesPoints("test loss"), points(from_file.alpha, from_file.test->loss));
     QCOMPARE(chart->seriesPoints("train loss"), points(from_file.alpha, from_file.train->loss));
-    QCOMPARE(chart->barrierValue(), from_file.test->barriers.loss_mid);
+    QCOMPARE(chart->barrierValue(), from_file.test->barriers.loss_lin);
     QCOMPARE(pathPages(w).allPathsChart()->seriesPoints(qid), points(from_file.alpha, from_file.test->loss));
     widgets::BarrierTable* table = pathPages(w).barrierTable(qid);
     QCOMPARE(table->cellText(table->rowOf("test"), widgets::BarrierTable::LossMid),
-             widgets::BarrierTable::formatLoss(from_file.test->barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(from_file.test->barriers.loss_mid));
   }
   // The all-paths tab's table: one row per path (test split), in step order.
   widgets::BarrierTable* all = pathPages(w).allPathsBarriers();
@@ -143,7 +144,7 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
     const int row = all->rowOf(QString::fromStdString(id) + " · test");
     QVERIFY2(row >= 0, id.c_str());
     QCOMPARE(all->cellText(row, widgets::BarrierTable::LossMid),
-             widgets::BarrierTable::formatLoss(r.test->barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(r.test->barriers.loss_mid));
   }
   QCOMPARE(all->rowOf("naive · test"), 0);
 

@@ -16,6 +16,7 @@
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
 #include "widgets/paths/barrier_table.h"
+#include "widgets/paths/quantity_text.h"
 #include "widgets/paths/interpolation_chart.h"
 #include "widgets/training/training_monitor.h"
 
@@ -85,7 +86,7 @@ class TestModelWithoutAccuracy : public QObject {
                  qPrintable(table->cellText(row, col)));
     }
     QCOMPARE(table->cellText(table->rowOf(r.test ? "test" : "train"), BarrierTable::LossMid),
-             BarrierTable::formatLoss(c.barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(c.barriers.loss_mid));
 
     // "Error" is off and says why; the chart draws no error axis.
     QVERIFY(!paths->errorAction()->isEnabled());

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "widgets/paths/barrier_table.h"
+#include "widgets/paths/quantity_text.h"
 #include "gui/main_window/main_window.h"
 #include "gui/results/interpolate_view.h"
 #include "widgets/paths/paths_chart.h"
@@ -96,7 +97,9 @@ void TestRunBrowser::browserListsRuns() {
     const int row = static_cast<int>(ids.indexOf(runId(s)));
     QVERIFY2(row >= 0, qPrintable(runId(s)));
     const double barrier = s.interpolations()[0].second.test->barriers.loss_mid;
-    QCOMPARE(b.cellText(row, RunBrowser::Barrier), QString::number(barrier, 'f', 4));
+    QCOMPARE(b.cellText(row, RunBrowser::Barrier),
+             QString::fromStdString(s.interpolations()[0].first) + " " +
+                 ridgeline::widgets::loss_barrier_text(barrier));
     QCOMPARE(QDir::cleanPath(b.runDir(row)),
              QDir::cleanPath(QDir(QString::fromStdString(s.run_dir)).absolutePath()));
   }
@@ -126,10 +129,18 @@ void TestRunBrowser::browserListsRuns() {
   three.back().started = "1999-01-01T00:00:00Z";
   three[0].barriers.at(0).loss_mid = 10.5;  // sorts after 9.x only numerically
   three[1].barriers.at(0).loss_mid = 9.25;
+  // A run with aligned paths shows the best of them, named, next to the first (issue 10: the
+  // column showed the naive path only).
+  three[0].barriers.push_back({"wm", "test", 0.75, 0.1});
+  three[0].barriers.push_back({"wm+repair", "test", 0.0025, 0.01});
+  three[0].barriers.push_back({"wm+repair", "train", 0.0001, 0.0});
+  const QString first = QString::fromStdString(three[0].barriers.at(0).step);
   b.table()->sortByColumn(RunBrowser::Barrier, Qt::AscendingOrder);
   b.setRecords(three);
-  QCOMPARE(b.cellText(0, RunBrowser::Barrier), QString("9.2500"));
-  QCOMPARE(b.cellText(1, RunBrowser::Barrier), QString("10.5000"));
+  QCOMPARE(b.cellText(0, RunBrowser::Barrier), first + " +9.25");
+  QCOMPARE(b.cellText(1, RunBrowser::Barrier), first + " +10.5 · best wm+repair +0.0025");
+  QVERIFY2(b.table()->item(1, RunBrowser::Barrier)->toolTip().contains("wm: +0.75, +10.00%"),
+           qPrintable(b.table()->item(1, RunBrowser::Barrier)->toolTip()));
   QCOMPARE(b.cellText(2, RunBrowser::Id), QString("no-barrier"));
   QCOMPARE(b.runDir(2), QString("/nowhere/no-barrier"));
   b.table()->sortByColumn(RunBrowser::Started, Qt::DescendingOrder);
@@ -185,7 +196,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
                                                QString::fromStdString(step) + " · test");
     QCOMPARE(row, int(run));
     QCOMPARE(pathPages(w).compareBarriers()->cellText(row, widgets::BarrierTable::LossMid),
-             widgets::BarrierTable::formatLoss(r.test->barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(r.test->barriers.loss_mid));
   }
   const QString title = pathPages(w).compareChart()->chart()->title();
   QVERIFY2(title.contains("A = " + runId(runs_[0])) && title.contains("B = " + runId(runs_[1])),

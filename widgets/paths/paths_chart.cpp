@@ -6,6 +6,9 @@
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+
+#include "widgets/paths/quantity_text.h"
 
 namespace ridgeline::widgets {
 
@@ -31,8 +34,8 @@ PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
   axis_y_ = new QValueAxis;
   chart->addAxis(axis_x_, Qt::AlignBottom);
   chart->addAxis(axis_y_, Qt::AlignLeft);
-  chart->legend()->setAlignment(Qt::AlignBottom);
   setChart(chart);
+  legend_ = new SeriesLegend(chart);
   setRenderHint(QPainter::Antialiasing);
   updateTitles();
 }
@@ -69,7 +72,7 @@ void PathsChart::setQuantity(Quantity quantity) {
 }
 
 void PathsChart::setPath(const QString& id, const InterpolationResult& r, int colour,
-                         Qt::PenStyle style) {
+                         Qt::PenStyle style, SeriesMarker marker) {
   if (!r.test && !r.train) return;
   results_.insert(id, r);
   QLineSeries* s = series_.value(id, nullptr);
@@ -81,17 +84,24 @@ void PathsChart::setPath(const QString& id, const InterpolationResult& r, int co
     pen.setWidthF(2.2);
     pen.setStyle(style);
     s->setPen(pen);
-    s->setPointsVisible(true);
+    // Markers cycle with the paths, so that paths stay apart in print and in the legend.
+    static const SeriesMarker kMarkers[] = {SeriesMarker::Circle, SeriesMarker::Square,
+                                            SeriesMarker::Triangle, SeriesMarker::Diamond};
+    set_series_marker(s, marker != SeriesMarker::None ? marker
+                                                      : kMarkers[order_.size() % std::size(kMarkers)]);
     chart()->addSeries(s);
     s->attachAxis(axis_x_);
     s->attachAxis(axis_y_);
     series_.insert(id, s);
     order_.push_back(id);
+    legend_->refresh();
   }
   updateTitles();
   draw(id);
   fitAxes();
 }
+
+QString PathsChart::yAxisTitle() const { return axis_y_->titleText(); }
 
 void PathsChart::draw(const QString& id) {
   const InterpolationResult& r = results_[id];
@@ -110,6 +120,7 @@ void PathsChart::clear() {
   series_.clear();
   results_.clear();
   order_.clear();
+  legend_->refresh();
 }
 
 void PathsChart::fitAxes() {
@@ -119,10 +130,17 @@ void PathsChart::fitAxes() {
       lo = std::min(lo, p.y());
       hi = std::max(hi, p.y());
     }
+  updateTitles();
   if (!std::isfinite(lo)) return;
   const double pad = std::max(1e-3, 0.05 * (hi - lo));
   axis_y_->setRange(std::max(0.0, lo - pad), hi + pad);
   axis_y_->applyNiceNumbers();
+  // The range of what is drawn, in the axis title: close curves zoomed to fill the chart say so.
+  const bool loss = quantity_ == Quantity::Loss;
+  axis_y_->setTitleText(axis_y_->titleText() +
+                        QString(", range %1–%2")
+                            .arg(loss ? loss_text(lo) : error_text(lo / 100.0),
+                                 loss ? loss_text(hi) : error_text(hi / 100.0)));
 }
 
 QStringList PathsChart::seriesNames() const { return order_; }

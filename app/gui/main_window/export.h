@@ -39,6 +39,13 @@ bool export_chart_svg(QChartView* view, const QString& path,
                       QSizeF mm = kExportMillimetres, QString* error = nullptr);
 /// PNG or SVG by the suffix of `path` (case-insensitive); another suffix is an error.
 bool export_chart(QChartView* view, const QString& path, QString* error = nullptr);
+/// A view of several charts (the alignment dock) in one image: the charts stacked top to
+/// bottom, each laid out at kExportLayout's width × kExportPanelHeight; the PNG is 1800 px
+/// wide, the SVG 180 mm wide, each as tall as the stack. One chart: export_chart.
+bool export_charts(const QList<QChartView*>& views, const QString& path,
+                   QString* error = nullptr);
+/// Height of one chart of a stack (export_charts), in layout units.
+inline constexpr double kExportPanelHeight = 400;
 
 /// One path: header `alpha,train_loss,train_error,test_loss,test_error` (columns only for the
 /// splits present), one row per α, values with 17 significant digits (exact round trip).

@@ -287,7 +287,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     setPlaceholder(false, {});
     progress_->hide();
     results_->showAll(summary_.results);
-    offerToEditor(spec, QDir(dir).filePath("experiment.json"), {});
+    if (!editor_->isModified()) editor_->showRunSpec(spec, dir);  // never over unsaved edits
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
       device_label_->setText("Device: " + QString::fromStdString(summary_.device));

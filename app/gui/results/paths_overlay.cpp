@@ -80,7 +80,8 @@ bool PathsPages::compare(const std::vector<std::pair<QString, RunSummary>>& runs
       if (!steps.contains(sid)) steps << sid;
       compare_paths_.append({tag + ": " + sid, r});
       compare_chart_->setPath(compare_paths_.back().first, r, static_cast<int>(steps.indexOf(sid)),
-                              k == 0 ? Qt::SolidLine : Qt::DashLine);
+                              k == 0 ? Qt::SolidLine : Qt::DashLine,
+                              k == 0 ? widgets::SeriesMarker::Circle : widgets::SeriesMarker::Square);
     }
   }
   updateErrorAction();
