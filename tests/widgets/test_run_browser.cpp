@@ -5,6 +5,8 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QGraphicsTextItem>
+#include <QChartView>
 #include <QtTest>
 #include <fstream>
 
@@ -201,6 +203,19 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   const QString title = pathPages(w).compareChart()->chart()->title();
   QVERIFY2(title.contains("A = " + runId(runs_[0])) && title.contains("B = " + runId(runs_[1])),
            qPrintable(title));
+  // Drawn whole at a narrow width (issue 10: the one-line title was cut off with "...").
+  {
+    QChartView* view = pathPages(w).compareChart();
+    view->chart()->resize(QSizeF(620, 420));  // laid out on the next event loop turn
+    QTest::qWait(50);
+    QString drawn;
+    for (QGraphicsItem* item : view->chart()->childItems())
+      if (auto* text = dynamic_cast<QGraphicsTextItem*>(item))
+        if (text->toPlainText().contains("ompare")) drawn = text->toPlainText();
+    QVERIFY2(drawn.contains(runId(runs_[0])) && drawn.contains(runId(runs_[1])) &&
+                 !drawn.contains("..."),
+             qPrintable("drawn title: " + QString(drawn).replace(QChar(0x2029), " | ").replace("\n", " | ")));
+  }
 
   // The compare tab's numbers: one loss column per path, the values of the runs' results.
   const QString csv = QString::fromStdString(ws_.file("compare.csv"));

@@ -28,6 +28,7 @@ BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
   setEditTriggers(QAbstractItemView::NoEditTriggers);
   setSelectionBehavior(QAbstractItemView::SelectRows);
   setAlternatingRowColors(true);
+  setWordWrap(false);  // rows of one height; a narrow column elides rather than wraps
   horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   horizontalHeader()->setDefaultAlignment(Qt::AlignCenter);
   verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);

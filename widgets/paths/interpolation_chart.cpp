@@ -69,6 +69,7 @@ InterpolationChart::InterpolationChart(QWidget* parent) : QChartView(parent) {
   title_font.setBold(true);
   c->setTitleFont(title_font);
   legend_ = new SeriesLegend(c);
+  range_note_ = new ChartNote(c);
   barrier_label_ = new QGraphicsSimpleTextItem(c);
   barrier_label_->setBrush(kBarrierColor);
   barrier_label_->setZValue(20);
@@ -178,6 +179,7 @@ void InterpolationChart::rebuild() {
   axis_error_ = nullptr;
 
   if (!has_result_) {
+    range_note_->setNote({});
     c->setTitle(QStringLiteral("No interpolation yet"));
     axis_loss_->setRange(0, 1);
     legend_->refresh();
@@ -195,14 +197,15 @@ void InterpolationChart::rebuild() {
   const bool shared = shared_loss_.x() <= shared_loss_.y();
   const QPointF drawn = shared ? shared_loss_ : extent;
   setAxisRange(axis_loss_, Range{drawn.x(), drawn.y()}, false);
-  // The range of what is drawn, in the title: a flat path zoomed to fill the chart says so.
-  QString splits = result_.test && result_.train ? "test/train " : (result_.test ? "test " : "train ");
-  axis_loss_->setTitleText(
-      extent.x() <= extent.y()
-          ? QString("%1%2, range %3–%4%5")
-                .arg(splits, loss_name, loss_text(extent.x()), loss_text(extent.y()),
-                     shared ? QString(" (common scale)") : QString())
-          : splits + loss_name);
+  const QString splits =
+      result_.test && result_.train ? "test/train " : (result_.test ? "test " : "train ");
+  axis_loss_->setTitleText(splits + loss_name);
+  // The range of what is drawn: a flat path zoomed to fill the chart says so.
+  range_note_->setNote(extent.x() <= extent.y()
+                           ? QString("loss range %1–%2%3")
+                                 .arg(loss_text(extent.x()), loss_text(extent.y()),
+                                      shared ? QString(" · common scale") : QString())
+                           : QString());
 
   if (error_visible_ && classifier) {
     axis_error_ = new QValueAxis;
@@ -276,6 +279,8 @@ QString InterpolationChart::barrierLabel() const {
 }
 
 QString InterpolationChart::lossAxisTitle() const { return axis_loss_ ? axis_loss_->titleText() : QString(); }
+
+QString InterpolationChart::rangeNote() const { return range_note_->note(); }
 
 QPointF InterpolationChart::lossAxisRange() const {
   return axis_loss_ ? QPointF(axis_loss_->min(), axis_loss_->max()) : QPointF();

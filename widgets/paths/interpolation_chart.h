@@ -17,6 +17,7 @@ class QValueAxis;
 namespace ridgeline::widgets {
 
 class SeriesLegend;
+class ChartNote;
 
 /// Series, in this order when present: "test loss" (solid, circles), "train loss" (dashed,
 /// squares), "test error" / "train error" (on the right axis, in percent, only when the error
@@ -25,9 +26,9 @@ class SeriesLegend;
 /// α where the linear-form barrier occurs (Barriers::loss_alpha), from the chord up to the
 /// curve, so that its length is the linear loss barrier (docs/USER_GUIDE.md, "Barriers").
 /// When that maximum sits at an endpoint there is no interior barrier: no marker is drawn
-/// and the label says "no interior barrier". The loss axis title names the range of the loss
-/// shown ("range 0.3012–0.3049"), so a zoomed-in flat path cannot pass for a bumpy one; a
-/// common scale for several charts is set with setSharedRanges().
+/// and the label says "no interior barrier". A note at the plot's top right names the range of
+/// the loss shown ("loss range 0.3012–0.3049"), so a zoomed-in flat path cannot pass for a
+/// bumpy one; a common scale for several charts is set with setSharedRanges().
 class InterpolationChart : public QChartView {
   Q_OBJECT
 
@@ -68,9 +69,12 @@ class InterpolationChart : public QChartView {
   /// at α = 0.500", or "test loss: no interior barrier").
   bool hasBarrierMarker() const { return has_marker_; }
   QString barrierLabel() const;
-  /// The loss axis' title ("test/train cross-entropy, range 0.3012–0.3049") and range.
+  /// The loss axis' title ("test/train cross-entropy") and range.
   QString lossAxisTitle() const;
   QPointF lossAxisRange() const;
+  /// The note at the plot's top right naming the range of the loss drawn ("loss range
+  /// 0.3012–0.3049", "… · common scale").
+  QString rangeNote() const;
   /// The legend drawn inside the chart.
   SeriesLegend* legend() const { return legend_; }
   const InterpolationResult& result() const { return result_; }
@@ -90,6 +94,7 @@ class InterpolationChart : public QChartView {
   QValueAxis* axis_error_ = nullptr;
   QGraphicsSimpleTextItem* barrier_label_ = nullptr;
   SeriesLegend* legend_ = nullptr;
+  ChartNote* range_note_ = nullptr;
   QPointF shared_loss_{1, 0}, shared_error_{1, 0};
   bool has_marker_ = false;
   QPointF barrier_peak_;

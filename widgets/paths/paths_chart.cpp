@@ -36,6 +36,7 @@ PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
   chart->addAxis(axis_y_, Qt::AlignLeft);
   setChart(chart);
   legend_ = new SeriesLegend(chart);
+  range_note_ = new ChartNote(chart);
   setRenderHint(QPainter::Antialiasing);
   updateTitles();
 }
@@ -102,6 +103,7 @@ void PathsChart::setPath(const QString& id, const InterpolationResult& r, int co
 }
 
 QString PathsChart::yAxisTitle() const { return axis_y_->titleText(); }
+QString PathsChart::rangeNote() const { return range_note_->note(); }
 
 void PathsChart::draw(const QString& id) {
   const InterpolationResult& r = results_[id];
@@ -116,6 +118,7 @@ void PathsChart::draw(const QString& id) {
 }
 
 void PathsChart::clear() {
+  range_note_->setNote({});
   chart()->removeAllSeries();
   series_.clear();
   results_.clear();
@@ -130,17 +133,15 @@ void PathsChart::fitAxes() {
       lo = std::min(lo, p.y());
       hi = std::max(hi, p.y());
     }
-  updateTitles();
-  if (!std::isfinite(lo)) return;
+  if (!std::isfinite(lo)) return range_note_->setNote({});
   const double pad = std::max(1e-3, 0.05 * (hi - lo));
   axis_y_->setRange(std::max(0.0, lo - pad), hi + pad);
   axis_y_->applyNiceNumbers();
-  // The range of what is drawn, in the axis title: close curves zoomed to fill the chart say so.
+  // The range of what is drawn: close curves zoomed to fill the chart say so.
   const bool loss = quantity_ == Quantity::Loss;
-  axis_y_->setTitleText(axis_y_->titleText() +
-                        QString(", range %1–%2")
-                            .arg(loss ? loss_text(lo) : error_text(lo / 100.0),
-                                 loss ? loss_text(hi) : error_text(hi / 100.0)));
+  range_note_->setNote(QString("%1 range %2–%3")
+                           .arg(loss ? "loss" : "error", loss ? loss_text(lo) : error_text(lo / 100.0),
+                                loss ? loss_text(hi) : error_text(hi / 100.0)));
 }
 
 QStringList PathsChart::seriesNames() const { return order_; }

@@ -40,8 +40,10 @@ class PathsChart : public QChartView {
                Qt::PenStyle style = Qt::SolidLine, SeriesMarker marker = SeriesMarker::None);
   /// The legend drawn inside the chart.
   SeriesLegend* legend() const { return legend_; }
-  /// The y axis' title (quantity, split and the range of the curves drawn).
+  /// The y axis' title (split and quantity).
   QString yAxisTitle() const;
+  /// The note at the plot's top right naming the range of the curves drawn.
+  QString rangeNote() const;
   void clear();
 
   QStringList seriesNames() const;
@@ -55,6 +57,7 @@ class PathsChart : public QChartView {
   QValueAxis* axis_x_ = nullptr;
   QValueAxis* axis_y_ = nullptr;
   SeriesLegend* legend_ = nullptr;
+  ChartNote* range_note_ = nullptr;
   QMap<QString, QLineSeries*> series_;
   QStringList order_;
   QMap<QString, InterpolationResult> results_;

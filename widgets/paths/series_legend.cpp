@@ -4,7 +4,6 @@
 #include <QFontMetricsF>
 #include <QImage>
 #include <QLegend>
-#include <QLegendMarker>
 #include <QPainter>
 #include <QPainterPath>
 #include <QXYSeries>
@@ -96,9 +95,6 @@ void SeriesLegend::refresh() {
   for (QAbstractSeries* s : chart_->series()) {
     auto* xy = qobject_cast<QXYSeries*>(s);
     if (!xy || xy->name().isEmpty() || xy->property(kHiddenProperty).toBool()) continue;
-    bool shown = true;
-    for (QLegendMarker* m : chart_->legend()->markers(s)) shown &= m->isVisible();
-    if (!shown) continue;
     entries_.append({xy->name(), xy->pen(), series_marker(xy)});
   }
   relayout();
@@ -172,6 +168,29 @@ void SeriesLegend::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWi
                              b.height()),
                       Qt::AlignLeft | Qt::AlignVCenter, entries_[i].name);
   }
+}
+
+ChartNote::ChartNote(QChart* chart) : QGraphicsSimpleTextItem(chart), chart_(chart) {
+  setZValue(25);
+  setBrush(QColor(70, 70, 70));
+  hide();
+  QObject::connect(chart_, &QChart::plotAreaChanged, chart_, [this] { place(); });
+}
+
+void ChartNote::setNote(const QString& text) {
+  setText(text);
+  setVisible(!text.isEmpty());
+  place();
+}
+
+void ChartNote::place() {
+  const QRectF plot = chart_->plotArea();
+  setPos(plot.right() - boundingRect().width() - 6, plot.top() + 4);
+}
+
+void ChartNote::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) {
+  painter->fillRect(boundingRect().adjusted(-3, -1, 3, 1), QColor(255, 255, 255, 210));
+  QGraphicsSimpleTextItem::paint(painter, option, widget);
 }
 
 }  // namespace ridgeline::widgets

@@ -8,6 +8,7 @@
 /// bottom, in as many rows as the names need; the chart's own legend is hidden.
 #include <QColor>
 #include <QGraphicsObject>
+#include <QGraphicsSimpleTextItem>
 #include <QList>
 #include <QPen>
 #include <QString>
@@ -58,6 +59,22 @@ class SeriesLegend : public QGraphicsObject {
   QList<QRectF> boxes_;  ///< per entry: its swatch and text, in item coordinates
   QSizeF size_;
   double base_bottom_margin_ = 6;
+};
+
+/// A line of text inside a chart's plot area, at its top right, on a translucent white box so
+/// that curves under it do not hide it: the y range of what is drawn ("loss range
+/// 0.3012–0.3049"), so a zoomed-in flat curve cannot pass for a bumpy one. Follows the plot
+/// area when the chart is resized; an empty text hides it.
+class ChartNote : public QGraphicsSimpleTextItem {
+ public:
+  explicit ChartNote(QChart* chart);
+  void setNote(const QString& text);
+  QString note() const { return text(); }
+  void place();
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+ private:
+  QChart* chart_;
 };
 
 }  // namespace ridgeline::widgets

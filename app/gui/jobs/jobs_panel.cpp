@@ -22,12 +22,16 @@ JobsPanel::JobsPanel(JobQueue& queue, QWidget* parent) : QWidget(parent), queue_
   tree_->setSelectionMode(QAbstractItemView::SingleSelection);
   tree_->setToolTip("The runs started from this window, in the order they run (one at a time); "
                     "double-click an ended job to open its run folder");
-  tree_->header()->setStretchLastSection(true);
+  // The stage ("step wm+repair (repair statistics) 12/40") takes the room left; the run folder
+  // is elided in the middle (its name is at the end), its full path in the tooltip.
+  tree_->header()->setStretchLastSection(false);
+  tree_->setTextElideMode(Qt::ElideMiddle);
   tree_->setColumnWidth(Name, 170);
   tree_->setColumnWidth(State, 80);
   tree_->setColumnWidth(Progress, 150);
-  tree_->setColumnWidth(TimeLeft, 250);
-  tree_->setColumnWidth(Stage, 260);
+  tree_->setColumnWidth(TimeLeft, 200);
+  tree_->setColumnWidth(Folder, 280);
+  tree_->header()->setSectionResizeMode(Stage, QHeaderView::Stretch);
 
   cancel_ = new QPushButton("Cancel job");
   cancel_->setToolTip("Stop the selected job, or the running one when no row is selected: a "

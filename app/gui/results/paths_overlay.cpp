@@ -86,8 +86,12 @@ bool PathsPages::compare(const std::vector<std::pair<QString, RunSummary>>& runs
   }
   updateErrorAction();
   applyOptions();
+  // Run ids are long: they go on plain lines of their own (one each when long), so that the
+  // title is not cut off; the legend shows which line style and marker is which run.
+  const QString a = runs[0].first.toHtmlEscaped(), b = runs[1].first.toHtmlEscaped();
   compare_chart_->chart()->setTitle(
-      QString("Compare: A = %1 (solid), B = %2 (dashed)").arg(runs[0].first, runs[1].first));
+      QString("Compare two runs<br><span style='font-weight:normal'>A = %1%2B = %3</span>")
+          .arg(a, a.size() + b.size() > 56 ? "<br>" : " · ", b));
   host_.tabs->setCurrentWidget(compare_page_);
   host_.show_tabs();
   return true;
