@@ -102,9 +102,10 @@ class TestModelWithoutAccuracy : public QObject {
     QVERIFY2(!curves.contains("nan", Qt::CaseInsensitive), qPrintable(curves));
     QVERIFY2(!barriers.contains("nan", Qt::CaseInsensitive), qPrintable(barriers));
     const QStringList row = barriers.split('\n').at(1).split(',');
-    QCOMPARE(row.size(), 8);
-    QCOMPARE(row.at(4), QString());  // error_barrier_linear
-    QCOMPARE(row.at(5), QString());  // error_barrier_mid
+    QCOMPARE(row.size(), 10);
+    QCOMPARE(row.at(4), QString());  // error_lin
+    QCOMPARE(row.at(5), QString());  // error_mid
+    QCOMPARE(row.at(7), QString());  // error_alpha
     QCOMPARE(row.at(3).toDouble(), c.barriers.loss_mid);
 
     // The training monitor plots no NaN.

@@ -225,7 +225,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
   const auto r0 = runs_[0].interpolations()[0].second;
   QCOMPARE(lines.size(), int(r0.alpha.size()) + 1);
-  QCOMPARE(lines[0], "alpha," + names[0] + " test loss," + names[1] + " test loss");
+  QCOMPARE(lines[0], "alpha," + names[0] + ":test_loss," + names[1] + ":test_loss");
   for (size_t k = 0; k < r0.alpha.size(); ++k) {
     const QStringList cells = lines[int(k) + 1].split(',');
     QCOMPARE(cells.size(), 3);

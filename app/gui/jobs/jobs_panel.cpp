@@ -29,7 +29,7 @@ JobsPanel::JobsPanel(JobQueue& queue, QWidget* parent) : QWidget(parent), queue_
   tree_->setColumnWidth(Name, 170);
   tree_->setColumnWidth(State, 80);
   tree_->setColumnWidth(Progress, 150);
-  tree_->setColumnWidth(TimeLeft, 200);
+  tree_->setColumnWidth(TimeLeft, 250);
   tree_->setColumnWidth(Folder, 280);
   tree_->header()->setSectionResizeMode(Stage, QHeaderView::Stretch);
 

@@ -206,7 +206,7 @@ QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths, bool 
   for (const auto& [id, r] : paths) {
     const SplitCurve* c = preferred_split(r, train_split);
     const bool is_test = c && r.test && c == &*r.test;
-    header << csvField(id + (is_test ? " test" : " train") + (error ? " error" : " loss"));
+    header << csvField(id + (is_test ? ":test" : ":train") + (error ? "_error" : "_loss"));
   }
   QString out = header.join(',') + '\n';
   if (paths.isEmpty()) return out;
@@ -264,14 +264,22 @@ QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochM
 }
 
 QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths) {
-  QString out = "path,split,loss_barrier_linear,loss_barrier_mid,error_barrier_linear,"
-                "error_barrier_mid,loss_start,loss_end\n";
+  // The names of the run folder's results/barriers.csv (docs/USER_GUIDE.md, "Barriers").
+  QString out = "path,split,loss_lin,loss_mid,error_lin,error_mid,loss_alpha,error_alpha,loss_a,"
+                "loss_b\n";
   auto row = [&out](const QString& id, const char* split, const SplitCurve& c) {
     const QString start = c.loss.empty() ? QString() : number(c.loss.front());
     const QString end = c.loss.empty() ? QString() : number(c.loss.back());
-    out += QStringList{csvField(id), split, number(c.barriers.loss_lin),
-                       number(c.barriers.loss_mid), number(c.barriers.error_lin),
-                       number(c.barriers.error_mid), start, end}
+    out += QStringList{csvField(id),
+                       split,
+                       number(c.barriers.loss_lin),
+                       number(c.barriers.loss_mid),
+                       number(c.barriers.error_lin),
+                       number(c.barriers.error_mid),
+                       number(c.barriers.loss_alpha),
+                       number(c.barriers.error_alpha),
+                       start,
+                       end}
                .join(',') +
            '\n';
   };
