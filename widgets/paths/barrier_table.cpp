@@ -9,8 +9,10 @@ namespace ridgeline::widgets {
 
 BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
   setColumnCount(ColumnCount);
-  const QStringList headers = {"loss barrier\n(linear)",  "loss barrier\n(mean-endpoint)",
-                               "error barrier\n(linear)", "error barrier\n(mean-endpoint)",
+  // No parentheses on the barrier forms: at the default window size a column is as wide as
+  // "mean-endpoint", and a clipped "(mean-endpoint)" lost its edges.
+  const QStringList headers = {"loss barrier\nlinear",  "loss barrier\nmean-endpoint",
+                               "error barrier\nlinear", "error barrier\nmean-endpoint",
                                "barrier at α\n(linear, loss)", "loss at α = 0",
                                "loss at α = 1"};
   setHorizontalHeaderLabels(headers);
@@ -30,6 +32,8 @@ BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
   setAlternatingRowColors(true);
   setWordWrap(false);  // rows of one height; a narrow column elides rather than wraps
   horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  // "no interior barrier" is read whole; the numbers share the rest.
+  horizontalHeader()->setSectionResizeMode(BarrierAlpha, QHeaderView::ResizeToContents);
   horizontalHeader()->setDefaultAlignment(Qt::AlignCenter);
   verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);

@@ -90,7 +90,8 @@ bool PathsPages::compare(const std::vector<std::pair<QString, RunSummary>>& runs
   // title is not cut off; the legend shows which line style and marker is which run.
   const QString a = runs[0].first.toHtmlEscaped(), b = runs[1].first.toHtmlEscaped();
   compare_chart_->chart()->setTitle(
-      QString("Compare two runs<br><span style='font-weight:normal'>A = %1%2B = %3</span>")
+      QString("<div align='center'>Compare two runs<br><span style='font-weight:normal'>A = "
+              "%1%2B = %3</span></div>")
           .arg(a, a.size() + b.size() > 56 ? "<br>" : " · ", b));
   host_.tabs->setCurrentWidget(compare_page_);
   host_.show_tabs();
