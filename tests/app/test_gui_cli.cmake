@@ -59,3 +59,61 @@ expect(0 "" --run-spec tiny.json --screenshot-after 0.3 --screenshot live.png --
 if(NOT EXISTS ${WORK}/live.png)
   message(FATAL_ERROR "--screenshot-after wrote no live.png")
 endif()
+
+# --export-chart exports the view it is given (issue 10): a view that is not a chart is bad
+# input (exit 2, before any load), as is a chart view with nothing drawn.
+file(WRITE ${WORK}/aligned.json [=[{
+  "name": "tiny-gui-aligned",
+  "data": {"name": "gmm:600,200,8,3,7"},
+  "model": {"arch": "mlp:8,16,3"},
+  "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 1},
+  "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+  "steps": [{"type": "align", "id": "wm", "a": "seed0", "b": "seed1", "method": "wm"},
+            {"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5},
+            {"type": "interpolate", "id": "aligned", "a": "seed0", "b": "seed1@wm", "points": 5}]
+}]=])
+expect(0 "" run aligned.json --out arun --threads 2 --quiet)
+foreach(view jobs runs log experiment)
+  expect(2 "--export-chart: the view '${view}' is not a chart \\(charts: paths, all-paths"
+         --open-run arun --view ${view} --export-chart nochart.png)
+endforeach()
+if(EXISTS ${WORK}/nochart.png)
+  message(FATAL_ERROR "--export-chart of a view that is not a chart wrote a file")
+endif()
+expect(2 "the alignment view has nothing to draw" --open-run run --view alignment --export-chart na.svg)
+
+# Each chart view exports its own chart: read the SVG's title (the chart's title).
+function(svg_title file out)
+  file(READ ${WORK}/${file} text)
+  string(REGEX MATCH "<title>([^<]*)</title>" m "${text}")
+  set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+  string(REGEX MATCH "<svg width=\"([0-9.]+)mm\" height=\"([0-9.]+)mm\"" m "${text}")
+  set(${out}_height "${CMAKE_MATCH_2}" PARENT_SCOPE)
+endfunction()
+foreach(view training alignment paths all-paths paths:aligned)
+  string(REPLACE ":" "_" name ${view})
+  expect(0 "" --open-run arun --view ${view} --export-chart ${name}.svg)
+  svg_title(${name}.svg title_${name})
+  message(STATUS "--view ${view}: '${title_${name}}' (${title_${name}_height} mm tall)")
+endforeach()
+if(NOT title_training MATCHES "^Training")
+  message(FATAL_ERROR "--view training exported '${title_training}', not the training monitor")
+endif()
+if(NOT title_alignment MATCHES "Gain per layer" OR NOT title_alignment_height GREATER 200)
+  message(FATAL_ERROR "--view alignment exported '${title_alignment}' "
+                      "(${title_alignment_height} mm), not its stacked charts")
+endif()
+if(NOT title_all-paths MATCHES "^All paths" OR NOT title_paths MATCHES "seed0 → seed1 \\(naive\\)"
+   OR NOT title_paths_aligned MATCHES "seed1@wm")
+  message(FATAL_ERROR "paths / all-paths / paths:aligned exported '${title_paths}' / "
+                      "'${title_all-paths}' / '${title_paths_aligned}'")
+endif()
+expect(0 "" --open-run arun --view alignment --export-chart alignment.png)
+file(READ ${WORK}/alignment.png head LIMIT 24 HEX)
+string(SUBSTRING ${head} 32 8 width_hex)
+string(SUBSTRING ${head} 40 8 height_hex)
+math(EXPR width "0x${width_hex}")
+math(EXPR height "0x${height_hex}")
+if(NOT width EQUAL 1800 OR NOT height EQUAL 2400)
+  message(FATAL_ERROR "--view alignment PNG is ${width}x${height}, expected 1800x2400 (3 charts)")
+endif()

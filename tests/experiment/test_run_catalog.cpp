@@ -85,6 +85,28 @@ class TestRunCatalog : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, c.find("tiny-"));
   }
 
+  void bestOtherPathNextToTheHeadline() {
+    // Every interpolation step's barriers are stored; the Runs list shows the first (naive)
+    // and the lowest test barrier among the others, by name (issue 10).
+    test::ScratchDir ws("cat-best");
+    RunCatalog c(ws.path().string());
+    RunRecord r = sample("r1", "2025-01-01T12:00:00Z");
+    r.barriers = {{"naive", "test", 1.45, 0.58}, {"naive", "train", 1.3, 0.5},
+                  {"wm", "test", 0.31, 0.1},     {"wm", "train", 0.001, 0.0},
+                  {"wm+repair", "test", 0.0025, 0.004}, {"am", "test", 0.2, 0.05}};
+    c.upsert(r);
+    const RunRecord got = *c.find("r1");
+    QCOMPARE(got.barriers.size(), size_t(6));
+    QCOMPARE(got.headline()->step, std::string("naive"));
+    QVERIFY(got.best_other());
+    QCOMPARE(got.best_other()->step, std::string("wm+repair"));
+    QCOMPARE(got.best_other()->split, std::string("test"));
+    QCOMPARE(got.best_other()->loss_mid, 0.0025);
+    // One path only: nothing else to show.
+    r.barriers = {{"naive", "test", 1.45, 0.58}, {"naive", "train", 1.3, 0.5}};
+    QVERIFY(!r.best_other());
+  }
+
   void statusTransitions() {
     test::ScratchDir ws("cat-status");
     RunCatalog c(ws.path().string());

@@ -15,6 +15,7 @@
 
 #include "widgets/alignment/alignment_view.h"
 #include "widgets/paths/barrier_table.h"
+#include "widgets/paths/quantity_text.h"
 #include "gui/editor/experiment_editor.h"
 #include "gui/jobs/jobs_panel.h"
 #include "gui/main_window/main_window.h"
@@ -126,14 +127,15 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
     QCOMPARE(from_file.alpha.size(), size_t(25));
     widgets::InterpolationChart* chart = pathPages(w).chart(qid);
     QVERIFY(chart);
-    QCOMPARE(chart->seriesCount(), 3);  // test loss, train loss, the barrier marker
+    // test loss, train loss, and the chord and barrier marker when the barrier is interior
+    QCOMPARE(chart->seriesCount(), chart->hasBarrierMarker() ? 4 : 2);
     QCOMPARE(chart->seriesPoints("test loss"), points(from_file.alpha, from_file.test->loss));
     QCOMPARE(chart->seriesPoints("train loss"), points(from_file.alpha, from_file.train->loss));
-    QCOMPARE(chart->barrierValue(), from_file.test->barriers.loss_mid);
+    QCOMPARE(chart->barrierValue(), from_file.test->barriers.loss_lin);
     QCOMPARE(pathPages(w).allPathsChart()->seriesPoints(qid), points(from_file.alpha, from_file.test->loss));
     widgets::BarrierTable* table = pathPages(w).barrierTable(qid);
     QCOMPARE(table->cellText(table->rowOf("test"), widgets::BarrierTable::LossMid),
-             widgets::BarrierTable::formatLoss(from_file.test->barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(from_file.test->barriers.loss_mid));
   }
   // The all-paths tab's table: one row per path (test split), in step order.
   widgets::BarrierTable* all = pathPages(w).allPathsBarriers();
@@ -143,7 +145,7 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
     const int row = all->rowOf(QString::fromStdString(id) + " · test");
     QVERIFY2(row >= 0, id.c_str());
     QCOMPARE(all->cellText(row, widgets::BarrierTable::LossMid),
-             widgets::BarrierTable::formatLoss(r.test->barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(r.test->barriers.loss_mid));
   }
   QCOMPARE(all->rowOf("naive · test"), 0);
 
@@ -176,8 +178,10 @@ void TestAppWorkflow::bundledExampleRunsFromTheEditor() {
     if (w.runBrowser()->cellText(row, widgets::RunBrowser::Id) != run_id) continue;
     listed = true;
     QCOMPARE(w.runBrowser()->cellText(row, widgets::RunBrowser::Status), QString("finished"));
-    QCOMPARE(w.runBrowser()->cellText(row, widgets::RunBrowser::Barrier),
-             QString::number(naive, 'f', 4));
+    // The first (naive) path's test barrier, then the best other path's, named.
+    const QString barrier = w.runBrowser()->cellText(row, widgets::RunBrowser::Barrier);
+    QVERIFY2(barrier.startsWith("naive " + ridgeline::widgets::loss_barrier_text(naive) + " · best "),
+             qPrintable(barrier));
   }
   QVERIFY(listed);
 }

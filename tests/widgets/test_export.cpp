@@ -29,11 +29,11 @@ InterpolationResult handMade() {
   SplitCurve test;
   test.loss = {0.1, 1.0 / 3.0, 0.5, 0.30000000000000004, 0.2};
   test.error = {0.01, 0.125, 0.25, 0.1, 0.02};
-  test.barriers = {0.35, 0.35, 0.235, 0.235};
+  test.barriers = {0.35, 0.35, 0.235, 0.235, 0.5, 0.5};
   SplitCurve train;
   train.loss = {0.05, 0.2, 0.4, 0.15, 0.07};
   train.error = {0.0, 0.0625, 0.125, 0.03, 0.005};
-  train.barriers = {0.34, 0.34, 0.1225, 0.1225};
+  train.barriers = {0.34, 0.34, 0.1225, 0.1225, 0.5, 0.5};
   r.test = test;
   r.train = train;
   return r;
@@ -205,25 +205,26 @@ void TestExport::pathsAndBarriersCsv() {
   const QList<QPair<QString, InterpolationResult>> paths{{"naive", a}, {"wm, repaired", b}};
   const QStringList lines = paths_csv(paths).split('\n', Qt::SkipEmptyParts);
   QCOMPARE(lines.size(), 6);
-  QCOMPARE(lines[0], QString("alpha,naive test loss,\"wm, repaired train loss\""));
+  QCOMPARE(lines[0], QString("alpha,naive:test_loss,\"wm, repaired:train_loss\""));
   QCOMPARE(lines[3], QString("0.5,0.5,0.40000000000000002"));
   QCOMPARE(lines[2].split(',')[1].toDouble(), 1.0 / 3.0);
   // As the overlay draws them with "Train split" and "Error": a's train errors; b has only
   // its train split anyway.
   const QStringList train_err = paths_csv(paths, true, true).split('\n', Qt::SkipEmptyParts);
-  QCOMPARE(train_err[0], QString("alpha,naive train error,\"wm, repaired train error\""));
+  QCOMPARE(train_err[0], QString("alpha,naive:train_error,\"wm, repaired:train_error\""));
   QCOMPARE(train_err[2], QString("0.25,0.0625,0.0625"));
   const QStringList test_err = paths_csv({{"a", a}}, false, true).split('\n', Qt::SkipEmptyParts);
-  QCOMPARE(test_err[0], QString("alpha,a test error"));
+  QCOMPARE(test_err[0], QString("alpha,a:test_error"));
   QCOMPARE(test_err[3], QString("0.5,0.25"));
 
   const QStringList rows = barriers_csv(paths).split('\n', Qt::SkipEmptyParts);
   QCOMPARE(rows.size(), 4);  // header, naive test + train, repaired train
-  QCOMPARE(rows[0], QString("path,split,loss_barrier_linear,loss_barrier_mid,"
-                            "error_barrier_linear,error_barrier_mid,loss_start,loss_end"));
+  // One vocabulary with the run folder's results/barriers.csv, α of the barrier included.
+  QCOMPARE(rows[0], QString("path,split,loss_lin,loss_mid,error_lin,error_mid,loss_alpha,"
+                            "error_alpha,loss_a,loss_b"));
   QCOMPARE(rows[1], QString("naive,test,0.34999999999999998,0.34999999999999998,"
-                            "0.23499999999999999,0.23499999999999999,0.10000000000000001,"
-                            "0.20000000000000001"));
+                            "0.23499999999999999,0.23499999999999999,0.5,0.5,"
+                            "0.10000000000000001,0.20000000000000001"));
   QVERIFY(rows[2].startsWith("naive,train,0.34000000000000002,"));
   QVERIFY(rows[3].startsWith("\"wm, repaired\",train,"));
   QCOMPARE(barriers_path_for("/a/b/fig.csv"), QString("/a/b/fig-barriers.csv"));

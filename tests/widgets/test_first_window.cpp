@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "widgets/paths/barrier_table.h"
+#include "widgets/paths/quantity_text.h"
 #include "gui/main_window/main_window.h"
 #include "gui/results/interpolate_view.h"
 #include "widgets/paths/interpolation_chart.h"
@@ -44,11 +45,11 @@ InterpolationResult handMade() {
   SplitCurve test;
   test.loss = {0.1, 0.5, 0.2};
   test.error = {0.01, 0.25, 0.02};
-  test.barriers = {0.35, 0.35, 0.235, 0.235};
+  test.barriers = curve_barriers(r.alpha, test.loss, test.error);  // 0.35, 0.35, 0.235, 0.235 at α = ½
   SplitCurve train;
   train.loss = {0.05, 0.4, 0.07};
   train.error = {0.0, 0.125, 0.005};
-  train.barriers = {0.34, 0.34, 0.1225, 0.1225};
+  train.barriers = curve_barriers(r.alpha, train.loss, train.error);  // 0.34, 0.34, 0.1225, 0.1225
   r.test = test;
   r.train = train;
   return r;
@@ -97,17 +98,19 @@ void TestFirstWindow::chartShowsHandMadeResult() {
   const InterpolationResult r = handMade();
   chart.setResult(r, "seed0 → seed1 (naive)");
   QCOMPARE(chart.title(), QString("seed0 → seed1 (naive)"));
-  // test loss, train loss, barrier marker.
-  QCOMPARE(chart.seriesCount(), 3);
-  QCOMPARE(chart.seriesNames(),
-           QStringList({"test loss", "train loss", "test barrier (mean-endpoint)"}));
+  // test loss, train loss, the chord of the test endpoints, the barrier marker.
+  QCOMPARE(chart.seriesCount(), 4);
+  QCOMPARE(chart.seriesNames(), QStringList({"test loss", "train loss", "chord of the test endpoints",
+                                             "test barrier (linear)"}));
   QCOMPARE(chart.seriesPoints("test loss"), expected(r.alpha, r.test->loss));
   QCOMPARE(chart.seriesPoints("train loss"), expected(r.alpha, r.train->loss));
-  // The marker stands at the test peak (α = 0.5) from the mean endpoint loss 0.15 to 0.5.
+  // The marker stands where the linear barrier occurs (α = 0.5), from the chord (0.15) to 0.5.
   QCOMPARE(chart.barrierSplit(), QString("test"));
   QCOMPARE(chart.barrierAlpha(), 0.5);
   QCOMPARE(chart.barrierValue(), 0.35);
-  QCOMPARE(chart.seriesPoints(2), QList<QPointF>({QPointF(0.5, 0.15), QPointF(0.5, 0.5)}));
+  QVERIFY(chart.hasBarrierMarker());
+  QCOMPARE(chart.barrierLabel(), QString("barrier +0.35 at α = 0.500"));
+  QCOMPARE(chart.seriesPoints(3), QList<QPointF>({QPointF(0.5, 0.15), QPointF(0.5, 0.5)}));
   chart.resize(600, 400);
   QVERIFY(!chart.grab().isNull());
   chart.clear();
@@ -119,26 +122,28 @@ void TestFirstWindow::chartErrorAxisAndTrainOnly() {
   InterpolationResult r = handMade();
   chart.setErrorVisible(true);
   chart.setResult(r, "a → b");
-  QCOMPARE(chart.seriesCount(), 5);
+  QCOMPARE(chart.seriesCount(), 6);
   QCOMPARE(chart.seriesPoints("test error"), expected(r.alpha, r.test->error, 100.0));
   QCOMPARE(chart.seriesPoints("train error"), expected(r.alpha, r.train->error, 100.0));
   chart.setErrorVisible(false);
-  QCOMPARE(chart.seriesCount(), 3);
+  QCOMPARE(chart.seriesCount(), 4);
 
   // Without a test split the barrier is the train one.
   r.test.reset();
   chart.setResult(r, "a → b");
-  QCOMPARE(chart.seriesNames(), QStringList({"train loss", "train barrier (mean-endpoint)"}));
+  QCOMPARE(chart.seriesNames(), QStringList({"train loss", "chord of the train endpoints",
+                                             "train barrier (linear)"}));
   QCOMPARE(chart.barrierSplit(), QString("train"));
   QCOMPARE(chart.barrierValue(), 0.34);
-  QCOMPARE(chart.seriesPoints(1), QList<QPointF>({QPointF(0.5, 0.06), QPointF(0.5, 0.4)}));
+  QCOMPARE(chart.seriesPoints(2), QList<QPointF>({QPointF(0.5, 0.06), QPointF(0.5, 0.4)}));
 }
 
 void TestFirstWindow::barrierTableFormatsValues() {
-  QCOMPARE(BarrierTable::formatLoss(0.0722374933), QString("0.07224"));
-  QCOMPARE(BarrierTable::formatLoss(1.234567), QString("1.235"));
-  QCOMPARE(BarrierTable::formatError(0.1234), QString("12.34%"));
-  QCOMPARE(BarrierTable::formatError(0.0025), QString("0.25%"));
+  // The display rules of core/format.h.
+  QCOMPARE(ridgeline::widgets::loss_text(0.0722374933), QString("0.07224"));
+  QCOMPARE(ridgeline::widgets::loss_barrier_text(1.234567), QString("+1.235"));
+  QCOMPARE(ridgeline::widgets::error_text(0.1234), QString("12.34%"));
+  QCOMPARE(ridgeline::widgets::error_barrier_text(0.0025), QString("+0.25%"));
 
   BarrierTable table;
   table.setResult(handMade());
@@ -146,12 +151,13 @@ void TestFirstWindow::barrierTableFormatsValues() {
   const int test = table.rowOf("test"), train = table.rowOf("train");
   QCOMPARE(test, 0);
   QCOMPARE(train, 1);
-  QCOMPARE(table.cellText(test, BarrierTable::LossLinear), QString("0.3500"));
-  QCOMPARE(table.cellText(test, BarrierTable::LossMid), QString("0.3500"));
-  QCOMPARE(table.cellText(test, BarrierTable::ErrorMid), QString("23.50%"));
-  QCOMPARE(table.cellText(train, BarrierTable::ErrorLinear), QString("12.25%"));
-  QCOMPARE(table.cellText(test, BarrierTable::LossStart), QString("0.1000"));
-  QCOMPARE(table.cellText(train, BarrierTable::LossEnd), QString("0.07000"));
+  QCOMPARE(table.cellText(test, BarrierTable::LossLinear), QString("+0.35"));
+  QCOMPARE(table.cellText(test, BarrierTable::LossMid), QString("+0.35"));
+  QCOMPARE(table.cellText(test, BarrierTable::ErrorMid), QString("+23.50%"));
+  QCOMPARE(table.cellText(train, BarrierTable::ErrorLinear), QString("+12.25%"));
+  QCOMPARE(table.cellText(test, BarrierTable::BarrierAlpha), QString("0.500"));
+  QCOMPARE(table.cellText(test, BarrierTable::LossStart), QString("0.1"));
+  QCOMPARE(table.cellText(train, BarrierTable::LossEnd), QString("0.07"));
 }
 
 void TestFirstWindow::windowRunsTinySpecEndToEnd() {
@@ -182,12 +188,15 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   InterpolationChart* chart = pathPages(w).chart(QString::fromStdString(id));
   QVERIFY(chart);
   QCOMPARE(chart->title(), QString("seed0 → seed1 (naive)"));
-  QCOMPARE(chart->seriesCount(), 3);
+  // The curves, and the chord and marker when the barrier is interior.
+  QCOMPARE(chart->seriesCount(), chart->hasBarrierMarker() ? 4 : 2);
+  QCOMPARE(chart->hasBarrierMarker(),
+           has_interior_barrier(r.test->barriers.loss_lin, r.test->barriers.loss_alpha));
   QVERIFY(r.test && r.train);
   QCOMPARE(r.alpha.size(), size_t(5));
   QCOMPARE(chart->seriesPoints("test loss"), expected(r.alpha, r.test->loss));
   QCOMPARE(chart->seriesPoints("train loss"), expected(r.alpha, r.train->loss));
-  QCOMPARE(chart->barrierValue(), r.test->barriers.loss_mid);
+  QCOMPARE(chart->barrierValue(), r.test->barriers.loss_lin);
 
   // The run folder's results file holds the same numbers.
   const std::string result_file = run_dir + "/results/" + id + ".json";
@@ -200,9 +209,9 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
   BarrierTable* table = pathPages(w).barrierTable(QString::fromStdString(id));
   QVERIFY(table);
   QCOMPARE(table->cellText(table->rowOf("test"), BarrierTable::LossMid),
-           BarrierTable::formatLoss(r.test->barriers.loss_mid));
+           ridgeline::widgets::loss_barrier_text(r.test->barriers.loss_mid));
   QCOMPARE(table->cellText(table->rowOf("train"), BarrierTable::ErrorLinear),
-           BarrierTable::formatError(r.train->barriers.error_lin));
+           ridgeline::widgets::error_barrier_text(r.train->barriers.error_lin));
   for (const char* model : {"seed0", "seed1"}) {
     const auto pts = w.trainingMonitor()->seriesPoints(QString(model) + " train");
     QCOMPARE(pts.size(), 2);

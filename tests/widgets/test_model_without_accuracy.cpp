@@ -16,6 +16,7 @@
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
 #include "widgets/paths/barrier_table.h"
+#include "widgets/paths/quantity_text.h"
 #include "widgets/paths/interpolation_chart.h"
 #include "widgets/training/training_monitor.h"
 
@@ -85,7 +86,7 @@ class TestModelWithoutAccuracy : public QObject {
                  qPrintable(table->cellText(row, col)));
     }
     QCOMPARE(table->cellText(table->rowOf(r.test ? "test" : "train"), BarrierTable::LossMid),
-             BarrierTable::formatLoss(c.barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(c.barriers.loss_mid));
 
     // "Error" is off and says why; the chart draws no error axis.
     QVERIFY(!paths->errorAction()->isEnabled());
@@ -101,9 +102,10 @@ class TestModelWithoutAccuracy : public QObject {
     QVERIFY2(!curves.contains("nan", Qt::CaseInsensitive), qPrintable(curves));
     QVERIFY2(!barriers.contains("nan", Qt::CaseInsensitive), qPrintable(barriers));
     const QStringList row = barriers.split('\n').at(1).split(',');
-    QCOMPARE(row.size(), 8);
-    QCOMPARE(row.at(4), QString());  // error_barrier_linear
-    QCOMPARE(row.at(5), QString());  // error_barrier_mid
+    QCOMPARE(row.size(), 10);
+    QCOMPARE(row.at(4), QString());  // error_lin
+    QCOMPARE(row.at(5), QString());  // error_mid
+    QCOMPARE(row.at(7), QString());  // error_alpha
     QCOMPARE(row.at(3).toDouble(), c.barriers.loss_mid);
 
     // The training monitor plots no NaN.

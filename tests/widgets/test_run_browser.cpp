@@ -5,10 +5,13 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QGraphicsTextItem>
+#include <QChartView>
 #include <QtTest>
 #include <fstream>
 
 #include "widgets/paths/barrier_table.h"
+#include "widgets/paths/quantity_text.h"
 #include "gui/main_window/main_window.h"
 #include "gui/results/interpolate_view.h"
 #include "widgets/paths/paths_chart.h"
@@ -96,7 +99,9 @@ void TestRunBrowser::browserListsRuns() {
     const int row = static_cast<int>(ids.indexOf(runId(s)));
     QVERIFY2(row >= 0, qPrintable(runId(s)));
     const double barrier = s.interpolations()[0].second.test->barriers.loss_mid;
-    QCOMPARE(b.cellText(row, RunBrowser::Barrier), QString::number(barrier, 'f', 4));
+    QCOMPARE(b.cellText(row, RunBrowser::Barrier),
+             QString::fromStdString(s.interpolations()[0].first) + " " +
+                 ridgeline::widgets::loss_barrier_text(barrier));
     QCOMPARE(QDir::cleanPath(b.runDir(row)),
              QDir::cleanPath(QDir(QString::fromStdString(s.run_dir)).absolutePath()));
   }
@@ -126,10 +131,18 @@ void TestRunBrowser::browserListsRuns() {
   three.back().started = "1999-01-01T00:00:00Z";
   three[0].barriers.at(0).loss_mid = 10.5;  // sorts after 9.x only numerically
   three[1].barriers.at(0).loss_mid = 9.25;
+  // A run with aligned paths shows the best of them, named, next to the first (issue 10: the
+  // column showed the naive path only).
+  three[0].barriers.push_back({"wm", "test", 0.75, 0.1});
+  three[0].barriers.push_back({"wm+repair", "test", 0.0025, 0.01});
+  three[0].barriers.push_back({"wm+repair", "train", 0.0001, 0.0});
+  const QString first = QString::fromStdString(three[0].barriers.at(0).step);
   b.table()->sortByColumn(RunBrowser::Barrier, Qt::AscendingOrder);
   b.setRecords(three);
-  QCOMPARE(b.cellText(0, RunBrowser::Barrier), QString("9.2500"));
-  QCOMPARE(b.cellText(1, RunBrowser::Barrier), QString("10.5000"));
+  QCOMPARE(b.cellText(0, RunBrowser::Barrier), first + " +9.25");
+  QCOMPARE(b.cellText(1, RunBrowser::Barrier), first + " +10.5 · best wm+repair +0.0025");
+  QVERIFY2(b.table()->item(1, RunBrowser::Barrier)->toolTip().contains("wm: +0.75, +10.00%"),
+           qPrintable(b.table()->item(1, RunBrowser::Barrier)->toolTip()));
   QCOMPARE(b.cellText(2, RunBrowser::Id), QString("no-barrier"));
   QCOMPARE(b.runDir(2), QString("/nowhere/no-barrier"));
   b.table()->sortByColumn(RunBrowser::Started, Qt::DescendingOrder);
@@ -185,11 +198,24 @@ void TestRunBrowser::windowListsAndComparesRuns() {
                                                QString::fromStdString(step) + " · test");
     QCOMPARE(row, int(run));
     QCOMPARE(pathPages(w).compareBarriers()->cellText(row, widgets::BarrierTable::LossMid),
-             widgets::BarrierTable::formatLoss(r.test->barriers.loss_mid));
+             ridgeline::widgets::loss_barrier_text(r.test->barriers.loss_mid));
   }
   const QString title = pathPages(w).compareChart()->chart()->title();
   QVERIFY2(title.contains("A = " + runId(runs_[0])) && title.contains("B = " + runId(runs_[1])),
            qPrintable(title));
+  // Drawn whole at a narrow width (issue 10: the one-line title was cut off with "...").
+  {
+    QChartView* view = pathPages(w).compareChart();
+    view->chart()->resize(QSizeF(620, 420));  // laid out on the next event loop turn
+    QTest::qWait(50);
+    QString drawn;
+    for (QGraphicsItem* item : view->chart()->childItems())
+      if (auto* text = dynamic_cast<QGraphicsTextItem*>(item))
+        if (text->toPlainText().contains("ompare")) drawn = text->toPlainText();
+    QVERIFY2(drawn.contains(runId(runs_[0])) && drawn.contains(runId(runs_[1])) &&
+                 !drawn.contains("..."),
+             qPrintable("drawn title: " + QString(drawn).replace(QChar(0x2029), " | ").replace("\n", " | ")));
+  }
 
   // The compare tab's numbers: one loss column per path, the values of the runs' results.
   const QString csv = QString::fromStdString(ws_.file("compare.csv"));
@@ -199,7 +225,7 @@ void TestRunBrowser::windowListsAndComparesRuns() {
   const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
   const auto r0 = runs_[0].interpolations()[0].second;
   QCOMPARE(lines.size(), int(r0.alpha.size()) + 1);
-  QCOMPARE(lines[0], "alpha," + names[0] + " test loss," + names[1] + " test loss");
+  QCOMPARE(lines[0], "alpha," + names[0] + ":test_loss," + names[1] + ":test_loss");
   for (size_t k = 0; k < r0.alpha.size(); ++k) {
     const QStringList cells = lines[int(k) + 1].split(',');
     QCOMPARE(cells.size(), 3);

@@ -149,10 +149,7 @@ void draw_l2_chart(QChart* chart, const Reports& reports) {
   chart->addSeries(series);
   QString prefix;
   const QStringList labels = short_ids(categories, &prefix);
-  auto* y = category_axis(chart, labels,
-                          prefix.isEmpty() ? QStringLiteral("step")
-                                           : QStringLiteral("step (%1…)").arg(prefix),
-                          Qt::AlignLeft);
+  auto* y = category_axis(chart, labels, QStringLiteral("step"), Qt::AlignLeft);
   series->attachAxis(y);
   show_bar_tips(series, categories, 5);
   auto* x = new QValueAxis;

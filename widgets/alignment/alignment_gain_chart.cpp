@@ -57,9 +57,10 @@ GainBars gain_bars(const Reports& reports, bool share) {
 
 void draw_gain_chart(QChart* chart, const GainBars& g, bool share, bool log_axis) {
   reset_chart(chart);
-  chart->setTitle(g.values.empty()    ? QStringLiteral("Gain per layer: no alignment")
-                  : g.prefix.isEmpty() ? QStringLiteral("Gain per layer")
-                                       : QStringLiteral("Gain per layer, steps %1…").arg(g.prefix));
+  // The step ids' common prefix is named in the view's title: a chart title cut off at "…" was
+  // unreadable at the dock's width.
+  chart->setTitle(g.values.empty() ? QStringLiteral("Gain per layer: no alignment")
+                                   : QStringLiteral("Gain per layer"));
   auto* series = new QBarSeries;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (size_t k = 0; k < g.values.size(); ++k) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "widgets/alignment/alignment_view_parts.h"
+#include "widgets/paths/quantity_text.h"
 #include "widgets/paths/interpolation_chart.h"
 
 namespace ridgeline::widgets::alignment_detail {
@@ -22,6 +23,14 @@ QStandardItem* text_item(const QString& text, const QString& tip = {}) {
 QStandardItem* number_item(double v, int role, int digits = 5) {
   auto* it = text_item(std::isfinite(v) ? QString::number(v, 'g', digits) : QStringLiteral("–"));
   it->setData(v, role);
+  it->setData(QVariant(int(Qt::AlignRight | Qt::AlignVCenter)), Qt::TextAlignmentRole);
+  return it;
+}
+
+// Wall-clock time by the one rule of core/format.h ("0.04 s", "3 min 05 s"); seconds under `role`.
+QStandardItem* seconds_item(double s, int role) {
+  auto* it = text_item(std::isfinite(s) ? seconds_text(s) : QStringLiteral("–"));
+  it->setData(s, role);
   it->setData(QVariant(int(Qt::AlignRight | Qt::AlignVCenter)), Qt::TextAlignmentRole);
   return it;
 }
@@ -47,7 +56,7 @@ void set_headers(QStandardItemModel* m, const QStringList& names, const QStringL
 void fill_steps_model(QStandardItemModel* m, const Reports& reports, int role) {
   m->clear();
   set_headers(m,
-              {"step", "method", "sweeps", "seconds", "objective\nbefore", "objective\nafter",
+              {"step", "method", "sweeps", "time", "objective\nbefore", "objective\nafter",
                "L2\nbefore", "L2\nafter", "max |Δlogit|", "function\ncheck"},
               {"Step id in the experiment spec",
                "wm: weight matching; am / am-pearson: activation matching (cross-moment / "
@@ -63,7 +72,7 @@ void fill_steps_model(QStandardItemModel* m, const Reports& reports, int role) {
   for (const auto& [id, r] : reports) {
     QList<QStandardItem*> row;
     row << text_item(QString::fromStdString(id)) << text_item(QString::fromStdString(r.method))
-        << integer_item(r.sweeps, role) << number_item(r.seconds, role, 3)
+        << integer_item(r.sweeps, role) << seconds_item(r.seconds, role)
         << number_item(r.objective_before, role, 6) << number_item(r.objective_after, role, 6)
         << number_item(r.l2_before, role) << number_item(r.l2_after, role)
         << number_item(r.function_max_diff, role, 3);

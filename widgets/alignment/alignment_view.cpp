@@ -104,6 +104,7 @@ AlignmentView::AlignmentView(QWidget* parent) : QWidget(parent) {
   f.setPointSizeF(f.pointSizeF() * 1.2);
   title_->setFont(f);
   title_->setToolTip("The align steps of the run, in step order");
+  title_->setWordWrap(true);
   scale_box_ = new QComboBox;
   scale_box_->addItem("gain (objective units)");
   scale_box_->addItem("share of step's gain (%)");
@@ -165,6 +166,8 @@ AlignmentView::AlignmentView(QWidget* parent) : QWidget(parent) {
 
 void AlignmentView::clear() { setReports({}); }
 
+QString AlignmentView::titleText() const { return title_->text(); }
+
 void AlignmentView::setReports(const std::vector<std::pair<std::string, AlignmentReport>>& reports) {
   reports_ = reports;
   std::set<std::string> methods;
@@ -176,10 +179,19 @@ void AlignmentView::setReports(const std::vector<std::pair<std::string, Alignmen
   } else {
     QStringList m;
     for (const auto& s : methods) m << QString::fromStdString(s);
-    title_->setText(QStringLiteral("Alignment: %1 step%2 (%3)")
+    QStringList ids;
+    for (const auto& [id, r] : reports_) ids << QString::fromStdString(id);
+    QString prefix;
+    alignment_detail::short_ids(ids, &prefix);
+    // The charts label steps by their ids less a common prefix: the title names it.
+    title_->setText(QStringLiteral("Alignment: %1 step%2 (%3)%4")
                         .arg(reports_.size())
                         .arg(reports_.size() == 1 ? "" : "s")
-                        .arg(m.join(", ")));
+                        .arg(m.join(", "))
+                        .arg(ids.size() == 1    ? QStringLiteral(" · step %1").arg(ids.front())
+                             : prefix.isEmpty() ? QString()
+                                                : QStringLiteral(" · step ids %1…").arg(prefix)));
+    title_->setToolTip("The align steps of the run, in step order: " + ids.join(", "));
   }
   draw_l2_chart(l2Chart(), reports_);
   const QString note = draw_sweep_chart(sweepChart(), reports_);

@@ -88,6 +88,8 @@ class AlignmentView : public QWidget {
   /// The line under the gain chart (steps left out of the share view, missing layers).
   QString gainNote() const;
 
+  /// The view's title: steps, methods and the step ids' common prefix the charts leave out.
+  QString titleText() const;
   QAbstractItemModel* stepsModel() const;
   QAbstractItemModel* layersModel() const;
 

@@ -3,15 +3,18 @@
 #include <QHeaderView>
 #include <cmath>
 
-#include "widgets/paths/interpolation_chart.h"
+#include "widgets/paths/quantity_text.h"
 
 namespace ridgeline::widgets {
 
 BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
   setColumnCount(ColumnCount);
-  const QStringList headers = {"loss barrier\n(linear)",      "loss barrier\n(mean-endpoint)",
-                               "error barrier\n(linear)",     "error barrier\n(mean-endpoint)",
-                               "loss at α = 0",               "loss at α = 1"};
+  // No parentheses on the barrier forms: at the default window size a column is as wide as
+  // "mean-endpoint", and a clipped "(mean-endpoint)" lost its edges.
+  const QStringList headers = {"loss barrier\nlinear",  "loss barrier\nmean-endpoint",
+                               "error barrier\nlinear", "error barrier\nmean-endpoint",
+                               "barrier at α\n(linear, loss)", "loss at α = 0",
+                               "loss at α = 1"};
   setHorizontalHeaderLabels(headers);
   const QStringList tips = {
       "max over α of L(α) − [(1−α)·L(0) + α·L(1)]: height above the straight line between "
@@ -19,12 +22,18 @@ BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
       "max over α of L(α) − ½·(L(0) + L(1)): height above the mean endpoint loss",
       "As the linear loss barrier, for the classification error (percentage points)",
       "As the mean-endpoint loss barrier, for the classification error (percentage points)",
+      "Where the linear loss barrier occurs: the α of the maximum of L(α) − [(1−α)·L(0) + "
+      "α·L(1)]. \"no interior barrier\": the maximum sits at an endpoint (the loss never "
+      "rises above the straight line between the endpoint losses)",
       "Cross-entropy of model A (α = 0)", "Cross-entropy of model B (α = 1)"};
   for (int c = 0; c < ColumnCount; ++c) horizontalHeaderItem(c)->setToolTip(tips[c]);
   setEditTriggers(QAbstractItemView::NoEditTriggers);
   setSelectionBehavior(QAbstractItemView::SelectRows);
   setAlternatingRowColors(true);
+  setWordWrap(false);  // rows of one height; a narrow column elides rather than wraps
   horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  // "no interior barrier" is read whole; the numbers share the rest.
+  horizontalHeader()->setSectionResizeMode(BarrierAlpha, QHeaderView::ResizeToContents);
   horizontalHeader()->setDefaultAlignment(Qt::AlignCenter);
   verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
@@ -33,12 +42,10 @@ BarrierTable::BarrierTable(QWidget* parent) : QTableWidget(parent) {
   setToolTip("Barriers along the path; hover a column header for its definition");
 }
 
-QString BarrierTable::formatLoss(double v) { return format_significant(v, 4); }
-
-QString BarrierTable::formatError(double v) {
-  if (!std::isfinite(v)) return QStringLiteral("n/a");  // a model without accuracy
-  // Two decimals: the resolution of an error measured on up to 10,000 samples.
-  return QString::number(v * 100.0, 'f', 2) + QStringLiteral("%");
+QString BarrierTable::alphaText(const Barriers& b) {
+  if (!std::isfinite(b.loss_alpha)) return QStringLiteral("n/a");
+  return has_interior_barrier(b.loss_lin, b.loss_alpha) ? alpha_text(b.loss_alpha)
+                                                        : QStringLiteral("no interior barrier");
 }
 
 void BarrierTable::clearResult() { setRowCount(0); }
@@ -70,12 +77,13 @@ void BarrierTable::addRow(const QString& split, const SplitCurve& curve) {
   setVerticalHeaderItem(row, new QTableWidgetItem(split));
   const auto& b = curve.barriers;
   const QString cells[ColumnCount] = {
-      formatLoss(b.loss_lin),
-      formatLoss(b.loss_mid),
-      formatError(b.error_lin),
-      formatError(b.error_mid),
-      curve.loss.empty() ? QStringLiteral("–") : formatLoss(curve.loss.front()),
-      curve.loss.empty() ? QStringLiteral("–") : formatLoss(curve.loss.back())};
+      loss_barrier_text(b.loss_lin),
+      loss_barrier_text(b.loss_mid),
+      error_barrier_text(b.error_lin),
+      error_barrier_text(b.error_mid),
+      alphaText(b),
+      curve.loss.empty() ? QStringLiteral("–") : loss_text(curve.loss.front()),
+      curve.loss.empty() ? QStringLiteral("–") : loss_text(curve.loss.back())};
   for (int c = 0; c < ColumnCount; ++c) {
     auto* item = new QTableWidgetItem(cells[c]);
     item->setTextAlignment(Qt::AlignCenter);

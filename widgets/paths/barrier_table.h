@@ -1,8 +1,11 @@
 #pragma once
 /// @file barrier_table.h
-/// The barriers of an InterpolationResult (docs/USER_GUIDE.md, "Barriers"): one row per split, columns for
-/// the loss and error barriers against the linear and the mean-endpoint baselines, and the
-/// endpoint losses. Losses show 4 significant digits, errors percentages with 2 decimals.
+/// The barriers of an InterpolationResult (docs/USER_GUIDE.md, "Barriers"): one row per split,
+/// columns for the loss and error barriers against the linear and the mean-endpoint
+/// baselines, the α where the linear loss barrier occurs ("no interior barrier" when the
+/// maximum sits at an endpoint), and the endpoint losses. Numbers follow core/format.h: loss
+/// barriers signed with 4 significant digits, error barriers in signed percentage points with
+/// 2 decimals, α with 3 decimals, losses with 4 significant digits.
 #include <QList>
 #include <QPair>
 #include <QTableWidget>
@@ -20,6 +23,7 @@ class BarrierTable : public QTableWidget {
     LossMid,
     ErrorLinear,
     ErrorMid,
+    BarrierAlpha,
     LossStart,
     LossEnd,
     ColumnCount
@@ -41,10 +45,8 @@ class BarrierTable : public QTableWidget {
   /// The text shown in a cell (empty when out of range).
   QString cellText(int row, int column) const;
 
-  /// 4 significant digits, trailing zeros kept: "0.07224", "0.3500".
-  static QString formatLoss(double v);
-  /// `v` is a fraction: 0.1234 is shown as "12.34%"; NaN (a model without accuracy) as "n/a".
-  static QString formatError(double v);
+  /// The α cell of a split: "0.458", or "no interior barrier" (core/format.h, has_interior_barrier).
+  static QString alphaText(const Barriers& b);
 
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override;

@@ -6,6 +6,9 @@
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+
+#include "widgets/paths/quantity_text.h"
 
 namespace ridgeline::widgets {
 
@@ -31,8 +34,9 @@ PathsChart::PathsChart(QWidget* parent) : QChartView(parent) {
   axis_y_ = new QValueAxis;
   chart->addAxis(axis_x_, Qt::AlignBottom);
   chart->addAxis(axis_y_, Qt::AlignLeft);
-  chart->legend()->setAlignment(Qt::AlignBottom);
   setChart(chart);
+  legend_ = new SeriesLegend(chart);
+  range_note_ = new ChartNote(chart);
   setRenderHint(QPainter::Antialiasing);
   updateTitles();
 }
@@ -69,7 +73,7 @@ void PathsChart::setQuantity(Quantity quantity) {
 }
 
 void PathsChart::setPath(const QString& id, const InterpolationResult& r, int colour,
-                         Qt::PenStyle style) {
+                         Qt::PenStyle style, SeriesMarker marker) {
   if (!r.test && !r.train) return;
   results_.insert(id, r);
   QLineSeries* s = series_.value(id, nullptr);
@@ -81,17 +85,25 @@ void PathsChart::setPath(const QString& id, const InterpolationResult& r, int co
     pen.setWidthF(2.2);
     pen.setStyle(style);
     s->setPen(pen);
-    s->setPointsVisible(true);
+    // Markers cycle with the paths, so that paths stay apart in print and in the legend.
+    static const SeriesMarker kMarkers[] = {SeriesMarker::Circle, SeriesMarker::Square,
+                                            SeriesMarker::Triangle, SeriesMarker::Diamond};
+    set_series_marker(s, marker != SeriesMarker::None ? marker
+                                                      : kMarkers[order_.size() % std::size(kMarkers)]);
     chart()->addSeries(s);
     s->attachAxis(axis_x_);
     s->attachAxis(axis_y_);
     series_.insert(id, s);
     order_.push_back(id);
+    legend_->refresh();
   }
   updateTitles();
   draw(id);
   fitAxes();
 }
+
+QString PathsChart::yAxisTitle() const { return axis_y_->titleText(); }
+QString PathsChart::rangeNote() const { return range_note_->note(); }
 
 void PathsChart::draw(const QString& id) {
   const InterpolationResult& r = results_[id];
@@ -106,10 +118,12 @@ void PathsChart::draw(const QString& id) {
 }
 
 void PathsChart::clear() {
+  range_note_->setNote({});
   chart()->removeAllSeries();
   series_.clear();
   results_.clear();
   order_.clear();
+  legend_->refresh();
 }
 
 void PathsChart::fitAxes() {
@@ -119,10 +133,15 @@ void PathsChart::fitAxes() {
       lo = std::min(lo, p.y());
       hi = std::max(hi, p.y());
     }
-  if (!std::isfinite(lo)) return;
+  if (!std::isfinite(lo)) return range_note_->setNote({});
   const double pad = std::max(1e-3, 0.05 * (hi - lo));
   axis_y_->setRange(std::max(0.0, lo - pad), hi + pad);
   axis_y_->applyNiceNumbers();
+  // The range of what is drawn: close curves zoomed to fill the chart say so.
+  const bool loss = quantity_ == Quantity::Loss;
+  range_note_->setNote(QString("%1 range %2–%3")
+                           .arg(loss ? "loss" : "error", loss ? loss_text(lo) : error_text(lo / 100.0),
+                                loss ? loss_text(hi) : error_text(hi / 100.0)));
 }
 
 QStringList PathsChart::seriesNames() const { return order_; }

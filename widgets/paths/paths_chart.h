@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include "ridgeline/paths/interpolation.h"
+#include "widgets/paths/series_legend.h"
 
 class QLineSeries;
 class QValueAxis;
@@ -32,10 +33,17 @@ class PathsChart : public QChartView {
   Quantity quantity() const { return quantity_; }
 
   /// Adds the path `id`, or replaces its curve when it is already shown. A new path takes the
-  /// next palette colour, or palette colour `colour` (≥ 0) drawn with `style` — e.g. the same
-  /// colour per step and a dashed line for a second run.
+  /// next palette colour and marker, or palette colour `colour` (≥ 0) drawn with `style` and
+  /// `marker` — e.g. the same colour per step, and a dashed line with squares for a second
+  /// run. The legend (SeriesLegend) shows colour, dash and marker of each path.
   void setPath(const QString& id, const InterpolationResult& result, int colour = -1,
-               Qt::PenStyle style = Qt::SolidLine);
+               Qt::PenStyle style = Qt::SolidLine, SeriesMarker marker = SeriesMarker::None);
+  /// The legend drawn inside the chart.
+  SeriesLegend* legend() const { return legend_; }
+  /// The y axis' title (split and quantity).
+  QString yAxisTitle() const;
+  /// The note at the plot's top right naming the range of the curves drawn.
+  QString rangeNote() const;
   void clear();
 
   QStringList seriesNames() const;
@@ -48,6 +56,8 @@ class PathsChart : public QChartView {
 
   QValueAxis* axis_x_ = nullptr;
   QValueAxis* axis_y_ = nullptr;
+  SeriesLegend* legend_ = nullptr;
+  ChartNote* range_note_ = nullptr;
   QMap<QString, QLineSeries*> series_;
   QStringList order_;
   QMap<QString, InterpolationResult> results_;

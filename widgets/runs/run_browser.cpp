@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <set>
 
+#include "widgets/paths/quantity_text.h"
+
 namespace ridgeline::widgets {
 
 namespace {
@@ -53,7 +55,8 @@ RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
       "When the run started (local time)",
       "Data set of the spec",
       "Model architecture of the spec",
-      "Test loss barrier (mean-endpoint) of the first interpolation path"};
+      "Test loss barrier (mean-endpoint) of the first interpolation path (the naive one in the "
+      "bundled studies) and the lowest among the other paths, named (the best aligned one)"};
   for (int c = 0; c < ColumnCount; ++c) table_->horizontalHeaderItem(c)->setToolTip(header_tips[c]);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -97,7 +100,11 @@ RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
 
 QString RunBrowser::barrierText(const RunRecord& record) {
   const RunBarrier* b = record.headline();
-  return b ? QString::number(b->loss_mid, 'f', 4) : QString::fromUtf8("—");
+  if (!b) return QString::fromUtf8("—");
+  QString text = QString("%1 %2").arg(str(b->step), loss_barrier_text(b->loss_mid));
+  if (const RunBarrier* best = record.best_other())
+    text += QString(" · best %1 %2").arg(str(best->step), loss_barrier_text(best->loss_mid));
+  return text;
 }
 
 void RunBrowser::setRecords(const std::vector<RunRecord>& records) {
@@ -110,17 +117,19 @@ void RunBrowser::setRecords(const std::vector<RunRecord>& records) {
   for (int row = 0; row < static_cast<int>(records.size()); ++row) {
     const RunRecord& r = records[static_cast<size_t>(row)];
     const RunBarrier* b = r.headline();
-    const QString barrier_tip =
-        b ? QString("Test loss barrier (mean-endpoint) of step \"%1\": %2; error barrier %3")
-                .arg(str(b->step), QString::number(b->loss_mid, 'g', 6),
-                     QString::number(b->error_mid, 'g', 4))
-          : QString("No test barrier recorded for this run");
+    QString barrier_tip = b ? QString("Test barriers (mean-endpoint), loss and error:")
+                            : QString("No test barrier recorded for this run");
+    for (const RunBarrier& t : r.barriers)
+      if (t.split == "test")
+        barrier_tip += QString("\n%1: %2, %3")
+                           .arg(str(t.step), loss_barrier_text(t.loss_mid),
+                                error_barrier_text(t.error_mid));
     const QString texts[ColumnCount] = {str(r.id),   str(r.status), startedText(r.started),
                                         str(r.data), str(r.arch),   barrierText(r)};
     const QString tips[ColumnCount] = {
         str(r.dir) + (r.name.empty() ? QString() : "\nexperiment: " + str(r.name)),
-        QString("%1 (%2 s, device: %3)%4")
-            .arg(str(r.status), QString::number(r.seconds, 'g', 3),
+        QString("%1 (%2, device: %3)%4")
+            .arg(str(r.status), seconds_text(r.seconds),
                  r.device.empty() ? QString("?") : str(r.device),
                  r.status == "interrupted"
                      ? QString("\nIts process ended without finishing (killed or crashed).\n"

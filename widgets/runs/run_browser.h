@@ -1,6 +1,6 @@
 #pragma once
 // RunBrowser: the runs of a workspace as a table (id, status, start, data, architecture and
-// the headline test barrier), for opening one run or comparing two. A view only: it is fed
+// the test barriers of the first path and of the best other one), for opening one run or comparing two. A view only: it is fed
 // RunRecords (run_catalog.h) and emits the run folders the user picks.
 #include <QString>
 #include <QStringList>
@@ -38,7 +38,8 @@ class RunBrowser : public QWidget {
   QTableWidget* table() const { return table_; }
   QPushButton* compareButton() const { return compare_; }
 
-  /// "0.1234" for a barrier; "—" when the record has none.
+  /// "naive +1.453 · best wm+repair +0.002518": the first path's test loss barrier and the
+  /// lowest of the other paths (RunRecord::best_other), named; "—" when the record has none.
   static QString barrierText(const RunRecord& record);
 
  signals:

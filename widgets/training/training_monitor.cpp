@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "widgets/paths/series_legend.h"
+
 namespace ridgeline::widgets {
 
 namespace {
@@ -25,10 +27,9 @@ TrainingMonitor::TrainingMonitor(QWidget* parent) : QChartView(parent) {
   title_font.setPointSizeF(title_font.pointSizeF() * 1.25);
   title_font.setBold(true);
   c->setTitleFont(title_font);
-  c->legend()->setAlignment(Qt::AlignBottom);
-  c->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
   c->setMargins(QMargins(6, 6, 6, 6));
   c->setBackgroundRoundness(0);
+  legend_ = new SeriesLegend(c);
   axis_x_ = new QValueAxis;
   axis_x_->setTitleText("epoch");
   axis_x_->setLabelFormat("%.3g");
@@ -37,8 +38,6 @@ TrainingMonitor::TrainingMonitor(QWidget* parent) : QChartView(parent) {
   axis_y_->setLabelFormat("%.3g");
   c->addAxis(axis_x_, Qt::AlignBottom);
   c->addAxis(axis_y_, Qt::AlignLeft);
-  setToolTip("Per model: train loss per epoch (solid), test loss after each epoch (dashed), "
-             "sampled mini-batch losses (thin)");
   reset();
 }
 
@@ -54,6 +53,8 @@ void TrainingMonitor::reset(int epochs) {
   axis_x_->setRange(0, x_max_);
   axis_x_->setTickCount(std::clamp(static_cast<int>(x_max_) + 1, 2, 11));
   axis_y_->setRange(0, 1);
+  legend_->refresh();
+  redraw();
 }
 
 QLineSeries* TrainingMonitor::makeSeries(const QString& name, const QColor& color, double width,
@@ -67,8 +68,7 @@ QLineSeries* TrainingMonitor::makeSeries(const QString& name, const QColor& colo
   chart()->addSeries(s);
   s->attachAxis(axis_x_);
   s->attachAxis(axis_y_);
-  if (!in_legend)
-    for (auto* m : chart()->legend()->markers(s)) m->setVisible(false);
+  if (!in_legend) hide_from_legend(s);
   return s;
 }
 
@@ -80,11 +80,13 @@ TrainingMonitor::Curves& TrainingMonitor::curvesFor(const QString& model) {
   faint.setAlpha(90);
   Curves c;
   c.steps = makeSeries(model + " batches", faint, 1.0, Qt::SolidLine, false);
-  c.train = makeSeries(model + " train", color, 2.0, Qt::SolidLine, true);
-  c.test = makeSeries(model + " test", color, 2.0, Qt::DashLine, true);
-  c.train->setPointsVisible(true);
-  c.test->setPointsVisible(true);
-  return *curves_.insert(model, c);
+  c.train = makeSeries(model + " train", color, 2.0, Qt::DashLine, true);
+  c.test = makeSeries(model + " test", color, 2.0, Qt::SolidLine, true);
+  set_series_marker(c.train, SeriesMarker::Square);
+  set_series_marker(c.test, SeriesMarker::Circle);
+  auto& inserted = *curves_.insert(model, c);
+  legend_->refresh();
+  return inserted;
 }
 
 void TrainingMonitor::growRanges(double x, double y) {
@@ -152,10 +154,10 @@ void TrainingMonitor::redraw() {
       for (const QPointF& p : shown) growRanges(p.x(), p.y());
     }
   }
-  setToolTip(loss ? "Per model: train loss per epoch (solid), test loss after each epoch "
-                    "(dashed), sampled mini-batch losses (thin)"
-                  : "Per model: train accuracy per epoch (solid), test accuracy after each "
-                    "epoch (dashed), sampled mini-batch accuracies (thin)");
+  setToolTip(loss ? "Per model: train loss per epoch (dashed, squares), test loss after each "
+                    "epoch (solid, circles), sampled mini-batch losses (thin)"
+                  : "Per model: train accuracy per epoch (dashed, squares), test accuracy after "
+                    "each epoch (solid, circles), sampled mini-batch accuracies (thin)");
 }
 
 QStringList TrainingMonitor::seriesNames() const {

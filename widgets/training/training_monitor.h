@@ -1,7 +1,8 @@
 #pragma once
 /// @file training_monitor.h
-/// Live training curves: per model, the per-epoch mean train loss (solid), the test loss
-/// after each epoch (dashed) and a thin trace of sampled mini-batch losses, against epochs —
+/// Live training curves: per model, the per-epoch mean train loss (dashed, squares), the test
+/// loss after each epoch (solid, circles) — the convention of every path chart — and a thin
+/// trace of sampled mini-batch losses, against epochs —
 /// or the same curves as accuracy (%) with setMetric(Accuracy). Fed with engine EpochMetrics /
 /// step samples; it draws, nothing else.
 #include <QChartView>
@@ -16,6 +17,8 @@ class QLineSeries;
 class QValueAxis;
 
 namespace ridgeline::widgets {
+
+class SeriesLegend;
 
 class TrainingMonitor : public QChartView {
   Q_OBJECT
@@ -39,6 +42,8 @@ class TrainingMonitor : public QChartView {
 
   QStringList seriesNames() const;
   QList<QPointF> seriesPoints(const QString& name) const;
+  /// The legend drawn inside the chart (line style and marker of each curve).
+  SeriesLegend* legend() const { return legend_; }
 
  private:
   /// One curve's points in both metrics.
@@ -60,6 +65,7 @@ class TrainingMonitor : public QChartView {
 
   QValueAxis* axis_x_ = nullptr;
   QValueAxis* axis_y_ = nullptr;
+  SeriesLegend* legend_ = nullptr;
   QHash<QString, Curves> curves_;
   int epochs_ = 0;
   double x_max_ = 1, y_min_ = 0, y_max_ = 0;

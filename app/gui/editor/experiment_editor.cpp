@@ -327,6 +327,9 @@ void ExperimentEditor::updateFileLabel() {
   QString text;
   if (!file_path_.isEmpty())
     text = "<b>" + QFileInfo(file_path_).fileName().toHtmlEscaped() + "</b>";
+  else if (!run_spec_.isEmpty())
+    text = "<b>experiment.json</b> <span style='color:gray'>of run " +
+           QFileInfo(QFileInfo(run_spec_).absolutePath()).fileName().toHtmlEscaped() + "</span>";
   else if (!example_.isEmpty())
     text = "<b>New experiment</b> <span style='color:gray'>from " + example_.toHtmlEscaped() +
            ", not saved yet</span>";
@@ -334,8 +337,12 @@ void ExperimentEditor::updateFileLabel() {
     text = "<b>New experiment</b> <span style='color:gray'>not saved yet</span>";
   if (modified_) text += " <span style='color:#b26a00'>● modified</span>";
   file_label_->setText(text);
-  file_label_->setToolTip(file_path_.isEmpty() ? "Save asks for a file name"
-                                               : QDir::toNativeSeparators(file_path_));
+  file_label_->setToolTip(
+      !file_path_.isEmpty()  ? QDir::toNativeSeparators(file_path_)
+      : !run_spec_.isEmpty() ? QDir::toNativeSeparators(run_spec_) +
+                                   "\nThe run's resolved spec; Save asks for a new file (the run "
+                                   "folder keeps its own)"
+                             : QString("Save asks for a file name"));
 }
 
 }  // namespace ridgeline::gui

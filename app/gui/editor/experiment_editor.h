@@ -48,6 +48,12 @@ class ExperimentEditor : public QWidget {
   bool isValid() const { return valid_; }
   QString message() const { return message_; }
 
+  /// Shows the resolved spec of the run folder `run_dir` (its experiment.json) as a document
+  /// with no file: the title names the run's experiment.json; Save asks for a new name, so the
+  /// run folder keeps its own record.
+  void showRunSpec(const ExperimentSpec& spec, const QString& run_dir);
+  /// The experiment.json of the run shown by showRunSpec (empty otherwise).
+  QString runSpecPath() const { return run_spec_; }
   /// Reads and validates a spec file; on success shows it with filePath() = `path`. On an
   /// unreadable or invalid file returns false with the engine's message and changes nothing.
   bool loadFile(const QString& path, QString* error = nullptr);
@@ -163,6 +169,7 @@ class ExperimentEditor : public QWidget {
   QString source_ = "untitled";
   QString file_path_;
   QString example_;  ///< the example a new document came from
+  QString run_spec_;  ///< the run folder's experiment.json shown (showRunSpec)
   QString form_note_;  ///< why the form is off (a model kind it cannot edit); empty when on
 };
 

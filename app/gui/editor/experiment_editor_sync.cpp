@@ -1,6 +1,7 @@
 // The experiment editor's validation and sync: the engine's parse_spec judges the side last
 // edited (form or JSON), the other side follows, the message and the marks show the verdict.
 #include <QAction>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
@@ -118,6 +119,7 @@ void ExperimentEditor::showDocument(const ExperimentSpec& spec, const QString& s
   source_ = source;
   file_path_ = path;
   example_ = example;
+  run_spec_.clear();
   ++syncing_;
   const bool in_form = showInForm(spec);
   json_->setPlainText(QString::fromStdString(spec_to_json(spec)));  // a new undo history
@@ -151,6 +153,13 @@ void ExperimentEditor::setSpec(const ExperimentSpec& spec, const QString& source
   showDocument(spec, source.isEmpty() ? QString("untitled") : source, {}, {});
 }
 
+void ExperimentEditor::showRunSpec(const ExperimentSpec& spec, const QString& run_dir) {
+  const QString file = QDir(run_dir).filePath("experiment.json");
+  showDocument(spec, file, {}, {});
+  run_spec_ = file;
+  updateFileLabel();
+}
+
 bool ExperimentEditor::loadFile(const QString& path, QString* error) {
   try {
     const ExperimentSpec s = load_spec(path.toStdString());
@@ -176,6 +185,7 @@ bool ExperimentEditor::openForRepair(const QString& path, QString* error) {
   source_ = fi.fileName();
   file_path_ = fi.absoluteFilePath();
   example_.clear();
+  run_spec_.clear();
   ++syncing_;
   json_->setPlainText(text);
   --syncing_;
@@ -219,6 +229,7 @@ bool ExperimentEditor::saveFile(const QString& path, QString* error) {
   file_path_ = fi.absoluteFilePath();
   source_ = fi.fileName();
   example_.clear();
+  run_spec_.clear();
   modified_ = true;  // so that setModified(false) announces the change
   setModified(false);
   if (path_changed) emit filePathChanged(file_path_);

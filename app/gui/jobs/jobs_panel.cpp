@@ -22,16 +22,21 @@ JobsPanel::JobsPanel(JobQueue& queue, QWidget* parent) : QWidget(parent), queue_
   tree_->setSelectionMode(QAbstractItemView::SingleSelection);
   tree_->setToolTip("The runs started from this window, in the order they run (one at a time); "
                     "double-click an ended job to open its run folder");
-  tree_->header()->setStretchLastSection(true);
+  // The stage ("step wm+repair (repair statistics) 12/40") takes the room left; the run folder
+  // is elided in the middle (its name is at the end), its full path in the tooltip.
+  tree_->header()->setStretchLastSection(false);
+  tree_->setTextElideMode(Qt::ElideMiddle);
   tree_->setColumnWidth(Name, 170);
   tree_->setColumnWidth(State, 80);
   tree_->setColumnWidth(Progress, 150);
   tree_->setColumnWidth(TimeLeft, 250);
-  tree_->setColumnWidth(Stage, 260);
+  tree_->setColumnWidth(Folder, 280);
+  tree_->header()->setSectionResizeMode(Stage, QHeaderView::Stretch);
 
   cancel_ = new QPushButton("Cancel job");
-  cancel_->setToolTip("Stop the selected job: a queued job never starts; a running one stops "
-                      "within a second and keeps its finished models");
+  cancel_->setToolTip("Stop the selected job, or the running one when no row is selected: a "
+                      "queued job never starts; a running one stops within a second and keeps "
+                      "its finished models");
   clear_ = new QPushButton("Clear ended");
   clear_->setToolTip("Remove the finished, cancelled and failed jobs from this list (their run "
                      "folders stay; see the Runs dock)");
@@ -45,7 +50,7 @@ JobsPanel::JobsPanel(JobQueue& queue, QWidget* parent) : QWidget(parent), queue_
   lay->addLayout(buttons);
 
   connect(cancel_, &QPushButton::clicked, this, [this] {
-    if (const int id = selectedJob()) queue_.cancel(id);
+    if (const int id = cancelTarget()) queue_.cancel(id);
   });
   connect(clear_, &QPushButton::clicked, this, [this] {
     queue_.clearEnded();
@@ -125,8 +130,11 @@ void JobsPanel::refresh() {
 }
 
 void JobsPanel::updateButtons() {
-  const Job* j = queue_.job(selectedJob());
+  const Job* j = queue_.job(cancelTarget());
   cancel_->setEnabled(j && (j->state == JobState::Queued || j->state == JobState::Running));
+  cancel_->setText(j && j->state == JobState::Running && selectedJob() != j->id
+                       ? QString("Cancel running job")
+                       : QString("Cancel job"));
   bool ended = false;
   for (const Job& k : queue_.jobs()) ended |= k.state != JobState::Queued && k.state != JobState::Running;
   clear_->setEnabled(ended);
@@ -140,6 +148,13 @@ QProgressBar* JobsPanel::progressBar(int id) const {
 QString JobsPanel::cellText(int id, int column) const {
   QTreeWidgetItem* item = rows_.value(id);
   return item ? item->text(column) : QString();
+}
+
+int JobsPanel::cancelTarget() const {
+  if (const Job* j = queue_.job(selectedJob()))
+    if (j->state == JobState::Queued || j->state == JobState::Running) return j->id;
+  const Job* running = queue_.running();
+  return running ? running->id : 0;
 }
 
 int JobsPanel::selectedJob() const {

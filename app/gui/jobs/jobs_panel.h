@@ -32,6 +32,9 @@ class JobsPanel : public QWidget {
   QString cellText(int id, int column) const;
   /// The job of the selected row (0 when none).
   int selectedJob() const;
+  /// The job "Cancel job" stops: the selected one when it is queued or running, else the
+  /// running one (0 when none).
+  int cancelTarget() const;
   QPushButton* cancelButton() const { return cancel_; }
 
   /// Re-reads every job from the queue (what the timer does).

@@ -45,15 +45,21 @@ void addOptions(QCommandLineParser& p) {
   p.addOption({"threads", "Host threads (0 = all).", "N", "0"});
   p.addOption({"screenshot", "After the requested run or load has ended, save a PNG of the "
                              "window to <FILE> and exit (0, or 1 if it failed).", "FILE"});
-  p.addOption({"export-chart", "After the requested run or load has ended, export the current "
-                               "chart (the first result tab, or the training curves) to <FILE> "
-                               "(.png: 1800x1200 px, .svg: 180x120 mm) and exit (0, or 1 if it "
-                               "failed).", "FILE"});
+  p.addOption({"export-chart", "After the requested run or load has ended, export the chart of "
+                               "--view NAME (" + MainWindow::chartViewNames().join(", ") +
+                               ", paths:<step id>; without --view the first result tab, or the "
+                               "training curves) to <FILE> (.png: 1800x1200 px, .svg: 180x120 mm; "
+                               "alignment: its charts stacked, as tall as needed) and exit (0; 1 if "
+                               "writing failed; 2 if the view is not a chart or has nothing drawn).",
+               "FILE"});
   p.addOption({"screenshot-after", "With --run-spec and --screenshot: capture <SECONDS> after the "
                                    "run started (the live views), then cancel the run and exit.",
                "SECONDS"});
   p.addOption({"view", "Raise the view <NAME> (" + MainWindow::viewNames().join(", ") +
-                           ", or paths:<step id>); with --screenshot, capture only that view (a dock is floated at 1400x860, lists at 1400x360; result tabs fill the window).",
+                           ", or paths:<step id>; paths is the first path's tab, all-paths the "
+                           "overlay of every path); with --screenshot, capture only that view (a "
+                           "dock is floated at 1400x860, lists at 1400x360; result tabs fill the "
+                           "window).",
                "NAME"});
   p.addOption({{"h", "help"}, "Show this help."});
 }
@@ -111,6 +117,10 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
     if (suffix != "png" && suffix != "svg")
       return "--export-chart: expected a file name ending in .png or .svg, got '" +
              o.export_chart + "'";
+    if (p.isSet("view") && !MainWindow::chartViewNames().contains(o.view) &&
+        !o.view.startsWith("paths:"))
+      return "--export-chart: the view '" + o.view + "' is not a chart (charts: " +
+             MainWindow::chartViewNames().join(", ") + ", paths:<step id>)";
   }
   // Every output location, before any run or load (engine/.../preflight.h).
   try {
@@ -136,7 +146,9 @@ bool haveDisplay() {
 /// them, and they would bury our one-line errors. Everything else goes to Qt's own handler.
 QtMessageHandler g_default_handler = nullptr;
 void filterQtMessages(QtMsgType type, const QMessageLogContext& context, const QString& msg) {
-  if (type == QtWarningMsg && msg.contains("does not support propagateSizeHints")) return;
+  if (type == QtWarningMsg && (msg.contains("does not support propagateSizeHints") ||
+                               msg.contains("does not support raise()")))
+    return;
   if (g_default_handler) g_default_handler(type, context, msg);
 }
 
@@ -188,9 +200,13 @@ int run_gui(int argc, char** argv) {
   int exit_code = 0;
   auto grabAndExit = [&] {
     QString why;
-    if (!opt.export_chart.isEmpty() && !window.exportCurrentChart(opt.export_chart, &why)) {
+    bool bad_input = false;
+    if (!opt.export_chart.isEmpty() &&
+        !(opt.view.isEmpty() ? window.exportCurrentChart(opt.export_chart, &why)
+                             : window.exportView(opt.view, opt.export_chart, &why, &bad_input))) {
       printError(why);
-      exit_code = 1;
+      exit_code = bad_input ? 2 : 1;
+      if (bad_input) return QApplication::exit(exit_code);  // nothing else to capture
     }
     QWidget* target = opt.view.isEmpty() ? nullptr : window.viewWidget(opt.view);
     if (!opt.screenshot.isEmpty() && !window.saveScreenshot(opt.screenshot, &why, target)) {

@@ -1,6 +1,7 @@
 #include "gui/main_window/export.h"
 
 #include <cmath>
+#include <functional>
 #include <QBuffer>
 #include <QChart>
 #include <QChartView>
@@ -74,15 +75,19 @@ QString csvField(const QString& s) {
 
 }  // namespace
 
-bool export_chart_png(QChartView* view, const QString& path, QSize pixels, QString* error) {
-  if (!checkView(view, path, error)) return false;
-  if (pixels.isEmpty()) return fail(error, "empty image size for " + path);
+namespace {
+
+/// Draws into `layout` units of `painter` (the caller scaled it to its device).
+using Draw = std::function<void(QPainter& painter, QSizeF layout)>;
+
+bool writePng(const QString& path, QSize pixels, QSizeF layout, const Draw& draw, QString* error) {
   QImage image(pixels, QImage::Format_ARGB32_Premultiplied);
   image.setDevicePixelRatio(1.0);
   image.fill(Qt::white);
   {
     QPainter painter(&image);
-    paintChart(view, painter, QRectF(QPointF(0, 0), QSizeF(pixels)), layoutFor(pixels));
+    painter.scale(pixels.width() / layout.width(), pixels.height() / layout.height());
+    draw(painter, layout);
   }
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly))
@@ -92,13 +97,8 @@ bool export_chart_png(QChartView* view, const QString& path, QSize pixels, QStri
   return true;
 }
 
-bool export_chart_svg(QChartView* view, const QString& path, QSizeF mm, QString* error) {
-  if (!checkView(view, path, error)) return false;
-  if (mm.isEmpty()) return fail(error, "empty figure size for " + path);
-  const QSizeF layout = layoutFor(mm);
-  // Fonts are sized by the generator's resolution: use the view's, so text keeps the size the
-  // chart was laid out for. The physical size is set exactly below.
-  const int dpi = view->logicalDpiX() > 0 ? view->logicalDpiX() : 96;
+bool writeSvg(const QString& path, QSizeF mm, QSizeF layout, int dpi, const QString& title,
+              const Draw& draw, QString* error) {
   QBuffer buffer;
   buffer.open(QIODevice::WriteOnly);
   QSvgGenerator svg;
@@ -106,13 +106,13 @@ bool export_chart_svg(QChartView* view, const QString& path, QSizeF mm, QString*
   svg.setResolution(dpi);
   svg.setSize(QSizeF(mm.width() * dpi / 25.4, mm.height() * dpi / 25.4).toSize());
   svg.setViewBox(QRectF(QPointF(0, 0), layout));
-  svg.setTitle(view->chart()->title().isEmpty() ? "Ridgeline chart" : view->chart()->title());
+  svg.setTitle(title.isEmpty() ? "Ridgeline chart" : title);
   svg.setDescription("Exported by Ridgeline");
   {
     QPainter painter;
     if (!painter.begin(&svg)) return fail(error, "cannot start the SVG " + path);
     painter.fillRect(QRectF(QPointF(0, 0), layout), Qt::white);
-    paintChart(view, painter, QRectF(QPointF(0, 0), layout), layout);
+    draw(painter, layout);
     painter.end();
   }
   // QSvgGenerator derives width/height from an integer pixel size: write the exact mm.
@@ -124,10 +124,62 @@ bool export_chart_svg(QChartView* view, const QString& path, QSizeF mm, QString*
   return write_text_file(path, text, error);
 }
 
+/// The charts stacked top to bottom, each laid out at `panel` layout units.
+Draw stacked(const QList<QChartView*>& views, QSizeF panel) {
+  return [views, panel](QPainter& painter, QSizeF) {
+    for (int i = 0; i < views.size(); ++i)
+      paintChart(views[i], painter, QRectF(QPointF(0, i * panel.height()), panel), panel);
+  };
+}
+
+}  // namespace
+
+bool export_chart_png(QChartView* view, const QString& path, QSize pixels, QString* error) {
+  if (!checkView(view, path, error)) return false;
+  if (pixels.isEmpty()) return fail(error, "empty image size for " + path);
+  const QSizeF layout = layoutFor(pixels);
+  return writePng(path, pixels, layout, stacked({view}, layout), error);
+}
+
+bool export_chart_svg(QChartView* view, const QString& path, QSizeF mm, QString* error) {
+  if (!checkView(view, path, error)) return false;
+  if (mm.isEmpty()) return fail(error, "empty figure size for " + path);
+  const QSizeF layout = layoutFor(mm);
+  // Fonts are sized by the generator's resolution: use the view's, so text keeps the size the
+  // chart was laid out for. The physical size is set exactly below.
+  const int dpi = view->logicalDpiX() > 0 ? view->logicalDpiX() : 96;
+  return writeSvg(path, mm, layout, dpi, view->chart()->title(), stacked({view}, layout), error);
+}
+
 bool export_chart(QChartView* view, const QString& path, QString* error) {
   const QString suffix = QFileInfo(path).suffix().toLower();
   if (suffix == "png") return export_chart_png(view, path, kExportPixels, error);
   if (suffix == "svg") return export_chart_svg(view, path, kExportMillimetres, error);
+  return fail(error, "cannot export a chart to '" + path + "': the name must end in .png or .svg");
+}
+
+bool export_charts(const QList<QChartView*>& views, const QString& path, QString* error) {
+  if (views.isEmpty()) return fail(error, "no chart to export to " + path);
+  if (views.size() == 1) return export_chart(views.front(), path, error);
+  for (QChartView* v : views)
+    if (!checkView(v, path, error)) return false;
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  const auto n = static_cast<double>(views.size());
+  const QSizeF panel(kExportLayout.width(), kExportPanelHeight);
+  const QSizeF layout(panel.width(), panel.height() * n);
+  QStringList titles;
+  for (QChartView* v : views) titles << v->chart()->title();
+  if (suffix == "png")
+    return writePng(path, QSize(kExportPixels.width(), static_cast<int>(std::lround(
+                                                            kExportPixels.width() * layout.height() /
+                                                            layout.width()))),
+                    layout, stacked(views, panel), error);
+  if (suffix == "svg") {
+    const QSizeF mm(kExportMillimetres.width(),
+                    kExportMillimetres.width() * layout.height() / layout.width());
+    const int dpi = views.front()->logicalDpiX() > 0 ? views.front()->logicalDpiX() : 96;
+    return writeSvg(path, mm, layout, dpi, titles.join(" · "), stacked(views, panel), error);
+  }
   return fail(error, "cannot export a chart to '" + path + "': the name must end in .png or .svg");
 }
 
@@ -154,7 +206,7 @@ QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths, bool 
   for (const auto& [id, r] : paths) {
     const SplitCurve* c = preferred_split(r, train_split);
     const bool is_test = c && r.test && c == &*r.test;
-    header << csvField(id + (is_test ? " test" : " train") + (error ? " error" : " loss"));
+    header << csvField(id + (is_test ? ":test" : ":train") + (error ? "_error" : "_loss"));
   }
   QString out = header.join(',') + '\n';
   if (paths.isEmpty()) return out;
@@ -212,14 +264,22 @@ QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochM
 }
 
 QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths) {
-  QString out = "path,split,loss_barrier_linear,loss_barrier_mid,error_barrier_linear,"
-                "error_barrier_mid,loss_start,loss_end\n";
+  // The names of the run folder's results/barriers.csv (docs/USER_GUIDE.md, "Barriers").
+  QString out = "path,split,loss_lin,loss_mid,error_lin,error_mid,loss_alpha,error_alpha,loss_a,"
+                "loss_b\n";
   auto row = [&out](const QString& id, const char* split, const SplitCurve& c) {
     const QString start = c.loss.empty() ? QString() : number(c.loss.front());
     const QString end = c.loss.empty() ? QString() : number(c.loss.back());
-    out += QStringList{csvField(id), split, number(c.barriers.loss_lin),
-                       number(c.barriers.loss_mid), number(c.barriers.error_lin),
-                       number(c.barriers.error_mid), start, end}
+    out += QStringList{csvField(id),
+                       split,
+                       number(c.barriers.loss_lin),
+                       number(c.barriers.loss_mid),
+                       number(c.barriers.error_lin),
+                       number(c.barriers.error_mid),
+                       number(c.barriers.loss_alpha),
+                       number(c.barriers.error_alpha),
+                       start,
+                       end}
                .join(',') +
            '\n';
   };

@@ -39,18 +39,31 @@ bool export_chart_svg(QChartView* view, const QString& path,
                       QSizeF mm = kExportMillimetres, QString* error = nullptr);
 /// PNG or SVG by the suffix of `path` (case-insensitive); another suffix is an error.
 bool export_chart(QChartView* view, const QString& path, QString* error = nullptr);
+/// A view of several charts (the alignment dock) in one image: the charts stacked top to
+/// bottom, each laid out at kExportLayout's width × kExportPanelHeight; the PNG is 1800 px
+/// wide, the SVG 180 mm wide, each as tall as the stack. One chart: export_chart.
+bool export_charts(const QList<QChartView*>& views, const QString& path,
+                   QString* error = nullptr);
+/// Height of one chart of a stack (export_charts), in layout units.
+inline constexpr double kExportPanelHeight = 400;
 
+/// Every CSV written here follows one rule (docs/USER_GUIDE.md, "Numbers"): snake_case column
+/// names; a column whose name ends in `error` (or starts `error_`) holds a fraction (0.5849 is
+/// 58.49 %), `loss` the model's loss (cross-entropy for a classifier), `seconds` wall-clock
+/// seconds, `alpha` the path coordinate; 17 significant digits; an undefined value is empty.
+///
 /// One path: header `alpha,train_loss,train_error,test_loss,test_error` (columns only for the
 /// splits present), one row per α, values with 17 significant digits (exact round trip).
 QString interpolation_csv(const InterpolationResult& r);
-/// Several paths on a shared α grid: `alpha,<id> test loss,...` with each path's test loss (its
+/// Several paths on a shared α grid: `alpha,<id>:test_loss,...` with each path's test loss (its
 /// train loss when it has no test split), as the "all paths" chart draws them; `train_split`
 /// prefers the train split, `error` writes the error (fraction) instead of the loss. Paths
 /// whose α grid differs from the first path's leave their cells empty where α does not match.
 QString paths_csv(const QList<QPair<QString, InterpolationResult>>& paths,
                   bool train_split = false, bool error = false);
-/// The barrier table rows of every path: `path,split,loss_barrier_linear,loss_barrier_mid,
-/// error_barrier_linear,error_barrier_mid,loss_start,loss_end` (errors as fractions).
+/// The barrier table rows of every path, in the names of the run folder's barriers.csv:
+/// `path,split,loss_lin,loss_mid,error_lin,error_mid,loss_alpha,error_alpha,loss_a,loss_b`
+/// (errors as fractions; loss_alpha/error_alpha where the linear barrier occurs).
 QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths);
 
 /// The align steps of a run, one row per permutation (layer) with its step's numbers repeated:

@@ -1,5 +1,6 @@
 #include "gui/results/result_views.h"
 #include "gui/main_window/main_window.h"
+#include "ridgeline/core/format.h"
 #include "gui/results/train_view.h"
 
 #include <QAction>
@@ -287,7 +288,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     setPlaceholder(false, {});
     progress_->hide();
     results_->showAll(summary_.results);
-    offerToEditor(spec, QDir(dir).filePath("experiment.json"), {});
+    if (!editor_->isModified()) editor_->showRunSpec(spec, dir);  // never over unsaved edits
     setSpecHeader(QString::fromStdString(summary_.run_dir));
     if (!summary_.device.empty())
       device_label_->setText("Device: " + QString::fromStdString(summary_.device));
@@ -368,8 +369,8 @@ void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,
         device_label_->setText("Device: " + QString::fromStdString(summary_.device));
       setSpecHeader(QString::fromStdString(summary_.run_dir));
       progress_->setValue(1000);
-      const QString text = QString("Finished in %1 s — %2")
-                               .arg(QString::number(summary_.seconds, 'g', 3))
+      const QString text = QString("Finished in %1 — %2")
+                               .arg(QString::fromStdString(format_seconds(summary_.seconds)))
                                .arg(QString::fromStdString(summary_.run_dir));
       stage_label_->setText(text);
       appendLog(text);

@@ -104,6 +104,15 @@ class MainWindow : public QMainWindow {
   QChartView* currentChart() const;
   /// Exports currentChart() to PNG or SVG by the suffix of `path` (gui_export.h).
   bool exportCurrentChart(const QString& path, QString* error = nullptr);
+  /// The views that are charts, which --export-chart can write: "paths" (the first path's
+  /// tab), "paths:<step id>", "all-paths", "compare", "training" and "alignment".
+  static QStringList chartViewNames();
+  /// Exports view `name` (one of chartViewNames(), or a "paths:<step id>"): its tab's chart,
+  /// the training monitor, or the alignment charts stacked in one image. False with the
+  /// reason when the view is not a chart or has nothing drawn yet (then `bad_input` is set:
+  /// the command line's exit code 2), or when the file cannot be written.
+  bool exportView(const QString& name, const QString& path, QString* error = nullptr,
+                  bool* bad_input = nullptr);
   /// The current tab's numbers as CSV (ResultArea::numbersOn); its companion table (a path's
   /// barrier rows) goes to barriers_path_for(path).
   bool exportCurrentNumbers(const QString& path, QString* error = nullptr);

@@ -1,5 +1,6 @@
 // MainWindow: the dock widgets of the views (training monitor, log, jobs, runs), the View
-// menu's toggles, and the view names behind --view / showView().
+// menu's toggles, the view names behind --view / showView(), and exportView() behind
+// --export-chart.
 #include <QChartView>
 #include <QDockWidget>
 #include <QMenu>
@@ -105,14 +106,39 @@ bool MainWindow::showView(const QString& name, QString* error) {
   QString why;
   QWidget* tab = results_->page(name, &why);
   if (!why.isEmpty()) return fail(why);
-  if (!tab && name != "paths")
+  if (!tab)
     return fail("--view: unknown view '" + name + "' (views: " + viewNames().join(", ") +
                 ", paths:<step id>)");
-  if (tab) {
-    tabs_->setCurrentWidget(tab);
-    results_stack_->setCurrentIndex(1);
-  }
+  tabs_->setCurrentWidget(tab);
+  results_stack_->setCurrentIndex(1);
   return true;
+}
+
+QStringList MainWindow::chartViewNames() {
+  return {"paths", "all-paths", "compare", "training", "alignment"};
+}
+
+bool MainWindow::exportView(const QString& name, const QString& path, QString* error,
+                            bool* bad_input) {
+  auto fail = [&](const QString& why) {
+    if (error) *error = why;
+    if (bad_input) *bad_input = true;
+    return false;
+  };
+  if (!chartViewNames().contains(name) && !name.startsWith("paths:"))
+    return fail("--export-chart: the view '" + name + "' is not a chart (charts: " +
+                chartViewNames().join(", ") + ", paths:<step id>)");
+  if (docks_.contains(name)) {
+    const QList<QChartView*> charts = results_->dockCharts(name);
+    if (charts.isEmpty()) return fail("--export-chart: the " + name + " view has nothing to draw");
+    return export_charts(charts, path, error);
+  }
+  if (QString why; !showView(name, &why)) return fail(why);
+  QChartView* chart = results_stack_->currentIndex() == 1 && tabs_->count() > 0
+                          ? results_->chartOn(tabs_->currentWidget())
+                          : nullptr;
+  if (!chart) return fail("--export-chart: the " + name + " view has no chart yet");
+  return export_chart(chart, path, error);
 }
 
 }  // namespace ridgeline::gui

@@ -48,4 +48,9 @@ void AlignPages::showAll(const std::vector<const StepResult*>& results) {
 
 void AlignPages::clear() { view_->clear(); }
 
+QList<QChartView*> AlignPages::dockCharts(const QString& name) const {
+  if (name != "alignment" || view_->reports().empty()) return {};
+  return view_->chartViews();
+}
+
 }  // namespace ridgeline::gui

@@ -19,6 +19,8 @@ class AlignPages : public ResultPages {
   void showAll(const std::vector<const StepResult*>& results) override;
   void clear() override;
   QList<ViewDock> docks() override;
+  /// "alignment": the gain, L2 and sweep charts (empty without align results).
+  QList<QChartView*> dockCharts(const QString& name) const override;
 
   widgets::AlignmentView* view() const { return view_; }
 

@@ -8,6 +8,7 @@
 #include <QKeySequence>
 #include <QTabWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "gui/main_window/export.h"
@@ -42,9 +43,31 @@ PathsPages::PathsPages(const ResultHost& host) : host_(host) {
                             "instead of the test split");
   QObject::connect(act_train_split_, &QAction::toggled, act_train_split_,
                    [this] { applyOptions(); });
+  act_common_scale_ = make_toggle(
+      host_.window, "Common y scale", QKeySequence("Ctrl+Shift+Y"),
+      "Draw every path's tab on one y range (the union of their curves), so that a flat path "
+      "looks flat next to a high one; off: each chart fits its own curves (the axis title "
+      "names their range)");
+  QObject::connect(act_common_scale_, &QAction::toggled, act_common_scale_,
+                   [this] { applyCommonScale(); });
 }
 
-QList<QAction*> PathsPages::actions() { return {act_error_, act_train_split_}; }
+QList<QAction*> PathsPages::actions() { return {act_error_, act_train_split_, act_common_scale_}; }
+
+void PathsPages::applyCommonScale() {
+  const QPointF none(1, 0);
+  QPointF loss = none, error = none;
+  auto grow = [](QPointF& into, QPointF e) {
+    if (e.x() > e.y()) return;
+    into = into.x() > into.y() ? e : QPointF(std::min(into.x(), e.x()), std::max(into.y(), e.y()));
+  };
+  if (act_common_scale_->isChecked())
+    for (const Page& p : pages_) {
+      grow(loss, widgets::InterpolationChart::lossExtent(p.chart->result()));
+      grow(error, widgets::InterpolationChart::errorExtent(p.chart->result()));
+    }
+  for (const Page& p : pages_) p.chart->setSharedRanges(loss, error);
+}
 
 bool PathsPages::hasError(const InterpolationResult& r) {
   for (const auto* split : {&r.test, &r.train})
@@ -107,7 +130,8 @@ void PathsPages::showPath(const QString& step_id, const InterpolationResult& r) 
     lay->setContentsMargins(2, 2, 2, 2);
     p.chart = new widgets::InterpolationChart;
     p.chart->setErrorVisible(showError());
-    p.chart->setToolTip("Loss along θ(α) = (1−α)·θ_A + α·θ_B; red: the mean-endpoint barrier");
+    p.chart->setToolTip("Loss along θ(α) = (1−α)·θ_A + α·θ_B; red: the linear barrier, from the "
+                        "chord between the endpoint losses up to the curve, where it is highest");
     p.table = new widgets::BarrierTable;
     host_.add_chart_menu(p.chart, step_id, {});
     lay->addWidget(p.chart, 1);
@@ -127,6 +151,7 @@ void PathsPages::showPath(const QString& step_id, const InterpolationResult& r) 
       if (id != step_id) all_chart_->setPath(id, pages_.value(id).chart->result());
   }
   if (all_chart_) all_chart_->setPath(step_id, r);
+  applyCommonScale();
   updateErrorAction();
   applyOptions();
   host_.show_tabs();
@@ -167,6 +192,10 @@ QWidget* PathsPages::page(const QString& name, QString* why) const {
     return all_page_ ? all_page_ : fail("--view all-paths: this run has fewer than two paths");
   if (name == "compare")
     return compare_page_ ? compare_page_ : fail("--view compare: no two runs are compared");
+  // "paths" is the first path's own tab (its curves and barriers); "all-paths" the overlay.
+  if (name == "paths")
+    return order_.isEmpty() ? fail("--view paths: no interpolation path is shown")
+                            : pages_.value(order_.front()).widget;
   if (!name.startsWith("paths:")) return nullptr;
   const QString id = name.mid(6);
   for (int i = 0; i < host_.tabs->count(); ++i)

@@ -4,7 +4,8 @@
 /// BarrierTable), and two overlays — "all paths" (every path of the run, once it has two) and
 /// "compare" (every path of two runs, from the Runs dock) — each with the barriers of what it
 /// draws. Its View actions ("Error", "Train split") switch the charts between loss and error and
-/// the overlays between the test and train splits. A model without accuracy (the quadratic
+/// the overlays between the test and train splits; "Common y scale" draws every path's tab on
+/// one y range (each chart's axis title names the range of its own curves either way). A model without accuracy (the quadratic
 /// oracle) has NaN errors: its barrier cells read "n/a", and "Error" says there is no accuracy.
 #include <QList>
 #include <QMap>
@@ -54,6 +55,7 @@ class PathsPages : public ResultPages {
   widgets::BarrierTable* compareBarriers() const { return compare_barriers_; }
   QAction* errorAction() const { return act_error_; }
   QAction* trainSplitAction() const { return act_train_split_; }
+  QAction* commonScaleAction() const { return act_common_scale_; }
   /// The paths of the run in step order, as the all-paths tab shows them.
   Paths runPaths() const;
 
@@ -78,11 +80,14 @@ class PathsPages : public ResultPages {
   void applyOptions();
   /// "Error" is off, and says why, when no path shown has an error.
   void updateErrorAction();
+  /// The per-path charts share one y range ("Common y scale"), or fit their own.
+  void applyCommonScale();
   bool showError() const;
 
   ResultHost host_;
   QAction* act_error_ = nullptr;
   QAction* act_train_split_ = nullptr;
+  QAction* act_common_scale_ = nullptr;
   QMap<QString, Page> pages_;
   QStringList order_;  ///< step ids in the order they arrived
   widgets::PathsChart* all_chart_ = nullptr;

@@ -80,13 +80,19 @@ bool PathsPages::compare(const std::vector<std::pair<QString, RunSummary>>& runs
       if (!steps.contains(sid)) steps << sid;
       compare_paths_.append({tag + ": " + sid, r});
       compare_chart_->setPath(compare_paths_.back().first, r, static_cast<int>(steps.indexOf(sid)),
-                              k == 0 ? Qt::SolidLine : Qt::DashLine);
+                              k == 0 ? Qt::SolidLine : Qt::DashLine,
+                              k == 0 ? widgets::SeriesMarker::Circle : widgets::SeriesMarker::Square);
     }
   }
   updateErrorAction();
   applyOptions();
+  // Run ids are long: they go on plain lines of their own (one each when long), so that the
+  // title is not cut off; the legend shows which line style and marker is which run.
+  const QString a = runs[0].first.toHtmlEscaped(), b = runs[1].first.toHtmlEscaped();
   compare_chart_->chart()->setTitle(
-      QString("Compare: A = %1 (solid), B = %2 (dashed)").arg(runs[0].first, runs[1].first));
+      QString("<div align='center'>Compare two runs<br><span style='font-weight:normal'>A = "
+              "%1%2B = %3</span></div>")
+          .arg(a, a.size() + b.size() > 56 ? "<br>" : " · ", b));
   host_.tabs->setCurrentWidget(compare_page_);
   host_.show_tabs();
   return true;

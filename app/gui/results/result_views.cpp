@@ -19,6 +19,7 @@ QWidget* ResultPages::page(const QString&, QString*) const { return nullptr; }
 QChartView* ResultPages::chartOn(const QWidget*) const { return nullptr; }
 bool ResultPages::numbersOn(const QWidget*, QString*, QString*) const { return false; }
 QString ResultPages::exportName(const QWidget*) const { return {}; }
+QList<QChartView*> ResultPages::dockCharts(const QString&) const { return {}; }
 bool ResultPages::compare(const std::vector<std::pair<QString, RunSummary>>&) { return false; }
 
 // ---- ResultArea ----------------------------------------------------------------------------
@@ -86,6 +87,12 @@ bool ResultArea::numbersOn(const QWidget* page, QString* csv, QString* companion
 QString ResultArea::exportName(const QWidget* page) const {
   for (const auto& p : pages_)
     if (QString n = p.second->exportName(page); !n.isEmpty()) return n;
+  return {};
+}
+
+QList<QChartView*> ResultArea::dockCharts(const QString& name) const {
+  for (const auto& p : pages_)
+    if (QList<QChartView*> c = p.second->dockCharts(name); !c.isEmpty()) return c;
   return {};
 }
 

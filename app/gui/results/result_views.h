@@ -70,6 +70,10 @@ class ResultPages {
   virtual bool numbersOn(const QWidget* page, QString* csv, QString* companion) const;
   /// A file name stem for exports of tab `page` ("all-paths"); empty = the tab's text.
   virtual QString exportName(const QWidget* page) const;
+  /// The charts of this view's dock `name` ("training": the monitor; "alignment": its charts,
+  /// which --export-chart composes into one image), empty when `name` is not its dock or it
+  /// has nothing to draw yet.
+  virtual QList<QChartView*> dockCharts(const QString& name) const;
   /// Overlays the results of several runs (the Runs dock's Compare). False when this view has
   /// nothing to compare.
   virtual bool compare(const std::vector<std::pair<QString, RunSummary>>& runs);
@@ -105,6 +109,7 @@ class ResultArea {
   QChartView* chartOn(const QWidget* page) const;
   bool numbersOn(const QWidget* page, QString* csv, QString* companion) const;
   QString exportName(const QWidget* page) const;
+  QList<QChartView*> dockCharts(const QString& name) const;
   /// False with the reason when no view could compare the runs.
   bool compare(const std::vector<std::pair<QString, RunSummary>>& runs, QString* why);
 

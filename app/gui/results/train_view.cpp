@@ -10,8 +10,6 @@ namespace ridgeline::gui {
 
 TrainPages::TrainPages(const ResultHost& host) : host_(host) {
   monitor_ = new widgets::TrainingMonitor;
-  monitor_->setToolTip("Training loss per epoch (solid: train, dashed: test) and sampled "
-                       "mini-batch losses of every model");
   accuracy_ = make_toggle(host.window, "Training accuracy", QKeySequence("Ctrl+Shift+A"),
                           "Show accuracy (%) instead of loss in the training monitor");
   QObject::connect(accuracy_, &QAction::toggled, monitor_, [m = monitor_](bool on) {
@@ -24,6 +22,11 @@ TrainPages::TrainPages(const ResultHost& host) : host_(host) {
 QList<ViewDock> TrainPages::docks() {
   return {{"training", "Training", monitor_,
            "the training monitor: loss per epoch and mini-batch"}};
+}
+
+QList<QChartView*> TrainPages::dockCharts(const QString& name) const {
+  if (name != "training") return {};
+  return {monitor_};
 }
 
 void TrainPages::clear() {

@@ -25,6 +25,8 @@ class TrainPages final : public ResultPages {
   /// A new job or folder: the monitor restarts for the shown spec's epochs.
   void clear() override;
   QList<ViewDock> docks() override;
+  /// "training": the training monitor.
+  QList<QChartView*> dockCharts(const QString& name) const override;
   QList<QAction*> actions() override { return {accuracy_}; }
 
   /// A running job's progress (the window forwards the runner's events).

@@ -122,6 +122,16 @@ const RunBarrier* RunRecord::headline() const {
   return nullptr;
 }
 
+const RunBarrier* RunRecord::best_other() const {
+  const RunBarrier* first = headline();
+  const RunBarrier* best = nullptr;
+  for (const auto& b : barriers)
+    if (b.split == "test" && first && b.step != first->step &&
+        (!best || b.loss_mid < best->loss_mid))
+      best = &b;
+  return best;
+}
+
 RunRecord make_run_record(const ExperimentSpec& spec, const RunSummary& sum,
                           const std::string& started) {
   RunRecord r;

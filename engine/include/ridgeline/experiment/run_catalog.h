@@ -45,6 +45,9 @@ struct RunRecord {
 
   /// The first step's test barrier, if any (the headline of `runs list`).
   const RunBarrier* headline() const;
+  /// The lowest test loss barrier among the other interpolation steps (typically the best
+  /// aligned path, next to the naive headline); null when the run has one path only.
+  const RunBarrier* best_other() const;
 };
 
 /// The record of a run folder: id from the folder's name, barriers from the summary's
