@@ -68,7 +68,7 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
       p.model = m.name;
       p.done = s.step;
       p.total = s.total_steps;
-      p.message = "epoch " + std::to_string(s.epoch) + " loss " + std::to_string(s.loss);
+      p.message = "epoch " + std::to_string(s.epoch) + " loss " + format_loss(s.loss);
       ev.on_progress(p);
     }
   };
