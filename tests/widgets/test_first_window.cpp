@@ -217,15 +217,16 @@ void TestFirstWindow::windowRunsTinySpecEndToEnd() {
     QCOMPARE(pts.size(), 2);
     QCOMPARE(pts.back().x(), 2.0);
   }
-  // The monitor's accuracy view: 100·(1 − error) of the same epochs; back to loss unchanged.
+  // The monitor's error view: 100·error of the same epochs (the one vocabulary: error, in %
+  // on screen); back to loss unchanged.
   QCOMPARE(s.training().size(), size_t(2));
   const auto loss_points = w.trainingMonitor()->seriesPoints("seed0 train");
-  w.trainingMonitor()->setMetric(TrainingMonitor::Metric::Accuracy);
+  w.trainingMonitor()->setMetric(TrainingMonitor::Metric::Error);
   for (const auto& [model, epochs] : s.training()) {
     QList<QPointF> train_acc, test_acc;
     for (const auto& e : epochs) {
-      train_acc.append(QPointF(e.epoch, 100.0 * (1.0 - e.train_error)));
-      test_acc.append(QPointF(e.epoch, 100.0 * (1.0 - e.test_error)));
+      train_acc.append(QPointF(e.epoch, 100.0 * e.train_error));
+      test_acc.append(QPointF(e.epoch, 100.0 * e.test_error));
     }
     const QString m = QString::fromStdString(model);
     QCOMPARE(w.trainingMonitor()->seriesPoints(m + " train"), train_acc);

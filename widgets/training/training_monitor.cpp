@@ -43,7 +43,7 @@ TrainingMonitor::TrainingMonitor(QWidget* parent) : QChartView(parent) {
 
 void TrainingMonitor::reset(int epochs) {
   chart()->removeAllSeries();
-  axis_y_->setTitleText(metric_ == Metric::Loss ? "loss" : "accuracy (%)");
+  axis_y_->setTitleText(metric_ == Metric::Loss ? "loss" : "error (%)");
   curves_.clear();
   epochs_ = epochs;
   x_max_ = std::max(1, epochs);
@@ -104,7 +104,7 @@ void TrainingMonitor::growRanges(double x, double y) {
     y_max_ = std::max(y_max_, y);
   }
   const double pad = std::max((y_max_ - y_min_) * 0.08, 1e-3);
-  const double top = metric_ == Metric::Accuracy ? std::min(100.0, y_max_ + pad) : y_max_ + pad;
+  const double top = metric_ == Metric::Error ? std::min(100.0, y_max_ + pad) : y_max_ + pad;
   axis_y_->setRange(std::max(0.0, y_min_ - pad), top);
   axis_y_->applyNiceNumbers();
 }
@@ -113,8 +113,8 @@ void TrainingMonitor::append(QLineSeries* series, Points& points, double x, doub
                              double error) {
   // NaN (a model without accuracy has NaN errors) is not a point: it is left out.
   if (std::isfinite(loss)) points.loss.append(QPointF(x, loss));
-  if (std::isfinite(error) && error >= 0) points.accuracy.append(QPointF(x, 100.0 * (1.0 - error)));
-  const QList<QPointF>& shown = metric_ == Metric::Loss ? points.loss : points.accuracy;
+  if (std::isfinite(error) && error >= 0) points.error.append(QPointF(x, 100.0 * error));
+  const QList<QPointF>& shown = metric_ == Metric::Loss ? points.loss : points.error;
   if (shown.isEmpty() || shown.back().x() != x || series->count() == shown.size()) return;
   series->append(shown.back());
   growRanges(x, shown.back().y());
@@ -140,7 +140,7 @@ void TrainingMonitor::setMetric(Metric metric) {
 
 void TrainingMonitor::redraw() {
   const bool loss = metric_ == Metric::Loss;
-  axis_y_->setTitleText(loss ? "loss" : "accuracy (%)");
+  axis_y_->setTitleText(loss ? "loss" : "error (%)");
   has_y_ = false;
   y_min_ = 0;
   y_max_ = 1;
@@ -149,15 +149,15 @@ void TrainingMonitor::redraw() {
     const std::pair<QLineSeries*, const Points*> all[] = {
         {c.steps, &c.step_points}, {c.train, &c.train_points}, {c.test, &c.test_points}};
     for (const auto& [series, points] : all) {
-      const QList<QPointF>& shown = loss ? points->loss : points->accuracy;
+      const QList<QPointF>& shown = loss ? points->loss : points->error;
       series->replace(shown);
       for (const QPointF& p : shown) growRanges(p.x(), p.y());
     }
   }
   setToolTip(loss ? "Per model: train loss per epoch (dashed, squares), test loss after each "
                     "epoch (solid, circles), sampled mini-batch losses (thin)"
-                  : "Per model: train accuracy per epoch (dashed, squares), test accuracy after "
-                    "each epoch (solid, circles), sampled mini-batch accuracies (thin)");
+                  : "Per model: train error (%) per epoch (dashed, squares), test error after "
+                    "each epoch (solid, circles), sampled mini-batch errors (thin)");
 }
 
 QStringList TrainingMonitor::seriesNames() const {

@@ -3,7 +3,7 @@
 /// Live training curves: per model, the per-epoch mean train loss (dashed, squares), the test
 /// loss after each epoch (solid, circles) — the convention of every path chart — and a thin
 /// trace of sampled mini-batch losses, against epochs —
-/// or the same curves as accuracy (%) with setMetric(Accuracy). Fed with engine EpochMetrics /
+/// or the same curves as error (%) with setMetric(Error). Fed with engine EpochMetrics /
 /// step samples; it draws, nothing else.
 #include <QChartView>
 #include <QHash>
@@ -26,7 +26,7 @@ class TrainingMonitor : public QChartView {
  public:
   explicit TrainingMonitor(QWidget* parent = nullptr);
 
-  enum class Metric { Loss, Accuracy };
+  enum class Metric { Loss, Error };
 
   /// Forgets every curve; `epochs` sets the x range (0 = grow with the data).
   void reset(int epochs = 0);
@@ -36,7 +36,7 @@ class TrainingMonitor : public QChartView {
   /// position `epoch_position`.
   void addStepSample(const QString& model, double epoch_position, double loss,
                      double error = -1);
-  /// Shows loss or accuracy (100·(1 − error), %); the data of both is kept.
+  /// Shows loss or error (100·error, %); the data of both is kept.
   void setMetric(Metric metric);
   Metric metric() const { return metric_; }
 
@@ -48,7 +48,7 @@ class TrainingMonitor : public QChartView {
  private:
   /// One curve's points in both metrics.
   struct Points {
-    QList<QPointF> loss, accuracy;
+    QList<QPointF> loss, error;
   };
   struct Curves {
     QLineSeries* steps = nullptr;

@@ -10,10 +10,10 @@ namespace ridgeline::gui {
 
 TrainPages::TrainPages(const ResultHost& host) : host_(host) {
   monitor_ = new widgets::TrainingMonitor;
-  accuracy_ = make_toggle(host.window, "Training accuracy", QKeySequence("Ctrl+Shift+A"),
-                          "Show accuracy (%) instead of loss in the training monitor");
-  QObject::connect(accuracy_, &QAction::toggled, monitor_, [m = monitor_](bool on) {
-    m->setMetric(on ? widgets::TrainingMonitor::Metric::Accuracy
+  error_toggle_ = make_toggle(host.window, "Training error", QKeySequence("Ctrl+Shift+A"),
+                          "Show the error (%) instead of the loss in the training monitor");
+  QObject::connect(error_toggle_, &QAction::toggled, monitor_, [m = monitor_](bool on) {
+    m->setMetric(on ? widgets::TrainingMonitor::Metric::Error
                     : widgets::TrainingMonitor::Metric::Loss);
   });
   host_.add_chart_menu(monitor_, "training", [this] { return csv(); });

@@ -2,7 +2,7 @@
 /// @file train_view.h
 /// The train stage's page (docs/ARCHITECTURE.md, "Views and result pages"): the Training dock,
 /// a widgets::TrainingMonitor fed live by the running job's step and epoch events, and for an
-/// opened run folder by its "train" results (TrainStageResult). Its View ▸ Training accuracy
+/// opened run folder by its "train" results (TrainStageResult). Its View ▸ Training error
 /// action switches the monitor between loss and accuracy; the window's File ▸ Export training
 /// curves and the chart's right-click menu export it (CSV: one row per model and epoch).
 #include <QAction>
@@ -27,14 +27,14 @@ class TrainPages final : public ResultPages {
   QList<ViewDock> docks() override;
   /// "training": the training monitor.
   QList<QChartView*> dockCharts(const QString& name) const override;
-  QList<QAction*> actions() override { return {accuracy_}; }
+  QList<QAction*> actions() override { return {error_toggle_}; }
 
   /// A running job's progress (the window forwards the runner's events).
   void addStep(const QString& model, const StepMetrics& m);
   void addEpoch(const QString& model, const EpochMetrics& m);
 
   widgets::TrainingMonitor* monitor() const { return monitor_; }
-  QAction* accuracyAction() const { return accuracy_; }
+  QAction* accuracyAction() const { return error_toggle_; }
   /// The per-epoch records shown, as CSV.
   QString csv() const;
 
@@ -43,7 +43,7 @@ class TrainPages final : public ResultPages {
 
   ResultHost host_;
   widgets::TrainingMonitor* monitor_ = nullptr;
-  QAction* accuracy_ = nullptr;
+  QAction* error_toggle_ = nullptr;
   bool live_ = false;  ///< fed by a running job since the last clear()
   std::vector<std::pair<std::string, std::vector<EpochMetrics>>> shown_;
 };
