@@ -182,7 +182,7 @@ class TestSpec : public QObject {
     QTest::newRow("fractional batch") << QString::fromStdString(with("\"batch\": 32", "\"batch\": 3.5")) << "spec.json: train.batch: expected integer";
     QTest::newRow("bad arch") << QString::fromStdString(with("mlp:6,8,3", "mlp:6,,3")) << "spec.json: model.arch";
     QTest::newRow("unknown model") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed9\"")) << "spec.json: steps[0].b: unknown model 'seed9'";
-    QTest::newRow("aligned model before its step") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed1@wm\"")) << "spec.json: steps[0].b: unknown model 'seed1@wm' (models here: seed0, seed1)";
+    QTest::newRow("aligned model before its step") << QString::fromStdString(with("\"b\": \"seed1\"", "\"b\": \"seed1@wm\"")) << "spec.json: steps[0].b: unknown model 'seed1@wm' (models here: seed0, seed1; ";
     QTest::newRow("bad method") << QString::fromStdString(with("\"type\": \"interpolate\", \"a\": \"seed0\", \"b\": \"seed1\", \"points\": 5", "\"type\": \"align\", \"a\": \"seed0\", \"b\": \"seed1\", \"method\": \"xx\"")) << "spec.json: steps[0].method: \"xx\" is not one of";
     // Each kind has its own keys: an align key on an interpolate step is an error, not ignored.
     QTest::newRow("another kind's key") << QString::fromStdString(with("\"points\": 5", "\"points\": 5, \"method\": \"am\"")) << "spec.json: steps[0].method: unknown key (known keys: id, type, a, b, points, repair, samples, split)";

@@ -25,6 +25,8 @@
 #include "ridgeline/experiment/steps/train_step.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/model_io.h"
+#include "ridgeline/train/train_model.h"
 
 namespace ridgeline {
 
@@ -97,10 +99,28 @@ void remove_unfinished(const fs::path& dir, const ExperimentSpec& spec) {
 bool same_experiment(const std::string& spec_file, const std::string& resolved) {
   if (read_file(spec_file) == resolved) return true;
   try {
-    return spec_to_json(load_spec(spec_file)) == resolved;
+    return spec_to_json(load_spec(spec_file, false)) == resolved;
   } catch (const InputError&) {
     return false;
   }
+}
+
+// Provenance of an external model file: its absolute path, size and modification time (the
+// file is referenced, not copied into the run folder).
+json external_model_record(const std::string& path) {
+  json j = {{"path", path}};
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (!ec) j["size_bytes"] = size;
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0) {
+    std::tm tm{};
+    gmtime_r(&st.st_mtime, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    j["modified"] = buf;
+  }
+  return j;
 }
 
 class RunLog {
@@ -182,6 +202,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     }
     arch->check_fits(data.train, "model.arch");
   }
+  check_checkpoint_steps(spec, model_steps_per_epoch(*arch, spec.train, data));
 
   sum.run_dir = opt.out_dir.empty() ? create_new_run_dir(spec, opt) : opt.out_dir;
   const fs::path dir(sum.run_dir);
@@ -226,18 +247,36 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
     detail::ModelMap models;
     detail::StepContext ctx{*be, data, dir, ev, cancel, [&](const std::string& l) { log(l); }, spec, sum, arch};
     for (const auto& m : spec.models) {
+      if (m.external()) {
+        models[m.name] = load_model(m.path, spec.model_kind == "mlp"
+                                                ? std::optional<Activation>(spec.arch.activation)
+                                                : std::nullopt, cancel);
+        prov["models"][m.name] = external_model_record(m.path);
+        log("model " + m.name + ": loaded " + m.path + " (not trained)");
+        save_prov();
+        continue;
+      }
       const StepSpec st = train_step(spec, m);
       StepResult tr = detail::train_step_kind().run(st, models, ctx);
       const auto* t = tr.as<TrainStageResult>();
       if (!t) continue;  // a finished checkpoint was reused
       prov["models"][m.name] = {{"seed", m.seed}, {"seconds", t->seconds},
                                 {"samples_per_second", t->samples_per_second}};
+      if (m.spawned()) prov["models"][m.name]["from"] = m.from;
       save_prov();
       sum.results.push_back(std::move(tr));
     }
 
     for (const auto& st : spec.steps) {
       if (cancel) cancel->check();
+      // Checkpoints named as inputs ("seed0@epoch2") are read from checkpoints/ when needed.
+      for (const auto& [key, name] : detail::step_kind_of(st).inputs(st)) {
+        const auto ref = parse_checkpoint_ref(name);
+        if (models.count(name) || !ref || !spec.find_model(ref->model)) continue;
+        const fs::path file = dir / "checkpoints" / checkpoint_file_name(spec, *ref);
+        models[name] = load_model(file.string(), std::nullopt, cancel);
+        log("model " + name + ": checkpoint " + file.string());
+      }
       StepResult r = detail::step_kind_of(st).run(st, models, ctx);
       if (r.seconds >= 0) prov["steps"][st.id] = {{"seconds", r.seconds}};
       if (ev.on_result) ev.on_result(r);
@@ -275,7 +314,7 @@ RunSummary run_experiment(const ExperimentSpec& spec, const RunOptions& opt, con
 RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
   const fs::path dir(run_dir);
   if (!fs::is_directory(dir)) throw InputError(run_dir + ": not a run folder");
-  ExperimentSpec spec = load_spec((dir / "experiment.json").string());
+  ExperimentSpec spec = load_spec((dir / "experiment.json").string(), false);
   RunSummary sum;
   sum.run_dir = run_dir;
   const fs::path prov = dir / "provenance.json";
@@ -290,7 +329,8 @@ RunSummary load_run(const std::string& run_dir, ExperimentSpec* spec_out) {
     }
   }
   for (const auto& m : spec.models)
-    if (auto r = detail::train_step_kind().load(train_step(spec, m), dir)) sum.results.push_back(std::move(*r));
+    if (!m.external())
+      if (auto r = detail::train_step_kind().load(train_step(spec, m), dir)) sum.results.push_back(std::move(*r));
   for (const auto& st : spec.steps)
     if (auto r = detail::step_kind_of(st).load(st, dir)) sum.results.push_back(std::move(*r));
   if (spec_out) *spec_out = std::move(spec);

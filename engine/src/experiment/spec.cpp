@@ -11,6 +11,7 @@
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
+#include "experiment/spec_models.h"
 #include "experiment/schema_validator.h"
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/experiment/steps/train_step.h"
@@ -146,7 +147,7 @@ std::vector<std::string> step_outputs(const StepSpec& st) {
   return detail::step_kind_of(st).outputs(st);
 }
 
-ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
+ExperimentSpec parse_spec(const std::string& text, const std::string& source, bool check_files) {
   json doc;
   try {
     doc = json::parse(text, [](int depth, json::parse_event_t, json&) {
@@ -221,13 +222,14 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   }
   s.train.validate(source + ": train.");
 
+  s.source = source;
   std::set<std::string> names;
   for (size_t i = 0; i < doc["models"].size(); ++i) {
     const json& m = doc["models"][i];
-    ModelSpec ms{m["name"], m["seed"].get<uint64_t>()};
+    const std::string where = source + ": models[" + std::to_string(i) + "]";
+    ModelSpec ms = parse_model_entry(s, m, where, source, check_files);
     if (!names.insert(ms.name).second)
-      throw InputError(source + ": models[" + std::to_string(i) + "].name: duplicate name '" +
-                       ms.name + "'");
+      throw InputError(where + ".name: duplicate name '" + ms.name + "'");
     s.models.push_back(ms);
   }
   std::set<std::string> ids;
@@ -240,12 +242,20 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
     st.type = j["type"];
     const detail::StepKind& kind = detail::step_kind_of(st);
     kind.parse_inputs(j, st, where);
-    for (const auto& [key, name] : kind.inputs(st))
-      if (std::find(available.begin(), available.end(), name) == available.end()) {
+    for (const auto& [key, name] : kind.inputs(st)) {
+      if (std::find(available.begin(), available.end(), name) != available.end()) continue;
+      if (const auto ref = parse_checkpoint_ref(name); ref && s.find_model(ref->model)) {
+        check_checkpoint_ref(s, *ref, where + "." + key, false);
+        available.push_back(name);
+        continue;
+      }
+      {
         std::string list;
         for (const auto& n : available) list += (list.empty() ? "" : ", ") + n;
-        throw InputError(where + "." + key + ": unknown model '" + name + "' (models here: " + list + ")");
+        throw InputError(where + "." + key + ": unknown model '" + name + "' (models here: " + list +
+                         "; a trained model's checkpoints are '<model>@epoch<N>', '<model>@step<N>')");
       }
+    }
     st.params = kind.parse_params(j);
     kind.check(st, where);
     st.id = j.value("id", kind.default_id(st));
@@ -257,7 +267,9 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source) {
   return s;
 }
 
-ExperimentSpec load_spec(const std::string& path) { return parse_spec(read_file(path), path); }
+ExperimentSpec load_spec(const std::string& path, bool check_files) {
+  return parse_spec(read_file(path), path, check_files);
+}
 
 std::string spec_to_json(const ExperimentSpec& s) {
   // Keys in the schema's order (name, description, data, model, train, models, steps), not
@@ -272,7 +284,11 @@ std::string spec_to_json(const ExperimentSpec& s) {
     steps.push_back(std::move(out));
   }
   ojson models = ojson::array();
-  for (const auto& m : s.models) models.push_back({{"name", m.name}, {"seed", m.seed}});
+  for (const auto& m : s.models) {
+    if (m.external()) models.push_back({{"name", m.name}, {"path", m.path}});
+    else if (m.spawned()) models.push_back({{"name", m.name}, {"from", m.from}, {"seed", m.seed}});
+    else models.push_back({{"name", m.name}, {"seed", m.seed}});
+  }
   ojson train = ojson::object();  // the train kind's fragment: the recipe every model shares
   StepSpec recipe;
   recipe.type = "train";

@@ -3,6 +3,7 @@
 #include "ridgeline/train/train.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 
 #include "ridgeline/core/errors.h"
@@ -44,6 +45,7 @@ void TrainConfig::validate(const std::string& where) const {
           "warmup_epochs", "must be a finite number in [0, epochs]");
   require(step_every >= 1, where, "step_every", "must be an integer >= 1");
   require(checkpoint_every >= 0, where, "checkpoint_every", "must be an integer >= 0");
+  require(checkpoint_every_steps >= 0, where, "checkpoint_every_steps", "must be an integer >= 0");
   require(finite(step_gamma) && step_gamma > 0, where, "step_gamma", "must be a finite number > 0");
 }
 
@@ -76,7 +78,7 @@ std::string to_string(Schedule s) {
 
 TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
                       const TrainConfig& cfg, uint64_t seed, const TrainCallbacks& cb,
-                      const CancelToken* cancel) {
+                      const CancelToken* cancel, const TrainStart& start) {
   cfg.validate("train.");
   const Dataset& tr = data.train;
   check_fits(arch, tr, "architecture");
@@ -85,6 +87,12 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
   TrainResult result;
   result.model = init_mlp(arch, seed);
   const size_t P = result.model.params.size();
+  if (start.params) {
+    if (start.params->size() != P)
+      throw InputError("training start: " + std::to_string(start.params->size()) +
+                       " parameters for " + arch.to_string() + " (" + std::to_string(P) + ")");
+    result.model.params = *start.params;
+  }
   BatchSampler sampler(be, tr, cfg.batch, seed ^ 0x9E3779B97F4A7C15ull, cfg.drop_last);
   const int steps_per_epoch = sampler.steps_per_epoch();
   const long long total_steps = static_cast<long long>(steps_per_epoch) * cfg.epochs;
@@ -97,13 +105,18 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
 
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  long long step = 0;
+  if (start.step < 0 || start.step >= total_steps)
+    throw InputError("training start: step " + std::to_string(start.step) + " is outside 0.." +
+                     std::to_string(total_steps - 1));
+  long long step = start.step;
   double samples = 0;
-  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
+  const int first_epoch = static_cast<int>(start.step / steps_per_epoch) + 1;
+  for (int epoch = first_epoch; epoch <= cfg.epochs; ++epoch) {
     const auto te = clock::now();
     sampler.shuffle();
     double ep_loss = 0, ep_correct = 0, ep_seen = 0, lr = cfg.lr;
-    for (int s = 0; s < steps_per_epoch; ++s) {
+    const int first_batch = epoch == first_epoch ? static_cast<int>(start.step % steps_per_epoch) : 0;
+    for (int s = first_batch; s < steps_per_epoch; ++s) {
       if (cancel) cancel->check();
       const int rows = sampler.gather(s);
       net.forward(params.data(), sampler.x(), rows);
@@ -122,6 +135,11 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
       ep_seen += rows;
       samples += rows;
       if (cb.on_step) cb.on_step({epoch, step, total_steps, l / rows, 1.0 - c / rows});
+      if (cfg.checkpoint_every_steps > 0 && step % cfg.checkpoint_every_steps == 0 &&
+          cb.on_checkpoint_step) {
+        be.download(result.model.params.data(), params.data(), P);
+        cb.on_checkpoint_step(step, result.model);
+      }
     }
     be.download(result.model.params.data(), params.data(), P);
     EpochMetrics em;
@@ -141,6 +159,12 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
   result.seconds = std::chrono::duration<double>(clock::now() - t0).count();
   result.samples_per_second = result.seconds > 0 ? samples / result.seconds : 0;
   return result;
+}
+
+int steps_per_epoch(const TrainConfig& cfg, int n) {
+  if (n < 1) return 1;
+  const int b = std::min(std::max(cfg.batch, 1), n);
+  return cfg.drop_last ? std::max(1, n / b) : (n + b - 1) / b;
 }
 
 }  // namespace ridgeline

@@ -16,18 +16,28 @@ namespace {
 // One full-gradient step per epoch for a model whose loss uses no data.
 ModelTrainResult train_full_batch(Backend& be, const std::shared_ptr<const ModelArch>& arch,
                                   const TrainConfig& cfg, uint64_t seed,
-                                  const ModelTrainCallbacks& cb, const CancelToken* cancel) {
+                                  const ModelTrainCallbacks& cb, const CancelToken* cancel,
+                                  const TrainStart& start) {
   cfg.validate("train.");
   ModelTrainResult r;
   r.model = {arch, arch->init(seed)};
   const size_t P = arch->num_params();
+  if (start.params) {
+    if (start.params->size() != P)
+      throw InputError("training start: " + std::to_string(start.params->size()) +
+                       " parameters for " + arch->to_string());
+    r.model.params = *start.params;
+  }
+  if (start.step < 0 || start.step >= cfg.epochs)
+    throw InputError("training start: step " + std::to_string(start.step) + " is outside 0.." +
+                     std::to_string(cfg.epochs - 1));
   const auto t0 = std::chrono::steady_clock::now();
   auto net = arch->compute(be, 1);
   DeviceBuffer params(be, P), grad(be, P);
   be.upload(params.data(), r.model.params.data(), P);
   Optimizer opt(be, P, cfg);
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (int e = 1; e <= cfg.epochs; ++e) {
+  for (int e = static_cast<int>(start.step) + 1; e <= cfg.epochs; ++e) {
     if (cancel) cancel->check();
     const auto te = std::chrono::steady_clock::now();
     net->forward(params.data(), nullptr, 1);
@@ -47,10 +57,10 @@ ModelTrainResult train_full_batch(Backend& be, const std::shared_ptr<const Model
     m.lr = lr;
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
     r.epochs.push_back(m);
-    if (cb.on_epoch) {
-      be.download(r.model.params.data(), params.data(), P);
-      cb.on_epoch(m, r.model);
-    }
+    if (cb.on_epoch || cb.on_checkpoint_step) be.download(r.model.params.data(), params.data(), P);
+    if (cb.on_checkpoint_step && cfg.checkpoint_every_steps > 0 && e % cfg.checkpoint_every_steps == 0)
+      cb.on_checkpoint_step(e, r.model);
+    if (cb.on_epoch) cb.on_epoch(m, r.model);
   }
   be.download(r.model.params.data(), params.data(), P);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -61,18 +71,26 @@ ModelTrainResult train_full_batch(Backend& be, const std::shared_ptr<const Model
 
 ModelTrainResult train_model(Backend& be, const std::shared_ptr<const ModelArch>& arch,
                              const DataSplits& data, const TrainConfig& cfg, uint64_t seed,
-                             const ModelTrainCallbacks& cb, const CancelToken* cancel) {
+                             const ModelTrainCallbacks& cb, const CancelToken* cancel,
+                             const TrainStart& start) {
   if (const MlpArch* m = as_mlp_arch(*arch)) {
     TrainCallbacks mcb;
     mcb.on_step = cb.on_step;
     if (cb.on_epoch)
       mcb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) { cb.on_epoch(e, to_model(model)); };
-    TrainResult t = train_mlp(be, *m, data, cfg, seed, mcb, cancel);
+    if (cb.on_checkpoint_step)
+      mcb.on_checkpoint_step = [&](long long s, const Mlp& model) { cb.on_checkpoint_step(s, to_model(model)); };
+    TrainResult t = train_mlp(be, *m, data, cfg, seed, mcb, cancel, start);
     return {to_model(t.model), std::move(t.epochs), t.seconds, t.samples_per_second};
   }
   if (arch->uses_data())
     throw InputError("training " + arch->kind() + " models on data is not supported yet");
-  return train_full_batch(be, arch, cfg, seed, cb, cancel);
+  return train_full_batch(be, arch, cfg, seed, cb, cancel, start);
+}
+
+int model_steps_per_epoch(const ModelArch& arch, const TrainConfig& cfg, const DataSplits& data) {
+  if (!as_mlp_arch(arch)) return 1;
+  return steps_per_epoch(cfg, data.train.n);
 }
 
 }  // namespace ridgeline

@@ -34,6 +34,7 @@ struct TrainConfig {
   bool drop_last = false;
   bool eval_test_each_epoch = true;
   int checkpoint_every = 0;   ///< callers save a checkpoint every N epochs (0 = final only)
+  int checkpoint_every_steps = 0;  ///< on_checkpoint_step every N optimizer steps (0 = never)
 
   /// Throws InputError "<where><key>: ..." for non-finite or out-of-range values; `where` is
   /// a key-path prefix such as "spec.json: train." or "--" (then keys print as options).
@@ -69,6 +70,19 @@ struct StepMetrics {
 struct TrainCallbacks {
   std::function<void(const StepMetrics&)> on_step;    ///< every step (keep it cheap)
   std::function<void(const EpochMetrics&, const Mlp&)> on_epoch;  ///< e.g. checkpoints
+  /// After every global step that is a multiple of cfg.checkpoint_every_steps (> 0).
+  std::function<void(long long step, const Mlp&)> on_checkpoint_step;
+};
+
+/// Where training starts. By default from the initialisation at step 0; a spawned model
+/// (Frankle et al. 2020, arXiv 1912.05671) starts from given parameters after `step` global
+/// optimizer steps: it trains the remaining steps step+1 … epochs·steps_per_epoch with its own
+/// shuffle seed (a partial first epoch visits the batches of a fresh shuffle from the same
+/// offset), the schedule at the same positions as an uninterrupted run, and fresh optimizer
+/// state (SGD momentum and Adam moments start at zero: checkpoints hold weights only).
+struct TrainStart {
+  const std::vector<float>* params = nullptr;  ///< nullptr: the initialisation of `seed`
+  long long step = 0;                          ///< optimizer steps already taken
 };
 
 struct TrainResult {
@@ -82,6 +96,9 @@ struct TrainResult {
 /// Throws RunError "diverged: non-finite loss at epoch E, step S" and Cancelled.
 TrainResult train_mlp(Backend& backend, const MlpArch& arch, const DataSplits& data,
                       const TrainConfig& cfg, uint64_t seed, const TrainCallbacks& cb = {},
-                      const CancelToken* cancel = nullptr);
+                      const CancelToken* cancel = nullptr, const TrainStart& start = {});
+
+/// Optimizer steps per epoch of train_mlp on `train_rows` rows (what BatchSampler counts).
+int steps_per_epoch(const TrainConfig& cfg, int train_rows);
 
 }  // namespace ridgeline

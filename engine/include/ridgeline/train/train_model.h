@@ -25,13 +25,17 @@ struct ModelTrainResult {
 struct ModelTrainCallbacks {
   std::function<void(const StepMetrics&)> on_step;
   std::function<void(const EpochMetrics&, const Model&)> on_epoch;
+  std::function<void(long long step, const Model&)> on_checkpoint_step;  ///< train.h
 };
 
-/// Trains from arch.init(seed). MLPs go through train_mlp (bit-identical to it). Throws
-/// RunError on a non-finite loss, Cancelled when cancelled.
+/// Trains from arch.init(seed), or from `start` (train.h, TrainStart). MLPs go through
+/// train_mlp (bit-identical to it). Throws RunError on a non-finite loss, Cancelled when
+/// cancelled.
 ModelTrainResult train_model(Backend& backend, const std::shared_ptr<const ModelArch>& arch,
                              const DataSplits& data, const TrainConfig& cfg, uint64_t seed,
                              const ModelTrainCallbacks& cb = {},
-                             const CancelToken* cancel = nullptr);
+                             const CancelToken* cancel = nullptr, const TrainStart& start = {});
+/// Optimizer steps per epoch for `arch` on `data` (one for a model that uses no data).
+int model_steps_per_epoch(const ModelArch& arch, const TrainConfig& cfg, const DataSplits& data);
 
 }  // namespace ridgeline

@@ -4,10 +4,12 @@
 
 #include <cstdio>
 #include <limits>
+#include <map>
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
+#include "ridgeline/experiment/spec.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/model_io.h"
@@ -20,7 +22,7 @@ StepSpec train_step(const ExperimentSpec& spec, const ModelSpec& m) {
   st.type = "train";
   st.a = m.name;
   st.id = "train-" + m.name;
-  st.params = TrainStepParams{spec.train, m.seed};
+  st.params = TrainStepParams{spec.train, m.seed, m.from};
   return st;
 }
 
@@ -57,8 +59,40 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
     return StepResult{st.id, st.type, {}, -1};
   }
   const std::shared_ptr<const ModelArch>& arch = ctx.model_arch;
-  ctx.log("model " + m.name + ": training " + arch->to_string() + " from seed " +
-          std::to_string(m.seed));
+  // Where training starts: the initialisation of the seed, or a spawn's parent checkpoint.
+  const int spe = model_steps_per_epoch(*arch, train, ctx.data);
+  TrainStart start;
+  Model parent;
+  if (!p.from.empty()) {
+    const CheckpointRef ref = *parse_checkpoint_ref(p.from);
+    const fs::path file = dir / "checkpoints" / checkpoint_file_name(ctx.spec, ref);
+    parent = load_model(file.string(), std::nullopt, ctx.cancel);
+    start.params = &parent.params;
+    start.step = checkpoint_step(ref, spe);
+    ctx.log("model " + m.name + ": spawned from " + p.from + " (" + file.string() + ", step " +
+            std::to_string(start.step) + "), training on with seed " + std::to_string(m.seed) +
+            " as its data order");
+  } else {
+    ctx.log("model " + m.name + ": training " + arch->to_string() + " from seed " +
+            std::to_string(m.seed));
+  }
+  const std::map<std::string, std::string> meta{{"ridgeline.seed", std::to_string(m.seed)}};
+  auto save_at = [&](const std::string& suffix, long long n, const Model& model, const char* key) {
+    auto extra = meta;
+    extra[key] = std::to_string(n);
+    if (!p.from.empty()) extra["ridgeline.spawned_from"] = p.from;
+    save_model((dir / "checkpoints" / (m.name + suffix + std::to_string(n) + ".safetensors")).string(),
+               model, extra);
+  };
+  {
+    // The starting point as a checkpoint of this model, where the recipe keeps one there.
+    const Model first = p.from.empty() ? Model{arch, arch->init(m.seed)} : parent;
+    if (start.step % spe == 0 && train.checkpoint_every > 0 &&
+        (start.step / spe) % train.checkpoint_every == 0)
+      save_at("-epoch", start.step / spe, first, "ridgeline.epoch");
+    if (train.checkpoint_every_steps > 0 && start.step % train.checkpoint_every_steps == 0)
+      save_at("-step", start.step, first, "ridgeline.step");
+  }
   ModelTrainCallbacks cb;
   cb.on_step = [&](const StepMetrics& s) {
     if (ev.on_step) ev.on_step(m.name, s);
@@ -72,11 +106,13 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
       ev.on_progress(p);
     }
   };
+  cb.on_checkpoint_step = [&](long long step, const Model& model) {
+    save_at("-step", step, model, "ridgeline.step");
+  };
   cb.on_epoch = [&](const EpochMetrics& e, const Model& model) {
     if (train.checkpoint_every > 0 && e.epoch % train.checkpoint_every == 0 &&
         e.epoch < train.epochs)
-      save_model((dir / "checkpoints" / (m.name + "-epoch" + std::to_string(e.epoch) + ".safetensors")).string(),
-               model, {{"ridgeline.seed", std::to_string(m.seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
+      save_at("-epoch", e.epoch, model, "ridgeline.epoch");
     if (ev.on_epoch) ev.on_epoch(m.name, e);
     ctx.log("model " + m.name + " epoch " + std::to_string(e.epoch) + ": train loss " +
             format_loss(e.train_loss) + ", error " + format_error(e.train_error) + "; test loss " +
@@ -84,13 +120,16 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
             format_seconds(e.seconds) + ")");
   };
   ModelTrainResult tr =
-      train_model(ctx.backend, arch, ctx.data, train, m.seed, cb, ctx.cancel);
-  save_model(ckpt.string(), tr.model, {{"ridgeline.seed", std::to_string(m.seed)},
-                                     {"ridgeline.experiment", ctx.spec.name}});
-  write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(),
-                    json({{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
-                          {"samples_per_second", tr.samples_per_second},
-                          {"epochs", epochs_json(tr.epochs)}}).dump(2) + "\n");
+      train_model(ctx.backend, arch, ctx.data, train, m.seed, cb, ctx.cancel, start);
+  auto final_meta = meta;
+  final_meta["ridgeline.experiment"] = ctx.spec.name;
+  if (!p.from.empty()) final_meta["ridgeline.spawned_from"] = p.from;
+  save_model(ckpt.string(), tr.model, final_meta);
+  json record = {{"model", m.name}, {"seed", m.seed}, {"seconds", tr.seconds},
+                 {"samples_per_second", tr.samples_per_second},
+                 {"epochs", epochs_json(tr.epochs)}};
+  if (!p.from.empty()) record["from"] = p.from;
+  write_file_atomic((dir / "results" / ("train-" + m.name + ".json")).string(), record.dump(2) + "\n");
   models[m.name] = std::move(tr.model);
   const double seconds = tr.seconds;
   return StepResult{st.id, st.type,
@@ -150,6 +189,7 @@ class TrainStep final : public StepKind {
     c.step_every = t["step_every"];
     c.step_gamma = t["step_gamma"];
     c.checkpoint_every = t["checkpoint_every"];
+    c.checkpoint_every_steps = t["checkpoint_every_steps"];
     return TrainStepParams{c, 0};
   }
   void write(const StepSpec& st, ordered_json& out) const override {
@@ -168,6 +208,7 @@ class TrainStep final : public StepKind {
     out["step_every"] = t.step_every;
     out["step_gamma"] = t.step_gamma;
     out["checkpoint_every"] = t.checkpoint_every;
+    out["checkpoint_every_steps"] = t.checkpoint_every_steps;
   }
   std::string default_id(const StepSpec& st) const override { return "train-" + st.a; }
   std::vector<std::string> outputs(const StepSpec& st) const override { return {st.a}; }

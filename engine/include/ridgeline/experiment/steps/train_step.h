@@ -14,10 +14,12 @@ struct ExperimentSpec;
 struct ModelSpec;
 struct StepSpec;
 
-/// A training step's parameters: the spec's recipe and the model's seed.
+/// A training step's parameters: the spec's recipe, the model's seed and, for a spawned
+/// model, the checkpoint it starts from ("seed0@epoch2").
 struct TrainStepParams {
   TrainConfig config;
   uint64_t seed = 0;
+  std::string from;
 };
 
 /// The training step of model `m` of `spec`: type "train", id "train-<model>", `a` the model's
