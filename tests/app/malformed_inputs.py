@@ -323,6 +323,45 @@ def spec_cases(work):
     add("number-1e999", None, [], raw=json.dumps(base_spec()).replace('"lr": 0.01', '"lr": 1e999').encode())
     add("invalid-utf8", None, [], raw=b'{"name": "\xff\xfe"}')
     add("nul-byte", None, [], raw=b'{"name": "a\x00b"}')
+    # Model entries (docs/USER_GUIDE.md, "Models"): external files and spawns are checked while
+    # the spec is read, before anything trains.
+    def model1(entry, **train):
+        def mutate(spec):
+            spec["models"][1] = entry
+            spec["train"].update(train)
+        return mutate
+    add("models-path-missing", model1({"name": "seed1", "path": "nothere.safetensors"}),
+        ["models[1].path", "nothere.safetensors"])
+    add("models-path-not-safetensors", model1({"name": "seed1", "path": "spec_models-path-not-safetensors.json"}),
+        ["models[1].path"])
+    add("models-path-other-arch", lambda s: (model1({"name": "seed1", "path": "B.safetensors"})(s),
+                                              s["model"].update(arch="mlp:8,7,3")),
+        ["models[1].path", "B.safetensors", "mlp:8,7,3"])
+    add("models-path-and-seed", model1({"name": "seed1", "path": "B.safetensors", "seed": 1}), ["models[1]", "seed"])
+    add("models-path-empty", model1({"name": "seed1", "path": ""}), ["models[1].path"])
+    add("models-no-seed", model1({"name": "seed1"}), ["models[1]", "seed"])
+    add("models-from-unknown", model1({"name": "seed1", "from": "nobody@epoch0", "seed": 1}),
+        ["models[1].from", "nobody"])
+    add("models-from-itself", model1({"name": "seed1", "from": "seed1@epoch0", "seed": 1}, checkpoint_every=1),
+        ["models[1].from", "seed1"])
+    add("models-from-unkept-epoch", model1({"name": "seed1", "from": "seed0@epoch0", "seed": 1}),
+        ["models[1].from", "checkpoint_every"])
+    add("models-from-the-end", model1({"name": "seed1", "from": "seed0@epoch1", "seed": 1}),
+        ["models[1].from", "nothing to train"])
+    add("models-from-not-a-checkpoint", model1({"name": "seed1", "from": "seed0@wm", "seed": 1}), ["models[1].from"])
+    add("models-from-epoch-2^40", model1({"name": "seed1", "from": "seed0@epoch1099511627776", "seed": 1}),
+        ["models[1].from"])
+    add("models-from-step-past-the-end",
+        model1({"name": "seed1", "from": "seed0@step99999", "seed": 1}, checkpoint_every_steps=1),
+        ["models[1].from", "optimizer steps"])
+    add("step-checkpoint-unkept", setter("steps", 0, "a", "seed0@epoch0"), ["steps[0].a", "checkpoint_every"])
+    add("step-checkpoint-of-file", lambda s: (model1({"name": "seed1", "path": "B.safetensors"})(s),
+                                               s["steps"][0].update(b="seed1@epoch1")),
+        ["steps[0].b", "external file"])
+    add("checkpoint-every-steps-negative", setter("train", "checkpoint_every_steps", -1),
+        ["train.checkpoint_every_steps"])
+    add("checkpoint-every-steps-2^32", setter("train", "checkpoint_every_steps", 2**32),
+        ["train.checkpoint_every_steps"])
     os.makedirs(os.path.join(work, "spec_is_a_folder.json"), exist_ok=True)
     cases.append(Case("spec-is-a-folder", ["run", "spec_is_a_folder.json"], ["spec_is_a_folder.json"]))
     cases.append(Case("spec-missing", ["run", "spec_nowhere.json"], ["spec_nowhere.json"]))
