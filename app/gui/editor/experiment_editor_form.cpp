@@ -67,7 +67,7 @@ ExperimentForm::ExperimentForm(QWidget* parent) : QWidget(parent) {
     connect(e, &QLineEdit::textChanged, this, &ExperimentForm::onChanged);
   connect(description_, &QPlainTextEdit::textChanged, this, &ExperimentForm::onChanged);
   for (auto* s : {gmm_train_, gmm_test_, gmm_dim_, gmm_classes_, gmm_seed_, train_subset_,
-                  test_subset_, batch_, epochs_, step_every_, checkpoint_every_})
+                  test_subset_, batch_, epochs_, step_every_, checkpoint_every_, checkpoint_every_steps_})
     connect(s, &QSpinBox::valueChanged, this, &ExperimentForm::onChanged);
   for (auto* c : {data_kind_, activation_, optimizer_, schedule_})
     connect(c, &QComboBox::currentIndexChanged, this, &ExperimentForm::onChanged);
@@ -217,6 +217,9 @@ QWidget* ExperimentForm::buildTrain() {
   checkpoint_every_ = makeSpin("train.checkpoint_every", 0, INT_MAX,
                                "Also keep a checkpoint every N epochs (final only: just the last)");
   checkpoint_every_->setSpecialValueText("final only");
+  checkpoint_every_steps_ = makeSpin("train.checkpoint_every_steps", 0, INT_MAX,
+                                     "Also keep a checkpoint every N optimizer steps ('<model>@step<N>')");
+  checkpoint_every_steps_->setSpecialValueText("none");
   momentum_ = makeLine("train.momentum", "SGD momentum, in [0, 1)", "0.9");
   beta1_ = makeLine("train.beta1", "Adam β1, in [0, 1)", "0.9");
   beta2_ = makeLine("train.beta2", "Adam β2, in [0, 1)", "0.999");
@@ -241,7 +244,8 @@ QWidget* ExperimentForm::buildTrain() {
                                                     {"Schedule", schedule_},
                                                     {"Warm-up", warmup_},
                                                     {"Step every", step_every_},
-                                                    {"Step γ", step_gamma_}};
+                                                    {"Step γ", step_gamma_},
+                                                    {"Checkpoints (steps)", checkpoint_every_steps_}};
   int i = 0;
   for (const auto& [label, w] : cells) {
     auto* l = new QLabel(label);

@@ -117,7 +117,7 @@ class ExperimentForm : public QWidget {
   QLineEdit *lr_ = nullptr, *momentum_ = nullptr, *weight_decay_ = nullptr, *beta1_ = nullptr,
             *beta2_ = nullptr, *eps_ = nullptr, *warmup_ = nullptr, *step_gamma_ = nullptr;
   QSpinBox *batch_ = nullptr, *epochs_ = nullptr, *step_every_ = nullptr,
-           *checkpoint_every_ = nullptr;
+           *checkpoint_every_ = nullptr, *checkpoint_every_steps_ = nullptr;
 
   ModelsTable* models_ = nullptr;
   StepsEditor* steps_ = nullptr;

@@ -80,6 +80,7 @@ void ExperimentForm::setSpec(const ExperimentSpec& spec) {
   epochs_->setValue(t["epochs"].get<int>());
   step_every_->setValue(t["step_every"].get<int>());
   checkpoint_every_->setValue(t["checkpoint_every"].get<int>());
+  checkpoint_every_steps_->setValue(t["checkpoint_every_steps"].get<int>());
   models_->setModels(doc["models"]);
   steps_->setModelNames(models_->names());
   steps_->setSteps(doc["steps"]);
@@ -121,7 +122,8 @@ json ExperimentForm::toJson() const {
                 {"warmup_epochs", numberOrText(warmup_->text())},
                 {"step_every", step_every_->value()},
                 {"step_gamma", numberOrText(step_gamma_->text())},
-                {"checkpoint_every", checkpoint_every_->value()}}},
+                {"checkpoint_every", checkpoint_every_->value()},
+                {"checkpoint_every_steps", checkpoint_every_steps_->value()}}},
               {"models", models_->toJson()},
               {"steps", steps_->toJson()}};
 }

@@ -1,4 +1,6 @@
-// The experiment editor's models table: a row per model to train, its name and its seed.
+// The experiment editor's models table: a row per model, its name, its seed and where it comes
+// from (empty: trained from the seed; "<model>@epoch<N>"/"@step<N>": spawned from that
+// checkpoint; anything else: an existing safetensors file). docs/USER_GUIDE.md, "Models".
 #include "gui/editor/experiment_editor_models.h"
 
 #include <QHBoxLayout>
@@ -21,7 +23,8 @@ using nlohmann::json;
 namespace {
 
 const char* kNameTip = "Name of the model: the steps refer to it (letters, digits, '_', '-')";
-const char* kSeedTip = "Seed of the model's initialisation and of its data order";
+const char* kSeedTip = "Seed of the model's initialisation and of its data order (a spawned model: its data order; a file: empty)";
+const char* kSourceTip = "Empty: trained from the seed. '<model>@epoch<N>' or '<model>@step<N>': spawned from that checkpoint of an earlier model. Otherwise the path of an existing safetensors file (not trained)";
 
 // Seeds are unsigned 64-bit integers: digits only.
 class SeedDelegate : public QStyledItemDelegate {
@@ -46,14 +49,16 @@ QTableWidgetItem* cell(const QString& text, const char* tip) {
 
 ModelsTable::ModelsTable(QWidget* parent) : QWidget(parent) {
   setObjectName("models");
-  table_ = new QTableWidget(0, 2);
+  table_ = new QTableWidget(0, 3);
   table_->setObjectName("models.table");
-  table_->setHorizontalHeaderLabels({"Name", "Seed"});
+  table_->setHorizontalHeaderLabels({"Name", "Seed", "From checkpoint / file"});
   table_->horizontalHeaderItem(0)->setToolTip(kNameTip);
   table_->horizontalHeaderItem(1)->setToolTip(kSeedTip);
+  table_->horizontalHeaderItem(2)->setToolTip(kSourceTip);
   table_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
   table_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Interactive);
   table_->setColumnWidth(1, 110);
+  table_->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
   table_->verticalHeader()->hide();
   table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 10);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -108,7 +113,12 @@ void ModelsTable::setModels(const json& models) {
     const int row = table_->rowCount();
     table_->insertRow(row);
     table_->setItem(row, 0, cell(QString::fromStdString(m["name"].get<std::string>()), kNameTip));
-    table_->setItem(row, 1, cell(QString::number(m["seed"].get<uint64_t>()), kSeedTip));
+    table_->setItem(row, 1, cell(m.contains("seed") && m["seed"].is_number_unsigned()
+                                     ? QString::number(m["seed"].get<uint64_t>())
+                                     : QString(), kSeedTip));
+    const std::string source = m.contains("from") ? m["from"].get<std::string>()
+                               : m.contains("path") ? m["path"].get<std::string>() : std::string();
+    table_->setItem(row, 2, cell(QString::fromStdString(source), kSourceTip));
   }
   --loading_;
   rememberNames();
@@ -127,8 +137,17 @@ json ModelsTable::toJson() const {
   for (int row = 0; row < table_->rowCount(); ++row) {
     const QTableWidgetItem* name = table_->item(row, 0);
     const QTableWidgetItem* seed = table_->item(row, 1);
-    out.push_back({{"name", name ? name->text().toStdString() : std::string()},
-                   {"seed", unsignedOrText(seed ? seed->text() : QString())}});
+    const QTableWidgetItem* source = table_->item(row, 2);
+    const QString src = source ? source->text().trimmed() : QString();
+    json m = {{"name", name ? name->text().toStdString() : std::string()}};
+    static const QRegularExpression checkpoint("^[A-Za-z0-9_-]+@(epoch|step)[0-9]+$");
+    const bool file = !src.isEmpty() && !checkpoint.match(src).hasMatch();
+    if (file) m["path"] = src.toStdString();
+    else if (!src.isEmpty()) m["from"] = src.toStdString();
+    // A file takes no seed: one typed anyway is kept, for the spec's check to name it.
+    if (!file || (seed && !seed->text().isEmpty()))
+      m["seed"] = unsignedOrText(seed ? seed->text() : QString());
+    out.push_back(std::move(m));
   }
   return out;
 }
