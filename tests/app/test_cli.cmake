@@ -276,4 +276,32 @@ endif()
 expect(2 "needs an MLP" align ${q}/seed0.safetensors ${q}/seed1.safetensors --out QX.safetensors)
 expect(2 "needs an MLP" interpolate ${q}/seed0.safetensors ${q}/seed1.safetensors --repair)
 expect(2 "have different architectures" interpolate ${q}/seed0.safetensors A.safetensors --data ${DATA})
+# Checkpoint names in a spec's steps (docs/USER_GUIDE.md, "Models"): interpolating
+# 'seed0@epoch1' and a spawn's 'sp@step12' in a run gives the curve `ridgeline interpolate` gives
+# on the two checkpoint files; an external file that does not exist is one error before training.
+file(WRITE ${WORK}/spawn.json [=[{"name": "spawn", "data": {"name": "gmm:400,150,6,3,1"},
+ "model": {"arch": "mlp:6,12,3"},
+ "train": {"epochs": 3, "batch": 50, "lr": 0.01, "checkpoint_every": 1, "checkpoint_every_steps": 4},
+ "models": [{"name": "seed0", "seed": 0}, {"name": "sp", "from": "seed0@epoch1", "seed": 7}],
+ "steps": [{"type": "interpolate", "id": "ck", "a": "seed0@epoch1", "b": "sp@step12", "points": 5}]}]=])
+expect(0 "" run spawn.json --out spawnrun --threads 1 --quiet)
+expect(0 "" interpolate spawnrun/checkpoints/seed0-epoch1.safetensors spawnrun/checkpoints/sp-step12.safetensors
+       --data gmm:400,150,6,3,1 --points 5 --json)
+file(READ ${WORK}/spawnrun/results/ck.json ck)
+foreach(split train test)
+  foreach(k 0 2 4)
+    string(JSON by_hand GET "${LAST_OUT}" ${split} loss ${k})
+    string(JSON in_run GET "${ck}" ${split} loss ${k})
+    if(NOT by_hand STREQUAL in_run)
+      message(FATAL_ERROR "spawn.json: ${split} loss ${k}: ${in_run} in the run, ${by_hand} by hand")
+    endif()
+  endforeach()
+endforeach()
+file(WRITE ${WORK}/spawn_missing.json [=[{"name": "spawn", "data": {"name": "gmm:400,150,6,3,1"},
+ "model": {"arch": "mlp:6,12,3"}, "train": {"epochs": 1},
+ "models": [{"name": "seed0", "seed": 0}, {"name": "ext", "path": "gone.safetensors"}]}]=])
+expect(2 "spawn_missing.json: models.1..path: .*gone.safetensors: no such file" run spawn_missing.json --out spawnmissing)
+if(EXISTS ${WORK}/spawnmissing)
+  message(FATAL_ERROR "spawn_missing.json: a run folder was made for a spec with a missing model file")
+endif()
 message(STATUS "CLI end-to-end checks passed")
