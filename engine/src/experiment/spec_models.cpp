@@ -2,6 +2,8 @@
 #include "experiment/spec_models.h"
 
 #include <filesystem>
+#include <map>
+#include <mutex>
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
@@ -11,6 +13,30 @@ namespace ridgeline {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+// The architecture of a model file, remembered by path, size and modification time: the
+// editor validates its spec after every edit, and a file is read once, not on every key.
+std::string file_arch(const std::string& path, std::optional<Activation> activation) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> known;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  const auto time = fs::last_write_time(path, ec).time_since_epoch().count();
+  const std::string key = path + "\n" + std::to_string(size) + "\n" + std::to_string(time) + "\n" +
+                          (activation ? to_string(*activation) : std::string("-"));
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = known.find(key); !ec && it != known.end()) return it->second;
+  }
+  const std::string arch = load_model(path, activation).arch->to_string();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!ec) known[key] = arch;
+  return arch;
+}
+
+}  // namespace
 
 std::optional<CheckpointRef> parse_checkpoint_ref(const std::string& name) {
   const size_t at = name.rfind('@');
@@ -88,14 +114,14 @@ ModelSpec parse_model_entry(const ExperimentSpec& s, const json& m, const std::s
     if (!check_files) return ms;
     if (!fs::is_regular_file(ms.path, ec))
       throw InputError(where + ".path: " + ms.path + ": no such file");
-    Model model;
+    std::string have;
     try {
-      model = load_model(ms.path, s.model_kind == "mlp" ? std::optional<Activation>(s.arch.activation)
-                                                        : std::nullopt);
+      have = file_arch(ms.path, s.model_kind == "mlp" ? std::optional<Activation>(s.arch.activation)
+                                                      : std::nullopt);
     } catch (const InputError& e) {
       throw InputError(where + ".path: " + e.what());
     }
-    const std::string want = s.model()->to_string(), have = model.arch->to_string();
+    const std::string want = s.model()->to_string();
     if (want != have)
       throw InputError(where + ".path: " + ms.path + " holds the model " + have + ", but model.arch is " +
                        want);
