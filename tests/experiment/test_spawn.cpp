@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/compare_spec.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/models/model_io.h"
@@ -225,6 +226,39 @@ class TestSpawn : public QObject {
       QCOMPARE(std::string(e.what()), std::string("s.json: steps[1].b: 'c@step400': training has 24 optimizer steps (8 an epoch)"));
     }
     QVERIFY(!fs::exists(dir.file("r")));  // nothing trained, no folder
+  }
+
+  // File > Compare checkpoints: the files as external models, naive and wm paths from the first.
+  void compareCheckpointsSpec() {
+    test::ScratchDir dir("cmp");
+    RunOptions o;
+    o.out_dir = dir.file("r");
+    o.device = "cpu";
+    o.threads = 1;
+    run_experiment(parse_spec(spawn_spec().dump(), dir.file("spawn.json")), o);
+    const std::string ck = dir.file("r/checkpoints/");
+    const ExperimentSpec s = compare_checkpoints_spec(
+        {ck + "a.safetensors", ck + "c.safetensors", ck + "seed0-epoch1.safetensors"}, "gmm:400,150,6,3,1");
+    QCOMPARE(s.models.size(), size_t(3));
+    QCOMPARE(s.models[2].name, std::string("seed0-epoch1"));
+    QCOMPARE(s.models[1].path, fs::absolute(ck + "c.safetensors").lexically_normal().string());
+    QCOMPARE(s.arch.to_string(), std::string("mlp:6,12,3"));
+    QCOMPARE(s.steps.size(), size_t(6));
+    QCOMPARE(s.steps[0].id, std::string("naive-a-c"));
+    QCOMPARE(s.steps[2].b, std::string("c@wm"));
+    o.out_dir = dir.file("cmp");
+    RunSummary r = run_experiment(s, o);
+    QCOMPARE(r.interpolations().size(), size_t(4));
+    // Files of another shape, or data of another shape, are one error naming the file or data.
+    json wide = spawn_spec();
+    wide["model"]["arch"] = "mlp:6,20,3";
+    wide["models"] = json::array({{{"name", "w"}, {"seed", 0}}});
+    wide["steps"] = json::array();
+    o.out_dir = dir.file("w");
+    run_experiment(parse_spec(wide.dump(), "wide.json"), o);
+    QVERIFY_THROWS_EXCEPTION(InputError, compare_checkpoints_spec({ck + "a.safetensors", dir.file("w/checkpoints/w.safetensors")}, "gmm:400,150,6,3,1"));
+    QVERIFY_THROWS_EXCEPTION(InputError, compare_checkpoints_spec({ck + "a.safetensors", ck + "c.safetensors"}, "gmm:400,150,8,3,1"));
+    QVERIFY_THROWS_EXCEPTION(InputError, compare_checkpoints_spec({ck + "a.safetensors"}, "gmm:400,150,6,3,1"));
   }
 
   // A run folder written before checkpoint_every_steps existed is the same experiment.

@@ -180,6 +180,9 @@ class MainWindow : public QMainWindow {
   void onRunBundled();
   void onRun();
   void onOpenRunFolder();
+  /// File ▸ Compare checkpoints…: picked safetensors files and a data set, run as a spec of
+  /// external models (compare_spec.h) in the job queue.
+  void onCompareCheckpoints();
   void onSaveScreenshot();
   void onExportChart(const QString& suffix);
   void onExportMonitor();

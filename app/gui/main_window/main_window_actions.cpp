@@ -8,6 +8,8 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -28,6 +30,7 @@
 #include "gui/main_window/settings.h"
 #include "gui/results/result_views.h"
 #include "ridgeline/core/backend.h"
+#include "ridgeline/experiment/compare_spec.h"
 #include "ridgeline/experiment/run.h"
 #include "widgets/training/training_monitor.h"
 
@@ -56,6 +59,10 @@ void MainWindow::buildActions() {
            "Run the bundled example: two Fashion-MNIST MLPs and the path between them");
   act_open_run_ = file->addAction("Open &run folder…", this, &MainWindow::onOpenRunFolder);
   describe(act_open_run_, QKeySequence("Ctrl+Shift+O"), "Show the results of an earlier run");
+  describe(file->addAction("&Compare checkpoints…", this, &MainWindow::onCompareCheckpoints), {},
+           "Pick two or more safetensors files (Ridgeline's or PyTorch state_dicts of one MLP) and "
+           "a data set: runs the naive path, weight matching and the weight-matched path from the "
+           "first file to each other one");
   recent_menu_ = file->addMenu("Recent");
   recent_menu_->setToolTipsVisible(true);
   recent_menu_->setToolTip("Spec files and run folders opened recently");
@@ -160,6 +167,29 @@ void MainWindow::rebuildExamplesMenu() {
     a->setStatusTip(path);
   }
   if (files.isEmpty()) examples_menu_->addAction("(no bundled examples found)")->setEnabled(false);
+}
+
+void MainWindow::onCompareCheckpoints() {
+  const QStringList files = QFileDialog::getOpenFileNames(
+      this, "Compare checkpoints: two or more models", QString(),
+      "Safetensors models (*.safetensors);;All files (*)");
+  if (files.isEmpty()) return;
+  if (files.size() < 2)
+    return reportFailure("Compare checkpoints", "Choose two or more safetensors files (Ctrl-click).");
+  bool ok = false;
+  const QString data = QInputDialog::getText(
+      this, "Compare checkpoints", "Data set (fashion-mnist, gmm:TRAIN,TEST,DIM,CLASSES,SEED, or an IDX folder):",
+      QLineEdit::Normal, "fashion-mnist", &ok).trimmed();
+  if (!ok || data.isEmpty()) return;
+  try {
+    std::vector<std::string> paths;
+    for (const QString& f : files) paths.push_back(f.toStdString());
+    const ExperimentSpec spec = compare_checkpoints_spec(paths, data.toStdString());
+    offerToEditor(spec, "Compare checkpoints", {});
+    startRun(spec, "File ▸ Compare checkpoints");
+  } catch (const std::exception& e) {
+    reportFailure("Cannot compare these checkpoints", QString::fromStdString(e.what()));
+  }
 }
 
 void MainWindow::onRunBundled() {
