@@ -21,6 +21,7 @@
 #include <fstream>
 
 #include "gui/editor/experiment_editor.h"
+#include "gui/editor/experiment_editor_models.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/spec.h"
 #include "ridgeline/experiment/steps/align_step.h"
@@ -87,6 +88,7 @@ class TestExperimentEditor : public QObject {
   void newFromExampleHasNoFile();
   void runNeedsAValidSpec();
   void layoutFitsDockAndWindow();
+  void modelsTableKeepsEveryKind();
 };
 
 void TestExperimentEditor::examplesRoundTripThroughTheForm() {
@@ -524,6 +526,20 @@ void TestExperimentEditor::runNeedsAValidSpec() {
   QCOMPARE(run.count(), 1);
   QVERIFY(e.message().startsWith("tiny.json: name: "));
   QVERIFY(!e.runAction()->isEnabled());
+}
+
+// Trained, external-file and spawned entries (docs/USER_GUIDE.md, "Models") survive the table.
+void TestExperimentEditor::modelsTableKeepsEveryKind() {
+  const nlohmann::json models = nlohmann::json::parse(R"([
+    {"name": "seed0", "seed": 0},
+    {"name": "ext", "path": "/data/x.safetensors"},
+    {"name": "sp", "from": "seed0@epoch2", "seed": 7},
+    {"name": "sq", "from": "seed0@step40", "seed": 8}])");
+  ridgeline::gui::ModelsTable t;
+  t.setModels(models);
+  QCOMPARE(t.table()->item(1, 2)->text(), QString("/data/x.safetensors"));
+  QCOMPARE(t.table()->item(1, 1)->text(), QString());
+  QCOMPARE(t.toJson(), models);
 }
 
 void TestExperimentEditor::layoutFitsDockAndWindow() {
