@@ -85,22 +85,24 @@ ProvenanceFacts facts_of(const StudySummary& s) {
   return pf;
 }
 
-// Totals over the cells: wall time, and the share training took of training plus analysis.
+// Totals over the cells: the study's wall time, and the shares of the cells' wall time spent
+// training and analysing (the rest is setup: data, folders, files).
 std::string timing_line(const StudySummary& s) {
-  double train = 0, analysis = 0;
+  double train = 0, analysis = 0, cells = 0;
   int reused = 0;
   for (const auto& r : s.records) {
     train += r.train_seconds;
     analysis += r.analysis_seconds;
+    cells += r.seconds;
     reused += r.status == "reused";
   }
-  char share[64] = "";
-  if (train + analysis > 0)
-    std::snprintf(share, sizeof share, " (%.0f%% training, %.0f%% analysing)",
-                  100 * train / (train + analysis), 100 * analysis / (train + analysis));
+  char share[96] = "";
+  if (cells > 0)
+    std::snprintf(share, sizeof share, "; of the cells' time %.0f%% training, %.0f%% analysing",
+                  100 * train / cells, 100 * analysis / cells);
   return std::to_string(s.records.size()) + " cells (" + std::to_string(reused) +
-         " reused) in wall-clock " + format_seconds(s.seconds) + share +
-         (s.device.empty() ? "" : " on " + s.device);
+         " reused) in wall-clock " + format_seconds(s.seconds) +
+         (s.device.empty() ? "" : " on " + s.device) + share;
 }
 
 }  // namespace

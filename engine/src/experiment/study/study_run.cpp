@@ -131,7 +131,8 @@ void write_study_record(const StudySummary& s, const std::string& started) {
                       {"cells_seconds", total},
                       {"train_seconds", train},
                       {"analysis_seconds", analysis},
-                      {"train_share", train + analysis > 0 ? train / (train + analysis) : 0.0},
+                      {"train_share", total > 0 ? train / total : 0.0},
+                      {"analysis_share", total > 0 ? analysis / total : 0.0},
                       {"spec", ordered_json::parse(study_to_json(s.spec))},
                       {"cells", cells}};
   write_file_atomic((fs::path(s.study_dir) / "study.json").string(), doc.dump(2) + "\n");
