@@ -37,7 +37,7 @@ std::string mean_std(const BarrierStats& s, bool error) {
 // has no test curve), mean ± sample standard deviation over the group's seed pairs.
 std::string study_table(const StudyAggregate& agg) {
   std::vector<std::vector<std::string>> rows = {
-      {"cells", "path", "split", "n", "loss (linear)", "loss (mean-endpoint)", "error (linear)",
+      {"group", "path", "split", "n", "loss (linear)", "loss (mean-endpoint)", "error (linear)",
        "error (mean-endpoint)"}};
   for (const auto& g : agg.groups) {
     bool has_test = false;
