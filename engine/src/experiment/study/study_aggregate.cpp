@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <map>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -121,30 +123,36 @@ StudyAggregate aggregate_study(const std::string& name, const std::vector<StudyC
       agg.cells.push_back({cells[i].name, cells[i].values, cells[i].seeds, r});
     }
   }
-  for (const auto& g : groups)
-    for (const auto& path : agg.paths)
-      for (const auto& split : splits) {
-        StudyGroupRow row;
-        row.group = g;
-        row.path = path;
-        row.split = split;
-        std::array<std::vector<double>, 4> x;
-        for (const auto& c : agg.cells) {
-          if (c.row.path != path || c.row.split != split) continue;
-          const StudyCell* cell = nullptr;
-          for (const auto& k : cells)
-            if (k.name == c.cell) cell = &k;
-          if (!cell || cell->group != g) continue;
-          if (row.values.empty())
-            for (const auto& v : cell->values)
-              if (v.key != "pair") row.values.push_back(v);
-          for (size_t m = 0; m < x.size(); ++m) x[m].push_back(c.row.barriers[m]);
-        }
-        row.n = static_cast<int>(x[0].size());
-        if (row.n == 0) continue;
-        for (size_t m = 0; m < x.size(); ++m) row.stats[m] = stats_of(x[m]);
-        agg.groups.push_back(std::move(row));
-      }
+  // One pass: each cell row into its (group, path, split) bucket; then the buckets in order.
+  auto index_of = [](const std::vector<std::string>& list, const std::string& x) {
+    return static_cast<size_t>(std::find(list.begin(), list.end(), x) - list.begin());
+  };
+  struct Bucket {
+    std::vector<SweptValue> values;
+    std::array<std::vector<double>, 4> x;
+  };
+  std::map<std::tuple<size_t, size_t, size_t>, Bucket> buckets;
+  std::map<std::string, const StudyCell*> by_name;
+  for (const auto& c : cells) by_name[c.name] = &c;
+  for (const auto& c : agg.cells) {
+    const StudyCell& cell = *by_name.at(c.cell);
+    Bucket& b = buckets[{index_of(groups, cell.group), index_of(agg.paths, c.row.path),
+                         index_of(splits, c.row.split)}];
+    if (b.values.empty())
+      for (const auto& v : cell.values)
+        if (v.key != "pair") b.values.push_back(v);
+    for (size_t m = 0; m < b.x.size(); ++m) b.x[m].push_back(c.row.barriers[m]);
+  }
+  for (const auto& [key, b] : buckets) {
+    StudyGroupRow row;
+    row.group = groups[std::get<0>(key)];
+    row.path = agg.paths[std::get<1>(key)];
+    row.split = splits[std::get<2>(key)];
+    row.values = b.values;
+    row.n = static_cast<int>(b.x[0].size());
+    for (size_t m = 0; m < b.x.size(); ++m) row.stats[m] = stats_of(b.x[m]);
+    agg.groups.push_back(std::move(row));
+  }
   return agg;
 }
 
