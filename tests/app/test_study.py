@@ -1,7 +1,8 @@
 """Studies end to end (docs/USER_GUIDE.md, "Studies"): `ridgeline run` on the bundled
 resources/studies/gmm-width-study.json runs every cell into STUDY_DIR/cells/<name>, writes the
 aggregate, and prints the study table; Ctrl-C keeps the finished cells (exit 130) and a restart
-reuses them; a second run reuses every cell (nothing is trained: checkpoints and logs stay as
+reuses them, and so does a restart after kill -9 (the folder reads as interrupted until then);
+a second run reuses every cell (nothing is trained: checkpoints and logs stay as
 they were); `ridgeline study DIR --json` equals the run's aggregate; malformed sweeps exit 2
 with one line naming the key.
 
@@ -137,6 +138,33 @@ for name in kept:
     check("%s: reused (finished earlier)" % name in err, "restart did not reuse %s" % name)
 check(err.count(": running") == n_cells - len(kept), "restart ran %d cells" % err.count(": running"))
 check(json.load(open(os.path.join(killed, "study.json")))["status"] == "finished", "restart: not finished")
+
+# --- kill -9 mid-study: the folder reads as interrupted, a restart reuses the finished cells --
+crashed = os.path.join(WORK, "crashed")
+p = subprocess.Popen([EXE, "run", SPEC, "--out", crashed, "--threads", "2", "--quiet"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+done = []
+deadline = time.time() + 120
+while time.time() < deadline and p.poll() is None:
+    try:
+        done = [c["name"] for c in json.load(open(os.path.join(crashed, "study.json")))["cells"]
+                if c["status"] == "finished"]
+    except (OSError, ValueError, KeyError):
+        pass
+    if len(done) >= 2:
+        p.kill()
+        break
+    time.sleep(0.01)
+p.wait(timeout=60)
+check(p.returncode == -signal.SIGKILL, "kill -9: exit %s (finished before the kill?)" % p.returncode)
+rc, out, err = run("study", crashed, "--json")
+got = json.loads(out) if rc == 0 else {}
+check(rc == 0 and got.get("status") == "interrupted", "study after kill -9: %d %r %s" % (rc, got.get("status"), err))
+check(set(done) <= {c["name"] for c in got.get("cells", []) if c["status"] == "finished"},
+      "study after kill -9: finished cells %r" % got.get("cells"))
+rc, out, err = run("run", SPEC, "--out", crashed, "--threads", "2")
+check(rc == 0 and all("%s: reused (finished earlier)" % n in err for n in done),
+      "restart after kill -9: %d %s" % (rc, err[-1000:]))
 
 # --- bad input: exit 2, one line naming the key --------------------------------------------
 bad = {
