@@ -36,9 +36,9 @@ std::string mean_std(const BarrierStats& s, bool error) {
 // The study table: per group and path kind, the barriers on the test split (train when a path
 // has no test curve), mean ± sample standard deviation over the group's seed pairs.
 std::string study_table(const StudyAggregate& agg) {
-  std::vector<std::vector<std::string>> rows = {
-      {"group", "path", "split", "n", "loss (linear)", "loss (mean-endpoint)", "error (linear)",
-       "error (mean-endpoint)"}};
+  std::vector<std::vector<std::string>> rows = {{"group", "path", "split", "n", "loss (linear)",
+                                                 "loss (mean-endpoint)", "error (linear)",
+                                                 "error (mean-endpoint)"}};
   for (const auto& g : agg.groups) {
     bool has_test = false;
     for (const auto& o : agg.groups)
@@ -71,8 +71,11 @@ json records_json(const StudySummary& s) {
   json cells = json::array();
   for (size_t i = 0; i < s.records.size(); ++i) {
     const StudyCellRecord& r = s.records[i];
-    cells.push_back({{"name", r.name}, {"run_dir", r.run_dir}, {"status", r.status},
-                     {"seconds", r.seconds}, {"train_seconds", r.train_seconds},
+    cells.push_back({{"name", r.name},
+                     {"run_dir", r.run_dir},
+                     {"status", r.status},
+                     {"seconds", r.seconds},
+                     {"train_seconds", r.train_seconds},
                      {"analysis_seconds", r.analysis_seconds}});
   }
   return cells;
@@ -159,9 +162,9 @@ int run_study_command(const Args& a) {
   progress.finish();
   const StudyAggregate agg = aggregate_study_folder(s);
   if (json_out) {
-    json j = {{"study_dir", s.study_dir}, {"status", s.status}, {"device", s.device},
-              {"seconds", s.seconds}, {"cells", records_json(s)},
-              {"aggregate", json::parse(aggregate_to_json(agg))}};
+    json j = {{"study_dir", s.study_dir}, {"status", s.status},
+              {"device", s.device},       {"seconds", s.seconds},
+              {"cells", records_json(s)}, {"aggregate", json::parse(aggregate_to_json(agg))}};
     ProvenanceFacts pf = facts_of(s);
     pf.device = s.device;
     j["provenance"] = provenance_json(a, pf);
@@ -180,7 +183,9 @@ int cmd_study(int argc, char** argv) {
   const StudySummary s = read_study_folder(a.positionals()[0]);
   const StudyAggregate agg = aggregate_study_folder(s);
   if (a.flag("json")) {
-    json j = {{"study_dir", s.study_dir}, {"status", s.status}, {"cells", records_json(s)},
+    json j = {{"study_dir", s.study_dir},
+              {"status", s.status},
+              {"cells", records_json(s)},
               {"aggregate", json::parse(aggregate_to_json(agg))}};
     j["provenance"] = provenance_json(a, facts_of(s));
     std::printf("%s\n", j.dump().c_str());

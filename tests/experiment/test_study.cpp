@@ -18,17 +18,20 @@ using nlohmann::json;
 namespace {
 
 // A tiny spec; SWEEP is replaced by the test's sweep object.
-std::string study_text(const std::string& sweep, const std::string& arch = "mlp:6,8,3",
-                       const std::string& models =
-                           R"([{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}])") {
+std::string study_text(
+    const std::string& sweep, const std::string& arch = "mlp:6,8,3",
+    const std::string& models = R"([{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}])") {
   return R"({
   "name": "tiny-study",
   "data": {"name": "gmm:300,100,6,3,1"},
-  "model": {"arch": ")" + arch + R"("},
+  "model": {"arch": ")" +
+         arch + R"("},
   "train": {"epochs": 1, "batch": 32, "lr": 0.01},
-  "models": )" + models + R"(,
+  "models": )" +
+         models + R"(,
   "steps": [{"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5}],
-  "sweep": )" + sweep + "\n}";
+  "sweep": )" +
+         sweep + "\n}";
 }
 
 std::string error_of(const std::string& text) {
@@ -51,7 +54,8 @@ std::vector<std::string> names(const std::vector<StudyCell>& cells) {
 void write_barriers(const fs::path& run_dir, const std::vector<CellBarrierRow>& rows) {
   json doc = json::array();
   for (const auto& r : rows) {
-    json j = {{"step", r.path}, {"split", r.split}, {"a", "seed0"}, {"b", "seed1"}, {"repair", false}};
+    json j = {
+        {"step", r.path}, {"split", r.split}, {"a", "seed0"}, {"b", "seed1"}, {"repair", false}};
     for (size_t m = 0; m < kBarrierMeasures.size(); ++m) j[kBarrierMeasures[m]] = r.barriers[m];
     doc.push_back(j);
   }
@@ -65,12 +69,13 @@ class TestStudy : public QObject {
   Q_OBJECT
  private slots:
   void widthTimesSeedPairs() {
-    const StudySpec s = parse_study(study_text(R"({"width": [4, 16], "seeds": [0, 1, 2, 3, 4, 5]})"), "s.json");
+    const StudySpec s =
+        parse_study(study_text(R"({"width": [4, 16], "seeds": [0, 1, 2, 3, 4, 5]})"), "s.json");
     const std::vector<StudyCell> cells = expand_study(s);
     QCOMPARE(cells.size(), size_t(6));
-    QCOMPARE(names(cells), (std::vector<std::string>{"width=4,pair=0", "width=4,pair=1",
-                                                      "width=4,pair=2", "width=16,pair=0",
-                                                      "width=16,pair=1", "width=16,pair=2"}));
+    QCOMPARE(names(cells),
+             (std::vector<std::string>{"width=4,pair=0", "width=4,pair=1", "width=4,pair=2",
+                                       "width=16,pair=0", "width=16,pair=1", "width=16,pair=2"}));
     QCOMPARE(cells[1].seeds, (std::pair<uint64_t, uint64_t>{2, 3}));
     QCOMPARE(cells[5].seeds, (std::pair<uint64_t, uint64_t>{4, 5}));
     QCOMPARE(cells[5].spec.models[0].seed, uint64_t(4));
@@ -84,16 +89,18 @@ class TestStudy : public QObject {
     QCOMPARE(cells[4].values[1].key, std::string("pair"));
     QCOMPARE(cells[4].values[1].text, std::string("1"));
     // Every cell is an ordinary spec: its resolved form parses back to itself.
-    for (const auto& c : cells) QCOMPARE(spec_to_json(parse_spec(spec_to_json(c.spec), "c")), spec_to_json(c.spec));
+    for (const auto& c : cells)
+      QCOMPARE(spec_to_json(parse_spec(spec_to_json(c.spec), "c")), spec_to_json(c.spec));
     // The study round-trips through its JSON (what study.json records).
     QCOMPARE(study_to_json(parse_study(study_to_json(s), "again")), study_to_json(s));
   }
 
   void widthAndDepthRewriteTheArch() {
-    auto cells = expand_study(parse_study(study_text(R"({"depth": [1, 2], "width": [5, 7]})"), "s"));
+    auto cells =
+        expand_study(parse_study(study_text(R"({"depth": [1, 2], "width": [5, 7]})"), "s"));
     // Variables expand in their fixed order (width, depth, ...), whatever the object's order.
     QCOMPARE(names(cells), (std::vector<std::string>{"width=5,depth=1", "width=5,depth=2",
-                                                      "width=7,depth=1", "width=7,depth=2"}));
+                                                     "width=7,depth=1", "width=7,depth=2"}));
     QCOMPARE(cells[3].spec.arch.widths_string(), std::string("mlp:6,7,7,3"));
     QCOMPARE(cells[0].group, std::string("width=5,depth=1"));
     QCOMPARE(cells[0].seeds, (std::pair<uint64_t, uint64_t>{0, 1}));  // the spec's own pair
@@ -133,7 +140,8 @@ class TestStudy : public QObject {
         {R"({})", "study.json: sweep: lists no variable"},
         {R"([8])", "study.json: sweep:"},
         {R"({"width": [1,2,3,4,5,6,7,8,9,10,11], "depth": [1,2,3,4,5,6,7,8,9,10],
-             "lr": [1,2,3,4,5,6,7,8,9,10,11]})", "study.json: sweep: more than 1000 cells"},
+             "lr": [1,2,3,4,5,6,7,8,9,10,11]})",
+         "study.json: sweep: more than 1000 cells"},
     };
     for (const auto& [sweep, want] : cases) {
       const std::string got = error_of(study_text(sweep));
@@ -141,17 +149,20 @@ class TestStudy : public QObject {
     }
     // Undefined width or depth for the spec's architecture.
     QVERIFY(error_of(study_text(R"({"depth": [2]})", "mlp:6,8,5,3"))
-                .rfind("study.json: sweep.depth: model.arch mlp:6,8,5,3 has no single hidden width", 0) == 0);
+                .rfind("study.json: sweep.depth: model.arch mlp:6,8,5,3 has no single hidden width",
+                       0) == 0);
     QVERIFY(error_of(study_text(R"({"width": [4]})", "mlp:6,3"))
                 .rfind("study.json: sweep.width: model.arch mlp:6,3 has no hidden layer", 0) == 0);
-    const std::string quad = R"({"name": "q", "model": {"kind": "quadratic", "arch": "quadratic:dim=4"},
+    const std::string quad =
+        R"({"name": "q", "model": {"kind": "quadratic", "arch": "quadratic:dim=4"},
       "models": [{"name": "a", "seed": 0}, {"name": "b", "seed": 1}], "sweep": {"width": [4]}})";
     QVERIFY2(error_of(quad).rfind("study.json: sweep.width: applies to mlp models only", 0) == 0,
              error_of(quad).c_str());
     const std::string three = R"([{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1},
                                   {"name": "seed2", "seed": 2}])";
     QVERIFY(error_of(study_text(R"({"seeds": [0, 1]})", "mlp:6,8,3", three))
-                .rfind("study.json: sweep.seeds: seed pairs need a spec with exactly two models", 0) == 0);
+                .rfind("study.json: sweep.seeds: seed pairs need a spec with exactly two models",
+                       0) == 0);
     // A study spec is not an ordinary spec: parse_spec refuses it rather than drop the sweep.
     try {
       parse_spec(study_text(R"({"width": [4]})"), "study.json");
@@ -189,7 +200,8 @@ class TestStudy : public QObject {
 
   void aggregateEqualsHandComputation() {
     test::ScratchDir dir("study-agg");
-    const StudySpec s = parse_study(study_text(R"({"width": [4, 16], "seeds": [0, 1, 2, 3, 4, 5]})"), "s");
+    const StudySpec s =
+        parse_study(study_text(R"({"width": [4, 16], "seeds": [0, 1, 2, 3, 4, 5]})"), "s");
     const auto cells = expand_study(s);
     // width=4: three pairs, naive test loss_lin 1, 2, 3 → mean 2, sample std 1, min 1, max 3;
     // error_lin 0.1, 0.2, 0.6 → mean 0.3, std sqrt(((−0.2)² + (−0.1)² + 0.3²)/2) = sqrt(0.07).
@@ -197,8 +209,8 @@ class TestStudy : public QObject {
     // std sqrt(0.5); error_mid NaN in one → undefined stats.
     const double nan = std::nan("");
     const std::vector<std::array<double, 4>> naive_test = {
-        {1, 10, 0.1, 0.01}, {2, 20, 0.2, 0.02}, {3, 30, 0.6, 0.03},
-        {0.5, 5, 0.0, nan}, {}, {1.5, 6, 0.25, 0.5}};
+        {1, 10, 0.1, 0.01}, {2, 20, 0.2, 0.02}, {3, 30, 0.6, 0.03}, {0.5, 5, 0.0, nan}, {},
+        {1.5, 6, 0.25, 0.5}};
     StudySummary sum;
     sum.study_dir = dir.path().string();
     sum.spec = s;
@@ -252,14 +264,19 @@ class TestStudy : public QObject {
     QCOMPARE(j["groups"][0]["loss_lin"]["std"].get<double>(), 1.0);
     QVERIFY(j["std"].get<std::string>().find("n - 1") != std::string::npos);
     const std::string csv = aggregate_to_csv(agg);
-    QVERIFY(csv.rfind("width,group,path,split,n,loss_lin_mean,loss_lin_std,loss_lin_min,loss_lin_max,"
-                      "loss_mid_mean", 0) == 0);
-    QVERIFY2(csv.find("\n4,width=4,naive,test,3,2,1,1,3,20,10,10,30,") !=
-                 std::string::npos, csv.c_str());
-    QVERIFY(csv.find("16,width=16,naive,test,2,1,0.70710678118654757,0.5,1.5,5.5,") != std::string::npos);
-    QVERIFY(aggregate_cells_csv(agg).rfind("cell,width,pair,seed_a,seed_b,path,split,loss_lin", 0) == 0);
+    QVERIFY(
+        csv.rfind("width,group,path,split,n,loss_lin_mean,loss_lin_std,loss_lin_min,loss_lin_max,"
+                  "loss_mid_mean",
+                  0) == 0);
+    QVERIFY2(csv.find("\n4,width=4,naive,test,3,2,1,1,3,20,10,10,30,") != std::string::npos,
+             csv.c_str());
+    QVERIFY(csv.find("16,width=16,naive,test,2,1,0.70710678118654757,0.5,1.5,5.5,") !=
+            std::string::npos);
+    QVERIFY(aggregate_cells_csv(agg).rfind("cell,width,pair,seed_a,seed_b,path,split,loss_lin",
+                                           0) == 0);
     // A malformed barriers file is an error naming it.
-    write_file_atomic((dir.path() / "cells" / cells[0].name / "results" / "barriers.json").string(), "{");
+    write_file_atomic((dir.path() / "cells" / cells[0].name / "results" / "barriers.json").string(),
+                      "{");
     try {
       aggregate_study_folder(sum);
       QFAIL("accepted a malformed barriers.json");
@@ -296,8 +313,9 @@ class TestStudy : public QObject {
     for (const char* c : {"width=4,pair=0", "width=8,pair=0"}) {
       const fs::path cell = fs::path(o.out_dir) / "cells" / c;
       QVERIFY(fs::exists(cell / "results" / "barriers.json"));
-      QCOMPARE(json::parse(read_file((cell / "provenance.json").string()))["status"].get<std::string>(),
-               std::string("finished"));
+      QCOMPARE(
+          json::parse(read_file((cell / "provenance.json").string()))["status"].get<std::string>(),
+          std::string("finished"));
     }
     QCOMPARE(load_spec(o.out_dir + "/cells/width=8,pair=0/experiment.json").arch.widths_string(),
              std::string("mlp:6,8,3"));
@@ -310,7 +328,8 @@ class TestStudy : public QObject {
 
     // Restart: every cell reused, nothing trained again (the checkpoints keep their bytes and
     // times), the same aggregate.
-    const fs::path ckpt = fs::path(o.out_dir) / "cells" / "width=4,pair=0" / "checkpoints" / "seed0.safetensors";
+    const fs::path ckpt =
+        fs::path(o.out_dir) / "cells" / "width=4,pair=0" / "checkpoints" / "seed0.safetensors";
     const auto mtime = fs::last_write_time(ckpt);
     ran = reused = 0;
     StudySummary second = run_study(s, o, ev);

@@ -39,16 +39,17 @@ struct SweepAxis {
 };
 
 struct StudySpec {
-  ExperimentSpec base;          ///< the spec without its sweep
-  std::vector<SweepAxis> axes;  ///< in the fixed variable order (width, depth, lr, batch, epochs, seeds)
+  ExperimentSpec base;  ///< the spec without its sweep
+  /// In the fixed variable order (width, depth, lr, batch, epochs, seeds).
+  std::vector<SweepAxis> axes;
 };
 
 struct StudyCell {
-  std::string name;                 ///< "width=64,pair=1": key=value of every swept variable
-  std::vector<SweptValue> values;   ///< in name order; "pair" last when seeds are swept
+  std::string name;                     ///< "width=64,pair=1": key=value of every swept variable
+  std::vector<SweptValue> values;       ///< in name order; "pair" last when seeds are swept
   std::pair<uint64_t, uint64_t> seeds;  ///< the seeds of the spec's two models in this cell
-  std::string group;                ///< the name without the pair ("width=64"; "all" if only pairs)
-  ExperimentSpec spec;              ///< an ordinary spec: the base with the swept values applied
+  std::string group;    ///< the name without the pair ("width=64"; "all" if only pairs)
+  ExperimentSpec spec;  ///< an ordinary spec: the base with the swept values applied
 };
 
 /// The sweep variables, in expansion order (the keys of $defs/sweep).
@@ -85,7 +86,7 @@ struct StudyOptions {
   std::string out_dir;    ///< STUDY_DIR; empty = <workspace>/studies/<name>-<timestamp>
   std::string workspace;  ///< empty = RIDGELINE_WORKSPACE or ~/.local/share/ridgeline
   std::string device = "auto";
-  int threads = 0;        ///< every cell gets all of them (cells run one after another)
+  int threads = 0;  ///< every cell gets all of them (cells run one after another)
 };
 
 struct StudyEvents {
@@ -122,8 +123,8 @@ StudySummary read_study_folder(const std::string& study_dir);
 // ---- Aggregation --------------------------------------------------------------------------
 
 /// The four barriers of a path on a split, in this order (files name them so).
-inline constexpr std::array<const char*, 4> kBarrierMeasures = {"loss_lin", "loss_mid",
-                                                                "error_lin", "error_mid"};
+inline constexpr std::array<const char*, 4> kBarrierMeasures = {"loss_lin", "loss_mid", "error_lin",
+                                                                "error_mid"};
 
 /// One row of a cell's results/barriers.json: a path kind (the interpolate step's id) on a split.
 struct CellBarrierRow {
@@ -142,10 +143,10 @@ struct BarrierStats {
 };
 
 struct StudyGroupRow {
-  std::string group;                ///< the cells' name without the pair ("width=64", "all")
-  std::vector<SweptValue> values;   ///< the swept values but the pair
+  std::string group;               ///< the cells' name without the pair ("width=64", "all")
+  std::vector<SweptValue> values;  ///< the swept values but the pair
   std::string path, split;
-  int n = 0;                        ///< seed pairs (cells) with this path and split
+  int n = 0;  ///< seed pairs (cells) with this path and split
   std::array<BarrierStats, 4> stats;
 };
 
@@ -157,12 +158,12 @@ struct StudyCellRow {
 };
 
 struct StudyAggregate {
-  std::string study;                   ///< the study's name
-  std::vector<std::string> keys;       ///< the swept keys but "pair", in name order
-  std::vector<std::string> paths;      ///< path kinds, in order of first appearance
-  std::vector<StudyCellRow> cells;     ///< per cell, path and split
-  std::vector<StudyGroupRow> groups;   ///< per group (in cell order), path and split
-  std::vector<std::string> missing;    ///< cells without results (not finished)
+  std::string study;                  ///< the study's name
+  std::vector<std::string> keys;      ///< the swept keys but "pair", in name order
+  std::vector<std::string> paths;     ///< path kinds, in order of first appearance
+  std::vector<StudyCellRow> cells;    ///< per cell, path and split
+  std::vector<StudyGroupRow> groups;  ///< per group (in cell order), path and split
+  std::vector<std::string> missing;   ///< cells without results (not finished)
 };
 
 /// Pure: cell i's rows are rows[i] (empty: the cell has no results, listed in `missing`).

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <limits>
 #include <map>
-#include <tuple>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/study.h"
@@ -111,7 +111,8 @@ StudyAggregate aggregate_study(const std::string& name, const std::vector<StudyC
     if (std::find(list.begin(), list.end(), x) == list.end()) list.push_back(x);
   };
   for (size_t i = 0; i < cells.size(); ++i) {
-    const std::vector<CellBarrierRow>& cr = i < rows.size() ? rows[i] : std::vector<CellBarrierRow>{};
+    const std::vector<CellBarrierRow>& cr =
+        i < rows.size() ? rows[i] : std::vector<CellBarrierRow>{};
     if (cr.empty()) {
       agg.missing.push_back(cells[i].name);
       continue;
@@ -160,9 +161,8 @@ StudyAggregate aggregate_study_folder(const StudySummary& s) {
   std::vector<std::vector<CellBarrierRow>> rows;
   for (size_t i = 0; i < s.cells.size(); ++i) {
     const std::string& st = i < s.records.size() ? s.records[i].status : "";
-    rows.push_back(st == "finished" || st == "reused"
-                       ? read_cell_barriers(s.records[i].run_dir)
-                       : std::vector<CellBarrierRow>{});
+    rows.push_back(st == "finished" || st == "reused" ? read_cell_barriers(s.records[i].run_dir)
+                                                      : std::vector<CellBarrierRow>{});
   }
   return aggregate_study(s.spec.base.name, s.cells, rows);
 }
@@ -170,8 +170,10 @@ StudyAggregate aggregate_study_folder(const StudySummary& s) {
 std::string aggregate_to_json(const StudyAggregate& agg, int indent) {
   ordered_json groups = ordered_json::array(), cells = ordered_json::array();
   for (const auto& g : agg.groups) {
-    ordered_json j = {{"group", g.group}, {"values", values_json(g.values)},
-                      {"path", g.path},   {"split", g.split},
+    ordered_json j = {{"group", g.group},
+                      {"values", values_json(g.values)},
+                      {"path", g.path},
+                      {"split", g.split},
                       {"n", g.n}};
     for (size_t m = 0; m < kBarrierMeasures.size(); ++m)
       j[kBarrierMeasures[m]] = {{"mean", number(g.stats[m].mean)},
@@ -181,9 +183,11 @@ std::string aggregate_to_json(const StudyAggregate& agg, int indent) {
     groups.push_back(std::move(j));
   }
   for (const auto& c : agg.cells) {
-    ordered_json j = {{"cell", c.cell}, {"values", values_json(c.values)},
+    ordered_json j = {{"cell", c.cell},
+                      {"values", values_json(c.values)},
                       {"seeds", {c.seeds.first, c.seeds.second}},
-                      {"path", c.row.path}, {"split", c.row.split}};
+                      {"path", c.row.path},
+                      {"split", c.row.split}};
     for (size_t m = 0; m < kBarrierMeasures.size(); ++m)
       j[kBarrierMeasures[m]] = number(c.row.barriers[m]);
     cells.push_back(std::move(j));
@@ -192,8 +196,9 @@ std::string aggregate_to_json(const StudyAggregate& agg, int indent) {
       {"study", agg.study},
       {"keys", agg.keys},
       {"paths", agg.paths},
-      {"std", "sample standard deviation (divided by n - 1) over the seed pairs of a group; "
-              "null for n = 1"},
+      {"std",
+       "sample standard deviation (divided by n - 1) over the seed pairs of a group; "
+       "null for n = 1"},
       {"error_unit", "fraction"},
       {"groups", groups},
       {"cells", cells},

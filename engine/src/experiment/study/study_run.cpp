@@ -3,12 +3,12 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cmath>
-#include <map>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "experiment/run_owner.h"
@@ -36,10 +36,12 @@ std::string utc_now() {
 
 // <workspace>/studies/<name>-<timestamp>[-N], created atomically (mkdir tests "taken").
 std::string create_study_dir(const StudySpec& study, const StudyOptions& o) {
-  const fs::path base = fs::path(o.workspace.empty() ? default_workspace() : o.workspace) / "studies";
+  const fs::path base =
+      fs::path(o.workspace.empty() ? default_workspace() : o.workspace) / "studies";
   std::error_code ec;
   fs::create_directories(base, ec);
-  if (ec) throw InputError(base.string() + ": cannot create the studies folder (" + ec.message() + ")");
+  if (ec)
+    throw InputError(base.string() + ": cannot create the studies folder (" + ec.message() + ")");
   std::time_t t = std::time(nullptr);
   std::tm tm{};
   localtime_r(&t, &tm);
@@ -50,7 +52,8 @@ std::string create_study_dir(const StudySpec& study, const StudyOptions& o) {
     const fs::path dir = base / (i == 1 ? stem : stem + "-" + std::to_string(i));
     if (::mkdir(dir.c_str(), 0755) == 0) return dir.string();
     if (errno != EEXIST)
-      throw InputError(dir.string() + ": cannot create study folder (" + std::strerror(errno) + ")");
+      throw InputError(dir.string() + ": cannot create study folder (" + std::strerror(errno) +
+                       ")");
   }
   throw RunError(base.string() + ": no free study folder name for " + stem);
 }
@@ -154,14 +157,16 @@ StudySummary run_study(const StudySpec& study, const StudyOptions& opt, const St
       bool same = false;
       try {
         const json j = read_json(existing);
-        same = j.contains("spec") &&
-               study_to_json(parse_study(j["spec"].dump(), existing.string())) == study_to_json(study);
+        same =
+            j.contains("spec") &&
+            study_to_json(parse_study(j["spec"].dump(), existing.string())) == study_to_json(study);
       } catch (const InputError&) {
       }
       if (!same)
         throw InputError(opt.out_dir + ": holds a different study; choose another --out folder");
     } else if (fs::exists(fs::path(opt.out_dir) / "experiment.json")) {
-      throw InputError(opt.out_dir + ": is a run folder, not a study folder; choose another --out folder");
+      throw InputError(opt.out_dir +
+                       ": is a run folder, not a study folder; choose another --out folder");
     }
   } else {
     check_output_folder(opt.workspace.empty() ? default_workspace() : opt.workspace,

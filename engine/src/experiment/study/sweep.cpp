@@ -55,7 +55,8 @@ void require_mlp(const ExperimentSpec& s, const std::string& where) {
     throw InputError(where + ": applies to mlp models only (model.kind is " + s.model_kind + ")");
 }
 
-void apply_width(ExperimentSpec& s, const json& v, const Assignment& cell, const std::string& where) {
+void apply_width(ExperimentSpec& s, const json& v, const Assignment& cell,
+                 const std::string& where) {
   require_mlp(s, where);
   if (cell.count("depth")) return;  // the depth variable builds the whole arch
   if (s.arch.num_hidden() < 1)
@@ -64,7 +65,8 @@ void apply_width(ExperimentSpec& s, const json& v, const Assignment& cell, const
   for (int l = 1; l <= s.arch.num_hidden(); ++l) s.arch.widths[l] = v.get<int>();
 }
 
-void apply_depth(ExperimentSpec& s, const json& v, const Assignment& cell, const std::string& where) {
+void apply_depth(ExperimentSpec& s, const json& v, const Assignment& cell,
+                 const std::string& where) {
   require_mlp(s, where);
   int width = 0;
   if (auto w = cell.find("width"); w != cell.end()) {
@@ -118,11 +120,16 @@ void apply_seeds(ExperimentSpec& s, const json& v, const Assignment&, const std:
 
 const std::vector<SweepVariable>& variables() {
   static const std::vector<SweepVariable> v = {
-      {"width", [](const json& l, const std::string& w) { return plain_levels("width", l, w); }, apply_width},
-      {"depth", [](const json& l, const std::string& w) { return plain_levels("depth", l, w); }, apply_depth},
-      {"lr", [](const json& l, const std::string& w) { return plain_levels("lr", l, w); }, apply_lr},
-      {"batch", [](const json& l, const std::string& w) { return plain_levels("batch", l, w); }, apply_batch},
-      {"epochs", [](const json& l, const std::string& w) { return plain_levels("epochs", l, w); }, apply_epochs},
+      {"width", [](const json& l, const std::string& w) { return plain_levels("width", l, w); },
+       apply_width},
+      {"depth", [](const json& l, const std::string& w) { return plain_levels("depth", l, w); },
+       apply_depth},
+      {"lr", [](const json& l, const std::string& w) { return plain_levels("lr", l, w); },
+       apply_lr},
+      {"batch", [](const json& l, const std::string& w) { return plain_levels("batch", l, w); },
+       apply_batch},
+      {"epochs", [](const json& l, const std::string& w) { return plain_levels("epochs", l, w); },
+       apply_epochs},
       {"seeds", seed_levels, apply_seeds},
   };
   return v;
@@ -189,7 +196,8 @@ StudySpec parse_study(const std::string& text, const std::string& source) {
     study.axes.push_back(std::move(axis));
   }
   if (study.axes.empty())
-    throw InputError(source + ": sweep: lists no variable (width, depth, lr, batch, epochs, seeds)");
+    throw InputError(source +
+                     ": sweep: lists no variable (width, depth, lr, batch, epochs, seeds)");
   expand_study(study, source);  // every cell must be an ordinary valid spec
   return study;
 }
@@ -238,7 +246,8 @@ std::vector<StudyCell> expand_study(const StudySpec& study, const std::string& s
     StudyCell cell;
     cell.spec = study.base;
     Assignment assignment;
-    for (size_t i = 0; i < axes.size(); ++i) assignment[axes[i].var->key] = axes[i].levels[at[i]].value;
+    for (size_t i = 0; i < axes.size(); ++i)
+      assignment[axes[i].var->key] = axes[i].levels[at[i]].value;
     std::string group;
     for (size_t i = 0; i < axes.size(); ++i) {
       const Level& l = axes[i].levels[at[i]];
