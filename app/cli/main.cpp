@@ -8,6 +8,7 @@
 #include "cli/common.h"
 #include "cli/error_line.h"
 #include "cli/provenance.h"
+#include "cli/study.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/model_io.h"
@@ -25,7 +26,8 @@ using Handler = int (*)(int, char**);
 const std::map<std::string, Handler>& commands() {
   static const std::map<std::string, Handler> c = {
       {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run},
-      {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}, {"figure", cmd_figure}};
+      {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}, {"figure", cmd_figure},
+      {"study", cmd_study}};
   return c;
 }
 
@@ -34,7 +36,7 @@ const std::vector<const CommandSpec*>& command_specs() {
   static const std::vector<const CommandSpec*> s = {&train_spec(), &interpolate_spec(),
                                                     &align_spec(), &merge_spec(),
                                                     &run_spec(),   &runs_spec(),
-                                                    &figure_spec()};
+                                                    &figure_spec(), &study_spec()};
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "cli/progress.h"
 #include "cli/provenance.h"
+#include "cli/study.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
 #include "ridgeline/experiment/run.h"
@@ -42,6 +43,7 @@ int cmd_run(int argc, char** argv) {
   o.workspace = a.str("workspace");
   if (a.has("out") && o.out_dir.empty()) throw InputError("--out: empty path");
   if (a.has("workspace") && o.workspace.empty()) throw InputError("--workspace: empty path");
+  if (is_study_spec_file(a.positionals()[0])) return run_study_command(a);  // a "sweep": cli/study.cpp
   const ExperimentSpec spec = load_spec(a.positionals()[0]);
   o.device = a.str("device");
   o.threads = static_cast<int>(a.integer("threads", 0, 1024));

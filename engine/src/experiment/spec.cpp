@@ -163,6 +163,8 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source, bo
   }
   drop_legacy_step_keys(doc);
   detail::validate_and_fill(doc, schema_json(), source);
+  if (doc.contains("sweep"))  // a study: experiment/study.h expands it into ordinary specs
+    throw InputError(source + ": sweep: a study spec, run by `ridgeline run` (docs/USER_GUIDE.md, \"Studies\")");
 
   ExperimentSpec s;
   s.name = doc["name"];

@@ -1,0 +1,185 @@
+#pragma once
+/// @file study.h
+/// Studies (docs/USER_GUIDE.md, "Studies"): an experiment spec with a top-level "sweep" object
+/// is a grid of ordinary experiments. The sweep expands (a pure function) into cells, each an
+/// ExperimentSpec with a stable name ("width=64,pair=1"); the runner runs every cell into its
+/// own run folder STUDY_DIR/cells/<name>/, one after another; the aggregation reads the cells'
+/// results/barriers.json and summarises each barrier per path kind over seed pairs.
+///
+/// Sweep variables (each a list of values; the grid is their Cartesian product, in this order,
+/// the first outermost): width, depth (MLP only: every hidden layer `width` wide, `depth`
+/// hidden layers), lr, batch, epochs (the training recipe), and seeds: the seeds form pairs
+/// (seeds[0], seeds[1]), (seeds[2], seeds[3]), ... given to the spec's two models; the cell's
+/// "pair" is the pair's index. The aggregation groups cells that differ only in their pair.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ridgeline/core/progress.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/spec.h"
+
+namespace ridgeline {
+
+/// One swept variable's value in a cell: the key ("width", "lr", "pair") and its text as the
+/// cell name writes it ("64", "0.001", "1"); `number` is its numeric value (NaN if it has none).
+struct SweptValue {
+  std::string key;
+  std::string text;
+  double number = 0;
+};
+
+/// One list of the sweep: a variable and its values as written (JSON texts, "0.001").
+struct SweepAxis {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+struct StudySpec {
+  ExperimentSpec base;  ///< the spec without its sweep
+  /// In the fixed variable order (width, depth, lr, batch, epochs, seeds).
+  std::vector<SweepAxis> axes;
+};
+
+struct StudyCell {
+  std::string name;                     ///< "width=64,pair=1": key=value of every swept variable
+  std::vector<SweptValue> values;       ///< in name order; "pair" last when seeds are swept
+  std::pair<uint64_t, uint64_t> seeds;  ///< the seeds of the spec's two models in this cell
+  std::string group;    ///< the name without the pair ("width=64"; "all" if only pairs)
+  ExperimentSpec spec;  ///< an ordinary spec: the base with the swept values applied
+};
+
+/// The sweep variables, in expansion order (the keys of $defs/sweep).
+const std::vector<std::string>& sweep_keys();
+/// True when the JSON text is an object with a top-level "sweep" key (false for any text that
+/// does not parse: load_spec then reports it).
+bool has_sweep(const std::string& json_text);
+/// Parses a study spec: validated against the schema (errors name the key path,
+/// "spec.json: sweep.width[2]: must be >= 1, got 0"), then every cell is checked by
+/// expanding it. Throws InputError.
+StudySpec parse_study(const std::string& json_text, const std::string& source);
+StudySpec load_study(const std::string& path);
+/// The study spec as JSON: the resolved base spec with its "sweep" object.
+std::string study_to_json(const StudySpec& study);
+/// The grid: one cell per combination of values, first axis outermost. Pure. Throws InputError
+/// naming "<source>: sweep.<key>" when a value cannot apply to the base spec.
+std::vector<StudyCell> expand_study(const StudySpec& study, const std::string& source = "sweep");
+
+// ---- Running ------------------------------------------------------------------------------
+
+/// One cell's record in STUDY_DIR/study.json.
+struct StudyCellRecord {
+  std::string name;
+  std::string run_dir;  ///< STUDY_DIR/cells/<name>
+  /// "pending", "running", "finished", "reused" (finished earlier: skipped), "cancelled",
+  /// "failed".
+  std::string status = "pending";
+  double seconds = 0;           ///< wall time of the run that finished the cell (provenance)
+  double train_seconds = 0;     ///< its training stage (sum over models)
+  double analysis_seconds = 0;  ///< its steps (sum)
+};
+
+struct StudyOptions {
+  std::string out_dir;    ///< STUDY_DIR; empty = <workspace>/studies/<name>-<timestamp>
+  std::string workspace;  ///< empty = RIDGELINE_WORKSPACE or ~/.local/share/ridgeline
+  std::string device = "auto";
+  int threads = 0;  ///< every cell gets all of them (cells run one after another)
+};
+
+struct StudyEvents {
+  /// Before each cell (index from 0); `reused` when its finished run folder is kept.
+  std::function<void(size_t index, size_t total, const StudyCell&, bool reused)> on_cell_start;
+  /// After each cell, with its record.
+  std::function<void(size_t index, size_t total, const StudyCellRecord&)> on_cell_done;
+  RunEvents run;  ///< passed to every cell's run
+};
+
+struct StudySummary {
+  std::string study_dir;
+  std::string status;  ///< "finished" (run_study), or as recorded (read_study_folder)
+  StudySpec spec;
+  std::vector<StudyCell> cells;
+  std::vector<StudyCellRecord> records;  ///< one per cell
+  std::string device;
+  double seconds = 0;
+};
+
+/// Runs every cell (run_experiment into STUDY_DIR/cells/<name>, all threads, one after
+/// another). A cell whose run folder is finished with the same resolved spec is reused, not
+/// run. STUDY_DIR/study.json (the study spec and every cell's record) is rewritten atomically
+/// after each cell, and results/study.json and results/study.csv (the aggregate) at the end.
+/// A folder holding another study is an InputError. On cancel the finished cells are kept,
+/// study.json says "cancelled" and Cancelled is rethrown.
+StudySummary run_study(const StudySpec& study, const StudyOptions& options,
+                       const StudyEvents& events = {}, const CancelToken* cancel = nullptr);
+
+/// Reads STUDY_DIR/study.json (spec and records; cell status re-checked from each cell's run
+/// folder). Throws InputError naming the file.
+StudySummary read_study_folder(const std::string& study_dir);
+
+// ---- Aggregation --------------------------------------------------------------------------
+
+/// The four barriers of a path on a split, in this order (files name them so).
+inline constexpr std::array<const char*, 4> kBarrierMeasures = {"loss_lin", "loss_mid", "error_lin",
+                                                                "error_mid"};
+
+/// One row of a cell's results/barriers.json: a path kind (the interpolate step's id) on a split.
+struct CellBarrierRow {
+  std::string path;
+  std::string split;               ///< "train", "test"
+  std::array<double, 4> barriers;  ///< kBarrierMeasures order; error as a fraction; NaN undefined
+};
+
+/// Reads a run folder's results/barriers.json. Throws InputError naming the file.
+std::vector<CellBarrierRow> read_cell_barriers(const std::string& run_dir);
+
+/// mean, standard deviation (sample: divided by n − 1; NaN for n = 1), min, max. All NaN when
+/// a value is NaN.
+struct BarrierStats {
+  double mean = 0, std = 0, min = 0, max = 0;
+};
+
+struct StudyGroupRow {
+  std::string group;               ///< the cells' name without the pair ("width=64", "all")
+  std::vector<SweptValue> values;  ///< the swept values but the pair
+  std::string path, split;
+  int n = 0;  ///< seed pairs (cells) with this path and split
+  std::array<BarrierStats, 4> stats;
+};
+
+struct StudyCellRow {
+  std::string cell;
+  std::vector<SweptValue> values;
+  std::pair<uint64_t, uint64_t> seeds;
+  CellBarrierRow row;
+};
+
+struct StudyAggregate {
+  std::string study;                  ///< the study's name
+  std::vector<std::string> keys;      ///< the swept keys but "pair", in name order
+  std::vector<std::string> paths;     ///< path kinds, in order of first appearance
+  std::vector<StudyCellRow> cells;    ///< per cell, path and split
+  std::vector<StudyGroupRow> groups;  ///< per group (in cell order), path and split
+  std::vector<std::string> missing;   ///< cells without results (not finished)
+};
+
+/// Pure: cell i's rows are rows[i] (empty: the cell has no results, listed in `missing`).
+StudyAggregate aggregate_study(const std::string& study_name, const std::vector<StudyCell>& cells,
+                               const std::vector<std::vector<CellBarrierRow>>& rows);
+/// Reads each finished cell's barriers.json from STUDY_DIR/cells/<name> and aggregates.
+StudyAggregate aggregate_study_folder(const StudySummary& study);
+/// The aggregate as results/study.json holds it (full precision; NaN as null).
+std::string aggregate_to_json(const StudyAggregate& agg, int indent = 2);
+/// results/study.csv: one row per group, path and split; columns <keys>, group, path, split,
+/// n, then <measure>_mean, _std, _min, _max for each measure (17 significant digits; an
+/// undefined value is an empty field).
+std::string aggregate_to_csv(const StudyAggregate& agg);
+/// results/cells.csv: one row per cell, path and split.
+std::string aggregate_cells_csv(const StudyAggregate& agg);
+/// Writes results/study.json, study.csv and cells.csv under STUDY_DIR atomically.
+void write_aggregate(const std::string& study_dir, const StudyAggregate& agg);
+
+}  // namespace ridgeline
