@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/study.h"
 
 #ifdef RIDGELINE_HAVE_FIGURES
 #include <QByteArray>
@@ -45,7 +46,8 @@ const CommandSpec& figure_spec() {
       "Draw a view of a run folder as a paper figure (PDF, SVG or PNG): loss and error side by "
       "side, train dashed and test solid, endpoints named after the models, colour-blind-safe "
       "colours.",
-      {"figure RUN_DIR --view NAME --out FIG.pdf|svg|png [options]"},
+      {"figure RUN_DIR --view NAME --out FIG.pdf|svg|png [options]",
+       "figure STUDY_DIR --view study --out FIG.pdf|svg|png [options]"},
       {{"view", "NAME", "", "(required) the view to draw (see the list below)"},
        {"out", "FILE", "", "(required) .pdf, .svg or .png; written atomically"},
        {"width-mm", "W", "89", "figure width in mm (89: one journal column; 183: two)"},
@@ -59,7 +61,8 @@ const CommandSpec& figure_spec() {
         "that redraw the figure"}},
       {"ridgeline figure runs/fmnist-quick-rebasin --view paths:wm --out wm.pdf --width-mm 89 "
        "--height-mm 55 --python",
-       "ridgeline figure runs/fmnist-quick-rebasin --view alignment --width-mm 183 --out align.svg"},
+       "ridgeline figure runs/fmnist-quick-rebasin --view alignment --width-mm 183 --out align.svg",
+       "ridgeline figure studies/gmm-width-study --view study --out width.pdf --python"},
       view_notes()};
   return s;
 }
@@ -70,7 +73,7 @@ int cmd_figure(int argc, char** argv) {
   throw InputError("this build has no figures (they need Qt: configure with RIDGELINE_GUI=ON)");
 #else
   if (a.positionals().size() != 1)
-    throw InputError("expected one run folder (ridgeline figure RUN_DIR --view NAME --out FIG.pdf)");
+    throw InputError("expected one run or study folder (ridgeline figure RUN_DIR --view NAME --out FIG.pdf)");
   const std::string dir = a.positionals()[0];
   const std::string view = a.required("view");
   const std::string out = a.required("out");
@@ -109,10 +112,27 @@ int cmd_figure(int argc, char** argv) {
     return p.filename().string();
   };
   ExperimentSpec spec, other_spec;
-  const RunSummary run = load_run(dir, &spec);
-  RunSummary other;
-  figures::FigureInput in{&run, &spec, folder_name(dir), nullptr, nullptr, {}};
-  if (a.has("compare")) {
+  RunSummary run, other;
+  StudyAggregate study;
+  figures::FigureInput in{nullptr, nullptr, folder_name(dir), nullptr, nullptr, {}};
+  // A study folder (STUDY_DIR/study.json) is drawn only by --view study; a run folder by the rest.
+  const bool is_study = std::filesystem::is_regular_file(std::filesystem::path(dir) / "study.json");
+  if (view == "study" && !is_study)
+    throw InputError(echo_input(dir) + ": --view study needs a study folder (one with study.json: "
+                     "`ridgeline run` of a spec with a \"sweep\"); this is not one");
+  if (is_study && view != "study")
+    throw InputError(echo_input(dir) + ": a study folder; only --view study draws it (each cell's "
+                     "run folder is under cells/)");
+  if (is_study) {
+    if (a.has("compare")) throw InputError("--compare: not for --view study");
+    study = aggregate_study_folder(read_study_folder(dir));
+    in.study = &study;
+  } else {
+    run = load_run(dir, &spec);
+    in.run = &run;
+    in.spec = &spec;
+  }
+  if (a.has("compare") && in.run) {
     other = load_run(a.str("compare"), &other_spec);
     in.other = &other;
     in.other_spec = &other_spec;

@@ -11,6 +11,7 @@
 
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/study.h"
 #include "widgets/figure/figure.h"
 
 namespace ridgeline::figures {
@@ -23,13 +24,17 @@ struct FigureInput {
   const RunSummary* other = nullptr;
   const ExperimentSpec* other_spec = nullptr;
   std::string other_label;
+  /// A study folder's aggregate (the "study" view; run and spec are null then).
+  const StudyAggregate* study = nullptr;
 };
 
 /// One entry of the table: a view name (or a prefix such as "paths:" followed by a step id),
 /// the names of it this run can draw, and its builder.
 struct FigureView {
   std::string name;    ///< "training", "alignment", "paths:", "all-paths", "compare"
-  std::string type;    ///< the step type whose results it draws ("train", "align", "interpolate")
+  /// The step type whose results it draws ("train", "align", "interpolate"); "study" for the
+  /// view of a study folder (only it is asked about a study input).
+  std::string type;
   std::string about;   ///< one line for --help
   std::string needs;   ///< what a run lacks when names() is empty ("two or more paths")
   /// The full view names the input can draw (empty: none).
@@ -54,5 +59,6 @@ FigureView alignment_figure_view();
 FigureView path_figure_view();
 FigureView all_paths_figure_view();
 FigureView compare_figure_view();
+FigureView study_figure_view();
 
 }  // namespace ridgeline::figures

@@ -76,6 +76,34 @@ long png_ppm(const QByteArray& png) {
   return -1;
 }
 
+// A hand-made study aggregate: widths 16, 4 and 64 (unsorted); naive with 3 seed pairs, wm
+// with 2 at width 4 (min–max band) and 3 elsewhere. Only the test split.
+StudyAggregate hand_made_study(bool second_variable = false) {
+  StudyAggregate agg;
+  agg.study = "hand";
+  agg.keys = {"width"};
+  if (second_variable) agg.keys.push_back("lr");
+  agg.paths = {"naive", "wm"};
+  int k = 0;
+  for (double w : {16.0, 4.0, 64.0})
+    for (const char* path : {"naive", "wm"}) {
+      StudyGroupRow g;
+      char text[16];
+      std::snprintf(text, sizeof text, "%g", w);
+      g.values = {{"width", text, w}};
+      if (second_variable) g.values.push_back({"lr", k % 2 ? "0.1" : "0.01", k % 2 ? 0.1 : 0.01});
+      g.group = "width=" + std::string(text);
+      g.path = path;
+      g.split = "test";
+      g.n = (w == 4 && std::string(path) == "wm") ? 2 : 3;
+      for (size_t m = 0; m < 4; ++m)
+        g.stats[m] = {0.1 * (k + 1) + 0.01 * static_cast<double>(m), 0.02 + 0.001 * k, 0.05 * k, 0.1 * (k + 2)};
+      agg.groups.push_back(g);
+      ++k;
+    }
+  return agg;
+}
+
 }  // namespace
 
 class TestFigure : public QObject {
@@ -96,6 +124,82 @@ class TestFigure : public QObject {
       QVERIFY2(QString(e.what()).contains("this run can draw: training, alignment, paths:naive"), e.what());
     }
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "compare"));
+  }
+
+  // The study view: linear barrier vs the swept variable, one line per path kind, band mean ±
+  // std (n ≥ 3) or min–max (n < 3), log x for width with ticks at the swept values.
+  void studyFigure() {
+    const StudyAggregate agg = hand_made_study();
+    figures::FigureInput in;
+    in.study = &agg;
+    in.label = "hand";
+    QCOMPARE(figures::available_views(in), std::vector<std::string>{"study"});
+    const figure::Figure f = figures::build_figure(in, "study");
+    QCOMPARE(f.panels.size(), size_t(2));
+    QCOMPARE(f.legend.size(), size_t(2));
+    QCOMPARE(f.legend[0].label, std::string("naive"));
+    QCOMPARE(f.legend[1].label, std::string("wm"));
+    const std::vector<double> xs = {4, 16, 64};
+    for (size_t p = 0; p < 2; ++p) {
+      const figure::Panel& pn = f.panels[p];
+      QVERIFY(pn.x.log);
+      QCOMPARE(pn.x.ticks, xs);
+      QCOMPARE(pn.x.title, std::string("width"));
+      QCOMPARE(pn.y.title, std::string(p == 0 ? "test loss barrier (linear)" : "test error barrier (linear)"));
+      QCOMPARE(pn.series.size(), size_t(2));
+      const size_t m = p == 0 ? 0 : 2;  // loss_lin, error_lin
+      for (size_t s = 0; s < 2; ++s) {
+        const figure::Series& se = pn.series[s];
+        QCOMPARE(se.x, xs);
+        QCOMPARE(se.style.color, figure::palette(s));
+        for (size_t i = 0; i < 3; ++i) {
+          const StudyGroupRow* g = nullptr;
+          for (const auto& r : agg.groups)
+            if (r.values[0].number == xs[i] && r.path == (s ? "wm" : "naive")) g = &r;
+          QVERIFY(g);
+          const BarrierStats& st = g->stats[m];
+          QCOMPARE(se.y[i], st.mean);
+          if (g->n >= 3) {
+            QCOMPARE(se.lo[i], st.mean - st.std);
+            QCOMPARE(se.hi[i], st.mean + st.std);
+          } else {
+            QCOMPARE(se.lo[i], st.min);
+            QCOMPARE(se.hi[i], st.max);
+          }
+        }
+      }
+    }
+    QCOMPARE(f.panels[0].note, std::string("mean ± std; min–max where n < 3"));
+    QVERIFY(f.panels[1].y.percent);
+    // The layout puts the ticks exactly at the swept values, on a log axis covering them.
+    const auto layout = figure::layout_axes(f, {});
+    QVERIFY(layout[0].x.log);
+    QCOMPARE(layout[0].x.ticks, xs);
+    QCOMPARE(layout[0].x.labels, (std::vector<std::string>{"4", "16", "64"}));
+    QVERIFY(layout[0].x.min < 4 && layout[0].x.max > 64);
+    // The band is inside the y range.
+    QVERIFY(layout[0].y.max >= f.panels[0].series[1].hi[2]);
+    // The script draws the band.
+    const std::string py = figure::python_script(f, {}, "s.csv", "s-matplotlib.pdf");
+    QVERIFY(py.find("\"lo\": [") != std::string::npos);
+    QVERIFY(py.find("fill_between") != std::string::npos);
+
+    // Two varying variables: refused, naming them.
+    const StudyAggregate two = hand_made_study(true);
+    in.study = &two;
+    try {
+      figures::build_figure(in, "study");
+      QFAIL("two swept variables must be refused");
+    } catch (const InputError& e) {
+      QVERIFY2(QString(e.what()).contains("sweeps width and lr"), e.what());
+    }
+    // A run cannot draw it, a study nothing else.
+    ExperimentSpec spec;
+    const RunSummary run = test::synthetic_run(&spec);
+    figures::FigureInput rin{&run, &spec, "synthetic", nullptr, nullptr, {}};
+    QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(rin, "study"));
+    in.study = &agg;
+    QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "training"));
   }
 
   // The defect: a path whose loss only rises toward an endpoint was marked "barrier"

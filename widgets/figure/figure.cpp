@@ -156,6 +156,27 @@ AxisLayout numeric_axis(const Axis& axis, Range data, double target) {
   return out;
 }
 
+// Ticks exactly at `axis.ticks` (a sweep's values), limits padded 4% around them and the data.
+AxisLayout fixed_ticks_axis(const Axis& axis, Range data) {
+  AxisLayout out;
+  for (double t : axis.ticks) data.add(t);
+  out.log = axis.log && data.lo > 0;
+  auto to = [&](double v) { return out.log ? std::log10(v) : v; };
+  auto from = [&](double v) { return out.log ? std::pow(10.0, v) : v; };
+  double lo = to(data.lo), hi = to(data.hi);
+  const double pad = hi > lo ? 0.04 * (hi - lo) : (out.log ? 0.1 : std::max(std::abs(hi) * 0.05, 1e-3));
+  out.min = std::isfinite(axis.min) ? axis.min : from(lo - pad);
+  out.max = std::isfinite(axis.max) ? axis.max : from(hi + pad);
+  for (double t : axis.ticks) {
+    if (!std::isfinite(t) || (out.log && t <= 0)) continue;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", axis.percent ? t * 100 : t);
+    out.ticks.push_back(t);
+    out.labels.push_back(std::string(buf) + (axis.percent ? "%" : ""));
+  }
+  return out;
+}
+
 void apply_endpoint_labels(const Axis& axis, AxisLayout& out) {
   auto put = [&](double at, const std::string& label, bool front) {
     if (label.empty()) return;
@@ -200,12 +221,16 @@ std::vector<PanelLayout> layout_axes(const Figure& fig, const FigureSize& size) 
         for (double v : s.x) xr.add(v);
       // A tick label every ~5 font sizes; endpoint names (long) leave room for fewer.
       const double per = p.x.low_label.empty() ? 5.0 : 9.0;
-      pl.x = numeric_axis(p.x, xr, std::max(1.0, plot_w / (per * F)));
+      pl.x = p.x.ticks.empty() ? numeric_axis(p.x, xr, std::max(1.0, plot_w / (per * F)))
+                               : fixed_ticks_axis(p.x, xr);
       apply_endpoint_labels(p.x, pl.x);
     }
     Range yr;
-    for (const auto& s : p.series)
+    for (const auto& s : p.series) {
       for (double v : s.y) yr.add(v);
+      for (double v : s.lo) yr.add(v);
+      for (double v : s.hi) yr.add(v);
+    }
     for (const auto& b : p.barriers) {
       yr.add(b.y_chord);
       yr.add(b.y_curve);

@@ -51,6 +51,9 @@ struct Series {
   bool bars = false;
   int slot = 0, nslots = 1;
   int mark_every = 1;  ///< a marker on every k-th point (first and last included)
+  /// Non-empty (as long as x): a band from lo[i] to hi[i] around the line, filled in the
+  /// series' colour, translucent (a study's spread over seed pairs). NaN breaks it.
+  std::vector<double> lo, hi;
 };
 
 /// An axis. Limits left NaN are taken from the data (padded to nice numbers).
@@ -61,6 +64,9 @@ struct Axis {
   bool percent = false;      ///< values are fractions; ticks read "20%"
   bool include_zero = false; ///< keep 0 in range (bars)
   bool integer = false;      ///< ticks on integers only (epochs, sweeps)
+  /// Non-empty: ticks exactly at these values, labelled "%g" (a sweep's values); the limits
+  /// cover them with a little padding (on a log axis, in log space).
+  std::vector<double> ticks;
   /// Non-empty: a category axis (bars); category i sits at x = i.
   std::vector<std::string> categories;
   /// Non-empty: replace the tick label at `min` / `max` (a path's endpoint models).

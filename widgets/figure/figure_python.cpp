@@ -110,7 +110,15 @@ std::string figure_json(const Figure& fig, const FigureSize& size) {
       o << (s ? ",\n    " : "\n    ") << "{\"label\": " << json_string(se.label)
         << ", \"source\": " << json_string(se.source) << ", \"style\": " << style_json(se.style)
         << ", \"bars\": " << (se.bars ? "true" : "false") << ", \"slot\": " << se.slot
-        << ", \"nslots\": " << se.nslots << ", \"mark_every\": " << se.mark_every << "}";
+        << ", \"nslots\": " << se.nslots << ", \"mark_every\": " << se.mark_every;
+      if (!se.lo.empty() && se.lo.size() == se.hi.size()) {
+        o << ", \"lo\": [";
+        for (size_t i = 0; i < se.lo.size(); ++i) o << (i ? ", " : "") << num(se.lo[i]);
+        o << "], \"hi\": [";
+        for (size_t i = 0; i < se.hi.size(); ++i) o << (i ? ", " : "") << num(se.hi[i]);
+        o << "]";
+      }
+      o << "}";
     }
     o << "], \"barriers\": [";
     for (size_t b = 0; b < pn.barriers.size(); ++b) {
@@ -225,6 +233,11 @@ def draw(data, out):
                 ax.bar([c - 0.4 + w * (s["slot"] + 0.5) for c in x], y, w, color=st["color"],
                        edgecolor="#555555", linewidth=0.4, label=s["label"])
                 continue
+            if s.get("lo"):  # the band (a study's spread over seed pairs), translucent
+                nan = float("nan")
+                ax.fill_between(x, [nan if v is None else v for v in s["lo"]],
+                                [nan if v is None else v for v in s["hi"]], color=st["color"],
+                                alpha=0.2, linewidth=0)
             every = max(1, s["mark_every"])
             marks = [j for j in range(len(x)) if j % every == 0 or j == len(x) - 1]
             ax.plot(x, y, color=st["color"], linestyle=LINES[st["line"]], linewidth=LINE_W,

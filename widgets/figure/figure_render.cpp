@@ -10,6 +10,7 @@
 #include <QPageSize>
 #include <QPainter>
 #include <QPainterPath>
+#include <QPolygonF>
 #include <QPdfWriter>
 #include <QSaveFile>
 #include <QSvgGenerator>
@@ -160,6 +161,32 @@ double legend_height(const Metrics& m, const std::vector<LegendEntry>& entries, 
   return m.lh * static_cast<double>(flow(m, entries, width, &widths).size());
 }
 
+// A series' band (lo..hi) as translucent polygons, one per run of finite points.
+void draw_band(QPainter& p, const Mapper& map, const Series& s) {
+  const size_t n = std::min({s.x.size(), s.lo.size(), s.hi.size()});
+  auto ok = [&](size_t i) {
+    return std::isfinite(s.x[i]) && std::isfinite(s.lo[i]) && std::isfinite(s.hi[i]) &&
+           !(map.y.log && (s.lo[i] <= 0 || s.hi[i] <= 0)) && !(map.x.log && s.x[i] <= 0);
+  };
+  QColor c = qcolor(s.style.color);
+  c.setAlphaF(0.2);
+  p.setPen(Qt::NoPen);
+  p.setBrush(c);
+  for (size_t i = 0; i < n;) {
+    if (!ok(i)) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && ok(j)) ++j;
+    QPolygonF poly;
+    for (size_t k = i; k < j; ++k) poly << QPointF(map.fx(s.x[k]), map.fy(s.hi[k]));
+    for (size_t k = j; k-- > i;) poly << QPointF(map.fx(s.x[k]), map.fy(s.lo[k]));
+    if (j - i >= 2) p.drawPolygon(poly);
+    i = j;
+  }
+}
+
 void draw_series(QPainter& p, const Metrics& m, const Mapper& map, const Series& s) {
   if (s.bars) {
     const double group = 0.8, w = group / std::max(1, s.nslots);
@@ -175,6 +202,7 @@ void draw_series(QPainter& p, const Metrics& m, const Mapper& map, const Series&
     }
     return;
   }
+  draw_band(p, map, s);
   QPainterPath path;
   bool pen_down = false;
   for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {

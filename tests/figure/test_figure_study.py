@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""`ridgeline figure STUDY_DIR --view study` end to end (docs/USER_GUIDE.md, "Studies").
+
+Usage: test_figure_study.py RIDGELINE WORKDIR cli|python. Runs a small study (widths 4, 16 and
+64 on a Gaussian mixture, 3 seed pairs), draws its figure as PDF, SVG and PNG, checks the
+refusals (a run folder, another view, two swept variables) and, for "python", that the
+exported script redraws it with matplotlib and its data are the means of results/study.csv.
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+RIDGELINE, WORK, PART = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
+
+BASE = {
+    "data": {"name": "gmm:600,200,8,4,1"},
+    "model": {"arch": "mlp:8,16,4"},
+    "train": {"optimizer": "adam", "lr": 0.01, "batch": 64, "epochs": 2},
+    "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+    "steps": [
+        {"type": "align", "a": "seed0", "b": "seed1", "method": "wm"},
+        {"type": "interpolate", "id": "naive", "a": "seed0", "b": "seed1", "points": 5},
+        {"type": "interpolate", "id": "wm", "a": "seed0", "b": "seed1@wm", "points": 5},
+    ],
+}
+
+
+def run(*args, code=0):
+    p = subprocess.run([RIDGELINE, *args], capture_output=True, text=True, cwd=WORK)
+    if p.returncode != code:
+        print(f"FAIL: ridgeline {' '.join(args)}: exit {p.returncode}, want {code}\n{p.stdout}{p.stderr}")
+        sys.exit(1)
+    return p
+
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what)
+        sys.exit(1)
+
+
+def write_spec(name, sweep):
+    spec = dict(BASE, name=name, sweep=sweep)
+    with open(os.path.join(WORK, name + ".json"), "w") as f:
+        json.dump(spec, f)
+
+
+def main():
+    if PART == "python":
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print(f"SKIP: {sys.executable} has no matplotlib (Debian: python3-matplotlib)")
+            sys.exit(77)
+    if os.path.exists(WORK):
+        shutil.rmtree(WORK)
+    os.makedirs(WORK)
+    write_spec("width", {"width": [4, 16, 64], "seeds": [0, 1, 2, 3, 4, 5]})
+    run("run", "width.json", "--out", "study", "--threads", "1", "--quiet")
+    if PART == "cli":
+        for ext in ("pdf", "svg", "png"):
+            out = f"study.{ext}"
+            p = run("figure", "study", "--view", "study", "--out", out, "--dpi", "150")
+            check(os.path.getsize(os.path.join(WORK, out)) > 1000, out + " is too small")
+            check(p.stderr == "", "stderr not empty: " + p.stderr)
+        svg = open(os.path.join(WORK, "study.svg"), encoding="utf-8").read()
+        for text in ("test loss barrier (linear)", "naive", "wm", "width", ">16<", ">64<"):
+            check(text in svg, f"SVG lacks {text!r}")
+        # Refusals: one line, exit 2.
+        p = run("figure", "study", "--view", "training", "--out", "x.pdf", code=2)
+        check("only --view study" in p.stderr, p.stderr)
+        p = run("figure", "study/cells/width=4,pair=0", "--view", "study", "--out", "x.pdf", code=2)
+        check("needs a study folder" in p.stderr, p.stderr)
+        write_spec("two", {"width": [4, 16], "lr": [0.01, 0.1], "seeds": [0, 1]})
+        run("run", "two.json", "--out", "two", "--threads", "1", "--quiet")
+        p = run("figure", "two", "--view", "study", "--out", "x.pdf", code=2)
+        check("sweeps width and lr" in p.stderr, p.stderr)
+        check(not os.path.exists(os.path.join(WORK, "x.pdf")), "a refused figure left a file")
+    else:
+        run("figure", "study", "--view", "study", "--out", "s.pdf", "--python")
+        p = subprocess.run([sys.executable, os.path.join(WORK, "s.py")], capture_output=True, text=True, cwd="/")
+        check(p.returncode == 0, "s.py failed: " + p.stderr)
+        check(os.path.getsize(os.path.join(WORK, "s-matplotlib.pdf")) > 1000, "s.py wrote no PDF")
+        # The script's data are the means of results/study.csv (test split, linear form).
+        want = {}
+        with open(os.path.join(WORK, "study/results/study.csv"), newline="") as f:
+            for r in csv.DictReader(f):
+                if r["split"] == "test":
+                    want[(r["path"], "loss_lin", float(r["width"]))] = float(r["loss_lin_mean"])
+        got = {}
+        with open(os.path.join(WORK, "s.csv"), newline="") as f:
+            for r in csv.DictReader(f):
+                path, _, measure, _ = r["label"].split(" ")
+                if measure == "loss_lin":
+                    got[(path, measure, float(r["x"]))] = float(r["y"])
+        check(got.keys() == want.keys(), f"series {sorted(got)} != {sorted(want)}")
+        for k, v in want.items():
+            check(abs(got[k] - v) <= 1e-12 * max(1, abs(v)), f"{k}: {got[k]} != {v}")
+    print("ok")
+
+
+main()
