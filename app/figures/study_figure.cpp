@@ -20,8 +20,9 @@ namespace {
 // The swept variable the x axis shows; throws when the study has none or several that vary.
 std::string x_key(const StudyAggregate& agg) {
   if (agg.keys.empty())
-    throw InputError("--view study: the study sweeps only seeds; its x axis needs a swept "
-                     "variable (width, depth, lr, batch or epochs)");
+    throw InputError(
+        "--view study: the study sweeps only seeds; its x axis needs a swept "
+        "variable (width, depth, lr, batch or epochs)");
   std::vector<std::string> varying;
   for (const std::string& k : agg.keys) {
     std::set<std::string> values;
@@ -55,7 +56,8 @@ Figure study_figure(const FigureInput& in, const std::string&) {
   for (const StudyGroupRow& g : agg.groups) {
     const double x = value_of(g, key);
     if (!std::isfinite(x))
-      throw InputError("--view study: the swept value of " + key + " in group " + g.group + " is not a number");
+      throw InputError("--view study: the swept value of " + key + " in group " + g.group +
+                       " is not a number");
     if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
   }
   std::sort(xs.begin(), xs.end());
@@ -81,7 +83,8 @@ Figure study_figure(const FigureInput& in, const std::string&) {
       std::vector<double> y(xs.size(), NAN), lo(xs.size(), NAN), hi(xs.size(), NAN);
       for (const StudyGroupRow& g : agg.groups) {
         if (g.path != path || g.split != split) continue;
-        const size_t i = static_cast<size_t>(std::find(xs.begin(), xs.end(), value_of(g, key)) - xs.begin());
+        const size_t i =
+            static_cast<size_t>(std::find(xs.begin(), xs.end(), value_of(g, key)) - xs.begin());
         const BarrierStats& s = g.stats[static_cast<size_t>(m)];
         y[i] = s.mean;
         const bool use_std = g.n >= 3 && std::isfinite(s.std);
@@ -95,10 +98,10 @@ Figure study_figure(const FigureInput& in, const std::string&) {
       }
       const std::string measure = kBarrierMeasures[static_cast<size_t>(m)];
       const Style style = detail::split_style(palette(k), marker_cycle(k), false);
-      Series s = detail::line(path + " " + split + " " + measure + " mean",
-                              "results/study.json groups[path=" + path + ",split=" + split + "]." +
-                                  measure + "_mean",
-                              xs, y, style);
+      Series s = detail::line(
+          path + " " + split + " " + measure + " mean",
+          "results/study.json groups[path=" + path + ",split=" + split + "]." + measure + "_mean",
+          xs, y, style);
       s.mark_every = 1;
       s.lo = lo;
       s.hi = hi;
@@ -112,7 +115,7 @@ Figure study_figure(const FigureInput& in, const std::string&) {
   if (n_max > 0) {
     const std::string n = n_min == n_max ? std::to_string(n_min)
                                          : std::to_string(n_min) + "–" + std::to_string(n_max);
-    note = any_std && any_minmax ? "mean ± std; min–max where n < 3"
+    note = any_std && any_minmax ? "± std; min–max if n < 3"
            : any_std             ? "mean ± std, n = " + n
                                  : "mean, min–max, n = " + n;
   }
@@ -125,7 +128,8 @@ Figure study_figure(const FigureInput& in, const std::string&) {
 }  // namespace
 
 FigureView study_figure_view() {
-  return {"study", "study",
+  return {"study",
+          "study",
           "a study folder: linear barrier vs the swept variable, one line per path kind, band over "
           "seed pairs",
           "a study folder (ridgeline run of a spec with a \"sweep\")",

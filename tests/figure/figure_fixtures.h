@@ -2,11 +2,13 @@
 // Fixed synthetic results for the figure tests (no training run: deterministic). Barriers come
 // from the engine's curve_barriers, as a run's results would hold them.
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/study.h"
 #include "ridgeline/paths/interpolation.h"
 
 namespace ridgeline::test {
@@ -81,5 +83,34 @@ inline RunSummary synthetic_run(ExperimentSpec* spec) {
   }
   return run;
 }
+
+// A hand-made study aggregate: widths 16, 4 and 64 (unsorted); naive with 3 seed pairs, wm
+// with 2 at width 4 (min–max band) and 3 elsewhere. Only the test split.
+inline StudyAggregate hand_made_study(bool second_variable = false) {
+  StudyAggregate agg;
+  agg.study = "hand";
+  agg.keys = {"width"};
+  if (second_variable) agg.keys.push_back("lr");
+  agg.paths = {"naive", "wm"};
+  int k = 0;
+  for (double w : {16.0, 4.0, 64.0})
+    for (const char* path : {"naive", "wm"}) {
+      StudyGroupRow g;
+      char text[16];
+      std::snprintf(text, sizeof text, "%g", w);
+      g.values = {{"width", text, w}};
+      if (second_variable) g.values.push_back({"lr", k % 2 ? "0.1" : "0.01", k % 2 ? 0.1 : 0.01});
+      g.group = "width=" + std::string(text);
+      g.path = path;
+      g.split = "test";
+      g.n = (w == 4 && std::string(path) == "wm") ? 2 : 3;
+      for (size_t m = 0; m < 4; ++m)
+        g.stats[m] = {0.1 * (k + 1) + 0.01 * static_cast<double>(m), 0.02 + 0.001 * k, 0.05 * k, 0.1 * (k + 2)};
+      agg.groups.push_back(g);
+      ++k;
+    }
+  return agg;
+}
+
 
 }  // namespace ridgeline::test

@@ -76,34 +76,6 @@ long png_ppm(const QByteArray& png) {
   return -1;
 }
 
-// A hand-made study aggregate: widths 16, 4 and 64 (unsorted); naive with 3 seed pairs, wm
-// with 2 at width 4 (min–max band) and 3 elsewhere. Only the test split.
-StudyAggregate hand_made_study(bool second_variable = false) {
-  StudyAggregate agg;
-  agg.study = "hand";
-  agg.keys = {"width"};
-  if (second_variable) agg.keys.push_back("lr");
-  agg.paths = {"naive", "wm"};
-  int k = 0;
-  for (double w : {16.0, 4.0, 64.0})
-    for (const char* path : {"naive", "wm"}) {
-      StudyGroupRow g;
-      char text[16];
-      std::snprintf(text, sizeof text, "%g", w);
-      g.values = {{"width", text, w}};
-      if (second_variable) g.values.push_back({"lr", k % 2 ? "0.1" : "0.01", k % 2 ? 0.1 : 0.01});
-      g.group = "width=" + std::string(text);
-      g.path = path;
-      g.split = "test";
-      g.n = (w == 4 && std::string(path) == "wm") ? 2 : 3;
-      for (size_t m = 0; m < 4; ++m)
-        g.stats[m] = {0.1 * (k + 1) + 0.01 * static_cast<double>(m), 0.02 + 0.001 * k, 0.05 * k, 0.1 * (k + 2)};
-      agg.groups.push_back(g);
-      ++k;
-    }
-  return agg;
-}
-
 }  // namespace
 
 class TestFigure : public QObject {
@@ -129,7 +101,7 @@ class TestFigure : public QObject {
   // The study view: linear barrier vs the swept variable, one line per path kind, band mean ±
   // std (n ≥ 3) or min–max (n < 3), log x for width with ticks at the swept values.
   void studyFigure() {
-    const StudyAggregate agg = hand_made_study();
+    const StudyAggregate agg = test::hand_made_study();
     figures::FigureInput in;
     in.study = &agg;
     in.label = "hand";
@@ -169,7 +141,7 @@ class TestFigure : public QObject {
         }
       }
     }
-    QCOMPARE(f.panels[0].note, std::string("mean ± std; min–max where n < 3"));
+    QCOMPARE(f.panels[0].note, std::string("± std; min–max if n < 3"));
     QVERIFY(f.panels[1].y.percent);
     // The layout puts the ticks exactly at the swept values, on a log axis covering them.
     const auto layout = figure::layout_axes(f, {});
@@ -185,7 +157,7 @@ class TestFigure : public QObject {
     QVERIFY(py.find("fill_between") != std::string::npos);
 
     // Two varying variables: refused, naming them.
-    const StudyAggregate two = hand_made_study(true);
+    const StudyAggregate two = test::hand_made_study(true);
     in.study = &two;
     try {
       figures::build_figure(in, "study");

@@ -26,6 +26,12 @@ namespace {
 constexpr double kMinSsim = 0.99;
 
 figure::Figure build(const std::string& view) {
+  if (view == "study") {  // a hand-made study aggregate (figure_fixtures.h)
+    static const StudyAggregate agg = test::hand_made_study();
+    figures::FigureInput in;
+    in.study = &agg;
+    return figures::build_figure(in, view);
+  }
   static ExperimentSpec spec;
   static const RunSummary run = test::synthetic_run(&spec);
   figures::FigureInput in{&run, &spec, "synthetic", nullptr, nullptr, {}};
@@ -111,6 +117,7 @@ const Case kCases[] = {
     {"training", "training", {89, 60, 8, 150}},
     {"alignment", "alignment", {183, 60, 8, 150}},
     {"paths_naive_wide", "paths:naive", {183, 70, 10, 100}},
+    {"study", "study", {89, 60, 8, 150}},
 };
 
 }  // namespace
