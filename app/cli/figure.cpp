@@ -56,6 +56,9 @@ const CommandSpec& figure_spec() {
        {"dpi", "D", "300", "PNG resolution (dots per inch)"},
        {"compare", "RUN_DIR2", "", "the second run of --view compare (required there)",
         "none"},
+       {"band", "KIND", "auto",
+        "--view study: the band around each mean: auto (± std where a point has 3 or more seed "
+        "pairs, min–max below), std or minmax"},
        {"python", "", "",
         "also write FILE.py (a matplotlib script, no Ridgeline needed) and FILE.csv (its data) "
         "that redraw the figure"}},
@@ -127,7 +130,9 @@ int cmd_figure(int argc, char** argv) {
     if (a.has("compare")) throw InputError("--compare: not for --view study");
     study = aggregate_study_folder(read_study_folder(dir));
     in.study = &study;
+    in.band = a.str("band");
   } else {
+    if (a.has("band")) throw InputError("--band: only for --view study");
     run = load_run(dir, &spec);
     in.run = &run;
     in.spec = &spec;

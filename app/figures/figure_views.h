@@ -26,6 +26,9 @@ struct FigureInput {
   std::string other_label;
   /// A study folder's aggregate (the "study" view; run and spec are null then).
   const StudyAggregate* study = nullptr;
+  /// The study view's band around each mean: "auto" (± std where n ≥ 3, else min–max), "std"
+  /// (± std; none where n < 2) or "minmax".
+  std::string band = "auto";
 };
 
 /// One entry of the table: a view name (or a prefix such as "paths:" followed by a step id),

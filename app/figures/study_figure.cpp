@@ -46,6 +46,8 @@ double value_of(const StudyGroupRow& g, const std::string& key) {
 
 Figure study_figure(const FigureInput& in, const std::string&) {
   const StudyAggregate& agg = *in.study;
+  if (in.band != "auto" && in.band != "std" && in.band != "minmax")
+    throw InputError("--band " + echo_input(in.band) + ": must be auto, std or minmax");
   const std::string key = x_key(agg);
   bool any_test = false;
   for (const StudyGroupRow& g : agg.groups) any_test |= g.split == "test";
@@ -87,7 +89,8 @@ Figure study_figure(const FigureInput& in, const std::string&) {
             static_cast<size_t>(std::find(xs.begin(), xs.end(), value_of(g, key)) - xs.begin());
         const BarrierStats& s = g.stats[static_cast<size_t>(m)];
         y[i] = s.mean;
-        const bool use_std = g.n >= 3 && std::isfinite(s.std);
+        const bool use_std =
+            in.band == "std" || (in.band == "auto" && g.n >= 3 && std::isfinite(s.std));
         lo[i] = use_std ? s.mean - s.std : s.min;
         hi[i] = use_std ? s.mean + s.std : s.max;
         if (std::isfinite(s.mean)) {

@@ -156,6 +156,16 @@ class TestFigure : public QObject {
     QVERIFY(py.find("\"lo\": [") != std::string::npos);
     QVERIFY(py.find("fill_between") != std::string::npos);
 
+    // --band minmax: min–max everywhere; an unknown band is refused.
+    in.band = "minmax";
+    const figure::Figure mm = figures::build_figure(in, "study");
+    QCOMPARE(mm.panels[0].series[0].lo[0], agg.groups[2].stats[0].min);  // naive at width 4
+    QCOMPARE(mm.panels[0].series[0].hi[0], agg.groups[2].stats[0].max);
+    QCOMPARE(mm.panels[0].note, std::string("mean, min–max, n = 2–3"));
+    in.band = "sd";
+    QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "study"));
+    in.band = "auto";
+
     // Two varying variables: refused, naming them.
     const StudyAggregate two = test::hand_made_study(true);
     in.study = &two;

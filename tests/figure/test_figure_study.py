@@ -69,7 +69,13 @@ def main():
         svg = open(os.path.join(WORK, "study.svg"), encoding="utf-8").read()
         for text in ("test loss barrier (linear)", "naive", "wm", "width", ">16<", ">64<"):
             check(text in svg, f"SVG lacks {text!r}")
+        run("figure", "study", "--view", "study", "--band", "minmax", "--out", "minmax.svg")
+        check("min–max" in open(os.path.join(WORK, "minmax.svg"), encoding="utf-8").read(), "no min–max note")
         # Refusals: one line, exit 2.
+        p = run("figure", "study", "--view", "study", "--band", "sd", "--out", "x.pdf", code=2)
+        check("--band" in p.stderr, p.stderr)
+        p = run("figure", "study/cells/width=4,pair=0", "--view", "training", "--band", "std", "--out", "x.pdf", code=2)
+        check("--band: only for --view study" in p.stderr, p.stderr)
         p = run("figure", "study", "--view", "training", "--out", "x.pdf", code=2)
         check("only --view study" in p.stderr, p.stderr)
         p = run("figure", "study/cells/width=4,pair=0", "--view", "study", "--out", "x.pdf", code=2)
