@@ -128,7 +128,12 @@ int cmd_figure(int argc, char** argv) {
                      "run folder is under cells/)");
   if (is_study) {
     if (a.has("compare")) throw InputError("--compare: not for --view study");
-    study = aggregate_study_folder(read_study_folder(dir));
+    const StudySummary summary = read_study_folder(dir);
+    study = aggregate_study_folder(summary);
+    if (!study.missing.empty())  // a cancelled or running study: say what the figure lacks
+      std::fprintf(stderr, "ridgeline figure: warning: %zu of %zu cells have no results yet (%s%s); the figure shows the rest\n",
+                   study.missing.size(), summary.cells.size(), study.missing.front().c_str(),
+                   study.missing.size() > 1 ? ", ..." : "");
     in.study = &study;
     in.band = a.str("band");
   } else {

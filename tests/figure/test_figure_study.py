@@ -85,6 +85,10 @@ def main():
         p = run("figure", "two", "--view", "study", "--out", "x.pdf", code=2)
         check("sweeps width and lr" in p.stderr, p.stderr)
         check(not os.path.exists(os.path.join(WORK, "x.pdf")), "a refused figure left a file")
+        # A cell without results (as after a cancel): drawn from the rest, with a warning.
+        shutil.rmtree(os.path.join(WORK, "study", "cells", "width=64,pair=2"))
+        p = run("figure", "study", "--view", "study", "--out", "partial.pdf")
+        check("1 of 9 cells have no results yet (width=64,pair=2)" in p.stderr, p.stderr)
     else:
         run("figure", "study", "--view", "study", "--out", "s.pdf", "--python")
         p = subprocess.run([sys.executable, os.path.join(WORK, "s.py")], capture_output=True, text=True, cwd="/")
