@@ -181,8 +181,8 @@ class TestStudy : public QObject {
     const std::string models = R"([{"name": "parent", "seed": 9},
         {"name": "a", "from": "parent@step0", "seed": 1},
         {"name": "b", "from": "parent@step0", "seed": 2}])";
-    std::string text = study_text(R"({"spawn_step": [0, 4, 8], "seeds": [1, 2, 3, 4]})",
-                                  "mlp:6,8,3", models);
+    std::string text =
+        study_text(R"({"spawn_step": [0, 4, 8], "seeds": [1, 2, 3, 4]})", "mlp:6,8,3", models);
     // 300 samples, batch 32: 10 steps an epoch; checkpoints every 4 steps.
     text.replace(text.find(R"("epochs": 1,)"), 12, R"("epochs": 2, "checkpoint_every_steps": 4,)");
     text.replace(text.find(R"("a": "seed0", "b": "seed1")"), 26, R"("a": "a", "b": "b")");
@@ -228,8 +228,10 @@ class TestStudy : public QObject {
                                 0) == 0,
              error_of(t3).c_str());
     // A negative or fractional step is the schema's error.
-    QVERIFY(error_of(study_text(R"({"spawn_step": [-1]})")).rfind("study.json: sweep.spawn_step[0]:", 0) == 0);
-    QVERIFY(error_of(study_text(R"({"spawn_step": [1.5]})")).rfind("study.json: sweep.spawn_step[0]:", 0) == 0);
+    QVERIFY(error_of(study_text(R"({"spawn_step": [-1]})"))
+                .rfind("study.json: sweep.spawn_step[0]:", 0) == 0);
+    QVERIFY(error_of(study_text(R"({"spawn_step": [1.5]})"))
+                .rfind("study.json: sweep.spawn_step[0]:", 0) == 0);
     QVERIFY(error_of(study_text(R"({"spawn_step": [4, 4]})"))
                 .rfind("study.json: sweep.spawn_step: value 4 appears twice", 0) == 0);
   }

@@ -1,8 +1,8 @@
 // Study specs: the "sweep" object, its variables and the expansion into cells (see study.h).
 #include <cmath>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "experiment/schema_validator.h"
@@ -131,8 +131,9 @@ void apply_seeds(ExperimentSpec& s, const json& v, const Assignment&, const std:
   if (!pair) {
     size_t spawned = 0;
     for (const auto& m : s.models) spawned += m.spawned();
-    throw InputError(where + ": seed pairs need a spec with exactly two models, or exactly two "
-                             "spawned models (models has " +
+    throw InputError(where +
+                     ": seed pairs need a spec with exactly two models, or exactly two "
+                     "spawned models (models has " +
                      std::to_string(s.models.size()) + ", " + std::to_string(spawned) +
                      " spawned)");
   }
@@ -149,12 +150,13 @@ void apply_spawn_step(ExperimentSpec& s, const json& v, const Assignment&,
   for (auto& m : s.models) {
     if (!m.spawned()) continue;
     const auto ref = parse_checkpoint_ref(m.from);
-    if (!ref) throw InputError(where + ": models '" + m.name + "'.from '" + m.from + "' is not a checkpoint");
+    if (!ref)
+      throw InputError(where + ": models '" + m.name + "'.from '" + m.from +
+                       "' is not a checkpoint");
     m.from = ref->model + "@step" + std::to_string(v.get<uint64_t>());
     any = true;
   }
-  if (!any)
-    throw InputError(where + ": the spec spawns no model (no models[] entry has 'from')");
+  if (!any) throw InputError(where + ": the spec spawns no model (no models[] entry has 'from')");
 }
 
 const std::vector<SweepVariable>& variables() {
@@ -238,8 +240,8 @@ StudySpec parse_study(const std::string& text, const std::string& source) {
     study.axes.push_back(std::move(axis));
   }
   if (study.axes.empty())
-    throw InputError(source +
-                     ": sweep: lists no variable (width, depth, lr, batch, epochs, spawn_step, seeds)");
+    throw InputError(
+        source + ": sweep: lists no variable (width, depth, lr, batch, epochs, spawn_step, seeds)");
   expand_study(study, source);  // every cell must be an ordinary valid spec
   return study;
 }
