@@ -362,6 +362,23 @@ def spec_cases(work):
         ["train.checkpoint_every_steps"])
     add("checkpoint-every-steps-2^32", setter("train", "checkpoint_every_steps", 2**32),
         ["train.checkpoint_every_steps"])
+    # Sweeps (docs/USER_GUIDE.md, "Studies"): refused while the study is read.
+    def spawned(spec):
+        spec["train"]["checkpoint_every_steps"] = 2
+        spec["models"] = [{"name": "parent", "seed": 0},
+                          {"name": "seed0", "from": "parent@step0", "seed": 1},
+                          {"name": "seed1", "from": "parent@step0", "seed": 2}]
+    add("sweep-seeds-odd", setter("sweep", {"seeds": [0, 1, 2]}), ["sweep.seeds", "even"])
+    add("sweep-spawn-step-no-spawn", setter("sweep", {"spawn_step": [0]}), ["sweep.spawn_step", "spawns no model"])
+    add("sweep-spawn-step-negative", lambda s: (spawned(s), s.update(sweep={"spawn_step": [-2]})),
+        ["sweep.spawn_step[0]"])
+    add("sweep-spawn-step-unkept", lambda s: (spawned(s), s.update(sweep={"spawn_step": [0, 3]})),
+        ["spawn_step=3", "checkpoint_every_steps"])
+    add("sweep-spawn-step-string", lambda s: (spawned(s), s.update(sweep={"spawn_step": ["epoch1"]})),
+        ["sweep.spawn_step[0]"])
+    add("sweep-seeds-three-spawns", lambda s: (spawned(s), s["models"].append(
+        {"name": "c", "from": "parent@step0", "seed": 3}), s.update(sweep={"seeds": [4, 5]})),
+        ["sweep.seeds", "exactly two spawned models"])
     os.makedirs(os.path.join(work, "spec_is_a_folder.json"), exist_ok=True)
     cases.append(Case("spec-is-a-folder", ["run", "spec_is_a_folder.json"], ["spec_is_a_folder.json"]))
     cases.append(Case("spec-missing", ["run", "spec_nowhere.json"], ["spec_nowhere.json"]))

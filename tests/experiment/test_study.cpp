@@ -175,6 +175,91 @@ class TestStudy : public QObject {
     QVERIFY(!has_sweep("{not json"));
   }
 
+  // The spawn point: every spawned model's `from` is rewritten to "<parent>@step<N>"; the
+  // seed pairs go to the two spawns (their data order), the parent keeps its seed.
+  void spawnStepRewritesFromAndPairsTheSpawns() {
+    const std::string models = R"([{"name": "parent", "seed": 9},
+        {"name": "a", "from": "parent@step0", "seed": 1},
+        {"name": "b", "from": "parent@step0", "seed": 2}])";
+    std::string text =
+        study_text(R"({"spawn_step": [0, 4, 8], "seeds": [1, 2, 3, 4]})", "mlp:6,8,3", models);
+    // 300 samples, batch 32: 10 steps an epoch; checkpoints every 4 steps.
+    text.replace(text.find(R"("epochs": 1,)"), 12, R"("epochs": 2, "checkpoint_every_steps": 4,)");
+    text.replace(text.find(R"("a": "seed0", "b": "seed1")"), 26, R"("a": "a", "b": "b")");
+    const std::vector<StudyCell> cells = expand_study(parse_study(text, "s.json"));
+    QCOMPARE(names(cells),
+             (std::vector<std::string>{"spawn_step=0,pair=0", "spawn_step=0,pair=1",
+                                       "spawn_step=4,pair=0", "spawn_step=4,pair=1",
+                                       "spawn_step=8,pair=0", "spawn_step=8,pair=1"}));
+    const StudyCell& c = cells[5];
+    QCOMPARE(c.spec.models[0].from, std::string());
+    QCOMPARE(c.spec.models[0].seed, uint64_t(9));
+    QCOMPARE(c.spec.models[1].from, std::string("parent@step8"));
+    QCOMPARE(c.spec.models[2].from, std::string("parent@step8"));
+    QCOMPARE(c.spec.models[1].seed, uint64_t(3));
+    QCOMPARE(c.spec.models[2].seed, uint64_t(4));
+    QCOMPARE(c.seeds, (std::pair<uint64_t, uint64_t>{3, 4}));
+    QCOMPARE(c.group, std::string("spawn_step=8"));
+    QCOMPARE(c.values[0].key, std::string("spawn_step"));
+    QCOMPARE(c.values[0].number, 8.0);
+    QCOMPARE(cells[0].spec.models[1].from, std::string("parent@step0"));
+
+    // A point the recipe does not checkpoint is the spec's own error, naming the cell.
+    std::string bad = text;
+    bad.replace(bad.find("[0, 4, 8]"), 9, "[0, 6]");
+    const std::string err = error_of(bad);
+    QVERIFY2(err.find("sweep cell spawn_step=6,pair=0") != std::string::npos, err.c_str());
+    QVERIFY2(err.find("checkpoint_every_steps is 4; it must divide 6") != std::string::npos,
+             err.c_str());
+    // (A point past the end of training is refused when the cell's run loads its data: the
+    // steps of an epoch depend on the data's size; see run.cpp's check_checkpoint_steps.)
+    // No spawned model to move.
+    QVERIFY(error_of(study_text(R"({"spawn_step": [0]})"))
+                .rfind("study.json: sweep.spawn_step: the spec spawns no model", 0) == 0);
+    // Seed pairs with three spawns are ambiguous.
+    const std::string three = R"([{"name": "parent", "seed": 9},
+        {"name": "seed0", "from": "parent@step0", "seed": 1},
+        {"name": "seed1", "from": "parent@step0", "seed": 2},
+        {"name": "c", "from": "parent@step0", "seed": 3}])";
+    std::string t3 = study_text(R"({"seeds": [1, 2]})", "mlp:6,8,3", three);
+    t3.replace(t3.find(R"("epochs": 1,)"), 12, R"("epochs": 1, "checkpoint_every_steps": 4,)");
+    QVERIFY2(error_of(t3).rfind("study.json: sweep.seeds: seed pairs need a spec with exactly two "
+                                "models, or exactly two spawned models (models has 4, 3 spawned)",
+                                0) == 0,
+             error_of(t3).c_str());
+    // A negative or fractional step is the schema's error.
+    QVERIFY(error_of(study_text(R"({"spawn_step": [-1]})"))
+                .rfind("study.json: sweep.spawn_step[0]:", 0) == 0);
+    QVERIFY(error_of(study_text(R"({"spawn_step": [1.5]})"))
+                .rfind("study.json: sweep.spawn_step[0]:", 0) == 0);
+    QVERIFY(error_of(study_text(R"({"spawn_step": [4, 4]})"))
+                .rfind("study.json: sweep.spawn_step: value 4 appears twice", 0) == 0);
+  }
+
+  // Every bundled study parses and expands (test_spec's bundledExamplesParse covers
+  // resources/experiments only).
+  void bundledStudiesParseAndExpand() {
+    int n = 0;
+    for (const auto& f : fs::directory_iterator(test::source_path("resources/studies"))) {
+      const StudySpec s = load_study(f.path().string());
+      const std::vector<StudyCell> cells = expand_study(s, f.path().string());
+      QVERIFY2(cells.size() >= 2, f.path().c_str());
+      for (const auto& c : cells) QVERIFY2(c.spec.models.size() >= 2, c.name.c_str());
+      ++n;
+    }
+    QVERIFY(n >= 3);
+    const StudySpec w = load_study(test::source_path("resources/studies/fmnist-width-study.json"));
+    QCOMPARE(w.axes.at(0).key, std::string("width"));
+    QCOMPARE(w.axes.at(0).values.front(), std::string("32"));
+    QCOMPARE(w.axes.at(0).values.back(), std::string("512"));
+    QVERIFY(w.axes.at(1).key == "seeds" && w.axes.at(1).values.size() >= 6);
+    const StudySpec i =
+        load_study(test::source_path("resources/studies/fmnist-instability-study.json"));
+    QCOMPARE(i.axes.at(0).key, std::string("spawn_step"));
+    QCOMPARE(i.axes.at(0).values.front(), std::string("0"));
+    QVERIFY(i.axes.at(1).key == "seeds" && i.axes.at(1).values.size() == 6);
+  }
+
   void sweepRangesAreThoseOfTheKeysTheyReplace() {
     const json schema = json::parse(experiment_schema());
     const json& sweep = schema["$defs"]["sweep"]["properties"];

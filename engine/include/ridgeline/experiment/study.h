@@ -8,8 +8,10 @@
 ///
 /// Sweep variables (each a list of values; the grid is their Cartesian product, in this order,
 /// the first outermost): width, depth (MLP only: every hidden layer `width` wide, `depth`
-/// hidden layers), lr, batch, epochs (the training recipe), and seeds: the seeds form pairs
-/// (seeds[0], seeds[1]), (seeds[2], seeds[3]), ... given to the spec's two models; the cell's
+/// hidden layers), lr, batch, epochs (the training recipe), spawn_step (every spawned model's
+/// `from` moved to <parent>@step<N>), and seeds: the seeds form pairs
+/// (seeds[0], seeds[1]), (seeds[2], seeds[3]), ... given to the spec's two models (its two
+/// spawned models when it spawns any); the cell's
 /// "pair" is the pair's index. The aggregation groups cells that differ only in their pair.
 #include <array>
 #include <cstdint>
@@ -40,7 +42,7 @@ struct SweepAxis {
 
 struct StudySpec {
   ExperimentSpec base;  ///< the spec without its sweep
-  /// In the fixed variable order (width, depth, lr, batch, epochs, seeds).
+  /// In the fixed variable order (width, depth, lr, batch, epochs, spawn_step, seeds).
   std::vector<SweepAxis> axes;
 };
 

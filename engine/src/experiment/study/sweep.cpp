@@ -2,6 +2,7 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "experiment/schema_validator.h"
@@ -27,7 +28,7 @@ struct Level {
 };
 
 // A sweep variable: its key in $defs/sweep, how its list becomes levels, and how a level
-// rewrites a spec (`where` starts error messages). Adding a variable (the spawn point) is one
+// rewrites a spec (`where` starts error messages). Adding a variable is one
 // entry in variables() and one property in the schema's $defs/sweep.
 struct SweepVariable {
   const char* key;
@@ -110,12 +111,52 @@ std::vector<Level> seed_levels(const json& list, const std::string& where) {
   return out;
 }
 
+// The two models a seed pair goes to: the spec's two spawned models when it spawns any (the
+// instability analysis, Frankle et al. 2020: the pair is two copies trained on from one
+// checkpoint; the parent keeps its own seed), else its two models. Nullopt when neither exists.
+std::optional<std::pair<size_t, size_t>> pair_models(const ExperimentSpec& s) {
+  std::vector<size_t> spawned;
+  for (size_t i = 0; i < s.models.size(); ++i)
+    if (s.models[i].spawned()) spawned.push_back(i);
+  if (!spawned.empty()) {
+    if (spawned.size() != 2) return std::nullopt;
+    return std::pair{spawned[0], spawned[1]};
+  }
+  if (s.models.size() != 2) return std::nullopt;
+  return std::pair{size_t(0), size_t(1)};
+}
+
 void apply_seeds(ExperimentSpec& s, const json& v, const Assignment&, const std::string& where) {
-  if (s.models.size() != 2)
-    throw InputError(where + ": seed pairs need a spec with exactly two models (models has " +
-                     std::to_string(s.models.size()) + ")");
-  s.models[0].seed = v[0].get<uint64_t>();
-  s.models[1].seed = v[1].get<uint64_t>();
+  const auto pair = pair_models(s);
+  if (!pair) {
+    size_t spawned = 0;
+    for (const auto& m : s.models) spawned += m.spawned();
+    throw InputError(where +
+                     ": seed pairs need a spec with exactly two models, or exactly two "
+                     "spawned models (models has " +
+                     std::to_string(s.models.size()) + ", " + std::to_string(spawned) +
+                     " spawned)");
+  }
+  s.models[pair->first].seed = v[0].get<uint64_t>();
+  s.models[pair->second].seed = v[1].get<uint64_t>();
+}
+
+// The spawn point: every spawned model's `from` becomes "<parent>@step<N>" (its parent kept);
+// the recipe's train.checkpoint_every_steps must divide N, as for any @stepN (checked when the
+// cell's spec is parsed). Step 0 is the initialisation.
+void apply_spawn_step(ExperimentSpec& s, const json& v, const Assignment&,
+                      const std::string& where) {
+  bool any = false;
+  for (auto& m : s.models) {
+    if (!m.spawned()) continue;
+    const auto ref = parse_checkpoint_ref(m.from);
+    if (!ref)
+      throw InputError(where + ": models '" + m.name + "'.from '" + m.from +
+                       "' is not a checkpoint");
+    m.from = ref->model + "@step" + std::to_string(v.get<uint64_t>());
+    any = true;
+  }
+  if (!any) throw InputError(where + ": the spec spawns no model (no models[] entry has 'from')");
 }
 
 const std::vector<SweepVariable>& variables() {
@@ -130,6 +171,9 @@ const std::vector<SweepVariable>& variables() {
        apply_batch},
       {"epochs", [](const json& l, const std::string& w) { return plain_levels("epochs", l, w); },
        apply_epochs},
+      {"spawn_step",
+       [](const json& l, const std::string& w) { return plain_levels("spawn_step", l, w); },
+       apply_spawn_step},
       {"seeds", seed_levels, apply_seeds},
   };
   return v;
@@ -196,8 +240,8 @@ StudySpec parse_study(const std::string& text, const std::string& source) {
     study.axes.push_back(std::move(axis));
   }
   if (study.axes.empty())
-    throw InputError(source +
-                     ": sweep: lists no variable (width, depth, lr, batch, epochs, seeds)");
+    throw InputError(
+        source + ": sweep: lists no variable (width, depth, lr, batch, epochs, spawn_step, seeds)");
   expand_study(study, source);  // every cell must be an ordinary valid spec
   return study;
 }
@@ -261,7 +305,9 @@ std::vector<StudyCell> expand_study(const StudySpec& study, const std::string& s
     // Through the spec's own parser: the cell is checked like any spec, and its resolved form
     // is the one its run folder's experiment.json holds.
     cell.spec = parse_spec(spec_to_json(cell.spec), source + ": sweep cell " + cell.name);
-    if (cell.spec.models.size() >= 2)
+    if (const auto pair = pair_models(cell.spec))
+      cell.seeds = {cell.spec.models[pair->first].seed, cell.spec.models[pair->second].seed};
+    else if (cell.spec.models.size() >= 2)
       cell.seeds = {cell.spec.models[0].seed, cell.spec.models[1].seed};
     else if (!cell.spec.models.empty())
       cell.seeds = {cell.spec.models[0].seed, cell.spec.models[0].seed};
