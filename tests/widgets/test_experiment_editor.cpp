@@ -78,6 +78,7 @@ class TestExperimentEditor : public QObject {
  private slots:
   void examplesRoundTripThroughTheForm();
   void renamingAModelRenamesItsSteps();
+  void renamingAParentRenamesItsSpawns();
   void invalidFileOpensForRepair();
   void formEditsReachTheJson();
   void stepsAreAddedReorderedRemoved();
@@ -492,6 +493,27 @@ void TestExperimentEditor::renamingAModelRenamesItsSteps() {
   QVERIFY2(e.isValid(), qPrintable(e.message()));
   QCOMPARE(e.spec()->steps[0].a, std::string("seed0"));
   QCOMPARE(e.spec()->steps[1].b, std::string("wide@ste"));
+}
+
+void TestExperimentEditor::renamingAParentRenamesItsSpawns() {
+  // A spawned model's "from" names its parent's checkpoint; renaming the parent follows there.
+  const char* spec = R"({
+    "name": "spawns", "data": {"name": "gmm:600,200,8,3,7"}, "model": {"arch": "mlp:8,16,3"},
+    "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 2, "checkpoint_every": 1},
+    "models": [{"name": "parent", "seed": 0}, {"name": "c1", "from": "parent@epoch1", "seed": 1},
+               {"name": "c2", "from": "parent@epoch1", "seed": 2}],
+    "steps": [{"type": "interpolate", "id": "spawned", "a": "c1", "b": "c2", "points": 5}]})";
+  ExperimentEditor e;
+  e.setSpec(parse_spec(spec, "spawns.json"), "spawns.json");
+  auto* models = fieldOf<QTableWidget>(e, "models.table");
+  models->item(0, 0)->setText("trunk");
+  e.validateNow();
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  const ExperimentSpec s = *e.spec();
+  QCOMPARE(s.models[0].name, std::string("trunk"));
+  QCOMPARE(models->item(1, 2)->text(), QString("trunk@epoch1"));
+  QCOMPARE(models->item(2, 2)->text(), QString("trunk@epoch1"));
+  QVERIFY(textOf(e).find("\"from\": \"trunk@epoch1\"") != std::string::npos);
 }
 
 void TestExperimentEditor::newFromExampleHasNoFile() {

@@ -76,6 +76,7 @@ class TestJobQueue : public QObject {
  private slots:
   void progressEstimates();
   void progressAfterResume();
+  void progressOfSpawn();
   void jobsRunInOrder();
   void cancelQueuedJob();
   void failedJobDoesNotStopTheQueue();
@@ -158,12 +159,25 @@ void TestJobQueue::progressAfterResume() {
   // not count as a 0-second training that would time seed1.
   JobProgress p(parse_spec(kTinySpec, "tiny.json"));
   p.report(trainAt("seed1", 10, 100), 5.0);
-  p.report(trainAt("seed1", 20, 100), 10.0);  // 20 % in 5 s → 25 s in all
+  p.report(trainAt("seed1", 20, 100), 10.0);  // 10 of its 90 steps in 5 s → 45 s in all
   QCOMPARE(p.currentStage(), 1);
-  QCOMPARE(p.secondsLeft(10.0), 20.0);
-  QCOMPARE(p.fraction(10.0), 10.0 / 30.0);
+  QCOMPARE(p.secondsLeft(10.0), 40.0);
+  QCOMPARE(p.fraction(10.0), 10.0 / 50.0);
   p.report(stepAt("unknown", 1, 2), 11.0);  // ignored
   QCOMPARE(p.currentStage(), 1);
+}
+
+void TestJobQueue::progressOfSpawn() {
+  // A spawned model trains on from its parent's checkpoint: its first report is at the spawn
+  // step (40 of 100). Its stage starts at 0 % there, and its rate counts only its own steps.
+  JobProgress p(parse_spec(kTinySpec, "tiny.json"));
+  p.report(trainAt("seed0", 0, 100), 0.0);
+  p.report(trainAt("seed0", 100, 100), 10.0);  // 10 s for 100 steps
+  p.report(trainAt("seed1", 40, 100), 10.0);   // the spawn: 60 steps of its own
+  QCOMPARE(p.currentStage(), 1);
+  QCOMPARE(p.fraction(10.0), (1 + 0.0) / 5);  // not (1 + 0.4) / 5
+  p.report(trainAt("seed1", 70, 100), 13.0);  // half of its 60 steps in 3 s → 6 s in all
+  QCOMPARE(p.secondsLeft(13.0), 3.0);
 }
 
 void TestJobQueue::jobsRunInOrder() {

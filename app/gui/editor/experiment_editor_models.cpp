@@ -97,8 +97,10 @@ ModelsTable::ModelsTable(QWidget* parent) : QWidget(parent) {
       // Only a clean rename carries over to the steps: not into a name another model has,
       // nor away from a name another model still has (the duplicate is an error to fix).
       const QStringList all = names();
-      if (!from.isEmpty() && from != to && all.count(to) == 1 && !all.contains(from))
+      if (!from.isEmpty() && from != to && all.count(to) == 1 && !all.contains(from)) {
+        renameSpawnSources(from, to);
         emit renamed(from, to);
+      }
     }
     emit edited();
   });
@@ -123,6 +125,19 @@ void ModelsTable::setModels(const json& models) {
   --loading_;
   rememberNames();
   updateControls();
+}
+
+void ModelsTable::renameSpawnSources(const QString& from, const QString& to) {
+  // A spawn names its parent's checkpoint ("seed0@epoch2"): it follows the parent's rename.
+  const QRegularExpression checkpoint("^" + QRegularExpression::escape(from) + "(@(epoch|step)[0-9]+)$");
+  ++loading_;
+  for (int row = 0; row < table_->rowCount(); ++row) {
+    QTableWidgetItem* source = table_->item(row, 2);
+    if (!source) continue;
+    const QRegularExpressionMatch m = checkpoint.match(source->text().trimmed());
+    if (m.hasMatch()) source->setText(to + m.captured(1));
+  }
+  --loading_;
 }
 
 void ModelsTable::rememberNames() {

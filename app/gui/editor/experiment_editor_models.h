@@ -37,6 +37,8 @@ class ModelsTable : public QWidget {
   void updateControls();
   /// Remembers each name cell's text, to tell renames from other edits.
   void rememberNames();
+  /// Points every spawn of `from` ("from@epoch2") at `to` after a clean rename.
+  void renameSpawnSources(const QString& from, const QString& to);
 
   int loading_ = 0;
   QTableWidget* table_ = nullptr;

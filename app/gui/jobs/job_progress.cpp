@@ -37,10 +37,16 @@ void JobProgress::report(const RunProgress& p, double now) {
     }
     current_ = i;
     stages_[i].start = now;
+    // A spawned model trains on from its parent's checkpoint: its first report is at the
+    // spawn step, where its own share of the work starts. (A step's first report may come
+    // after some of its points: those count as done.)
+    stages_[i].base = p.kind == StageKind::Train && total > 0 ? std::clamp(done, 0LL, total) : 0;
     fraction_in_stage_ = 0;
   }
-  if (total > 0)
-    fraction_in_stage_ = std::clamp(static_cast<double>(done) / static_cast<double>(total), 0.0, 1.0);
+  const long long base = stages_[i].base;
+  if (total > base)
+    fraction_in_stage_ = std::clamp(static_cast<double>(done - base) / static_cast<double>(total - base),
+                                    0.0, 1.0);
 }
 
 void JobProgress::finish(double now) {

@@ -57,6 +57,7 @@ class JobProgress {
     double start = -1;  ///< seconds since the job started; -1 = not reached
     double end = -1;
     bool skipped = false;  ///< passed without a report (a resumed checkpoint)
+    long long base = 0;    ///< `done` of the stage's first report (a spawn's start step)
   };
   int indexOf(const RunProgress& p) const;
   /// Mean duration of the finished, reported stages of `type`; -1 if none.
