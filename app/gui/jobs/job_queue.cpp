@@ -1,6 +1,7 @@
 #include "gui/jobs/job_queue.h"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace ridgeline::gui {
 
@@ -27,24 +28,38 @@ JobQueue::JobQueue(QObject* parent) : QObject(parent) {
           [this](const RunProgress& p) {
             Job* j = find(running_id_);
             if (!j) return;
-            j->progress.report(p, now());
-            j->stage = stage_text(p);
+            if (j->study_progress) j->study_progress->report(p, now());
+            else j->progress.report(p, now());
+            j->stage = j->study ? j->cell + "  ·  " + stage_text(p) : stage_text(p);
             j->seconds = now();
             emit jobChanged(j->id);
           });
   connect(&runner_, &JobRunner::logLine, this, [this](const QString& line) {
     Job* j = find(running_id_);
     if (j && line.startsWith("run folder ")) {
-      j->run_dir = line.mid(11);
+      // A study's cells are its folder's cells/<name>/.
+      j->run_dir = j->study ? QString::fromStdString(
+                                  std::filesystem::path(line.mid(11).toStdString()).parent_path().parent_path().string())
+                            : line.mid(11);
       emit jobChanged(j->id);
     }
   });
+  connect(&runner_, &JobRunner::cellStarted, this,
+          [this](int index, int total, const QString& name, bool reused) {
+            Job* j = find(running_id_);
+            if (!j || !j->study_progress) return;
+            j->study_progress->cellStarted(index, reused, now());
+            j->cell = QString("cell %1/%2 %3").arg(index + 1).arg(total).arg(name);
+            j->stage = j->cell + (reused ? "  ·  reused (finished earlier)" : QString());
+            emit jobChanged(j->id);
+          });
   connect(&runner_, &JobRunner::finished, this, [this](JobOutcome outcome, const QString& message) {
     Job* j = find(running_id_);
     running_id_ = 0;
     if (!j) return;
     j->seconds = now();
     j->progress.finish(j->seconds);
+    if (j->study_progress) j->study_progress->finish(j->seconds);
     switch (outcome) {
       case JobOutcome::Finished: j->state = JobState::Finished; break;
       case JobOutcome::Cancelled: j->state = JobState::Cancelled; break;
@@ -54,10 +69,14 @@ JobQueue::JobQueue(QObject* parent) : QObject(parent) {
     j->message = message;
     const RunSummary& summary = runner_.summary();
     if (!summary.run_dir.empty()) j->run_dir = QString::fromStdString(summary.run_dir);
+    const bool study = j->study.has_value();
+    if (study && !runner_.studySummary().study_dir.empty())
+      j->run_dir = QString::fromStdString(runner_.studySummary().study_dir);
     j->stage = to_string(j->state);
     const int id = j->id;
     emit jobChanged(id);
     emit jobEnded(id, outcome, message, summary);
+    if (study) emit studyEnded(id, outcome, runner_.studySummary());
     // The next job starts once the slots above have read the runner's summary.
     QTimer::singleShot(0, this, &JobQueue::startNext);
   });
@@ -86,12 +105,28 @@ double JobQueue::now() const { return clock_.isValid() ? clock_.elapsed() / 1000
 
 int JobQueue::enqueue(const ExperimentSpec& spec, const RunOptions& options, const QString& source) {
   Job j;
-  j.id = next_id_++;
   j.name = QString::fromStdString(spec.name);
   j.source = source;
   j.spec = spec;
   j.options = options;
   j.progress = JobProgress(spec);
+  return add(std::move(j));
+}
+
+int JobQueue::enqueueStudy(const StudySpec& study, const RunOptions& options, const QString& source) {
+  Job j;
+  const std::vector<StudyCell> cells = expand_study(study, source.toStdString());
+  j.name = QString("%1 (study, %2 cells)").arg(QString::fromStdString(study.base.name)).arg(cells.size());
+  j.source = source;
+  j.spec = study.base;
+  j.options = options;
+  j.study = study;
+  j.study_progress = StudyProgress(cells);
+  return add(std::move(j));
+}
+
+int JobQueue::add(Job j) {
+  j.id = next_id_++;
   j.stage = "queued";
   jobs_.push_back(std::move(j));
   const int id = jobs_.back().id;
@@ -105,7 +140,16 @@ void JobQueue::startNext() {
   auto it = std::find_if(jobs_.begin(), jobs_.end(),
                          [](const Job& j) { return j.state == JobState::Queued; });
   if (it == jobs_.end()) return;
-  if (!runner_.start(it->spec, it->options)) return;
+  if (it->study) {
+    StudyOptions so;
+    so.out_dir = it->options.out_dir;
+    so.workspace = it->options.workspace;
+    so.device = it->options.device;
+    so.threads = it->options.threads;
+    if (!runner_.start(*it->study, so)) return;
+  } else if (!runner_.start(it->spec, it->options)) {
+    return;
+  }
   running_id_ = it->id;
   it->state = JobState::Running;
   it->stage = "starting";
@@ -149,6 +193,7 @@ void JobQueue::clearEnded() {
 double JobQueue::fraction(int id) const {
   const Job* j = job(id);
   if (!j) return 0;
+  if (j->state == JobState::Running && j->study_progress) return j->study_progress->fraction(now());
   return j->state == JobState::Running ? j->progress.fraction(now())
                                        : (j->state == JobState::Finished ? 1.0 : 0.0);
 }
@@ -156,7 +201,8 @@ double JobQueue::fraction(int id) const {
 QString JobQueue::etaText(int id) const {
   const Job* j = job(id);
   if (!j) return {};
-  if (j->state == JobState::Running) return j->progress.etaText(now());
+  if (j->state == JobState::Running)
+    return j->study_progress ? j->study_progress->etaText(now()) : j->progress.etaText(now());
   if (j->state == JobState::Queued) return "waiting";
   if (j->state == JobState::Cancelled && j->seconds == 0) return "not run";
   return QString("took %1").arg(JobProgress::formatSeconds(j->seconds));

@@ -9,10 +9,12 @@
 #include <QObject>
 #include <QString>
 #include <QTimer>
+#include <optional>
 #include <vector>
 
 #include "gui/jobs/job_progress.h"
 #include "gui/jobs/job_runner.h"
+#include "gui/jobs/study_progress.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
 
@@ -38,6 +40,11 @@ struct Job {
   QString run_dir;     ///< known once the engine has made the folder
   double seconds = 0;  ///< run time so far, or in all once ended
   JobProgress progress;
+  /// A study job (a spec with a "sweep"): its spec and the progress over its cells; `spec` is
+  /// then its base spec and `run_dir` the study folder.
+  std::optional<StudySpec> study;
+  std::optional<StudyProgress> study_progress;
+  QString cell;  ///< a study's current cell ("width=64,pair=1")
 };
 
 class JobQueue : public QObject {
@@ -50,6 +57,8 @@ class JobQueue : public QObject {
 
   /// Adds a run; it starts at once when nothing runs. Returns the job's id.
   int enqueue(const ExperimentSpec& spec, const RunOptions& options, const QString& source);
+  /// Adds a study (its cells run one after another in this one job). Returns the job's id.
+  int enqueueStudy(const StudySpec& study, const RunOptions& options, const QString& source);
   /// Cancels a job: a queued one never starts; the running one stops at its next check and
   /// ends as Cancelled. False for unknown or ended jobs.
   bool cancel(int id);
@@ -81,9 +90,13 @@ class JobQueue : public QObject {
   /// after the slots of this signal have returned.
   void jobEnded(int id, ridgeline::gui::JobOutcome outcome, const QString& message,
                 const ridgeline::RunSummary& summary);
+  /// A study job ended (after jobEnded): what its cells did; its folder holds the aggregate
+  /// when `outcome` is Finished.
+  void studyEnded(int id, ridgeline::gui::JobOutcome outcome, const ridgeline::StudySummary& summary);
 
  private:
   Job* find(int id);
+  int add(Job job);
   void startNext();
   double now() const;
 

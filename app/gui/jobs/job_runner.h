@@ -8,9 +8,11 @@
 #include <QObject>
 #include <QString>
 #include <QTimer>
+#include <functional>
 #include <memory>
 
 #include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/study.h"
 
 class QThread;
 
@@ -28,11 +30,17 @@ class JobRunner : public QObject {
 
   /// Starts a job; returns false when one is already running.
   bool start(const ExperimentSpec& spec, const RunOptions& options);
+  /// Starts a study (run_study: its cells one after another); false when a job is running.
+  bool start(const StudySpec& study, const StudyOptions& options);
   /// Asks the running job to stop (it ends with JobOutcome::Cancelled at its next check).
   void cancel();
   bool running() const { return thread_ != nullptr; }
   /// Result of the last job that finished (valid after finished(Finished)).
   const RunSummary& summary() const { return summary_; }
+  /// Result of the last study that finished (valid after finished(Finished) of a study).
+  const StudySummary& studySummary() const { return study_; }
+
+  struct Shared;  ///< what the worker hands to the GUI thread (job_runner.cpp)
 
  signals:
   void logLine(const QString& line);
@@ -43,11 +51,14 @@ class JobRunner : public QObject {
   void epoch(const QString& model, const ridgeline::EpochMetrics& m);
   /// A step's typed result, once its results are written (gui/results shows it).
   void result(const ridgeline::StepResult& r);
+  /// A study's cell starts (index from 0 of `total`); `reused` when its finished run folder
+  /// is kept. Emitted before anything the cell's run reports.
+  void cellStarted(int index, int total, const QString& name, bool reused);
   /// The job ended; `message` is empty on success, else one line for the user.
   void finished(ridgeline::gui::JobOutcome outcome, const QString& message);
 
  private:
-  struct Shared;
+  bool startWork(std::function<bool(const RunEvents&, Shared&)> work);
   void drain();
   void onThreadFinished();
 
@@ -55,6 +66,7 @@ class JobRunner : public QObject {
   std::shared_ptr<Shared> shared_;
   QTimer timer_;
   RunSummary summary_;
+  StudySummary study_;
 };
 
 }  // namespace ridgeline::gui

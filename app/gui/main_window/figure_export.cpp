@@ -20,6 +20,7 @@
 
 #include "figures/figure_views.h"
 #include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/study.h"
 #include "widgets/figure/figure_python.h"
 #include "widgets/figure/figure_render.h"
 
@@ -28,6 +29,12 @@ namespace ridgeline::gui {
 namespace {
 
 QString folder_name(const QString& dir) { return QDir(QDir::cleanPath(dir)).dirName(); }
+
+/// A study folder (study.json, no experiment.json) draws only the "study" view.
+bool is_study_folder(const QString& dir) {
+  return QFileInfo::exists(QDir(dir).filePath("study.json")) &&
+         !QFileInfo::exists(QDir(dir).filePath("experiment.json"));
+}
 
 QDoubleSpinBox* spin(double lo, double hi, double value, const QString& suffix, const QString& tip) {
   auto* s = new QDoubleSpinBox;
@@ -49,6 +56,14 @@ bool export_figure(const FigureExportRequest& r, QString* error) {
   if (r.run_dir.isEmpty()) return fail("no run folder is shown (run a spec or open a run folder)");
   if (const std::string bad = figure::check_size(r.size); !bad.empty()) return fail(QString::fromStdString(bad));
   try {
+    if (is_study_folder(r.run_dir)) {
+      const StudyAggregate agg = aggregate_study_folder(read_study_folder(r.run_dir.toStdString()));
+      figures::FigureInput in{nullptr, nullptr, folder_name(r.run_dir).toStdString(), nullptr, nullptr, {}};
+      in.study = &agg;
+      const figure::Figure fig = figures::build_figure(in, r.view.toStdString());
+      return figure::write_figure(fig, r.size, r.out, error) &&
+             (!r.python || figure::write_python(fig, r.size, r.out, error));
+    }
     ExperimentSpec spec, other_spec;
     const RunSummary run = load_run(r.run_dir.toStdString(), &spec);
     RunSummary other;
@@ -147,6 +162,7 @@ FigureExportDialog::FigureExportDialog(const QString& run_dir, const QString& vi
 
 QStringList FigureExportDialog::views() const {
   QStringList out;
+  if (is_study_folder(run_dir_)) return {"study"};
   try {
     ExperimentSpec spec;
     const RunSummary run = load_run(run_dir_.toStdString(), &spec);

@@ -63,6 +63,7 @@ MainWindow::MainWindow(const GuiOptions& options, QWidget* parent)
   connect(&queue_, &JobQueue::jobStarted, this, &MainWindow::onJobStarted);
   connect(&queue_, &JobQueue::jobEnded, this, &MainWindow::onJobEnded);
   buildDocks();
+  buildStudy();
   setBusy(false);
   probeDevice();
 }
@@ -262,6 +263,12 @@ void MainWindow::offerToEditor(const ExperimentSpec& spec, const QString& source
 
 bool MainWindow::runSpecFile(const QString& path, QString* error) {
   try {
+    if (QFile f(path); f.open(QIODevice::ReadOnly) && has_sweep(f.readAll().toStdString())) {
+      const StudySpec study = load_study(path.toStdString());
+      noteRecent(kRecentSpecsKey, path);
+      if (!editor_->isModified()) editor_->loadFile(path);
+      return startStudy(study, path) > 0;
+    }
     const ExperimentSpec spec = load_spec(path.toStdString());
     noteRecent(kRecentSpecsKey, path);
     offerToEditor(spec, path, path);
@@ -278,6 +285,9 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     if (error) *error = "a run is going on (its views are live); open the folder when it ends";
     return false;
   }
+  if (QFileInfo::exists(QDir(dir).filePath("study.json")) &&
+      !QFileInfo::exists(QDir(dir).filePath("experiment.json")))
+    return openStudyFolder(dir, error);
   try {
     ExperimentSpec spec;
     RunSummary s = load_run(dir.toStdString(), &spec);
@@ -355,11 +365,20 @@ widgets::TrainingMonitor* MainWindow::trainingMonitor() const {
   return results_->get<TrainPages>()->monitor();
 }
 
-void MainWindow::onJobEnded(int, JobOutcome outcome, const QString& message,
+void MainWindow::onJobEnded(int id, JobOutcome outcome, const QString& message,
                             const RunSummary& summary) {
   setBusy(false);
   progress_->setRange(0, 1000);
   bool ok = false;
+  const Job* job = queue_.job(id);
+  if (job && job->study && outcome == JobOutcome::Finished) {
+    // The study view comes with studyEnded (onStudyEnded), right after this.
+    progress_->setValue(1000);
+    state_ = State::Finished;
+    appendLog("study finished: " + job->run_dir);
+    emit runEnded(true);
+    return;
+  }
   switch (outcome) {
     case JobOutcome::Finished: {
       summary_ = summary;

@@ -16,6 +16,7 @@
 #include "gui/jobs/job_queue.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/study.h"
 
 class QAction;
 class QChartView;
@@ -31,6 +32,7 @@ class QThread;
 
 namespace ridgeline::widgets {
 class RunBrowser;
+class StudyView;
 class TrainingMonitor;
 }  // namespace ridgeline::widgets
 
@@ -69,6 +71,19 @@ class MainWindow : public QMainWindow {
   bool runSpecFile(const QString& path, QString* error = nullptr);
   /// Shows the spec and results of a finished run folder (load_run). False with the reason.
   bool openRunFolder(const QString& dir, QString* error = nullptr);
+  /// Queues a study (a spec with a "sweep"): its cells run one after another in one job, and
+  /// the study view shows the aggregate when it ends. Returns the job's id.
+  int startStudy(const StudySpec& study, const QString& source);
+  /// Shows a study folder (STUDY_DIR/study.json; ridgeline study): the study view with the
+  /// aggregate of its finished cells. False with the reason.
+  bool openStudyFolder(const QString& dir, QString* error = nullptr);
+  /// The open study's view (null when no study is shown).
+  widgets::StudyView* studyView() const { return study_view_; }
+  /// The cells of group `group` ("width=64") of the open study, in order.
+  QStringList studyCells(const QString& group) const;
+  /// Opens cell `cell` of the open study (its run folder) on the tab of path `path`; the
+  /// header then links back to the study. False with the reason.
+  bool openStudyCell(const QString& cell, const QString& path, QString* error = nullptr);
   /// Cancels the running job (queued jobs stay queued; see the Jobs dock).
   void cancelRun();
   /// The queue of runs and its dock.
@@ -164,6 +179,12 @@ class MainWindow : public QMainWindow {
                            Qt::DockWidgetArea area, const QString& tip);
   void onJobStarted(int id);
   void onJobEnded(int id, JobOutcome outcome, const QString& message, const RunSummary& summary);
+  // Studies (main_window_study.cpp).
+  void buildStudy();
+  void showStudy(const StudySummary& study);
+  void onStudyCellsRequested(const QString& group, const QString& path);
+  void onCellStarted(int index, int total, const QString& name, bool reused);
+  void onStudyEnded(int id, JobOutcome outcome, const StudySummary& summary);
   void probeDevice();
   void setBusy(bool busy);
   void appendLog(const QString& line);
@@ -207,6 +228,8 @@ class MainWindow : public QMainWindow {
   RunSummary summary_;
   std::optional<ExperimentSpec> spec_;
   QString spec_source_;
+  std::optional<StudySummary> study_;  ///< the study shown (or the study of the cell shown)
+  widgets::StudyView* study_view_ = nullptr;  ///< its tab (null when not shown)
 
   QAction* act_open_spec_ = nullptr;
   QAction* act_run_bundled_ = nullptr;

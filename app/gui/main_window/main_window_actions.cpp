@@ -27,6 +27,8 @@
 #include "gui/main_window/export.h"
 #include "gui/main_window/figure_export.h"
 #include "gui/main_window/main_window.h"
+#include "widgets/study/study_chart.h"
+#include "widgets/study/study_view.h"
 #include "gui/main_window/settings.h"
 #include "gui/results/result_views.h"
 #include "ridgeline/core/backend.h"
@@ -232,6 +234,8 @@ void MainWindow::onSaveScreenshot() {
 // ---- export ------------------------------------------------------------------------------
 
 QChartView* MainWindow::currentChart() const {
+  if (study_view_ && results_stack_->currentIndex() == 1 && tabs_->currentWidget() == study_view_)
+    return study_view_->chart();
   if (results_stack_->currentIndex() == 1 && tabs_->count() > 0)
     if (QChartView* c = results_->chartOn(tabs_->currentWidget())) return c;
   return trainingMonitor();
@@ -244,6 +248,8 @@ bool MainWindow::exportCurrentChart(const QString& path, QString* error) {
 bool MainWindow::exportCurrentNumbers(const QString& path, QString* error) {
   QString curves, companion;
   const bool shown = results_stack_->currentIndex() == 1 && tabs_->count() > 0;
+  if (shown && study_view_ && tabs_->currentWidget() == study_view_)
+    return write_text_file(path, study_view_->tableCsv(), error);
   if (!shown || !results_->numbersOn(tabs_->currentWidget(), &curves, &companion)) {
     if (error) *error = "no interpolation results to export yet (run a spec or open a run)";
     return false;

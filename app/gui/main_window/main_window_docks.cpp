@@ -12,6 +12,8 @@
 #include "gui/main_window/export.h"
 #include "gui/jobs/jobs_panel.h"
 #include "gui/main_window/main_window.h"
+#include "widgets/study/study_chart.h"
+#include "widgets/study/study_view.h"
 #include "gui/results/result_views.h"
 #include "widgets/runs/run_browser.h"
 #include "widgets/training/training_monitor.h"
@@ -79,7 +81,7 @@ void MainWindow::setInteractive(bool interactive) {
 QStringList MainWindow::viewNames() {
   QStringList names = {"paths"};
   for (const ResultView& v : result_views()) names += v.views;
-  return names + QStringList{"experiment", "log", "jobs", "runs"};
+  return names + QStringList{"study", "experiment", "log", "jobs", "runs"};
 }
 
 QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.value(name); }
@@ -87,7 +89,7 @@ QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.val
 QWidget* MainWindow::viewWidget(const QString& name) const {
   if (QDockWidget* dock = docks_.value(name)) return dock->widget();
   // Every other view is a tab of the result area ("paths", "paths:<id>", "all-paths", ...).
-  if (name == "paths" || name.startsWith("paths:")) return results_area_;
+  if (name == "paths" || name.startsWith("paths:") || name == "study") return results_area_;
   for (const ResultView& v : result_views())
     if (v.views.contains(name)) return results_area_;
   return nullptr;
@@ -103,6 +105,12 @@ bool MainWindow::showView(const QString& name, QString* error) {
     dock->raise();
     return true;
   }
+  if (name == "study") {
+    if (!study_view_) return fail("--view study: no study is shown (open a study folder or run a study spec)");
+    tabs_->setCurrentWidget(study_view_);
+    results_stack_->setCurrentIndex(1);
+    return true;
+  }
   QString why;
   QWidget* tab = results_->page(name, &why);
   if (!why.isEmpty()) return fail(why);
@@ -115,7 +123,7 @@ bool MainWindow::showView(const QString& name, QString* error) {
 }
 
 QStringList MainWindow::chartViewNames() {
-  return {"paths", "all-paths", "compare", "training", "alignment"};
+  return {"paths", "all-paths", "compare", "training", "alignment", "study"};
 }
 
 bool MainWindow::exportView(const QString& name, const QString& path, QString* error,
@@ -134,7 +142,8 @@ bool MainWindow::exportView(const QString& name, const QString& path, QString* e
     return export_charts(charts, path, error);
   }
   if (QString why; !showView(name, &why)) return fail(why);
-  QChartView* chart = results_stack_->currentIndex() == 1 && tabs_->count() > 0
+  QChartView* chart = name == "study" ? static_cast<QChartView*>(study_view_->chart())
+                      : results_stack_->currentIndex() == 1 && tabs_->count() > 0
                           ? results_->chartOn(tabs_->currentWidget())
                           : nullptr;
   if (!chart) return fail("--export-chart: the " + name + " view has no chart yet");

@@ -25,6 +25,8 @@ QString MainWindow::bundledSpecPath() {
 }
 
 void MainWindow::clearResults() {
+  study_view_ = nullptr;  // a tab: deleted below
+  study_.reset();
   results_->clear();  // the views forget their tabs; the tabs are deleted here
   while (tabs_->count() > 0) {
     QWidget* w = tabs_->widget(0);
