@@ -27,6 +27,7 @@
 #include "ridgeline/experiment/steps/align_step.h"
 #include "ridgeline/experiment/steps/interpolate_step.h"
 #include "ridgeline/experiment/steps/merge_step.h"
+#include "ridgeline/experiment/study.h"
 #include "test_support.h"
 
 using namespace ridgeline;
@@ -79,6 +80,7 @@ class TestExperimentEditor : public QObject {
   void examplesRoundTripThroughTheForm();
   void renamingAModelRenamesItsSteps();
   void renamingAParentRenamesItsSpawns();
+  void studiesAreEditedWithTheirSweep();
   void invalidFileOpensForRepair();
   void formEditsReachTheJson();
   void stepsAreAddedReorderedRemoved();
@@ -514,6 +516,50 @@ void TestExperimentEditor::renamingAParentRenamesItsSpawns() {
   QCOMPARE(models->item(1, 2)->text(), QString("trunk@epoch1"));
   QCOMPARE(models->item(2, 2)->text(), QString("trunk@epoch1"));
   QVERIFY(textOf(e).find("\"from\": \"trunk@epoch1\"") != std::string::npos);
+}
+
+void TestExperimentEditor::studiesAreEditedWithTheirSweep() {
+  // A study: the form edits its base spec, the sweep stays (edited in the JSON view).
+  const QStringList studies = ExperimentEditor::exampleStudies();
+  QVERIFY(!studies.isEmpty());
+  QString path;
+  for (const QString& f : studies)
+    if (f.endsWith("gmm-width-study.json")) path = f;
+  QVERIFY(!path.isEmpty());
+  ExperimentEditor e;
+  e.setInteractive(false);
+  QString why;
+  QVERIFY2(e.loadFile(path, &why), qPrintable(why));
+  QVERIFY(e.isStudy());
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  QVERIFY2(e.messageLabel()->text().contains("Valid study") && e.messageLabel()->text().contains("9 cells"),
+           qPrintable(e.messageLabel()->text()));
+  fieldOf<QSpinBox>(e, "train.epochs")->setValue(4);
+  e.validateNow();
+  QVERIFY2(e.isValid(), qPrintable(e.message()));
+  const std::optional<StudySpec> st = e.study(&why);
+  QVERIFY2(st.has_value(), qPrintable(why));
+  QCOMPARE(st->base.train.epochs, 4);
+  QCOMPARE(expand_study(*st).size(), size_t(9));
+  QVERIFY(e.jsonEdit()->toPlainText().contains("\"sweep\""));  // the form's edit kept it
+  // Saved, it is the same study.
+  test::ScratchDir dir("editor-study");
+  const QString out = QString::fromStdString(dir.file("study.json"));
+  QVERIFY2(e.saveFile(out, &why), qPrintable(why));
+  QCOMPARE(study_to_json(load_study(out.toStdString())), study_to_json(*st));
+  // An invalid sweep is the engine's message, naming its key.
+  std::string text = e.jsonEdit()->toPlainText().toStdString();
+  QVERIFY(text.find("\"width\": [") != std::string::npos);
+  text.replace(text.find("\"width\": ["), 10, "\"width\": [0, ");
+  e.jsonEdit()->setPlainText(QString::fromStdString(text));
+  e.validateNow();
+  QVERIFY(!e.isValid());
+  QVERIFY2(e.message().contains("sweep.width"), qPrintable(e.message()));
+  // Without its sweep the document is a plain spec again.
+  e.setSpec(st->base, "base.json");
+  QVERIFY(!e.isStudy());
+  QVERIFY(!e.study(&why).has_value());
+  QVERIFY(why.contains("not a study"));
 }
 
 void TestExperimentEditor::newFromExampleHasNoFile() {

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "gui/editor/experiment_editor.h"
 #include "gui/jobs/job_queue.h"
 #include "gui/jobs/study_progress.h"
 #include "gui/main_window/main_window.h"
@@ -257,6 +258,19 @@ void TestStudyView::windowRunsAStudyAndOpensItsCells() {
 
   // Opening the folder again (File ▸ Open run folder… takes study folders too).
   QVERIFY2(w.openRunFolder(o.out_dir, &why), qPrintable(why));
+  QVERIFY(w.studyView() != nullptr);
+
+  // Run from the editor: a study document queues a study job.
+  QVERIFY2(w.editor()->loadFile(QString::fromStdString(test::source_path("resources/studies/gmm-width-study.json")), &why),
+           qPrintable(why));
+  ended.clear();
+  cells.clear();
+  QVERIFY2(w.runEditorSpec(&why), qPrintable(why));
+  QVERIFY(w.jobQueue().jobs().back().study.has_value());
+  QVERIFY(ended.wait(120000));
+  // The same study into the same folder: every finished cell is reused, none rerun.
+  QCOMPARE(cells.count(), 9);
+  for (const auto& c : cells) QVERIFY(c.at(3).toBool());
   QVERIFY(w.studyView() != nullptr);
 }
 

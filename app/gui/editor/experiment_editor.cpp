@@ -211,11 +211,14 @@ QWidget* ExperimentEditor::field(const QString& object_name) const {
   return findChild<QWidget*>(object_name);
 }
 
-QStringList ExperimentEditor::exampleFiles() {
+namespace {
+/// The bundled *.json of resources/<folder>: next to the executable (installed or in the build
+/// tree) or in the source tree; sorted.
+QStringList bundled_files(const QString& folder) {
   const QString exe = QCoreApplication::applicationDirPath();
-  const QStringList dirs = {exe + "/../share/ridgeline/experiments",
-                            exe + "/../resources/experiments", exe + "/../../resources/experiments",
-                            QStringLiteral(RIDGELINE_SOURCE_DIR "/resources/experiments")};
+  const QStringList dirs = {exe + "/../share/ridgeline/" + folder,
+                            exe + "/../resources/" + folder, exe + "/../../resources/" + folder,
+                            QStringLiteral(RIDGELINE_SOURCE_DIR "/resources/") + folder};
   for (const QString& d : dirs) {
     const QDir dir(d);
     const QStringList names = dir.entryList({"*.json"}, QDir::Files, QDir::Name);
@@ -226,26 +229,36 @@ QStringList ExperimentEditor::exampleFiles() {
   }
   return {};
 }
+}  // namespace
+
+QStringList ExperimentEditor::exampleFiles() { return bundled_files("experiments"); }
+
+QStringList ExperimentEditor::exampleStudies() { return bundled_files("studies"); }
 
 void ExperimentEditor::rebuildExamplesMenu() {
   QMenu* menu = examples_button_->menu();
   menu->clear();
-  const QStringList files = exampleFiles();
-  if (files.isEmpty()) menu->addAction("No bundled examples found")->setEnabled(false);
-  for (const QString& path : files) {
-    QString title = QFileInfo(path).completeBaseName(), tip = path;
-    try {
-      const ExperimentSpec s = load_spec(path.toStdString());
-      tip = QString::fromStdString(s.description);
-    } catch (const std::exception& e) {
-      tip = QString::fromStdString(e.what());
+  const QStringList files = exampleFiles(), studies = exampleStudies();
+  if (files.isEmpty() && studies.isEmpty())
+    menu->addAction("No bundled examples found")->setEnabled(false);
+  for (const QStringList* list : {&files, &studies}) {
+    if (list == &studies && !studies.isEmpty()) menu->addSection("Studies (sweeps)");
+    for (const QString& path : *list) {
+      QString title = QFileInfo(path).completeBaseName(), tip = path;
+      try {
+        const ExperimentSpec s = list == &studies ? load_study(path.toStdString()).base
+                                                  : load_spec(path.toStdString());
+        tip = QString::fromStdString(s.description);
+      } catch (const std::exception& e) {
+        tip = QString::fromStdString(e.what());
+      }
+      QAction* a = menu->addAction(title, this, [this, path] {
+        if (!confirmDiscard()) return;
+        QString error;
+        if (!newFromExample(path, &error)) report("Cannot open the example", error);
+      });
+      a->setToolTip(tip);
     }
-    QAction* a = menu->addAction(title, this, [this, path] {
-      if (!confirmDiscard()) return;
-      QString error;
-      if (!newFromExample(path, &error)) report("Cannot open the example", error);
-    });
-    a->setToolTip(tip);
   }
 }
 

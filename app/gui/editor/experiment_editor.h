@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/study.h"
 
 class QAction;
 class QLabel;
@@ -44,6 +45,12 @@ class ExperimentEditor : public QWidget {
   /// The current document as a spec, or nullopt with the engine's message in `error`. Pending
   /// (debounced) edits count: this parses the side last edited.
   std::optional<ExperimentSpec> spec(QString* error = nullptr) const;
+  /// Whether the document is a study: a spec with a top-level "sweep" (docs/USER_GUIDE.md,
+  /// "Studies"). The form edits its base spec; the sweep is edited in the JSON view and kept
+  /// as it is through form edits.
+  bool isStudy() const;
+  /// The document as a study, or nullopt with the engine's message (also when it is none).
+  std::optional<StudySpec> study(QString* error = nullptr) const;
   /// Whether the last validation passed, and its message (the engine's error, or "valid").
   bool isValid() const { return valid_; }
   QString message() const { return message_; }
@@ -75,6 +82,8 @@ class ExperimentEditor : public QWidget {
   /// The bundled example specs (resources/experiments/*.json), from ../share/ridgeline/
   /// experiments next to the executable, resources/ above it, or the source tree; sorted.
   static QStringList exampleFiles();
+  /// The bundled example studies (resources/studies/*.json), found like exampleFiles().
+  static QStringList exampleStudies();
   /// Loads an example as a new document: like loadFile, but filePath() stays empty so that
   /// Save asks for a new name.
   bool newFromExample(const QString& path, QString* error = nullptr);
@@ -125,8 +134,12 @@ class ExperimentEditor : public QWidget {
   void buildLayout();
   void setSideBySide(bool wide);
   void rebuildExamplesMenu();
+  /// Shows a spec (or, with `study`, a study whose base is `spec`) as the document.
   void showDocument(const ExperimentSpec& spec, const QString& source, const QString& path,
-                    const QString& example);
+                    const QString& example, const StudySpec* study = nullptr);
+  /// Reads a spec or study file and shows it (loadFile, newFromExample).
+  bool loadDocument(const QString& path, const QString& source, const QString& file,
+                    const QString& example, QString* error);
   /// Fills the form from `spec` when it can represent it (an MLP model); otherwise disables
   /// the form, shows the JSON view and keeps formNote(). Returns whether the form shows it.
   bool showInForm(const ExperimentSpec& spec);
@@ -171,6 +184,9 @@ class ExperimentEditor : public QWidget {
   QString example_;  ///< the example a new document came from
   QString run_spec_;  ///< the run folder's experiment.json shown (showRunSpec)
   QString form_note_;  ///< why the form is off (a model kind it cannot edit); empty when on
+  /// The study's "sweep" object as JSON text while the document is a study (kept through
+  /// form edits); empty otherwise.
+  std::string sweep_json_;
 };
 
 }  // namespace ridgeline::gui

@@ -19,12 +19,33 @@ namespace ridgeline::gui {
 
 std::string ExperimentEditor::currentText() const {
   if (origin_ == Origin::Json) return json_->toPlainText().toStdString();
-  return form_->toJson().dump(2) + "\n";
+  nlohmann::json doc = form_->toJson();
+  if (!sweep_json_.empty()) doc["sweep"] = nlohmann::json::parse(sweep_json_);  // the form keeps it
+  return doc.dump(2) + "\n";
 }
+
+bool ExperimentEditor::isStudy() const { return has_sweep(currentText()); }
 
 std::optional<ExperimentSpec> ExperimentEditor::spec(QString* error) const {
   try {
-    return parse_spec(currentText(), source_.toStdString());
+    const std::string text = currentText();
+    // A study's spec is its base (what the form shows); run it with study().
+    if (has_sweep(text)) return parse_study(text, source_.toStdString()).base;
+    return parse_spec(text, source_.toStdString());
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+  }
+  return std::nullopt;
+}
+
+std::optional<StudySpec> ExperimentEditor::study(QString* error) const {
+  try {
+    const std::string text = currentText();
+    if (!has_sweep(text)) {
+      if (error) *error = source_ + ": not a study (it has no \"sweep\")";
+      return std::nullopt;
+    }
+    return parse_study(text, source_.toStdString());
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
   }
@@ -48,17 +69,28 @@ void ExperimentEditor::onJsonEdited() {
 void ExperimentEditor::validateNow() {
   debounce_->stop();
   std::optional<ExperimentSpec> parsed;
+  std::optional<StudySpec> study;
   QString error;
   std::string text;
   try {
     text = currentText();
-    parsed = parse_spec(text, source_.toStdString());
+    if (has_sweep(text)) {
+      study = parse_study(text, source_.toStdString());
+      parsed = study->base;
+    } else {
+      parsed = parse_spec(text, source_.toStdString());
+    }
   } catch (const std::exception& e) {
     error = QString::fromStdString(e.what());
   }
+  // The sweep the form carries along: the JSON view's, once it parses.
+  if (origin_ == Origin::Json && parsed)
+    sweep_json_ = study ? nlohmann::json::parse(study_to_json(*study))["sweep"].dump() : std::string();
   ++syncing_;
   if (origin_ == Origin::Form)
-    replaceJsonText(json_, QString::fromStdString(parsed ? spec_to_json(*parsed) : text));
+    replaceJsonText(json_, QString::fromStdString(study    ? study_to_json(*study)
+                                                  : parsed ? spec_to_json(*parsed)
+                                                           : text));
   else if (parsed)
     showInForm(*parsed);
   --syncing_;
@@ -76,6 +108,24 @@ void ExperimentEditor::validateNow() {
                        .arg(m == 1 ? "" : "s")
                        .arg(s)
                        .arg(s == 1 ? "" : "s");
+    if (study) {
+      QStringList axes;
+      for (const SweepAxis& a : study->axes)
+        axes << QString("%1 %2").arg(QString::fromStdString(a.key)).arg(a.values.size());
+      size_t cells = 0;
+      try {
+        cells = expand_study(*study).size();
+      } catch (const std::exception&) {
+      }
+      text = QString("<span style='color:#2e7d32'>✔ <b>Valid study</b> — %1 cells (sweep %2; "
+                     "edit the sweep in the JSON view), each %3 model%4, %5 step%6</span>")
+                 .arg(cells)
+                 .arg(axes.join(" × ").toHtmlEscaped())
+                 .arg(m)
+                 .arg(m == 1 ? "" : "s")
+                 .arg(s)
+                 .arg(s == 1 ? "" : "s");
+    }
     if (!form_note_.isEmpty())
       text += " <span style='color:gray'>· " + form_note_.toHtmlEscaped() + "</span>";
     message_label_->setText(text);
@@ -113,16 +163,19 @@ void ExperimentEditor::setModified(bool modified) {
 }
 
 void ExperimentEditor::showDocument(const ExperimentSpec& spec, const QString& source,
-                                    const QString& path, const QString& example) {
+                                    const QString& path, const QString& example,
+                                    const StudySpec* study) {
   debounce_->stop();
   const bool path_changed = path != file_path_;
   source_ = source;
   file_path_ = path;
   example_ = example;
   run_spec_.clear();
+  sweep_json_ = study ? nlohmann::json::parse(study_to_json(*study))["sweep"].dump() : std::string();
   ++syncing_;
   const bool in_form = showInForm(spec);
-  json_->setPlainText(QString::fromStdString(spec_to_json(spec)));  // a new undo history
+  // A new undo history.
+  json_->setPlainText(QString::fromStdString(study ? study_to_json(*study) : spec_to_json(spec)));
   --syncing_;
   // A spec the form cannot hold is judged (and run) from its JSON, never rewritten by the form.
   origin_ = in_form ? Origin::Form : Origin::Json;
@@ -160,16 +213,27 @@ void ExperimentEditor::showRunSpec(const ExperimentSpec& spec, const QString& ru
   updateFileLabel();
 }
 
-bool ExperimentEditor::loadFile(const QString& path, QString* error) {
+bool ExperimentEditor::loadDocument(const QString& path, const QString& source,
+                                    const QString& file, const QString& example, QString* error) {
   try {
-    const ExperimentSpec s = load_spec(path.toStdString());
-    const QFileInfo fi(path);
-    showDocument(s, fi.fileName(), fi.absoluteFilePath(), {});
+    std::string text;
+    if (QFile f(path); f.open(QIODevice::ReadOnly)) text = f.readAll().toStdString();
+    if (has_sweep(text)) {
+      const StudySpec st = load_study(path.toStdString());
+      showDocument(st.base, source, file, example, &st);
+    } else {
+      showDocument(load_spec(path.toStdString()), source, file, example);
+    }
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
   }
   return false;
+}
+
+bool ExperimentEditor::loadFile(const QString& path, QString* error) {
+  const QFileInfo fi(path);
+  return loadDocument(path, fi.fileName(), fi.absoluteFilePath(), {}, error);
 }
 
 bool ExperimentEditor::openForRepair(const QString& path, QString* error) {
@@ -186,6 +250,7 @@ bool ExperimentEditor::openForRepair(const QString& path, QString* error) {
   file_path_ = fi.absoluteFilePath();
   example_.clear();
   run_spec_.clear();
+  sweep_json_.clear();  // the text decides once it parses
   ++syncing_;
   json_->setPlainText(text);
   --syncing_;
@@ -201,14 +266,7 @@ bool ExperimentEditor::openForRepair(const QString& path, QString* error) {
 }
 
 bool ExperimentEditor::newFromExample(const QString& path, QString* error) {
-  try {
-    const ExperimentSpec s = load_spec(path.toStdString());
-    showDocument(s, "untitled", {}, QFileInfo(path).fileName());
-    return true;
-  } catch (const std::exception& e) {
-    if (error) *error = QString::fromStdString(e.what());
-  }
-  return false;
+  return loadDocument(path, "untitled", {}, QFileInfo(path).fileName(), error);
 }
 
 bool ExperimentEditor::saveFile(const QString& path, QString* error) {
@@ -219,7 +277,9 @@ bool ExperimentEditor::saveFile(const QString& path, QString* error) {
     return false;
   }
   try {
-    write_file_atomic(path.toStdString(), spec_to_json(*s));
+    std::optional<StudySpec> st;
+    if (isStudy()) st = study();
+    write_file_atomic(path.toStdString(), st ? study_to_json(*st) : spec_to_json(*s));
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
     return false;

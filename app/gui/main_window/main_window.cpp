@@ -249,6 +249,16 @@ bool MainWindow::runEditorSpec(QString* error) {
   const QString source = editor_->filePath().isEmpty()
                              ? QString("the editor (unsaved)")
                              : editor_->filePath() + (editor_->isModified() ? " (edited)" : "");
+  if (editor_->isStudy()) {
+    const std::optional<StudySpec> study = editor_->study(&why);
+    if (!study) {
+      if (error) *error = why;
+      reportFailure("The study is not valid", why);
+      return false;
+    }
+    startStudy(*study, source);
+    return true;
+  }
   startRun(*spec, source);
   return true;
 }

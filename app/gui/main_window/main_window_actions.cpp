@@ -152,23 +152,29 @@ void MainWindow::onOpenSpec() {
 
 void MainWindow::rebuildExamplesMenu() {
   examples_menu_->clear();
-  const QStringList files = ExperimentEditor::exampleFiles();
-  for (const QString& path : files) {
-    QString title = QFileInfo(path).completeBaseName();
-    try {
-      const ExperimentSpec spec = load_spec(path.toStdString());
-      if (!spec.description.empty()) title += "  —  " + QString::fromStdString(spec.description).left(70) + "…";
-    } catch (const std::exception&) {
+  const QStringList files = ExperimentEditor::exampleFiles(), studies = ExperimentEditor::exampleStudies();
+  for (const QStringList* list : {&files, &studies}) {
+    if (list == &studies && !studies.isEmpty()) examples_menu_->addSection("Studies (sweeps)");
+    for (const QString& path : *list) {
+      QString title = QFileInfo(path).completeBaseName();
+      try {
+        const ExperimentSpec spec = list == &studies ? load_study(path.toStdString()).base
+                                                     : load_spec(path.toStdString());
+        if (!spec.description.empty())
+          title += "  —  " + QString::fromStdString(spec.description).left(70) + "…";
+      } catch (const std::exception&) {
+      }
+      QAction* a = examples_menu_->addAction(title, this, [this, path] {
+        QString error;
+        if (!editor_->newFromExample(path, &error)) return reportFailure("Cannot open example", error);
+        showView("experiment");
+      });
+      a->setToolTip(path);
+      a->setStatusTip(path);
     }
-    QAction* a = examples_menu_->addAction(title, this, [this, path] {
-      QString error;
-      if (!editor_->newFromExample(path, &error)) return reportFailure("Cannot open example", error);
-      showView("experiment");
-    });
-    a->setToolTip(path);
-    a->setStatusTip(path);
   }
-  if (files.isEmpty()) examples_menu_->addAction("(no bundled examples found)")->setEnabled(false);
+  if (files.isEmpty() && studies.isEmpty())
+    examples_menu_->addAction("(no bundled examples found)")->setEnabled(false);
 }
 
 void MainWindow::onCompareCheckpoints() {
