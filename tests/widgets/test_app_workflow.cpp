@@ -10,6 +10,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QtTest>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -65,6 +66,7 @@ class TestAppWorkflow : public QObject {
  private slots:
   void bundledExampleRunsFromTheEditor();
   void invalidEditorSpecIsReportedNotRun();
+  void compareCheckpointsRunsFilesAsModels();
 
  private:
   test::ScratchDir ws_{"app-workflow"};
@@ -202,6 +204,53 @@ void TestAppWorkflow::invalidEditorSpecIsReportedNotRun() {
   QVERIFY(!w.isRunning());
   QVERIFY(w.jobQueue().jobs().empty());
   QVERIFY2(w.lastError().contains("train.lr"), qPrintable(w.lastError()));
+}
+
+void TestAppWorkflow::compareCheckpointsRunsFilesAsModels() {
+  // File ▸ Compare checkpoints… after its dialogs: two trained files and a data set become a
+  // spec of file models (shown in the editor) whose naive and weight-matched paths run.
+  const test::ScratchDir dir("compare-checkpoints");
+  RunOptions ro;
+  ro.out_dir = dir.file("train");
+  ro.device = "cpu";
+  ro.threads = 1;
+  run_experiment(parse_spec(R"({"name": "pair", "data": {"name": "gmm:400,150,6,3,1"},
+      "model": {"arch": "mlp:6,12,3"}, "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 2},
+      "models": [{"name": "left", "seed": 0}, {"name": "right", "seed": 1}], "steps": []})",
+                            "pair.json"),
+                 ro);
+  const QString ck = QString::fromStdString(dir.file("train/checkpoints/"));
+  GuiOptions o;
+  o.workspace = QString::fromStdString(ws_.path().string());
+  o.device = "cpu";
+  o.threads = 1;
+  MainWindow w(o);
+  w.setInteractive(false);
+  QSignalSpy ended(&w, &MainWindow::runEnded);
+  QString why;
+  QCOMPARE(w.compareCheckpoints({ck + "left.safetensors"}, "gmm:400,150,6,3,1", &why), 0);
+  QVERIFY2(why.contains("two or more"), qPrintable(why));
+  QCOMPARE(w.compareCheckpoints({ck + "left.safetensors", ck + "missing.safetensors"}, "gmm:400,150,6,3,1", &why), 0);
+  QVERIFY2(why.contains("missing.safetensors"), qPrintable(why));
+  QCOMPARE(w.compareCheckpoints({ck + "left.safetensors", ck + "right.safetensors"}, "gmm:400,150,8,3,1", &why), 0);
+  QVERIFY2(why.contains("takes 6 inputs but gmm:400,150,8,3,1 has 8"), qPrintable(why));
+  QVERIFY(w.jobQueue().jobs().empty());
+
+  QVERIFY2(w.compareCheckpoints({ck + "left.safetensors", ck + "right.safetensors"}, "gmm:400,150,6,3,1", &why) > 0,
+           qPrintable(why));
+  QVERIFY(ended.wait(120000));
+  QVERIFY2(ended.at(0).at(0).toBool(), qPrintable(w.lastError()));
+  // The editor shows the generated spec; the run's models are the files, not trained.
+  const std::optional<ExperimentSpec> shown = w.editor()->spec();
+  QVERIFY(shown.has_value());
+  QCOMPARE(shown->models.size(), size_t(2));
+  QCOMPARE(shown->models[0].path, std::filesystem::absolute(dir.file("train/checkpoints/left.safetensors")).lexically_normal().string());
+  const RunSummary& r = w.lastSummary();
+  QVERIFY(r.training().empty() || r.training().front().second.empty());
+  QCOMPARE(r.interpolations().size(), size_t(2));
+  auto* pages = w.results().get<PathsPages>();
+  QVERIFY(pages != nullptr);
+  QCOMPARE(pages->ids().size(), 2);
 }
 
 QTEST_MAIN(TestAppWorkflow)

@@ -71,6 +71,11 @@ class MainWindow : public QMainWindow {
   bool runSpecFile(const QString& path, QString* error = nullptr);
   /// Shows the spec and results of a finished run folder (load_run). False with the reason.
   bool openRunFolder(const QString& dir, QString* error = nullptr);
+  /// File ▸ Compare checkpoints… after its dialogs: a spec of the files as external models
+  /// (compare_spec.h: naive and weight-matched paths) on `data`, shown in the editor and
+  /// queued. Returns the job's id, or 0 with the one-line reason (a missing or incompatible
+  /// file, fewer than two files, an unknown data set).
+  int compareCheckpoints(const QStringList& files, const QString& data, QString* error = nullptr);
   /// Queues a study (a spec with a "sweep"): its cells run one after another in one job, and
   /// the study view shows the aggregate when it ends. Returns the job's id.
   int startStudy(const StudySpec& study, const QString& source);

@@ -189,15 +189,21 @@ void MainWindow::onCompareCheckpoints() {
       this, "Compare checkpoints", "Data set (fashion-mnist, gmm:TRAIN,TEST,DIM,CLASSES,SEED, or an IDX folder):",
       QLineEdit::Normal, "fashion-mnist", &ok).trimmed();
   if (!ok || data.isEmpty()) return;
+  QString why;
+  if (!compareCheckpoints(files, data, &why)) reportFailure("Cannot compare these checkpoints", why);
+}
+
+int MainWindow::compareCheckpoints(const QStringList& files, const QString& data, QString* error) {
   try {
     std::vector<std::string> paths;
     for (const QString& f : files) paths.push_back(f.toStdString());
     const ExperimentSpec spec = compare_checkpoints_spec(paths, data.toStdString());
     offerToEditor(spec, "Compare checkpoints", {});
-    startRun(spec, "File ▸ Compare checkpoints");
+    return startRun(spec, "File ▸ Compare checkpoints");
   } catch (const std::exception& e) {
-    reportFailure("Cannot compare these checkpoints", QString::fromStdString(e.what()));
+    if (error) *error = QString::fromStdString(e.what());
   }
+  return 0;
 }
 
 void MainWindow::onRunBundled() {
