@@ -48,3 +48,6 @@ figure figure-compare --view compare --compare "$ws/runs/fmnist-quick-rebasin-sg
 shoot live --run-spec "$root/resources/experiments/fmnist-mlp-lmc.json" --screenshot-after 30
 # The Jobs dock shows runs started from the window: run the spec there.
 shoot view-jobs --run-spec "$spec" --view jobs
+# A study (the seconds-long gmm-width-study) in the window's study view.
+"$exe" run "$root/resources/studies/gmm-width-study.json" --out "$ws/studies/gmm-width" --quiet
+shoot study --open-run "$ws/studies/gmm-width" --view study
