@@ -43,10 +43,10 @@ int cmd_run(int argc, char** argv) {
   o.workspace = a.str("workspace");
   if (a.has("out") && o.out_dir.empty()) throw InputError("--out: empty path");
   if (a.has("workspace") && o.workspace.empty()) throw InputError("--workspace: empty path");
-  if (is_study_spec_file(a.positionals()[0])) return run_study_command(a);  // a "sweep": cli/study.cpp
-  const ExperimentSpec spec = load_spec(a.positionals()[0]);
   o.device = a.str("device");
   o.threads = static_cast<int>(a.integer("threads", 0, 1024));
+  if (is_study_spec_file(a.positionals()[0])) return run_study_command(a, o);  // a "sweep": cli/study.cpp
+  const ExperimentSpec spec = load_spec(a.positionals()[0]);
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
   ProgressPrinter progress;
   RunEvents ev;

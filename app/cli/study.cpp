@@ -134,13 +134,9 @@ bool is_study_spec_file(const std::string& path) {
   }
 }
 
-int run_study_command(const Args& a) {
+int run_study_command(const Args& a, const RunOptions& options) {
   const StudySpec study = load_study(a.positionals()[0]);
-  StudyOptions o;
-  o.out_dir = a.str("out");
-  o.workspace = a.str("workspace");
-  o.device = a.str("device");
-  o.threads = static_cast<int>(a.integer("threads", 0, 1024));
+  const StudyOptions o{options};
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
   ProgressPrinter progress;
   StudyEvents ev;

@@ -141,12 +141,7 @@ void JobQueue::startNext() {
                          [](const Job& j) { return j.state == JobState::Queued; });
   if (it == jobs_.end()) return;
   if (it->study) {
-    StudyOptions so;
-    so.out_dir = it->options.out_dir;
-    so.workspace = it->options.workspace;
-    so.device = it->options.device;
-    so.threads = it->options.threads;
-    if (!runner_.start(*it->study, so)) return;
+    if (!runner_.start(*it->study, StudyOptions{it->options})) return;
   } else if (!runner_.start(it->spec, it->options)) {
     return;
   }

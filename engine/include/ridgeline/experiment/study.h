@@ -84,12 +84,9 @@ struct StudyCellRecord {
   double analysis_seconds = 0;  ///< its steps (sum)
 };
 
-struct StudyOptions {
-  std::string out_dir;    ///< STUDY_DIR; empty = <workspace>/studies/<name>-<timestamp>
-  std::string workspace;  ///< empty = RIDGELINE_WORKSPACE or ~/.local/share/ridgeline
-  std::string device = "auto";
-  int threads = 0;  ///< every cell gets all of them (cells run one after another)
-};
+/// A study runs with a run's options: out_dir is STUDY_DIR (empty = <workspace>/studies/
+/// <name>-<timestamp>), and every cell gets all `threads` (cells run one after another).
+struct StudyOptions : RunOptions {};
 
 struct StudyEvents {
   /// Before each cell (index from 0); `reused` when its finished run folder is kept.
