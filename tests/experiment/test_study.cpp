@@ -257,7 +257,7 @@ class TestStudy : public QObject {
         load_study(test::source_path("resources/studies/fmnist-instability-study.json"));
     QCOMPARE(i.axes.at(0).key, std::string("spawn_step"));
     QCOMPARE(i.axes.at(0).values.front(), std::string("0"));
-    QVERIFY(i.axes.at(1).key == "seeds" && i.axes.at(1).values.size() == 6);
+    QVERIFY(i.axes.at(1).key == "seeds" && i.axes.at(1).values.size() >= 6);
   }
 
   void sweepRangesAreThoseOfTheKeysTheyReplace() {
