@@ -25,7 +25,7 @@ const char* kSpec = R"({
   "train": {"epochs": 2, "batch": 50, "lr": 0.01},
   "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}, {"name": "seed2", "seed": 2}],
   "steps": [
-    {"type": "landscape", "id": "plane", "plane": ["seed0", "seed1", "seed2"], "grid": [9, 6],
+    {"type": "landscape", "id": "plane", "plane": ["seed0", "seed1", "seed2"], "grid": [21, 6],
      "x": [-0.5, 1.5], "y": [-0.4, 0.6], "project": ["seed2"]},
     {"type": "landscape", "id": "around", "center": "seed0", "grid": [5, 5], "subset": 50, "split": "train"}
   ]
@@ -57,7 +57,7 @@ class TestLandscapeStep : public QObject {
     const LandscapeParams& p = s.steps[0].as<LandscapeParams>();
     QVERIFY(p.plane);
     QCOMPARE(s.steps[0].models, (std::vector<std::string>{"seed0", "seed1", "seed2"}));
-    QCOMPARE(p.grid.nx, 9);
+    QCOMPARE(p.grid.nx, 21);
     QCOMPARE(p.grid.y0, -0.4);
     QCOMPARE(p.connectivity, 4);
     QVERIFY(p.pass);
@@ -94,7 +94,7 @@ class TestLandscapeStep : public QObject {
     const auto grids = live.results_of<LandscapeResult>();
     QCOMPARE(grids.size(), size_t(2));
     const LandscapeResult& plane = grids[0].second;
-    QCOMPARE(plane.grid.nx(), 9);
+    QCOMPARE(plane.grid.nx(), 21);
     QCOMPARE(plane.subset, 200);
     QCOMPARE(grids[1].second.subset, 50);
     QCOMPARE(grids[1].second.split, std::string("train"));
@@ -132,12 +132,12 @@ class TestLandscapeStep : public QObject {
     o.threads = 2;
     o.out_dir = dir.file("full");
     run_experiment(s, o);
-    // Cancelled after three rows of the plane's grid.
+    // Cancelled after the first batch of the plane's grid (64 / 21 = 3 rows per batch).
     o.out_dir = dir.file("cut");
     CancelToken cancel;
     RunEvents ev;
     ev.on_progress = [&](const RunProgress& p) {
-      if (p.step_id == "plane" && p.done >= 3 * 9) cancel.cancel();
+      if (p.step_id == "plane" && p.done >= 3 * 21) cancel.cancel();
     };
     QVERIFY_THROWS_EXCEPTION(Cancelled, run_experiment(s, o, ev, &cancel));
     QVERIFY(std::filesystem::exists(dir.file("cut/results/plane.resume/row-2.bin")));

@@ -1,6 +1,7 @@
 // Loss and error on a grid of a slice, row by row, with a resume file (landscape/grid.h).
 #include "ridgeline/landscape/grid.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -48,9 +49,18 @@ std::string to_hex(const std::vector<double>& v) {
   return s;
 }
 
-// What must be equal for a resume file's rows to be reused.
-json resume_key(const LandscapeBasis& basis, const Dataset* data, const LandscapeGrid& g,
-                int chunk) {
+// Rows per evaluation batch: at least one row, and up to `batch_points` points while the
+// points' parameter vectors stay within 64 Mi floats (256 MiB).
+size_t rows_per_batch(const LandscapeBasis& basis, size_t nx, int batch_points) {
+  const size_t t = std::max<size_t>(1, basis.vectors.empty() ? 1 : basis.vectors[0].size());
+  const size_t points = std::max<size_t>(
+      1, std::min<size_t>(static_cast<size_t>(std::max(1, batch_points)), (size_t{64} << 20) / t));
+  return std::max<size_t>(1, points / nx);
+}
+
+// What must be equal for a resume folder's rows to be reused.
+json resume_key(const LandscapeBasis& basis, const Dataset* data, const LandscapeGrid& g, int chunk,
+                size_t per) {
   json k;
   k["kind"] = basis.info.kind;
   k["models"] = basis.info.models;
@@ -61,6 +71,7 @@ json resume_key(const LandscapeBasis& basis, const Dataset* data, const Landscap
   k["xs"] = to_hex(g.xs);
   k["ys"] = to_hex(g.ys);
   k["chunk"] = chunk;
+  k["rows_per_batch"] = per;
   if (data) {
     uint64_t h = fnv1a(data->x.data(), data->x.size() * sizeof(float));
     h = fnv1a(data->y.data(), data->y.size() * sizeof(int32_t), h);
@@ -129,7 +140,8 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
   // loss then nx error doubles, little-endian as in memory), each written atomically.
   namespace fs = std::filesystem;
   const fs::path dir = options.resume_dir;
-  const json key = resume_key(basis, data, g, options.chunk);
+  const size_t per = rows_per_batch(basis, nx, options.batch_points);
+  const json key = resume_key(basis, data, g, options.chunk, per);
   auto row_file = [&](size_t j) { return (dir / ("row-" + std::to_string(j) + ".bin")).string(); };
   if (!options.resume_dir.empty()) {
     const std::string kf = (dir / "key.json").string();
@@ -167,35 +179,53 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
   for (const auto& v : basis.vectors) pts.basis.push_back(&v);
   const long long total = static_cast<long long>(nx * ny);
   long long finished = static_cast<long long>(resumed) * static_cast<long long>(nx);
-  int computed = 0;
   auto report = [&](const std::string& msg) {
     if (options.progress) options.progress({"landscape", finished, total, msg});
   };
   report(resumed ? std::to_string(resumed) + " row(s) resumed" : "");
-  for (size_t j = 0; j < ny; ++j) {
-    if (done[j]) continue;
+  // Rows are evaluated in fixed groups of `per` rows (by absolute row index), so that the
+  // first layer's K shared GEMMs serve more points; a resumed computation re-evaluates a
+  // group with a missing row as a whole, with the same points in the same batch, hence the
+  // same bits.
+  const size_t groups = (ny + per - 1) / per;
+  size_t rows_done_here = 0;
+  for (size_t gi = 0; gi < groups; ++gi) {
+    const size_t j0 = gi * per, j1 = std::min(ny, j0 + per);
+    bool missing = false;
+    for (size_t j = j0; j < j1; ++j) missing = missing || !done[j];
+    if (!missing) continue;
     if (options.cancel) options.cancel->check();
     pts.coeffs.clear();
-    for (size_t i = 0; i < nx; ++i) pts.coeffs.push_back(basis.row(g.xs[i], g.ys[j]));
+    for (size_t j = j0; j < j1; ++j)
+      for (size_t i = 0; i < nx; ++i) pts.coeffs.push_back(basis.row(g.xs[i], g.ys[j]));
     const PointValues v =
         evaluate_points(backend, arch, pts, data, options.chunk, {}, {}, options.cancel);
-    std::copy(v.loss.begin(), v.loss.end(), g.loss.begin() + static_cast<long>(j * nx));
-    std::copy(v.error.begin(), v.error.end(), g.error.begin() + static_cast<long>(j * nx));
-    if (!options.resume_dir.empty()) {
-      std::string bytes(2 * nx * sizeof(double), '\0');
-      std::memcpy(bytes.data(), v.loss.data(), nx * sizeof(double));
-      std::memcpy(bytes.data() + nx * sizeof(double), v.error.data(), nx * sizeof(double));
-      write_file_atomic(row_file(j), bytes);
+    for (size_t j = j0; j < j1; ++j) {
+      const size_t o = (j - j0) * nx;
+      std::copy(v.loss.begin() + static_cast<long>(o), v.loss.begin() + static_cast<long>(o + nx),
+                g.loss.begin() + static_cast<long>(j * nx));
+      std::copy(v.error.begin() + static_cast<long>(o), v.error.begin() + static_cast<long>(o + nx),
+                g.error.begin() + static_cast<long>(j * nx));
+      if (done[j]) continue;
+      done[j] = true;
+      ++rows_done_here;
+      finished += static_cast<long long>(nx);
+      if (!options.resume_dir.empty()) {
+        std::string bytes(2 * nx * sizeof(double), '\0');
+        std::memcpy(bytes.data(), g.loss.data() + j * nx, nx * sizeof(double));
+        std::memcpy(bytes.data() + nx * sizeof(double), g.error.data() + j * nx,
+                    nx * sizeof(double));
+        write_file_atomic(row_file(j), bytes);
+      }
     }
-    ++computed;
-    finished += static_cast<long long>(nx);
     // Time left from the rows computed in this call (resumed rows took no time here).
     const double spent =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const long long rows_left = (total - finished) / static_cast<long long>(nx);
-    report(
-        "row " + std::to_string(j + 1) + "/" + std::to_string(ny) +
-        (rows_left > 0 ? ", about " + format_seconds(spent / computed * rows_left) + " left" : ""));
+    report("row " + std::to_string(j1) + "/" + std::to_string(ny) +
+           (rows_left > 0
+                ? ", about " + format_seconds(spent / rows_done_here * rows_left) + " left"
+                : ""));
   }
   if (run) {
     run->rows_resumed = resumed;

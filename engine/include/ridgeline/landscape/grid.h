@@ -1,10 +1,10 @@
 #pragma once
 /// @file grid.h
-/// Loss and error on an n×m grid of a slice (landscape/plane.h), evaluated row by row through
-/// the evaluator over parameter points (paths/evaluator.h): each grid row (fixed y, every x)
-/// is one batch of points. Finished rows can be kept in a resume folder (one file per row,
-/// written atomically); a restarted computation with the same slice, grid, data and chunk skips
-/// them and gives the same numbers, bit for bit (for a fixed backend and thread count: the
+/// Loss and error on an n×m grid of a slice (landscape/plane.h), evaluated through the
+/// evaluator over parameter points (paths/evaluator.h) in batches of whole grid rows (fixed y,
+/// every x; GridOptions::batch_points). Finished rows can be kept in a resume folder (one file per
+/// row, written atomically); a restarted computation with the same slice, grid, data and chunk
+/// skips them and gives the same numbers, bit for bit (for a fixed backend and thread count: the
 /// CPU backend is bit-identical for a fixed thread count, docs/ARCHITECTURE.md).
 #include <string>
 #include <vector>
@@ -39,6 +39,9 @@ struct LandscapeGrid {
 
 struct GridOptions {
   int chunk = 1000;  ///< data rows per evaluation chunk (part of the resume key)
+  /// Points per evaluated batch: whole grid rows, at least one (so the first layer's shared
+  /// GEMMs serve more points); fixed groups of rows, part of the resume key.
+  int batch_points = 64;
   /// Empty: no resume. Else a folder (created) that keeps key.json and one file per finished
   /// row; remove it once the results are written (remove_resume_folder).
   std::string resume_dir;
