@@ -150,8 +150,11 @@ int cmd_landscape(int argc, char** argv) {
   const std::string def = random ? "-1:1" : "-0.5:1.5";
   std::tie(cfg.grid.x0, cfg.grid.x1) = parse_range(a.str("x", def), "--x");
   std::tie(cfg.grid.y0, cfg.grid.y1) = parse_range(a.str("y", def), "--y");
-  if (random && (cfg.grid.x0 != -cfg.grid.x1 || cfg.grid.y0 != -cfg.grid.y1))
-    throw InputError("--x/--y: a grid around one model is symmetric about it: give -R:R");
+  for (const auto& [opt, lo, hi] :
+       {std::tuple{"--x", cfg.grid.x0, cfg.grid.x1}, std::tuple{"--y", cfg.grid.y0, cfg.grid.y1}})
+    if (random && lo != -hi)
+      throw InputError(std::string(opt) +
+                       ": a grid around one model is symmetric about it: give -R:R");
   cfg.split = a.str("split");
   if (cfg.split != "train" && cfg.split != "test")
     throw InputError("--split: '" + echo_input(cfg.split) + "' is not train or test");
@@ -233,10 +236,12 @@ int cmd_landscape(int argc, char** argv) {
       points_data ? (" on " + std::to_string(points_data->n) + " " + cfg.split + " samples").c_str()
                   : "");
   for (const auto& c : r.info.coordinates)
-    std::printf(
-        "  %-24s (%s, %s)%s\n", c.name.c_str(), format_alpha(c.x).c_str(),
-        format_alpha(c.y).c_str(),
-        c.off_plane > 0 ? (", " + format_loss(c.off_plane) + " off the plane").c_str() : "");
+    std::printf("  %-24s (%s, %s)%s\n", c.name.c_str(), format_alpha(c.x).c_str(),
+                format_alpha(c.y).c_str(),
+                // Rounding-level distances (a model that spans the plane) are not shown.
+                c.off_plane > 1e-6 * r.info.norm_x
+                    ? (", " + format_loss(c.off_plane) + " off the plane").c_str()
+                    : "");
   std::printf("%s\n", landscape_summary(r).c_str());
   std::printf("files: %s/%s.{json,loss.npy,error.npy,xs.npy,ys.npy,vts}\n", out.c_str(),
               stem.c_str());
