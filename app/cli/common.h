@@ -45,11 +45,13 @@ const CommandSpec& align_spec();
 const CommandSpec& merge_spec();
 const CommandSpec& runs_spec();
 const CommandSpec& figure_spec();
+const CommandSpec& landscape_spec();
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_align(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
 int cmd_runs(int argc, char** argv);
+int cmd_landscape(int argc, char** argv);
 
 }  // namespace ridgeline::cli

@@ -282,6 +282,32 @@ def spec_cases(work):
     ]
     for what, args, key in types:
         add(what, setter(*args), [key])
+
+    # The landscape step (docs/USER_GUIDE.md, "Landscapes").
+    def landscape(**keys):
+        def mutate(spec):
+            step = {"type": "landscape", "id": "L", "plane": ["seed0", "seed1", "seed1@wm"], "grid": [3, 3]}
+            step.update(keys)
+            spec["steps"].append({k: v for k, v in step.items() if v is not None})
+        return mutate
+    for what, keys, needles in [
+        ("landscape-plane-two", {"plane": ["seed0", "seed1"]}, ["plane"]),
+        ("landscape-plane-unknown", {"plane": ["seed0", "seed1", "nobody"]}, ["nobody"]),
+        ("landscape-plane-repeated", {"plane": ["seed0", "seed1", "seed0"]}, ["plane"]),
+        ("landscape-plane-and-center", {"center": "seed0"}, ["plane", "center"]),
+        ("landscape-neither", {"plane": None}, ["plane", "center"]),
+        ("landscape-grid-2^32", {"grid": [2**32, 3]}, ["grid"]),
+        ("landscape-grid-one", {"grid": [1, 3]}, ["grid"]),
+        ("landscape-grid-three", {"grid": [3, 3, 3]}, ["grid"]),
+        ("landscape-x-reversed", {"x": [1.5, -0.5]}, ["x"]),
+        ("landscape-x-string", {"x": ["a", 1]}, ["x"]),
+        ("landscape-center-asymmetric", {"plane": None, "center": "seed0", "x": [-1, 2]}, ["x"]),
+        ("landscape-split-both", {"split": "both"}, ["split"]),
+        ("landscape-connectivity-6", {"connectivity": 6}, ["connectivity"]),
+        ("landscape-subset-negative", {"subset": -1}, ["subset"]),
+        ("landscape-project-unknown", {"project": ["ghost"]}, ["ghost"]),
+    ]:
+        add(what, landscape(**keys), needles)
     archs = [
         ("arch-width-2^32", "mlp:8,4294967296,3"),
         ("arch-width-20-digits", "mlp:8,99999999999999999999,3"),
@@ -413,6 +439,24 @@ def flag_cases(work):
     cases.append(Case("align-am-seed-junk", al + ["--method", "am", "--seed", "junk"], ["--seed"]))
     for flag, value in (("max-sweeps", "4294967296"), ("seed", "abc"), ("threads", "-2")):
         cases.append(Case("merge-%s-%s" % (flag, value), mg + ["--" + flag, value], ["--" + flag]))
+    ls = ["landscape", "A.safetensors", "B.safetensors", "B.safetensors", "--data", GMM, "--out", "ls_out"]
+    for flag, value in (("grid", "21"), ("grid", "1x5"), ("grid", "5x99999999999"), ("grid", "axb"),
+                        ("grid", "-3x3"), ("x", "1"), ("x", "1:0"), ("x", "a:b"), ("x", "nan:1"),
+                        ("y", "-inf:1"), ("y", "0:1e400"), ("split", "both"), ("subset", "-1"),
+                        ("connectivity", "6"), ("chunk", "0"), ("name", "../x"), ("name", ""),
+                        ("project", "A.safetensors,,B.safetensors")):
+        cases.append(Case("landscape-%s-%s" % (flag, value), ls + ["--" + flag, value], ["--" + flag]))
+    lr = ["landscape", "A.safetensors", "--random", "--data", GMM, "--out", "ls_out"]
+    cases += [
+        Case("landscape-two-files", ls[:3] + ls[4:], ["three model files"]),
+        Case("landscape-random-two-files", lr[:2] + ["B.safetensors"] + lr[2:], ["--random"]),
+        Case("landscape-random-asymmetric", lr + ["--x", "-1:2"], ["--x"]),
+        Case("landscape-seed-without-random", ls + ["--seed", "3"], ["--seed"]),
+        Case("landscape-seed-junk", lr + ["--seed", "junk"], ["--seed"]),
+        Case("landscape-same-models", ["landscape", "A.safetensors", "A.safetensors", "B.safetensors",
+                                       "--data", GMM, "--out", "ls_out"], ["A", "same parameters"]),
+        Case("landscape-out-is-file", ls[:-1] + ["A.safetensors"], ["--out"]),
+    ]
     cases += [
         Case("train-unknown-option", tr + ["--bogus", "1"], ["--bogus"]),
         Case("train-missing-value", tr + ["--epochs"], ["--epochs"]),

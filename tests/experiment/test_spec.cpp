@@ -186,7 +186,7 @@ class TestSpec : public QObject {
     QTest::newRow("bad method") << QString::fromStdString(with("\"type\": \"interpolate\", \"a\": \"seed0\", \"b\": \"seed1\", \"points\": 5", "\"type\": \"align\", \"a\": \"seed0\", \"b\": \"seed1\", \"method\": \"xx\"")) << "spec.json: steps[0].method: \"xx\" is not one of";
     // Each kind has its own keys: an align key on an interpolate step is an error, not ignored.
     QTest::newRow("another kind's key") << QString::fromStdString(with("\"points\": 5", "\"points\": 5, \"method\": \"am\"")) << "spec.json: steps[0].method: unknown key (known keys: id, type, a, b, points, repair, samples, split)";
-    QTest::newRow("bad type before its keys") << QString::fromStdString(with("\"type\": \"interpolate\"", "\"type\": \"landscape\"")) << "spec.json: steps[0].type: \"landscape\" is not one of";
+    QTest::newRow("bad type before its keys") << QString::fromStdString(with("\"type\": \"interpolate\"", "\"type\": \"fly\"")) << "spec.json: steps[0].type: \"fly\" is not one of";
     QTest::newRow("missing b") << QString::fromStdString(with("\"b\": \"seed1\", ", "")) << "spec.json: steps[0].b: required key is missing";
     // Hardening (issue 9): integers beyond the key's range, deep nesting, long strings.
     QTest::newRow("epochs 2^32+1") << QString::fromStdString(with("\"epochs\": 1", "\"epochs\": 4294967297")) << "spec.json: train.epochs: must be <= 100000, got 4294967297";

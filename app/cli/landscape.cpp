@@ -1,0 +1,254 @@
+// `ridgeline landscape`: loss and error on a grid of a plane through three models or around
+// one model, the lowest pass between the plane's first two models, and the files
+// (.json, .npy, .vts for ParaView).
+#include "ridgeline/landscape/landscape.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli/common.h"
+#include "cli/progress.h"
+#include "cli/provenance.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
+#include "ridgeline/experiment/preflight.h"
+
+namespace ridgeline::cli {
+
+namespace {
+
+// "21x21" → (21, 21).
+std::pair<int, int> parse_grid(const std::string& text) {
+  const size_t x = text.find('x');
+  auto part = [&](const std::string& s) {
+    if (s.empty() || s.size() > 6 || s.find_first_not_of("0123456789") != std::string::npos)
+      throw InputError("--grid: '" + echo_input(text) + "' is not NxM (e.g. 21x21)");
+    const int n = std::stoi(s);
+    if (n < 2 || n > 1001)
+      throw InputError("--grid: " + s + " points (allowed 2 to 1001 per axis)");
+    return n;
+  };
+  if (x == std::string::npos)
+    throw InputError("--grid: '" + echo_input(text) + "' is not NxM (e.g. 21x21)");
+  return {part(text.substr(0, x)), part(text.substr(x + 1))};
+}
+
+// "-0.5:1.5" → (-0.5, 1.5).
+std::pair<double, double> parse_range(const std::string& text, const std::string& opt) {
+  const size_t c = text.find(':', 1);
+  auto num = [&](const std::string& s) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != s.size() || !std::isfinite(v) || std::abs(v) > 1e6)
+      throw InputError(opt + ": '" + echo_input(text) +
+                       "' is not LO:HI (finite numbers, e.g. -0.5:1.5)");
+    return v;
+  };
+  if (c == std::string::npos)
+    throw InputError(opt + ": '" + echo_input(text) + "' is not LO:HI (e.g. -0.5:1.5)");
+  const double lo = num(text.substr(0, c)), hi = num(text.substr(c + 1));
+  if (!(lo < hi)) throw InputError(opt + ": LO must be below HI in '" + echo_input(text) + "'");
+  return {lo, hi};
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t c = s.find(',', start);
+    out.push_back(s.substr(start, c == std::string::npos ? std::string::npos : c - start));
+    if (c == std::string::npos) break;
+    start = c + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+const CommandSpec& landscape_spec() {
+  static const CommandSpec s{
+      "landscape",
+      "Loss and error on a grid of the plane through three models (or around one model along "
+      "filter-normalised random directions), the lowest pass between the first two, and files "
+      "for ParaView and numpy.",
+      {"landscape A.safetensors B.safetensors C.safetensors --out DIR [options]",
+       "landscape M.safetensors --random --out DIR [options]"},
+      join({{"out", "DIR", "",
+             "(required) folder for NAME.json, NAME.{loss,error,xs,ys}.npy and NAME.vts"},
+            {"name", "NAME", "landscape", "file name stem inside --out"},
+            {"random", "", "",
+             "two seeded Gaussian directions around one model, filter-normalised (Li et al. 2018)"},
+            {"seed", "S", "0", "--random: the directions' seed"},
+            {"keep-1d", "", "",
+             "--random: keep one-dimensional blocks (biases, normalisation) as copies of the "
+             "model's instead of zeroing them"},
+            {"grid", "NxM", "21x21", "points along x and y, endpoints included"},
+            {"x", "LO:HI", "", "x range", "-0.5:1.5 (plane), -1:1 (--random)"},
+            {"y", "LO:HI", "", "y range (--random: symmetric, -R:R)",
+             "-0.5:1.5 (plane), -1:1 (--random)"},
+            {"split", "train|test", "test", "the split evaluated at every point"},
+            {"subset", "N", "0", "a seeded random subset of N samples of the split (0: all)"},
+            {"project", "FILES", "", "other model files placed in the slice, comma-separated",
+             "none"},
+            {"no-pass", "", "", "skip the lowest pass (planes)"},
+            {"connectivity", "4|8", "4", "grid neighbours of the lowest pass and the basins"},
+            {"resume", "", "",
+             "reuse the finished rows in DIR/NAME.resume of an interrupted run with the same "
+             "models, grid, data and chunk (without it, they are discarded)"},
+            {"activation", "relu|gelu", "relu",
+             "activation of PyTorch files without Ridgeline metadata (Ridgeline files record "
+             "theirs)"},
+            {"chunk", "N", "1000", "samples per batched evaluation chunk"}},
+           {data_option_specs(),
+            compute_option_specs(),
+            {{"json", "", "",
+              "print one JSON object (the landscape's metadata, files, provenance) on stdout"},
+             {"quiet", "", "", "no device or progress lines"}}}),
+      {"ridgeline landscape A.safetensors B.safetensors C.safetensors --data fashion-mnist --grid "
+       "21x21 "
+       "--x -0.5:1.5 --y -0.5:1.5 --subset 1000 --out DIR",
+       "ridgeline landscape A.safetensors --random --seed 0 --grid 31x31 --x -1:1 --y -1:1 --out "
+       "DIR --json"},
+      {"Plane: A = (0, 0), B = (1, 0), C = (c_x, c_y) with c_y > 0, in units of |B - A|; "
+       "the lowest pass runs from the cell nearest A to the cell nearest B and is reported "
+       "beside the straight path on the grid row y = 0 (barriers as in docs/USER_GUIDE.md, "
+       "\"Barriers\").",
+       "Ctrl-C keeps the finished rows in DIR/NAME.resume; rerun with --resume to continue. "
+       "NAME.vts opens in ParaView (points (x, y, loss), point arrays loss and error)."}};
+  return s;
+}
+
+int cmd_landscape(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  Args a(argc, argv, 2, landscape_spec());
+  const bool random = a.flag("random");
+  const std::vector<std::string>& files = a.positionals();
+  if (random && files.size() != 1)
+    throw InputError("--random: expected one model file M.safetensors");
+  if (!random && files.size() != 3)
+    throw InputError(
+        "expected three model files A.safetensors B.safetensors C.safetensors (or one with "
+        "--random)");
+  // Every option is read before any work, so a bad one is the only line printed.
+  const std::string out = a.required("out");
+  check_output_folder(out, "--out");
+  const std::string stem = a.str("name");
+  if (stem.empty() || stem.size() > 96 || stem.find_first_of("/\\") != std::string::npos ||
+      stem[0] == '.')
+    throw InputError("--name: '" + echo_input(stem) + "' is not a plain file name");
+  LandscapeConfig cfg;
+  const auto [nx, ny] = parse_grid(a.str("grid"));
+  cfg.grid.nx = nx;
+  cfg.grid.ny = ny;
+  const std::string def = random ? "-1:1" : "-0.5:1.5";
+  std::tie(cfg.grid.x0, cfg.grid.x1) = parse_range(a.str("x", def), "--x");
+  std::tie(cfg.grid.y0, cfg.grid.y1) = parse_range(a.str("y", def), "--y");
+  for (const auto& [opt, lo, hi] :
+       {std::tuple{"--x", cfg.grid.x0, cfg.grid.x1}, std::tuple{"--y", cfg.grid.y0, cfg.grid.y1}})
+    if (random && lo != -hi)
+      throw InputError(std::string(opt) +
+                       ": a grid around one model is symmetric about it: give -R:R");
+  cfg.split = a.str("split");
+  if (cfg.split != "train" && cfg.split != "test")
+    throw InputError("--split: '" + echo_input(cfg.split) + "' is not train or test");
+  const int subset_n = static_cast<int>(a.integer("subset", 0, 1 << 30));
+  cfg.pass = !a.flag("no-pass");
+  cfg.connectivity = static_cast<int>(a.integer("connectivity", 4, 8));
+  if (cfg.connectivity != 4 && cfg.connectivity != 8)
+    throw InputError("--connectivity: " + std::to_string(cfg.connectivity) + " is not 4 or 8");
+  cfg.options.chunk = static_cast<int>(a.integer("chunk", 1, 1 << 20));
+  const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
+  const bool keep_1d = a.flag("keep-1d");
+  if (!random && (a.has("seed") || keep_1d))
+    throw InputError(std::string(keep_1d ? "--keep-1d" : "--seed") + ": only with --random");
+  std::vector<std::string> project;
+  if (a.has("project")) project = split_list(a.str("project"));
+  for (const auto& f : project)
+    if (f.empty())
+      throw InputError("--project: an empty file name in '" + echo_input(a.str("project")) + "'");
+  const int threads = static_cast<int>(a.integer("threads", 0, 1024));
+  const bool json_out = a.flag("json"), quiet = a.flag("quiet");
+
+  std::vector<std::string> all = files;
+  all.insert(all.end(), project.begin(), project.end());
+  auto [models, data] = load_any_models_and_data(a, all);
+  const ModelArch& arch = *models[0].arch;
+  auto name_of = [](const std::string& f) { return fs::path(f).stem().string(); };
+  LandscapeBasis basis =
+      random ? random_basis(name_of(files[0]), models[0], seed, keep_1d)
+             : plane_basis({name_of(files[0]), name_of(files[1]), name_of(files[2])}, models[0],
+                           models[1], models[2]);
+  for (size_t k = 0; k < project.size(); ++k)
+    basis.project(name_of(project[k]), models[files.size() + k].params);
+  const Dataset* points_data = nullptr;
+  Dataset sub;
+  if (arch.uses_data()) {
+    const Dataset& split = cfg.split == "train" ? data.train : data.test;
+    points_data = &split;
+    if (subset_n > 0 && subset_n < split.n) {
+      sub = subset(split, subset_n, 0);
+      points_data = &sub;
+    }
+    cfg.subset = points_data->n;
+  }
+  const std::string resume = (fs::path(out) / (stem + ".resume")).string();
+  if (!a.flag("resume")) remove_resume_folder(resume);
+  cfg.options.resume_dir = resume;
+  cfg.options.cancel = &interrupt_token();
+  auto backend = make_backend(a.str("device"), threads);
+  ProgressPrinter progress;
+  if (!quiet) progress.line("device: " + backend->description());
+  cfg.options.progress = [&](const Progress& p) {
+    if (!quiet) progress(p);
+  };
+  LandscapeResult r = compute_landscape(*backend, arch, basis, points_data, cfg);
+  progress.finish();
+  const std::string vts = (fs::path(out) / (stem + ".vts")).string();
+  write_landscape(r, out, stem, vts);
+  remove_resume_folder(resume);
+
+  if (json_out) {
+    nlohmann::json j = nlohmann::json::parse(landscape_to_json(r, stem));
+    j["vts"] = stem + ".vts";
+    j["seconds"] = r.seconds;
+    j["rows_resumed"] = r.rows_resumed;
+    ProvenanceFacts pf;
+    pf.models = all;
+    pf.out = out;
+    if (arch.uses_data()) pf.data = {{a.str("data"), data_options(a)}};
+    pf.points = nx * ny;
+    pf.backend = backend.get();
+    j["provenance"] = provenance_json(a, pf);
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf(
+      "%s %d×%d: x %s..%s, y %s..%s%s\n", r.info.kind == "plane" ? "plane" : "random directions",
+      nx, ny, format_alpha(cfg.grid.x0).c_str(), format_alpha(cfg.grid.x1).c_str(),
+      format_alpha(cfg.grid.y0).c_str(), format_alpha(cfg.grid.y1).c_str(),
+      points_data ? (" on " + std::to_string(points_data->n) + " " + cfg.split + " samples").c_str()
+                  : "");
+  for (const auto& c : r.info.coordinates)
+    std::printf("  %-24s (%s, %s)%s\n", c.name.c_str(), format_alpha(c.x).c_str(),
+                format_alpha(c.y).c_str(),
+                // Rounding-level distances (a model that spans the plane) are not shown.
+                c.off_plane > 1e-6 * r.info.norm_x
+                    ? (", " + format_loss(c.off_plane) + " off the plane").c_str()
+                    : "");
+  std::printf("%s\n", landscape_summary(r).c_str());
+  std::printf("files: %s/%s.{json,loss.npy,error.npy,xs.npy,ys.npy,vts}\n", out.c_str(),
+              stem.c_str());
+  std::printf(
+      "wall-clock %s on %s%s\n", format_seconds(r.seconds).c_str(), backend->description().c_str(),
+      r.rows_resumed ? (", " + std::to_string(r.rows_resumed) + " row(s) resumed").c_str() : "");
+  return 0;
+}
+
+}  // namespace ridgeline::cli

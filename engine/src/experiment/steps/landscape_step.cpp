@@ -1,0 +1,181 @@
+// The "landscape" step kind: a grid of loss and error on a plane through three models or
+// around one model, with its lowest pass and persistence (landscape/landscape.h).
+#include "ridgeline/experiment/steps/landscape_step.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "experiment/steps/step_kind.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
+
+namespace ridgeline::detail {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+class LandscapeStep final : public StepKind {
+ public:
+  std::string type() const override { return "landscape"; }
+
+  std::any parse_params(const json& j) const override {
+    LandscapeParams p;
+    p.plane = j.contains("plane");
+    p.seed = j["seed"].get<uint64_t>();
+    p.keep_1d = j["keep_1d"];
+    for (const auto& m : j["project"]) p.project.push_back(m);
+    p.grid.nx = j["grid"][0];
+    p.grid.ny = j["grid"][1];
+    // Default ranges: a plane shows A, B and their surroundings; random directions are
+    // symmetric about the centre.
+    const double lo = p.plane ? -0.5 : -1.0, hi = p.plane ? 1.5 : 1.0;
+    p.grid.x0 = j.contains("x") ? j["x"][0].get<double>() : lo;
+    p.grid.x1 = j.contains("x") ? j["x"][1].get<double>() : hi;
+    p.grid.y0 = j.contains("y") ? j["y"][0].get<double>() : lo;
+    p.grid.y1 = j.contains("y") ? j["y"][1].get<double>() : hi;
+    p.split = j["split"];
+    p.subset = j["subset"];
+    p.pass = j["pass"];
+    p.connectivity = j["connectivity"];
+    return p;
+  }
+  void parse_inputs(const json& j, StepSpec& st, const std::string& where) const override {
+    const bool plane = j.contains("plane"), centre = j.contains("center");
+    if (plane == centre)
+      throw InputError(where +
+                       ": a landscape step needs either 'plane' (three models) or 'center' "
+                       "(one model), not " +
+                       (plane ? "both" : "neither"));
+    if (plane)
+      for (const auto& m : j["plane"]) st.models.push_back(m);
+    else
+      st.models.push_back(j["center"]);
+    // inputs() runs before parse_params: the parameters it needs are read here already.
+    st.params = parse_params(j);
+  }
+  std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    const LandscapeParams& p = st.as<LandscapeParams>();
+    if (p.plane)
+      for (size_t k = 0; k < st.models.size(); ++k)
+        out.emplace_back("plane[" + std::to_string(k) + "]", st.models[k]);
+    else
+      out.emplace_back("center", st.models.at(0));
+    for (size_t k = 0; k < p.project.size(); ++k)
+      out.emplace_back("project[" + std::to_string(k) + "]", p.project[k]);
+    return out;
+  }
+  void check(const StepSpec& st, const std::string& where) const override {
+    const LandscapeParams& p = st.as<LandscapeParams>();
+    if (p.plane && (st.models[0] == st.models[1] || st.models[0] == st.models[2] ||
+                    st.models[1] == st.models[2]))
+      throw InputError(where + ".plane: the three models must differ");
+    for (const auto& [key, lo, hi] :
+         {std::tuple{"x", p.grid.x0, p.grid.x1}, std::tuple{"y", p.grid.y0, p.grid.y1}}) {
+      if (!(lo < hi)) throw InputError(where + "." + key + ": lo must be below hi");
+      // Around one model the grid is symmetric about it (Li et al. 2018).
+      if (!p.plane && lo != -hi)
+        throw InputError(where + "." + key +
+                         ": a grid around one model is symmetric: give [-r, r]");
+    }
+  }
+  void write(const StepSpec& st, ordered_json& out) const override {
+    const LandscapeParams& p = st.as<LandscapeParams>();
+    if (p.plane)
+      out["plane"] = st.models;
+    else
+      out["center"] = st.models.at(0);
+    out["directions"] = "random";
+    out["seed"] = p.seed;
+    out["keep_1d"] = p.keep_1d;
+    out["project"] = p.project;
+    out["grid"] = {p.grid.nx, p.grid.ny};
+    out["x"] = {p.grid.x0, p.grid.x1};
+    out["y"] = {p.grid.y0, p.grid.y1};
+    out["split"] = p.split;
+    out["subset"] = p.subset;
+    out["pass"] = p.pass;
+    out["connectivity"] = p.connectivity;
+  }
+  std::string default_id(const StepSpec& st) const override {
+    std::string id = type();
+    for (const auto& m : st.models) id += "-" + m;
+    return id;
+  }
+
+  StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
+    const LandscapeParams& p = st.as<LandscapeParams>();
+    const Model& first = models.at(st.models[0]);
+    LandscapeBasis basis =
+        p.plane ? plane_basis(st.models, first, models.at(st.models[1]), models.at(st.models[2]))
+                : random_basis(st.models[0], first, p.seed, p.keep_1d);
+    for (const auto& name : p.project) {
+      check_compatible(*first.arch, st.models[0], *models.at(name).arch, name);
+      basis.project(name, models.at(name).params);
+    }
+    const Dataset& split = p.split == "train" ? ctx.data.train : ctx.data.test;
+    Dataset sub;
+    const Dataset* data = nullptr;
+    if (first.arch->uses_data()) {
+      data = &split;
+      if (p.subset > 0 && p.subset < split.n) {
+        sub = subset(split, p.subset, 0);
+        data = &sub;
+      }
+    }
+    ctx.log("step " + st.id + ": landscape " + (p.plane ? "plane" : "around") + " " +
+            [&] {
+              std::string s;
+              for (const auto& m : st.models) s += (s.empty() ? "" : ", ") + m;
+              return s;
+            }() +
+            ", " + std::to_string(p.grid.nx) + "×" + std::to_string(p.grid.ny) + " points" +
+            (data ? " on " + std::to_string(data->n) + " " + p.split + " samples" : ""));
+    LandscapeConfig cfg;
+    cfg.grid = p.grid;
+    cfg.split = p.split;
+    cfg.subset = data ? data->n : 0;
+    cfg.pass = p.pass;
+    cfg.connectivity = p.connectivity;
+    const fs::path res = ctx.dir / "results";
+    // Finished rows survive a cancel or a crash: a rerun into the folder resumes them.
+    cfg.options.resume_dir = (res / (st.id + ".resume")).string();
+    cfg.options.cancel = ctx.cancel;
+    cfg.options.progress = [&](const Progress& q) {
+      ctx.progress(st, q.done, q.total, q.message, "grid");
+    };
+    LandscapeResult r = compute_landscape(ctx.backend, *first.arch, basis, data, cfg);
+    write_landscape(r, res.string(), st.id, (ctx.dir / "surfaces" / (st.id + ".vts")).string());
+    remove_resume_folder(cfg.options.resume_dir);
+    ctx.log("step " + st.id + ": " + landscape_summary(r) + " (wall-clock " +
+            format_seconds(r.seconds) +
+            (r.rows_resumed ? ", " + std::to_string(r.rows_resumed) + " row(s) resumed" : "") +
+            ")");
+    const double seconds = r.seconds;
+    return {st.id, type(), std::move(r), seconds};
+  }
+
+  std::optional<StepResult> load(const StepSpec& st, const fs::path& dir) const override {
+    const auto f = dir / "results" / (st.id + ".json");
+    if (!fs::exists(f)) return std::nullopt;
+    return StepResult{st.id, type(), load_landscape(f.string())};
+  }
+
+  void catalog_rows(const StepResult& r, std::vector<RunBarrier>& rows) const override {
+    const auto* res = r.as<LandscapeResult>();
+    if (!res || !res->pass) return;
+    rows.push_back({r.id, res->split.empty() ? "test" : res->split, res->pass->loss_mid,
+                    res->pass->error_mid});
+  }
+};
+
+}  // namespace
+
+const StepKind& landscape_step_kind() {
+  static const LandscapeStep kind;
+  return kind;
+}
+
+}  // namespace ridgeline::detail
