@@ -196,6 +196,8 @@ class TestContourFigure : public QObject {
     QCOMPARE(p.series.back().label, std::string("lowest pass"));  // drawn last, over the others
     QCOMPARE(p.series.back().style.color, kPass);
     QVERIFY(p.series.back().style.line == figure::LineStyle::Solid);
+    QVERIFY(p.series.back().style.width > 1.5);  // thicker than the others
+    QCOMPARE(fig.legend.back().style.width, p.series.back().style.width);
     QVERIFY(p.series[0].style.line == figure::LineStyle::Dashed);   // linear
     QVERIFY(p.series[1].style.line == figure::LineStyle::DashDot);  // curve
     for (const auto& se : p.series) QVERIFY(se.halo);
@@ -290,6 +292,10 @@ class TestContourFigure : public QObject {
     QVERIFY2(run.exitCode() == 0, run.readAllStandardError().constData());
     const QImage img(out);
     QVERIFY(!img.isNull());
+    if (const QString shots = qEnvironmentVariable("RIDGELINE_SURFACE_SHOTS"); !shots.isEmpty()) {
+      img.save(shots + "contour-matplotlib.png");
+      figure::render_image(fig, kSize).save(shots + "contour.png");
+    }
     const long low = pixels_near(img, figure::colormap(0.02), 14), pass = pixels_near(img, kPass, 30);
     qInfo("matplotlib's image: %dx%d, low %ld, pass %ld", img.width(), img.height(), low, pass);
     QVERIFY(low > 100);

@@ -10,12 +10,12 @@ namespace ridgeline::figure {
 
 namespace {
 
-// Path styles over viridis: the lowest pass vermillion, solid and thick; the others dashed
+// Path styles over viridis: the lowest pass vermillion, solid and 1.8× as thick; the others dashed
 // (linear) or dash-dotted (curves) in black, orange, sky blue or reddish purple; all with a
 // white halo, so that each reads on dark and light cells and on the white page of the legend.
 Style path_style(const std::string& kind, size_t index) {
   static const Rgb kOthers[] = {{0, 0, 0}, {230, 159, 0}, {86, 180, 233}, {204, 121, 167}};
-  if (kind == "pass") return {{213, 94, 0}, LineStyle::Solid, Marker::None, false};
+  if (kind == "pass") return {{213, 94, 0}, LineStyle::Solid, Marker::None, false, 1.8};
   return {kOthers[index % std::size(kOthers)], kind == "curve" ? LineStyle::DashDot : LineStyle::Dashed,
           Marker::None, false};
 }

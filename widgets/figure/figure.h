@@ -38,6 +38,7 @@ struct Style {
   LineStyle line = LineStyle::Solid;
   Marker marker = Marker::None;
   bool bar = false;  ///< a filled bar (legend: a filled square)
+  double width = 1;  ///< line width as a multiple of the figure's (the lowest pass: thicker)
 };
 
 /// One series of a panel: a polyline through (x, y) — NaN points break the line — or, for a

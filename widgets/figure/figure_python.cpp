@@ -70,7 +70,8 @@ const char* marker_name(Marker m) {
 
 std::string style_json(const Style& s) {
   return "{\"color\": " + json_string(s.color.hex()) + ", \"line\": \"" + line_name(s.line) +
-         "\", \"marker\": \"" + marker_name(s.marker) + "\", \"bar\": " + (s.bar ? "true" : "false") + "}";
+         "\", \"marker\": \"" + marker_name(s.marker) + "\", \"bar\": " + (s.bar ? "true" : "false") +
+         (s.width != 1 ? ", \"width\": " + num(s.width) : std::string()) + "}";
 }
 
 std::string legend_json(const std::vector<LegendEntry>& entries) {
@@ -262,7 +263,7 @@ def handle(entry):
     st = entry["style"]
     if st["bar"]:
         return Patch(facecolor=st["color"], edgecolor="none", label=entry["label"])
-    return Line2D([], [], color=st["color"], linestyle=LINES[st["line"]], linewidth=LINE_W,
+    return Line2D([], [], color=st["color"], linestyle=LINES[st["line"]], linewidth=LINE_W * st.get("width", 1),
                   marker=MARKERS[st["marker"]], markersize=MARKER, label=entry["label"])
 
 
@@ -334,9 +335,10 @@ def draw(data, out, grids=None):
                                 alpha=0.2, linewidth=0)
             every = max(1, s["mark_every"])
             marks = [j for j in range(len(x)) if j % every == 0 or j == len(x) - 1]
-            halo = ([patheffects.withStroke(linewidth=LINE_W + 0.15 * F, foreground="white")]
+            width = LINE_W * st.get("width", 1)
+            halo = ([patheffects.withStroke(linewidth=width + 0.15 * F, foreground="white")]
                     if s.get("halo") else None)
-            ax.plot(x, y, color=st["color"], linestyle=LINES[st["line"]], linewidth=LINE_W,
+            ax.plot(x, y, color=st["color"], linestyle=LINES[st["line"]], linewidth=width,
                     marker=MARKERS[st["marker"]], markersize=MARKER, markevery=marks,
                     label=s["label"], path_effects=halo)
         for b in p["barriers"]:

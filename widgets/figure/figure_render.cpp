@@ -39,7 +39,7 @@ QVector<qreal> dashes(LineStyle s) {
 }
 
 QPen line_pen(const Style& s, double width) {
-  QPen pen(qcolor(s.color), width);
+  QPen pen(qcolor(s.color), width * s.width);
   pen.setCapStyle(s.line == LineStyle::Solid ? Qt::RoundCap : Qt::FlatCap);
   pen.setJoinStyle(Qt::RoundJoin);
   if (s.line != LineStyle::Solid && s.line != LineStyle::None) pen.setDashPattern(dashes(s.line));
@@ -221,7 +221,7 @@ void draw_series(QPainter& p, const Metrics& m, const Mapper& map, const Series&
   if (s.style.line != LineStyle::None) {
     p.setBrush(Qt::NoBrush);
     if (s.halo) {
-      QPen white(Qt::white, m.line_w + 0.15 * m.F, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+      QPen white(Qt::white, m.line_w * s.style.width + 0.15 * m.F, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
       p.setPen(white);
       p.drawPath(path);
     }
