@@ -236,6 +236,26 @@ class TestSurfaceView : public QObject {
     QVERIFY(spy.count() >= 1);
   }
 
+  // A run's real names are long: five paths, long axis names and title stay inside the view
+  // (the legend's text shrinks to fit its strip) and the lowest pass stays red.
+  void longNamesAndManyPaths() {
+    SurfaceScene s = two_basin_scene(true, true);
+    s.title = "plane through seed0, seed1, seed1@wm — fmnist-quick-rebasin";
+    s.x_label = "seed0 → seed1";
+    s.y_label = "seed1@wm (orthogonal part)";
+    s.markers = {{"seed0", 0, 0}, {"seed1", 1, 0}, {"seed1@wm", 0.3, 0.85}};
+    s.paths[0].name = "seed0 → seed1 (linear)";
+    s.paths[1].name = "seed0 → seed1 (Bézier, trained)";
+    s.paths[2].name = "lowest pass seed0 → seed1";
+    s.paths.push_back({"seed0 → seed1@wm (linear)", "linear", {0, 0.3}, {0, 0.85}});
+    s.paths.push_back({"seed1 → seed1@wm (linear)", "linear", {1, 0.3}, {0, 0.85}});
+    const QImage img = render(s);
+    shot(img, "names");
+    QVERIFY(red_pixels(img) > 300);
+    view_->setTopDown(true);
+    shot(view_->grabImage(), "names-map");
+  }
+
   void exportsAPng() {
     render(two_basin_scene(true, true));
     QTemporaryDir dir;

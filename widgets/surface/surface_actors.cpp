@@ -269,9 +269,16 @@ void add_axes(SurfaceInternals& d, const Geometry& g) {
   d.renderer->AddActor(axes);
 }
 
+// Characters (not bytes) of UTF-8 text.
+size_t utf8_length(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 // A legend entry of the right strip: a stroke in the path's colour and width, its name in black.
 void add_legend_entry(SurfaceInternals& d, int row, int rows, PathColor c, double width, bool halo,
-                      const std::string& text) {
+                      const std::string& text, int font_size) {
   const double y = 0.05 + 0.065 * (rows - 1 - row);
   // A sample stroke: the halo's rectangle, then the colour's inside it, in display pixels, as
   // cells of one polydata (drawn in order) coloured by cell.
@@ -314,10 +321,7 @@ void add_legend_entry(SurfaceInternals& d, int row, int rows, PathColor c, doubl
   d.side->AddActor2D(sample);
   vtkNew<vtkTextActor> label;
   label->SetInput(text.c_str());
-  // Long names get a smaller font so that they fit the strip (about 0.6 em per character).
-  const double room = 0.76 * kSideFraction * d.view_width;
-  const int size = std::clamp(static_cast<int>(room / (0.6 * std::max<size_t>(1, text.size()))), 9, 13);
-  text_style(label->GetTextProperty(), size);
+  text_style(label->GetTextProperty(), font_size);
   label->GetTextProperty()->SetVerticalJustificationToCentered();
   label->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
   label->GetPositionCoordinate()->SetValue(0.24, y);
@@ -332,6 +336,12 @@ int add_paths(SurfaceInternals& d, const Geometry& g) {
   const double step = g.flat ? 1e-3 * g.span : 4e-3 * g.zext;  // colour above its halo
   int rows = 0;
   for (const auto& path : s.paths) rows += path.x.size() >= 2;
+  // One font size for every entry, small enough that the longest name fits the strip (about
+  // 0.5 em per character: DejaVu Sans measures about 0.43; 10 px at least).
+  size_t longest = 1;
+  for (const auto& path : s.paths) longest = std::max(longest, utf8_length(path.name.empty() ? path.kind : path.name));
+  const double room = 0.74 * kSideFraction * d.view_width;
+  const int font_size = std::clamp(static_cast<int>(room / (0.5 * static_cast<double>(longest))), 10, 13);
   size_t other = 0;
   int row = 0;
   for (const auto& path : s.paths) {
@@ -348,7 +358,7 @@ int add_paths(SurfaceInternals& d, const Geometry& g) {
       faint->GetProperty()->SetOpacity(0.35);
       d.overlay->AddActor(faint);
     }
-    add_legend_entry(d, row++, rows, c, width, true, path.name.empty() ? path.kind : path.name);
+    add_legend_entry(d, row++, rows, c, width, true, path.name.empty() ? path.kind : path.name, font_size);
   }
   return rows;
 }
