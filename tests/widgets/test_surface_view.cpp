@@ -124,6 +124,11 @@ class TestSurfaceView : public QObject {
     QVERIFY2(by_markers > 0.001, "drawing the markers changed (almost) nothing");
     QCOMPARE(red_bare, 0L);
     QVERIFY2(red_paths > 300, "the lowest pass (red) is not visible");
+    // The legend (the right strip) shows each path's colour, not only its dark halo.
+    const int strip = static_cast<int>(paths.width() * 0.77);
+    const QImage legend = paths.copy(strip, 0, paths.width() - strip, paths.height());
+    QVERIFY2(red_pixels(legend) > 30, "the legend's lowest-pass sample is not red");
+    QCOMPARE(red_pixels(bare.copy(strip, 0, bare.width() - strip, bare.height())), 0L);
   }
 
   void topDownMapChangesTheImage() {
