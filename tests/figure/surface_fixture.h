@@ -39,7 +39,8 @@ inline widgets::SurfaceScene two_basin_scene(bool paths, bool markers) {
       curve.x.push_back(t);
       curve.y.push_back(2 * t * (1 - t) * 0.7);
     }
-    widgets::SurfaceScene::Path pass{"lowest pass", "pass", {0, 0.15, 0.5, 0.85, 1}, {0, 0.35, 0.5, 0.35, 0}};
+    widgets::SurfaceScene::Path pass{
+        "lowest pass", "pass", {0, 0.15, 0.5, 0.85, 1}, {0, 0.35, 0.5, 0.35, 0}};
     s.paths = {lin, curve, pass};
   }
   return s;

@@ -31,7 +31,8 @@ std::vector<double> gray(const QImage& img) {
   const QImage g = img.convertToFormat(QImage::Format_Grayscale8);
   std::vector<double> out(static_cast<size_t>(g.width()) * g.height());
   for (int y = 0; y < g.height(); ++y)
-    for (int x = 0; x < g.width(); ++x) out[static_cast<size_t>(y) * g.width() + x] = g.constScanLine(y)[x];
+    for (int x = 0; x < g.width(); ++x)
+      out[static_cast<size_t>(y) * g.width() + x] = g.constScanLine(y)[x];
   return out;
 }
 
@@ -83,7 +84,8 @@ long pixels_near(const QImage& img, figure::Rgb c, int tol) {
   for (int y = 0; y < rgb.height(); ++y)
     for (int x = 0; x < rgb.width(); ++x) {
       const QRgb p = rgb.pixel(x, y);
-      n += std::abs(qRed(p) - c.r) <= tol && std::abs(qGreen(p) - c.g) <= tol && std::abs(qBlue(p) - c.b) <= tol;
+      n += std::abs(qRed(p) - c.r) <= tol && std::abs(qGreen(p) - c.g) <= tol &&
+           std::abs(qBlue(p) - c.b) <= tol;
     }
   return n;
 }
@@ -111,14 +113,16 @@ class TestContourFigure : public QObject {
       std::vector<bool> octant(36, false);
       for (const auto& s : segs) {
         for (auto [x, y] : {std::pair{s.x0, s.y0}, std::pair{s.x1, s.y1}}) {
-          QVERIFY2(std::abs(std::hypot(x, y) - std::sqrt(c)) < 0.002,
-                   qPrintable(QString("level %1: point (%2, %3) off the circle").arg(c).arg(x).arg(y)));
+          QVERIFY2(
+              std::abs(std::hypot(x, y) - std::sqrt(c)) < 0.002,
+              qPrintable(QString("level %1: point (%2, %3) off the circle").arg(c).arg(x).arg(y)));
           const double a = std::atan2(y, x) + M_PI;
           octant[std::min<size_t>(35, static_cast<size_t>(a / (2 * M_PI) * 36))] = true;
         }
         length += std::hypot(s.x1 - s.x0, s.y1 - s.y0);
       }
-      QVERIFY2(std::count(octant.begin(), octant.end(), true) == 36, "the contour does not go all around");
+      QVERIFY2(std::count(octant.begin(), octant.end(), true) == 36,
+               "the contour does not go all around");
       QVERIFY2(std::abs(length - 2 * M_PI * std::sqrt(c)) < 0.01 * 2 * M_PI * std::sqrt(c),
                qPrintable(QString("level %1: length %2").arg(c).arg(length)));
     }
@@ -127,7 +131,8 @@ class TestContourFigure : public QObject {
     const size_t full = figure::contour_segments(xs, ys, z, 0.25).size();
     z[30 * 61 + 40] = NAN;  // the node (0.5, 0) lies on the circle of level 0.25
     const size_t with_nan = figure::contour_segments(xs, ys, z, 0.25).size();
-    QVERIFY2(with_nan < full && with_nan + 4 >= full, qPrintable(QString("%1 of %2").arg(with_nan).arg(full)));
+    QVERIFY2(with_nan < full && with_nan + 4 >= full,
+             qPrintable(QString("%1 of %2").arg(with_nan).arg(full)));
   }
 
   // A saddle cell (high corners on a diagonal) is split by the mean of its corners.
@@ -224,8 +229,10 @@ class TestContourFigure : public QObject {
   // The rendered map holds the colormap's two ends (basins and the high corners), the pass's
   // vermillion only when there are paths, and the names' boxes.
   void renderingShowsTheMap() {
-    const QImage with = figure::render_image(figure::contour_figure(test::two_basin_scene(true, true)), kSize);
-    const QImage without = figure::render_image(figure::contour_figure(test::two_basin_scene(false, true)), kSize);
+    const QImage with =
+        figure::render_image(figure::contour_figure(test::two_basin_scene(true, true)), kSize);
+    const QImage without =
+        figure::render_image(figure::contour_figure(test::two_basin_scene(false, true)), kSize);
     const long low = pixels_near(with, figure::colormap(0.02), 12);
     const long high = pixels_near(with, figure::colormap(0.95), 16);
     const long pass = pixels_near(with, kPass, 30), pass_without = pixels_near(without, kPass, 30);
@@ -235,27 +242,33 @@ class TestContourFigure : public QObject {
     QVERIFY(pass > 100);
     QCOMPARE(pass_without, 0L);
     // Files: SVG and PDF render too (the raster is embedded).
-    const QByteArray svg = figure::render_svg(figure::contour_figure(test::two_basin_scene(true, true)), kSize);
+    const QByteArray svg =
+        figure::render_svg(figure::contour_figure(test::two_basin_scene(true, true)), kSize);
     QVERIFY(svg.contains("<image"));
     QVERIFY(svg.contains("lowest pass"));
-    QVERIFY(figure::render_pdf(figure::contour_figure(test::two_basin_scene(true, true)), kSize).startsWith("%PDF"));
+    QVERIFY(figure::render_pdf(figure::contour_figure(test::two_basin_scene(true, true)), kSize)
+                .startsWith("%PDF"));
   }
 
   void golden() {
-    const QImage got = figure::render_image(figure::contour_figure(test::two_basin_scene(true, true)), kSize);
-    const QString stored = QStringLiteral(RIDGELINE_SOURCE_DIR "/tests/figure/golden/contour_map.png");
+    const QImage got =
+        figure::render_image(figure::contour_figure(test::two_basin_scene(true, true)), kSize);
+    const QString stored =
+        QStringLiteral(RIDGELINE_SOURCE_DIR "/tests/figure/golden/contour_map.png");
     if (qEnvironmentVariable("RIDGELINE_UPDATE_GOLDEN") == "1") {
       QVERIFY2(got.save(stored), qPrintable("cannot write " + stored));
       qInfo("updated %s", qPrintable(stored));
       return;
     }
     const QImage want(stored);
-    QVERIFY2(!want.isNull(), qPrintable("no golden image " + stored + " (run scripts/update-golden.sh)"));
+    QVERIFY2(!want.isNull(),
+             qPrintable("no golden image " + stored + " (run scripts/update-golden.sh)"));
     const double s = ssim(got, want.convertToFormat(got.format()));
     if (s < kMinSsim) {
       const QString out = QCoreApplication::applicationDirPath() + "/contour_map.png";
       got.save(out);
-      QFAIL(qPrintable(QString("SSIM %1 < %2 against %3; rendered: %4").arg(s).arg(kMinSsim).arg(stored, out)));
+      QFAIL(qPrintable(
+          QString("SSIM %1 < %2 against %3; rendered: %4").arg(s).arg(kMinSsim).arg(stored, out)));
     }
     // The tolerance sees a missing lowest pass and a missing contour set.
     figure::Figure no_pass = figure::contour_figure(test::two_basin_scene(true, true));
@@ -296,7 +309,8 @@ class TestContourFigure : public QObject {
       img.save(shots + "contour-matplotlib.png");
       figure::render_image(fig, kSize).save(shots + "contour.png");
     }
-    const long low = pixels_near(img, figure::colormap(0.02), 14), pass = pixels_near(img, kPass, 30);
+    const long low = pixels_near(img, figure::colormap(0.02), 14),
+               pass = pixels_near(img, kPass, 30);
     qInfo("matplotlib's image: %dx%d, low %ld, pass %ld", img.width(), img.height(), low, pass);
     QVERIFY(low > 100);
     QVERIFY(pass > 50);

@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <set>
 
-#include "ridgeline/core/format.h"
 #include "figure/surface_fixture.h"
+#include "ridgeline/core/format.h"
 #include "widgets/surface/surface_view.h"
 
 using namespace ridgeline;
@@ -39,7 +39,8 @@ int distinct_colors(const QImage& img) {
 // Fraction of pixels whose colour differs by more than `tol` in any channel.
 double differing(const QImage& a, const QImage& b, int tol = 24) {
   if (a.size() != b.size()) return 1;
-  const QImage x = a.convertToFormat(QImage::Format_RGB32), y = b.convertToFormat(QImage::Format_RGB32);
+  const QImage x = a.convertToFormat(QImage::Format_RGB32),
+               y = b.convertToFormat(QImage::Format_RGB32);
   long n = 0;
   for (int j = 0; j < x.height(); ++j)
     for (int i = 0; i < x.width(); ++i) {
@@ -108,8 +109,10 @@ class TestSurfaceView : public QObject {
     const int colors = distinct_colors(img);
     const double covered = non_white(img);
     qInfo("distinct colours %d, non-white %.3f", colors, covered);
-    QVERIFY2(colors > 300, qPrintable(QString("only %1 distinct colours: blank or black").arg(colors)));
-    QVERIFY2(covered > 0.1 && covered < 0.95, qPrintable(QString("non-white share %1").arg(covered)));
+    QVERIFY2(colors > 300,
+             qPrintable(QString("only %1 distinct colours: blank or black").arg(colors)));
+    QVERIFY2(covered > 0.1 && covered < 0.95,
+             qPrintable(QString("non-white share %1").arg(covered)));
   }
 
   void pathsAndMarkersAreDrawn() {
@@ -165,8 +168,9 @@ class TestSurfaceView : public QObject {
     const QPoint c(view_->width() / 3, view_->height() / 2);
     QTest::mousePress(view_.get(), Qt::LeftButton, {}, c);
     for (int k = 1; k <= 8; ++k) {
-      QMouseEvent move(QEvent::MouseMove, QPointF(c + QPoint(15 * k, 4 * k)), view_->mapToGlobal(QPointF(c + QPoint(15 * k, 4 * k))),
-                       Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+      QMouseEvent move(QEvent::MouseMove, QPointF(c + QPoint(15 * k, 4 * k)),
+                       view_->mapToGlobal(QPointF(c + QPoint(15 * k, 4 * k))), Qt::NoButton,
+                       Qt::LeftButton, Qt::NoModifier);
       QApplication::sendEvent(view_.get(), &move);
     }
     QTest::mouseRelease(view_.get(), Qt::LeftButton, {}, c + QPoint(120, 32));
@@ -182,8 +186,8 @@ class TestSurfaceView : public QObject {
     const QImage before = render(two_basin_scene(true, true));
     const QPoint c(view_->width() / 3, view_->height() / 2);
     for (int k = 0; k < 3; ++k) {
-      QWheelEvent wheel(c, view_->mapToGlobal(c), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
-                        Qt::NoScrollPhase, false);
+      QWheelEvent wheel(c, view_->mapToGlobal(c), QPoint(), QPoint(0, 120), Qt::NoButton,
+                        Qt::NoModifier, Qt::NoScrollPhase, false);
       QApplication::sendEvent(view_.get(), &wheel);
     }
     const double zoomed = differing(before, view_->grabImage());
@@ -194,7 +198,8 @@ class TestSurfaceView : public QObject {
   void hoverLookupFindsTheGridPoint() {
     const SurfaceScene s = two_basin_scene(true, true);
     const double dx = s.xs[1] - s.xs[0];
-    const widgets::GridPoint p = widgets::nearest_grid_point(s, s.xs[7] + 0.3 * dx, s.ys[5] - 0.2 * dx);
+    const widgets::GridPoint p =
+        widgets::nearest_grid_point(s, s.xs[7] + 0.3 * dx, s.ys[5] - 0.2 * dx);
     QCOMPARE(p.ix, size_t{7});
     QCOMPARE(p.iy, size_t{5});
     QCOMPARE(p.x, s.xs[7]);
@@ -211,7 +216,8 @@ class TestSurfaceView : public QObject {
     // No error values: the text leaves the error out.
     SurfaceScene no_error = s;
     no_error.error.clear();
-    QVERIFY(widgets::hover_text(no_error, widgets::grid_point(no_error, 7, 5)).find("error") == std::string::npos);
+    QVERIFY(widgets::hover_text(no_error, widgets::grid_point(no_error, 7, 5)).find("error") ==
+            std::string::npos);
   }
 
   void pickerFindsThePointUnderTheCursor() {
@@ -234,7 +240,8 @@ class TestSurfaceView : public QObject {
     QSignalSpy spy(view_.get(), &SurfaceView::hovered);
     QTest::mouseMove(view_.get(), centre);
     QTRY_VERIFY(!view_->hoverText().isEmpty());
-    const std::optional<widgets::GridPoint> under = view_->pickAt(view_->mapFromGlobal(QCursor::pos()));
+    const std::optional<widgets::GridPoint> under =
+        view_->pickAt(view_->mapFromGlobal(QCursor::pos()));
     qInfo("hover: %s", qPrintable(view_->hoverText()));
     QVERIFY(under.has_value());
     QCOMPARE(view_->hoverText(), QString::fromStdString(widgets::hover_text(s, *under)));
@@ -287,8 +294,10 @@ int main(int argc, char** argv) {
   SurfaceView::setDefaultSurfaceFormat();  // before the QApplication, as VTK needs
   QApplication app(argc, argv);
   if (QGuiApplication::platformName() != "xcb") {
-    std::fprintf(stderr, "SKIP: the surface view needs an X server (xcb; run under xvfb-run), platform is %s\n",
-                 qPrintable(QGuiApplication::platformName()));
+    std::fprintf(
+        stderr,
+        "SKIP: the surface view needs an X server (xcb; run under xvfb-run), platform is %s\n",
+        qPrintable(QGuiApplication::platformName()));
     return 77;
   }
   TestSurfaceView test;

@@ -8,7 +8,8 @@
 
 namespace ridgeline::figure {
 
-std::vector<ContourSegment> contour_segments(const std::vector<double>& xs, const std::vector<double>& ys,
+std::vector<ContourSegment> contour_segments(const std::vector<double>& xs,
+                                             const std::vector<double>& ys,
                                              const std::vector<double>& z, double level) {
   std::vector<ContourSegment> out;
   const size_t nx = xs.size(), ny = ys.size();
@@ -18,8 +19,11 @@ std::vector<ContourSegment> contour_segments(const std::vector<double>& xs, cons
       // Corners counter-clockwise from (i, j): 0 (i, j), 1 (i+1, j), 2 (i+1, j+1), 3 (i, j+1).
       const double cx[4] = {xs[i], xs[i + 1], xs[i + 1], xs[i]};
       const double cy[4] = {ys[j], ys[j], ys[j + 1], ys[j + 1]};
-      const double v[4] = {z[j * nx + i], z[j * nx + i + 1], z[(j + 1) * nx + i + 1], z[(j + 1) * nx + i]};
-      if (!std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2]) || !std::isfinite(v[3])) continue;
+      const double v[4] = {z[j * nx + i], z[j * nx + i + 1], z[(j + 1) * nx + i + 1],
+                           z[(j + 1) * nx + i]};
+      if (!std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2]) ||
+          !std::isfinite(v[3]))
+        continue;
       int mask = 0;
       for (int k = 0; k < 4; ++k)
         if (v[k] >= level) mask |= 1 << k;

@@ -13,7 +13,8 @@ struct ContourSegment {
 
 /// The segments where z (row-major [iy * xs.size() + ix] over ascending xs, ys) crosses
 /// `level`. Cells with a NaN corner are skipped.
-std::vector<ContourSegment> contour_segments(const std::vector<double>& xs, const std::vector<double>& ys,
+std::vector<ContourSegment> contour_segments(const std::vector<double>& xs,
+                                             const std::vector<double>& ys,
                                              const std::vector<double>& z, double level);
 
 /// About `count` contour levels strictly inside (lo, hi): multiples of a nice step (1, 2, 5 ×

@@ -16,8 +16,8 @@ namespace {
 Style path_style(const std::string& kind, size_t index) {
   static const Rgb kOthers[] = {{0, 0, 0}, {230, 159, 0}, {86, 180, 233}, {204, 121, 167}};
   if (kind == "pass") return {{213, 94, 0}, LineStyle::Solid, Marker::None, false, 1.8};
-  return {kOthers[index % std::size(kOthers)], kind == "curve" ? LineStyle::DashDot : LineStyle::Dashed,
-          Marker::None, false};
+  return {kOthers[index % std::size(kOthers)],
+          kind == "curve" ? LineStyle::DashDot : LineStyle::Dashed, Marker::None, false};
 }
 
 }  // namespace
@@ -63,7 +63,8 @@ Figure contour_figure(const widgets::SurfaceScene& s, const ContourFigureOptions
     fig.legend.push_back({se.label, se.style});
   }
   // The lowest pass last: drawn over the others.
-  std::stable_partition(pn.series.begin(), pn.series.end(), [](const Series& x) { return x.style.line != LineStyle::Solid; });
+  std::stable_partition(pn.series.begin(), pn.series.end(),
+                        [](const Series& x) { return x.style.line != LineStyle::Solid; });
   for (const auto& m : s.markers)
     pn.points.push_back({m.x, m.y, m.name, {{20, 20, 20}, LineStyle::None, Marker::Circle, false}});
   fig.panels.push_back(pn);

@@ -10,8 +10,8 @@
 namespace ridgeline::figure {
 
 struct ContourFigureOptions {
-  bool log = false;        ///< log10 colour scale (ignored, with a note, when a loss is ≤ 0)
-  int levels = 10;         ///< about this many contour lines (contour.h, contour_levels)
+  bool log = false;  ///< log10 colour scale (ignored, with a note, when a loss is ≤ 0)
+  int levels = 10;   ///< about this many contour lines (contour.h, contour_levels)
   std::string view = "surface";
 };
 

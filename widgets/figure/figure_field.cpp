@@ -36,8 +36,8 @@ bool locate(const std::vector<double>& axis, double v, size_t* i, double* f) {
 
 }  // namespace
 
-void paint_field(QPainter& p, const Field& field, const AxisLayout& x, const AxisLayout& y, const QRectF& plot,
-                 double dots_per_pt) {
+void paint_field(QPainter& p, const Field& field, const AxisLayout& x, const AxisLayout& y,
+                 const QRectF& plot, double dots_per_pt) {
   const size_t nx = field.xs.size(), ny = field.ys.size();
   if (nx < 2 || ny < 2 || field.z.size() != nx * ny) return;
   double lo, hi;
@@ -100,11 +100,14 @@ void paint_field(QPainter& p, const Field& field, const AxisLayout& x, const Axi
   p.restore();
 }
 
-double color_bar_width(const AxisLayout& color, const Field& field, const QFontMetricsF& fm, double F) {
+double color_bar_width(const AxisLayout& color, const Field& field, const QFontMetricsF& fm,
+                       double F) {
   double label_w = 0;
-  for (const auto& l : color.labels) label_w = std::max(label_w, fm.horizontalAdvance(QString::fromStdString(l)));
+  for (const auto& l : color.labels)
+    label_w = std::max(label_w, fm.horizontalAdvance(QString::fromStdString(l)));
   // gap, bar, tick, gap, labels, gap, title (rotated: one line).
-  return 0.8 * F + 0.9 * F + 0.3 * F + 0.3 * F + label_w + (field.label.empty() ? 0 : 0.4 * F + fm.height());
+  return 0.8 * F + 0.9 * F + 0.3 * F + 0.3 * F + label_w +
+         (field.label.empty() ? 0 : 0.4 * F + fm.height());
 }
 
 void paint_color_bar(QPainter& p, const Field& field, const AxisLayout& color, const QRectF& box,
@@ -136,7 +139,8 @@ void paint_color_bar(QPainter& p, const Field& field, const AxisLayout& color, c
   }
   if (!field.label.empty()) {
     double all_w = 0;
-    for (const auto& l : color.labels) all_w = std::max(all_w, fm.horizontalAdvance(QString::fromStdString(l)));
+    for (const auto& l : color.labels)
+      all_w = std::max(all_w, fm.horizontalAdvance(QString::fromStdString(l)));
     p.translate(bar.right() + tick + gap + all_w + 0.4 * F + lh / 2, bar.center().y());
     p.rotate(-90);
     p.drawText(QRectF(-bar.height() / 2 - lh, -lh / 2, bar.height() + 2 * lh, lh), Qt::AlignCenter,

@@ -5,27 +5,27 @@
 #include <vtkActor2D.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkCellData.h>
 #include <vtkContourFilter.h>
 #include <vtkCoordinate.h>
 #include <vtkCubeAxesActor.h>
 #include <vtkDoubleArray.h>
 #include <vtkLookupTable.h>
-#include <vtkCellData.h>
 #include <vtkPointData.h>
-#include <vtkUnsignedCharArray.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkPolyDataMapper2D.h>
-#include <vtkProperty2D.h>
 #include <vtkPolyDataNormals.h>
 #include <vtkProperty.h>
+#include <vtkProperty2D.h>
 #include <vtkScalarBarActor.h>
 #include <vtkSphereSource.h>
 #include <vtkStructuredGrid.h>
 #include <vtkStructuredGridGeometryFilter.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
 #include <cmath>
@@ -43,7 +43,7 @@ namespace {
 
 // Where things go in 3-D: plane coordinates stay, the loss becomes a height.
 struct Geometry {
-  double lo = 0, hi = 1;  // colour range (loss)
+  double lo = 0, hi = 1;    // colour range (loss)
   double hlo = 0, hhi = 1;  // height range (loss or log10 loss)
   double zext = 1, span = 1;
   bool log = false, flat = false;
@@ -78,7 +78,8 @@ struct PathColor {
 // warm (white, orange, sky blue, pink), each with a dark halo.
 PathColor path_color(const std::string& kind, size_t index) {
   if (kind == "pass") return {0.86, 0.08, 0.16};
-  static const PathColor kOthers[] = {{1, 1, 1}, {0.90, 0.62, 0.0}, {0.34, 0.71, 0.91}, {0.80, 0.47, 0.65}};
+  static const PathColor kOthers[] = {
+      {1, 1, 1}, {0.90, 0.62, 0.0}, {0.34, 0.71, 0.91}, {0.80, 0.47, 0.65}};
   return kOthers[index % std::size(kOthers)];
 }
 
@@ -125,7 +126,9 @@ vtkSmartPointer<vtkPolyData> path_polyline(const SurfaceScene& s, const Geometry
   const double dy = (s.ys.back() - s.ys.front()) / static_cast<double>(s.ny() - 1);
   const double step = 0.5 * std::min(dx, dy);
   vtkNew<vtkPoints> pts;
-  auto add = [&](double x, double y) { pts->InsertNextPoint(x, y, g.z(interpolate_loss(s, x, y)) + lift); };
+  auto add = [&](double x, double y) {
+    pts->InsertNextPoint(x, y, g.z(interpolate_loss(s, x, y)) + lift);
+  };
   for (size_t i = 0; i + 1 < path.x.size(); ++i) {
     const double len = std::hypot(path.x[i + 1] - path.x[i], path.y[i + 1] - path.y[i]);
     const int n = std::max(1, static_cast<int>(std::ceil(len / step)));
@@ -222,17 +225,20 @@ void add_surface(SurfaceInternals& d, const Geometry& g, vtkLookupTable* lut) {
 // draws them faint): the few symbols plane labels use are spelled out.
 std::string ascii_title(const std::string& text) {
   static const std::pair<const char*, const char*> kSpelled[] = {
-      {"\u2212", "-"}, {"\u2192", "->"}, {"\u00b7", "*"}, {"\u2016", "||"}, {"\u03b8", "theta"},
-      {"\u03b1", "alpha"}, {"\u2013", "-"}, {"\u2014", "-"}};
+      {"\u2212", "-"},     {"\u2192", "->"},    {"\u00b7", "*"}, {"\u2016", "||"},
+      {"\u03b8", "theta"}, {"\u03b1", "alpha"}, {"\u2013", "-"}, {"\u2014", "-"}};
   std::string out = text;
   for (const auto& [from, to] : kSpelled)
-    for (size_t at = out.find(from); at != std::string::npos; at = out.find(from, at + std::strlen(to)))
+    for (size_t at = out.find(from); at != std::string::npos;
+         at = out.find(from, at + std::strlen(to)))
       out.replace(at, std::strlen(from), to);
   std::string ascii;  // any other character: one '?'
   for (char c : out) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x80) ascii += c;
-    else if (u >= 0xC0) ascii += '?';
+    if (u < 0x80)
+      ascii += c;
+    else if (u >= 0xC0)
+      ascii += '?';
   }
   return ascii;
 }
@@ -241,7 +247,8 @@ void add_axes(SurfaceInternals& d, const Geometry& g) {
   const SurfaceScene& s = d.scene;
   vtkNew<vtkCubeAxesActor> axes;
   axes->SetCamera(d.renderer->GetActiveCamera());
-  axes->SetBounds(s.xs.front(), s.xs.back(), s.ys.front(), s.ys.back(), 0, g.flat ? 1e-3 * g.span : g.zext);
+  axes->SetBounds(s.xs.front(), s.xs.back(), s.ys.front(), s.ys.back(), 0,
+                  g.flat ? 1e-3 * g.span : g.zext);
   axes->SetXAxisRange(s.xs.front(), s.xs.back());
   axes->SetYAxisRange(s.ys.front(), s.ys.back());
   axes->SetZAxisRange(g.hlo, g.hhi);
@@ -263,7 +270,8 @@ void add_axes(SurfaceInternals& d, const Geometry& g) {
     text_style(axes->GetTitleTextProperty(i), 14);
     text_style(axes->GetLabelTextProperty(i), 12);
   }
-  for (vtkProperty* p : {axes->GetXAxesLinesProperty(), axes->GetYAxesLinesProperty(), axes->GetZAxesLinesProperty()})
+  for (vtkProperty* p : {axes->GetXAxesLinesProperty(), axes->GetYAxesLinesProperty(),
+                         axes->GetZAxesLinesProperty()})
     p->SetColor(0.2, 0.2, 0.2);
   axes->PickableOff();
   d.renderer->AddActor(axes);
@@ -339,9 +347,11 @@ int add_paths(SurfaceInternals& d, const Geometry& g) {
   // One font size for every entry, small enough that the longest name fits the strip (about
   // 0.5 em per character: DejaVu Sans measures about 0.43; 10 px at least).
   size_t longest = 1;
-  for (const auto& path : s.paths) longest = std::max(longest, utf8_length(path.name.empty() ? path.kind : path.name));
+  for (const auto& path : s.paths)
+    longest = std::max(longest, utf8_length(path.name.empty() ? path.kind : path.name));
   const double room = 0.74 * kSideFraction * d.view_width;
-  const int font_size = std::clamp(static_cast<int>(room / (0.5 * static_cast<double>(longest))), 10, 13);
+  const int font_size =
+      std::clamp(static_cast<int>(room / (0.5 * static_cast<double>(longest))), 10, 13);
   size_t other = 0;
   int row = 0;
   for (const auto& path : s.paths) {
@@ -358,7 +368,8 @@ int add_paths(SurfaceInternals& d, const Geometry& g) {
       faint->GetProperty()->SetOpacity(0.35);
       d.overlay->AddActor(faint);
     }
-    add_legend_entry(d, row++, rows, c, width, true, path.name.empty() ? path.kind : path.name, font_size);
+    add_legend_entry(d, row++, rows, c, width, true, path.name.empty() ? path.kind : path.name,
+                     font_size);
   }
   return rows;
 }

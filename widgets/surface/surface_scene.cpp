@@ -43,13 +43,16 @@ std::string check_scene(const SurfaceScene& s) {
   if (!ascending(s.ys)) return "surface: y grid must hold at least 2 finite ascending values";
   const size_t n = s.nx() * s.ny();
   if (s.loss.size() != n)
-    return "surface: loss holds " + std::to_string(s.loss.size()) + " values, the grid " + std::to_string(n);
+    return "surface: loss holds " + std::to_string(s.loss.size()) + " values, the grid " +
+           std::to_string(n);
   if (!s.error.empty() && s.error.size() != n)
-    return "surface: error holds " + std::to_string(s.error.size()) + " values, the grid " + std::to_string(n);
+    return "surface: error holds " + std::to_string(s.error.size()) + " values, the grid " +
+           std::to_string(n);
   double lo, hi;
   if (!loss_range(s, false, &lo, &hi)) return "surface: no finite loss value";
   for (const auto& p : s.paths) {
-    if (p.x.size() != p.y.size()) return "surface: path '" + p.name + "' has x and y of different lengths";
+    if (p.x.size() != p.y.size())
+      return "surface: path '" + p.name + "' has x and y of different lengths";
     if (p.kind != "linear" && p.kind != "curve" && p.kind != "pass")
       return "surface: path '" + p.name + "' has kind '" + p.kind + "' (linear, curve or pass)";
   }
@@ -74,7 +77,8 @@ GridPoint nearest_grid_point(const SurfaceScene& s, double x, double y) {
 
 std::string hover_text(const SurfaceScene& s, const GridPoint& p) {
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%s %.3f, %s %.3f", s.x_label.c_str(), p.x, s.y_label.c_str(), p.y);
+  std::snprintf(buf, sizeof buf, "%s %.3f, %s %.3f", s.x_label.c_str(), p.x, s.y_label.c_str(),
+                p.y);
   std::string out = buf;
   out += " · " + s.value_label + " " + format_loss(p.loss);
   if (std::isfinite(p.error)) out += " · error " + format_error(p.error);

@@ -6,6 +6,14 @@
 // update() calls so that every VTK render happens inside paintGL.
 #include "widgets/surface/surface_view.h"
 
+#include <vtkCallbackCommand.h>
+#include <vtkCamera.h>
+#include <vtkCommand.h>
+#include <vtkObjectFactory.h>
+#include <vtkOpenGLFramebufferObject.h>
+#include <vtkOpenGLState.h>
+#include <vtkRendererCollection.h>
+
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QOpenGLContext>
@@ -15,13 +23,6 @@
 #include <QWheelEvent>
 #include <cmath>
 #include <stdexcept>
-#include <vtkCallbackCommand.h>
-#include <vtkCamera.h>
-#include <vtkObjectFactory.h>
-#include <vtkCommand.h>
-#include <vtkOpenGLFramebufferObject.h>
-#include <vtkOpenGLState.h>
-#include <vtkRendererCollection.h>
 
 #include "widgets/surface/surface_view_internals.h"
 
@@ -69,7 +70,8 @@ QSurfaceFormat SurfaceView::surfaceFormat() {
 
 void SurfaceView::setDefaultSurfaceFormat() { QSurfaceFormat::setDefaultFormat(surfaceFormat()); }
 
-SurfaceView::SurfaceView(QWidget* parent) : QOpenGLWidget(parent), d_(std::make_unique<SurfaceInternals>()) {
+SurfaceView::SurfaceView(QWidget* parent)
+    : QOpenGLWidget(parent), d_(std::make_unique<SurfaceInternals>()) {
   setFormat(surfaceFormat());
   setMouseTracking(true);  // hover without a button
   setFocusPolicy(Qt::StrongFocus);
@@ -107,14 +109,17 @@ SurfaceView::SurfaceView(QWidget* parent) : QOpenGLWidget(parent), d_(std::make_
   });
   // VTK asks to make its context current: Qt's context on Qt's surface. (Not
   // QOpenGLWidget::makeCurrent, which binds the widget's framebuffer and leaves VTK's incomplete.)
-  observe(d.window, vtkCommand::WindowMakeCurrentEvent, [](vtkObject*, unsigned long, void* self, void*) {
-    auto* view = static_cast<SurfaceView*>(self);
-    if (QOpenGLContext* c = view->context()) c->makeCurrent(c->surface());
-  });
-  observe(d.window, vtkCommand::WindowIsCurrentEvent, [](vtkObject*, unsigned long, void* self, void* data) {
-    auto* view = static_cast<SurfaceView*>(self);
-    *static_cast<bool*>(data) = view->context() && QOpenGLContext::currentContext() == view->context();
-  });
+  observe(d.window, vtkCommand::WindowMakeCurrentEvent,
+          [](vtkObject*, unsigned long, void* self, void*) {
+            auto* view = static_cast<SurfaceView*>(self);
+            if (QOpenGLContext* c = view->context()) c->makeCurrent(c->surface());
+          });
+  observe(d.window, vtkCommand::WindowIsCurrentEvent,
+          [](vtkObject*, unsigned long, void* self, void* data) {
+            auto* view = static_cast<SurfaceView*>(self);
+            *static_cast<bool*>(data) =
+                view->context() && QOpenGLContext::currentContext() == view->context();
+          });
 }
 
 SurfaceView::~SurfaceView() {
@@ -136,7 +141,8 @@ void SurfaceView::cleanupGL() {
 
 void SurfaceView::initializeGL() {
   SurfaceInternals& d = *d_;
-  connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, &SurfaceView::cleanupGL, Qt::UniqueConnection);
+  connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, &SurfaceView::cleanupGL,
+          Qt::UniqueConnection);
   d.window->SetOwnContext(false);
   d.window->SetFrameBlitModeToNoBlit();
   d.window->SetForceMaximumHardwareLineWidth(1);
@@ -177,7 +183,8 @@ void SurfaceView::paintGL() {
   const int* size = d.window->GetRenderFramebuffer()->GetLastSize();
   const double dpr = devicePixelRatioF();
   const int w = static_cast<int>(width() * dpr), h = static_cast<int>(height() * dpr);
-  d.window->BlitDisplayFramebuffer(0, 0, 0, size[0], size[1], 0, 0, w, h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  d.window->BlitDisplayFramebuffer(0, 0, 0, size[0], size[1], 0, 0, w, h, GL_COLOR_BUFFER_BIT,
+                                   GL_NEAREST);
   state->Pop();
   state->Reset();
   // VTK leaves alpha 0 in the background: make the widget opaque (else grabs and compositing
@@ -266,31 +273,41 @@ void SurfaceView::updateHover(QPoint pos) {
   const QString text = p ? QString::fromStdString(hover_text(d_->scene, *p)) : QString();
   if (text == hover_text_) return;
   hover_text_ = text;
-  if (text.isEmpty()) QToolTip::hideText();
-  else QToolTip::showText(mapToGlobal(pos + QPoint(14, 14)), text, this);
+  if (text.isEmpty())
+    QToolTip::hideText();
+  else
+    QToolTip::showText(mapToGlobal(pos + QPoint(14, 14)), text, this);
   emit hovered(text);
 }
 
 namespace {
 
-void set_event_position(vtkRenderWindowInteractor* iren, QWidget* w, QPointF pos, Qt::KeyboardModifiers mods,
-                        int repeat = 0) {
+void set_event_position(vtkRenderWindowInteractor* iren, QWidget* w, QPointF pos,
+                        Qt::KeyboardModifiers mods, int repeat = 0) {
   const double dpr = w->devicePixelRatioF();
   iren->SetEventInformationFlipY(static_cast<int>(pos.x() * dpr), static_cast<int>(pos.y() * dpr),
-                                 (mods & Qt::ControlModifier) ? 1 : 0, (mods & Qt::ShiftModifier) ? 1 : 0, 0,
-                                 repeat);
+                                 (mods & Qt::ControlModifier) ? 1 : 0,
+                                 (mods & Qt::ShiftModifier) ? 1 : 0, 0, repeat);
 }
 
 }  // namespace
 
 void SurfaceView::mousePressEvent(QMouseEvent* e) {
   auto* iren = d_->interactor.Get();
-  set_event_position(iren, this, e->position(), e->modifiers(), e->type() == QEvent::MouseButtonDblClick);
+  set_event_position(iren, this, e->position(), e->modifiers(),
+                     e->type() == QEvent::MouseButtonDblClick);
   switch (e->button()) {
-    case Qt::LeftButton: iren->InvokeEvent(vtkCommand::LeftButtonPressEvent); break;
-    case Qt::MiddleButton: iren->InvokeEvent(vtkCommand::MiddleButtonPressEvent); break;
-    case Qt::RightButton: iren->InvokeEvent(vtkCommand::RightButtonPressEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      iren->InvokeEvent(vtkCommand::LeftButtonPressEvent);
+      break;
+    case Qt::MiddleButton:
+      iren->InvokeEvent(vtkCommand::MiddleButtonPressEvent);
+      break;
+    case Qt::RightButton:
+      iren->InvokeEvent(vtkCommand::RightButtonPressEvent);
+      break;
+    default:
+      break;
   }
   e->accept();
 }
@@ -299,10 +316,17 @@ void SurfaceView::mouseReleaseEvent(QMouseEvent* e) {
   auto* iren = d_->interactor.Get();
   set_event_position(iren, this, e->position(), e->modifiers());
   switch (e->button()) {
-    case Qt::LeftButton: iren->InvokeEvent(vtkCommand::LeftButtonReleaseEvent); break;
-    case Qt::MiddleButton: iren->InvokeEvent(vtkCommand::MiddleButtonReleaseEvent); break;
-    case Qt::RightButton: iren->InvokeEvent(vtkCommand::RightButtonReleaseEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      iren->InvokeEvent(vtkCommand::LeftButtonReleaseEvent);
+      break;
+    case Qt::MiddleButton:
+      iren->InvokeEvent(vtkCommand::MiddleButtonReleaseEvent);
+      break;
+    case Qt::RightButton:
+      iren->InvokeEvent(vtkCommand::RightButtonReleaseEvent);
+      break;
+    default:
+      break;
   }
   e->accept();
 }
@@ -317,13 +341,16 @@ void SurfaceView::mouseMoveEvent(QMouseEvent* e) {
 void SurfaceView::wheelEvent(QWheelEvent* e) {
   set_event_position(d_->interactor, this, e->position(), e->modifiers());
   const int dy = e->angleDelta().y();
-  if (dy > 0) d_->interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent);
-  else if (dy < 0) d_->interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent);
+  if (dy > 0)
+    d_->interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent);
+  else if (dy < 0)
+    d_->interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent);
   e->accept();
 }
 
 void SurfaceView::keyPressEvent(QKeyEvent* e) {
-  // Only our own keys: VTK's defaults (w, s, 3, e/q, ...) would switch to wireframe, stereo or exit.
+  // Only our own keys: VTK's defaults (w, s, 3, e/q, ...) would switch to wireframe, stereo or
+  // exit.
   if (e->key() == Qt::Key_R) {
     resetView();
   } else if (e->key() == Qt::Key_T) {

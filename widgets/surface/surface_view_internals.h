@@ -25,8 +25,9 @@ struct SurfaceInternals {
   /// Layer 1 over `renderer`, same camera: faint copies of the paths and markers, so that a
   /// ridge in front of them dims them instead of hiding them.
   vtkNew<vtkRenderer> overlay;
-  vtkSmartPointer<vtkInteractorStyleTerrain> terrain;  ///< 3-D: rotation keeps the loss axis up; wheel zooms
-  vtkNew<vtkInteractorStyleImage> flat;       ///< top-down: pan and zoom only
+  vtkSmartPointer<vtkInteractorStyleTerrain>
+      terrain;                           ///< 3-D: rotation keeps the loss axis up; wheel zooms
+  vtkNew<vtkInteractorStyleImage> flat;  ///< top-down: pan and zoom only
   vtkNew<vtkPointPicker> picker;
   vtkSmartPointer<vtkActor> surface;  ///< the picked actor
 
