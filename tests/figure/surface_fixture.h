@@ -3,6 +3,7 @@
 // and B = (1, 0) split by a ridge along x = 0.5 whose lowest pass is at y = 0.5:
 // loss = 0.1 + ridge(y)·16(x(1−x))² + 0.6y², ridge(y) = 1.6 − 1.2·exp(−(y − 0.5)²/0.04).
 #include <cmath>
+#include <string>
 
 #include "widgets/surface/surface_scene.h"
 
@@ -26,10 +27,11 @@ inline widgets::SurfaceScene two_basin_scene(bool paths, bool markers) {
       s.loss.push_back(two_basin(x, y));
       s.error.push_back(0.05 + 0.2 * (two_basin(x, y) - 0.1));
     }
-  s.x_label = "x (B − A)";
-  s.y_label = "y";
-  s.title = "two basins (synthetic)";
-  s.value_label = "test loss";
+  // (std::string temporaries: GCC 12 warns falsely, -Wrestrict, on assigning the literals.)
+  s.x_label = std::string("x (B − A)");
+  s.y_label = std::string("y");
+  s.title = std::string("two basins (synthetic)");
+  s.value_label = std::string("test loss");
   if (markers) s.markers = {{"A", 0, 0}, {"B", 1, 0}, {"C", 0.3, 0.85}};
   if (paths) {
     widgets::SurfaceScene::Path lin{"A → B (linear)", "linear", {0, 1}, {0, 0}};

@@ -268,6 +268,31 @@ class TestSurfaceView : public QObject {
     shot(view_->grabImage(), "names-map");
   }
 
+  // Points without a value (NaN: a grid still being computed) leave a hole in 3-D, are grey on
+  // the map, skipped by the contours, and their hover text says "n/a".
+  void undefinedPointsAreGrey() {
+    SurfaceScene s = two_basin_scene(true, true);
+    for (size_t iy = 20; iy < 26; ++iy)
+      for (size_t ix = 5; ix < 12; ++ix) s.loss[iy * s.nx() + ix] = NAN;
+    const QImage img = render(s);
+    shot(img, "nan-3d");
+    QVERIFY(distinct_colors(img) > 300);
+    view_->setTopDown(true);
+    const QImage map = view_->grabImage();
+    shot(map, "nan-map");
+    long grey = 0;
+    const QImage c = map.convertToFormat(QImage::Format_RGB32);
+    for (int y = 0; y < c.height(); ++y)
+      for (int x = 0; x < c.width(); ++x) {
+        const QRgb p = c.pixel(x, y);
+        grey += std::abs(qRed(p) - 191) < 6 && std::abs(qGreen(p) - 191) < 6 && std::abs(qBlue(p) - 191) < 6;
+      }
+    qInfo("grey pixels %ld", grey);
+    QVERIFY(grey > 500);
+    const std::string text = widgets::hover_text(s, widgets::grid_point(s, 7, 22));
+    QVERIFY2(text.find("n/a") != std::string::npos, text.c_str());
+  }
+
   void exportsAPng() {
     render(two_basin_scene(true, true));
     QTemporaryDir dir;

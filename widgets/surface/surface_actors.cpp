@@ -176,6 +176,11 @@ void add_surface(SurfaceInternals& d, const Geometry& g, vtkLookupTable* lut) {
     }
   grid->SetPoints(pts);
   grid->GetPointData()->SetScalars(loss);
+  // In 3-D a point without a value would sit at height 0, a pit that is not there: its cells
+  // are left out (a hole). The flat map shows them grey (the lookup table's NaN colour).
+  if (!g.flat)
+    for (vtkIdType k = 0; k < static_cast<vtkIdType>(s.loss.size()); ++k)
+      if (!std::isfinite(s.loss[static_cast<size_t>(k)])) grid->BlankPoint(k);
 
   vtkNew<vtkStructuredGridGeometryFilter> geom;
   geom->SetInputData(grid);
