@@ -8,7 +8,7 @@
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
-  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev libvtk9-dev
   qt6-svg-dev
   libeigen3-dev libopenblas-openmp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
   xvfb xauth fonts-dejavu-core

@@ -195,6 +195,18 @@ void apply_endpoint_labels(const Axis& axis, AxisLayout& out) {
 
 }  // namespace
 
+bool field_limits(const Field& f, double* lo, double* hi) {
+  Range r;
+  for (double v : f.z)
+    if (!f.log || v > 0) r.add(v);
+  if (std::isfinite(f.min)) r.lo = f.min;
+  if (std::isfinite(f.max)) r.hi = f.max;
+  if (r.empty()) return false;
+  *lo = r.lo;
+  *hi = r.hi;
+  return true;
+}
+
 std::vector<PanelLayout> layout_axes(const Figure& fig, const FigureSize& size) {
   std::vector<PanelLayout> out;
   const double F = size.font_pt, W = size.width_mm * kPtPerMm, H = size.height_mm * kPtPerMm;
@@ -219,6 +231,10 @@ std::vector<PanelLayout> layout_axes(const Figure& fig, const FigureSize& size) 
       Range xr;
       for (const auto& s : p.series)
         for (double v : s.x) xr.add(v);
+      if (!p.field.empty() && !p.field.xs.empty()) {
+        xr.add(p.field.xs.front());
+        xr.add(p.field.xs.back());
+      }
       // A tick label every ~5 font sizes; endpoint names (long) leave room for fewer.
       const double per = p.x.low_label.empty() ? 5.0 : 9.0;
       pl.x = p.x.ticks.empty() ? numeric_axis(p.x, xr, std::max(1.0, plot_w / (per * F)))
@@ -235,8 +251,20 @@ std::vector<PanelLayout> layout_axes(const Figure& fig, const FigureSize& size) 
       yr.add(b.y_chord);
       yr.add(b.y_curve);
     }
+    if (!p.field.empty() && !p.field.ys.empty()) {
+      yr.add(p.field.ys.front());
+      yr.add(p.field.ys.back());
+    }
     const double y_target = std::max(2.0, plot_h / (3.2 * F));
     pl.y = numeric_axis(p.y, yr, y_target);
+    double lo, hi;
+    if (!p.field.empty() && field_limits(p.field, &lo, &hi)) {
+      Axis c;
+      c.log = p.field.log;
+      c.min = lo;
+      c.max = hi;
+      pl.color = numeric_axis(c, Range{lo, hi}, y_target);
+    }
     out.push_back(pl);
   }
   return out;

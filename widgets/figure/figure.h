@@ -38,6 +38,7 @@ struct Style {
   LineStyle line = LineStyle::Solid;
   Marker marker = Marker::None;
   bool bar = false;  ///< a filled bar (legend: a filled square)
+  double width = 1;  ///< line width as a multiple of the figure's (the lowest pass: thicker)
 };
 
 /// One series of a panel: a polyline through (x, y) — NaN points break the line — or, for a
@@ -54,6 +55,30 @@ struct Series {
   /// Non-empty (as long as x): a band from lo[i] to hi[i] around the line, filled in the
   /// series' colour, translucent (a study's spread over seed pairs). NaN breaks it.
   std::vector<double> lo, hi;
+  /// A white line under the series (a path on a colour map stays readable on any colour).
+  bool halo = false;
+};
+
+/// A colour-mapped grid under a panel's series (a contour map): the cells filled through the
+/// colormap (colormap.h, viridis), contour lines at `levels`, and a colour bar titled `label`
+/// right of the plot.
+struct Field {
+  std::vector<double> xs, ys;   ///< grid nodes, ascending
+  std::vector<double> z;        ///< row-major [iy * xs.size() + ix]; NaN: no data (left blank)
+  bool log = false;             ///< log10 colour scale (positive z only)
+  double min = NAN, max = NAN;  ///< colour limits (NaN: the data's)
+  std::vector<double> levels;   ///< contour lines (empty: none)
+  std::string label;            ///< the colour bar's title ("test loss")
+  std::string source;           ///< where the numbers come from, for the data file
+  bool empty() const { return z.empty(); }
+};
+
+/// A named point (a model on a plane): a marker with a white edge and its name to the upper
+/// right on a white box.
+struct PointLabel {
+  double x = 0, y = 0;
+  std::string text;
+  Style style;
 };
 
 /// An axis. Limits left NaN are taken from the data (padded to nice numbers).
@@ -96,6 +121,12 @@ struct Panel {
   std::string note;
   /// Entries drawn under this panel only (an empty list: none).
   std::vector<LegendEntry> legend;
+  /// A colour map under everything (empty: none); with it the plot has no grid lines.
+  Field field;
+  /// Named points drawn over the series.
+  std::vector<PointLabel> points;
+  /// One unit of x as long as one unit of y (a plane's coordinates): the plot shrinks to fit.
+  bool equal_aspect = false;
 };
 
 struct Figure {
@@ -121,7 +152,13 @@ struct AxisLayout {
 
 struct PanelLayout {
   AxisLayout x, y;
+  /// The colour bar's axis (limits = the colour limits), when the panel has a field.
+  AxisLayout color;
 };
+
+/// The colour limits of a field: min/max where set, else the finite (on a log scale: positive)
+/// data's. False when there is no such value.
+bool field_limits(const Field& field, double* lo, double* hi);
 
 /// The limits and ticks of every panel's axes for a figure drawn at `size` (the tick count
 /// follows the panel's size in font heights): the renderer and the Python export share them,

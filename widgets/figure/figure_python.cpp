@@ -2,6 +2,8 @@
 // matplotlib script, and its numbers as CSV.
 #include "widgets/figure/figure_python.h"
 
+#include "widgets/figure/colormap.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QSaveFile>
@@ -68,7 +70,8 @@ const char* marker_name(Marker m) {
 
 std::string style_json(const Style& s) {
   return "{\"color\": " + json_string(s.color.hex()) + ", \"line\": \"" + line_name(s.line) +
-         "\", \"marker\": \"" + marker_name(s.marker) + "\", \"bar\": " + (s.bar ? "true" : "false") + "}";
+         "\", \"marker\": \"" + marker_name(s.marker) + "\", \"bar\": " + (s.bar ? "true" : "false") +
+         (s.width != 1 ? ", \"width\": " + num(s.width) : std::string()) + "}";
 }
 
 std::string legend_json(const std::vector<LegendEntry>& entries) {
@@ -94,6 +97,42 @@ std::string axis_json(const Axis& a, const AxisLayout& l) {
          "], \"categories\": " + (a.categories.empty() ? "false" : "true") + "}";
 }
 
+bool has_field(const Figure& fig) {
+  for (const auto& p : fig.panels)
+    if (!p.field.empty()) return true;
+  return false;
+}
+
+// A panel's contour map, named points and aspect, only where it has them (the JSON of other
+// figures is unchanged).
+std::string field_json(const Panel& pn, const PanelLayout& l) {
+  std::string o;
+  if (!pn.field.empty()) {
+    const Field& f = pn.field;
+    double lo = NAN, hi = NAN;
+    field_limits(f, &lo, &hi);
+    std::string levels = "[";
+    for (size_t i = 0; i < f.levels.size(); ++i) levels += (i ? ", " : "") + num(f.levels[i]);
+    Axis color;
+    color.title = f.label;
+    o += ", \"field\": {\"label\": " + json_string(f.label) + ", \"source\": " + json_string(f.source) +
+         ", \"log\": " + (f.log ? "true" : "false") + ", \"min\": " + num(lo) + ", \"max\": " + num(hi) +
+         ", \"cmap\": " + json_string(colormap_name()) + ", \"levels\": " + levels +
+         "], \"color\": " + axis_json(color, l.color) + "}";
+  }
+  if (!pn.points.empty()) {
+    o += ", \"points\": [";
+    for (size_t i = 0; i < pn.points.size(); ++i) {
+      const PointLabel& p = pn.points[i];
+      o += std::string(i ? ", " : "") + "{\"x\": " + num(p.x) + ", \"y\": " + num(p.y) +
+           ", \"text\": " + json_string(p.text) + ", \"style\": " + style_json(p.style) + "}";
+    }
+    o += "]";
+  }
+  if (pn.equal_aspect) o += ", \"equal_aspect\": true";
+  return o;
+}
+
 std::string figure_json(const Figure& fig, const FigureSize& size) {
   const std::vector<PanelLayout> layout = layout_axes(fig, size);
   std::ostringstream o;
@@ -104,13 +143,14 @@ std::string figure_json(const Figure& fig, const FigureSize& size) {
     const Panel& pn = fig.panels[p];
     o << (p ? ",\n  " : "\n  ") << "{\"x\": " << axis_json(pn.x, layout[p].x)
       << ", \"y\": " << axis_json(pn.y, layout[p].y) << ", \"note\": " << json_string(pn.note)
-      << ", \"legend\": " << legend_json(pn.legend) << ", \"series\": [";
+      << ", \"legend\": " << legend_json(pn.legend) << field_json(pn, layout[p]) << ", \"series\": [";
     for (size_t s = 0; s < pn.series.size(); ++s) {
       const Series& se = pn.series[s];
       o << (s ? ",\n    " : "\n    ") << "{\"label\": " << json_string(se.label)
         << ", \"source\": " << json_string(se.source) << ", \"style\": " << style_json(se.style)
         << ", \"bars\": " << (se.bars ? "true" : "false") << ", \"slot\": " << se.slot
         << ", \"nslots\": " << se.nslots << ", \"mark_every\": " << se.mark_every;
+      if (se.halo) o << ", \"halo\": true";
       if (!se.lo.empty() && se.lo.size() == se.hi.size()) {
         o << ", \"lo\": [";
         for (size_t i = 0; i < se.lo.size(); ++i) o << (i ? ", " : "") << num(se.lo[i]);
@@ -144,6 +184,7 @@ import sys
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib import patheffects
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -154,6 +195,57 @@ MARKERS = {"none": None, "circle": "o", "square": "s", "triangle_up": "^", "diam
 F = FIG["font_pt"]
 LINE_W = max(0.6, 0.125 * F)
 MARKER = 0.45 * F
+
+
+def load_grid(path):
+    """{panel: (xs, ys, Z rows)} from the grid CSV; an empty z is NaN."""
+    nodes = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            nodes.setdefault(int(row["panel"]), []).append(
+                (int(row["ix"]), int(row["iy"]), float(row["x"]), float(row["y"]),
+                 float(row["z"]) if row["z"] else float("nan")))
+    out = {}
+    for panel, rows in nodes.items():
+        nx = 1 + max(r[0] for r in rows)
+        ny = 1 + max(r[1] for r in rows)
+        xs, ys = [0.0] * nx, [0.0] * ny
+        z = [[float("nan")] * nx for _ in range(ny)]
+        for ix, iy, x, y, v in rows:
+            xs[ix], ys[iy], z[iy][ix] = x, y, v
+        out[panel] = (xs, ys, z)
+    return out
+
+
+def draw_field(fig, ax, fld, grid):
+    """The contour map: the grid through the colormap, contour lines and the colour bar."""
+    import numpy as np
+    from matplotlib.colors import LogNorm, Normalize
+    xs, ys, z = grid
+    zm = np.ma.masked_invalid(np.array(z, dtype=float))
+    norm = (LogNorm if fld["log"] else Normalize)(vmin=fld["min"], vmax=fld["max"])
+    mesh = ax.pcolormesh(xs, ys, zm, shading="gouraud", cmap=fld["cmap"], norm=norm, rasterized=True)
+    if fld["levels"]:
+        ax.contour(xs, ys, zm, levels=fld["levels"], colors="#1e1e1e", linewidths=0.35, alpha=0.6)
+    bar = fig.colorbar(mesh, ax=ax, pad=0.03, fraction=0.08)
+    bar.set_ticks(fld["color"]["ticks"])
+    bar.set_ticklabels(fld["color"]["labels"])
+    bar.ax.minorticks_off()
+    bar.set_label(fld["label"])
+    bar.outline.set_linewidth(0.5)
+
+
+def draw_points(ax, points):
+    for pt in points:
+        st = pt["style"]
+        ax.plot([pt["x"]], [pt["y"]], linestyle="None", marker=MARKERS[st["marker"]],
+                markersize=MARKER * 1.5, color=st["color"], markeredgecolor="white",
+                markeredgewidth=0.12 * F, zorder=5)
+        if pt["text"]:
+            ax.annotate(pt["text"], (pt["x"], pt["y"]), xytext=(0.45 * MARKER * 1.5, 0.45 * MARKER * 1.5),
+                        textcoords="offset points", fontsize=F, zorder=6,
+                        bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none",
+                                  alpha=0.85))
 
 
 def load(path):
@@ -171,7 +263,7 @@ def handle(entry):
     st = entry["style"]
     if st["bar"]:
         return Patch(facecolor=st["color"], edgecolor="none", label=entry["label"])
-    return Line2D([], [], color=st["color"], linestyle=LINES[st["line"]], linewidth=LINE_W,
+    return Line2D([], [], color=st["color"], linestyle=LINES[st["line"]], linewidth=LINE_W * st.get("width", 1),
                   marker=MARKERS[st["marker"]], markersize=MARKER, label=entry["label"])
 
 
@@ -203,7 +295,7 @@ def axis(ax, which, a):
         title(a["title"])
 
 
-def draw(data, out):
+def draw(data, out, grids=None):
     plt.rcParams.update({
         "font.family": "DejaVu Sans", "font.size": F, "axes.labelsize": F,
         "xtick.labelsize": F, "ytick.labelsize": F, "legend.fontsize": F,
@@ -223,7 +315,10 @@ def draw(data, out):
     for i, p in enumerate(panels):
         ax = fig.add_subplot(grid[0, i])
         ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="y", color="#e1e1e1", linewidth=0.4)
+        if p.get("field"):
+            draw_field(fig, ax, p["field"], grids[i])
+        else:
+            ax.grid(axis="y", color="#e1e1e1", linewidth=0.4)
         ax.set_axisbelow(True)
         for k, s in enumerate(p["series"]):
             x, y = data.get((i, k), ([], []))
@@ -240,16 +335,22 @@ def draw(data, out):
                                 alpha=0.2, linewidth=0)
             every = max(1, s["mark_every"])
             marks = [j for j in range(len(x)) if j % every == 0 or j == len(x) - 1]
-            ax.plot(x, y, color=st["color"], linestyle=LINES[st["line"]], linewidth=LINE_W,
+            width = LINE_W * st.get("width", 1)
+            halo = ([patheffects.withStroke(linewidth=width + 0.15 * F, foreground="white")]
+                    if s.get("halo") else None)
+            ax.plot(x, y, color=st["color"], linestyle=LINES[st["line"]], linewidth=width,
                     marker=MARKERS[st["marker"]], markersize=MARKER, markevery=marks,
-                    label=s["label"])
+                    label=s["label"], path_effects=halo)
         for b in p["barriers"]:
             ax.plot([b["x0"], b["x1"]], [b["y0"], b["y1"]], linestyle=LINES["dotted"],
                     color="#6e6e6e", linewidth=0.6)
             ax.plot([b["x"], b["x"]], [b["y_chord"], b["y_curve"]], color=b["color"],
                     linewidth=0.8, marker="_", markersize=0.7 * F)
+        draw_points(ax, p.get("points", []))
         axis(ax, "x", p["x"])
         axis(ax, "y", p["y"])
+        if p.get("equal_aspect"):
+            ax.set_aspect("equal", adjustable="box")
         if p["x"]["categories"]:
             ax.tick_params(axis="x", length=0)
         ax.minorticks_off()
@@ -267,7 +368,8 @@ def draw(data, out):
 
 
 if __name__ == "__main__":
-    draw(load(DATA), sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT)
+    draw(load(DATA), sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT,
+         load_grid(GRID) if GRID else None)
 )PY";
 
 // A Python raw string cannot hold ''' : JSON never writes it (quotes are escaped as \").
@@ -288,7 +390,7 @@ bool save(const QString& path, const std::string& text, QString* error) {
 PythonFiles python_paths(const QString& figure_path) {
   const QString suffix = QFileInfo(figure_path).suffix();
   const QString stem = suffix.isEmpty() ? figure_path : figure_path.left(figure_path.size() - suffix.size() - 1);
-  return {stem + ".py", stem + ".csv"};
+  return {stem + ".py", stem + ".csv", stem + ".grid.csv"};
 }
 
 std::string python_data(const Figure& fig) {
@@ -303,6 +405,22 @@ std::string python_data(const Figure& fig) {
         out += std::to_string(p) + "," + std::to_string(s) + "," + label + "," +
                csv_num(i < se.x.size() ? se.x[i] : static_cast<double>(i)) + "," + csv_num(se.y[i]) + "\n";
     }
+  return out;
+}
+
+std::string python_grid(const Figure& fig) {
+  if (!has_field(fig)) return {};
+  std::string out = "panel,ix,iy,x,y,z\n";
+  for (size_t p = 0; p < fig.panels.size(); ++p) {
+    const Field& f = fig.panels[p].field;
+    if (f.empty()) continue;
+    for (size_t iy = 0; iy < f.ys.size(); ++iy)
+      for (size_t ix = 0; ix < f.xs.size(); ++ix) {
+        const size_t k = iy * f.xs.size() + ix;
+        out += std::to_string(p) + "," + std::to_string(ix) + "," + std::to_string(iy) + "," + num(f.xs[ix]) + "," +
+               num(f.ys[iy]) + "," + csv_num(k < f.z.size() ? f.z[k] : NAN) + "\n";
+      }
+  }
   return out;
 }
 
@@ -323,6 +441,12 @@ std::string python_script(const Figure& fig, const FigureSize& size, const std::
   s += "import os\n\nHERE = os.path.dirname(os.path.abspath(__file__))\n";
   s += "DATA = os.path.join(HERE, " + json_string(data_name) + ")\n";
   s += "DEFAULT_OUT = os.path.join(HERE, " + json_string(default_out) + ")\n";
+  // The colour maps' grids (FIG.grid.csv), when the figure has one.
+  s += has_field(fig) ? "GRID = os.path.join(HERE, " +
+                            json_string(QFileInfo(QString::fromStdString(data_name)).completeBaseName().toStdString() +
+                                        ".grid.csv") +
+                            ")\n"
+                      : "GRID = None\n";
   s += "FIG = __import__(\"json\").loads(" + py_literal(figure_json(fig, size)) + ")\n";
   s += kScriptBody;
   return s;
@@ -333,6 +457,7 @@ bool write_python(const Figure& fig, const FigureSize& size, const QString& figu
   const std::string data_name = QFileInfo(files.data).fileName().toStdString();
   // "-matplotlib": never the name of a PDF Ridgeline wrote beside it (nothing is replaced).
   const std::string out_name = QFileInfo(figure_path).completeBaseName().toStdString() + "-matplotlib.pdf";
+  if (has_field(fig) && !save(files.grid, python_grid(fig), error)) return false;
   return save(files.data, python_data(fig), error) &&
          save(files.script, python_script(fig, size, data_name, out_name), error);
 }

@@ -3,6 +3,8 @@
 // exactly FigureSize::font_pt on paper.
 #include "widgets/figure/figure_render.h"
 
+#include "widgets/figure/figure_field.h"
+
 #include <QBuffer>
 #include <QFileInfo>
 #include <QFont>
@@ -37,7 +39,7 @@ QVector<qreal> dashes(LineStyle s) {
 }
 
 QPen line_pen(const Style& s, double width) {
-  QPen pen(qcolor(s.color), width);
+  QPen pen(qcolor(s.color), width * s.width);
   pen.setCapStyle(s.line == LineStyle::Solid ? Qt::RoundCap : Qt::FlatCap);
   pen.setJoinStyle(Qt::RoundJoin);
   if (s.line != LineStyle::Solid && s.line != LineStyle::None) pen.setDashPattern(dashes(s.line));
@@ -204,6 +206,7 @@ void draw_series(QPainter& p, const Metrics& m, const Mapper& map, const Series&
   }
   draw_band(p, map, s);
   QPainterPath path;
+  // (the halo, when asked for, is stroked below the line)
   bool pen_down = false;
   for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
     if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (map.y.log && s.y[i] <= 0)) {
@@ -216,8 +219,13 @@ void draw_series(QPainter& p, const Metrics& m, const Mapper& map, const Series&
     pen_down = true;
   }
   if (s.style.line != LineStyle::None) {
-    p.setPen(line_pen(s.style, m.line_w));
     p.setBrush(Qt::NoBrush);
+    if (s.halo) {
+      QPen white(Qt::white, m.line_w * s.style.width + 0.15 * m.F, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+      p.setPen(white);
+      p.drawPath(path);
+    }
+    p.setPen(line_pen(s.style, m.line_w));
     p.drawPath(path);
   }
   if (s.style.marker == Marker::None) return;
@@ -243,6 +251,27 @@ void draw_barrier(QPainter& p, const Metrics& m, const Mapper& map, const Barrie
   p.drawLine(QPointF(x, y0), QPointF(x, y1));
   p.drawLine(QPointF(x - cap, y0), QPointF(x + cap, y0));
   p.drawLine(QPointF(x - cap, y1), QPointF(x + cap, y1));
+}
+
+// A named point: its marker with a white edge, its name to the upper right on a white box.
+void draw_point(QPainter& p, const Metrics& m, const Mapper& map, const PointLabel& pt) {
+  if (!std::isfinite(pt.x) || !std::isfinite(pt.y)) return;
+  const QPointF c(map.fx(pt.x), map.fy(pt.y));
+  const double d = m.marker * 1.5;
+  if (pt.style.marker != Marker::None) {
+    draw_marker(p, pt.style.marker, c, d + 0.25 * m.F, Qt::white);
+    draw_marker(p, pt.style.marker, c, d, qcolor(pt.style.color));
+  }
+  if (pt.text.empty()) return;
+  const QString t = qs(pt.text);
+  const QRectF box(c.x() + 0.45 * d, c.y() - 0.45 * d - m.lh, m.fm.horizontalAdvance(t) + 0.3 * m.F, m.lh);
+  p.save();
+  p.setPen(Qt::NoPen);
+  p.setBrush(QColor(255, 255, 255, 215));
+  p.drawRect(box);
+  p.setPen(Qt::black);
+  p.drawText(box, Qt::AlignCenter, t);
+  p.restore();
 }
 
 // The line above a plot: its barriers' texts ("test barrier +0.4434", in the marker's colour), else
@@ -347,18 +376,33 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
     if (!pl.x.labels.empty() && std::abs(pl.x.ticks.back() - pl.x.max) < 1e-9 * (pl.x.max - pl.x.min + 1))
       right_need = std::max(right_need, text_w(m, pl.x.labels.back()) / 2);
     right_need = std::min(right_need, 0.35 * panel_w);
+    const bool field = !pn.field.empty() && !pl.color.ticks.empty();
+    const double bar_w = field ? color_bar_width(pl.color, pn.field, m.fm, F) : 0;
+    if (field) right_need = std::max(right_need, bar_w);
     Mapper map{QRectF(QPointF(left, top), QPointF(x1 - pad - right_need, plot_bottom)), pl.x, pl.y};
     if (map.plot.width() < F || map.plot.height() < F) continue;  // nothing sensible fits
+    if (pn.equal_aspect && !pl.x.log && !pl.y.log) {  // shrink to one scale, keeping left and bottom
+      const double dx = pl.x.max - pl.x.min, dy = pl.y.max - pl.y.min;
+      const double scale = std::min(map.plot.width() / dx, map.plot.height() / dy);
+      map.plot = QRectF(map.plot.left(), map.plot.bottom() - dy * scale, dx * scale, dy * scale);
+    }
 
-    // Grid, then data (clipped just outside the plot so markers at the limits stay whole).
-    p.setPen(QPen(QColor(225, 225, 225), 0.4));
-    for (double t : pl.y.ticks)
-      if (Mapper::frac(pl.y, t) > 1e-6) p.drawLine(QPointF(map.plot.left(), map.fy(t)), QPointF(map.plot.right(), map.fy(t)));
+    // Grid (none over a colour map), then data (clipped just outside the plot so markers at the
+    // limits stay whole).
+    if (field) {
+      paint_field(p, pn.field, pl.x, pl.y, map.plot, k);
+    } else {
+      p.setPen(QPen(QColor(225, 225, 225), 0.4));
+      for (double t : pl.y.ticks)
+        if (Mapper::frac(pl.y, t) > 1e-6) p.drawLine(QPointF(map.plot.left(), map.fy(t)), QPointF(map.plot.right(), map.fy(t)));
+    }
     p.save();
     p.setClipRect(map.plot.adjusted(-m.marker, -m.marker, m.marker, m.marker));
     for (const auto& s : pn.series) draw_series(p, m, map, s);
     for (const auto& b : pn.barriers) draw_barrier(p, m, map, b);
     p.restore();
+    for (const auto& pt : pn.points) draw_point(p, m, map, pt);
+    if (field) paint_color_bar(p, pn.field, pl.color, QRectF(map.plot.right(), map.plot.top(), bar_w, map.plot.height()), m.fm, F);
 
     // Axes: left and bottom spines, outward ticks.
     QPen axis_pen(Qt::black, 0.6, Qt::SolidLine, Qt::SquareCap);
