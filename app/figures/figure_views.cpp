@@ -16,7 +16,8 @@ const std::vector<FigureView>& figure_views() {
   // Adding a step kind's figure: one entry here (and its <kind>_figure.cpp).
   static const std::vector<FigureView> views = {training_figure_view(), alignment_figure_view(),
                                                 path_figure_view(), all_paths_figure_view(),
-                                                compare_figure_view(), study_figure_view()};
+                                                compare_figure_view(), landscape_figure_view(),
+                                                study_figure_view()};
   return views;
 }
 

@@ -63,5 +63,6 @@ FigureView path_figure_view();
 FigureView all_paths_figure_view();
 FigureView compare_figure_view();
 FigureView study_figure_view();
+FigureView landscape_figure_view();
 
 }  // namespace ridgeline::figures

@@ -3,6 +3,7 @@
 // --export-chart.
 #include <QChartView>
 #include <QDockWidget>
+#include <QImage>
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QStackedWidget>
@@ -89,7 +90,8 @@ QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.val
 QWidget* MainWindow::viewWidget(const QString& name) const {
   if (QDockWidget* dock = docks_.value(name)) return dock->widget();
   // Every other view is a tab of the result area ("paths", "paths:<id>", "all-paths", ...).
-  if (name == "paths" || name.startsWith("paths:") || name == "study") return results_area_;
+  if (name == "paths" || name.startsWith("paths:") || name == "study" || name.startsWith("landscape:"))
+    return results_area_;
   for (const ResultView& v : result_views())
     if (v.views.contains(name)) return results_area_;
   return nullptr;
@@ -133,9 +135,21 @@ bool MainWindow::exportView(const QString& name, const QString& path, QString* e
     if (bad_input) *bad_input = true;
     return false;
   };
-  if (!chartViewNames().contains(name) && !name.startsWith("paths:"))
+  if (!chartViewNames().contains(name) && !name.startsWith("paths:") && !name.startsWith("landscape:"))
     return fail("--export-chart: the view '" + name + "' is not a chart (charts: " +
-                chartViewNames().join(", ") + ", paths:<step id>)");
+                chartViewNames().join(", ") + ", paths:<step id>, landscape:<step id>)");
+  if (name.startsWith("landscape:")) {  // the 3-D surface as rendered (PNG only)
+    if (QString why; !showView(name, &why)) return fail(why);
+    if (!path.endsWith(".png", Qt::CaseInsensitive))
+      return fail("--export-chart: the " + name + " view is written as PNG only: " + path);
+    const QImage image = results_->imageOn(tabs_->currentWidget());
+    if (image.isNull()) return fail("--export-chart: the " + name + " view has nothing drawn yet");
+    if (!image.save(path, "PNG")) {
+      if (error) *error = path + ": cannot write the PNG";
+      return false;
+    }
+    return true;
+  }
   if (docks_.contains(name)) {
     const QList<QChartView*> charts = results_->dockCharts(name);
     if (charts.isEmpty()) return fail("--export-chart: the " + name + " view has nothing to draw");

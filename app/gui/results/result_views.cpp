@@ -6,7 +6,7 @@ namespace ridgeline::gui {
 const std::vector<ResultView>& result_views() {
   // The train stage first: its Training dock is the one the other left docks tab with.
   static const std::vector<ResultView> views = {train_result_view(), interpolate_result_view(),
-                                                align_result_view()};
+                                                align_result_view(), landscape_result_view()};
   return views;
 }
 
@@ -19,6 +19,7 @@ QWidget* ResultPages::page(const QString&, QString*) const { return nullptr; }
 QChartView* ResultPages::chartOn(const QWidget*) const { return nullptr; }
 bool ResultPages::numbersOn(const QWidget*, QString*, QString*) const { return false; }
 QString ResultPages::exportName(const QWidget*) const { return {}; }
+QImage ResultPages::imageOn(QWidget*) { return {}; }
 QList<QChartView*> ResultPages::dockCharts(const QString&) const { return {}; }
 bool ResultPages::compare(const std::vector<std::pair<QString, RunSummary>>&) { return false; }
 
@@ -87,6 +88,12 @@ bool ResultArea::numbersOn(const QWidget* page, QString* csv, QString* companion
 QString ResultArea::exportName(const QWidget* page) const {
   for (const auto& p : pages_)
     if (QString n = p.second->exportName(page); !n.isEmpty()) return n;
+  return {};
+}
+
+QImage ResultArea::imageOn(QWidget* page) const {
+  for (const auto& p : pages_)
+    if (QImage i = p.second->imageOn(page); !i.isNull()) return i;
   return {};
 }
 

@@ -6,6 +6,7 @@
 /// ResultArea, and hands it every result, live or loaded from a run folder. Adding a kind's
 /// page: one gui/results/<kind>_view.{h,cpp} with a ResultPages subclass, listed in
 /// result_views().
+#include <QImage>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -68,6 +69,9 @@ class ResultPages {
   /// The numbers of tab `page` as CSV (`companion`: a second table, e.g. the barriers, or
   /// empty). False when the tab is not this view's.
   virtual bool numbersOn(const QWidget* page, QString* csv, QString* companion) const;
+  /// The image of tab `page` when it is this view's and shows no chart (the 3-D surface), else
+  /// a null image.
+  virtual QImage imageOn(QWidget* page);
   /// A file name stem for exports of tab `page` ("all-paths"); empty = the tab's text.
   virtual QString exportName(const QWidget* page) const;
   /// The charts of this view's dock `name` ("training": the monitor; "alignment": its charts,
@@ -92,6 +96,7 @@ const std::vector<ResultView>& result_views();
 ResultView train_result_view();
 ResultView interpolate_result_view();
 ResultView align_result_view();
+ResultView landscape_result_view();
 
 /// The pages of every view in one window: the window's single entry to per-kind code.
 class ResultArea {
@@ -109,6 +114,7 @@ class ResultArea {
   QChartView* chartOn(const QWidget* page) const;
   bool numbersOn(const QWidget* page, QString* csv, QString* companion) const;
   QString exportName(const QWidget* page) const;
+  QImage imageOn(QWidget* page) const;
   QList<QChartView*> dockCharts(const QString& name) const;
   /// False with the reason when no view could compare the runs.
   bool compare(const std::vector<std::pair<QString, RunSummary>>& runs, QString* why);
