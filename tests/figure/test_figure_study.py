@@ -108,6 +108,16 @@ def main():
         check(not os.path.exists(os.path.join(WORK, "x.pdf")), "a refused figure left a file")
         run("figure", "three", "--view", "study", "--where", "epochs=2", "--out", "three.svg")
         check("depth = 2" in open(os.path.join(WORK, "three.svg"), encoding="utf-8").read(), "three.svg lacks depth")
+        # results/study.csv, cells.csv and study.json are outputs: nothing reads them back, so
+        # corrupting them changes neither `ridgeline study` nor the figure.
+        before = run("study", "study", "--json").stdout
+        for name in ("study.csv", "cells.csv", "study.json"):
+            with open(os.path.join(WORK, "study", "results", name), "w") as f:
+                f.write("\x00garbage,\"\n{")
+        after = run("study", "study", "--json").stdout
+        strip = lambda t: {k: v for k, v in json.loads(t).items() if k != "provenance"}
+        check(strip(before) == strip(after), "a corrupted results/ file changed `ridgeline study`")
+        run("figure", "study", "--view", "study", "--out", "after-corrupt.svg")
         # A cell without results (as after a cancel): drawn from the rest, with a warning.
         shutil.rmtree(os.path.join(WORK, "study", "cells", "width=64,pair=2"))
         p = run("figure", "study", "--view", "study", "--out", "partial.pdf")
