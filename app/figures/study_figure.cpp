@@ -46,7 +46,8 @@ std::vector<const SweptValue*> values_of(const std::vector<const StudyGroupRow*>
   std::vector<const SweptValue*> out;
   for (const StudyGroupRow* g : groups)
     if (const SweptValue* v = find_value(*g, key))
-      if (std::none_of(out.begin(), out.end(), [&](const SweptValue* o) { return o->text == v->text; }))
+      if (std::none_of(out.begin(), out.end(),
+                       [&](const SweptValue* o) { return o->text == v->text; }))
         out.push_back(v);
   std::sort(out.begin(), out.end(), [](const SweptValue* a, const SweptValue* b) {
     if (std::isfinite(a->number) && std::isfinite(b->number) && a->number != b->number)
@@ -87,8 +88,8 @@ std::vector<const StudyGroupRow*> select_groups(const StudyAggregate& agg, const
     if (kept.empty()) {
       std::vector<std::string> texts;
       for (const SweptValue* v : values_of(groups, key)) texts.push_back(v->text);
-      throw InputError("--where " + echo_input(key + "=" + value) + ": no finished cell has " + key +
-                       " = " + echo_input(value) + "; values: " + join(texts, ", "));
+      throw InputError("--where " + echo_input(key + "=" + value) + ": no finished cell has " +
+                       key + " = " + echo_input(value) + "; values: " + join(texts, ", "));
     }
     groups = std::move(kept);
   }
@@ -112,10 +113,10 @@ std::pair<std::string, std::string> choose_keys(const StudyAggregate& agg,
   if (!x_option.empty()) {
     if (std::find(varying.begin(), varying.end(), x_option) == varying.end()) {
       const bool swept = std::find(agg.keys.begin(), agg.keys.end(), x_option) != agg.keys.end();
-      throw InputError("--x " + echo_input(x_option) + ": " +
-                       (swept ? "takes one value in the cells drawn" : "not a swept variable") +
-                       "; choices: " +
-                       (varying.empty() ? std::string("none (nothing varies)") : join(varying, ", ")));
+      throw InputError(
+          "--x " + echo_input(x_option) + ": " +
+          (swept ? "takes one value in the cells drawn" : "not a swept variable") + "; choices: " +
+          (varying.empty() ? std::string("none (nothing varies)") : join(varying, ", ")));
     }
     x = x_option;
   } else {
@@ -196,8 +197,8 @@ Figure study_figure(const FigureInput& in, const std::string&) {
             const SweptValue* gv = find_value(*g, second);
             if (!gv || gv->text != sv->text) continue;
           }
-          const size_t i = static_cast<size_t>(
-              std::find(xs.begin(), xs.end(), value_of(*g, key)) - xs.begin());
+          const size_t i =
+              static_cast<size_t>(std::find(xs.begin(), xs.end(), value_of(*g, key)) - xs.begin());
           const BarrierStats& s = g->stats[static_cast<size_t>(m)];
           y[i] = s.mean;
           if (std::isfinite(s.mean)) {
@@ -214,11 +215,11 @@ Figure study_figure(const FigureInput& in, const std::string&) {
         const std::string measure = kBarrierMeasures[static_cast<size_t>(m)];
         const Style style = sv ? Style{palette(k), line_cycle(j), marker_cycle(j), false}
                                : detail::split_style(palette(k), marker_cycle(k), false);
-        Series s = detail::line(
-            path + " " + split + " " + measure + " mean" + (sv ? " " + second + "=" + sv->text : ""),
-            "results/study.json groups[path=" + path + tag + ",split=" + split + "]." + measure +
-                "_mean",
-            xs, y, style);
+        Series s = detail::line(path + " " + split + " " + measure + " mean" +
+                                    (sv ? " " + second + "=" + sv->text : ""),
+                                "results/study.json groups[path=" + path + tag + ",split=" + split +
+                                    "]." + measure + "_mean",
+                                xs, y, style);
         s.mark_every = 1;
         if (bands) {
           s.lo = lo;
@@ -231,19 +232,20 @@ Figure study_figure(const FigureInput& in, const std::string&) {
     }
     if (!path_drawn && !second.empty()) continue;  // a path kind the --where cells lack
     // With a second variable the marker belongs to its value: path kinds show colour only.
-    f.legend.push_back({path, {palette(k), LineStyle::Solid,
-                               second.empty() ? marker_cycle(k) : Marker::None, false}});
+    f.legend.push_back(
+        {path,
+         {palette(k), LineStyle::Solid, second.empty() ? marker_cycle(k) : Marker::None, false}});
   }
   if (!second.empty())
     for (size_t j = 0; j < seconds.size(); ++j)
-      f.legend.push_back({second + " = " + seconds[j]->text,
-                          {grey(), line_cycle(j), marker_cycle(j), false}});
+      f.legend.push_back(
+          {second + " = " + seconds[j]->text, {grey(), line_cycle(j), marker_cycle(j), false}});
   // Which band the figure shows, and over how many seed pairs (short: it sits above a panel).
   std::string note;
   if (n_max > 0) {
     const std::string n = n_min == n_max ? std::to_string(n_min)
                                          : std::to_string(n_min) + "–" + std::to_string(n_max);
-    note = !bands                 ? "mean over seed pairs, n = " + n
+    note = !bands                  ? "mean over seed pairs, n = " + n
            : any_std && any_minmax ? "± std; min–max if n < 3"
            : any_std               ? "mean ± std, n = " + n
                                    : "mean, min–max, n = " + n;

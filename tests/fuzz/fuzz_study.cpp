@@ -40,8 +40,8 @@ void study_record(const std::string& text) {
     return;
   }
   if (r.cell_status.size() != r.cells.size()) finding("cell_status and cells differ in size");
-  const std::set<std::string> known = {"pending", "running", "finished", "reused", "cancelled",
-                                       "failed"};
+  const std::set<std::string> known = {"pending", "running",   "finished",
+                                       "reused",  "cancelled", "failed"};
   std::set<std::string> names;
   for (size_t i = 0; i < r.cells.size(); ++i) {
     const std::string& n = r.cells[i].name;

@@ -122,7 +122,7 @@ StudySummary run_study(const StudySpec& study, const StudyOptions& options,
 struct StudyRecord {
   StudySpec spec;
   std::vector<StudyCell> cells;  ///< the spec's grid (expand_study): the record never adds cells
-  std::string status;  ///< as recorded: "running", "finished", "cancelled" or "failed"
+  std::string status;            ///< as recorded: "running", "finished", "cancelled" or "failed"
   std::string device;
   double seconds = 0;
   /// cell_status[i]: cells[i]'s recorded status ("pending" when the record does not list it).

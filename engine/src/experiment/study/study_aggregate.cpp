@@ -94,7 +94,8 @@ double barrier_value(const json& row, const char* key, bool error, const std::st
 
 }  // namespace
 
-std::vector<CellBarrierRow> parse_cell_barriers(const std::string& text, const std::string& source) {
+std::vector<CellBarrierRow> parse_cell_barriers(const std::string& text,
+                                                const std::string& source) {
   json doc;
   try {
     doc = json::parse(text, [](int depth, json::parse_event_t, json&) {
@@ -106,7 +107,8 @@ std::vector<CellBarrierRow> parse_cell_barriers(const std::string& text, const s
                      std::to_string(kMaxBarriersDepth) + " levels");
   } catch (const json::exception& e) {
     const std::string what = e.what();
-    throw InputError(source + ": invalid JSON: " + echo_input(what.substr(what.find(']') + 2), 160));
+    throw InputError(source +
+                     ": invalid JSON: " + echo_input(what.substr(what.find(']') + 2), 160));
   }
   if (!doc.is_array()) throw InputError(source + ": not an array of barrier rows");
   std::vector<CellBarrierRow> rows;
@@ -121,7 +123,8 @@ std::vector<CellBarrierRow> parse_cell_barriers(const std::string& text, const s
     }
     const std::string step = r["step"], split = r["split"];
     if (!is_step_id(step))
-      throw InputError(at + ".step: '" + echo_input(step) + "' is not a step id (1-96 of A-Z a-z 0-9 . _ @ + -)");
+      throw InputError(at + ".step: '" + echo_input(step) +
+                       "' is not a step id (1-96 of A-Z a-z 0-9 . _ @ + -)");
     if (split != "train" && split != "test")
       throw InputError(at + ".split: '" + echo_input(split) + "': must be train or test");
     for (const CellBarrierRow& seen : rows)

@@ -272,7 +272,8 @@ StudyRecord parse_study_record(const std::string& text, const std::string& sourc
                      std::to_string(kMaxRecordDepth) + " levels");
   } catch (const json::exception& e) {
     const std::string what = e.what();
-    throw InputError(source + ": invalid JSON: " + echo_input(what.substr(what.find(']') + 2), 160));
+    throw InputError(source +
+                     ": invalid JSON: " + echo_input(what.substr(what.find(']') + 2), 160));
   }
   if (!j.is_object()) throw InputError(source + ": not a study record (a JSON object)");
   const auto spec = j.find("spec");
