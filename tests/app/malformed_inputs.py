@@ -569,6 +569,16 @@ def study_folder_cases(exe, work):
     add("barriers-overflow", cell, barriers_text.replace('"loss_lin": ', '"loss_lin": 1e999, "x": ', 1),
         ["invalid JSON"])
     add("barriers-is-folder", cell, lambda t: (os.remove(t), os.makedirs(t)), ["is a directory"])
+    # The study figure's flags on a good study folder.
+    fig = ["figure", "study_good", "--view", "study", "--out", "flags.pdf"]
+    for what, flags, needles in (("x-unknown", ["--x", "bogus"], ["--x bogus", "choices: width"]),
+                                 ("x-control-chars", ["--x", "w\x1b[2J\n"], ["--x", "\\x1b"]),
+                                 ("where-unknown-key", ["--where", "depth=2"], ["--where depth", "width"]),
+                                 ("where-no-value", ["--where", "width"], ["--where width", "KEY=VALUE"]),
+                                 ("where-unknown-value", ["--where", "width=5"], ["--where width=5", "4, 6"]),
+                                 ("where-twice", ["--where", "width=4,width=6"], ["--where width", "twice"]),
+                                 ("band-unknown", ["--band", "sd"], ["--band sd"])):
+        cases.append(Case("figure-study-" + what, fig + flags, needles))
     return cases
 
 
