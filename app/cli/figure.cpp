@@ -58,14 +58,22 @@ const CommandSpec& figure_spec() {
         "none"},
        {"band", "KIND", "auto",
         "--view study: the band around each mean: auto (± std where a point has 3 or more seed "
-        "pairs, min–max below), std or minmax"},
+        "pairs, min–max below; none when a second swept variable gives several lines per "
+        "colour), std or minmax"},
+       {"x", "KEY", "",
+        "--view study: the swept variable on the x axis; a second varying variable gives one "
+        "line per value", "the first that varies"},
+       {"where", "KEY=VALUE[,KEY=VALUE]", "",
+        "--view study: draw only the cells with these swept values (fixes variables: the figure "
+        "draws at most two that vary)", "all cells"},
        {"python", "", "",
         "also write FILE.py (a matplotlib script, no Ridgeline needed) and FILE.csv (its data) "
         "that redraw the figure"}},
       {"ridgeline figure runs/fmnist-quick-rebasin --view paths:wm --out wm.pdf --width-mm 89 "
        "--height-mm 55 --python",
        "ridgeline figure runs/fmnist-quick-rebasin --view alignment --width-mm 183 --out align.svg",
-       "ridgeline figure studies/gmm-width-study --view study --out width.pdf --python"},
+       "ridgeline figure studies/gmm-width-study --view study --out width.pdf --python",
+       "ridgeline figure studies/width-depth --view study --x width --where lr=0.01 --out wd.pdf"},
       view_notes()};
   return s;
 }
@@ -136,8 +144,11 @@ int cmd_figure(int argc, char** argv) {
                    study.missing.size() > 1 ? ", ..." : "");
     in.study = &study;
     in.band = a.str("band");
+    if (a.has("x")) in.x_key = a.str("x");
+    if (a.has("where")) in.where = a.str("where");
   } else {
-    if (a.has("band")) throw InputError("--band: only for --view study");
+    for (const char* option : {"band", "x", "where"})
+      if (a.has(option)) throw InputError("--" + std::string(option) + ": only for --view study");
     run = load_run(dir, &spec);
     in.run = &run;
     in.spec = &spec;

@@ -29,6 +29,10 @@ struct FigureInput {
   /// The study view's band around each mean: "auto" (± std where n ≥ 3, else min–max), "std"
   /// (± std; none where n < 2) or "minmax".
   std::string band = "auto";
+  /// The study view's x variable (--x; empty: the first varying swept variable) and the cells
+  /// it draws (--where "key=value[,key=value]"; empty: all).
+  std::string x_key = "";
+  std::string where = "";
 };
 
 /// One entry of the table: a view name (or a prefix such as "paths:" followed by a step id),

@@ -1,10 +1,15 @@
 // A study folder's figure ("study"; docs/USER_GUIDE.md, "Studies"): the linear-form barrier
 // (the largest gap between the path and the chord between its endpoints; Frankle et al. 2020,
-// Entezari et al. 2022) against the swept variable, one line per path kind: the mean over seed
+// Entezari et al. 2022) against a swept variable, one line per path kind: the mean over seed
 // pairs, with a band of ± one standard deviation (n ≥ 3) or min–max (n < 3). Loss and error
 // barriers side by side, on the test split (train when the cells have no test split).
+//
+// A study that varies two variables (besides the seed pair) draws one line per path kind and
+// value of the second variable: colour by path kind, line style and marker by the value.
+// Three or more varying variables need all but two fixed with --where.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "figures/figure_parts.h"
@@ -17,53 +22,147 @@ using namespace figure;
 
 namespace {
 
-// The swept variable the x axis shows; throws when the study has none or several that vary.
-std::string x_key(const StudyAggregate& agg) {
-  if (agg.keys.empty())
-    throw InputError(
-        "--view study: the study sweeps only seeds; its x axis needs a swept "
-        "variable (width, depth, lr, batch or epochs)");
-  std::vector<std::string> varying;
-  for (const std::string& k : agg.keys) {
-    std::set<std::string> values;
-    for (const StudyGroupRow& g : agg.groups)
-      for (const SweptValue& v : g.values)
-        if (v.key == k) values.insert(v.text);
-    if (values.size() > 1) varying.push_back(k);
-  }
-  if (varying.size() > 1)
-    throw InputError("--view study: draws one swept variable; this study sweeps " + varying[0] +
-                     " and " + varying[1] +
-                     " (use results/study.csv, or a study that sweeps one variable and seeds)");
-  return varying.empty() ? agg.keys.front() : varying.front();
+const SweptValue* find_value(const StudyGroupRow& g, const std::string& key) {
+  for (const SweptValue& v : g.values)
+    if (v.key == key) return &v;
+  return nullptr;
 }
 
 double value_of(const StudyGroupRow& g, const std::string& key) {
-  for (const SweptValue& v : g.values)
-    if (v.key == key) return v.number;
-  return NAN;
+  const SweptValue* v = find_value(g, key);
+  return v ? v->number : NAN;
+}
+
+std::string join(const std::vector<std::string>& list, const std::string& last_sep) {
+  std::string out;
+  for (size_t i = 0; i < list.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == list.size() ? last_sep : ", ") + list[i];
+  return out;
+}
+
+// The distinct values of `key` among the groups, in numeric order (text when not a number).
+std::vector<const SweptValue*> values_of(const std::vector<const StudyGroupRow*>& groups,
+                                         const std::string& key) {
+  std::vector<const SweptValue*> out;
+  for (const StudyGroupRow* g : groups)
+    if (const SweptValue* v = find_value(*g, key))
+      if (std::none_of(out.begin(), out.end(),
+                       [&](const SweptValue* o) { return o->text == v->text; }))
+        out.push_back(v);
+  std::sort(out.begin(), out.end(), [](const SweptValue* a, const SweptValue* b) {
+    if (std::isfinite(a->number) && std::isfinite(b->number) && a->number != b->number)
+      return a->number < b->number;
+    return a->text < b->text;
+  });
+  return out;
+}
+
+// --where "key=value[,key=value]": the groups whose values match (a value matches its text as
+// the cell name writes it, or the same number: "0.010" is 0.01). Throws naming the choices.
+std::vector<const StudyGroupRow*> select_groups(const StudyAggregate& agg, const std::string& where,
+                                                std::set<std::string>* fixed) {
+  std::vector<const StudyGroupRow*> groups;
+  for (const StudyGroupRow& g : agg.groups) groups.push_back(&g);
+  size_t start = 0;
+  while (!where.empty() && start <= where.size()) {
+    const size_t comma = std::min(where.find(',', start), where.size());
+    const std::string item = where.substr(start, comma - start);
+    start = comma + 1;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw InputError("--where " + echo_input(where) + ": expected KEY=VALUE[,KEY=VALUE] (" +
+                       "depth=2)");
+    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (std::find(agg.keys.begin(), agg.keys.end(), key) == agg.keys.end())
+      throw InputError("--where " + echo_input(key) + ": not a swept variable of this study; " +
+                       "choices: " + join(agg.keys, ", "));
+    if (!fixed->insert(key).second)
+      throw InputError("--where " + echo_input(key) + ": given twice");
+    char* end = nullptr;
+    const double number = std::strtod(value.c_str(), &end);
+    const bool numeric = end && *end == '\0' && std::isfinite(number);
+    std::vector<const StudyGroupRow*> kept;
+    for (const StudyGroupRow* g : groups)
+      if (const SweptValue* v = find_value(*g, key))
+        if (v->text == value || (numeric && v->number == number)) kept.push_back(g);
+    if (kept.empty()) {
+      std::vector<std::string> texts;
+      for (const SweptValue* v : values_of(groups, key)) texts.push_back(v->text);
+      throw InputError("--where " + echo_input(key + "=" + value) + ": no finished cell has " +
+                       key + " = " + echo_input(value) + "; values: " + join(texts, ", "));
+    }
+    groups = std::move(kept);
+  }
+  return groups;
+}
+
+// The x variable and the second variable ("" when none) among the varying swept variables.
+// Throws when the study has no swept variable, --x names none of them, or more than two vary.
+std::pair<std::string, std::string> choose_keys(const StudyAggregate& agg,
+                                                const std::vector<const StudyGroupRow*>& groups,
+                                                const std::set<std::string>& fixed,
+                                                const std::string& x_option) {
+  if (agg.keys.empty())
+    throw InputError(
+        "--view study: the study sweeps only seeds; its x axis needs a swept "
+        "variable (width, depth, lr, batch, epochs or spawn_step)");
+  std::vector<std::string> varying;
+  for (const std::string& k : agg.keys)
+    if (!fixed.count(k) && values_of(groups, k).size() > 1) varying.push_back(k);
+  std::string x;
+  if (!x_option.empty()) {
+    if (std::find(varying.begin(), varying.end(), x_option) == varying.end()) {
+      const bool swept = std::find(agg.keys.begin(), agg.keys.end(), x_option) != agg.keys.end();
+      throw InputError(
+          "--x " + echo_input(x_option) + ": " +
+          (swept ? "takes one value in the cells drawn" : "not a swept variable") + "; choices: " +
+          (varying.empty() ? std::string("none (nothing varies)") : join(varying, ", ")));
+    }
+    x = x_option;
+  } else {
+    x = varying.empty() ? agg.keys.front() : varying.front();
+  }
+  std::vector<std::string> others;
+  for (const std::string& k : varying)
+    if (k != x) others.push_back(k);
+  if (others.size() > 1)
+    throw InputError("--view study: draws at most two swept variables; this study varies " +
+                     join(varying, " and ") + ": fix all but two with --where (--where " +
+                     others.back() + "=" + values_of(groups, others.back()).front()->text + ")");
+  return {x, others.empty() ? std::string() : others.front()};
+}
+
+LineStyle line_cycle(size_t index) {
+  static const LineStyle styles[] = {LineStyle::Solid, LineStyle::Dashed, LineStyle::Dotted,
+                                     LineStyle::DashDot};
+  return styles[index % 4];
 }
 
 Figure study_figure(const FigureInput& in, const std::string&) {
   const StudyAggregate& agg = *in.study;
   if (in.band != "auto" && in.band != "std" && in.band != "minmax")
     throw InputError("--band " + echo_input(in.band) + ": must be auto, std or minmax");
-  const std::string key = x_key(agg);
+  std::set<std::string> fixed;
+  const std::vector<const StudyGroupRow*> groups = select_groups(agg, in.where, &fixed);
+  const auto [key, second] = choose_keys(agg, groups, fixed, in.x_key);
   bool any_test = false;
-  for (const StudyGroupRow& g : agg.groups) any_test |= g.split == "test";
+  for (const StudyGroupRow* g : groups) any_test |= g->split == "test";
   const std::string split = any_test ? "test" : "train";
 
   // The x values: every group's value of the key, sorted, distinct.
   std::vector<double> xs;
-  for (const StudyGroupRow& g : agg.groups) {
-    const double x = value_of(g, key);
+  for (const StudyGroupRow* g : groups) {
+    const double x = value_of(*g, key);
     if (!std::isfinite(x))
-      throw InputError("--view study: the swept value of " + key + " in group " + g.group +
+      throw InputError("--view study: the swept value of " + key + " in group " + g->group +
                        " is not a number");
     if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
   }
   std::sort(xs.begin(), xs.end());
   if (xs.empty()) throw InputError("--view study: the study has no results yet (no finished cell)");
+  // The second variable's values, one line style and marker each (a single "" without one).
+  std::vector<const SweptValue*> seconds = {nullptr};
+  if (!second.empty()) seconds = values_of(groups, second);
 
   Axis x;
   x.title = key;
@@ -75,52 +174,81 @@ Figure study_figure(const FigureInput& in, const std::string&) {
   error.y.title = split + " error barrier (linear)";
   error.y.percent = true;
 
+  // Bands: with one line per colour each band is plainly its line's. With several lines per
+  // colour (a second variable) bands of one colour overlap and cannot be told apart, and
+  // lighter ones vanish in print, so `--band auto` draws none there and the note says so;
+  // an explicit --band std or minmax still draws them (the reader asked).
+  const bool bands = seconds.size() == 1 || in.band != "auto";
   Figure f;
   bool any_error = false, any_std = false, any_minmax = false;
   int n_min = 1 << 30, n_max = 0;
   for (size_t k = 0; k < agg.paths.size(); ++k) {
     const std::string& path = agg.paths[k];
-    // kBarrierMeasures: 0 loss_lin, 2 error_lin.
-    for (int m : {0, 2}) {
-      std::vector<double> y(xs.size(), NAN), lo(xs.size(), NAN), hi(xs.size(), NAN);
-      for (const StudyGroupRow& g : agg.groups) {
-        if (g.path != path || g.split != split) continue;
-        const size_t i =
-            static_cast<size_t>(std::find(xs.begin(), xs.end(), value_of(g, key)) - xs.begin());
-        const BarrierStats& s = g.stats[static_cast<size_t>(m)];
-        y[i] = s.mean;
-        const bool use_std =
-            in.band == "std" || (in.band == "auto" && g.n >= 3 && std::isfinite(s.std));
-        lo[i] = use_std ? s.mean - s.std : s.min;
-        hi[i] = use_std ? s.mean + s.std : s.max;
-        if (std::isfinite(s.mean)) {
-          (use_std ? any_std : any_minmax) = true;
-          n_min = std::min(n_min, g.n);
-          n_max = std::max(n_max, g.n);
+    bool path_drawn = false;
+    for (size_t j = 0; j < seconds.size(); ++j) {
+      const SweptValue* sv = seconds[j];
+      const std::string tag = sv ? "," + second + "=" + sv->text : "";
+      // kBarrierMeasures: 0 loss_lin, 2 error_lin.
+      for (int m : {0, 2}) {
+        std::vector<double> y(xs.size(), NAN), lo(xs.size(), NAN), hi(xs.size(), NAN);
+        for (const StudyGroupRow* g : groups) {
+          if (g->path != path || g->split != split) continue;
+          if (sv) {
+            const SweptValue* gv = find_value(*g, second);
+            if (!gv || gv->text != sv->text) continue;
+          }
+          const size_t i =
+              static_cast<size_t>(std::find(xs.begin(), xs.end(), value_of(*g, key)) - xs.begin());
+          const BarrierStats& s = g->stats[static_cast<size_t>(m)];
+          y[i] = s.mean;
+          if (std::isfinite(s.mean)) {
+            n_min = std::min(n_min, g->n);
+            n_max = std::max(n_max, g->n);
+          }
+          if (!bands) continue;
+          const bool use_std =
+              in.band == "std" || (in.band == "auto" && g->n >= 3 && std::isfinite(s.std));
+          lo[i] = use_std ? s.mean - s.std : s.min;
+          hi[i] = use_std ? s.mean + s.std : s.max;
+          if (std::isfinite(s.mean)) (use_std ? any_std : any_minmax) = true;
         }
+        const std::string measure = kBarrierMeasures[static_cast<size_t>(m)];
+        const Style style = sv ? Style{palette(k), line_cycle(j), marker_cycle(j), false}
+                               : detail::split_style(palette(k), marker_cycle(k), false);
+        Series s = detail::line(path + " " + split + " " + measure + " mean" +
+                                    (sv ? " " + second + "=" + sv->text : ""),
+                                "results/study.json groups[path=" + path + tag + ",split=" + split +
+                                    "]." + measure + "_mean",
+                                xs, y, style);
+        s.mark_every = 1;
+        if (bands) {
+          s.lo = lo;
+          s.hi = hi;
+        }
+        path_drawn |= detail::any_finite(y);
+        if (m == 2) any_error |= detail::any_finite(y);
+        (m == 0 ? loss : error).series.push_back(std::move(s));
       }
-      const std::string measure = kBarrierMeasures[static_cast<size_t>(m)];
-      const Style style = detail::split_style(palette(k), marker_cycle(k), false);
-      Series s = detail::line(
-          path + " " + split + " " + measure + " mean",
-          "results/study.json groups[path=" + path + ",split=" + split + "]." + measure + "_mean",
-          xs, y, style);
-      s.mark_every = 1;
-      s.lo = lo;
-      s.hi = hi;
-      if (m == 2) any_error |= detail::any_finite(y);
-      (m == 0 ? loss : error).series.push_back(std::move(s));
     }
-    f.legend.push_back({path, {palette(k), LineStyle::Solid, marker_cycle(k), false}});
+    if (!path_drawn && !second.empty()) continue;  // a path kind the --where cells lack
+    // With a second variable the marker belongs to its value: path kinds show colour only.
+    f.legend.push_back(
+        {path,
+         {palette(k), LineStyle::Solid, second.empty() ? marker_cycle(k) : Marker::None, false}});
   }
+  if (!second.empty())
+    for (size_t j = 0; j < seconds.size(); ++j)
+      f.legend.push_back(
+          {second + " = " + seconds[j]->text, {grey(), line_cycle(j), marker_cycle(j), false}});
   // Which band the figure shows, and over how many seed pairs (short: it sits above a panel).
   std::string note;
   if (n_max > 0) {
     const std::string n = n_min == n_max ? std::to_string(n_min)
                                          : std::to_string(n_min) + "–" + std::to_string(n_max);
-    note = any_std && any_minmax ? "± std; min–max if n < 3"
-           : any_std             ? "mean ± std, n = " + n
-                                 : "mean, min–max, n = " + n;
+    note = !bands                  ? "mean over seed pairs, n = " + n
+           : any_std && any_minmax ? "± std; min–max if n < 3"
+           : any_std               ? "mean ± std, n = " + n
+                                   : "mean, min–max, n = " + n;
   }
   loss.note = note;  // once, above the first panel
   f.panels.push_back(loss);
@@ -133,8 +261,8 @@ Figure study_figure(const FigureInput& in, const std::string&) {
 FigureView study_figure_view() {
   return {"study",
           "study",
-          "a study folder: linear barrier vs the swept variable, one line per path kind, band over "
-          "seed pairs",
+          "a study folder: linear barrier vs a swept variable, one line per path kind (and value "
+          "of a second swept variable), band over seed pairs",
           "a study folder (ridgeline run of a spec with a \"sweep\")",
           [](const FigureInput& in) {
             return in.study ? std::vector<std::string>{"study"} : std::vector<std::string>{};

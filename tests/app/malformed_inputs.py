@@ -531,6 +531,101 @@ def output_cases(work):
     return cases
 
 
+def study_folder_cases(exe, work):
+    """A study folder left by an earlier run, then corrupted or hand-edited: its study.json or a
+    cell's results/barriers.json. `ridgeline study DIR` and `ridgeline figure DIR --view study`
+    must both refuse it with one line naming the file (docs/USER_GUIDE.md, "Studies")."""
+    spec = dict(base_spec(), name="tiny-study", sweep={"width": [4, 6], "seeds": [0, 1]})
+    with open(os.path.join(work, "study_spec.json"), "w") as f:
+        json.dump(spec, f)
+    r = run(exe, ["run", "study_spec.json", "--out", "study_good", "--threads", 1, "--quiet"], work)
+    if r.returncode != 0:
+        sys.exit("fixture: ridgeline run (study) failed: " + r.stderr.decode(errors="replace"))
+    good = os.path.join(work, "study_good")
+    with open(os.path.join(good, "study.json")) as f:
+        record_text = f.read()
+    cell = "cells/width=4,pair=0/results/barriers.json"
+    with open(os.path.join(good, cell)) as f:
+        barriers_text = f.read()
+    cases = []
+
+    def add(what, file, content, needles):
+        folder = "study_" + what
+        shutil.copytree(good, os.path.join(work, folder))
+        target = os.path.join(work, folder, file)
+        if isinstance(content, str):
+            with open(target, "w") as f:
+                f.write(content)
+        else:
+            content(target)
+        for cmd, args in (("study", ["study", folder]),
+                          ("figure", ["figure", folder, "--view", "study", "--out", folder + ".pdf"])):
+            cases.append(Case("%s-%s" % (cmd, what), args, [file] + needles))
+
+    def record(edit):
+        r = json.loads(record_text)
+        edit(r)
+        return json.dumps(r, indent=1)
+
+    def rows(edit):
+        r = json.loads(barriers_text)
+        edit(r)
+        return json.dumps(r, indent=1)
+
+    add("record-truncated", "study.json", record_text[: len(record_text) // 2], ["invalid JSON"])
+    add("record-empty", "study.json", "", ["invalid JSON"])
+    add("record-not-object", "study.json", "[" + record_text + "]", ["not a study record"])
+    add("record-no-spec", "study.json", record(lambda r: r.pop("spec")), ["spec", "missing"])
+    add("record-spec-bad-sweep", "study.json", record(lambda r: r["spec"]["sweep"].update(width=[0])),
+        ["sweep.width[0]"])
+    add("record-status-unknown", "study.json", record(lambda r: r.update(status="done")),
+        ["status", "unknown status 'done'"])
+    add("record-status-number", "study.json", record(lambda r: r.update(status=1)), ["status", "not a string"])
+    add("record-seconds-text", "study.json", record(lambda r: r.update(seconds="1 s")), ["seconds"])
+    add("record-no-cells", "study.json", record(lambda r: r.pop("cells")), ["cells", "missing"])
+    add("record-cell-no-name", "study.json", record(lambda r: r["cells"][1].pop("name")),
+        ["cells[1]", "\"name\""])
+    add("record-cell-not-in-grid", "study.json", record(lambda r: r["cells"][0].update(name="width=5,pair=0")),
+        ["cells[0].name", "width=5,pair=0", "not a cell"])
+    add("record-cell-twice", "study.json", record(lambda r: r["cells"].append(r["cells"][0])),
+        ["cells[2].name", "twice"])
+    add("record-cell-status-unknown", "study.json", record(lambda r: r["cells"][0].update(status="ok")),
+        ["cells[0].status", "unknown status 'ok'"])
+    # A cell's run folder is always STUDY_DIR/cells/<name>: a "dir" elsewhere is refused, never
+    # followed (path traversal) nor silently ignored.
+    add("record-cell-dir-traversal", "study.json", record(lambda r: r["cells"][0].update(dir="../../etc")),
+        ["cells[0].dir", "../../etc", "cells/width=4,pair=0"])
+    add("record-cell-dir-absolute", "study.json", record(lambda r: r["cells"][1].update(dir="/etc")),
+        ["cells[1].dir", "/etc"])
+    add("record-deep", "study.json", '{"spec": ' + "[" * 100000 + "]" * 100000 + "}", ["nested deeper"])
+    add("record-control-chars", "study.json", record(lambda r: r.update(status="\x1b[2J\nrunning")),
+        ["status", "\\x1b"])
+    add("barriers-truncated", cell, barriers_text[: len(barriers_text) // 2], ["invalid JSON"])
+    add("barriers-not-array", cell, json.dumps({"rows": json.loads(barriers_text)}), ["not an array"])
+    add("barriers-text-barrier", cell, rows(lambda r: r[0].update(loss_lin="0.3")), ["[0].loss_lin", "not a number"])
+    add("barriers-no-split", cell, rows(lambda r: r[1].pop("split")), ["[1]", "\"split\""])
+    add("barriers-split-unknown", cell, rows(lambda r: r[0].update(split="val")), ["[0].split", "val"])
+    add("barriers-no-step", cell, rows(lambda r: r[0].pop("step")), ["[0]", "\"step\""])
+    add("barriers-step-not-an-id", cell, rows(lambda r: r[0].update(step="naive,\nwm")), ["[0].step", "\\n"])
+    add("barriers-row-twice", cell, rows(lambda r: r.append(r[0])), ["a second row"])
+    add("barriers-error-percent", cell, rows(lambda r: r[0].update(error_lin=58.49)),
+        ["[0].error_lin", "58.49", "fraction"])
+    add("barriers-overflow", cell, barriers_text.replace('"loss_lin": ', '"loss_lin": 1e999, "x": ', 1),
+        ["invalid JSON"])
+    add("barriers-is-folder", cell, lambda t: (os.remove(t), os.makedirs(t)), ["is a directory"])
+    # The study figure's flags on a good study folder.
+    fig = ["figure", "study_good", "--view", "study", "--out", "flags.pdf"]
+    for what, flags, needles in (("x-unknown", ["--x", "bogus"], ["--x bogus", "choices: width"]),
+                                 ("x-control-chars", ["--x", "w\x1b[2J\n"], ["--x", "\\x1b"]),
+                                 ("where-unknown-key", ["--where", "depth=2"], ["--where depth", "width"]),
+                                 ("where-no-value", ["--where", "width"], ["--where width", "KEY=VALUE"]),
+                                 ("where-unknown-value", ["--where", "width=5"], ["--where width=5", "4, 6"]),
+                                 ("where-twice", ["--where", "width=4,width=6"], ["--where width", "twice"]),
+                                 ("band-unknown", ["--band", "sd"], ["--band sd"])):
+        cases.append(Case("figure-study-" + what, fig + flags, needles))
+    return cases
+
+
 # ----------------------------------------------------------------------------- runner
 
 def check(exe, work, case):
@@ -600,7 +695,7 @@ def main():
 
     a_bytes = make_models(exe, work)
     cases = (safetensors_cases(work, a_bytes) + idx_cases(work) + spec_cases(work) + flag_cases(work) +
-             output_cases(work))
+             output_cases(work) + study_folder_cases(exe, work))
     for root, dirs, files in os.walk(work):  # the read-only case may run as nobody
         for name in dirs + files:
             p = os.path.join(root, name)

@@ -86,11 +86,10 @@ inline RunSummary synthetic_run(ExperimentSpec* spec) {
 
 // A hand-made study aggregate: widths 16, 4 and 64 (unsorted); naive with 3 seed pairs, wm
 // with 2 at width 4 (min–max band) and 3 elsewhere. Only the test split.
-inline StudyAggregate hand_made_study(bool second_variable = false) {
+inline StudyAggregate hand_made_study() {
   StudyAggregate agg;
   agg.study = "hand";
   agg.keys = {"width"};
-  if (second_variable) agg.keys.push_back("lr");
   agg.paths = {"naive", "wm"};
   int k = 0;
   for (double w : {16.0, 4.0, 64.0})
@@ -99,7 +98,6 @@ inline StudyAggregate hand_made_study(bool second_variable = false) {
       char text[16];
       std::snprintf(text, sizeof text, "%g", w);
       g.values = {{"width", text, w}};
-      if (second_variable) g.values.push_back({"lr", k % 2 ? "0.1" : "0.01", k % 2 ? 0.1 : 0.01});
       g.group = "width=" + std::string(text);
       g.path = path;
       g.split = "test";
@@ -112,5 +110,43 @@ inline StudyAggregate hand_made_study(bool second_variable = false) {
   return agg;
 }
 
+// A hand-made study over width {4, 16, 64} × depth {1, 2} (× lr {0.01, 0.1} when `with_lr`),
+// paths naive and wm, test split, 3 seed pairs (2 for wm at width 4, depth 2). The barrier falls
+// with width, rises with depth, and weight matching lowers it. Groups in cell order.
+inline StudyAggregate hand_made_grid_study(bool with_lr = false) {
+  StudyAggregate agg;
+  agg.study = "grid";
+  agg.keys = {"width", "depth"};
+  if (with_lr) agg.keys.push_back("lr");
+  agg.paths = {"naive", "wm"};
+  const std::vector<double> lrs = with_lr ? std::vector<double>{0.01, 0.1} : std::vector<double>{0.01};
+  for (double w : {4.0, 16.0, 64.0})
+    for (double d : {1.0, 2.0})
+      for (double lr : lrs)
+        for (const char* path : {"naive", "wm"}) {
+          StudyGroupRow g;
+          char wt[16], dt[16], lt[16];
+          std::snprintf(wt, sizeof wt, "%g", w);
+          std::snprintf(dt, sizeof dt, "%g", d);
+          std::snprintf(lt, sizeof lt, "%g", lr);
+          g.values = {{"width", wt, w}, {"depth", dt, d}};
+          g.group = std::string("width=") + wt + ",depth=" + dt;
+          if (with_lr) {
+            g.values.push_back({"lr", lt, lr});
+            g.group += std::string(",lr=") + lt;
+          }
+          g.path = path;
+          g.split = "test";
+          const bool wm = std::string(path) == "wm";
+          g.n = (wm && w == 4 && d == 2) ? 2 : 3;
+          const double base = (wm ? 0.25 : 0.8) * (d == 2 ? 1.6 : 1.0) * (lr > 0.05 ? 1.2 : 1.0) / std::sqrt(w / 4);
+          for (size_t m = 0; m < 4; ++m) {
+            const double mean = m < 2 ? base * (1 + 0.1 * static_cast<double>(m)) : 0.12 * base;
+            g.stats[m] = {mean, 0.15 * mean, 0.8 * mean, 1.25 * mean};
+          }
+          agg.groups.push_back(g);
+        }
+  return agg;
+}
 
 }  // namespace ridgeline::test

@@ -166,15 +166,17 @@ class TestFigure : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "study"));
     in.band = "auto";
 
-    // Two varying variables: refused, naming them.
-    const StudyAggregate two = test::hand_made_study(true);
-    in.study = &two;
+    // --x / --where on a one-variable study: --x must name the varying variable.
+    in.x_key = "depth";
     try {
       figures::build_figure(in, "study");
-      QFAIL("two swept variables must be refused");
+      QFAIL("--x depth must be refused");
     } catch (const InputError& e) {
-      QVERIFY2(QString(e.what()).contains("sweeps width and lr"), e.what());
+      QCOMPARE(std::string(e.what()), std::string("--x depth: not a swept variable; choices: width"));
     }
+    in.x_key = "width";
+    QCOMPARE(figures::build_figure(in, "study").panels[0].series.size(), size_t(2));
+    in.x_key.clear();
     // A run cannot draw it, a study nothing else.
     ExperimentSpec spec;
     const RunSummary run = test::synthetic_run(&spec);
@@ -182,6 +184,133 @@ class TestFigure : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(rin, "study"));
     in.study = &agg;
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "training"));
+  }
+
+  // Two varying variables (width × depth): x = width, one line per (path kind, depth): colour
+  // by path kind, line style and marker by depth; legend: path kinds (colour), then the depths
+  // (grey, line style and marker); no bands by default (two lines per colour).
+  void studyFigureTwoVariables() {
+    const StudyAggregate agg = test::hand_made_grid_study();
+    figures::FigureInput in;
+    in.study = &agg;
+    const figure::Figure f = figures::build_figure(in, "study");
+    QCOMPARE(f.panels.size(), size_t(2));
+    const std::vector<double> xs = {4, 16, 64};
+    QCOMPARE(f.panels[0].x.title, std::string("width"));
+    QVERIFY(f.panels[0].x.log);
+    QCOMPARE(f.panels[0].x.ticks, xs);
+    const std::vector<std::string> labels = {"naive test loss_lin mean depth=1", "naive test loss_lin mean depth=2",
+                                             "wm test loss_lin mean depth=1", "wm test loss_lin mean depth=2"};
+    for (size_t p = 0; p < 2; ++p) {
+      const figure::Panel& pn = f.panels[p];
+      QCOMPARE(pn.series.size(), size_t(4));
+      const size_t m = p == 0 ? 0 : 2;
+      for (size_t s = 0; s < 4; ++s) {
+        const figure::Series& se = pn.series[s];
+        std::string want = labels[s];
+        if (p == 1) want.replace(want.find("loss_lin"), 8, "error_lin");
+        QCOMPARE(se.label, want);
+        const std::string path = s < 2 ? "naive" : "wm";
+        const std::string depth = s % 2 ? "2" : "1";
+        QCOMPARE(se.style.color, figure::palette(s / 2));
+        QCOMPARE(se.style.line, s % 2 ? figure::LineStyle::Dashed : figure::LineStyle::Solid);
+        QCOMPARE(se.style.marker, figure::marker_cycle(s % 2));
+        QVERIFY(se.lo.empty() && se.hi.empty());  // no bands: two lines per colour
+        QCOMPARE(se.x, xs);
+        for (size_t i = 0; i < 3; ++i) {
+          const StudyGroupRow* g = nullptr;
+          for (const auto& r : agg.groups)
+            if (r.values[0].number == xs[i] && r.values[1].text == depth && r.path == path) g = &r;
+          QVERIFY(g);
+          QCOMPARE(se.y[i], g->stats[m].mean);
+        }
+      }
+    }
+    QCOMPARE(f.legend.size(), size_t(4));
+    QCOMPARE(f.legend[0].label, std::string("naive"));
+    QCOMPARE(f.legend[0].style.color, figure::palette(0));
+    QCOMPARE(f.legend[0].style.marker, figure::Marker::None);
+    QCOMPARE(f.legend[1].label, std::string("wm"));
+    QCOMPARE(f.legend[2].label, std::string("depth = 1"));
+    QCOMPARE(f.legend[2].style.color, figure::grey());
+    QCOMPARE(f.legend[2].style.line, figure::LineStyle::Solid);
+    QCOMPARE(f.legend[3].label, std::string("depth = 2"));
+    QCOMPARE(f.legend[3].style.line, figure::LineStyle::Dashed);
+    QCOMPARE(f.legend[3].style.marker, figure::marker_cycle(1));
+    QCOMPARE(f.panels[0].note, std::string("mean over seed pairs, n = 2–3"));
+    // The script draws every line with its style, and no band.
+    const std::string py = figure::python_script(f, {}, "s.csv", "s-matplotlib.pdf");
+    QVERIFY(py.find("depth = 2") != std::string::npos);
+    QVERIFY(py.find("\"lo\": [") == std::string::npos);
+
+    // An explicit band is drawn anyway.
+    in.band = "std";
+    QVERIFY(!figures::build_figure(in, "study").panels[0].series[0].lo.empty());
+    in.band = "auto";
+
+    // --x depth: depth on x (linear axis, ticks 1 and 2), one line per (path, width).
+    in.x_key = "depth";
+    const figure::Figure byd = figures::build_figure(in, "study");
+    QCOMPARE(byd.panels[0].x.title, std::string("depth"));
+    QVERIFY(!byd.panels[0].x.log);
+    QCOMPARE(byd.panels[0].x.ticks, (std::vector<double>{1, 2}));
+    QCOMPARE(byd.panels[0].series.size(), size_t(6));
+    QCOMPARE(byd.legend[2].label, std::string("width = 4"));
+    QCOMPARE(byd.legend[4].label, std::string("width = 64"));
+    QCOMPARE(byd.panels[0].series[5].style.line, figure::LineStyle::Dotted);
+    // A bad --x names the choices.
+    in.x_key = "lr";
+    try {
+      figures::build_figure(in, "study");
+      QFAIL("--x lr must be refused");
+    } catch (const InputError& e) {
+      QCOMPARE(std::string(e.what()), std::string("--x lr: not a swept variable; choices: width, depth"));
+    }
+    // --where depth=2 leaves one varying variable: one line per path, bands back.
+    in.x_key.clear();
+    in.where = "depth=2";
+    const figure::Figure d2 = figures::build_figure(in, "study");
+    QCOMPARE(d2.panels[0].series.size(), size_t(2));
+    QCOMPARE(d2.panels[0].series[1].y[0], agg.groups[3].stats[0].mean);  // wm, width 4, depth 2
+    QVERIFY(!d2.panels[0].series[0].lo.empty());
+    QCOMPARE(d2.legend.size(), size_t(2));
+    in.x_key = "depth";  // depth is fixed now
+    try {
+      figures::build_figure(in, "study");
+      QFAIL("--x of a fixed variable must be refused");
+    } catch (const InputError& e) {
+      QCOMPARE(std::string(e.what()), std::string("--x depth: takes one value in the cells drawn; choices: width"));
+    }
+    in.x_key.clear();
+    for (const char* bad : {"depth", "depth=", "lr=1", "depth=3", "depth=1,depth=2"}) {
+      in.where = bad;
+      QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "study"));
+    }
+    in.where = "depth=3";
+    try {
+      figures::build_figure(in, "study");
+    } catch (const InputError& e) {
+      QCOMPARE(std::string(e.what()), std::string("--where depth=3: no finished cell has depth = 3; values: 1, 2"));
+    }
+    in.where.clear();
+
+    // Three varying variables: refused, naming them and --where; fixing one draws.
+    const StudyAggregate three = test::hand_made_grid_study(true);
+    in.study = &three;
+    try {
+      figures::build_figure(in, "study");
+      QFAIL("three varying variables must be refused");
+    } catch (const InputError& e) {
+      QCOMPARE(std::string(e.what()),
+               std::string("--view study: draws at most two swept variables; this study varies width, "
+                           "depth and lr: fix all but two with --where (--where lr=0.01)"));
+    }
+    in.where = "lr=0.1";
+    const figure::Figure lr = figures::build_figure(in, "study");
+    QCOMPARE(lr.panels[0].series.size(), size_t(4));
+    QCOMPARE(lr.panels[0].series[0].y[0], three.groups[2].stats[0].mean);  // naive w4 d1 lr 0.1
+    in.where = "lr=0.10";  // the same number
+    QCOMPARE(figures::build_figure(in, "study").panels[0].series[0].y[0], three.groups[2].stats[0].mean);
   }
 
   // The defect: a path whose loss only rises toward an endpoint was marked "barrier"

@@ -32,6 +32,12 @@ figure::Figure build(const std::string& view) {
     in.study = &agg;
     return figures::build_figure(in, view);
   }
+  if (view == "study-grid") {  // two swept variables: width × depth
+    static const StudyAggregate agg = test::hand_made_grid_study();
+    figures::FigureInput in;
+    in.study = &agg;
+    return figures::build_figure(in, "study");
+  }
   static ExperimentSpec spec;
   static const RunSummary run = test::synthetic_run(&spec);
   figures::FigureInput in{&run, &spec, "synthetic", nullptr, nullptr, {}};
@@ -118,6 +124,7 @@ const Case kCases[] = {
     {"alignment", "alignment", {183, 60, 8, 150}},
     {"paths_naive_wide", "paths:naive", {183, 70, 10, 100}},
     {"study", "study", {89, 60, 8, 150}},
+    {"study_grid", "study-grid", {89, 60, 8, 150}},
 };
 
 }  // namespace

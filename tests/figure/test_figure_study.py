@@ -3,8 +3,10 @@
 
 Usage: test_figure_study.py RIDGELINE WORKDIR cli|python. Runs a small study (widths 4, 16 and
 64 on a Gaussian mixture, 3 seed pairs), draws its figure as PDF, SVG and PNG, checks the
-refusals (a run folder, another view, two swept variables) and, for "python", that the
-exported script redraws it with matplotlib and its data are the means of results/study.csv.
+refusals (a run folder, another view, --x naming no varying variable, three swept variables),
+draws a two-variable study (width × depth, 2 seed pairs: one line per path kind and depth) and,
+for "python", checks that the exported scripts redraw both with matplotlib and their data are
+the means of results/study.csv and results/study.json.
 """
 import csv
 import json
@@ -80,11 +82,42 @@ def main():
         check("only --view study" in p.stderr, p.stderr)
         p = run("figure", "study/cells/width=4,pair=0", "--view", "study", "--out", "x.pdf", code=2)
         check("needs a study folder" in p.stderr, p.stderr)
-        write_spec("two", {"width": [4, 16], "lr": [0.01, 0.1], "seeds": [0, 1]})
-        run("run", "two.json", "--out", "two", "--threads", "1", "--quiet")
-        p = run("figure", "two", "--view", "study", "--out", "x.pdf", code=2)
-        check("sweeps width and lr" in p.stderr, p.stderr)
+        p = run("figure", "study/cells/width=4,pair=0", "--view", "training", "--x", "width", "--out", "x.pdf", code=2)
+        check("--x: only for --view study" in p.stderr, p.stderr)
+        p = run("figure", "study", "--view", "study", "--x", "depth", "--out", "x.pdf", code=2)
+        check("--x depth: not a swept variable; choices: width" in p.stderr, p.stderr)
+        # Two swept variables: one line per (path kind, depth); --x picks the x axis.
+        two_variable_study()
+        run("figure", "two", "--view", "study", "--out", "two.svg")
+        svg = open(os.path.join(WORK, "two.svg"), encoding="utf-8").read()
+        for text in ("naive", "wm", "depth = 1", "depth = 2", ">width<", "mean over seed pairs, n = 2"):
+            check(text in svg, f"two.svg lacks {text!r}")
+        run("figure", "two", "--view", "study", "--x", "depth", "--out", "two-depth.svg")
+        svg = open(os.path.join(WORK, "two-depth.svg"), encoding="utf-8").read()
+        for text in ("width = 4", "width = 16", ">depth<"):
+            check(text in svg, f"two-depth.svg lacks {text!r}")
+        p = run("figure", "two", "--view", "study", "--x", "lr", "--out", "x.pdf", code=2)
+        check(p.stderr.count("\n") == 1 and "--x lr: not a swept variable; choices: width, depth" in p.stderr, p.stderr)
+        p = run("figure", "two", "--view", "study", "--where", "depth=3", "--out", "x.pdf", code=2)
+        check("--where depth=3: no finished cell has depth = 3; values: 1, 2" in p.stderr, p.stderr)
+        # Three: refused naming them, unless --where fixes one.
+        write_spec("three", {"width": [4, 16], "depth": [1, 2], "epochs": [1, 2], "seeds": [0, 1]})
+        run("run", "three.json", "--out", "three", "--threads", "1", "--quiet")
+        p = run("figure", "three", "--view", "study", "--out", "x.pdf", code=2)
+        check(p.stderr.count("\n") == 1 and "varies width, depth and epochs" in p.stderr and "--where" in p.stderr, p.stderr)
         check(not os.path.exists(os.path.join(WORK, "x.pdf")), "a refused figure left a file")
+        run("figure", "three", "--view", "study", "--where", "epochs=2", "--out", "three.svg")
+        check("depth = 2" in open(os.path.join(WORK, "three.svg"), encoding="utf-8").read(), "three.svg lacks depth")
+        # results/study.csv, cells.csv and study.json are outputs: nothing reads them back, so
+        # corrupting them changes neither `ridgeline study` nor the figure.
+        before = run("study", "study", "--json").stdout
+        for name in ("study.csv", "cells.csv", "study.json"):
+            with open(os.path.join(WORK, "study", "results", name), "w") as f:
+                f.write("\x00garbage,\"\n{")
+        after = run("study", "study", "--json").stdout
+        strip = lambda t: {k: v for k, v in json.loads(t).items() if k != "provenance"}
+        check(strip(before) == strip(after), "a corrupted results/ file changed `ridgeline study`")
+        run("figure", "study", "--view", "study", "--out", "after-corrupt.svg")
         # A cell without results (as after a cancel): drawn from the rest, with a warning.
         shutil.rmtree(os.path.join(WORK, "study", "cells", "width=64,pair=2"))
         p = run("figure", "study", "--view", "study", "--out", "partial.pdf")
@@ -109,7 +142,35 @@ def main():
         check(got.keys() == want.keys(), f"series {sorted(got)} != {sorted(want)}")
         for k, v in want.items():
             check(abs(got[k] - v) <= 1e-12 * max(1, abs(v)), f"{k}: {got[k]} != {v}")
+        # Two variables: the script redraws it; its data are the means of results/study.json.
+        two_variable_study()
+        run("figure", "two", "--view", "study", "--out", "t.png", "--python")
+        p = subprocess.run([sys.executable, os.path.join(WORK, "t.py")], capture_output=True, text=True, cwd="/")
+        check(p.returncode == 0, "t.py failed: " + p.stderr)
+        check(os.path.getsize(os.path.join(WORK, "t-matplotlib.pdf")) > 1000, "t.py wrote no PDF")
+        with open(os.path.join(WORK, "two/results/study.json")) as f:
+            agg = json.load(f)
+        want = {}
+        for g in agg["groups"]:
+            if g["split"] == "test":
+                for m in ("loss_lin", "error_lin"):
+                    want[(g["path"], m, float(g["values"]["width"]), str(g["values"]["depth"]))] = g[m]["mean"]
+        got = {}
+        with open(os.path.join(WORK, "t.csv"), newline="") as f:
+            for r in csv.DictReader(f):
+                path, split, measure, _, depth = r["label"].split(" ")
+                check(split == "test" and depth.startswith("depth="), r["label"])
+                got[(path, measure, float(r["x"]), depth[len("depth="):])] = float(r["y"])
+        check(got.keys() == want.keys(), f"series {sorted(got)} != {sorted(want)}")
+        for k, v in want.items():
+            check(abs(got[k] - v) <= 1e-12 * max(1, abs(v)), f"{k}: {got[k]} != {v}")
     print("ok")
+
+
+def two_variable_study():
+    """width × depth, 2 seed pairs: 8 cells."""
+    write_spec("two", {"width": [4, 16], "depth": [1, 2], "seeds": [0, 1, 2, 3]})
+    run("run", "two.json", "--out", "two", "--threads", "1", "--quiet")
 
 
 main()

@@ -6,6 +6,7 @@ changing it. The experiment spec seeds also take resources/experiments/*.json.""
 import gzip
 import json
 import pathlib
+import re
 import shutil
 import struct
 
@@ -171,3 +172,57 @@ specs = {
 }
 for name, spec in specs.items():
     put("fuzz_spec", name + ".json", json.dumps(spec, indent=1))
+
+# ---- a study folder's records: study.json and a cell's results/barriers.json ----
+# real-study.json and real-barriers.json are files of a real run, copied by hand (refresh:
+# `ridgeline run resources/studies/gmm-width-study.json --out DIR`, then copy DIR/study.json
+# and DIR/cells/width=16,pair=1/results/barriers.json); the variants below derive from them,
+# one thing wrong each (the cases of tests/app/malformed_inputs.py's study rows).
+study_dir = CORPUS / "fuzz_study"
+record = json.loads((study_dir / "real-study.json").read_text())
+rows = json.loads((study_dir / "real-barriers.json").read_text())
+
+
+def study_variant(name, edit):
+    r = json.loads(json.dumps(record))
+    edit(r)
+    put("fuzz_study", name + ".json", json.dumps(r, indent=1))
+
+
+def barriers_variant(name, edit):
+    r = json.loads(json.dumps(rows))
+    edit(r)
+    put("fuzz_study", name + ".json", json.dumps(r, indent=1))
+
+
+text = (study_dir / "real-study.json").read_text()
+put("fuzz_study", "study_truncated.json", text[: len(text) // 2])
+put("fuzz_study", "study_array.json", "[" + text + "]")
+study_variant("study_no_spec", lambda r: r.pop("spec"))
+study_variant("study_spec_string", lambda r: r.update(spec="gmm-width-study"))
+study_variant("study_status_unknown", lambda r: r.update(status="done"))
+study_variant("study_status_number", lambda r: r.update(status=3))
+study_variant("study_no_cells", lambda r: r.pop("cells"))
+study_variant("study_cell_no_name", lambda r: r["cells"][1].pop("name"))
+study_variant("study_cell_not_in_grid", lambda r: r["cells"][0].update(name="width=8,pair=0"))
+study_variant("study_cell_twice", lambda r: r["cells"].append(r["cells"][0]))
+study_variant("study_cell_status_unknown", lambda r: r["cells"][2].update(status="ok"))
+study_variant("study_cell_dir_traversal", lambda r: r["cells"][0].update(dir="../../etc"))
+study_variant("study_seconds_negative", lambda r: r.update(seconds=-1))
+study_variant("study_device_number", lambda r: r.update(device=0))
+study_variant("study_width_zero", lambda r: r["spec"]["sweep"].update(width=[0, 4]))
+study_variant("study_fewer_cells", lambda r: r.update(cells=r["cells"][:2]))
+put("fuzz_study", "study_deep.json", '{"spec": ' + "[" * 100 + "]" * 100 + "}")
+
+text = (study_dir / "real-barriers.json").read_text()
+put("fuzz_study", "barriers_truncated.json", text[: len(text) // 2])
+put("fuzz_study", "barriers_object.json", json.dumps({"rows": rows}))
+put("fuzz_study", "barriers_empty.json", "[]")
+barriers_variant("barriers_no_split", lambda r: r[0].pop("split"))
+barriers_variant("barriers_split_val", lambda r: r[0].update(split="val"))
+barriers_variant("barriers_step_comma", lambda r: r[0].update(step="naive,wm"))
+barriers_variant("barriers_text_barrier", lambda r: r[0].update(loss_lin="0.3"))
+barriers_variant("barriers_error_percent", lambda r: r[0].update(error_lin=58.49))
+barriers_variant("barriers_null", lambda r: r[0].update(loss_lin=None, error_mid=None))
+barriers_variant("barriers_twice", lambda r: r.append(r[0]))
+put("fuzz_study", "barriers_overflow.json", re.sub(r'"loss_lin": [-0-9.e]+', '"loss_lin": 1e999', text, count=1))

@@ -115,7 +115,26 @@ struct StudySummary {
 StudySummary run_study(const StudySpec& study, const StudyOptions& options,
                        const StudyEvents& events = {}, const CancelToken* cancel = nullptr);
 
-/// Reads STUDY_DIR/study.json (spec and records; cell status re-checked from each cell's run
+/// STUDY_DIR/study.json as run_study writes it, parsed from its text alone.
+struct StudyRecord {
+  StudySpec spec;
+  std::vector<StudyCell> cells;  ///< the spec's grid (expand_study): the record never adds cells
+  std::string status;            ///< as recorded: "running", "finished", "cancelled" or "failed"
+  std::string device;
+  double seconds = 0;
+  /// cell_status[i]: cells[i]'s recorded status ("pending" when the record does not list it).
+  std::vector<std::string> cell_status;
+};
+
+/// Parses the text of a study.json (pure: reads no file). The record's spec is parsed and
+/// expanded like any study spec; every listed cell must be a cell of that grid, once, with a
+/// known status; its "dir", if present, must be "cells/<name>" (a cell's run folder is always
+/// STUDY_DIR/cells/<name>: a record never points elsewhere). "values", "seeds" and the
+/// timings are not read (the spec and the cells' provenance.json decide them). Throws
+/// InputError naming `source` and the key ("study.json: cells[2].status: unknown status").
+StudyRecord parse_study_record(const std::string& text, const std::string& source);
+
+/// Reads STUDY_DIR/study.json (parse_study_record; cell status re-checked from each cell's run
 /// folder). Throws InputError naming the file.
 StudySummary read_study_folder(const std::string& study_dir);
 
@@ -132,7 +151,14 @@ struct CellBarrierRow {
   std::array<double, 4> barriers;  ///< kBarrierMeasures order; error as a fraction; NaN undefined
 };
 
-/// Reads a run folder's results/barriers.json. Throws InputError naming the file.
+/// Parses the text of a results/barriers.json (pure: reads no file): an array of rows, each
+/// with "step" (a step id), "split" ("train" or "test"; each (step, split) once) and the four
+/// barriers (a number, or null / absent: undefined; errors are fractions in [-1, 1]). Other
+/// keys are not read. Throws InputError naming `source`, the row and the key.
+std::vector<CellBarrierRow> parse_cell_barriers(const std::string& text, const std::string& source);
+
+/// Reads a run folder's results/barriers.json (none: no rows). Throws InputError naming the
+/// file.
 std::vector<CellBarrierRow> read_cell_barriers(const std::string& run_dir);
 
 /// mean, standard deviation (sample: divided by n − 1; NaN for n = 1), min, max. All NaN when

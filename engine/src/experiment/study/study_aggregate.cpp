@@ -67,36 +67,82 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
-double barrier_value(const json& row, const char* key, const std::string& file) {
-  if (!row.contains(key) || row[key].is_null()) return kNaN;
-  if (!row[key].is_number()) throw InputError(file + ": \"" + key + "\" is not a number");
-  return row[key].get<double>();
+// A results/barriers.json nests three levels ("loss": [...] in a row); deeper is not one.
+constexpr int kMaxBarriersDepth = 16;
+struct TooDeep {};
+
+bool is_step_id(const std::string& s) {  // the schema's step id pattern, ^[A-Za-z0-9._@+-]{1,96}$
+  if (s.empty() || s.size() > 96) return false;
+  for (unsigned char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == '@' || c == '+' || c == '-'))
+      return false;
+  return true;
+}
+
+double barrier_value(const json& row, const char* key, bool error, const std::string& at) {
+  const auto it = row.find(key);
+  if (it == row.end() || it->is_null()) return kNaN;
+  if (!it->is_number()) throw InputError(at + "." + key + ": not a number");
+  const double v = it->get<double>();
+  if (!std::isfinite(v)) throw InputError(at + "." + key + ": not a finite number");
+  if (error && std::fabs(v) > 1)
+    throw InputError(at + "." + key + ": " + echo_input(it->dump()) +
+                     " is not a fraction in [-1, 1] (errors are fractions in files)");
+  return v;
 }
 
 }  // namespace
+
+std::vector<CellBarrierRow> parse_cell_barriers(const std::string& text,
+                                                const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(text, [](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxBarriersDepth) throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    throw InputError(source + ": invalid JSON: nested deeper than " +
+                     std::to_string(kMaxBarriersDepth) + " levels");
+  } catch (const json::exception& e) {
+    const std::string what = e.what();
+    throw InputError(source +
+                     ": invalid JSON: " + echo_input(what.substr(what.find(']') + 2), 160));
+  }
+  if (!doc.is_array()) throw InputError(source + ": not an array of barrier rows");
+  std::vector<CellBarrierRow> rows;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    const json& r = doc[i];
+    const std::string at = source + ": [" + std::to_string(i) + "]";
+    if (!r.is_object()) throw InputError(at + ": not an object");
+    for (const char* key : {"step", "split"}) {
+      const auto it = r.find(key);
+      if (it == r.end()) throw InputError(at + ": no \"" + key + "\"");
+      if (!it->is_string()) throw InputError(at + "." + key + ": not a string");
+    }
+    const std::string step = r["step"], split = r["split"];
+    if (!is_step_id(step))
+      throw InputError(at + ".step: '" + echo_input(step) +
+                       "' is not a step id (1-96 of A-Z a-z 0-9 . _ @ + -)");
+    if (split != "train" && split != "test")
+      throw InputError(at + ".split: '" + echo_input(split) + "': must be train or test");
+    for (const CellBarrierRow& seen : rows)
+      if (seen.path == step && seen.split == split)
+        throw InputError(at + ": a second row for step " + step + ", split " + split);
+    CellBarrierRow row{step, split, {}};
+    for (size_t m = 0; m < kBarrierMeasures.size(); ++m)
+      row.barriers[m] = barrier_value(r, kBarrierMeasures[m], m >= 2, at);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
 
 std::vector<CellBarrierRow> read_cell_barriers(const std::string& run_dir) {
   const fs::path f = fs::path(run_dir) / "results" / "barriers.json";
   std::error_code ec;
   if (!fs::exists(f, ec)) return {};
-  json doc;
-  try {
-    doc = json::parse(read_file(f.string()));
-  } catch (const json::exception& e) {
-    throw InputError(f.string() + ": invalid JSON (" + std::string(e.what()) + ")");
-  }
-  if (!doc.is_array()) throw InputError(f.string() + ": not an array of barrier rows");
-  std::vector<CellBarrierRow> rows;
-  for (const json& r : doc) {
-    if (!r.is_object() || !r.contains("step") || !r["step"].is_string() || !r.contains("split") ||
-        !r["split"].is_string())
-      throw InputError(f.string() + ": a row without \"step\" and \"split\"");
-    CellBarrierRow row{r["step"], r["split"], {}};
-    for (size_t m = 0; m < kBarrierMeasures.size(); ++m)
-      row.barriers[m] = barrier_value(r, kBarrierMeasures[m], f.string());
-    rows.push_back(std::move(row));
-  }
-  return rows;
+  return parse_cell_barriers(read_file(f.string()), f.string());
 }
 
 StudyAggregate aggregate_study(const std::string& name, const std::vector<StudyCell>& cells,

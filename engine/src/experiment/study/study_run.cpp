@@ -82,6 +82,8 @@ bool cell_finished(const std::string& dir, const ExperimentSpec& spec) {
            spec_to_json(load_spec(file.string())) == spec_to_json(spec);
   } catch (const InputError&) {
     return false;
+  } catch (const json::exception&) {  // a provenance.json of the wrong shape: not finished
+    return false;
   }
 }
 
@@ -231,37 +233,124 @@ StudySummary run_study(const StudySpec& study, const StudyOptions& opt, const St
   return s;
 }
 
+namespace {
+
+// A study.json holds its spec one level down; the spec's own limit is 64 levels.
+constexpr int kMaxRecordDepth = 66;
+struct TooDeep {};
+
+bool one_of(const std::string& s, std::initializer_list<const char*> choices) {
+  for (const char* c : choices)
+    if (s == c) return true;
+  return false;
+}
+
+// The string at `key` of object `o`: `fallback` when absent (or an error when `required`).
+std::string string_at(const json& o, const char* key, const std::string& at, bool required,
+                      const std::string& fallback = "") {
+  const auto it = o.find(key);
+  if (it == o.end()) {
+    if (required) throw InputError(at + (at.back() == ':' ? " " : ": ") + "no \"" + key + "\"");
+    return fallback;
+  }
+  if (!it->is_string())
+    throw InputError(at + (at.back() == ':' ? " " : ".") + key + ": not a string");
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+StudyRecord parse_study_record(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text, [](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxRecordDepth) throw TooDeep{};
+      return true;
+    });
+  } catch (const TooDeep&) {
+    throw InputError(source + ": invalid JSON: nested deeper than " +
+                     std::to_string(kMaxRecordDepth) + " levels");
+  } catch (const json::exception& e) {
+    const std::string what = e.what();
+    throw InputError(source +
+                     ": invalid JSON: " + echo_input(what.substr(what.find(']') + 2), 160));
+  }
+  if (!j.is_object()) throw InputError(source + ": not a study record (a JSON object)");
+  const auto spec = j.find("spec");
+  if (spec == j.end() || !spec->is_object())
+    throw InputError(source + ": spec: " + (spec == j.end() ? "missing" : "not an object") +
+                     ": not a study record");
+  StudyRecord r;
+  r.spec = parse_study(spec->dump(), source + " (spec)");
+  r.cells = expand_study(r.spec, source);
+  r.status = string_at(j, "status", source + ":", true);
+  if (!one_of(r.status, {"running", "finished", "cancelled", "failed"}))
+    throw InputError(source + ": status: unknown status '" + echo_input(r.status) +
+                     "' (running, finished, cancelled or failed)");
+  r.device = echo_input(string_at(j, "device", source + ":", false));
+  if (const auto sec = j.find("seconds"); sec != j.end()) {
+    if (!sec->is_number() || !std::isfinite(sec->get<double>()) || sec->get<double>() < 0)
+      throw InputError(source + ": seconds: not a number of seconds");
+    r.seconds = sec->get<double>();
+  }
+  const auto cells = j.find("cells");
+  if (cells == j.end() || !cells->is_array())
+    throw InputError(source + ": cells: " + (cells == j.end() ? "missing" : "not an array"));
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < r.cells.size(); ++i) index[r.cells[i].name] = i;
+  r.cell_status.assign(r.cells.size(), "pending");
+  std::vector<bool> listed(r.cells.size(), false);
+  for (size_t i = 0; i < cells->size(); ++i) {
+    const json& c = (*cells)[i];
+    const std::string at = source + ": cells[" + std::to_string(i) + "]";
+    if (!c.is_object()) throw InputError(at + ": not an object");
+    const std::string name = string_at(c, "name", at, true);
+    const auto k = index.find(name);
+    if (k == index.end())
+      throw InputError(at + ".name: '" + echo_input(name) + "' is not a cell of the study's sweep");
+    if (listed[k->second]) throw InputError(at + ".name: cell " + name + " is listed twice");
+    listed[k->second] = true;
+    const std::string status = string_at(c, "status", at, true);
+    if (!one_of(status, {"pending", "running", "finished", "reused", "cancelled", "failed"}))
+      throw InputError(at + ".status: unknown status '" + echo_input(status) +
+                       "' (pending, running, finished, reused, cancelled or failed)");
+    r.cell_status[k->second] = status;
+    // The run folder is always STUDY_DIR/cells/<name>; a "dir" elsewhere (a hand edit, "../..")
+    // is refused rather than followed or silently ignored.
+    const std::string dir = string_at(c, "dir", at, false, "cells/" + name);
+    if (dir != "cells/" + name)
+      throw InputError(at + ".dir: '" + echo_input(dir) + "': must be cells/" + name +
+                       " (a cell's run folder is always under the study folder's cells/)");
+  }
+  return r;
+}
+
 StudySummary read_study_folder(const std::string& dir) {
   const fs::path file = fs::path(dir) / "study.json";
-  if (!fs::is_directory(dir) || !fs::exists(file))
-    throw InputError(dir + ": not a study folder (no study.json)");
-  const json j = read_json(file);
-  if (!j.is_object() || !j.contains("spec"))
-    throw InputError(file.string() + ": no \"spec\": not a study record");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || !fs::exists(file, ec))
+    throw InputError(echo_input(dir) + ": not a study folder (no study.json)");
+  StudyRecord rec = parse_study_record(read_file(file.string()), file.string());
   StudySummary s;
   s.study_dir = dir;
-  s.spec = parse_study(j["spec"].dump(), file.string() + " (spec)");
-  s.cells = expand_study(s.spec, file.string());
-  s.status = detail::shown_status(dir, j.value("status", ""));
-  s.device = j.value("device", "");
-  s.seconds = j.value("seconds", 0.0);
-  std::map<std::string, std::string> recorded;
-  if (j.contains("cells") && j["cells"].is_array())
-    for (const auto& c : j["cells"])
-      if (c.is_object() && c.contains("name") && c["name"].is_string())
-        recorded[c["name"]] = c.value("status", "");
-  for (const auto& c : s.cells) {
+  s.spec = std::move(rec.spec);
+  s.cells = std::move(rec.cells);
+  s.status = detail::shown_status(dir, rec.status);
+  s.device = rec.device;
+  s.seconds = rec.seconds;
+  for (size_t i = 0; i < s.cells.size(); ++i) {
+    const StudyCell& c = s.cells[i];
     StudyCellRecord r;
     r.name = c.name;
     r.run_dir = cell_dir(dir, c);
     const bool done = cell_finished(r.run_dir, c.spec);
-    const std::string rec = recorded.count(c.name) ? recorded[c.name] : "pending";
+    const std::string& recorded = rec.cell_status[i];
     if (done)
-      r.status = rec == "reused" ? "reused" : "finished";
-    else if (rec == "running")
+      r.status = recorded == "reused" ? "reused" : "finished";
+    else if (recorded == "running")
       r.status = s.status == "running" ? "running" : "interrupted";
     else
-      r.status = rec == "finished" || rec == "reused" ? "missing" : rec;
+      r.status = recorded == "finished" || recorded == "reused" ? "missing" : recorded;
     if (done) read_timings(r.run_dir, r, nullptr);
     s.records.push_back(r);
   }
