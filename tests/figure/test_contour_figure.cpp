@@ -157,7 +157,11 @@ class TestContourFigure : public QObject {
   void levelsAreRoundAndInside() {
     QCOMPARE(figure::contour_levels(0.11, 4.59, 10, false),
              (std::vector<double>{0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5}));
-    QCOMPARE(figure::contour_levels(0.1, 10, 3, true), (std::vector<double>{0.32, 1, 3.2}));
+    QCOMPARE(figure::contour_levels(0.1, 10, 3, true), (std::vector<double>{0.2, 0.5, 1, 2, 5}));
+    QCOMPARE(figure::contour_levels(0.11, 4.59, 5, true), (std::vector<double>{0.2, 0.5, 1, 2}));
+    // Too few round values inside: a geometric sequence, 2 significant digits.
+    QCOMPARE(figure::contour_levels(1, 3, 5, true), (std::vector<double>{1.2, 1.4, 1.7, 2.1, 2.5}));
+    QCOMPARE(figure::contour_levels(1e-3, 1e3, 4, true).size(), size_t{9});  // every other of 17
     QVERIFY(figure::contour_levels(1, 1, 5, false).empty());
     QVERIFY(figure::contour_levels(-1, 1, 5, true).empty());
     const auto lv = figure::contour_levels(-0.37, 0.81, 6, false);
