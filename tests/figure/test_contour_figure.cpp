@@ -243,6 +243,11 @@ class TestContourFigure : public QObject {
     qInfo("low %ld, high %ld, pass %ld (without paths %ld)", low, high, pass, pass_without);
     QVERIFY(low > 100);
     QVERIFY(high > 20);
+    const figure::Figure log = figure::contour_figure(test::two_basin_scene(true, true), {true, 10, "surface"});
+    const QImage log_img = figure::render_image(log, kSize);
+    if (const QString shots = qEnvironmentVariable("RIDGELINE_SURFACE_SHOTS"); !shots.isEmpty())
+      log_img.save(shots + "contour-log.png");
+    QVERIFY(ssim(with, log_img) < kMinSsim);  // the log scale changes the colours
     QVERIFY(pass > 100);
     QCOMPARE(pass_without, 0L);
     // Files: SVG and PDF render too (the raster is embedded).
@@ -318,6 +323,17 @@ class TestContourFigure : public QObject {
     qInfo("matplotlib's image: %dx%d, low %ld, pass %ld", img.width(), img.height(), low, pass);
     QVERIFY(low > 100);
     QVERIFY(pass > 50);
+    // The log scale redraws too (LogNorm, the bar's ticks at 0.2, 0.5, 1, 2).
+    const QString log_path = dir.filePath("contour-log.pdf");
+    QVERIFY2(figure::write_python(figure::contour_figure(test::two_basin_scene(true, true), {true, 10, "surface"}),
+                                  kSize, log_path, &error),
+             qPrintable(error));
+    QProcess log_run;
+    log_run.start(python, {figure::python_paths(log_path).script, dir.filePath("log.png")});
+    QVERIFY(log_run.waitForFinished(120000));
+    QVERIFY2(log_run.exitCode() == 0, log_run.readAllStandardError().constData());
+    if (const QString shots = qEnvironmentVariable("RIDGELINE_SURFACE_SHOTS"); !shots.isEmpty())
+      QImage(dir.filePath("log.png")).save(shots + "contour-log-matplotlib.png");
     // Without the grid file the script fails: it really reads the data.
     QFile::remove(files.grid);
     QProcess again;
