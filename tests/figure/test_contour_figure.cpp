@@ -157,7 +157,11 @@ class TestContourFigure : public QObject {
   void levelsAreRoundAndInside() {
     QCOMPARE(figure::contour_levels(0.11, 4.59, 10, false),
              (std::vector<double>{0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5}));
-    QCOMPARE(figure::contour_levels(0.1, 10, 3, true), (std::vector<double>{0.32, 1, 3.2}));
+    QCOMPARE(figure::contour_levels(0.1, 10, 3, true), (std::vector<double>{0.2, 0.5, 1, 2, 5}));
+    QCOMPARE(figure::contour_levels(0.11, 4.59, 5, true), (std::vector<double>{0.2, 0.5, 1, 2}));
+    // Too few round values inside: a geometric sequence, 2 significant digits.
+    QCOMPARE(figure::contour_levels(1, 3, 5, true), (std::vector<double>{1.2, 1.4, 1.7, 2.1, 2.5}));
+    QCOMPARE(figure::contour_levels(1e-3, 1e3, 4, true).size(), size_t{9});  // every other of 17
     QVERIFY(figure::contour_levels(1, 1, 5, false).empty());
     QVERIFY(figure::contour_levels(-1, 1, 5, true).empty());
     const auto lv = figure::contour_levels(-0.37, 0.81, 6, false);
@@ -239,6 +243,11 @@ class TestContourFigure : public QObject {
     qInfo("low %ld, high %ld, pass %ld (without paths %ld)", low, high, pass, pass_without);
     QVERIFY(low > 100);
     QVERIFY(high > 20);
+    const figure::Figure log = figure::contour_figure(test::two_basin_scene(true, true), {true, 10, "surface"});
+    const QImage log_img = figure::render_image(log, kSize);
+    if (const QString shots = qEnvironmentVariable("RIDGELINE_SURFACE_SHOTS"); !shots.isEmpty())
+      log_img.save(shots + "contour-log.png");
+    QVERIFY(ssim(with, log_img) < kMinSsim);  // the log scale changes the colours
     QVERIFY(pass > 100);
     QCOMPARE(pass_without, 0L);
     // Files: SVG and PDF render too (the raster is embedded).
@@ -314,6 +323,17 @@ class TestContourFigure : public QObject {
     qInfo("matplotlib's image: %dx%d, low %ld, pass %ld", img.width(), img.height(), low, pass);
     QVERIFY(low > 100);
     QVERIFY(pass > 50);
+    // The log scale redraws too (LogNorm, the bar's ticks at 0.2, 0.5, 1, 2).
+    const QString log_path = dir.filePath("contour-log.pdf");
+    QVERIFY2(figure::write_python(figure::contour_figure(test::two_basin_scene(true, true), {true, 10, "surface"}),
+                                  kSize, log_path, &error),
+             qPrintable(error));
+    QProcess log_run;
+    log_run.start(python, {figure::python_paths(log_path).script, dir.filePath("log.png")});
+    QVERIFY(log_run.waitForFinished(120000));
+    QVERIFY2(log_run.exitCode() == 0, log_run.readAllStandardError().constData());
+    if (const QString shots = qEnvironmentVariable("RIDGELINE_SURFACE_SHOTS"); !shots.isEmpty())
+      QImage(dir.filePath("log.png")).save(shots + "contour-log-matplotlib.png");
     // Without the grid file the script fails: it really reads the data.
     QFile::remove(files.grid);
     QProcess again;

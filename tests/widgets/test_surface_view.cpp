@@ -156,6 +156,9 @@ class TestSurfaceView : public QObject {
     const QImage log = view_->grabImage();
     QVERIFY(differing(lin, log) > 0.05);
     shot(log, "log");
+    // The paper figure follows the view's scale.
+    QVERIFY(view_->contourFigure().panels.at(0).field.log);
+    QCOMPARE(view_->contourFigure().panels.at(0).field.z, view_->scene().loss);
     SurfaceScene negative = two_basin_scene(false, false);
     for (double& v : negative.loss) v -= 1;  // some losses ≤ 0: no log scale
     view_->setScene(negative);

@@ -67,11 +67,25 @@ std::vector<double> contour_levels(double lo, double hi, int count, bool log) {
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi) || count < 1) return out;
   if (log) {
     if (!(lo > 0)) return out;
+    // 1, 2, 5 × 10^k when the range holds enough of them (at most twice `count`: every other).
+    std::vector<double> round;
+    for (int k = static_cast<int>(std::floor(std::log10(lo))); k <= static_cast<int>(std::ceil(std::log10(hi))); ++k)
+      for (double m : {1.0, 2.0, 5.0}) {
+        const double v = m * std::pow(10.0, k);
+        if (v > lo * (1 + 1e-12) && v < hi * (1 - 1e-12)) round.push_back(v);
+      }
+    if (static_cast<int>(round.size()) >= std::max(3, count / 2)) {
+      const size_t every = round.size() > static_cast<size_t>(2 * count) ? 2 : 1;
+      for (size_t i = 0; i < round.size(); i += every) out.push_back(round[i]);
+      return out;
+    }
     const double a = std::log10(lo), b = std::log10(hi), step = (b - a) / (count + 1);
     for (int k = 1; k <= count; ++k) {
       const double v = std::pow(10.0, a + step * k);
-      const double mag = std::pow(10.0, std::floor(std::log10(v)) - 1);
-      const double r = std::round(v / mag) * mag;  // 2 significant digits
+      // 2 significant digits, divided (not multiplied) by a power of ten so that 1.2 is 1.2.
+      const int e = static_cast<int>(std::floor(std::log10(v))) - 1;
+      const double r = e < 0 ? std::round(v * std::pow(10.0, -e)) / std::pow(10.0, -e)
+                             : std::round(v / std::pow(10.0, e)) * std::pow(10.0, e);
       if (r > lo && r < hi && (out.empty() || r > out.back())) out.push_back(r);
     }
     return out;

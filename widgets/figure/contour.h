@@ -18,8 +18,9 @@ std::vector<ContourSegment> contour_segments(const std::vector<double>& xs,
                                              const std::vector<double>& z, double level);
 
 /// About `count` contour levels strictly inside (lo, hi): multiples of a nice step (1, 2, 5 ×
-/// 10^k), or with `log` (lo > 0) a geometric sequence rounded to 2 significant digits. Empty
-/// when the range is empty.
+/// 10^k); with `log` (lo > 0) the values 1, 2, 5 × 10^k inside when there are at least
+/// max(3, count/2) of them (every other one past 2·count), else a geometric sequence rounded to
+/// 2 significant digits. Empty when the range is empty.
 std::vector<double> contour_levels(double lo, double hi, int count, bool log);
 
 /// Colour position of `v` in [lo, hi]: (v − lo)/(hi − lo), or in log10 with `log`; clamped to

@@ -2,6 +2,8 @@
 // renderer and the Python export share (figure.h).
 #include "widgets/figure/figure.h"
 
+#include "widgets/figure/contour.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <limits>
@@ -263,7 +265,10 @@ std::vector<PanelLayout> layout_axes(const Figure& fig, const FigureSize& size) 
       c.log = p.field.log;
       c.min = lo;
       c.max = hi;
-      pl.color = numeric_axis(c, Range{lo, hi}, y_target);
+      // A log bar often spans under two decades: ticks at 1, 2, 5 × 10^k (contour.h) say more
+      // than the decades alone.
+      if (c.log && lo > 0) c.ticks = contour_levels(lo, hi, 5, true);
+      pl.color = c.ticks.size() >= 2 ? fixed_ticks_axis(c, Range{lo, hi}) : numeric_axis(c, Range{lo, hi}, y_target);
     }
     out.push_back(pl);
   }

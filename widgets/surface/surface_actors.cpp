@@ -266,8 +266,8 @@ void add_axes(SurfaceInternals& d, const Geometry& g) {
   axes->SetTickLocationToOutside();
   axes->SetFlyModeToOuterEdges();
   axes->SetZAxisVisibility(!g.flat);
-  // A log10 height's labels crowd its short axis: the scalar bar gives the values instead.
-  axes->SetZAxisLabelVisibility(!g.log);
+  // A log10 height's labels crowd its short axis: the scalar bar gives the values instead (the
+  // labels are made transparent: hiding them would hide the axis title too).
   axes->SetScreenSize(13);
   axes->SetLabelOffset(14);
   axes->SetTitleOffset(22);
@@ -275,6 +275,7 @@ void add_axes(SurfaceInternals& d, const Geometry& g) {
     text_style(axes->GetTitleTextProperty(i), 14);
     text_style(axes->GetLabelTextProperty(i), 12);
   }
+  if (g.log) axes->GetLabelTextProperty(2)->SetOpacity(0);
   for (vtkProperty* p : {axes->GetXAxesLinesProperty(), axes->GetYAxesLinesProperty(),
                          axes->GetZAxesLinesProperty()})
     p->SetColor(0.2, 0.2, 0.2);

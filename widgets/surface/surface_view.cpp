@@ -24,6 +24,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "widgets/figure/contour_figure.h"
 #include "widgets/surface/surface_view_internals.h"
 
 namespace ridgeline::widgets {
@@ -251,6 +252,12 @@ bool SurfaceView::exportPng(const QString& path, QString* error) {
     return false;
   }
   return true;
+}
+
+figure::Figure SurfaceView::contourFigure() const {
+  figure::ContourFigureOptions options;
+  options.log = d_->log;
+  return figure::contour_figure(d_->scene, options);
 }
 
 std::optional<GridPoint> SurfaceView::pickAt(QPoint pos) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+#include "widgets/figure/figure.h"
 #include "widgets/surface/surface_scene.h"
 
 class QSurfaceFormat;
@@ -53,6 +54,9 @@ class SurfaceView : public QOpenGLWidget {
   QImage grabImage();
   /// Writes grabImage() as PNG. False with a one-line reason naming the file.
   bool exportPng(const QString& path, QString* error);
+  /// The paper figure of what is shown: the contour map (figure/contour_figure.h) of the scene
+  /// on the view's colour scale, for figure_render.h / figure_python.h.
+  figure::Figure contourFigure() const;
 
   /// The grid point under widget position `pos` (logical pixels), if the surface is there.
   std::optional<GridPoint> pickAt(QPoint pos);
