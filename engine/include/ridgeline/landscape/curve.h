@@ -5,7 +5,7 @@
 /// whose bend θ_c is trained by SGD on E_{t~U(0,1)} L(θ(t)): one t per batch, as in the
 /// authors' code, starting from the midpoint ½(θ_A + θ_B). Points are affine rows over
 /// {θ_A, θ_B, θ_c} for the evaluator (paths/evaluator.h): t = 0 and t = 1 are the models
-/// themselves. Engine only: no step kind or command yet.
+/// themselves. The step kind "curve" and `ridgeline curve` use these.
 #include <cstdint>
 #include <vector>
 
