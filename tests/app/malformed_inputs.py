@@ -308,6 +308,24 @@ def spec_cases(work):
         ("landscape-project-unknown", {"project": ["ghost"]}, ["ghost"]),
     ]:
         add(what, landscape(**keys), needles)
+
+    # The curve step.
+    def curve(**keys):
+        def mutate(spec):
+            step = {"type": "curve", "id": "bend", "a": "seed0", "b": "seed1"}
+            step.update(keys)
+            spec["steps"].append(step)
+        return mutate
+    for what, keys, needles in [
+        ("curve-same-models", {"b": "seed0"}, ["two different models"]),
+        ("curve-kind-spline", {"curve": "spline"}, ["curve"]),
+        ("curve-epochs-zero", {"epochs": 0}, ["epochs"]),
+        ("curve-momentum-one", {"momentum": 1}, ["momentum"]),
+        ("curve-points-2^32", {"points": 2**32}, ["points"]),
+        ("curve-id-taken", {"id": "seed1"}, ["seed1", "already exists"]),
+        ("curve-unknown-b", {"b": "ghost"}, ["ghost"]),
+    ]:
+        add(what, curve(**keys), needles)
     archs = [
         ("arch-width-2^32", "mlp:8,4294967296,3"),
         ("arch-width-20-digits", "mlp:8,99999999999999999999,3"),
@@ -446,6 +464,15 @@ def flag_cases(work):
                         ("connectivity", "6"), ("chunk", "0"), ("name", "../x"), ("name", ""),
                         ("project", "A.safetensors,,B.safetensors")):
         cases.append(Case("landscape-%s-%s" % (flag, value), ls + ["--" + flag, value], ["--" + flag]))
+    cv = ["curve", "A.safetensors", "B.safetensors", "--data", GMM, "--out", "cv_out.safetensors"]
+    for flag, value in (("kind", "spline"), ("epochs", "0"), ("epochs", "4294967297"), ("lr", "0"),
+                        ("lr", "nan"), ("momentum", "1"), ("momentum", "-0.1"), ("batch", "0"),
+                        ("seed", "junk"), ("points", "1"), ("split", "middle")):
+        cases.append(Case("curve-%s-%s" % (flag, value), cv + ["--" + flag, value], ["--" + flag]))
+    cases += [
+        Case("curve-one-file", ["curve", "A.safetensors", "--data", GMM, "--out", "cv.safetensors"], ["two model files"]),
+        Case("curve-out-folder", cv[:-1] + ["."], ["--out"]),
+    ]
     lr = ["landscape", "A.safetensors", "--random", "--data", GMM, "--out", "ls_out"]
     cases += [
         Case("landscape-two-files", ls[:3] + ls[4:], ["three model files"]),

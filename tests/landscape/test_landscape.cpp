@@ -140,6 +140,11 @@ class TestLandscape : public QObject {
     QVERIFY(rel(g.loss_at(3, 1), eb.loss) < 1e-6);
     QCOMPARE(g.error_at(1, 1), ea.error);
     QCOMPARE(g.error_at(3, 1), eb.error);
+    // Exactly: the same numbers as the evaluator's unit rows of a line through A and B.
+    const PointValues ends =
+        evaluate_points(*be, *a.arch, line_points(a.params, b.params, {0.0, 1.0}), &d.test);
+    QCOMPARE(g.loss_at(1, 1), ends.loss[0]);
+    QCOMPARE(g.loss_at(3, 1), ends.loss[1]);
     // C is not a grid node: the same rows at its coordinates.
     const PointValues vc = evaluate_coordinates(*be, *a.arch, p, &d.test, {{p.cx, p.cy}});
     QVERIFY(rel(vc.loss[0], ec.loss) < 1e-5);

@@ -110,11 +110,23 @@ check(j["kind"] == "random" and j["seed"] == 3 and j["pass"] is None, "random: %
 shape, xs = read_npy(os.path.join(WORK, "random", "landscape.xs.npy"))
 check(xs == (-1.0, -0.5, 0.0, 0.5, 1.0), "symmetric axis %r" % (xs,))
 
+# ------------------------------------------------------------- a curve and the plane through it
+r = run("curve", "A.safetensors", "B.safetensors", "--data", GMM, "--epochs", 3, "--batch", 50, "--lr", 0.05,
+        "--points", 5, "--split", "test", "--threads", 1, "--out", "BEND.safetensors", "--json")
+j = json.loads(r.stdout)
+check(j["alpha"] == [0.0, 0.25, 0.5, 0.75, 1.0] and "test" in j and "train" not in j, "curve: %r" % j.get("alpha"))
+check(j["curve"]["kind"] == "bezier" and len(j["curve"]["epoch_loss"]) == 3, "curve: %r" % j.get("curve"))
+check("provenance" in j and j["provenance"]["out"].endswith("BEND.safetensors"), "curve provenance")
+r = run("landscape", "A.safetensors", "B.safetensors", "BEND.safetensors", "--data", GMM, "--grid", "5x5",
+        "--threads", 1, "--out", "curve-plane", "--json")
+check(json.loads(r.stdout)["models"] == ["A", "B", "BEND"], "plane through the bend")
+
 # ----------------------------------------------------- the example spec's landscape steps
 run("run", os.path.join(SRC, "resources/experiments/gmm-landscape.json"), "--out", "spec-run", "--threads", 1,
     "--quiet")
 for f in ("results/plane.json", "results/plane.loss.npy", "surfaces/plane.vts", "results/around-seed0.json",
-          "surfaces/around-seed0.vts"):
+          "surfaces/around-seed0.vts", "results/bend.json", "checkpoints/bend.safetensors",
+          "surfaces/curve-plane.vts"):
     check(os.path.isfile(os.path.join(WORK, "spec-run", f)), "run folder lacks " + f)
 with open(os.path.join(WORK, "spec-run", "results", "plane.json")) as f:
     p = json.load(f)

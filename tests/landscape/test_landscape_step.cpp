@@ -10,6 +10,7 @@
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/run_catalog.h"
 #include "ridgeline/experiment/spec.h"
+#include "ridgeline/experiment/steps/curve_step.h"
 #include "ridgeline/experiment/steps/landscape_step.h"
 #include "ridgeline/io/fileio.h"
 #include "test_support.h"
@@ -147,6 +148,55 @@ class TestLandscapeStep : public QObject {
     for (const char* f : {"results/plane.json", "results/plane.loss.npy", "results/plane.error.npy",
                           "surfaces/plane.vts", "results/around.json", "results/around.loss.npy"})
       QVERIFY2(read_file(dir.file("full/") + f) == read_file(dir.file("cut/") + f), f);
+  }
+
+  // A curve step produces its bend as a model: the plane through both ends and the bend.
+  void curveStepAndItsPlane() {
+    test::ScratchDir dir("land-curve");
+    const std::string spec = R"({
+      "name": "tiny-curve",
+      "data": {"name": "gmm:600,300,6,3,4"},
+      "model": {"arch": "mlp:6,16,3"},
+      "train": {"epochs": 4, "batch": 50, "lr": 0.01},
+      "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+      "steps": [
+        {"type": "curve", "id": "bend", "a": "seed0", "b": "seed1", "epochs": 4, "batch": 50, "lr": 0.05,
+         "points": 11, "split": "test"},
+        {"type": "landscape", "id": "curve-plane", "plane": ["seed0", "seed1", "bend"], "grid": [9, 9]}
+      ]
+    })";
+    const ExperimentSpec s = parse_spec(spec, "spec.json");
+    QCOMPARE(spec_to_json(parse_spec(spec_to_json(s), "again.json")), spec_to_json(s));
+    QVERIFY(error_of(with("\"id\": \"around\"", "\"id\": \"around\", \"curve\": \"bezier\""))
+                .find("curve") != std::string::npos);
+    RunOptions o;
+    o.out_dir = dir.file("run");
+    o.workspace = dir.file("ws");
+    o.threads = 2;
+    const RunSummary live = run_experiment(s, o);
+    const auto curves = live.results_of<CurveResult>();
+    QCOMPARE(curves.size(), size_t(1));
+    const CurveResult& c = curves[0].second;
+    QCOMPARE(c.kind, std::string("bezier"));
+    QCOMPARE(c.epoch_loss.size(), size_t(4));
+    QVERIFY(c.path.test && !c.path.train);
+    QCOMPARE(c.path.alpha.size(), size_t(11));
+    // Curves are not interpolations (views and the barrier table of interpolate steps).
+    QVERIFY(live.interpolations().empty());
+    QVERIFY(std::filesystem::exists(dir.file("run/checkpoints/bend.safetensors")));
+    const LandscapeResult& plane = live.results_of<LandscapeResult>()[0].second;
+    QCOMPARE(plane.info.models.back(), std::string("bend"));
+    QVERIFY(plane.info.coordinates[2].y > 0);
+    const RunSummary back = load_run(dir.file("run"));
+    const auto loaded = back.results_of<CurveResult>();
+    QCOMPARE(loaded.size(), size_t(1));
+    QCOMPARE(loaded[0].second.path.test->loss, c.path.test->loss);
+    QCOMPARE(loaded[0].second.epoch_loss, c.epoch_loss);
+    const RunRecord rec = make_run_record(s, back, "2026-01-01T00:00:00Z");
+    bool found = false;
+    for (const RunBarrier& b : rec.barriers)
+      if (b.step == "bend") found = b.loss_mid == c.path.test->barriers.loss_mid;
+    QVERIFY(found);
   }
 };
 
