@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "ridgeline/core/format.h"
 
 namespace ridgeline::figures {
@@ -61,6 +63,34 @@ widgets::SurfaceScene landscape_scene(const LandscapeResult& r, const Experiment
       s.paths.push_back({st.id + ": " + st.a + " → " + st.b + " (linear)", "linear", {a->x, b->x},
                          {a->y, b->y}});
     }
+  // Curves (the curve step: its bend is a model named by the step id) whose ends and bend all
+  // lie in the plane lie in it entirely: θ(t) = (1−t)²A + 2t(1−t)C + t²B (Bézier), or the chain
+  // A → C → B, in the plane's coordinates as in parameter space (the map is affine).
+  if (spec && info.kind == "plane") {
+    const nlohmann::json doc = nlohmann::json::parse(spec_to_json(*spec));
+    for (const auto& st : doc.value("steps", nlohmann::json::array())) {
+      if (st.value("type", "") != "curve") continue;
+      const std::string id = st.value("id", ""), kind = st.value("curve", "bezier");
+      const ModelCoordinate* a = find_model(info, st.value("a", ""));
+      const ModelCoordinate* b = find_model(info, st.value("b", ""));
+      const ModelCoordinate* c = find_model(info, id);
+      if (!a || !b || !c || !in_plane(info, *a) || !in_plane(info, *b) || !in_plane(info, *c)) continue;
+      widgets::SurfaceScene::Path p{id + ": " + (kind == "chain" ? "chain " : "Bézier curve ") +
+                                        a->name + " → " + b->name,
+                                    "curve", {}, {}};
+      if (kind == "chain") {
+        p.x = {a->x, c->x, b->x};
+        p.y = {a->y, c->y, b->y};
+      } else {
+        for (int k = 0; k <= 40; ++k) {
+          const double t = k / 40.0, wa = (1 - t) * (1 - t), wc = 2 * t * (1 - t), wb = t * t;
+          p.x.push_back(wa * a->x + wc * c->x + wb * b->x);
+          p.y.push_back(wa * a->y + wc * c->y + wb * b->y);
+        }
+      }
+      s.paths.push_back(std::move(p));
+    }
+  }
   return s;
 }
 

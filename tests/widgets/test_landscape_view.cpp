@@ -5,6 +5,7 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QtTest>
+#include <cmath>
 #include <set>
 
 #include "figures/figure_views.h"
@@ -60,6 +61,35 @@ class TestLandscapeView : public QObject {
             s.paths[1].name.find("lowest pass (barrier 0") == 0);
   }
 
+  void curveOnItsPlane() {
+    // The plane through seed0, seed1 and the curve's bend holds the whole Bézier curve:
+    // θ(½) = ¼A + ½C + ¼B in the plane's coordinates.
+    ExperimentSpec spec;
+    const RunSummary run = load_run(run_dir_.toStdString(), &spec);
+    const LandscapeResult* plane = nullptr;
+    for (const StepResult& r : run.results)
+      if (r.id == "curve-plane") plane = r.as<LandscapeResult>();
+    QVERIFY(plane != nullptr);
+    const widgets::SurfaceScene s = figures::landscape_scene(*plane, &spec, "curve-plane");
+    const widgets::SurfaceScene::Path* curve = nullptr;
+    for (const auto& p : s.paths)
+      if (p.kind == "curve") curve = &p;
+    QVERIFY(curve != nullptr);
+    QVERIFY2(curve->name.find("bend: Bézier curve seed0 → seed1") == 0, curve->name.c_str());
+    QCOMPARE(curve->x.size(), size_t(41));
+    const auto& c = plane->info.coordinates;  // seed0, seed1, bend
+    QCOMPARE(c[2].name, std::string("bend"));
+    QVERIFY(std::abs(curve->x[20] - (0.25 * c[0].x + 0.5 * c[2].x + 0.25 * c[1].x)) < 1e-12);
+    QVERIFY(std::abs(curve->y[20] - (0.25 * c[0].y + 0.5 * c[2].y + 0.25 * c[1].y)) < 1e-12);
+    QCOMPARE(curve->x.front(), 0.0);
+    QCOMPARE(curve->x.back(), 1.0);
+    // The curve is not drawn on a plane that does not hold its bend.
+    for (const StepResult& r : run.results)
+      if (r.id == "plane")
+        for (const auto& p : figures::landscape_scene(*r.as<LandscapeResult>(), &spec, "plane").paths)
+          QVERIFY(p.kind != "curve");
+  }
+
   void figureIsTheContourMap() {
     ExperimentSpec spec;
     const RunSummary run = load_run(run_dir_.toStdString(), &spec);
@@ -91,13 +121,13 @@ class TestLandscapeView : public QObject {
     QVERIFY2(w.openRunFolder(run_dir_, &why), qPrintable(why));
     auto* pages = w.results().get<gui::LandscapePages>();
     QVERIFY(pages != nullptr);
-    QCOMPARE(pages->ids(), (QStringList{"plane", "around-seed0"}));
+    QCOMPARE(pages->ids(), (QStringList{"plane", "around-seed0", "curve-plane"}));
     QVERIFY2(pages->summary("plane").contains("lowest pass: "), qPrintable(pages->summary("plane")));
     QVERIFY(pages->summary("plane").contains("linear seed0 → seed1: "));
     QVERIFY(!pages->summary("around-seed0").contains("lowest pass"));
     QVERIFY2(w.showView("landscape:plane", &why), qPrintable(why));
     QVERIFY(!w.showView("landscape:nope", &why));
-    QVERIFY(why.contains("plane, around-seed0"));
+    QVERIFY(why.contains("plane, around-seed0, curve-plane"));
     QVERIFY(pages->surface("plane") != nullptr);
     QTest::qWait(200);
     const QString png = QString::fromStdString(ws_.file("plane.png"));
