@@ -51,3 +51,8 @@ shoot view-jobs --run-spec "$spec" --view jobs
 # A study (the seconds-long gmm-width-study) in the window's study view.
 "$exe" run "$root/resources/studies/gmm-width-study.json" --out "$ws/studies/gmm-width" --quiet
 shoot study --open-run "$ws/studies/gmm-width" --view study
+# A landscape (the seconds-long gmm-landscape example): the 3-D tab and its contour figure.
+"$exe" run "$root/resources/experiments/gmm-landscape.json" --out "$ws/runs/gmm-landscape" --quiet
+shoot view-landscape --open-run "$ws/runs/gmm-landscape" --view landscape:plane
+"$exe" figure "$ws/runs/gmm-landscape" --view landscape:plane --out "$out/figure-landscape.png" --dpi 200 >/dev/null
+echo "wrote docs/images/figure-landscape.png"
