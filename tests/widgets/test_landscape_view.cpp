@@ -6,6 +6,7 @@
 #include <QImage>
 #include <QtTest>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "figures/figure_views.h"
@@ -148,6 +149,10 @@ class TestLandscapeView : public QObject {
 };
 
 int main(int argc, char** argv) {
+  if (qEnvironmentVariableIsEmpty("DISPLAY")) {
+    std::fprintf(stderr, "SKIP: the 3-D view needs an X display (run under xvfb-run)\n");
+    return test::kSkipReturnCode;
+  }
   ridgeline::widgets::SurfaceView::setDefaultSurfaceFormat();
   QApplication app(argc, argv);
   TestLandscapeView t;
