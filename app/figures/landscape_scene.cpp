@@ -57,15 +57,20 @@ widgets::SurfaceScene landscape_scene(const LandscapeResult& r, const Experiment
       if (st.type != "interpolate") continue;
       const ModelCoordinate* a = find_model(info, st.a);
       const ModelCoordinate* b = find_model(info, st.b);
-      if (!a || !b || !in_plane(info, *a) || !in_plane(info, *b)) continue;
+      if (!a || !b) continue;
       if (r.linear && info.models.size() >= 2 && st.a == info.models[0] && st.b == info.models[1])
         continue;  // drawn along its grid row above
-      s.paths.push_back({st.id + ": " + st.a + " → " + st.b + " (linear)", "linear", {a->x, b->x},
-                         {a->y, b->y}});
+      // The least-squares projection onto the plane is affine: a segment projects to the
+      // segment between the projected ends (its loss is then not the surface's).
+      const bool projected = !in_plane(info, *a) || !in_plane(info, *b);
+      s.paths.push_back({st.id + ": " + st.a + " → " + st.b + (projected ? " (linear, projected)" : " (linear)"),
+                         "linear", {a->x, b->x}, {a->y, b->y}});
     }
-  // Curves (the curve step: its bend is a model named by the step id) whose ends and bend all
-  // lie in the plane lie in it entirely: θ(t) = (1−t)²A + 2t(1−t)C + t²B (Bézier), or the chain
-  // A → C → B, in the plane's coordinates as in parameter space (the map is affine).
+  // Curves (the curve step: its bend is a model named by the step id) whose ends and bend are
+  // placed in the slice: θ(t) = (1−t)²A + 2t(1−t)C + t²B (Bézier), or the chain A → C → B, in
+  // the plane's coordinates as in parameter space, since the map to the plane's coordinates
+  // is affine. When all three lie in the plane the curve lies in it; otherwise this is its
+  // projection (labelled so).
   if (spec && info.kind == "plane") {
     const nlohmann::json doc = nlohmann::json::parse(spec_to_json(*spec));
     for (const auto& st : doc.value("steps", nlohmann::json::array())) {
@@ -74,9 +79,10 @@ widgets::SurfaceScene landscape_scene(const LandscapeResult& r, const Experiment
       const ModelCoordinate* a = find_model(info, st.value("a", ""));
       const ModelCoordinate* b = find_model(info, st.value("b", ""));
       const ModelCoordinate* c = find_model(info, id);
-      if (!a || !b || !c || !in_plane(info, *a) || !in_plane(info, *b) || !in_plane(info, *c)) continue;
+      if (!a || !b || !c) continue;
+      const bool projected = !in_plane(info, *a) || !in_plane(info, *b) || !in_plane(info, *c);
       widgets::SurfaceScene::Path p{id + ": " + (kind == "chain" ? "chain " : "Bézier curve ") +
-                                        a->name + " → " + b->name,
+                                        a->name + " → " + b->name + (projected ? " (projected)" : ""),
                                     "curve", {}, {}};
       if (kind == "chain") {
         p.x = {a->x, c->x, b->x};

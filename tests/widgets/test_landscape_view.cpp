@@ -84,7 +84,14 @@ class TestLandscapeView : public QObject {
     QVERIFY(std::abs(curve->y[20] - (0.25 * c[0].y + 0.5 * c[2].y + 0.25 * c[1].y)) < 1e-12);
     QCOMPARE(curve->x.front(), 0.0);
     QCOMPARE(curve->x.back(), 1.0);
-    // The curve is not drawn on a plane that does not hold its bend.
+    // A bend placed in the slice from off the plane: the curve's projection, labelled so.
+    LandscapeResult off = *plane;
+    off.info.coordinates[2].off_plane = 1.0;
+    bool projected = false;
+    for (const auto& p : figures::landscape_scene(off, &spec, "curve-plane").paths)
+      projected |= p.kind == "curve" && p.name.find("(projected)") != std::string::npos;
+    QVERIFY(projected);
+    // The curve is not drawn on a plane where its bend is not placed.
     for (const StepResult& r : run.results)
       if (r.id == "plane")
         for (const auto& p : figures::landscape_scene(*r.as<LandscapeResult>(), &spec, "plane").paths)
