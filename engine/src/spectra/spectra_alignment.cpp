@@ -3,6 +3,7 @@
 // R(γ) and the decomposition ⟨W_A, W_B⟩ = Σ_ij s_i^A s_j^B (u_i^A·u_j^B)(v_i^A·v_j^B).
 #include <Eigen/Dense>
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 
@@ -90,6 +91,13 @@ SpectraAlignment spectra_alignment(const Model& a, const std::string& a_name, co
   for (size_t g = 0; g < gammas.size(); ++g)
     out.r.push_back(den[g] > 0 ? num[g] / den[g] : std::numeric_limits<double>::quiet_NaN());
   return out;
+}
+
+std::string format_alignment_score(double r) {
+  if (!std::isfinite(r)) return "—";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", r);
+  return buf;
 }
 
 double r_at(const SpectraAlignment& al, double gamma) {

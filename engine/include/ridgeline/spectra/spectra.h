@@ -122,6 +122,9 @@ SpectraAlignment spectra_alignment(const Model& a, const std::string& a_name, co
 /// R at `gamma` from an alignment computed on a grid (NaN when gamma is not on it).
 double r_at(const SpectraAlignment& al, double gamma);
 
+/// The display rule of R (and of overlaps): three decimals ("0.812"); "—" for NaN.
+std::string format_alignment_score(double r);
+
 /// The default γ grid: 0, 0.1, …, 1.
 std::vector<double> default_gammas();
 
