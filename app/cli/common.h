@@ -46,6 +46,7 @@ const CommandSpec& merge_spec();
 const CommandSpec& runs_spec();
 const CommandSpec& figure_spec();
 const CommandSpec& landscape_spec();
+const CommandSpec& spectra_spec();
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);
@@ -53,5 +54,6 @@ int cmd_align(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
 int cmd_runs(int argc, char** argv);
 int cmd_landscape(int argc, char** argv);
+int cmd_spectra(int argc, char** argv);
 
 }  // namespace ridgeline::cli
