@@ -27,7 +27,8 @@ const std::map<std::string, Handler>& commands() {
   static const std::map<std::string, Handler> c = {
       {"train", cmd_train}, {"interpolate", cmd_interpolate}, {"run", cmd_run},
       {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}, {"figure", cmd_figure},
-      {"study", cmd_study}, {"landscape", cmd_landscape}, {"curve", cmd_curve}};
+      {"study", cmd_study}, {"landscape", cmd_landscape}, {"curve", cmd_curve},
+      {"spectra", cmd_spectra}};
   return c;
 }
 
@@ -36,7 +37,8 @@ const std::vector<const CommandSpec*>& command_specs() {
   static const std::vector<const CommandSpec*> s = {&train_spec(), &interpolate_spec(),
                                                     &align_spec(), &merge_spec(),
                                                     &run_spec(),   &runs_spec(),
-                                                    &figure_spec(), &study_spec(), &landscape_spec(), &curve_spec()};
+                                                    &figure_spec(), &study_spec(), &landscape_spec(), &curve_spec(),
+                                                    &spectra_spec()};
   return s;
 }
 

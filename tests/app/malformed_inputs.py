@@ -326,6 +326,27 @@ def spec_cases(work):
         ("curve-unknown-b", {"b": "ghost"}, ["ghost"]),
     ]:
         add(what, curve(**keys), needles)
+
+    # The spectra step (docs/USER_GUIDE.md, "Spectra").
+    def spectra(**keys):
+        def mutate(spec):
+            step = {"type": "spectra", "id": "S", "models": ["seed0", "seed1", "seed1@wm"], "aligned_to": "seed0"}
+            step.update(keys)
+            spec["steps"].append({k: v for k, v in step.items() if v is not None})
+        return mutate
+    for what, keys, needles in [
+        ("spectra-models-empty", {"models": []}, ["models"]),
+        ("spectra-models-missing", {"models": None}, ["models"]),
+        ("spectra-models-unknown", {"models": ["seed0", "nobody"]}, ["nobody"]),
+        ("spectra-models-repeated", {"models": ["seed0", "seed0"]}, ["models", "twice"]),
+        ("spectra-aligned-to-unknown", {"aligned_to": "ghost"}, ["ghost"]),
+        ("spectra-top-k-zero", {"top_k": 0}, ["top_k"]),
+        ("spectra-top-k-2^32", {"top_k": 2**32}, ["top_k"]),
+        ("spectra-gammas-above-one", {"gammas": [0, 1.5]}, ["gammas"]),
+        ("spectra-gammas-empty", {"gammas": []}, ["gammas"]),
+        ("spectra-gammas-string", {"gammas": "0.3"}, ["gammas"]),
+    ]:
+        add(what, spectra(**keys), needles)
     archs = [
         ("arch-width-2^32", "mlp:8,4294967296,3"),
         ("arch-width-20-digits", "mlp:8,99999999999999999999,3"),
@@ -483,6 +504,14 @@ def flag_cases(work):
         Case("landscape-same-models", ["landscape", "A.safetensors", "A.safetensors", "B.safetensors",
                                        "--data", GMM, "--out", "ls_out"], ["A", "same parameters"]),
         Case("landscape-out-is-file", ls[:-1] + ["A.safetensors"], ["--out"]),
+    ]
+    sp = ["spectra", "A.safetensors", "B.safetensors"]
+    for flag, value in (("top-k", "0"), ("top-k", "4294967296"), ("top-k", "junk")):
+        cases.append(Case("spectra-%s-%s" % (flag, value), sp + ["--" + flag, value], ["--" + flag]))
+    cases += [
+        Case("spectra-no-files", ["spectra", "--json"], ["model file"]),
+        Case("spectra-missing-file", ["spectra", "nothere.safetensors"], ["nothere.safetensors"]),
+        Case("spectra-aligned-to-missing", sp + ["--aligned-to", "nobody.safetensors"], ["nobody.safetensors"]),
     ]
     cases += [
         Case("train-unknown-option", tr + ["--bogus", "1"], ["--bogus"]),

@@ -79,7 +79,8 @@ for cmd in commands:
 # Arguments that make each command stop with bad input before any work, whatever the option.
 stop = {"train": ["train", "extra"], "interpolate": ["interpolate"], "align": ["align"],
         "merge": ["merge"], "run": ["run"], "runs": ["runs", "list", "extra"],
-        "figure": ["figure"], "study": ["study"], "landscape": ["landscape"], "curve": ["curve"]}
+        "figure": ["figure"], "study": ["study"], "landscape": ["landscape"], "curve": ["curve"],
+        "spectra": ["spectra"]}
 with tempfile.TemporaryDirectory() as work:
     for cmd, opts in helps.items():
         base = stop.get(cmd)

@@ -1,0 +1,113 @@
+// The "spectra" step kind: singular-value spectra of every weight matrix of the step's models
+// and their singular-vector alignment to `aligned_to` (spectra/spectra.h).
+#include "ridgeline/experiment/steps/spectra_step.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "experiment/steps/step_kind.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
+
+namespace ridgeline::detail {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+class SpectraStep final : public StepKind {
+ public:
+  std::string type() const override { return "spectra"; }
+
+  std::any parse_params(const json& j) const override {
+    SpectraParams p;
+    if (j.contains("aligned_to")) p.aligned_to = j["aligned_to"];
+    p.top_k = j["top_k"];
+    p.gammas = j["gammas"].get<std::vector<double>>();
+    return p;
+  }
+  void parse_inputs(const json& j, StepSpec& st, const std::string& where) const override {
+    if (!j.contains("models")) throw InputError(where + ".models: required key is missing");
+    for (const auto& m : j["models"]) st.models.push_back(m);
+    st.params = parse_params(j);
+  }
+  std::vector<std::pair<std::string, std::string>> inputs(const StepSpec& st) const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (size_t k = 0; k < st.models.size(); ++k)
+      out.emplace_back("models[" + std::to_string(k) + "]", st.models[k]);
+    const SpectraParams& p = st.as<SpectraParams>();
+    if (!p.aligned_to.empty()) out.emplace_back("aligned_to", p.aligned_to);
+    return out;
+  }
+  void check(const StepSpec& st, const std::string& where) const override {
+    for (size_t i = 0; i < st.models.size(); ++i)
+      for (size_t k = i + 1; k < st.models.size(); ++k)
+        if (st.models[i] == st.models[k])
+          throw InputError(where + ".models: '" + st.models[i] + "' is listed twice");
+  }
+  void write(const StepSpec& st, ordered_json& out) const override {
+    const SpectraParams& p = st.as<SpectraParams>();
+    out["models"] = st.models;
+    if (!p.aligned_to.empty()) out["aligned_to"] = p.aligned_to;
+    out["top_k"] = p.top_k;
+    out["gammas"] = p.gammas;
+  }
+  std::string default_id(const StepSpec& st) const override {
+    const SpectraParams& p = st.as<SpectraParams>();
+    return p.aligned_to.empty() ? "spectra" : "spectra-" + p.aligned_to;
+  }
+
+  StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
+    const SpectraParams& p = st.as<SpectraParams>();
+    const auto t0 = std::chrono::steady_clock::now();
+    SpectraResult r;
+    r.aligned_to = p.aligned_to;
+    r.top_k = p.top_k;
+    const long long total = static_cast<long long>(st.models.size()) * (p.aligned_to.empty() ? 1 : 2);
+    long long done = 0;
+    for (const auto& name : st.models) {
+      if (ctx.cancel) ctx.cancel->check();
+      ctx.progress(st, done++, total, "spectra of " + name, "spectra");
+      r.models.push_back(model_spectra(models.at(name), name));
+    }
+    if (!p.aligned_to.empty()) {
+      const Model& a = models.at(p.aligned_to);
+      for (const auto& name : st.models) {
+        if (name == p.aligned_to) continue;
+        if (ctx.cancel) ctx.cancel->check();
+        ctx.progress(st, done++, total, name + " against " + p.aligned_to, "alignment");
+        r.alignments.push_back(
+            spectra_alignment(a, p.aligned_to, models.at(name), name, p.top_k, p.gammas));
+      }
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    write_spectra(r, (ctx.dir / "results").string(), st.id);
+    for (const auto& al : r.alignments) {
+      const double r03 = r_at(al, 0.3), r0 = r_at(al, 0.0);
+      ctx.log("step " + st.id + ": " + al.b + " against " + al.a + ": R(γ=0) " +
+              format_alignment_score(r0) + ", R(γ=0.3) " +
+              format_alignment_score(r03));
+    }
+    ctx.log("step " + st.id + ": spectra of " + std::to_string(r.models.size()) +
+            " model(s) (wall-clock " + format_seconds(r.seconds) + ")");
+    const double seconds = r.seconds;
+    return {st.id, type(), std::move(r), seconds};
+  }
+
+  std::optional<StepResult> load(const StepSpec& st, const fs::path& dir) const override {
+    const auto f = dir / "results" / (st.id + ".json");
+    if (!fs::exists(f)) return std::nullopt;
+    return StepResult{st.id, type(), load_spectra(f.string())};
+  }
+  // No catalog rows: the catalog's rows are barriers, and R is not one.
+};
+
+}  // namespace
+
+const StepKind& spectra_step_kind() {
+  static const SpectraStep kind;
+  return kind;
+}
+
+}  // namespace ridgeline::detail

@@ -1,0 +1,211 @@
+// The files of a spectra analysis: results/<id>.json (every statistic, the overlap matrices,
+// R(γ)) and one .npy of singular values per model and layer.
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/spectra/spectra.h"
+
+namespace ridgeline {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// NaN has no JSON form: null in the file, NaN again when read.
+ordered_json num(double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); }
+double num_of(const json& j) {
+  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
+}
+
+ordered_json layer_json(const MatrixSpectrum& m) {
+  ordered_json j;
+  j["name"] = m.name;
+  j["shape"] = {m.rows, m.cols};
+  j["frobenius_sq"] = num(m.frobenius_sq);
+  j["spectral_norm"] = num(m.spectral_norm);
+  j["stable_rank"] = num(m.stable_rank);
+  j["entropy_rank"] = num(m.entropy_rank);
+  j["numerical_rank"] = m.numerical_rank;
+  ordered_json f;
+  f["ok"] = m.fit.ok;
+  if (m.fit.ok) {
+    f["alpha"] = num(m.fit.alpha);
+    f["alpha_se"] = num(m.fit.alpha_se);
+    f["xmin"] = num(m.fit.xmin);
+    f["ks_distance"] = num(m.fit.ks_distance);
+    f["tail"] = m.fit.tail;
+  } else {
+    f["failure"] = m.fit.failure;
+  }
+  f["n"] = m.fit.n;
+  j["power_law"] = f;
+  j["mp_sigma2"] = num(m.mp_sigma2);
+  j["mp_edge"] = num(m.mp_edge);
+  j["mp_spikes"] = m.mp_spikes;
+  j["singular_values"] = m.singular_values;
+  return j;
+}
+
+MatrixSpectrum layer_of(const json& j) {
+  MatrixSpectrum m;
+  m.name = j.at("name");
+  m.rows = j.at("shape").at(0);
+  m.cols = j.at("shape").at(1);
+  m.frobenius_sq = num_of(j.at("frobenius_sq"));
+  m.spectral_norm = num_of(j.at("spectral_norm"));
+  m.stable_rank = num_of(j.at("stable_rank"));
+  m.entropy_rank = num_of(j.at("entropy_rank"));
+  m.numerical_rank = j.at("numerical_rank");
+  const json& f = j.at("power_law");
+  m.fit.ok = f.at("ok");
+  m.fit.n = f.at("n");
+  if (m.fit.ok) {
+    m.fit.alpha = num_of(f.at("alpha"));
+    m.fit.alpha_se = num_of(f.at("alpha_se"));
+    m.fit.xmin = num_of(f.at("xmin"));
+    m.fit.ks_distance = num_of(f.at("ks_distance"));
+    m.fit.tail = f.at("tail");
+  } else {
+    m.fit.failure = f.at("failure");
+  }
+  m.mp_sigma2 = num_of(j.at("mp_sigma2"));
+  m.mp_edge = num_of(j.at("mp_edge"));
+  m.mp_spikes = j.at("mp_spikes");
+  for (const auto& x : j.at("singular_values")) m.singular_values.push_back(num_of(x));
+  return m;
+}
+
+ordered_json alignment_json(const SpectraAlignment& a) {
+  ordered_json j;
+  j["a"] = a.a;
+  j["b"] = a.b;
+  j["top_k"] = a.top_k;
+  j["gammas"] = a.gammas;
+  ordered_json r = ordered_json::array();
+  for (double x : a.r) r.push_back(num(x));
+  j["r"] = r;
+  j["inner_product"] = num(a.inner_product);
+  j["inner_top_k"] = num(a.inner_top_k);
+  ordered_json layers = ordered_json::array();
+  for (const auto& l : a.layers) {
+    ordered_json o;
+    o["name"] = l.name;
+    o["shape"] = {l.rows, l.cols};
+    o["k"] = l.k;
+    o["inner_product"] = num(l.inner_product);
+    o["inner_top_k"] = num(l.inner_top_k);
+    o["top_k_share"] = num(l.top_k_share);
+    o["r_sum"] = l.r_sum;
+    o["r_count"] = l.r_count;
+    o["u_overlap"] = l.u_overlap;
+    o["v_overlap"] = l.v_overlap;
+    layers.push_back(o);
+  }
+  j["layers"] = layers;
+  return j;
+}
+
+SpectraAlignment alignment_of(const json& j) {
+  SpectraAlignment a;
+  a.a = j.at("a");
+  a.b = j.at("b");
+  a.top_k = j.at("top_k");
+  a.gammas = j.at("gammas").get<std::vector<double>>();
+  for (const auto& x : j.at("r")) a.r.push_back(num_of(x));
+  a.inner_product = num_of(j.at("inner_product"));
+  a.inner_top_k = num_of(j.at("inner_top_k"));
+  for (const auto& o : j.at("layers")) {
+    LayerAlignment l;
+    l.name = o.at("name");
+    l.rows = o.at("shape").at(0);
+    l.cols = o.at("shape").at(1);
+    l.k = o.at("k");
+    l.inner_product = num_of(o.at("inner_product"));
+    l.inner_top_k = num_of(o.at("inner_top_k"));
+    l.top_k_share = num_of(o.at("top_k_share"));
+    l.r_sum = o.at("r_sum").get<std::vector<double>>();
+    l.r_count = o.at("r_count").get<std::vector<int>>();
+    l.u_overlap = o.at("u_overlap").get<std::vector<double>>();
+    l.v_overlap = o.at("v_overlap").get<std::vector<double>>();
+    const size_t kk = static_cast<size_t>(l.k) * l.k;
+    if (l.u_overlap.size() != kk || l.v_overlap.size() != kk)
+      throw std::runtime_error("overlap matrices of " + l.name + " are not k×k");
+    a.layers.push_back(std::move(l));
+  }
+  return a;
+}
+
+// File names keep letters, digits and . _ - @; anything else becomes '_'.
+std::string safe(const std::string& s) {
+  std::string out = s;
+  for (char& c : out)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' && c != '@')
+      c = '_';
+  return out;
+}
+
+}  // namespace
+
+std::string spectra_to_json(const SpectraResult& r, int indent) {
+  ordered_json j;
+  j["aligned_to"] = r.aligned_to.empty() ? ordered_json(nullptr) : ordered_json(r.aligned_to);
+  j["top_k"] = r.top_k;
+  j["gamma_rule"] = "s >= gamma * s_max per layer";
+  j["seconds"] = r.seconds;
+  ordered_json models = ordered_json::array();
+  for (const auto& m : r.models) {
+    ordered_json o;
+    o["model"] = m.model;
+    ordered_json layers = ordered_json::array();
+    for (const auto& l : m.layers) layers.push_back(layer_json(l));
+    o["layers"] = layers;
+    models.push_back(o);
+  }
+  j["models"] = models;
+  ordered_json al = ordered_json::array();
+  for (const auto& a : r.alignments) al.push_back(alignment_json(a));
+  j["alignments"] = al;
+  return j.dump(indent);
+}
+
+std::string spectra_npy_name(const std::string& stem, const std::string& model,
+                             const std::string& layer) {
+  return stem + "." + safe(model) + "." + safe(layer) + ".sv.npy";
+}
+
+void write_spectra(const SpectraResult& r, const std::string& dir, const std::string& stem) {
+  namespace fs = std::filesystem;
+  for (const auto& m : r.models)
+    for (const auto& l : m.layers)
+      write_npy((fs::path(dir) / spectra_npy_name(stem, m.model, l.name)).string(),
+                l.singular_values, {static_cast<int64_t>(l.singular_values.size())});
+  write_file_atomic((fs::path(dir) / (stem + ".json")).string(), spectra_to_json(r, 1) + "\n");
+}
+
+SpectraResult load_spectra(const std::string& json_path) {
+  SpectraResult r;
+  try {
+    const json j = json::parse(read_file(json_path));
+    if (!j.at("aligned_to").is_null()) r.aligned_to = j.at("aligned_to");
+    r.top_k = j.at("top_k");
+    r.seconds = j.value("seconds", 0.0);
+    for (const auto& m : j.at("models")) {
+      ModelSpectra ms;
+      ms.model = m.at("model");
+      for (const auto& l : m.at("layers")) ms.layers.push_back(layer_of(l));
+      r.models.push_back(std::move(ms));
+    }
+    for (const auto& a : j.at("alignments")) r.alignments.push_back(alignment_of(a));
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(json_path + ": not a spectra result (" + std::string(e.what()) + ")");
+  }
+  return r;
+}
+
+}  // namespace ridgeline
