@@ -51,6 +51,12 @@ LandscapeResult compute_landscape(Backend& backend, const ModelArch& arch,
                                   const LandscapeBasis& basis, const Dataset* data,
                                   const LandscapeConfig& config);
 
+/// What compute_landscape makes of a grid evaluated elsewhere (the gathered shards of an MPI
+/// run): the same result, pass and persistence, for the same grid. Throws what lowest_pass
+/// throws.
+LandscapeResult landscape_from_grid(const ModelArch& arch, const LandscapeBasis& basis,
+                                    LandscapeGrid grid, const LandscapeConfig& config);
+
 /// The metadata JSON (without the grids) as written to <stem>.json.
 std::string landscape_to_json(const LandscapeResult& r, const std::string& stem);
 /// The .vts text (VTK XML StructuredGrid, inline base64 binary Float64 arrays).
