@@ -47,12 +47,14 @@ std::string landscape_summary(const LandscapeResult& r) {
            ", highest loss " + format_loss(r.linear->max_loss);
     s += "; ";
   }
-  size_t finite = 0;
-  for (const auto& p : r.persistence) finite += std::isfinite(p.death) ? 1 : 0;
+  // The pairs are by persistence, the global minimum first (lowest_pass.h); a loaded file is
+  // not trusted to be sorted, so the most persistent basin that ends is searched for.
+  const PersistencePair* other = nullptr;
+  for (const auto& p : r.persistence)
+    if (std::isfinite(p.death) && (!other || p.persistence() > other->persistence())) other = &p;
   s += std::to_string(r.persistence.size()) + " basin(s)";
   if (!r.persistence.empty()) s += ", global minimum " + format_loss(r.persistence.front().birth);
-  if (finite)
-    s += ", most persistent other basin " + format_loss_barrier(r.persistence[1].persistence());
+  if (other) s += ", most persistent other basin " + format_loss_barrier(other->persistence());
   return s;
 }
 
