@@ -4,7 +4,8 @@
 # runtimes: libclang_rt.fuzzer-x86_64.a) and libomp-dev (OpenMP for clang) serve
 # scripts/fuzz.sh and the clang build. Set RIDGELINE_BENCH_DEPS=1 to add the benchmark peers
 # (PyTorch with OpenBLAS, SciPy). python3-matplotlib and python3-numpy serve the test that
-# redraws exported figures with their Python scripts (tests/figure).
+# redraws exported figures with their Python scripts (tests/figure). libopenmpi-dev and
+# openmpi-bin serve `mpirun -np N ridgeline landscape` and its test.
 set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
@@ -15,6 +16,7 @@ packages=(
   python3 python3-matplotlib python3-numpy
   dataset-fashion-mnist
   clang libclang-rt-14-dev libomp-dev
+  libopenmpi-dev openmpi-bin
 )
 if [[ "${RIDGELINE_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(python3-torch libopenblas0-pthread python3-numpy python3-scipy)

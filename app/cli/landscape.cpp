@@ -3,12 +3,16 @@
 // (.json, .npy, .vts for ParaView).
 #include "ridgeline/landscape/landscape.h"
 
+#include <chrono>
 #include <cmath>
+#include <memory>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
+#include "cli/mpi_shard.h"
 #include "cli/progress.h"
 #include "cli/provenance.h"
 #include "ridgeline/core/errors.h"
@@ -125,11 +129,29 @@ const CommandSpec& landscape_spec() {
   return s;
 }
 
-int cmd_landscape(int argc, char** argv) {
+namespace {
+
+// Everything read and loaded before any work.
+struct LandscapeSetup {
+  std::optional<Args> args;
+  LandscapeConfig cfg;
+  std::string out, stem, resume;
+  std::vector<std::string> files, all;
+  bool json_out = false, quiet = false, resume_flag = false;
+  AnyModelsAndData loaded;
+  LandscapeBasis basis;
+  const Dataset* points_data = nullptr;
+  Dataset sub;
+  std::unique_ptr<Backend> backend;
+};
+
+void prepare(int argc, char** argv, LandscapeSetup& s) {
   namespace fs = std::filesystem;
-  Args a(argc, argv, 2, landscape_spec());
+  s.args.emplace(argc, argv, 2, landscape_spec());
+  const Args& a = *s.args;
   const bool random = a.flag("random");
-  const std::vector<std::string>& files = a.positionals();
+  s.files = a.positionals();
+  const std::vector<std::string>& files = s.files;
   if (random && files.size() != 1)
     throw InputError("--random: expected one model file M.safetensors");
   if (!random && files.size() != 3)
@@ -137,13 +159,15 @@ int cmd_landscape(int argc, char** argv) {
         "expected three model files A.safetensors B.safetensors C.safetensors (or one with "
         "--random)");
   // Every option is read before any work, so a bad one is the only line printed.
-  const std::string out = a.required("out");
+  s.out = a.required("out");
+  const std::string& out = s.out;
   check_output_folder(out, "--out");
-  const std::string stem = a.str("name");
+  s.stem = a.str("name");
+  const std::string& stem = s.stem;
   if (stem.empty() || stem.size() > 96 || stem.find_first_of("/\\") != std::string::npos ||
       stem[0] == '.')
     throw InputError("--name: '" + echo_input(stem) + "' is not a plain file name");
-  LandscapeConfig cfg;
+  LandscapeConfig& cfg = s.cfg;
   const auto [nx, ny] = parse_grid(a.str("grid"));
   cfg.grid.nx = nx;
   cfg.grid.ny = ny;
@@ -174,57 +198,109 @@ int cmd_landscape(int argc, char** argv) {
     if (f.empty())
       throw InputError("--project: an empty file name in '" + echo_input(a.str("project")) + "'");
   const int threads = static_cast<int>(a.integer("threads", 0, 1024));
-  const bool json_out = a.flag("json"), quiet = a.flag("quiet");
+  s.json_out = a.flag("json");
+  s.quiet = a.flag("quiet");
+  s.resume_flag = a.flag("resume");
 
-  std::vector<std::string> all = files;
-  all.insert(all.end(), project.begin(), project.end());
-  auto [models, data] = load_any_models_and_data(a, all);
+  s.all = files;
+  s.all.insert(s.all.end(), project.begin(), project.end());
+  s.loaded = load_any_models_and_data(a, s.all);
+  const std::vector<Model>& models = s.loaded.models;
+  const DataSplits& data = s.loaded.data;
   const ModelArch& arch = *models[0].arch;
   auto name_of = [](const std::string& f) { return fs::path(f).stem().string(); };
-  LandscapeBasis basis =
-      random ? random_basis(name_of(files[0]), models[0], seed, keep_1d)
-             : plane_basis({name_of(files[0]), name_of(files[1]), name_of(files[2])}, models[0],
-                           models[1], models[2]);
+  s.basis = random ? random_basis(name_of(files[0]), models[0], seed, keep_1d)
+                   : plane_basis({name_of(files[0]), name_of(files[1]), name_of(files[2])},
+                                 models[0], models[1], models[2]);
   for (size_t k = 0; k < project.size(); ++k)
-    basis.project(name_of(project[k]), models[files.size() + k].params);
-  const Dataset* points_data = nullptr;
-  Dataset sub;
+    s.basis.project(name_of(project[k]), models[files.size() + k].params);
   if (arch.uses_data()) {
     const Dataset& split = cfg.split == "train" ? data.train : data.test;
-    points_data = &split;
+    s.points_data = &split;
     if (subset_n > 0 && subset_n < split.n) {
-      sub = subset(split, subset_n, 0);
-      points_data = &sub;
+      s.sub = subset(split, subset_n, 0);
+      s.points_data = &s.sub;
     }
-    cfg.subset = points_data->n;
+    cfg.subset = s.points_data->n;
   }
-  const std::string resume = (fs::path(out) / (stem + ".resume")).string();
-  if (!a.flag("resume")) remove_resume_folder(resume);
-  cfg.options.resume_dir = resume;
+  s.resume = (fs::path(out) / (stem + ".resume")).string();
+  cfg.options.resume_dir = s.resume;
   cfg.options.cancel = &interrupt_token();
-  auto backend = make_backend(a.str("device"), threads);
+  s.backend = make_backend(a.str("device"), threads);
+}
+
+}  // namespace
+
+int cmd_landscape(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  // Under mpirun every rank reads the same input; an error on any of them is one line from
+  // rank 0 and the same exit code on all (cli/mpi_shard.h).
+  MpiShard mpi;
+  LandscapeSetup s;
+  if (int code = mpi.agree([&] { prepare(argc, argv, s); })) return code;
+  const Args& a = *s.args;
+  LandscapeConfig& cfg = s.cfg;
+  const std::string &out = s.out, &stem = s.stem;
+  const ModelArch& arch = *s.loaded.models[0].arch;
+  const bool json_out = s.json_out, quiet = s.quiet || mpi.rank() != 0;
+  const int nx = cfg.grid.nx, ny = cfg.grid.ny;
+  // Without --resume, old rows are discarded (by rank 0, before any rank reads the folder).
+  if (int code = mpi.agree([&] {
+        if (!s.resume_flag && mpi.rank() == 0) remove_resume_folder(s.resume);
+      }))
+    return code;
   ProgressPrinter progress;
-  if (!quiet) progress.line("device: " + backend->description());
+  if (!quiet)
+    progress.line("device: " + s.backend->description() +
+                  (mpi.size() > 1 ? ", " + std::to_string(mpi.size()) + " MPI ranks" : ""));
   cfg.options.progress = [&](const Progress& p) {
     if (!quiet) progress(p);
   };
-  LandscapeResult r = compute_landscape(*backend, arch, basis, points_data, cfg);
-  progress.finish();
-  const std::string vts = (fs::path(out) / (stem + ".vts")).string();
-  write_landscape(r, out, stem, vts);
-  remove_resume_folder(resume);
+  // Each rank evaluates its share of the row groups; rank 0 gathers the rows and alone
+  // computes the pass and writes the files.
+  cfg.options.shard_index = mpi.rank();
+  cfg.options.shard_count = mpi.size();
+  const auto t0 = std::chrono::steady_clock::now();
+  LandscapeGrid grid;
+  GridRun run;
+  if (int code = mpi.agree([&] {
+        grid = evaluate_grid(*s.backend, arch, s.basis, s.points_data, cfg.grid, cfg.options, &run);
+      }))
+    return code;
+  const long long rows_resumed = mpi.sum(run.rows_resumed);
+  GridRows gathered;
+  if (mpi.size() > 1) gathered = mpi.gather_rows(pack_grid_rows(grid, run.rows));
+  LandscapeResult r;
+  if (int code = mpi.agree([&] {
+        if (mpi.rank() != 0) return;
+        if (mpi.size() > 1) unpack_grid_rows(grid, gathered, true);
+        r = landscape_from_grid(arch, s.basis, std::move(grid), cfg);
+        r.rows_resumed = static_cast<int>(rows_resumed);
+        r.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        progress.finish();
+        write_landscape(r, out, stem, (fs::path(out) / (stem + ".vts")).string());
+      }))
+    return code;
+  // Every rank removes its rows (a rank on another node may see another file system).
+  remove_resume_folder(s.resume);
+  if (mpi.rank() != 0) return 0;
+  const Backend* backend = s.backend.get();
+  const Dataset* points_data = s.points_data;
+  const std::vector<std::string>& all = s.all;
 
   if (json_out) {
     nlohmann::json j = nlohmann::json::parse(landscape_to_json(r, stem));
     j["vts"] = stem + ".vts";
     j["seconds"] = r.seconds;
     j["rows_resumed"] = r.rows_resumed;
+    if (mpi.size() > 1) j["ranks"] = mpi.size();
     ProvenanceFacts pf;
     pf.models = all;
     pf.out = out;
     if (arch.uses_data()) pf.data = {{a.str("data"), data_options(a)}};
     pf.points = nx * ny;
-    pf.backend = backend.get();
+    pf.backend = backend;
     j["provenance"] = provenance_json(a, pf);
     std::printf("%s\n", j.dump().c_str());
     return 0;
@@ -246,7 +322,9 @@ int cmd_landscape(int argc, char** argv) {
   std::printf("files: %s/%s.{json,loss.npy,error.npy,xs.npy,ys.npy,vts}\n", out.c_str(),
               stem.c_str());
   std::printf(
-      "wall-clock %s on %s%s\n", format_seconds(r.seconds).c_str(), backend->description().c_str(),
+      "wall-clock %s on %s%s%s\n", format_seconds(r.seconds).c_str(),
+      backend->description().c_str(),
+      mpi.size() > 1 ? (" × " + std::to_string(mpi.size()) + " MPI ranks").c_str() : "",
       r.rows_resumed ? (", " + std::to_string(r.rows_resumed) + " row(s) resumed").c_str() : "");
   return 0;
 }

@@ -684,6 +684,80 @@ def study_folder_cases(exe, work):
 
 # ----------------------------------------------------------------------------- runner
 
+def landscape_folder_cases(exe, work):
+    """A run folder whose landscape results (results/plane.json and its .npy grids) were
+    corrupted or hand-edited after the run: `ridgeline figure RUN --view landscape:plane` must
+    refuse it with one line naming the file (docs/USER_GUIDE.md, "Landscapes"). (`ridgeline runs
+    show` reads only the catalog, never results files.)"""
+    spec = base_spec()
+    spec["name"] = "tiny-landscape"
+    spec["steps"] = spec["steps"] + [{"type": "landscape", "id": "plane", "plane": ["seed0", "seed1", "seed1@wm"],
+                                      "grid": [5, 4], "x": [-0.5, 1.5], "y": [-0.5, 1.0]}]
+    with open(os.path.join(work, "landscape_spec.json"), "w") as f:
+        json.dump(spec, f)
+    r = run(exe, ["run", "landscape_spec.json", "--out", "landscape_good", "--threads", 1, "--quiet"], work)
+    if r.returncode != 0:
+        sys.exit("fixture: ridgeline run (landscape) failed: " + r.stderr.decode(errors="replace"))
+    good = os.path.join(work, "landscape_good")
+    with open(os.path.join(good, "results", "plane.json")) as f:
+        text = f.read()
+    cases = []
+
+    def npy(values, shape):
+        header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }" % "".join("%d," % d for d in shape)
+        header += " " * (63 - (10 + len(header)) % 64) + "\n"
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(
+            "<%dd" % len(values), *values)
+
+    def add(what, file, content, needles):
+        folder = "landscape_" + what
+        shutil.copytree(good, os.path.join(work, folder))
+        target = os.path.join(work, folder, "results", file)
+        if content is None:
+            os.remove(target)
+        else:
+            with open(target, "wb") as f:
+                f.write(content if isinstance(content, bytes) else content.encode())
+        cases.append(Case("figure-landscape-" + what,
+                          ["figure", folder, "--view", "landscape:plane", "--out", folder + ".png"],
+                          [file] + needles))
+
+    def edit(change):
+        j = json.loads(text)
+        change(j)
+        return json.dumps(j, indent=1)
+
+    add("json-truncated", "plane.json", text[: len(text) // 2], ["not JSON"])
+    add("json-empty", "plane.json", "", ["not JSON"])
+    add("json-array", "plane.json", "[" + text + "]", ["not an object"])
+    add("kind-unknown", "plane.json", edit(lambda j: j.update(kind="line")), ["kind"])
+    add("models-string", "plane.json", edit(lambda j: j.update(models="seed0")), ["models"])
+    add("connectivity-6", "plane.json", edit(lambda j: j.update(connectivity=6)), ["connectivity"])
+    add("subset-2-31", "plane.json", edit(lambda j: j.update(subset=1 << 31)), ["subset"])
+    add("files-traversal", "plane.json", edit(lambda j: j["files"].update(loss="../../A.safetensors")),
+        ["files.loss"])
+    add("files-dotdot", "plane.json", edit(lambda j: j["files"].update(xs="..")), ["files.xs"])
+    add("pass-cell-outside", "plane.json", edit(lambda j: j["pass"]["cells"][0].__setitem__(0, 99)),
+        ["pass.cells"])
+    add("pass-highest-outside", "plane.json", edit(lambda j: j["pass"].update(highest=[-1, 0])),
+        ["pass.highest"])
+    add("pass-short-loss", "plane.json", edit(lambda j: j["pass"]["loss"].pop()), ["pass"])
+    add("saddle-null", "plane.json",
+        edit(lambda j: j.update(persistence=[dict(j["persistence"][0], death=1.0, saddle=None)])), ["saddle"])
+    add("loss-npy-missing", "plane.loss.npy", None, [])
+    add("loss-npy-truncated", "plane.loss.npy", npy([0.5] * 20, [4, 5])[:100], [])
+    add("loss-npy-text", "plane.loss.npy", "loss\n", [])
+    add("loss-shape", "plane.json", None, ["grids do not match"])
+    cases[-1].needles = ["plane.json", "grids do not match"]
+    with open(os.path.join(work, "landscape_loss-shape", "results", "plane.json"), "w") as f:
+        f.write(text)  # the JSON is fine; its loss grid is [5, 4] where the axes say [4, 5]
+    with open(os.path.join(work, "landscape_loss-shape", "results", "plane.loss.npy"), "wb") as f:
+        f.write(npy([0.5] * 20, [5, 4]))
+    add("xs-decreasing", "plane.xs.npy", npy([1.5, 1.0, 0.5, 0.0, -0.5], [5]), [])
+    cases[-1].needles = ["plane.json", "files.xs", "strictly increasing"]
+    return cases
+
+
 def check(exe, work, case):
     prefix = ()
     if case.as_nobody:
@@ -751,7 +825,7 @@ def main():
 
     a_bytes = make_models(exe, work)
     cases = (safetensors_cases(work, a_bytes) + idx_cases(work) + spec_cases(work) + flag_cases(work) +
-             output_cases(work) + study_folder_cases(exe, work))
+             output_cases(work) + study_folder_cases(exe, work) + landscape_folder_cases(exe, work))
     for root, dirs, files in os.walk(work):  # the read-only case may run as nobody
         for name in dirs + files:
             p = os.path.join(root, name)

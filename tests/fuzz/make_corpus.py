@@ -226,3 +226,62 @@ barriers_variant("barriers_error_percent", lambda r: r[0].update(error_lin=58.49
 barriers_variant("barriers_null", lambda r: r[0].update(loss_lin=None, error_mid=None))
 barriers_variant("barriers_twice", lambda r: r.append(r[0]))
 put("fuzz_study", "barriers_overflow.json", re.sub(r'"loss_lin": [-0-9.e]+', '"loss_lin": 1e999', text, count=1))
+
+
+# ---- a landscape's results: <stem>.json, then its .npy grids (xs, ys, loss, error), each
+# after a line "--" (fuzz_landscape.cpp) ----
+# real-plane.json and real-plane.{xs,ys,loss,error}.npy are files of a real run, copied by hand
+# (refresh: `ridgeline run resources/experiments/gmm-landscape.json --out DIR`, then copy
+# DIR/results/plane.json and plane.*.npy). Near-valid variants: one thing wrong each (the cases
+# of tests/app/malformed_inputs.py's landscape rows).
+land_dir = CORPUS / "fuzz_landscape"
+land = json.loads((land_dir / "real-plane.json").read_text())
+land_npy = [(land_dir / ("real-plane.%s.npy" % k)).read_bytes() for k in ("xs", "ys", "loss", "error")]
+
+
+def land_bytes(text, arrays=None):
+    return text.encode() + b"".join(b"\n--\n" + a for a in (land_npy if arrays is None else arrays))
+
+
+def land_variant(name, edit, arrays=None):
+    r = json.loads(json.dumps(land))
+    edit(r)
+    put("fuzz_landscape", name + ".bin", land_bytes(json.dumps(r, indent=1), arrays))
+
+
+text = (land_dir / "real-plane.json").read_text()
+put("fuzz_landscape", "plane.bin", land_bytes(text))
+put("fuzz_landscape", "plane_truncated.bin", land_bytes(text[: len(text) // 2]))
+put("fuzz_landscape", "plane_no_arrays.bin", text)
+put("fuzz_landscape", "plane_array.bin", land_bytes("[" + text + "]"))
+land_variant("kind_unknown", lambda r: r.update(kind="line"))
+land_variant("kind_random_no_seed", lambda r: r.update(kind="random"))
+land_variant("random", lambda r: r.update(kind="random", seed=3, keep_1d=False, models=["seed0"], linear=None,
+                                          **{"pass": None}))
+land_variant("models_string", lambda r: r.update(models="seed0"))
+land_variant("norms_text", lambda r: r["norms"].update(x="10"))
+land_variant("coordinate_no_name", lambda r: r["coordinates"][0].pop("name"))
+land_variant("subset_huge", lambda r: r.update(subset=1 << 40))
+land_variant("subset_2_31", lambda r: r.update(subset=1 << 31))
+land_variant("connectivity_6", lambda r: r.update(connectivity=6))
+land_variant("files_traversal", lambda r: r["files"].update(loss="../plane.loss.npy"))
+land_variant("files_dotdot", lambda r: r["files"].update(xs=".."))
+land_variant("files_empty", lambda r: r["files"].update(ys=""))
+land_variant("pass_cell_outside", lambda r: r["pass"]["cells"][0].__setitem__(0, 99))
+land_variant("pass_highest_outside", lambda r: r["pass"].update(highest=[-1, 0]))
+land_variant("pass_short_loss", lambda r: r["pass"]["loss"].pop())
+land_variant("pass_cell_triple", lambda r: r["pass"]["cells"][0].append(1))
+land_variant("linear_null", lambda r: r.update(linear=None))
+land_variant("persistence_saddle_null", lambda r: r["persistence"][-1].update(saddle=None))
+land_variant("persistence_one_finite", lambda r: r.update(persistence=r["persistence"][-1:]))
+land_variant("persistence_minimum_outside", lambda r: r["persistence"][0].update(minimum=[21, 0]))
+land_variant("persistence_cell_huge", lambda r: r["persistence"][0].update(minimum=[1 << 33, 0]))
+swapped = [land_npy[1], land_npy[0], land_npy[2], land_npy[3]]
+land_variant("axes_swapped", lambda r: None, swapped)
+land_variant("grid_transposed", lambda r: None, [land_npy[0], land_npy[1], land_npy[3][:-8], land_npy[3]])
+land_variant("grid_missing_error", lambda r: None, land_npy[:3])
+xs_desc = land_npy[0][: len(land_npy[0]) - 21 * 8] + b"".join(
+    struct.pack("<d", 1.5 - 0.1 * i) for i in range(21))
+land_variant("axis_decreasing", lambda r: None, [xs_desc] + land_npy[1:])
+xs_nan = land_npy[0][: len(land_npy[0]) - 8] + struct.pack("<d", float("nan"))
+land_variant("axis_nan", lambda r: None, [xs_nan] + land_npy[1:])

@@ -126,6 +126,10 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
                             const Dataset* data, const GridSpec& spec, const GridOptions& options,
                             GridRun* run) {
   check_grid(spec);
+  if (options.shard_count < 1 || options.shard_index < 0 ||
+      options.shard_index >= options.shard_count)
+    throw InputError("grid: shard " + std::to_string(options.shard_index) + " of " +
+                     std::to_string(options.shard_count) + " does not exist");
   const auto t0 = std::chrono::steady_clock::now();
   LandscapeGrid g;
   g.xs = grid_axis(spec.nx, spec.x0, spec.x1);
@@ -141,6 +145,10 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
   namespace fs = std::filesystem;
   const fs::path dir = options.resume_dir;
   const size_t per = rows_per_batch(basis, nx, options.batch_points);
+  // This shard's rows: whole groups of `per` rows, round-robin over the shards.
+  auto mine = [&](size_t gi) {
+    return static_cast<int>(gi % static_cast<size_t>(options.shard_count)) == options.shard_index;
+  };
   const json key = resume_key(basis, data, g, options.chunk, per);
   auto row_file = [&](size_t j) { return (dir / ("row-" + std::to_string(j) + ".bin")).string(); };
   if (!options.resume_dir.empty()) {
@@ -158,7 +166,7 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
                          ": holds rows of another computation (other models, grid, "
                          "data or chunk); remove it or choose another output");
       for (size_t j = 0; j < ny; ++j) {
-        if (!fs::exists(row_file(j))) continue;
+        if (!mine(j / per) || !fs::exists(row_file(j))) continue;
         const std::string bytes = read_file(row_file(j));
         if (bytes.size() != 2 * nx * sizeof(double))
           throw InputError(row_file(j) + ": " + std::to_string(bytes.size()) +
@@ -177,8 +185,12 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
 
   ParameterPoints pts;
   for (const auto& v : basis.vectors) pts.basis.push_back(&v);
-  const long long total = static_cast<long long>(nx * ny);
-  long long finished = static_cast<long long>(resumed) * static_cast<long long>(nx);
+  long long total = 0, finished = 0;
+  for (size_t j = 0; j < ny; ++j) {
+    if (!mine(j / per)) continue;
+    total += static_cast<long long>(nx);
+    if (done[j]) finished += static_cast<long long>(nx);
+  }
   auto report = [&](const std::string& msg) {
     if (options.progress) options.progress({"landscape", finished, total, msg});
   };
@@ -191,6 +203,7 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
   size_t rows_done_here = 0;
   for (size_t gi = 0; gi < groups; ++gi) {
     const size_t j0 = gi * per, j1 = std::min(ny, j0 + per);
+    if (!mine(gi)) continue;
     bool missing = false;
     for (size_t j = j0; j < j1; ++j) missing = missing || !done[j];
     if (!missing) continue;
@@ -228,10 +241,50 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
                 : ""));
   }
   if (run) {
+    run->rows.clear();
+    for (size_t j = 0; j < ny; ++j)
+      if (mine(j / per)) run->rows.push_back(static_cast<int>(j));
     run->rows_resumed = resumed;
     run->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return g;
+}
+
+GridRows pack_grid_rows(const LandscapeGrid& g, const std::vector<int>& rows) {
+  const size_t nx = g.xs.size();
+  GridRows out;
+  out.index = rows;
+  out.values.reserve(rows.size() * 2 * nx);
+  for (int j : rows) {
+    if (j < 0 || j >= g.ny()) throw InputError("grid rows: row " + std::to_string(j) + " is outside the grid");
+    const auto o = static_cast<long>(static_cast<size_t>(j) * nx);
+    out.values.insert(out.values.end(), g.loss.begin() + o, g.loss.begin() + o + static_cast<long>(nx));
+    out.values.insert(out.values.end(), g.error.begin() + o, g.error.begin() + o + static_cast<long>(nx));
+  }
+  return out;
+}
+
+void unpack_grid_rows(LandscapeGrid& g, const GridRows& rows, bool complete) {
+  const size_t nx = g.xs.size(), ny = g.ys.size();
+  if (g.loss.size() != nx * ny || g.error.size() != nx * ny)
+    throw InputError("grid rows: the grid's values do not match its axes");
+  if (rows.values.size() != rows.index.size() * 2 * nx)
+    throw InputError("grid rows: " + std::to_string(rows.values.size()) + " values for " +
+                     std::to_string(rows.index.size()) + " rows of " + std::to_string(nx));
+  std::vector<bool> seen(ny, false);
+  for (size_t k = 0; k < rows.index.size(); ++k) {
+    const int j = rows.index[k];
+    if (j < 0 || static_cast<size_t>(j) >= ny || seen[static_cast<size_t>(j)])
+      throw InputError("grid rows: row " + std::to_string(j) + " is outside the grid or repeated");
+    seen[static_cast<size_t>(j)] = true;
+    const auto src = rows.values.begin() + static_cast<long>(k * 2 * nx);
+    const auto dst = static_cast<long>(static_cast<size_t>(j) * nx);
+    std::copy(src, src + static_cast<long>(nx), g.loss.begin() + dst);
+    std::copy(src + static_cast<long>(nx), src + static_cast<long>(2 * nx), g.error.begin() + dst);
+  }
+  if (complete)
+    for (size_t j = 0; j < ny; ++j)
+      if (!seen[j]) throw InputError("grid rows: row " + std::to_string(j) + " is missing");
 }
 
 }  // namespace ridgeline

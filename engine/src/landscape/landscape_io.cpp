@@ -230,10 +230,18 @@ void write_landscape(const LandscapeResult& r, const std::string& dir, const std
 }
 
 LandscapeResult load_landscape(const std::string& json_path) {
+  const fs::path dir = fs::path(json_path).parent_path();
+  return parse_landscape_json(
+      read_file(json_path), json_path,
+      [&](const std::string&, const std::string& file) { return read_npy((dir / file).string()); });
+}
+
+LandscapeResult parse_landscape_json(const std::string& text, const std::string& json_path,
+                                     const LandscapeArrayReader& read_array) {
   Reader rd{json_path};
   json j;
   try {
-    j = json::parse(read_file(json_path));
+    j = json::parse(text);
   } catch (const json::exception& e) {
     throw InputError(json_path + ": not JSON (" + echo_input(e.what()) + ")");
   }
@@ -242,7 +250,9 @@ LandscapeResult load_landscape(const std::string& json_path) {
   const json& kind = rd.at(j, "kind", "");
   if (kind != "plane" && kind != "random") rd.fail("kind", "not plane or random");
   r.info.kind = kind.get<std::string>();
-  for (const json& m : rd.at(j, "models", "")) {
+  const json& models = rd.at(j, "models", "");
+  if (!models.is_array()) rd.fail("models", "not a list of names");
+  for (const json& m : models) {
     if (!m.is_string()) rd.fail("models", "not a list of names");
     r.info.models.push_back(m.get<std::string>());
   }
@@ -275,19 +285,22 @@ LandscapeResult load_landscape(const std::string& json_path) {
   r.split = split.get<std::string>();
   const json& subset = rd.at(j, "subset", "");
   const json& conn = rd.at(j, "connectivity", "");
-  if (!subset.is_number_integer() || !conn.is_number_integer() || subset.get<int64_t>() < 0 ||
-      subset.get<int64_t>() > (int64_t{1} << 31))
-    rd.fail("subset/connectivity", "not an integer in range");
+  if (!subset.is_number_integer() || subset.get<int64_t>() < 0 ||
+      subset.get<int64_t>() >= (int64_t{1} << 31))
+    rd.fail("subset", "not an integer from 0 to 2^31 - 1");
+  if (!conn.is_number_integer() || (conn.get<int64_t>() != 4 && conn.get<int64_t>() != 8))
+    rd.fail("connectivity", "not 4 or 8");
   r.subset = subset.get<int>();
   r.connectivity = conn.get<int>();
   // The grids, from the files named beside the JSON.
-  const fs::path dir = fs::path(json_path).parent_path();
   const json& files = rd.at(j, "files", "");
   auto array = [&](const char* key, size_t rank) {
     const json& f = rd.at(files, key, "files.");
-    if (!f.is_string() || f.get<std::string>().find('/') != std::string::npos)
+    if (!f.is_string() || f.get<std::string>().empty() || f.get<std::string>() == "." ||
+        f.get<std::string>() == ".." ||
+        f.get<std::string>().find_first_of(std::string("/\\\0", 3)) != std::string::npos)
       rd.fail(std::string("files.") + key, "not a file name");
-    NpyArray a = read_npy((dir / f.get<std::string>()).string());
+    NpyArray a = read_array(key, f.get<std::string>());
     if (a.shape.size() != rank)
       rd.fail(std::string("files.") + key, "array of rank " + std::to_string(a.shape.size()));
     return a;
@@ -300,6 +313,10 @@ LandscapeResult load_landscape(const std::string& json_path) {
   if (loss.shape != shape || error.shape != shape || r.grid.xs.empty() || r.grid.ys.empty())
     rd.fail("files", "grids do not match the axes (" + std::to_string(shape[0]) + "×" +
                          std::to_string(shape[1]) + ")");
+  for (const auto& [key, axis] : {std::pair{"xs", &r.grid.xs}, std::pair{"ys", &r.grid.ys}})
+    for (size_t i = 0; i < axis->size(); ++i)
+      if (!std::isfinite((*axis)[i]) || (i > 0 && !((*axis)[i - 1] < (*axis)[i])))
+        rd.fail(std::string("files.") + key, "the axis is not finite and strictly increasing");
   r.grid.loss = loss.values;
   r.grid.error = error.values;
   auto in_grid = [&](GridCell c, const std::string& key) {
@@ -311,7 +328,8 @@ LandscapeResult load_landscape(const std::string& json_path) {
     const json& p = rd.at(j, key, "");
     if (p.is_null()) continue;
     GridPath path = rd.path(p, key);
-    for (const GridCell& c : path.cells) in_grid(c, key);
+    for (const GridCell& c : path.cells) in_grid(c, std::string(key) + ".cells");
+    in_grid(path.highest, std::string(key) + ".highest");
     (std::string(key) == "pass" ? r.pass : r.linear) = std::move(path);
   }
   const json& pers = rd.at(j, "persistence", "");
@@ -323,7 +341,10 @@ LandscapeResult load_landscape(const std::string& json_path) {
                         std::numeric_limits<double>::infinity());
     q.minimum = in_grid(rd.cell(rd.at(p, "minimum", "persistence[]."), "persistence[].minimum"),
                         "persistence[].minimum");
+    // A basin that ends (finite death) ends at a saddle cell; the global minimum has none.
     const json& s = rd.at(p, "saddle", "persistence[].");
+    if (s.is_null() != !std::isfinite(q.death))
+      rd.fail("persistence[].saddle", "null exactly when death is null (the global minimum)");
     if (!s.is_null())
       q.saddle = in_grid(rd.cell(s, "persistence[].saddle"), "persistence[].saddle");
     r.persistence.push_back(q);

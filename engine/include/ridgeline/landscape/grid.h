@@ -47,13 +47,34 @@ struct GridOptions {
   std::string resume_dir;
   ProgressFn progress;  ///< stage "landscape", done/total in points, time left
   const CancelToken* cancel = nullptr;
+  /// Sharding (the command line's MPI layer, docs/USER_GUIDE.md "Landscapes"): only the row
+  /// groups gi with gi % shard_count == shard_index are evaluated (and read from the resume
+  /// folder); the other rows stay NaN. The groups are the same for every shard_count, so every
+  /// row has the bits of an unsharded run. Progress counts this shard's points.
+  int shard_index = 0, shard_count = 1;
 };
 
 /// What evaluate_grid did besides the values.
 struct GridRun {
   int rows_resumed = 0;  ///< rows read from the resume file
   double seconds = 0;    ///< wall-clock of this call
+  std::vector<int> rows;  ///< the rows this call holds (all of them unless sharded), ascending
 };
+
+/// Whole rows of a grid, for moving them between processes: row index[k] is
+/// values[k·2·nx, (k+1)·2·nx): nx losses then nx errors.
+struct GridRows {
+  std::vector<int> index;
+  std::vector<double> values;
+};
+
+/// The rows `rows` of `g`, packed.
+GridRows pack_grid_rows(const LandscapeGrid& g, const std::vector<int>& rows);
+
+/// Writes packed rows into `g` (its axes set, loss and error sized nx·ny). Throws InputError
+/// when a row index is outside the grid, repeated, or the values do not fill whole rows; with
+/// `complete`, also when a row of the grid is missing (the assembled grid of every shard).
+void unpack_grid_rows(LandscapeGrid& g, const GridRows& rows, bool complete);
 
 /// Evaluates every grid point of the slice on `data` (null for models without data).
 /// Throws InputError for a bad grid (n < 1 or > 100001, non-finite or reversed ranges) or

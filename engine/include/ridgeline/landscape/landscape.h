@@ -11,10 +11,12 @@
 ///                         error), for ParaView
 /// The files hold no timings, so a resumed computation writes the same bytes as an
 /// uninterrupted one.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ridgeline/io/npy.h"
 #include "ridgeline/landscape/grid.h"
 #include "ridgeline/landscape/lowest_pass.h"
 #include "ridgeline/landscape/plane.h"
@@ -51,6 +53,12 @@ LandscapeResult compute_landscape(Backend& backend, const ModelArch& arch,
                                   const LandscapeBasis& basis, const Dataset* data,
                                   const LandscapeConfig& config);
 
+/// What compute_landscape makes of a grid evaluated elsewhere (the gathered shards of an MPI
+/// run): the same result, pass and persistence, for the same grid. Throws what lowest_pass
+/// throws.
+LandscapeResult landscape_from_grid(const ModelArch& arch, const LandscapeBasis& basis,
+                                    LandscapeGrid grid, const LandscapeConfig& config);
+
 /// The metadata JSON (without the grids) as written to <stem>.json.
 std::string landscape_to_json(const LandscapeResult& r, const std::string& stem);
 /// The .vts text (VTK XML StructuredGrid, inline base64 binary Float64 arrays).
@@ -62,6 +70,19 @@ void write_landscape(const LandscapeResult& r, const std::string& dir, const std
 /// Reads <stem>.json and its .npy grids back (what the view loads). Throws InputError naming
 /// the file when one is missing or malformed.
 LandscapeResult load_landscape(const std::string& json_path);
+
+/// The grid arrays a landscape JSON names: called with the key ("xs", "ys", "loss", "error")
+/// and the file name given under `files` (a plain name, no folder). load_landscape reads the
+/// .npy beside the JSON.
+using LandscapeArrayReader =
+    std::function<NpyArray(const std::string& key, const std::string& file)>;
+
+/// load_landscape's parser, a pure function of the text and the arrays: `source` names the
+/// JSON in errors. Throws InputError ("<source>: <key>: <problem>", one line) for anything
+/// malformed: wrong types, axes not finite and strictly increasing, grids not [ny, nx], a cell
+/// of a path or basin outside the grid, a path's arrays of different lengths.
+LandscapeResult parse_landscape_json(const std::string& text, const std::string& source,
+                                     const LandscapeArrayReader& read_array);
 
 /// Short summary line: "pass barrier +0.12 (mean-endpoint), linear path +0.95; 3 basins".
 std::string landscape_summary(const LandscapeResult& r);
