@@ -25,11 +25,13 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
   const size_t T = lay.total;
   PointValues out;
   if (P == 0) return out;
-  // Points per group. Host backends run one point at a time through the later layers: its
-  // activations stay in cache and every buffer is a few MB, allocated once per call. Device
-  // backends run all points at once (strided-batched GEMMs over points).
+  // Points per group. Host backends run a few points at a time through the later layers:
+  // their activations stay in cache and every buffer is a few MB, allocated once per call;
+  // one point on one thread, 8 on several (fewer, larger parallel elementwise ops: a thread
+  // team pays for every fork and join, most on a shared machine). Device backends run all
+  // points at once (strided-batched GEMMs over points). The numbers do not depend on it.
   const bool host = be.name() == "cpu" || be.name() == "reference";
-  const int G = host ? 1 : P;
+  const int G = host ? std::min(P, host_threads() > 1 ? 8 : 1) : P;
   const int m = mlp_chunk_rows(arch, G, chunk, data.n);
   const int chunks = (data.n + m - 1) / m;
   // Fail by name, before any work, when the backend lacks an op of this evaluation.
