@@ -1,9 +1,12 @@
 // Landscape grids: loss and error at every point of an n×m grid of the plane through three
 // models, on the first S Fashion-MNIST test images (a seeded subset), evaluated row by row
 // through the evaluator over parameter points (landscape/grid.h) — the same work as
-// bench/landscape_peer.py. Prints one JSON line with points per second.
+// bench/landscape_peer.py. Prints one JSON line with points per second, the GFLOP/s the grid
+// executed (the first layer's K = 3 shared GEMMs per batch of rows, the later layers per point)
+// and, for the share of the peak, the GFLOP/s of a large square SGEMM on the same backend.
 //   bench_landscape [--arch mlp:784,512,512,512,10] [--grid 11] [--samples 1000] [--threads N]
-//                   [--device D] [--repeats 3]
+//                   [--device D] [--repeats 3] [--peak-n 2048 (0: no SGEMM)]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -18,7 +21,7 @@ using namespace ridgeline;
 
 int main(int argc, char** argv) {
   std::string arch = "mlp:784,512,512,512,10", device = "cpu";
-  int grid = 11, samples = 1000, threads = 0, repeats = 3;
+  int grid = 11, samples = 1000, threads = 0, repeats = 3, peak_n = 2048;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--arch")) arch = argv[i + 1];
     else if (!std::strcmp(argv[i], "--grid")) grid = std::stoi(argv[i + 1]);
@@ -26,6 +29,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--device")) device = argv[i + 1];
     else if (!std::strcmp(argv[i], "--repeats")) repeats = std::stoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--peak-n")) peak_n = std::stoi(argv[i + 1]);
   }
   auto be = make_backend(device, threads);
   const DataSplits d = load_data("fashion-mnist");
@@ -43,10 +47,35 @@ int main(int argc, char** argv) {
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   const int points = grid * grid;
+  // Executed FLOPs: per point 2·n·in·out for every layer after the first; per batch of rows
+  // (evaluate_grid's default of up to 64 points, whole rows) 3 shared first-layer GEMMs.
+  double per_point = 0.0;
+  for (int l = 1; l < a.num_layers(); ++l) per_point += 2.0 * test.n * a.widths[l] * a.widths[l + 1];
+  const int rows_per_batch = std::max(1, std::min(64, static_cast<int>((64ll << 20) / ma.arch->num_params())) / grid);
+  const int batches = (grid + rows_per_batch - 1) / rows_per_batch;
+  const double flops = points * per_point + batches * 3.0 * 2.0 * test.n * a.widths[0] * a.widths[1];
+  // The peak: a large square SGEMM through the same backend op, best of 3.
+  double peak = 0.0;
+  if (peak_n > 0) {
+    const size_t nn = static_cast<size_t>(peak_n) * peak_n;
+    DeviceBuffer A(*be, nn), B(*be, nn), C(*be, nn);
+    be->fill(A.data(), 0.5f, nn);
+    be->fill(B.data(), 0.25f, nn);
+    for (int r = 0; r < 4; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      be->gemm(Trans::No, Trans::Yes, peak_n, peak_n, peak_n, 1.0f, A.data(), peak_n, B.data(),
+               peak_n, 0.0f, C.data(), peak_n);
+      be->synchronize();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (r > 0) peak = std::max(peak, 2.0 * peak_n * nn / s / 1e9);
+    }
+  }
   std::printf("{\"bench\": \"landscape\", \"impl\": \"ridgeline\", \"device\": \"%s\", "
               "\"threads\": %d, \"arch\": \"%s\", \"points\": %d, \"samples\": %d, "
-              "\"seconds\": %.4f, \"points_per_second\": %.2f, \"loss_2_2\": %.6f}\n",
+              "\"seconds\": %.4f, \"points_per_second\": %.2f, \"gflops\": %.1f, "
+              "\"sgemm_peak_gflops\": %.1f, \"share_of_peak\": %.3f, \"loss_2_2\": %.6f}\n",
               be->description().c_str(), host_threads(), arch.c_str(), points, test.n, best,
-              points / best, g.loss_at(2, 2));
+              points / best, flops / best / 1e9, peak, peak > 0 ? flops / best / 1e9 / peak : 0.0,
+              g.loss_at(2, 2));
   return 0;
 }

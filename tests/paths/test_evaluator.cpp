@@ -54,6 +54,27 @@ class TestEvaluator : public QObject {
     QCOMPARE(point_form({1, 0.5}), PointForm::General);
   }
 
+  // A point's numbers do not depend on which other points share its call, nor on whether its
+  // parameters are kept across data chunks (several chunks) or formed per point (one chunk):
+  // the grid's batches and resume rely on it.
+  void pointDoesNotDependOnItsBatch() {
+    auto be = make_backend("cpu", 2);
+    const DataSplits d = make_gaussian_mixture(300, 211, 6, 4, 3);
+    const MlpArch a = parse_arch("mlp:6,17,9,4+ln");
+    const std::vector<float> t0 = init_mlp(a, 1).params, t1 = init_mlp(a, 2).params,
+                             t2 = init_mlp(a, 3).params;
+    ParameterPoints all{{&t0, &t1, &t2}, {{0.25, 0.25, 0.5}, {1.0, -0.5, 0.7}, {0, 1, 0}}};
+    const Model m = to_model(init_mlp(a, 1));
+    for (int chunk : {50, 1000}) {
+      const PointValues v = evaluate_points(*be, *m.arch, all, &d.test, chunk);
+      for (size_t k = 0; k < all.coeffs.size(); ++k) {
+        const ParameterPoints one{all.basis, {all.coeffs[k]}};
+        const PointValues w = evaluate_points(*be, *m.arch, one, &d.test, chunk);
+        QCOMPARE(w.loss[0], v.loss[k]);
+        QCOMPARE(w.error[0], v.error[k]);
+      }
+    }
+  }
   void rejectsWhatDoesNotFit() {
     auto be = make_backend("cpu", 1);
     const DataSplits d = make_gaussian_mixture(30, 20, 6, 4, 3);

@@ -33,46 +33,48 @@ ParameterPoints line_points(const std::vector<float>& a, const std::vector<float
   return p;
 }
 
+void form_point(Backend& be, const std::vector<const float*>& basis, const std::vector<double>& c,
+                size_t n, std::vector<DeviceBuffer>& diffs, bool& diffs_ready, float* dst) {
+  const size_t K = basis.size();
+  int unit = -1;
+  switch (point_form(c, &unit)) {
+    case PointForm::Unit:
+      be.copy(dst, basis[unit], n);
+      break;
+    case PointForm::Affine:
+      // θ_0 + Σ_{j≥1} c_j (θ_j − θ_0): the differences are formed once per basis.
+      if (!diffs_ready) {
+        diffs.resize(K > 0 ? K - 1 : 0);
+        for (size_t j = 1; j < K; ++j) {
+          DeviceBuffer& d = diffs[j - 1];
+          if (d.size() < n) d = DeviceBuffer(be, n);
+          be.copy(d.data(), basis[j], n);
+          be.axpby(-1.0f, basis[0], 1.0f, d.data(), n);
+        }
+        diffs_ready = true;
+      }
+      if (K == 1) {
+        be.copy(dst, basis[0], n);
+        break;
+      }
+      be.lerp(dst, basis[0], diffs[0].data(), static_cast<float>(c[1]), n);
+      for (size_t j = 2; j < K; ++j)
+        be.lerp(dst, dst, diffs[j - 1].data(), static_cast<float>(c[j]), n);
+      break;
+    case PointForm::General:
+      be.fill(dst, 0.0f, n);
+      for (size_t j = 0; j < K; ++j)
+        if (c[j] != 0.0) be.lerp(dst, dst, basis[j], static_cast<float>(c[j]), n);
+      break;
+  }
+}
+
 void form_points(Backend& be, const std::vector<const float*>& basis,
                  const std::vector<std::vector<double>>& coeffs, size_t n,
                  std::vector<DeviceBuffer>& diffs, float* out, size_t out_stride) {
-  const size_t K = basis.size();
   bool diffs_ready = false;
-  for (size_t k = 0; k < coeffs.size(); ++k) {
-    const std::vector<double>& c = coeffs[k];
-    float* dst = out + k * out_stride;
-    int unit = -1;
-    switch (point_form(c, &unit)) {
-      case PointForm::Unit:
-        be.copy(dst, basis[unit], n);
-        break;
-      case PointForm::Affine:
-        // θ_0 + Σ_{j≥1} c_j (θ_j − θ_0): the differences are formed once per call.
-        if (!diffs_ready) {
-          diffs.resize(K > 0 ? K - 1 : 0);
-          for (size_t j = 1; j < K; ++j) {
-            DeviceBuffer& d = diffs[j - 1];
-            if (d.size() < n) d = DeviceBuffer(be, n);
-            be.copy(d.data(), basis[j], n);
-            be.axpby(-1.0f, basis[0], 1.0f, d.data(), n);
-          }
-          diffs_ready = true;
-        }
-        if (K == 1) {
-          be.copy(dst, basis[0], n);
-          break;
-        }
-        be.lerp(dst, basis[0], diffs[0].data(), static_cast<float>(c[1]), n);
-        for (size_t j = 2; j < K; ++j)
-          be.lerp(dst, dst, diffs[j - 1].data(), static_cast<float>(c[j]), n);
-        break;
-      case PointForm::General:
-        be.fill(dst, 0.0f, n);
-        for (size_t j = 0; j < K; ++j)
-          if (c[j] != 0.0) be.lerp(dst, dst, basis[j], static_cast<float>(c[j]), n);
-        break;
-    }
-  }
+  for (size_t k = 0; k < coeffs.size(); ++k)
+    form_point(be, basis, coeffs[k], n, diffs, diffs_ready, out + k * out_stride);
 }
 
 DevicePoints device_points(Backend& be, const ParameterPoints& points, size_t T,

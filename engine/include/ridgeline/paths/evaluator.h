@@ -64,6 +64,13 @@ void form_points(Backend& backend, const std::vector<const float*>& basis,
                  const std::vector<std::vector<double>>& coeffs, size_t n,
                  std::vector<DeviceBuffer>& diffs, float* out, size_t out_stride);
 
+/// One point of form_points(): `c` is its coefficient row, dst receives n floats. `diffs`
+/// holds θ_j − θ_0 when `diffs_ready` (for this basis and n); an affine row computes them and
+/// sets it. Results are bit-identical to form_points() for the same row.
+void form_point(Backend& backend, const std::vector<const float*>& basis,
+                const std::vector<double>& c, size_t n, std::vector<DeviceBuffer>& diffs,
+                bool& diffs_ready, float* dst);
+
 /// The basis uploaded to the backend and every point's parameter vector formed from it
 /// (point k at params + k·num_params), after PointHooks::on_params. What each model kind's
 /// evaluator starts from.

@@ -25,24 +25,58 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
   const size_t T = lay.total;
   PointValues out;
   if (P == 0) return out;
-  int widest = 0;
-  for (int l = 1; l <= L; ++l) widest = std::max(widest, arch.widths[l]);
-  const int m = mlp_chunk_rows(arch, P, chunk, data.n);
+  // Points per group. Host backends run a few points at a time through the later layers:
+  // their activations stay in cache and every buffer is a few MB, allocated once per call;
+  // one point on one thread, 8 on several (fewer, larger parallel elementwise ops: a thread
+  // team pays for every fork and join, most on a shared machine). Device backends run all
+  // points at once (strided-batched GEMMs over points). The numbers do not depend on it.
+  const bool host = be.name() == "cpu" || be.name() == "reference";
+  const int G = host ? std::min(P, host_threads() > 1 ? 8 : 1) : P;
+  const int m = mlp_chunk_rows(arch, G, chunk, data.n);
+  const int chunks = (data.n + m - 1) / m;
   // Fail by name, before any work, when the backend lacks an op of this evaluation.
   for (Op op : {Op::Axpby, Op::Lerp, Op::Gemm, Op::GemmBatched, Op::Bias, Op::SoftmaxXent})
     require(be, op);
   require(be, arch.activation == Activation::Gelu ? Op::Gelu : Op::Relu);
   if (arch.layernorm) require(be, Op::LayerNorm);
 
-  // Every point's parameters θ_k (evaluator.h's rule), then the per-point hook.
-  const DevicePoints dp = device_points(be, points, T, hooks);
-  const std::vector<const float*>& basis_ptr = dp.basis_ptr;
-  const DeviceBuffer& pk = dp.params;
-  std::vector<DeviceBuffer> diffs;  // first-layer differences, reused across chunks
+  std::vector<DeviceBuffer> basis;
+  std::vector<const float*> basis_ptr;
+  for (const std::vector<float>* b : points.basis) {
+    basis.emplace_back(be, T);
+    be.upload(basis.back().data(), b->data(), T);
+    basis_ptr.push_back(basis.back().data());
+  }
+  // The parameters each point needs (evaluator.h's rule). The first layer's weights are read
+  // only through the shared GEMMs (from the basis), so without an on_params hook (which sees
+  // and may rewrite the whole vector) they are not formed: a point's stored vector starts at
+  // layer 0's bias, and `tl` is the layout shifted to match (tl.weight_offset[0] is unused).
+  const size_t skip = hooks.on_params ? 0 : lay.bias_offset[0];
+  const size_t Ts = T - skip;
+  ParamLayout tl = lay;
+  for (auto* v : {&tl.weight_offset, &tl.bias_offset, &tl.ln_weight_offset, &tl.ln_bias_offset})
+    for (size_t& o : *v) o = o >= skip ? o - skip : 0;
+  tl.total = Ts;
+  std::vector<const float*> tail_ptr;
+  for (const float* b : basis_ptr) tail_ptr.push_back(b + skip);
+  std::vector<DeviceBuffer> pdiffs;
+  bool pdiffs_ready = false;
+  auto form_params = [&](int k, float* dst) {
+    form_point(be, tail_ptr, points.coeffs[k], Ts, pdiffs, pdiffs_ready, dst);
+    if (hooks.on_params) hooks.on_params(be, k, dst);
+  };
+  // With several data chunks every point is formed once per call and kept; with one, each
+  // group's points are formed when the group runs (one small buffer, reused).
+  const bool keep_all = chunks > 1;
+  DeviceBuffer pk(be, Ts * (keep_all ? P : G));
+  if (keep_all)
+    for (int k = 0; k < P; ++k) form_params(k, pk.data() + k * Ts);
 
   const int d = arch.in_dim();
   const int h = arch.widths[1];
-  const size_t act = static_cast<size_t>(P) * m * widest;
+  int widest = 0;
+  for (int l = 1; l <= L; ++l) widest = std::max(widest, arch.widths[l]);
+  const size_t act = static_cast<size_t>(G) * m * widest;
   DeviceBuffer x(be, static_cast<size_t>(m) * d), y(be, m);
   std::vector<DeviceBuffer> z0;  // X·W_jᵀ of every basis vector j
   std::vector<const float*> z0_ptr;
@@ -50,15 +84,11 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
     z0.emplace_back(be, static_cast<size_t>(m) * h);
     z0_ptr.push_back(z0.back().data());
   }
-  DeviceBuffer h0(be, act), h1(be, act), row_loss(be, static_cast<size_t>(P) * m),
-      row_correct(be, static_cast<size_t>(P) * m);
-  std::vector<float> labels(m), hl(static_cast<size_t>(P) * m), hc(hl.size());
+  std::vector<DeviceBuffer> zdiffs;  // first-layer differences, reused across chunks
+  DeviceBuffer h0(be, act), h1(be, act), row_loss(be, static_cast<size_t>(G) * m),
+      row_correct(be, static_cast<size_t>(G) * m);
+  std::vector<float> labels(m), hl(static_cast<size_t>(G) * m), hc(hl.size());
   std::vector<double> sum_loss(P, 0.0), sum_correct(P, 0.0);
-  // After hidden layer l's Linear, on all points at once ([P][rows][width] in z, in place):
-  // the LayerNorm with each point's own γ, β, then the activation (mlp_layers.h).
-  auto hidden = [&](int l, float* z, int rows) {
-    mlp_hidden_post(be, arch, lay, l, pk.data(), T, P, rows, z, z, nullptr, nullptr, z);
-  };
 
   for (int start = 0; start < data.n; start += m) {
     if (cancel) cancel->check();
@@ -72,31 +102,42 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
     for (int j = 0; j < K; ++j)
       be.gemm(Trans::No, Trans::Yes, rows, h, d, 1.0f, x.data(), d,
               basis_ptr[j] + lay.weight_offset[0], d, 0.0f, z0[j].data(), h);
-    float* cur = h0.data();
-    float* nxt = h1.data();
-    form_points(be, z0_ptr, points.coeffs, zs, diffs, cur, zs);
-    for (int k = 0; k < P; ++k) {
-      float* hk = cur + k * zs;
-      if (hooks.on_first_layer) hooks.on_first_layer(be, k, hk, rows, h);
-      be.add_bias(hk, pk.data() + k * T + lay.bias_offset[0], rows, h);
-    }
-    if (L > 1) hidden(0, cur, rows);
-    // Later layers: one strided-batched GEMM over all points.
-    for (int l = 1; l < L; ++l) {
-      mlp_linear(be, arch, lay, l, pk.data(), T, P, cur,
-                 static_cast<long long>(rows) * arch.widths[l], rows, nxt);
-      if (l + 1 < L) hidden(l, nxt, rows);
-      std::swap(cur, nxt);
-    }
-    be.softmax_xent(cur, y.data(), P * rows, arch.classes(), rows, row_loss.data(),
-                    row_correct.data(), nullptr, 0.0f);
-    be.download(hl.data(), row_loss.data(), static_cast<size_t>(P) * rows);
-    be.download(hc.data(), row_correct.data(), static_cast<size_t>(P) * rows);
-    for (int k = 0; k < P; ++k)
-      for (int r = 0; r < rows; ++r) {
-        sum_loss[k] += hl[static_cast<size_t>(k) * rows + r];
-        sum_correct[k] += hc[static_cast<size_t>(k) * rows + r];
+    bool zdiffs_ready = false;
+    for (int g0 = 0; g0 < P; g0 += G) {
+      if (cancel && g0 > 0) cancel->check();
+      const int gn = std::min(G, P - g0);
+      const float* params = pk.data() + (keep_all ? static_cast<size_t>(g0) * Ts : 0);
+      if (!keep_all)
+        for (int k = 0; k < gn; ++k) form_params(g0 + k, pk.data() + k * Ts);
+      float* cur = h0.data();
+      float* nxt = h1.data();
+      for (int k = 0; k < gn; ++k) {
+        float* hk = cur + k * zs;
+        form_point(be, z0_ptr, points.coeffs[g0 + k], zs, zdiffs, zdiffs_ready, hk);
+        if (hooks.on_first_layer) hooks.on_first_layer(be, g0 + k, hk, rows, h);
+        be.add_bias(hk, params + k * Ts + tl.bias_offset[0], rows, h);
       }
+      // After hidden layer l's Linear, on the group's points ([gn][rows][width], in place):
+      // the LayerNorm with each point's own γ, β, then the activation (mlp_layers.h).
+      if (L > 1) mlp_hidden_post(be, arch, tl, 0, params, Ts, gn, rows, cur, cur, nullptr, nullptr, cur);
+      // Later layers: one (strided-batched) GEMM over the group's points.
+      for (int l = 1; l < L; ++l) {
+        mlp_linear(be, arch, tl, l, params, Ts, gn, cur,
+                   static_cast<long long>(rows) * arch.widths[l], rows, nxt);
+        if (l + 1 < L)
+          mlp_hidden_post(be, arch, tl, l, params, Ts, gn, rows, nxt, nxt, nullptr, nullptr, nxt);
+        std::swap(cur, nxt);
+      }
+      be.softmax_xent(cur, y.data(), gn * rows, arch.classes(), rows, row_loss.data(),
+                      row_correct.data(), nullptr, 0.0f);
+      be.download(hl.data(), row_loss.data(), static_cast<size_t>(gn) * rows);
+      be.download(hc.data(), row_correct.data(), static_cast<size_t>(gn) * rows);
+      for (int k = 0; k < gn; ++k)
+        for (int r = 0; r < rows; ++r) {
+          sum_loss[g0 + k] += hl[static_cast<size_t>(k) * rows + r];
+          sum_correct[g0 + k] += hc[static_cast<size_t>(k) * rows + r];
+        }
+    }
     if (on_chunk) on_chunk();
   }
   out.loss.assign(P, 0.0);

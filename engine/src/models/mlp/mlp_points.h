@@ -1,6 +1,7 @@
 #pragma once
 // The MLP's evaluator over parameter points (paths/evaluator.h): the first layer shared by
-// all points (K GEMMs), later layers as strided-batched GEMMs over points.
+// all points (K GEMMs), later layers as strided-batched GEMMs over points (device backends) or
+// point by point (host backends); see docs/ARCHITECTURE.md.
 #include <functional>
 
 #include "ridgeline/models/mlp/mlp.h"
@@ -8,7 +9,8 @@
 
 namespace ridgeline::detail {
 
-/// Rows per chunk: at most `chunk`, and points·rows·widest activations within ~64M floats.
+/// Rows per chunk: at most `chunk`, and points·rows·widest activations within ~64M floats
+/// (`points`: how many run at once, 1 on host backends).
 int mlp_chunk_rows(const MlpArch& arch, int points, int chunk, int n);
 
 PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const ParameterPoints& points,
