@@ -184,7 +184,8 @@ class TestLandscapeStep : public QObject {
     // Curves are not interpolations (views and the barrier table of interpolate steps).
     QVERIFY(live.interpolations().empty());
     QVERIFY(std::filesystem::exists(dir.file("run/checkpoints/bend.safetensors")));
-    const LandscapeResult& plane = live.results_of<LandscapeResult>()[0].second;
+    const auto planes = live.results_of<LandscapeResult>();  // a vector of copies: keep it alive
+    const LandscapeResult& plane = planes[0].second;
     QCOMPARE(plane.info.models.back(), std::string("bend"));
     QVERIFY(plane.info.coordinates[2].y > 0);
     const RunSummary back = load_run(dir.file("run"));
