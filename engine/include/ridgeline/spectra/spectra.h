@@ -99,7 +99,7 @@ struct LayerAlignment {
   double top_k_share = 0;           ///< inner_top_k / inner_product (NaN when it is 0)
 };
 
-/// R(θ_A, θ_B; γ) (Ito et al., arXiv 2402.04051, as ALGORITHMS.md §5 gives it):
+/// R(θ_A, θ_B; γ) (Ito et al., arXiv 2402.04051; our reading and its unverified choices: docs/USER_GUIDE.md, "Spectra"):
 /// R = Σ_ℓ Σ_{i∈I_A, j∈I_B} (u_iᴬ·u_jᴮ)(v_iᴬ·v_jᴮ) / Σ_ℓ min(|I_A|, |I_B|), where
 /// I_X(γ) = {i : s_i^X ≥ γ · s_max^X} (γ relative to the layer's largest singular value; this
 /// normalisation is our choice, unverified against the paper). |R_ℓ| ≤ 1 per layer; R = 1 for
