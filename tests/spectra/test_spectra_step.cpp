@@ -99,6 +99,57 @@ class TestSpectraStep : public QObject {
     QCOMPARE(loaded[0].second.alignments[1].r, r.alignments[1].r);
     QCOMPARE(loaded[0].second.models[0].layers[0].singular_values, r.models[0].layers[0].singular_values);
   }
+
+  // over_training: spectra and R at every saved epoch; the last epoch is the final model,
+  // weight matching at an epoch keeps σ and raises R; the result reloads whole.
+  void overTraining() {
+    std::string text = with("\"top_k\": 6}", "\"top_k\": 6, \"over_training\": true}");
+    QVERIFY(error_of(text).find("steps[1].over_training: needs saved epochs") != std::string::npos);
+    text = with("\"optimizer\": \"adam\"}", "\"optimizer\": \"adam\", \"checkpoint_every\": 1}");
+    const std::string top = "\"top_k\": 6}";
+    text.replace(text.find(top), top.size(), "\"top_k\": 6, \"over_training\": true}");
+    const ExperimentSpec s = parse_spec(text, "spec.json");
+    QVERIFY(s.steps[1].as<SpectraParams>().over_training);
+    QCOMPARE(spec_to_json(parse_spec(spec_to_json(s), "again.json")), spec_to_json(s));
+    {
+      std::string bad = text;
+      const std::string from = "\"aligned_to\": \"seed0\"";
+      bad.replace(bad.find(from), from.size(), "\"aligned_to\": \"seed1@wm\"");
+      QVERIFY(error_of(bad).find("aligned_to 'seed1@wm' is not a model trained by this run") !=
+              std::string::npos);
+    }
+    test::ScratchDir dir("spectra-training");
+    RunOptions o;
+    o.out_dir = dir.file("run");
+    o.workspace = dir.file("ws");
+    o.threads = 2;
+    const RunSummary live = run_experiment(s, o);
+    const SpectraResult r = live.results_of<SpectraResult>().at(0).second;
+    QCOMPARE(r.over_training.size(), size_t(3));
+    QCOMPARE(r.over_training_align, std::string("wm"));
+    for (int e = 0; e < 3; ++e) {
+      const SpectraCheckpoint& c = r.over_training[e];
+      QCOMPARE(c.epoch, e + 1);
+      QCOMPARE(c.models.size(), size_t(2));  // seed0 and seed1 (seed1@wm is not trained)
+      QCOMPARE(c.models[1].model, "seed1@epoch" + std::to_string(e + 1));
+      QCOMPARE(c.alignments.size(), size_t(2));
+      QCOMPARE(c.alignments[1].b, "seed1@epoch" + std::to_string(e + 1) + "@wm");
+      QVERIFY(r_at(c.alignments[1], 0.0) > r_at(c.alignments[0], 0.0));
+    }
+    // Epoch 1 differs from the final model; the last epoch is the final model.
+    QVERIFY(r.over_training[0].models[1].layers[0].singular_values !=
+            r.models[1].layers[0].singular_values);
+    QCOMPARE(r.over_training[2].models[1].layers[0].singular_values,
+             r.models[1].layers[0].singular_values);
+    QCOMPARE(r.over_training[2].alignments[1].r, r.alignments[1].r);
+    const SpectraResult back = load_run(dir.file("run")).results_of<SpectraResult>().at(0).second;
+    QCOMPARE(back.over_training.size(), size_t(3));
+    QCOMPARE(back.over_training[1].alignments[1].r, r.over_training[1].alignments[1].r);
+    QCOMPARE(back.over_training[0].models[0].layers[1].singular_values,
+             r.over_training[0].models[0].layers[1].singular_values);
+    QVERIFY(QFile::exists(QString::fromStdString(
+        dir.file("run/results/") + spectra_npy_name("spectra-seed0", "seed1@epoch2", "fc1.weight"))));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestSpectraStep)

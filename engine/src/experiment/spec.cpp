@@ -261,6 +261,7 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source, bo
     }
     st.params = kind.parse_params(j);
     kind.check(st, where);
+    kind.check_in_spec(st, s, where);
     st.id = j.value("id", kind.default_id(st));
     kind.add_outputs(st, available, where);
     if (!ids.insert(st.id).second)

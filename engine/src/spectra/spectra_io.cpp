@@ -148,6 +148,30 @@ std::string safe(const std::string& s) {
   return out;
 }
 
+ordered_json models_json(const std::vector<ModelSpectra>& ms) {
+  ordered_json models = ordered_json::array();
+  for (const auto& m : ms) {
+    ordered_json o;
+    o["model"] = m.model;
+    ordered_json layers = ordered_json::array();
+    for (const auto& l : m.layers) layers.push_back(layer_json(l));
+    o["layers"] = layers;
+    models.push_back(o);
+  }
+  return models;
+}
+
+std::vector<ModelSpectra> models_of(const json& j) {
+  std::vector<ModelSpectra> out;
+  for (const auto& m : j) {
+    ModelSpectra ms;
+    ms.model = m.at("model");
+    for (const auto& l : m.at("layers")) ms.layers.push_back(layer_of(l));
+    out.push_back(std::move(ms));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string spectra_to_json(const SpectraResult& r, int indent) {
@@ -156,19 +180,24 @@ std::string spectra_to_json(const SpectraResult& r, int indent) {
   j["top_k"] = r.top_k;
   j["gamma_rule"] = "s >= gamma * s_max per layer";
   j["seconds"] = r.seconds;
-  ordered_json models = ordered_json::array();
-  for (const auto& m : r.models) {
-    ordered_json o;
-    o["model"] = m.model;
-    ordered_json layers = ordered_json::array();
-    for (const auto& l : m.layers) layers.push_back(layer_json(l));
-    o["layers"] = layers;
-    models.push_back(o);
-  }
-  j["models"] = models;
+  j["models"] = models_json(r.models);
   ordered_json al = ordered_json::array();
   for (const auto& a : r.alignments) al.push_back(alignment_json(a));
   j["alignments"] = al;
+  if (!r.over_training.empty()) {
+    j["over_training_align"] = r.over_training_align;
+    ordered_json ot = ordered_json::array();
+    for (const auto& c : r.over_training) {
+      ordered_json o;
+      o["epoch"] = c.epoch;
+      o["models"] = models_json(c.models);
+      ordered_json cal = ordered_json::array();
+      for (const auto& a : c.alignments) cal.push_back(alignment_json(a));
+      o["alignments"] = cal;
+      ot.push_back(o);
+    }
+    j["over_training"] = ot;
+  }
   return j.dump(indent);
 }
 
@@ -179,10 +208,14 @@ std::string spectra_npy_name(const std::string& stem, const std::string& model,
 
 void write_spectra(const SpectraResult& r, const std::string& dir, const std::string& stem) {
   namespace fs = std::filesystem;
-  for (const auto& m : r.models)
-    for (const auto& l : m.layers)
-      write_npy((fs::path(dir) / spectra_npy_name(stem, m.model, l.name)).string(),
-                l.singular_values, {static_cast<int64_t>(l.singular_values.size())});
+  auto write_models = [&](const std::vector<ModelSpectra>& ms) {
+    for (const auto& m : ms)
+      for (const auto& l : m.layers)
+        write_npy((fs::path(dir) / spectra_npy_name(stem, m.model, l.name)).string(),
+                  l.singular_values, {static_cast<int64_t>(l.singular_values.size())});
+  };
+  write_models(r.models);
+  for (const auto& c : r.over_training) write_models(c.models);
   write_file_atomic((fs::path(dir) / (stem + ".json")).string(), spectra_to_json(r, 1) + "\n");
 }
 
@@ -193,13 +226,19 @@ SpectraResult load_spectra(const std::string& json_path) {
     if (!j.at("aligned_to").is_null()) r.aligned_to = j.at("aligned_to");
     r.top_k = j.at("top_k");
     r.seconds = j.value("seconds", 0.0);
-    for (const auto& m : j.at("models")) {
-      ModelSpectra ms;
-      ms.model = m.at("model");
-      for (const auto& l : m.at("layers")) ms.layers.push_back(layer_of(l));
-      r.models.push_back(std::move(ms));
-    }
+    r.models = models_of(j.at("models"));
     for (const auto& a : j.at("alignments")) r.alignments.push_back(alignment_of(a));
+    if (j.contains("over_training")) {
+      r.over_training_align = j.at("over_training_align");
+      for (const auto& o : j.at("over_training")) {
+        SpectraCheckpoint c;
+        c.epoch = o.at("epoch");
+        if (c.epoch < 1) throw std::runtime_error("over_training epoch " + std::to_string(c.epoch));
+        c.models = models_of(o.at("models"));
+        for (const auto& a : o.at("alignments")) c.alignments.push_back(alignment_of(a));
+        r.over_training.push_back(std::move(c));
+      }
+    }
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {

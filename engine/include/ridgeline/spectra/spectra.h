@@ -128,12 +128,24 @@ std::string format_alignment_score(double r);
 /// The default γ grid: 0, 0.1, …, 1.
 std::vector<double> default_gammas();
 
+/// The spectra and alignments at one training checkpoint (a spectra step's "over_training").
+/// Model names carry the checkpoint ("seed1@epoch3"); an alignment after weight matching at
+/// that checkpoint names its B "seed1@epoch3@wm".
+struct SpectraCheckpoint {
+  int epoch = 0;
+  std::vector<ModelSpectra> models;
+  std::vector<SpectraAlignment> alignments;  ///< per B: as trained, then (with wm) aligned
+};
+
 /// A spectra analysis: spectra of every model, and the alignment of each to `aligned_to`.
 struct SpectraResult {
   std::string aligned_to;                 ///< empty: no alignment
   int top_k = 0;
   std::vector<ModelSpectra> models;
   std::vector<SpectraAlignment> alignments;  ///< one per model other than aligned_to
+  /// Over training (empty unless asked for): one entry per saved epoch, in epoch order.
+  std::vector<SpectraCheckpoint> over_training;
+  std::string over_training_align;  ///< "wm" or "none": the alignment done at each checkpoint
   double seconds = 0;
 };
 

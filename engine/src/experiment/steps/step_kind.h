@@ -52,6 +52,10 @@ class StepKind {
   }
   /// Kind-specific checks after the inputs are known (align: two different models).
   virtual void check(const StepSpec&, const std::string& /*where*/) const {}
+  /// Checks that need the spec read so far: its models and training (spectra's
+  /// over_training needs saved epochs).
+  virtual void check_in_spec(const StepSpec&, const ExperimentSpec&,
+                             const std::string& /*where*/) const {}
   /// Writes the kind's keys (inputs and parameters) into the step object, every key of its
   /// fragment, in the order the file shows them.
   virtual void write(const StepSpec& st, nlohmann::ordered_json& out) const = 0;
