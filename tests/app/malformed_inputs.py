@@ -345,6 +345,9 @@ def spec_cases(work):
         ("spectra-gammas-above-one", {"gammas": [0, 1.5]}, ["gammas"]),
         ("spectra-gammas-empty", {"gammas": []}, ["gammas"]),
         ("spectra-gammas-string", {"gammas": "0.3"}, ["gammas"]),
+        ("spectra-over-training-no-checkpoints", {"over_training": True}, ["over_training", "checkpoint_every"]),
+        ("spectra-over-training-align-am", {"over_training_align": "am"}, ["over_training_align"]),
+        ("spectra-over-training-string", {"over_training": "yes"}, ["over_training"]),
     ]:
         add(what, spectra(**keys), needles)
     archs = [

@@ -285,3 +285,49 @@ xs_desc = land_npy[0][: len(land_npy[0]) - 21 * 8] + b"".join(
 land_variant("axis_decreasing", lambda r: None, [xs_desc] + land_npy[1:])
 xs_nan = land_npy[0][: len(land_npy[0]) - 8] + struct.pack("<d", float("nan"))
 land_variant("axis_nan", lambda r: None, [xs_nan] + land_npy[1:])
+
+
+# ---- a spectra result: results/<id>.json (fuzz_spectra.cpp), small and hand-made, with every
+# part its reader knows: models, alignments and over_training ----
+
+def sp_layer(name, rows, cols, sv):
+    return {"name": name, "shape": [rows, cols], "frobenius_sq": sum(x * x for x in sv),
+            "spectral_norm": sv[0], "stable_rank": sum(x * x for x in sv) / sv[0] ** 2,
+            "entropy_rank": 1.8, "numerical_rank": len(sv),
+            "power_law": {"ok": False, "failure": "too few eigenvalues", "n": len(sv)},
+            "mp_sigma2": 0.5, "mp_edge": 2.9, "mp_spikes": 0, "singular_values": sv}
+
+
+def sp_alignment(a, b):
+    return {"a": a, "b": b, "top_k": 2, "gammas": [0, 0.3], "r": [0.5, None],
+            "inner_product": 1.25, "inner_top_k": 1.0,
+            "layers": [{"name": "fc1.weight", "shape": [2, 3], "k": 2, "inner_product": 1.25,
+                        "inner_top_k": 1.0, "top_k_share": 0.8, "r_sum": [1.0, 0.0],
+                        "r_count": [2, 0], "u_overlap": [1, 0, 0, 1], "v_overlap": [0.5, 0.5, 0.5, 0.5]}]}
+
+
+def sp_result():
+    models = [{"model": m, "layers": [sp_layer("fc1.weight", 2, 3, [2.0, 0.5])]}
+              for m in ("seed0", "seed1")]
+    return {"aligned_to": "seed0", "top_k": 2, "gamma_rule": "s >= gamma * s_max per layer",
+            "seconds": 0.01, "models": models, "alignments": [sp_alignment("seed0", "seed1")],
+            "over_training_align": "wm",
+            "over_training": [{"epoch": 1, "models": models,
+                               "alignments": [sp_alignment("seed0@epoch1", "seed1@epoch1")]}]}
+
+
+def sp_variant(name, edit):
+    r = sp_result()
+    edit(r)
+    put("fuzz_spectra", name + ".json", json.dumps(r, indent=1))
+
+
+sp_variant("result", lambda r: None)
+sp_variant("no_over_training", lambda r: (r.pop("over_training"), r.pop("over_training_align")))
+sp_variant("sv_ascending", lambda r: r["models"][0]["layers"][0].update(singular_values=[0.5, 2.0]))
+sp_variant("sv_count", lambda r: r["models"][0]["layers"][0].update(singular_values=[2.0]))
+sp_variant("k_too_big", lambda r: r["alignments"][0]["layers"][0].update(k=3))
+sp_variant("r_short", lambda r: r["alignments"][0].update(r=[0.5]))
+sp_variant("overlap_above_one", lambda r: r["alignments"][0]["layers"][0].update(u_overlap=[2, 0, 0, 1]))
+sp_variant("epoch_zero", lambda r: r["over_training"][0].update(epoch=0))
+put("fuzz_spectra", "truncated.json", json.dumps(sp_result())[:200])

@@ -3,6 +3,8 @@
 // permuted copy aligned back by weight matching, the power-law fit on Pareto samples, the
 // Marchenko–Pastur edge of a Gaussian matrix, and the decomposition of ⟨W_A, W_B⟩.
 #include <QtTest>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <Eigen/Dense>
 #include <cmath>
 #include <filesystem>
@@ -249,6 +251,44 @@ class TestSpectra : public QObject {
     QCOMPARE(back.models[0].layers[1].fit.ok, r.models[0].layers[1].fit.ok);
     std::filesystem::remove_all(dir);
     QVERIFY_THROWS_EXCEPTION(InputError, load_spectra((dir / "missing.json").string()));
+  }
+
+  // A hand-edited or corrupted result is refused with one line naming the file and what is
+  // wrong, where the views would otherwise index past an array (tests/fuzz/fuzz_spectra.cpp
+  // fuzzes the same reader).
+  void malformedResultsAreRefused() {
+    const Model a = mlp("mlp:20,16,12,5", 7), b = mlp("mlp:20,16,12,5", 8);
+    SpectraResult r;
+    r.aligned_to = "a";
+    r.top_k = 4;
+    r.models = {model_spectra(a, "a"), model_spectra(b, "b")};
+    r.alignments = {spectra_alignment(a, "a", b, "b", 4, default_gammas())};
+    const nlohmann::json good = nlohmann::json::parse(spectra_to_json(r));
+    QCOMPARE(spectra_to_json(parse_spectra_json(good.dump(), "S.json")), spectra_to_json(r));
+    auto refused = [&](const std::function<void(nlohmann::json&)>& edit, const std::string& why) {
+      nlohmann::json j = good;
+      edit(j);
+      try {
+        parse_spectra_json(j.dump(), "S.json");
+      } catch (const InputError& e) {
+        const std::string m = e.what();
+        return m.rfind("S.json: not a spectra result", 0) == 0 && m.find(why) != std::string::npos &&
+               m.find('\n') == std::string::npos;
+      }
+      return false;
+    };
+    QVERIFY(refused([](auto& j) { j["models"][0]["layers"][0]["singular_values"].erase(0); },
+                    "min(rows, cols) singular values"));
+    QVERIFY(refused([](auto& j) { j["models"][1]["layers"][1]["singular_values"][3] = 1e9; },
+                    "descending"));
+    QVERIFY(refused([](auto& j) { j["alignments"][0]["r"].erase(0); }, "one value per gamma"));
+    QVERIFY(refused([](auto& j) { j["alignments"][0]["layers"][0]["k"] = 99; }, "k is not within"));
+    QVERIFY(refused([](auto& j) { j["alignments"][0]["layers"][0]["u_overlap"][0] = 3.0; },
+                    "within [0, 1]"));
+    QVERIFY(refused([](auto& j) { j["alignments"][0]["gammas"][0] = 2.0; }, "outside [0, 1]"));
+    QVERIFY(refused([](auto& j) { j["alignments"][0]["layers"][1]["r_count"].erase(0); },
+                    "r_sum and r_count"));
+    QVERIFY(refused([](auto& j) { j["top_k"] = "many"; }, "top_k"));
   }
 };
 

@@ -1,5 +1,6 @@
 // The files of a spectra analysis: results/<id>.json (every statistic, the overlap matrices,
 // R(γ)) and one .npy of singular values per model and layer.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -76,6 +77,15 @@ MatrixSpectrum layer_of(const json& j) {
   m.mp_edge = num_of(j.at("mp_edge"));
   m.mp_spikes = j.at("mp_spikes");
   for (const auto& x : j.at("singular_values")) m.singular_values.push_back(num_of(x));
+  if (m.rows < 1 || m.cols < 1) throw std::runtime_error("layer " + m.name + " has an empty shape");
+  if (m.singular_values.size() != static_cast<size_t>(std::min(m.rows, m.cols)))
+    throw std::runtime_error("layer " + m.name + " does not have min(rows, cols) singular values");
+  for (size_t i = 0; i < m.singular_values.size(); ++i) {
+    const double s = m.singular_values[i];
+    if (!std::isfinite(s) || s < 0 || (i > 0 && s > m.singular_values[i - 1]))
+      throw std::runtime_error("singular values of " + m.name +
+                               " are not finite, non-negative and descending");
+  }
   return m;
 }
 
@@ -115,7 +125,10 @@ SpectraAlignment alignment_of(const json& j) {
   a.b = j.at("b");
   a.top_k = j.at("top_k");
   a.gammas = j.at("gammas").get<std::vector<double>>();
+  for (double g : a.gammas)
+    if (!(g >= 0 && g <= 1)) throw std::runtime_error("a gamma is outside [0, 1]");
   for (const auto& x : j.at("r")) a.r.push_back(num_of(x));
+  if (a.r.size() != a.gammas.size()) throw std::runtime_error("r does not have one value per gamma");
   a.inner_product = num_of(j.at("inner_product"));
   a.inner_top_k = num_of(j.at("inner_top_k"));
   for (const auto& o : j.at("layers")) {
@@ -131,9 +144,17 @@ SpectraAlignment alignment_of(const json& j) {
     l.r_count = o.at("r_count").get<std::vector<int>>();
     l.u_overlap = o.at("u_overlap").get<std::vector<double>>();
     l.v_overlap = o.at("v_overlap").get<std::vector<double>>();
+    if (l.rows < 1 || l.cols < 1 || l.k < 0 || l.k > std::min(l.rows, l.cols))
+      throw std::runtime_error("layer " + l.name + ": k is not within 0..min(rows, cols)");
     const size_t kk = static_cast<size_t>(l.k) * l.k;
     if (l.u_overlap.size() != kk || l.v_overlap.size() != kk)
       throw std::runtime_error("overlap matrices of " + l.name + " are not k×k");
+    for (const auto* m : {&l.u_overlap, &l.v_overlap})
+      for (double x : *m)
+        if (!(x >= 0 && x <= 1 + 1e-9))
+          throw std::runtime_error("overlap matrices of " + l.name + " are not within [0, 1]");
+    if (l.r_sum.size() != a.gammas.size() || l.r_count.size() != a.gammas.size())
+      throw std::runtime_error("layer " + l.name + ": r_sum and r_count need one value per gamma");
     a.layers.push_back(std::move(l));
   }
   return a;
@@ -220,29 +241,54 @@ void write_spectra(const SpectraResult& r, const std::string& dir, const std::st
 }
 
 SpectraResult load_spectra(const std::string& json_path) {
+  return parse_spectra_json(read_file(json_path), json_path);
+}
+
+SpectraResult parse_spectra_json(const std::string& text, const std::string& source) {
   SpectraResult r;
+  // Runs one part of the reading; its errors name the part ("models[1]: ...").
+  auto part = [](const std::string& where, const auto& read) {
+    try {
+      read();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(where + ": " + e.what());
+    }
+  };
   try {
-    const json j = json::parse(read_file(json_path));
-    if (!j.at("aligned_to").is_null()) r.aligned_to = j.at("aligned_to");
-    r.top_k = j.at("top_k");
-    r.seconds = j.value("seconds", 0.0);
-    r.models = models_of(j.at("models"));
-    for (const auto& a : j.at("alignments")) r.alignments.push_back(alignment_of(a));
+    const json j = json::parse(text);
+    part("aligned_to", [&] {
+      if (!j.at("aligned_to").is_null()) r.aligned_to = j.at("aligned_to");
+    });
+    part("top_k", [&] {
+      r.top_k = j.at("top_k");
+      if (r.top_k < 0) throw std::runtime_error("negative");
+    });
+    part("seconds", [&] { r.seconds = j.value("seconds", 0.0); });
+    part("models", [&] { r.models = models_of(j.at("models")); });
+    part("alignments", [&] {
+      for (const auto& a : j.at("alignments")) r.alignments.push_back(alignment_of(a));
+    });
     if (j.contains("over_training")) {
-      r.over_training_align = j.at("over_training_align");
-      for (const auto& o : j.at("over_training")) {
-        SpectraCheckpoint c;
-        c.epoch = o.at("epoch");
-        if (c.epoch < 1) throw std::runtime_error("over_training epoch " + std::to_string(c.epoch));
-        c.models = models_of(o.at("models"));
-        for (const auto& a : o.at("alignments")) c.alignments.push_back(alignment_of(a));
-        r.over_training.push_back(std::move(c));
-      }
+      part("over_training_align", [&] { r.over_training_align = j.at("over_training_align"); });
+      part("over_training", [&] {
+        for (const auto& o : j.at("over_training")) {
+          SpectraCheckpoint c;
+          c.epoch = o.at("epoch");
+          if (c.epoch < 1 || (!r.over_training.empty() && c.epoch <= r.over_training.back().epoch))
+            throw std::runtime_error("epochs are not increasing from 1");
+          c.models = models_of(o.at("models"));
+          for (const auto& a : o.at("alignments")) c.alignments.push_back(alignment_of(a));
+          r.over_training.push_back(std::move(c));
+        }
+      });
     }
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {
-    throw InputError(json_path + ": not a spectra result (" + std::string(e.what()) + ")");
+    std::string why = e.what();
+    for (char& c : why)
+      if (c == '\n' || c == '\r') c = ' ';
+    throw InputError(source + ": not a spectra result (" + why + ")");
   }
   return r;
 }

@@ -161,5 +161,10 @@ std::string spectra_npy_name(const std::string& stem, const std::string& model,
                              const std::string& layer);
 /// Reads a result back from its .json (InputError naming the file on bad content).
 SpectraResult load_spectra(const std::string& json_path);
+/// The same from the JSON text; `source` names it in errors. An accepted result keeps what
+/// its readers rely on: min(rows, cols) finite non-negative descending singular values per
+/// layer, k ≤ min(rows, cols) with k×k overlaps in [0, 1] (to rounding), one R, r_sum and
+/// r_count per γ with γ in [0, 1], and checkpoints in increasing epoch order.
+SpectraResult parse_spectra_json(const std::string& text, const std::string& source);
 
 }  // namespace ridgeline
