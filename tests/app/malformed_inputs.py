@@ -350,6 +350,24 @@ def spec_cases(work):
         ("spectra-over-training-string", {"over_training": "yes"}, ["over_training"]),
     ]:
         add(what, spectra(**keys), needles)
+
+    # The layerwise step (docs/USER_GUIDE.md, "Layer-wise barriers").
+    def layerwise(**keys):
+        def mutate(spec):
+            step = {"type": "layerwise", "id": "LW", "a": "seed0", "b": "seed1"}
+            step.update(keys)
+            spec["steps"].append({k: v for k, v in step.items() if v is not None})
+        return mutate
+    for what, keys, needles in [
+        ("layerwise-b-missing", {"b": None}, ["b"]),
+        ("layerwise-same-models", {"b": "seed0"}, ["b", "same model"]),
+        ("layerwise-unknown-a", {"a": "ghost"}, ["ghost"]),
+        ("layerwise-points-one", {"points": 1}, ["points"]),
+        ("layerwise-split-all", {"split": "all"}, ["split"]),
+        ("layerwise-cumulative-string", {"cumulative": "no"}, ["cumulative"]),
+        ("layerwise-unknown-key", {"layers": ["fc1"]}, ["layers"]),
+    ]:
+        add(what, layerwise(**keys), needles)
     archs = [
         ("arch-width-2^32", "mlp:8,4294967296,3"),
         ("arch-width-20-digits", "mlp:8,99999999999999999999,3"),
@@ -515,6 +533,14 @@ def flag_cases(work):
         Case("spectra-no-files", ["spectra", "--json"], ["model file"]),
         Case("spectra-missing-file", ["spectra", "nothere.safetensors"], ["nothere.safetensors"]),
         Case("spectra-aligned-to-missing", sp + ["--aligned-to", "nobody.safetensors"], ["nobody.safetensors"]),
+    ]
+    lwc = ["layerwise", "A.safetensors", "B.safetensors", "--data", GMM]
+    cases += [
+        Case("layerwise-one-file", lwc[:2] + lwc[3:], ["two model files"]),
+        Case("layerwise-missing-file", ["layerwise", "A.safetensors", "nothere.safetensors", "--data", GMM],
+             ["nothere.safetensors"]),
+        Case("layerwise-points-junk", lwc + ["--points", "junk"], ["--points"]),
+        Case("layerwise-split-all", lwc + ["--split", "all"], ["--split"]),
     ]
     cases += [
         Case("train-unknown-option", tr + ["--bogus", "1"], ["--bogus"]),

@@ -1,0 +1,95 @@
+// The "layerwise" step kind: layer-wise barriers between two models (paths/layerwise.h).
+#include "ridgeline/experiment/steps/layerwise_step.h"
+
+#include <cmath>
+
+#include "experiment/steps/step_kind.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
+#include "ridgeline/io/fileio.h"
+#include "ridgeline/paths/layerwise.h"
+
+namespace ridgeline::detail {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+class LayerwiseStep final : public PairStepKind {
+ public:
+  std::string type() const override { return "layerwise"; }
+  std::any parse_params(const json& j) const override {
+    LayerwiseParams p;
+    p.points = j["points"];
+    const std::string split = j["split"];
+    p.train = split != "test";
+    p.test = split != "train";
+    p.cumulative = j["cumulative"];
+    p.from_b = j["from_b"];
+    return p;
+  }
+  void check(const StepSpec& st, const std::string& where) const override {
+    if (st.a == st.b) throw InputError(where + ".b: the same model as a ('" + st.a + "')");
+  }
+  void write(const StepSpec& st, ordered_json& out) const override {
+    const LayerwiseParams& p = st.as<LayerwiseParams>();
+    out["a"] = st.a;
+    out["b"] = st.b;
+    out["points"] = p.points;
+    out["split"] = p.train && p.test ? "both" : p.train ? "train" : "test";
+    out["cumulative"] = p.cumulative;
+    out["from_b"] = p.from_b;
+  }
+  std::string default_id(const StepSpec& st) const override {
+    return type() + "-" + st.a + "-" + st.b;
+  }
+
+  StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
+    const LayerwiseParams& p = st.as<LayerwiseParams>();
+    LayerwiseConfig cfg;
+    cfg.points = p.points;
+    cfg.train = p.train;
+    cfg.test = p.test;
+    cfg.cumulative = p.cumulative;
+    cfg.from_b = p.from_b;
+    auto progress = [&](const Progress& q) { ctx.progress(st, q.done, q.total, q.message, q.stage); };
+    LayerwiseResult r = layerwise(ctx.backend, models.at(st.a), st.a, models.at(st.b), st.b,
+                                  ctx.data, cfg, progress, ctx.cancel);
+    write_file_atomic((ctx.dir / "results" / (st.id + ".json")).string(),
+                      layerwise_to_json(r, 1) + "\n");
+    // The log names the single layer with the highest barrier, next to the whole path's.
+    const bool test = p.test;
+    auto curve_of = [&](const InterpolationResult& c) -> const SplitCurve& {
+      return test ? *c.test : *c.train;
+    };
+    const LayerwisePath* worst = nullptr;
+    for (const auto& path : r.paths)
+      if (!path.cumulative && (!worst || curve_of(path.curve).barriers.loss_lin >
+                                             curve_of(worst->curve).barriers.loss_lin))
+        worst = &path;
+    if (worst)
+      ctx.log("step " + st.id + ": highest single-layer " + (test ? "test" : "train") +
+              " loss barrier " + format_loss_barrier(curve_of(worst->curve).barriers.loss_lin) +
+              " (" + layerwise_path_label(*worst) + "); whole path " +
+              format_loss_barrier(curve_of(r.whole).barriers.loss_lin) + " (wall-clock " +
+              format_seconds(r.seconds) + ")");
+    const double seconds = r.seconds;
+    return {st.id, type(), std::move(r), seconds};
+  }
+
+  std::optional<StepResult> load(const StepSpec& st, const fs::path& dir) const override {
+    const auto f = dir / "results" / (st.id + ".json");
+    if (!fs::exists(f)) return std::nullopt;
+    return StepResult{st.id, type(), layerwise_from_json(read_file(f.string()), f.string())};
+  }
+};
+
+}  // namespace
+
+const StepKind& layerwise_step_kind() {
+  static const LayerwiseStep kind;
+  return kind;
+}
+
+}  // namespace ridgeline::detail
