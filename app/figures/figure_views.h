@@ -68,5 +68,6 @@ FigureView all_paths_figure_view();
 FigureView compare_figure_view();
 FigureView study_figure_view();
 FigureView landscape_figure_view();
+FigureView layerwise_figure_view();
 
 }  // namespace ridgeline::figures

@@ -127,6 +127,12 @@ class MainWindow : public QMainWindow {
   /// The views that are charts, which --export-chart can write: "paths" (the first path's
   /// tab), "paths:<step id>", "all-paths", "compare", "training" and "alignment".
   static QStringList chartViewNames();
+  /// The prefixes of per-step views ("paths:", "landscape:", "layerwise:"): each followed by a
+  /// step id names that step's result tab.
+  static QStringList stepViewPrefixes();
+  static bool isStepView(const QString& name);
+  /// "paths:<step id>, landscape:<step id>, …" for messages and --help.
+  static QString stepViewHelp();
   /// Exports view `name` (one of chartViewNames(), or a "paths:<step id>"): its tab's chart,
   /// the training monitor, or the alignment charts stacked in one image. False with the
   /// reason when the view is not a chart or has nothing drawn yet (then `bad_input` is set:

@@ -90,8 +90,7 @@ QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.val
 QWidget* MainWindow::viewWidget(const QString& name) const {
   if (QDockWidget* dock = docks_.value(name)) return dock->widget();
   // Every other view is a tab of the result area ("paths", "paths:<id>", "all-paths", ...).
-  if (name == "paths" || name.startsWith("paths:") || name == "study" || name.startsWith("landscape:"))
-    return results_area_;
+  if (name == "paths" || name == "study" || isStepView(name)) return results_area_;
   for (const ResultView& v : result_views())
     if (v.views.contains(name)) return results_area_;
   return nullptr;
@@ -117,11 +116,25 @@ bool MainWindow::showView(const QString& name, QString* error) {
   QWidget* tab = results_->page(name, &why);
   if (!why.isEmpty()) return fail(why);
   if (!tab)
-    return fail("--view: unknown view '" + name + "' (views: " + viewNames().join(", ") +
-                ", paths:<step id>)");
+    return fail("--view: unknown view '" + name + "' (views: " + viewNames().join(", ") + ", " +
+                stepViewHelp() + ")");
   tabs_->setCurrentWidget(tab);
   results_stack_->setCurrentIndex(1);
   return true;
+}
+
+QStringList MainWindow::stepViewPrefixes() { return {"paths:", "landscape:", "layerwise:"}; }
+
+bool MainWindow::isStepView(const QString& name) {
+  for (const QString& p : stepViewPrefixes())
+    if (name.startsWith(p)) return true;
+  return false;
+}
+
+QString MainWindow::stepViewHelp() {
+  QStringList out;
+  for (const QString& p : stepViewPrefixes()) out << p + "<step id>";
+  return out.join(", ");
 }
 
 QStringList MainWindow::chartViewNames() {
@@ -135,9 +148,9 @@ bool MainWindow::exportView(const QString& name, const QString& path, QString* e
     if (bad_input) *bad_input = true;
     return false;
   };
-  if (!chartViewNames().contains(name) && !name.startsWith("paths:") && !name.startsWith("landscape:"))
+  if (!chartViewNames().contains(name) && !isStepView(name))
     return fail("--export-chart: the view '" + name + "' is not a chart (charts: " +
-                chartViewNames().join(", ") + ", paths:<step id>, landscape:<step id>)");
+                chartViewNames().join(", ") + ", " + stepViewHelp() + ")");
   if (name.startsWith("landscape:")) {  // the 3-D surface as rendered (PNG only)
     if (QString why; !showView(name, &why)) return fail(why);
     if (!path.endsWith(".png", Qt::CaseInsensitive))

@@ -1,0 +1,142 @@
+// A layerwise step's figure ("layerwise:<id>"; docs/USER_GUIDE.md, "Layer-wise barriers"): the
+// loss and the error barrier (linear form) of every partial path — single layers, cumulative
+// ranges, the whole path ("all") — as grouped bars, the other layers at A and at B side by side.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "figures/figure_views.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/paths/layerwise.h"
+
+namespace ridgeline::figures {
+
+namespace {
+
+using namespace figure;
+
+std::vector<std::pair<std::string, const LayerwiseResult*>> layerwise_results(const FigureInput& in) {
+  std::vector<std::pair<std::string, const LayerwiseResult*>> out;
+  if (!in.run) return out;
+  for (const StepResult& r : in.run->results)
+    if (const auto* l = r.as<LayerwiseResult>()) out.emplace_back(r.id, l);
+  return out;
+}
+
+// The group of a path: its layer ("fc1"), or "≤fc1" for the cumulative range of the first
+// layers up to fc1.
+std::string group_of(const LayerwisePath& p) {
+  return p.layers.size() == 1 ? p.layers.front() : "\u2264" + p.layers.back();
+}
+
+// The axis label of a group. A single-column figure has room for about three characters per
+// group, and a dropped category label would leave a bar unnamed: when every layer is named
+// <prefix><index> ("fc0", "fc1", …) the labels are the indices ("0", "≤1") and the axis title
+// names the prefix; otherwise the names themselves.
+std::vector<std::string> short_labels(const std::vector<std::string>& groups, std::string* prefix) {
+  std::string common;
+  bool indexed = true;
+  for (const auto& g : groups) {
+    if (g == "all") continue;
+    const std::string name = g.rfind("\u2264", 0) == 0 ? g.substr(std::string("\u2264").size()) : g;
+    size_t d = name.size();
+    while (d > 0 && std::isdigit(static_cast<unsigned char>(name[d - 1]))) --d;
+    if (d == name.size() || d == 0) indexed = false;
+    if (common.empty()) common = name.substr(0, d);
+    indexed &= name.substr(0, d) == common;
+  }
+  std::vector<std::string> out;
+  for (const auto& g : groups) {
+    if (!indexed || g == "all") {
+      out.push_back(g);
+      continue;
+    }
+    const bool cum = g.rfind("\u2264", 0) == 0;
+    const std::string name = cum ? g.substr(std::string("\u2264").size()) : g;
+    out.push_back((cum ? "\u2264" : "") + name.substr(common.size()));
+  }
+  *prefix = indexed ? common : "";
+  return out;
+}
+
+Figure layerwise_figure(const FigureInput& in, const std::string& view) {
+  const std::string id = view.substr(std::string("layerwise:").size());
+  const LayerwiseResult* r = nullptr;
+  for (const auto& [step, res] : layerwise_results(in))
+    if (step == id) r = res;
+  if (!r) throw InputError("--view " + view + ": no layerwise step '" + id + "'");
+  const bool train = !r->whole.test;
+  const std::string split = train ? "train" : "test";
+  std::vector<std::string> groups;
+  for (const auto& p : r->paths)
+    if (std::find(groups.begin(), groups.end(), group_of(p)) == groups.end()) groups.push_back(group_of(p));
+  groups.push_back("all");  // the whole path
+  bool any_b = false;
+  for (const auto& p : r->paths) any_b |= p.base == "b";
+  const std::vector<std::string> bases = any_b ? std::vector<std::string>{"a", "b"}
+                                               : std::vector<std::string>{"a"};
+  std::string prefix;
+  const std::vector<std::string> labels = short_labels(groups, &prefix);
+  Figure f;
+  f.view = view;
+  for (int measure = 0; measure < 2; ++measure) {
+    const bool error = measure == 1;
+    Panel panel;
+    panel.x.categories = labels;
+    panel.x.title = (prefix.empty() ? std::string("layer") : "layer " + prefix + "\u2113") +
+                    " (\u2264: cumulative)";
+    panel.y.title = std::string(error ? "error" : "loss") + " barrier (" + split + ")";
+    panel.y.percent = error;
+    panel.y.include_zero = true;
+    for (size_t s = 0; s < bases.size(); ++s) {
+      Series b;
+      b.bars = true;
+      b.slot = static_cast<int>(s);
+      b.nslots = static_cast<int>(bases.size());
+      b.style = {palette(s), LineStyle::None, Marker::None, true};
+      b.label = std::string(error ? "error" : "loss") + " barrier, rest at " + (s == 0 ? "A" : "B");
+      b.source = "results/" + id + ".json paths[].curve.barrier." + split + "." +
+                 (error ? "error_lin" : "loss_lin") + " (base " + bases[s] + "), whole.barrier";
+      for (size_t g = 0; g < groups.size(); ++g) {
+        const InterpolationResult* c = nullptr;
+        if (groups[g] == "all") {
+          c = &r->whole;
+        } else {
+          for (const auto& p : r->paths)
+            if (group_of(p) == groups[g] && p.base == bases[s]) c = &p.curve;
+        }
+        const SplitCurve* k = c ? preferred_split(*c, train) : nullptr;
+        b.x.push_back(static_cast<double>(g));
+        b.y.push_back(!k ? NAN : error ? k->barriers.error_lin : k->barriers.loss_lin);
+      }
+      panel.series.push_back(b);
+    }
+    bool all_zero = true;
+    for (const auto& b : panel.series)
+      for (double y : b.y) all_zero &= !(std::abs(y) > 0);
+    if (!all_zero) panel.note = "no bar: a barrier of 0";
+    f.panels.push_back(panel);
+  }
+  for (size_t s = 0; s < bases.size(); ++s)
+    f.legend.push_back({std::string("other layers at ") + (s == 0 ? "A (" + r->a + ")" : "B (" + r->b + ")"),
+                        {palette(s), LineStyle::None, Marker::None, true}});
+  return f;
+}
+
+}  // namespace
+
+FigureView layerwise_figure_view() {
+  return {"layerwise:",
+          "layerwise",
+          "layerwise:<step id>: the loss and error barriers of a layerwise step's partial paths "
+          "(single layers, cumulative ranges, the whole path), the rest at A and at B",
+          "a layerwise step",
+          [](const FigureInput& in) {
+            std::vector<std::string> names;
+            for (const auto& [id, r] : layerwise_results(in)) names.push_back("layerwise:" + id);
+            return names;
+          },
+          layerwise_figure};
+}
+
+}  // namespace ridgeline::figures

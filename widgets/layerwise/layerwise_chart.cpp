@@ -1,0 +1,157 @@
+// The layer-wise barrier chart (layerwise_chart.h).
+#include "widgets/layerwise/layerwise_chart.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QCursor>
+#include <QToolTip>
+#include <QValueAxis>
+#include <cmath>
+
+#include "ridgeline/core/format.h"
+
+namespace ridgeline::widgets {
+
+namespace {
+
+const SplitCurve* split_of(const InterpolationResult& c, bool train) {
+  return preferred_split(c, train);
+}
+
+std::string group_label(const LayerwisePath& p) {
+  return p.layers.size() == 1 ? p.layers.front() : p.layers.front() + ".." + p.layers.back();
+}
+
+}  // namespace
+
+LayerwiseChart::LayerwiseChart(QWidget* parent) : QChartView(parent) {
+  setRenderHint(QPainter::Antialiasing);
+  chart()->setTitle("Layer-wise barriers");
+  setMinimumSize(360, 240);
+}
+
+void LayerwiseChart::setResult(const LayerwiseResult& r, bool error, bool train) {
+  result_ = r;
+  error_ = error;
+  train_ = train;
+  rebuild();
+}
+
+std::vector<double> LayerwiseChart::values(char base) const { return base == 'a' ? at_a_ : at_b_; }
+
+void LayerwiseChart::rebuild() {
+  categories_.clear();
+  at_a_.clear();
+  at_b_.clear();
+  auto value = [&](const InterpolationResult& c, double* alpha) -> double {
+    const SplitCurve* s = split_of(c, train_);
+    if (!s) return NAN;
+    if (alpha) *alpha = error_ ? s->barriers.error_alpha : s->barriers.loss_alpha;
+    return error_ ? s->barriers.error_lin : s->barriers.loss_lin;
+  };
+  // Groups in the result's order: singles, then cumulative ranges (each base lists the same).
+  std::vector<std::string> groups;
+  for (const auto& p : result_.paths) {
+    const std::string g = group_label(p);
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
+  std::vector<double> alpha_a, alpha_b;
+  for (const auto& g : groups) {
+    categories_ << QString::fromStdString(g);
+    double va = NAN, vb = NAN, aa = NAN, ab = NAN;
+    for (const auto& p : result_.paths)
+      if (group_label(p) == g) (p.base == "a" ? va : vb) = value(p.curve, p.base == "a" ? &aa : &ab);
+    at_a_.push_back(va);
+    at_b_.push_back(vb);
+    alpha_a.push_back(aa);
+    alpha_b.push_back(ab);
+  }
+  double aw = NAN;
+  const double whole = value(result_.whole, &aw);
+  categories_ << "whole path";
+  at_a_.push_back(whole);
+  at_b_.push_back(whole);
+  alpha_a.push_back(aw);
+  alpha_b.push_back(aw);
+
+  QChart* c = chart();
+  c->removeAllSeries();
+  for (QAbstractAxis* ax : c->axes()) c->removeAxis(ax);
+  auto* series = new QBarSeries;
+  const QString what = error_ ? "error" : "loss";
+  auto add = [&](const QString& label, const std::vector<double>& v, const std::vector<double>& al,
+                 const QColor& colour) {
+    auto* set = new QBarSet(label);
+    set->setColor(colour);
+    set->setBorderColor(colour.darker(130));
+    for (double x : v) *set << (std::isfinite(x) ? (error_ ? 100 * x : x) : 0.0);
+    series->append(set);
+    QObject::connect(set, &QBarSet::hovered, this, [this, v, al, label](bool on, int i) {
+      if (!on || i < 0 || i >= static_cast<int>(v.size())) return QToolTip::hideText();
+      const double x = v[i];
+      QString t = categories_[i] + " (" + label + "): ";
+      if (!std::isfinite(x)) {
+        t += "not computed";
+      } else {
+        t += QString::fromStdString(error_ ? format_error_barrier(x) : format_loss_barrier(x));
+        t += has_interior_barrier(x, al[i])
+                 ? " at α = " + QString::fromStdString(format_alpha(al[i]))
+                 : QString(" (no interior barrier)");
+      }
+      QToolTip::showText(QCursor::pos(), t, this);
+    });
+  };
+  add("other layers at A", at_a_, alpha_a, QColor(0, 114, 178));
+  bool any_b = false;
+  for (const auto& p : result_.paths) any_b |= p.base == "b";
+  if (any_b) add("other layers at B", at_b_, alpha_b, QColor(230, 159, 0));
+  c->addSeries(series);
+  auto* x = new QBarCategoryAxis;
+  x->append(categories_);
+  x->setTitleText("interpolated layers (the rest fixed)");
+  auto* y = new QValueAxis;
+  y->setTitleText(what + " barrier" + (error_ ? " (%)" : "") + ", linear form");
+  double lo = 0, hi = 0;
+  for (const auto* v : {&at_a_, &at_b_})
+    for (double t : *v)
+      if (std::isfinite(t)) {
+        lo = std::min(lo, error_ ? 100 * t : t);
+        hi = std::max(hi, error_ ? 100 * t : t);
+      }
+  if (hi - lo <= 0) hi = lo + (error_ ? 1.0 : 0.01);  // all zero: a visible, honest axis
+  y->setRange(lo, hi + 0.05 * (hi - lo));
+  y->applyNiceNumbers();
+  c->addAxis(x, Qt::AlignBottom);
+  c->addAxis(y, Qt::AlignLeft);
+  series->attachAxis(x);
+  series->attachAxis(y);
+  c->legend()->setAlignment(Qt::AlignBottom);
+  const SplitCurve* s = split_of(result_.whole, train_);
+  const bool is_train = s && result_.whole.train && s == &*result_.whole.train;
+  c->setTitle(QString("Layer-wise %1 barriers, %2 split: %3 → %4")
+                  .arg(what, is_train ? "train" : "test", QString::fromStdString(result_.a),
+                       QString::fromStdString(result_.b)));
+}
+
+QString LayerwiseChart::csv() const {
+  QString out = "path,base,cumulative,loss_lin,loss_alpha,error_lin,error_alpha\n";
+  auto row = [&](const std::string& label, const std::string& base, bool cumulative,
+                 const InterpolationResult& c) {
+    const SplitCurve* s = split_of(c, train_);
+    if (!s) return;
+    out += QString("%1,%2,%3,%4,%5,%6,%7\n")
+               .arg(QString::fromStdString(label), QString::fromStdString(base))
+               .arg(cumulative ? 1 : 0)
+               .arg(s->barriers.loss_lin, 0, 'g', 8)
+               .arg(s->barriers.loss_alpha, 0, 'g', 8)
+               .arg(s->barriers.error_lin, 0, 'g', 8)
+               .arg(s->barriers.error_alpha, 0, 'g', 8);
+  };
+  for (const auto& p : result_.paths) row(group_label(p), p.base, p.cumulative, p.curve);
+  row("whole path", "", false, result_.whole);
+  return out;
+}
+
+}  // namespace ridgeline::widgets
