@@ -35,7 +35,9 @@ QWidget* StepsEditor::buildDetail() {
   form_ = new QFormLayout(detail_);
   type_ = makeCombo("step.type", choices("type"),
                     "interpolate: the linear path from a to b; align: permute b's hidden units "
-                    "to match a (produces b@method); merge: MergeMany over several models");
+                    "to match a (produces b@method); merge: MergeMany over several models; "
+                    "landscape, curve, spectra, layerwise: see the user guide (their fields "
+                    "come from the schema)");
   id_ = makeLine("step.id",
                  "Unique name of the step (its results file); a merge step's id "
                  "is the name of the merged model",
@@ -81,6 +83,11 @@ QWidget* StepsEditor::buildDetail() {
   form_->addRow("Max sweeps", max_sweeps_);
   form_->addRow("Epochs", epochs_);
   form_->addRow("LR", lr_);
+  generic_ = new QWidget;
+  generic_->setObjectName("step.generic");
+  generic_form_ = new QFormLayout(generic_);
+  generic_form_->setContentsMargins(0, 0, 0, 0);
+  form_->addRow(generic_);
   for (int r = 0; r < form_->rowCount(); ++r)
     if (auto* l = form_->itemAt(r, QFormLayout::LabelRole))
       if (auto* label = qobject_cast<QLabel*>(l->widget()))
@@ -185,6 +192,7 @@ void StepsEditor::showDetail() {
       {points_, "points"}, {samples_, "samples"}, {max_sweeps_, "max_sweeps"}, {epochs_, "epochs"}};
   for (const auto& [box, key] : spins)
     if (s.contains(key) && s[key].is_number_integer()) box->setValue(s[key].get<int>());
+  buildGenericFields();
   --loading_;
   refreshSuggestions();
   updateVisibility();
@@ -198,10 +206,13 @@ void StepsEditor::updateVisibility() {
   const bool interp = type == "interpolate", align = type == "align", merge = type == "merge";
   const bool repair = s.value("repair", false);
   const bool wm_like = (align && (method == "wm" || method == "ste")) || merge;
+  const bool generated = !hasHandMadeForm(type);
+  // A kind with generated fields: the hand-made a, b and models where its fragment has them.
   const std::pair<QWidget*, bool> rows[] = {
-      {a_, !merge},
-      {b_, !merge},
-      {models_, merge},
+      {a_, generated ? fragmentHas(type, "a") : !merge},
+      {b_, generated ? fragmentHas(type, "b") : !merge},
+      {models_, generated ? fragmentHas(type, "models") : merge},
+      {generic_, generated},
       {method_, align},
       {points_, interp},
       {split_, interp},
@@ -217,7 +228,9 @@ void StepsEditor::updateVisibility() {
   };
   label(a_, align ? "Reference (a)" : "From (a)");
   label(b_, align ? "Permuted (b)" : "To (b)");
-  id_->setPlaceholderText(merge   ? "automatic: merged"
+  if (generated) label(models_, "Models");
+  id_->setPlaceholderText(generated ? QString("automatic")
+                          : merge   ? "automatic: merged"
                           : align ? "automatic: align-" + stepString(s, "b") + "@" + method
                                   : "automatic: interpolate-" + stepString(s, "a") + "-" +
                                         stepString(s, "b"));

@@ -85,15 +85,19 @@ StepsEditor::StepsEditor(QWidget* parent) : QWidget(parent) {
   table_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // "What" stretches and elides
 
   add_ = button("steps.add", "+ Add step ▾",
-                "Add an interpolate, align or merge step after "
-                "the last one");
+                "Add a step of any kind after the last one");
   add_->setPopupMode(QToolButton::InstantPopup);
   add_->setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }");
   auto* menu = new QMenu(add_);
   const std::pair<const char*, const char*> kinds[] = {
       {"interpolate", "The linear path between two models: loss and error along α, barriers"},
       {"align", "Permute the hidden units of b to match a, producing the model b@method"},
-      {"merge", "MergeMany: align several models to each other and average them"}};
+      {"merge", "MergeMany: align several models to each other and average them"},
+      {"landscape", "Loss and error on a grid of a plane through three models (or around one), "
+                    "with the lowest pass"},
+      {"curve", "A Bezier curve or polygonal chain from a to b whose bend is trained"},
+      {"spectra", "Singular-value spectra of models and their singular-vector alignment"},
+      {"layerwise", "Barriers of the paths that interpolate one layer (or the first layers)"}};
   for (const auto& [kind, tip] : kinds) {
     QAction* a =
         menu->addAction(QString(kind), this, [this, kind = QString(kind)] { addStep(kind); });
@@ -200,10 +204,24 @@ void StepsEditor::refreshRow(int r) {
     what = names.join(" + ");
   } else if (type == "align") {
     what = stepString(s, "b") + " onto " + stepString(s, "a") + " · " + stepString(s, "method");
-  } else {
+  } else if (type == "interpolate") {
     what = stepString(s, "a") + " → " + stepString(s, "b") + " · " +
            stepNumber(s.value("points", json())) + " points";
     if (s.value("repair", false)) what += " · REPAIR";
+  } else {
+    // Another kind: its models, then its other keys in short.
+    QStringList parts;
+    for (const char* key : {"a", "b"})
+      if (!stepString(s, key).isEmpty()) parts << stepString(s, key);
+    QString models = parts.join(" → ");
+    for (const char* key : {"models", "plane"})
+      if (s.contains(key) && s[key].is_array()) {
+        QStringList names;
+        for (const auto& n : s[key]) names << (n.is_string() ? QString::fromStdString(n) : QString());
+        models = names.join(", ");
+      }
+    if (!stepString(s, "center").isEmpty()) models = "around " + stepString(s, "center");
+    what = models;
   }
   const QString id = stepString(s, "id");
   const QString cells[] = {QString::number(r + 1), type, id.isEmpty() ? "(automatic)" : id, what};
@@ -233,9 +251,14 @@ void StepsEditor::selectStep(int row) {
 void StepsEditor::addStep(const QString& type) {
   json s = defaultStep(type.toStdString());
   const QStringList avail = availableBefore(static_cast<int>(rows_.size()));
-  if (type == "merge") {
+  if (type == "merge" || (!hasHandMadeForm(type) && fragmentHas(type, "models"))) {
     s["models"] = json::array();
     for (const auto& n : model_names_) s["models"].push_back(n.toStdString());
+  } else if (!hasHandMadeForm(type) && fragmentHas(type, "plane")) {
+    // A plane through the first two models and the newest one (e.g. seed1@wm).
+    s["plane"] = json::array();
+    for (const QString& n : {avail.value(0), avail.value(1), avail.value(avail.size() - 1)})
+      if (!n.isEmpty()) s["plane"].push_back(n.toStdString());
   } else if (!avail.isEmpty()) {
     // Interpolate towards the newest model (e.g. the output of the last align step).
     s["a"] = avail.first().toStdString();
@@ -300,7 +323,10 @@ void StepsEditor::applyMarks() {
   if (error_row_ >= 0 && error_row_ == current_) {
     // A key names a field; without one (two equal models, an output produced twice) the
     // step's row in the list says it.
-    if (!error_key_.isEmpty()) marked_ = detail_->findChild<QWidget*>("step." + error_key_);
+    // A hand-made and a generated field may share a key (points): the one shown is meant.
+    if (!error_key_.isEmpty())
+      for (QWidget* w : detail_->findChildren<QWidget*>("step." + error_key_))
+        if (!marked_ || w->isVisibleTo(detail_)) marked_ = w;
     markField(marked_, error_message_);
   }
   updateVisibility();

@@ -64,6 +64,11 @@ class StepsEditor : public QWidget {
   void applyMarks();
   void fieldEdited(const char* key, const nlohmann::json& value);
   QStringList availableBefore(int row) const;
+  /// interpolate, align and merge have a hand-made form; every other kind's keys get fields
+  /// generated from its schema fragment (experiment_editor_generic_fields.cpp).
+  static bool hasHandMadeForm(const QString& type);
+  static bool fragmentHas(const QString& type, const char* key);
+  void buildGenericFields();
 
   int loading_ = 0;
   int current_ = -1;
@@ -81,6 +86,9 @@ class StepsEditor : public QWidget {
   QLineEdit *id_ = nullptr, *models_ = nullptr, *seed_ = nullptr, *lr_ = nullptr;
   QSpinBox *points_ = nullptr, *samples_ = nullptr, *max_sweeps_ = nullptr, *epochs_ = nullptr;
   QCheckBox* repair_ = nullptr;
+  QWidget* generic_ = nullptr;  ///< the generated fields of a kind without a hand-made form
+  QFormLayout* generic_form_ = nullptr;
+  QString generic_built_for_;
 };
 
 }  // namespace ridgeline::gui
