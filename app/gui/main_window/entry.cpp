@@ -47,7 +47,7 @@ void addOptions(QCommandLineParser& p) {
                              "window to <FILE> and exit (0, or 1 if it failed).", "FILE"});
   p.addOption({"export-chart", "After the requested run or load has ended, export the chart of "
                                "--view NAME (" + MainWindow::chartViewNames().join(", ") +
-                               ", paths:<step id>, landscape:<step id> (PNG only); without --view "
+                               ", paths:<step id>, landscape:<step id> (PNG only), spectra:<step id> (its singular-value chart); without --view "
                                "the first result tab, or the "
                                "training curves) to <FILE> (.png: 1800x1200 px, .svg: 180x120 mm; "
                                "alignment: its charts stacked, as tall as needed) and exit (0; 1 if "
@@ -57,7 +57,7 @@ void addOptions(QCommandLineParser& p) {
                                    "run started (the live views), then cancel the run and exit.",
                "SECONDS"});
   p.addOption({"view", "Raise the view <NAME> (" + MainWindow::viewNames().join(", ") +
-                           ", or paths:<step id>, landscape:<step id>; paths is the first path's "
+                           ", or paths:<step id>, landscape:<step id>, spectra:<step id>; paths is the first path's "
                            "tab, all-paths the overlay of every path); with --screenshot, capture only that view (a "
                            "dock is floated at 1400x860, lists at 1400x360; result tabs fill the "
                            "window).",
@@ -79,10 +79,11 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
   o.screenshot = p.value("screenshot");
   o.export_chart = p.value("export-chart");
   o.view = p.value("view");
-  const bool per_step = o.view.startsWith("paths:") || o.view.startsWith("landscape:");
+  const bool per_step = o.view.startsWith("paths:") || o.view.startsWith("landscape:") ||
+                        o.view.startsWith("spectra:");
   if (p.isSet("view") && !MainWindow::viewNames().contains(o.view) && !per_step)
     return "--view: unknown view '" + o.view + "' (views: " + MainWindow::viewNames().join(", ") +
-           ", paths:<step id>, landscape:<step id>)";
+           ", paths:<step id>, landscape:<step id>, spectra:<step id>)";
   o.run.out_dir = p.value("out");
   o.run.workspace = p.value("workspace");
   o.run.device = p.value("device");
@@ -121,7 +122,7 @@ QString parseOptions(int argc, char** argv, QCommandLineParser& p, CliOptions& o
              o.export_chart + "'";
     if (p.isSet("view") && !MainWindow::chartViewNames().contains(o.view) && !per_step)
       return "--export-chart: the view '" + o.view + "' is not a chart (charts: " +
-             MainWindow::chartViewNames().join(", ") + ", paths:<step id>, landscape:<step id>)";
+             MainWindow::chartViewNames().join(", ") + ", paths:<step id>, landscape:<step id>, spectra:<step id>)";
   }
   // Every output location, before any run or load (engine/.../preflight.h).
   try {

@@ -90,7 +90,8 @@ QDockWidget* MainWindow::viewDock(const QString& name) const { return docks_.val
 QWidget* MainWindow::viewWidget(const QString& name) const {
   if (QDockWidget* dock = docks_.value(name)) return dock->widget();
   // Every other view is a tab of the result area ("paths", "paths:<id>", "all-paths", ...).
-  if (name == "paths" || name.startsWith("paths:") || name == "study" || name.startsWith("landscape:"))
+  if (name == "paths" || name.startsWith("paths:") || name == "study" || name.startsWith("landscape:") ||
+      name.startsWith("spectra:"))
     return results_area_;
   for (const ResultView& v : result_views())
     if (v.views.contains(name)) return results_area_;
@@ -135,9 +136,10 @@ bool MainWindow::exportView(const QString& name, const QString& path, QString* e
     if (bad_input) *bad_input = true;
     return false;
   };
-  if (!chartViewNames().contains(name) && !name.startsWith("paths:") && !name.startsWith("landscape:"))
+  if (!chartViewNames().contains(name) && !name.startsWith("paths:") && !name.startsWith("landscape:") &&
+      !name.startsWith("spectra:"))
     return fail("--export-chart: the view '" + name + "' is not a chart (charts: " +
-                chartViewNames().join(", ") + ", paths:<step id>, landscape:<step id>)");
+                chartViewNames().join(", ") + ", paths:<step id>, landscape:<step id>, spectra:<step id>)");
   if (name.startsWith("landscape:")) {  // the 3-D surface as rendered (PNG only)
     if (QString why; !showView(name, &why)) return fail(why);
     if (!path.endsWith(".png", Qt::CaseInsensitive))
