@@ -54,9 +54,9 @@ figure::Field overlap_field(const LayerAlignment& l, const std::string& label, c
 figure::Panel heatmap_panel(const LayerAlignment& l, const std::string& a, const std::string& b,
                             const std::string& heading, const std::string& source) {
   figure::Panel p;
-  p.field = overlap_field(l, "|U_A\u1d40 U_B| (shared scale)", source);
-  p.x.title = "j: " + b + "'s singular vector";
-  p.y.title = "i: " + a + "'s singular vector";
+  p.field = overlap_field(l, "|U_A\u1d40 U_B|", source);
+  p.x.title = "j (" + b + ")";
+  p.y.title = "i (" + a + ")";
   p.x.min = p.y.min = 0.5;
   p.x.max = p.y.max = l.k + 0.5;
   p.x.integer = p.y.integer = true;
@@ -86,12 +86,20 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
   sv.x.title = "index i";
   sv.y.title = "singular value \u03c3\u1d62";
   sv.x.log = sv.y.log = true;
-  for (int pass = 0; pass < 2; ++pass)
+  // Drawn in three layers: a model that has a permuted copy (wide), the others, then the
+  // copies (dashed), so that every line stays visible where spectra nearly coincide.
+  auto has_copy_of = [&](const std::string& model) {
+    for (const PermutedCopy& c : copies)
+      if (c.of == model && widgets::find_model(*r, c.model)) return true;
+    return false;
+  };
+  std::vector<figure::LegendEntry> legend(r->models.size());
+  for (int pass = 0; pass < 3; ++pass)
     for (size_t k = 0; k < r->models.size(); ++k) {
       const ModelSpectra& m = r->models[k];
       const PermutedCopy* cp = widgets::copy_of(copies, m.model);
       const bool is_copy = cp && widgets::find_model(*r, cp->of);
-      if ((pass == 1) != is_copy) continue;
+      if (pass != (is_copy ? 2 : has_copy_of(m.model) ? 0 : 1)) continue;
       const MatrixSpectrum* l = widgets::find_layer(m, layer);
       if (!l) continue;
       if (sv.note.empty()) sv.note = layer + " (" + std::to_string(l->rows) + "\u00d7" + std::to_string(l->cols) + ")";
@@ -109,13 +117,13 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
         s.style.line = figure::LineStyle::Dashed;
         s.style.width = 1.0;
       } else {
-        bool has_copy = false;
-        for (const PermutedCopy& c : copies) has_copy |= c.of == m.model && widgets::find_model(*r, c.model);
-        s.style.width = has_copy ? 2.6 : 1.3;
+        s.style.width = has_copy_of(m.model) ? 2.8 : 1.3;
       }
       sv.series.push_back(s);
-      sv.legend.push_back({s.label, s.style});
+      legend[k] = {s.label, s.style};
     }
+  for (const auto& e : legend)  // in the models' order, whatever the drawing order
+    if (!e.label.empty()) fig.legend.push_back(e);
   fig.panels.push_back(sv);
 
   if (r->alignments.empty()) return fig;
@@ -139,7 +147,7 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
   paper.y = {rg.y.min, rg.y.max};
   paper.style = {figure::grey(), figure::LineStyle::Dotted, figure::Marker::None, false, 1.0};
   rg.series.push_back(paper);
-  rg.legend.push_back({paper.label, paper.style});
+  fig.legend.push_back({paper.label, paper.style});
   for (const SpectraAlignment& al : r->alignments) {
     const PermutedCopy* cp = widgets::copy_of(copies, al.b);
     const std::string base = cp && widgets::find_model(*r, cp->of) ? cp->of : al.b;
@@ -153,15 +161,15 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
     s.x = al.gammas;
     s.y = al.r;
     s.style = {figure::palette(colour), figure::LineStyle::Solid, figure::Marker::Circle, false, 1.3};
-    s.label = al.b;
-    if (base != al.b) s.label = al.b + " (after)";
+    s.label = "R: " + al.b;
+    if (base != al.b) s.label = "R: " + al.b + " (after)";
     if (has_copy) {
-      s.label = al.b + " (before)";
+      s.label = "R: " + al.b + " (before)";
       s.style.line = figure::LineStyle::Dashed;
       s.style.marker = figure::Marker::Square;
     }
     rg.series.push_back(s);
-    rg.legend.push_back({s.label, s.style});
+    fig.legend.push_back({s.label, s.style});
   }
   fig.panels.push_back(rg);
 
@@ -182,7 +190,7 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
     const std::string heading = al == after ? "after: " + al->b + " = \u03c0(" + before->b + ")"
                                 : after    ? "before: " + al->b
                                            : al->b;
-    fig.panels.push_back(heatmap_panel(*l, r->aligned_to, al == after ? "\u03c0(B)" : "B", heading,
+    fig.panels.push_back(heatmap_panel(*l, r->aligned_to, al->b, heading,
                                        src + " alignments[" + al->b + "]." + layer + ".u_overlap"));
   }
   return fig;

@@ -104,7 +104,7 @@ def python():
         check([y for _, y in got[label]] == [s for s in layer["singular_values"] if s > 0],
               f"{label}: σ are not the run's")
     for al in res["alignments"]:
-        label = al["b"] + (" (before)" if al["b"] == "seed1" else " (after)")
+        label = "R: " + al["b"] + (" (before)" if al["b"] == "seed1" else " (after)")
         check([y for _, y in got[label]] == al["r"], f"{label}: R is not the run's")
         check([x for x, _ in got[label]] == al["gammas"], f"{label}: γ are not the run's")
     check(os.path.exists(fig[:-4] + ".grid.csv"), "the heatmaps' grid was not written")

@@ -69,11 +69,10 @@ QImage OverlapHeatmaps::panelImage(int index) const {
 OverlapHeatmaps::Geometry OverlapHeatmaps::layout(const QSize& size, const QFontMetricsF& fm) const {
   Geometry g;
   const double lh = fm.height();
-  const double top = 2.3 * lh + 6 + (note_.isEmpty() ? 0 : lh + 2);
-  const double bottom = 2.2 * lh + 4, left = 2.2 * lh + fm.horizontalAdvance("999") + 4;
+  const double top = 1.3 * lh + 6 + (note_.isEmpty() ? 0 : lh + 4);
+  const double bottom = 1.3 * lh + 4, gap = 1.6 * lh + 6;
   const double bar_w = 14 + 8 + fm.horizontalAdvance("0.25") + 2.2 * lh;
   const int n = static_cast<int>(panels_.size());
-  const double gap = left;
   const double avail_w = size.width() - bar_w - 8 - n * gap;
   const double side = std::max(20.0, std::min(avail_w / std::max(1, n), size.height() - top - bottom));
   double x = gap;
@@ -94,22 +93,25 @@ void OverlapHeatmaps::render(QPainter& painter, const QSize& size) const {
   const double lh = fm.height();
   const Geometry g = layout(size, fm);
   painter.setPen(QColor(40, 40, 40));
-  double head = 2;
-  if (!note_.isEmpty()) {
-    painter.drawText(QRectF(4, head, size.width() - 8, lh), Qt::AlignLeft, note_);
-    head += lh + 2;
-  }
+  if (!note_.isEmpty())
+    painter.drawText(QRectF(4, 2, size.width() - 8, lh), Qt::AlignLeft,
+                     fm.elidedText(note_, Qt::ElideRight, size.width() - 8));
   for (size_t p = 0; p < panels_.size(); ++p) {
     const Panel& pan = panels_[p];
     const QRectF r = g.cells[p];
+    // One line above the matrix: what it is (bold) and of which model.
     QFont bold = painter.font();
     bold.setBold(true);
+    const QString head = pan.title + "  ";
+    const QRectF line(r.left() - g.cells[0].left() / 2, r.top() - lh - 4, r.width() + g.cells[0].left(), lh);
+    const double wb = QFontMetricsF(bold).horizontalAdvance(head);
+    const QString sub = fm.elidedText(pan.subtitle, Qt::ElideRight, std::max(10.0, line.width() - wb));
+    const double x0 = line.center().x() - (wb + fm.horizontalAdvance(sub)) / 2;
     painter.save();
     painter.setFont(bold);
-    painter.drawText(QRectF(r.left() - 20, r.top() - 2.2 * lh - 4, r.width() + 40, lh), Qt::AlignCenter, pan.title);
+    painter.drawText(QRectF(x0, line.top(), wb + 2, lh), Qt::AlignLeft, head);
     painter.restore();
-    painter.drawText(QRectF(r.left() - 30, r.top() - 1.2 * lh - 3, r.width() + 60, lh), Qt::AlignCenter,
-                     fm.elidedText(pan.subtitle, Qt::ElideMiddle, r.width() + 60));
+    painter.drawText(QRectF(x0 + wb, line.top(), line.width(), lh), Qt::AlignLeft, sub);
     if (pan.k <= 0) {
       painter.setPen(QColor(150, 150, 150));
       painter.drawRect(r);
@@ -121,21 +123,16 @@ void OverlapHeatmaps::render(QPainter& painter, const QSize& size) const {
     painter.setPen(QColor(90, 90, 90));
     painter.drawRect(r);
     painter.setPen(QColor(40, 40, 40));
-    // Ticks at 1 and k (cell centres), with the axis names.
-    const double cell = r.width() / pan.k;
-    const QString kk = QString::number(pan.k);
-    painter.drawText(QRectF(r.left(), r.bottom() + 2, cell * 2, lh), Qt::AlignLeft, "1");
-    painter.drawText(QRectF(r.right() - cell * 3, r.bottom() + 2, cell * 3, lh), Qt::AlignRight, kk);
-    painter.drawText(QRectF(r.left(), r.bottom() + 2, r.width(), lh), Qt::AlignHCenter,
-                     "j (" + (p % 2 == 0 ? QString("B") : QString("π(B)")) + ")");
-    painter.drawText(QRectF(r.left() - fm.horizontalAdvance(kk) - 6, r.bottom() - lh, fm.horizontalAdvance(kk) + 2, lh),
-                     Qt::AlignRight, "1");
-    painter.drawText(QRectF(r.left() - fm.horizontalAdvance(kk) - 6, r.top(), fm.horizontalAdvance(kk) + 2, lh),
-                     Qt::AlignRight, kk);
+    // The axes: j runs right, i runs up, both 1…k (σ descending).
+    const QString range = QString("1…%1").arg(pan.k);
+    const QString bname = p % 2 == 0 ? QString("B") : QString("π(B)");
+    painter.drawText(QRectF(r.left() - 20, r.bottom() + 2, r.width() + 40, lh), Qt::AlignHCenter,
+                     QString("j = %1 (%2) →").arg(range, bname));
     painter.save();
-    painter.translate(r.left() - fm.horizontalAdvance(kk) - 8 - 0.3 * lh, r.center().y());
+    painter.translate(r.left() - 4 - 0.2 * lh, r.center().y());
     painter.rotate(-90);
-    painter.drawText(QRectF(-r.height() / 2, -lh, r.height(), lh), Qt::AlignCenter, "i (" + a_ + ")");
+    painter.drawText(QRectF(-r.height() / 2 - 20, -lh, r.height() + 40, lh), Qt::AlignCenter,
+                     QString("i = %1 (%2) →").arg(range, a_.isEmpty() ? QString("A") : a_));
     painter.restore();
   }
   // The colour bar: [0, 1], ticks every 0.25.

@@ -26,9 +26,16 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 QLogValueAxis* log_axis(const QString& title, double lo, double hi) {
   auto* a = new QLogValueAxis;
   a->setTitleText(title);
-  a->setBase(10);
-  a->setLabelFormat("%g");
-  a->setMinorTickCount(8);
+  // Labels sit on powers of the base: over less than two decades base 10 would label one tick
+  // or none, so the base is the largest of 10, 2, √2, ∛2, ∜2 that leaves three or more labels.
+  double base = 10;
+  for (double b : {10.0, 2.0, std::sqrt(2.0), std::cbrt(2.0), std::pow(2.0, 0.25)}) {
+    base = b;
+    if (hi / lo >= b * b * 1.5) break;
+  }
+  a->setBase(base);
+  a->setLabelFormat(base == 10 ? "%g" : "%.3g");
+  a->setMinorTickCount(base == 10 ? 8 : 0);
   a->setMinorGridLineVisible(true);
   a->setMinorGridLinePen(QPen(QColor(235, 235, 235), 1));
   a->setRange(lo, hi);
@@ -165,13 +172,19 @@ void SingularValueChart::setData(const SpectraResult& r, const std::vector<Permu
   auto* ay = log_axis("singular value σᵢ", lo, hi);
   c->addAxis(ax, Qt::AlignBottom);
   c->addAxis(ay, Qt::AlignLeft);
-  // Plain models first (wide solid lines), then the permuted copies dashed on top of them.
-  for (int pass = 0; pass < 2; ++pass)
+  // Three layers: a model that has a permuted copy (wide), the other models, then the copies
+  // (dashed), so that every line stays visible where the spectra nearly coincide.
+  auto has_copy_of = [&](const std::string& model) {
+    for (const PermutedCopy& other : copies)
+      if (other.of == model && find_model(r, other.model)) return true;
+    return false;
+  };
+  for (int pass = 0; pass < 3; ++pass)
     for (size_t k = 0; k < r.models.size(); ++k) {
       const ModelSpectra& m = r.models[k];
       const PermutedCopy* cp = copy_of(copies, m.model);
       const ModelSpectra* base = cp ? find_model(r, cp->of) : nullptr;
-      if ((pass == 1) != (base != nullptr)) continue;
+      if (pass != (base ? 2 : has_copy_of(m.model) ? 0 : 1)) continue;
       const MatrixSpectrum* l = find_layer(m, layer);
       if (!l) continue;
       auto* s = new QLineSeries;
@@ -187,20 +200,17 @@ void SingularValueChart::setData(const SpectraResult& r, const std::vector<Permu
         const double d = bl ? max_relative_difference(l->singular_values, bl->singular_values) : NAN;
         name = QString("%1 = π(%2), dashed: ").arg(q(m.model), q(cp->of));
         char buf[32];
-        std::snprintf(buf, sizeof buf, "%.1e", d);
-        name += std::isfinite(d) && d < 1e-6
-                    ? QString("same σ as %1 (largest difference %2 of σ_max)").arg(q(cp->of), buf)
-                    : std::isfinite(d) ? QString("σ differ from %1's by up to %2 of σ_max").arg(q(cp->of), buf)
-                                       : QString("not comparable with %1").arg(q(cp->of));
+        std::snprintf(buf, sizeof buf, "%.0e", d);
+        name += std::isfinite(d) && d < 1e-6 ? QString("same σ (Δ ≤ %1 σ_max)").arg(buf)
+                : std::isfinite(d)           ? QString("σ differ (Δ up to %1 σ_max)").arg(buf)
+                                             : QString("not comparable");
         pen.setWidthF(2.0);
         pen.setStyle(Qt::CustomDashLine);
         pen.setDashPattern({3, 2.5});
         twins_[name] = names_.value(q(cp->of));
         twins_[names_.value(q(cp->of))] = name;
-      } else {
-        bool has_copy = false;
-        for (const PermutedCopy& other : copies) has_copy |= other.of == m.model && find_model(r, other.model);
-        if (has_copy) pen.setWidthF(5.0);  // wide, so that the dashed copy on top leaves it visible
+      } else if (has_copy_of(m.model)) {
+        pen.setWidthF(6.0);  // wide, so that the lines on top leave it visible
       }
       s->setName(name);
       s->setPen(pen);
@@ -344,11 +354,11 @@ void EsdChart::setData(const MatrixSpectrum& l, const QString& model) {
     xhi = std::max(xhi, l.mp_edge);
   }
   log_pad(&xlo, &xhi);
-  double ya = floor, yb = yhi;
+  // Room above the bars for the "fit failed" line.
+  double ya = floor, yb = f.ok ? yhi : yhi * 6;
   log_pad(&ya, &yb);
   auto* ax = log_axis("eigenvalue λ = σ² of WᵀW", xlo, xhi);
   auto* ay = log_axis("density", ya, yb);
-  ay->setLabelFormat("%.0e");
   c->addAxis(ax, Qt::AlignBottom);
   c->addAxis(ay, Qt::AlignLeft);
   // The histogram: its outline (hover reads it) over a light fill down to the floor.
@@ -392,14 +402,14 @@ void EsdChart::setData(const MatrixSpectrum& l, const QString& model) {
       const double lam = std::pow(10.0, a + (b - a) * i / 24);
       tail->append(lam, power_law_density(f, lam));
     }
-    tail->setName(QString("power-law tail: α = %1 ± %2 (%3 of %4 eigenvalues, KS D = %5)")
+    tail->setName(QString("power-law tail: α = %1 ± %2 (tail %3 of %4, KS D = %5)")
                       .arg(q(sig4(f.alpha)), q(sig4(f.alpha_se)))
                       .arg(f.tail)
                       .arg(f.n)
                       .arg(q(sig4(f.ks_distance))));
     tail->setPen(QPen(QColor(213, 94, 0), 2.5));
     attach(c, tail, ax, ay);
-    vline(f.xmin, QString("x_min = %1 (start of the fitted tail)").arg(q(sig4(f.xmin))),
+    vline(f.xmin, QString("x_min = %1").arg(q(sig4(f.xmin))),
           QPen(QColor(213, 94, 0), 1.5, Qt::DotLine));
   } else {
     note_->setNote("fit failed: " + q(f.failure));
@@ -407,7 +417,7 @@ void EsdChart::setData(const MatrixSpectrum& l, const QString& model) {
   }
   if (l.mp_edge > 0)
     vline(l.mp_edge,
-          QString("Marchenko–Pastur bulk edge λ₊ = %1 (%2 eigenvalue%3 above)")
+          QString("Marchenko–Pastur bulk edge λ₊ = %1 (%2 spike%3 above)")
               .arg(q(sig4(l.mp_edge)))
               .arg(l.mp_spikes)
               .arg(l.mp_spikes == 1 ? "" : "s"),

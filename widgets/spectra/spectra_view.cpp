@@ -30,12 +30,15 @@ SpectraView::SpectraView(QWidget* parent) : QWidget(parent) {
   layout->addWidget(summary_);
   auto* controls = new QHBoxLayout;
   layer_box_ = new QComboBox;
+  layer_box_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   layer_box_->setObjectName("spectra.layer");
   layer_box_->setToolTip("The weight matrix drawn in the singular values, the ESD and the heatmaps");
   esd_box_ = new QComboBox;
+  esd_box_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   esd_box_->setObjectName("spectra.esdModel");
   esd_box_->setToolTip("The model whose ESD is drawn (a permuted copy has the same ESD as its original)");
   pair_box_ = new QComboBox;
+  pair_box_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   pair_box_->setObjectName("spectra.pair");
   pair_box_->setToolTip("The model B (before) and its permuted copy π(B) (after) of the heatmaps");
   controls->addWidget(new QLabel("Layer:"));
@@ -69,11 +72,29 @@ SpectraView::SpectraView(QWidget* parent) : QWidget(parent) {
   table_->verticalHeader()->setVisible(false);
   table_->setAlternatingRowColors(true);
   vertical->addWidget(charts);
-  vertical->addWidget(heatmaps_);
+  auto* maps = new QWidget;
+  auto* maps_row = new QHBoxLayout(maps);
+  maps_row->setContentsMargins(0, 0, 0, 0);
+  maps_row->addWidget(heatmaps_, 1);
+  auto* howto = new QLabel(
+      "<b>Reading the heatmaps.</b> Cell (i, j) is |cos| between A's i-th and B's j-th singular "
+      "vector (σ descending), on one colour scale [0, 1]. A bright diagonal: the two matrices "
+      "share those directions in the same order. A permutation moves U's rows (the layer's "
+      "units, P) and V's rows (the previous layer's units, Q); the first layer's inputs are "
+      "never permuted, so its V can match before alignment. Weight matching should light up "
+      "the diagonal for the large singular values (Ito et al. 2024).");
+  howto->setObjectName("spectra.howto");
+  howto->setWordWrap(true);
+  howto->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  howto->setStyleSheet("color: #444");
+  howto->setMaximumWidth(330);
+  maps_row->addWidget(howto);
+  vertical->addWidget(maps);
   vertical->addWidget(table_);
-  vertical->setStretchFactor(0, 5);
+  vertical->setStretchFactor(0, 4);
   vertical->setStretchFactor(1, 3);
   vertical->setStretchFactor(2, 2);
+  vertical->setSizes({330, 280, 150});
   layout->addWidget(vertical, 1);
 
   connect(layer_box_, &QComboBox::currentIndexChanged, this, [this] { refreshLayer(); });
@@ -203,28 +224,18 @@ void SpectraView::refreshLayer() {
   };
   const LayerAlignment* before = layer_of(p.before);
   const LayerAlignment* after = layer_of(p.after);
-  QString note = QString("A = %1, layer %2").arg(q(result_.aligned_to), q(layer));
-  if (const LayerAlignment* any = before ? before : after) {
-    const int r = std::min(any->rows, any->cols);
-    note += QString(": the top %1 of %2 singular vectors").arg(any->k).arg(r);
-    auto part = [&](const std::string& b, const LayerAlignment* l) {
-      if (!l) return QString();
-      const SpectraAlignment* al = find_alignment(result_, b);
-      return QString("%1: R_ℓ(0.3) %2, top-%3 share %4")
-          .arg(q(b), q(format_alignment_score(layer_r(*al, *l, 0.3))))
-          .arg(l->k)
-          .arg(std::isfinite(l->top_k_share) ? q(format_error(l->top_k_share)) : QString("—"));
-    };
-    QStringList parts;
-    for (const QString& s : {part(p.before, before), part(p.after, after)})
-      if (!s.isEmpty()) parts << s;
-    note += " · " + parts.join(" · ");
-  }
-  heatmaps_->setData(q(result_.aligned_to),
-                     p.before.empty() ? QString() : QString("B = %1 (no permutation)").arg(q(p.before)), before,
-                     p.after.empty() ? QString()
-                                     : QString("π(B) = %1 (%2)").arg(q(p.after), q(p.how.empty() ? "aligned" : p.how)),
-                     after, note);
+  QString note = QString("A = %1 · %2").arg(q(result_.aligned_to), q(layer));
+  if (const LayerAlignment* any = before ? before : after)
+    note += QString(", top %1 of %2").arg(any->k).arg(std::min(any->rows, any->cols));
+  QStringList rs;
+  for (const auto& [b, l] : {std::pair{p.before, before}, std::pair{p.after, after}})
+    if (l) rs << QString("%1 %2").arg(q(b), q(format_alignment_score(layer_r(*find_alignment(result_, b), *l, 0.3))));
+  if (!rs.isEmpty()) note += " · R_ℓ(0.3): " + rs.join(" → ");
+  if (!p.before.empty() && !p.after.empty())
+    note = QString("Before: B = %1 · after: π(B) = %2 (%3) · ")
+               .arg(q(p.before), q(p.after), q(p.how.empty() ? "aligned" : p.how)) + note;
+  heatmaps_->setData(q(result_.aligned_to), p.before.empty() ? QString() : "B = " + q(p.before), before,
+                     p.after.empty() ? QString() : "π(B) = " + q(p.after), after, note);
 }
 
 void SpectraView::fillTable() {
@@ -251,7 +262,7 @@ void SpectraView::fillTable() {
     }
   }
   table_->resizeColumnsToContents();
-  table_->horizontalHeader()->setStretchLastSection(true);
+  table_->horizontalHeader()->setStretchLastSection(false);
 }
 
 }  // namespace ridgeline::widgets
