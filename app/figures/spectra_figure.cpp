@@ -55,13 +55,12 @@ figure::Panel heatmap_panel(const LayerAlignment& l, const std::string& a, const
                             const std::string& heading, const std::string& source) {
   figure::Panel p;
   p.field = overlap_field(l, "|U_A\u1d40 U_B|", source);
-  p.x.title = "j (" + b + ")";
+  p.x.title = "j: " + b + (heading.empty() ? "" : " (" + heading + ")");
   p.y.title = "i (" + a + ")";
   p.x.min = p.y.min = 0.5;
   p.x.max = p.y.max = l.k + 0.5;
   p.x.integer = p.y.integer = true;
   p.equal_aspect = true;
-  p.note = heading;
   return p;
 }
 
@@ -115,9 +114,9 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
       if (is_copy) {
         s.label = m.model + " = \u03c0(" + cp->of + "): same \u03c3 (dashed)";
         s.style.line = figure::LineStyle::Dashed;
-        s.style.width = 1.0;
+        s.style.width = 1.4;
       } else {
-        s.style.width = has_copy_of(m.model) ? 2.8 : 1.3;
+        s.style.width = has_copy_of(m.model) ? 3.0 : 1.0;
       }
       sv.series.push_back(s);
       legend[k] = {s.label, s.style};
@@ -187,9 +186,8 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
     if (!al) continue;
     const LayerAlignment* l = widgets::find_layer(*al, layer);
     if (!l || l->k <= 0 || l->u_overlap.size() != static_cast<size_t>(l->k) * l->k) continue;
-    const std::string heading = al == after ? "after: " + al->b + " = \u03c0(" + before->b + ")"
-                                : after    ? "before: " + al->b
-                                           : al->b;
+    // Said under the matrix, where the eye is (the legend says which model is π of which).
+    const std::string heading = al == after ? "after" : after ? "before" : "";
     fig.panels.push_back(heatmap_panel(*l, r->aligned_to, al->b, heading,
                                        src + " alignments[" + al->b + "]." + layer + ".u_overlap"));
   }

@@ -64,7 +64,7 @@ def cli():
         "--width-mm", "183", env=env)
     svg = open(os.path.join(WORK, "fc1.svg"), encoding="utf-8").read()
     check("fc1.weight" in svg and "fc0.weight" not in svg, "--layer fc1.weight did not draw fc1")
-    check("0.3 (Ito et al.)" in svg, "the paper's γ = 0.3 is not marked")
+    check("Ito et al." in svg, "the paper's γ = 0.3 is not marked")
     p = run("figure", "run", "--view", "spectra:sp", "--layer", "fc9.weight", "--out", "x.pdf", code=2)
     check("--layer" in p.stderr and LAYERS in p.stderr, p.stderr)
     p = run("figure", "run", "--view", "training", "--layer", "fc1.weight", "--out", "x.pdf", code=2)
