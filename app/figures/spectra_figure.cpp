@@ -159,6 +159,8 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
     s.source = src + " alignments[" + al.b + "].r";
     s.x = al.gammas;
     s.y = al.r;
+    s.x.resize(std::min(s.x.size(), s.y.size()));  // a hand-edited file may disagree
+    s.y.resize(s.x.size());
     s.style = {figure::palette(colour), figure::LineStyle::Solid, figure::Marker::Circle, false, 1.3};
     s.label = "R: " + al.b;
     if (base != al.b) s.label = "R: " + al.b + " (after)";

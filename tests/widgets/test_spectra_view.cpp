@@ -209,6 +209,26 @@ class TestSpectraView : public QObject {
     QCOMPARE(paper->at(0).x(), 0.3);
   }
 
+  void spectraWithoutReference() {
+    // A step without aligned_to: spectra only; the alignment parts say why they are empty.
+    SpectraResult r = synthetic();
+    r.aligned_to.clear();
+    r.alignments.clear();
+    r.models[0].layers[0].singular_values.back() = 0;  // rank-deficient: not on a log axis
+    widgets::SpectraView v;
+    v.resize(1200, 800);
+    v.setResult(r, kCopies);
+    QCOMPARE(v.layers(), QStringList{"fc0.weight"});
+    QVERIFY(v.pairs().isEmpty());
+    QVERIFY(!v.heatmaps()->panels().empty());
+    for (const auto& p : v.heatmaps()->panels()) QCOMPARE(p.k, 0);
+    QVERIFY(v.rChart()->chart()->title().contains("no reference"));
+    QVERIFY2(v.spectrumChart()->note().contains("1 zero singular values not drawn"),
+             qPrintable(v.spectrumChart()->note()));
+    QCOMPARE(v.table()->rowCount(), 3);
+    QCOMPARE(v.table()->item(1, 12)->text(), QString("—"));
+  }
+
   void pageOpensARunFolder() {
     RunOptions o;
     o.out_dir = ws_.file("run");

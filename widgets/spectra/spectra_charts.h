@@ -16,6 +16,7 @@
 #include <QChartView>
 #include <QColor>
 #include <QList>
+#include <QMap>
 #include <QPointF>
 #include <QString>
 #include <QStringList>

@@ -3,6 +3,7 @@
 
 #include <QFileDialog>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPainter>
 #include <QSaveFile>
 #include <QSvgGenerator>
@@ -22,34 +23,34 @@ void add_heatmap_menu(widgets::OverlapHeatmaps* h, const QString& stem) {
   h->setContextMenuPolicy(Qt::CustomContextMenu);
   QObject::connect(h, &QWidget::customContextMenuRequested, h, [h, stem](const QPoint& at) {
     QMenu menu(h);
-    for (const QString suffix : {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("csv")}) {
+    for (const QString& suffix : {QStringLiteral("png"), QStringLiteral("svg"), QStringLiteral("csv")}) {
       QAction* a = menu.addAction(suffix == "csv" ? QString("Export the overlaps as CSV…")
                                                   : QString("Export the heatmaps as %1…").arg(suffix.toUpper()));
       QObject::connect(a, &QAction::triggered, h, [h, stem, suffix] {
         QString path = QFileDialog::getSaveFileName(h, "Export heatmaps", stem + "-heatmaps." + suffix,
                                                     suffix.toUpper() + " files (*." + suffix + ")");
         if (path.isEmpty()) return;
+        bool ok = true;
         if (suffix == "csv") {
           QSaveFile f(path);
-          if (f.open(QIODevice::WriteOnly)) {
-            f.write(h->csv().toUtf8());
-            f.commit();
-          }
+          ok = f.open(QIODevice::WriteOnly) && f.write(h->csv().toUtf8()) >= 0 && f.commit();
         } else if (suffix == "svg") {
           QSvgGenerator g;
           g.setFileName(path);
           g.setSize(h->size());
           g.setViewBox(QRect(QPoint(0, 0), h->size()));
-          QPainter p(&g);
-          h->render(p, h->size());
+          QPainter p;
+          ok = p.begin(&g);
+          if (ok) h->render(p, h->size());
         } else {
           QImage img(h->size() * 2, QImage::Format_RGB32);
           QPainter p(&img);
           p.scale(2, 2);
           h->render(p, h->size());
           p.end();
-          img.save(path, "PNG");
+          ok = img.save(path, "PNG");
         }
+        if (!ok) QMessageBox::warning(h, "Cannot export the heatmaps", path + ": cannot write the file");
       });
     }
     menu.exec(h->mapToGlobal(at));
