@@ -56,3 +56,21 @@ shoot study --open-run "$ws/studies/gmm-width" --view study
 shoot view-landscape --open-run "$ws/runs/gmm-landscape" --view landscape:plane
 "$exe" figure "$ws/runs/gmm-landscape" --view landscape:plane --out "$out/figure-landscape.png" --dpi 200 >/dev/null
 echo "wrote docs/images/figure-landscape.png"
+# Spectra: the quick spec's models and weight matching with a spectra step of seed0, seed1 and
+# seed1@wm aligned to seed0 (half a minute): the spectra tab and its paper figure.
+python3 - "$spec" "$ws/spectra.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["name"] = "fmnist-quick-spectra"
+s["description"] = ("The quick spec's two 784-256-10 MLPs (3 epochs on 10,000 Fashion-MNIST images), "
+                    "seed1 aligned to seed0 by weight matching, and the singular-value spectra of "
+                    "seed0, seed1 and seed1@wm with their singular-vector alignment to seed0.")
+s["steps"] = [st for st in s["steps"] if st["type"] == "align"] + [
+    {"type": "spectra", "id": "spectra", "models": ["seed0", "seed1", "seed1@wm"], "aligned_to": "seed0"}]
+json.dump(s, open(sys.argv[2], "w"), indent=1)
+PY
+"$exe" run "$ws/spectra.json" --out "$ws/runs/fmnist-quick-spectra" --quiet
+shoot view-spectra --open-run "$ws/runs/fmnist-quick-spectra" --view spectra:spectra
+"$exe" figure "$ws/runs/fmnist-quick-spectra" --view spectra:spectra --width-mm 183 --height-mm 70 \
+  --out "$out/figure-spectra.png" --dpi 200 >/dev/null
+echo "wrote docs/images/figure-spectra.png"

@@ -66,6 +66,8 @@ const CommandSpec& figure_spec() {
        {"where", "KEY=VALUE[,KEY=VALUE]", "",
         "--view study: draw only the cells with these swept values (fixes variables: the figure "
         "draws at most two that vary)", "all cells"},
+       {"layer", "NAME", "",
+        "--view spectra:<id>: the weight matrix drawn (fc1.weight)", "the first"},
        {"python", "", "",
         "also write FILE.py (a matplotlib script, no Ridgeline needed) and FILE.csv (its data) "
         "that redraw the figure"}},
@@ -73,7 +75,8 @@ const CommandSpec& figure_spec() {
        "--height-mm 55 --python",
        "ridgeline figure runs/fmnist-quick-rebasin --view alignment --width-mm 183 --out align.svg",
        "ridgeline figure studies/gmm-width-study --view study --out width.pdf --python",
-       "ridgeline figure studies/width-depth --view study --x width --where lr=0.01 --out wd.pdf"},
+       "ridgeline figure studies/width-depth --view study --x width --where lr=0.01 --out wd.pdf",
+       "ridgeline figure runs/gmm-spectra --view spectra:spectra --layer fc2.weight --width-mm 183 --out sp.pdf"},
       view_notes()};
   return s;
 }
@@ -152,6 +155,10 @@ int cmd_figure(int argc, char** argv) {
     run = load_run(dir, &spec);
     in.run = &run;
     in.spec = &spec;
+  }
+  if (a.has("layer")) {
+    if (view.rfind("spectra:", 0) != 0) throw InputError("--layer: only for --view spectra:<step id>");
+    in.layer = a.str("layer");
   }
   if (a.has("compare") && in.run) {
     other = load_run(a.str("compare"), &other_spec);

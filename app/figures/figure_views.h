@@ -33,6 +33,8 @@ struct FigureInput {
   /// it draws (--where "key=value[,key=value]"; empty: all).
   std::string x_key = "";
   std::string where = "";
+  /// The spectra view's weight matrix (--layer; empty: the first).
+  std::string layer = "";
 };
 
 /// One entry of the table: a view name (or a prefix such as "paths:" followed by a step id),
@@ -69,5 +71,6 @@ FigureView compare_figure_view();
 FigureView study_figure_view();
 FigureView landscape_figure_view();
 FigureView layerwise_figure_view();
+FigureView spectra_figure_view();
 
 }  // namespace ridgeline::figures

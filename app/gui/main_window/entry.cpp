@@ -47,7 +47,7 @@ void addOptions(QCommandLineParser& p) {
                              "window to <FILE> and exit (0, or 1 if it failed).", "FILE"});
   p.addOption({"export-chart", "After the requested run or load has ended, export the chart of "
                                "--view NAME (" + MainWindow::chartViewNames().join(", ") +
-                               ", " + MainWindow::stepViewHelp() + "; landscape:<step id> as PNG only; without --view "
+                               ", " + MainWindow::stepViewHelp() + "; landscape:<step id> as PNG only, spectra:<step id> its singular-value chart; without --view "
                                "the first result tab, or the "
                                "training curves) to <FILE> (.png: 1800x1200 px, .svg: 180x120 mm; "
                                "alignment: its charts stacked, as tall as needed) and exit (0; 1 if "

@@ -123,7 +123,9 @@ bool MainWindow::showView(const QString& name, QString* error) {
   return true;
 }
 
-QStringList MainWindow::stepViewPrefixes() { return {"paths:", "landscape:", "layerwise:"}; }
+QStringList MainWindow::stepViewPrefixes() {
+  return {"paths:", "landscape:", "layerwise:", "spectra:"};
+}
 
 bool MainWindow::isStepView(const QString& name) {
   for (const QString& p : stepViewPrefixes())
