@@ -18,6 +18,7 @@
 #include "widgets/figure/colormap.h"
 #include "widgets/spectra/overlap_heatmaps.h"
 #include "widgets/spectra/spectra_charts.h"
+#include "widgets/spectra/spectra_training_chart.h"
 #include "widgets/spectra/spectra_view.h"
 
 using namespace ridgeline;
@@ -272,6 +273,27 @@ class TestSpectraView : public QObject {
     // The output layer (4×64) has too few eigenvalues to fit: the ESD says so.
     QVERIFY(v->setLayer("fc2.weight"));
     QVERIFY2(v->esdChart()->note().startsWith("fit failed: "), qPrintable(v->esdChart()->note()));
+    QVERIFY(v->setLayer("fc1.weight"));
+    // Over training (gmm-spectra has "over_training"): R(0.3) per epoch, as trained and after
+    // weight matching at each epoch, equal to the result's; then one layer's α per epoch.
+    QVERIFY(v->trainingPanel()->isVisibleTo(v));
+    const SpectraResult& res = v->result();
+    QCOMPARE(res.over_training.size(), size_t(5));
+    const auto before = v->trainingChart()->points("seed1: as trained");
+    const auto after = v->trainingChart()->points("seed1@wm: after weight matching at each epoch");
+    QCOMPARE(before.size(), size_t(5));
+    QCOMPARE(after.size(), size_t(5));
+    for (size_t e = 0; e < 5; ++e) {
+      QCOMPARE(before[e].x(), double(e + 1));
+      QCOMPARE(before[e].y(), r_at(res.over_training[e].alignments[0], 0.3));
+      QCOMPARE(after[e].y(), r_at(res.over_training[e].alignments[1], 0.3));
+    }
+    v->setTrainingQuantity(2);  // stable rank of the chosen layer
+    const auto sr = v->trainingChart()->points("seed0");
+    QCOMPARE(sr.size(), size_t(5));
+    QCOMPARE(sr[4].y(), res.over_training[4].models[0].layers[1].stable_rank);  // fc1.weight
+    QVERIFY(v->trainingChart()->chart()->title().contains("fc1.weight"));
+    QVERIFY(v->setLayer("fc2.weight"));
     const QString png = QString::fromStdString(ws_.file("sv.png"));
     QVERIFY2(w.exportView("spectra:spectra", png, &why), qPrintable(why));
     QVERIFY(!QImage(png).isNull());

@@ -14,6 +14,7 @@
 #include "ridgeline/core/format.h"
 #include "widgets/spectra/overlap_heatmaps.h"
 #include "widgets/spectra/spectra_charts.h"
+#include "widgets/spectra/spectra_training_chart.h"
 
 namespace ridgeline::widgets {
 
@@ -64,6 +65,21 @@ SpectraView::SpectraView(QWidget* parent) : QWidget(parent) {
   charts->addWidget(spectrum_);
   charts->addWidget(esd_);
   charts->addWidget(r_chart_);
+  // Over training: R per epoch, or one layer's α / ranks / spikes per epoch.
+  training_panel_ = new QWidget;
+  training_panel_->setObjectName("spectra.trainingPanel");
+  auto* tl = new QVBoxLayout(training_panel_);
+  tl->setContentsMargins(0, 0, 0, 0);
+  training_box_ = new QComboBox;
+  training_box_->setObjectName("spectra.trainingQuantity");
+  training_box_->addItems(SpectraTrainingChart::quantityNames());
+  training_box_->setToolTip("What the over-training chart draws against the epoch (layer: the one chosen above)");
+  tl->addWidget(training_box_);
+  training_ = new SpectraTrainingChart;
+  training_->setObjectName("spectra.training");
+  tl->addWidget(training_, 1);
+  training_panel_->setVisible(false);
+  charts->addWidget(training_panel_);
   heatmaps_ = new OverlapHeatmaps;
   heatmaps_->setObjectName("spectra.heatmaps");
   table_ = new QTableWidget;
@@ -101,6 +117,16 @@ SpectraView::SpectraView(QWidget* parent) : QWidget(parent) {
   connect(layer_box_, &QComboBox::currentIndexChanged, this, [this] { refreshLayer(); });
   connect(esd_box_, &QComboBox::currentIndexChanged, this, [this] { refreshLayer(); });
   connect(pair_box_, &QComboBox::currentIndexChanged, this, [this] { refreshLayer(); });
+  connect(training_box_, &QComboBox::currentIndexChanged, this, [this] { refreshTraining(); });
+}
+
+void SpectraView::setTrainingQuantity(int index) { training_box_->setCurrentIndex(index); }
+
+void SpectraView::refreshTraining() {
+  training_panel_->setVisible(!result_.over_training.empty());
+  if (result_.over_training.empty()) return;
+  training_->setData(result_, static_cast<SpectraTrainingChart::Quantity>(training_box_->currentIndex()),
+                     layer().toStdString());
 }
 
 void SpectraView::setResult(const SpectraResult& r, const std::vector<PermutedCopy>& copies) {
@@ -208,6 +234,7 @@ QString SpectraView::csv() const { return q(spectra_csv(result_)); }
 void SpectraView::refreshLayer() {
   const std::string layer = layer_box_->currentData().toString().toStdString();
   spectrum_->setData(result_, copies_, layer);
+  refreshTraining();
   const ModelSpectra* m = find_model(result_, esd_box_->currentText().toStdString());
   if (m)
     if (const MatrixSpectrum* l = find_layer(*m, layer)) esd_->setData(*l, q(m->model));

@@ -23,6 +23,7 @@ class SingularValueChart;
 class RGammaChart;
 class EsdChart;
 class OverlapHeatmaps;
+class SpectraTrainingChart;
 
 class SpectraView : public QWidget {
   Q_OBJECT
@@ -46,6 +47,11 @@ class SpectraView : public QWidget {
   RGammaChart* rChart() const { return r_chart_; }
   EsdChart* esdChart() const { return esd_; }
   OverlapHeatmaps* heatmaps() const { return heatmaps_; }
+  /// Over training (shown only when the result has checkpoints).
+  SpectraTrainingChart* trainingChart() const { return training_; }
+  QWidget* trainingPanel() const { return training_panel_; }
+  /// Chooses what the over-training chart draws (an index of quantityNames()).
+  void setTrainingQuantity(int index);
   QTableWidget* table() const { return table_; }
   /// The summary line above the charts.
   QString summary() const;
@@ -57,6 +63,7 @@ class SpectraView : public QWidget {
     std::string before, after, how;  ///< model names ("" when absent)
   };
   void refreshLayer();
+  void refreshTraining();
   void fillTable();
 
   SpectraResult result_;
@@ -71,6 +78,9 @@ class SpectraView : public QWidget {
   EsdChart* esd_ = nullptr;
   OverlapHeatmaps* heatmaps_ = nullptr;
   QTableWidget* table_ = nullptr;
+  QWidget* training_panel_ = nullptr;
+  QComboBox* training_box_ = nullptr;
+  SpectraTrainingChart* training_ = nullptr;
 };
 
 }  // namespace ridgeline::widgets
