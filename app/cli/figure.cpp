@@ -67,7 +67,7 @@ const CommandSpec& figure_spec() {
         "--view study: draw only the cells with these swept values (fixes variables: the figure "
         "draws at most two that vary)", "all cells"},
        {"layer", "NAME", "",
-        "--view spectra:<id>: the weight matrix drawn (fc1.weight)", "the first"},
+        "--view spectra:<id> or esd:<id>: the weight matrix drawn (fc1.weight)", "the first"},
        {"python", "", "",
         "also write FILE.py (a matplotlib script, no Ridgeline needed) and FILE.csv (its data) "
         "that redraw the figure"}},
@@ -157,7 +157,8 @@ int cmd_figure(int argc, char** argv) {
     in.spec = &spec;
   }
   if (a.has("layer")) {
-    if (view.rfind("spectra:", 0) != 0) throw InputError("--layer: only for --view spectra:<step id>");
+    if (view.rfind("spectra:", 0) != 0 && view.rfind("esd:", 0) != 0)
+      throw InputError("--layer: only for --view spectra:<step id> or esd:<step id>");
     in.layer = a.str("layer");
   }
   if (a.has("compare") && in.run) {

@@ -17,7 +17,7 @@ const std::vector<FigureView>& figure_views() {
   static const std::vector<FigureView> views = {training_figure_view(), alignment_figure_view(),
                                                 path_figure_view(), all_paths_figure_view(),
                                                 compare_figure_view(), landscape_figure_view(),
-                                                layerwise_figure_view(), spectra_figure_view(),
+                                                layerwise_figure_view(), spectra_figure_view(), esd_figure_view(),
                                                 study_figure_view()};
   return views;
 }

@@ -72,5 +72,6 @@ FigureView study_figure_view();
 FigureView landscape_figure_view();
 FigureView layerwise_figure_view();
 FigureView spectra_figure_view();
+FigureView esd_figure_view();
 
 }  // namespace ridgeline::figures

@@ -16,6 +16,7 @@ namespace ridgeline::figures {
 namespace {
 
 using widgets::PermutedCopy;
+using widgets::sig4;
 
 std::vector<std::pair<std::string, const SpectraResult*>> spectra(const FigureInput& in) {
   std::vector<std::pair<std::string, const SpectraResult*>> out;
@@ -196,7 +197,103 @@ figure::Figure spectra_figure(const FigureInput& in, const std::string& view) {
   return fig;
 }
 
+// The ESD of one model's layer (the reference's, or the first model's): the histogram of
+// λ = σ² on log–log axes as a step line, the fitted power-law tail from x_min with its α, and
+// the Marchenko–Pastur bulk edge; "fit failed: <reason>" when there is no fit.
+figure::Figure esd_figure(const FigureInput& in, const std::string& view) {
+  const std::string id = view.substr(std::string("esd:").size());
+  const SpectraResult* r = nullptr;
+  for (const auto& [step, s] : spectra(in))
+    if (step == id) r = s;
+  if (!r) throw InputError("--view " + view + ": no spectra step '" + id + "'");
+  const std::vector<std::string> layers = widgets::layer_names(*r);
+  if (layers.empty()) throw InputError("--view " + view + ": the step has no weight matrices");
+  const std::string layer = in.layer.empty() ? layers.front() : in.layer;
+  if (std::find(layers.begin(), layers.end(), layer) == layers.end())
+    throw InputError("--layer " + echo_input(layer) + ": no such weight matrix in spectra step '" + id +
+                     "' (layers: " + layer_list(*r) + ")");
+  const ModelSpectra* m = widgets::find_model(*r, r->aligned_to);
+  if (!m) m = &r->models.front();
+  const MatrixSpectrum* l = widgets::find_layer(*m, layer);
+  if (!l) throw InputError("--view " + view + ": model " + m->model + " has no layer " + layer);
+  const widgets::EsdHistogram h = widgets::esd_histogram(l->singular_values);
+  if (h.lambdas.empty()) throw InputError("--view " + view + ": " + layer + " has no positive eigenvalue");
+  const std::string src = "results/" + id + ".json models[" + m->model + "]." + layer;
+  figure::Figure fig;
+  fig.view = view;
+  figure::Panel p;
+  p.x.title = "eigenvalue λ = σ² of WᵀW";
+  p.y.title = "density";
+  p.x.log = p.y.log = true;
+  p.note = m->model + " " + layer + " (" + std::to_string(l->rows) + "×" + std::to_string(l->cols) + ")";
+  // The histogram as a step line over the bins with a positive density (a log axis has no 0).
+  figure::Series hist;
+  hist.label = "ESD (" + std::to_string(h.lambdas.size()) + " eigenvalues)";
+  hist.source = src + ".singular_values squared, log-spaced bins";
+  hist.style = {figure::palette(0), figure::LineStyle::Solid, figure::Marker::None, false, 1.2};
+  double ylo = INFINITY, yhi = 0;
+  for (size_t b = 0; b < h.density.size(); ++b) {
+    if (!(h.density[b] > 0)) {
+      if (!hist.x.empty()) {  // a gap: end the step here
+        hist.x.push_back(NAN);
+        hist.y.push_back(NAN);
+      }
+      continue;
+    }
+    hist.x.push_back(h.edges[b]);
+    hist.y.push_back(h.density[b]);
+    hist.x.push_back(h.edges[b + 1]);
+    hist.y.push_back(h.density[b]);
+    ylo = std::min(ylo, h.density[b]);
+    yhi = std::max(yhi, h.density[b]);
+  }
+  p.series.push_back(hist);
+  fig.legend.push_back({hist.label, hist.style});
+  const double xhi = h.edges.back();
+  if (l->fit.ok) {
+    figure::Series tail;
+    tail.label = "power law α = " + sig4(l->fit.alpha) + " ± " + sig4(l->fit.alpha_se) +
+                 " (tail " + std::to_string(l->fit.tail) + ", KS D " + sig4(l->fit.ks_distance) + ")";
+    tail.source = src + ".power_law";
+    tail.style = {figure::palette(1), figure::LineStyle::Solid, figure::Marker::None, false, 1.6};
+    for (double x : {l->fit.xmin, xhi}) {
+      tail.x.push_back(x);
+      tail.y.push_back(widgets::power_law_density(l->fit, x));
+    }
+    p.series.push_back(tail);
+    fig.legend.push_back({tail.label, tail.style});
+  } else {
+    p.note += ": fit failed: " + l->fit.failure;
+  }
+  if (std::isfinite(l->mp_edge) && l->mp_edge > 0 && std::isfinite(ylo)) {
+    figure::Series mp;
+    mp.label = "Marchenko–Pastur edge λ₊ (" + std::to_string(l->mp_spikes) + " spikes above)";
+    mp.source = src + ".mp_edge";
+    mp.style = {figure::grey(), figure::LineStyle::Dashed, figure::Marker::None, false, 1.0};
+    mp.x = {l->mp_edge, l->mp_edge};
+    mp.y = {ylo, yhi};
+    p.series.push_back(mp);
+    fig.legend.push_back({mp.label, mp.style});
+  }
+  fig.panels.push_back(p);
+  return fig;
+}
+
 }  // namespace
+
+FigureView esd_figure_view() {
+  return {"esd:",
+          "spectra",
+          "esd:<step id>: the ESD of one layer (--layer; default the first) of a spectra step's "
+          "reference (or first) model, with the fitted power-law tail and the Marchenko–Pastur edge",
+          "a spectra step",
+          [](const FigureInput& in) {
+            std::vector<std::string> names;
+            for (const auto& [id, r] : spectra(in)) names.push_back("esd:" + id);
+            return names;
+          },
+          esd_figure};
+}
 
 FigureView spectra_figure_view() {
   return {"spectra:",

@@ -18,6 +18,7 @@
 #include "widgets/figure/colormap.h"
 #include "widgets/spectra/overlap_heatmaps.h"
 #include "widgets/spectra/spectra_charts.h"
+#include "widgets/spectra/spectra_data.h"
 #include "widgets/spectra/spectra_training_chart.h"
 #include "widgets/spectra/spectra_view.h"
 
@@ -309,8 +310,22 @@ class TestSpectraView : public QObject {
     QCOMPARE(int(f.panels.size()), 4);  // σ, R(γ), overlap before, overlap after
     QCOMPARE(f.panels[2].field.min, 0.0);
     QCOMPARE(f.panels[3].field.max, 1.0);
+    // The ESD figure of the reference's layer: histogram, fitted tail (α as in the result)
+    // and the MP edge at the result's λ₊.
+    QVERIFY(std::find(views.begin(), views.end(), "esd:spectra") != views.end());
+    const figure::Figure esd = figures::build_figure(in, "esd:spectra");
+    QCOMPARE(esd.panels.size(), size_t(1));
+    QCOMPARE(esd.panels[0].series.size(), size_t(3));
+    const MatrixSpectrum& l1 = v->result().models[0].layers[1];
+    QVERIFY(l1.fit.ok);
+    QVERIFY(esd.panels[0].series[1].label.find(widgets::sig4(l1.fit.alpha)) != std::string::npos);
+    QCOMPARE(esd.panels[0].series[1].x.front(), l1.fit.xmin);
+    QCOMPARE(esd.panels[0].series[2].x.front(), l1.mp_edge);
+    in.layer = "fc2.weight";  // 4×64: too few eigenvalues, the note says the fit failed
+    QVERIFY(figures::build_figure(in, "esd:spectra").panels[0].note.find("fit failed") != std::string::npos);
     in.layer = "fc9.weight";
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "spectra:spectra"));
+    QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "esd:spectra"));
   }
 
  private:
