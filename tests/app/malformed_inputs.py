@@ -787,6 +787,63 @@ def landscape_folder_cases(exe, work):
     return cases
 
 
+def analysis_folder_cases(exe, work):
+    """A run folder whose spectra and layerwise results (results/S.json, results/LW.json) were
+    corrupted or hand-edited after the run: `ridgeline figure RUN --view ...` must refuse it with
+    one line naming the file and the problem (docs/USER_GUIDE.md, "Spectra", "Layer-wise
+    barriers"), never index past an array."""
+    spec = base_spec()
+    spec["name"] = "tiny-analyses"
+    spec["steps"] = spec["steps"] + [
+        {"type": "spectra", "id": "S", "models": ["seed0", "seed1", "seed1@wm"], "aligned_to": "seed0", "top_k": 4},
+        {"type": "layerwise", "id": "LW", "a": "seed0", "b": "seed1@wm", "points": 3}]
+    with open(os.path.join(work, "analysis_spec.json"), "w") as f:
+        json.dump(spec, f)
+    r = run(exe, ["run", "analysis_spec.json", "--out", "analysis_good", "--threads", 1, "--quiet"], work)
+    if r.returncode != 0:
+        sys.exit("fixture: ridgeline run (spectra, layerwise) failed: " + r.stderr.decode(errors="replace"))
+    good = os.path.join(work, "analysis_good")
+    texts = {}
+    for name in ("S.json", "LW.json"):
+        with open(os.path.join(good, "results", name)) as f:
+            texts[name] = f.read()
+    cases = []
+
+    def add(what, file, change, needles, view):
+        folder = "analysis_" + what
+        shutil.copytree(good, os.path.join(work, folder))
+        if callable(change):
+            j = json.loads(texts[file])
+            change(j)
+            content = json.dumps(j, indent=1)
+        else:
+            content = change
+        with open(os.path.join(work, folder, "results", file), "w") as f:
+            f.write(content)
+        cases.append(Case("figure-" + what, ["figure", folder, "--view", view, "--out", folder + ".png"],
+                          [file] + needles))
+
+    S, LW = "S.json", "LW.json"
+    add("spectra-truncated", S, texts[S][: len(texts[S]) // 2], ["not a spectra result"], "esd:S")
+    add("spectra-sv-count", S, lambda j: j["models"][0]["layers"][0]["singular_values"].pop(),
+        ["min(rows, cols) singular values"], "esd:S")
+    add("spectra-sv-negative", S, lambda j: j["models"][1]["layers"][1]["singular_values"].__setitem__(-1, -1.0),
+        ["non-negative"], "spectra:S")
+    add("spectra-k-too-big", S, lambda j: j["alignments"][0]["layers"][0].update(k=999), ["k is not within"],
+        "spectra:S")
+    add("spectra-r-short", S, lambda j: j["alignments"][1]["r"].pop(), ["one value per gamma"], "spectra:S")
+    add("spectra-overlap-nan", S, lambda j: j["alignments"][0]["layers"][1]["u_overlap"].__setitem__(0, None),
+        ["alignments"], "spectra:S")
+    add("spectra-models-string", S, lambda j: j.update(models="seed0"), ["models"], "esd:S")
+    add("layerwise-truncated", LW, texts[LW][:100], ["not a layer-wise result"], "layerwise:LW")
+    add("layerwise-base-c", LW, lambda j: j["paths"][0].update(base="c"), ["base"], "layerwise:LW")
+    add("layerwise-unknown-layer", LW, lambda j: j["paths"][0].update(layers=["fc9"], layer="fc9"),
+        ["unknown layer fc9"], "layerwise:LW")
+    add("layerwise-curve-short", LW, lambda j: j["paths"][1]["curve"]["test"]["loss"].pop(),
+        ["do not match alpha"], "layerwise:LW")
+    return cases
+
+
 def check(exe, work, case):
     prefix = ()
     if case.as_nobody:
@@ -854,7 +911,8 @@ def main():
 
     a_bytes = make_models(exe, work)
     cases = (safetensors_cases(work, a_bytes) + idx_cases(work) + spec_cases(work) + flag_cases(work) +
-             output_cases(work) + study_folder_cases(exe, work) + landscape_folder_cases(exe, work))
+             output_cases(work) + study_folder_cases(exe, work) + landscape_folder_cases(exe, work) +
+             analysis_folder_cases(exe, work))
     for root, dirs, files in os.walk(work):  # the read-only case may run as nobody
         for name in dirs + files:
             p = os.path.join(root, name)
