@@ -113,11 +113,12 @@ class TestLandscapeStep : public QObject {
     QCOMPARE(loaded[0].first, std::string("plane"));
     QCOMPARE(loaded[0].second.grid.loss, plane.grid.loss);
     QCOMPARE(loaded[0].second.pass->cells, plane.pass->cells);
-    // The catalog's row for the step: the pass barrier (mean-endpoint form).
+    // The catalog's row for the step: the pass barrier (mean-endpoint form), named as the
+    // lowest pass so that the run browser's "best …" cannot read as a linear path.
     const RunRecord rec = make_run_record(s, back, "2026-01-01T00:00:00Z");
     bool found = false;
     for (const RunBarrier& b : rec.barriers)
-      if (b.step == "plane") {
+      if (b.step == "plane (lowest pass)") {
         found = true;
         QCOMPARE(b.split, std::string("test"));
         QCOMPARE(b.loss_mid, plane.pass->loss_mid);
@@ -196,7 +197,7 @@ class TestLandscapeStep : public QObject {
     const RunRecord rec = make_run_record(s, back, "2026-01-01T00:00:00Z");
     bool found = false;
     for (const RunBarrier& b : rec.barriers)
-      if (b.step == "bend") found = b.loss_mid == c.path.test->barriers.loss_mid;
+      if (b.step == "bend (curve)") found = b.loss_mid == c.path.test->barriers.loss_mid;
     QVERIFY(found);
   }
 };

@@ -122,7 +122,7 @@ class CurveStep final : public PairStepKind {
     for (const auto& [split, curve] :
          {std::pair{"test", &res->test}, std::pair{"train", &res->train}})
       if (*curve)
-        rows.push_back({r.id, split, (*curve)->barriers.loss_mid, (*curve)->barriers.error_mid});
+        rows.push_back({r.id + " (curve)", split, (*curve)->barriers.loss_mid, (*curve)->barriers.error_mid});
   }
 };
 
