@@ -1,6 +1,7 @@
 // A layerwise step's figure ("layerwise:<id>"; docs/USER_GUIDE.md, "Layer-wise barriers"): the
 // loss and the error barrier (linear form) of every partial path — single layers, cumulative
-// ranges, the whole path ("all") — as grouped bars, the other layers at A and at B side by side.
+// ranges — as grouped bars, the other layers at A and at B side by side, and the whole path's
+// barrier as a dashed line across them.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -37,7 +38,6 @@ std::vector<std::string> short_labels(const std::vector<std::string>& groups, st
   std::string common;
   bool indexed = true;
   for (const auto& g : groups) {
-    if (g == "all") continue;
     const std::string name = g.rfind("\u2264", 0) == 0 ? g.substr(std::string("\u2264").size()) : g;
     size_t d = name.size();
     while (d > 0 && std::isdigit(static_cast<unsigned char>(name[d - 1]))) --d;
@@ -47,7 +47,7 @@ std::vector<std::string> short_labels(const std::vector<std::string>& groups, st
   }
   std::vector<std::string> out;
   for (const auto& g : groups) {
-    if (!indexed || g == "all") {
+    if (!indexed) {
       out.push_back(g);
       continue;
     }
@@ -70,7 +70,6 @@ Figure layerwise_figure(const FigureInput& in, const std::string& view) {
   std::vector<std::string> groups;
   for (const auto& p : r->paths)
     if (std::find(groups.begin(), groups.end(), group_of(p)) == groups.end()) groups.push_back(group_of(p));
-  groups.push_back("all");  // the whole path
   bool any_b = false;
   for (const auto& p : r->paths) any_b |= p.base == "b";
   const std::vector<std::string> bases = any_b ? std::vector<std::string>{"a", "b"}
@@ -99,27 +98,37 @@ Figure layerwise_figure(const FigureInput& in, const std::string& view) {
                  (error ? "error_lin" : "loss_lin") + " (base " + bases[s] + "), whole.barrier";
       for (size_t g = 0; g < groups.size(); ++g) {
         const InterpolationResult* c = nullptr;
-        if (groups[g] == "all") {
-          c = &r->whole;
-        } else {
-          for (const auto& p : r->paths)
-            if (group_of(p) == groups[g] && p.base == bases[s]) c = &p.curve;
-        }
+        for (const auto& p : r->paths)
+          if (group_of(p) == groups[g] && p.base == bases[s]) c = &p.curve;
         const SplitCurve* k = c ? preferred_split(*c, train) : nullptr;
         b.x.push_back(static_cast<double>(g));
         b.y.push_back(!k ? NAN : error ? k->barriers.error_lin : k->barriers.loss_lin);
       }
       panel.series.push_back(b);
     }
+    // The whole path (every layer interpolated) as a dashed line across the groups: the
+    // reference each partial path's bar is read against.
+    if (const SplitCurve* k = preferred_split(r->whole, train)) {
+      Series w;
+      w.label = "whole path (every layer)";
+      w.source = "results/" + id + ".json whole.barrier." + split + "." + (error ? "error_lin" : "loss_lin");
+      w.style = {figure::grey(), LineStyle::Dashed, Marker::None, false, 1.2};
+      const double y = error ? k->barriers.error_lin : k->barriers.loss_lin;
+      w.x = {-0.45, static_cast<double>(groups.size()) - 0.55};
+      w.y = {y, y};
+      panel.series.push_back(w);
+    }
     bool all_zero = true;
     for (const auto& b : panel.series)
-      for (double y : b.y) all_zero &= !(std::abs(y) > 0);
-    if (!all_zero) panel.note = "no bar: a barrier of 0";
+      if (b.bars)
+        for (double y : b.y) all_zero &= !(std::abs(y) > 0);
+    panel.note = all_zero ? "every partial path: barrier 0" : "no bar: a barrier of 0";
     f.panels.push_back(panel);
   }
   for (size_t s = 0; s < bases.size(); ++s)
     f.legend.push_back({std::string("other layers at ") + (s == 0 ? "A (" + r->a + ")" : "B (" + r->b + ")"),
                         {palette(s), LineStyle::None, Marker::None, true}});
+  f.legend.push_back({"whole path (every layer)", {figure::grey(), LineStyle::Dashed, Marker::None, false, 1.2}});
   return f;
 }
 

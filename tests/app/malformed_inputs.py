@@ -366,6 +366,7 @@ def spec_cases(work):
         ("layerwise-split-all", {"split": "all"}, ["split"]),
         ("layerwise-cumulative-string", {"cumulative": "no"}, ["cumulative"]),
         ("layerwise-unknown-key", {"layers": ["fc1"]}, ["layers"]),
+        ("layerwise-subset-negative", {"subset": -1}, ["subset"]),
     ]:
         add(what, layerwise(**keys), needles)
     archs = [

@@ -71,10 +71,10 @@ class TestLayerwiseView : public QObject {
     QVERIFY(std::find(views.begin(), views.end(), "layerwise:layerwise-wm") != views.end());
     const figure::Figure f = figures::build_figure(in, "layerwise:layerwise-wm");
     QCOMPARE(f.panels.size(), size_t(2));
-    QCOMPARE(f.panels[0].x.categories, (std::vector<std::string>{"0", "1", "2", "\u22641", "all"}));
+    QCOMPARE(f.panels[0].x.categories, (std::vector<std::string>{"0", "1", "2", "\u22641"}));
     const LayerwiseResult* r = find(run, "layerwise-wm");
     QCOMPARE(f.panels[0].series[0].y[1], r->paths[1].curve.test->barriers.loss_lin);
-    QCOMPARE(f.panels[1].series[1].y.back(), r->whole.test->barriers.error_lin);
+    QCOMPARE(f.panels[1].series[2].y.front(), r->whole.test->barriers.error_lin);  // the dashed line
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "layerwise:nope"));
   }
 

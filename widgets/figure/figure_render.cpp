@@ -418,17 +418,31 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
                  Qt::AlignRight | Qt::AlignVCenter, qs(pl.y.labels[t]));
     }
     std::vector<double> lefts;
-    const std::vector<bool> keep = fitting_labels(m, map, pl.x, x0 + pad, x1 - pad, &lefts);
+    std::vector<bool> keep = fitting_labels(m, map, pl.x, x0 + pad, x1 - pad, &lefts);
+    // A category axis names every bar: when its labels do not all fit they shrink (to 70% at
+    // most) before any is dropped.
+    Metrics lm = m;
+    if (!pn.x.categories.empty())
+      for (double scale : {0.85, 0.7}) {
+        if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) break;
+        lm.font = m.font;
+        lm.font.setPointSizeF(m.font.pointSizeF() * scale);
+        lm.fm = QFontMetricsF(lm.font, p.device());
+        keep = fitting_labels(lm, map, pl.x, x0 + pad, x1 - pad, &lefts);
+      }
     const double label_top = map.plot.bottom() + m.tick + m.gap * 0.5;
+    p.save();
+    p.setFont(lm.font);
     for (size_t t = 0; t < pl.x.ticks.size(); ++t) {
       const double x = map.fx(pl.x.ticks[t]);
       p.setPen(axis_pen);
       if (pn.x.categories.empty()) p.drawLine(QPointF(x, map.plot.bottom()), QPointF(x, map.plot.bottom() + m.tick));
       if (!keep[t]) continue;
       p.setPen(Qt::black);
-      p.drawText(QRectF(lefts[t], label_top, text_w(m, pl.x.labels[t]) + 1, m.lh),
+      p.drawText(QRectF(lefts[t], label_top, text_w(lm, pl.x.labels[t]) + 1, m.lh),
                  Qt::AlignLeft | Qt::AlignVCenter, qs(pl.x.labels[t]));
     }
+    p.restore();
     if (!pn.x.title.empty()) {  // centred under the plot, kept inside the panel
       const double w = text_w(m, pn.x.title);
       const double left = std::clamp(map.plot.center().x() - w / 2, x0 + pad, x1 - pad - w);

@@ -27,6 +27,7 @@ class LayerwiseStep final : public PairStepKind {
     p.test = split != "train";
     p.cumulative = j["cumulative"];
     p.from_b = j["from_b"];
+    p.subset = j["subset"];
     return p;
   }
   void check(const StepSpec& st, const std::string& where) const override {
@@ -40,6 +41,7 @@ class LayerwiseStep final : public PairStepKind {
     out["split"] = p.train && p.test ? "both" : p.train ? "train" : "test";
     out["cumulative"] = p.cumulative;
     out["from_b"] = p.from_b;
+    out["subset"] = p.subset;
   }
   std::string default_id(const StepSpec& st) const override {
     return type() + "-" + st.a + "-" + st.b;
@@ -54,8 +56,17 @@ class LayerwiseStep final : public PairStepKind {
     cfg.cumulative = p.cumulative;
     cfg.from_b = p.from_b;
     auto progress = [&](const Progress& q) { ctx.progress(st, q.done, q.total, q.message, q.stage); };
+    // A subset of each evaluated split (the other split stays empty: it is not evaluated).
+    DataSplits sub;
+    const bool use_subset = p.subset > 0 && models.at(st.a).arch->uses_data();
+    if (use_subset) {
+      if (p.train) sub.train = subset(ctx.data.train, p.subset, 0);
+      if (p.test) sub.test = subset(ctx.data.test, p.subset, 0);
+      ctx.log("step " + st.id + ": layer-wise paths on " + std::to_string(p.subset) +
+              " samples of each split (subset, seed 0)");
+    }
     LayerwiseResult r = layerwise(ctx.backend, models.at(st.a), st.a, models.at(st.b), st.b,
-                                  ctx.data, cfg, progress, ctx.cancel);
+                                  use_subset ? sub : ctx.data, cfg, progress, ctx.cancel);
     write_file_atomic((ctx.dir / "results" / (st.id + ".json")).string(),
                       layerwise_to_json(r, 1) + "\n");
     // The log names the single layer with the highest barrier, next to the whole path's.

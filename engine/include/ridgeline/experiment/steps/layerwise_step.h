@@ -9,6 +9,7 @@ struct LayerwiseParams {
   bool train = false, test = true; ///< "split": test (default), train or both
   bool cumulative = true;          ///< also the cumulative paths (layers 1..ℓ)
   bool from_b = true;              ///< also the paths with the other layers at B
+  int subset = 0;                  ///< a seeded subset (seed 0) of each split evaluated; 0 = all
 };
 
 }  // namespace ridgeline
