@@ -73,6 +73,7 @@ void MlpCompute::forward(const float* params, const float* x, int rows, const La
 }
 
 void MlpCompute::loss(const float* labels, int rows, bool want_grad) {
+  labels_ = labels;  // hvp() recomputes δ of the logits from them (mlp_hvp.cpp)
   be_.softmax_xent(logits(), labels, rows, arch_.classes(), rows, row_loss_.data(),
                    row_correct_.data(), want_grad ? delta_a_.data() : nullptr, 1.0f / rows);
 }
