@@ -48,6 +48,7 @@ const CommandSpec& figure_spec();
 const CommandSpec& landscape_spec();
 const CommandSpec& curve_spec();
 const CommandSpec& spectra_spec();
+const CommandSpec& hessian_spec();
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);
@@ -57,5 +58,6 @@ int cmd_runs(int argc, char** argv);
 int cmd_landscape(int argc, char** argv);
 int cmd_curve(int argc, char** argv);
 int cmd_spectra(int argc, char** argv);
+int cmd_hessian(int argc, char** argv);
 
 }  // namespace ridgeline::cli

@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "ridgeline/core/errors.h"
+#include "ridgeline/io/fileio.h"
 
 namespace ridgeline {
 
@@ -87,6 +90,7 @@ HessianReport hessian_report(HessianOperator& H, const std::vector<float>& theta
     H.set_on_hvp({});
     H.set_cancel(nullptr);
     s.hvps = H.hvps() - h0;
+    if (progress) progress({stage, total, total, {}});  // Lanczos may stop before its cap
     s.seconds = now() - t0;
     r.selections.push_back(std::move(s));
   }
@@ -183,6 +187,138 @@ std::string hessian_report_to_json(const HessianReport& r, int indent) {
     j["paths"] = paths;
   }
   return j.dump(indent);
+}
+
+namespace {
+
+double get(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::numeric_limits<double>::quiet_NaN();
+  return j[key].get<double>();
+}
+
+std::vector<double> getv(const nlohmann::json& j, const char* key) {
+  std::vector<double> v;
+  if (!j.contains(key)) return v;
+  for (const auto& x : j[key]) v.push_back(x.is_null() ? std::numeric_limits<double>::quiet_NaN() : x.get<double>());
+  return v;
+}
+
+std::string name_of(const nlohmann::json& j) {
+  return j.contains("selection") && j["selection"].is_string() ? j["selection"].get<std::string>() : "";
+}
+
+}  // namespace
+
+HessianReport hessian_report_from_json(const std::string& text, const std::string& where) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    HessianReport r;
+    r.model = j.value("model", "");
+    r.arch = j.value("arch", "");
+    r.batch = j.value("batch", "");
+    r.rows = j.value("rows", 0);
+    r.hvps = j.value("hvps", 0LL);
+    r.seconds = j.value("seconds", 0.0);
+    for (const auto& o : j.at("selections")) {
+      SelectionCurvature s;
+      s.name = name_of(o);
+      s.size = o.at("parameters").get<size_t>();
+      if (o.contains("eigen")) {
+        const auto& e = o["eigen"];
+        s.eigen.values = getv(e, "values");
+        s.eigen.residuals = getv(e, "residuals");
+        s.eigen.smallest = get(e, "smallest_ritz");
+        s.eigen.iterations = e.value("iterations", 0);
+        s.eigen.converged = e.value("converged", false);
+      }
+      if (o.contains("trace"))
+        s.trace = TraceEstimate{get(o["trace"], "mean"), get(o["trace"], "se"), getv(o["trace"], "samples")};
+      if (o.contains("density")) {
+        const auto& d = o["density"];
+        SpectralDensity sd;
+        sd.dim = s.size;
+        for (const auto& run : d.at("runs")) {
+          sd.nodes.push_back(getv(run, "nodes"));
+          sd.weights.push_back(getv(run, "weights"));
+        }
+        s.density = sd;
+        s.density_sigma = get(d, "sigma");
+        s.density_grid = getv(d, "grid");
+        s.density_values = getv(d, "values");
+      }
+      if (o.contains("stability")) {
+        const auto& c = o["stability"];
+        StabilityCheck sc;
+        sc.lr = get(c, "lr");
+        sc.threshold = get(c, "threshold");
+        sc.lambda_max = get(c, "lambda_max");
+        sc.trace = get(c, "trace");
+        sc.gd_stable = c.value("gd_stable", false);
+        sc.sgd_stable = c.value("sgd_stable", false);
+        s.stability = sc;
+      }
+      s.hvps = o.value("hvps", 0LL);
+      s.seconds = o.value("seconds", 0.0);
+      r.selections.push_back(std::move(s));
+    }
+    r.path_to = j.value("path_to", "");
+    if (j.contains("paths"))
+      for (const auto& o : j["paths"]) {
+        PathCurvature p;
+        p.selection = name_of(o);
+        p.size = o.at("parameters").get<size_t>();
+        p.delta_norm = get(o, "delta_norm");
+        const auto alpha = getv(o, "alpha"), loss = getv(o, "loss"), lm = getv(o, "lambda_max"),
+                   tr = getv(o, "trace"), se = getv(o, "trace_se"), dhd = getv(o, "dHd"),
+                   bar = getv(o, "barrier"), pred = getv(o, "predicted_midpoint");
+        for (size_t i = 0; i < alpha.size(); ++i)
+          p.points.push_back({alpha[i], loss.at(i), lm.at(i), tr.at(i), se.at(i), dhd.at(i),
+                              bar.at(i), pred.at(i)});
+        p.grad_a_dot = get(o, "grad_a_dot_delta");
+        p.grad_b_dot = get(o, "grad_b_dot_delta");
+        p.endpoint_prediction = get(o, "predicted_endpoint_half");
+        p.measured_max = get(o, "measured_max");
+        p.measured_alpha = get(o, "measured_alpha");
+        p.predicted_max = get(o, "predicted_max");
+        p.predicted_alpha = get(o, "predicted_alpha");
+        r.paths.push_back(std::move(p));
+      }
+    return r;
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(where + ": not a Hessian report (" + std::string(e.what()) + ")");
+  }
+}
+
+std::string write_hessian_report(const HessianReport& r, const std::string& results_dir,
+                                 const std::string& id) {
+  namespace fs = std::filesystem;
+  const fs::path dir(results_dir);
+  for (size_t i = 0; i < r.selections.size(); ++i) {
+    const SelectionCurvature& s = r.selections[i];
+    const std::string stem = id + "." + std::to_string(i);
+    if (!s.density_grid.empty()) {
+      std::vector<double> d = s.density_grid;
+      d.insert(d.end(), s.density_values.begin(), s.density_values.end());
+      write_npy((dir / (stem + ".density.npy")).string(), d,
+                {2, static_cast<int64_t>(s.density_grid.size())});
+    }
+    if (!s.eigen.vectors.empty()) {
+      std::vector<float> v;
+      v.reserve(s.eigen.vectors.size() * s.size);
+      for (const auto& e : s.eigen.vectors) v.insert(v.end(), e.begin(), e.end());
+      write_npy((dir / (stem + ".eigenvectors.npy")).string(), v,
+                {static_cast<int64_t>(s.eigen.vectors.size()), static_cast<int64_t>(s.size)});
+    }
+  }
+  const std::string path = (dir / (id + ".json")).string();
+  write_file_atomic(path, hessian_report_to_json(r, 1) + "\n");
+  return path;
+}
+
+HessianReport load_hessian_report(const std::string& path) {
+  return hessian_report_from_json(read_file(path), path);
 }
 
 }  // namespace ridgeline

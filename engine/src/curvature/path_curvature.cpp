@@ -96,6 +96,8 @@ PathCurvature path_curvature(HessianOperator& H, const std::vector<float>& theta
   }
   H.set_on_hvp({});
   H.set_cancel(nullptr);
+  if (progress)  // Lanczos may stop before its cap
+    progress({"hessian path " + (sel.name.empty() ? std::string("model") : sel.name), total, total, {}});
   const PathCurvaturePoint& A = out.points.front();
   const PathCurvaturePoint& B = out.points.back();
   out.endpoint_prediction =

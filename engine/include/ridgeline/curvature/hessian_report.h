@@ -64,5 +64,17 @@ HessianReport hessian_report(HessianOperator& H, const std::vector<float>& theta
 
 /// The report as JSON text (eigenvectors left out; `indent` as nlohmann::json::dump).
 std::string hessian_report_to_json(const HessianReport& r, int indent = -1);
+/// Reads hessian_report_to_json's text back (eigenvectors, the density's runs and the trace
+/// samples are kept; eigenvectors stay empty). Throws InputError naming `where` on bad JSON.
+HessianReport hessian_report_from_json(const std::string& text, const std::string& where);
+
+/// results/<id>.json (the JSON above, with the step's id) and, per selection s (index i),
+/// results/<id>.<i>.density.npy ([2, grid]: grid and values, float64) when it has a density
+/// and results/<id>.<i>.eigenvectors.npy ([k, size], float32) when it has eigenvectors.
+/// Atomic writes. Returns the JSON path.
+std::string write_hessian_report(const HessianReport& r, const std::string& results_dir,
+                                 const std::string& id);
+/// Reads results/<id>.json back.
+HessianReport load_hessian_report(const std::string& path);
 
 }  // namespace ridgeline
