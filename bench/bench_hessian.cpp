@@ -6,6 +6,7 @@
 //   bench_hessian [--model M.safetensors | --arch mlp:784,512,512,512,10] [--samples 1000]
 //                 [--threads N] [--hvps 10] [--k 3] [--tol 1e-3] [--trace-samples 20]
 //                 [--dump DIR]
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -76,6 +77,30 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < hvps; ++i) op(v, hv);
   const double hvp_seconds = seconds_since(t0) / hvps;
+  // The FLOPs of one HVP (multiply-adds ×2 of its GEMMs; δ of every layer is computed once
+  // per point and not counted) and, for the share of the peak, the best SGEMM rate of the
+  // backend on the batch's largest hidden shape (rows × 512 × 512), measured now.
+  double flops = 0;
+  if (const auto* mlp = m.arch.get(); mlp->kind() == "mlp") {
+    std::vector<int64_t> w;
+    for (const auto& b : m.arch->blocks())
+      if (b.shape.size() == 2) w.push_back(b.shape[0] * b.shape[1]);
+    // R-forward: 1 GEMM for the first layer, 2 for the others; backward: 1 for the first
+    // layer's weights, 2 for each other layer's weights and 2 for its R{δ}.
+    for (size_t l = 0; l < w.size(); ++l) flops += 2.0 * samples * w[l] * (l == 0 ? 2 : 6);
+  }
+  double gemm_gflops = 0;
+  {
+    const int r = samples, k = 512, c = 512;
+    DeviceBuffer A(*be, static_cast<size_t>(r) * k), B(*be, static_cast<size_t>(k) * c),
+        C(*be, static_cast<size_t>(r) * c);
+    for (int rep = 0; rep < 6; ++rep) {
+      const auto g0 = std::chrono::steady_clock::now();
+      be->gemm(Trans::No, Trans::Yes, r, c, k, 1.0f, A.data(), k, B.data(), k, 0.0f, C.data(), c);
+      be->synchronize();
+      gemm_gflops = std::max(gemm_gflops, 2.0 * r * k * c / seconds_since(g0) / 1e9);
+    }
+  }
   // Top-k by Lanczos.
   LanczosOptions lo;
   lo.k = k;
@@ -95,9 +120,11 @@ int main(int argc, char** argv) {
   const double density_seconds = seconds_since(t0);
   std::printf("{\"bench\": \"hessian\", \"impl\": \"ridgeline\", \"arch\": \"%s\", \"samples\": %d, "
               "\"device\": \"%s\", \"params\": %zu, \"hvp_seconds\": %.5f, \"hvps_per_second\": %.3f, "
+              "\"hvp_gflop\": %.3f, \"hvp_gflops\": %.1f, \"sgemm_gflops\": %.1f, "
               "\"topk_seconds\": %.3f, \"topk_hvps\": %lld, \"eigenvalues\": [",
               m.arch->to_string().c_str(), samples, be->description().c_str(), all.size,
-              hvp_seconds, 1.0 / hvp_seconds, lanczos_seconds, lanczos_hvps);
+              hvp_seconds, 1.0 / hvp_seconds, flops / 1e9, flops / hvp_seconds / 1e9, gemm_gflops,
+              lanczos_seconds, lanczos_hvps);
   for (size_t i = 0; i < e.values.size(); ++i) std::printf("%s%.6g", i ? ", " : "", e.values[i]);
   std::printf("], \"converged\": %s, \"trace\": %.6g, \"trace_se\": %.6g, \"trace_samples\": %d, "
               "\"trace_seconds\": %.3f, \"slq_steps\": 50, \"slq_trace\": %.6g, "

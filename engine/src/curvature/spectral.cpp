@@ -16,10 +16,48 @@ namespace ridgeline {
 
 namespace {
 
+// Vector kernels over blocks of a fixed size, in parallel: each block's partial sums are
+// formed by one thread in order and the blocks are added in order, so the results do not
+// depend on the thread count (bit-identical runs).
+constexpr size_t kBlock = 4096;
+
+// c[i] = Q[i]·w for the m vectors Q[i] (of w.size() entries).
+std::vector<double> coefficients(const double* const* Q, size_t m, const std::vector<double>& w) {
+  const size_t n = w.size(), nb = (n + kBlock - 1) / kBlock;
+  std::vector<double> part(nb * m);
+#pragma omp parallel for schedule(static)
+  for (long long b = 0; b < static_cast<long long>(nb); ++b) {
+    const size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
+    for (size_t i = 0; i < m; ++i) {
+      const double* q = Q[i];
+      double s = 0;
+      for (size_t t = lo; t < hi; ++t) s += q[t] * w[t];
+      part[b * m + i] = s;
+    }
+  }
+  std::vector<double> c(m, 0.0);
+  for (size_t b = 0; b < nb; ++b)
+    for (size_t i = 0; i < m; ++i) c[i] += part[b * m + i];
+  return c;
+}
+
+// w −= Σ_i c[i]·Q[i].
+void subtract(const double* const* Q, const std::vector<double>& c, std::vector<double>& w) {
+  const size_t n = w.size(), nb = (n + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static)
+  for (long long b = 0; b < static_cast<long long>(nb); ++b) {
+    const size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
+    for (size_t i = 0; i < c.size(); ++i) {
+      const double* q = Q[i];
+      const double ci = c[i];
+      for (size_t t = lo; t < hi; ++t) w[t] -= ci * q[t];
+    }
+  }
+}
+
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
+  const double* one[] = {a.data()};
+  return coefficients(one, 1, b)[0];
 }
 
 // Seeded vectors, the same on every machine (mt19937_64 bits; Box–Muller for normals).
@@ -65,16 +103,22 @@ LanczosRun lanczos(size_t n, const SymmetricOp& op, std::vector<double> q0, int 
     op(r.Q[j], w);
     if (w.size() != n) throw RunError("lanczos: the operator returned a vector of another size");
     if (on_step) on_step(j + 1);
-    const double a = dot(r.Q[j], w);
-    for (size_t i = 0; i < n; ++i) w[i] -= a * r.Q[j][i];
-    if (j > 0)
-      for (size_t i = 0; i < n; ++i) w[i] -= r.beta[j - 1] * r.Q[j - 1][i];
-    // Full reorthogonalisation against every basis vector, twice ("twice is enough").
-    for (int pass = 0; pass < 2; ++pass)
-      for (const auto& q : r.Q) {
-        const double c = dot(q, w);
-        for (size_t i = 0; i < n; ++i) w[i] -= c * q[i];
-      }
+    // The three-term recurrence w −= α_j q_j + β_{j−1} q_{j−1}, then full reorthogonalisation
+    // of w against every basis vector by classical Gram–Schmidt (one pass over the basis for
+    // all coefficients, one for the update), repeated once when the pass removed more than
+    // 1 − 1/√2 of w's norm (the DGKS criterion; Daniel, Gragg, Kaufman & Stewart 1976).
+    std::vector<const double*> Q;
+    for (const auto& q : r.Q) Q.push_back(q.data());
+    const double* last[] = {r.Q[j].data(), j > 0 ? r.Q[j - 1].data() : nullptr};
+    double a = coefficients(last, 1, w)[0];
+    subtract(last, j > 0 ? std::vector<double>{a, r.beta[j - 1]} : std::vector<double>{a}, w);
+    for (int pass = 0; pass < 2; ++pass) {
+      const double before = std::sqrt(dot(w, w));
+      const std::vector<double> c = coefficients(Q.data(), Q.size(), w);
+      a += c[j];
+      subtract(Q.data(), c, w);
+      if (std::sqrt(dot(w, w)) >= before / std::sqrt(2.0)) break;
+    }
     r.alpha.push_back(a);
     scale = std::max(scale, std::abs(a));
     const double b = std::sqrt(dot(w, w));

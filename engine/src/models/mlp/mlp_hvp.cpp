@@ -9,6 +9,7 @@
 //   δ_{L−1} = (p − y)/N,      R{δ_{L−1}} = (p ⊙ R{Z} − p·(pᵀR{Z}))/N   (softmax Jacobian)
 //   ∂L/∂W_l = δ_lᵀA_{l−1}  →  HV_W,l = R{δ_l}ᵀA_{l−1} + δ_lᵀR{A_{l−1}},  HV_b,l = Σ_rows R{δ_l}
 //   δ_{l−1} = σ'(Z_{l−1}) ⊙ (δ_l W_l)  →  R{δ_{l−1}} = σ'(Z_{l−1}) ⊙ (R{δ_l}W_l + δ_l V_l)
+// δ does not depend on v: it is computed once per forward()+loss() and kept for every HVP.
 // Every step is a backend GEMM, bias, column sum or ReLU mask; only the softmax Jacobian of
 // the logits [rows × classes] (small) is applied on the host, in float64.
 #include <algorithm>
@@ -42,13 +43,24 @@ void MlpCompute::hvp(const float* params, const float* v, float* hv, int rows) {
     int widest = 0;
     for (int l = 0; l < L; ++l) widest = std::max(widest, arch_.widths[l + 1]);
     for (int l = 0; l + 1 < L; ++l) hv_ract_.emplace_back(be_, R * arch_.widths[l + 1]);
+    for (int l = 0; l < L; ++l) hv_delta_.emplace_back(be_, R * arch_.widths[l + 1]);
     hv_rlogits_ = DeviceBuffer(be_, R * C);
-    for (int i = 0; i < 2; ++i) {
-      hv_d_[i] = DeviceBuffer(be_, R * widest);
-      hv_rd_[i] = DeviceBuffer(be_, R * widest);
-    }
+    for (int i = 0; i < 2; ++i) hv_rd_[i] = DeviceBuffer(be_, R * widest);
     hv_loss_ = DeviceBuffer(be_, R);
     hv_correct_ = DeviceBuffer(be_, R);
+  }
+  // δ_l of every layer (the plain backward pass; independent of v): once per forward+loss.
+  if (!hv_delta_valid_) {
+    be_.softmax_xent(logits(), labels_, rows, C, rows, hv_loss_.data(), hv_correct_.data(),
+                     hv_delta_[L - 1].data(), 1.0f / rows);
+    for (int l = L - 1; l > 0; --l) {
+      const int fin = arch_.widths[l], fout = arch_.widths[l + 1];
+      be_.gemm(Trans::No, Trans::No, rows, fin, fout, 1.0f, hv_delta_[l].data(), fout,
+               params + lay_.weight_offset[l], fin, 0.0f, hv_delta_[l - 1].data(), fin);
+      be_.relu_backward(hv_delta_[l - 1].data(), acts_[l - 1].data(),
+                        static_cast<size_t>(rows) * fin);
+    }
+    hv_delta_valid_ = true;
   }
   // R-forward.
   for (int l = 0; l < L; ++l) {
@@ -64,13 +76,9 @@ void MlpCompute::hvp(const float* params, const float* v, float* hv, int rows) {
     be_.add_bias(out, v + lay_.bias_offset[l], rows, fout);
     if (hidden) be_.relu_backward(out, acts_[l].data(), static_cast<size_t>(rows) * fout);
   }
-  // δ and R{δ} of the logits.
-  float* d = hv_d_[0].data();
+  // R{δ} of the logits.
   float* rd = hv_rd_[0].data();
-  float* nd = hv_d_[1].data();
   float* nrd = hv_rd_[1].data();
-  be_.softmax_xent(logits(), labels_, rows, C, rows, hv_loss_.data(), hv_correct_.data(), d,
-                   1.0f / rows);
   const size_t n = static_cast<size_t>(rows) * C;
   hv_host_.resize(2 * n);
   float* z = hv_host_.data();
@@ -96,6 +104,7 @@ void MlpCompute::hvp(const float* params, const float* v, float* hv, int rows) {
     const float* in = l == 0 ? x_ : acts_[l - 1].data();
     const float* W = params + lay_.weight_offset[l];
     const float* V = v + lay_.weight_offset[l];
+    const float* d = hv_delta_[l].data();
     float* hw = hv + lay_.weight_offset[l];
     be_.gemm(Trans::Yes, Trans::No, fout, fin, rows, 1.0f, rd, fout, in, fin, 0.0f, hw, fin);
     if (l > 0)
@@ -104,12 +113,9 @@ void MlpCompute::hvp(const float* params, const float* v, float* hv, int rows) {
     be_.column_sums(rd, rows, fout, 0.0f, hv + lay_.bias_offset[l]);
     if (l == 0) break;
     const size_t m = static_cast<size_t>(rows) * fin;
-    be_.gemm(Trans::No, Trans::No, rows, fin, fout, 1.0f, d, fout, W, fin, 0.0f, nd, fin);
-    be_.relu_backward(nd, acts_[l - 1].data(), m);
     be_.gemm(Trans::No, Trans::No, rows, fin, fout, 1.0f, rd, fout, W, fin, 0.0f, nrd, fin);
     be_.gemm(Trans::No, Trans::No, rows, fin, fout, 1.0f, d, fout, V, fin, 1.0f, nrd, fin);
     be_.relu_backward(nrd, acts_[l - 1].data(), m);
-    std::swap(d, nd);
     std::swap(rd, nrd);
   }
 }

@@ -59,10 +59,13 @@ class MlpCompute final : public ModelCompute {
   DeviceBuffer row_loss_, row_correct_;
   std::vector<float> host_scratch_;
   // hvp() (mlp_hvp.cpp): the labels of the last loss(), and its own buffers, allocated on
-  // first use: R(activation) of every hidden layer, R(logits), and δ/Rδ ping-pong scratch.
+  // first use: R(activation) of every hidden layer, R(logits), Rδ ping-pong scratch, and δ of
+  // every layer — which does not depend on v, so it is computed once per forward()+loss()
+  // (hv_delta_valid_ is cleared by both).
   const float* labels_ = nullptr;
-  std::vector<DeviceBuffer> hv_ract_;
-  DeviceBuffer hv_rlogits_, hv_d_[2], hv_rd_[2], hv_loss_, hv_correct_;
+  bool hv_delta_valid_ = false;
+  std::vector<DeviceBuffer> hv_ract_, hv_delta_;
+  DeviceBuffer hv_rlogits_, hv_rd_[2], hv_loss_, hv_correct_;
   std::vector<float> hv_host_;
 };
 
