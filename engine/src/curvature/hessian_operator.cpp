@@ -98,8 +98,7 @@ HessianOperator::HessianOperator(Backend& backend, std::shared_ptr<const ModelAr
   v_ = DeviceBuffer(be_, T);
   hv_ = DeviceBuffer(be_, T);
   if (chunks_.size() > 1) acc_ = DeviceBuffer(be_, T);
-  theta_ = a.init(0);
-  be_.upload(params_.data(), theta_.data(), T);
+  theta_.assign(T, 0.0f);  // θ = 0 (the buffer is zero-initialised) until set_params()
 }
 
 HessianOperator::~HessianOperator() = default;
