@@ -255,6 +255,9 @@ class TestCurvature : public QObject {
     }
     QVERIFY2(std::sqrt(num / den) < 1e-5, qPrintable(QString::number(std::sqrt(num / den))));
     QVERIFY(std::abs(whole.loss() - chunked.loss()) < 1e-6);
+    // The gradient at the same θ twice (backward() consumes what loss() prepared).
+    const std::vector<double> g1 = whole.gradient(all), g2 = whole.gradient(all);
+    QCOMPARE(g1, g2);
     // A layer's block: v zero outside it, the output restricted to it.
     const auto layers = layer_selections(*arch);
     QCOMPARE(layers.size(), size_t{3});
@@ -272,7 +275,7 @@ class TestCurvature : public QObject {
       for (size_t i = 0; i < n; ++i) QCOMPARE(hs[k++], hp[off + i]);
     QCOMPARE(select_blocks(*arch, arch->blocks()[0].name).size, size_t{9 * 6});
     QVERIFY_THROWS_EXCEPTION(InputError, select_blocks(*arch, "nope"));
-    QCOMPARE(whole.hvps(), 3LL);
+    QCOMPARE(whole.hvps(), 3LL);  // one per apply()
   }
 
   void unsupportedKindsAndCancel() {

@@ -170,6 +170,7 @@ std::vector<double> HessianOperator::gradient(const ParamSelection& sel) {
   for (size_t c = 0; c < chunks_.size(); ++c) {
     prepare(c);
     net_->backward(params_.data(), hv_.data(), chunks_[c].rows);
+    prepared_ = -1;  // backward() consumes what loss() prepared for it
     be_.download(host_.data(), hv_.data(), T);
     const double w = static_cast<double>(chunks_[c].rows) / rows_;
     for (size_t i = 0; i < T; ++i) g[i] += w * host_[i];

@@ -54,7 +54,8 @@ class HessianOperator {
   /// Rows of the batch (1 for a kind without data).
   int rows() const { return rows_; }
 
-  /// Moves the operator to θ (num_params() floats). Throws InputError on a wrong size.
+  /// Moves the operator to θ (num_params() floats; θ = 0 until the first call). Throws
+  /// InputError on a wrong size.
   void set_params(const std::vector<float>& theta);
   const std::vector<float>& params() const { return theta_; }
 
