@@ -369,6 +369,28 @@ def spec_cases(work):
         ("layerwise-subset-negative", {"subset": -1}, ["subset"]),
     ]:
         add(what, layerwise(**keys), needles)
+
+    # The hessian step (docs/USER_GUIDE.md, "Curvature").
+    def hessian(**keys):
+        def mutate(spec):
+            step = {"type": "hessian", "id": "H", "model": "seed0", "path_to": "seed1@wm"}
+            step.update(keys)
+            spec["steps"].append({k: v for k, v in step.items() if v is not None})
+        return mutate
+    for what, keys, needles in [
+        ("hessian-model-missing", {"model": None}, ["model"]),
+        ("hessian-model-unknown", {"model": "nobody"}, ["nobody"]),
+        ("hessian-path-to-unknown", {"path_to": "ghost"}, ["ghost"]),
+        ("hessian-path-to-itself", {"path_to": "seed0"}, ["path_to", "two different models"]),
+        ("hessian-top-k-above-max-iter", {"top_k": 20, "max_iter": 10}, ["top_k"]),
+        ("hessian-tol-one", {"tol": 1}, ["tol"]),
+        ("hessian-lr-zero", {"lr": 0}, ["lr"]),
+        ("hessian-split-middle", {"split": "middle"}, ["split"]),
+        ("hessian-samples-2^32", {"samples": 2**32}, ["samples"]),
+        ("hessian-block-and-per-layer", {"block": "fc0", "per_layer": True}, ["block"]),
+        ("hessian-path-points-one", {"path_points": 1}, ["path_points"]),
+    ]:
+        add(what, hessian(**keys), needles)
     archs = [
         ("arch-width-2^32", "mlp:8,4294967296,3"),
         ("arch-width-20-digits", "mlp:8,99999999999999999999,3"),
@@ -530,6 +552,19 @@ def flag_cases(work):
     sp = ["spectra", "A.safetensors", "B.safetensors"]
     for flag, value in (("top-k", "0"), ("top-k", "4294967296"), ("top-k", "junk")):
         cases.append(Case("spectra-%s-%s" % (flag, value), sp + ["--" + flag, value], ["--" + flag]))
+    hs = ["hessian", "A.safetensors", "--data", GMM]
+    for flag, value in (("top-k", "-1"), ("top-k", "4294967296"), ("max-iter", "0"), ("tol", "0"),
+                        ("tol", "1"), ("tol", "nan"), ("trace-samples", "-1"), ("density-vectors", "x"),
+                        ("density-steps", "0"), ("lr", "0"), ("lr", "-1"), ("path-points", "1"),
+                        ("path-lanczos", "-1"), ("samples", "-1"), ("seed", "junk"), ("chunk", "0"),
+                        ("split", "both"), ("block", "nope")):
+        cases.append(Case("hessian-%s-%s" % (flag, value), hs + ["--" + flag, value], ["--" + flag]))
+    cases += [
+        Case("hessian-no-file", ["hessian", "--json"], ["model file"]),
+        Case("hessian-two-files", ["hessian", "A.safetensors", "B.safetensors"], ["one model file"]),
+        Case("hessian-block-and-per-layer", hs + ["--block", "fc0", "--per-layer"], ["--block"]),
+        Case("hessian-path-missing", hs + ["--path", "nobody.safetensors"], ["nobody.safetensors"]),
+    ]
     cases += [
         Case("spectra-no-files", ["spectra", "--json"], ["model file"]),
         Case("spectra-missing-file", ["spectra", "nothere.safetensors"], ["nothere.safetensors"]),

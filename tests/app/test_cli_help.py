@@ -80,7 +80,8 @@ for cmd in commands:
 stop = {"train": ["train", "extra"], "interpolate": ["interpolate"], "align": ["align"],
         "merge": ["merge"], "run": ["run"], "runs": ["runs", "list", "extra"],
         "figure": ["figure"], "study": ["study"], "landscape": ["landscape"], "curve": ["curve"],
-        "spectra": ["spectra"], "layerwise": ["layerwise"]}
+        "spectra": ["spectra"], "layerwise": ["layerwise"],
+        "hessian": ["hessian"]}
 with tempfile.TemporaryDirectory() as work:
     for cmd, opts in helps.items():
         base = stop.get(cmd)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ridgeline/core/backend.h"
+#include "ridgeline/core/errors.h"
 #include "ridgeline/core/progress.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/symmetry/permutation.h"
@@ -102,6 +103,27 @@ class ModelCompute {
   virtual void backward(const float* params, float* grad, int rows) = 0;
   /// Sums over rows of the last loss(): loss and number correct.
   virtual void sums(int rows, double& loss_sum, double& correct_sum) = 0;
+
+  /// Why hvp() cannot run for this model, or empty when it can ("hessian-vector products
+  /// need a ReLU MLP without LayerNorm"). A kind that does not override hvp() reports
+  /// "not implemented"; callers name the kind (ModelArch::kind()) in the error they raise.
+  virtual std::string hvp_unsupported() const {
+    return "Hessian-vector products are not implemented for this model kind";
+  }
+  /// Exact Hessian-vector product hv = ∇²L(θ)·v of the mean loss over the rows of the last
+  /// forward() and the labels of the last loss() (device pointers; the labels must still be
+  /// valid), at θ = params, which must be the parameters of that forward(). v and hv are
+  /// flat parameter-vector-sized device buffers; hv is overwritten and must not alias v.
+  /// Contract: forward(params, x, rows) then loss(labels, rows, want_grad) (either value of
+  /// want_grad) then any number of hvp() calls with the same params and rows; backward() in
+  /// between is allowed. Only when hvp_unsupported() is empty; otherwise throws RunError.
+  virtual void hvp(const float* /*params*/, const float* /*v*/, float* /*hv*/, int /*rows*/) {
+    throw_hvp_unsupported();
+  }
+
+ protected:
+  /// Throws RunError with hvp_unsupported().
+  [[noreturn]] void throw_hvp_unsupported() const { throw RunError(hvp_unsupported()); }
 };
 
 /// A parameter vector and what it means.

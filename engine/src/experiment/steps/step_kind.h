@@ -104,6 +104,7 @@ const StepKind& landscape_step_kind();
 const StepKind& curve_step_kind();
 const StepKind& spectra_step_kind();
 const StepKind& layerwise_step_kind();
+const StepKind& hessian_step_kind();
 
 /// results/barriers.json and barriers.csv: one row per interpolation step and split.
 void write_barrier_table(const std::filesystem::path& results_dir, const ExperimentSpec& spec,

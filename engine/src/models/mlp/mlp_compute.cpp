@@ -40,6 +40,7 @@ MlpCompute::MlpCompute(Backend& backend, const MlpArch& arch, int max_rows)
 
 void MlpCompute::forward(const float* params, const float* x, int rows, const LayerHook& hook) {
   x_ = x;
+  hv_delta_valid_ = false;
   const float* in = x;
   const int L = arch_.num_layers();
   for (int l = 0; l < L; ++l) {
@@ -73,6 +74,8 @@ void MlpCompute::forward(const float* params, const float* x, int rows, const La
 }
 
 void MlpCompute::loss(const float* labels, int rows, bool want_grad) {
+  labels_ = labels;  // hvp() computes δ of every layer from them, once (mlp_hvp.cpp)
+  hv_delta_valid_ = false;
   be_.softmax_xent(logits(), labels, rows, arch_.classes(), rows, row_loss_.data(),
                    row_correct_.data(), want_grad ? delta_a_.data() : nullptr, 1.0f / rows);
 }

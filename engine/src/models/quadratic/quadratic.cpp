@@ -166,6 +166,20 @@ class QuadraticCompute final : public ModelCompute {
     loss_sum = loss_ * rows;
     correct_sum = std::numeric_limits<double>::quiet_NaN();
   }
+  std::string hvp_unsupported() const override { return {}; }
+  /// The Hessian is A everywhere: hv = A·v in float64, rounded once to float32.
+  void hvp(const float*, const float* v, float* hv, int) override {
+    const int n = f_.n;
+    std::vector<float> vf(n), out(n);
+    be_.download(vf.data(), v, vf.size());
+    for (int r = 0; r < n; ++r) {
+      const double* row = f_.A.data() + static_cast<size_t>(r) * n;
+      double s = 0.0;
+      for (int c = 0; c < n; ++c) s += row[c] * static_cast<double>(vf[c]);
+      out[r] = static_cast<float>(s);
+    }
+    be_.upload(hv, out.data(), out.size());
+  }
 
  private:
   Backend& be_;

@@ -30,6 +30,13 @@ class MlpCompute final : public ModelCompute {
   /// Sums of the per-row loss and correctness of the last loss() call (downloads).
   void sums(int rows, double& loss_sum, double& correct_sum) override;
 
+  /// Empty for a ReLU MLP without LayerNorm; otherwise names what HVPs do not support yet.
+  std::string hvp_unsupported() const override;
+  /// Exact Hessian-vector product by Pearlmutter's R-operator (forward-over-reverse): an
+  /// R-forward of the pre-activations and activations, then the backward pass and its
+  /// R-derivative together (mlp_hvp.cpp). Contract: models/model.h.
+  void hvp(const float* params, const float* v, float* hv, int rows) override;
+
   const float* logits() const { return acts_.back().data(); }
   const MlpArch& arch() const { return arch_; }
 
@@ -51,6 +58,15 @@ class MlpCompute final : public ModelCompute {
   DeviceBuffer delta_a_, delta_b_;   // backprop scratch, max_rows × max width
   DeviceBuffer row_loss_, row_correct_;
   std::vector<float> host_scratch_;
+  // hvp() (mlp_hvp.cpp): the labels of the last loss(), and its own buffers, allocated on
+  // first use: R(activation) of every hidden layer, R(logits), Rδ ping-pong scratch, and δ of
+  // every layer — which does not depend on v, so it is computed once per forward()+loss()
+  // (hv_delta_valid_ is cleared by both).
+  const float* labels_ = nullptr;
+  bool hv_delta_valid_ = false;
+  std::vector<DeviceBuffer> hv_ract_, hv_delta_;
+  DeviceBuffer hv_rlogits_, hv_rd_[2], hv_loss_, hv_correct_;
+  std::vector<float> hv_host_;
 };
 
 }  // namespace ridgeline
