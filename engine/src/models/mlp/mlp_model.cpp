@@ -63,6 +63,9 @@ class MlpModelArch final : public ModelArch {
                                        cancel);
   }
 
+  // bf16: the later layers' GEMMs through oneDNN (mlp_points.cpp).
+  bool supports_precision(Precision) const override { return true; }
+
   int evaluation_chunks(int points, int chunk, int n) const override {
     const int m = detail::mlp_chunk_rows(arch_, points, std::max(1, chunk), n);
     return (n + m - 1) / m;
