@@ -75,6 +75,26 @@ class TestBf16Gemm : public QObject {
     }
   }
 
+  void fusedBiasReluIsTheSteps() {
+    // bias_relu_to_bf16 = add each point's bias, ReLU, f32_to_bf16: the same bits.
+    const int points = 3, rows = 4, width = 37;
+    const size_t stride = 50;
+    std::mt19937 rng(5);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    std::vector<float> z(size_t(points) * rows * width), bias(points * stride);
+    for (float& v : z) v = g(rng);
+    for (float& v : bias) v = g(rng);
+    std::vector<uint16_t> got(z.size()), want(z.size());
+    bias_relu_to_bf16(z.data(), bias.data(), stride, points, rows, width, got.data());
+    std::vector<float> steps(z.size());
+    for (size_t i = 0; i < z.size(); ++i) {
+      const float v = z[i] + bias[(i / (size_t(rows) * width)) * stride + i % width];
+      steps[i] = v > 0.0f ? v : 0.0f;
+    }
+    f32_to_bf16(steps.data(), want.data(), steps.size());
+    QVERIFY(got == want);
+  }
+
   void table_data() {
     QTest::addColumn<int>("row");
     for (int r = 0; r < int(std::size(kRows)); ++r) QTest::newRow(kRows[r].what) << r;

@@ -104,7 +104,19 @@ class TestLandscapeBf16 : public QObject {
       QFAIL("a quadratic bf16 grid ran");
     } catch (const InputError& e) {
       QCOMPARE(std::string(e.what()),
-               std::string("precision bf16: the quadratic model has no bf16 path (fp32 only)"));
+               std::string("precision bf16: the quadratic:dim=6,seed=1 model has no bf16 path "
+                           "(fp32 only)"));
+    }
+    // A single-layer MLP has no later layers, hence no bf16 GEMM: refused, not run as fp32.
+    const DataSplits d = make_gaussian_mixture(50, 60, 16, 5, 4);
+    const Model la = mlp_model("mlp:16,5", 1), lb = mlp_model("mlp:16,5", 2),
+                lc = mlp_model("mlp:16,5", 3);
+    try {
+      evaluate_grid(*be, *la.arch, plane_basis({"A", "B", "C"}, la, lb, lc), &d.test,
+                    {3, 3, 0, 1, 0, 1}, o);
+      QFAIL("a single-layer bf16 grid ran");
+    } catch (const InputError& e) {
+      QVERIFY2(QString(e.what()).contains("mlp:16,5 model has no bf16 path"), e.what());
     }
     // The reference backend is a host backend too; device backends are refused by name in
     // the MLP evaluator (no device here to show it).

@@ -97,8 +97,8 @@ DevicePoints device_points(Backend& be, const ParameterPoints& points, size_t T,
 void check_precision(const ModelArch& arch, Precision p) {
   if (p == Precision::Fp32) return;
   if (!arch.supports_precision(p))
-    throw InputError("precision " + to_string(p) + ": the " + arch.kind() + " model has no " +
-                     to_string(p) + " path (fp32 only)");
+    throw InputError("precision " + to_string(p) + ": the " + arch.to_string() +
+                     " model has no " + to_string(p) + " path (fp32 only)");
   const std::string why = bf16_unavailable_reason();
   if (!why.empty()) throw InputError("precision " + to_string(p) + ": " + why);
 }

@@ -63,6 +63,32 @@ void f32_to_bf16(const float* src, uint16_t* dst, size_t n) {
   }
 }
 
+namespace {
+inline uint16_t round_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+  const bool nan = (u & 0x7fffffffu) > 0x7f800000u;
+  return static_cast<uint16_t>(nan ? ((u >> 16) | 0x40u) : rounded);
+}
+}  // namespace
+
+void bias_relu_to_bf16(const float* z, const float* bias, size_t bias_stride, int points, int rows,
+                       int width, uint16_t* out) {
+  const long long R = static_cast<long long>(points) * rows;
+#pragma omp parallel for schedule(static) if (R * width >= (1 << 18))
+  for (long long r = 0; r < R; ++r) {
+    const float* b = bias + static_cast<size_t>(r / rows) * bias_stride;
+    const float* zr = z + static_cast<size_t>(r) * width;
+    uint16_t* o = out + static_cast<size_t>(r) * width;
+#pragma omp simd
+    for (int j = 0; j < width; ++j) {
+      const float v = zr[j] + b[j];
+      o[j] = round_bf16(v > 0.0f ? v : 0.0f);  // the backends' ReLU (NaN → 0)
+    }
+  }
+}
+
 float bf16_to_f32(uint16_t v) {
   const uint32_t u = static_cast<uint32_t>(v) << 16;
   float f;

@@ -10,6 +10,12 @@ namespace ridgeline::detail {
 
 /// f32 → bf16, rounding to nearest even (NaN stays NaN). n values.
 void f32_to_bf16(const float* src, uint16_t* dst, size_t n);
+/// One pass after a hidden layer's f32 GEMM, for `points` points of [rows×width] each at
+/// z + k·rows·width: out (same layout, bf16) = max(z + b_k, 0) with point k's bias
+/// b_k = bias + k·bias_stride, rounded as f32_to_bf16 does (the same bits as adding the bias,
+/// ReLU and f32_to_bf16 one after another).
+void bias_relu_to_bf16(const float* z, const float* bias, size_t bias_stride, int points, int rows,
+                       int width, uint16_t* out);
 /// bf16 → f32 (exact).
 float bf16_to_f32(uint16_t v);
 

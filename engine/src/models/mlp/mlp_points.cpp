@@ -107,6 +107,9 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
     z0_ptr.push_back(z0.back().data());
   }
   std::vector<uint16_t> a16(bf16 ? act : 0);  // bf16 activations of the group
+  // bf16 with ReLU and no LayerNorm (the common MLP): a hidden layer's bias, ReLU and
+  // conversion to bf16 are one pass (bf16_gemm.h); other MLPs convert after mlp_hidden_post.
+  const bool fused = bf16 && !arch.layernorm && arch.activation == Activation::Relu;
   std::vector<DeviceBuffer> zdiffs;  // first-layer differences, reused across chunks
   DeviceBuffer h0(be, act), h1(be, act), row_loss(be, static_cast<size_t>(G) * m),
       row_correct(be, static_cast<size_t>(G) * m);
@@ -138,19 +141,28 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
         float* hk = cur + k * zs;
         form_point(be, z0_ptr, points.coeffs[g0 + k], zs, zdiffs, zdiffs_ready, hk);
         if (hooks.on_first_layer) hooks.on_first_layer(be, g0 + k, hk, rows, h);
-        be.add_bias(hk, params + k * Ts + tl.bias_offset[0], rows, h);
+        if (!fused) be.add_bias(hk, params + k * Ts + tl.bias_offset[0], rows, h);
       }
       // After hidden layer l's Linear, on the group's points ([gn][rows][width], in place):
-      // the LayerNorm with each point's own γ, β, then the activation (mlp_layers.h).
-      if (L > 1) mlp_hidden_post(be, arch, tl, 0, params, Ts, gn, rows, cur, cur, nullptr, nullptr, cur);
+      // the LayerNorm with each point's own γ, β, then the activation (mlp_layers.h). Fused
+      // bf16: bias, ReLU and the conversion in one pass into the next GEMM's input.
+      if (L > 1 && fused)
+        bias_relu_to_bf16(cur, params + tl.bias_offset[0], Ts, gn, rows, h, a16.data());
+      else if (L > 1)
+        mlp_hidden_post(be, arch, tl, 0, params, Ts, gn, rows, cur, cur, nullptr, nullptr, cur);
       // Later layers: one (strided-batched) GEMM over the group's points.
       for (int l = 1; l < L; ++l) {
         if (bf16) {
           const int in = arch.widths[l], ow = arch.widths[l + 1];
           const size_t zo = static_cast<size_t>(rows) * ow;
-          f32_to_bf16(cur, a16.data(), static_cast<size_t>(gn) * rows * in);
+          if (!fused) f32_to_bf16(cur, a16.data(), static_cast<size_t>(gn) * rows * in);
           gemm16->gemm_nt(gn, rows, ow, in, a16.data(),
                           w16[l].data() + (keep_all ? static_cast<size_t>(g0) * in * ow : 0), nxt);
+          if (fused && l + 1 < L) {  // the f32 activations are not needed: straight to bf16
+            bias_relu_to_bf16(nxt, params + tl.bias_offset[l], Ts, gn, rows, ow, a16.data());
+            std::swap(cur, nxt);
+            continue;
+          }
           for (int k = 0; k < gn; ++k)
             be.add_bias(nxt + k * zo, params + k * Ts + tl.bias_offset[l], rows, ow);
         } else {
