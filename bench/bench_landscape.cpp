@@ -14,11 +14,10 @@
 //                   [--precision fp32|bf16] [--models A,B,C]
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
-
-#include <cmath>
 #include <vector>
 
 #include "ridgeline/core/backend.h"

@@ -27,8 +27,8 @@ struct Row {
 // Edge cases: 1×1, odd sizes, one of many in a batch, k = 0 (C = 0), the grid's shapes (a
 // 512-wide later layer and the 10-class output layer), a batch of 8 points as on two threads.
 const Row kRows[] = {
-    {"1x1x1", 1, 1, 1, 1},       {"odd", 1, 7, 5, 3},          {"odd batch", 3, 33, 17, 65},
-    {"k = 0", 2, 4, 3, 0},       {"wide", 1, 64, 512, 512},    {"classes", 2, 100, 10, 512},
+    {"1x1x1", 1, 1, 1, 1},       {"odd", 1, 7, 5, 3},           {"odd batch", 3, 33, 17, 65},
+    {"k = 0", 2, 4, 3, 0},       {"wide", 1, 64, 512, 512},     {"classes", 2, 100, 10, 512},
     {"batch 8", 8, 50, 96, 128}, {"tall thin", 1, 1000, 3, 40},
 };
 
@@ -50,10 +50,10 @@ class TestBf16Gemm : public QObject {
 
   void rounding() {
     // Round to nearest even on the 16 dropped bits; NaN and ±inf kept.
-    const float in[] = {1.0f, 1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, -2.5f, 0.0f, -0.0f,
-                        INFINITY, -INFINITY, NAN, FLT_MAX};
-    const uint16_t want[] = {0x3f80, 0x3f80, 0x3f82, 0xc020, 0x0000, 0x8000,
-                             0x7f80, 0xff80, 0,      0x7f80};
+    const float in[] = {1.0f,  1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, -2.5f, 0.0f,
+                        -0.0f, INFINITY,       -INFINITY,          NAN,   FLT_MAX};
+    const uint16_t want[] = {0x3f80, 0x3f80, 0x3f82, 0xc020, 0x0000,
+                             0x8000, 0x7f80, 0xff80, 0,      0x7f80};
     uint16_t out[10];
     f32_to_bf16(in, out, 10);
     for (int i = 0; i < 10; ++i) {
@@ -149,7 +149,8 @@ class TestBf16Gemm : public QObject {
     // 1e-4 leaves room. Above 1e-8: the inputs were rounded (bf16 really ran).
     const double e32 = nmse(ref32, got);
     QVERIFY2(e32 < 1e-4, qPrintable(QString("nmse vs f32-input reference %1").arg(e32)));
-    if (s.k > 0) QVERIFY2(e32 > 1e-8, qPrintable(QString("nmse %1: bf16 rounding absent").arg(e32)));
+    if (s.k > 0)
+      QVERIFY2(e32 > 1e-8, qPrintable(QString("nmse %1: bf16 rounding absent").arg(e32)));
   }
 
   void primitivesCachedByShape() {

@@ -83,7 +83,8 @@ class TestLandscapeBf16 : public QObject {
     // error; these untrained models have small logits (~0.1–1) and many such samples: 3 of
     // 257 flipped at the worst point (2026-11-30), so at most 5 (1.9%) are allowed.
     QVERIFY2(dev.loss < 1e-2, qPrintable(QString("loss deviation %1").arg(dev.loss)));
-    QVERIFY2(dev.error <= 5.0 / 257 + 1e-12, qPrintable(QString("error deviation %1").arg(dev.error)));
+    QVERIFY2(dev.error <= 5.0 / 257 + 1e-12,
+             qPrintable(QString("error deviation %1").arg(dev.error)));
     // Not fp32 in disguise: (almost) every point differs in its bits.
     QVERIFY2(dev.identical <= int(g32.loss.size()) / 10,
              qPrintable(QString("%1 points bit-identical to fp32").arg(dev.identical)));
@@ -150,8 +151,8 @@ class TestLandscapeBf16 : public QObject {
     LandscapeConfig cfg;
     cfg.grid = {5, 3, -0.5, 1.5, -0.5, 0.5};
     cfg.options.precision = Precision::Bf16;
-    const LandscapeResult r = compute_landscape(*be, *a.arch, plane_basis({"A", "B", "C"}, a, b, c),
-                                                &d.test, cfg);
+    const LandscapeResult r =
+        compute_landscape(*be, *a.arch, plane_basis({"A", "B", "C"}, a, b, c), &d.test, cfg);
     QVERIFY(QString::fromStdString(landscape_to_json(r, "s")).contains("\"precision\": \"bf16\""));
     write_landscape(r, dir.path().string(), "s", "");
     QCOMPARE(load_landscape(dir.file("s.json")).grid.precision, Precision::Bf16);
