@@ -4,7 +4,10 @@ evaluated point by point (form θ, load it, run the test images in batches of 10
 PyTorch's fastest configuration for this loop (no_grad, float32, every core).
 
   landscape_peer.py [--arch 784,512,512,512,10] [--grid 11] [--samples 1000] [--threads N]
-                    [--repeats 3]
+                    [--repeats 3] [--precision fp32|bf16]
+
+--precision bf16 runs the model in torch.bfloat16 (weights and images cast; the loss in
+float32 from the bf16 logits), PyTorch's own way to a bf16 grid on the CPU.
 
 The samples are the first S test images (the timing does not depend on which). Prints one JSON
 line. Run with Debian's python3-torch (with libopenblas0-pthread installed, otherwise torch
@@ -43,6 +46,7 @@ def main():
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     widths = [int(w) for w in args.arch.replace("mlp:", "").split(",")]
@@ -60,7 +64,9 @@ def main():
     cx = dc @ d1 / (d1 @ d1)
     cy = np.linalg.norm(dc - cx * d1) / np.linalg.norm(d1)
     axis = np.linspace(-0.5, 1.5, args.grid)
-    model = mlp(widths)
+    dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
+    model = mlp(widths).to(dtype)
+    xd = x.to(dtype)
 
     def sweep():
         out = []
@@ -72,7 +78,7 @@ def main():
                     model.load_state_dict({k: a[k] + aa * (b[k] - a[k]) + bb * (c[k] - a[k]) for k in a})
                     total, correct = 0.0, 0
                     for s in range(0, x.shape[0], 1000):
-                        logits = model(x[s: s + 1000])
+                        logits = model(xd[s: s + 1000]).float()
                         total += nn.functional.cross_entropy(logits, y[s: s + 1000], reduction="sum").item()
                         correct += (logits.argmax(1) == y[s: s + 1000]).sum().item()
                     out.append((total / x.shape[0], 1 - correct / x.shape[0]))
@@ -85,7 +91,8 @@ def main():
         sweep()
         best = min(best, time.perf_counter() - t0)
     points = args.grid * args.grid
-    print(json.dumps({"bench": "landscape", "impl": "pytorch", "torch": torch.__version__,
+    print(json.dumps({"bench": "landscape", "impl": "pytorch", "precision": args.precision,
+                      "torch": torch.__version__,
                       "threads": torch.get_num_threads(), "points": points, "samples": int(x.shape[0]),
                       "seconds": round(best, 4), "points_per_second": round(points / best, 2)}))
 

@@ -17,6 +17,7 @@ packages=(
   dataset-fashion-mnist
   clang libclang-rt-14-dev libomp-dev
   libopenmpi-dev openmpi-bin
+  libdnnl-dev  # oneDNN: bf16 GEMMs of `--precision bf16` grids (optional in CMake; AVX512-BF16 CPUs)
 )
 if [[ "${RIDGELINE_BENCH_DEPS:-0}" == 1 ]]; then
   packages+=(python3-torch libopenblas0-pthread python3-numpy python3-scipy)

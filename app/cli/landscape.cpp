@@ -18,6 +18,7 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
 #include "ridgeline/experiment/preflight.h"
+#include "ridgeline/paths/evaluator.h"
 
 namespace ridgeline::cli {
 
@@ -81,7 +82,8 @@ const CommandSpec& landscape_spec() {
       "landscape",
       "Loss and error on a grid of the plane through three models (or around one model along "
       "filter-normalised random directions), the lowest pass between the first two, and files "
-      "for ParaView and numpy.",
+      "for ParaView and numpy. Under MPI (mpirun -np N ridgeline landscape ...) the grid's rows "
+      "are shared among N processes and process 0 writes the same files as one process.",
       {"landscape A.safetensors B.safetensors C.safetensors --out DIR [options]",
        "landscape M.safetensors --random --out DIR [options]"},
       join({{"out", "DIR", "",
@@ -109,7 +111,11 @@ const CommandSpec& landscape_spec() {
             {"activation", "relu|gelu", "relu",
              "activation of PyTorch files without Ridgeline metadata (Ridgeline files record "
              "theirs)"},
-            {"chunk", "N", "1000", "samples per batched evaluation chunk"}},
+            {"chunk", "N", "1000", "samples per batched evaluation chunk"},
+            {"precision", "fp32|bf16", "fp32",
+             "GEMM precision: bf16 runs the MLP's later layers with bfloat16 inputs and weights "
+             "and float32 accumulation (oneDNN, on the CPU backend: --device auto means cpu; needs "
+             "AVX512-BF16, otherwise it fails saying why, never falling back to fp32)"}},
            {data_option_specs(),
             compute_option_specs(),
             {{"json", "", "",
@@ -119,13 +125,23 @@ const CommandSpec& landscape_spec() {
        "21x21 "
        "--x -0.5:1.5 --y -0.5:1.5 --subset 1000 --out DIR",
        "ridgeline landscape A.safetensors --random --seed 0 --grid 31x31 --x -1:1 --y -1:1 --out "
-       "DIR --json"},
+       "DIR --json",
+       "ridgeline landscape A.safetensors B.safetensors C.safetensors --grid 51x51 --precision "
+       "bf16 --out DIR",
+       "mpirun -np 4 ridgeline landscape A.safetensors B.safetensors C.safetensors --grid 51x51 "
+       "--threads 1 --out DIR"},
       {"Plane: A = (0, 0), B = (1, 0), C = (c_x, c_y) with c_y > 0, in units of |B - A|; "
        "the lowest pass runs from the cell nearest A to the cell nearest B and is reported "
        "beside the straight path on the grid row y = 0 (barriers as in docs/USER_GUIDE.md, "
        "\"Barriers\").",
        "Ctrl-C keeps the finished rows in DIR/NAME.resume; rerun with --resume to continue. "
-       "NAME.vts opens in ParaView (points (x, y, loss), point arrays loss and error)."}};
+       "NAME.vts opens in ParaView (points (x, y, loss), point arrays loss and error).",
+       "MPI: mpirun -np N ridgeline landscape ... (or srun -n N) deals the grid's batches of rows "
+       "round-robin to N processes (--threads is per process); process 0 gathers them and alone "
+       "prints and writes, byte for byte the files of one process. As root, OpenMPI needs "
+       "--allow-run-as-root. See docs/USER_GUIDE.md, \"Landscapes\".",
+       "Precision: NAME.json records it (\"precision\": \"fp32\" or \"bf16\"); bf16 grids "
+       "differ from fp32 by rounding (docs/PERFORMANCE.md gives the measured deviation)."}};
   return s;
 }
 
@@ -188,6 +204,7 @@ void prepare(int argc, char** argv, LandscapeSetup& s) {
   if (cfg.connectivity != 4 && cfg.connectivity != 8)
     throw InputError("--connectivity: " + std::to_string(cfg.connectivity) + " is not 4 or 8");
   cfg.options.chunk = static_cast<int>(a.integer("chunk", 1, 1 << 20));
+  cfg.options.precision = parse_precision(a.str("precision"), "--precision");
   const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   const bool keep_1d = a.flag("keep-1d");
   if (!random && (a.has("seed") || keep_1d))
@@ -208,6 +225,7 @@ void prepare(int argc, char** argv, LandscapeSetup& s) {
   const std::vector<Model>& models = s.loaded.models;
   const DataSplits& data = s.loaded.data;
   const ModelArch& arch = *models[0].arch;
+  check_precision(arch, cfg.options.precision);
   auto name_of = [](const std::string& f) { return fs::path(f).stem().string(); };
   s.basis = random ? random_basis(name_of(files[0]), models[0], seed, keep_1d)
                    : plane_basis({name_of(files[0]), name_of(files[1]), name_of(files[2])},
@@ -226,7 +244,13 @@ void prepare(int argc, char** argv, LandscapeSetup& s) {
   s.resume = (fs::path(out) / (stem + ".resume")).string();
   cfg.options.resume_dir = s.resume;
   cfg.options.cancel = &interrupt_token();
-  s.backend = make_backend(a.str("device"), threads);
+  // bf16 GEMMs run on the CPU backend (oneDNN): --device auto then means the CPU.
+  const bool bf16 = cfg.options.precision == Precision::Bf16;
+  const std::string device = a.str("device");
+  if (bf16 && device != "auto" && device != "cpu")
+    throw InputError("--precision bf16: runs on the CPU backend only; give --device cpu or auto, "
+                     "not " + echo_input(device));
+  s.backend = make_backend(bf16 ? std::string("cpu") : device, threads);
 }
 
 }  // namespace
@@ -322,8 +346,9 @@ int cmd_landscape(int argc, char** argv) {
   std::printf("files: %s/%s.{json,loss.npy,error.npy,xs.npy,ys.npy,vts}\n", out.c_str(),
               stem.c_str());
   std::printf(
-      "wall-clock %s on %s%s%s\n", format_seconds(r.seconds).c_str(),
+      "wall-clock %s on %s%s%s%s\n", format_seconds(r.seconds).c_str(),
       backend->description().c_str(),
+      cfg.options.precision == Precision::Bf16 ? ", bf16 GEMMs (oneDNN)" : "",
       mpi.size() > 1 ? (" × " + std::to_string(mpi.size()) + " MPI ranks").c_str() : "",
       r.rows_resumed ? (", " + std::to_string(r.rows_resumed) + " row(s) resumed").c_str() : "");
   return 0;

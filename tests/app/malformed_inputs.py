@@ -304,6 +304,7 @@ def spec_cases(work):
         ("landscape-center-asymmetric", {"plane": None, "center": "seed0", "x": [-1, 2]}, ["x"]),
         ("landscape-split-both", {"split": "both"}, ["split"]),
         ("landscape-connectivity-6", {"connectivity": 6}, ["connectivity"]),
+        ("landscape-precision-fp8", {"precision": "fp8"}, ["precision"]),
         ("landscape-subset-negative", {"subset": -1}, ["subset"]),
         ("landscape-project-unknown", {"project": ["ghost"]}, ["ghost"]),
     ]:
@@ -526,7 +527,7 @@ def flag_cases(work):
     for flag, value in (("grid", "21"), ("grid", "1x5"), ("grid", "5x99999999999"), ("grid", "axb"),
                         ("grid", "-3x3"), ("x", "1"), ("x", "1:0"), ("x", "a:b"), ("x", "nan:1"),
                         ("y", "-inf:1"), ("y", "0:1e400"), ("split", "both"), ("subset", "-1"),
-                        ("connectivity", "6"), ("chunk", "0"), ("name", "../x"), ("name", ""),
+                        ("connectivity", "6"), ("chunk", "0"), ("precision", "fp8"), ("name", "../x"), ("name", ""),
                         ("project", "A.safetensors,,B.safetensors")):
         cases.append(Case("landscape-%s-%s" % (flag, value), ls + ["--" + flag, value], ["--" + flag]))
     cv = ["curve", "A.safetensors", "B.safetensors", "--data", GMM, "--out", "cv_out.safetensors"]
@@ -798,6 +799,7 @@ def landscape_folder_cases(exe, work):
     add("kind-unknown", "plane.json", edit(lambda j: j.update(kind="line")), ["kind"])
     add("models-string", "plane.json", edit(lambda j: j.update(models="seed0")), ["models"])
     add("connectivity-6", "plane.json", edit(lambda j: j.update(connectivity=6)), ["connectivity"])
+    add("precision-fp8", "plane.json", edit(lambda j: j.update(precision="fp8")), ["precision"])
     add("subset-2-31", "plane.json", edit(lambda j: j.update(subset=1 << 31)), ["subset"])
     add("files-traversal", "plane.json", edit(lambda j: j["files"].update(loss="../../A.safetensors")),
         ["files.loss"])

@@ -102,6 +102,36 @@ r = run("landscape", "A.safetensors", "B.safetensors", "C.safetensors", "--data"
 check("lowest pass: loss barrier" in r.stdout and "linear path on the grid" in r.stdout, r.stdout)
 check(os.path.isfile(os.path.join(WORK, "plane-text", "t.vts")), "--name sets the files' stem")
 
+# ------------------------------------------------------------------------------ precision
+# A bad value: exit 2 and one line naming the option.
+r = run("landscape", "A.safetensors", "B.safetensors", "C.safetensors", "--data", GMM, "--grid", "3x3",
+        "--precision", "fp8", "--threads", 1, "--out", "fp8", expect=2)
+check(r.stderr == "ridgeline landscape: --precision: 'fp8' is not fp32 or bf16\n", "fp8: %r" % r.stderr)
+check(not os.path.exists(os.path.join(WORK, "fp8")), "--precision fp8 created its --out folder")
+# bf16: close to the fp32 plane above and recorded in the JSON; where bf16 cannot run (no
+# oneDNN, no AVX512-BF16) exit 2 with one line saying why, never an fp32 run.
+bf16 = subprocess.run([EXE, "landscape", "A.safetensors", "B.safetensors", "C.safetensors", "--data", GMM, "--grid",
+                       "9x7", "--x", "-0.5:1.5", "--y", "-0.5:1", "--subset", "150", "--project", "C.safetensors",
+                       "--threads", "1", "--out", "plane-bf16", "--precision", "bf16", "--json"],
+                      cwd=WORK, capture_output=True, text=True, timeout=300)
+if bf16.returncode == 2:
+    check(bf16.stderr.count("\n") == 1 and ("AVX512-BF16" in bf16.stderr or "oneDNN" in bf16.stderr),
+          "bf16 refused without a reason: %r" % bf16.stderr)
+    print("bf16 unavailable here: " + bf16.stderr.strip())
+else:
+    check(bf16.returncode == 0, "bf16: exit %d %s" % (bf16.returncode, bf16.stderr))
+    jb = json.loads(bf16.stdout)
+    check(jb["precision"] == "bf16", "bf16 precision recorded: %r" % jb.get("precision"))
+    _, loss16 = read_npy(os.path.join(WORK, "plane-bf16", "landscape.loss.npy"))
+    dev = max(abs(x - y) / max(1.0, abs(y)) for x, y in zip(loss16, loss))
+    # The tolerance of tests/landscape/test_landscape_bf16.cpp (bf16's 8 significant bits).
+    check(0 < dev < 1e-2, "bf16 vs fp32 relative loss deviation %g" % dev)
+check(j["precision"] == "fp32", "fp32 precision recorded: %r" % j.get("precision"))
+
+# ------------------------------------------------------------------------------- --help
+r = run("landscape", "--help")
+check("--precision" in r.stdout and "mpirun -np" in r.stdout, "landscape --help lacks --precision or mpirun")
+
 # ------------------------------------------------------------------------ random directions
 r = run("landscape", "A.safetensors", "--random", "--seed", 3, "--data", GMM, "--grid", "5x5", "--threads", 1,
         "--out", "random", "--json")

@@ -60,7 +60,7 @@ size_t rows_per_batch(const LandscapeBasis& basis, size_t nx, int batch_points) 
 
 // What must be equal for a resume folder's rows to be reused.
 json resume_key(const LandscapeBasis& basis, const Dataset* data, const LandscapeGrid& g, int chunk,
-                size_t per) {
+                size_t per, Precision precision) {
   json k;
   k["kind"] = basis.info.kind;
   k["models"] = basis.info.models;
@@ -72,6 +72,7 @@ json resume_key(const LandscapeBasis& basis, const Dataset* data, const Landscap
   k["ys"] = to_hex(g.ys);
   k["chunk"] = chunk;
   k["rows_per_batch"] = per;
+  k["precision"] = to_string(precision);
   if (data) {
     uint64_t h = fnv1a(data->x.data(), data->x.size() * sizeof(float));
     h = fnv1a(data->y.data(), data->y.size() * sizeof(int32_t), h);
@@ -126,6 +127,7 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
                             const Dataset* data, const GridSpec& spec, const GridOptions& options,
                             GridRun* run) {
   check_grid(spec);
+  check_precision(arch, options.precision);  // before the resume folder is touched
   if (options.shard_count < 1 || options.shard_index < 0 ||
       options.shard_index >= options.shard_count)
     throw InputError("grid: shard " + std::to_string(options.shard_index) + " of " +
@@ -137,6 +139,7 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
   const size_t nx = g.xs.size(), ny = g.ys.size();
   g.loss.assign(nx * ny, std::nan(""));
   g.error.assign(nx * ny, std::nan(""));
+  g.precision = options.precision;
   std::vector<bool> done(ny, false);
   int resumed = 0;
 
@@ -149,7 +152,7 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
   auto mine = [&](size_t gi) {
     return static_cast<int>(gi % static_cast<size_t>(options.shard_count)) == options.shard_index;
   };
-  const json key = resume_key(basis, data, g, options.chunk, per);
+  const json key = resume_key(basis, data, g, options.chunk, per, options.precision);
   auto row_file = [&](size_t j) { return (dir / ("row-" + std::to_string(j) + ".bin")).string(); };
   if (!options.resume_dir.empty()) {
     const std::string kf = (dir / "key.json").string();
@@ -164,7 +167,7 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
       if (old != key)
         throw InputError(dir.string() +
                          ": holds rows of another computation (other models, grid, "
-                         "data or chunk); remove it or choose another output");
+                         "data, chunk or precision); remove it or choose another output");
       for (size_t j = 0; j < ny; ++j) {
         if (!mine(j / per) || !fs::exists(row_file(j))) continue;
         const std::string bytes = read_file(row_file(j));
@@ -185,6 +188,7 @@ LandscapeGrid evaluate_grid(Backend& backend, const ModelArch& arch, const Lands
 
   ParameterPoints pts;
   for (const auto& v : basis.vectors) pts.basis.push_back(&v);
+  pts.precision = options.precision;
   long long total = 0, finished = 0;
   for (size_t j = 0; j < ny; ++j) {
     if (!mine(j / per)) continue;

@@ -162,6 +162,7 @@ std::string landscape_to_json(const LandscapeResult& r, const std::string& stem)
   j["split"] = r.split;
   j["subset"] = r.subset;
   j["connectivity"] = r.connectivity;
+  j["precision"] = to_string(g.precision);
   j["files"] = {{"loss", stem_file(stem, "loss")},
                 {"error", stem_file(stem, "error")},
                 {"xs", stem_file(stem, "xs")},
@@ -292,6 +293,13 @@ LandscapeResult parse_landscape_json(const std::string& text, const std::string&
     rd.fail("connectivity", "not 4 or 8");
   r.subset = subset.get<int>();
   r.connectivity = conn.get<int>();
+  // The GEMMs' precision; files written before it was recorded are fp32.
+  if (j.contains("precision")) {
+    const json& prec = j["precision"];
+    if (!prec.is_string() || (prec != "fp32" && prec != "bf16"))
+      rd.fail("precision", "not fp32 or bf16");
+    r.grid.precision = parse_precision(prec.get<std::string>());
+  }
   // The grids, from the files named beside the JSON.
   const json& files = rd.at(j, "files", "");
   auto array = [&](const char* key, size_t rank) {

@@ -94,6 +94,15 @@ DevicePoints device_points(Backend& be, const ParameterPoints& points, size_t T,
   return d;
 }
 
+void check_precision(const ModelArch& arch, Precision p) {
+  if (p == Precision::Fp32) return;
+  if (!arch.supports_precision(p))
+    throw InputError("precision " + to_string(p) + ": the " + arch.to_string() +
+                     " model has no " + to_string(p) + " path (fp32 only)");
+  const std::string why = bf16_unavailable_reason();
+  if (!why.empty()) throw InputError("precision " + to_string(p) + ": " + why);
+}
+
 PointValues evaluate_points(Backend& be, const ModelArch& arch, const ParameterPoints& points,
                             const Dataset* data, int chunk, const PointHooks& hooks,
                             const std::function<void()>& on_chunk, const CancelToken* cancel) {
@@ -109,6 +118,7 @@ PointValues evaluate_points(Backend& be, const ModelArch& arch, const ParameterP
       throw InputError("evaluate_points: point " + std::to_string(k) + " has " +
                        std::to_string(points.coeffs[k].size()) + " coefficients for " +
                        std::to_string(K) + " basis vectors");
+  check_precision(arch, points.precision);
   if (arch.uses_data()) {
     if (!data) throw InputError("evaluate_points: " + arch.kind() + " models need data");
     if (data->n == 0) throw InputError(data->name + ": no samples");

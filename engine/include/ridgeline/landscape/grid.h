@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ridgeline/core/backend.h"
+#include "ridgeline/core/precision.h"
 #include "ridgeline/core/progress.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/landscape/plane.h"
@@ -31,6 +32,7 @@ std::vector<double> grid_axis(int n, double lo, double hi);
 struct LandscapeGrid {
   std::vector<double> xs, ys;
   std::vector<double> loss, error;
+  Precision precision = Precision::Fp32;  ///< the GEMMs' precision (recorded in the files)
   int nx() const { return static_cast<int>(xs.size()); }
   int ny() const { return static_cast<int>(ys.size()); }
   double loss_at(int i, int j) const { return loss[static_cast<size_t>(j) * xs.size() + i]; }
@@ -39,6 +41,10 @@ struct LandscapeGrid {
 
 struct GridOptions {
   int chunk = 1000;  ///< data rows per evaluation chunk (part of the resume key)
+  /// The GEMMs' precision (core/precision.h; part of the resume key). bf16 throws InputError
+  /// saying why where it cannot run (a model kind without a bf16 path, no oneDNN, no
+  /// AVX512-BF16); it never falls back to fp32.
+  Precision precision = Precision::Fp32;
   /// Points per evaluated batch: whole grid rows, at least one (so the first layer's shared
   /// GEMMs serve more points); fixed groups of rows, part of the resume key.
   int batch_points = 64;

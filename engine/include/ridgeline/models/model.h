@@ -17,6 +17,7 @@
 
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/precision.h"
 #include "ridgeline/core/progress.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/symmetry/permutation.h"
@@ -71,6 +72,8 @@ class ModelArch {
                                       const Dataset* data, int chunk, const PointHooks& hooks,
                                       const std::function<void()>& on_chunk,
                                       const CancelToken* cancel) const = 0;
+  /// Whether evaluate_points has a path in precision `p` (fp32 always; bf16: the MLP).
+  virtual bool supports_precision(Precision p) const { return p == Precision::Fp32; }
   /// How many on_chunk calls evaluate_points makes for `points` points on n rows.
   virtual int evaluation_chunks(int points, int chunk, int n) const = 0;
   /// The safetensors `__metadata__` entries that identify this architecture.

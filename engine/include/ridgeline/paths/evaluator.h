@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ridgeline/core/backend.h"
+#include "ridgeline/core/precision.h"
 #include "ridgeline/core/progress.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/models/model.h"
@@ -26,6 +27,10 @@ namespace ridgeline {
 struct ParameterPoints {
   std::vector<const std::vector<float>*> basis;  ///< K parameter vectors (not owned)
   std::vector<std::vector<double>> coeffs;       ///< one row of K coefficients per point
+  /// The GEMMs' precision (core/precision.h). bf16 runs only where the model kind has a bf16
+  /// path (ModelArch::supports_precision) and bf16_unavailable_reason() is empty; otherwise
+  /// evaluate_points throws InputError saying why (never a silent fp32 run).
+  Precision precision = Precision::Fp32;
 };
 
 /// Per-point hooks for corrected paths (REPAIR, paths/repair.h). Both run on the backend's
@@ -45,6 +50,11 @@ PointValues evaluate_points(Backend& backend, const ModelArch& arch, const Param
                             const Dataset* data, int chunk = 1000, const PointHooks& hooks = {},
                             const std::function<void()>& on_chunk = {},
                             const CancelToken* cancel = nullptr);
+
+/// Throws InputError, one line saying why, when `arch`'s points cannot be evaluated in
+/// precision `p` in this process (a kind without that path; bf16 without oneDNN or
+/// AVX512-BF16). evaluate_points checks it; callers may check before any work.
+void check_precision(const ModelArch& arch, Precision p);
 
 /// The points of a straight line between two parameter vectors at the given α:
 /// basis {a, b}, rows (1 − α, α).

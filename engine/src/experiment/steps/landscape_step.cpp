@@ -39,6 +39,7 @@ class LandscapeStep final : public StepKind {
     p.subset = j["subset"];
     p.pass = j["pass"];
     p.connectivity = j["connectivity"];
+    p.precision = parse_precision(j["precision"].get<std::string>(), "precision");
     return p;
   }
   void parse_inputs(const json& j, StepSpec& st, const std::string& where) const override {
@@ -72,6 +73,12 @@ class LandscapeStep final : public StepKind {
     if (p.plane && (st.models[0] == st.models[1] || st.models[0] == st.models[2] ||
                     st.models[1] == st.models[2]))
       throw InputError(where + ".plane: the three models must differ");
+    // bf16 where it cannot run fails before any training (the model kind is checked when
+    // the step runs: evaluate_grid names a kind without a bf16 path).
+    if (p.precision == Precision::Bf16) {
+      const std::string why = bf16_unavailable_reason();
+      if (!why.empty()) throw InputError(where + ".precision: " + why);
+    }
     for (const auto& [key, lo, hi] :
          {std::tuple{"x", p.grid.x0, p.grid.x1}, std::tuple{"y", p.grid.y0, p.grid.y1}}) {
       if (!(lo < hi)) throw InputError(where + "." + key + ": lo must be below hi");
@@ -98,6 +105,7 @@ class LandscapeStep final : public StepKind {
     out["subset"] = p.subset;
     out["pass"] = p.pass;
     out["connectivity"] = p.connectivity;
+    out["precision"] = to_string(p.precision);
   }
   std::string default_id(const StepSpec& st) const override {
     std::string id = type();
@@ -132,13 +140,15 @@ class LandscapeStep final : public StepKind {
               return s;
             }() +
             ", " + std::to_string(p.grid.nx) + "×" + std::to_string(p.grid.ny) + " points" +
-            (data ? " on " + std::to_string(data->n) + " " + p.split + " samples" : ""));
+            (data ? " on " + std::to_string(data->n) + " " + p.split + " samples" : "") +
+            (p.precision == Precision::Fp32 ? "" : ", " + to_string(p.precision) + " GEMMs"));
     LandscapeConfig cfg;
     cfg.grid = p.grid;
     cfg.split = p.split;
     cfg.subset = data ? data->n : 0;
     cfg.pass = p.pass;
     cfg.connectivity = p.connectivity;
+    cfg.options.precision = p.precision;
     const fs::path res = ctx.dir / "results";
     // Finished rows survive a cancel or a crash: a rerun into the folder resumes them.
     cfg.options.resume_dir = (res / (st.id + ".resume")).string();

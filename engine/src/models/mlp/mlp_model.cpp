@@ -63,6 +63,12 @@ class MlpModelArch final : public ModelArch {
                                        cancel);
   }
 
+  // bf16: the later layers' GEMMs through oneDNN (mlp_points.cpp); a single-layer MLP has
+  // none, so bf16 would be fp32 under another name: refused.
+  bool supports_precision(Precision p) const override {
+    return p == Precision::Fp32 || arch_.num_layers() > 1;
+  }
+
   int evaluation_chunks(int points, int chunk, int n) const override {
     const int m = detail::mlp_chunk_rows(arch_, points, std::max(1, chunk), n);
     return (n + m - 1) / m;

@@ -2,7 +2,9 @@
 #include "mlp_points.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "backends/cpu/bf16_gemm.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_layers.h"
 
@@ -39,6 +41,17 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
     require(be, op);
   require(be, arch.activation == Activation::Gelu ? Op::Gelu : Op::Relu);
   if (arch.layernorm) require(be, Op::LayerNorm);
+  // bf16 (core/precision.h): the later layers' GEMMs take bf16 activations and weights and
+  // accumulate in f32 (oneDNN); everything else, the shared first layer included, stays f32
+  // (the first layer's K GEMMs serve all points and are a small share of the work).
+  const bool bf16 = points.precision == Precision::Bf16;
+  std::optional<Bf16Gemm> gemm16;
+  if (bf16) {
+    if (!host)
+      throw InputError("precision bf16: runs on the CPU backend (--device cpu); the " + be.name() +
+                       " backend has no bf16 path");
+    gemm16.emplace();  // throws, saying why, where bf16 cannot run
+  }
 
   std::vector<DeviceBuffer> basis;
   std::vector<const float*> basis_ptr;
@@ -61,16 +74,25 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
   for (const float* b : basis_ptr) tail_ptr.push_back(b + skip);
   std::vector<DeviceBuffer> pdiffs;
   bool pdiffs_ready = false;
-  auto form_params = [&](int k, float* dst) {
-    form_point(be, tail_ptr, points.coeffs[k], Ts, pdiffs, pdiffs_ready, dst);
-    if (hooks.on_params) hooks.on_params(be, k, dst);
-  };
   // With several data chunks every point is formed once per call and kept; with one, each
   // group's points are formed when the group runs (one small buffer, reused).
   const bool keep_all = chunks > 1;
+  // bf16: each point's later-layer weights converted once when it is formed, per layer
+  // [slot][out][in] (slot k of w16[l] at k·out·in), the layout of one batched matmul.
+  std::vector<std::vector<uint16_t>> w16(bf16 ? L : 0);
+  for (int l = 1; l < L && bf16; ++l)
+    w16[l].resize(static_cast<size_t>(keep_all ? P : G) * arch.widths[l] * arch.widths[l + 1]);
+  auto form_params = [&](int k, float* dst, int slot) {
+    form_point(be, tail_ptr, points.coeffs[k], Ts, pdiffs, pdiffs_ready, dst);
+    if (hooks.on_params) hooks.on_params(be, k, dst);
+    for (int l = 1; l < L && bf16; ++l) {
+      const size_t n = static_cast<size_t>(arch.widths[l]) * arch.widths[l + 1];
+      f32_to_bf16(dst + tl.weight_offset[l], w16[l].data() + slot * n, n);
+    }
+  };
   DeviceBuffer pk(be, Ts * (keep_all ? P : G));
   if (keep_all)
-    for (int k = 0; k < P; ++k) form_params(k, pk.data() + k * Ts);
+    for (int k = 0; k < P; ++k) form_params(k, pk.data() + k * Ts, k);
 
   const int d = arch.in_dim();
   const int h = arch.widths[1];
@@ -84,6 +106,10 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
     z0.emplace_back(be, static_cast<size_t>(m) * h);
     z0_ptr.push_back(z0.back().data());
   }
+  std::vector<uint16_t> a16(bf16 ? act : 0);  // bf16 activations of the group
+  // bf16 with ReLU and no LayerNorm (the common MLP): a hidden layer's bias, ReLU and
+  // conversion to bf16 are one pass (bf16_gemm.h); other MLPs convert after mlp_hidden_post.
+  const bool fused = bf16 && !arch.layernorm && arch.activation == Activation::Relu;
   std::vector<DeviceBuffer> zdiffs;  // first-layer differences, reused across chunks
   DeviceBuffer h0(be, act), h1(be, act), row_loss(be, static_cast<size_t>(G) * m),
       row_correct(be, static_cast<size_t>(G) * m);
@@ -108,22 +134,41 @@ PointValues mlp_evaluate_points(Backend& be, const MlpArch& arch, const Paramete
       const int gn = std::min(G, P - g0);
       const float* params = pk.data() + (keep_all ? static_cast<size_t>(g0) * Ts : 0);
       if (!keep_all)
-        for (int k = 0; k < gn; ++k) form_params(g0 + k, pk.data() + k * Ts);
+        for (int k = 0; k < gn; ++k) form_params(g0 + k, pk.data() + k * Ts, k);
       float* cur = h0.data();
       float* nxt = h1.data();
       for (int k = 0; k < gn; ++k) {
         float* hk = cur + k * zs;
         form_point(be, z0_ptr, points.coeffs[g0 + k], zs, zdiffs, zdiffs_ready, hk);
         if (hooks.on_first_layer) hooks.on_first_layer(be, g0 + k, hk, rows, h);
-        be.add_bias(hk, params + k * Ts + tl.bias_offset[0], rows, h);
+        if (!fused) be.add_bias(hk, params + k * Ts + tl.bias_offset[0], rows, h);
       }
       // After hidden layer l's Linear, on the group's points ([gn][rows][width], in place):
-      // the LayerNorm with each point's own γ, β, then the activation (mlp_layers.h).
-      if (L > 1) mlp_hidden_post(be, arch, tl, 0, params, Ts, gn, rows, cur, cur, nullptr, nullptr, cur);
+      // the LayerNorm with each point's own γ, β, then the activation (mlp_layers.h). Fused
+      // bf16: bias, ReLU and the conversion in one pass into the next GEMM's input.
+      if (L > 1 && fused)
+        bias_relu_to_bf16(cur, params + tl.bias_offset[0], Ts, gn, rows, h, a16.data());
+      else if (L > 1)
+        mlp_hidden_post(be, arch, tl, 0, params, Ts, gn, rows, cur, cur, nullptr, nullptr, cur);
       // Later layers: one (strided-batched) GEMM over the group's points.
       for (int l = 1; l < L; ++l) {
-        mlp_linear(be, arch, tl, l, params, Ts, gn, cur,
-                   static_cast<long long>(rows) * arch.widths[l], rows, nxt);
+        if (bf16) {
+          const int in = arch.widths[l], ow = arch.widths[l + 1];
+          const size_t zo = static_cast<size_t>(rows) * ow;
+          if (!fused) f32_to_bf16(cur, a16.data(), static_cast<size_t>(gn) * rows * in);
+          gemm16->gemm_nt(gn, rows, ow, in, a16.data(),
+                          w16[l].data() + (keep_all ? static_cast<size_t>(g0) * in * ow : 0), nxt);
+          if (fused && l + 1 < L) {  // the f32 activations are not needed: straight to bf16
+            bias_relu_to_bf16(nxt, params + tl.bias_offset[l], Ts, gn, rows, ow, a16.data());
+            std::swap(cur, nxt);
+            continue;
+          }
+          for (int k = 0; k < gn; ++k)
+            be.add_bias(nxt + k * zo, params + k * Ts + tl.bias_offset[l], rows, ow);
+        } else {
+          mlp_linear(be, arch, tl, l, params, Ts, gn, cur,
+                     static_cast<long long>(rows) * arch.widths[l], rows, nxt);
+        }
         if (l + 1 < L)
           mlp_hidden_post(be, arch, tl, l, params, Ts, gn, rows, nxt, nxt, nullptr, nullptr, nxt);
         std::swap(cur, nxt);

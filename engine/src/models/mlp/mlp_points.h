@@ -1,7 +1,9 @@
 #pragma once
 // The MLP's evaluator over parameter points (paths/evaluator.h): the first layer shared by
 // all points (K GEMMs), later layers as strided-batched GEMMs over points (device backends) or
-// point by point (host backends); see docs/ARCHITECTURE.md.
+// point by point (host backends); see docs/ARCHITECTURE.md. With ParameterPoints::precision
+// bf16 (host backends only) the later layers' GEMMs run through oneDNN in bf16 with f32
+// accumulation (backends/cpu/bf16_gemm.h); everything else stays f32.
 #include <functional>
 
 #include "ridgeline/models/mlp/mlp.h"

@@ -22,6 +22,7 @@ struct LandscapeParams {
   int subset = 0;    ///< seeded subset of the split (seed 0); 0: all
   bool pass = true;  ///< planes: the lowest pass A → B
   int connectivity = 4;
+  Precision precision = Precision::Fp32;  ///< the GEMMs' precision (core/precision.h)
 };
 
 }  // namespace ridgeline
