@@ -73,5 +73,6 @@ FigureView landscape_figure_view();
 FigureView layerwise_figure_view();
 FigureView spectra_figure_view();
 FigureView esd_figure_view();
+FigureView hessian_figure_view();
 
 }  // namespace ridgeline::figures

@@ -85,6 +85,7 @@ void MainWindow::buildActions() {
     QString view = results_stack_->currentIndex() == 1 && tabs_->count() > 0 ? results_->exportName(tabs_->currentWidget()) : "training";
     if (view.startsWith("landscape-")) view = "landscape:" + view.mid(10);
     if (view.startsWith("layerwise-")) view = "layerwise:" + view.mid(10);
+    if (view.startsWith("hessian-")) view = "hessian:" + view.mid(8);
     if (view.startsWith("spectra-")) view = "spectra:" + view.mid(8);
     if (view.isEmpty()) view = "paths:" + tabs_->tabText(tabs_->currentIndex());
     open_figure_export(this, QString::fromStdString(summary_.run_dir), view);

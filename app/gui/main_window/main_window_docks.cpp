@@ -124,7 +124,7 @@ bool MainWindow::showView(const QString& name, QString* error) {
 }
 
 QStringList MainWindow::stepViewPrefixes() {
-  return {"paths:", "landscape:", "layerwise:", "spectra:"};
+  return {"paths:", "landscape:", "layerwise:", "spectra:", "hessian:"};
 }
 
 bool MainWindow::isStepView(const QString& name) {
