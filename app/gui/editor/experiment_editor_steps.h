@@ -2,6 +2,7 @@
 /// @file gui_experiment_editor_steps.h
 /// Internal to the experiment editor: the analysis steps, a list to add, remove and reorder,
 /// and the selected step's fields below it.
+#include <QPointer>
 #include <QStringList>
 #include <QWidget>
 #include <nlohmann/json.hpp>
@@ -76,7 +77,9 @@ class StepsEditor : public QWidget {
   QStringList model_names_;
   int error_row_ = -1;
   QString error_key_, error_message_;
-  QWidget* marked_ = nullptr;
+  /// The field an error marks; a QPointer because generated fields are deleted when another
+  /// step is selected.
+  QPointer<QWidget> marked_;
 
   QTableWidget* table_ = nullptr;
   QToolButton *add_ = nullptr, *remove_ = nullptr, *up_ = nullptr, *down_ = nullptr;

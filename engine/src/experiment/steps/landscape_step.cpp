@@ -63,7 +63,7 @@ class LandscapeStep final : public StepKind {
       for (size_t k = 0; k < st.models.size(); ++k)
         out.emplace_back("plane[" + std::to_string(k) + "]", st.models[k]);
     else
-      out.emplace_back("center", st.models.at(0));
+      if (!st.models.empty()) out.emplace_back("center", st.models.front());
     for (size_t k = 0; k < p.project.size(); ++k)
       out.emplace_back("project[" + std::to_string(k) + "]", p.project[k]);
     return out;
@@ -90,10 +90,11 @@ class LandscapeStep final : public StepKind {
   }
   void write(const StepSpec& st, ordered_json& out) const override {
     const LandscapeParams& p = st.as<LandscapeParams>();
+    // A step made from defaults (make_step: the editor's "Add step") has no models yet.
     if (p.plane)
       out["plane"] = st.models;
-    else
-      out["center"] = st.models.at(0);
+    else if (!st.models.empty())
+      out["center"] = st.models.front();
     out["directions"] = "random";
     out["seed"] = p.seed;
     out["keep_1d"] = p.keep_1d;
