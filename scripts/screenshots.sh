@@ -74,3 +74,12 @@ shoot view-spectra --open-run "$ws/runs/fmnist-quick-spectra" --view spectra:spe
 "$exe" figure "$ws/runs/fmnist-quick-spectra" --view spectra:spectra --width-mm 183 --height-mm 70 \
   --out "$out/figure-spectra.png" --dpi 200 >/dev/null
 echo "wrote docs/images/figure-spectra.png"
+# Layer-wise barriers and curvature: the seconds-long gmm examples.
+"$exe" run "$root/resources/experiments/gmm-layerwise.json" --out "$ws/runs/gmm-layerwise" --quiet
+shoot view-layerwise --open-run "$ws/runs/gmm-layerwise" --view layerwise:layerwise-naive
+"$exe" figure "$ws/runs/gmm-layerwise" --view layerwise:layerwise-naive --out "$out/figure-layerwise.png" --dpi 200 >/dev/null
+echo "wrote docs/images/figure-layerwise.png"
+"$exe" run "$root/resources/experiments/gmm-hessian.json" --out "$ws/runs/gmm-hessian" --quiet
+shoot view-hessian --open-run "$ws/runs/gmm-hessian" --view hessian:hessian-naive
+"$exe" figure "$ws/runs/gmm-hessian" --view hessian:hessian-naive --width-mm 183 --out "$out/figure-hessian.png" --dpi 200 >/dev/null
+echo "wrote docs/images/figure-hessian.png"
