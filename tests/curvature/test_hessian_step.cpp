@@ -127,7 +127,7 @@ class TestHessianStep : public QObject {
                                         "m.json");
     const RunSummary live = run_experiment(s, options(dir));
     QCOMPARE(live.status, std::string("finished"));
-    const HessianReport& r = live.results_of<HessianReport>()[0].second;
+    const HessianReport r = live.results_of<HessianReport>()[0].second;  // a copy: results_of returns a temporary
     QCOMPARE(r.rows, 100);
     QCOMPARE(r.selections.size(), size_t(3));
     QCOMPARE(r.selections[1].name, std::string("fc0"));
