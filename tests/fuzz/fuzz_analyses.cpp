@@ -1,0 +1,58 @@
+// libFuzzer harness: the results of the layerwise and hessian steps as earlier runs (or hand
+// edits) left them — results/<id>.json, through layerwise_from_json and
+// hessian_report_from_json (what load_run, the result pages and figures use). The first byte
+// picks the reader; the rest is the JSON text. InputError with a one-line message is fine. A
+// finding: a crash, a sanitizer report, another exception, a multi-line message, or an accepted
+// result whose JSON, written back, does not read back to the same text. Seeds: a layerwise and a
+// hessian result of the gmm examples (gmm-layerwise.json, gmm-hessian.json), prefixed "L" / "I".
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "ridgeline/core/errors.h"
+#include "ridgeline/curvature/hessian_report.h"
+#include "ridgeline/paths/layerwise.h"
+
+using namespace ridgeline;
+
+namespace {
+
+[[noreturn]] void finding(const std::string& what) {
+  std::fprintf(stderr, "%s\n", what.c_str());
+  std::abort();
+}
+
+template <typename Read, typename Write>
+void round_trip(const std::string& text, Read read, Write write) {
+  std::string once;
+  try {
+    once = write(read(text));
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    if (m.empty() || m.find('\n') != std::string::npos || m.find('\r') != std::string::npos)
+      finding("InputError message is empty or not one line: " + m);
+    return;
+  }
+  std::string twice;
+  try {
+    twice = write(read(once));
+  } catch (const InputError& e) {
+    finding(std::string("the written JSON does not read back: ") + e.what());
+  }
+  if (twice != once) finding("the written JSON reads back differently");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] % 2 == 0)
+    round_trip(text, [](const std::string& t) { return layerwise_from_json(t, "fuzz.json"); },
+               [](const LayerwiseResult& r) { return layerwise_to_json(r, 1); });
+  else
+    round_trip(text, [](const std::string& t) { return hessian_report_from_json(t, "fuzz.json"); },
+               [](const HessianReport& r) { return hessian_report_to_json(r, 1); });
+  return 0;
+}
