@@ -20,10 +20,6 @@ const SplitCurve* split_of(const InterpolationResult& c, bool train) {
   return preferred_split(c, train);
 }
 
-std::string group_label(const LayerwisePath& p) {
-  return p.layers.size() == 1 ? p.layers.front() : p.layers.front() + ".." + p.layers.back();
-}
-
 }  // namespace
 
 LayerwiseChart::LayerwiseChart(QWidget* parent) : QChartView(parent) {
@@ -54,7 +50,7 @@ void LayerwiseChart::rebuild() {
   // Groups in the result's order: singles, then cumulative ranges (each base lists the same).
   std::vector<std::string> groups;
   for (const auto& p : result_.paths) {
-    const std::string g = group_label(p);
+    const std::string g = layerwise_range(p);
     if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
   }
   std::vector<double> alpha_a, alpha_b;
@@ -62,7 +58,7 @@ void LayerwiseChart::rebuild() {
     categories_ << QString::fromStdString(g);
     double va = NAN, vb = NAN, aa = NAN, ab = NAN;
     for (const auto& p : result_.paths)
-      if (group_label(p) == g) (p.base == "a" ? va : vb) = value(p.curve, p.base == "a" ? &aa : &ab);
+      if (layerwise_range(p) == g) (p.base == "a" ? va : vb) = value(p.curve, p.base == "a" ? &aa : &ab);
     at_a_.push_back(va);
     at_b_.push_back(vb);
     alpha_a.push_back(aa);
@@ -149,7 +145,7 @@ QString LayerwiseChart::csv() const {
                .arg(s->barriers.error_lin, 0, 'g', 8)
                .arg(s->barriers.error_alpha, 0, 'g', 8);
   };
-  for (const auto& p : result_.paths) row(group_label(p), p.base, p.cumulative, p.curve);
+  for (const auto& p : result_.paths) row(layerwise_range(p), p.base, p.cumulative, p.curve);
   row("whole path", "", false, result_.whole);
   return out;
 }

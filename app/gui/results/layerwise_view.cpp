@@ -19,13 +19,8 @@ namespace {
 // "Highest single layer: fc1 (rest at A) +0.012 · whole path +0.84 (test loss)".
 QString numbers_line(const LayerwiseResult& r) {
   const bool train = !r.whole.test;
-  auto loss = [&](const InterpolationResult& c) {
-    const SplitCurve* s = preferred_split(c, train);
-    return s ? s->barriers.loss_lin : NAN;
-  };
-  const LayerwisePath* worst = nullptr;
-  for (const auto& p : r.paths)
-    if (!p.cumulative && (!worst || loss(p.curve) > loss(worst->curve))) worst = &p;
+  auto loss = [&](const InterpolationResult& c) { return layerwise_loss_barrier(c, train); };
+  const LayerwisePath* worst = highest_single_layer(r, train);
   QString t;
   if (worst && !(loss(worst->curve) > 0))
     t = "No single layer has a loss barrier  ·  ";

@@ -2,6 +2,7 @@
 #include "ridgeline/paths/layerwise.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "ridgeline/core/errors.h"
 
@@ -100,10 +101,26 @@ LayerwiseResult layerwise(Backend& backend, const Model& a, const std::string& a
   return r;
 }
 
+std::string layerwise_range(const LayerwisePath& p) {
+  return p.layers.size() == 1 ? p.layers.front() : p.layers.front() + ".." + p.layers.back();
+}
+
 std::string layerwise_path_label(const LayerwisePath& p) {
-  const std::string layers =
-      p.layers.size() == 1 ? p.layers.front() : p.layers.front() + ".." + p.layers.back();
-  return layers + " (rest at " + (p.base == "a" ? "A" : "B") + ")";
+  return layerwise_range(p) + " (rest at " + (p.base == "a" ? "A" : "B") + ")";
+}
+
+double layerwise_loss_barrier(const InterpolationResult& c, bool train_split) {
+  const SplitCurve* s = preferred_split(c, train_split);
+  return s ? s->barriers.loss_lin : NAN;
+}
+
+const LayerwisePath* highest_single_layer(const LayerwiseResult& r, bool train_split) {
+  const LayerwisePath* best = nullptr;
+  for (const auto& p : r.paths)
+    if (!p.cumulative && (!best || layerwise_loss_barrier(p.curve, train_split) >
+                                       layerwise_loss_barrier(best->curve, train_split)))
+      best = &p;
+  return best;
 }
 
 }  // namespace ridgeline

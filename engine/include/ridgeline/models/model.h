@@ -109,9 +109,9 @@ class ModelCompute {
 
   /// Why hvp() cannot run for this model, or empty when it can ("hessian-vector products
   /// need a ReLU MLP without LayerNorm"). A kind that does not override hvp() reports
-  /// "not implemented"; callers name the kind (ModelArch::kind()) in the error they raise.
+  /// that it has none; callers name the kind (ModelArch::kind()) in the error they raise.
   virtual std::string hvp_unsupported() const {
-    return "Hessian-vector products are not implemented for this model kind";
+    return "Hessian-vector products are not supported for this model kind";
   }
   /// Exact Hessian-vector product hv = ∇²L(θ)·v of the mean loss over the rows of the last
   /// forward() and the labels of the last loss() (device pointers; the labels must still be

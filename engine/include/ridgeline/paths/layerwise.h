@@ -69,7 +69,14 @@ std::string layerwise_to_json(const LayerwiseResult& r, int indent = 1);
 /// Reads it back; InputError naming `source` on bad content.
 LayerwiseResult layerwise_from_json(const std::string& text, const std::string& source);
 
+/// The layers a path interpolates, as text: "fc1", or "fc0..fc1" for a cumulative range.
+std::string layerwise_range(const LayerwisePath& p);
 /// The one-line text of a path ("fc2 (rest at A)", "fc1..fc2 (rest at B)").
 std::string layerwise_path_label(const LayerwisePath& p);
+/// The linear-form loss barrier of a curve on the split preferred_split picks.
+double layerwise_loss_barrier(const InterpolationResult& c, bool train_split);
+/// The single-layer path with the highest loss barrier (layerwise_loss_barrier), null when
+/// the result has none.
+const LayerwisePath* highest_single_layer(const LayerwiseResult& r, bool train_split);
 
 }  // namespace ridgeline

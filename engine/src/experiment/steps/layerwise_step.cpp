@@ -70,20 +70,12 @@ class LayerwiseStep final : public PairStepKind {
     write_file_atomic((ctx.dir / "results" / (st.id + ".json")).string(),
                       layerwise_to_json(r, 1) + "\n");
     // The log names the single layer with the highest barrier, next to the whole path's.
-    const bool test = p.test;
-    auto curve_of = [&](const InterpolationResult& c) -> const SplitCurve& {
-      return test ? *c.test : *c.train;
-    };
-    const LayerwisePath* worst = nullptr;
-    for (const auto& path : r.paths)
-      if (!path.cumulative && (!worst || curve_of(path.curve).barriers.loss_lin >
-                                             curve_of(worst->curve).barriers.loss_lin))
-        worst = &path;
-    if (worst)
-      ctx.log("step " + st.id + ": highest single-layer " + (test ? "test" : "train") +
-              " loss barrier " + format_loss_barrier(curve_of(worst->curve).barriers.loss_lin) +
+    const bool train = !p.test;
+    if (const LayerwisePath* worst = highest_single_layer(r, train))
+      ctx.log("step " + st.id + ": highest single-layer " + (train ? "train" : "test") +
+              " loss barrier " + format_loss_barrier(layerwise_loss_barrier(worst->curve, train)) +
               " (" + layerwise_path_label(*worst) + "); whole path " +
-              format_loss_barrier(curve_of(r.whole).barriers.loss_lin) + " (wall-clock " +
+              format_loss_barrier(layerwise_loss_barrier(r.whole, train)) + " (wall-clock " +
               format_seconds(r.seconds) + ")");
     const double seconds = r.seconds;
     return {st.id, type(), std::move(r), seconds};
