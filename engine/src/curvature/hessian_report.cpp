@@ -1,4 +1,5 @@
 // One model's curvature report (hessian_report.h) and its JSON form.
+#include "io/json_number.h"
 #include "ridgeline/curvature/hessian_report.h"
 
 #include <chrono>
@@ -193,13 +194,19 @@ namespace {
 
 double get(const nlohmann::json& j, const char* key) {
   if (!j.contains(key) || j[key].is_null()) return std::numeric_limits<double>::quiet_NaN();
-  return j[key].get<double>();
+  return json_number::finite(j[key], key);
+}
+
+// A count under `key` (0 where absent: older files).
+int64_t count(const nlohmann::json& j, const char* key) {
+  return j.contains(key) ? json_number::integer(j[key], key, 0, int64_t{1} << 53) : 0;
 }
 
 std::vector<double> getv(const nlohmann::json& j, const char* key) {
   std::vector<double> v;
   if (!j.contains(key)) return v;
-  for (const auto& x : j[key]) v.push_back(x.is_null() ? std::numeric_limits<double>::quiet_NaN() : x.get<double>());
+  if (!j[key].is_array()) throw std::runtime_error(std::string(key) + " is not an array");
+  for (const auto& x : j[key]) v.push_back(json_number::finite_or_null(x, key));
   return v;
 }
 
@@ -216,19 +223,21 @@ HessianReport hessian_report_from_json(const std::string& text, const std::strin
     r.model = j.value("model", "");
     r.arch = j.value("arch", "");
     r.batch = j.value("batch", "");
-    r.rows = j.value("rows", 0);
-    r.hvps = j.value("hvps", 0LL);
-    r.seconds = j.value("seconds", 0.0);
+    r.rows = static_cast<int>(json_number::integer(j.value("rows", nlohmann::json(0)), "rows", 0,
+                                                   std::numeric_limits<int>::max()));
+    r.hvps = count(j, "hvps");
+    r.seconds = json_number::finite_value(j, "seconds", 0.0);
     for (const auto& o : j.at("selections")) {
       SelectionCurvature s;
       s.name = name_of(o);
-      s.size = o.at("parameters").get<size_t>();
+      s.size = static_cast<size_t>(count(o, "parameters"));
       if (o.contains("eigen")) {
         const auto& e = o["eigen"];
         s.eigen.values = getv(e, "values");
         s.eigen.residuals = getv(e, "residuals");
         s.eigen.smallest = get(e, "smallest_ritz");
-        s.eigen.iterations = e.value("iterations", 0);
+        s.eigen.iterations = static_cast<int>(json_number::integer(
+            e.value("iterations", nlohmann::json(0)), "iterations", 0, std::numeric_limits<int>::max()));
         s.eigen.converged = e.value("converged", false);
       }
       if (o.contains("trace"))
@@ -257,8 +266,8 @@ HessianReport hessian_report_from_json(const std::string& text, const std::strin
         sc.sgd_stable = c.value("sgd_stable", false);
         s.stability = sc;
       }
-      s.hvps = o.value("hvps", 0LL);
-      s.seconds = o.value("seconds", 0.0);
+      s.hvps = count(o, "hvps");
+      s.seconds = json_number::finite_value(o, "seconds", 0.0);
       r.selections.push_back(std::move(s));
     }
     r.path_to = j.value("path_to", "");
@@ -266,7 +275,7 @@ HessianReport hessian_report_from_json(const std::string& text, const std::strin
       for (const auto& o : j["paths"]) {
         PathCurvature p;
         p.selection = name_of(o);
-        p.size = o.at("parameters").get<size_t>();
+        p.size = static_cast<size_t>(count(o, "parameters"));
         p.delta_norm = get(o, "delta_norm");
         const auto alpha = getv(o, "alpha"), loss = getv(o, "loss"), lm = getv(o, "lambda_max"),
                    tr = getv(o, "trace"), se = getv(o, "trace_se"), dhd = getv(o, "dHd"),

@@ -2,6 +2,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/json_number.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/paths/interpolation.h"
 
@@ -12,7 +13,7 @@ using nlohmann::json;
 namespace {
 // An undefined value (NaN: the error of a model without accuracy) is null in JSON.
 double number_or_nan(const json& v) {
-  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+  return json_number::finite_or_null(v, "a value");
 }
 std::vector<double> numbers(const json& a) {
   std::vector<double> v;
@@ -45,7 +46,7 @@ InterpolationResult interpolation_from_json(const std::string& text, const std::
   try {
     json j = json::parse(text);
     InterpolationResult r;
-    r.alpha = j.at("alpha").get<std::vector<double>>();
+    r.alpha = json_number::finite_array(j.at("alpha"), "alpha");
     auto get = [&](const char* key, std::optional<SplitCurve>& c) {
       if (!j.contains(key)) return;
       SplitCurve s;
@@ -66,7 +67,9 @@ InterpolationResult interpolation_from_json(const std::string& text, const std::
     get("train", r.train);
     get("test", r.test);
     return r;
-  } catch (const json::exception& e) {
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
     throw InputError(source + ": not an interpolation result (" + std::string(e.what()) + ")");
   }
 }

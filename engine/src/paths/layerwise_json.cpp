@@ -2,6 +2,7 @@
 // contract (paths/interpolation.h) under its layers and base.
 #include <nlohmann/json.hpp>
 
+#include "io/json_number.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/paths/layerwise.h"
 
@@ -39,7 +40,7 @@ LayerwiseResult layerwise_from_json(const std::string& text, const std::string& 
     const json j = json::parse(text);
     r.a = j.at("a");
     r.b = j.at("b");
-    r.seconds = j.value("seconds", 0.0);
+    r.seconds = json_number::finite_value(j, "seconds", 0.0);
     for (const auto& g : j.at("layers"))
       r.layers.push_back({g.at("name"), g.at("blocks").get<std::vector<std::string>>()});
     auto known = [&](const std::string& name) {

@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/json_number.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/spectra/spectra.h"
@@ -18,9 +19,8 @@ using nlohmann::ordered_json;
 
 // NaN has no JSON form: null in the file, NaN again when read.
 ordered_json num(double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); }
-double num_of(const json& j) {
-  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
-}
+double num_of(const json& j) { return json_number::finite_or_null(j, "a statistic"); }
+int int_of(const json& j, const char* key) { return json_number::int_of(j.at(key), key); }
 
 ordered_json layer_json(const MatrixSpectrum& m) {
   ordered_json j;
@@ -54,28 +54,28 @@ ordered_json layer_json(const MatrixSpectrum& m) {
 MatrixSpectrum layer_of(const json& j) {
   MatrixSpectrum m;
   m.name = j.at("name");
-  m.rows = j.at("shape").at(0);
-  m.cols = j.at("shape").at(1);
+  m.rows = json_number::int_of(j.at("shape").at(0), "shape");
+  m.cols = json_number::int_of(j.at("shape").at(1), "shape");
   m.frobenius_sq = num_of(j.at("frobenius_sq"));
   m.spectral_norm = num_of(j.at("spectral_norm"));
   m.stable_rank = num_of(j.at("stable_rank"));
   m.entropy_rank = num_of(j.at("entropy_rank"));
-  m.numerical_rank = j.at("numerical_rank");
+  m.numerical_rank = int_of(j, "numerical_rank");
   const json& f = j.at("power_law");
   m.fit.ok = f.at("ok");
-  m.fit.n = f.at("n");
+  m.fit.n = int_of(f, "n");
   if (m.fit.ok) {
     m.fit.alpha = num_of(f.at("alpha"));
     m.fit.alpha_se = num_of(f.at("alpha_se"));
     m.fit.xmin = num_of(f.at("xmin"));
     m.fit.ks_distance = num_of(f.at("ks_distance"));
-    m.fit.tail = f.at("tail");
+    m.fit.tail = int_of(f, "tail");
   } else {
     m.fit.failure = f.at("failure");
   }
   m.mp_sigma2 = num_of(j.at("mp_sigma2"));
   m.mp_edge = num_of(j.at("mp_edge"));
-  m.mp_spikes = j.at("mp_spikes");
+  m.mp_spikes = int_of(j, "mp_spikes");
   for (const auto& x : j.at("singular_values")) m.singular_values.push_back(num_of(x));
   if (m.rows < 1 || m.cols < 1) throw std::runtime_error("layer " + m.name + " has an empty shape");
   if (m.singular_values.size() != static_cast<size_t>(std::min(m.rows, m.cols)))
@@ -123,8 +123,8 @@ SpectraAlignment alignment_of(const json& j) {
   SpectraAlignment a;
   a.a = j.at("a");
   a.b = j.at("b");
-  a.top_k = j.at("top_k");
-  a.gammas = j.at("gammas").get<std::vector<double>>();
+  a.top_k = int_of(j, "top_k");
+  a.gammas = json_number::finite_array(j.at("gammas"), "gammas");
   for (double g : a.gammas)
     if (!(g >= 0 && g <= 1)) throw std::runtime_error("a gamma is outside [0, 1]");
   for (const auto& x : j.at("r")) a.r.push_back(num_of(x));
@@ -134,16 +134,17 @@ SpectraAlignment alignment_of(const json& j) {
   for (const auto& o : j.at("layers")) {
     LayerAlignment l;
     l.name = o.at("name");
-    l.rows = o.at("shape").at(0);
-    l.cols = o.at("shape").at(1);
-    l.k = o.at("k");
+    l.rows = json_number::int_of(o.at("shape").at(0), "shape");
+    l.cols = json_number::int_of(o.at("shape").at(1), "shape");
+    l.k = int_of(o, "k");
     l.inner_product = num_of(o.at("inner_product"));
     l.inner_top_k = num_of(o.at("inner_top_k"));
     l.top_k_share = num_of(o.at("top_k_share"));
-    l.r_sum = o.at("r_sum").get<std::vector<double>>();
-    l.r_count = o.at("r_count").get<std::vector<int>>();
-    l.u_overlap = o.at("u_overlap").get<std::vector<double>>();
-    l.v_overlap = o.at("v_overlap").get<std::vector<double>>();
+    l.r_sum = json_number::finite_array(o.at("r_sum"), "r_sum");
+    if (!o.at("r_count").is_array()) throw std::runtime_error("r_count is not an array");
+    for (const auto& c : o.at("r_count")) l.r_count.push_back(json_number::int_of(c, "r_count", 0));
+    l.u_overlap = json_number::finite_array(o.at("u_overlap"), "u_overlap");
+    l.v_overlap = json_number::finite_array(o.at("v_overlap"), "v_overlap");
     if (l.rows < 1 || l.cols < 1 || l.k < 0 || l.k > std::min(l.rows, l.cols))
       throw std::runtime_error("layer " + l.name + ": k is not within 0..min(rows, cols)");
     const size_t kk = static_cast<size_t>(l.k) * l.k;
@@ -260,10 +261,9 @@ SpectraResult parse_spectra_json(const std::string& text, const std::string& sou
       if (!j.at("aligned_to").is_null()) r.aligned_to = j.at("aligned_to");
     });
     part("top_k", [&] {
-      r.top_k = j.at("top_k");
-      if (r.top_k < 0) throw std::runtime_error("negative");
+      r.top_k = json_number::int_of(j.at("top_k"), "top_k", 0);
     });
-    part("seconds", [&] { r.seconds = j.value("seconds", 0.0); });
+    part("seconds", [&] { r.seconds = json_number::finite_value(j, "seconds", 0.0); });
     part("models", [&] { r.models = models_of(j.at("models")); });
     part("alignments", [&] {
       for (const auto& a : j.at("alignments")) r.alignments.push_back(alignment_of(a));
@@ -273,7 +273,7 @@ SpectraResult parse_spectra_json(const std::string& text, const std::string& sou
       part("over_training", [&] {
         for (const auto& o : j.at("over_training")) {
           SpectraCheckpoint c;
-          c.epoch = o.at("epoch");
+          c.epoch = int_of(o, "epoch");
           if (c.epoch < 1 || (!r.over_training.empty() && c.epoch <= r.over_training.back().epoch))
             throw std::runtime_error("epochs are not increasing from 1");
           c.models = models_of(o.at("models"));
