@@ -14,6 +14,7 @@
 #include "cli/common.h"
 #include "cli/mpi_shard.h"
 #include "cli/progress.h"
+#include "ridgeline/curvature/hessian_plane.h"
 #include "cli/provenance.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
@@ -81,24 +82,35 @@ const CommandSpec& landscape_spec() {
   static const CommandSpec s{
       "landscape",
       "Loss and error on a grid of the plane through three models (or around one model along "
-      "filter-normalised random directions), the lowest pass between the first two, and files "
+      "filter-normalised random directions or Hessian eigenvectors), the lowest pass between "
+      "the first two, and files "
       "for ParaView and numpy. Under MPI (mpirun -np N ridgeline landscape ...) the grid's rows "
       "are shared among N processes and process 0 writes the same files as one process.",
       {"landscape A.safetensors B.safetensors C.safetensors --out DIR [options]",
-       "landscape M.safetensors --random --out DIR [options]"},
+       "landscape M.safetensors --random --out DIR [options]",
+       "landscape M.safetensors --hessian top2|top_bottom --out DIR [options]"},
       join({{"out", "DIR", "",
              "(required) folder for NAME.json, NAME.{loss,error,xs,ys}.npy and NAME.vts"},
             {"name", "NAME", "landscape", "file name stem inside --out"},
             {"random", "", "",
              "two seeded Gaussian directions around one model, filter-normalised (Li et al. 2018)"},
-            {"seed", "S", "0", "--random: the directions' seed"},
+            {"hessian", "top2|top_bottom", "",
+             "two unit eigenvectors of the loss Hessian around one model: the top two, or the top "
+             "and the most negative (a saddle shows as a saddle); axes are parameter-space "
+             "distances", "none"},
+            {"hessian-split", "train|test", "train", "--hessian: the split of the Hessian's batch"},
+            {"hessian-samples", "N", "1000",
+             "--hessian: a seeded subset of N samples of that split (0: all)"},
+            {"hessian-max-iter", "N", "100",
+             "--hessian: Lanczos steps (Hessian-vector products) at most per eigenproblem"},
+            {"seed", "S", "0", "--random: the directions' seed; --hessian: Lanczos' and the batch's"},
             {"keep-1d", "", "",
              "--random: keep one-dimensional blocks (biases, normalisation) as copies of the "
              "model's instead of zeroing them"},
             {"grid", "NxM", "21x21", "points along x and y, endpoints included"},
-            {"x", "LO:HI", "", "x range", "-0.5:1.5 (plane), -1:1 (--random)"},
-            {"y", "LO:HI", "", "y range (--random: symmetric, -R:R)",
-             "-0.5:1.5 (plane), -1:1 (--random)"},
+            {"x", "LO:HI", "", "x range", "-0.5:1.5 (plane), -1:1 (--random, --hessian)"},
+            {"y", "LO:HI", "", "y range (--random, --hessian: symmetric, -R:R)",
+             "-0.5:1.5 (plane), -1:1 (--random, --hessian)"},
             {"split", "train|test", "test", "the split evaluated at every point"},
             {"subset", "N", "0", "a seeded random subset of N samples of the split (0: all)"},
             {"project", "FILES", "", "other model files placed in the slice, comma-separated",
@@ -126,6 +138,7 @@ const CommandSpec& landscape_spec() {
        "--x -0.5:1.5 --y -0.5:1.5 --subset 1000 --out DIR",
        "ridgeline landscape A.safetensors --random --seed 0 --grid 31x31 --x -1:1 --y -1:1 --out "
        "DIR --json",
+       "ridgeline landscape A.safetensors --hessian top_bottom --x -0.5:0.5 --y -0.5:0.5 --out DIR",
        "ridgeline landscape A.safetensors B.safetensors C.safetensors --grid 51x51 --precision "
        "bf16 --out DIR",
        "mpirun -np 4 ridgeline landscape A.safetensors B.safetensors C.safetensors --grid 51x51 "
@@ -140,6 +153,9 @@ const CommandSpec& landscape_spec() {
        "round-robin to N processes (--threads is per process); process 0 gathers them and alone "
        "prints and writes, byte for byte the files of one process. As root, OpenMPI needs "
        "--allow-run-as-root. See docs/USER_GUIDE.md, \"Landscapes\".",
+       "Hessian directions: NAME.json records the pair, both eigenvalues with their Lanczos "
+       "residual bounds and the batch; under MPI every process computes the eigenvectors "
+       "(deterministic for the same --threads).",
        "Precision: NAME.json records it (\"precision\": \"fp32\" or \"bf16\"); bf16 grids "
        "differ from fp32 by rounding (docs/PERFORMANCE.md gives the measured deviation)."}};
   return s;
@@ -159,21 +175,76 @@ struct LandscapeSetup {
   const Dataset* points_data = nullptr;
   Dataset sub;
   std::unique_ptr<Backend> backend;
+  HessianPlaneOptions hessian;  ///< --hessian (pair empty: not asked)
+  std::string hessian_split;
+  int hessian_samples = 1000;
+  bool rank0 = true;  ///< MPI: only process 0 prints progress
+  std::vector<std::pair<std::string, size_t>> projected;  ///< --project: name, index in loaded
 };
+
+// The slice in the summary's first line.
+std::string slice_name(const LandscapeInfo& info) {
+  if (info.kind == "plane") return "plane";
+  if (info.kind == "random") return "random directions";
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "Hessian directions (%s: λ = %.5g, %.5g%s)",
+                info.hessian_pair.c_str(), info.eigenvalues.at(0), info.eigenvalues.at(1),
+                info.eigen_converged ? "" : ", Lanczos not converged");
+  return buf;
+}
+
+// --hessian: the eigenvectors on a seeded subset of the chosen split, with a progress line.
+void hessian_slice(LandscapeSetup& s, const std::string& name) {
+  const Model& centre = s.loaded.models[0];
+  const ModelArch& arch = *centre.arch;
+  Dataset batch;
+  if (arch.uses_data()) {
+    const Dataset& d = s.hessian_split == "train" ? s.loaded.data.train : s.loaded.data.test;
+    batch = s.hessian_samples > 0 && s.hessian_samples < d.n
+                ? subset(d, s.hessian_samples, s.hessian.seed)
+                : d;
+  }
+  HessianOperator H(*s.backend, centre.arch, arch.uses_data() ? &batch : nullptr,
+                    s.cfg.options.chunk);
+  H.set_cancel(&interrupt_token());
+  const std::string what =
+      arch.uses_data() ? s.hessian_split + ", " + std::to_string(batch.n) + " samples" : "";
+  ProgressPrinter printer;
+  const bool quiet = s.quiet || !s.rank0;
+  s.basis = hessian_basis(name, H, centre, s.hessian, what, &interrupt_token(),
+                          [&](const Progress& p) {
+                            if (!quiet) printer(p);
+                          });
+  if (!quiet) printer.finish();
+}
 
 void prepare(int argc, char** argv, LandscapeSetup& s) {
   namespace fs = std::filesystem;
   s.args.emplace(argc, argv, 2, landscape_spec());
   const Args& a = *s.args;
-  const bool random = a.flag("random");
+  const bool random = a.flag("random"), hessian = a.has("hessian"), around = random || hessian;
+  if (random && hessian) throw InputError("--hessian: give either --random or --hessian, not both");
   s.files = a.positionals();
   const std::vector<std::string>& files = s.files;
-  if (random && files.size() != 1)
-    throw InputError("--random: expected one model file M.safetensors");
-  if (!random && files.size() != 3)
+  if (around && files.size() != 1)
+    throw InputError(std::string(random ? "--random" : "--hessian") +
+                     ": expected one model file M.safetensors");
+  if (!around && files.size() != 3)
     throw InputError(
         "expected three model files A.safetensors B.safetensors C.safetensors (or one with "
-        "--random)");
+        "--random or --hessian)");
+  if (hessian) {
+    s.hessian.pair = a.str("hessian");
+    if (s.hessian.pair != "top2" && s.hessian.pair != "top_bottom")
+      throw InputError("--hessian: '" + echo_input(s.hessian.pair) + "' is not top2 or top_bottom");
+    s.hessian.max_iter = static_cast<int>(a.integer("hessian-max-iter", 2, 2000));
+  }
+  for (const char* opt : {"hessian-split", "hessian-samples", "hessian-max-iter"})
+    if (!hessian && a.has(opt)) throw InputError(std::string("--") + opt + ": only with --hessian");
+  s.hessian_split = a.str("hessian-split");
+  if (s.hessian_split != "train" && s.hessian_split != "test")
+    throw InputError("--hessian-split: '" + echo_input(s.hessian_split) + "' is not train or test");
+  s.hessian_samples = static_cast<int>(a.integer("hessian-samples", 0, 1 << 30));
   // Every option is read before any work, so a bad one is the only line printed.
   s.out = a.required("out");
   const std::string& out = s.out;
@@ -187,12 +258,12 @@ void prepare(int argc, char** argv, LandscapeSetup& s) {
   const auto [nx, ny] = parse_grid(a.str("grid"));
   cfg.grid.nx = nx;
   cfg.grid.ny = ny;
-  const std::string def = random ? "-1:1" : "-0.5:1.5";
+  const std::string def = around ? "-1:1" : "-0.5:1.5";
   std::tie(cfg.grid.x0, cfg.grid.x1) = parse_range(a.str("x", def), "--x");
   std::tie(cfg.grid.y0, cfg.grid.y1) = parse_range(a.str("y", def), "--y");
   for (const auto& [opt, lo, hi] :
        {std::tuple{"--x", cfg.grid.x0, cfg.grid.x1}, std::tuple{"--y", cfg.grid.y0, cfg.grid.y1}})
-    if (random && lo != -hi)
+    if (around && lo != -hi)
       throw InputError(std::string(opt) +
                        ": a grid around one model is symmetric about it: give -R:R");
   cfg.split = a.str("split");
@@ -207,8 +278,9 @@ void prepare(int argc, char** argv, LandscapeSetup& s) {
   cfg.options.precision = parse_precision(a.str("precision"), "--precision");
   const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   const bool keep_1d = a.flag("keep-1d");
-  if (!random && (a.has("seed") || keep_1d))
-    throw InputError(std::string(keep_1d ? "--keep-1d" : "--seed") + ": only with --random");
+  if (!random && keep_1d) throw InputError("--keep-1d: only with --random");
+  if (!around && a.has("seed")) throw InputError("--seed: only with --random or --hessian");
+  s.hessian.seed = seed;
   std::vector<std::string> project;
   if (a.has("project")) project = split_list(a.str("project"));
   for (const auto& f : project)
@@ -227,11 +299,15 @@ void prepare(int argc, char** argv, LandscapeSetup& s) {
   const ModelArch& arch = *models[0].arch;
   check_precision(arch, cfg.options.precision);
   auto name_of = [](const std::string& f) { return fs::path(f).stem().string(); };
-  s.basis = random ? random_basis(name_of(files[0]), models[0], seed, keep_1d)
-                   : plane_basis({name_of(files[0]), name_of(files[1]), name_of(files[2])},
-                                 models[0], models[1], models[2]);
-  for (size_t k = 0; k < project.size(); ++k)
-    s.basis.project(name_of(project[k]), models[files.size() + k].params);
+  if (hessian) {
+    const std::string why = arch.hvp_unsupported();
+    if (!why.empty()) throw InputError("--hessian: " + why);
+  }
+  if (!hessian)
+    s.basis = random ? random_basis(name_of(files[0]), models[0], seed, keep_1d)
+                     : plane_basis({name_of(files[0]), name_of(files[1]), name_of(files[2])},
+                                   models[0], models[1], models[2]);
+  for (size_t k = 0; k < project.size(); ++k) s.projected.emplace_back(name_of(project[k]), files.size() + k);
   if (arch.uses_data()) {
     const Dataset& split = cfg.split == "train" ? data.train : data.test;
     s.points_data = &split;
@@ -251,6 +327,8 @@ void prepare(int argc, char** argv, LandscapeSetup& s) {
     throw InputError("--precision bf16: runs on the CPU backend only; give --device cpu or auto, "
                      "not " + echo_input(device));
   s.backend = make_backend(bf16 ? std::string("cpu") : device, threads);
+  if (hessian) hessian_slice(s, name_of(files[0]));
+  for (const auto& [name, k] : s.projected) s.basis.project(name, models[k].params);
 }
 
 }  // namespace
@@ -261,6 +339,7 @@ int cmd_landscape(int argc, char** argv) {
   // rank 0 and the same exit code on all (cli/mpi_shard.h).
   MpiShard mpi;
   LandscapeSetup s;
+  s.rank0 = mpi.rank() == 0;
   if (int code = mpi.agree([&] { prepare(argc, argv, s); })) return code;
   const Args& a = *s.args;
   LandscapeConfig& cfg = s.cfg;
@@ -330,7 +409,7 @@ int cmd_landscape(int argc, char** argv) {
     return 0;
   }
   std::printf(
-      "%s %d×%d: x %s..%s, y %s..%s%s\n", r.info.kind == "plane" ? "plane" : "random directions",
+      "%s %d×%d: x %s..%s, y %s..%s%s\n", slice_name(r.info).c_str(),
       nx, ny, format_alpha(cfg.grid.x0).c_str(), format_alpha(cfg.grid.x1).c_str(),
       format_alpha(cfg.grid.y0).c_str(), format_alpha(cfg.grid.y1).c_str(),
       points_data ? (" on " + std::to_string(points_data->n) + " " + cfg.split + " samples").c_str()

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +39,18 @@ widgets::SurfaceScene landscape_scene(const LandscapeResult& r, const Experiment
     // Both axes in units of ‖B − A‖ (landscape/plane.h): A = (0, 0), B = (1, 0).
     s.x_label = "x (" + info.models[0] + " → " + info.models[1] + ")";
     s.y_label = "y (toward " + info.models[2] + ")";
+  } else if (info.kind == "hessian" && info.eigenvalues.size() == 2) {
+    // Unit eigenvectors: the axes are distances in parameter space.
+    // Short enough for a one-column figure's y axis; the title and summary say "Hessian".
+    auto lam = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.3g", std::abs(v));
+      return std::string(v < 0 ? "−" : "") + buf;
+    };
+    const bool bottom = info.hessian_pair == "top_bottom";
+    s.x_label = "top eigenvector (λ = " + lam(info.eigenvalues[0]) + ")";
+    s.y_label = std::string(bottom ? "bottom" : "second") + " eigenvector (λ = " +
+                lam(info.eigenvalues[1]) + ")";
   } else {
     s.x_label = "direction 1 (filter-normalised)";
     s.y_label = "direction 2 (filter-normalised)";

@@ -797,6 +797,11 @@ def landscape_folder_cases(exe, work):
     add("json-empty", "plane.json", "", ["not JSON"])
     add("json-array", "plane.json", "[" + text + "]", ["not an object"])
     add("kind-unknown", "plane.json", edit(lambda j: j.update(kind="line")), ["kind"])
+    add("kind-hessian-without-record", "plane.json", edit(lambda j: j.update(kind="hessian")), ["hessian"])
+    add("hessian-pair-top3", "plane.json",
+        edit(lambda j: j.update(kind="hessian", hessian={"pair": "top3", "eigenvalues": [1, 0.5],
+                                                         "residuals": [0, 0], "converged": True,
+                                                         "batch": "", "seed": 0})), ["hessian.pair"])
     add("models-string", "plane.json", edit(lambda j: j.update(models="seed0")), ["models"])
     add("connectivity-6", "plane.json", edit(lambda j: j.update(connectivity=6)), ["connectivity"])
     add("precision-fp8", "plane.json", edit(lambda j: j.update(precision="fp8")), ["precision"])
@@ -834,7 +839,10 @@ def analysis_folder_cases(exe, work):
     spec["name"] = "tiny-analyses"
     spec["steps"] = spec["steps"] + [
         {"type": "spectra", "id": "S", "models": ["seed0", "seed1", "seed1@wm"], "aligned_to": "seed0", "top_k": 4},
-        {"type": "layerwise", "id": "LW", "a": "seed0", "b": "seed1@wm", "points": 3}]
+        {"type": "layerwise", "id": "LW", "a": "seed0", "b": "seed1@wm", "points": 3},
+        {"type": "hessian", "id": "H", "model": "seed0", "path_to": "seed1@wm", "top_k": 2, "max_iter": 10,
+         "trace_samples": 5, "samples": 100, "density_steps": 10, "path_points": 3, "path_lanczos": 5,
+         "path_trace_samples": 2}]
     with open(os.path.join(work, "analysis_spec.json"), "w") as f:
         json.dump(spec, f)
     r = run(exe, ["run", "analysis_spec.json", "--out", "analysis_good", "--threads", 1, "--quiet"], work)
@@ -842,7 +850,7 @@ def analysis_folder_cases(exe, work):
         sys.exit("fixture: ridgeline run (spectra, layerwise) failed: " + r.stderr.decode(errors="replace"))
     good = os.path.join(work, "analysis_good")
     texts = {}
-    for name in ("S.json", "LW.json"):
+    for name in ("S.json", "LW.json", "H.json"):
         with open(os.path.join(good, "results", name)) as f:
             texts[name] = f.read()
     cases = []
@@ -879,6 +887,22 @@ def analysis_folder_cases(exe, work):
         ["unknown layer fc9"], "layerwise:LW")
     add("layerwise-curve-short", LW, lambda j: j["paths"][1]["curve"]["test"]["loss"].pop(),
         ["do not match alpha"], "layerwise:LW")
+    H = "H.json"
+    add("hessian-truncated", H, texts[H][: len(texts[H]) // 2], ["not a Hessian report"], "hessian:H")
+    add("hessian-selections-string", H, lambda j: j.update(selections="all"), ["not a Hessian report"],
+        "hessian:H")
+    # A float where a count belongs: refused, never converted by an undefined cast.
+    add("hessian-parameters-float", H, lambda j: j["selections"][0].update(parameters=2e49), ["parameters"],
+        "hessian:H")
+    add("hessian-rows-negative", H, lambda j: j.update(rows=-3), ["rows"], "hessian:H")
+    add("hessian-eigen-string", H, lambda j: j["selections"][0]["eigen"].update(values=["big"]),
+        ["not a Hessian report"], "hessian:H")
+    add("hessian-seconds-overflow", H, texts[H].replace('"seconds":', '"seconds": 1e400, "was":', 1),
+        ["seconds"], "hessian:H")
+    add("hessian-path-short", H, lambda j: j["paths"][0]["loss"].pop(), ["not a Hessian report"], "hessian:H")
+    add("layerwise-seconds-overflow", LW, texts[LW].replace('"seconds":', '"seconds": 1e400, "was":', 1),
+        ["seconds"], "layerwise:LW")
+    add("spectra-top-k-float", S, lambda j: j.update(top_k=2.2e49), ["top_k"], "esd:S")
     return cases
 
 

@@ -231,7 +231,7 @@ void add_surface(SurfaceInternals& d, const Geometry& g, vtkLookupTable* lut) {
 std::string ascii_title(const std::string& text) {
   static const std::pair<const char*, const char*> kSpelled[] = {
       {"\u2212", "-"},     {"\u2192", "->"},    {"\u00b7", "*"}, {"\u2016", "||"},
-      {"\u03b8", "theta"}, {"\u03b1", "alpha"}, {"\u2013", "-"}, {"\u2014", "-"}};
+      {"\u03b8", "theta"}, {"\u03b1", "alpha"}, {"\u03bb", "lambda"}, {"\u2013", "-"}, {"\u2014", "-"}};
   std::string out = text;
   for (const auto& [from, to] : kSpelled)
     for (size_t at = out.find(from); at != std::string::npos;

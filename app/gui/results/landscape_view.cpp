@@ -118,7 +118,12 @@ void LandscapePages::show(const StepResult& result) {
     order_ << id;
     host_.show_tabs();
   }
-  p.summary->setText(QString::fromStdString(r->info.kind == "plane" ? "Plane through " : "Around ") +
+  const std::string slice = r->info.kind == "plane"     ? "Plane through "
+                            : r->info.kind == "hessian" ? "Hessian eigenvectors (" + r->info.hessian_pair +
+                                                              (r->info.hessian_batch.empty() ? "" : ", " + r->info.hessian_batch) +
+                                                              ") around "
+                                                        : "Around ";
+  p.summary->setText(QString::fromStdString(slice) +
                      QString::fromStdString([&] {
                        std::string s;
                        for (const auto& m : r->info.models) s += (s.empty() ? "" : ", ") + m;

@@ -149,6 +149,16 @@ std::string landscape_to_json(const LandscapeResult& r, const std::string& stem)
     j["seed"] = r.info.seed;
     j["keep_1d"] = r.info.keep_1d;
   }
+  if (r.info.kind == "hessian") {
+    ordered_json h;
+    h["pair"] = r.info.hessian_pair;
+    h["eigenvalues"] = nums(r.info.eigenvalues);
+    h["residuals"] = nums(r.info.eigen_residuals);
+    h["converged"] = r.info.eigen_converged;
+    h["batch"] = r.info.hessian_batch;
+    h["seed"] = r.info.seed;
+    j["hessian"] = h;
+  }
   j["norms"] = {{"x", r.info.norm_x}, {"y", r.info.norm_y}, {"perp", r.info.norm_perp}};
   ordered_json coords = ordered_json::array();
   for (const auto& c : r.info.coordinates)
@@ -249,7 +259,8 @@ LandscapeResult parse_landscape_json(const std::string& text, const std::string&
   if (!j.is_object()) rd.fail("(top level)", "not an object");
   LandscapeResult r;
   const json& kind = rd.at(j, "kind", "");
-  if (kind != "plane" && kind != "random") rd.fail("kind", "not plane or random");
+  if (kind != "plane" && kind != "random" && kind != "hessian")
+    rd.fail("kind", "not plane, random or hessian");
   r.info.kind = kind.get<std::string>();
   const json& models = rd.at(j, "models", "");
   if (!models.is_array()) rd.fail("models", "not a list of names");
@@ -264,6 +275,26 @@ LandscapeResult parse_landscape_json(const std::string& text, const std::string&
     const json& keep = rd.at(j, "keep_1d", "");
     if (!keep.is_boolean()) rd.fail("keep_1d", "not true or false");
     r.info.keep_1d = keep.get<bool>();
+  }
+  if (r.info.kind == "hessian") {
+    const json& h = rd.at(j, "hessian", "");
+    const json& pair = rd.at(h, "pair", "hessian.");
+    if (pair != "top2" && pair != "top_bottom") rd.fail("hessian.pair", "not top2 or top_bottom");
+    r.info.hessian_pair = pair.get<std::string>();
+    for (const auto& [key, out] : {std::pair{"eigenvalues", &r.info.eigenvalues},
+                                   std::pair{"residuals", &r.info.eigen_residuals}}) {
+      *out = rd.numbers(rd.at(h, key, "hessian."), std::string("hessian.") + key);
+      if (out->size() != 2) rd.fail(std::string("hessian.") + key, "not two numbers");
+    }
+    const json& conv = rd.at(h, "converged", "hessian.");
+    if (!conv.is_boolean()) rd.fail("hessian.converged", "not true or false");
+    r.info.eigen_converged = conv.get<bool>();
+    const json& batch = rd.at(h, "batch", "hessian.");
+    if (!batch.is_string()) rd.fail("hessian.batch", "not a string");
+    r.info.hessian_batch = batch.get<std::string>();
+    const json& seed = rd.at(h, "seed", "hessian.");
+    if (!seed.is_number_unsigned()) rd.fail("hessian.seed", "not an unsigned integer");
+    r.info.seed = seed.get<uint64_t>();
   }
   const json& norms = rd.at(j, "norms", "");
   r.info.norm_x = rd.number(rd.at(norms, "x", "norms."), "norms.x", std::nan(""));

@@ -12,7 +12,11 @@
 ///    output unit's row of each weight matrix is scaled to the norm of the same row of θ;
 ///    one-dimensional blocks (biases, normalisation parameters) are zeroed, or with keep_1d
 ///    copied from θ, as in the authors' code. Points are θ + x·d₁ + y·d₂ (rows (1, x, y) over
-///    {θ, d₁, d₂}); (0, 0) is θ itself.
+///    {θ, d₁, d₂}); (0, 0) is θ itself;
+///  - two Hessian eigenvectors around one model (curvature/hessian_plane.h): the top two, or
+///    the top and the most negative, as unit vectors, so both axes are Euclidean distances in
+///    parameter space (random projections misrepresent saddles: Böttcher & Wheeler 2022,
+///    arXiv 2208.13219). Points are θ + x·v₁ + y·v₂, as for random directions.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,21 +35,29 @@ struct ModelCoordinate {
 
 /// What a slice is, without its vectors: what results files record.
 struct LandscapeInfo {
-  std::string kind;                 ///< "plane" (through three models) or "random" (around one)
+  /// "plane" (through three models), "random" or "hessian" (directions around one model)
+  std::string kind;
   std::vector<std::string> models;  ///< plane: A, B, C; random: the centre
-  /// plane: ‖B − A‖ (the unit of both axes) for both; random: ‖d₁‖ and ‖d₂‖ (float64).
+  /// plane: ‖B − A‖ (the unit of both axes) for both; random: ‖d₁‖ and ‖d₂‖ (float64);
+  /// hessian: 1 and 1 (unit eigenvectors).
   double norm_x = 0, norm_y = 0;
   /// plane: ‖C − A − c_x(B − A)‖, the length of C's orthogonal part before scaling; random: 0.
   double norm_perp = 0;
   uint64_t seed = 0;                         ///< random: the directions' seed
   bool keep_1d = false;                      ///< random: one-dimensional blocks kept (else zeroed)
+  /// hessian: "top2" (λ₁, λ₂) or "top_bottom" (λ_max, λ_min); the eigenvalues of the two axes
+  /// with their Lanczos residual bounds, whether both converged, and the batch of the Hessian.
+  std::string hessian_pair;
+  std::vector<double> eigenvalues, eigen_residuals;
+  bool eigen_converged = false;
+  std::string hessian_batch;
   std::vector<ModelCoordinate> coordinates;  ///< every model placed in the slice
 };
 
 /// A slice with its vectors: the evaluator's basis and how a coordinate becomes a row.
 struct LandscapeBasis {
   LandscapeInfo info;
-  /// plane: {θ_A, θ_B, θ_C}; random: {θ, d₁, d₂}.
+  /// plane: {θ_A, θ_B, θ_C}; random and hessian: {θ, d₁, d₂}.
   std::vector<std::vector<float>> vectors;
   double cx = 0, cy = 0;  ///< plane: C's coordinates
 

@@ -74,6 +74,11 @@ class ModelArch {
                                       const CancelToken* cancel) const = 0;
   /// Whether evaluate_points has a path in precision `p` (fp32 always; bf16: the MLP).
   virtual bool supports_precision(Precision p) const { return p == Precision::Fp32; }
+  /// Why this architecture has no Hessian-vector products (ModelCompute::hvp), or empty when
+  /// it has them: what a spec checks before anything runs.
+  virtual std::string hvp_unsupported() const {
+    return "Hessian-vector products are not supported for this model kind";
+  }
   /// How many on_chunk calls evaluate_points makes for `points` points on n rows.
   virtual int evaluation_chunks(int points, int chunk, int n) const = 0;
   /// The safetensors `__metadata__` entries that identify this architecture.

@@ -58,6 +58,10 @@ class HessianStep final : public StepKind {
       throw InputError(where + ".block: give either block or per_layer, not both");
     if (p.top_k > p.max_iter) throw InputError(where + ".top_k: larger than max_iter");
   }
+  void check_in_spec(const StepSpec&, const ExperimentSpec& spec,
+                     const std::string& where) const override {
+    require_hvps(spec, where);
+  }
   void write(const StepSpec& st, ordered_json& out) const override {
     const HessianParams& p = st.as<HessianParams>();
     out["model"] = st.a;

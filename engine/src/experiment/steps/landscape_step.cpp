@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
+#include "ridgeline/curvature/hessian_plane.h"
 
 namespace ridgeline::detail {
 namespace {
@@ -15,6 +17,39 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using nlohmann::ordered_json;
+
+bool hessian(const LandscapeParams& p) { return p.directions != "random"; }
+
+// The two Hessian eigenvectors around the centre, on a seeded subset of the chosen split.
+LandscapeBasis hessian_directions(const StepSpec& st, const LandscapeParams& p, const Model& centre,
+                                  StepContext& ctx) {
+  const ModelArch& arch = *centre.arch;
+  Dataset batch;
+  if (arch.uses_data()) {
+    const Dataset& d = p.hessian_split == "train" ? ctx.data.train : ctx.data.test;
+    batch = p.hessian_samples > 0 && p.hessian_samples < d.n ? subset(d, p.hessian_samples, p.seed) : d;
+  }
+  HessianOperator H(ctx.backend, centre.arch, arch.uses_data() ? &batch : nullptr);
+  H.set_cancel(ctx.cancel);
+  HessianPlaneOptions opt;
+  opt.pair = p.directions == "hessian_top2" ? "top2" : "top_bottom";
+  opt.max_iter = p.hessian_max_iter;
+  opt.seed = p.seed;
+  const std::string what =
+      arch.uses_data() ? p.hessian_split + ", " + std::to_string(batch.n) + " samples" : "";
+  ctx.log("step " + st.id + ": Hessian eigenvectors (" + opt.pair + ") of " + st.models[0] +
+          (what.empty() ? "" : " on " + what));
+  LandscapeBasis b = hessian_basis(st.models[0], H, centre, opt, what, ctx.cancel,
+                                   [&](const Progress& q) {
+                                     ctx.progress(st, q.done, q.total, q.message, "hessian");
+                                   });
+  char line[160];
+  std::snprintf(line, sizeof line, "λ = %.5g, %.5g (residuals %.2g, %.2g%s)", b.info.eigenvalues[0],
+                b.info.eigenvalues[1], b.info.eigen_residuals[0], b.info.eigen_residuals[1],
+                b.info.eigen_converged ? "" : "; not converged");
+  ctx.log("step " + st.id + ": " + line);
+  return b;
+}
 
 class LandscapeStep final : public StepKind {
  public:
@@ -25,6 +60,10 @@ class LandscapeStep final : public StepKind {
     p.plane = j.contains("plane");
     p.seed = j["seed"].get<uint64_t>();
     p.keep_1d = j["keep_1d"];
+    p.directions = j["directions"];
+    p.hessian_split = j["hessian_split"];
+    p.hessian_samples = j["hessian_samples"];
+    p.hessian_max_iter = j["hessian_max_iter"];
     for (const auto& m : j["project"]) p.project.push_back(m);
     p.grid.nx = j["grid"][0];
     p.grid.ny = j["grid"][1];
@@ -70,6 +109,8 @@ class LandscapeStep final : public StepKind {
   }
   void check(const StepSpec& st, const std::string& where) const override {
     const LandscapeParams& p = st.as<LandscapeParams>();
+    if (p.plane && p.directions != "random")
+      throw InputError(where + ".directions: only around a 'center' (a plane's axes are its models)");
     if (p.plane && (st.models[0] == st.models[1] || st.models[0] == st.models[2] ||
                     st.models[1] == st.models[2]))
       throw InputError(where + ".plane: the three models must differ");
@@ -88,6 +129,10 @@ class LandscapeStep final : public StepKind {
                          ": a grid around one model is symmetric: give [-r, r]");
     }
   }
+  void check_in_spec(const StepSpec& st, const ExperimentSpec& spec,
+                     const std::string& where) const override {
+    if (hessian(st.as<LandscapeParams>())) require_hvps(spec, where + ".directions");
+  }
   void write(const StepSpec& st, ordered_json& out) const override {
     const LandscapeParams& p = st.as<LandscapeParams>();
     // A step made from defaults (make_step: the editor's "Add step") has no models yet.
@@ -95,9 +140,14 @@ class LandscapeStep final : public StepKind {
       out["plane"] = st.models;
     else if (!st.models.empty())
       out["center"] = st.models.front();
-    out["directions"] = "random";
+    out["directions"] = p.directions;
     out["seed"] = p.seed;
     out["keep_1d"] = p.keep_1d;
+    if (hessian(p)) {
+      out["hessian_split"] = p.hessian_split;
+      out["hessian_samples"] = p.hessian_samples;
+      out["hessian_max_iter"] = p.hessian_max_iter;
+    }
     out["project"] = p.project;
     out["grid"] = {p.grid.nx, p.grid.ny};
     out["x"] = {p.grid.x0, p.grid.x1};
@@ -118,8 +168,9 @@ class LandscapeStep final : public StepKind {
     const LandscapeParams& p = st.as<LandscapeParams>();
     const Model& first = models.at(st.models[0]);
     LandscapeBasis basis =
-        p.plane ? plane_basis(st.models, first, models.at(st.models[1]), models.at(st.models[2]))
-                : random_basis(st.models[0], first, p.seed, p.keep_1d);
+        p.plane      ? plane_basis(st.models, first, models.at(st.models[1]), models.at(st.models[2]))
+        : hessian(p) ? hessian_directions(st, p, first, ctx)
+                     : random_basis(st.models[0], first, p.seed, p.keep_1d);
     for (const auto& name : p.project) {
       check_compatible(*first.arch, st.models[0], *models.at(name).arch, name);
       basis.project(name, models.at(name).params);

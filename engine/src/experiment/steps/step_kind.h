@@ -106,6 +106,10 @@ const StepKind& spectra_step_kind();
 const StepKind& layerwise_step_kind();
 const StepKind& hessian_step_kind();
 
+/// Throws InputError ("<where>: <why>") when the spec's model has no Hessian-vector products
+/// (ModelArch::hvp_unsupported), so a curvature step fails before anything trains.
+void require_hvps(const ExperimentSpec& spec, const std::string& where);
+
 /// results/barriers.json and barriers.csv: one row per interpolation step and split.
 void write_barrier_table(const std::filesystem::path& results_dir, const ExperimentSpec& spec,
                          const std::vector<std::pair<std::string, InterpolationResult>>& interpolations);

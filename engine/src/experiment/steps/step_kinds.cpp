@@ -80,6 +80,11 @@ const StepKind& step_kind_of(const StepSpec& st) {
 }
 
 
+void require_hvps(const ExperimentSpec& spec, const std::string& where) {
+  const std::string why = spec.model()->hvp_unsupported();
+  if (!why.empty()) throw InputError(where + ": " + why + " (the spec's model is " + spec.model()->to_string() + ")");
+}
+
 void PairStepKind::parse_inputs(const nlohmann::json& j, StepSpec& st,
                                 const std::string& where) const {
   for (const char* key : {"a", "b"})

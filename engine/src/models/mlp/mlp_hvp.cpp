@@ -20,18 +20,21 @@
 
 namespace ridgeline {
 
-std::string MlpCompute::hvp_unsupported() const {
-  if (gelu_ && ln_)
+std::string mlp_hvp_unsupported(const MlpArch& arch) {
+  const bool gelu = arch.activation == Activation::Gelu, ln = arch.layernorm;
+  if (gelu && ln)
     return "Hessian-vector products of MLPs with GELU and LayerNorm are not supported (ReLU "
            "MLPs without LayerNorm only)";
-  if (gelu_)
+  if (gelu)
     return "Hessian-vector products of GELU MLPs are not supported (ReLU MLPs without "
            "LayerNorm only)";
-  if (ln_)
+  if (ln)
     return "Hessian-vector products of MLPs with LayerNorm are not supported (ReLU MLPs "
            "without LayerNorm only)";
   return {};
 }
+
+std::string MlpCompute::hvp_unsupported() const { return mlp_hvp_unsupported(arch_); }
 
 void MlpCompute::hvp(const float* params, const float* v, float* hv, int rows) {
   if (!hvp_unsupported().empty()) throw_hvp_unsupported();

@@ -213,6 +213,7 @@ class QuadraticModelArch final : public ModelArch {
     return s;
   }
   bool uses_data() const override { return false; }
+  std::string hvp_unsupported() const override { return {}; }
   bool has_accuracy() const override { return false; }
   void check_fits(const Dataset&, const std::string&) const override {}
   bool same_shape(const ModelArch& other) const override {

@@ -13,6 +13,9 @@ namespace ridgeline {
 
 // HiddenLayerView and LayerHook: models/model.h.
 
+/// Empty for a ReLU MLP without LayerNorm; otherwise names what HVPs do not support yet.
+std::string mlp_hvp_unsupported(const MlpArch& arch);
+
 class MlpCompute final : public ModelCompute {
  public:
   MlpCompute(Backend& backend, const MlpArch& arch, int max_rows);
@@ -30,7 +33,7 @@ class MlpCompute final : public ModelCompute {
   /// Sums of the per-row loss and correctness of the last loss() call (downloads).
   void sums(int rows, double& loss_sum, double& correct_sum) override;
 
-  /// Empty for a ReLU MLP without LayerNorm; otherwise names what HVPs do not support yet.
+  /// mlp_hvp_unsupported of its architecture.
   std::string hvp_unsupported() const override;
   /// Exact Hessian-vector product by Pearlmutter's R-operator (forward-over-reverse): an
   /// R-forward of the pre-activations and activations, then the backward pass and its
