@@ -8,7 +8,6 @@
 #include <QChart>
 #include <QCursor>
 #include <QLegend>
-#include <QLegendMarker>
 #include <QLineSeries>
 #include <QToolTip>
 #include <QValueAxis>
@@ -110,8 +109,7 @@ void LayerPredictionChart::rebuild() {
   x->setTitleText("the whole model, or one layer moved alone (the others at " +
                   QString::fromStdString(report_.model) + ")");
   auto* y = new QValueAxis;
-  y->setTitleText(form_ == Form::AtHalf ? "b(½): > 0 barrier, < 0 below the chord"
-                                        : "largest b(α) (0: none inside the path)");
+  y->setTitleText(form_ == Form::AtHalf ? "loss barrier b(½)" : "largest loss barrier b(α)");
   if (hi - lo <= 0) hi = lo + 0.01;  // all zero: a visible, honest axis
   const double pad = 0.06 * (hi - lo);
   y->setRange(lo < 0 ? lo - pad : 0.0, hi > 0 ? hi + pad : 0.0);
@@ -122,14 +120,14 @@ void LayerPredictionChart::rebuild() {
   series->attachAxis(y);
   // The zero line: above it a barrier, below it the path runs under its chord.
   auto* zero = new QLineSeries;
-  zero->setName("b = 0");
+  zero->setName(form_ == Form::AtHalf ? "b = 0 (above: a barrier; below: under the chord, none)"
+                                      : "b = 0 (no barrier inside the path)");
   zero->append(-0.5, 0);
   zero->append(static_cast<double>(categories_.size()) - 0.5, 0);
   zero->setPen(QPen(QColor(60, 60, 60), 1.2, Qt::DashLine));
   c->addSeries(zero);
   zero->attachAxis(x);
   zero->attachAxis(y);
-  for (QLegendMarker* m : c->legend()->markers(zero)) m->setVisible(false);
 }
 
 QString LayerPredictionChart::hoverText(int group, int set) const {
@@ -183,7 +181,7 @@ QString LayerPredictionChart::taylorLine() const {
   const QString what = form_ == Form::AtHalf
                            ? "prediction ÷ measured b(½), midpoint | endpoint form"
                            : "midpoint form ÷ measured, largest b(α)";
-  return "Where the Taylor picture holds (" + what + "; 1.00 = exact, — = measured ≈ 0): " +
+  return "Where the Taylor picture holds (" + what + "; 1.00 = exact, negative = the wrong sign, — = measured ≈ 0): " +
          parts.join(" · ");
 }
 

@@ -122,6 +122,8 @@ void HessianPages::show(const StepResult& result) {
     auto* rows = new QSplitter(Qt::Vertical);
     rows->addWidget(split);
     rows->addWidget(p.layer_box);
+    rows->setStretchFactor(0, 3);
+    rows->setStretchFactor(1, 2);
     layout->addWidget(rows, 1);
     QObject::connect(p.form, &QComboBox::currentIndexChanged, p.widget, [this, id] { refreshLayers(id); });
     widgets::LayerPredictionChart* layers = p.layers;

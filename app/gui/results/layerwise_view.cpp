@@ -111,7 +111,8 @@ void LayerwisePages::refreshPredictions(Page& p) {
   QString line = numbers_line(p.result);
   if (!pred.empty())
     line += QString("<br>◆ the midpoint form's largest b(α) from hessian step <b>%1</b> along the "
-                    "same paths, on its own batch (%2, %3 samples): loss chart only")
+                    "same paths, on its own batch (%2, %3 samples; loss chart only). A ◆ at 0: the "
+                    "second-order picture predicts no barrier")
                 .arg(QString::fromStdString(pred.step).toHtmlEscaped(),
                      QString::fromStdString(pred.batch).toHtmlEscaped())
                 .arg(pred.rows);
