@@ -12,6 +12,7 @@
 #include <QComboBox>
 #include <QImage>
 #include <QLineSeries>
+#include <QTabWidget>
 #include <QValueAxis>
 #include <QtTest>
 #include <cmath>
@@ -143,6 +144,29 @@ class TestHessianView : public QObject {
     QCOMPARE(chart.values("measured, largest b(α)"), (std::vector<double>{0.91, 0.0, 0.0}));
     QCOMPARE(chart.values("midpoint form, largest b(α)"), (std::vector<double>{3.122, 0.0, 0.2}));
     QVERIFY2(chart.hoverText(1, 0).contains("(no interior barrier)"), qPrintable(chart.hoverText(1, 0)));
+  }
+
+  void layerChartOnlyWithLayerPaths() {
+    QTabWidget tabs;
+    gui::ResultHost host;
+    host.tabs = &tabs;
+    host.show_tabs = [] {};
+    host.add_chart_menu = [](QChartView*, const QString&, std::function<QString()>) {};
+    gui::HessianPages pages(host);
+    HessianReport whole_only = constructed();
+    whole_only.paths.resize(1);
+    pages.show(StepResult{"w", "hessian", whole_only});
+    pages.show(StepResult{"l", "hessian", constructed()});
+    QVERIFY(!pages.layers("w")->isVisibleTo(&tabs));
+    QVERIFY(pages.taylorLine("w").isEmpty());
+    tabs.setCurrentIndex(1);
+    QVERIFY(pages.layers("l")->isVisibleTo(&tabs));
+    QCOMPARE(pages.layers("l")->categories(), (QStringList{"whole model", "fc0", "fc1"}));
+    QVERIFY(pages.taylorLine("l").contains("<b>fc0</b> 0.90 | 1.47"));
+    // The same id again without layer paths hides it.
+    pages.show(StepResult{"l", "hessian", whole_only});
+    QVERIFY(!pages.layers("l")->isVisibleTo(&tabs));
+    QVERIFY(pages.taylorLine("l").isEmpty());
   }
 
   void layersFigureFromAReport() {
