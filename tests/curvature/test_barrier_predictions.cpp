@@ -112,7 +112,7 @@ class TestBarrierPredictions : public QObject {
     QCOMPARE(p.batch, std::string("gmm train"));
     QCOMPARE(p.layers, (std::vector<std::string>{"fc0", "fc1", "fc2"}));
     QCOMPARE(p.predicted.size(), size_t(3));
-    QCOMPARE(p.predicted[0], 0.0);   // fc0: the midpoint form is negative inside, 0 at the ends
+    QCOMPARE(p.predicted[0], 0.0);  // fc0: the midpoint form is negative inside, 0 at the ends
     QCOMPARE(p.predicted[1], 0.25);
     QCOMPARE(p.predicted_alpha[1], 0.5);
     QVERIFY(std::isnan(p.predicted[2]));  // the report has no fc2 path

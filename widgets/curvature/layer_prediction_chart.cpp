@@ -26,7 +26,9 @@ const QColor kColour[] = {{0, 114, 178}, {213, 94, 0}, {0, 158, 115}};
 
 QString barrier(double x) { return QString::fromStdString(format_loss_barrier(x)); }
 
-QString ratio_text(double r) { return std::isfinite(r) ? QString::number(r, 'f', 2) : QString("—"); }
+QString ratio_text(double r) {
+  return std::isfinite(r) ? QString::number(r, 'f', 2) : QString("—");
+}
 
 }  // namespace
 
@@ -37,7 +39,8 @@ LayerPredictionChart::LayerPredictionChart(QWidget* parent) : QChartView(parent)
 }
 
 QStringList LayerPredictionChart::formNames() {
-  return {"b(½): measured, midpoint and endpoint forms", "largest b(α): measured and midpoint form"};
+  return {"b(½): measured, midpoint and endpoint forms",
+          "largest b(α): measured and midpoint form"};
 }
 
 void LayerPredictionChart::setReport(const HessianReport& r, Form form) {
@@ -63,12 +66,15 @@ void LayerPredictionChart::rebuild() {
     return v;
   };
   if (form_ == Form::AtHalf) {
-    names_ << "measured b(½)" << "midpoint form" << "endpoint form";
+    names_ << "measured b(½)"
+           << "midpoint form"
+           << "endpoint form";
     values_.push_back(column([](const BarrierComparison& c) { return c.measured_half; }));
     values_.push_back(column([](const BarrierComparison& c) { return c.midpoint_half; }));
     values_.push_back(column([](const BarrierComparison& c) { return c.endpoint_half; }));
   } else {
-    names_ << "measured, largest b(α)" << "midpoint form, largest b(α)";
+    names_ << "measured, largest b(α)"
+           << "midpoint form, largest b(α)";
     values_.push_back(column([](const BarrierComparison& c) { return c.measured_max; }));
     values_.push_back(column([](const BarrierComparison& c) { return c.predicted_max; }));
   }
@@ -82,8 +88,8 @@ void LayerPredictionChart::rebuild() {
   const QString batch = QString("Hessian batch, %1 samples").arg(report_.rows);
   c->setTitle(QString("Per layer: measured vs predicted barrier%1, %2 → %3 (%4)")
                   .arg(form_ == Form::AtHalf ? " b(½)" : ", largest b(α)",
-                       QString::fromStdString(report_.model), QString::fromStdString(report_.path_to),
-                       batch));
+                       QString::fromStdString(report_.model),
+                       QString::fromStdString(report_.path_to), batch));
   if (rows_.empty()) return;
   auto* series = new QBarSeries;
   double lo = 0, hi = 0;
@@ -141,7 +147,8 @@ QString LayerPredictionChart::hoverText(int group, int set) const {
   const double v = values_[static_cast<size_t>(set)][static_cast<size_t>(group)];
   if (set == 0) {
     if (form_ == Form::AtHalf) {
-      if (!std::isfinite(v)) return t + "measured b(½): α = ½ is not on the path's grid (odd path_points put it there)";
+      if (!std::isfinite(v))
+        return t + "measured b(½): α = ½ is not on the path's grid (odd path_points put it there)";
       t += "measured b(½) on the Hessian batch: " + barrier(v);
       t += v > 0 ? " (above the chord: a barrier)" : " (not above the chord: no barrier)";
     } else {
@@ -153,7 +160,8 @@ QString LayerPredictionChart::hoverText(int group, int set) const {
     return t;
   }
   const bool midpoint = set == 1;
-  t += midpoint ? "midpoint form −½α(1−α)ΔᵀH(θ(α))Δ" : "endpoint form ¼(g_A − g_B)·Δ + (1/16)Δᵀ(H_A + H_B)Δ";
+  t += midpoint ? "midpoint form −½α(1−α)ΔᵀH(θ(α))Δ"
+                : "endpoint form ¼(g_A − g_B)·Δ + (1/16)Δᵀ(H_A + H_B)Δ";
   if (!std::isfinite(v)) return t + ": α = ½ is not on the path's grid";
   if (form_ == Form::AtHalf) {
     t += " at α = ½: " + barrier(v);
@@ -163,8 +171,9 @@ QString LayerPredictionChart::hoverText(int group, int set) const {
       t += " at α = " + QString::fromStdString(format_alpha(c.predicted_alpha));
   }
   const double r = prediction_ratio(v, measured);
-  t += std::isfinite(r) ? " · ÷ measured " + ratio_text(r) + (r < 0 ? " (the wrong sign)" : QString())
-                        : QString(" · measured ≈ 0: no ratio");
+  t += std::isfinite(r)
+           ? " · ÷ measured " + ratio_text(r) + (r < 0 ? " (the wrong sign)" : QString())
+           : QString(" · measured ≈ 0: no ratio");
   return t;
 }
 
@@ -181,8 +190,8 @@ QString LayerPredictionChart::taylorLine() const {
   const QString what = form_ == Form::AtHalf
                            ? "prediction ÷ measured b(½), midpoint | endpoint form"
                            : "midpoint form ÷ measured, largest b(α)";
-  return "Where the Taylor picture holds (" + what + "; 1.00 = exact, negative = the wrong sign, — = measured ≈ 0): " +
-         parts.join(" · ");
+  return "Where the Taylor picture holds (" + what +
+         "; 1.00 = exact, negative = the wrong sign, — = measured ≈ 0): " + parts.join(" · ");
 }
 
 QString LayerPredictionChart::csv() const {
@@ -190,17 +199,18 @@ QString LayerPredictionChart::csv() const {
       "selection,parameters,delta_norm,measured_half,midpoint_half,endpoint_half,measured_max,"
       "measured_alpha,predicted_max,predicted_alpha\n";
   for (const auto& c : rows_)
-    out += QString("%1,%2,%3,%4,%5,%6,%7,%8,%9,%10\n")
-               .arg(c.selection.empty() ? QString("whole model") : QString::fromStdString(c.selection))
-               .arg(c.size)
-               .arg(c.delta_norm, 0, 'g', 17)
-               .arg(c.measured_half, 0, 'g', 17)
-               .arg(c.midpoint_half, 0, 'g', 17)
-               .arg(c.endpoint_half, 0, 'g', 17)
-               .arg(c.measured_max, 0, 'g', 17)
-               .arg(c.measured_alpha, 0, 'g', 17)
-               .arg(c.predicted_max, 0, 'g', 17)
-               .arg(c.predicted_alpha, 0, 'g', 17);
+    out +=
+        QString("%1,%2,%3,%4,%5,%6,%7,%8,%9,%10\n")
+            .arg(c.selection.empty() ? QString("whole model") : QString::fromStdString(c.selection))
+            .arg(c.size)
+            .arg(c.delta_norm, 0, 'g', 17)
+            .arg(c.measured_half, 0, 'g', 17)
+            .arg(c.midpoint_half, 0, 'g', 17)
+            .arg(c.endpoint_half, 0, 'g', 17)
+            .arg(c.measured_max, 0, 'g', 17)
+            .arg(c.measured_alpha, 0, 'g', 17)
+            .arg(c.predicted_max, 0, 'g', 17)
+            .arg(c.predicted_alpha, 0, 'g', 17);
   return out;
 }
 
