@@ -18,7 +18,7 @@ const std::vector<FigureView>& figure_views() {
                                                 path_figure_view(), all_paths_figure_view(),
                                                 compare_figure_view(), landscape_figure_view(),
                                                 layerwise_figure_view(), spectra_figure_view(), esd_figure_view(),
-                                                hessian_figure_view(),
+                                                hessian_figure_view(), hessian_layers_figure_view(),
                                                 study_figure_view()};
   return views;
 }

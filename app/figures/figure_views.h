@@ -74,5 +74,6 @@ FigureView layerwise_figure_view();
 FigureView spectra_figure_view();
 FigureView esd_figure_view();
 FigureView hessian_figure_view();
+FigureView hessian_layers_figure_view();
 
 }  // namespace ridgeline::figures

@@ -2,11 +2,16 @@
 // density (stochastic Lanczos quadrature, log density) of every selection with its top
 // eigenvalues marked, and — when the step followed a path — the whole model's measured barrier
 // b(α) next to the midpoint-form prediction −½α(1−α)ΔᵀH(θ(α))Δ and the endpoint form of b(½).
+// Its companion "hessian-layers:<id>", for a step that followed its path per layer: b(½)
+// measured, by the midpoint form and by the endpoint form as grouped bars, the whole model and
+// each layer moved alone (curvature/barrier_predictions.h).
 #include <algorithm>
 #include <cmath>
 
 #include "figures/figure_views.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/core/format.h"
+#include "ridgeline/curvature/barrier_predictions.h"
 #include "ridgeline/curvature/hessian_report.h"
 
 namespace ridgeline::figures {
@@ -105,7 +110,75 @@ Figure hessian_figure(const FigureInput& in, const std::string& view) {
   return fig;
 }
 
+// b(½) per selection: measured and both second-order forms, as grouped bars around a dashed
+// zero line (a bar below it: the path runs under its chord, no barrier).
+Figure hessian_layers_figure(const FigureInput& in, const std::string& view) {
+  const std::string id = view.substr(std::string("hessian-layers:").size());
+  const HessianReport* r = nullptr;
+  for (const auto& [step, h] : reports(in))
+    if (step == id) r = h;
+  if (!r || !has_selection_paths(*r))
+    throw InputError("--view " + view + ": no hessian step '" + id + "' with per-layer paths");
+  const std::string src = "results/" + id + ".json";
+  const std::vector<BarrierComparison> rows = barrier_comparisons(*r);
+  Figure fig;
+  fig.view = view;
+  Panel panel;
+  for (const auto& c : rows) panel.x.categories.push_back(c.selection.empty() ? "whole" : c.selection);
+  panel.x.title = "moved alone (the rest at " + r->model + "); whole: every layer";
+  panel.y.title = "b(½), " + r->model + " → " + r->path_to;
+  panel.y.include_zero = true;
+  struct Form {
+    const char* label;
+    const char* field;
+    double BarrierComparison::*value;
+  };
+  const Form forms[] = {{"measured b(½)", "barrier at α = ½", &BarrierComparison::measured_half},
+                        {"midpoint form", "predicted_midpoint at α = ½", &BarrierComparison::midpoint_half},
+                        {"endpoint form", "predicted_endpoint_half", &BarrierComparison::endpoint_half}};
+  for (size_t k = 0; k < 3; ++k) {
+    Series b;
+    b.bars = true;
+    b.slot = static_cast<int>(k);
+    b.nslots = 3;
+    b.style = {palette(k == 0 ? 0 : k == 1 ? 1 : 2), LineStyle::None, Marker::None, true};
+    b.label = forms[k].label;
+    b.source = src + " paths[]." + forms[k].field;
+    for (size_t g = 0; g < rows.size(); ++g) {
+      b.x.push_back(static_cast<double>(g));
+      b.y.push_back(rows[g].*forms[k].value);
+    }
+    panel.series.push_back(b);
+    fig.legend.push_back({b.label, b.style});
+  }
+  Series zero;
+  zero.label = "b = 0";
+  zero.source = "(the chord between the path's ends)";
+  zero.style = {figure::grey(), LineStyle::Dashed, Marker::None, false, 1.0};
+  zero.x = {-0.5, static_cast<double>(rows.size()) - 0.5};
+  zero.y = {0, 0};
+  panel.series.push_back(zero);
+  panel.note = "Hessian batch: " + std::to_string(r->rows) + " samples; below 0: no barrier";
+  fig.panels.push_back(panel);
+  return fig;
+}
+
 }  // namespace
+
+FigureView hessian_layers_figure_view() {
+  return {"hessian-layers:",
+          "hessian",
+          "hessian-layers:<step id>: per layer of a hessian step with per_layer and path_to, the "
+          "measured barrier b(½) next to its midpoint- and endpoint-form predictions",
+          "a hessian step with per_layer and path_to",
+          [](const FigureInput& in) {
+            std::vector<std::string> names;
+            for (const auto& [id, r] : reports(in))
+              if (has_selection_paths(*r)) names.push_back("hessian-layers:" + id);
+            return names;
+          },
+          hessian_layers_figure};
+}
 
 FigureView hessian_figure_view() {
   return {"hessian:",

@@ -1,13 +1,16 @@
 // A layerwise step's figure ("layerwise:<id>"; docs/USER_GUIDE.md, "Layer-wise barriers"): the
 // loss and the error barrier (linear form) of every partial path — single layers, cumulative
 // ranges — as grouped bars, the other layers at A and at B side by side, and the whole path's
-// barrier as a dashed line across them.
+// barrier as a dashed line across them. When the run holds a hessian step along the same A → B
+// per layer, the loss panel marks its midpoint-form prediction of each layer's barrier (on the
+// Hessian batch) on the rest-at-A bar (curvature/barrier_predictions.h).
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 
 #include "figures/figure_views.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/curvature/barrier_predictions.h"
 #include "ridgeline/paths/layerwise.h"
 
 namespace ridgeline::figures {
@@ -76,6 +79,10 @@ Figure layerwise_figure(const FigureInput& in, const std::string& view) {
                                                : std::vector<std::string>{"a"};
   std::string prefix;
   const std::vector<std::string> labels = short_labels(groups, &prefix);
+  std::vector<std::pair<std::string, const HessianReport*>> hessians;
+  for (const StepResult& res : in.run->results)
+    if (const auto* h = res.as<HessianReport>()) hessians.emplace_back(res.id, h);
+  const LayerwisePredictions pred = layerwise_predictions(*r, hessians);
   Figure f;
   f.view = view;
   for (int measure = 0; measure < 2; ++measure) {
@@ -118,6 +125,21 @@ Figure layerwise_figure(const FigureInput& in, const std::string& view) {
       w.y = {y, y};
       panel.series.push_back(w);
     }
+    if (!error && !pred.empty()) {
+      Series m;
+      m.label = "predicted, midpoint form (Hessian batch, " + std::to_string(pred.rows) + " samples)";
+      m.source = "results/" + pred.step + ".json paths[].predicted_max (per layer)";
+      m.style = {palette(6), LineStyle::None, Marker::Diamond, false, 1.0};  // black: off the bars' colours
+      const double w = 0.8 / static_cast<double>(bases.size());  // figure_render's bar slots
+      for (size_t g = 0; g < groups.size(); ++g) {
+        double v = NAN;
+        for (size_t l = 0; l < pred.layers.size(); ++l)
+          if (pred.layers[l] == groups[g]) v = pred.predicted[l];
+        m.x.push_back(static_cast<double>(g) - 0.4 + w / 2);
+        m.y.push_back(v);
+      }
+      panel.series.push_back(m);
+    }
     bool all_zero = true;
     for (const auto& b : panel.series)
       if (b.bars)
@@ -129,6 +151,9 @@ Figure layerwise_figure(const FigureInput& in, const std::string& view) {
     f.legend.push_back({std::string("other layers at ") + (s == 0 ? "A (" + r->a + ")" : "B (" + r->b + ")"),
                         {palette(s), LineStyle::None, Marker::None, true}});
   f.legend.push_back({"whole path (every layer)", {figure::grey(), LineStyle::Dashed, Marker::None, false, 1.2}});
+  if (!pred.empty())
+    f.legend.push_back({"predicted, midpoint form (Hessian batch, " + std::to_string(pred.rows) + " samples; loss)",
+                        {palette(6), LineStyle::None, Marker::Diamond, false, 1.0}});
   return f;
 }
 

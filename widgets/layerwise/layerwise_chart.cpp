@@ -6,6 +6,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QCursor>
+#include <QScatterSeries>
 #include <QToolTip>
 #include <QValueAxis>
 #include <cmath>
@@ -32,6 +33,11 @@ void LayerwiseChart::setResult(const LayerwiseResult& r, bool error, bool train)
   result_ = r;
   error_ = error;
   train_ = train;
+  rebuild();
+}
+
+void LayerwiseChart::setPredictions(const LayerwisePredictions& p) {
+  predictions_ = p;
   rebuild();
 }
 
@@ -104,13 +110,54 @@ void LayerwiseChart::rebuild() {
   for (const auto& p : result_.paths) any_b |= p.base == "b";
   if (any_b) add("other layers at B", at_b_, alpha_b, QColor(230, 159, 0));
   c->addSeries(series);
+  // The hessian step's midpoint-form predictions on the rest-at-A bars of the single layers and
+  // the whole path: loss barriers on the Hessian batch, so only on the loss chart.
+  predicted_.assign(categories_.size(), NAN);
+  prediction_label_.clear();
+  QScatterSeries* marks = nullptr;
+  if (!predictions_.empty() && !error_) {
+    for (size_t l = 0; l < predictions_.layers.size(); ++l) {
+      const int g = categories_.indexOf(QString::fromStdString(predictions_.layers[l]));
+      if (g >= 0) predicted_[static_cast<size_t>(g)] = predictions_.predicted[l];
+    }
+    predicted_.back() = predictions_.whole;  // the "whole path" group
+    prediction_label_ = QString("predicted, midpoint form (Hessian batch, %1 samples)").arg(predictions_.rows);
+    marks = new QScatterSeries;
+    marks->setName(prediction_label_);
+    marks->setMarkerShape(QScatterSeries::MarkerShapeRotatedRectangle);
+    marks->setMarkerSize(13);
+    // Black with a white edge: apart from both bar colours, readable on a bar and beside it.
+    marks->setColor(Qt::black);
+    marks->setBorderColor(Qt::white);
+    // The rest-at-A bar's centre in group g: QBarSeries spreads its sets over barWidth.
+    const int nsets = static_cast<int>(series->count());
+    const double w = series->barWidth();
+    const double offset = -w / 2 + 0.5 * w / std::max(1, nsets);
+    for (size_t g = 0; g < predicted_.size(); ++g)
+      if (std::isfinite(predicted_[g])) marks->append(static_cast<double>(g) + offset, predicted_[g]);
+    QObject::connect(marks, &QScatterSeries::hovered, this, [this, offset](const QPointF& pt, bool on) {
+      if (!on) return QToolTip::hideText();
+      const int g = static_cast<int>(std::lround(pt.x() - offset));
+      if (g < 0 || g >= static_cast<int>(predicted_.size())) return;
+      QString t = categories_[g] + ": predicted largest b(α) by the midpoint form −½α(1−α)ΔᵀH(θ(α))Δ " +
+                  QString::fromStdString(format_loss_barrier(predicted_[static_cast<size_t>(g)])) +
+                  QString(" · step %1, on its batch %2 (%3 samples), not the %4 split of the bars · "
+                          "measured here (rest at A): %5")
+                      .arg(QString::fromStdString(predictions_.step), QString::fromStdString(predictions_.batch))
+                      .arg(predictions_.rows)
+                      .arg(train_ ? "train" : "test")
+                      .arg(QString::fromStdString(format_loss_barrier(at_a_[static_cast<size_t>(g)])));
+      QToolTip::showText(QCursor::pos(), t, this);
+    });
+    c->addSeries(marks);
+  }
   auto* x = new QBarCategoryAxis;
   x->append(categories_);
   x->setTitleText("interpolated layers (the rest fixed)");
   auto* y = new QValueAxis;
   y->setTitleText(what + " barrier" + (error_ ? " (%)" : "") + ", linear form");
   double lo = 0, hi = 0;
-  for (const auto* v : {&at_a_, &at_b_})
+  for (const auto* v : {&at_a_, &at_b_, &predicted_})
     for (double t : *v)
       if (std::isfinite(t)) {
         lo = std::min(lo, error_ ? 100 * t : t);
@@ -123,6 +170,10 @@ void LayerwiseChart::rebuild() {
   c->addAxis(y, Qt::AlignLeft);
   series->attachAxis(x);
   series->attachAxis(y);
+  if (marks) {
+    marks->attachAxis(x);
+    marks->attachAxis(y);
+  }
   c->legend()->setAlignment(Qt::AlignBottom);
   const SplitCurve* s = split_of(result_.whole, train_);
   const bool is_train = s && result_.whole.train && s == &*result_.whole.train;

@@ -11,7 +11,9 @@
 
 #include "ridgeline/core/format.h"
 #include "ridgeline/paths/interpolation.h"
+#include "ridgeline/curvature/barrier_predictions.h"
 #include "widgets/curvature/curvature_charts.h"
+#include "widgets/curvature/layer_prediction_chart.h"
 
 namespace ridgeline::gui {
 
@@ -97,7 +99,35 @@ void HessianPages::show(const StepResult& result) {
     p.path = new widgets::PathCurvatureChart;
     split->addWidget(p.density);
     split->addWidget(p.path);
-    layout->addWidget(split, 1);
+    // Below: per layer, the measured barrier next to both predictions.
+    p.layer_box = new QWidget;
+    auto* box = new QVBoxLayout(p.layer_box);
+    box->setContentsMargins(0, 0, 0, 0);
+    auto* form_row = new QHBoxLayout;
+    p.form = new QComboBox;
+    p.form->setObjectName("hessian.form");
+    p.form->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    p.form->addItems(widgets::LayerPredictionChart::formNames());
+    form_row->addWidget(new QLabel("Per layer, compare:"));
+    form_row->addWidget(p.form);
+    form_row->addStretch(1);
+    box->addLayout(form_row);
+    p.layers = new widgets::LayerPredictionChart;
+    box->addWidget(p.layers, 1);
+    p.taylor = new QLabel;
+    p.taylor->setObjectName("hessian.taylor");
+    p.taylor->setWordWrap(true);
+    p.taylor->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->addWidget(p.taylor);
+    auto* rows = new QSplitter(Qt::Vertical);
+    rows->addWidget(split);
+    rows->addWidget(p.layer_box);
+    rows->setStretchFactor(0, 3);
+    rows->setStretchFactor(1, 2);
+    layout->addWidget(rows, 1);
+    QObject::connect(p.form, &QComboBox::currentIndexChanged, p.widget, [this, id] { refreshLayers(id); });
+    widgets::LayerPredictionChart* layers = p.layers;
+    host_.add_chart_menu(p.layers, "hessian-layers-" + id, [layers] { return layers->csv(); });
     QObject::connect(p.selection, &QComboBox::currentIndexChanged, p.widget, [this, id] { refreshPath(id); });
     QObject::connect(p.quantity, &QComboBox::currentIndexChanged, p.widget, [this, id] { refreshPath(id); });
     host_.add_chart_menu(p.density, "hessian-density-" + id, {});
@@ -117,8 +147,28 @@ void HessianPages::show(const StepResult& result) {
   p.selection->setEnabled(!r->paths.empty());
   p.quantity->setEnabled(!r->paths.empty());
   p.path->setVisible(!r->paths.empty());
+  p.layer_box->setVisible(has_selection_paths(*r));
   pages_.insert(id, p);
   refreshPath(id);
+  refreshLayers(id);
+}
+
+void HessianPages::refreshLayers(const QString& id) {
+  const auto it = pages_.find(id);
+  if (it == pages_.end()) return;
+  if (!has_selection_paths(it->report)) {
+    it->taylor->clear();
+    return;
+  }
+  it->layers->setReport(it->report, it->form->currentIndex() == 1
+                                        ? widgets::LayerPredictionChart::Form::Largest
+                                        : widgets::LayerPredictionChart::Form::AtHalf);
+  it->taylor->setText(it->layers->taylorLine());
+}
+
+QString HessianPages::taylorLine(const QString& id) const {
+  const Page p = pages_.value(id);
+  return p.taylor ? p.taylor->text() : QString();
 }
 
 void HessianPages::refreshPath(const QString& id) {

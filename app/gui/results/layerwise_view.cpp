@@ -6,9 +6,11 @@
 #include <QLabel>
 #include <QTabWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "ridgeline/core/format.h"
+#include "ridgeline/curvature/barrier_predictions.h"
 #include "ridgeline/paths/layerwise.h"
 #include "widgets/layerwise/layerwise_chart.h"
 
@@ -76,13 +78,50 @@ void LayerwisePages::show(const StepResult& result) {
     order_ << id;
     host_.show_tabs();
   }
+  p.result = *r;
   p.chart->setResult(*r, p.measure->currentIndex() == 1);
   p.summary->setText(numbers_line(*r));
+  refreshPredictions(p);
   pages_.insert(id, p);
+}
+
+void LayerwisePages::observe(const StepResult& result) {
+  const auto* h = result.as<HessianReport>();
+  if (!h) return;
+  HessianReport slim;
+  slim.model = h->model;
+  slim.path_to = h->path_to;
+  slim.batch = h->batch;
+  slim.rows = h->rows;
+  slim.paths = h->paths;
+  for (PathCurvature& pc : slim.paths) pc.points.clear();
+  auto it = std::find_if(hessians_.begin(), hessians_.end(),
+                         [&](const auto& e) { return e.first == result.id; });
+  if (it != hessians_.end()) it->second = std::move(slim);
+  else hessians_.emplace_back(result.id, std::move(slim));
+  for (Page& p : pages_) refreshPredictions(p);
+}
+
+void LayerwisePages::refreshPredictions(Page& p) {
+  std::vector<std::pair<std::string, const HessianReport*>> hs;
+  for (const auto& [id, h] : hessians_) hs.emplace_back(id, &h);
+  const LayerwisePredictions pred = layerwise_predictions(p.result, hs);
+  if (pred.empty() && p.chart->predictions().empty()) return;
+  p.chart->setPredictions(pred);
+  QString line = numbers_line(p.result);
+  if (!pred.empty())
+    line += QString("<br>◆ the midpoint form's largest b(α) from hessian step <b>%1</b> along the "
+                    "same paths, on its own batch (%2, %3 samples; loss chart only). A ◆ at 0: the "
+                    "second-order picture predicts no barrier")
+                .arg(QString::fromStdString(pred.step).toHtmlEscaped(),
+                     QString::fromStdString(pred.batch).toHtmlEscaped())
+                .arg(pred.rows);
+  p.summary->setText(line);
 }
 
 void LayerwisePages::clear() {
   pages_.clear();
+  hessians_.clear();
   order_.clear();
 }
 

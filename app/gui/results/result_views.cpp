@@ -36,6 +36,7 @@ ResultArea::~ResultArea() = default;
 void ResultArea::show(const StepResult& result) {
   for (auto& [type, pages] : pages_)
     if (type == result.type) pages->show(result);
+    else pages->observe(result);
 }
 
 void ResultArea::showAll(const std::vector<StepResult>& results) {
@@ -43,6 +44,7 @@ void ResultArea::showAll(const std::vector<StepResult>& results) {
     std::vector<const StepResult*> mine;
     for (const StepResult& r : results)
       if (r.type == type) mine.push_back(&r);
+      else pages->observe(r);
     pages->showAll(mine);
   }
 }

@@ -56,6 +56,9 @@ class ResultPages {
   virtual void show(const StepResult& result) = 0;
   /// The whole record of a run (a finished job's summary): by default show() for each.
   virtual void showAll(const std::vector<const StepResult*>& results);
+  /// A result of another kind (before showAll of this view's own): a view that joins two kinds
+  /// reads the other here. By default nothing.
+  virtual void observe(const StepResult&) {}
   /// The window emptied its tabs (a new job or folder): forget the pages, keep docks.
   virtual void clear() {}
   /// Docks and View-menu/toolbar actions, asked for once after construction.
