@@ -129,13 +129,15 @@ class TestLandscapeView : public QObject {
     QVERIFY2(w.openRunFolder(run_dir_, &why), qPrintable(why));
     auto* pages = w.results().get<gui::LandscapePages>();
     QVERIFY(pages != nullptr);
-    QCOMPARE(pages->ids(), (QStringList{"plane", "around-seed0", "curve-plane"}));
+    QCOMPARE(pages->ids(), (QStringList{"plane", "around-seed0", "saddle-seed0", "curve-plane"}));
     QVERIFY2(pages->summary("plane").contains("lowest pass: "), qPrintable(pages->summary("plane")));
     QVERIFY(pages->summary("plane").contains("linear seed0 → seed1: "));
     QVERIFY(!pages->summary("around-seed0").contains("lowest pass"));
     QVERIFY2(w.showView("landscape:plane", &why), qPrintable(why));
     QVERIFY(!w.showView("landscape:nope", &why));
-    QVERIFY(why.contains("plane, around-seed0, curve-plane"));
+    QVERIFY(why.contains("plane, around-seed0, saddle-seed0, curve-plane"));
+    QVERIFY2(pages->summary("saddle-seed0").contains("Hessian eigenvectors (top_bottom, train, 500 samples)"),
+             qPrintable(pages->summary("saddle-seed0")));
     QVERIFY(pages->surface("plane") != nullptr);
     QTest::qWait(200);
     const QString png = QString::fromStdString(ws_.file("plane.png"));

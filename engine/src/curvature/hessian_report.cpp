@@ -227,6 +227,7 @@ HessianReport hessian_report_from_json(const std::string& text, const std::strin
                                                    std::numeric_limits<int>::max()));
     r.hvps = count(j, "hvps");
     r.seconds = json_number::finite_value(j, "seconds", 0.0);
+    if (!j.at("selections").is_array()) throw std::runtime_error("selections is not an array");
     for (const auto& o : j.at("selections")) {
       SelectionCurvature s;
       s.name = name_of(o);
@@ -271,6 +272,7 @@ HessianReport hessian_report_from_json(const std::string& text, const std::strin
       r.selections.push_back(std::move(s));
     }
     r.path_to = j.value("path_to", "");
+    if (j.contains("paths") && !j["paths"].is_array()) throw std::runtime_error("paths is not an array");
     if (j.contains("paths"))
       for (const auto& o : j["paths"]) {
         PathCurvature p;
