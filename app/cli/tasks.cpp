@@ -99,7 +99,7 @@ int cmd_tasks(int argc, char** argv) {
   const bool json_out = a.flag("json");
   if (auto e = task_param_problem(p, examples)) throw InputError(option_of(e->param) + ": " + e->problem);
   const std::string out = a.has("out") ? a.str("out") : "";
-  if (!out.empty() || a.has("out")) check_output_folder(out, "--out");
+  if (a.has("out")) check_output_folder(out, "--out");
 
   const TaskBatch b = generate_task(p, static_cast<int>(examples), seed);
   if (!out.empty()) write_task(b, out);

@@ -268,6 +268,43 @@ class TestAttentionMetrics : public QObject {
     QCOMPARE(total_variation({1, 0}, {0, 1}), 1.0);
   }
 
+  void bundleAndMeanOverMaps() {
+    // map_metrics holds the single metrics; mean_metrics averages them, NaN left out.
+    const int n = 16, d = 4;
+    const auto q = gaussian(n * d, 7), k = gaussian(n * d, 8);
+    const auto soft = softmax_map(q, k, n, d, false);
+    MapMetricsOptions o;
+    o.grid_h = o.grid_w = 4;
+    const MapMetrics u = map_metrics(uniform_map(n), n, o, &q, &k, d, &soft);
+    const MapMetrics id = map_metrics(identity_map(n), n, o);
+    QVERIFY(std::abs(u.entropy - std::log(n)) < 1e-12);
+    QCOMPARE(u.numerical_rank, 1.0);
+    QVERIFY(std::isnan(u.monotonicity));  // constant rows: ρ undefined
+    QCOMPARE(u.kl, fidelity(soft, uniform_map(n), n).mean_kl);
+    QCOMPARE(u.locality, (std::vector<double>{locality_1d(uniform_map(n), n, 1).mean,
+                                              locality_1d(uniform_map(n), n, 2).mean,
+                                              locality_1d(uniform_map(n), n, 4).mean}));
+    QCOMPARE(id.locality_grid, 1.0);
+    QVERIFY(std::isnan(id.kl) && std::isnan(id.monotonicity) && std::isnan(id.normalised_entropy));
+    const MapMetrics s = map_metrics(soft, n, o, &q, &k, d, &soft);
+    QVERIFY(std::abs(s.monotonicity - 1) < 1e-12 && std::abs(s.kl) < 1e-12);
+    const MapMetrics mean = mean_metrics({u, id, s});
+    QCOMPARE(mean.maps, 3);
+    QVERIFY(std::abs(mean.entropy - (u.entropy + 0 + s.entropy) / 3) < 1e-12);
+    QVERIFY(std::abs(mean.numerical_rank - (1 + n + s.numerical_rank) / 3) < 1e-12);
+    QVERIFY(std::abs(mean.kl - (u.kl + s.kl) / 2) < 1e-12);      // id has none
+    QVERIFY(std::abs(mean.monotonicity - 1) < 1e-12);            // only s has one
+    QVERIFY(std::abs(mean.dilution[0] - (1.0 / n + 1 + s.dilution[0]) / 3) < 1e-12);
+    QVERIFY(std::abs(mean.singular_values[0] - (u.singular_values[0] + 1 + s.singular_values[0]) / 3) < 1e-12);
+    // Means of means weigh by the number of maps.
+    const MapMetrics twice = mean_metrics({mean_metrics({u, id}), s});
+    QVERIFY(std::abs(twice.entropy - mean.entropy) < 1e-12);
+    QCOMPARE(mean_metrics({}).maps, 0);
+    QVERIFY_THROWS_EXCEPTION(InputError, mean_metrics({u, map_metrics(uniform_map(3), 3, MapMetricsOptions{})}));
+    const std::string j = map_metrics_json(id);
+    QVERIFY(j.find("\"kl\":null") != std::string::npos && j.find("\"locality_grid\":1.0") != std::string::npos);
+  }
+
   void badShapesAreRefused() {
     const auto a = uniform_map(3);
     QVERIFY_THROWS_EXCEPTION(InputError, row_entropy(a, 4, false));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <string>
 
@@ -320,6 +321,107 @@ double output_mse(const std::vector<double>& a, const std::vector<double>& a_hat
       s += diff * diff;
     }
   return s / n;
+}
+
+MapMetrics map_metrics(const std::vector<double>& a, int n, const MapMetricsOptions& o,
+                       const std::vector<double>* q, const std::vector<double>* k, int d,
+                       const std::vector<double>* softmax_reference) {
+  if ((q == nullptr) != (k == nullptr)) throw InputError("map metrics: give both q and k, or neither");
+  MapMetrics m;
+  m.n = n;
+  const EntropyStats e = row_entropy(a, n, o.causal);
+  m.entropy = e.mean;
+  m.normalised_entropy = e.normalised_mean;
+  m.negative_mass = negative_mass(a, n).mean;
+  m.monotonicity = q ? dot_product_monotonicity(a, n, *q, *k, d, o.causal).mean : kNaN;
+  const MapSpectrum s = map_spectrum(a, n);
+  m.singular_values = s.singular_values;
+  m.numerical_rank = s.numerical_rank;
+  m.effective_rank = s.effective_rank;
+  m.stable_rank = s.stable_rank;
+  m.radii = o.radii;
+  for (int r : o.radii) m.locality.push_back(locality_1d(a, n, r).mean);
+  m.locality_grid = o.grid_h > 0 ? locality_2d(a, n, o.grid_h, o.grid_w, 1, o.class_token).mean : kNaN;
+  m.dilution_radii = o.dilution_radii;
+  m.dilution = dilution_curve(a, n, o.dilution_radii);
+  if (softmax_reference) {
+    const Fidelity f = fidelity(*softmax_reference, a, n, o.fidelity_floor);
+    m.kl = f.mean_kl;
+    m.cross_entropy = f.mean_cross_entropy;
+  } else {
+    m.kl = m.cross_entropy = kNaN;
+  }
+  return m;
+}
+
+MapMetrics mean_metrics(const std::vector<MapMetrics>& all) {
+  MapMetrics out;
+  out.maps = static_cast<int>(all.size());
+  if (all.empty()) return out;
+  const MapMetrics& f = all.front();
+  for (const MapMetrics& m : all)
+    if (m.n != f.n || m.radii != f.radii || m.dilution_radii != f.dilution_radii ||
+        m.singular_values.size() != f.singular_values.size())
+      throw InputError("map metrics: the maps to average differ in size or radii");
+  out.n = f.n;
+  out.radii = f.radii;
+  out.dilution_radii = f.dilution_radii;
+  // NaN-skipping mean of one number; weighted by each entry's own count of maps.
+  auto mean = [&](auto get) {
+    double s = 0, w = 0;
+    for (const MapMetrics& m : all) {
+      const double x = get(m);
+      if (std::isnan(x)) continue;
+      s += x * m.maps;
+      w += m.maps;
+    }
+    return w > 0 ? s / w : kNaN;
+  };
+  out.maps = 0;
+  for (const MapMetrics& m : all) out.maps += m.maps;
+  out.entropy = mean([](const MapMetrics& m) { return m.entropy; });
+  out.normalised_entropy = mean([](const MapMetrics& m) { return m.normalised_entropy; });
+  out.negative_mass = mean([](const MapMetrics& m) { return m.negative_mass; });
+  out.monotonicity = mean([](const MapMetrics& m) { return m.monotonicity; });
+  out.numerical_rank = mean([](const MapMetrics& m) { return m.numerical_rank; });
+  out.effective_rank = mean([](const MapMetrics& m) { return m.effective_rank; });
+  out.stable_rank = mean([](const MapMetrics& m) { return m.stable_rank; });
+  out.locality_grid = mean([](const MapMetrics& m) { return m.locality_grid; });
+  out.kl = mean([](const MapMetrics& m) { return m.kl; });
+  out.cross_entropy = mean([](const MapMetrics& m) { return m.cross_entropy; });
+  for (size_t t = 0; t < f.singular_values.size(); ++t)
+    out.singular_values.push_back(mean([t](const MapMetrics& m) { return m.singular_values[t]; }));
+  for (size_t t = 0; t < f.locality.size(); ++t)
+    out.locality.push_back(mean([t](const MapMetrics& m) { return m.locality[t]; }));
+  for (size_t t = 0; t < f.dilution.size(); ++t)
+    out.dilution.push_back(mean([t](const MapMetrics& m) { return m.dilution[t]; }));
+  return out;
+}
+
+std::string map_metrics_json(const MapMetrics& m, int indent) {
+  auto num = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
+  auto arr = [&](const std::vector<double>& v) {
+    nlohmann::json j = nlohmann::json::array();
+    for (double x : v) j.push_back(num(x));
+    return j;
+  };
+  nlohmann::ordered_json j;
+  j["n"] = m.n;
+  j["maps"] = m.maps;
+  j["entropy"] = num(m.entropy);
+  j["normalised_entropy"] = num(m.normalised_entropy);
+  j["negative_mass"] = num(m.negative_mass);
+  j["monotonicity"] = num(m.monotonicity);
+  j["numerical_rank"] = num(m.numerical_rank);
+  j["effective_rank"] = num(m.effective_rank);
+  j["stable_rank"] = num(m.stable_rank);
+  j["singular_values"] = arr(m.singular_values);
+  j["locality"] = {{"radii", m.radii}, {"mass", arr(m.locality)}};
+  j["locality_grid"] = num(m.locality_grid);
+  j["dilution"] = {{"r", arr(m.dilution_radii)}, {"l", arr(m.dilution)}};
+  j["kl"] = num(m.kl);
+  j["cross_entropy"] = num(m.cross_entropy);
+  return j.dump(indent);
 }
 
 }  // namespace ridgeline

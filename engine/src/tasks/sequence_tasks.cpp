@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "ridgeline/core/errors.h"
 
@@ -33,23 +34,22 @@ uint64_t splitmix64(uint64_t x) {
 }
 
 // κ distinct ids from [lo, hi) in draw order: a uniformly random ordered sample, the
-// distribution of numpy's choice(replace=False) without weights. `seen` has hi entries, all
-// false on entry and on return.
-void distinct_sample(TaskRng& rng, int lo, int hi, int count, std::vector<char>& seen,
+// distribution of numpy's choice(replace=False) without weights. `seen` is empty on entry and
+// on return (a set, not a table of the vocabulary: V may be large).
+void distinct_sample(TaskRng& rng, int lo, int hi, int count, std::unordered_set<int32_t>& seen,
                      int32_t* out) {
   for (int c = 0; c < count; ++c) {
     int32_t x;
     do x = lo + static_cast<int32_t>(rng.below(static_cast<uint64_t>(hi - lo)));
-    while (seen[x]);
-    seen[x] = 1;
+    while (!seen.insert(x).second);
     out[c] = x;
   }
-  for (int c = 0; c < count; ++c) seen[out[c]] = 0;
+  seen.clear();
 }
 
 // One MQAR row (Zoology's multiquery_ar, one example; the header gives the layout).
 void mqar_row(const SequenceTaskParams& p, const std::vector<double>& gap_weight, TaskRng& rng,
-              std::vector<char>& seen, int32_t* in, int32_t* lab) {
+              std::unordered_set<int32_t>& seen, int32_t* in, int32_t* lab) {
   const int L = p.length, kappa = p.pairs, half = p.vocab / 2;
   const int context = 2 * kappa * p.passes;
   std::vector<int32_t> keys(kappa), values(kappa);
@@ -62,27 +62,17 @@ void mqar_row(const SequenceTaskParams& p, const std::vector<double>& gap_weight
       in[pass * 2 * kappa + 2 * c] = keys[c];
       in[pass * 2 * kappa + 2 * c + 1] = values[c];
     }
-  // Gaps: κ distinct g ∈ [0, space), drawn one after another from the remaining weights
-  // (the distribution numpy's weighted choice without replacement has: each new value is the
-  // first draw, with replacement, that differs from those already taken).
-  std::vector<double> w = gap_weight;
+  // Gaps: κ distinct g ∈ [0, space) in the order of successive sampling without replacement
+  // from p(g) (numpy's weighted choice without replacement: each new value is the first
+  // draw, with replacement, that differs from those already taken). Drawn by exponential
+  // clocks (Efraimidis & Spirakis 2006): g's clock is E_g / p(g) with E_g ~ Exp(1), and the
+  // order of the clocks is that of successive sampling; O(space) per row, not O(κ·space).
+  const int space = static_cast<int>(gap_weight.size());
+  std::vector<std::pair<double, int>> clock(space);
+  for (int g = 0; g < space; ++g) clock[g] = {-std::log1p(-rng.uniform()) / gap_weight[g], g};
+  std::partial_sort(clock.begin(), clock.begin() + kappa, clock.end());
   for (int c = 0; c < kappa; ++c) {
-    double total = 0;
-    for (double x : w) total += x;
-    const double target = rng.uniform() * total;
-    double cum = 0;
-    int g = -1, last = -1;
-    for (int s = 0; s < static_cast<int>(w.size()); ++s) {
-      if (w[s] <= 0) continue;
-      last = s;
-      cum += w[s];
-      if (cum > target) {
-        g = s;
-        break;
-      }
-    }
-    if (g < 0) g = last;  // rounding at the top end
-    w[g] = 0;
+    const int g = clock[c].second;
     in[context + 2 * g] = keys[c];
     lab[context + 2 * g] = values[c];
   }
@@ -278,13 +268,13 @@ TaskBatch generate_task(const SequenceTaskParams& p, int examples, uint64_t seed
   b.inputs.assign(n, 0);
   b.labels.assign(n, kIgnoreLabel);
   std::vector<double> gap_weight;
-  std::vector<char> seen;
+  std::unordered_set<int32_t> seen;
   if (p.task == SequenceTask::Mqar) {
     // p(g) ∝ a·(g+1)^(a−1) over g ∈ [0, space) (Zoology: power_a · arange(1, space+1)^(a−1)).
     const int space = (p.length - 2 * p.pairs * p.passes) / 2;
     gap_weight.resize(space);
     for (int g = 0; g < space; ++g) gap_weight[g] = p.power_a * std::pow(g + 1.0, p.power_a - 1);
-    seen.assign(p.vocab, 0);
+    seen.reserve(2 * static_cast<size_t>(p.pairs));
   }
   for (int i = 0; i < examples; ++i) {
     TaskRng rng(example_seed(seed, static_cast<uint64_t>(i)));

@@ -14,6 +14,7 @@
 /// are NaN and left out of means; a mean over no rows is NaN.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace ridgeline {
@@ -126,5 +127,48 @@ Fidelity fidelity(const std::vector<double>& softmax_map, const std::vector<doub
 /// with V n×dv row-major.
 double output_mse(const std::vector<double>& a, const std::vector<double>& a_hat, int n,
                   const std::vector<double>& v, int dv);
+
+/// What map_metrics measures besides the always-computed entropy, negative mass and spectrum.
+struct MapMetricsOptions {
+  bool causal = false;
+  std::vector<int> radii = {1, 2, 4};  ///< 1-D locality L_r for each r
+  int grid_h = 0, grid_w = 0;          ///< > 0: also the 3×3 (r = 1) locality on this patch grid
+  bool class_token = false;            ///< the grid has a class token at index 0
+  std::vector<double> dilution_radii = default_dilution_radii();
+  double fidelity_floor = 1e-12;
+};
+
+/// The headline numbers of one map (or their mean over maps: heads, layers or inputs).
+/// Values that were not asked for, or are undefined, are NaN.
+struct MapMetrics {
+  int n = 0;
+  int maps = 1;                     ///< how many maps were averaged into this
+  double entropy = 0;               ///< mean row entropy
+  double normalised_entropy = 0;    ///< mean Ĥ (causal), else NaN
+  double negative_mass = 0;         ///< mean Σ_j min(a_ij, 0)
+  double monotonicity = 0;          ///< mean Spearman ρ_i (needs q and k), else NaN
+  std::vector<double> singular_values;  ///< descending
+  double numerical_rank = 0;        ///< a mean over maps need not be an integer
+  double effective_rank = 0, stable_rank = 0;
+  std::vector<int> radii;
+  std::vector<double> locality;     ///< mean L_r per radius
+  double locality_grid = 0;         ///< mean 3×3 patch locality, NaN without a grid
+  std::vector<double> dilution_radii, dilution;
+  double kl = 0, cross_entropy = 0; ///< to the softmax reference, NaN without one
+};
+
+/// Every metric of one map. `q`, `k` (n×d) enable monotonicity; `softmax_reference` (n×n)
+/// enables fidelity. InputError on shapes that disagree.
+MapMetrics map_metrics(const std::vector<double>& a, int n, const MapMetricsOptions& o,
+                       const std::vector<double>* q = nullptr, const std::vector<double>* k = nullptr,
+                       int d = 0, const std::vector<double>* softmax_reference = nullptr);
+
+/// The mean of each number and curve over maps of the same n and options, NaN values left
+/// out (so a metric missing in some maps is the mean of the others). InputError when the
+/// maps disagree in n or in their radii; an empty list gives maps = 0.
+MapMetrics mean_metrics(const std::vector<MapMetrics>& m);
+
+/// The metrics as one JSON object (NaN → null), for results files and `--json`.
+std::string map_metrics_json(const MapMetrics& m, int indent = -1);
 
 }  // namespace ridgeline

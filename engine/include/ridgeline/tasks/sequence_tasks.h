@@ -30,9 +30,11 @@
 /// For every task `length` is the row length L of inputs and labels. Safari's input_seq_len is
 /// L − 2 (recall) or L − m (induction); S4's L (noise tokens) is L − 2M. With `all_targets`,
 /// recall and induction rows carry every next token as a label (safari's training split),
-/// not only the answers (its test split). Draws are exact (no std distributions, whose output
-/// differs between standard libraries): example i is generated from its own mt19937_64 stream
-/// seeded with splitmix64(seed, i), so a set's first k examples do not depend on its size.
+/// not only the answers (its test split). Integer draws are exact (no std distributions, whose
+/// output differs between standard libraries); only MQAR's gap order passes through the C
+/// library's pow and log1p, whose last bit could differ on another libm and flip a near tie.
+/// Example i is generated from its own mt19937_64 stream seeded with splitmix64(seed, i), so a
+/// set's first k examples do not depend on its size.
 #include <cstdint>
 #include <optional>
 #include <random>
