@@ -175,6 +175,24 @@ class TestAttentionMetrics : public QObject {
     QVERIFY(std::abs(dot_product_monotonicity(rev, n, q, k, d, false).mean + 1) < 1e-12);
   }
 
+  void discordantPairs() {
+    const int n = 12, d = 4;
+    const auto q = gaussian(n * d, 4), k = gaussian(n * d, 5);
+    const auto soft = softmax_map(q, k, n, d, true);
+    const Monotonicity m = discordant_pair_rate(soft, n, q, k, d, true);
+    QVERIFY(std::isnan(m.per_row[0]));  // one key: no pair
+    QCOMPARE(m.mean, 0.0);
+    auto rev = soft;
+    for (auto& x : rev) x = -x;  // every pair reversed
+    QCOMPARE(discordant_pair_rate(rev, n, q, k, d, true).mean, 1.0);
+    // One query, keys with dots (1, 2, 3): weights (0.2, 0.5, 0.3) order one pair of three
+    // against the dots ((2, 3): 0.5 > 0.3); equal weights are not discordant.
+    const std::vector<double> q1 = {1, 1, 1}, k1 = {1, 2, 3};
+    const std::vector<double> a1 = {0.2, 0.5, 0.3, 0.2, 0.5, 0.3, 0.2, 0.5, 0.3};
+    QCOMPARE(discordant_pair_rate(a1, 3, q1, k1, 1, false).per_row[0], 1.0 / 3);
+    QCOMPARE(discordant_pair_rate(uniform_map(3), 3, q1, k1, 1, false).mean, 0.0);
+  }
+
   void spearmanWithTiesUsesAverageRanks() {
     // x ranks (1, 2.5, 2.5, 4), y ranks (1, 2, 3, 4): ρ = 4.5/√(4.5·5) = 3/√10.
     QVERIFY(std::abs(spearman({1, 2, 2, 3}, {10, 20, 30, 40}) - 3 / std::sqrt(10.0)) < 1e-15);

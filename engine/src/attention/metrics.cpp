@@ -144,6 +144,34 @@ Monotonicity dot_product_monotonicity(const std::vector<double>& a, int n,
   return m;
 }
 
+Monotonicity discordant_pair_rate(const std::vector<double>& a, int n, const std::vector<double>& q,
+                                  const std::vector<double>& k, int d, bool causal) {
+  check_map("discordant pairs", a, n);
+  check_vectors("discordant pairs", "q", q, n, d);
+  check_vectors("discordant pairs", "k", k, n, d);
+  Monotonicity m;
+  m.per_row.assign(n, kNaN);
+  std::vector<double> dots;
+  for (int i = 0; i < n; ++i) {
+    const int keys = causal ? i + 1 : n;
+    dots.assign(keys, 0);
+    for (int j = 0; j < keys; ++j)
+      for (int c = 0; c < d; ++c) dots[j] += q[static_cast<size_t>(i) * d + c] * k[static_cast<size_t>(j) * d + c];
+    const double* row = a.data() + static_cast<size_t>(i) * n;
+    int64_t pairs = 0, discordant = 0;
+    for (int j = 0; j < keys; ++j)
+      for (int jj = j + 1; jj < keys; ++jj) {
+        const double ds = dots[j] - dots[jj];
+        if (ds == 0) continue;
+        ++pairs;
+        discordant += ds * (row[j] - row[jj]) < 0;
+      }
+    if (pairs > 0) m.per_row[i] = static_cast<double>(discordant) / static_cast<double>(pairs);
+  }
+  m.mean = finite_mean(m.per_row);
+  return m;
+}
+
 MapSpectrum map_spectrum(const std::vector<double>& a, int n) {
   check_map("map spectrum", a, n);
   MapSpectrum s;

@@ -54,6 +54,13 @@ Monotonicity dot_product_monotonicity(const std::vector<double>& a, int n,
                                       const std::vector<double>& q, const std::vector<double>& k,
                                       int d, bool causal);
 
+/// The alternative proxy of ATTENTION.md §2.2: per row, the fraction of key pairs (j, j′) with
+/// q_i·k_j ≠ q_i·k_j′ whose weights are ordered against their dot products,
+/// (q_i·k_j − q_i·k_j′)(a_ij − a_ij′) < 0 (equal weights are not discordant); keys j ≤ i when
+/// causal; NaN for a row without such a pair. O(n³): for maps of up to a few thousand tokens.
+Monotonicity discordant_pair_rate(const std::vector<double>& a, int n, const std::vector<double>& q,
+                                  const std::vector<double>& k, int d, bool causal);
+
 /// Singular values of the map (LAPACK dgesdd through spectra.h's svd), its numerical rank
 /// #{σ > σ_max·n·ε} with float64 ε (numpy's matrix_rank convention) and its effective rank
 /// exp(H(σ/Σσ)) (Roy & Vetterli 2007), the continuous version; stable rank ‖A‖_F²/‖A‖₂².
