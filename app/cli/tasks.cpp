@@ -22,8 +22,7 @@ const CommandSpec& tasks_spec() {
       {"tasks --task mqar|ar|induction|copying|selective-copying [--vocab V] [--length L] "
        "[--pairs K] [--examples N] [--seed S] [--out DIR] [--show N] [--json]"},
       {{"task", "NAME", "", "(required) mqar, ar, induction, copying or selective-copying"},
-       {"vocab", "V", "",
-        "vocabulary size: token ids in [0, V)",
+       {"vocab", "V", "", "vocabulary size: token ids in [0, V)",
         "8192 for mqar, 20 for ar and induction, 10 for copying, 16 for selective-copying"},
        {"length", "L", "", "row length of inputs and labels",
         "64 for mqar, 42 for ar, 31 for induction, 120 for copying, 256 for selective-copying"},
@@ -37,7 +36,8 @@ const CommandSpec& tasks_spec() {
         "ar and induction: label every next token (safari's training split), not only the answer"},
        {"examples", "N", "1000", "rows to generate"},
        {"seed", "S", "0", "seed: the same seed gives the same bytes"},
-       {"out", "DIR", "", "folder for inputs.npy, labels.npy and task.json", "none: nothing written"},
+       {"out", "DIR", "", "folder for inputs.npy, labels.npy and task.json",
+        "none: nothing written"},
        {"show", "N", "0", "print the first N examples readably"},
        {"json", "", "", "print the parameters (task.json) and provenance as one JSON object"}},
       {"ridgeline tasks --task mqar --vocab 8192 --length 64 --pairs 4 --examples 1000 --seed 0 "
@@ -68,7 +68,8 @@ int cmd_tasks(int argc, char** argv) {
   if (!a.positionals().empty())
     throw InputError("unexpected argument '" + echo_input(a.positionals().front(), 40) +
                      "' (options only; see: ridgeline tasks --help)");
-  if (!a.has("task")) throw InputError("--task is required: one of mqar, ar, induction, copying, selective-copying");
+  if (!a.has("task"))
+    throw InputError("--task is required: one of mqar, ar, induction, copying, selective-copying");
   const std::string name = a.str("task");
   const auto task = parse_task(name);
   if (!task) {
@@ -89,15 +90,18 @@ int cmd_tasks(int argc, char** argv) {
   p.all_targets = a.flag("all-targets");
   const bool mqar = *task == SequenceTask::Mqar;
   for (const char* opt : {"pairs", "passes", "power-a", "random-non-queries"})
-    if (!mqar && a.has(opt)) throw InputError(std::string("--") + opt + " applies only to --task mqar");
-  if (mqar && a.has("tokens")) throw InputError("--tokens does not apply to --task mqar (use --pairs)");
+    if (!mqar && a.has(opt))
+      throw InputError(std::string("--") + opt + " applies only to --task mqar");
+  if (mqar && a.has("tokens"))
+    throw InputError("--tokens does not apply to --task mqar (use --pairs)");
   if (*task == SequenceTask::AssociativeRecall && a.has("tokens"))
     throw InputError("--tokens does not apply to --task ar (one key, one value)");
   const long long examples = a.integer("examples", 1, kBig);
   const auto seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   const int show = static_cast<int>(a.integer("show", 0, kBig));
   const bool json_out = a.flag("json");
-  if (auto e = task_param_problem(p, examples)) throw InputError(option_of(e->param) + ": " + e->problem);
+  if (auto e = task_param_problem(p, examples))
+    throw InputError(option_of(e->param) + ": " + e->problem);
   const std::string out = a.has("out") ? a.str("out") : "";
   if (a.has("out")) check_output_folder(out, "--out");
 
@@ -114,7 +118,8 @@ int cmd_tasks(int argc, char** argv) {
   std::printf("%s: %lld examples × %d tokens, vocab %d, seed %llu%s\n", task_name(p.task).c_str(),
               examples, p.length, p.vocab, static_cast<unsigned long long>(seed),
               out.empty() ? " (not written: no --out)" : (" → " + out).c_str());
-  for (int i = 0; i < std::min<long long>(show, examples); ++i) std::fputs(format_example(b, i).c_str(), stdout);
+  for (int i = 0; i < std::min<long long>(show, examples); ++i)
+    std::fputs(format_example(b, i).c_str(), stdout);
   return 0;
 }
 

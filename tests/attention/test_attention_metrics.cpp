@@ -3,8 +3,8 @@
 // rank N, locality 1), a rank-1 map, Spearman of a monotone map = 1 and of tied values,
 // InLine's negative rows, 2-D locality on a patch grid with a class token, the dilution
 // curve, fidelity (KL, cross-entropy) and the injectivity proxies on InLine's toy.
-#include <QtTest>
 #include <Eigen/Dense>
+#include <QtTest>
 #include <cmath>
 #include <random>
 
@@ -15,7 +15,9 @@ using namespace ridgeline;
 
 namespace {
 
-std::vector<double> uniform_map(int n) { return std::vector<double>(static_cast<size_t>(n) * n, 1.0 / n); }
+std::vector<double> uniform_map(int n) {
+  return std::vector<double>(static_cast<size_t>(n) * n, 1.0 / n);
+}
 
 std::vector<double> identity_map(int n) {
   std::vector<double> a(static_cast<size_t>(n) * n, 0);
@@ -40,38 +42,43 @@ std::vector<double> gaussian(int count, uint64_t seed) {
 
 double dot(const std::vector<double>& a, int i, const std::vector<double>& b, int j, int d) {
   double s = 0;
-  for (int c = 0; c < d; ++c) s += a[static_cast<size_t>(i) * d + c] * b[static_cast<size_t>(j) * d + c];
+  for (int c = 0; c < d; ++c)
+    s += a[static_cast<size_t>(i) * d + c] * b[static_cast<size_t>(j) * d + c];
   return s;
 }
 
 // Softmax attention of queries q against keys k (n×d each), causal or not.
-std::vector<double> softmax_map(const std::vector<double>& q, const std::vector<double>& k, int n, int d,
-                                bool causal) {
+std::vector<double> softmax_map(const std::vector<double>& q, const std::vector<double>& k, int n,
+                                int d, bool causal) {
   std::vector<double> a(static_cast<size_t>(n) * n, 0);
   for (int i = 0; i < n; ++i) {
     const int keys = causal ? i + 1 : n;
     double mx = -1e300, z = 0;
     for (int j = 0; j < keys; ++j) mx = std::max(mx, dot(q, i, k, j, d) / std::sqrt(d));
-    for (int j = 0; j < keys; ++j) z += a[static_cast<size_t>(i) * n + j] = std::exp(dot(q, i, k, j, d) / std::sqrt(d) - mx);
+    for (int j = 0; j < keys; ++j)
+      z += a[static_cast<size_t>(i) * n + j] = std::exp(dot(q, i, k, j, d) / std::sqrt(d) - mx);
     for (int j = 0; j < keys; ++j) a[static_cast<size_t>(i) * n + j] /= z;
   }
   return a;
 }
 
 // Normalised relu linear attention of one query against keys (ATTENTION.md §1).
-std::vector<double> relu_linear_row(const std::vector<double>& q, const std::vector<double>& k, int n, int d) {
+std::vector<double> relu_linear_row(const std::vector<double>& q, const std::vector<double>& k,
+                                    int n, int d) {
   std::vector<double> row(n);
   double z = 0;
   for (int j = 0; j < n; ++j) {
     double s = 0;
-    for (int c = 0; c < d; ++c) s += std::max(q[c], 0.0) * std::max(k[static_cast<size_t>(j) * d + c], 0.0);
+    for (int c = 0; c < d; ++c)
+      s += std::max(q[c], 0.0) * std::max(k[static_cast<size_t>(j) * d + c], 0.0);
     z += row[j] = s;
   }
   for (double& x : row) x /= z;
   return row;
 }
 
-std::vector<double> softmax_row(const std::vector<double>& q, const std::vector<double>& k, int n, int d) {
+std::vector<double> softmax_row(const std::vector<double>& q, const std::vector<double>& k, int n,
+                                int d) {
   std::vector<double> row(n);
   double mx = -1e300, z = 0;
   for (int j = 0; j < n; ++j) mx = std::max(mx, dot(q, 0, k, j, d));
@@ -164,7 +171,8 @@ class TestAttentionMetrics : public QObject {
     const int n = 16, d = 8;
     const auto q = gaussian(n * d, 1), k = gaussian(n * d, 2);
     for (bool causal : {false, true}) {
-      const Monotonicity m = dot_product_monotonicity(softmax_map(q, k, n, d, causal), n, q, k, d, causal);
+      const Monotonicity m =
+          dot_product_monotonicity(softmax_map(q, k, n, d, causal), n, q, k, d, causal);
       for (int i = causal ? 1 : 0; i < n; ++i) QVERIFY(std::abs(m.per_row[i] - 1) < 1e-12);
       if (causal) QVERIFY(std::isnan(m.per_row[0]));  // one key: undefined
       QVERIFY(std::abs(m.mean - 1) < 1e-12);
@@ -209,9 +217,9 @@ class TestAttentionMetrics : public QObject {
     for (int i = 0; i < n; ++i) a[static_cast<size_t>(i) * n] = 0.5;
     const Locality l = locality_2d(a, n, h, w, 1, true);
     QVERIFY(std::isnan(l.per_row[0]));
-    QCOMPARE(l.per_row[1], 0.5 * 4 / 16);    // patch (0, 0)
-    QCOMPARE(l.per_row[2], 0.5 * 6 / 16);    // patch (0, 1)
-    QCOMPARE(l.per_row[6], 0.5 * 9 / 16);    // patch (1, 1)
+    QCOMPARE(l.per_row[1], 0.5 * 4 / 16);  // patch (0, 0)
+    QCOMPARE(l.per_row[2], 0.5 * 6 / 16);  // patch (0, 1)
+    QCOMPARE(l.per_row[6], 0.5 * 9 / 16);  // patch (1, 1)
     QVERIFY(std::abs(l.mean - 0.5 * 100.0 / 256) < 1e-15);
     // Without a class token: the identity is fully local, r = 0 is the diagonal.
     QCOMPARE(locality_2d(identity_map(16), 16, 4, 4, 0, false).mean, 1.0);
@@ -228,7 +236,8 @@ class TestAttentionMetrics : public QObject {
     QVERIFY(std::abs(l.mean - 28.0 / 100) < 1e-15);  // 2 rows with 2 neighbours, 8 with 3
     // l(r) = #{(i, j): |i − j| ≤ r·n} / n²: r = 0 → 1/n; r = 0.1 (reach 1) → 28/100.
     const auto c = dilution_curve(a, n, {0.0, 0.1, 1.0});
-    QVERIFY(std::abs(c[0] - 0.1) < 1e-15 && std::abs(c[1] - 0.28) < 1e-15 && std::abs(c[2] - 1) < 1e-12);
+    QVERIFY(std::abs(c[0] - 0.1) < 1e-15 && std::abs(c[1] - 0.28) < 1e-15 &&
+            std::abs(c[2] - 1) < 1e-12);
     QCOMPARE(default_dilution_radii().size(), size_t(21));
   }
 
@@ -241,7 +250,8 @@ class TestAttentionMetrics : public QObject {
     f = fidelity(id, u, n);
     QVERIFY(std::abs(f.mean_kl - std::log(3.0)) < 1e-15);
     // p = (½, ½, 0), â = (¼, ¾, 0): KL = ½ ln 2 + ½ ln(2/3).
-    std::vector<double> p = {0.5, 0.5, 0, 0.5, 0.5, 0, 0.5, 0.5, 0}, q = {0.25, 0.75, 0, 0.25, 0.75, 0, 0.25, 0.75, 0};
+    std::vector<double> p = {0.5, 0.5, 0, 0.5, 0.5, 0, 0.5, 0.5, 0},
+                        q = {0.25, 0.75, 0, 0.25, 0.75, 0, 0.25, 0.75, 0};
     f = fidelity(p, q, n);
     QVERIFY(std::abs(f.kl[1] - (0.5 * std::log(2.0) + 0.5 * std::log(2.0 / 3))) < 1e-15);
     // A negative weight where p > 0: floored (finite), or +∞ with floor 0.
@@ -277,8 +287,10 @@ class TestAttentionMetrics : public QObject {
     // Normalised queries: collinear ones are not distinct, so there is no pair to count.
     QVERIFY(std::isnan(collision_rate(lin, n, q, d).rate));
     // Scale collision: TV(att(q), att(αq)) = 0 for relu linear attention, > 0 for softmax.
-    const ScaleCollision sl = scale_collision([&](const std::vector<double>& x) { return relu_linear_row(x, k, n, d); }, q, n, d);
-    const ScaleCollision ss = scale_collision([&](const std::vector<double>& x) { return softmax_row(x, k, n, d); }, q, n, d);
+    const ScaleCollision sl = scale_collision(
+        [&](const std::vector<double>& x) { return relu_linear_row(x, k, n, d); }, q, n, d);
+    const ScaleCollision ss = scale_collision(
+        [&](const std::vector<double>& x) { return softmax_row(x, k, n, d); }, q, n, d);
     for (size_t t = 0; t < 2; ++t) {
       QVERIFY(sl.mean_tv[t] < 1e-15);
       QVERIFY(ss.min_tv[t] > 1e-3);
@@ -310,24 +322,28 @@ class TestAttentionMetrics : public QObject {
     QCOMPARE(mean.maps, 3);
     QVERIFY(std::abs(mean.entropy - (u.entropy + 0 + s.entropy) / 3) < 1e-12);
     QVERIFY(std::abs(mean.numerical_rank - (1 + n + s.numerical_rank) / 3) < 1e-12);
-    QVERIFY(std::abs(mean.kl - (u.kl + s.kl) / 2) < 1e-12);      // id has none
-    QVERIFY(std::abs(mean.monotonicity - 1) < 1e-12);            // only s has one
+    QVERIFY(std::abs(mean.kl - (u.kl + s.kl) / 2) < 1e-12);  // id has none
+    QVERIFY(std::abs(mean.monotonicity - 1) < 1e-12);        // only s has one
     QVERIFY(std::abs(mean.dilution[0] - (1.0 / n + 1 + s.dilution[0]) / 3) < 1e-12);
-    QVERIFY(std::abs(mean.singular_values[0] - (u.singular_values[0] + 1 + s.singular_values[0]) / 3) < 1e-12);
+    QVERIFY(std::abs(mean.singular_values[0] -
+                     (u.singular_values[0] + 1 + s.singular_values[0]) / 3) < 1e-12);
     // Means of means weigh by the number of maps.
     const MapMetrics twice = mean_metrics({mean_metrics({u, id}), s});
     QVERIFY(std::abs(twice.entropy - mean.entropy) < 1e-12);
     QCOMPARE(mean_metrics({}).maps, 0);
-    QVERIFY_THROWS_EXCEPTION(InputError, mean_metrics({u, map_metrics(uniform_map(3), 3, MapMetricsOptions{})}));
+    QVERIFY_THROWS_EXCEPTION(
+        InputError, mean_metrics({u, map_metrics(uniform_map(3), 3, MapMetricsOptions{})}));
     const std::string j = map_metrics_json(id);
-    QVERIFY(j.find("\"kl\":null") != std::string::npos && j.find("\"locality_grid\":1.0") != std::string::npos);
+    QVERIFY(j.find("\"kl\":null") != std::string::npos &&
+            j.find("\"locality_grid\":1.0") != std::string::npos);
   }
 
   void badShapesAreRefused() {
     const auto a = uniform_map(3);
     QVERIFY_THROWS_EXCEPTION(InputError, row_entropy(a, 4, false));
     QVERIFY_THROWS_EXCEPTION(InputError, map_spectrum({std::nan("")}, 1));
-    QVERIFY_THROWS_EXCEPTION(InputError, dot_product_monotonicity(a, 3, {1, 2}, {1, 2, 3}, 1, false));
+    QVERIFY_THROWS_EXCEPTION(InputError,
+                             dot_product_monotonicity(a, 3, {1, 2}, {1, 2, 3}, 1, false));
     QVERIFY_THROWS_EXCEPTION(InputError, locality_1d(a, 3, -1));
     QVERIFY_THROWS_EXCEPTION(InputError, dilution_curve(a, 3, {1.5}));
     QVERIFY_THROWS_EXCEPTION(InputError, spearman({1, 2}, {1}));

@@ -130,7 +130,8 @@ class TestSequenceTasks : public QObject {
     int filled = 0, nonzero = 0;
     for (size_t t = 0; t < z.inputs.size(); ++t) {
       QVERIFY(r.inputs[t] >= 0 && r.inputs[t] < 512);
-      if (z.inputs[t] != 0) QCOMPARE(r.inputs[t], z.inputs[t]);
+      if (z.inputs[t] != 0)
+        QCOMPARE(r.inputs[t], z.inputs[t]);
       else {
         ++filled;
         nonzero += r.inputs[t] != 0;
@@ -144,14 +145,13 @@ class TestSequenceTasks : public QObject {
       SequenceTaskParams p;
       int64_t examples;
       const char* param;
-    } cases[] = {{mqar(64, 64, 4), 10, "vocab"},      // V > L
-                 {mqar(8192, 64, 17), 10, "pairs"},   // 4κ ≤ L
-                 {mqar(8192, 64, 11, 2), 10, "pairs"},  // 2κ(passes+1) ≤ L
-                 {mqar(8192, 63, 4), 10, "length"},   // even
-                 {mqar(8192, 64, 0), 10, "pairs"},
-                 {mqar(8192, 64, 4, 0), 10, "passes"},
-                 {mqar(8192, 64, 4), 0, "examples"},
-                 {mqar(8192, 64, 4), int64_t{1} << 40, "examples"}};
+    } cases[] = {
+        {mqar(64, 64, 4), 10, "vocab"},        // V > L
+        {mqar(8192, 64, 17), 10, "pairs"},     // 4κ ≤ L
+        {mqar(8192, 64, 11, 2), 10, "pairs"},  // 2κ(passes+1) ≤ L
+        {mqar(8192, 63, 4), 10, "length"},     // even
+        {mqar(8192, 64, 0), 10, "pairs"},     {mqar(8192, 64, 4, 0), 10, "passes"},
+        {mqar(8192, 64, 4), 0, "examples"},   {mqar(8192, 64, 4), int64_t{1} << 40, "examples"}};
     for (const auto& c : cases) {
       const auto e = task_param_problem(c.p, c.examples);
       QVERIFY2(e.has_value(), c.param);
@@ -211,10 +211,12 @@ class TestSequenceTasks : public QObject {
   void sameSeedSameBytesOtherSeedsDiffer() {
     for (const std::string& name : task_names()) {
       const SequenceTaskParams p = default_task_params(*parse_task(name));
-      const TaskBatch a = generate_task(p, 64, 42), b = generate_task(p, 64, 42), c = generate_task(p, 64, 43);
+      const TaskBatch a = generate_task(p, 64, 42), b = generate_task(p, 64, 42),
+                      c = generate_task(p, 64, 43);
       QVERIFY2(a.inputs == b.inputs && a.labels == b.labels, name.c_str());
       QVERIFY2(a.inputs != c.inputs, name.c_str());
-      const TaskBatch head = generate_task(p, 10, 42);  // a set's first rows do not depend on its size
+      const TaskBatch head =
+          generate_task(p, 10, 42);  // a set's first rows do not depend on its size
       QVERIFY(std::equal(head.inputs.begin(), head.inputs.end(), a.inputs.begin()));
       QVERIFY(std::equal(head.labels.begin(), head.labels.end(), a.labels.begin()));
     }
@@ -317,7 +319,7 @@ class TestSequenceTasks : public QObject {
         if (!selective) QCOMPARE(where.back(), M - 1);
         layouts.insert(where);
         for (int c = 0; c < M; ++c) {
-          QCOMPARE(in[n_slots + c], A - 1);   // markers
+          QCOMPARE(in[n_slots + c], A - 1);       // markers
           QCOMPARE(lab[n_slots + c], tokens[c]);  // the tokens, in order
         }
       }
@@ -326,8 +328,8 @@ class TestSequenceTasks : public QObject {
   }
 
   void accuracyOverLabelledPositions() {
-    const std::vector<int32_t> labels = {-100, 5, -100, 7,  -100, -100, -100, -100,  1, 2, 3, 4};
-    const std::vector<int32_t> preds = {0, 5, 0, 0,  9, 9, 9, 9,  1, 2, 0, 4};
+    const std::vector<int32_t> labels = {-100, 5, -100, 7, -100, -100, -100, -100, 1, 2, 3, 4};
+    const std::vector<int32_t> preds = {0, 5, 0, 0, 9, 9, 9, 9, 1, 2, 0, 4};
     const TaskAccuracy a = task_accuracy(labels, preds, 3, 4);
     QCOMPARE(a.per_example[0], 0.5);
     QVERIFY(std::isnan(a.per_example[1]));  // no labelled position
@@ -340,7 +342,8 @@ class TestSequenceTasks : public QObject {
     const TaskBatch b = generate_task(mqar(8192, 64, 4), 20, 9);
     QCOMPARE(task_accuracy(b, b.labels).mean, 1.0);
     QCOMPARE(task_accuracy(b, b.inputs).overall, 0.0);  // a key is never its own value
-    QVERIFY(std::isnan(task_accuracy(std::vector<int32_t>(4, -100), std::vector<int32_t>(4, 0), 1, 4).mean));
+    QVERIFY(std::isnan(
+        task_accuracy(std::vector<int32_t>(4, -100), std::vector<int32_t>(4, 0), 1, 4).mean));
     QVERIFY_THROWS_EXCEPTION(InputError, task_accuracy(labels, std::vector<int32_t>(5), 3, 4));
   }
 
@@ -348,9 +351,11 @@ class TestSequenceTasks : public QObject {
     test::ScratchDir dir("tasks");
     const TaskBatch b = generate_task(mqar(256, 32, 2), 7, 123);
     write_task(b, dir.file("out"));
-    const NpyArray in = read_npy(dir.file("out/inputs.npy")), lab = read_npy(dir.file("out/labels.npy"));
+    const NpyArray in = read_npy(dir.file("out/inputs.npy")),
+                   lab = read_npy(dir.file("out/labels.npy"));
     QCOMPARE(QString::fromStdString(in.descr), QString("<i4"));
-    QVERIFY((in.shape == std::vector<int64_t>{7, 32}) && (lab.shape == std::vector<int64_t>{7, 32}));
+    QVERIFY((in.shape == std::vector<int64_t>{7, 32}) &&
+            (lab.shape == std::vector<int64_t>{7, 32}));
     for (size_t t = 0; t < b.inputs.size(); ++t) {
       QCOMPARE(in.values[t], double(b.inputs[t]));
       QCOMPARE(lab.values[t], double(b.labels[t]));

@@ -23,15 +23,18 @@ void check_map(const char* what, const std::vector<double>& a, int n) {
     throw InputError(std::string(what) + ": the map holds " + std::to_string(a.size()) +
                      " values, not n×n with n = " + std::to_string(n));
   for (double x : a)
-    if (!std::isfinite(x)) throw InputError(std::string(what) + ": the map holds a non-finite weight");
+    if (!std::isfinite(x))
+      throw InputError(std::string(what) + ": the map holds a non-finite weight");
 }
 
-void check_vectors(const char* what, const char* name, const std::vector<double>& v, int rows, int d) {
+void check_vectors(const char* what, const char* name, const std::vector<double>& v, int rows,
+                   int d) {
   if (d < 1 || v.size() != static_cast<size_t>(rows) * static_cast<size_t>(d))
     throw InputError(std::string(what) + ": " + name + " holds " + std::to_string(v.size()) +
                      " values, not " + std::to_string(rows) + "×d with d = " + std::to_string(d));
   for (double x : v)
-    if (!std::isfinite(x)) throw InputError(std::string(what) + ": " + name + " holds a non-finite value");
+    if (!std::isfinite(x))
+      throw InputError(std::string(what) + ": " + name + " holds a non-finite value");
 }
 
 // Mean of the finite values (NaN when there are none).
@@ -134,7 +137,8 @@ Monotonicity dot_product_monotonicity(const std::vector<double>& a, int n,
     weights.assign(keys, 0);
     for (int j = 0; j < keys; ++j) {
       double s = 0;
-      for (int c = 0; c < d; ++c) s += q[static_cast<size_t>(i) * d + c] * k[static_cast<size_t>(j) * d + c];
+      for (int c = 0; c < d; ++c)
+        s += q[static_cast<size_t>(i) * d + c] * k[static_cast<size_t>(j) * d + c];
       dots[j] = s;
       weights[j] = a[static_cast<size_t>(i) * n + j];
     }
@@ -156,7 +160,8 @@ Monotonicity discordant_pair_rate(const std::vector<double>& a, int n, const std
     const int keys = causal ? i + 1 : n;
     dots.assign(keys, 0);
     for (int j = 0; j < keys; ++j)
-      for (int c = 0; c < d; ++c) dots[j] += q[static_cast<size_t>(i) * d + c] * k[static_cast<size_t>(j) * d + c];
+      for (int c = 0; c < d; ++c)
+        dots[j] += q[static_cast<size_t>(i) * d + c] * k[static_cast<size_t>(j) * d + c];
     const double* row = a.data() + static_cast<size_t>(i) * n;
     int64_t pairs = 0, discordant = 0;
     for (int j = 0; j < keys; ++j)
@@ -206,14 +211,16 @@ ScaleCollision scale_collision(const AttentionRowFn& att, const std::vector<doub
                                int d, const std::vector<double>& alphas) {
   check_vectors("scale collision", "q", q, n_q, d);
   for (double al : alphas)
-    if (!(std::isfinite(al) && al > 0)) throw InputError("scale collision: every α must be a positive number");
+    if (!(std::isfinite(al) && al > 0))
+      throw InputError("scale collision: every α must be a positive number");
   ScaleCollision s;
   s.alphas = alphas;
   s.mean_tv.assign(alphas.size(), 0);
   s.min_tv.assign(alphas.size(), std::numeric_limits<double>::infinity());
   std::vector<double> qi(d), scaled(d);
   for (int i = 0; i < n_q; ++i) {
-    std::copy(q.begin() + static_cast<ptrdiff_t>(i) * d, q.begin() + static_cast<ptrdiff_t>(i + 1) * d, qi.begin());
+    std::copy(q.begin() + static_cast<ptrdiff_t>(i) * d,
+              q.begin() + static_cast<ptrdiff_t>(i + 1) * d, qi.begin());
     const std::vector<double> base = att(qi);
     for (size_t t = 0; t < alphas.size(); ++t) {
       for (int c = 0; c < d; ++c) scaled[c] = alphas[t] * qi[c];
@@ -233,7 +240,8 @@ CollisionRate collision_rate(const std::vector<double>& a, int n, const std::vec
   if (normalise)
     for (int i = 0; i < n; ++i) {
       double norm = 0;
-      for (int c = 0; c < d; ++c) norm += u[static_cast<size_t>(i) * d + c] * u[static_cast<size_t>(i) * d + c];
+      for (int c = 0; c < d; ++c)
+        norm += u[static_cast<size_t>(i) * d + c] * u[static_cast<size_t>(i) * d + c];
       norm = std::sqrt(norm);
       if (norm > 0)
         for (int c = 0; c < d; ++c) u[static_cast<size_t>(i) * d + c] /= norm;
@@ -253,7 +261,9 @@ CollisionRate collision_rate(const std::vector<double>& a, int n, const std::vec
         tv += std::abs(a[static_cast<size_t>(x) * n + j] - a[static_cast<size_t>(y) * n + j]);
       r.collisions += tv / 2 < delta;
     }
-  r.rate = r.distinct_pairs > 0 ? static_cast<double>(r.collisions) / static_cast<double>(r.distinct_pairs) : kNaN;
+  r.rate = r.distinct_pairs > 0
+               ? static_cast<double>(r.collisions) / static_cast<double>(r.distinct_pairs)
+               : kNaN;
   return r;
 }
 
@@ -275,8 +285,8 @@ Locality locality_2d(const std::vector<double>& a, int n, int h, int w, int r, b
   const int first = class_token ? 1 : 0;
   if (h < 1 || w < 1 || static_cast<int64_t>(h) * w + first != n)
     throw InputError("locality: a " + std::to_string(h) + "×" + std::to_string(w) + " patch grid" +
-                     (class_token ? " with a class token" : "") + " does not have " + std::to_string(n) +
-                     " tokens");
+                     (class_token ? " with a class token" : "") + " does not have " +
+                     std::to_string(n) + " tokens");
   Locality l;
   l.per_row.assign(n, kNaN);
   for (int i = first; i < n; ++i) {
@@ -291,11 +301,13 @@ Locality locality_2d(const std::vector<double>& a, int n, int h, int w, int r, b
   return l;
 }
 
-std::vector<double> dilution_curve(const std::vector<double>& a, int n, const std::vector<double>& radii) {
+std::vector<double> dilution_curve(const std::vector<double>& a, int n,
+                                   const std::vector<double>& radii) {
   check_map("dilution", a, n);
   std::vector<double> out;
   for (double r : radii) {
-    if (!(r >= 0 && r <= 1)) throw InputError("dilution: every radius must be a fraction in [0, 1]");
+    if (!(r >= 0 && r <= 1))
+      throw InputError("dilution: every radius must be a fraction in [0, 1]");
     const double reach = r * n;
     double s = 0;
     for (int i = 0; i < n; ++i)
@@ -354,7 +366,8 @@ double output_mse(const std::vector<double>& a, const std::vector<double>& a_hat
 MapMetrics map_metrics(const std::vector<double>& a, int n, const MapMetricsOptions& o,
                        const std::vector<double>* q, const std::vector<double>* k, int d,
                        const std::vector<double>* softmax_reference) {
-  if ((q == nullptr) != (k == nullptr)) throw InputError("map metrics: give both q and k, or neither");
+  if ((q == nullptr) != (k == nullptr))
+    throw InputError("map metrics: give both q and k, or neither");
   MapMetrics m;
   m.n = n;
   const EntropyStats e = row_entropy(a, n, o.causal);
@@ -369,7 +382,8 @@ MapMetrics map_metrics(const std::vector<double>& a, int n, const MapMetricsOpti
   m.stable_rank = s.stable_rank;
   m.radii = o.radii;
   for (int r : o.radii) m.locality.push_back(locality_1d(a, n, r).mean);
-  m.locality_grid = o.grid_h > 0 ? locality_2d(a, n, o.grid_h, o.grid_w, 1, o.class_token).mean : kNaN;
+  m.locality_grid =
+      o.grid_h > 0 ? locality_2d(a, n, o.grid_h, o.grid_w, 1, o.class_token).mean : kNaN;
   m.dilution_radii = o.dilution_radii;
   m.dilution = dilution_curve(a, n, o.dilution_radii);
   if (softmax_reference) {
@@ -427,7 +441,9 @@ MapMetrics mean_metrics(const std::vector<MapMetrics>& all) {
 }
 
 std::string map_metrics_json(const MapMetrics& m, int indent) {
-  auto num = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
+  auto num = [](double x) {
+    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+  };
   auto arr = [&](const std::vector<double>& v) {
     nlohmann::json j = nlohmann::json::array();
     for (double x : v) j.push_back(num(x));

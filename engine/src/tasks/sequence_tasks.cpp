@@ -134,12 +134,14 @@ void copying_row(const SequenceTaskParams& p, bool selective, TaskRng& rng, int3
   const int M = p.tokens, slots = p.length - M;  // S4: L + M slots, then M markers
   const int32_t marker = p.vocab - 1;
   std::vector<int32_t> tokens(M);
-  for (auto& x : tokens) x = 1 + static_cast<int32_t>(rng.below(static_cast<uint64_t>(p.vocab - 2)));
+  for (auto& x : tokens)
+    x = 1 + static_cast<int32_t>(rng.below(static_cast<uint64_t>(p.vocab - 2)));
   std::vector<int32_t> where(M);
   if (selective) {  // the first M of a uniform random permutation of the slots, sorted
     std::vector<int32_t> perm(slots);
     for (int s = 0; s < slots; ++s) perm[s] = s;
-    for (int c = 0; c < M; ++c) std::swap(perm[c], perm[c + rng.below(static_cast<uint64_t>(slots - c))]);
+    for (int c = 0; c < M; ++c)
+      std::swap(perm[c], perm[c + rng.below(static_cast<uint64_t>(slots - c))]);
     std::copy(perm.begin(), perm.begin() + M, where.begin());
     std::sort(where.begin(), where.end());
   } else {
@@ -178,11 +180,30 @@ SequenceTaskParams default_task_params(SequenceTask t) {
   SequenceTaskParams p;
   p.task = t;
   switch (t) {
-    case SequenceTask::Mqar: p.vocab = 8192; p.length = 64; p.pairs = 4; break;
-    case SequenceTask::AssociativeRecall: p.vocab = 20; p.length = 42; break;
-    case SequenceTask::InductionHead: p.vocab = 20; p.length = 31; p.tokens = 1; break;
-    case SequenceTask::Copying: p.vocab = 10; p.length = 120; p.tokens = 10; break;
-    case SequenceTask::SelectiveCopying: p.vocab = 16; p.length = 256; p.tokens = 16; break;
+    case SequenceTask::Mqar:
+      p.vocab = 8192;
+      p.length = 64;
+      p.pairs = 4;
+      break;
+    case SequenceTask::AssociativeRecall:
+      p.vocab = 20;
+      p.length = 42;
+      break;
+    case SequenceTask::InductionHead:
+      p.vocab = 20;
+      p.length = 31;
+      p.tokens = 1;
+      break;
+    case SequenceTask::Copying:
+      p.vocab = 10;
+      p.length = 120;
+      p.tokens = 10;
+      break;
+    case SequenceTask::SelectiveCopying:
+      p.vocab = 16;
+      p.length = 256;
+      p.tokens = 16;
+      break;
   }
   return p;
 }
@@ -196,7 +217,9 @@ uint64_t TaskRng::below(uint64_t n) {
   }
 }
 
-uint64_t example_seed(uint64_t seed, uint64_t index) { return splitmix64(splitmix64(seed) ^ index); }
+uint64_t example_seed(uint64_t seed, uint64_t index) {
+  return splitmix64(splitmix64(seed) ^ index);
+}
 
 std::optional<TaskParamProblem> task_param_problem(const SequenceTaskParams& p, int64_t examples) {
   auto bad = [](const char* param, std::string problem) {
@@ -209,7 +232,8 @@ std::optional<TaskParamProblem> task_param_problem(const SequenceTaskParams& p, 
   if (examples > kMaxEntries / p.length)
     return bad("examples", "times length " + L + " exceeds " + std::to_string(kMaxEntries) +
                                " tokens (1 GiB per array)");
-  const bool next_token = p.task == SequenceTask::AssociativeRecall || p.task == SequenceTask::InductionHead;
+  const bool next_token =
+      p.task == SequenceTask::AssociativeRecall || p.task == SequenceTask::InductionHead;
   if (p.all_targets && !next_token) return bad("all_targets", "applies only to ar and induction");
   switch (p.task) {
     case SequenceTask::Mqar: {
@@ -224,29 +248,40 @@ std::optional<TaskParamProblem> task_param_problem(const SequenceTaskParams& p, 
       const int64_t need = 2 * int64_t{p.pairs} * (int64_t{p.passes} + 1);
       if (need > p.length)
         return bad("pairs", std::to_string(p.pairs) + " pairs need length ≥ 2·pairs·(passes+1) = " +
-                                std::to_string(need) + ", got " + L + " (Zoology: 4κ ≤ L for one pass)");
-      if (p.pairs > p.vocab / 2 - 1) return bad("pairs", "exceed the " + std::to_string(p.vocab / 2 - 1) + " keys of vocab " + V);
+                                std::to_string(need) + ", got " + L +
+                                " (Zoology: 4κ ≤ L for one pass)");
+      if (p.pairs > p.vocab / 2 - 1)
+        return bad("pairs",
+                   "exceed the " + std::to_string(p.vocab / 2 - 1) + " keys of vocab " + V);
       return std::nullopt;
     }
     case SequenceTask::AssociativeRecall:
-      if (p.vocab < 4) return bad("vocab", V + " leaves no key and value besides the two special tokens (need ≥ 4)");
+      if (p.vocab < 4)
+        return bad("vocab",
+                   V + " leaves no key and value besides the two special tokens (need ≥ 4)");
       if (p.length < 4 || p.length % 2 != 0)
-        return bad("length", L + " must be even and at least 4 ((key, value) pairs, then \"=>\" and a key)");
+        return bad("length",
+                   L + " must be even and at least 4 ((key, value) pairs, then \"=>\" and a key)");
       return std::nullopt;
     case SequenceTask::InductionHead:
-      if (p.vocab < 3) return bad("vocab", V + " leaves no ordinary token besides the two special tokens (need ≥ 3)");
+      if (p.vocab < 3)
+        return bad("vocab",
+                   V + " leaves no ordinary token besides the two special tokens (need ≥ 3)");
       if (p.tokens < 1) return bad("tokens", "must be at least 1");
       if (p.length < 2 * int64_t{p.tokens} + 2)
         return bad("length", L + " is too short for " + std::to_string(p.tokens) +
-                                 " copied token(s): need ≥ 2·tokens + 2 = " + std::to_string(2 * p.tokens + 2));
+                                 " copied token(s): need ≥ 2·tokens + 2 = " +
+                                 std::to_string(2 * p.tokens + 2));
       return std::nullopt;
     case SequenceTask::Copying:
     case SequenceTask::SelectiveCopying:
-      if (p.vocab < 3) return bad("vocab", V + " leaves no token besides blank 0 and the marker (need ≥ 3)");
+      if (p.vocab < 3)
+        return bad("vocab", V + " leaves no token besides blank 0 and the marker (need ≥ 3)");
       if (p.tokens < 1) return bad("tokens", "must be at least 1");
       if (p.length < 2 * int64_t{p.tokens})
-        return bad("length", L + " is shorter than 2·tokens = " + std::to_string(2 * int64_t{p.tokens}) +
-                                 " (the tokens, then as many markers)");
+        return bad("length",
+                   L + " is shorter than 2·tokens = " + std::to_string(2 * int64_t{p.tokens}) +
+                       " (the tokens, then as many markers)");
       return std::nullopt;
   }
   return std::nullopt;
@@ -281,11 +316,21 @@ TaskBatch generate_task(const SequenceTaskParams& p, int examples, uint64_t seed
     int32_t* in = b.inputs.data() + static_cast<size_t>(i) * p.length;
     int32_t* lab = b.labels.data() + static_cast<size_t>(i) * p.length;
     switch (p.task) {
-      case SequenceTask::Mqar: mqar_row(p, gap_weight, rng, seen, in, lab); break;
-      case SequenceTask::AssociativeRecall: ar_row(p, rng, in, lab); break;
-      case SequenceTask::InductionHead: induction_row(p, rng, in, lab); break;
-      case SequenceTask::Copying: copying_row(p, false, rng, in, lab); break;
-      case SequenceTask::SelectiveCopying: copying_row(p, true, rng, in, lab); break;
+      case SequenceTask::Mqar:
+        mqar_row(p, gap_weight, rng, seen, in, lab);
+        break;
+      case SequenceTask::AssociativeRecall:
+        ar_row(p, rng, in, lab);
+        break;
+      case SequenceTask::InductionHead:
+        induction_row(p, rng, in, lab);
+        break;
+      case SequenceTask::Copying:
+        copying_row(p, false, rng, in, lab);
+        break;
+      case SequenceTask::SelectiveCopying:
+        copying_row(p, true, rng, in, lab);
+        break;
     }
   }
   return b;

@@ -26,7 +26,8 @@ std::string special_name(const SequenceTaskParams& p, int32_t id) {
       if (id == 0) return "_";
       if (id == p.vocab - 1) return "|";
       return "";
-    case SequenceTask::Mqar: return "";
+    case SequenceTask::Mqar:
+      return "";
   }
   return "";
 }
@@ -38,13 +39,13 @@ std::string token_text(const SequenceTaskParams& p, int32_t id) {
 
 }  // namespace
 
-TaskAccuracy task_accuracy(const std::vector<int32_t>& labels, const std::vector<int32_t>& predicted,
-                           int examples, int length) {
+TaskAccuracy task_accuracy(const std::vector<int32_t>& labels,
+                           const std::vector<int32_t>& predicted, int examples, int length) {
   const size_t n = static_cast<size_t>(examples) * static_cast<size_t>(length);
   if (examples < 0 || length < 0 || labels.size() != n || predicted.size() != n)
-    throw InputError("task accuracy: labels (" + std::to_string(labels.size()) + ") and predictions (" +
-                     std::to_string(predicted.size()) + ") must both hold examples × length = " +
-                     std::to_string(n) + " ids");
+    throw InputError("task accuracy: labels (" + std::to_string(labels.size()) +
+                     ") and predictions (" + std::to_string(predicted.size()) +
+                     ") must both hold examples × length = " + std::to_string(n) + " ids");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   TaskAccuracy a;
   a.per_example.assign(examples, nan);
@@ -67,7 +68,8 @@ TaskAccuracy task_accuracy(const std::vector<int32_t>& labels, const std::vector
     }
   }
   a.mean = with_labels > 0 ? sum / with_labels : nan;
-  a.overall = a.labelled > 0 ? static_cast<double>(a.correct) / static_cast<double>(a.labelled) : nan;
+  a.overall =
+      a.labelled > 0 ? static_cast<double>(a.correct) / static_cast<double>(a.labelled) : nan;
   return a;
 }
 
@@ -85,8 +87,9 @@ std::string task_json(const TaskBatch& b, int indent) {
       j["passes"] = p.passes;
       j["power_a"] = p.power_a;
       j["random_non_queries"] = p.random_non_queries;
-      j["layout"] = "Zoology multiquery_ar: labels[t] is the target of position t (already shifted); "
-                    "the label at a queried key's position is its value";
+      j["layout"] =
+          "Zoology multiquery_ar: labels[t] is the target of position t (already shifted); "
+          "the label at a queried key's position is its value";
       break;
     case SequenceTask::AssociativeRecall:
       j["all_targets"] = p.all_targets;
@@ -97,15 +100,17 @@ std::string task_json(const TaskBatch& b, int indent) {
       j["tokens"] = p.tokens;
       j["all_targets"] = p.all_targets;
       j["special_tokens"] = {{"copy_prefix", p.vocab - 2}, {"noop", p.vocab - 1}};
-      j["layout"] = "safari induction_head: random tokens with \"=>\" and the tokens after it, "
-                    "\"=>\" at the end; labels[t] = token t+1";
+      j["layout"] =
+          "safari induction_head: random tokens with \"=>\" and the tokens after it, "
+          "\"=>\" at the end; labels[t] = token t+1";
       break;
     case SequenceTask::Copying:
     case SequenceTask::SelectiveCopying:
       j["tokens"] = p.tokens;
       j["special_tokens"] = {{"blank", 0}, {"marker", p.vocab - 1}};
-      j["layout"] = "S4 copying: tokens among blanks, then markers; the marker positions' labels "
-                    "are the tokens in order";
+      j["layout"] =
+          "S4 copying: tokens among blanks, then markers; the marker positions' labels "
+          "are the tokens in order";
       break;
   }
   j["ignore_label"] = kIgnoreLabel;
@@ -127,11 +132,12 @@ void write_task(const TaskBatch& b, const std::string& dir) {
 }
 
 std::string format_example(const TaskBatch& b, int i) {
-  if (i < 0 || i >= b.examples) throw InputError("example " + std::to_string(i) + " is not in the batch");
+  if (i < 0 || i >= b.examples)
+    throw InputError("example " + std::to_string(i) + " is not in the batch");
   const int32_t* in = b.input_row(i);
   const int32_t* lab = b.label_row(i);
   std::string t = "example " + std::to_string(i) + "\n  inputs:";
-  for (int k = 0; k < b.length; ++k) t += " " + token_text(b.params, in[k]);
+  for (int k = 0; k < b.length; ++k) t.append(" ").append(token_text(b.params, in[k]));
   t += "\n  targets (position: input → label):";
   int shown = 0;
   for (int k = 0; k < b.length; ++k) {
@@ -140,7 +146,8 @@ std::string format_example(const TaskBatch& b, int i) {
       t += " …";
       break;
     }
-    t += " " + std::to_string(k) + ": " + token_text(b.params, in[k]) + " → " + token_text(b.params, lab[k]) + ";";
+    t.append(" ").append(std::to_string(k)).append(": ").append(token_text(b.params, in[k]));
+    t.append(" → ").append(token_text(b.params, lab[k])).append(";");
     ++shown;
   }
   if (shown > 0 && t.back() == ';') t.pop_back();

@@ -115,7 +115,8 @@ Locality locality_2d(const std::vector<double>& a, int n, int h, int w, int r, b
 
 /// Dilution curve (TransNormer's locally accumulated attention, ATTENTION.md §2.6, formula
 /// unverified): l(r) = (1/n) Σ_i Σ_{j: |i−j| ≤ r·n} a_ij for each r of `radii` (fractions of n).
-std::vector<double> dilution_curve(const std::vector<double>& a, int n, const std::vector<double>& radii);
+std::vector<double> dilution_curve(const std::vector<double>& a, int n,
+                                   const std::vector<double>& radii);
 /// 0, 0.05, …, 1.
 std::vector<double> default_dilution_radii();
 
@@ -149,26 +150,27 @@ struct MapMetricsOptions {
 /// Values that were not asked for, or are undefined, are NaN.
 struct MapMetrics {
   int n = 0;
-  int maps = 1;                     ///< how many maps were averaged into this
-  double entropy = 0;               ///< mean row entropy
-  double normalised_entropy = 0;    ///< mean Ĥ (causal), else NaN
-  double negative_mass = 0;         ///< mean Σ_j min(a_ij, 0)
-  double monotonicity = 0;          ///< mean Spearman ρ_i (needs q and k), else NaN
+  int maps = 1;                         ///< how many maps were averaged into this
+  double entropy = 0;                   ///< mean row entropy
+  double normalised_entropy = 0;        ///< mean Ĥ (causal), else NaN
+  double negative_mass = 0;             ///< mean Σ_j min(a_ij, 0)
+  double monotonicity = 0;              ///< mean Spearman ρ_i (needs q and k), else NaN
   std::vector<double> singular_values;  ///< descending
-  double numerical_rank = 0;        ///< a mean over maps need not be an integer
+  double numerical_rank = 0;            ///< a mean over maps need not be an integer
   double effective_rank = 0, stable_rank = 0;
   std::vector<int> radii;
-  std::vector<double> locality;     ///< mean L_r per radius
-  double locality_grid = 0;         ///< mean 3×3 patch locality, NaN without a grid
+  std::vector<double> locality;  ///< mean L_r per radius
+  double locality_grid = 0;      ///< mean 3×3 patch locality, NaN without a grid
   std::vector<double> dilution_radii, dilution;
-  double kl = 0, cross_entropy = 0; ///< to the softmax reference, NaN without one
+  double kl = 0, cross_entropy = 0;  ///< to the softmax reference, NaN without one
 };
 
 /// Every metric of one map. `q`, `k` (n×d) enable monotonicity; `softmax_reference` (n×n)
 /// enables fidelity. InputError on shapes that disagree.
 MapMetrics map_metrics(const std::vector<double>& a, int n, const MapMetricsOptions& o,
-                       const std::vector<double>* q = nullptr, const std::vector<double>* k = nullptr,
-                       int d = 0, const std::vector<double>* softmax_reference = nullptr);
+                       const std::vector<double>* q = nullptr,
+                       const std::vector<double>* k = nullptr, int d = 0,
+                       const std::vector<double>* softmax_reference = nullptr);
 
 /// The mean of each number and curve over maps of the same n and options, NaN values left
 /// out (so a metric missing in some maps is the mean of the others). InputError when the

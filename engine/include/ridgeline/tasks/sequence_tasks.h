@@ -57,13 +57,13 @@ std::vector<std::string> task_names();
 
 struct SequenceTaskParams {
   SequenceTask task = SequenceTask::Mqar;
-  int vocab = 8192;    ///< V: token ids are in [0, V)
-  int length = 64;     ///< L: the row length of inputs and labels
-  int pairs = 4;       ///< MQAR: κ key–value pairs
-  int passes = 1;      ///< MQAR: repeats of the context (JRT; Zoology's num_passes)
+  int vocab = 8192;                 ///< V: token ids are in [0, V)
+  int length = 64;                  ///< L: the row length of inputs and labels
+  int pairs = 4;                    ///< MQAR: κ key–value pairs
+  int passes = 1;                   ///< MQAR: repeats of the context (JRT; Zoology's num_passes)
   double power_a = 0.01;            ///< MQAR: the power-law exponent a of the query gaps
   bool random_non_queries = false;  ///< MQAR: fill the query region with random tokens
-  int tokens = 1;      ///< copying: M tokens to copy; induction: m tokens after the trigger
+  int tokens = 1;            ///< copying: M tokens to copy; induction: m tokens after the trigger
   bool all_targets = false;  ///< recall and induction: label every next token
 };
 
@@ -110,8 +110,8 @@ struct TaskAccuracy {
   double overall = 0;  ///< NaN when there is no label at all
   int64_t labelled = 0, correct = 0;
 };
-TaskAccuracy task_accuracy(const std::vector<int32_t>& labels, const std::vector<int32_t>& predicted,
-                           int examples, int length);
+TaskAccuracy task_accuracy(const std::vector<int32_t>& labels,
+                           const std::vector<int32_t>& predicted, int examples, int length);
 inline TaskAccuracy task_accuracy(const TaskBatch& b, const std::vector<int32_t>& predicted) {
   return task_accuracy(b.labels, predicted, b.examples, b.length);
 }
