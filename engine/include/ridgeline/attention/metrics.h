@@ -165,8 +165,9 @@ struct MapMetrics {
   double kl = 0, cross_entropy = 0;  ///< to the softmax reference, NaN without one
 };
 
-/// Every metric of one map. `q`, `k` (n×d) enable monotonicity; `softmax_reference` (n×n)
-/// enables fidelity. InputError on shapes that disagree.
+/// The metrics of one map: entropy, negative mass, spectrum, locality and dilution; with `q`
+/// and `k` (n×d) monotonicity, with `softmax_reference` (n×n) fidelity. Discordant pairs and
+/// the injectivity proxies are separate calls. InputError on shapes that disagree.
 MapMetrics map_metrics(const std::vector<double>& a, int n, const MapMetricsOptions& o,
                        const std::vector<double>* q = nullptr,
                        const std::vector<double>* k = nullptr, int d = 0,
