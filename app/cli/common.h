@@ -50,6 +50,7 @@ const CommandSpec& curve_spec();
 const CommandSpec& spectra_spec();
 const CommandSpec& layerwise_spec();
 const CommandSpec& hessian_spec();
+const CommandSpec& tasks_spec();
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);
@@ -61,5 +62,6 @@ int cmd_curve(int argc, char** argv);
 int cmd_spectra(int argc, char** argv);
 int cmd_layerwise(int argc, char** argv);
 int cmd_hessian(int argc, char** argv);
+int cmd_tasks(int argc, char** argv);
 
 }  // namespace ridgeline::cli

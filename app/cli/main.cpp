@@ -29,7 +29,7 @@ const std::map<std::string, Handler>& commands() {
       {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}, {"figure", cmd_figure},
       {"study", cmd_study}, {"landscape", cmd_landscape}, {"curve", cmd_curve},
       {"spectra", cmd_spectra}, {"layerwise", cmd_layerwise},
-      {"hessian", cmd_hessian}};
+      {"hessian", cmd_hessian}, {"tasks", cmd_tasks}};
   return c;
 }
 
@@ -39,7 +39,8 @@ const std::vector<const CommandSpec*>& command_specs() {
                                                     &align_spec(), &merge_spec(),
                                                     &run_spec(),   &runs_spec(),
                                                     &figure_spec(), &study_spec(), &landscape_spec(), &curve_spec(),
-                                                    &spectra_spec(), &layerwise_spec(), &hessian_spec()};
+                                                    &spectra_spec(), &layerwise_spec(), &hessian_spec(),
+                                                    &tasks_spec()};
   return s;
 }
 

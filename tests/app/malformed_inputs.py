@@ -571,6 +571,26 @@ def flag_cases(work):
         Case("spectra-missing-file", ["spectra", "nothere.safetensors"], ["nothere.safetensors"]),
         Case("spectra-aligned-to-missing", sp + ["--aligned-to", "nobody.safetensors"], ["nobody.safetensors"]),
     ]
+    # `ridgeline tasks` (docs/USER_GUIDE.md, "Attention lab: tasks and metrics"): Zoology's
+    # MQAR constraints (V > L, 4κ ≤ L, L even), sizes and options of other tasks.
+    tk = ["tasks", "--task", "mqar", "--examples", "10", "--out", "tasks_out"]
+    for flag, value in (("vocab", "64"), ("vocab", "0"), ("vocab", "4294967296"), ("length", "63"),
+                        ("length", "-1"), ("pairs", "17"), ("pairs", "0"), ("passes", "0"),
+                        ("power-a", "0"), ("power-a", "nan"), ("examples", "0"), ("examples", "1073741824"),
+                        ("seed", "-1"), ("show", "x"), ("task", "mqra"), ("task", "")):
+        cases.append(Case("tasks-%s-%s" % (flag, value), tk + ["--" + flag, value], ["--" + flag]))
+    cases += [
+        Case("tasks-no-task", ["tasks", "--examples", "3"], ["--task"]),
+        Case("tasks-positional", tk + ["extra"], ["extra"]),
+        Case("tasks-pairs-for-copying", ["tasks", "--task", "copying", "--pairs", "3"], ["--pairs"]),
+        Case("tasks-all-targets-for-mqar", tk + ["--all-targets"], ["--all-targets"]),
+        Case("tasks-copying-too-short", ["tasks", "--task", "copying", "--length", "19"], ["--length"]),
+        Case("tasks-ar-length-odd", ["tasks", "--task", "ar", "--length", "41"], ["--length"]),
+        Case("tasks-induction-too-short", ["tasks", "--task", "induction", "--tokens", "5", "--length", "11"],
+             ["--length"]),
+        Case("tasks-out-is-file", tk[:-1] + ["A.safetensors"], ["--out"]),
+        Case("tasks-out-empty", tk[:-1] + [""], ["--out"]),
+    ]
     lwc = ["layerwise", "A.safetensors", "B.safetensors", "--data", GMM]
     cases += [
         Case("layerwise-one-file", lwc[:2] + lwc[3:], ["two model files"]),

@@ -81,7 +81,7 @@ stop = {"train": ["train", "extra"], "interpolate": ["interpolate"], "align": ["
         "merge": ["merge"], "run": ["run"], "runs": ["runs", "list", "extra"],
         "figure": ["figure"], "study": ["study"], "landscape": ["landscape"], "curve": ["curve"],
         "spectra": ["spectra"], "layerwise": ["layerwise"],
-        "hessian": ["hessian"]}
+        "hessian": ["hessian"], "tasks": ["tasks"]}
 with tempfile.TemporaryDirectory() as work:
     for cmd, opts in helps.items():
         base = stop.get(cmd)
@@ -162,6 +162,8 @@ expected = [
     (["train", "--bogus", "1"], "ridgeline train: unknown option '--bogus' (see: ridgeline train --help)\n"),
     (["runs", "lsit"], "ridgeline runs: unknown action 'lsit'; expected 'list' or 'show ID'; did you mean 'list'?\n"),
     (["runs", "list", "--jsno"], "ridgeline runs list: unknown option '--jsno'; did you mean '--json'?\n"),
+    (["tasks", "--task", "mqra"], "ridgeline tasks: --task: unknown task 'mqra'; did you mean 'mqar'?\n"),
+    (["tasks", "--task", "mqar", "--pair", "4"], "ridgeline tasks: unknown option '--pair'; did you mean '--pairs'?\n"),
 ]
 for args, message in expected:
     rc, out, err = run(*args)
@@ -171,7 +173,8 @@ for args, message in expected:
 with tempfile.TemporaryDirectory() as work:
     for args in (["interpolate", "A.safetensors"], ["align", "A.safetensors"], ["merge", "A.safetensors"],
                  ["train", "extra"], ["run"], ["run", "a.json", "b.json"], ["runs"], ["runs", "list", "x"],
-                 ["runs", "show"], ["runs", "show", "x", "--workspace", "."]):
+                 ["runs", "show"], ["runs", "show", "x", "--workspace", "."], ["tasks"],
+                 ["tasks", "--task", "mqar", "--vocab", "64"]):
         rc, _, err = run(*args, cwd=work)
         m = re.match(r"ridgeline ((?:runs (?:list|show))|[a-z]+): (.*)", err)
         check(rc == 2 and m is not None, "ridgeline %s: exit %d, %r" % (" ".join(args), rc, err))

@@ -142,4 +142,9 @@ void write_npy(const std::string& path, const std::vector<double>& data,
   write_npy_impl(path, data, shape, "<f8");
 }
 
+void write_npy(const std::string& path, const std::vector<int32_t>& data,
+               const std::vector<int64_t>& shape) {
+  write_npy_impl(path, data, shape, "<i4");
+}
+
 }  // namespace ridgeline

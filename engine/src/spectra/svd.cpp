@@ -12,7 +12,10 @@ extern "C" void dgesdd_(const char* jobz, const int* m, const int* n, double* a,
 
 namespace ridgeline {
 
-Svd svd(const float* w, int rows, int cols, bool vectors) {
+namespace {
+
+template <typename T>
+Svd svd_any(const T* w, int rows, int cols, bool vectors) {
   Svd out;
   out.rows = rows;
   out.cols = cols;
@@ -54,5 +57,10 @@ Svd svd(const float* w, int rows, int cols, bool vectors) {
   }
   return out;
 }
+
+}  // namespace
+
+Svd svd(const float* w, int rows, int cols, bool vectors) { return svd_any(w, rows, cols, vectors); }
+Svd svd(const double* w, int rows, int cols, bool vectors) { return svd_any(w, rows, cols, vectors); }
 
 }  // namespace ridgeline

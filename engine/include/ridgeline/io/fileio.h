@@ -17,5 +17,8 @@ void write_npy(const std::string& path, const std::vector<float>& data,
                const std::vector<int64_t>& shape);
 void write_npy(const std::string& path, const std::vector<double>& data,
                const std::vector<int64_t>& shape);
+/// int32 ("<i4"): token ids and labels of sequence tasks (tasks/sequence_tasks.h).
+void write_npy(const std::string& path, const std::vector<int32_t>& data,
+               const std::vector<int64_t>& shape);
 
 }  // namespace ridgeline

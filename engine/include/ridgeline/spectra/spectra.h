@@ -25,6 +25,8 @@ struct Svd {
 /// dgesdd of the row-major m×n float matrix `w` (values only unless `vectors`). Throws
 /// RunError when LAPACK reports a failure, InputError on a non-finite entry.
 Svd svd(const float* w, int rows, int cols, bool vectors);
+/// The same for a row-major float64 matrix (attention maps, attention/metrics.h).
+Svd svd(const double* w, int rows, int cols, bool vectors);
 
 /// WeightWatcher's power-law fit of an ESD tail: p(λ) ∝ λ^−α for λ ≥ x_min, α by maximum
 /// likelihood (α = 1 + n / Σ ln(λ_i / x_min)) for every candidate x_min, keeping the x_min
