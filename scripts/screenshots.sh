@@ -56,6 +56,10 @@ shoot study --open-run "$ws/studies/gmm-width" --view study
 shoot view-landscape --open-run "$ws/runs/gmm-landscape" --view landscape:plane
 "$exe" figure "$ws/runs/gmm-landscape" --view landscape:plane --out "$out/figure-landscape.png" --dpi 200 >/dev/null
 echo "wrote docs/images/figure-landscape.png"
+# Around seed0 along its top and most negative Hessian eigenvectors.
+shoot view-landscape-hessian --open-run "$ws/runs/gmm-landscape" --view landscape:saddle-seed0
+"$exe" figure "$ws/runs/gmm-landscape" --view landscape:saddle-seed0 --out "$out/figure-landscape-hessian.png" --dpi 200 >/dev/null
+echo "wrote docs/images/figure-landscape-hessian.png"
 # Spectra: the quick spec's models and weight matching with a spectra step of seed0, seed1 and
 # seed1@wm aligned to seed0 (half a minute): the spectra tab and its paper figure.
 python3 - "$spec" "$ws/spectra.json" <<'PY'
@@ -83,3 +87,5 @@ echo "wrote docs/images/figure-layerwise.png"
 shoot view-hessian --open-run "$ws/runs/gmm-hessian" --view hessian:hessian-naive
 "$exe" figure "$ws/runs/gmm-hessian" --view hessian:hessian-naive --width-mm 183 --out "$out/figure-hessian.png" --dpi 200 >/dev/null
 echo "wrote docs/images/figure-hessian.png"
+"$exe" figure "$ws/runs/gmm-hessian" --view hessian-layers:hessian-naive --out "$out/figure-hessian-layers.png" --dpi 200 >/dev/null
+echo "wrote docs/images/figure-hessian-layers.png"

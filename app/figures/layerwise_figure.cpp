@@ -152,7 +152,7 @@ Figure layerwise_figure(const FigureInput& in, const std::string& view) {
                         {palette(s), LineStyle::None, Marker::None, true}});
   f.legend.push_back({"whole path (every layer)", {figure::grey(), LineStyle::Dashed, Marker::None, false, 1.2}});
   if (!pred.empty())
-    f.legend.push_back({"predicted, midpoint form (Hessian batch, " + std::to_string(pred.rows) + " samples; loss)",
+    f.legend.push_back({"predicted loss barrier (Hessian, n = " + std::to_string(pred.rows) + ")",
                         {palette(6), LineStyle::None, Marker::Diamond, false, 1.0}});
   return f;
 }

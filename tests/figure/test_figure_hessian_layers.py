@@ -70,7 +70,7 @@ def cli():
     check("per_layer and path_to" in p.stderr and "hessian-layers:H" in p.stderr, p.stderr)
     check(not os.path.exists(os.path.join(WORK, "x.pdf")), "a refused figure left a file")
     run("figure", "run", "--view", "layerwise:L", "--out", "L.svg", env=env)
-    check("Hessian batch, 200 samples" in open(os.path.join(WORK, "L.svg"), encoding="utf-8").read(),
+    check("predicted loss barrier (Hessian, n = 200)" in open(os.path.join(WORK, "L.svg"), encoding="utf-8").read(),
           "the layer-wise figure of seed0 → seed1 lacks the predictions")
     run("figure", "run", "--view", "layerwise:Lback", "--out", "Lback.svg", env=env)
     check("Hessian batch" not in open(os.path.join(WORK, "Lback.svg"), encoding="utf-8").read(),
