@@ -22,6 +22,23 @@ class FeatureMap {
   /// dx = (∂φ/∂x)ᵀ dphi (overwritten); dparams += (∂φ/∂params)ᵀ dphi.
   virtual void backward(const double* x, int i, int n, Role role, const double* params,
                         const double* dphi, double* dx, double* dparams) const = 0;
+  /// Whether apply_rows()/backward_rows() do better than a loop over rows (callers then pass
+  /// whole matrices in double; otherwise they go row by row without copying the matrix).
+  virtual bool batched() const { return false; }
+  /// All n rows of X [n, d] at once into Phi [n, dim()]; a map may batch the work (Performer's
+  /// projections are one GEMM). The default calls apply() row by row.
+  virtual void apply_rows(const double* X, int n, int d, Role role, const double* params,
+                          double* Phi) const {
+    for (int i = 0; i < n; ++i)
+      apply(X + static_cast<size_t>(i) * d, i, n, role, params, Phi + static_cast<size_t>(i) * dim());
+  }
+  /// backward() of all rows: dX [n, d] overwritten, dparams accumulated.
+  virtual void backward_rows(const double* X, int n, int d, Role role, const double* params,
+                             const double* dPhi, double* dX, double* dparams) const {
+    for (int i = 0; i < n; ++i)
+      backward(X + static_cast<size_t>(i) * d, i, n, role, params, dPhi + static_cast<size_t>(i) * dim(),
+               dX + static_cast<size_t>(i) * d, dparams);
+  }
 };
 
 /// Elementwise maps φ(x)_c = f(x_c).

@@ -1,5 +1,6 @@
 // The fixed feature maps of the linear variants: elu+1, relu, elu, identity, cosFormer and
 // Performer's FAVOR+ positive random features (docs/USER_GUIDE.md, "Attention variants").
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -8,6 +9,8 @@
 
 namespace ridgeline::attention {
 namespace {
+
+using RowMatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // φ(x)_c = f(x_c), with f and f' given as lambdas.
 template <class F, class DF>
@@ -71,57 +74,57 @@ class CosformerMap final : public FeatureMap {
 class PerformerMap final : public FeatureMap {
  public:
   PerformerMap(int d, int m, std::vector<double> omega, double eps)
-      : d_(d), m_(m), omega_(std::move(omega)), eps_(eps) {}
+      : d_(d), m_(m), omega_(Eigen::Map<const RowMatD>(omega.data(), m, d)), eps_(eps) {}
   int dim() const override { return m_; }
-  void apply(const double* x, int, int, Role role, const double*, double* phi) const override {
-    std::vector<double> u(m_);
-    double h = 0;
-    const double norm = std::pow(static_cast<double>(d_), -0.25);
-    for (int k = 0; k < d_; ++k) h += (norm * x[k]) * (norm * x[k]);
-    h *= 0.5;
-    for (int r = 0; r < m_; ++r) {
-      double s = 0;
-      for (int k = 0; k < d_; ++k) s += omega_[static_cast<size_t>(r) * d_ + k] * x[k];
-      u[r] = norm * s;
-    }
-    const double c = role == Role::Query ? *std::max_element(u.begin(), u.end()) : 0.0;
-    const double ratio = 1.0 / std::sqrt(static_cast<double>(m_));
-    for (int r = 0; r < m_; ++r) phi[r] = ratio * (std::exp(u[r] - h - c) + eps_);
+  bool batched() const override { return true; }
+  void apply(const double* x, int, int, Role role, const double* p, double* phi) const override {
+    apply_rows(x, 1, d_, role, p, phi);
   }
-  void backward(const double* x, int, int, Role role, const double*, const double* dphi, double* dx,
-                double*) const override {
-    std::vector<double> u(m_), du(m_);
+  void backward(const double* x, int, int, Role role, const double* p, const double* dphi,
+                double* dx, double* dp) const override {
+    backward_rows(x, 1, d_, role, p, dphi, dx, dp);
+  }
+  // Exponents E = X̃Ωᵀ − ‖x̃‖²/2 − c per row, and the arg max of each query row.
+  RowMatD exponents(const double* X, int n, Role role, std::vector<int>* arg) const {
     const double norm = std::pow(static_cast<double>(d_), -0.25);
-    double h = 0;
-    for (int k = 0; k < d_; ++k) h += (norm * x[k]) * (norm * x[k]);
-    h *= 0.5;
-    for (int r = 0; r < m_; ++r) {
-      double s = 0;
-      for (int k = 0; k < d_; ++k) s += omega_[static_cast<size_t>(r) * d_ + k] * x[k];
-      u[r] = norm * s;
+    const RowMatD xt = Eigen::Map<const RowMatD>(X, n, d_) * norm;
+    RowMatD e = xt * omega_.transpose();
+    if (arg) arg->assign(n, 0);
+    for (int i = 0; i < n; ++i) {
+      double c = 0;
+      if (role == Role::Query) {
+        Eigen::Index r;
+        c = e.row(i).maxCoeff(&r);
+        if (arg) (*arg)[i] = static_cast<int>(r);
+      }
+      e.row(i).array() -= 0.5 * xt.row(i).squaredNorm() + c;
     }
-    int arg = 0;
-    for (int r = 1; r < m_; ++r)
-      if (u[r] > u[arg]) arg = r;
-    const double c = role == Role::Query ? u[arg] : 0.0;
+    return e;
+  }
+  void apply_rows(const double* X, int n, int, Role role, const double*, double* Phi) const override {
     const double ratio = 1.0 / std::sqrt(static_cast<double>(m_));
-    double total = 0;  // Σ_r ∂L/∂(exponent_r)
-    for (int r = 0; r < m_; ++r) {
-      du[r] = dphi[r] * ratio * std::exp(u[r] - h - c);
-      total += du[r];
-    }
-    if (role == Role::Query) du[arg] -= total;  // ∂c/∂u = e_arg
-    // exponent_r = u_r − h − c: ∂h/∂x̃ = x̃, ∂u_r/∂x̃ = ω_r, and x̃ = norm·x.
-    for (int k = 0; k < d_; ++k) {
-      double s = 0;
-      for (int r = 0; r < m_; ++r) s += du[r] * omega_[static_cast<size_t>(r) * d_ + k];
-      dx[k] = norm * (s - total * norm * x[k]);
-    }
+    Eigen::Map<RowMatD>(Phi, n, m_) = ratio * (exponents(X, n, role, nullptr).array().exp() + eps_);
+  }
+  void backward_rows(const double* X, int n, int, Role role, const double*, const double* dPhi,
+                     double* dX, double*) const override {
+    const double norm = std::pow(static_cast<double>(d_), -0.25);
+    const double ratio = 1.0 / std::sqrt(static_cast<double>(m_));
+    std::vector<int> arg;
+    // ∂L/∂E_ir, then E = U − h − c with U = X̃Ωᵀ, h = ‖x̃‖²/2, c = U_i,arg (queries).
+    RowMatD du = (exponents(X, n, role, &arg).array().exp() *
+                  Eigen::Map<const RowMatD>(dPhi, n, m_).array() * ratio).matrix();
+    const Eigen::VectorXd total = du.rowwise().sum();
+    if (role == Role::Query)
+      for (int i = 0; i < n; ++i) du(i, arg[i]) -= total[i];
+    const RowMatD xt = Eigen::Map<const RowMatD>(X, n, d_) * norm;
+    RowMatD dxt = du * omega_;
+    dxt -= total.asDiagonal() * xt;
+    Eigen::Map<RowMatD>(dX, n, d_) = dxt * norm;
   }
 
  private:
   int d_, m_;
-  std::vector<double> omega_;
+  RowMatD omega_;
   double eps_;
 };
 

@@ -92,6 +92,13 @@ class LinearVariant final : public AttentionVariant {
   HeadMatrix<T> features(const HeadMatrix<T>& X, Role role) const {
     const int n = X.rows, d = X.cols, F = s_.map->dim();
     HeadMatrix<T> phi(n, F);
+    if (s_.map->batched()) {
+      const std::vector<double> x(X.data.begin(), X.data.end());
+      std::vector<double> f(static_cast<size_t>(n) * F);
+      s_.map->apply_rows(x.data(), n, d, role, params_.data(), f.data());
+      std::copy(f.begin(), f.end(), phi.data.begin());
+      return phi;
+    }
     std::vector<double> x(d), f(F);
     for (int i = 0; i < n; ++i) {
       std::copy(X.row(i), X.row(i) + d, x.begin());
@@ -266,17 +273,26 @@ class LinearVariant final : public AttentionVariant {
     g.dQ = HeadMatrix<T>(N, d);
     g.dK = HeadMatrix<T>(N, d);
     g.dparams.assign(params_.size(), 0.0);
-    std::vector<double> x(d), dphi(F), dx(d);
+    std::vector<double> dx;
     for (int pass = 0; pass < 2; ++pass) {
       const HeadMatrix<T>& X = pass == 0 ? Q : K;
       const HeadMatrix<T>& dP = pass == 0 ? dpq : dpk;
       HeadMatrix<T>& dX = pass == 0 ? g.dQ : g.dK;
+      const Role role = pass == 0 ? Role::Query : Role::Key;
+      if (s_.map->batched()) {
+        dx.resize(static_cast<size_t>(N) * d);
+        const std::vector<double> x(X.data.begin(), X.data.end()), dphi(dP.data.begin(), dP.data.end());
+        s_.map->backward_rows(x.data(), N, d, role, params_.data(), dphi.data(), dx.data(),
+                              g.dparams.data());
+        std::copy(dx.begin(), dx.end(), dX.data.begin());
+        continue;
+      }
+      std::vector<double> x(d), dphi(F), dxi(d);
       for (int i = 0; i < N; ++i) {
         std::copy(X.row(i), X.row(i) + d, x.begin());
         std::copy(dP.row(i), dP.row(i) + F, dphi.begin());
-        s_.map->backward(x.data(), i, N, pass == 0 ? Role::Query : Role::Key, params_.data(),
-                         dphi.data(), dx.data(), g.dparams.data());
-        std::copy(dx.begin(), dx.end(), dX.row(i));
+        s_.map->backward(x.data(), i, N, role, params_.data(), dphi.data(), dxi.data(), g.dparams.data());
+        std::copy(dxi.begin(), dxi.end(), dX.row(i));
       }
     }
     return g;
