@@ -277,12 +277,13 @@ class TestAttentionVariants : public QObject {
     for (const auto& name : variant_names())
       for (bool causal : {false, true}) {
         auto v = make_test_variant(name, 8, test_options(name));
-        const MatrixD Q = gaussian(37, 8, 1), K = gaussian(37, 8, 2), V = gaussian(37, 5, 3);
+        // 150 rows: more than two of the causal forward's 64-row chunks, and a partial one.
+        const MatrixD Q = gaussian(150, 8, 1), K = gaussian(150, 8, 2), V = gaussian(150, 5, 3);
         const MatrixD o = v->forward(Q, K, V, causal);
         const MatrixD ref = apply_map(v->materialise(Q, K, causal), V, *v);
         // float64: both orders of the same sums; rounding only.
         QVERIFY2(max_diff(o, ref) <= 1e-11 * std::max(1.0, max_abs(ref)), name.c_str());
-        // float32: 37 terms of size ~1 per entry, each rounded at 2^-24 relative; 1e-4 of the
+        // float32: 150 terms of size ~1 per entry, each rounded at 2^-24 relative; 1e-4 of the
         // largest entry leaves room for the denominators' cancellation in InLine's mean.
         const MatrixF of = v->forward(to_float(Q), to_float(K), to_float(V), causal);
         const MatrixD reff = apply_map(v->materialise(to_float(Q), to_float(K), causal), to_float(V), *v);
@@ -371,12 +372,13 @@ class TestAttentionVariants : public QObject {
   void causalRowsIgnoreLaterTokens() {
     for (const auto& name : variant_names()) {
       auto v = make_test_variant(name, 8, test_options(name));
-      const MatrixD Q = gaussian(40, 8, 31), K = gaussian(40, 8, 32), V = gaussian(40, 6, 33);
+      const int N = 140;  // chunk boundaries of the causal forward at 64 and 128
+      const MatrixD Q = gaussian(N, 8, 31), K = gaussian(N, 8, 32), V = gaussian(N, 6, 33);
       const MatrixD o = v->forward(Q, K, V, true);
-      for (int cut : {0, 17, 38}) {
+      for (int cut : {0, 17, 63, 64, 100, 138}) {
         MatrixD Q2 = Q, K2 = K, V2 = V;
-        const MatrixD noise = gaussian(40, 8, 100 + cut, 0, 3);
-        for (int j = cut + 1; j < 40; ++j) {
+        const MatrixD noise = gaussian(N, 8, 100 + cut, 0, 3);
+        for (int j = cut + 1; j < N; ++j) {
           for (int c = 0; c < 8; ++c) {
             Q2(j, c) += noise(j, c);
             K2(j, c) -= noise(j, c);
@@ -387,7 +389,7 @@ class TestAttentionVariants : public QObject {
         for (int i = 0; i <= cut; ++i)
           for (int c = 0; c < 6; ++c) QVERIFY2(std::abs(o(i, c) - o2(i, c)) <= 1e-13, name.c_str());
         bool changed = false;  // and the later rows do move
-        for (int i = cut + 1; i < 40; ++i)
+        for (int i = cut + 1; i < N; ++i)
           for (int c = 0; c < 6; ++c) changed |= o(i, c) != o2(i, c);
         QVERIFY2(changed, name.c_str());
       }

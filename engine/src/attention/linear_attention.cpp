@@ -3,11 +3,14 @@
 // differentiated exactly (docs/USER_GUIDE.md, "Attention variants").
 #include "attention/linear_attention.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 
 namespace ridgeline::attention {
 namespace {
+
+constexpr int kChunk = 64;  // rows per chunk of the causal forward
 
 // g, h and their derivatives with respect to r for one row.
 struct Coeffs {
@@ -164,21 +167,62 @@ class LinearVariant final : public AttentionVariant {
     return k;
   }
 
+  // Chunks of kChunk rows through GEMMs (the intra/inter split of flash-linear-attention's
+  // chunked form): inside a chunk the masked kernel (Φq Φkᵀ ⊙ tril)·V, across chunks the
+  // state, Φq·S. The same sums as the row recurrence of backward_t, in another order.
   template <class T>
   HeadMatrix<T> forward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& V,
                           bool causal) const {
+    using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, static_cast<const HeadMatrix<T>*>(nullptr));
     const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
     const int N = Q.rows, F = pq.cols, D = V.cols;
-    std::vector<T> S(static_cast<size_t>(F) * D, T(0)), z(F, T(0)), vsum(D, T(0)), p(D);
-    if (!causal)
-      for (int j = 0; j < N; ++j) accumulate(pk.row(j), V.row(j), F, D, S.data(), z.data(), vsum.data());
+    const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F),
+        v(V.data.data(), N, D);
     HeadMatrix<T> out(N, D);
-    for (int i = 0; i < N; ++i) {
-      if (causal) accumulate(pk.row(i), V.row(i), F, D, S.data(), z.data(), vsum.data());
-      row_output(pq.row(i), S.data(), z.data(), vsum.data(), F, D, causal ? i + 1 : N, p.data(),
-                 out.row(i));
-      norm_row(out.row(i), D);
+    Eigen::Map<Mat> o(out.data.data(), N, D);
+    const bool needs_vsum = s_.normaliser.kind == RowNormaliser::Kind::InLine;
+    auto finish_rows = [&](int i0, int rows, const Mat& P, const Vec& r, const Mat& vsum) {
+      for (int t = 0; t < rows; ++t) {
+        const int i = i0 + t;
+        const Coeffs k = coefficients(s_.normaliser, static_cast<double>(r[t]), causal ? i + 1 : N);
+        o.row(i) = P.row(t) * static_cast<T>(k.g);
+        if (needs_vsum) o.row(i) += vsum.row(t) * static_cast<T>(k.h);
+        norm_row(out.row(i), D);
+      }
+    };
+    if (!causal) {
+      const Mat S = fk.transpose() * v;
+      const Vec z = fk.colwise().sum().transpose();
+      const RowVec vs = v.colwise().sum();
+      const Mat P = fq * S;
+      const Vec r = fq * z;
+      Mat vsum = needs_vsum ? Mat(vs.replicate(N, 1)) : Mat();
+      finish_rows(0, N, P, r, vsum);
+      return out;
+    }
+    Mat S = Mat::Zero(F, D);
+    Vec z = Vec::Zero(F);
+    RowVec vs = RowVec::Zero(D);
+    for (int i0 = 0; i0 < N; i0 += kChunk) {
+      const int rows = std::min(kChunk, N - i0);
+      Mat A = fq.middleRows(i0, rows) * fk.middleRows(i0, rows).transpose();
+      for (int t = 0; t < rows; ++t)
+        for (int u = t + 1; u < rows; ++u) A(t, u) = 0;
+      const Mat P = A * v.middleRows(i0, rows) + fq.middleRows(i0, rows) * S;
+      const Vec r = A.rowwise().sum() + fq.middleRows(i0, rows) * z;
+      Mat vsum;
+      if (needs_vsum) {
+        vsum.resize(rows, D);
+        RowVec run = vs;
+        for (int t = 0; t < rows; ++t) vsum.row(t) = (run += v.row(i0 + t));
+      }
+      finish_rows(i0, rows, P, r, vsum);
+      S.noalias() += fk.middleRows(i0, rows).transpose() * v.middleRows(i0, rows);
+      z += fk.middleRows(i0, rows).colwise().sum().transpose();
+      vs += v.middleRows(i0, rows).colwise().sum();
     }
     return out;
   }
