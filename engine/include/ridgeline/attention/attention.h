@@ -1,8 +1,7 @@
 #pragma once
 /// @file attention.h
 /// Attention variants behind one interface, one head at a time (docs/USER_GUIDE.md,
-/// "Attention variants"; the formulas and their papers in docs/ARCHITECTURE.md's attention
-/// module). Pure engine: no Qt, no backend; plain row-major host matrices in float (training,
+/// "Attention variants": every variant's formula, constants and paper). Pure engine: no Qt, no backend; plain row-major host matrices in float (training,
 /// display) or double (references and gradient checks in the tests).
 ///
 /// A head takes Q [N, d], K [N, d], V [N, d_v] and returns O [N, d_v]. Causal means query i
@@ -18,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ridgeline::attention {
@@ -81,8 +81,11 @@ class AttentionVariant {
   /// eps of the output RMSNorm when output_norm() is Rms.
   virtual double output_norm_eps() const { return 0; }
 
-  /// Learned parameters of the variant itself (FLatten's scale, Hedgehog's W), flat.
+  /// Learned parameters of the variant itself (FLatten's scale, Hedgehog's W), flat, in the
+  /// order of param_blocks(); empty for the others. Their initial values are the paper's
+  /// (FLatten: 0; Hedgehog: identity, or seeded N(0, 1/d) when f ≠ d).
   const std::vector<double>& params() const { return params_; }
+  int num_params() const { return static_cast<int>(params_.size()); }
   /// Names and sizes of the parameter blocks, for checkpoints ("scale" [d], "W" [d, f]).
   virtual std::vector<std::pair<std::string, std::vector<int>>> param_blocks() const { return {}; }
   /// Replaces the parameters; throws InputError when the size differs from params().
