@@ -368,6 +368,58 @@ class TestAttentionVariants : public QObject {
       }
   }
 
+  // materialise_backward equals central finite differences of L = Σ dA ⊙ A (the gradient a
+  // loss on the map needs, e.g. Hedgehog's distillation), in double, h = 1e-6 as above.
+  void mapBackwardMatchesFiniteDifferences() {
+    for (const auto& name : variant_names())
+      for (bool causal : {false, true}) {
+        auto v = make_test_variant(name, 4, test_options(name));
+        MatrixD Q = gaussian(6, 4, 71), K = gaussian(6, 4, 72);
+        const MatrixD dA = gaussian(6, 6, 73);
+        const auto g = v->materialise_backward(Q, K, causal, dA);
+        QVERIFY(g.dV.data.empty());
+        auto loss = [&] {
+          const MatrixD A = v->materialise(Q, K, causal);
+          double s = 0;
+          for (size_t k = 0; k < A.data.size(); ++k) s += A.data[k] * dA.data[k];
+          return s;
+        };
+        const double h = 1e-6;
+        auto fd_at = [&](double& x) {
+          const double keep = x;
+          x = keep + h;
+          const double up = loss();
+          x = keep - h;
+          const double down = loss();
+          x = keep;
+          return (up - down) / (2 * h);
+        };
+        for (size_t k = 0; k < Q.data.size(); ++k) {
+          const double fq = fd_at(Q.data[k]), fk = fd_at(K.data[k]);
+          QVERIFY2(std::abs(fq - g.dQ.data[k]) <= 1e-6 * std::max(1.0, std::abs(fq)), name.c_str());
+          QVERIFY2(std::abs(fk - g.dK.data[k]) <= 1e-6 * std::max(1.0, std::abs(fk)), name.c_str());
+        }
+        std::vector<double> p = v->params();
+        QCOMPARE(g.dparams.size(), p.size());
+        for (size_t k = 0; k < p.size(); ++k) {
+          auto probe = p;
+          probe[k] = p[k] + h;
+          v->set_params(probe);
+          const double up = loss();
+          probe[k] = p[k] - h;
+          v->set_params(probe);
+          const double down = loss();
+          v->set_params(p);
+          const double fd = (up - down) / (2 * h);
+          QVERIFY2(std::abs(fd - g.dparams[k]) <= 1e-6 * std::max(1.0, std::abs(fd)), name.c_str());
+        }
+        const auto gf = v->materialise_backward(to_float(Q), to_float(K), causal, to_float(dA));
+        QVERIFY2(max_diff(gf.dQ, g.dQ) <= 1e-4 * std::max(1.0, max_abs(g.dQ)), name.c_str());
+      }
+    auto v = make_variant("softmax", 4);
+    QVERIFY_THROWS_EXCEPTION(InputError, v->materialise_backward(gaussian(5, 4, 1), gaussian(5, 4, 2), false, gaussian(5, 4, 3)));
+  }
+
   // (4) Causal: row i of the output depends on no token j > i (all of Q, K, V changed there).
   void causalRowsIgnoreLaterTokens() {
     for (const auto& name : variant_names()) {

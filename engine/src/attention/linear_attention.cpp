@@ -89,6 +89,14 @@ class LinearVariant final : public AttentionVariant {
                                   const MatrixD& dO) const override {
     return backward_t(Q, K, V, causal, dO);
   }
+  AttentionGrads<float> materialise_backward(const MatrixF& Q, const MatrixF& K, bool causal,
+                                             const MatrixF& dA) const override {
+    return map_backward_t(Q, K, causal, dA);
+  }
+  AttentionGrads<double> materialise_backward(const MatrixD& Q, const MatrixD& K, bool causal,
+                                              const MatrixD& dA) const override {
+    return map_backward_t(Q, K, causal, dA);
+  }
 
  private:
   template <class T>
@@ -254,7 +262,7 @@ class LinearVariant final : public AttentionVariant {
                                const HeadMatrix<T>& V, bool causal, const HeadMatrix<T>& dO) const {
     check_head_inputs(s_.name, head_dim_, Q, K, &V, &dO);
     const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
-    const int N = Q.rows, F = pq.cols, D = V.cols, d = Q.cols;
+    const int N = Q.rows, F = pq.cols, D = V.cols;
     std::vector<T> S(static_cast<size_t>(F) * D, T(0)), z(F, T(0)), vsum(D, T(0)), p(D), y(D), dy(D);
     HeadMatrix<T> dp(N, D), hdy(N, D), dpq(N, F), dpk(N, F);
     std::vector<T> dr(N);
@@ -311,9 +319,54 @@ class LinearVariant final : public AttentionVariant {
         for (int c = 0; c < D; ++c) dv[c] += w * dSa[c];
       }
     }
-    // Through the feature map.
     AttentionGrads<T> g;
     g.dV = std::move(dV);
+    through_map(Q, K, dpq, dpk, g);
+    return g;
+  }
+
+  // a_ij = g(r_i)·κ_ij + h(r_i), κ_ij = φ(q_i)·φ(k_j), r_i = Σ_visible κ_is: O(N²·d_φ).
+  template <class T>
+  AttentionGrads<T> map_backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, bool causal,
+                                   const HeadMatrix<T>& dA) const {
+    check_head_inputs(s_.name, head_dim_, Q, K, static_cast<const HeadMatrix<T>*>(nullptr),
+                      static_cast<const HeadMatrix<T>*>(nullptr));
+    check_map_gradient(s_.name, Q, dA);
+    const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
+    const int N = Q.rows, F = pq.cols;
+    HeadMatrix<T> dpq(N, F), dpk(N, F);
+    std::vector<double> kappa(N);
+    for (int i = 0; i < N; ++i) {
+      const int visible = causal ? i + 1 : N;
+      double r = 0, s1 = 0, s0 = 0;
+      for (int j = 0; j < visible; ++j) {
+        double dot = 0;
+        for (int a = 0; a < F; ++a) dot += static_cast<double>(pq(i, a)) * pk(j, a);
+        kappa[j] = dot;
+        r += dot;
+        s1 += static_cast<double>(dA(i, j)) * dot;
+        s0 += dA(i, j);
+      }
+      const Coeffs k = coefficients(s_.normaliser, r, visible);
+      const double dr = k.dg * s1 + k.dh * s0;
+      for (int j = 0; j < visible; ++j) {
+        const T dk = static_cast<T>(k.g * dA(i, j) + dr);
+        for (int a = 0; a < F; ++a) {
+          dpq(i, a) += dk * pk(j, a);
+          dpk(j, a) += dk * pq(i, a);
+        }
+      }
+    }
+    AttentionGrads<T> g;
+    through_map(Q, K, dpq, dpk, g);
+    return g;
+  }
+
+  // dQ, dK and dparams from the gradients of the features φ(Q), φ(K).
+  template <class T>
+  void through_map(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& dpq,
+                   const HeadMatrix<T>& dpk, AttentionGrads<T>& g) const {
+    const int N = Q.rows, d = Q.cols, F = dpq.cols;
     g.dQ = HeadMatrix<T>(N, d);
     g.dK = HeadMatrix<T>(N, d);
     g.dparams.assign(params_.size(), 0.0);
@@ -339,7 +392,6 @@ class LinearVariant final : public AttentionVariant {
         std::copy(dxi.begin(), dxi.end(), dX.row(i));
       }
     }
-    return g;
   }
 
   LinearSpec s_;

@@ -46,4 +46,8 @@ template <class T>
 void check_head_inputs(const std::string& who, int d, const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
                        const HeadMatrix<T>* V, const HeadMatrix<T>* dO);
 
+/// Throws InputError unless dA is N×N for N = Q.rows.
+template <class T>
+void check_map_gradient(const std::string& who, const HeadMatrix<T>& Q, const HeadMatrix<T>& dA);
+
 }  // namespace ridgeline::attention

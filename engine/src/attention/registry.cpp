@@ -193,6 +193,16 @@ void check_head_inputs(const std::string& who, int d, const HeadMatrix<T>& Q, co
                      std::to_string(N) + "×" + std::to_string(V->cols));
 }
 
+template <class T>
+void check_map_gradient(const std::string& who, const HeadMatrix<T>& Q, const HeadMatrix<T>& dA) {
+  if (dA.rows != Q.rows || dA.cols != Q.rows ||
+      dA.data.size() != static_cast<size_t>(dA.rows) * dA.cols)
+    throw InputError("attention " + who + ": dA " + std::to_string(dA.rows) + "×" +
+                     std::to_string(dA.cols) + " must be N×N, N = " + std::to_string(Q.rows));
+}
+
+template void check_map_gradient<float>(const std::string&, const MatrixF&, const MatrixF&);
+template void check_map_gradient<double>(const std::string&, const MatrixD&, const MatrixD&);
 template void check_head_inputs<float>(const std::string&, int, const MatrixF&, const MatrixF&,
                                        const MatrixF*, const MatrixF*);
 template void check_head_inputs<double>(const std::string&, int, const MatrixD&, const MatrixD&,

@@ -72,6 +72,14 @@ class SoftmaxVariant final : public AttentionVariant {
                                   const MatrixD& dO) const override {
     return backward_t(Q, K, V, causal, dO);
   }
+  AttentionGrads<float> materialise_backward(const MatrixF& Q, const MatrixF& K, bool causal,
+                                             const MatrixF& dA) const override {
+    return map_backward_t(Q, K, causal, dA);
+  }
+  AttentionGrads<double> materialise_backward(const MatrixD& Q, const MatrixD& K, bool causal,
+                                              const MatrixD& dA) const override {
+    return map_backward_t(Q, K, causal, dA);
+  }
 
  private:
   template <class T>
@@ -103,6 +111,34 @@ class SoftmaxVariant final : public AttentionVariant {
       a.block(i0, 0, rows, cols) = block_probabilities(q, k, i0, rows, cols, causal);
     }
     return A;
+  }
+
+  // dS = P ⊙ (dA − rowsum(P ⊙ dA)); dQ = dS·K/√d, dK = dSᵀ·Q/√d.
+  template <class T>
+  AttentionGrads<T> map_backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, bool causal,
+                                   const HeadMatrix<T>& dA) const {
+    check_head_inputs("softmax", head_dim_, Q, K, static_cast<const HeadMatrix<T>*>(nullptr),
+                      static_cast<const HeadMatrix<T>*>(nullptr));
+    check_map_gradient("softmax", Q, dA);
+    const int N = Q.rows, d = Q.cols;
+    const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(d)));
+    ConstMap<T> q(Q.data.data(), N, d), k(K.data.data(), N, d), ga(dA.data.data(), N, N);
+    AttentionGrads<T> g;
+    g.dQ = HeadMatrix<T>(N, d);
+    g.dK = HeadMatrix<T>(N, d);
+    MutMap<T> dq(g.dQ.data.data(), N, d), dk(g.dK.data.data(), N, d);
+    for (int i0 = 0; i0 < N; i0 += kBlock) {
+      const int rows = std::min(kBlock, N - i0), cols = causal ? i0 + rows : N;
+      const RowMat<T> p = block_probabilities(q, k, i0, rows, cols, causal);
+      RowMat<T> ds = ga.block(i0, 0, rows, cols);
+      for (int r = 0; r < rows; ++r) {
+        const T row_dot = p.row(r).dot(ds.row(r));
+        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot)).matrix();
+      }
+      dq.middleRows(i0, rows).noalias() = (ds * k.topRows(cols)) * scale;
+      dk.topRows(cols).noalias() += (ds.transpose() * q.middleRows(i0, rows)) * scale;
+    }
+    return g;
   }
 
   // dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = dO·Vᵀ; dQ = dS·K/√d, dK = dSᵀ·Q/√d, dV = Pᵀ·dO.

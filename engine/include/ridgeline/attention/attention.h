@@ -101,6 +101,13 @@ class AttentionVariant {
                                          bool causal, const MatrixF& dO) const = 0;
   virtual AttentionGrads<double> backward(const MatrixD& Q, const MatrixD& K, const MatrixD& V,
                                           bool causal, const MatrixD& dO) const = 0;
+  /// Gradients of Σ dA ⊙ materialise(Q, K, causal) (dA is N×N; its masked entries do not
+  /// matter): dQ, dK and the learned parameters; dV stays empty. What a loss on the map itself
+  /// needs, e.g. Hedgehog's distillation (cross-entropy of its map to the softmax map).
+  virtual AttentionGrads<float> materialise_backward(const MatrixF& Q, const MatrixF& K,
+                                                     bool causal, const MatrixF& dA) const = 0;
+  virtual AttentionGrads<double> materialise_backward(const MatrixD& Q, const MatrixD& K,
+                                                      bool causal, const MatrixD& dA) const = 0;
 
  protected:
   explicit AttentionVariant(int head_dim) : head_dim_(head_dim) {}
