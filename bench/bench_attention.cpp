@@ -45,7 +45,8 @@ double time_best(int repeats, F&& f) {
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   return best;
 }
@@ -58,13 +59,20 @@ int main(int argc, char** argv) {
   bool causal = true, backward = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--variants") variants = v;
-    else if (a == "--lengths") lengths = v;
-    else if (a == "--d") d = std::stoi(v);
-    else if (a == "--causal") causal = v != "0";
-    else if (a == "--backward") backward = v != "0";
-    else if (a == "--repeats") repeats = std::stoi(v);
-    else if (a == "--threads") threads = std::stoi(v);
+    if (a == "--variants")
+      variants = v;
+    else if (a == "--lengths")
+      lengths = v;
+    else if (a == "--d")
+      d = std::stoi(v);
+    else if (a == "--causal")
+      causal = v != "0";
+    else if (a == "--backward")
+      backward = v != "0";
+    else if (a == "--repeats")
+      repeats = std::stoi(v);
+    else if (a == "--threads")
+      threads = std::stoi(v);
     else {
       std::fprintf(stderr, "bench_attention: unknown option %s\n", a.c_str());
       return 2;
@@ -88,14 +96,15 @@ int main(int argc, char** argv) {
         });
       if (name == "softmax") softmax_seconds[n] = fwd;
       const auto soft = softmax_seconds.find(n);
-      std::printf("{\"bench\": \"attention\", \"impl\": \"ridgeline\", \"variant\": \"%s\", "
-                  "\"n\": %d, \"d\": %d, \"causal\": %s, \"threads\": %d, "
-                  "\"seconds_forward\": %.6f, \"seconds_forward_backward\": %s, "
-                  "\"softmax_over_this\": %s, \"check\": %.6g}\n",
-                  name.c_str(), n, d, causal ? "true" : "false", threads, fwd,
-                  backward ? std::to_string(both).c_str() : "null",
-                  soft != softmax_seconds.end() ? std::to_string(soft->second / fwd).c_str() : "null",
-                  static_cast<double>(sink));
+      std::printf(
+          "{\"bench\": \"attention\", \"impl\": \"ridgeline\", \"variant\": \"%s\", "
+          "\"n\": %d, \"d\": %d, \"causal\": %s, \"threads\": %d, "
+          "\"seconds_forward\": %.6f, \"seconds_forward_backward\": %s, "
+          "\"softmax_over_this\": %s, \"check\": %.6g}\n",
+          name.c_str(), n, d, causal ? "true" : "false", threads, fwd,
+          backward ? std::to_string(both).c_str() : "null",
+          soft != softmax_seconds.end() ? std::to_string(soft->second / fwd).c_str() : "null",
+          static_cast<double>(sink));
       std::fflush(stdout);
     }
   }

@@ -4,8 +4,8 @@
 // differences (inputs and learned parameters), causal rows never see later tokens, normalised
 // rows sum to one, a linear map's rank stays within its feature width, InLine's toy, and
 // Performer's random-feature estimate converging to the softmax kernel as m grows.
-#include <QtTest>
 #include <Eigen/Dense>
+#include <QtTest>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -100,7 +100,8 @@ MatrixD feature_kernel_map(const MatrixD& Q, const MatrixD& K, bool causal, cons
     fq[i] = phi(Q.row(i), i, N, true);
     fk[i] = phi(K.row(i), i, N, false);
   }
-  return kernel_map(Q, K, causal, [&](int i, int j) { return dot(fq[i], fk[j]); }, den);
+  return kernel_map(
+      Q, K, causal, [&](int i, int j) { return dot(fq[i], fk[j]); }, den);
 }
 
 MatrixD reference_map(const AttentionVariant& v, const MatrixD& Q, const MatrixD& K, bool causal,
@@ -115,49 +116,62 @@ MatrixD reference_map(const AttentionVariant& v, const MatrixD& Q, const MatrixD
   };
   if (name == "softmax") {
     // Max-free on purpose: the test inputs are small.
-    return kernel_map(Q, K, causal, [&](int i, int j) { return std::exp(qk(i, j) / std::sqrt(d)); },
-                      sum_eps(0));
+    return kernel_map(
+        Q, K, causal, [&](int i, int j) { return std::exp(qk(i, j) / std::sqrt(d)); }, sum_eps(0));
   }
   if (name == "linear_elu" || name == "linear_relu") {
     const bool elu = name == "linear_elu";
-    return feature_kernel_map(Q, K, causal, [&](const double* x, int, int, bool) {
-      std::vector<double> f(d);
-      for (int c = 0; c < d; ++c) f[c] = elu ? (x[c] > 0 ? x[c] + 1 : std::exp(x[c])) : std::max(x[c], 0.0);
-      return f;
-    }, sum_eps(1e-6));
+    return feature_kernel_map(
+        Q, K, causal,
+        [&](const double* x, int, int, bool) {
+          std::vector<double> f(d);
+          for (int c = 0; c < d; ++c)
+            f[c] = elu ? (x[c] > 0 ? x[c] + 1 : std::exp(x[c])) : std::max(x[c], 0.0);
+          return f;
+        },
+        sum_eps(1e-6));
   }
   if (name == "cosformer") {
     // cosFormer eq. 10: relu(q_i)·relu(k_j)·cos(π(i − j)/2M), M = N; clamp_min(1e-6).
     const int N = Q.rows;
-    return kernel_map(Q, K, causal, [&](int i, int j) {
-      double s = 0;
-      for (int c = 0; c < d; ++c) s += std::max(Q(i, c), 0.0) * std::max(K(j, c), 0.0);
-      return s * std::cos(std::numbers::pi * (i - j) / (2.0 * N));
-    }, [](double s, int) { return std::max(s, 1e-6); });
+    return kernel_map(
+        Q, K, causal,
+        [&](int i, int j) {
+          double s = 0;
+          for (int c = 0; c < d; ++c) s += std::max(Q(i, c), 0.0) * std::max(K(j, c), 0.0);
+          return s * std::cos(std::numbers::pi * (i - j) / (2.0 * N));
+        },
+        [](double s, int) { return std::max(s, 1e-6); });
   }
   if (name == "performer") {
     const int m = v.feature_dim();
     const auto omega = gaussian_orthogonal_features(m, d, opt.seed);
-    return feature_kernel_map(Q, K, causal, [&](const double* x, int, int, bool query) {
-      std::vector<double> u(m), f(m);
-      double h = 0;
-      for (int c = 0; c < d; ++c) h += x[c] * x[c] / std::sqrt(d) / 2;
-      for (int r = 0; r < m; ++r) {
-        u[r] = 0;
-        for (int c = 0; c < d; ++c) u[r] += omega[r * d + c] * x[c] * std::pow(d, -0.25);
-      }
-      const double mx = query ? *std::max_element(u.begin(), u.end()) : 0.0;
-      for (int r = 0; r < m; ++r) f[r] = (std::exp(u[r] - h - mx) + 1e-4) / std::sqrt(m);
-      return f;
-    }, sum_eps(0));
+    return feature_kernel_map(
+        Q, K, causal,
+        [&](const double* x, int, int, bool query) {
+          std::vector<double> u(m), f(m);
+          double h = 0;
+          for (int c = 0; c < d; ++c) h += x[c] * x[c] / std::sqrt(d) / 2;
+          for (int r = 0; r < m; ++r) {
+            u[r] = 0;
+            for (int c = 0; c < d; ++c) u[r] += omega[r * d + c] * x[c] * std::pow(d, -0.25);
+          }
+          const double mx = query ? *std::max_element(u.begin(), u.end()) : 0.0;
+          for (int r = 0; r < m; ++r) f[r] = (std::exp(u[r] - h - mx) + 1e-4) / std::sqrt(m);
+          return f;
+        },
+        sum_eps(0));
   }
   if (name == "transnormer") {
     auto elu = [](double x) { return x > 0 ? x : std::exp(x) - 1; };
-    return kernel_map(Q, K, causal, [&](int i, int j) {
-      double s = 0;
-      for (int c = 0; c < d; ++c) s += elu(Q(i, c)) * elu(K(j, c));
-      return s;
-    }, [](double, int) { return 1.0; });
+    return kernel_map(
+        Q, K, causal,
+        [&](int i, int j) {
+          double s = 0;
+          for (int c = 0; c < d; ++c) s += elu(Q(i, c)) * elu(K(j, c));
+          return s;
+        },
+        [](double, int) { return 1.0; });
   }
   if (name == "inline") {
     // InLine eq. 5 with the code's d^−1/2/n factor: (s/n)(q·k_j − mean_s q·k_s) + 1/n.
@@ -173,39 +187,45 @@ MatrixD reference_map(const AttentionVariant& v, const MatrixD& Q, const MatrixD
   }
   if (name == "flatten") {
     const auto& theta = v.params();
-    return feature_kernel_map(Q, K, causal, [&](const double* x, int, int, bool) {
-      std::vector<double> y(d), f(d);
-      double ny = 0, nf = 0;
-      for (int c = 0; c < d; ++c) {
-        y[c] = (std::max(x[c], 0.0) + 1e-6) / std::log(1 + std::exp(theta[c]));
-        f[c] = y[c] * y[c] * y[c];
-        ny += y[c] * y[c];
-        nf += f[c] * f[c];
-      }
-      for (int c = 0; c < d; ++c) f[c] *= std::sqrt(ny) / std::sqrt(nf);
-      return f;
-    }, [](double s, int n) { return n * (s / n + 1e-6); });  // Z = 1/(q·mean k + 1e-6), then /n
+    return feature_kernel_map(
+        Q, K, causal,
+        [&](const double* x, int, int, bool) {
+          std::vector<double> y(d), f(d);
+          double ny = 0, nf = 0;
+          for (int c = 0; c < d; ++c) {
+            y[c] = (std::max(x[c], 0.0) + 1e-6) / std::log(1 + std::exp(theta[c]));
+            f[c] = y[c] * y[c] * y[c];
+            ny += y[c] * y[c];
+            nf += f[c] * f[c];
+          }
+          for (int c = 0; c < d; ++c) f[c] *= std::sqrt(ny) / std::sqrt(nf);
+          return f;
+        },
+        [](double s, int n) { return n * (s / n + 1e-6); });  // Z = 1/(q·mean k + 1e-6), then /n
   }
   if (name == "hedgehog") {
     const auto& W = v.params();
     const int f = static_cast<int>(W.size()) / d;
-    return feature_kernel_map(Q, K, causal, [&](const double* x, int, int, bool) {
-      std::vector<double> phi(2 * f);
-      double s1 = 0, s2 = 0;
-      for (int e = 0; e < f; ++e) {
-        double u = 0;
-        for (int c = 0; c < d; ++c) u += x[c] * W[c * f + e];
-        phi[e] = std::exp(u);
-        phi[f + e] = std::exp(-u);
-        s1 += phi[e];
-        s2 += phi[f + e];
-      }
-      for (int e = 0; e < f; ++e) {
-        phi[e] /= s1;
-        phi[f + e] /= s2;
-      }
-      return phi;
-    }, sum_eps(1e-12));
+    return feature_kernel_map(
+        Q, K, causal,
+        [&](const double* x, int, int, bool) {
+          std::vector<double> phi(2 * f);
+          double s1 = 0, s2 = 0;
+          for (int e = 0; e < f; ++e) {
+            double u = 0;
+            for (int c = 0; c < d; ++c) u += x[c] * W[c * f + e];
+            phi[e] = std::exp(u);
+            phi[f + e] = std::exp(-u);
+            s1 += phi[e];
+            s2 += phi[f + e];
+          }
+          for (int e = 0; e < f; ++e) {
+            phi[e] /= s1;
+            phi[f + e] /= s2;
+          }
+          return phi;
+        },
+        sum_eps(1e-12));
   }
   return {};
 }
@@ -248,8 +268,9 @@ class TestAttentionVariants : public QObject {
       QCOMPARE(QString::fromStdString(v->name()), QString::fromStdString(n));
       QVERIFY(!v->description().empty());
       // Every registered variant has a reference formula here.
-      QVERIFY2(reference_map(*v, gaussian(3, 8, 1), gaussian(3, 8, 2), false, test_options(n)).rows == 3,
-               n.c_str());
+      QVERIFY2(
+          reference_map(*v, gaussian(3, 8, 1), gaussian(3, 8, 2), false, test_options(n)).rows == 3,
+          n.c_str());
     }
   }
 
@@ -263,12 +284,15 @@ class TestAttentionVariants : public QObject {
       QVERIFY(what.find("softmax, linear_elu") != std::string::npos);
       QVERIFY(what.find('\n') == std::string::npos);
     }
-    QVERIFY_THROWS_EXCEPTION(InputError, make_variant("linear_elu", 8, VariantOptions{.features = 4}));
+    QVERIFY_THROWS_EXCEPTION(InputError,
+                             make_variant("linear_elu", 8, VariantOptions{.features = 4}));
     QVERIFY_THROWS_EXCEPTION(InputError, make_variant("softmax", 8, VariantOptions{.eps = 0.1}));
     QVERIFY_THROWS_EXCEPTION(InputError, make_variant("softmax", 0));
     auto v = make_variant("softmax", 4);
-    QVERIFY_THROWS_EXCEPTION(InputError, v->forward(gaussian(5, 3, 1), gaussian(5, 3, 2), gaussian(5, 2, 3), false));
-    QVERIFY_THROWS_EXCEPTION(InputError, v->forward(gaussian(5, 4, 1), gaussian(6, 4, 2), gaussian(5, 2, 3), false));
+    QVERIFY_THROWS_EXCEPTION(
+        InputError, v->forward(gaussian(5, 3, 1), gaussian(5, 3, 2), gaussian(5, 2, 3), false));
+    QVERIFY_THROWS_EXCEPTION(
+        InputError, v->forward(gaussian(5, 4, 1), gaussian(6, 4, 2), gaussian(5, 2, 3), false));
     QVERIFY_THROWS_EXCEPTION(InputError, v->set_params({1.0}));
   }
 
@@ -286,7 +310,8 @@ class TestAttentionVariants : public QObject {
         // float32: 150 terms of size ~1 per entry, each rounded at 2^-24 relative; 1e-4 of the
         // largest entry leaves room for the denominators' cancellation in InLine's mean.
         const MatrixF of = v->forward(to_float(Q), to_float(K), to_float(V), causal);
-        const MatrixD reff = apply_map(v->materialise(to_float(Q), to_float(K), causal), to_float(V), *v);
+        const MatrixD reff =
+            apply_map(v->materialise(to_float(Q), to_float(K), causal), to_float(V), *v);
         QVERIFY2(max_diff(of, reff) <= 1e-4 * std::max(1.0, max_abs(reff)), name.c_str());
         QVERIFY2(max_diff(of, o) <= 1e-4 * std::max(1.0, max_abs(o)), name.c_str());
       }
@@ -324,7 +349,8 @@ class TestAttentionVariants : public QObject {
           return s;
         };
         const double h = 1e-6;
-        auto check = [&](std::vector<double>& x, const std::vector<double>& analytic, const char* what) {
+        auto check = [&](std::vector<double>& x, const std::vector<double>& analytic,
+                         const char* what) {
           QCOMPARE(analytic.size(), x.size());
           for (size_t k = 0; k < x.size(); ++k) {
             const double keep = x[k];
@@ -336,8 +362,8 @@ class TestAttentionVariants : public QObject {
             const double fd = (up - down) / (2 * h);
             const bool ok = std::abs(fd - analytic[k]) <= 1e-6 * std::max(1.0, std::abs(fd));
             if (!ok)
-              qWarning("%s causal=%d %s[%zu]: fd %.10g analytic %.10g", name.c_str(), causal, what, k,
-                       fd, analytic[k]);
+              qWarning("%s causal=%d %s[%zu]: fd %.10g analytic %.10g", name.c_str(), causal, what,
+                       k, fd, analytic[k]);
             QVERIFY(ok);
           }
         };
@@ -417,7 +443,9 @@ class TestAttentionVariants : public QObject {
         QVERIFY2(max_diff(gf.dQ, g.dQ) <= 1e-4 * std::max(1.0, max_abs(g.dQ)), name.c_str());
       }
     auto v = make_variant("softmax", 4);
-    QVERIFY_THROWS_EXCEPTION(InputError, v->materialise_backward(gaussian(5, 4, 1), gaussian(5, 4, 2), false, gaussian(5, 4, 3)));
+    QVERIFY_THROWS_EXCEPTION(
+        InputError,
+        v->materialise_backward(gaussian(5, 4, 1), gaussian(5, 4, 2), false, gaussian(5, 4, 3)));
   }
 
   // (4) Causal: row i of the output depends on no token j > i (all of Q, K, V changed there).
@@ -472,7 +500,8 @@ class TestAttentionVariants : public QObject {
           worst = std::max(worst, std::abs(s - 1));
         }
         if (v->rows_sum_to_one()) {
-          if (worst > 1e-12) qWarning("%s causal=%d: worst row-sum error %g", name.c_str(), causal, worst);
+          if (worst > 1e-12)
+            qWarning("%s causal=%d: worst row-sum error %g", name.c_str(), causal, worst);
           QVERIFY2(worst <= 1e-12, name.c_str());
           if (name != "inline") QVERIFY2(lowest >= 0, name.c_str());
         } else {

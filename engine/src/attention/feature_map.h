@@ -30,14 +30,15 @@ class FeatureMap {
   virtual void apply_rows(const double* X, int n, int d, Role role, const double* params,
                           double* Phi) const {
     for (int i = 0; i < n; ++i)
-      apply(X + static_cast<size_t>(i) * d, i, n, role, params, Phi + static_cast<size_t>(i) * dim());
+      apply(X + static_cast<size_t>(i) * d, i, n, role, params,
+            Phi + static_cast<size_t>(i) * dim());
   }
   /// backward() of all rows: dX [n, d] overwritten, dparams accumulated.
   virtual void backward_rows(const double* X, int n, int d, Role role, const double* params,
                              const double* dPhi, double* dX, double* dparams) const {
     for (int i = 0; i < n; ++i)
-      backward(X + static_cast<size_t>(i) * d, i, n, role, params, dPhi + static_cast<size_t>(i) * dim(),
-               dX + static_cast<size_t>(i) * d, dparams);
+      backward(X + static_cast<size_t>(i) * d, i, n, role, params,
+               dPhi + static_cast<size_t>(i) * dim(), dX + static_cast<size_t>(i) * d, dparams);
   }
 };
 

@@ -101,7 +101,8 @@ class PerformerMap final : public FeatureMap {
     }
     return e;
   }
-  void apply_rows(const double* X, int n, int, Role role, const double*, double* Phi) const override {
+  void apply_rows(const double* X, int n, int, Role role, const double*,
+                  double* Phi) const override {
     const double ratio = 1.0 / std::sqrt(static_cast<double>(m_));
     Eigen::Map<RowMatD>(Phi, n, m_) = ratio * (exponents(X, n, role, nullptr).array().exp() + eps_);
   }
@@ -112,7 +113,8 @@ class PerformerMap final : public FeatureMap {
     std::vector<int> arg;
     // ∂L/∂E_ir, then E = U − h − c with U = X̃Ωᵀ, h = ‖x̃‖²/2, c = U_i,arg (queries).
     RowMatD du = (exponents(X, n, role, &arg).array().exp() *
-                  Eigen::Map<const RowMatD>(dPhi, n, m_).array() * ratio).matrix();
+                  Eigen::Map<const RowMatD>(dPhi, n, m_).array() * ratio)
+                     .matrix();
     const Eigen::VectorXd total = du.rowwise().sum();
     if (role == Role::Query)
       for (int i = 0; i < n; ++i) du(i, arg[i]) -= total[i];
@@ -148,12 +150,14 @@ std::unique_ptr<FeatureMap> make_elu_map(int d) {
 }
 
 std::unique_ptr<FeatureMap> make_identity_map(int d) {
-  return elementwise(d, [](double x) { return x; }, [](double) { return 1.0; });
+  return elementwise(
+      d, [](double x) { return x; }, [](double) { return 1.0; });
 }
 
 std::unique_ptr<FeatureMap> make_cosformer_map(int d) { return std::make_unique<CosformerMap>(d); }
 
-std::unique_ptr<FeatureMap> make_performer_map(int d, int m, std::vector<double> omega, double eps) {
+std::unique_ptr<FeatureMap> make_performer_map(int d, int m, std::vector<double> omega,
+                                               double eps) {
   return std::make_unique<PerformerMap>(d, m, std::move(omega), eps);
 }
 

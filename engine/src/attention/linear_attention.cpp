@@ -60,19 +60,19 @@ class LinearVariant final : public AttentionVariant {
   std::string description() const override { return s_.description; }
   bool is_linear() const override { return true; }
   int feature_dim() const override { return s_.map->dim(); }
-  bool rows_sum_to_one() const override {
-    return s_.normaliser.kind != RowNormaliser::Kind::None;
-  }
+  bool rows_sum_to_one() const override { return s_.normaliser.kind != RowNormaliser::Kind::None; }
   OutputNorm output_norm() const override { return s_.output_norm; }
   double output_norm_eps() const override { return s_.output_norm_eps; }
   std::vector<std::pair<std::string, std::vector<int>>> param_blocks() const override {
     return s_.param_blocks;
   }
 
-  MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal) const override {
+  MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V,
+                  bool causal) const override {
     return forward_t(Q, K, V, causal);
   }
-  MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V, bool causal) const override {
+  MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V,
+                  bool causal) const override {
     return forward_t(Q, K, V, causal);
   }
   MatrixF materialise(const MatrixF& Q, const MatrixF& K, bool causal) const override {
@@ -159,8 +159,8 @@ class LinearVariant final : public AttentionVariant {
 
   // y = g·φ(q)ᵀS + h·vsum for one row; returns the coefficients.
   template <class T>
-  Coeffs row_output(const T* phiq, const T* S, const T* z, const T* vsum, int F, int D, int n,
-                    T* p, T* y) const {
+  Coeffs row_output(const T* phiq, const T* S, const T* z, const T* vsum, int F, int D, int n, T* p,
+                    T* y) const {
     T r = 0;
     for (int a = 0; a < F; ++a) r += phiq[a] * z[a];
     std::fill(p, p + D, T(0));
@@ -263,16 +263,18 @@ class LinearVariant final : public AttentionVariant {
     check_head_inputs(s_.name, head_dim_, Q, K, &V, &dO);
     const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
     const int N = Q.rows, F = pq.cols, D = V.cols;
-    std::vector<T> S(static_cast<size_t>(F) * D, T(0)), z(F, T(0)), vsum(D, T(0)), p(D), y(D), dy(D);
+    std::vector<T> S(static_cast<size_t>(F) * D, T(0)), z(F, T(0)), vsum(D, T(0)), p(D), y(D),
+        dy(D);
     HeadMatrix<T> dp(N, D), hdy(N, D), dpq(N, F), dpk(N, F);
     std::vector<T> dr(N);
     if (!causal)
-      for (int j = 0; j < N; ++j) accumulate(pk.row(j), V.row(j), F, D, S.data(), z.data(), vsum.data());
+      for (int j = 0; j < N; ++j)
+        accumulate(pk.row(j), V.row(j), F, D, S.data(), z.data(), vsum.data());
     // Queries, in forward order: the state S_i, z_i is what row i saw.
     for (int i = 0; i < N; ++i) {
       if (causal) accumulate(pk.row(i), V.row(i), F, D, S.data(), z.data(), vsum.data());
-      const Coeffs k =
-          row_output(pq.row(i), S.data(), z.data(), vsum.data(), F, D, causal ? i + 1 : N, p.data(), y.data());
+      const Coeffs k = row_output(pq.row(i), S.data(), z.data(), vsum.data(), F, D,
+                                  causal ? i + 1 : N, p.data(), y.data());
       norm_row_backward(y.data(), dO.row(i), dy.data(), D);
       double dg = 0, dh = 0;
       for (int c = 0; c < D; ++c) {
@@ -378,7 +380,8 @@ class LinearVariant final : public AttentionVariant {
       const Role role = pass == 0 ? Role::Query : Role::Key;
       if (s_.map->batched()) {
         dx.resize(static_cast<size_t>(N) * d);
-        const std::vector<double> x(X.data.begin(), X.data.end()), dphi(dP.data.begin(), dP.data.end());
+        const std::vector<double> x(X.data.begin(), X.data.end()),
+            dphi(dP.data.begin(), dP.data.end());
         s_.map->backward_rows(x.data(), N, d, role, params_.data(), dphi.data(), dx.data(),
                               g.dparams.data());
         std::copy(dx.begin(), dx.end(), dX.data.begin());
@@ -388,7 +391,8 @@ class LinearVariant final : public AttentionVariant {
       for (int i = 0; i < N; ++i) {
         std::copy(X.row(i), X.row(i) + d, x.begin());
         std::copy(dP.row(i), dP.row(i) + F, dphi.begin());
-        s_.map->backward(x.data(), i, N, role, params_.data(), dphi.data(), dxi.data(), g.dparams.data());
+        s_.map->backward(x.data(), i, N, role, params_.data(), dphi.data(), dxi.data(),
+                         g.dparams.data());
         std::copy(dxi.begin(), dxi.end(), dX.row(i));
       }
     }

@@ -43,8 +43,8 @@ std::unique_ptr<AttentionVariant> make_softmax_variant(int head_dim);
 
 /// Throws InputError unless Q, K are N×d, V is N×d_v (and dO N×d_v when given), N ≥ 1.
 template <class T>
-void check_head_inputs(const std::string& who, int d, const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
-                       const HeadMatrix<T>* V, const HeadMatrix<T>* dO);
+void check_head_inputs(const std::string& who, int d, const HeadMatrix<T>& Q,
+                       const HeadMatrix<T>& K, const HeadMatrix<T>* V, const HeadMatrix<T>* dO);
 
 /// Throws InputError unless dA is N×N for N = Q.rows.
 template <class T>

@@ -41,50 +41,55 @@ std::string num(double x) {
 const std::vector<Entry>& entries() {
   using K = RowNormaliser::Kind;
   static const std::vector<Entry> table = {
-      {"softmax", false, false, [](int d, const VariantOptions&) { return make_softmax_variant(d); }},
+      {"softmax", false, false,
+       [](int d, const VariantOptions&) { return make_softmax_variant(d); }},
       {"linear_elu", false, true,
        [](int d, const VariantOptions& o) {
          const double eps = eps_or(o, 1e-6);
-         return make_linear_variant(spec("linear_elu",
-                                         "linear attention, φ = elu(x)+1, a_ij = φ(q_i)·φ(k_j) / (Σ_s φ(q_i)·φ(k_s) + " +
-                                             num(eps) + ")",
-                                         d, make_elu_plus_one_map(d), K::Sum, eps));
+         return make_linear_variant(
+             spec("linear_elu",
+                  "linear attention, φ = elu(x)+1, a_ij = φ(q_i)·φ(k_j) / (Σ_s φ(q_i)·φ(k_s) + " +
+                      num(eps) + ")",
+                  d, make_elu_plus_one_map(d), K::Sum, eps));
        }},
       {"linear_relu", false, true,
        [](int d, const VariantOptions& o) {
          const double eps = eps_or(o, 1e-6);
-         return make_linear_variant(spec("linear_relu",
-                                         "linear attention, φ = relu(x), a_ij = φ(q_i)·φ(k_j) / (Σ_s φ(q_i)·φ(k_s) + " +
-                                             num(eps) + ")",
-                                         d, make_relu_map(d), K::Sum, eps));
+         return make_linear_variant(
+             spec("linear_relu",
+                  "linear attention, φ = relu(x), a_ij = φ(q_i)·φ(k_j) / (Σ_s φ(q_i)·φ(k_s) + " +
+                      num(eps) + ")",
+                  d, make_relu_map(d), K::Sum, eps));
        }},
       {"cosformer", false, true,
        [](int d, const VariantOptions& o) {
          const double eps = eps_or(o, 1e-6);
-         return make_linear_variant(spec(
-             "cosformer",
-             "cosFormer: a_ij ∝ relu(q_i)·relu(k_j)·cos(π(i−j)/2N), denominator clamped at " + num(eps),
-             d, make_cosformer_map(d), K::SumClamp, eps));
+         return make_linear_variant(
+             spec("cosformer",
+                  "cosFormer: a_ij ∝ relu(q_i)·relu(k_j)·cos(π(i−j)/2N), denominator clamped at " +
+                      num(eps),
+                  d, make_cosformer_map(d), K::SumClamp, eps));
        }},
       {"performer", true, true,
        [](int d, const VariantOptions& o) {
-         const int m = o.features > 0 ? o.features
-                                      : static_cast<int>(d * std::log(static_cast<double>(d)));
+         const int m =
+             o.features > 0 ? o.features : static_cast<int>(d * std::log(static_cast<double>(d)));
          const double eps = eps_or(o, 1e-4);
          auto omega = gaussian_orthogonal_features(std::max(m, 1), d, o.seed);
-         return make_linear_variant(spec(
-             "performer",
-             "Performer FAVOR+: φ(x) = m^-1/2 (exp(ω·x̃ − |x̃|²/2 − c) + " + num(eps) +
-                 "), x̃ = d^-1/4 x, m = " + std::to_string(std::max(m, 1)) +
-                 " orthogonal random features (seed " + std::to_string(o.seed) + ")",
-             d, make_performer_map(d, std::max(m, 1), std::move(omega), eps), K::Sum, 0.0));
+         return make_linear_variant(
+             spec("performer",
+                  "Performer FAVOR+: φ(x) = m^-1/2 (exp(ω·x̃ − |x̃|²/2 − c) + " + num(eps) +
+                      "), x̃ = d^-1/4 x, m = " + std::to_string(std::max(m, 1)) +
+                      " orthogonal random features (seed " + std::to_string(o.seed) + ")",
+                  d, make_performer_map(d, std::max(m, 1), std::move(omega), eps), K::Sum, 0.0));
        }},
       {"transnormer", false, true,
        [](int d, const VariantOptions& o) {
          const double eps = eps_or(o, 1e-6);
          LinearSpec s = spec("transnormer",
                              "TransNormer NormAttention: O = RMSNorm((φ(Q)φ(K)ᵀ)V), φ = elu, no "
-                             "denominator, RMSNorm eps " + num(eps),
+                             "denominator, RMSNorm eps " +
+                                 num(eps),
                              d, make_elu_map(d), K::None, 0.0);
          s.output_norm = OutputNorm::Rms;
          s.output_norm_eps = eps;
@@ -102,10 +107,12 @@ const std::vector<Entry>& entries() {
       {"flatten", false, true,
        [](int d, const VariantOptions& o) {
          const double eps = eps_or(o, 1e-6);
-         LinearSpec s = spec("flatten",
-                             "focused linear attention (FLatten): φ = f_3(relu(x)+1e-6 / softplus(s)), "
-                             "Z_i = 1/(φ(q_i)·mean_j φ(k_j) + " + num(eps) + "), learned scale s",
-                             d, make_focused_map(d, 3), K::Mean, eps);
+         LinearSpec s =
+             spec("flatten",
+                  "focused linear attention (FLatten): φ = f_3(relu(x)+1e-6 / softplus(s)), "
+                  "Z_i = 1/(φ(q_i)·mean_j φ(k_j) + " +
+                      num(eps) + "), learned scale s",
+                  d, make_focused_map(d, 3), K::Mean, eps);
          s.params.assign(d, 0.0);
          s.param_blocks = {{"scale", {d}}};
          return make_linear_variant(std::move(s));
@@ -114,10 +121,12 @@ const std::vector<Entry>& entries() {
        [](int d, const VariantOptions& o) {
          const int f = o.features > 0 ? o.features : d;
          const double eps = eps_or(o, 1e-12);
-         LinearSpec s = spec("hedgehog",
-                             "Hedgehog (LoLCATs softmax_dim): φ(x) = [softmax(xW), softmax(−xW)], W learned "
-                             "[d, " + std::to_string(f) + "], row-sum eps " + num(eps),
-                             d, make_hedgehog_map(d, f), K::Sum, eps);
+         LinearSpec s =
+             spec("hedgehog",
+                  "Hedgehog (LoLCATs softmax_dim): φ(x) = [softmax(xW), softmax(−xW)], W learned "
+                  "[d, " +
+                      std::to_string(f) + "], row-sum eps " + num(eps),
+                  d, make_hedgehog_map(d, f), K::Sum, eps);
          s.params.assign(static_cast<size_t>(d) * f, 0.0);
          if (f == d) {
            for (int c = 0; c < d; ++c) s.params[static_cast<size_t>(c) * f + c] = 1.0;
@@ -156,8 +165,9 @@ std::unique_ptr<AttentionVariant> make_variant(const std::string& name, int head
       throw InputError("attention variant " + name + ": head width must be ≥ 1, got " +
                        std::to_string(head_dim));
     if (options.features < 0 || (options.features > 0 && !e.uses_features))
-      throw InputError("attention variant " + name + ": option 'features' " +
-                       (options.features < 0 ? "must be ≥ 0" : "applies to performer and hedgehog only"));
+      throw InputError(
+          "attention variant " + name + ": option 'features' " +
+          (options.features < 0 ? "must be ≥ 0" : "applies to performer and hedgehog only"));
     if (options.eps >= 0 && !e.uses_eps)
       throw InputError("attention variant " + name + ": it has no eps option");
     if (!std::isfinite(options.eps))
@@ -170,8 +180,8 @@ std::unique_ptr<AttentionVariant> make_variant(const std::string& name, int head
 }
 
 template <class T>
-void check_head_inputs(const std::string& who, int d, const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
-                       const HeadMatrix<T>* V, const HeadMatrix<T>* dO) {
+void check_head_inputs(const std::string& who, int d, const HeadMatrix<T>& Q,
+                       const HeadMatrix<T>& K, const HeadMatrix<T>* V, const HeadMatrix<T>* dO) {
   auto shape = [](const HeadMatrix<T>& m) {
     return std::to_string(m.rows) + "×" + std::to_string(m.cols);
   };
@@ -186,8 +196,8 @@ void check_head_inputs(const std::string& who, int d, const HeadMatrix<T>& Q, co
     throw InputError("attention " + who + ": Q " + shape(Q) + " and K " + shape(K) +
                      " must both be N×" + std::to_string(d));
   if (V && (V->rows != N || V->cols < 1))
-    throw InputError("attention " + who + ": V " + shape(*V) + " must have N = " +
-                     std::to_string(N) + " rows");
+    throw InputError("attention " + who + ": V " + shape(*V) +
+                     " must have N = " + std::to_string(N) + " rows");
   if (dO && V && (dO->rows != N || dO->cols != V->cols))
     throw InputError("attention " + who + ": dO " + shape(*dO) + " must be the shape of O, " +
                      std::to_string(N) + "×" + std::to_string(V->cols));

@@ -52,10 +52,12 @@ class SoftmaxVariant final : public AttentionVariant {
   int feature_dim() const override { return 0; }
   bool rows_sum_to_one() const override { return true; }
 
-  MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal) const override {
+  MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V,
+                  bool causal) const override {
     return forward_t(Q, K, V, causal);
   }
-  MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V, bool causal) const override {
+  MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V,
+                  bool causal) const override {
     return forward_t(Q, K, V, causal);
   }
   MatrixF materialise(const MatrixF& Q, const MatrixF& K, bool causal) const override {

@@ -1,8 +1,9 @@
 #pragma once
 /// @file attention.h
 /// Attention variants behind one interface, one head at a time (docs/USER_GUIDE.md,
-/// "Attention variants": every variant's formula, constants and paper). Pure engine: no Qt, no backend; plain row-major host matrices in float (training,
-/// display) or double (references and gradient checks in the tests).
+/// "Attention variants": every variant's formula, constants and paper). Pure engine: no Qt, no
+/// backend; plain row-major host matrices in float (training, display) or double (references and
+/// gradient checks in the tests).
 ///
 /// A head takes Q [N, d], K [N, d], V [N, d_v] and returns O [N, d_v]. Causal means query i
 /// sees keys j ≤ i. Every variant can
@@ -53,10 +54,10 @@ enum class OutputNorm { None, Rms };
 
 /// Options of make_variant(). Zero / negative values mean "the paper's default".
 struct VariantOptions {
-  int features = 0;    ///< performer: m random features (default d·⌈ln d⌉ as performer-pytorch);
-                       ///< hedgehog: feature_dim f (default d; d_φ = 2f)
-  uint64_t seed = 0;   ///< performer: the random features; hedgehog: W's init when f ≠ d
-  double eps = -1;     ///< the variant's eps (see its description); < 0: the paper's value
+  int features = 0;  ///< performer: m random features (default d·⌈ln d⌉ as performer-pytorch);
+                     ///< hedgehog: feature_dim f (default d; d_φ = 2f)
+  uint64_t seed = 0;  ///< performer: the random features; hedgehog: W's init when f ≠ d
+  double eps = -1;    ///< the variant's eps (see its description); < 0: the paper's value
 };
 
 class AttentionVariant {
@@ -91,8 +92,10 @@ class AttentionVariant {
   /// Replaces the parameters; throws InputError when the size differs from params().
   void set_params(std::vector<double> p);
 
-  virtual MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal) const = 0;
-  virtual MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V, bool causal) const = 0;
+  virtual MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V,
+                          bool causal) const = 0;
+  virtual MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V,
+                          bool causal) const = 0;
   /// The N×N map a_ij (0 where causal masks it): O = post(A·V).
   virtual MatrixF materialise(const MatrixF& Q, const MatrixF& K, bool causal) const = 0;
   virtual MatrixD materialise(const MatrixD& Q, const MatrixD& K, bool causal) const = 0;
