@@ -257,6 +257,8 @@ class TestAttentionGrid : public QObject {
       c.show();
       QVERIFY(QTest::qWaitForWindowExposed(&c));
       QVERIFY(c.grab().save(QString("%1-softmax-vs-elu-%2.png").arg(QString(prefix)).arg(n)));
+      c.setLogScale(true);
+      QVERIFY(c.grab().save(QString("%1-softmax-vs-elu-%2-log.png").arg(QString(prefix)).arg(n)));
     }
     AttentionGrid g;
     g.resize(900, 700);

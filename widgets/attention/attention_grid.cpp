@@ -221,7 +221,7 @@ AttentionGrid::Layout AttentionGrid::layout(const QSize& size) const {
   // The bar beside the maps and as tall as they are; the panel takes the room left below
   // the key labels (up to half the height).
   const double maps_bottom = L.maps.back().bottom(), maps_right = L.maps.back().right();
-  L.bar = QRectF(maps_right + 16, y0, bar_w, std::max(120.0, maps_bottom - y0));
+  L.bar = QRectF(maps_right + 16, y0 + line, bar_w, std::max(120.0, maps_bottom - y0 - line));
   const double panel_top = std::max({maps_bottom + label_w + 10, H * 0.5, L.bar.bottom() + line});
   if (panel_top < L.panel.top()) L.panel.setTop(panel_top);
   return L;

@@ -56,6 +56,11 @@ void AttentionGrid::render(QPainter& p, const QSize& size) const {
                       .arg(maps_.layers).arg(maps_.layers == 1 ? "" : "s")
                       .arg(maps_.heads).arg(maps_.heads == 1 ? "" : "s").arg(m.n);
   if (head_mean_on_) title += ", mean over heads";
+  const int px = static_cast<int>(std::lround(L.maps.front().width()));
+  if (m.n > px) {  // pooled: say so, a peak shows dimmer than its value
+    const int f = (m.n + px - 1) / px;
+    title += QString("; a pixel is the mean of %1×%1 cells").arg(f);
+  }
   p.drawText(L.title, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(title, Qt::ElideRight, L.title.width()));
 
   // Maps, without smoothing: a cell stays a square of one colour.
@@ -133,7 +138,7 @@ void AttentionGrid::paintBar(QPainter& p, const QRectF& r) const {
   const QFontMetricsF fm(font());
   const double line = fm.height();
   p.setPen(kText);
-  p.drawText(QRectF(r.left(), r.top() - line - 2, r.width() + 8, line), Qt::AlignLeft | Qt::AlignVCenter,
+  p.drawText(QRectF(r.left(), r.top() - 1.5 * line - 2, r.width() + 8, line), Qt::AlignLeft | Qt::AlignVCenter,
              scale_.kind == ScaleKind::Log ? "a_ij (log)" : "a_ij");
   const QRectF strip(r.left(), r.top(), 14, r.height());
   QImage img(1, 256, QImage::Format_RGB32);
@@ -152,14 +157,16 @@ void AttentionGrid::paintBar(QPainter& p, const QRectF& r) const {
   if (scale_.kind == ScaleKind::Log) {
     ticks = {scale_.min, scale_.max};
     for (double e = std::ceil(std::log10(scale_.min)); e <= std::floor(std::log10(scale_.max)); e += 1)
-      if (std::fabs(std::log10(scale_.min) - e) > 0.15 && std::fabs(std::log10(scale_.max) - e) > 0.15)
-        ticks.push_back(std::pow(10.0, e));
+      ticks.push_back(std::pow(10.0, e));
   } else {
     for (int k = 0; k <= 4; ++k) ticks.push_back(scale_.min + (scale_.max - scale_.min) * k / 4.0);
   }
   p.setPen(kText);
+  std::vector<double> placed;  // label centres: a tick closer than a line to one is left out
   for (double v : ticks) {
     const double t = scale_.position(v), y = strip.bottom() - t * strip.height();
+    if (std::any_of(placed.begin(), placed.end(), [&](double q) { return std::fabs(q - y) < line; })) continue;
+    placed.push_back(y);
     p.drawLine(QPointF(strip.right(), y), QPointF(strip.right() + 4, y));
     p.drawText(QRectF(strip.right() + 6, y - line / 2, r.width() - 20, line), Qt::AlignLeft | Qt::AlignVCenter,
                number(std::fabs(v) < 1e-12 * std::max(1.0, std::fabs(scale_.max)) ? 0.0 : v));
