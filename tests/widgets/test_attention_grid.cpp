@@ -77,6 +77,11 @@ class TestAttentionGrid : public QObject {
     QCOMPARE(c.left()->scale().max, hi2);
     QCOMPARE(c.right()->scale().min, lo2);
     QCOMPARE(c.right()->scale().max, hi2);
+    // A row selected on one side is selected on the other.
+    c.left()->selectQuery(1, 0, 5);
+    QCOMPARE(c.right()->selection().axis, AttentionGrid::Axis::Query);
+    QCOMPARE(c.right()->selection().indices, std::vector<int>{5});
+    QCOMPARE(c.right()->selection().layer, 1);
     // Switching the head mean on one side keeps the two on one scale.
     c.left()->setHeadMean(true);
     QVERIFY(c.right()->headMean());
@@ -259,6 +264,18 @@ class TestAttentionGrid : public QObject {
       QVERIFY(c.grab().save(QString("%1-softmax-vs-elu-%2.png").arg(QString(prefix)).arg(n)));
       c.setLogScale(true);
       QVERIFY(c.grab().save(QString("%1-softmax-vs-elu-%2-log.png").arg(QString(prefix)).arg(n)));
+    }
+    {  // 28×28 picture in 7×7 patches with a class token: 17 tokens
+      AttentionGrid p;
+      p.resize(900, 700);
+      p.setMaps(gui::random_input_maps("softmax", 17, 8, 1, 2, 3));
+      QImage picture(28, 28, QImage::Format_Grayscale8);
+      for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x)
+          picture.setPixel(x, y, qRgb(0, 0, 0) | (std::hypot(x - 13.5, y - 13.5) < 10 ? 0xffffff : 0x202020));
+      p.setPatchPicture(picture, 4, 4, true);
+      p.selectQuery(0, 0, 6);
+      QVERIFY(p.grab().save(QString("%1-patches.png").arg(QString(prefix))));
     }
     AttentionGrid g;
     g.resize(900, 700);

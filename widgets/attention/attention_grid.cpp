@@ -108,6 +108,21 @@ void AttentionGrid::clearSelection() {
   emit selectionChanged();
 }
 
+void AttentionGrid::setSelection(const Selection& s) {
+  const AttentionMaps& m = shown();
+  Selection t = s;
+  t.indices.clear();
+  for (int k : s.indices)
+    if (k >= 0 && k < m.n) t.indices.push_back(k);
+  if (t.axis == Axis::None || t.indices.empty() || t.layer < 0 || t.layer >= m.layers || t.head < 0 ||
+      t.head >= m.heads)
+    t = {};
+  if (t.axis == Axis::Key) t.indices.resize(1);
+  selection_ = t;
+  update();
+  emit selectionChanged();
+}
+
 std::vector<double> AttentionGrid::selectionWeights() const {
   const Selection& s = selection_;
   if (s.axis == Axis::Query) return query_mean(shown(), s.layer, s.head, s.indices);
@@ -374,6 +389,12 @@ AttentionComparison::AttentionComparison(QWidget* parent)
       other->setLogScale(g->logScale());
       syncing_ = false;
       share();
+    });
+    connect(g, &AttentionGrid::selectionChanged, this, [this, g, other] {
+      if (syncing_) return;
+      syncing_ = true;
+      other->setSelection(g->selection());
+      syncing_ = false;
     });
   }
 }

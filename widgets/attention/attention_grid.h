@@ -57,6 +57,8 @@ class AttentionGrid : public QWidget {
   void selectQuery(int layer, int head, int i, bool add = false);
   void selectKey(int layer, int head, int j);
   void clearSelection();
+  /// Replaces the selection (indices out of range are dropped; none left clears it).
+  void setSelection(const Selection& s);
   const Selection& selection() const { return selection_; }
   /// The weights the panel draws as bars: the mean of the selected rows, or the column.
   std::vector<double> selectionWeights() const;
@@ -119,7 +121,8 @@ class AttentionGrid : public QWidget {
   mutable std::vector<int> cache_px_;
 };
 
-/// Two variants' grids on the same input side by side, on one colour scale spanning both.
+/// Two variants' grids on the same input side by side, on one colour scale spanning both, with
+/// the same options (head mean, log) and the same selected rows or column on both sides.
 class AttentionComparison : public QWidget {
   Q_OBJECT
  public:

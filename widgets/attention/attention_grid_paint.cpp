@@ -222,9 +222,24 @@ void AttentionGrid::paintPanel(QPainter& p, const QRectF& panel) const {
       p.setRenderHint(QPainter::SmoothPixmapTransform, true);
       p.drawImage(pic, picture_);
       const double pw = pic.width() / grid_w_, ph = pic.height() / grid_h_;
+      // Tinted on the selection's own range (one row's weights would be dark on the maps'
+      // scale): viridis from 0 to its largest patch weight, diverging when one is negative.
+      ColorScale own;
+      own.min = 0;
+      own.max = 0;
+      for (int t = cls; t < m.n; ++t) {
+        own.min = std::min(own.min, w[static_cast<size_t>(t)]);
+        own.max = std::max(own.max, w[static_cast<size_t>(t)]);
+      }
+      if (own.min < 0) {
+        own.kind = ScaleKind::Diverging;
+        own.max = std::max(-own.min, own.max);
+        own.min = -own.max;
+      }
+      if (own.max <= own.min) own.max = own.min + 1;
       for (int a = 0; a < grid_h_; ++a)
         for (int b = 0; b < grid_w_; ++b) {
-          QColor c = QColor::fromRgb(scale_.color(w[static_cast<size_t>(cls + a * grid_w_ + b)]));
+          QColor c = QColor::fromRgb(own.color(w[static_cast<size_t>(cls + a * grid_w_ + b)]));
           c.setAlpha(150);
           p.fillRect(QRectF(pic.left() + b * pw, pic.top() + a * ph, pw, ph), c);
         }
@@ -236,11 +251,12 @@ void AttentionGrid::paintPanel(QPainter& p, const QRectF& panel) const {
       p.setBrush(Qt::NoBrush);
       p.drawRect(pic);
       p.setPen(kMuted);
-      const QString cap = cls ? QString("class token: %1").arg(number(w[0])) : QString("patch weights");
-      p.drawText(QRectF(pic.left(), pic.bottom() + 2, std::max(pic.width(), 120.0), line),
+      QString cap = QString("tint: %1 to %2").arg(number(own.min), number(own.max));
+      if (cls) cap += QString("; class token: %1").arg(number(w[0]));
+      p.drawText(QRectF(pic.left(), pic.bottom() + 2, std::max(pic.width(), 220.0), line),
                  Qt::AlignLeft | Qt::AlignVCenter, cap);
     }
-    area.setLeft(area.left() + std::max(side, 120.0) + 16);
+    area.setLeft(area.left() + std::max(side, 220.0) + 16);
   }
 
   // Bars over the other axis, from 0, with the value range on the left.
