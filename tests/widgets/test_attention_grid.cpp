@@ -282,6 +282,9 @@ class TestAttentionGrid : public QObject {
     g.setMaps(gui::random_input_maps("inline", 64, 16, 1, 3, 1));
     g.selectQuery(0, 1, 10);
     QVERIFY(g.grab().save(QString("%1-inline-64.png").arg(QString(prefix))));
+    QString error;
+    for (const char* suffix : {"pdf", "svg"})
+      QVERIFY2(g.exportTo(QString("%1-inline-64.%2").arg(QString(prefix), suffix), &error), qPrintable(error));
   }
 };
 

@@ -1,6 +1,7 @@
 // Painting of the attention map grid (attention_grid.h): maps, labels, selection, colour bar
 // and the panel of the selection's weights.
 #include <QFontMetricsF>
+#include <QPaintDevice>
 #include <QPainter>
 #include <algorithm>
 #include <cmath>
@@ -65,9 +66,15 @@ void AttentionGrid::render(QPainter& p, const QSize& size) const {
 
   // Maps, without smoothing: a cell stays a square of one colour.
   p.setRenderHint(QPainter::SmoothPixmapTransform, false);
+  // PDF and SVG viewers smooth embedded images: there, each cell becomes a block of pixels
+  // (nearest neighbour, up to 2048 pixels a side) so cells stay sharp when zoomed.
+  const int dev = p.device() ? p.device()->devType() : QInternal::Widget;
+  const bool raster = dev == QInternal::Widget || dev == QInternal::Image || dev == QInternal::Pixmap;
   for (size_t k = 0; k < L.maps.size(); ++k) {
     const QRectF& r = L.maps[k];
-    p.drawImage(r, displayImage(static_cast<int>(k), static_cast<int>(std::lround(r.width()))));
+    const QImage& img = displayImage(static_cast<int>(k), static_cast<int>(std::lround(r.width())));
+    const int f = raster ? 1 : std::max(1, std::min(2048, static_cast<int>(4 * r.width())) / img.width());
+    p.drawImage(r, f == 1 ? img : img.scaled(img.size() * f, Qt::IgnoreAspectRatio, Qt::FastTransformation));
     p.setPen(QPen(kFrame, 1));
     p.setBrush(Qt::NoBrush);
     p.drawRect(r);
