@@ -222,6 +222,22 @@ class TestAttentionGrid : public QObject {
                                                     gui::random_input_maps("softmax", 5, 2, 1, 1, 0)));
   }
 
+  // A comparison draws both selection panels on one y scale: a spiky softmax row next to a
+  // flat linear one must not look alike because each is scaled to its own maximum.
+  void comparisonBarsShareOneScale() {
+    AttentionComparison c;
+    c.setMaps(gui::random_input_maps("softmax", 32, 2, 1, 1, 1),
+              gui::random_input_maps("linear_elu", 32, 2, 1, 1, 1));
+    c.left()->selectQuery(0, 0, 7);
+    const auto l = c.left()->barRange(), r = c.right()->barRange();
+    QCOMPARE(l, r);
+    double hi = 0;
+    for (auto* g : {c.left(), c.right()})
+      for (double v : g->selectionWeights()) hi = std::max(hi, v);
+    QCOMPARE(l.second, hi);
+    QVERIFY(l.first <= 0);
+  }
+
   void patchGridOverAPicture() {
     // 28×28 picture, 7×7 patches: a 4×4 grid = 16 tokens, plus a class token.
     AttentionMaps m;

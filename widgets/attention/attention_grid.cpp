@@ -395,8 +395,31 @@ AttentionComparison::AttentionComparison(QWidget* parent)
       syncing_ = true;
       other->setSelection(g->selection());
       syncing_ = false;
+      shareBars();
     });
   }
+}
+
+std::pair<double, double> AttentionGrid::barRange() const {
+  double lo = 0, hi = 0;
+  for (double v : selectionWeights()) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (shared_bars_) lo = std::min(lo, shared_bars_->first), hi = std::max(hi, shared_bars_->second);
+  if (hi <= lo) hi = lo + 1;
+  return {lo, hi};
+}
+
+void AttentionGrid::setSharedBarRange(std::optional<std::pair<double, double>> range) {
+  shared_bars_ = range;
+  update();
+}
+
+void AttentionComparison::shareBars() {
+  left_->setSharedBarRange(std::nullopt);
+  right_->setSharedBarRange(std::nullopt);
+  const auto a = left_->barRange(), b = right_->barRange();
+  const std::pair<double, double> both{std::min(a.first, b.first), std::max(a.second, b.second)};
+  left_->setSharedBarRange(both);
+  right_->setSharedBarRange(both);
 }
 
 void AttentionComparison::setMaps(AttentionMaps left, AttentionMaps right) {
@@ -415,6 +438,7 @@ void AttentionComparison::share() {
   const ColorScale s = shared_scale({&left_->shown(), &right_->shown()}, left_->logScale());
   left_->setSharedScale(s);
   right_->setSharedScale(s);
+  shareBars();
 }
 
 }  // namespace ridgeline::widgets

@@ -62,6 +62,10 @@ class AttentionGrid : public QWidget {
   const Selection& selection() const { return selection_; }
   /// The weights the panel draws as bars: the mean of the selected rows, or the column.
   std::vector<double> selectionWeights() const;
+  /// The bar panel's value range [lo, hi] (lo ≤ 0 ≤ hi): over selectionWeights(), widened to
+  /// a range imposed from outside (a comparison shows both sides' bars on one y scale).
+  std::pair<double, double> barRange() const;
+  void setSharedBarRange(std::optional<std::pair<double, double>> range);
 
   /// The full-resolution image of map (layer, head) of shown(): n×n pixels, row i = query i
   /// from the top, column j = key j from the left, coloured by scale().
@@ -112,6 +116,7 @@ class AttentionGrid : public QWidget {
   AttentionMaps maps_, mean_;
   bool head_mean_on_ = false, log_ = false;
   std::optional<ColorScale> shared_;
+  std::optional<std::pair<double, double>> shared_bars_;
   ColorScale scale_;
   Selection selection_;
   QImage picture_;
@@ -135,6 +140,7 @@ class AttentionComparison : public QWidget {
 
  private:
   void share();
+  void shareBars();  // one y scale for both selection panels
   AttentionGrid *left_, *right_;
   bool syncing_ = false;
 };

@@ -267,9 +267,7 @@ void AttentionGrid::paintPanel(QPainter& p, const QRectF& panel) const {
   }
 
   // Bars over the other axis, from 0, with the value range on the left.
-  double lo = 0, hi = 0;
-  for (double v : w) lo = std::min(lo, v), hi = std::max(hi, v);
-  if (hi <= lo) hi = lo + 1;
+  const auto [lo, hi] = barRange();
   const double axis_w = std::max(fm.horizontalAdvance(number(hi)), fm.horizontalAdvance(number(lo))) + 8;
   const QRectF plot(area.left() + axis_w, area.top() + line / 2, area.width() - axis_w - 4,
                     area.height() - line * 1.8);
