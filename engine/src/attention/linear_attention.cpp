@@ -51,9 +51,9 @@ Coeffs coefficients(const RowNormaliser& z, double r, int n) {
   return c;
 }
 
-class LinearVariant final : public AttentionVariant {
+class LinearVariant final : public TypedVariant<LinearVariant> {
  public:
-  explicit LinearVariant(LinearSpec spec) : AttentionVariant(spec.head_dim), s_(std::move(spec)) {
+  explicit LinearVariant(LinearSpec spec) : TypedVariant(spec.head_dim), s_(std::move(spec)) {
     params_ = s_.params;
   }
   std::string name() const override { return s_.name; }
@@ -67,38 +67,8 @@ class LinearVariant final : public AttentionVariant {
     return s_.param_blocks;
   }
 
-  MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V,
-                  bool causal) const override {
-    return forward_t(Q, K, V, causal);
-  }
-  MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V,
-                  bool causal) const override {
-    return forward_t(Q, K, V, causal);
-  }
-  MatrixF materialise(const MatrixF& Q, const MatrixF& K, bool causal) const override {
-    return materialise_t(Q, K, causal);
-  }
-  MatrixD materialise(const MatrixD& Q, const MatrixD& K, bool causal) const override {
-    return materialise_t(Q, K, causal);
-  }
-  AttentionGrads<float> backward(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal,
-                                 const MatrixF& dO) const override {
-    return backward_t(Q, K, V, causal, dO);
-  }
-  AttentionGrads<double> backward(const MatrixD& Q, const MatrixD& K, const MatrixD& V, bool causal,
-                                  const MatrixD& dO) const override {
-    return backward_t(Q, K, V, causal, dO);
-  }
-  AttentionGrads<float> materialise_backward(const MatrixF& Q, const MatrixF& K, bool causal,
-                                             const MatrixF& dA) const override {
-    return map_backward_t(Q, K, causal, dA);
-  }
-  AttentionGrads<double> materialise_backward(const MatrixD& Q, const MatrixD& K, bool causal,
-                                              const MatrixD& dA) const override {
-    return map_backward_t(Q, K, causal, dA);
-  }
-
  private:
+  friend class TypedVariant<LinearVariant>;
   template <class T>
   HeadMatrix<T> features(const HeadMatrix<T>& X, Role role) const {
     const int n = X.rows, d = X.cols, F = s_.map->dim();

@@ -14,6 +14,46 @@
 
 namespace ridgeline::attention {
 
+// The float and double overloads of AttentionVariant's computations, forwarded to the
+// variant's templates forward_t, materialise_t, backward_t and map_backward_t (which Derived
+// declares, and may keep private by befriending TypedVariant<Derived>).
+template <class Derived>
+class TypedVariant : public AttentionVariant {
+ public:
+  using AttentionVariant::AttentionVariant;
+  MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal) const override {
+    return self().forward_t(Q, K, V, causal);
+  }
+  MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V, bool causal) const override {
+    return self().forward_t(Q, K, V, causal);
+  }
+  MatrixF materialise(const MatrixF& Q, const MatrixF& K, bool causal) const override {
+    return self().materialise_t(Q, K, causal);
+  }
+  MatrixD materialise(const MatrixD& Q, const MatrixD& K, bool causal) const override {
+    return self().materialise_t(Q, K, causal);
+  }
+  AttentionGrads<float> backward(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal,
+                                 const MatrixF& dO) const override {
+    return self().backward_t(Q, K, V, causal, dO);
+  }
+  AttentionGrads<double> backward(const MatrixD& Q, const MatrixD& K, const MatrixD& V, bool causal,
+                                  const MatrixD& dO) const override {
+    return self().backward_t(Q, K, V, causal, dO);
+  }
+  AttentionGrads<float> materialise_backward(const MatrixF& Q, const MatrixF& K, bool causal,
+                                             const MatrixF& dA) const override {
+    return self().map_backward_t(Q, K, causal, dA);
+  }
+  AttentionGrads<double> materialise_backward(const MatrixD& Q, const MatrixD& K, bool causal,
+                                              const MatrixD& dA) const override {
+    return self().map_backward_t(Q, K, causal, dA);
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
+
 struct RowNormaliser {
   enum class Kind {
     Sum,       ///< g = 1/(r + eps)                       (fast-transformers, Performer eps = 0)

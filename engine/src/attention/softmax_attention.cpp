@@ -41,9 +41,9 @@ RowMat<T> block_probabilities(const ConstMap<T>& q, const ConstMap<T>& k, int i0
   return s;
 }
 
-class SoftmaxVariant final : public AttentionVariant {
+class SoftmaxVariant final : public TypedVariant<SoftmaxVariant> {
  public:
-  explicit SoftmaxVariant(int d) : AttentionVariant(d) {}
+  explicit SoftmaxVariant(int d) : TypedVariant(d) {}
   std::string name() const override { return "softmax"; }
   std::string description() const override {
     return "softmax attention: a_ij = exp(q_i·k_j/√d) / Σ_s exp(q_i·k_s/√d)";
@@ -52,38 +52,8 @@ class SoftmaxVariant final : public AttentionVariant {
   int feature_dim() const override { return 0; }
   bool rows_sum_to_one() const override { return true; }
 
-  MatrixF forward(const MatrixF& Q, const MatrixF& K, const MatrixF& V,
-                  bool causal) const override {
-    return forward_t(Q, K, V, causal);
-  }
-  MatrixD forward(const MatrixD& Q, const MatrixD& K, const MatrixD& V,
-                  bool causal) const override {
-    return forward_t(Q, K, V, causal);
-  }
-  MatrixF materialise(const MatrixF& Q, const MatrixF& K, bool causal) const override {
-    return materialise_t(Q, K, causal);
-  }
-  MatrixD materialise(const MatrixD& Q, const MatrixD& K, bool causal) const override {
-    return materialise_t(Q, K, causal);
-  }
-  AttentionGrads<float> backward(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal,
-                                 const MatrixF& dO) const override {
-    return backward_t(Q, K, V, causal, dO);
-  }
-  AttentionGrads<double> backward(const MatrixD& Q, const MatrixD& K, const MatrixD& V, bool causal,
-                                  const MatrixD& dO) const override {
-    return backward_t(Q, K, V, causal, dO);
-  }
-  AttentionGrads<float> materialise_backward(const MatrixF& Q, const MatrixF& K, bool causal,
-                                             const MatrixF& dA) const override {
-    return map_backward_t(Q, K, causal, dA);
-  }
-  AttentionGrads<double> materialise_backward(const MatrixD& Q, const MatrixD& K, bool causal,
-                                              const MatrixD& dA) const override {
-    return map_backward_t(Q, K, causal, dA);
-  }
-
  private:
+  friend class TypedVariant<SoftmaxVariant>;
   template <class T>
   HeadMatrix<T> forward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& V,
                           bool causal) const {
