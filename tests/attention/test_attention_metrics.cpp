@@ -62,7 +62,7 @@ std::vector<double> softmax_map(const std::vector<double>& q, const std::vector<
   return a;
 }
 
-// Normalised relu linear attention of one query against keys (ATTENTION.md §1).
+// Normalised relu linear attention of one query against keys (docs/USER_GUIDE.md, "Attention variants").
 std::vector<double> relu_linear_row(const std::vector<double>& q, const std::vector<double>& k,
                                     int n, int d) {
   std::vector<double> row(n);

@@ -67,7 +67,7 @@ MatrixD apply_map(const HeadMatrix<T>& A, const HeadMatrix<T>& V, const Attentio
   return o;
 }
 
-// ---- The papers' formulas, written directly (ATTENTION.md §1 in docs/USER_GUIDE.md) ----
+// ---- The papers' formulas, written directly (docs/USER_GUIDE.md, "Attention variants") ----
 
 using RowMap = std::function<std::vector<double>(const double* x, int i, int n, bool query)>;
 

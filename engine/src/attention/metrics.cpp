@@ -1,5 +1,5 @@
-// Metrics of one attention map (ridgeline/attention/metrics.h; the formulas of RESEARCH.md §6
-// and docs/USER_GUIDE.md, "Attention lab: tasks and metrics").
+// Metrics of one attention map (ridgeline/attention/metrics.h; the formulas are in
+// docs/USER_GUIDE.md, "Attention lab: tasks and metrics").
 #include "ridgeline/attention/metrics.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #pragma once
 /// @file metrics.h
-/// Metrics of one attention map (docs/USER_GUIDE.md, "Attention lab: tasks and metrics"; the
-/// definitions of RESEARCH.md §6): row entropy (Hedgehog's spikiness, arXiv 2402.04347),
+/// Metrics of one attention map (docs/USER_GUIDE.md, "Attention lab: tasks and metrics", has
+/// the definitions): row entropy (Hedgehog's spikiness, arXiv 2402.04347),
 /// negative mass (InLine, arXiv 2412.06590), dot-product monotonicity, singular values and
 /// rank (the low-rank dilemma: FLatten arXiv 2308.00442, RALA arXiv 2411.07635), injectivity
 /// proxies (InLine), locality, dilution (TransNormer, arXiv 2210.10340) and fidelity to a
@@ -43,7 +43,7 @@ NegativeMass negative_mass(const std::vector<double>& a, int n);
 /// either side is constant.
 double spearman(const std::vector<double>& x, const std::vector<double>& y);
 
-/// Dot-product monotonicity (Hedgehog's property; the scalar is our proxy, ATTENTION.md §2.2):
+/// Dot-product monotonicity (Hedgehog's property; the scalar is our proxy; USER_GUIDE table):
 /// ρ_i = Spearman over keys j (j ≤ i when causal) of q_i·k_j against a_ij; q and k are n×d
 /// row-major. The mean leaves out rows where ρ is undefined (one key, or a constant side).
 struct Monotonicity {
@@ -54,7 +54,7 @@ Monotonicity dot_product_monotonicity(const std::vector<double>& a, int n,
                                       const std::vector<double>& q, const std::vector<double>& k,
                                       int d, bool causal);
 
-/// The alternative proxy of ATTENTION.md §2.2: per row, the fraction of key pairs (j, j′) with
+/// The alternative monotonicity proxy (USER_GUIDE, "discordant pairs"): per row, the fraction of key pairs (j, j′) with
 /// q_i·k_j ≠ q_i·k_j′ whose weights are ordered against their dot products,
 /// (q_i·k_j − q_i·k_j′)(a_ij − a_ij′) < 0 (equal weights are not discordant); keys j ≤ i when
 /// causal; NaN for a row without such a pair. O(n³): for maps of up to a few thousand tokens.
@@ -75,7 +75,7 @@ MapSpectrum map_spectrum(const std::vector<double>& a, int n);
 /// Total variation ½ Σ |p_j − r_j| of two rows of equal length.
 double total_variation(const std::vector<double>& p, const std::vector<double>& r);
 
-/// Scale collision (injectivity proxy, ATTENTION.md §2.4): for every query q_i (rows of the
+/// Scale collision (injectivity proxy of ours; InLine, arXiv 2412.06590): for every query q_i (rows of the
 /// n_q×d matrix q) and every α, TV(att(q_i), att(α·q_i)), where att re-evaluates the
 /// attention row of a query against fixed keys. ≈ 0 for normalised linear attention with a
 /// positively homogeneous feature map (relu, identity), > 0 for softmax.
@@ -89,7 +89,7 @@ ScaleCollision scale_collision(const AttentionRowFn& att, const std::vector<doub
                                int d, const std::vector<double>& alphas = {0.5, 2.0});
 
 /// Collision rate (injectivity proxy): the fraction of query pairs (a < b) that are distinct
-/// — ‖q̂_a − q̂_b‖ > eps, q̂ = q/‖q‖ when `normalise` (ATTENTION.md's proxy), else the raw
+/// — ‖q̂_a − q̂_b‖ > eps, q̂ = q/‖q‖ when `normalise` (our proxy), else the raw
 /// ‖q_a − q_b‖ (InLine's definition q₁ ≠ q₂) — but get nearly identical rows,
 /// TV(a_a, a_b) < delta. Rows are compared as given (all n keys). O(n²(n + d)).
 struct CollisionRate {
@@ -113,8 +113,8 @@ Locality locality_1d(const std::vector<double>& a, int n, int r);
 /// never counts as local (the mass a patch gives it is non-local; rows are not renormalised).
 Locality locality_2d(const std::vector<double>& a, int n, int h, int w, int r, bool class_token);
 
-/// Dilution curve (TransNormer's locally accumulated attention, ATTENTION.md §2.6, formula
-/// unverified): l(r) = (1/n) Σ_i Σ_{j: |i−j| ≤ r·n} a_ij for each r of `radii` (fractions of n).
+/// Dilution curve (TransNormer's locally accumulated attention, arXiv 2210.10340; formula
+/// unverified against the paper): l(r) = (1/n) Σ_i Σ_{j: |i−j| ≤ r·n} a_ij for each r of `radii` (fractions of n).
 std::vector<double> dilution_curve(const std::vector<double>& a, int n,
                                    const std::vector<double>& radii);
 /// 0, 0.05, …, 1.
