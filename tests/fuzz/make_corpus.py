@@ -258,6 +258,14 @@ land_variant("kind_unknown", lambda r: r.update(kind="line"))
 land_variant("kind_random_no_seed", lambda r: r.update(kind="random"))
 land_variant("random", lambda r: r.update(kind="random", seed=3, keep_1d=False, models=["seed0"], linear=None,
                                           **{"pass": None}))
+HESSIAN = {"pair": "top_bottom", "eigenvalues": [0.366, -0.0063], "residuals": [1.6e-05, 0.00023],
+           "converged": True, "batch": "train, 500 samples", "seed": 0}
+land_variant("hessian", lambda r: r.update(kind="hessian", hessian=dict(HESSIAN), models=["seed0"], linear=None,
+                                           **{"pass": None}))
+land_variant("hessian_no_record", lambda r: r.update(kind="hessian", models=["seed0"]))
+land_variant("hessian_pair_top3", lambda r: r.update(kind="hessian", hessian=dict(HESSIAN, pair="top3")))
+land_variant("hessian_one_eigenvalue", lambda r: r.update(kind="hessian", hessian=dict(HESSIAN, eigenvalues=[1.0])))
+land_variant("hessian_seed_negative", lambda r: r.update(kind="hessian", hessian=dict(HESSIAN, seed=-1)))
 land_variant("models_string", lambda r: r.update(models="seed0"))
 land_variant("norms_text", lambda r: r["norms"].update(x="10"))
 land_variant("coordinate_no_name", lambda r: r["coordinates"][0].pop("name"))
