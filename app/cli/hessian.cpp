@@ -178,7 +178,7 @@ int cmd_hessian(int argc, char** argv) {
   if (arch.uses_data()) {
     const Dataset& d = split == "train" ? data.train : data.test;
     if (d.n == 0) throw InputError("--split: the " + split + " split of " + a.str("data") + " is empty");
-    batch = samples > 0 && samples < d.n ? subset(d, samples, cfg.seed) : d;
+    batch = hessian_batch(data, split, samples, cfg.seed);
   }
   auto backend = make_backend(a.str("device"), threads);
   // Built before the device line: a model without HVPs is bad input, reported alone.

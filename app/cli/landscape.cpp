@@ -198,12 +198,8 @@ void hessian_slice(LandscapeSetup& s, const std::string& name) {
   const Model& centre = s.loaded.models[0];
   const ModelArch& arch = *centre.arch;
   Dataset batch;
-  if (arch.uses_data()) {
-    const Dataset& d = s.hessian_split == "train" ? s.loaded.data.train : s.loaded.data.test;
-    batch = s.hessian_samples > 0 && s.hessian_samples < d.n
-                ? subset(d, s.hessian_samples, s.hessian.seed)
-                : d;
-  }
+  if (arch.uses_data())
+    batch = hessian_batch(s.loaded.data, s.hessian_split, s.hessian_samples, s.hessian.seed);
   HessianOperator H(*s.backend, centre.arch, arch.uses_data() ? &batch : nullptr,
                     s.cfg.options.chunk);
   H.set_cancel(&interrupt_token());

@@ -22,6 +22,11 @@ std::string layer_of(const std::string& block) {
 
 }  // namespace
 
+Dataset hessian_batch(const DataSplits& data, const std::string& split, int samples, uint64_t seed) {
+  const Dataset& d = split == "train" ? data.train : data.test;
+  return samples > 0 && samples < d.n ? subset(d, samples, seed) : d;
+}
+
 ParamSelection select_all(const ModelArch& arch) {
   ParamSelection s;
   s.ranges.push_back({0, arch.num_params()});

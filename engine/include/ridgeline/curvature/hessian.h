@@ -36,6 +36,10 @@ ParamSelection select_blocks(const ModelArch& arch, const std::string& name,
 /// a block without a '.' is its own group), in parameter order.
 std::vector<ParamSelection> layer_selections(const ModelArch& arch);
 
+/// The batch a Hessian is taken on: the `split` ("train" or "test") of `data`, or a seeded
+/// random subset of `samples` of it (0, or at least its size: all of it).
+Dataset hessian_batch(const DataSplits& data, const std::string& split, int samples, uint64_t seed);
+
 /// The Hessian of the mean loss of a model over a batch (host float64 vectors in and out;
 /// HVPs in float32 on the backend).
 class HessianOperator {

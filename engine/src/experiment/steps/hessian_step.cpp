@@ -117,10 +117,7 @@ class HessianStep final : public StepKind {
     cfg.path_options.tol = p.tol;
     cfg.path_options.seed = p.seed;
     Dataset batch;
-    if (arch.uses_data()) {
-      const Dataset& d = p.split == "train" ? ctx.data.train : ctx.data.test;
-      batch = p.samples > 0 && p.samples < d.n ? subset(d, p.samples, p.seed) : d;
-    }
+    if (arch.uses_data()) batch = hessian_batch(ctx.data, p.split, p.samples, p.seed);
     HessianOperator H(ctx.backend, ma.arch, arch.uses_data() ? &batch : nullptr, p.chunk);
     auto on_progress = [&](const Progress& pr) {
       ctx.progress(st, pr.done, pr.total, pr.stage, "hessian");

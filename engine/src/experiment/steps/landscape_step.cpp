@@ -25,10 +25,7 @@ LandscapeBasis hessian_directions(const StepSpec& st, const LandscapeParams& p, 
                                   StepContext& ctx) {
   const ModelArch& arch = *centre.arch;
   Dataset batch;
-  if (arch.uses_data()) {
-    const Dataset& d = p.hessian_split == "train" ? ctx.data.train : ctx.data.test;
-    batch = p.hessian_samples > 0 && p.hessian_samples < d.n ? subset(d, p.hessian_samples, p.seed) : d;
-  }
+  if (arch.uses_data()) batch = hessian_batch(ctx.data, p.hessian_split, p.hessian_samples, p.seed);
   HessianOperator H(ctx.backend, centre.arch, arch.uses_data() ? &batch : nullptr);
   H.set_cancel(ctx.cancel);
   HessianPlaneOptions opt;
