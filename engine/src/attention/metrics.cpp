@@ -1,5 +1,6 @@
 // Metrics of one attention map (ridgeline/attention/metrics.h; the formulas are in
 // docs/USER_GUIDE.md, "Attention lab: tasks and metrics").
+#include "io/json_number.h"
 #include "ridgeline/attention/metrics.h"
 
 #include <algorithm>
@@ -441,14 +442,8 @@ MapMetrics mean_metrics(const std::vector<MapMetrics>& all) {
 }
 
 std::string map_metrics_json(const MapMetrics& m, int indent) {
-  auto num = [](double x) {
-    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-  };
-  auto arr = [&](const std::vector<double>& v) {
-    nlohmann::json j = nlohmann::json::array();
-    for (double x : v) j.push_back(num(x));
-    return j;
-  };
+  auto num = [](double x) { return json_number::or_null(x); };
+  auto arr = [](const std::vector<double>& v) { return json_number::or_null(v); };
   nlohmann::ordered_json j;
   j["n"] = m.n;
   j["maps"] = m.maps;

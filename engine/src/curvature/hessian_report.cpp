@@ -20,13 +20,8 @@ double now() {
 }
 
 // JSON numbers: NaN and ±inf become null.
-nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
-
-nlohmann::json nums(const std::vector<double>& v) {
-  nlohmann::json a = nlohmann::json::array();
-  for (double x : v) a.push_back(num(x));
-  return a;
-}
+nlohmann::json num(double x) { return json_number::or_null<nlohmann::json>(x); }
+nlohmann::json nums(const std::vector<double>& v) { return json_number::or_null<nlohmann::json>(v); }
 
 }  // namespace
 

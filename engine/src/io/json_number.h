@@ -1,4 +1,5 @@
-// Checked reads of JSON numbers for the result-file parsers. nlohmann's implicit conversions
+// JSON numbers of the result files: checked reads for the parsers, and null for what is not
+// finite when writing. nlohmann's implicit conversions
 // turn a float such as 1e50 into an int by a cast whose result is undefined, and read a number
 // too large for a double (1e400) as infinity, which writes back as null; these refuse both
 // with a short reason that the parsers wrap into their one-line error.
@@ -54,6 +55,19 @@ inline std::vector<double> finite_array(const nlohmann::json& v, const std::stri
 // A finite number under `key`, or `fallback` where the key is absent (older files).
 inline double finite_value(const nlohmann::json& j, const char* key, double fallback) {
   return j.contains(key) ? finite(j.at(key), key) : fallback;
+}
+
+// Writing: a number that is not finite (NaN: undefined) becomes null, which the readers above
+// take back as NaN (finite_or_null).
+template <class Json = nlohmann::ordered_json>
+Json or_null(double x) {
+  return std::isfinite(x) ? Json(x) : Json(nullptr);
+}
+template <class Json = nlohmann::ordered_json>
+Json or_null(const std::vector<double>& v) {
+  Json a = Json::array();
+  for (double x : v) a.push_back(or_null<Json>(x));
+  return a;
 }
 
 }  // namespace ridgeline::json_number

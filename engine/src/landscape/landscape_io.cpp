@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/json_number.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/io/npy.h"
@@ -21,12 +22,8 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 // Undefined (NaN) and infinite numbers are null in JSON.
-ordered_json num(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
-ordered_json nums(const std::vector<double>& v) {
-  ordered_json a = ordered_json::array();
-  for (double x : v) a.push_back(num(x));
-  return a;
-}
+ordered_json num(double v) { return json_number::or_null(v); }
+ordered_json nums(const std::vector<double>& v) { return json_number::or_null(v); }
 ordered_json cell_json(GridCell c) { return ordered_json::array({c.i, c.j}); }
 
 ordered_json path_json(const GridPath& p) {

@@ -18,7 +18,7 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 // NaN has no JSON form: null in the file, NaN again when read.
-ordered_json num(double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); }
+ordered_json num(double x) { return json_number::or_null(x); }
 double num_of(const json& j) { return json_number::finite_or_null(j, "a statistic"); }
 int int_of(const json& j, const char* key) { return json_number::int_of(j.at(key), key); }
 
