@@ -85,9 +85,10 @@ HessianOperator::HessianOperator(Backend& backend, std::shared_ptr<const ModelAr
       const size_t nx = static_cast<size_t>(c.rows) * data->dim;
       c.x = DeviceBuffer(be_, nx);
       be_.upload(c.x.data(), data->x.data() + static_cast<size_t>(start) * data->dim, nx);
-      labels.assign(data->y.begin() + start, data->y.begin() + start + c.rows);
-      c.y = DeviceBuffer(be_, c.rows);
-      be_.upload(c.y.data(), labels.data(), c.rows);
+      labels.resize(static_cast<size_t>(c.rows) * data->label_width);
+      labels_as_float(*data, start, c.rows, labels.data());
+      c.y = DeviceBuffer(be_, labels.size());
+      be_.upload(c.y.data(), labels.data(), labels.size());
       chunks_.push_back(std::move(c));
     }
   } else {

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "ridgeline/core/errors.h"
+#include "ridgeline/tasks/task_data.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/core/tensor.h"
 
@@ -376,6 +377,10 @@ GmmName parse_gmm_name(const std::string& name) {
 
 std::optional<DataShape> data_shape(const std::string& name) {
   if (name == "fashion-mnist") return DataShape{784, 10};
+  if (is_task_data_name(name)) {
+    const TaskDataName t = parse_task_data_name(name);
+    return DataShape{t.params.length, t.params.vocab};
+  }
   if (name.rfind("gmm:", 0) == 0) {
     const GmmName g = parse_gmm_name(name);
     return DataShape{static_cast<int>(g.v[2]), static_cast<int>(g.v[3])};
@@ -400,11 +405,18 @@ DataSplits load_data(const std::string& name, const DataOptions& opt) {
                                          static_cast<uint64_t>(v[4]));
     return apply_options(std::move(s), opt);
   }
+  if (is_task_data_name(name)) {
+    if (opt.standardize)
+      throw InputError(echo_input(name) + ": token data cannot be standardized (its inputs are "
+                       "token ids)");
+    DataSplits s = load_task_data(name);
+    return apply_options(std::move(s), opt);
+  }
   std::error_code ec;
   if (!name.empty() && fs::is_directory(name, ec)) return load_idx_dir(name, opt);
   throw InputError((name.empty() ? std::string("\"\"") : name) +
                    ": unknown data set (expected fashion-mnist, gmm:<n_train>,<n_test>,<dim>,"
-                   "<classes>,<seed> or a folder of IDX files)");
+                   "<classes>,<seed>, task:<task>,... or a folder of IDX files)");
 }
 
 DataSplits make_gaussian_mixture(int n_train, int n_test, int dim, int classes, uint64_t seed,
@@ -460,14 +472,22 @@ Dataset subset(const Dataset& d, int count, uint64_t seed) {
   out.n = count;
   out.dim = d.dim;
   out.classes = d.classes;
+  out.label_width = d.label_width;
+  const size_t w = static_cast<size_t>(d.label_width);
   out.x.resize(static_cast<size_t>(count) * d.dim);
-  out.y.resize(count);
+  out.y.resize(count * w);
   for (int k = 0; k < count; ++k) {
     std::copy_n(d.x.begin() + static_cast<size_t>(idx[k]) * d.dim, d.dim,
                 out.x.begin() + static_cast<size_t>(k) * d.dim);
-    out.y[k] = d.y[idx[k]];
+    std::copy_n(d.y.begin() + idx[k] * w, w, out.y.begin() + k * w);
   }
   return out;
+}
+
+void labels_as_float(const Dataset& d, int start, int rows, float* out) {
+  const size_t w = static_cast<size_t>(d.label_width);
+  const int32_t* y = d.y.data() + static_cast<size_t>(start) * w;
+  for (size_t i = 0; i < static_cast<size_t>(rows) * w; ++i) out[i] = static_cast<float>(y[i]);
 }
 
 }  // namespace ridgeline

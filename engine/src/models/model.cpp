@@ -4,6 +4,7 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/quadratic/quadratic.h"
+#include "ridgeline/models/transformer/transformer.h"
 
 namespace ridgeline {
 
@@ -22,6 +23,9 @@ const std::vector<ModelKind>& kinds() {
        }},
       {"quadratic", [](const std::string& t, const std::string& w) {
          return quadratic_model_arch(parse_quadratic_arch(t, w));
+       }},
+      {"transformer", [](const std::string& t, const std::string& w) {
+         return transformer_model_arch(parse_transformer_arch(t, w));
        }},
   };
   return k;

@@ -18,9 +18,9 @@ BatchSampler::BatchSampler(Backend& backend, const Dataset& data, int batch,
   order_.resize(data.n);
   for (int i = 0; i < data.n; ++i) order_[i] = i;
   hx_.resize(static_cast<size_t>(batch_) * data.dim);
-  hy_.resize(batch_);
+  hy_.resize(static_cast<size_t>(batch_) * data.label_width);
   x_ = DeviceBuffer(backend, static_cast<size_t>(batch_) * data.dim);
-  y_ = DeviceBuffer(backend, batch_);
+  y_ = DeviceBuffer(backend, hy_.size());
 }
 
 void BatchSampler::shuffle() {
@@ -35,10 +35,10 @@ int BatchSampler::gather(int s) {
     const int idx = order_[start + r];
     std::copy_n(d.x.data() + static_cast<size_t>(idx) * d.dim, d.dim,
                 hx_.data() + static_cast<size_t>(r) * d.dim);
-    hy_[r] = static_cast<float>(d.y[idx]);
+    labels_as_float(d, idx, 1, hy_.data() + static_cast<size_t>(r) * d.label_width);
   }
   backend_->upload(x_.data(), hx_.data(), static_cast<size_t>(rows) * d.dim);
-  backend_->upload(y_.data(), hy_.data(), rows);
+  backend_->upload(y_.data(), hy_.data(), static_cast<size_t>(rows) * d.label_width);
   return rows;
 }
 

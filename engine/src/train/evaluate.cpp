@@ -29,16 +29,16 @@ LossError evaluate(Backend& backend, const Model& model, const Dataset& data, in
   if (data.n == 0) return {};
   batch = std::max(1, std::min(batch, data.n));
   auto net = arch.compute(backend, batch);
-  DeviceBuffer x(backend, static_cast<size_t>(batch) * data.dim), y(backend, batch);
-  std::vector<float> labels(batch);
+  DeviceBuffer x(backend, static_cast<size_t>(batch) * data.dim), y(backend, static_cast<size_t>(batch) * data.label_width);
+  std::vector<float> labels(static_cast<size_t>(batch) * data.label_width);
   double loss = 0, correct = 0;
   for (int start = 0; start < data.n; start += batch) {
     if (cancel) cancel->check();
     const int rows = std::min(batch, data.n - start);
     backend.upload(x.data(), data.x.data() + static_cast<size_t>(start) * data.dim,
                    static_cast<size_t>(rows) * data.dim);
-    for (int r = 0; r < rows; ++r) labels[r] = static_cast<float>(data.y[start + r]);
-    backend.upload(y.data(), labels.data(), rows);
+    labels_as_float(data, start, rows, labels.data());
+    backend.upload(y.data(), labels.data(), static_cast<size_t>(rows) * data.label_width);
     net->forward(params.data(), x.data(), rows);
     net->loss(y.data(), rows, false);
     double l, c;

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/models/mlp/mlp_compute.h"
+#include "ridgeline/train/train_model.h"
 #include "ridgeline/train/batch_sampler.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/train/optimizer.h"
@@ -76,16 +76,18 @@ std::string to_string(Schedule s) {
   return "constant";
 }
 
-TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
-                      const TrainConfig& cfg, uint64_t seed, const TrainCallbacks& cb,
-                      const CancelToken* cancel, const TrainStart& start) {
+ModelTrainResult train_on_data(Backend& be, const std::shared_ptr<const ModelArch>& arch_ptr,
+                               const DataSplits& data, const TrainConfig& cfg, uint64_t seed,
+                               const ModelTrainCallbacks& cb, const CancelToken* cancel,
+                               const TrainStart& start) {
   cfg.validate("train.");
+  const ModelArch& arch = *arch_ptr;
   const Dataset& tr = data.train;
-  check_fits(arch, tr, "architecture");
+  arch.check_fits(tr, "architecture");
   if (tr.n == 0) throw InputError(tr.name + ": no training samples");
 
-  TrainResult result;
-  result.model = init_mlp(arch, seed);
+  ModelTrainResult result;
+  result.model = {arch_ptr, arch.init(seed)};
   const size_t P = result.model.params.size();
   if (start.params) {
     if (start.params->size() != P)
@@ -97,7 +99,8 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
   const int steps_per_epoch = sampler.steps_per_epoch();
   const long long total_steps = static_cast<long long>(steps_per_epoch) * cfg.epochs;
 
-  MlpCompute net(be, arch, sampler.batch());
+  const std::unique_ptr<ModelCompute> compute = arch.compute(be, sampler.batch());
+  ModelCompute& net = *compute;
   require(be, cfg.optimizer == OptimizerKind::Adam ? Op::Adam : Op::Sgd);
   DeviceBuffer params(be, P), grad(be, P);
   be.upload(params.data(), result.model.params.data(), P);
@@ -148,7 +151,7 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
     em.train_error = 1.0 - ep_correct / ep_seen;
     em.lr = lr;
     if (cfg.eval_test_each_epoch && data.test.n > 0) {
-      LossError t = evaluate(be, to_model(result.model), data.test, 2000, cancel);
+      LossError t = evaluate(be, result.model, data.test, 2000, cancel);
       em.test_loss = t.loss;
       em.test_error = t.error;
     }
@@ -159,6 +162,26 @@ TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
   result.seconds = std::chrono::duration<double>(clock::now() - t0).count();
   result.samples_per_second = result.seconds > 0 ? samples / result.seconds : 0;
   return result;
+}
+
+TrainResult train_mlp(Backend& be, const MlpArch& arch, const DataSplits& data,
+                      const TrainConfig& cfg, uint64_t seed, const TrainCallbacks& cb,
+                      const CancelToken* cancel, const TrainStart& start) {
+  ModelTrainCallbacks mcb;
+  mcb.on_step = cb.on_step;
+  if (cb.on_epoch)
+    mcb.on_epoch = [&](const EpochMetrics& e, const Model& m) { cb.on_epoch(e, Mlp{arch, m.params}); };
+  if (cb.on_checkpoint_step)
+    mcb.on_checkpoint_step = [&](long long s, const Model& m) {
+      cb.on_checkpoint_step(s, Mlp{arch, m.params});
+    };
+  ModelTrainResult r = train_on_data(be, mlp_model_arch(arch), data, cfg, seed, mcb, cancel, start);
+  TrainResult t;
+  t.model = Mlp{arch, std::move(r.model.params)};
+  t.epochs = std::move(r.epochs);
+  t.seconds = r.seconds;
+  t.samples_per_second = r.samples_per_second;
+  return t;
 }
 
 int steps_per_epoch(const TrainConfig& cfg, int n) {

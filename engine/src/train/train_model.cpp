@@ -73,23 +73,12 @@ ModelTrainResult train_model(Backend& be, const std::shared_ptr<const ModelArch>
                              const DataSplits& data, const TrainConfig& cfg, uint64_t seed,
                              const ModelTrainCallbacks& cb, const CancelToken* cancel,
                              const TrainStart& start) {
-  if (const MlpArch* m = as_mlp_arch(*arch)) {
-    TrainCallbacks mcb;
-    mcb.on_step = cb.on_step;
-    if (cb.on_epoch)
-      mcb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) { cb.on_epoch(e, to_model(model)); };
-    if (cb.on_checkpoint_step)
-      mcb.on_checkpoint_step = [&](long long s, const Mlp& model) { cb.on_checkpoint_step(s, to_model(model)); };
-    TrainResult t = train_mlp(be, *m, data, cfg, seed, mcb, cancel, start);
-    return {to_model(t.model), std::move(t.epochs), t.seconds, t.samples_per_second};
-  }
-  if (arch->uses_data())
-    throw InputError("training " + arch->kind() + " models on data is not supported yet");
+  if (arch->uses_data()) return train_on_data(be, arch, data, cfg, seed, cb, cancel, start);
   return train_full_batch(be, arch, cfg, seed, cb, cancel, start);
 }
 
 int model_steps_per_epoch(const ModelArch& arch, const TrainConfig& cfg, const DataSplits& data) {
-  if (!as_mlp_arch(arch)) return 1;
+  if (!arch.uses_data()) return 1;
   return steps_per_epoch(cfg, data.train.n);
 }
 

@@ -14,9 +14,16 @@ struct Dataset {
   int n = 0;
   int dim = 0;
   int classes = 0;
+  /// Labels per row: 1 for classification; the sequence length for token data (one label per
+  /// position, kIgnoreLabel = -100 where a position carries no target; tasks/sequence_tasks.h).
+  int label_width = 1;
   std::vector<float> x;
-  std::vector<int32_t> y;
+  std::vector<int32_t> y;  ///< n·label_width labels, row-major
 };
+
+/// Rows [start, start + rows) of d's labels as float class ids (label_width per row), the form
+/// ModelCompute::loss takes.
+void labels_as_float(const Dataset& d, int start, int rows, float* out);
 
 struct DataSplits {
   Dataset train, test;

@@ -28,6 +28,14 @@ struct ModelTrainCallbacks {
   std::function<void(long long step, const Model&)> on_checkpoint_step;  ///< train.h
 };
 
+/// Mini-batch training of a model kind whose loss uses data, through its ModelCompute:
+/// shuffled batches seeded from `seed`, the optimizer of `cfg`, per-epoch test evaluation.
+/// train_model() and train_mlp() run it.
+ModelTrainResult train_on_data(Backend& backend, const std::shared_ptr<const ModelArch>& arch,
+                               const DataSplits& data, const TrainConfig& cfg, uint64_t seed,
+                               const ModelTrainCallbacks& cb, const CancelToken* cancel,
+                               const TrainStart& start);
+
 /// Trains from arch.init(seed), or from `start` (train.h, TrainStart). MLPs go through
 /// train_mlp (bit-identical to it). Throws RunError on a non-finite loss, Cancelled when
 /// cancelled.

@@ -274,6 +274,9 @@ double mlp_loss_grad_f64(const MlpArch& arch, const std::vector<double>& params,
 namespace ridgeline {
 
 void check_fits(const MlpArch& arch, const Dataset& data, const std::string& who) {
+  if (data.label_width != 1)
+    throw InputError(who + " " + echo_input(arch.to_string()) + " classifies whole rows but " +
+                     data.name + " labels every position (token data needs a transformer)");
   if (data.dim != arch.in_dim())
     throw InputError(who + " " + echo_input(arch.to_string()) + " expects " + std::to_string(arch.in_dim()) +
                      " inputs but " + data.name + " has " + std::to_string(data.dim));

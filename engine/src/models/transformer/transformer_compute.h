@@ -1,0 +1,60 @@
+#pragma once
+// Forward, loss and backward of a transformer (transformer.h) on a host-memory backend: the
+// GEMMs, LayerNorms and GELUs run as backend ops, attention per example and head through the
+// layer's variant objects (attention/attention.h) on OpenMP threads.
+#include <memory>
+#include <vector>
+
+#include "ridgeline/attention/attention.h"
+#include "ridgeline/models/model.h"
+#include "transformer_layout.h"
+
+namespace ridgeline {
+
+class TransformerCompute final : public ModelCompute {
+ public:
+  TransformerCompute(Backend& be, const TransformerArch& arch, int max_rows);
+  void forward(const float* params, const float* x, int rows, const LayerHook& hook) override;
+  void loss(const float* labels, int rows, bool want_grad) override;
+  void backward(const float* params, float* grad, int rows) override;
+  void sums(int rows, double& loss_sum, double& correct_sum) override;
+  std::string hvp_unsupported() const override;
+
+  /// After forward(): Q, K, V of example `row` in every layer and head.
+  AttentionCapture capture(int row) const;
+  /// After forward(): argmax ids, one per example (image) or per position (tokens).
+  std::vector<int32_t> predict(const float* params, int rows);
+  const attention::AttentionVariant& variant(int layer, int head) const {
+    return *variants_[static_cast<size_t>(layer) * arch_.heads + head];
+  }
+
+ private:
+  struct Layer {  // what backward needs of each block's forward
+    std::vector<float> h, ln1, mean1, rstd1, qkv, att, hmid, ln2, mean2, rstd2, f1, g;
+  };
+  void set_variant_params(const float* params);
+  void attention_forward(Layer& L, int l, int rows);
+  void attention_backward(const Layer& L, int l, int rows, const std::vector<float>& datt,
+                          std::vector<float>& dqkv, float* grad);
+  void output_rows(const float* params, int n, const float* in, float* logits);
+
+  Backend& be_;
+  TransformerArch arch_;
+  TransformerLayout lay_;
+  int T_, max_rows_;
+  std::vector<std::unique_ptr<attention::AttentionVariant>> variants_;
+  // Forward state.
+  int rows_ = 0;
+  const float* params_ = nullptr;  ///< forward()'s parameters (loss() computes token logits)
+  std::vector<int32_t> tokens_;
+  std::vector<float> patches_;
+  std::vector<Layer> layers_;
+  std::vector<float> hL_, y_, meanf_, rstdf_, pooled_, logits_;
+  // Loss state.
+  std::vector<float> row_loss_, row_correct_, dlogits_;
+  std::vector<float> ysel_;        ///< token models: LN_f output of the labelled positions
+  std::vector<int> sel_;         ///< token models: labelled positions (rows of y_)
+  std::vector<float> sel_weight_;  ///< their weight 1/(rows·labelled positions of the row)
+};
+
+}  // namespace ridgeline
