@@ -81,7 +81,8 @@ std::string help_text(const CommandSpec& s) {
 std::vector<OptionSpec> data_option_specs() {
   return {
       {"data", "NAME", "fashion-mnist",
-       "data set: fashion-mnist, a folder of MNIST-format IDX files, or "
+       "data set: fashion-mnist, a folder of MNIST-format IDX files, task:NAME,... (a synthetic "
+       "sequence task, see ridgeline tasks), or "
        "gmm:N_TRAIN,N_TEST,DIM,CLASSES,SEED (synthetic)"},
       {"train-subset", "N", "0", "use a seeded random subset of N training samples (0: all)"},
       {"test-subset", "N", "0", "use a seeded random subset of N test samples (0: all)"},

@@ -51,6 +51,7 @@ const CommandSpec& spectra_spec();
 const CommandSpec& layerwise_spec();
 const CommandSpec& hessian_spec();
 const CommandSpec& tasks_spec();
+const CommandSpec& attention_spec();
 int cmd_train(int argc, char** argv);
 int cmd_interpolate(int argc, char** argv);
 int cmd_run(int argc, char** argv);
@@ -63,5 +64,6 @@ int cmd_spectra(int argc, char** argv);
 int cmd_layerwise(int argc, char** argv);
 int cmd_hessian(int argc, char** argv);
 int cmd_tasks(int argc, char** argv);
+int cmd_attention(int argc, char** argv);
 
 }  // namespace ridgeline::cli

@@ -29,7 +29,7 @@ const std::map<std::string, Handler>& commands() {
       {"align", cmd_align}, {"merge", cmd_merge}, {"runs", cmd_runs}, {"figure", cmd_figure},
       {"study", cmd_study}, {"landscape", cmd_landscape}, {"curve", cmd_curve},
       {"spectra", cmd_spectra}, {"layerwise", cmd_layerwise},
-      {"hessian", cmd_hessian}, {"tasks", cmd_tasks}};
+      {"hessian", cmd_hessian}, {"tasks", cmd_tasks}, {"attention", cmd_attention}};
   return c;
 }
 
@@ -40,7 +40,7 @@ const std::vector<const CommandSpec*>& command_specs() {
                                                     &run_spec(),   &runs_spec(),
                                                     &figure_spec(), &study_spec(), &landscape_spec(), &curve_spec(),
                                                     &spectra_spec(), &layerwise_spec(), &hessian_spec(),
-                                                    &tasks_spec()};
+                                                    &tasks_spec(), &attention_spec()};
   return s;
 }
 

@@ -1,5 +1,5 @@
-// `ridgeline train`: train one MLP and save it as safetensors.
-#include "ridgeline/train/train.h"
+// `ridgeline train`: train one model (an MLP or a transformer) and save it as safetensors.
+#include "ridgeline/train/train_model.h"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -12,16 +12,18 @@
 #include "ridgeline/experiment/preflight.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/model_io.h"
 
 namespace ridgeline::cli {
 
 const CommandSpec& train_spec() {
   static const CommandSpec s{
       "train",
-      "Train one MLP on a data set and save it as safetensors.",
+      "Train one model (an MLP or a tiny transformer) on a data set and save it as safetensors.",
       {"train --arch ARCH --out MODEL.safetensors [options]"},
       join({{"arch", "ARCH", "",
-             "(required) mlp:IN,HIDDEN...,CLASSES, optionally +ln (LayerNorm) and +gelu (GELU)"},
+             "(required) mlp:IN,HIDDEN...,CLASSES, optionally +ln (LayerNorm) and +gelu (GELU); or "
+             "transformer:... (see the user guide, \"The attention lab\")"},
             {"out", "FILE", "", "(required) where the trained model is saved (safetensors)"},
             {"seed", "S", "0", "seed of the initialisation and the batch order"},
             {"epochs", "N", "10", "training epochs"},
@@ -42,7 +44,10 @@ const CommandSpec& train_spec() {
       {"ridgeline train --arch mlp:784,512,512,512,10 --data fashion-mnist --seed 0 --epochs 10 "
        "--out A.safetensors",
        "ridgeline train --arch mlp:8,16,3+ln+gelu --data gmm:600,200,8,3,7 --optimizer sgd "
-       "--schedule triangular --warmup-epochs 2 --out A.safetensors --json"},
+       "--schedule triangular --warmup-epochs 2 --out A.safetensors --json",
+       "ridgeline train --arch transformer:tokens=32,seq=16,d=64,heads=2,layers=2,ff=128,"
+       "attn=softmax,causal --data task:mqar,vocab=32,length=16,pairs=4,train=4000,test=500 "
+       "--batch 32 --epochs 10 --out mqar.safetensors"},
       {"Per-epoch lines give loss (4 significant digits) and error (% misclassified) of both "
        "splits, and the epoch's wall-clock time."}};
   return s;
@@ -52,7 +57,9 @@ int cmd_train(int argc, char** argv) {
   Args a(argc, argv, 2, train_spec());
   if (!a.positionals().empty())
     throw InputError("unexpected argument '" + a.positionals()[0] + "'");
-  const MlpArch arch = parse_arch(a.required("arch"), "--arch");
+  const auto arch = parse_model_arch(a.required("arch"), "--arch");
+  if (!arch->uses_data())
+    throw InputError("--arch: " + arch->to_string() + " uses no data; train it in a spec");
   const std::string out = a.required("out");
   check_output_file(out, "--out");
   TrainConfig cfg;
@@ -70,14 +77,14 @@ int cmd_train(int argc, char** argv) {
   const int threads = static_cast<int>(a.integer("threads", 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
   // Before any work: the model, its gradients and a batch's activations must fit in memory.
-  check_fits_memory(*mlp_model_arch(arch), std::max(cfg.batch, 2000), 1, "--arch");
+  check_fits_memory(*arch, std::max(cfg.batch, 2000), 1, "--arch");
   DataOptions data_opts = data_options(a);
 
   auto backend = make_backend(a.str("device"), threads);
   DataSplits data = load_data(a.str("data"), data_opts);
-  check_fits(arch, data.train, "--arch");
+  arch->check_fits(data.train, "--arch");
   ProgressPrinter progress;
-  TrainCallbacks cb;
+  ModelTrainCallbacks cb;
   cb.on_step = [&](const StepMetrics& s) {
     // Printed once training has started, so bad input stays a single error line.
     if (!quiet && s.step == 1) progress.line("device: " + backend->description());
@@ -87,9 +94,9 @@ int cmd_train(int argc, char** argv) {
   };
   // Per-epoch checkpoints next to the output: A.safetensors → A-epoch3.safetensors.
   const std::string stem = out.size() > 12 && out.ends_with(".safetensors") ? out.substr(0, out.size() - 12) : out;
-  cb.on_epoch = [&](const EpochMetrics& e, const Mlp& model) {
+  cb.on_epoch = [&](const EpochMetrics& e, const Model& model) {
     if (cfg.checkpoint_every > 0 && e.epoch % cfg.checkpoint_every == 0 && e.epoch < cfg.epochs)
-      save_mlp(stem + "-epoch" + std::to_string(e.epoch) + ".safetensors", model,
+      save_model(stem + "-epoch" + std::to_string(e.epoch) + ".safetensors", model,
                {{"ridgeline.seed", std::to_string(seed)}, {"ridgeline.epoch", std::to_string(e.epoch)}});
     if (quiet) return;
     progress.line("epoch " + std::to_string(e.epoch) + "/" + std::to_string(cfg.epochs) +
@@ -98,9 +105,9 @@ int cmd_train(int argc, char** argv) {
                   ", error " + format_error(e.test_error) + " (wall-clock " +
                   format_seconds(e.seconds) + ")");
   };
-  TrainResult r = train_mlp(*backend, arch, data, cfg, seed, cb, &interrupt_token());
+  ModelTrainResult r = train_model(*backend, arch, data, cfg, seed, cb, &interrupt_token());
   progress.finish();
-  save_mlp(out, r.model, {{"ridgeline.seed", std::to_string(seed)},
+  save_model(out, r.model, {{"ridgeline.seed", std::to_string(seed)},
                           {"ridgeline.optimizer", to_string(cfg.optimizer)},
                           {"ridgeline.epochs", std::to_string(cfg.epochs)}});
   if (json_out) {
@@ -108,7 +115,7 @@ int cmd_train(int argc, char** argv) {
     pf.out = out;
     pf.data = {{a.str("data"), data_opts}};
     pf.backend = backend.get();
-    nlohmann::json j = {{"out", out}, {"arch", arch.to_string()}, {"seed", seed},
+    nlohmann::json j = {{"out", out}, {"arch", arch->to_string()}, {"seed", seed},
                         {"device", backend->description()}, {"seconds", r.seconds},
                         {"samples_per_second", r.samples_per_second}, {"epochs", nlohmann::json::array()}};
     for (const auto& e : r.epochs)

@@ -178,13 +178,13 @@ Monotonicity discordant_pair_rate(const std::vector<double>& a, int n, const std
   return m;
 }
 
-MapSpectrum map_spectrum(const std::vector<double>& a, int n) {
+MapSpectrum map_spectrum(const std::vector<double>& a, int n, double rank_eps) {
   check_map("map spectrum", a, n);
   MapSpectrum s;
   s.singular_values = svd(a.data(), n, n, false).s;
   const double smax = s.singular_values.empty() ? 0 : s.singular_values.front();
   if (smax <= 0) return s;
-  const double tol = smax * n * std::numeric_limits<double>::epsilon();
+  const double tol = smax * n * rank_eps;
   double sum = 0, sq = 0;
   for (double x : s.singular_values) {
     s.numerical_rank += x > tol;
@@ -376,7 +376,7 @@ MapMetrics map_metrics(const std::vector<double>& a, int n, const MapMetricsOpti
   m.normalised_entropy = e.normalised_mean;
   m.negative_mass = negative_mass(a, n).mean;
   m.monotonicity = q ? dot_product_monotonicity(a, n, *q, *k, d, o.causal).mean : kNaN;
-  const MapSpectrum s = map_spectrum(a, n);
+  const MapSpectrum s = map_spectrum(a, n, o.rank_eps);
   m.singular_values = s.singular_values;
   m.numerical_rank = s.numerical_rank;
   m.effective_rank = s.effective_rank;

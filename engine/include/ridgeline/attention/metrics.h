@@ -14,6 +14,7 @@
 /// are NaN and left out of means; a mean over no rows is NaN.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -70,7 +71,10 @@ struct MapSpectrum {
   double effective_rank = 0;  ///< 0 for the zero map
   double stable_rank = 0;     ///< 0 for the zero map
 };
-MapSpectrum map_spectrum(const std::vector<double>& a, int n);
+/// The numerical rank counts singular values above σ_max·n·rank_eps: the float64 epsilon for
+/// maps computed in float64, float32's (1.19e-7) for maps computed in float32.
+MapSpectrum map_spectrum(const std::vector<double>& a, int n,
+                         double rank_eps = std::numeric_limits<double>::epsilon());
 
 /// Total variation ½ Σ |p_j − r_j| of two rows of equal length.
 double total_variation(const std::vector<double>& p, const std::vector<double>& r);
@@ -144,6 +148,8 @@ struct MapMetricsOptions {
   bool class_token = false;            ///< the grid has a class token at index 0
   std::vector<double> dilution_radii = default_dilution_radii();
   double fidelity_floor = 1e-12;
+  /// Relative precision of the map's entries for its numerical rank (map_spectrum).
+  double rank_eps = std::numeric_limits<double>::epsilon();
 };
 
 /// The headline numbers of one map (or their mean over maps: heads, layers or inputs).
