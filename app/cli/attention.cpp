@@ -31,7 +31,7 @@ const CommandSpec& attention_spec() {
        "[training options] [--json]"},
       join({{"train", "", "", "train one model per variant (else: analyse the given models)"},
             {"arch", "ARCH", "",
-             "--train: the transformer (its attn= is replaced by each variant)"},
+             "(required) with --train: the transformer (its attn= is replaced by each variant)"},
             {"variants", "LIST", "softmax,linear_elu",
              "--train: attention variants, comma-separated"},
             {"seed", "S", "0", "--train: seed of every model's initialisation and batch order"},

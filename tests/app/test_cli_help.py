@@ -81,7 +81,7 @@ stop = {"train": ["train", "extra"], "interpolate": ["interpolate"], "align": ["
         "merge": ["merge"], "run": ["run"], "runs": ["runs", "list", "extra"],
         "figure": ["figure"], "study": ["study"], "landscape": ["landscape"], "curve": ["curve"],
         "spectra": ["spectra"], "layerwise": ["layerwise"],
-        "hessian": ["hessian"], "tasks": ["tasks"]}
+        "hessian": ["hessian"], "tasks": ["tasks"], "attention": ["attention"]}
 with tempfile.TemporaryDirectory() as work:
     for cmd, opts in helps.items():
         base = stop.get(cmd)

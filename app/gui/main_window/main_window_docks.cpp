@@ -124,7 +124,7 @@ bool MainWindow::showView(const QString& name, QString* error) {
 }
 
 QStringList MainWindow::stepViewPrefixes() {
-  return {"paths:", "landscape:", "layerwise:", "spectra:", "hessian:"};
+  return {"paths:", "landscape:", "layerwise:", "spectra:", "hessian:", "attention:"};
 }
 
 bool MainWindow::isStepView(const QString& name) {
@@ -153,7 +153,9 @@ bool MainWindow::exportView(const QString& name, const QString& path, QString* e
   if (!chartViewNames().contains(name) && !isStepView(name))
     return fail("--export-chart: the view '" + name + "' is not a chart (charts: " +
                 chartViewNames().join(", ") + ", " + stepViewHelp() + ")");
-  if (name.startsWith("landscape:")) {  // the 3-D surface as rendered (PNG only)
+  // The 3-D surface and the attention grid, as rendered (PNG only; the grid's own right-click
+  // menu also writes SVG, PDF and the maps as .npy).
+  if (name.startsWith("landscape:") || name.startsWith("attention:")) {
     if (QString why; !showView(name, &why)) return fail(why);
     if (!path.endsWith(".png", Qt::CaseInsensitive))
       return fail("--export-chart: the " + name + " view is written as PNG only: " + path);

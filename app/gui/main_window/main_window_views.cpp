@@ -43,10 +43,10 @@ void MainWindow::setSpecHeader(const QString& run_dir) {
     html += " — " + QString::fromStdString(spec_->description).toHtmlEscaped();
   const QString recipe = QString("%1 lr %2").arg(QString::fromStdString(to_string(spec_->train.optimizer)),
                                                  QString::number(spec_->train.lr, 'g', 4));
-  if (spec_->model_kind == "mlp")
+  if (spec_->model()->uses_data())
     html += QString("<br><span style='color:gray'>%1 · %2 · %3, batch %4, %5 epochs")
                 .arg(QString::fromStdString(spec_->data).toHtmlEscaped(),
-                     QString::fromStdString(spec_->arch.to_string()), recipe)
+                     QString::fromStdString(spec_->model()->to_string()).toHtmlEscaped(), recipe)
                 .arg(spec_->train.batch)
                 .arg(spec_->train.epochs);
   else  // a data-free model (the quadratic oracle): one full-gradient step per epoch

@@ -8,7 +8,7 @@ const std::vector<ResultView>& result_views() {
   static const std::vector<ResultView> views = {train_result_view(), interpolate_result_view(),
                                                 align_result_view(), landscape_result_view(),
                                                 layerwise_result_view(), spectra_result_view(),
-                                                hessian_result_view()};
+                                                hessian_result_view(), attention_result_view()};
   return views;
 }
 

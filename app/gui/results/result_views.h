@@ -103,6 +103,7 @@ ResultView landscape_result_view();
 ResultView layerwise_result_view();
 ResultView hessian_result_view();
 ResultView spectra_result_view();
+ResultView attention_result_view();
 
 /// The pages of every view in one window: the window's single entry to per-kind code.
 class ResultArea {

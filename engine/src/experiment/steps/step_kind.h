@@ -105,6 +105,7 @@ const StepKind& curve_step_kind();
 const StepKind& spectra_step_kind();
 const StepKind& layerwise_step_kind();
 const StepKind& hessian_step_kind();
+const StepKind& attention_step_kind();
 
 /// Throws InputError ("<where>: <why>") when the spec's model has no Hessian-vector products
 /// (ModelArch::hvp_unsupported), so a curvature step fails before anything trains.

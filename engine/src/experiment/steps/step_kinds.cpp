@@ -53,7 +53,8 @@ const std::vector<const StepKind*>& step_kinds() {
   static const std::vector<const StepKind*> kinds = [] {
     const StepKind* all[] = {&interpolate_step_kind(), &align_step_kind(), &merge_step_kind(),
                              &landscape_step_kind(), &curve_step_kind(), &spectra_step_kind(),
-                             &layerwise_step_kind(), &hessian_step_kind()};
+                             &layerwise_step_kind(), &hessian_step_kind(),
+                             &attention_step_kind()};
     std::vector<const StepKind*> out;
     for (const auto& type : step_key_choices("type")) {
       const StepKind* found = nullptr;

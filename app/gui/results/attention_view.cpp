@@ -1,0 +1,208 @@
+// The attention step's pages (attention_view.h).
+#include "gui/results/attention_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPainter>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "ridgeline/core/format.h"
+#include "widgets/attention/attention_grid.h"
+
+namespace ridgeline::gui {
+
+namespace {
+
+QString num(double v) {
+  return std::isfinite(v) ? QString::number(v, 'g', 4) : QString::fromUtf8("—");
+}
+
+// The metrics columns of the table and of the CSV.
+const QStringList kColumns = {"layer", "head", "entropy", "monotonicity", "effective rank",
+                              "locality r=1", "KL to softmax"};
+
+QStringList row_of(const HeadMetrics& h) {
+  const MapMetrics& m = h.metrics;
+  return {QString::number(h.layer), QString::number(h.head), num(m.entropy), num(m.monotonicity),
+          num(m.effective_rank), num(m.locality.empty() ? NAN : m.locality.front()), num(m.kl)};
+}
+
+}  // namespace
+
+ResultView attention_result_view() {
+  return {"attention", {}, [](const ResultHost& host) {
+            return std::unique_ptr<ResultPages>(new AttentionPages(host));
+          }};
+}
+
+AttentionPages::AttentionPages(const ResultHost& host) : host_(host) {}
+
+void AttentionPages::show(const StepResult& result) {
+  const auto* r = result.as<AttentionStepResult>();
+  if (!r || r->analyses.empty()) return;
+  const QString id = QString::fromStdString(result.id);
+  Page p = pages_.value(id);
+  if (!p.widget) {
+    p.widget = new QWidget;
+    p.widget->setObjectName("attention:" + id);
+    auto* layout = new QVBoxLayout(p.widget);
+    auto* controls = new QHBoxLayout;
+    p.model = new QComboBox;
+    p.model->setObjectName("attention.model");
+    p.input = new QComboBox;
+    p.input->setObjectName("attention.input");
+    p.model->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    p.input->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    controls->addWidget(new QLabel("Model:"));
+    controls->addWidget(p.model);
+    controls->addWidget(new QLabel("Input:"));
+    controls->addWidget(p.input);
+    controls->addStretch(1);
+    layout->addLayout(controls);
+    p.summary = new QLabel;
+    p.summary->setObjectName("attention.summary");
+    p.summary->setWordWrap(true);
+    layout->addWidget(p.summary);
+    auto* split = new QSplitter(Qt::Vertical);
+    p.grid = new widgets::AttentionGrid;
+    p.table = new QTableWidget;
+    p.table->setObjectName("attention.metrics");
+    p.table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    p.table->verticalHeader()->hide();
+    split->addWidget(p.grid);
+    split->addWidget(p.table);
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 1);
+    layout->addWidget(split, 1);
+    host_.tabs->addTab(p.widget, id);
+    order_ << id;
+    host_.show_tabs();
+    QComboBox* model = p.model;
+    QComboBox* input = p.input;
+    QObject::connect(model, &QComboBox::currentIndexChanged, p.widget,
+                     [this, id, input](int m) { select(id, m, input->currentIndex()); });
+    QObject::connect(input, &QComboBox::currentIndexChanged, p.widget,
+                     [this, id, model](int i) { select(id, model->currentIndex(), i); });
+  }
+  p.result = *r;
+  pages_.insert(id, p);
+  {
+    const QSignalBlocker block(p.model);
+    p.model->clear();
+    for (size_t k = 0; k < r->models.size(); ++k)
+      p.model->addItem(QString::fromStdString(r->models[k] + " (" + r->analyses[k].variant + ")"));
+  }
+  select(id, 0, 0);
+}
+
+void AttentionPages::select(const QString& id, int model, int input) {
+  auto it = pages_.find(id);
+  if (it == pages_.end()) return;
+  Page& p = *it;
+  if (model < 0 || model >= static_cast<int>(p.result.analyses.size())) return;
+  const AttentionAnalysis& a = p.result.analyses[model];
+  {
+    const QSignalBlocker b1(p.model), b2(p.input);
+    p.model->setCurrentIndex(model);
+    p.input->clear();
+    for (int s : a.shown) p.input->addItem(QString("test input %1").arg(s));
+    if (input >= static_cast<int>(a.shown.size()) || input < 0) input = 0;
+    p.input->setCurrentIndex(input);
+  }
+  const QString acc = std::isfinite(a.accuracy)
+                          ? QString::fromStdString(format_error(a.accuracy)) : QString::fromUtf8("—");
+  QString line = QString("<b>%1</b> attention (%2 layers × %3 heads, %4 tokens%5): test accuracy "
+                         "<b>%6</b> on %7; over %8 inputs: row entropy %9, effective rank %10")
+                     .arg(QString::fromStdString(a.variant)).arg(a.layers).arg(a.heads)
+                     .arg(a.tokens).arg(a.causal ? ", causal" : "")
+                     .arg(acc, QString::fromStdString(a.data).toHtmlEscaped())
+                     .arg(a.examples).arg(num(a.overall.entropy), num(a.overall.effective_rank));
+  if (std::isfinite(a.overall.kl)) line += ", KL to softmax " + num(a.overall.kl);
+  p.summary->setText(line);
+  if (!a.shown.empty()) {
+    widgets::AttentionMaps m;
+    m.title = QString::fromStdString(p.result.models[model] + " · " + a.variant) +
+              QString(" · test input %1").arg(a.shown[input]);
+    m.layers = a.layers;
+    m.heads = a.heads;
+    m.n = a.tokens;
+    const size_t per = static_cast<size_t>(a.layers) * a.heads * a.tokens * a.tokens;
+    m.values.assign(a.maps.begin() + per * input, a.maps.begin() + per * (input + 1));
+    for (const std::string& t : a.token_labels[input]) m.tokens.push_back(QString::fromStdString(t));
+    p.grid->setMaps(std::move(m));
+  }
+  p.table->clear();
+  p.table->setColumnCount(kColumns.size());
+  p.table->setHorizontalHeaderLabels(kColumns);
+  p.table->setRowCount(static_cast<int>(a.per_head.size()));
+  for (int r = 0; r < static_cast<int>(a.per_head.size()); ++r) {
+    const QStringList cells = row_of(a.per_head[r]);
+    for (int c = 0; c < cells.size(); ++c) p.table->setItem(r, c, new QTableWidgetItem(cells[c]));
+  }
+  p.table->resizeColumnsToContents();
+}
+
+QString AttentionPages::summary(const QString& id) const {
+  const auto it = pages_.find(id);
+  return it == pages_.end() ? QString() : it->summary->text();
+}
+
+void AttentionPages::clear() {
+  pages_.clear();
+  order_.clear();
+}
+
+QWidget* AttentionPages::page(const QString& name, QString* why) const {
+  if (!name.startsWith("attention:")) return nullptr;
+  const QString id = name.mid(10);
+  if (const auto it = pages_.find(id); it != pages_.end()) return it->widget;
+  if (why) *why = "no attention step '" + id + "' in this run";
+  return nullptr;
+}
+
+bool AttentionPages::numbersOn(const QWidget* page, QString* csv, QString*) const {
+  for (const Page& p : pages_) {
+    if (p.widget != page) continue;
+    const int model = std::max(0, p.model->currentIndex());
+    QString out = "model,variant," + kColumns.join(',') + "\n";
+    const AttentionAnalysis& a = p.result.analyses[model];
+    for (const HeadMetrics& h : a.per_head) {
+      QStringList cells = row_of(h);
+      for (QString& c : cells)
+        if (c == QString::fromUtf8("—")) c.clear();
+      out += QString::fromStdString(p.result.models[model] + "," + a.variant + ",") +
+             cells.join(',') + "\n";
+    }
+    *csv = out;
+    return true;
+  }
+  return false;
+}
+
+QImage AttentionPages::imageOn(QWidget* page) {
+  for (const Page& p : pages_) {
+    if (p.widget != page) continue;
+    const QSize size = p.grid->size().isEmpty() ? p.grid->sizeHint() : p.grid->size();
+    QImage img(size * 2, QImage::Format_ARGB32);
+    img.setDevicePixelRatio(2);
+    img.fill(Qt::white);
+    QPainter painter(&img);
+    p.grid->render(painter, size);
+    return img;
+  }
+  return {};
+}
+
+QString AttentionPages::exportName(const QWidget* page) const {
+  for (auto it = pages_.begin(); it != pages_.end(); ++it)
+    if (it->widget == page) return "attention-" + it.key();
+  return {};
+}
+
+}  // namespace ridgeline::gui

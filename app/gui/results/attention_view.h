@@ -1,0 +1,55 @@
+#pragma once
+/// @file attention_view.h
+/// The attention step's pages: one result tab per step ("attention:<id>"): a choice of model
+/// and of shown input, a line with the variant, the test accuracy and the overall map metrics,
+/// the layers × heads grid of the input's maps (widgets/attention/AttentionGrid: token labels,
+/// hover, row/column selection, head mean, log scale, exports), and the per-head metrics table.
+#include <QMap>
+
+#include "gui/results/result_views.h"
+#include "ridgeline/experiment/steps/attention_step.h"
+
+class QComboBox;
+class QLabel;
+class QTableWidget;
+
+namespace ridgeline::widgets {
+class AttentionGrid;
+}
+
+namespace ridgeline::gui {
+
+class AttentionPages : public ResultPages {
+ public:
+  explicit AttentionPages(const ResultHost& host);
+
+  void show(const StepResult& result) override;
+  void clear() override;
+  QWidget* page(const QString& name, QString* why) const override;
+  bool numbersOn(const QWidget* page, QString* csv, QString* companion) const override;
+  QImage imageOn(QWidget* page) override;
+  QString exportName(const QWidget* page) const override;
+
+  QStringList ids() const { return order_; }
+  widgets::AttentionGrid* grid(const QString& id) const { return pages_.value(id).grid; }
+  QTableWidget* table(const QString& id) const { return pages_.value(id).table; }
+  QString summary(const QString& id) const;
+  /// Shows model `model` (index into the step's models) and shown input `input`.
+  void select(const QString& id, int model, int input);
+
+ private:
+  struct Page {
+    QWidget* widget = nullptr;
+    QComboBox *model = nullptr, *input = nullptr;
+    QLabel* summary = nullptr;
+    widgets::AttentionGrid* grid = nullptr;
+    QTableWidget* table = nullptr;
+    AttentionStepResult result;
+  };
+  void refresh(Page& p);
+  ResultHost host_;
+  QMap<QString, Page> pages_;
+  QStringList order_;
+};
+
+}  // namespace ridgeline::gui

@@ -1,0 +1,106 @@
+// The attention step in the window: a real (shortened) run of the bundled mqar-attention
+// example opened from its folder; the tab's grid shows the maps the step saved for the chosen
+// model and input, its table one row per layer and head, the summary the variant and accuracy;
+// --view and PNG export work; a spec whose model is not a transformer is refused by the step.
+#include <QComboBox>
+#include <QImage>
+#include <QTableWidget>
+#include <QtTest>
+
+#include "gui/main_window/main_window.h"
+#include "gui/results/attention_view.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/io/fileio.h"
+#include "test_support.h"
+#include "widgets/attention/attention_grid.h"
+
+using namespace ridgeline;
+
+class TestAttentionView : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() {
+    ExperimentSpec spec = load_spec(test::source_path("resources/experiments/mqar-attention.json"));
+    spec.train.epochs = 1;  // the maps, not the accuracy, are under test here
+    spec.data = "task:mqar,vocab=32,length=16,pairs=4,train=256,test=64,seed=1";
+    RunOptions o;
+    o.out_dir = ws_.file("run");
+    o.device = "cpu";
+    o.threads = 1;
+    run_experiment(spec, o);
+    run_dir_ = QString::fromStdString(o.out_dir);
+  }
+
+  void windowShowsTheSavedMaps() {
+    gui::GuiOptions o;
+    o.workspace = QString::fromStdString(ws_.file("ws"));
+    o.device = "cpu";
+    o.threads = 1;
+    gui::MainWindow w(o);
+    w.setInteractive(false);
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QString why;
+    QVERIFY2(w.openRunFolder(run_dir_, &why), qPrintable(why));
+    auto* pages = w.results().get<gui::AttentionPages>();
+    QVERIFY(pages != nullptr);
+    QCOMPARE(pages->ids(), QStringList{"attention"});
+    QVERIFY2(pages->summary("attention").contains("softmax") &&
+                 pages->summary("attention").contains("test accuracy"),
+             qPrintable(pages->summary("attention")));
+    const AttentionAnalysis saved =
+        read_attention_analysis(run_dir_.toStdString() + "/results", "attention.seed0");
+    widgets::AttentionGrid* grid = pages->grid("attention");
+    QCOMPARE(grid->maps().layers, 2);
+    QCOMPARE(grid->maps().heads, 2);
+    QCOMPARE(grid->maps().n, 16);
+    const size_t per = 2 * 2 * 16 * 16;
+    for (size_t i = 0; i < per; i += 37) QCOMPARE(grid->maps().values[i], double(saved.maps[i]));
+    QCOMPARE(grid->maps().tokens.front().toStdString(), saved.token_labels[0][0]);
+    QCOMPARE(pages->table("attention")->rowCount(), 4);
+    // Another input: its own maps.
+    auto* input = w.findChild<QComboBox*>("attention.input");
+    QVERIFY(input != nullptr);
+    QCOMPARE(input->count(), 4);
+    input->setCurrentIndex(2);
+    QVERIFY(grid->maps().title.contains("test input 2"));
+    for (size_t i = 0; i < per; i += 41) QCOMPARE(grid->maps().values[i], double(saved.maps[2 * per + i]));
+    QVERIFY2(w.showView("attention:attention", &why), qPrintable(why));
+    QVERIFY(!w.showView("attention:nope", &why));
+    const QString png = QString::fromStdString(ws_.file("attention.png"));
+    QVERIFY2(w.exportView("attention:attention", png, &why), qPrintable(why));
+    const QImage img(png);
+    QVERIFY(!img.isNull());
+    // Not blank: the viridis colours of the maps are there.
+    int coloured = 0;
+    for (int y = 0; y < img.height(); y += 4)
+      for (int x = 0; x < img.width(); x += 4) {
+        const QColor c = img.pixelColor(x, y);
+        coloured += c.saturation() > 80;
+      }
+    QVERIFY2(coloured > 100, qPrintable(QString("%1 coloured pixels").arg(coloured)));
+  }
+
+  void stepNeedsATransformer() {
+    std::string text = read_file(test::source_path("resources/experiments/mqar-attention.json"));
+    text.replace(text.find("\"kind\": \"transformer\""), 21, "\"kind\": \"mlp\"");
+    const size_t at = text.find("\"arch\": \"transformer:");
+    text.replace(at, text.find('"', at + 9) - at + 1, "\"arch\": \"mlp:16,8,32\"");
+    try {
+      parse_spec(text, "spec.json");
+      QFAIL("an attention step on an MLP was accepted");
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("transformer") != std::string::npos, e.what());
+    }
+  }
+
+ private:
+  test::ScratchDir ws_{"attention-view"};
+  QString run_dir_;
+};
+
+QTEST_MAIN(TestAttentionView)
+#include "test_attention_view.moc"
