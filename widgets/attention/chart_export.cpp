@@ -1,0 +1,71 @@
+// Export of the attention lab's chart views (chart_export.h).
+#include "widgets/attention/chart_export.h"
+
+#include <QFileInfo>
+#include <QGraphicsView>
+#include <QImage>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSvgGenerator>
+
+namespace ridgeline::widgets {
+
+namespace {
+
+void paint(const QGraphicsView& view, QPainter& p, const QSize& sz) {
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setRenderHint(QPainter::TextAntialiasing);
+  // QGraphicsView::render is not const, but it only reads the scene.
+  const_cast<QGraphicsView&>(view).render(&p, QRectF(0, 0, sz.width(), sz.height()),
+                                          view.viewport()->rect(), Qt::IgnoreAspectRatio);
+}
+
+}  // namespace
+
+bool export_chart_view(const QGraphicsView& view, const QString& path, const QString& title,
+                       QString* error) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  auto fail = [&](const QString& why) {
+    if (error) *error = path + ": " + why;
+    return false;
+  };
+  const QSize sz = view.viewport()->size();
+  if (sz.isEmpty()) return fail("the view has no size");
+  if (suffix == "png") {
+    QImage img(sz * 2, QImage::Format_RGB32);
+    img.fill(Qt::white);
+    QPainter p(&img);
+    p.scale(2, 2);
+    paint(view, p, sz);
+    p.end();
+    return img.save(path, "PNG") || fail("cannot write the file");
+  }
+  if (suffix == "svg") {
+    QSvgGenerator g;
+    g.setFileName(path);
+    g.setSize(sz);
+    g.setViewBox(QRect(QPoint(0, 0), sz));
+    g.setTitle(title);
+    QPainter p;
+    if (!p.begin(&g)) return fail("cannot write the file");
+    paint(view, p, sz);
+    return p.end() || fail("cannot write the file");
+  }
+  if (suffix == "pdf") {
+    QPdfWriter pdf(path);
+    pdf.setCreator("Ridgeline");
+    pdf.setTitle(title);
+    pdf.setResolution(96);
+    pdf.setPageSize(QPageSize(QSizeF(sz.width() * 25.4 / 96, sz.height() * 25.4 / 96),
+                              QPageSize::Millimeter, QString(), QPageSize::ExactMatch));
+    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+    QPainter p;
+    if (!p.begin(&pdf)) return fail("cannot write the file");
+    paint(view, p, sz);
+    return p.end() || fail("cannot write the file");
+  }
+  return fail("unknown export format (use .png, .svg or .pdf)");
+}
+
+}  // namespace ridgeline::widgets

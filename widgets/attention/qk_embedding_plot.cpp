@@ -1,0 +1,158 @@
+// The joint query/key embedding plot (qk_embedding_plot.h).
+#include "widgets/attention/qk_embedding_plot.h"
+
+#include <QChart>
+#include <QCursor>
+#include <QLegend>
+#include <QScatterSeries>
+#include <QToolTip>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "widgets/attention/chart_export.h"
+
+namespace ridgeline::widgets {
+
+namespace {
+
+// Okabe–Ito: queries vermillion, keys blue (they stay apart for colour-blind readers and in
+// grey, where the marker shapes differ too).
+const QColor kQuery(213, 94, 0), kKey(0, 114, 178);
+
+QString number(double v) { return QString::number(v, 'g', 4); }
+
+}  // namespace
+
+QkEmbeddingPlot::QkEmbeddingPlot(QWidget* parent) : QChartView(parent) {
+  setRenderHint(QPainter::Antialiasing);
+  setMinimumSize(320, 280);
+  chart()->legend()->setAlignment(Qt::AlignBottom);
+  chart()->setTitle("Queries and keys: no embedding yet");
+}
+
+void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& context,
+                                   std::vector<QStringList> tokens) {
+  e_ = std::move(e);
+  tokens_ = std::move(tokens);
+  QChart* c = chart();
+  c->removeAllSeries();
+  for (QAbstractAxis* a : c->axes()) {
+    c->removeAxis(a);
+    delete a;
+  }
+  queries_ = new QScatterSeries;
+  keys_ = new QScatterSeries;
+  queries_->setName(QString("queries (%1)").arg(e_.num_queries));
+  keys_->setName(QString("keys (%1)").arg(e_.num_keys));
+  queries_->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+  keys_->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+  // Many points: smaller markers, so clusters stay readable.
+  const double marker = e_.size() > 2000 ? 5 : e_.size() > 300 ? 7 : 9;
+  for (auto [s, colour] : {std::pair{queries_, kQuery}, std::pair{keys_, kKey}}) {
+    s->setMarkerSize(marker);
+    QColor fill = colour;
+    fill.setAlphaF(0.75);
+    s->setColor(fill);
+    s->setBorderColor(colour.darker(140));
+  }
+  QList<QPointF> qp, kp;
+  for (int i = 0; i < e_.size(); ++i)
+    (e_.is_query[static_cast<size_t>(i)] ? qp : kp) << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
+  queries_->replace(qp);
+  keys_->replace(kp);
+  c->addSeries(keys_);
+  c->addSeries(queries_);
+  auto* x = new QValueAxis;
+  auto* y = new QValueAxis;
+  x->setTitleText(axisTitle(0));
+  y->setTitleText(axisTitle(1));
+  c->addAxis(x, Qt::AlignBottom);
+  c->addAxis(y, Qt::AlignLeft);
+  for (QScatterSeries* s : {keys_, queries_}) {
+    s->attachAxis(x);
+    s->attachAxis(y);
+    const bool is_query = s == queries_;
+    connect(s, &QScatterSeries::hovered, this, [this, is_query](const QPointF& p, bool on) {
+      if (!on) return QToolTip::hideText();
+      QToolTip::showText(QCursor::pos(), hoverText(indexAt(p, is_query)), this);
+    });
+  }
+  int inputs = 0;
+  for (const auto& s : e_.source) inputs = std::max(inputs, s.input + 1);
+  QString title = "Queries and keys" + (context.isEmpty() ? QString() : ", " + context) +
+                  QString(": joint PCA over %1 input%2").arg(inputs).arg(inputs == 1 ? "" : "s");
+  title += e_.normalisation.applied ? " (keys translated to the queries' centroid, equal mean norms)"
+                                    : " (as computed, not normalised)";
+  c->setTitle(title);
+  fitRanges();
+}
+
+QString QkEmbeddingPlot::axisTitle(int component) const {
+  const QString name = QString("PC%1").arg(component + 1);
+  const double r = e_.explained[component == 0 ? 0 : 1];
+  if (e_.size() == 0) return name;
+  if (!std::isfinite(r)) return name + " (no variance)";
+  return name + QString(" (%1%)").arg(100 * r, 0, 'f', 1);
+}
+
+QString QkEmbeddingPlot::hoverText(int index) const {
+  if (index < 0 || index >= e_.size()) return {};
+  const auto& s = e_.source[static_cast<size_t>(index)];
+  QString t = QString("%1 %2 of input %3")
+                  .arg(e_.is_query[static_cast<size_t>(index)] ? "query" : "key")
+                  .arg(s.position)
+                  .arg(s.input);
+  if (s.input < static_cast<int>(tokens_.size()) && s.position < tokens_[static_cast<size_t>(s.input)].size())
+    t += QString(", token '%1'").arg(tokens_[static_cast<size_t>(s.input)][s.position]);
+  t += " · PC1 " + number(e_.x[static_cast<size_t>(index)]) + ", PC2 " + number(e_.y[static_cast<size_t>(index)]);
+  return t;
+}
+
+int QkEmbeddingPlot::indexAt(const QPointF& value, bool query) const {
+  int best = -1;
+  double bd = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < e_.size(); ++i) {
+    if ((e_.is_query[static_cast<size_t>(i)] != 0) != query) continue;
+    const double dx = e_.x[static_cast<size_t>(i)] - value.x(), dy = e_.y[static_cast<size_t>(i)] - value.y();
+    const double d = dx * dx + dy * dy;
+    if (d < bd) bd = d, best = i;
+  }
+  return best;
+}
+
+void QkEmbeddingPlot::fitRanges() {
+  const auto axes_x = chart()->axes(Qt::Horizontal), axes_y = chart()->axes(Qt::Vertical);
+  if (axes_x.isEmpty() || axes_y.isEmpty()) return;
+  double x0 = -1, x1 = 1, y0 = -1, y1 = 1;
+  if (e_.size() > 0) {
+    const auto [xa, xb] = std::minmax_element(e_.x.begin(), e_.x.end());
+    const auto [ya, yb] = std::minmax_element(e_.y.begin(), e_.y.end());
+    x0 = *xa, x1 = *xb, y0 = *ya, y1 = *yb;
+  }
+  double w = std::max(x1 - x0, 1e-12), h = std::max(y1 - y0, 1e-12);
+  // Equal units per pixel on both axes: widen the shorter span to the plot area's aspect.
+  const QRectF area = chart()->plotArea();
+  const double aspect = area.width() > 10 && area.height() > 10 ? area.width() / area.height() : 1.0;
+  const double pad = 0.06;
+  w *= 1 + 2 * pad, h *= 1 + 2 * pad;
+  if (w / h > aspect) h = w / aspect;
+  else w = h * aspect;
+  const double cx = 0.5 * (x0 + x1), cy = 0.5 * (y0 + y1);
+  auto* ax = static_cast<QValueAxis*>(axes_x.first());
+  auto* ay = static_cast<QValueAxis*>(axes_y.first());
+  ax->setRange(cx - w / 2, cx + w / 2);
+  ay->setRange(cy - h / 2, cy + h / 2);
+}
+
+void QkEmbeddingPlot::resizeEvent(QResizeEvent* event) {
+  QChartView::resizeEvent(event);
+  fitRanges();
+}
+
+bool QkEmbeddingPlot::exportTo(const QString& path, QString* error) const {
+  return export_chart_view(*this, path, "Query/key embedding", error);
+}
+
+}  // namespace ridgeline::widgets

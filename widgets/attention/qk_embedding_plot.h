@@ -1,0 +1,60 @@
+#pragma once
+/// @file qk_embedding_plot.h
+/// QkEmbeddingPlot: the joint 2-D embedding of one head's queries and keys over many inputs
+/// (ridgeline/attention/qk_embedding.h; docs/USER_GUIDE.md, "Query/key embedding"). Queries and
+/// keys are two scatter series (vermillion circles, blue squares) on equal axis scales, so
+/// distances on screen are distances in the plane; the axes say how much variance each
+/// component explains ("PC1 (43.2%)"); hovering a point names it ("query 12 of input 3, token
+/// 'k5'"). Fed only by a QkEmbedding (and, optionally, each input's token labels); no math.
+#include <QChartView>
+#include <QPointF>
+#include <QString>
+#include <QStringList>
+#include <vector>
+
+#include "ridgeline/attention/qk_embedding.h"
+
+class QScatterSeries;
+
+namespace ridgeline::widgets {
+
+class QkEmbeddingPlot : public QChartView {
+  Q_OBJECT
+ public:
+  explicit QkEmbeddingPlot(QWidget* parent = nullptr);
+
+  /// Shows `e`. `context` names what was embedded ("softmax, layer 1, head 0"); `tokens`,
+  /// when given, holds each input's token labels (tokens[input][position]; missing ones are
+  /// left out of the hover text).
+  void setEmbedding(attention::QkEmbedding e, const QString& context = {},
+                    std::vector<QStringList> tokens = {});
+  const attention::QkEmbedding& embedding() const { return e_; }
+
+  QScatterSeries* querySeries() const { return queries_; }
+  QScatterSeries* keySeries() const { return keys_; }
+  /// "PC1 (43.2%)", "PC2 (12.0%)".
+  QString axisTitle(int component) const;
+  /// "query 12 of input 3, token 'k5' · PC1 1.234, PC2 -0.5" for point `index` (in the
+  /// embedding's order); "" when out of range.
+  QString hoverText(int index) const;
+  /// The point nearest to `value` (chart coordinates) among queries (`query`) or keys; -1 when
+  /// there is none.
+  int indexAt(const QPointF& value, bool query) const;
+
+  /// Writes the plot by the path's suffix (.png, .svg, .pdf; chart_export.h).
+  bool exportTo(const QString& path, QString* error = nullptr) const;
+
+  QSize sizeHint() const override { return {640, 560}; }
+
+ protected:
+  void resizeEvent(QResizeEvent* event) override;
+
+ private:
+  void fitRanges();
+
+  attention::QkEmbedding e_;
+  std::vector<QStringList> tokens_;
+  QScatterSeries *queries_ = nullptr, *keys_ = nullptr;
+};
+
+}  // namespace ridgeline::widgets
