@@ -97,9 +97,12 @@ void check_exports(const std::function<bool(const QString&, QString*)>& exportTo
   QVERIFY2(error.contains("unknown export format"), qPrintable(error));
 }
 
-void maybe_shot(QWidget& w, const char* name) {
+// Screenshots as the user's export writes them.
+template <class Chart>
+void maybe_shot(Chart& w, const char* name) {
   const QByteArray prefix = qgetenv("RIDGELINE_ATTENTION_LAB_SHOTS");
-  if (!prefix.isEmpty()) QVERIFY(w.grab().save(QString("%1-%2.png").arg(QString(prefix), name)));
+  QString error;
+  if (!prefix.isEmpty()) QVERIFY2(w.exportTo(QString("%1-%2.png").arg(QString(prefix), name), &error), qPrintable(error));
 }
 
 }  // namespace
@@ -187,6 +190,11 @@ class TestAttentionLabCharts : public QObject {
     QVERIFY2(chart.metricTitle().contains("0.1"), qPrintable(chart.metricTitle()));
     chart.setMetric(AttentionMetricChart::Metric::CollisionRate);
     QCOMPARE(chart.value(1, 0), 0.1);
+    {  // a fraction's axis ends at 1
+      auto* y = qobject_cast<QValueAxis*>(chart.chart()->axes(Qt::Vertical).first());
+      QCOMPARE(y->min(), 0.0);
+      QCOMPARE(y->max(), 1.0);
+    }
     QVERIFY(std::isnan(chart.value(1, 1)));
     QVERIFY(std::isnan(chart.value(2, 0)));
     QCOMPARE(chart.hoverText(2, 0), QString("inline, layer 0: collision rate not measured"));
@@ -195,6 +203,19 @@ class TestAttentionLabCharts : public QObject {
     QCOMPARE(chart.hoverText(1, 1), QString("linear_elu, layer 1: fidelity (KL) 0.7 nats (mean over 4 maps)"));
     chart.setMetric(AttentionMetricChart::Metric::Monotonicity);
     QCOMPARE(chart.hoverText(2, 1), QString("inline, layer 1: monotonicity 0.75 (mean over 4 maps)"));
+    {
+      // A file written right after a change shows the change (the chart lays out on posted
+      // events; an export before them showed the previous metric's axis and title).
+      QTemporaryDir dir;
+      QVERIFY(chart.exportTo(dir.filePath("now.png")));
+      QTest::qWait(50);
+      QVERIFY(chart.exportTo(dir.filePath("later.png")));
+      if (!qEnvironmentVariableIsEmpty("KEEPDBG")) {
+        QFile::copy(dir.filePath("now.png"), "/tmp/attnviews/now.png");
+        QFile::copy(dir.filePath("later.png"), "/tmp/attnviews/later.png");
+      }
+      QCOMPARE(QImage(dir.filePath("now.png")), QImage(dir.filePath("later.png")));
+    }
     const QImage shot = chart.grab().toImage();
     for (int i = 0; i < 3; ++i)
       QVERIFY2(count_colour(shot, variant_colour(i), 12) > 200, qPrintable(QString("no bars of variant %1").arg(i)));

@@ -9,6 +9,7 @@
 #include <QLegend>
 #include <QToolTip>
 #include <QValueAxis>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -106,7 +107,7 @@ QString AttentionMetricChart::metricTitle() const {
     }
   switch (metric_) {
     case Metric::Entropy: return "mean row entropy (nats)";
-    case Metric::Monotonicity: return "monotonicity: mean Spearman ρ of a_ij vs q·k_j";
+    case Metric::Monotonicity: return "mean Spearman ρ(a_ij, q_i·k_j)";
     case Metric::EffectiveRank: return "effective rank exp H(σ/Σσ)";
     case Metric::CollisionRate: return "collision rate (distinct queries, same row)";
     case Metric::Locality:
@@ -181,10 +182,19 @@ void AttentionMetricChart::rebuild() {
   x->append(categories_);
   auto* y = new QValueAxis;
   y->setTitleText(metricTitle());
-  if (hi - lo <= 0) hi = lo + 1;  // nothing measured, or all zero: a visible, honest axis
-  const double pad = 0.06 * (hi - lo);
-  y->setRange(lo < 0 ? lo - pad : 0.0, hi > 0 ? hi + pad : 0.0);
-  y->applyNiceNumbers();
+  // Fractions and correlations keep their natural range (a rate of 1.5 would not exist);
+  // entropy, rank and KL get a padded, rounded one.
+  const bool bounded = metric_ == Metric::Monotonicity || metric_ == Metric::CollisionRate ||
+                       metric_ == Metric::Locality || metric_ == Metric::Dilution;
+  if (bounded) {
+    y->setRange(lo < 0 ? std::min(lo, metric_ == Metric::Monotonicity ? -1.0 : lo) : 0.0, std::max(hi, 1.0));
+    y->setTickCount(lo < 0 ? 9 : 6);
+  } else {
+    if (hi - lo <= 0) hi = lo + 1;  // nothing measured, or all zero: a visible, honest axis
+    const double pad = 0.06 * (hi - lo);
+    y->setRange(lo < 0 ? lo - pad : 0.0, hi > 0 ? hi + pad : 0.0);
+    y->applyNiceNumbers();
+  }
   c->addAxis(x, Qt::AlignBottom);
   c->addAxis(y, Qt::AlignLeft);
   series->attachAxis(x);

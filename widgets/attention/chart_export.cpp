@@ -1,6 +1,7 @@
 // Export of the attention lab's chart views (chart_export.h).
 #include "widgets/attention/chart_export.h"
 
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QGraphicsView>
 #include <QImage>
@@ -30,6 +31,12 @@ bool export_chart_view(const QGraphicsView& view, const QString& path, const QSt
     if (error) *error = path + ": " + why;
     return false;
   };
+  // A chart lays itself out on posted events: without them a file written right after a
+  // change (a new metric, new data) would show the previous state.
+  // The items of removed axes and series go by deleteLater: flush those too, or they are drawn
+  // over the new ones.
+  QCoreApplication::sendPostedEvents();
+  QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
   const QSize sz = view.viewport()->size();
   if (sz.isEmpty()) return fail("the view has no size");
   if (suffix == "png") {

@@ -29,6 +29,7 @@ QkEmbeddingPlot::QkEmbeddingPlot(QWidget* parent) : QChartView(parent) {
   setRenderHint(QPainter::Antialiasing);
   setMinimumSize(320, 280);
   chart()->legend()->setAlignment(Qt::AlignBottom);
+  chart()->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);  // circles and squares
   chart()->setTitle("Queries and keys: no embedding yet");
 }
 
@@ -62,15 +63,15 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
     (e_.is_query[static_cast<size_t>(i)] ? qp : kp) << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
   queries_->replace(qp);
   keys_->replace(kp);
-  c->addSeries(keys_);
   c->addSeries(queries_);
+  c->addSeries(keys_);
   auto* x = new QValueAxis;
   auto* y = new QValueAxis;
   x->setTitleText(axisTitle(0));
   y->setTitleText(axisTitle(1));
   c->addAxis(x, Qt::AlignBottom);
   c->addAxis(y, Qt::AlignLeft);
-  for (QScatterSeries* s : {keys_, queries_}) {
+  for (QScatterSeries* s : {queries_, keys_}) {
     s->attachAxis(x);
     s->attachAxis(y);
     const bool is_query = s == queries_;
@@ -81,10 +82,12 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
   }
   int inputs = 0;
   for (const auto& s : e_.source) inputs = std::max(inputs, s.input + 1);
-  QString title = "Queries and keys" + (context.isEmpty() ? QString() : ", " + context) +
+  // Two lines: what was embedded, then how (a long single line is cut off in a narrow view).
+  QString title = "Queries and keys" + (context.isEmpty() ? QString() : ", " + context.toHtmlEscaped()) +
                   QString(": joint PCA over %1 input%2").arg(inputs).arg(inputs == 1 ? "" : "s");
-  title += e_.normalisation.applied ? " (keys translated to the queries' centroid, equal mean norms)"
-                                    : " (as computed, not normalised)";
+  title += e_.normalisation.applied ? "<br><small>keys translated to the queries' centroid, equal mean norms "
+                                      "(each query's ranking of keys unchanged)</small>"
+                                    : "<br><small>vectors as computed, not normalised</small>";
   c->setTitle(title);
   fitRanges();
 }
@@ -144,6 +147,16 @@ void QkEmbeddingPlot::fitRanges() {
   auto* ay = static_cast<QValueAxis*>(axes_y.first());
   ax->setRange(cx - w / 2, cx + w / 2);
   ay->setRange(cy - h / 2, cy + h / 2);
+  // Ticks at round numbers, one step on both axes (equal scales), anchored at 0.
+  const double raw = std::max(w, h) / 6;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+  for (QValueAxis* a : {ax, ay}) {
+    a->setTickType(QValueAxis::TicksDynamic);
+    a->setTickAnchor(0);
+    a->setTickInterval(step);
+    a->setLabelFormat("%g");
+  }
 }
 
 void QkEmbeddingPlot::resizeEvent(QResizeEvent* event) {
