@@ -198,6 +198,8 @@ class TestAttentionLabCharts : public QObject {
     QVERIFY(std::isnan(chart.value(1, 1)));
     QVERIFY(std::isnan(chart.value(2, 0)));
     QCOMPARE(chart.hoverText(2, 0), QString("inline, layer 0: collision rate not measured"));
+    QCOMPARE(chart.chart()->axes(Qt::Horizontal).first()->titleText(),
+             QString("no bar, not measured: linear_elu (layer 1); inline (all)"));
     chart.setMetric(AttentionMetricChart::Metric::FidelityKl);
     QCOMPARE(chart.hoverText(0, 0), QString("softmax, layer 0: fidelity (KL): the reference itself"));
     QCOMPARE(chart.hoverText(1, 1), QString("linear_elu, layer 1: fidelity (KL) 0.7 nats (mean over 4 maps)"));

@@ -180,6 +180,17 @@ void AttentionMetricChart::rebuild() {
   c->addSeries(series);
   auto* x = new QBarCategoryAxis;
   x->append(categories_);
+  // A missing value and a zero both draw no bar: say which are missing.
+  QStringList missing;
+  for (int v = 0; v < static_cast<int>(variants_.size()); ++v) {
+    QStringList where;
+    for (int l = 0; l < layers; ++l)
+      if (!std::isfinite(value(v, l))) where << categories_[l];
+    if (where.size() == layers && layers > 1) missing << QString::fromStdString(variants_[static_cast<size_t>(v)].variant) + " (all)";
+    else if (!where.isEmpty())
+      missing << QString::fromStdString(variants_[static_cast<size_t>(v)].variant) + " (" + where.join(", ") + ")";
+  }
+  if (!missing.isEmpty()) x->setTitleText("no bar, not measured: " + missing.join("; "));
   auto* y = new QValueAxis;
   y->setTitleText(metricTitle());
   // Fractions and correlations keep their natural range (a rate of 1.5 would not exist);
