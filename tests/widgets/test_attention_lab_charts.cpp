@@ -145,6 +145,19 @@ class TestAttentionLabCharts : public QObject {
     QVERIFY2(count_colour(shot, QColor(213, 94, 0)) > 100, "no query markers drawn");
     QVERIFY2(count_colour(shot, QColor(0, 114, 178)) > 100, "no key markers drawn");
     maybe_shot(plot, "qk-embedding");
+    // Coloured by token position (AttentionViz's colouring): viridis from position 0 to 11,
+    // queries and keys told apart by shape.
+    plot.setColourBy(QkEmbeddingPlot::ColourBy::Position);
+    QCOMPARE(plot.pointColour(0), QColor(68, 1, 84));     // position 0: viridis(0)
+    QCOMPARE(plot.pointColour(47), QColor(253, 231, 37));  // key 11 of input 0: viridis(1)
+    QVERIFY(plot.chart()->title().contains("token position 0 (violet) to 11 (yellow)"));
+    QTest::qWait(20);
+    const QImage by_position = plot.grab().toImage();
+    QVERIFY2(count_colour(by_position, QColor(253, 231, 37), 30) > 20, "no yellow (last position) markers");
+    QVERIFY2(count_colour(by_position, QColor(213, 94, 0), 30) < 20, "kind colours left after switching");
+    maybe_shot(plot, "qk-embedding-by-position");
+    plot.setColourBy(QkEmbeddingPlot::ColourBy::Kind);
+    QCOMPARE(plot.pointColour(0), QColor(213, 94, 0));
     check_exports([&](const QString& p, QString* err) { return plot.exportTo(p, err); });
   }
 

@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "widgets/attention/chart_export.h"
+#include "widgets/figure/colormap.h"
 
 namespace ridgeline::widgets {
 
@@ -51,16 +52,16 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
   keys_->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
   // Many points: smaller markers, so clusters stay readable.
   const double marker = e_.size() > 2000 ? 5 : e_.size() > 300 ? 7 : 9;
-  for (auto [s, colour] : {std::pair{queries_, kQuery}, std::pair{keys_, kKey}}) {
-    s->setMarkerSize(marker);
-    QColor fill = colour;
-    fill.setAlphaF(0.75);
-    s->setColor(fill);
-    s->setBorderColor(colour.darker(140));
-  }
+  for (QScatterSeries* s : {queries_, keys_}) s->setMarkerSize(marker);
   QList<QPointF> qp, kp;
-  for (int i = 0; i < e_.size(); ++i)
-    (e_.is_query[static_cast<size_t>(i)] ? qp : kp) << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
+  series_index_.assign(static_cast<size_t>(e_.size()), 0);
+  max_position_ = 0;
+  for (int i = 0; i < e_.size(); ++i) {
+    QList<QPointF>& list = e_.is_query[static_cast<size_t>(i)] ? qp : kp;
+    series_index_[static_cast<size_t>(i)] = static_cast<int>(list.size());
+    list << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
+    max_position_ = std::max(max_position_, e_.source[static_cast<size_t>(i)].position);
+  }
   queries_->replace(qp);
   keys_->replace(kp);
   c->addSeries(queries_);
@@ -80,16 +81,57 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
       QToolTip::showText(QCursor::pos(), hoverText(indexAt(p, is_query)), this);
     });
   }
+  context_ = context;
+  applyColours();
+  setTitle();
+  fitRanges();
+}
+
+void QkEmbeddingPlot::setTitle() {
   int inputs = 0;
   for (const auto& s : e_.source) inputs = std::max(inputs, s.input + 1);
   // Two lines: what was embedded, then how (a long single line is cut off in a narrow view).
-  QString title = "Queries and keys" + (context.isEmpty() ? QString() : ", " + context.toHtmlEscaped()) +
+  QString title = "Queries and keys" + (context_.isEmpty() ? QString() : ", " + context_.toHtmlEscaped()) +
                   QString(": joint PCA over %1 input%2").arg(inputs).arg(inputs == 1 ? "" : "s");
   title += e_.normalisation.applied ? "<br><small>keys translated to the queries' centroid, equal mean norms "
-                                      "(each query's ranking of keys unchanged)</small>"
-                                    : "<br><small>vectors as computed, not normalised</small>";
-  c->setTitle(title);
-  fitRanges();
+                                      "(each query's ranking of keys unchanged)"
+                                    : "<br><small>vectors as computed, not normalised";
+  if (colour_by_ == ColourBy::Position)
+    title += QString("<br>colour: token position 0 (violet) to %1 (yellow); circles queries, squares keys").arg(max_position_);
+  chart()->setTitle(title + "</small>");
+}
+
+void QkEmbeddingPlot::setColourBy(ColourBy c) {
+  colour_by_ = c;
+  applyColours();
+  setTitle();
+}
+
+QColor QkEmbeddingPlot::pointColour(int index) const {
+  if (index < 0 || index >= e_.size()) return {};
+  const bool query = e_.is_query[static_cast<size_t>(index)] != 0;
+  if (colour_by_ == ColourBy::Kind) return query ? kQuery : kKey;
+  const double t = max_position_ > 0 ? double(e_.source[static_cast<size_t>(index)].position) / max_position_ : 0.0;
+  const figure::Rgb rgb = figure::colormap(t);
+  return QColor(rgb.r, rgb.g, rgb.b);
+}
+
+void QkEmbeddingPlot::applyColours() {
+  if (!queries_ || !keys_) return;
+  for (QScatterSeries* s : {queries_, keys_}) {
+    s->clearPointsConfiguration();
+    const QColor base = colour_by_ == ColourBy::Kind ? (s == queries_ ? kQuery : kKey) : QColor(150, 150, 150);
+    QColor fill = base;
+    fill.setAlphaF(colour_by_ == ColourBy::Kind ? 0.75 : 1.0);
+    s->setColor(fill);
+    s->setBorderColor(colour_by_ == ColourBy::Kind ? base.darker(140) : QColor(60, 60, 60));
+  }
+  if (colour_by_ == ColourBy::Kind) return;
+  for (int i = 0; i < e_.size(); ++i) {
+    QScatterSeries* s = e_.is_query[static_cast<size_t>(i)] ? queries_ : keys_;
+    s->setPointConfiguration(series_index_[static_cast<size_t>(i)], QXYSeries::PointConfiguration::Color,
+                             pointColour(i));
+  }
 }
 
 QString QkEmbeddingPlot::axisTitle(int component) const {

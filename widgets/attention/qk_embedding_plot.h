@@ -7,6 +7,7 @@
 /// component explains ("PC1 (43.2%)"); hovering a point names it ("query 12 of input 3, token
 /// 'k5'"). Fed only by a QkEmbedding (and, optionally, each input's token labels); no math.
 #include <QChartView>
+#include <QColor>
 #include <QPointF>
 #include <QString>
 #include <QStringList>
@@ -30,6 +31,15 @@ class QkEmbeddingPlot : public QChartView {
                     std::vector<QStringList> tokens = {});
   const attention::QkEmbedding& embedding() const { return e_; }
 
+  /// Colour by kind (queries vermillion, keys blue) or by token position (viridis from
+  /// position 0 to the last; queries and keys then told apart by their marker shape only), as
+  /// AttentionViz colours its points.
+  enum class ColourBy { Kind, Position };
+  void setColourBy(ColourBy c);
+  ColourBy colourBy() const { return colour_by_; }
+  /// The fill colour point `index` is drawn with.
+  QColor pointColour(int index) const;
+
   QScatterSeries* querySeries() const { return queries_; }
   QScatterSeries* keySeries() const { return keys_; }
   /// "PC1 (43.2%)", "PC2 (12.0%)".
@@ -51,9 +61,15 @@ class QkEmbeddingPlot : public QChartView {
 
  private:
   void fitRanges();
+  void applyColours();
+  void setTitle();
 
   attention::QkEmbedding e_;
   std::vector<QStringList> tokens_;
+  QString context_;
+  ColourBy colour_by_ = ColourBy::Kind;
+  std::vector<int> series_index_;  ///< per point: its index in its series
+  int max_position_ = 0;
   QScatterSeries *queries_ = nullptr, *keys_ = nullptr;
 };
 
