@@ -7,6 +7,7 @@
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLineSeries>
 #include <QRegularExpression>
@@ -122,6 +123,8 @@ class TestAttentionLabCharts : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&plot));
     QCOMPARE(plot.querySeries()->count(), 36);
     QCOMPARE(plot.keySeries()->count(), 36);
+    QCOMPARE(plot.drawnCount(true), 36);
+    QCOMPARE(plot.drawnCount(false), 36);
     QCOMPARE(plot.chart()->series().size(), 2);
     // Axis titles carry the explained variance, as the engine computed it.
     QCOMPARE(plot.axisTitle(0), QString("PC1 (%1%)").arg(100 * e.explained[0], 0, 'f', 1));
@@ -151,6 +154,9 @@ class TestAttentionLabCharts : public QObject {
     QCOMPARE(plot.pointColour(0), QColor(68, 1, 84));     // position 0: viridis(0)
     QCOMPARE(plot.pointColour(47), QColor(253, 231, 37));  // key 11 of input 0: viridis(1)
     QVERIFY(plot.chart()->title().contains("token position 0 (violet) to 11 (yellow)"));
+    QCOMPARE(plot.drawnCount(true), 36);
+    QCOMPARE(plot.drawnCount(false), 36);
+    QCOMPARE(plot.hoverText(53).left(28), QString("key 5 of input 1, token 'k5'"));
     QTest::qWait(20);
     const QImage by_position = plot.grab().toImage();
     QVERIFY2(count_colour(by_position, QColor(253, 231, 37), 30) > 20, "no yellow (last position) markers");
@@ -159,6 +165,26 @@ class TestAttentionLabCharts : public QObject {
     plot.setColourBy(QkEmbeddingPlot::ColourBy::Kind);
     QCOMPARE(plot.pointColour(0), QColor(213, 94, 0));
     check_exports([&](const QString& p, QString* err) { return plot.exportTo(p, err); });
+  }
+
+  // 64 inputs of 128 tokens: 16384 points, embedded and drawn (both colourings) in bounded time.
+  void manyPointsStayResponsive() {
+    QElapsedTimer t;
+    t.start();
+    const attention::QkEmbedding e = demo_embedding(64, 128, 32);
+    const qint64 engine_ms = t.elapsed();
+    QkEmbeddingPlot plot;
+    plot.resize(800, 700);
+    plot.setEmbedding(e, "many points");
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.grab();
+    plot.setColourBy(QkEmbeddingPlot::ColourBy::Position);
+    plot.grab();
+    const qint64 ms = t.elapsed();
+    qInfo("16384 points: embedding %lld ms, embedding + both colourings drawn %lld ms", engine_ms, ms);
+    QCOMPARE(plot.drawnCount(true) + plot.drawnCount(false), 16384);
+    QVERIFY2(ms < 5000, qPrintable(QString("%1 ms").arg(ms)));
   }
 
   void embeddingPlotWithoutTokensOrNormalisation() {

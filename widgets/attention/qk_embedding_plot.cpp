@@ -4,6 +4,7 @@
 #include <QChart>
 #include <QCursor>
 #include <QLegend>
+#include <QLegendMarker>
 #include <QScatterSeries>
 #include <QToolTip>
 #include <QValueAxis>
@@ -38,34 +39,73 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
                                    std::vector<QStringList> tokens) {
   e_ = std::move(e);
   tokens_ = std::move(tokens);
+  context_ = context;
   QChart* c = chart();
   c->removeAllSeries();
   for (QAbstractAxis* a : c->axes()) {
     c->removeAxis(a);
     delete a;
   }
-  queries_ = new QScatterSeries;
-  keys_ = new QScatterSeries;
-  queries_->setName(QString("queries (%1)").arg(e_.num_queries));
-  keys_->setName(QString("keys (%1)").arg(e_.num_keys));
-  queries_->setMarkerShape(QScatterSeries::MarkerShapeCircle);
-  keys_->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
-  // Many points: smaller markers, so clusters stay readable.
-  const double marker = e_.size() > 2000 ? 5 : e_.size() > 300 ? 7 : 9;
-  for (QScatterSeries* s : {queries_, keys_}) s->setMarkerSize(marker);
-  QList<QPointF> qp, kp;
+  data_.clear();
   series_index_.assign(static_cast<size_t>(e_.size()), 0);
   max_position_ = 0;
-  for (int i = 0; i < e_.size(); ++i) {
-    QList<QPointF>& list = e_.is_query[static_cast<size_t>(i)] ? qp : kp;
-    series_index_[static_cast<size_t>(i)] = static_cast<int>(list.size());
-    list << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
-    max_position_ = std::max(max_position_, e_.source[static_cast<size_t>(i)].position);
+  for (const auto& src : e_.source) max_position_ = std::max(max_position_, src.position);
+  // Many points: smaller markers, so clusters stay readable.
+  const double marker = e_.size() > 2000 ? 5 : e_.size() > 300 ? 7 : 9;
+  auto make = [&](bool query, const QColor& fill, const QColor& border) {
+    auto* s = new QScatterSeries;
+    s->setMarkerShape(query ? QScatterSeries::MarkerShapeCircle : QScatterSeries::MarkerShapeRectangle);
+    s->setMarkerSize(marker);
+    s->setColor(fill);
+    s->setBorderColor(border);
+    return s;
+  };
+  // The legend's two entries; by kind they hold the points, by position they stay empty and
+  // grey, and the points go to one series per colour bin (styled before they join the chart:
+  // per-point colours or restyling a shown series of 16k points take seconds).
+  const bool by_kind = colour_by_ == ColourBy::Kind;
+  QColor qfill = kQuery, kfill = kKey;
+  qfill.setAlphaF(0.75);
+  kfill.setAlphaF(0.75);
+  queries_ = by_kind ? make(true, qfill, kQuery.darker(140)) : make(true, QColor(150, 150, 150), QColor(60, 60, 60));
+  keys_ = by_kind ? make(false, kfill, kKey.darker(140)) : make(false, QColor(150, 150, 150), QColor(60, 60, 60));
+  queries_->setName(QString("queries (%1)").arg(e_.num_queries));
+  keys_->setName(QString("keys (%1)").arg(e_.num_keys));
+  std::vector<QList<QPointF>> points;
+  std::vector<QScatterSeries*> bins;
+  if (by_kind) {
+    bins = {queries_, keys_};
+  } else {
+    for (int kind = 0; kind < 2; ++kind)
+      for (int b = 0; b < kColourBins; ++b) {
+        const figure::Rgb rgb = figure::colormap(double(b) / (kColourBins - 1));
+        const QColor colour(rgb.r, rgb.g, rgb.b);
+        bins.push_back(make(kind == 0, colour, QColor(60, 60, 60)));
+      }
   }
-  queries_->replace(qp);
-  keys_->replace(kp);
+  points.resize(bins.size());
+  for (int i = 0; i < e_.size(); ++i) {
+    const bool query = e_.is_query[static_cast<size_t>(i)] != 0;
+    const int bin = by_kind ? (query ? 0 : 1) : (query ? 0 : kColourBins) + colourBin(i);
+    series_index_[static_cast<size_t>(i)] = static_cast<int>(points[static_cast<size_t>(bin)].size());
+    points[static_cast<size_t>(bin)] << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
+  }
+  for (size_t b = 0; b < bins.size(); ++b) bins[b]->replace(points[b]);
   c->addSeries(queries_);
   c->addSeries(keys_);
+  for (size_t b = 0; b < bins.size(); ++b) {
+    if (by_kind) {
+      data_.push_back({bins[b], b == 0});
+      continue;
+    }
+    if (points[b].isEmpty()) {
+      delete bins[b];
+      continue;
+    }
+    c->addSeries(bins[b]);
+    for (QLegendMarker* m : c->legend()->markers(bins[b])) m->setVisible(false);
+    data_.push_back({bins[b], static_cast<int>(b) < kColourBins});
+  }
   auto* x = new QValueAxis;
   auto* y = new QValueAxis;
   x->setTitleText(axisTitle(0));
@@ -73,16 +113,18 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
   c->addAxis(x, Qt::AlignBottom);
   c->addAxis(y, Qt::AlignLeft);
   for (QScatterSeries* s : {queries_, keys_}) {
+    if (by_kind) continue;
     s->attachAxis(x);
     s->attachAxis(y);
-    const bool is_query = s == queries_;
-    connect(s, &QScatterSeries::hovered, this, [this, is_query](const QPointF& p, bool on) {
+  }
+  for (const auto& [s, is_query] : data_) {
+    s->attachAxis(x);
+    s->attachAxis(y);
+    connect(s, &QScatterSeries::hovered, this, [this, q = is_query](const QPointF& p, bool on) {
       if (!on) return QToolTip::hideText();
-      QToolTip::showText(QCursor::pos(), hoverText(indexAt(p, is_query)), this);
+      QToolTip::showText(QCursor::pos(), hoverText(indexAt(p, q)), this);
     });
   }
-  context_ = context;
-  applyColours();
   setTitle();
   fitRanges();
 }
@@ -102,36 +144,33 @@ void QkEmbeddingPlot::setTitle() {
 }
 
 void QkEmbeddingPlot::setColourBy(ColourBy c) {
+  if (c == colour_by_) return;
   colour_by_ = c;
-  applyColours();
-  setTitle();
+  if (!queries_) return setTitle();
+  // Rebuilt rather than restyled (see setEmbedding).
+  attention::QkEmbedding e = std::move(e_);
+  std::vector<QStringList> tokens = std::move(tokens_);
+  setEmbedding(std::move(e), context_, std::move(tokens));
 }
 
 QColor QkEmbeddingPlot::pointColour(int index) const {
   if (index < 0 || index >= e_.size()) return {};
   const bool query = e_.is_query[static_cast<size_t>(index)] != 0;
   if (colour_by_ == ColourBy::Kind) return query ? kQuery : kKey;
-  const double t = max_position_ > 0 ? double(e_.source[static_cast<size_t>(index)].position) / max_position_ : 0.0;
-  const figure::Rgb rgb = figure::colormap(t);
+  const figure::Rgb rgb = figure::colormap(double(colourBin(index)) / (kColourBins - 1));
   return QColor(rgb.r, rgb.g, rgb.b);
 }
 
-void QkEmbeddingPlot::applyColours() {
-  if (!queries_ || !keys_) return;
-  for (QScatterSeries* s : {queries_, keys_}) {
-    s->clearPointsConfiguration();
-    const QColor base = colour_by_ == ColourBy::Kind ? (s == queries_ ? kQuery : kKey) : QColor(150, 150, 150);
-    QColor fill = base;
-    fill.setAlphaF(colour_by_ == ColourBy::Kind ? 0.75 : 1.0);
-    s->setColor(fill);
-    s->setBorderColor(colour_by_ == ColourBy::Kind ? base.darker(140) : QColor(60, 60, 60));
-  }
-  if (colour_by_ == ColourBy::Kind) return;
-  for (int i = 0; i < e_.size(); ++i) {
-    QScatterSeries* s = e_.is_query[static_cast<size_t>(i)] ? queries_ : keys_;
-    s->setPointConfiguration(series_index_[static_cast<size_t>(i)], QXYSeries::PointConfiguration::Color,
-                             pointColour(i));
-  }
+int QkEmbeddingPlot::colourBin(int index) const {
+  const double t = max_position_ > 0 ? double(e_.source[static_cast<size_t>(index)].position) / max_position_ : 0.0;
+  return static_cast<int>(std::lround(t * (kColourBins - 1)));
+}
+
+int QkEmbeddingPlot::drawnCount(bool query) const {
+  int n = 0;
+  for (const auto& [s, q] : data_)
+    if (q == query) n += s->count();
+  return n;
 }
 
 QString QkEmbeddingPlot::axisTitle(int component) const {

@@ -11,6 +11,7 @@
 #include <QPointF>
 #include <QString>
 #include <QStringList>
+#include <utility>
 #include <vector>
 
 #include "ridgeline/attention/qk_embedding.h"
@@ -32,16 +33,19 @@ class QkEmbeddingPlot : public QChartView {
   const attention::QkEmbedding& embedding() const { return e_; }
 
   /// Colour by kind (queries vermillion, keys blue) or by token position (viridis from
-  /// position 0 to the last; queries and keys then told apart by their marker shape only), as
-  /// AttentionViz colours its points.
+  /// position 0 to the last in 16 steps; queries and keys then told apart by their marker
+  /// shape only), as AttentionViz colours its points.
   enum class ColourBy { Kind, Position };
   void setColourBy(ColourBy c);
   ColourBy colourBy() const { return colour_by_; }
   /// The fill colour point `index` is drawn with.
   QColor pointColour(int index) const;
 
+  /// The legend's series of queries and of keys (they hold the points when coloured by kind).
   QScatterSeries* querySeries() const { return queries_; }
   QScatterSeries* keySeries() const { return keys_; }
+  /// How many queries (or keys) are drawn, over every series that holds points.
+  int drawnCount(bool query) const;
   /// "PC1 (43.2%)", "PC2 (12.0%)".
   QString axisTitle(int component) const;
   /// "query 12 of input 3, token 'k5' · PC1 1.234, PC2 -0.5" for point `index` (in the
@@ -61,13 +65,15 @@ class QkEmbeddingPlot : public QChartView {
 
  private:
   void fitRanges();
-  void applyColours();
+  int colourBin(int index) const;
+  static constexpr int kColourBins = 16;  ///< viridis steps when coloured by position
   void setTitle();
 
   attention::QkEmbedding e_;
   std::vector<QStringList> tokens_;
   QString context_;
   ColourBy colour_by_ = ColourBy::Kind;
+  std::vector<std::pair<QScatterSeries*, bool>> data_;  ///< series holding points, and whether queries
   std::vector<int> series_index_;  ///< per point: its index in its series
   int max_position_ = 0;
   QScatterSeries *queries_ = nullptr, *keys_ = nullptr;

@@ -3,8 +3,9 @@
 /// A joint 2-D embedding of one head's query and key vectors gathered over many inputs, in the
 /// spirit of AttentionViz (Yeh et al., "AttentionViz: A Global View of Transformer Attention",
 /// arXiv 2305.03210; docs/USER_GUIDE.md, "Query/key embedding"): queries and keys are stacked
-/// into one point cloud and projected onto its first two principal components (PCA by LAPACK's
-/// dgesdd through spectra.h's svd, in float64), so a query lies near the keys it attends to.
+/// into one point cloud and projected onto its first two principal components (PCA in float64:
+/// the eigenvectors of the centred rows' d×d scatter matrix, by LAPACK's dgesdd through
+/// spectra.h's svd), so a query lies near the keys it attends to.
 ///
 /// AttentionViz makes the two clouds comparable with the two freedoms softmax attention leaves
 /// (its "vector normalization"): translating every key by the same vector t changes q·k_j by
