@@ -12,6 +12,7 @@
 #include <QLineSeries>
 #include <QRegularExpression>
 #include <QScatterSeries>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QValueAxis>
 #include <QtTest>
@@ -218,7 +219,9 @@ class TestAttentionLabCharts : public QObject {
     QCOMPARE(bars().size(), 3);
     QCOMPARE(bars()[1]->at(1), 2.6);  // entropy of linear_elu, layer 1
     QCOMPARE(bars()[1]->color(), variant_colour(1));
+    QSignalSpy switched(&chart, &AttentionMetricChart::metricChanged);
     chart.setMetric(AttentionMetricChart::Metric::EffectiveRank);
+    QCOMPARE(switched.count(), 1);
     QCOMPARE(bars()[2]->at(0), 4.0);
     QCOMPARE(chart.value(0, 1), 5.0);
     chart.setMetric(AttentionMetricChart::Metric::Locality);

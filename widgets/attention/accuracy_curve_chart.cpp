@@ -2,6 +2,8 @@
 #include "widgets/attention/accuracy_curve_chart.h"
 
 #include <QChart>
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QCursor>
 #include <QLineSeries>
 #include <QToolTip>
@@ -157,6 +159,17 @@ void AccuracyCurveChart::rebuild() {
     loss_series_.push_back(l);
   }
   legend_->refresh();
+}
+
+void AccuracyCurveChart::contextMenuEvent(QContextMenuEvent* event) {
+  QMenu menu(this);
+  QAction* loss = menu.addAction("Show the loss (dashed, right axis)");
+  loss->setCheckable(true);
+  loss->setChecked(show_loss_);
+  connect(loss, &QAction::toggled, this, [this](bool on) { setShowLoss(on); });
+  menu.addSeparator();
+  add_export_actions(menu, this, "accuracy", [this](const QString& p, QString* e) { return exportTo(p, e); });
+  menu.exec(event->globalPos());
 }
 
 bool AccuracyCurveChart::exportTo(const QString& path, QString* error) const {

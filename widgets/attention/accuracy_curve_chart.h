@@ -50,6 +50,10 @@ class AccuracyCurveChart : public QChartView {
   bool exportTo(const QString& path, QString* error = nullptr) const;
   QSize sizeHint() const override { return {720, 440}; }
 
+ protected:
+  /// Show or hide the loss, and the exports.
+  void contextMenuEvent(QContextMenuEvent* event) override;
+
  private:
   void rebuild();
 

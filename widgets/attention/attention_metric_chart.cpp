@@ -5,6 +5,8 @@
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QCursor>
 #include <QLegend>
 #include <QToolTip>
@@ -69,6 +71,22 @@ void AttentionMetricChart::setMetrics(const std::map<std::string, std::vector<Ma
 void AttentionMetricChart::setMetric(Metric m) {
   metric_ = m;
   rebuild();
+  emit metricChanged();
+}
+
+void AttentionMetricChart::contextMenuEvent(QContextMenuEvent* event) {
+  QMenu menu(this);
+  const auto all = metrics();
+  for (size_t i = 0; i < all.size(); ++i) {
+    QAction* a = menu.addAction(metricNames()[static_cast<int>(i)]);
+    a->setCheckable(true);
+    a->setChecked(all[i] == metric_);
+    const Metric m = all[i];
+    connect(a, &QAction::triggered, this, [this, m] { setMetric(m); });
+  }
+  menu.addSeparator();
+  add_export_actions(menu, this, "attention_metrics", [this](const QString& p, QString* e) { return exportTo(p, e); });
+  menu.exec(event->globalPos());
 }
 
 QStringList AttentionMetricChart::variantNames() const {

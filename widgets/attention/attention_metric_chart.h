@@ -57,6 +57,14 @@ class AttentionMetricChart : public QChartView {
   bool exportTo(const QString& path, QString* error = nullptr) const;
   QSize sizeHint() const override { return {720, 440}; }
 
+ signals:
+  /// The metric was switched (from the context menu or setMetric).
+  void metricChanged();
+
+ protected:
+  /// The metric selector and the exports.
+  void contextMenuEvent(QContextMenuEvent* event) override;
+
  private:
   void rebuild();
 

@@ -2,6 +2,10 @@
 #include "widgets/attention/chart_export.h"
 
 #include <QCoreApplication>
+#include <QCursor>
+#include <QFileDialog>
+#include <QMenu>
+#include <QToolTip>
 #include <QFileInfo>
 #include <QGraphicsView>
 #include <QImage>
@@ -73,6 +77,19 @@ bool export_chart_view(const QGraphicsView& view, const QString& path, const QSt
     return p.end() || fail("cannot write the file");
   }
   return fail("unknown export format (use .png, .svg or .pdf)");
+}
+
+void add_export_actions(QMenu& menu, QWidget* parent, const QString& base_name,
+                        std::function<bool(const QString& path, QString* error)> write) {
+  for (const QString suffix : {"png", "svg", "pdf"}) {
+    QAction* a = menu.addAction(QString("Export as %1…").arg(suffix.toUpper()));
+    QObject::connect(a, &QAction::triggered, parent, [parent, base_name, suffix, write] {
+      const QString path = QFileDialog::getSaveFileName(parent, "Export", base_name + "." + suffix,
+                                                        suffix.toUpper() + " files (*." + suffix + ")");
+      QString error;
+      if (!path.isEmpty() && !write(path, &error)) QToolTip::showText(QCursor::pos(), error, parent);
+    });
+  }
 }
 
 }  // namespace ridgeline::widgets

@@ -2,6 +2,8 @@
 #include "widgets/attention/qk_embedding_plot.h"
 
 #include <QChart>
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QCursor>
 #include <QLegend>
 #include <QLegendMarker>
@@ -243,6 +245,18 @@ void QkEmbeddingPlot::fitRanges() {
 void QkEmbeddingPlot::resizeEvent(QResizeEvent* event) {
   QChartView::resizeEvent(event);
   fitRanges();
+}
+
+void QkEmbeddingPlot::contextMenuEvent(QContextMenuEvent* event) {
+  QMenu menu(this);
+  QAction* by_position = menu.addAction("Colour by token position");
+  by_position->setCheckable(true);
+  by_position->setChecked(colour_by_ == ColourBy::Position);
+  connect(by_position, &QAction::toggled, this,
+          [this](bool on) { setColourBy(on ? ColourBy::Position : ColourBy::Kind); });
+  menu.addSeparator();
+  add_export_actions(menu, this, "qk_embedding", [this](const QString& p, QString* e) { return exportTo(p, e); });
+  menu.exec(event->globalPos());
 }
 
 bool QkEmbeddingPlot::exportTo(const QString& path, QString* error) const {

@@ -62,6 +62,8 @@ class QkEmbeddingPlot : public QChartView {
 
  protected:
   void resizeEvent(QResizeEvent* event) override;
+  /// Colour by kind or by position, and the exports.
+  void contextMenuEvent(QContextMenuEvent* event) override;
 
  private:
   void fitRanges();
