@@ -244,9 +244,9 @@ class TestQkEmbedding : public QObject {
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{a, a}, std::vector<MatrixD>{a}); },
                        "2 query matrices but 1 key matrices");
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{a}, std::vector<MatrixD>{wide}); },
-                       "input 0's keys are 5 wide, but input 0's are 4");
+                       "input 0's keys are 5 wide, but input 0's queries are 4");
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{a, wide}, std::vector<MatrixD>{a, a}); },
-                       "input 1's queries are 5 wide");
+                       "input 1's queries are 5 wide, but input 0's queries are 4");
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{}, std::vector<MatrixD>{}); }, "empty input");
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{MatrixD(0, 4)}, std::vector<MatrixD>{a}); },
                        "no query rows");

@@ -25,7 +25,7 @@ void check_inputs(const std::vector<HeadMatrix<T>>& queries, const std::vector<H
                      std::to_string(keys.size()) + " key matrices (one of each per input)");
   int d = -1;
   size_t nq = 0, nk = 0;
-  int first = -1;
+  std::string first;  // the matrix that set the width
   for (size_t i = 0; i < queries.size(); ++i) {
     for (int side = 0; side < 2; ++side) {
       const HeadMatrix<T>& m = side == 0 ? queries[i] : keys[i];
@@ -38,11 +38,10 @@ void check_inputs(const std::vector<HeadMatrix<T>>& queries, const std::vector<H
       if (m.cols < 1) throw InputError(who + name + " have width 0");
       if (d < 0) {
         d = m.cols;
-        first = static_cast<int>(i);
+        first = name;
       } else if (m.cols != d) {
-        throw InputError(who + name + " are " + std::to_string(m.cols) + " wide, but input " +
-                         std::to_string(first) + "'s are " + std::to_string(d) +
-                         " (every query and key must have the same width)");
+        throw InputError(who + name + " are " + std::to_string(m.cols) + " wide, but " + first + " are " +
+                         std::to_string(d) + " (every query and key must have the same width)");
       }
       for (int r = 0; r < m.rows; ++r)
         for (int c = 0; c < m.cols; ++c)
