@@ -6,6 +6,9 @@
 // agree; points are labelled by input and position; malformed input throws InputError naming
 // the problem.
 #include <Eigen/Dense>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 #include <algorithm>
 #include <cmath>
@@ -221,6 +224,33 @@ class TestQkEmbedding : public QObject {
     const QkEmbedding e = qk_embedding(qs, ks);
     QVERIFY(e.normalisation.applied);
     QCOMPARE(e.normalisation.query_scale, t.query_scale);
+  }
+
+  void writesJson() {
+    std::mt19937_64 rng(9);
+    std::vector<MatrixD> qs{random_matrix(3, 4, rng, 1, 0)}, ks{random_matrix(2, 4, rng, 1, 0)};
+    const QkEmbedding e = qk_embedding(qs, ks);
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(qk_embedding_json(e)), &err);
+    QVERIFY2(err.error == QJsonParseError::NoError, qPrintable(err.errorString()));
+    const QJsonObject o = doc.object();
+    QCOMPARE(o["dim"].toInt(), 4);
+    QCOMPARE(o["num_keys"].toInt(), 2);
+    QCOMPARE(o["explained"].toArray()[0].toDouble(), e.explained[0]);
+    QCOMPARE(o["components"].toArray().size(), 2);
+    QCOMPARE(o["components"].toArray()[1].toArray().size(), 4);
+    QVERIFY(o["normalisation"].toObject()["applied"].toBool());
+    QCOMPARE(o["normalisation"].toObject()["query_scale"].toDouble(), e.normalisation.query_scale);
+    const QJsonObject p = o["points"].toObject();
+    QCOMPARE(p["x"].toArray().size(), 5);
+    QCOMPARE(p["y"].toArray()[4].toDouble(), e.y[4]);
+    QCOMPARE(p["is_query"].toArray()[3].toInt(), 0);
+    QCOMPARE(p["position"].toArray()[4].toInt(), 1);
+    // All points equal: no variance, explained ratios null.
+    MatrixD same(2, 3);
+    const QkEmbedding flat = qk_embedding(std::vector<MatrixD>{same}, std::vector<MatrixD>{same});
+    QVERIFY(std::isnan(flat.explained[0]));
+    QVERIFY(qk_embedding_json(flat).find("\"explained\":[null,null]") != std::string::npos);
   }
 
   void equalKeysAreOnlyTranslated() {

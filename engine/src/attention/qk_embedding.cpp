@@ -3,9 +3,12 @@
 // scatter matrix.
 #include "ridgeline/attention/qk_embedding.h"
 
+#include "io/json_number.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "ridgeline/core/errors.h"
@@ -254,6 +257,35 @@ QkEmbedding qk_embedding(const std::vector<MatrixF>& queries, const std::vector<
                          const QkEmbeddingOptions& options) {
   check_inputs(queries, keys);
   return embed(to_double(queries), to_double(keys), options);
+}
+
+std::string qk_embedding_json(const QkEmbedding& e, int indent) {
+  auto num = [](double x) { return json_number::or_null(x); };
+  auto arr = [](const std::vector<double>& v) { return json_number::or_null(v); };
+  nlohmann::ordered_json j;
+  j["dim"] = e.dim;
+  j["num_queries"] = e.num_queries;
+  j["num_keys"] = e.num_keys;
+  j["explained"] = {num(e.explained[0]), num(e.explained[1])};
+  nlohmann::ordered_json comps = nlohmann::ordered_json::array();
+  for (int k = 0; k < 2 && e.dim > 0 && e.components.size() >= 2 * static_cast<size_t>(e.dim); ++k)
+    comps.push_back(arr(std::vector<double>(e.components.begin() + static_cast<long>(k) * e.dim,
+                                            e.components.begin() + static_cast<long>(k + 1) * e.dim)));
+  j["components"] = comps;
+  j["centre"] = arr(e.centre);
+  const QkNormalisation& n = e.normalisation;
+  j["normalisation"] = {{"applied", n.applied},
+                        {"query_scale", num(n.query_scale)},
+                        {"key_scale", num(n.key_scale)},
+                        {"key_translation", arr(n.key_translation)},
+                        {"mean_query_norm_before", num(n.mean_query_norm_before)},
+                        {"mean_key_norm_before", num(n.mean_key_norm_before)},
+                        {"mean_query_norm_after", num(n.mean_query_norm_after)},
+                        {"mean_key_norm_after", num(n.mean_key_norm_after)}};
+  std::vector<int> is_query(e.is_query.begin(), e.is_query.end()), input, position;
+  for (const auto& s : e.source) input.push_back(s.input), position.push_back(s.position);
+  j["points"] = {{"x", arr(e.x)}, {"y", arr(e.y)}, {"is_query", is_query}, {"input", input}, {"position", position}};
+  return j.dump(indent);
 }
 
 }  // namespace ridgeline::attention

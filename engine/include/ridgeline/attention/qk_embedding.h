@@ -17,6 +17,7 @@
 /// with μ_q, μ_k the centroids and c > 0 the one scale (found by bisection) where
 /// mean‖q'‖ = mean‖k'‖; then q'·k'_j = q·k_j + (c²·q·μ_q − q·μ_k), a shift constant per query.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ridgeline/attention/attention.h"
@@ -79,5 +80,11 @@ QkEmbedding qk_embedding(const std::vector<MatrixD>& queries, const std::vector<
 /// The same for float matrices (what the models hold); computed in float64.
 QkEmbedding qk_embedding(const std::vector<MatrixF>& queries, const std::vector<MatrixF>& keys,
                          const QkEmbeddingOptions& options = {});
+
+/// The embedding as one JSON object (results files, `--json`): dim, counts, "explained" [2],
+/// "components" (2×d rows), "centre", "normalisation" {applied, query_scale, key_scale,
+/// key_translation, mean norms before and after} and "points" {x, y, is_query, input,
+/// position} as parallel arrays; NaN as null.
+std::string qk_embedding_json(const QkEmbedding& e, int indent = -1);
 
 }  // namespace ridgeline::attention
