@@ -31,7 +31,8 @@ HeadMatrix<T> plane_points(int n, int d, std::mt19937_64& rng, const Eigen::Vect
   HeadMatrix<T> m(n, d);
   for (int r = 0; r < n; ++r) {
     const double a = 3 * g(rng), b = g(rng);
-    for (int j = 0; j < d; ++j) m(r, j) = static_cast<T>(a * u[j] + b * v[j] + o[j] + noise * g(rng));
+    for (int j = 0; j < d; ++j)
+      m(r, j) = static_cast<T>(a * u[j] + b * v[j] + o[j] + noise * g(rng));
   }
   return m;
 }
@@ -112,8 +113,10 @@ class TestQkEmbedding : public QObject {
       const std::vector<double>& got = k == 0 ? e.x : e.y;
       const double sign = ref[0] * got[0] < 0 ? -1 : 1;
       double worst = 0;
-      for (int r = 0; r < e.size(); ++r) worst = std::max(worst, std::abs(sign * got[static_cast<size_t>(r)] - ref[r]));
-      QVERIFY2(worst < 1e-8 * std::sqrt(lambda[d - 1 - k]), qPrintable(QString("PC%1 off by %2").arg(k + 1).arg(worst)));
+      for (int r = 0; r < e.size(); ++r)
+        worst = std::max(worst, std::abs(sign * got[static_cast<size_t>(r)] - ref[r]));
+      QVERIFY2(worst < 1e-8 * std::sqrt(lambda[d - 1 - k]),
+               qPrintable(QString("PC%1 off by %2").arg(k + 1).arg(worst)));
     }
     // The float and double overloads agree.
     std::vector<MatrixD> qd, kd;
@@ -180,8 +183,9 @@ class TestQkEmbedding : public QObject {
     QVERIFY(std::abs(t.query_scale * t.key_scale - 1) < 1e-15);
     // Before: far apart and of different sizes; after: one centroid, one mean norm.
     QVERIFY(t.mean_key_norm_before > 2 * t.mean_query_norm_before);
-    QVERIFY2(std::abs(t.mean_query_norm_after - t.mean_key_norm_after) < 1e-9 * t.mean_key_norm_after,
-             qPrintable(QString("%1 vs %2").arg(t.mean_query_norm_after).arg(t.mean_key_norm_after)));
+    QVERIFY2(
+        std::abs(t.mean_query_norm_after - t.mean_key_norm_after) < 1e-9 * t.mean_key_norm_after,
+        qPrintable(QString("%1 vs %2").arg(t.mean_query_norm_after).arg(t.mean_key_norm_after)));
     std::vector<double> cq(d, 0), ck(d, 0);
     int nq = 0, nk = 0;
     for (const auto& m : out.queries)
@@ -231,7 +235,8 @@ class TestQkEmbedding : public QObject {
     std::vector<MatrixD> qs{random_matrix(3, 4, rng, 1, 0)}, ks{random_matrix(2, 4, rng, 1, 0)};
     const QkEmbedding e = qk_embedding(qs, ks);
     QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(qk_embedding_json(e)), &err);
+    const QJsonDocument doc =
+        QJsonDocument::fromJson(QByteArray::fromStdString(qk_embedding_json(e)), &err);
     QVERIFY2(err.error == QJsonParseError::NoError, qPrintable(err.errorString()));
     const QJsonObject o = doc.object();
     QCOMPARE(o["dim"].toInt(), 4);
@@ -271,15 +276,23 @@ class TestQkEmbedding : public QObject {
   void malformedInputThrowsInputError() {
     std::mt19937_64 rng(1);
     const MatrixD a = random_matrix(3, 4, rng, 1, 0), wide = random_matrix(3, 5, rng, 1, 0);
-    expect_input_error([&] { qk_embedding(std::vector<MatrixD>{a, a}, std::vector<MatrixD>{a}); },
-                       "2 query matrices but 1 key matrices");
+    expect_input_error(
+        [&] {
+          qk_embedding(std::vector<MatrixD>{a, a}, std::vector<MatrixD>{a});
+        },
+        "2 query matrices but 1 key matrices");
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{a}, std::vector<MatrixD>{wide}); },
                        "input 0's keys are 5 wide, but input 0's queries are 4");
-    expect_input_error([&] { qk_embedding(std::vector<MatrixD>{a, wide}, std::vector<MatrixD>{a, a}); },
-                       "input 1's queries are 5 wide, but input 0's queries are 4");
-    expect_input_error([&] { qk_embedding(std::vector<MatrixD>{}, std::vector<MatrixD>{}); }, "empty input");
-    expect_input_error([&] { qk_embedding(std::vector<MatrixD>{MatrixD(0, 4)}, std::vector<MatrixD>{a}); },
-                       "no query rows");
+    expect_input_error(
+        [&] {
+          qk_embedding(std::vector<MatrixD>{a, wide}, std::vector<MatrixD>{a, a});
+        },
+        "input 1's queries are 5 wide, but input 0's queries are 4");
+    expect_input_error([&] { qk_embedding(std::vector<MatrixD>{}, std::vector<MatrixD>{}); },
+                       "empty input");
+    expect_input_error(
+        [&] { qk_embedding(std::vector<MatrixD>{MatrixD(0, 4)}, std::vector<MatrixD>{a}); },
+        "no query rows");
     MatrixD bad = a;
     bad.data.pop_back();
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{a}, std::vector<MatrixD>{bad}); },
@@ -288,8 +301,9 @@ class TestQkEmbedding : public QObject {
     nan(2, 1) = std::nan("");
     expect_input_error([&] { qk_embedding(std::vector<MatrixD>{nan}, std::vector<MatrixD>{a}); },
                        "input 0's queries: row 2 holds a non-finite value");
-    expect_input_error([&] { normalise_queries_keys(std::vector<MatrixD>{a}, std::vector<MatrixD>{wide}); },
-                       "5 wide");
+    expect_input_error(
+        [&] { normalise_queries_keys(std::vector<MatrixD>{a}, std::vector<MatrixD>{wide}); },
+        "5 wide");
   }
 };
 

@@ -104,7 +104,9 @@ template <class Chart>
 void maybe_shot(Chart& w, const char* name) {
   const QByteArray prefix = qgetenv("RIDGELINE_ATTENTION_LAB_SHOTS");
   QString error;
-  if (!prefix.isEmpty()) QVERIFY2(w.exportTo(QString("%1-%2.png").arg(QString(prefix), name), &error), qPrintable(error));
+  if (!prefix.isEmpty())
+    QVERIFY2(w.exportTo(QString("%1-%2.png").arg(QString(prefix), name), &error),
+             qPrintable(error));
 }
 
 }  // namespace
@@ -139,8 +141,10 @@ class TestAttentionLabCharts : public QObject {
       QVERIFY(e.y[static_cast<size_t>(i)] >= y->min() && e.y[static_cast<size_t>(i)] <= y->max());
     }
     // Hover: point 14 is query 2 of input 1; point 36 + 12 + 5 is key 5 of input 1.
-    QVERIFY2(plot.hoverText(14).startsWith("query 2 of input 1, token 'k2' · PC1 "), qPrintable(plot.hoverText(14)));
-    QVERIFY2(plot.hoverText(53).startsWith("key 5 of input 1, token 'k5'"), qPrintable(plot.hoverText(53)));
+    QVERIFY2(plot.hoverText(14).startsWith("query 2 of input 1, token 'k2' · PC1 "),
+             qPrintable(plot.hoverText(14)));
+    QVERIFY2(plot.hoverText(53).startsWith("key 5 of input 1, token 'k5'"),
+             qPrintable(plot.hoverText(53)));
     QCOMPARE(plot.hoverText(e.size()), QString());
     QCOMPARE(plot.indexAt(QPointF(e.x[14], e.y[14]), true), 14);
     QCOMPARE(plot.indexAt(QPointF(e.x[53], e.y[53]), false), 53);
@@ -152,7 +156,7 @@ class TestAttentionLabCharts : public QObject {
     // Coloured by token position (AttentionViz's colouring): viridis from position 0 to 11,
     // queries and keys told apart by shape.
     plot.setColourBy(QkEmbeddingPlot::ColourBy::Position);
-    QCOMPARE(plot.pointColour(0), QColor(68, 1, 84));     // position 0: viridis(0)
+    QCOMPARE(plot.pointColour(0), QColor(68, 1, 84));      // position 0: viridis(0)
     QCOMPARE(plot.pointColour(47), QColor(253, 231, 37));  // key 11 of input 0: viridis(1)
     QVERIFY(plot.chart()->title().contains("token position 0 (violet) to 11 (yellow)"));
     QCOMPARE(plot.drawnCount(true), 36);
@@ -160,8 +164,10 @@ class TestAttentionLabCharts : public QObject {
     QCOMPARE(plot.hoverText(53).left(28), QString("key 5 of input 1, token 'k5'"));
     QTest::qWait(20);
     const QImage by_position = plot.grab().toImage();
-    QVERIFY2(count_colour(by_position, QColor(253, 231, 37), 30) > 20, "no yellow (last position) markers");
-    QVERIFY2(count_colour(by_position, QColor(213, 94, 0), 30) < 20, "kind colours left after switching");
+    QVERIFY2(count_colour(by_position, QColor(253, 231, 37), 30) > 20,
+             "no yellow (last position) markers");
+    QVERIFY2(count_colour(by_position, QColor(213, 94, 0), 30) < 20,
+             "kind colours left after switching");
     maybe_shot(plot, "qk-embedding-by-position");
     plot.setColourBy(QkEmbeddingPlot::ColourBy::Kind);
     QCOMPARE(plot.pointColour(0), QColor(213, 94, 0));
@@ -183,7 +189,8 @@ class TestAttentionLabCharts : public QObject {
     plot.setColourBy(QkEmbeddingPlot::ColourBy::Position);
     plot.grab();
     const qint64 ms = t.elapsed();
-    qInfo("16384 points: embedding %lld ms, embedding + both colourings drawn %lld ms", engine_ms, ms);
+    qInfo("16384 points: embedding %lld ms, embedding + both colourings drawn %lld ms", engine_ms,
+          ms);
     QCOMPARE(plot.drawnCount(true) + plot.drawnCount(false), 16384);
     QVERIFY2(ms < 5000, qPrintable(QString("%1 ms").arg(ms)));
   }
@@ -203,15 +210,18 @@ class TestAttentionLabCharts : public QObject {
     AttentionMetricChart chart;
     chart.resize(760, 460);
     std::vector<VariantLayerMetrics> v;
-    v.push_back({"softmax", {metrics(1.2, 0.9, 6.5, kNaN), metrics(0.8, 0.95, 5.0, kNaN)}, {0.0, 0.0}});
-    v.push_back({"linear_elu", {metrics(2.4, 0.6, 3.0, 0.4), metrics(2.6, 0.5, 2.5, 0.7)}, {0.1, kNaN}});
+    v.push_back(
+        {"softmax", {metrics(1.2, 0.9, 6.5, kNaN), metrics(0.8, 0.95, 5.0, kNaN)}, {0.0, 0.0}});
+    v.push_back(
+        {"linear_elu", {metrics(2.4, 0.6, 3.0, 0.4), metrics(2.6, 0.5, 2.5, 0.7)}, {0.1, kNaN}});
     v.push_back({"inline", {metrics(2.0, 0.7, 4.0, 0.2), metrics(1.9, 0.75, 4.5, 0.25)}, {}});
     chart.setMetrics(v);
     chart.show();
     QVERIFY(QTest::qWaitForWindowExposed(&chart));
     QCOMPARE(chart.categories(), (QStringList{"layer 0", "layer 1"}));
     QCOMPARE(chart.variantNames(), (QStringList{"softmax", "linear_elu", "inline"}));
-    QCOMPARE(AttentionMetricChart::metricNames().size(), static_cast<int>(AttentionMetricChart::metrics().size()));
+    QCOMPARE(AttentionMetricChart::metricNames().size(),
+             static_cast<int>(AttentionMetricChart::metrics().size()));
     auto bars = [&] {
       auto* s = qobject_cast<QBarSeries*>(chart.chart()->series().first());
       return s->barSets();
@@ -243,10 +253,13 @@ class TestAttentionLabCharts : public QObject {
     QCOMPARE(chart.chart()->axes(Qt::Horizontal).first()->titleText(),
              QString("no bar, not measured: linear_elu (layer 1); inline (all)"));
     chart.setMetric(AttentionMetricChart::Metric::FidelityKl);
-    QCOMPARE(chart.hoverText(0, 0), QString("softmax, layer 0: fidelity (KL): the reference itself"));
-    QCOMPARE(chart.hoverText(1, 1), QString("linear_elu, layer 1: fidelity (KL) 0.7 nats (mean over 4 maps)"));
+    QCOMPARE(chart.hoverText(0, 0),
+             QString("softmax, layer 0: fidelity (KL): the reference itself"));
+    QCOMPARE(chart.hoverText(1, 1),
+             QString("linear_elu, layer 1: fidelity (KL) 0.7 nats (mean over 4 maps)"));
     chart.setMetric(AttentionMetricChart::Metric::Monotonicity);
-    QCOMPARE(chart.hoverText(2, 1), QString("inline, layer 1: monotonicity 0.75 (mean over 4 maps)"));
+    QCOMPARE(chart.hoverText(2, 1),
+             QString("inline, layer 1: monotonicity 0.75 (mean over 4 maps)"));
     {
       // A file written right after a change shows the change (the chart lays out on posted
       // events; an export before them showed the previous metric's axis and title).
@@ -262,12 +275,13 @@ class TestAttentionLabCharts : public QObject {
     }
     const QImage shot = chart.grab().toImage();
     for (int i = 0; i < 3; ++i)
-      QVERIFY2(count_colour(shot, variant_colour(i), 12) > 200, qPrintable(QString("no bars of variant %1").arg(i)));
+      QVERIFY2(count_colour(shot, variant_colour(i), 12) > 200,
+               qPrintable(QString("no bars of variant %1").arg(i)));
     maybe_shot(chart, "metric-chart");
     check_exports([&](const QString& p, QString* err) { return chart.exportTo(p, err); });
     // The map form: variants in name order, one entry = "mean".
-    chart.setMetrics(std::map<std::string, std::vector<MapMetrics>>{{"softmax", {metrics(1, 1, 1, kNaN)}},
-                                                                    {"cosformer", {metrics(2, 0, 2, 0.1)}}});
+    chart.setMetrics(std::map<std::string, std::vector<MapMetrics>>{
+        {"softmax", {metrics(1, 1, 1, kNaN)}}, {"cosformer", {metrics(2, 0, 2, 0.1)}}});
     QCOMPARE(chart.variantNames(), (QStringList{"cosformer", "softmax"}));
     QCOMPARE(chart.categories(), QStringList{"mean"});
   }

@@ -3,9 +3,9 @@
 
 #include <QChart>
 #include <QContextMenuEvent>
-#include <QMenu>
 #include <QCursor>
 #include <QLineSeries>
+#include <QMenu>
 #include <QToolTip>
 #include <QValueAxis>
 #include <algorithm>
@@ -30,8 +30,9 @@ AccuracyCurveChart::AccuracyCurveChart(QWidget* parent) : QChartView(parent) {
 void AccuracyCurveChart::setCurves(std::vector<TrainingCurve> curves, const QString& task) {
   for (const auto& c : curves) {
     if (c.accuracy.size() != c.step.size() || (!c.loss.empty() && c.loss.size() != c.step.size()))
-      throw InputError("accuracy chart: variant '" + c.variant + "' has " + std::to_string(c.step.size()) +
-                       " steps but " + std::to_string(c.accuracy.size()) + " accuracies and " +
+      throw InputError("accuracy chart: variant '" + c.variant + "' has " +
+                       std::to_string(c.step.size()) + " steps but " +
+                       std::to_string(c.accuracy.size()) + " accuracies and " +
                        std::to_string(c.loss.size()) + " losses (one per step, or no loss)");
   }
   curves_ = std::move(curves);
@@ -39,14 +40,17 @@ void AccuracyCurveChart::setCurves(std::vector<TrainingCurve> curves, const QStr
   rebuild();
 }
 
-void AccuracyCurveChart::appendPoint(const std::string& variant, double step, double accuracy, double loss) {
-  auto it = std::find_if(curves_.begin(), curves_.end(), [&](const TrainingCurve& c) { return c.variant == variant; });
+void AccuracyCurveChart::appendPoint(const std::string& variant, double step, double accuracy,
+                                     double loss) {
+  auto it = std::find_if(curves_.begin(), curves_.end(),
+                         [&](const TrainingCurve& c) { return c.variant == variant; });
   if (it == curves_.end()) {
     curves_.push_back({variant, {}, {}, {}});
     it = curves_.end() - 1;
   }
   // A curve without losses so far keeps none unless every earlier step gets a NaN.
-  if (it->loss.size() != it->step.size()) it->loss.assign(it->step.size(), std::numeric_limits<double>::quiet_NaN());
+  if (it->loss.size() != it->step.size())
+    it->loss.assign(it->step.size(), std::numeric_limits<double>::quiet_NaN());
   it->step.push_back(step);
   it->accuracy.push_back(accuracy);
   it->loss.push_back(loss);
@@ -59,11 +63,13 @@ void AccuracyCurveChart::setShowLoss(bool on) {
 }
 
 QLineSeries* AccuracyCurveChart::accuracySeries(int i) const {
-  return i >= 0 && i < static_cast<int>(acc_series_.size()) ? acc_series_[static_cast<size_t>(i)] : nullptr;
+  return i >= 0 && i < static_cast<int>(acc_series_.size()) ? acc_series_[static_cast<size_t>(i)]
+                                                            : nullptr;
 }
 
 QLineSeries* AccuracyCurveChart::lossSeries(int i) const {
-  return i >= 0 && i < static_cast<int>(loss_series_.size()) ? loss_series_[static_cast<size_t>(i)] : nullptr;
+  return i >= 0 && i < static_cast<int>(loss_series_.size()) ? loss_series_[static_cast<size_t>(i)]
+                                                             : nullptr;
 }
 
 int AccuracyCurveChart::pointNear(int i, double step) const {
@@ -71,7 +77,9 @@ int AccuracyCurveChart::pointNear(int i, double step) const {
   const auto& s = curves_[static_cast<size_t>(i)].step;
   int best = -1;
   for (int k = 0; k < static_cast<int>(s.size()); ++k)
-    if (best < 0 || std::abs(s[static_cast<size_t>(k)] - step) < std::abs(s[static_cast<size_t>(best)] - step)) best = k;
+    if (best < 0 ||
+        std::abs(s[static_cast<size_t>(k)] - step) < std::abs(s[static_cast<size_t>(best)] - step))
+      best = k;
   return best;
 }
 
@@ -79,7 +87,8 @@ QString AccuracyCurveChart::hoverText(int i, int k) const {
   if (i < 0 || i >= static_cast<int>(curves_.size())) return {};
   const TrainingCurve& c = curves_[static_cast<size_t>(i)];
   if (k < 0 || k >= static_cast<int>(c.step.size())) return {};
-  QString t = QString::fromStdString(c.variant) + QString(", step %1: accuracy ").arg(c.step[static_cast<size_t>(k)], 0, 'g', 12) +
+  QString t = QString::fromStdString(c.variant) +
+              QString(", step %1: accuracy ").arg(c.step[static_cast<size_t>(k)], 0, 'g', 12) +
               QString::fromStdString(format_error(c.accuracy[static_cast<size_t>(k)]));
   if (k < static_cast<int>(c.loss.size()) && std::isfinite(c.loss[static_cast<size_t>(k)]))
     t += ", loss " + QString::fromStdString(format_loss(c.loss[static_cast<size_t>(k)]));
@@ -168,7 +177,8 @@ void AccuracyCurveChart::contextMenuEvent(QContextMenuEvent* event) {
   loss->setChecked(show_loss_);
   connect(loss, &QAction::toggled, this, [this](bool on) { setShowLoss(on); });
   menu.addSeparator();
-  add_export_actions(menu, this, "accuracy", [this](const QString& p, QString* e) { return exportTo(p, e); });
+  add_export_actions(menu, this, "accuracy",
+                     [this](const QString& p, QString* e) { return exportTo(p, e); });
   menu.exec(event->globalPos());
 }
 

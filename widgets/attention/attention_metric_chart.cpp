@@ -6,9 +6,9 @@
 #include <QBarSet>
 #include <QChart>
 #include <QContextMenuEvent>
-#include <QMenu>
 #include <QCursor>
 #include <QLegend>
+#include <QMenu>
 #include <QToolTip>
 #include <QValueAxis>
 #include <algorithm>
@@ -51,18 +51,19 @@ std::vector<AttentionMetricChart::Metric> AttentionMetricChart::metrics() {
 }
 
 QStringList AttentionMetricChart::metricNames() {
-  return {"entropy", "monotonicity", "effective rank", "collision rate", "locality", "dilution",
-          "fidelity (KL)"};
+  return {"entropy",  "monotonicity", "effective rank", "collision rate",
+          "locality", "dilution",     "fidelity (KL)"};
 }
 
-void AttentionMetricChart::setMetrics(std::vector<VariantLayerMetrics> variants, QStringList layer_labels) {
+void AttentionMetricChart::setMetrics(std::vector<VariantLayerMetrics> variants,
+                                      QStringList layer_labels) {
   variants_ = std::move(variants);
   labels_ = std::move(layer_labels);
   rebuild();
 }
 
-void AttentionMetricChart::setMetrics(const std::map<std::string, std::vector<MapMetrics>>& variants,
-                                      QStringList layer_labels) {
+void AttentionMetricChart::setMetrics(
+    const std::map<std::string, std::vector<MapMetrics>>& variants, QStringList layer_labels) {
   std::vector<VariantLayerMetrics> v;
   for (const auto& [name, layers] : variants) v.push_back({name, layers, {}});
   setMetrics(std::move(v), std::move(layer_labels));
@@ -85,7 +86,8 @@ void AttentionMetricChart::contextMenuEvent(QContextMenuEvent* event) {
     connect(a, &QAction::triggered, this, [this, m] { setMetric(m); });
   }
   menu.addSeparator();
-  add_export_actions(menu, this, "attention_metrics", [this](const QString& p, QString* e) { return exportTo(p, e); });
+  add_export_actions(menu, this, "attention_metrics",
+                     [this](const QString& p, QString* e) { return exportTo(p, e); });
   menu.exec(event->globalPos());
 }
 
@@ -101,17 +103,24 @@ double AttentionMetricChart::value(int v, int layer) const {
   if (layer < 0 || layer >= static_cast<int>(vm.layers.size())) return kNaN;
   const MapMetrics& m = vm.layers[static_cast<size_t>(layer)];
   switch (metric_) {
-    case Metric::Entropy: return m.entropy;
-    case Metric::Monotonicity: return m.monotonicity;
-    case Metric::EffectiveRank: return m.effective_rank;
+    case Metric::Entropy:
+      return m.entropy;
+    case Metric::Monotonicity:
+      return m.monotonicity;
+    case Metric::EffectiveRank:
+      return m.effective_rank;
     case Metric::CollisionRate:
-      return layer < static_cast<int>(vm.collision_rate.size()) ? vm.collision_rate[static_cast<size_t>(layer)] : kNaN;
-    case Metric::Locality: return m.locality.empty() ? kNaN : m.locality[0];
+      return layer < static_cast<int>(vm.collision_rate.size())
+                 ? vm.collision_rate[static_cast<size_t>(layer)]
+                 : kNaN;
+    case Metric::Locality:
+      return m.locality.empty() ? kNaN : m.locality[0];
     case Metric::Dilution: {
       const int i = dilution_index(m);
       return i < 0 ? kNaN : m.dilution[static_cast<size_t>(i)];
     }
-    case Metric::FidelityKl: return m.kl;
+    case Metric::FidelityKl:
+      return m.kl;
   }
   return kNaN;
 }
@@ -124,30 +133,39 @@ QString AttentionMetricChart::metricTitle() const {
       break;
     }
   switch (metric_) {
-    case Metric::Entropy: return "mean row entropy (nats)";
-    case Metric::Monotonicity: return "mean Spearman ρ(a_ij, q_i·k_j)";
-    case Metric::EffectiveRank: return "effective rank exp H(σ/Σσ)";
-    case Metric::CollisionRate: return "collision rate (distinct queries, same row)";
+    case Metric::Entropy:
+      return "mean row entropy (nats)";
+    case Metric::Monotonicity:
+      return "mean Spearman ρ(a_ij, q_i·k_j)";
+    case Metric::EffectiveRank:
+      return "effective rank exp H(σ/Σσ)";
+    case Metric::CollisionRate:
+      return "collision rate (distinct queries, same row)";
     case Metric::Locality:
-      return QString("locality: mass within |i−j| ≤ %1").arg(any && !any->radii.empty() ? any->radii[0] : 1);
+      return QString("locality: mass within |i−j| ≤ %1")
+          .arg(any && !any->radii.empty() ? any->radii[0] : 1);
     case Metric::Dilution: {
       const int i = any ? dilution_index(*any) : -1;
-      return QString("mass within |i−j| ≤ %1·n").arg(i < 0 ? kDilutionRadius : any->dilution_radii[static_cast<size_t>(i)]);
+      return QString("mass within |i−j| ≤ %1·n")
+          .arg(i < 0 ? kDilutionRadius : any->dilution_radii[static_cast<size_t>(i)]);
     }
-    case Metric::FidelityKl: return "KL to the softmax map (nats)";
+    case Metric::FidelityKl:
+      return "KL to the softmax map (nats)";
   }
   return {};
 }
 
 QString AttentionMetricChart::hoverText(int v, int layer) const {
-  if (v < 0 || v >= static_cast<int>(variants_.size()) || layer < 0 || layer >= categories_.size()) return {};
+  if (v < 0 || v >= static_cast<int>(variants_.size()) || layer < 0 || layer >= categories_.size())
+    return {};
   const VariantLayerMetrics& vm = variants_[static_cast<size_t>(v)];
   const QString name = metricNames()[static_cast<int>(metric_)];
   QString t = QString::fromStdString(vm.variant) + ", " + categories_[layer] + ": ";
   const double x = value(v, layer);
   if (!std::isfinite(x)) {
     if (layer >= static_cast<int>(vm.layers.size())) return t + "no such layer";
-    if (metric_ == Metric::FidelityKl && vm.variant == "softmax") return t + name + ": the reference itself";
+    if (metric_ == Metric::FidelityKl && vm.variant == "softmax")
+      return t + name + ": the reference itself";
     return t + name + " not measured";
   }
   t += name + " " + number(x);
@@ -157,7 +175,8 @@ QString AttentionMetricChart::hoverText(int v, int layer) const {
     t += " (normalised " + number(m.normalised_entropy) + ")";
   if (metric_ == Metric::Locality && std::isfinite(m.locality_grid))
     t += " · 3×3 patch locality " + number(m.locality_grid);
-  if (metric_ != Metric::CollisionRate) t += QString(" (mean over %1 map%2)").arg(m.maps).arg(m.maps == 1 ? "" : "s");
+  if (metric_ != Metric::CollisionRate)
+    t += QString(" (mean over %1 map%2)").arg(m.maps).arg(m.maps == 1 ? "" : "s");
   return t;
 }
 
@@ -172,7 +191,9 @@ void AttentionMetricChart::rebuild() {
   for (const auto& v : variants_) layers = std::max(layers, static_cast<int>(v.layers.size()));
   categories_.clear();
   for (int l = 0; l < layers; ++l)
-    categories_ << (l < labels_.size() ? labels_[l] : layers == 1 && labels_.isEmpty() ? QString("mean") : QString("layer %1").arg(l));
+    categories_ << (l < labels_.size()                 ? labels_[l]
+                    : layers == 1 && labels_.isEmpty() ? QString("mean")
+                                                       : QString("layer %1").arg(l));
   const QString name = metricNames()[static_cast<int>(metric_)];
   c->setTitle(QString("Attention %1 per layer, by variant").arg(name));
   if (variants_.empty() || layers == 0) return;
@@ -204,9 +225,11 @@ void AttentionMetricChart::rebuild() {
     QStringList where;
     for (int l = 0; l < layers; ++l)
       if (!std::isfinite(value(v, l))) where << categories_[l];
-    if (where.size() == layers && layers > 1) missing << QString::fromStdString(variants_[static_cast<size_t>(v)].variant) + " (all)";
+    if (where.size() == layers && layers > 1)
+      missing << QString::fromStdString(variants_[static_cast<size_t>(v)].variant) + " (all)";
     else if (!where.isEmpty())
-      missing << QString::fromStdString(variants_[static_cast<size_t>(v)].variant) + " (" + where.join(", ") + ")";
+      missing << QString::fromStdString(variants_[static_cast<size_t>(v)].variant) + " (" +
+                     where.join(", ") + ")";
   }
   if (!missing.isEmpty()) x->setTitleText("no bar, not measured: " + missing.join("; "));
   auto* y = new QValueAxis;
@@ -216,7 +239,8 @@ void AttentionMetricChart::rebuild() {
   const bool bounded = metric_ == Metric::Monotonicity || metric_ == Metric::CollisionRate ||
                        metric_ == Metric::Locality || metric_ == Metric::Dilution;
   if (bounded) {
-    y->setRange(lo < 0 ? std::min(lo, metric_ == Metric::Monotonicity ? -1.0 : lo) : 0.0, std::max(hi, 1.0));
+    y->setRange(lo < 0 ? std::min(lo, metric_ == Metric::Monotonicity ? -1.0 : lo) : 0.0,
+                std::max(hi, 1.0));
     y->setTickCount(lo < 0 ? 9 : 6);
   } else {
     if (hi - lo <= 0) hi = lo + 1;  // nothing measured, or all zero: a visible, honest axis

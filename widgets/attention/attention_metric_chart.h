@@ -9,8 +9,8 @@
 /// beyond picking the number.
 #include <QChartView>
 #include <QStringList>
-#include <string>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "ridgeline/attention/metrics.h"
@@ -28,7 +28,15 @@ struct VariantLayerMetrics {
 class AttentionMetricChart : public QChartView {
   Q_OBJECT
  public:
-  enum class Metric { Entropy, Monotonicity, EffectiveRank, CollisionRate, Locality, Dilution, FidelityKl };
+  enum class Metric {
+    Entropy,
+    Monotonicity,
+    EffectiveRank,
+    CollisionRate,
+    Locality,
+    Dilution,
+    FidelityKl
+  };
   explicit AttentionMetricChart(QWidget* parent = nullptr);
 
   static std::vector<Metric> metrics();

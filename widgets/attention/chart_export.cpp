@@ -4,15 +4,15 @@
 #include <QCoreApplication>
 #include <QCursor>
 #include <QFileDialog>
-#include <QMenu>
-#include <QToolTip>
 #include <QFileInfo>
 #include <QGraphicsView>
 #include <QImage>
+#include <QMenu>
 #include <QPageSize>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSvgGenerator>
+#include <QToolTip>
 
 namespace ridgeline::widgets {
 
@@ -84,10 +84,12 @@ void add_export_actions(QMenu& menu, QWidget* parent, const QString& base_name,
   for (const QString suffix : {"png", "svg", "pdf"}) {
     QAction* a = menu.addAction(QString("Export as %1…").arg(suffix.toUpper()));
     QObject::connect(a, &QAction::triggered, parent, [parent, base_name, suffix, write] {
-      const QString path = QFileDialog::getSaveFileName(parent, "Export", base_name + "." + suffix,
-                                                        suffix.toUpper() + " files (*." + suffix + ")");
+      const QString path =
+          QFileDialog::getSaveFileName(parent, "Export", base_name + "." + suffix,
+                                       suffix.toUpper() + " files (*." + suffix + ")");
       QString error;
-      if (!path.isEmpty() && !write(path, &error)) QToolTip::showText(QCursor::pos(), error, parent);
+      if (!path.isEmpty() && !write(path, &error))
+        QToolTip::showText(QCursor::pos(), error, parent);
     });
   }
 }

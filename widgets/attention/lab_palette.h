@@ -7,8 +7,8 @@
 namespace ridgeline::widgets {
 
 inline QColor variant_colour(int i) {
-  static const QColor kColours[] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115}, {204, 121, 167},
-                                    {230, 159, 0},  {86, 180, 233}, {120, 120, 120}, {240, 228, 66}};
+  static const QColor kColours[] = {{0, 114, 178}, {213, 94, 0},   {0, 158, 115},   {204, 121, 167},
+                                    {230, 159, 0}, {86, 180, 233}, {120, 120, 120}, {240, 228, 66}};
   return kColours[static_cast<unsigned>(i) % 8];
 }
 

@@ -3,10 +3,10 @@
 
 #include <QChart>
 #include <QContextMenuEvent>
-#include <QMenu>
 #include <QCursor>
 #include <QLegend>
 #include <QLegendMarker>
+#include <QMenu>
 #include <QScatterSeries>
 #include <QToolTip>
 #include <QValueAxis>
@@ -56,7 +56,8 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
   const double marker = e_.size() > 2000 ? 5 : e_.size() > 300 ? 7 : 9;
   auto make = [&](bool query, const QColor& fill, const QColor& border) {
     auto* s = new QScatterSeries;
-    s->setMarkerShape(query ? QScatterSeries::MarkerShapeCircle : QScatterSeries::MarkerShapeRectangle);
+    s->setMarkerShape(query ? QScatterSeries::MarkerShapeCircle
+                            : QScatterSeries::MarkerShapeRectangle);
     s->setMarkerSize(marker);
     s->setColor(fill);
     s->setBorderColor(border);
@@ -69,8 +70,10 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
   QColor qfill = kQuery, kfill = kKey;
   qfill.setAlphaF(0.75);
   kfill.setAlphaF(0.75);
-  queries_ = by_kind ? make(true, qfill, kQuery.darker(140)) : make(true, QColor(150, 150, 150), QColor(60, 60, 60));
-  keys_ = by_kind ? make(false, kfill, kKey.darker(140)) : make(false, QColor(150, 150, 150), QColor(60, 60, 60));
+  queries_ = by_kind ? make(true, qfill, kQuery.darker(140))
+                     : make(true, QColor(150, 150, 150), QColor(60, 60, 60));
+  keys_ = by_kind ? make(false, kfill, kKey.darker(140))
+                  : make(false, QColor(150, 150, 150), QColor(60, 60, 60));
   queries_->setName(QString("queries (%1)").arg(e_.num_queries));
   keys_->setName(QString("keys (%1)").arg(e_.num_keys));
   std::vector<QList<QPointF>> points;
@@ -89,8 +92,10 @@ void QkEmbeddingPlot::setEmbedding(attention::QkEmbedding e, const QString& cont
   for (int i = 0; i < e_.size(); ++i) {
     const bool query = e_.is_query[static_cast<size_t>(i)] != 0;
     const int bin = by_kind ? (query ? 0 : 1) : (query ? 0 : kColourBins) + colourBin(i);
-    series_index_[static_cast<size_t>(i)] = static_cast<int>(points[static_cast<size_t>(bin)].size());
-    points[static_cast<size_t>(bin)] << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
+    series_index_[static_cast<size_t>(i)] =
+        static_cast<int>(points[static_cast<size_t>(bin)].size());
+    points[static_cast<size_t>(bin)]
+        << QPointF(e_.x[static_cast<size_t>(i)], e_.y[static_cast<size_t>(i)]);
   }
   for (size_t b = 0; b < bins.size(); ++b) bins[b]->replace(points[b]);
   c->addSeries(queries_);
@@ -135,13 +140,18 @@ void QkEmbeddingPlot::setTitle() {
   int inputs = 0;
   for (const auto& s : e_.source) inputs = std::max(inputs, s.input + 1);
   // Two lines: what was embedded, then how (a long single line is cut off in a narrow view).
-  QString title = "Queries and keys" + (context_.isEmpty() ? QString() : ", " + context_.toHtmlEscaped()) +
+  QString title = "Queries and keys" +
+                  (context_.isEmpty() ? QString() : ", " + context_.toHtmlEscaped()) +
                   QString(": joint PCA over %1 input%2").arg(inputs).arg(inputs == 1 ? "" : "s");
-  title += e_.normalisation.applied ? "<br><small>keys translated to the queries' centroid, equal mean norms "
-                                      "(each query's ranking of keys unchanged)"
-                                    : "<br><small>vectors as computed, not normalised";
+  title += e_.normalisation.applied
+               ? "<br><small>keys translated to the queries' centroid, equal mean norms "
+                 "(each query's ranking of keys unchanged)"
+               : "<br><small>vectors as computed, not normalised";
   if (colour_by_ == ColourBy::Position)
-    title += QString("<br>colour: token position 0 (violet) to %1 (yellow); circles queries, squares keys").arg(max_position_);
+    title +=
+        QString(
+            "<br>colour: token position 0 (violet) to %1 (yellow); circles queries, squares keys")
+            .arg(max_position_);
   chart()->setTitle(title + "</small>");
 }
 
@@ -164,7 +174,9 @@ QColor QkEmbeddingPlot::pointColour(int index) const {
 }
 
 int QkEmbeddingPlot::colourBin(int index) const {
-  const double t = max_position_ > 0 ? double(e_.source[static_cast<size_t>(index)].position) / max_position_ : 0.0;
+  const double t = max_position_ > 0
+                       ? double(e_.source[static_cast<size_t>(index)].position) / max_position_
+                       : 0.0;
   return static_cast<int>(std::lround(t * (kColourBins - 1)));
 }
 
@@ -190,9 +202,11 @@ QString QkEmbeddingPlot::hoverText(int index) const {
                   .arg(e_.is_query[static_cast<size_t>(index)] ? "query" : "key")
                   .arg(s.position)
                   .arg(s.input);
-  if (s.input < static_cast<int>(tokens_.size()) && s.position < tokens_[static_cast<size_t>(s.input)].size())
+  if (s.input < static_cast<int>(tokens_.size()) &&
+      s.position < tokens_[static_cast<size_t>(s.input)].size())
     t += QString(", token '%1'").arg(tokens_[static_cast<size_t>(s.input)][s.position]);
-  t += " · PC1 " + number(e_.x[static_cast<size_t>(index)]) + ", PC2 " + number(e_.y[static_cast<size_t>(index)]);
+  t += " · PC1 " + number(e_.x[static_cast<size_t>(index)]) + ", PC2 " +
+       number(e_.y[static_cast<size_t>(index)]);
   return t;
 }
 
@@ -201,7 +215,8 @@ int QkEmbeddingPlot::indexAt(const QPointF& value, bool query) const {
   double bd = std::numeric_limits<double>::infinity();
   for (int i = 0; i < e_.size(); ++i) {
     if ((e_.is_query[static_cast<size_t>(i)] != 0) != query) continue;
-    const double dx = e_.x[static_cast<size_t>(i)] - value.x(), dy = e_.y[static_cast<size_t>(i)] - value.y();
+    const double dx = e_.x[static_cast<size_t>(i)] - value.x(),
+                 dy = e_.y[static_cast<size_t>(i)] - value.y();
     const double d = dx * dx + dy * dy;
     if (d < bd) bd = d, best = i;
   }
@@ -220,11 +235,14 @@ void QkEmbeddingPlot::fitRanges() {
   double w = std::max(x1 - x0, 1e-12), h = std::max(y1 - y0, 1e-12);
   // Equal units per pixel on both axes: widen the shorter span to the plot area's aspect.
   const QRectF area = chart()->plotArea();
-  const double aspect = area.width() > 10 && area.height() > 10 ? area.width() / area.height() : 1.0;
+  const double aspect =
+      area.width() > 10 && area.height() > 10 ? area.width() / area.height() : 1.0;
   const double pad = 0.06;
   w *= 1 + 2 * pad, h *= 1 + 2 * pad;
-  if (w / h > aspect) h = w / aspect;
-  else w = h * aspect;
+  if (w / h > aspect)
+    h = w / aspect;
+  else
+    w = h * aspect;
   const double cx = 0.5 * (x0 + x1), cy = 0.5 * (y0 + y1);
   auto* ax = static_cast<QValueAxis*>(axes_x.first());
   auto* ay = static_cast<QValueAxis*>(axes_y.first());
@@ -233,7 +251,10 @@ void QkEmbeddingPlot::fitRanges() {
   // Ticks at round numbers, one step on both axes (equal scales), anchored at 0.
   const double raw = std::max(w, h) / 6;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  const double step = raw / mag < 1.5 ? mag : raw / mag < 3.5 ? 2 * mag : raw / mag < 7.5 ? 5 * mag : 10 * mag;
+  const double step = raw / mag < 1.5   ? mag
+                      : raw / mag < 3.5 ? 2 * mag
+                      : raw / mag < 7.5 ? 5 * mag
+                                        : 10 * mag;
   for (QValueAxis* a : {ax, ay}) {
     a->setTickType(QValueAxis::TicksDynamic);
     a->setTickAnchor(0);
@@ -255,7 +276,8 @@ void QkEmbeddingPlot::contextMenuEvent(QContextMenuEvent* event) {
   connect(by_position, &QAction::toggled, this,
           [this](bool on) { setColourBy(on ? ColourBy::Position : ColourBy::Kind); });
   menu.addSeparator();
-  add_export_actions(menu, this, "qk_embedding", [this](const QString& p, QString* e) { return exportTo(p, e); });
+  add_export_actions(menu, this, "qk_embedding",
+                     [this](const QString& p, QString* e) { return exportTo(p, e); });
   menu.exec(event->globalPos());
 }
 

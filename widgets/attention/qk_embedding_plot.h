@@ -75,7 +75,8 @@ class QkEmbeddingPlot : public QChartView {
   std::vector<QStringList> tokens_;
   QString context_;
   ColourBy colour_by_ = ColourBy::Kind;
-  std::vector<std::pair<QScatterSeries*, bool>> data_;  ///< series holding points, and whether queries
+  std::vector<std::pair<QScatterSeries*, bool>>
+      data_;                       ///< series holding points, and whether queries
   std::vector<int> series_index_;  ///< per point: its index in its series
   int max_position_ = 0;
   QScatterSeries *queries_ = nullptr, *keys_ = nullptr;

@@ -3,14 +3,13 @@
 // scatter matrix.
 #include "ridgeline/attention/qk_embedding.h"
 
-#include "io/json_number.h"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "io/json_number.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/spectra/spectra.h"
 
@@ -21,7 +20,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 template <class T>
-void check_inputs(const std::vector<HeadMatrix<T>>& queries, const std::vector<HeadMatrix<T>>& keys) {
+void check_inputs(const std::vector<HeadMatrix<T>>& queries,
+                  const std::vector<HeadMatrix<T>>& keys) {
   const std::string who = "qk_embedding: ";
   if (queries.size() != keys.size())
     throw InputError(who + std::to_string(queries.size()) + " query matrices but " +
@@ -32,7 +32,8 @@ void check_inputs(const std::vector<HeadMatrix<T>>& queries, const std::vector<H
   for (size_t i = 0; i < queries.size(); ++i) {
     for (int side = 0; side < 2; ++side) {
       const HeadMatrix<T>& m = side == 0 ? queries[i] : keys[i];
-      const std::string name = "input " + std::to_string(i) + "'s " + (side == 0 ? "queries" : "keys");
+      const std::string name =
+          "input " + std::to_string(i) + "'s " + (side == 0 ? "queries" : "keys");
       if (m.rows < 0 || m.cols < 0 ||
           m.data.size() != static_cast<size_t>(m.rows) * static_cast<size_t>(m.cols))
         throw InputError(who + name + " hold " + std::to_string(m.data.size()) + " values, not " +
@@ -43,13 +44,15 @@ void check_inputs(const std::vector<HeadMatrix<T>>& queries, const std::vector<H
         d = m.cols;
         first = name;
       } else if (m.cols != d) {
-        throw InputError(who + name + " are " + std::to_string(m.cols) + " wide, but " + first + " are " +
-                         std::to_string(d) + " (every query and key must have the same width)");
+        throw InputError(who + name + " are " + std::to_string(m.cols) + " wide, but " + first +
+                         " are " + std::to_string(d) +
+                         " (every query and key must have the same width)");
       }
       for (int r = 0; r < m.rows; ++r)
         for (int c = 0; c < m.cols; ++c)
           if (!std::isfinite(static_cast<double>(m(r, c))))
-            throw InputError(who + name + ": row " + std::to_string(r) + " holds a non-finite value");
+            throw InputError(who + name + ": row " + std::to_string(r) +
+                             " holds a non-finite value");
       (side == 0 ? nq : nk) += static_cast<size_t>(m.rows);
     }
   }
@@ -100,7 +103,8 @@ double mean_norm(const std::vector<MatrixD>& m, int d, std::vector<double>* cent
   return sum / static_cast<double>(rows);
 }
 
-QkNormalised normalise_checked(const std::vector<MatrixD>& queries, const std::vector<MatrixD>& keys) {
+QkNormalised normalise_checked(const std::vector<MatrixD>& queries,
+                               const std::vector<MatrixD>& keys) {
   const int d = width(queries) > 0 ? width(queries) : width(keys);
   std::vector<double> mq, mk;
   const double nq = mean_norm(queries, d, &mq);
@@ -113,7 +117,9 @@ QkNormalised normalise_checked(const std::vector<MatrixD>& queries, const std::v
     std::vector<double> v(static_cast<size_t>(d));
     for (const auto& a : keys)
       for (int r = 0; r < a.rows; ++r, ++rows) {
-        for (int j = 0; j < d; ++j) v[static_cast<size_t>(j)] = c * mq[static_cast<size_t>(j)] + (a(r, j) - mk[static_cast<size_t>(j)]) / c;
+        for (int j = 0; j < d; ++j)
+          v[static_cast<size_t>(j)] =
+              c * mq[static_cast<size_t>(j)] + (a(r, j) - mk[static_cast<size_t>(j)]) / c;
         s += norm(v.data(), d);
       }
     return s / static_cast<double>(rows);
@@ -139,7 +145,8 @@ QkNormalised normalise_checked(const std::vector<MatrixD>& queries, const std::v
   n.key_scale = 1 / c;
   n.key_translation.resize(static_cast<size_t>(d));
   for (int j = 0; j < d; ++j)
-    n.key_translation[static_cast<size_t>(j)] = c * mq[static_cast<size_t>(j)] - mk[static_cast<size_t>(j)] / c;
+    n.key_translation[static_cast<size_t>(j)] =
+        c * mq[static_cast<size_t>(j)] - mk[static_cast<size_t>(j)] / c;
   n.mean_query_norm_before = nq;
   n.mean_key_norm_before = nk;
   out.queries = queries;
@@ -188,10 +195,12 @@ QkEmbedding embed(const std::vector<MatrixD>& queries_in, const std::vector<Matr
   const int m = e.num_queries + e.num_keys;
   e.centre.assign(static_cast<size_t>(d), 0.0);
   for (int r = 0; r < m; ++r)
-    for (int j = 0; j < d; ++j) e.centre[static_cast<size_t>(j)] += X[static_cast<size_t>(r) * d + j];
+    for (int j = 0; j < d; ++j)
+      e.centre[static_cast<size_t>(j)] += X[static_cast<size_t>(r) * d + j];
   for (double& c : e.centre) c /= m;
   for (int r = 0; r < m; ++r)
-    for (int j = 0; j < d; ++j) X[static_cast<size_t>(r) * d + j] -= e.centre[static_cast<size_t>(j)];
+    for (int j = 0; j < d; ++j)
+      X[static_cast<size_t>(r) * d + j] -= e.centre[static_cast<size_t>(j)];
 
   // The principal axes are the eigenvectors of the d×d scatter matrix C = XᵀX of the centred
   // rows; C is symmetric positive semi-definite, so its SVD (LAPACK dgesdd) is its eigen-
@@ -209,7 +218,8 @@ QkEmbedding embed(const std::vector<MatrixD>& queries_in, const std::vector<Matr
   double total = 0;
   for (int j = 0; j < d; ++j) {
     total += C[static_cast<size_t>(j) * d + j];
-    for (int l = 0; l < j; ++l) C[static_cast<size_t>(j) * d + l] = C[static_cast<size_t>(l) * d + j];
+    for (int l = 0; l < j; ++l)
+      C[static_cast<size_t>(j) * d + l] = C[static_cast<size_t>(l) * d + j];
   }
   const Svd s = svd(C.data(), d, d, /*vectors=*/true);
   const int rank = s.rank();
@@ -225,7 +235,9 @@ QkEmbedding embed(const std::vector<MatrixD>& queries_in, const std::vector<Matr
     // A deterministic sign: the axis's entry of largest magnitude is positive.
     int arg = 0;
     for (int j = 1; j < d; ++j)
-      if (std::abs(s.v[static_cast<size_t>(j) * rank + k]) > std::abs(s.v[static_cast<size_t>(arg) * rank + k])) arg = j;
+      if (std::abs(s.v[static_cast<size_t>(j) * rank + k]) >
+          std::abs(s.v[static_cast<size_t>(arg) * rank + k]))
+        arg = j;
     const double sign = s.v[static_cast<size_t>(arg) * rank + k] < 0 ? -1.0 : 1.0;
     double* axis = e.components.data() + static_cast<size_t>(k) * d;
     for (int j = 0; j < d; ++j) axis[j] = sign * s.v[static_cast<size_t>(j) * rank + k];
@@ -242,7 +254,8 @@ QkEmbedding embed(const std::vector<MatrixD>& queries_in, const std::vector<Matr
 
 }  // namespace
 
-QkNormalised normalise_queries_keys(const std::vector<MatrixD>& queries, const std::vector<MatrixD>& keys) {
+QkNormalised normalise_queries_keys(const std::vector<MatrixD>& queries,
+                                    const std::vector<MatrixD>& keys) {
   check_inputs(queries, keys);
   return normalise_checked(queries, keys);
 }
@@ -269,8 +282,9 @@ std::string qk_embedding_json(const QkEmbedding& e, int indent) {
   j["explained"] = {num(e.explained[0]), num(e.explained[1])};
   nlohmann::ordered_json comps = nlohmann::ordered_json::array();
   for (int k = 0; k < 2 && e.dim > 0 && e.components.size() >= 2 * static_cast<size_t>(e.dim); ++k)
-    comps.push_back(arr(std::vector<double>(e.components.begin() + static_cast<long>(k) * e.dim,
-                                            e.components.begin() + static_cast<long>(k + 1) * e.dim)));
+    comps.push_back(
+        arr(std::vector<double>(e.components.begin() + static_cast<long>(k) * e.dim,
+                                e.components.begin() + static_cast<long>(k + 1) * e.dim)));
   j["components"] = comps;
   j["centre"] = arr(e.centre);
   const QkNormalisation& n = e.normalisation;
@@ -284,7 +298,11 @@ std::string qk_embedding_json(const QkEmbedding& e, int indent) {
                         {"mean_key_norm_after", num(n.mean_key_norm_after)}};
   std::vector<int> is_query(e.is_query.begin(), e.is_query.end()), input, position;
   for (const auto& s : e.source) input.push_back(s.input), position.push_back(s.position);
-  j["points"] = {{"x", arr(e.x)}, {"y", arr(e.y)}, {"is_query", is_query}, {"input", input}, {"position", position}};
+  j["points"] = {{"x", arr(e.x)},
+                 {"y", arr(e.y)},
+                 {"is_query", is_query},
+                 {"input", input},
+                 {"position", position}};
   return j.dump(indent);
 }
 

@@ -33,9 +33,10 @@ struct QkSource {
 /// The normalisation that was applied (identity when it was not asked for).
 struct QkNormalisation {
   bool applied = false;
-  double query_scale = 1;               ///< c: q' = c·q
-  double key_scale = 1;                 ///< 1/c: k' = c·μ_q + (k − μ_k)/c
-  std::vector<double> key_translation;  ///< c·μ_q − μ_k/c, added to k/c (d values; empty if not applied)
+  double query_scale = 1;  ///< c: q' = c·q
+  double key_scale = 1;    ///< 1/c: k' = c·μ_q + (k − μ_k)/c
+  /// c·μ_q − μ_k/c, added to k/c (d values; empty when not applied).
+  std::vector<double> key_translation;
   double mean_query_norm_before = 0, mean_key_norm_before = 0;
   double mean_query_norm_after = 0, mean_key_norm_after = 0;  ///< equal when applied
 };
@@ -49,12 +50,13 @@ struct QkEmbeddingOptions {
 struct QkEmbedding {
   int dim = 0;  ///< d, the width of the query and key vectors
   int num_queries = 0, num_keys = 0;
-  std::vector<double> x, y;           ///< coordinates along PC1 and PC2, one per point
-  std::vector<uint8_t> is_query;      ///< 1 for a query, 0 for a key, per point
-  std::vector<QkSource> source;       ///< per point
-  double explained[2] = {0, 0};       ///< variance ratio of PC1 and PC2 (NaN when all points coincide)
-  std::vector<double> components;     ///< 2×d row-major: the unit principal axes (sign: largest entry > 0)
-  std::vector<double> centre;         ///< d: the mean of the (normalised) points, subtracted first
+  std::vector<double> x, y;       ///< coordinates along PC1 and PC2, one per point
+  std::vector<uint8_t> is_query;  ///< 1 for a query, 0 for a key, per point
+  std::vector<QkSource> source;   ///< per point
+  double explained[2] = {0, 0};   ///< variance ratio of PC1 and PC2 (NaN when all points coincide)
+  /// 2×d row-major: the unit principal axes (sign: the largest entry is positive).
+  std::vector<double> components;
+  std::vector<double> centre;  ///< d: the mean of the (normalised) points, subtracted first
   QkNormalisation normalisation;
   int size() const { return static_cast<int>(x.size()); }
 };
