@@ -195,6 +195,16 @@ class TestAttentionLabCharts : public QObject {
     QVERIFY2(ms < 5000, qPrintable(QString("%1 ms").arg(ms)));
   }
 
+  void emptyEmbeddingPlot() {
+    QkEmbeddingPlot plot;
+    plot.setColourBy(QkEmbeddingPlot::ColourBy::Position);  // before any data
+    plot.setEmbedding(attention::QkEmbedding{});
+    QCOMPARE(plot.drawnCount(true) + plot.drawnCount(false), 0);
+    QCOMPARE(plot.axisTitle(0), QString("PC1"));
+    QCOMPARE(plot.hoverText(0), QString());
+    QCOMPARE(plot.indexAt(QPointF(0, 0), true), -1);
+  }
+
   void embeddingPlotWithoutTokensOrNormalisation() {
     std::vector<attention::MatrixD> q{attention::MatrixD(2, 2)}, k{attention::MatrixD(2, 2)};
     q[0](0, 0) = 1, q[0](1, 1) = 1, k[0](0, 0) = -1, k[0](1, 0) = 2;
