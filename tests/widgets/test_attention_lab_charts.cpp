@@ -99,14 +99,16 @@ void check_exports(const std::function<bool(const QString&, QString*)>& exportTo
   QVERIFY2(error.contains("unknown export format"), qPrintable(error));
 }
 
-// Screenshots as the user's export writes them.
+// Screenshots as the user's exports write them (PNG, SVG, PDF).
 template <class Chart>
 void maybe_shot(Chart& w, const char* name) {
   const QByteArray prefix = qgetenv("RIDGELINE_ATTENTION_LAB_SHOTS");
-  QString error;
-  if (!prefix.isEmpty())
-    QVERIFY2(w.exportTo(QString("%1-%2.png").arg(QString(prefix), name), &error),
+  if (prefix.isEmpty()) return;
+  for (const char* suffix : {"png", "svg", "pdf"}) {
+    QString error;
+    QVERIFY2(w.exportTo(QString("%1-%2.%3").arg(QString(prefix), name, suffix), &error),
              qPrintable(error));
+  }
 }
 
 }  // namespace
