@@ -95,6 +95,20 @@ class TestAttentionAnalysis : public QObject {
     QCOMPARE(b.overall.entropy, a.overall.entropy);
     QCOMPARE(b.per_head[3].metrics.kl, a.per_head[3].metrics.kl);
     QCOMPARE(attention_analysis_json(b), attention_analysis_json(a));
+    // The query/key embeddings: one per layer and head over every measured input's tokens.
+    QCOMPARE(a.embeddings.size(), size_t(4));
+    QCOMPARE(b.embeddings.size(), size_t(4));
+    for (size_t k = 0; k < 4; ++k) {
+      QCOMPARE(a.embeddings[k].dim, 8);
+      QCOMPARE(a.embeddings[k].num_queries, 5 * 16);
+      QCOMPARE(b.embeddings[k].size(), a.embeddings[k].size());
+      QCOMPARE(b.embeddings[k].explained[0], a.embeddings[k].explained[0]);
+      for (int i = 0; i < a.embeddings[k].size(); i += 7) {
+        QCOMPARE(b.embeddings[k].x[i], double(float(a.embeddings[k].x[i])));
+        QCOMPARE(b.embeddings[k].is_query[i], a.embeddings[k].is_query[i]);
+        QCOMPARE(b.embeddings[k].source[i].position, a.embeddings[k].source[i].position);
+      }
+    }
   }
 
   void malformedFilesNameTheProblem() {

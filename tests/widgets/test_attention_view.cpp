@@ -4,6 +4,7 @@
 // --view and PNG export work; a spec whose model is not a transformer is refused by the step.
 #include <QComboBox>
 #include <QImage>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QtTest>
 
@@ -14,6 +15,8 @@
 #include "ridgeline/io/fileio.h"
 #include "test_support.h"
 #include "widgets/attention/attention_grid.h"
+#include "widgets/attention/attention_metric_chart.h"
+#include "widgets/attention/qk_embedding_plot.h"
 
 using namespace ridgeline;
 
@@ -82,6 +85,33 @@ class TestAttentionView : public QObject {
         coloured += c.saturation() > 80;
       }
     QVERIFY2(coloured > 100, qPrintable(QString("%1 coloured pixels").arg(coloured)));
+    // Metrics by layer: one bar set for the step's one model, one group per layer, the layer's
+    // values the means of its heads.
+    widgets::AttentionMetricChart* chart = pages->metricChart("attention");
+    QCOMPARE(chart->variantNames(), QStringList{"seed0 (softmax)"});
+    QCOMPARE(chart->categories().size(), 2);
+    chart->setMetric(widgets::AttentionMetricChart::Metric::Entropy);
+    const double e1 = (saved.per_head[2].metrics.entropy + saved.per_head[3].metrics.entropy) / 2;
+    QVERIFY(std::abs(chart->value(0, 1) - e1) < 1e-9);
+    // The query/key embedding of a chosen head: every measured input's 16 queries and 16 keys.
+    widgets::QkEmbeddingPlot* qk = pages->embedding("attention");
+    QCOMPARE(qk->drawnCount(true), saved.examples * 16);
+    QCOMPARE(qk->drawnCount(false), saved.examples * 16);
+    auto* head = w.findChild<QComboBox*>("attention.head");
+    QVERIFY(head != nullptr);
+    QCOMPARE(head->count(), 4);
+    head->setCurrentIndex(3);
+    QCOMPARE(qk->embedding().x.size(), saved.embeddings[3].x.size());
+    QCOMPARE(qk->embedding().x[5], saved.embeddings[3].x[5]);
+    if (const char* shots = std::getenv("RIDGELINE_ATTENTION_VIEW_SHOTS")) {  // to look at
+      auto* below = w.findChild<QTabWidget*>("attention.below");
+      below->setCurrentIndex(2);
+      QTest::qWait(50);
+      qk->exportTo(QString(shots) + "/qk.png");
+      below->setCurrentIndex(1);
+      QTest::qWait(50);
+      chart->exportTo(QString(shots) + "/metrics.png");
+    }
   }
 
   void stepNeedsATransformer() {

@@ -14,6 +14,8 @@
 
 #include "ridgeline/core/format.h"
 #include "widgets/attention/attention_grid.h"
+#include "widgets/attention/attention_metric_chart.h"
+#include "widgets/attention/qk_embedding_plot.h"
 
 namespace ridgeline::gui {
 
@@ -76,9 +78,27 @@ void AttentionPages::show(const StepResult& result) {
     p.table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     p.table->verticalHeader()->hide();
     split->addWidget(p.grid);
-    split->addWidget(p.table);
-    split->setStretchFactor(0, 4);
-    split->setStretchFactor(1, 1);
+    auto* below = new QTabWidget;
+    below->setObjectName("attention.below");
+    below->addTab(p.table, "Per-head metrics");
+    p.metrics = new widgets::AttentionMetricChart;
+    below->addTab(p.metrics, "Metrics by layer");
+    auto* qk_page = new QWidget;
+    auto* qk_layout = new QVBoxLayout(qk_page);
+    auto* qk_controls = new QHBoxLayout;
+    p.head = new QComboBox;
+    p.head->setObjectName("attention.head");
+    p.head->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    qk_controls->addWidget(new QLabel("Head:"));
+    qk_controls->addWidget(p.head);
+    qk_controls->addStretch(1);
+    qk_layout->addLayout(qk_controls);
+    p.qk = new widgets::QkEmbeddingPlot;
+    qk_layout->addWidget(p.qk, 1);
+    below->addTab(qk_page, "Query/key embedding");
+    split->addWidget(below);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
     layout->addWidget(split, 1);
     host_.tabs->addTab(p.widget, id);
     order_ << id;
@@ -89,9 +109,29 @@ void AttentionPages::show(const StepResult& result) {
                      [this, id, input](int m) { select(id, m, input->currentIndex()); });
     QObject::connect(input, &QComboBox::currentIndexChanged, p.widget,
                      [this, id, model](int i) { select(id, model->currentIndex(), i); });
+    QComboBox* head = p.head;
+    QObject::connect(head, &QComboBox::currentIndexChanged, p.widget, [this, id, head](int k) {
+      const int heads = head->property("heads").toInt();
+      if (k >= 0 && heads > 0) selectHead(id, k / heads, k % heads);
+    });
   }
   p.result = *r;
   pages_.insert(id, p);
+  // Metrics by layer: one bar per model of the step, each layer the mean of its heads.
+  std::vector<widgets::VariantLayerMetrics> by_model;
+  for (size_t k = 0; k < r->analyses.size(); ++k) {
+    const AttentionAnalysis& a = r->analyses[k];
+    widgets::VariantLayerMetrics v;
+    v.variant = r->models[k] + " (" + a.variant + ")";
+    for (int l = 0; l < a.layers; ++l) {
+      std::vector<MapMetrics> heads;
+      for (const HeadMetrics& h : a.per_head)
+        if (h.layer == l) heads.push_back(h.metrics);
+      v.layers.push_back(mean_metrics(heads));
+    }
+    by_model.push_back(std::move(v));
+  }
+  p.metrics->setMetrics(std::move(by_model));
   {
     const QSignalBlocker block(p.model);
     p.model->clear();
@@ -146,6 +186,34 @@ void AttentionPages::select(const QString& id, int model, int input) {
     for (int c = 0; c < cells.size(); ++c) p.table->setItem(r, c, new QTableWidgetItem(cells[c]));
   }
   p.table->resizeColumnsToContents();
+  {
+    const QSignalBlocker b(p.head);
+    const int keep = std::max(0, p.head->currentIndex());
+    p.head->clear();
+    p.head->setProperty("heads", a.heads);
+    for (int l = 0; l < a.layers; ++l)
+      for (int h = 0; h < a.heads; ++h) p.head->addItem(QString("layer %1, head %2").arg(l).arg(h));
+    p.head->setCurrentIndex(std::min(keep, p.head->count() - 1));
+  }
+  const int k = std::max(0, p.head->currentIndex());
+  selectHead(id, k / std::max(1, a.heads), k % std::max(1, a.heads));
+}
+
+void AttentionPages::selectHead(const QString& id, int layer, int head) {
+  auto it = pages_.find(id);
+  if (it == pages_.end()) return;
+  Page& p = *it;
+  const int model = std::max(0, p.model->currentIndex());
+  if (model >= static_cast<int>(p.result.analyses.size())) return;
+  const AttentionAnalysis& a = p.result.analyses[model];
+  const int k = layer * a.heads + head;
+  if (k < 0 || k >= static_cast<int>(a.embeddings.size()) || a.embeddings[k].size() == 0) {
+    p.qk->setEmbedding({}, "no query/key embedding in this result");
+    return;
+  }
+  p.qk->setEmbedding(a.embeddings[k],
+                     QString::fromStdString(p.result.models[model] + ", " + a.variant) +
+                         QString(", layer %1, head %2 (test inputs)").arg(layer).arg(head));
 }
 
 QString AttentionPages::summary(const QString& id) const {

@@ -3,7 +3,9 @@
 /// The attention step's pages: one result tab per step ("attention:<id>"): a choice of model
 /// and of shown input, a line with the variant, the test accuracy and the overall map metrics,
 /// the layers × heads grid of the input's maps (widgets/attention/AttentionGrid: token labels,
-/// hover, row/column selection, head mean, log scale, exports), and the per-head metrics table.
+/// hover, row/column selection, head mean, log scale, exports), and below it three tabs: the
+/// per-head metrics table, the metrics by layer with one bar per model of the step
+/// (AttentionMetricChart), and the joint query/key embedding of a chosen head (QkEmbeddingPlot).
 #include <QMap>
 
 #include "gui/results/result_views.h"
@@ -15,6 +17,8 @@ class QTableWidget;
 
 namespace ridgeline::widgets {
 class AttentionGrid;
+class AttentionMetricChart;
+class QkEmbeddingPlot;
 }
 
 namespace ridgeline::gui {
@@ -33,6 +37,12 @@ class AttentionPages : public ResultPages {
   QStringList ids() const { return order_; }
   widgets::AttentionGrid* grid(const QString& id) const { return pages_.value(id).grid; }
   QTableWidget* table(const QString& id) const { return pages_.value(id).table; }
+  widgets::AttentionMetricChart* metricChart(const QString& id) const {
+    return pages_.value(id).metrics;
+  }
+  widgets::QkEmbeddingPlot* embedding(const QString& id) const { return pages_.value(id).qk; }
+  /// Shows the query/key embedding of (layer, head) of the chosen model.
+  void selectHead(const QString& id, int layer, int head);
   QString summary(const QString& id) const;
   /// Shows model `model` (index into the step's models) and shown input `input`.
   void select(const QString& id, int model, int input);
@@ -44,6 +54,9 @@ class AttentionPages : public ResultPages {
     QLabel* summary = nullptr;
     widgets::AttentionGrid* grid = nullptr;
     QTableWidget* table = nullptr;
+    widgets::AttentionMetricChart* metrics = nullptr;
+    QComboBox* head = nullptr;
+    widgets::QkEmbeddingPlot* qk = nullptr;
     AttentionStepResult result;
   };
   void refresh(Page& p);

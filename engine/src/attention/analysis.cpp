@@ -77,6 +77,7 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
   const auto softmax = attention::make_variant("softmax", dh);
   const bool fidelity = arch->attention != "softmax";
   std::vector<std::vector<MapMetrics>> per(LH);
+  std::vector<std::vector<MatrixF>> qs(LH), ks(LH);
   const int total = r.examples + (o.evaluate ? 1 : 0);
   const int batch = 32;
   for (int start = 0; start < r.examples; start += batch) {
@@ -99,6 +100,8 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
         std::vector<double> ref;
         if (fidelity) ref = widen(softmax->materialise(c.q[k], c.k[k], arch->causal));
         per[k].push_back(map_metrics(a, N, mo, &q, &kk, dh, fidelity ? &ref : nullptr));
+        qs[k].push_back(c.q[k]);
+        ks[k].push_back(c.k[k]);
       }
     }
     if (progress)
@@ -115,6 +118,7 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
     all.insert(all.end(), per[k].begin(), per[k].end());
   }
   r.overall = mean_metrics(all);
+  for (int k = 0; k < LH; ++k) r.embeddings.push_back(attention::qk_embedding(qs[k], ks[k]));
   const double nan = std::numeric_limits<double>::quiet_NaN();
   r.loss = r.accuracy = nan;
   if (o.evaluate) {
@@ -194,6 +198,15 @@ std::string attention_analysis_json(const AttentionAnalysis& a, int indent) {
                      {"head", h.head},
                      {"metrics", ordered_json::parse(map_metrics_json(h.metrics))}});
   j["per_head"] = std::move(heads);
+  ordered_json emb = ordered_json::array();
+  for (const attention::QkEmbedding& e : a.embeddings)
+    emb.push_back({{"dim", e.dim},
+                   {"queries", e.num_queries},
+                   {"keys", e.num_keys},
+                   {"explained", {or_null(e.explained[0]), or_null(e.explained[1])}},
+                   {"normalised", e.normalisation.applied},
+                   {"query_scale", or_null(e.normalisation.query_scale)}});
+  j["qk_embeddings"] = std::move(emb);
   j["shown"] = a.shown;
   j["token_labels"] = a.token_labels;
   return j.dump(indent);
@@ -237,6 +250,27 @@ AttentionAnalysis attention_analysis_from_json(const std::string& text, const st
       h.metrics = metrics_from_json(heads[i].at("metrics"), w + ".metrics");
       a.per_head.push_back(std::move(h));
     }
+    if (j.contains("qk_embeddings")) {
+      const json& emb = j.at("qk_embeddings");
+      if (!emb.is_array() || emb.size() != static_cast<size_t>(a.layers) * a.heads)
+        throw std::runtime_error("qk_embeddings does not hold layers × heads entries");
+      for (const auto& e : emb) {
+        attention::QkEmbedding q;
+        q.dim = int_of(e.at("dim"), "qk_embeddings.dim", 1);
+        q.num_queries = int_of(e.at("queries"), "qk_embeddings.queries", 0);
+        q.num_keys = int_of(e.at("keys"), "qk_embeddings.keys", 0);
+        if (static_cast<int64_t>(q.num_queries) + q.num_keys > (1 << 26))
+          throw std::runtime_error("qk_embeddings: too many points");
+        const json& ex = e.at("explained");
+        if (!ex.is_array() || ex.size() != 2) throw std::runtime_error("qk_embeddings.explained is not [2]");
+        q.explained[0] = finite_or_null(ex[0], "qk_embeddings.explained");
+        q.explained[1] = finite_or_null(ex[1], "qk_embeddings.explained");
+        q.normalisation.applied = e.at("normalised").get<bool>();
+        q.normalisation.query_scale = finite_or_null(e.at("query_scale"), "qk_embeddings.query_scale");
+        q.normalisation.key_scale = 1.0 / q.normalisation.query_scale;
+        a.embeddings.push_back(std::move(q));
+      }
+    }
     const json& shown = j.at("shown");
     const json& labels = j.at("token_labels");
     if (!shown.is_array() || !labels.is_array() || shown.size() != labels.size())
@@ -264,6 +298,22 @@ void write_attention_analysis(const AttentionAnalysis& a, const std::string& dir
   const int64_t shown = static_cast<int64_t>(a.shown.size());
   write_npy((d / (id + "-maps.npy")).string(), a.maps,
             {shown, a.layers, a.heads, a.tokens, a.tokens});
+  if (!a.embeddings.empty()) {
+    const int64_t points = a.embeddings.front().size();
+    std::vector<float> qk;
+    for (const attention::QkEmbedding& e : a.embeddings) {
+      if (e.size() != points) throw RunError("attention analysis: embeddings differ in size");
+      for (int i = 0; i < e.size(); ++i) {
+        qk.push_back(static_cast<float>(e.x[i]));
+        qk.push_back(static_cast<float>(e.y[i]));
+        qk.push_back(e.is_query[i]);
+        qk.push_back(static_cast<float>(e.source[i].input));
+        qk.push_back(static_cast<float>(e.source[i].position));
+      }
+    }
+    write_npy((d / (id + "-qk.npy")).string(), qk,
+              {static_cast<int64_t>(a.embeddings.size()), points, 5});
+  }
   write_file_atomic((d / (id + ".json")).string(), attention_analysis_json(a) + "\n");
 }
 
@@ -277,6 +327,30 @@ AttentionAnalysis read_attention_analysis(const std::string& dir, const std::str
   if (m.shape != want)
     throw InputError(mpath + ": shape does not match " + jpath + " (shown × layers × heads × N × N)");
   a.maps.assign(m.values.begin(), m.values.end());
+  if (!a.embeddings.empty()) {
+    const std::string qpath = (d / (id + "-qk.npy")).string();
+    const NpyArray q = read_npy(qpath);
+    const int64_t points = static_cast<int64_t>(a.embeddings.front().num_queries) +
+                           a.embeddings.front().num_keys;
+    if (q.shape != std::vector<int64_t>{static_cast<int64_t>(a.embeddings.size()), points, 5})
+      throw InputError(qpath + ": shape does not match " + jpath + " (layers·heads × points × 5)");
+    size_t at = 0;
+    for (attention::QkEmbedding& e : a.embeddings) {
+      if (static_cast<int64_t>(e.num_queries) + e.num_keys != points)
+        throw InputError(jpath + ": qk_embeddings differ in their point counts");
+      for (int64_t i = 0; i < points; ++i, at += 5) {
+        const double* v = q.values.data() + at;
+        for (int c = 0; c < 5; ++c)
+          if (!std::isfinite(v[c])) throw InputError(qpath + ": a value is not finite");
+        if (!(v[3] >= 0 && v[3] < a.examples) || !(v[4] >= 0 && v[4] < a.tokens))
+          throw InputError(qpath + ": a point's input or position is out of range");
+        e.x.push_back(v[0]);
+        e.y.push_back(v[1]);
+        e.is_query.push_back(v[2] != 0);
+        e.source.push_back({static_cast<int>(v[3]), static_cast<int>(v[4])});
+      }
+    }
+  }
   return a;
 }
 

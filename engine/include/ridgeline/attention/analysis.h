@@ -6,13 +6,18 @@
 /// the softmax map of the same queries and keys (for variants other than softmax), and the
 /// model's loss and accuracy on the same data.
 ///
-/// Files (write_attention_analysis): results/<id>.json (everything but the maps) and
-/// results/<id>-maps.npy, float32 [shown inputs, layers, heads, N, N].
+/// Per layer and head also the joint PCA embedding of the queries and keys of every measured
+/// input (qk_embedding.h, AttentionViz's normalisation).
+///
+/// Files (write_attention_analysis): results/<id>.json (everything but the maps and the
+/// embedding's points), results/<id>-maps.npy, float32 [shown inputs, layers, heads, N, N], and
+/// results/<id>-qk.npy, float32 [layers·heads, points, 5]: x, y, is_query, input, position.
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "ridgeline/attention/metrics.h"
+#include "ridgeline/attention/qk_embedding.h"
 #include "ridgeline/core/progress.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/models/model.h"
@@ -46,6 +51,9 @@ struct AttentionAnalysis {
   std::vector<int> shown;             ///< indices (into the data set) of the shown inputs
   std::vector<std::vector<std::string>> token_labels;  ///< per shown input, N labels
   std::vector<float> maps;  ///< [shown, layers, heads, N, N]; not in the JSON file
+  /// Per layer and head (layer-major): the query/key embedding over the measured inputs. Read
+  /// back: points, explained variance, dim and the normalisation's scales (not the axes).
+  std::vector<attention::QkEmbedding> embeddings;
   double seconds = 0;
 };
 
