@@ -1,15 +1,18 @@
-// libFuzzer harness: the results of the layerwise and hessian steps as earlier runs (or hand
-// edits) left them — results/<id>.json, through layerwise_from_json and
-// hessian_report_from_json (what load_run, the result pages and figures use). The first byte
-// picks the reader; the rest is the JSON text. InputError with a one-line message is fine. A
+// libFuzzer harness: the results of the layerwise, hessian and attention steps as earlier runs
+// (or hand edits) left them — results/<id>.json, through layerwise_from_json,
+// hessian_report_from_json and attention_analysis_from_json (what load_run, the result pages
+// and figures use). The first byte picks the reader ('A': attention; else even: layerwise, odd:
+// hessian); the rest is the JSON text. InputError with a one-line message is fine. A
 // finding: a crash, a sanitizer report, another exception, a multi-line message, or an accepted
 // result whose JSON, written back, does not read back to the same text. Seeds: a layerwise and a
-// hessian result of the gmm examples (gmm-layerwise.json, gmm-hessian.json), prefixed "L" / "I".
+// hessian result of the gmm examples (gmm-layerwise.json, gmm-hessian.json), prefixed "L" / "I",
+// and an attention result of the mqar-attention example, prefixed "A".
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
+#include "ridgeline/attention/analysis.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/curvature/hessian_report.h"
 #include "ridgeline/paths/layerwise.h"
@@ -48,7 +51,10 @@ void round_trip(const std::string& text, Read read, Write write) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0)
+  if (data[0] == 'A')
+    round_trip(text, [](const std::string& t) { return attention_analysis_from_json(t, "fuzz.json"); },
+               [](const AttentionAnalysis& a) { return attention_analysis_json(a, 1); });
+  else if (data[0] % 2 == 0)
     round_trip(text, [](const std::string& t) { return layerwise_from_json(t, "fuzz.json"); },
                [](const LayerwiseResult& r) { return layerwise_to_json(r, 1); });
   else
