@@ -10,7 +10,7 @@
 namespace ridgeline::attention {
 namespace {
 
-constexpr int kChunk = 64;  // rows per chunk of the causal forward
+constexpr int kChunk = 64;  // rows per chunk of the causal forward and backward
 
 // g, h and their derivatives with respect to r for one row.
 struct Coeffs {
@@ -115,39 +115,9 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     for (int c = 0; c < D; ++c) dy[c] = static_cast<T>(inv * dout[c] - k * y[c]);
   }
 
-  // Adds row j's key and value to the running state.
-  template <class T>
-  static void accumulate(const T* phik, const T* v, int F, int D, T* S, T* z, T* vsum) {
-    for (int a = 0; a < F; ++a) {
-      const T w = phik[a];
-      T* Sa = S + static_cast<size_t>(a) * D;
-      for (int c = 0; c < D; ++c) Sa[c] += w * v[c];
-      z[a] += w;
-    }
-    for (int c = 0; c < D; ++c) vsum[c] += v[c];
-  }
-
-  // y = g·φ(q)ᵀS + h·vsum for one row; returns the coefficients.
-  template <class T>
-  Coeffs row_output(const T* phiq, const T* S, const T* z, const T* vsum, int F, int D, int n, T* p,
-                    T* y) const {
-    T r = 0;
-    for (int a = 0; a < F; ++a) r += phiq[a] * z[a];
-    std::fill(p, p + D, T(0));
-    for (int a = 0; a < F; ++a) {
-      const T w = phiq[a];
-      const T* Sa = S + static_cast<size_t>(a) * D;
-      for (int c = 0; c < D; ++c) p[c] += w * Sa[c];
-    }
-    const Coeffs k = coefficients(s_.normaliser, static_cast<double>(r), n);
-    const T g = static_cast<T>(k.g), h = static_cast<T>(k.h);
-    for (int c = 0; c < D; ++c) y[c] = g * p[c] + h * vsum[c];
-    return k;
-  }
-
   // Chunks of kChunk rows through GEMMs (the intra/inter split of flash-linear-attention's
   // chunked form): inside a chunk the masked kernel (Φq Φkᵀ ⊙ tril)·V, across chunks the
-  // state, Φq·S. The same sums as the row recurrence of backward_t, in another order.
+  // state, Φq·S.
   template <class T>
   HeadMatrix<T> forward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& V,
                           bool causal) const {
@@ -227,68 +197,124 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     return A;
   }
 
+  // Gradients in the chunks of forward_t. With M_ij = v_j·dp_i + dr_i (dp_i = g_i·dy_i, dr_i
+  // the gradient of r_i) for the visible pairs:
+  //   dφ(q_i) = Σ_{j ≤ i} M_ij φ(k_j),  dφ(k_j) = Σ_{i ≥ j} M_ij φ(q_i),
+  //   dv_j = Σ_{i ≥ j} a_ij·dp_i + Σ_{i ≥ j} h_i·dy_i   (a_ij = φ(q_i)·φ(k_j), unnormalised).
+  // Inside a chunk these are masked GEMMs; across chunks the forward state S, z carries the
+  // earlier keys to dφ(q), and its gradient dS = Σ_{later} φ(q) dpᵀ, dz = Σ_{later} φ(q) dr
+  // carries the later queries to dφ(k) and dv, in a reverse sweep over the chunks.
   template <class T>
   AttentionGrads<T> backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
                                const HeadMatrix<T>& V, bool causal, const HeadMatrix<T>& dO) const {
+    using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, &dO);
     const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
     const int N = Q.rows, F = pq.cols, D = V.cols;
-    std::vector<T> S(static_cast<size_t>(F) * D, T(0)), z(F, T(0)), vsum(D, T(0)), p(D), y(D),
-        dy(D);
-    HeadMatrix<T> dp(N, D), hdy(N, D), dpq(N, F), dpk(N, F);
-    std::vector<T> dr(N);
-    if (!causal)
-      for (int j = 0; j < N; ++j)
-        accumulate(pk.row(j), V.row(j), F, D, S.data(), z.data(), vsum.data());
-    // Queries, in forward order: the state S_i, z_i is what row i saw.
-    for (int i = 0; i < N; ++i) {
-      if (causal) accumulate(pk.row(i), V.row(i), F, D, S.data(), z.data(), vsum.data());
-      const Coeffs k = row_output(pq.row(i), S.data(), z.data(), vsum.data(), F, D,
-                                  causal ? i + 1 : N, p.data(), y.data());
-      norm_row_backward(y.data(), dO.row(i), dy.data(), D);
-      double dg = 0, dh = 0;
-      for (int c = 0; c < D; ++c) {
-        dg += static_cast<double>(dy[c]) * p[c];
-        dh += static_cast<double>(dy[c]) * vsum[c];
-        dp(i, c) = static_cast<T>(k.g * dy[c]);
-        hdy(i, c) = static_cast<T>(k.h * dy[c]);
+    const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F),
+        v(V.data.data(), N, D);
+    HeadMatrix<T> dpq(N, F), dpk(N, F), dV(N, D);
+    Eigen::Map<Mat> dfq(dpq.data.data(), N, F), dfk(dpk.data.data(), N, F),
+        dv(dV.data.data(), N, D);
+    const bool needs_vsum = s_.normaliser.kind == RowNormaliser::Kind::InLine;
+    Mat dP(N, D), hdy(needs_vsum ? N : 0, D);
+    Vec dr(N);
+    std::vector<T> y(D), dy(D);
+    // dp, dr and h·dy of rows i0.. from their P = Σ a_ij v_j, r and visible value sums.
+    auto row_grads = [&](int i0, int rows, const Mat& P, const Vec& r, const Mat& vsum) {
+      for (int t = 0; t < rows; ++t) {
+        const int i = i0 + t;
+        const Coeffs k = coefficients(s_.normaliser, static_cast<double>(r[t]), causal ? i + 1 : N);
+        const T g = static_cast<T>(k.g), h = static_cast<T>(k.h);
+        for (int c = 0; c < D; ++c) y[c] = g * P(t, c) + (needs_vsum ? h * vsum(t, c) : T(0));
+        norm_row_backward(y.data(), dO.row(i), dy.data(), D);
+        double dg = 0, dh = 0;
+        for (int c = 0; c < D; ++c) {
+          dg += static_cast<double>(dy[c]) * P(t, c);
+          if (needs_vsum) {
+            dh += static_cast<double>(dy[c]) * vsum(t, c);
+            hdy(i, c) = h * dy[c];
+          }
+          dP(i, c) = g * dy[c];
+        }
+        dr[i] = static_cast<T>(k.dg * dg + k.dh * dh);
       }
-      dr[i] = static_cast<T>(k.dg * dg + k.dh * dh);
-      for (int a = 0; a < F; ++a) {
-        const T* Sa = S.data() + static_cast<size_t>(a) * D;
-        T s = 0;
-        for (int c = 0; c < D; ++c) s += Sa[c] * dp(i, c);
-        dpq(i, a) = s + z[a] * dr[i];
-      }
-    }
-    // Keys, in reverse order: dS_j = Σ_{i sees j} φ(q_i) dp_iᵀ, likewise dz and Σ h_i dy_i.
-    std::vector<T> dS(static_cast<size_t>(F) * D, T(0)), dz(F, T(0)), hsum(D, T(0));
-    auto add = [&](int i) {
-      for (int a = 0; a < F; ++a) {
-        const T w = pq(i, a);
-        T* dSa = dS.data() + static_cast<size_t>(a) * D;
-        for (int c = 0; c < D; ++c) dSa[c] += w * dp(i, c);
-        dz[a] += w * dr[i];
-      }
-      for (int c = 0; c < D; ++c) hsum[c] += hdy(i, c);
     };
-    HeadMatrix<T> dV(N, D);
-    if (!causal)
-      for (int i = 0; i < N; ++i) add(i);
-    for (int j = N - 1; j >= 0; --j) {
-      if (causal) add(j);
-      for (int a = 0; a < F; ++a) {
-        const T* dSa = dS.data() + static_cast<size_t>(a) * D;
-        T s = 0;
-        for (int c = 0; c < D; ++c) s += dSa[c] * V(j, c);
-        dpk(j, a) = s + dz[a];
+    if (!causal) {
+      const Mat S = fk.transpose() * v;
+      const Vec z = fk.colwise().sum().transpose();
+      const Mat P = fq * S;
+      const Vec r = fq * z;
+      const Mat vsum = needs_vsum ? Mat(v.colwise().sum().replicate(N, 1)) : Mat();
+      row_grads(0, N, P, r, vsum);
+      dfq.noalias() = dP * S.transpose();
+      dfq.noalias() += dr * z.transpose();
+      const Mat dS = fq.transpose() * dP;
+      const Vec dz = fq.transpose() * dr;
+      dfk.noalias() = v * dS.transpose();
+      dfk.rowwise() += dz.transpose();
+      dv.noalias() = fk * dS;
+      if (needs_vsum) dv.rowwise() += hdy.colwise().sum();
+    } else {
+      const int chunks = (N + kChunk - 1) / kChunk;
+      std::vector<Mat> A(chunks), M(chunks);  // each chunk's masked a_ij and M_ij
+      Mat S = Mat::Zero(F, D);
+      Vec z = Vec::Zero(F);
+      RowVec vs = RowVec::Zero(D);
+      for (int c = 0; c < chunks; ++c) {
+        const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
+        const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
+        const auto vc = v.middleRows(i0, rows);
+        Mat& a = A[c];
+        a.noalias() = fqc * fkc.transpose();
+        for (int t = 0; t < rows; ++t)
+          for (int u = t + 1; u < rows; ++u) a(t, u) = 0;
+        Mat P = a * vc;
+        P.noalias() += fqc * S;
+        const Vec r = a.rowwise().sum() + fqc * z;
+        Mat vsum;
+        if (needs_vsum) {
+          vsum.resize(rows, D);
+          RowVec run = vs;
+          for (int t = 0; t < rows; ++t) vsum.row(t) = (run += vc.row(t));
+        }
+        row_grads(i0, rows, P, r, vsum);
+        const auto dPc = dP.middleRows(i0, rows);
+        const auto drc = dr.segment(i0, rows);
+        Mat& m = M[c];
+        m.noalias() = dPc * vc.transpose();
+        m.colwise() += drc;
+        for (int t = 0; t < rows; ++t)
+          for (int u = t + 1; u < rows; ++u) m(t, u) = 0;
+        auto dfqc = dfq.middleRows(i0, rows);
+        dfqc.noalias() = m * fkc;
+        dfqc.noalias() += dPc * S.transpose();
+        dfqc.noalias() += drc * z.transpose();
+        S.noalias() += fkc.transpose() * vc;
+        z += fkc.colwise().sum().transpose();
+        if (needs_vsum) vs += vc.colwise().sum();
       }
-      T* dv = dV.row(j);
-      for (int c = 0; c < D; ++c) dv[c] = hsum[c];
-      for (int a = 0; a < F; ++a) {
-        const T w = pk(j, a);
-        const T* dSa = dS.data() + static_cast<size_t>(a) * D;
-        for (int c = 0; c < D; ++c) dv[c] += w * dSa[c];
+      Mat dS = Mat::Zero(F, D);
+      Vec dz = Vec::Zero(F);
+      RowVec hs = RowVec::Zero(D);
+      for (int c = chunks - 1; c >= 0; --c) {
+        const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
+        const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
+        const auto vc = v.middleRows(i0, rows);
+        const auto dPc = dP.middleRows(i0, rows);
+        auto dfkc = dfk.middleRows(i0, rows);
+        dfkc.noalias() = M[c].transpose() * fqc;
+        dfkc.noalias() += vc * dS.transpose();
+        dfkc.rowwise() += dz.transpose();
+        auto dvc = dv.middleRows(i0, rows);
+        dvc.noalias() = A[c].transpose() * dPc;
+        dvc.noalias() += fkc * dS;
+        if (needs_vsum)
+          for (int t = rows - 1; t >= 0; --t) dvc.row(t) += (hs += hdy.row(i0 + t));
+        dS.noalias() += fqc.transpose() * dPc;
+        dz.noalias() += fqc.transpose() * dr.segment(i0, rows);
       }
     }
     AttentionGrads<T> g;
