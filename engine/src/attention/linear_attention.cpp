@@ -6,6 +6,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace ridgeline::attention {
 namespace {
@@ -73,6 +74,8 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
   HeadMatrix<T> features(const HeadMatrix<T>& X, Role role) const {
     const int n = X.rows, d = X.cols, F = s_.map->dim();
     HeadMatrix<T> phi(n, F);
+    if constexpr (std::is_same_v<T, float>)
+      if (s_.map->apply_rows_float(X.data.data(), n, d, role, phi.data.data())) return phi;
     if (s_.map->batched()) {
       const std::vector<double> x(X.data.begin(), X.data.end());
       std::vector<double> f(static_cast<size_t>(n) * F);
@@ -222,6 +225,18 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     Mat dP(N, D), hdy(needs_vsum ? N : 0, D);
     Vec dr(N);
     std::vector<T> y(D), dy(D);
+    // tril(Φq_c Φk_cᵀ) and tril(dP_c V_cᵀ + dr_c 1ᵀ) of one chunk.
+    auto masked_kernel = [](const auto& fqc, const auto& fkc, Mat& a) {
+      a.noalias() = fqc * fkc.transpose();
+      for (int t = 0; t < a.rows(); ++t)
+        for (int u = t + 1; u < a.cols(); ++u) a(t, u) = 0;
+    };
+    auto masked_m = [](const auto& dPc, const auto& vc, const auto& drc, Mat& m) {
+      m.noalias() = dPc * vc.transpose();
+      m.colwise() += drc;
+      for (int t = 0; t < m.rows(); ++t)
+        for (int u = t + 1; u < m.cols(); ++u) m(t, u) = 0;
+    };
     // dp, dr and h·dy of rows i0.. from their P = Σ a_ij v_j, r and visible value sums.
     auto row_grads = [&](int i0, int rows, const Mat& P, const Vec& r, const Mat& vsum) {
       for (int t = 0; t < rows; ++t) {
@@ -259,7 +274,9 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       if (needs_vsum) dv.rowwise() += hdy.colwise().sum();
     } else {
       const int chunks = (N + kChunk - 1) / kChunk;
-      std::vector<Mat> A(chunks), M(chunks);  // each chunk's masked a_ij and M_ij
+      // Each chunk's masked a_ij and M_ij; recomputed in the reverse sweep (two small GEMMs)
+      // rather than kept: cheaper than N×64 more floats in memory.
+      Mat a, m;
       Mat S = Mat::Zero(F, D);
       Vec z = Vec::Zero(F);
       RowVec vs = RowVec::Zero(D);
@@ -267,10 +284,7 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
         const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
         const auto vc = v.middleRows(i0, rows);
-        Mat& a = A[c];
-        a.noalias() = fqc * fkc.transpose();
-        for (int t = 0; t < rows; ++t)
-          for (int u = t + 1; u < rows; ++u) a(t, u) = 0;
+        masked_kernel(fqc, fkc, a);
         Mat P = a * vc;
         P.noalias() += fqc * S;
         const Vec r = a.rowwise().sum() + fqc * z;
@@ -283,11 +297,7 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         row_grads(i0, rows, P, r, vsum);
         const auto dPc = dP.middleRows(i0, rows);
         const auto drc = dr.segment(i0, rows);
-        Mat& m = M[c];
-        m.noalias() = dPc * vc.transpose();
-        m.colwise() += drc;
-        for (int t = 0; t < rows; ++t)
-          for (int u = t + 1; u < rows; ++u) m(t, u) = 0;
+        masked_m(dPc, vc, drc, m);
         auto dfqc = dfq.middleRows(i0, rows);
         dfqc.noalias() = m * fkc;
         dfqc.noalias() += dPc * S.transpose();
@@ -304,22 +314,25 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
         const auto vc = v.middleRows(i0, rows);
         const auto dPc = dP.middleRows(i0, rows);
+        const auto drc = dr.segment(i0, rows);
+        masked_kernel(fqc, fkc, a);
+        masked_m(dPc, vc, drc, m);
         auto dfkc = dfk.middleRows(i0, rows);
-        dfkc.noalias() = M[c].transpose() * fqc;
+        dfkc.noalias() = m.transpose() * fqc;
         dfkc.noalias() += vc * dS.transpose();
         dfkc.rowwise() += dz.transpose();
         auto dvc = dv.middleRows(i0, rows);
-        dvc.noalias() = A[c].transpose() * dPc;
+        dvc.noalias() = a.transpose() * dPc;
         dvc.noalias() += fkc * dS;
         if (needs_vsum)
           for (int t = rows - 1; t >= 0; --t) dvc.row(t) += (hs += hdy.row(i0 + t));
         dS.noalias() += fqc.transpose() * dPc;
-        dz.noalias() += fqc.transpose() * dr.segment(i0, rows);
+        dz.noalias() += fqc.transpose() * drc;
       }
     }
     AttentionGrads<T> g;
     g.dV = std::move(dV);
-    through_map(Q, K, dpq, dpk, g);
+    through_map(Q, K, std::move(dpq), std::move(dpk), g);
     return g;
   }
 
@@ -356,24 +369,30 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       }
     }
     AttentionGrads<T> g;
-    through_map(Q, K, dpq, dpk, g);
+    through_map(Q, K, std::move(dpq), std::move(dpk), g);
     return g;
   }
 
-  // dQ, dK and dparams from the gradients of the features φ(Q), φ(K).
+  // dQ, dK and dparams from the gradients of the features φ(Q), φ(K) (taken by value: the
+  // float path of an elementwise map turns them into dQ, dK in place).
   template <class T>
-  void through_map(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& dpq,
-                   const HeadMatrix<T>& dpk, AttentionGrads<T>& g) const {
+  void through_map(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, HeadMatrix<T> dpq,
+                   HeadMatrix<T> dpk, AttentionGrads<T>& g) const {
     const int N = Q.rows, d = Q.cols, F = dpq.cols;
-    g.dQ = HeadMatrix<T>(N, d);
-    g.dK = HeadMatrix<T>(N, d);
     g.dparams.assign(params_.size(), 0.0);
     std::vector<double> dx;
     for (int pass = 0; pass < 2; ++pass) {
       const HeadMatrix<T>& X = pass == 0 ? Q : K;
-      const HeadMatrix<T>& dP = pass == 0 ? dpq : dpk;
+      HeadMatrix<T>& dP = pass == 0 ? dpq : dpk;
       HeadMatrix<T>& dX = pass == 0 ? g.dQ : g.dK;
       const Role role = pass == 0 ? Role::Query : Role::Key;
+      if constexpr (std::is_same_v<T, float>)
+        if (s_.map->backward_rows_float(X.data.data(), N, d, role, dP.data.data(),
+                                        dP.data.data())) {
+          dX = std::move(dP);
+          continue;
+        }
+      dX = HeadMatrix<T>(N, d);
       if (s_.map->batched()) {
         dx.resize(static_cast<size_t>(N) * d);
         const std::vector<double> x(X.data.begin(), X.data.end()),
