@@ -225,18 +225,6 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     Mat dP(N, D), hdy(needs_vsum ? N : 0, D);
     Vec dr(N);
     std::vector<T> y(D), dy(D);
-    // tril(Φq_c Φk_cᵀ) and tril(dP_c V_cᵀ + dr_c 1ᵀ) of one chunk.
-    auto masked_kernel = [](const auto& fqc, const auto& fkc, Mat& a) {
-      a.noalias() = fqc * fkc.transpose();
-      for (int t = 0; t < a.rows(); ++t)
-        for (int u = t + 1; u < a.cols(); ++u) a(t, u) = 0;
-    };
-    auto masked_m = [](const auto& dPc, const auto& vc, const auto& drc, Mat& m) {
-      m.noalias() = dPc * vc.transpose();
-      m.colwise() += drc;
-      for (int t = 0; t < m.rows(); ++t)
-        for (int u = t + 1; u < m.cols(); ++u) m(t, u) = 0;
-    };
     // dp, dr and h·dy of rows i0.. from their P = Σ a_ij v_j, r and visible value sums.
     auto row_grads = [&](int i0, int rows, const Mat& P, const Vec& r, const Mat& vsum) {
       for (int t = 0; t < rows; ++t) {
@@ -273,18 +261,19 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       dv.noalias() = fk * dS;
       if (needs_vsum) dv.rowwise() += hdy.colwise().sum();
     } else {
+      // Forward sweep: the chunk's output as in forward_t, then its dp, dr; dφ(q) whole; the
+      // intra-chunk parts of dφ(k) and dv while a and M are at hand.
       const int chunks = (N + kChunk - 1) / kChunk;
-      // Each chunk's masked a_ij and M_ij; recomputed in the reverse sweep (two small GEMMs)
-      // rather than kept: cheaper than N×64 more floats in memory.
-      Mat a, m;
-      Mat S = Mat::Zero(F, D);
+      Mat S = Mat::Zero(F, D), a, m;
       Vec z = Vec::Zero(F);
       RowVec vs = RowVec::Zero(D);
       for (int c = 0; c < chunks; ++c) {
         const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
         const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
         const auto vc = v.middleRows(i0, rows);
-        masked_kernel(fqc, fkc, a);
+        a.noalias() = fqc * fkc.transpose();
+        for (int t = 0; t < rows; ++t)
+          for (int u = t + 1; u < rows; ++u) a(t, u) = 0;
         Mat P = a * vc;
         P.noalias() += fqc * S;
         const Vec r = a.rowwise().sum() + fqc * z;
@@ -297,15 +286,21 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         row_grads(i0, rows, P, r, vsum);
         const auto dPc = dP.middleRows(i0, rows);
         const auto drc = dr.segment(i0, rows);
-        masked_m(dPc, vc, drc, m);
+        m.noalias() = dPc * vc.transpose();
+        m.colwise() += drc;
+        for (int t = 0; t < rows; ++t)
+          for (int u = t + 1; u < rows; ++u) m(t, u) = 0;
         auto dfqc = dfq.middleRows(i0, rows);
         dfqc.noalias() = m * fkc;
         dfqc.noalias() += dPc * S.transpose();
         dfqc.noalias() += drc * z.transpose();
+        dfk.middleRows(i0, rows).noalias() = m.transpose() * fqc;
+        dv.middleRows(i0, rows).noalias() = a.transpose() * dPc;
         S.noalias() += fkc.transpose() * vc;
-        z += fkc.colwise().sum().transpose();
+        z.noalias() += fkc.transpose() * Vec::Ones(rows);
         if (needs_vsum) vs += vc.colwise().sum();
       }
+      // Reverse sweep: the later chunks' queries through dS, dz (and Σ h·dy for InLine).
       Mat dS = Mat::Zero(F, D);
       Vec dz = Vec::Zero(F);
       RowVec hs = RowVec::Zero(D);
@@ -313,21 +308,17 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
         const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
         const auto vc = v.middleRows(i0, rows);
-        const auto dPc = dP.middleRows(i0, rows);
-        const auto drc = dr.segment(i0, rows);
-        masked_kernel(fqc, fkc, a);
-        masked_m(dPc, vc, drc, m);
         auto dfkc = dfk.middleRows(i0, rows);
-        dfkc.noalias() = m.transpose() * fqc;
-        dfkc.noalias() += vc * dS.transpose();
-        dfkc.rowwise() += dz.transpose();
         auto dvc = dv.middleRows(i0, rows);
-        dvc.noalias() = a.transpose() * dPc;
-        dvc.noalias() += fkc * dS;
+        if (c < chunks - 1) {
+          dfkc.noalias() += vc * dS.transpose();
+          dfkc.rowwise() += dz.transpose();
+          dvc.noalias() += fkc * dS;
+        }
         if (needs_vsum)
           for (int t = rows - 1; t >= 0; --t) dvc.row(t) += (hs += hdy.row(i0 + t));
-        dS.noalias() += fqc.transpose() * dPc;
-        dz.noalias() += fqc.transpose() * drc;
+        dS.noalias() += fqc.transpose() * dP.middleRows(i0, rows);
+        dz.noalias() += fqc.transpose() * dr.segment(i0, rows);
       }
     }
     AttentionGrads<T> g;
