@@ -19,24 +19,21 @@ using ConstMap = Eigen::Map<const RowMat<T>>;
 template <class T>
 using MutMap = Eigen::Map<RowMat<T>>;
 
-// P = softmax of the block's scores, rows i0..i0+rows, over the first `cols` keys.
+// P = softmax of the block's scores, rows i0..i0+rows, over the first `cols` keys. Each row
+// through Eigen's vectorised max, exp and sum; the 1/√d folded into the exponent.
 template <class T>
 RowMat<T> block_probabilities(const ConstMap<T>& q, const ConstMap<T>& k, int i0, int rows,
                               int cols, bool causal) {
   const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(q.cols())));
-  RowMat<T> s = (q.middleRows(i0, rows) * k.topRows(cols).transpose()) * scale;
+  RowMat<T> s(rows, cols);
+  s.noalias() = q.middleRows(i0, rows) * k.topRows(cols).transpose();
   for (int r = 0; r < rows; ++r) {
     const int visible = causal ? i0 + r + 1 : cols;
-    T* row = s.row(r).data();
-    const T hi = *std::max_element(row, row + visible);
-    T sum = 0;
-    for (int j = 0; j < visible; ++j) {
-      row[j] = std::exp(row[j] - hi);
-      sum += row[j];
-    }
-    const T inv = T(1) / sum;
-    for (int j = 0; j < visible; ++j) row[j] *= inv;
-    std::fill(row + visible, row + cols, T(0));
+    auto row = s.row(r).head(visible).array();
+    const T hi = row.maxCoeff();
+    row = ((row - hi) * scale).exp();
+    row *= T(1) / row.sum();
+    s.row(r).tail(cols - visible).setZero();
   }
   return s;
 }
