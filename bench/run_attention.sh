@@ -47,6 +47,7 @@ for impl_file in ("engine.jsonl", "peer.jsonl"):
             if r[kind] is not None:
                 best[key] = min(best.get(key, float("inf")), r[kind])
 lengths = sorted({n for (_, n, _) in best})
+ms = lambda s: f"{s * 1e3:.0f}" if s >= 0.1 else f"{s * 1e3:.3g}"
 variants = []
 for (v, _, _) in best:
     if v not in variants and v not in ("softmax_explicit", "linear_elu_chunked"):
@@ -59,7 +60,7 @@ for kind, title in (("seconds_forward", "Forward"),
     print("| variant | " + " | ".join(str(n) for n in lengths) + " |")
     print("|---|" + "---:|" * len(lengths))
     for peer in ("softmax_explicit", "linear_elu_chunked"):
-        cells = [f"{best[(peer, n, kind)] * 1e3:.3g}" if (peer, n, kind) in best else "—"
+        cells = [ms(best[(peer, n, kind)]) if (peer, n, kind) in best else "—"
                  for n in lengths]
         print(f"| PyTorch `{peer}` | " + " | ".join(cells) + " |")
     for v in variants:
@@ -68,6 +69,6 @@ for kind, title in (("seconds_forward", "Forward"),
         for n in lengths:
             e, p = best.get((v, n, kind)), best.get((peer, n, kind))
             cells.append("—" if e is None else
-                         f"{e * 1e3:.3g}" + ("" if p is None else f" ({p / e:.2f}×)"))
+                         ms(e) + ("" if p is None else f" ({p / e:.2f}×)"))
         print(f"| `{v}` | " + " | ".join(cells) + " |")
 EOF

@@ -82,7 +82,7 @@ class SoftmaxVariant final : public TypedVariant<SoftmaxVariant> {
     return A;
   }
 
-  // dS = P ⊙ (dA − rowsum(P ⊙ dA)); dQ = dS·K/√d, dK = dSᵀ·Q/√d.
+  // dS = P ⊙ (dA − rowsum(P ⊙ dA))/√d (the scale folded in); dQ = dS·K, dK = dSᵀ·Q.
   template <class T>
   AttentionGrads<T> map_backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, bool causal,
                                    const HeadMatrix<T>& dA) const {
@@ -102,15 +102,15 @@ class SoftmaxVariant final : public TypedVariant<SoftmaxVariant> {
       RowMat<T> ds = ga.block(i0, 0, rows, cols);
       for (int r = 0; r < rows; ++r) {
         const T row_dot = p.row(r).dot(ds.row(r));
-        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot)).matrix();
+        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot) * scale).matrix();
       }
-      dq.middleRows(i0, rows).noalias() = (ds * k.topRows(cols)) * scale;
-      dk.topRows(cols).noalias() += (ds.transpose() * q.middleRows(i0, rows)) * scale;
+      dq.middleRows(i0, rows).noalias() = ds * k.topRows(cols);
+      dk.topRows(cols).noalias() += ds.transpose() * q.middleRows(i0, rows);
     }
     return g;
   }
 
-  // dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = dO·Vᵀ; dQ = dS·K/√d, dK = dSᵀ·Q/√d, dV = Pᵀ·dO.
+  // dS = P ⊙ (dP − rowsum(P ⊙ dP))/√d, dP = dO·Vᵀ; dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO.
   template <class T>
   AttentionGrads<T> backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
                                const HeadMatrix<T>& V, bool causal, const HeadMatrix<T>& dO) const {
@@ -130,10 +130,10 @@ class SoftmaxVariant final : public TypedVariant<SoftmaxVariant> {
       RowMat<T> ds = go.middleRows(i0, rows) * v.topRows(cols).transpose();
       for (int r = 0; r < rows; ++r) {
         const T row_dot = p.row(r).dot(ds.row(r));
-        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot)).matrix();
+        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot) * scale).matrix();
       }
-      dq.middleRows(i0, rows).noalias() = (ds * k.topRows(cols)) * scale;
-      dk.topRows(cols).noalias() += (ds.transpose() * q.middleRows(i0, rows)) * scale;
+      dq.middleRows(i0, rows).noalias() = ds * k.topRows(cols);
+      dk.topRows(cols).noalias() += ds.transpose() * q.middleRows(i0, rows);
       dv.topRows(cols).noalias() += p.transpose() * go.middleRows(i0, rows);
     }
     return g;
