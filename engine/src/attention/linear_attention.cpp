@@ -92,6 +92,29 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     return phi;
   }
 
+  // Whether the causal sweeps compute φ chunk by chunk instead of for all N rows first: for
+  // the float path of elementwise maps (no position, no parameters). Saves the N×d_φ feature
+  // matrices (and their first-touch page faults, a third of the time at 16k tokens).
+  template <class T>
+  bool streams_features() const {
+    if constexpr (std::is_same_v<T, float>)
+      return s_.map->apply_rows_float(nullptr, 0, head_dim_, Role::Query, nullptr);
+    return false;
+  }
+
+  // φ of rows i0..i0+rows of X: a view of the precomputed `all` (N×d_φ), or, when `all` is
+  // empty (streaming), computed into buf.
+  template <class T, class Mat>
+  Eigen::Ref<const Mat> chunk_features(const HeadMatrix<T>& X, const HeadMatrix<T>& all, Role role,
+                                       int i0, int rows, Mat& buf) const {
+    const int F = s_.map->dim();
+    if (!all.data.empty()) return Eigen::Map<const Mat>(all.row(i0), rows, F);
+    buf.resize(rows, F);
+    if constexpr (std::is_same_v<T, float>)
+      s_.map->apply_rows_float(X.row(i0), rows, X.cols, role, buf.data());
+    return buf;
+  }
+
   // Row-wise RMSNorm in place; returns nothing when there is no output norm.
   template <class T>
   void norm_row(T* y, int D) const {
@@ -128,10 +151,13 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, static_cast<const HeadMatrix<T>*>(nullptr));
-    const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
-    const int N = Q.rows, F = pq.cols, D = V.cols;
-    const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F),
-        v(V.data.data(), N, D);
+    HeadMatrix<T> pq, pk;
+    if (!causal || !streams_features<T>()) {
+      pq = features(Q, Role::Query);
+      pk = features(K, Role::Key);
+    }
+    const int N = Q.rows, F = s_.map->dim(), D = V.cols;
+    const Eigen::Map<const Mat> v(V.data.data(), N, D);
     HeadMatrix<T> out(N, D);
     Eigen::Map<Mat> o(out.data.data(), N, D);
     const bool needs_vsum = s_.normaliser.kind == RowNormaliser::Kind::InLine;
@@ -145,6 +171,7 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       }
     };
     if (!causal) {
+      const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F);
       const Mat S = fk.transpose() * v;
       const Vec z = fk.colwise().sum().transpose();
       const RowVec vs = v.colwise().sum();
@@ -154,16 +181,19 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       finish_rows(0, N, P, r, vsum);
       return out;
     }
-    Mat S = Mat::Zero(F, D);
+    Mat S = Mat::Zero(F, D), bq, bk;
     Vec z = Vec::Zero(F);
     RowVec vs = RowVec::Zero(D);
     for (int i0 = 0; i0 < N; i0 += kChunk) {
       const int rows = std::min(kChunk, N - i0);
-      Mat A = fq.middleRows(i0, rows) * fk.middleRows(i0, rows).transpose();
+      const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+      const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+      Mat A = fqc * fkc.transpose();
       for (int t = 0; t < rows; ++t)
         for (int u = t + 1; u < rows; ++u) A(t, u) = 0;
-      const Mat P = A * v.middleRows(i0, rows) + fq.middleRows(i0, rows) * S;
-      const Vec r = A.rowwise().sum() + fq.middleRows(i0, rows) * z;
+      Mat P = A * v.middleRows(i0, rows);
+      P.noalias() += fqc * S;
+      const Vec r = A.rowwise().sum() + fqc * z;
       Mat vsum;
       if (needs_vsum) {
         vsum.resize(rows, D);
@@ -171,9 +201,9 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         for (int t = 0; t < rows; ++t) vsum.row(t) = (run += v.row(i0 + t));
       }
       finish_rows(i0, rows, P, r, vsum);
-      S.noalias() += fk.middleRows(i0, rows).transpose() * v.middleRows(i0, rows);
-      z += fk.middleRows(i0, rows).colwise().sum().transpose();
-      vs += v.middleRows(i0, rows).colwise().sum();
+      S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
+      z += fkc.colwise().sum().transpose();
+      if (needs_vsum) vs += v.middleRows(i0, rows).colwise().sum();
     }
     return out;
   }
@@ -214,10 +244,16 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, &dO);
-    const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
-    const int N = Q.rows, F = pq.cols, D = V.cols;
-    const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F),
-        v(V.data.data(), N, D);
+    // Streaming (float, elementwise map, causal): φ per chunk, and dφ(q), dφ(k) turned into dQ,
+    // dK in place, chunk by chunk, as soon as they are complete.
+    const bool stream = causal && streams_features<T>();
+    HeadMatrix<T> pq, pk;
+    if (!stream) {
+      pq = features(Q, Role::Query);
+      pk = features(K, Role::Key);
+    }
+    const int N = Q.rows, F = s_.map->dim(), D = V.cols;
+    const Eigen::Map<const Mat> v(V.data.data(), N, D);
     HeadMatrix<T> dpq(N, F), dpk(N, F), dV(N, D);
     Eigen::Map<Mat> dfq(dpq.data.data(), N, F), dfk(dpk.data.data(), N, F),
         dv(dV.data.data(), N, D);
@@ -246,6 +282,7 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       }
     };
     if (!causal) {
+      const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F);
       const Mat S = fk.transpose() * v;
       const Vec z = fk.colwise().sum().transpose();
       const Mat P = fq * S;
@@ -264,12 +301,17 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       // Forward sweep: the chunk's output as in forward_t, then its dp, dr; dφ(q) whole; the
       // intra-chunk parts of dφ(k) and dv while a and M are at hand.
       const int chunks = (N + kChunk - 1) / kChunk;
-      Mat S = Mat::Zero(F, D), a, m;
+      Mat S = Mat::Zero(F, D), a, m, bq, bk;
+      auto to_input_grad = [&](const HeadMatrix<T>& X, Role role, int i0, int rows, T* dphi) {
+        if constexpr (std::is_same_v<T, float>)
+          if (stream) s_.map->backward_rows_float(X.row(i0), rows, X.cols, role, dphi, dphi);
+      };
       Vec z = Vec::Zero(F);
       RowVec vs = RowVec::Zero(D);
       for (int c = 0; c < chunks; ++c) {
         const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
-        const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
         const auto vc = v.middleRows(i0, rows);
         a.noalias() = fqc * fkc.transpose();
         for (int t = 0; t < rows; ++t)
@@ -294,6 +336,7 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         dfqc.noalias() = m * fkc;
         dfqc.noalias() += dPc * S.transpose();
         dfqc.noalias() += drc * z.transpose();
+        to_input_grad(Q, Role::Query, i0, rows, dpq.row(i0));
         dfk.middleRows(i0, rows).noalias() = m.transpose() * fqc;
         dv.middleRows(i0, rows).noalias() = a.transpose() * dPc;
         S.noalias() += fkc.transpose() * vc;
@@ -306,7 +349,8 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       RowVec hs = RowVec::Zero(D);
       for (int c = chunks - 1; c >= 0; --c) {
         const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
-        const auto fqc = fq.middleRows(i0, rows), fkc = fk.middleRows(i0, rows);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
         const auto vc = v.middleRows(i0, rows);
         auto dfkc = dfk.middleRows(i0, rows);
         auto dvc = dv.middleRows(i0, rows);
@@ -319,11 +363,18 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
           for (int t = rows - 1; t >= 0; --t) dvc.row(t) += (hs += hdy.row(i0 + t));
         dS.noalias() += fqc.transpose() * dP.middleRows(i0, rows);
         dz.noalias() += fqc.transpose() * dr.segment(i0, rows);
+        to_input_grad(K, Role::Key, i0, rows, dpk.row(i0));
       }
     }
     AttentionGrads<T> g;
     g.dV = std::move(dV);
-    through_map(Q, K, std::move(dpq), std::move(dpk), g);
+    if (stream) {
+      g.dQ = std::move(dpq);
+      g.dK = std::move(dpk);
+      g.dparams.assign(params_.size(), 0.0);
+    } else {
+      through_map(Q, K, std::move(dpq), std::move(dpk), g);
+    }
     return g;
   }
 
