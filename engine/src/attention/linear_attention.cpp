@@ -1,6 +1,7 @@
 // The linear variants: a feature map, a row normaliser and an optional output RMSNorm, run in
-// O(N·d_φ·d_v) by the kernel trick (running sums when causal), materialised for display, and
-// differentiated exactly (docs/USER_GUIDE.md, "Attention variants").
+// O(N·d_φ·d_v) by the kernel trick (in 64-row chunks when causal, forward and backward),
+// materialised for display, and differentiated exactly (docs/USER_GUIDE.md, "Attention
+// variants"; the chunked form and its timings: docs/PERFORMANCE.md, "Attention variants").
 #include "attention/linear_attention.h"
 
 #include <Eigen/Dense>
