@@ -153,12 +153,14 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, static_cast<const HeadMatrix<T>*>(nullptr));
     HeadMatrix<T> pq, pk;
-    if (!causal || !streams_features<T>()) {
+    if (!streams_features<T>()) {
       pq = features(Q, Role::Query);
       pk = features(K, Role::Key);
     }
     const int N = Q.rows, F = s_.map->dim(), D = V.cols;
     const Eigen::Map<const Mat> v(V.data.data(), N, D);
+    Mat S = Mat::Zero(F, D), bq, bk;
+    Vec z = Vec::Zero(F);
     HeadMatrix<T> out(N, D);
     Eigen::Map<Mat> o(out.data.data(), N, D);
     const bool needs_vsum = s_.normaliser.kind == RowNormaliser::Kind::InLine;
@@ -171,19 +173,24 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         norm_row(out.row(i), D);
       }
     };
-    if (!causal) {
-      const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F);
-      const Mat S = fk.transpose() * v;
-      const Vec z = fk.colwise().sum().transpose();
+    if (!causal) {  // S, z of all keys, then every query reads them; chunk by chunk
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
+        z += fkc.colwise().sum().transpose();
+      }
       const RowVec vs = v.colwise().sum();
-      const Mat P = fq * S;
-      const Vec r = fq * z;
-      Mat vsum = needs_vsum ? Mat(vs.replicate(N, 1)) : Mat();
-      finish_rows(0, N, P, r, vsum);
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const Mat P = fqc * S;
+        const Vec r = fqc * z;
+        const Mat vsum = needs_vsum ? Mat(vs.replicate(rows, 1)) : Mat();
+        finish_rows(i0, rows, P, r, vsum);
+      }
       return out;
     }
-    Mat S = Mat::Zero(F, D), bq, bk;
-    Vec z = Vec::Zero(F);
     RowVec vs = RowVec::Zero(D);
     for (int i0 = 0; i0 < N; i0 += kChunk) {
       const int rows = std::min(kChunk, N - i0);
@@ -245,9 +252,9 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, &dO);
-    // Streaming (float, elementwise map, causal): φ per chunk, and dφ(q), dφ(k) turned into dQ,
-    // dK in place, chunk by chunk, as soon as they are complete.
-    const bool stream = causal && streams_features<T>();
+    // Streaming (float, elementwise map): φ per chunk, and dφ(q), dφ(k) turned into dQ, dK in
+    // place, chunk by chunk, as soon as they are complete.
+    const bool stream = streams_features<T>();
     HeadMatrix<T> pq, pk;
     if (!stream) {
       pq = features(Q, Role::Query);
@@ -262,6 +269,13 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     Mat dP(N, D), hdy(needs_vsum ? N : 0, D);
     Vec dr(N);
     std::vector<T> y(D), dy(D);
+    Mat S = Mat::Zero(F, D), dS = Mat::Zero(F, D), bq, bk;
+    Vec z = Vec::Zero(F), dz = Vec::Zero(F);
+    RowVec hs = RowVec::Zero(D);
+    auto to_input_grad = [&](const HeadMatrix<T>& X, Role role, int i0, int rows, T* dphi) {
+      if constexpr (std::is_same_v<T, float>)
+        if (stream) s_.map->backward_rows_float(X.row(i0), rows, X.cols, role, dphi, dphi);
+    };
     // dp, dr and h·dy of rows i0.. from their P = Σ a_ij v_j, r and visible value sums.
     auto row_grads = [&](int i0, int rows, const Mat& P, const Vec& r, const Mat& vsum) {
       for (int t = 0; t < rows; ++t) {
@@ -283,31 +297,48 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       }
     };
     if (!causal) {
-      const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F);
-      const Mat S = fk.transpose() * v;
-      const Vec z = fk.colwise().sum().transpose();
-      const Mat P = fq * S;
-      const Vec r = fq * z;
-      const Mat vsum = needs_vsum ? Mat(v.colwise().sum().replicate(N, 1)) : Mat();
-      row_grads(0, N, P, r, vsum);
-      dfq.noalias() = dP * S.transpose();
-      dfq.noalias() += dr * z.transpose();
-      const Mat dS = fq.transpose() * dP;
-      const Vec dz = fq.transpose() * dr;
-      dfk.noalias() = v * dS.transpose();
-      dfk.rowwise() += dz.transpose();
-      dv.noalias() = fk * dS;
-      if (needs_vsum) dv.rowwise() += hdy.colwise().sum();
+      // S, z of all keys; every query's dp, dr and dφ(q), accumulating dS, dz; then every key's
+      // dφ(k) and dv from dS, dz. Chunk by chunk.
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
+        z += fkc.colwise().sum().transpose();
+      }
+      const RowVec vs = v.colwise().sum();
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const Mat P = fqc * S;
+        const Vec r = fqc * z;
+        const Mat vsum = needs_vsum ? Mat(vs.replicate(rows, 1)) : Mat();
+        row_grads(i0, rows, P, r, vsum);
+        const auto dPc = dP.middleRows(i0, rows);
+        const auto drc = dr.segment(i0, rows);
+        auto dfqc = dfq.middleRows(i0, rows);
+        dfqc.noalias() = dPc * S.transpose();
+        dfqc.noalias() += drc * z.transpose();
+        to_input_grad(Q, Role::Query, i0, rows, dpq.row(i0));
+        dS.noalias() += fqc.transpose() * dPc;
+        dz.noalias() += fqc.transpose() * drc;
+      }
+      if (needs_vsum) hs = hdy.colwise().sum();
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        auto dfkc = dfk.middleRows(i0, rows);
+        dfkc.noalias() = v.middleRows(i0, rows) * dS.transpose();
+        dfkc.rowwise() += dz.transpose();
+        to_input_grad(K, Role::Key, i0, rows, dpk.row(i0));
+        auto dvc = dv.middleRows(i0, rows);
+        dvc.noalias() = fkc * dS;
+        if (needs_vsum) dvc.rowwise() += hs;
+      }
     } else {
       // Forward sweep: the chunk's output as in forward_t, then its dp, dr; dφ(q) whole; the
       // intra-chunk parts of dφ(k) and dv while a and M are at hand.
       const int chunks = (N + kChunk - 1) / kChunk;
-      Mat S = Mat::Zero(F, D), a, m, bq, bk;
-      auto to_input_grad = [&](const HeadMatrix<T>& X, Role role, int i0, int rows, T* dphi) {
-        if constexpr (std::is_same_v<T, float>)
-          if (stream) s_.map->backward_rows_float(X.row(i0), rows, X.cols, role, dphi, dphi);
-      };
-      Vec z = Vec::Zero(F);
+      Mat a, m;
       RowVec vs = RowVec::Zero(D);
       for (int c = 0; c < chunks; ++c) {
         const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
@@ -345,9 +376,6 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         if (needs_vsum) vs += vc.colwise().sum();
       }
       // Reverse sweep: the later chunks' queries through dS, dz (and Σ h·dy for InLine).
-      Mat dS = Mat::Zero(F, D);
-      Vec dz = Vec::Zero(F);
-      RowVec hs = RowVec::Zero(D);
       for (int c = chunks - 1; c >= 0; --c) {
         const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
         const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
