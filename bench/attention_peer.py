@@ -23,12 +23,18 @@ Run with Debian's python3-torch (/usr/bin/python3).
 """
 import argparse
 import json
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
 EPS = 1e-6
+
+
+def fail(message):
+    print(f"attention_peer.py: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def softmax_explicit(q, k, v, causal):
@@ -54,8 +60,6 @@ def linear_elu_chunked(q, k, v, causal, chunk):
         return num / (den + EPS)
     h, n, d = q.shape
     dv = v.shape[-1]
-    if n % chunk:
-        raise SystemExit(f"attention_peer.py: --lengths: {n} is not a multiple of --chunk {chunk}")
     c = n // chunk
     fq = fq.reshape(h, c, chunk, d)
     fk = fk.reshape(h, c, chunk, d)
@@ -102,12 +106,21 @@ def main():
     fns = {"softmax_explicit": lambda q, k, v: softmax_explicit(q, k, v, bool(args.causal)),
            "linear_elu_chunked": lambda q, k, v: linear_elu_chunked(q, k, v, bool(args.causal),
                                                                     args.chunk)}
-    for name in args.variants.split(","):
+    names = args.variants.split(",")
+    for name in names:
         if name not in fns:
-            raise SystemExit(f"attention_peer.py: --variants: unknown '{name}' "
-                             f"(known: {', '.join(fns)})")
+            fail(f"--variants: unknown '{name}' (known: {', '.join(fns)})")
+    try:
+        lengths = [int(x) for x in args.lengths.split(",")]
+    except ValueError:
+        fail(f"--lengths: '{args.lengths}' is not a comma-separated list of integers")
+    for n in lengths:
+        if n < 1 or (args.causal and "linear_elu_chunked" in names and n % args.chunk):
+            fail(f"--lengths: {n} is not a positive multiple of --chunk {args.chunk} "
+                 "(the chunked causal form needs whole chunks)")
+    for name in names:
         f = fns[name]
-        for n in (int(x) for x in args.lengths.split(",")):
+        for n in lengths:
             g = torch.Generator().manual_seed(n)
             q, k, v, do = (torch.randn(args.heads, n, args.d, generator=g) for _ in range(4))
             sink = 0.0

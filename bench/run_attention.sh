@@ -19,6 +19,14 @@ repeats=${REPEATS:-5}
 lengths=${LENGTHS:-256,512,1024,2048,4096,8192,16384}
 variants=${VARIANTS:-softmax,linear_elu,linear_relu,cosformer,performer,transnormer,inline,flatten,hedgehog}
 causal=${CAUSAL:-1}
+if [[ ! -x "$build/bench/bench_attention" ]]; then
+  echo "run_attention.sh: $build/bench/bench_attention not found (build the bench_attention target)" >&2
+  exit 2
+fi
+if ! /usr/bin/python3 -c "import torch" 2> /dev/null; then
+  echo "run_attention.sh: /usr/bin/python3 has no torch (Debian's python3-torch is the peer)" >&2
+  exit 2
+fi
 mkdir -p "$out"
 : > "$out/engine.jsonl"
 : > "$out/peer.jsonl"
