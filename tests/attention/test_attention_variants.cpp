@@ -394,6 +394,70 @@ class TestAttentionVariants : public QObject {
       }
   }
 
+  // (3) The same over several 64-row chunks of the chunked backward (200 rows: chunks at 0, 64,
+  // 128 and a partial one at 192), checked at rows on both sides of each chunk boundary: the
+  // intra-chunk masked GEMMs, the state S, z carried forward and its gradient carried back.
+  void backwardAcrossChunksMatchesFiniteDifferences() {
+    const int N = 200;
+    const std::vector<int> rows = {0, 1, 63, 64, 65, 127, 128, 150, 191, 192, 199};
+    for (const auto& name : variant_names())
+      for (bool causal : {false, true}) {
+        auto v = make_test_variant(name, 4, test_options(name));
+        MatrixD Q = gaussian(N, 4, 41), K = gaussian(N, 4, 42), V = gaussian(N, 3, 43);
+        const MatrixD dO = gaussian(N, 3, 44);
+        const auto g = v->backward(Q, K, V, causal, dO);
+        auto loss = [&] {
+          const MatrixD o = v->forward(Q, K, V, causal);
+          double s = 0;
+          for (size_t k = 0; k < o.data.size(); ++k) s += o.data[k] * dO.data[k];
+          return s;
+        };
+        const double h = 1e-6;
+        auto fd_at = [&](double& x) {
+          const double keep = x;
+          x = keep + h;
+          const double up = loss();
+          x = keep - h;
+          const double down = loss();
+          x = keep;
+          return (up - down) / (2 * h);
+        };
+        auto check = [&](MatrixD& X, const MatrixD& analytic, const char* what) {
+          for (int i : rows)
+            for (int c = 0; c < X.cols; ++c) {
+              const double fd = fd_at(X(i, c));
+              const bool ok = std::abs(fd - analytic(i, c)) <= 1e-6 * std::max(1.0, std::abs(fd));
+              if (!ok)
+                qWarning("%s causal=%d %s(%d,%d): fd %.10g analytic %.10g", name.c_str(), causal,
+                         what, i, c, fd, analytic(i, c));
+              QVERIFY(ok);
+            }
+        };
+        check(Q, g.dQ, "dQ");
+        check(K, g.dK, "dK");
+        check(V, g.dV, "dV");
+        std::vector<double> p = v->params();
+        QCOMPARE(g.dparams.size(), p.size());
+        for (size_t k = 0; k < p.size(); ++k) {
+          std::vector<double> probe = p;
+          probe[k] = p[k] + h;
+          v->set_params(probe);
+          const double up = loss();
+          probe[k] = p[k] - h;
+          v->set_params(probe);
+          const double down = loss();
+          v->set_params(p);
+          const double fd = (up - down) / (2 * h);
+          QVERIFY2(std::abs(fd - g.dparams[k]) <= 1e-6 * std::max(1.0, std::abs(fd)), name.c_str());
+        }
+        // float: the same gradients to float accuracy (200 terms per sum).
+        const auto gf = v->backward(to_float(Q), to_float(K), to_float(V), causal, to_float(dO));
+        QVERIFY2(max_diff(gf.dQ, g.dQ) <= 1e-4 * std::max(1.0, max_abs(g.dQ)), name.c_str());
+        QVERIFY2(max_diff(gf.dK, g.dK) <= 1e-4 * std::max(1.0, max_abs(g.dK)), name.c_str());
+        QVERIFY2(max_diff(gf.dV, g.dV) <= 1e-4 * std::max(1.0, max_abs(g.dV)), name.c_str());
+      }
+  }
+
   // materialise_backward equals central finite differences of L = Σ dA ⊙ A (the gradient a
   // loss on the map needs, e.g. Hedgehog's distillation), in double, h = 1e-6 as above.
   void mapBackwardMatchesFiniteDifferences() {

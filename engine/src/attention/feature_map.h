@@ -40,6 +40,13 @@ class FeatureMap {
       backward(X + static_cast<size_t>(i) * d, i, n, role, params,
                dPhi + static_cast<size_t>(i) * dim(), dX + static_cast<size_t>(i) * d, dparams);
   }
+  /// A float path, for maps that have one (the elementwise maps, which have no parameters):
+  /// apply_rows()/backward_rows() on float matrices, vectorised (dX may be dPhi). They return
+  /// false, doing nothing, for maps without one.
+  virtual bool apply_rows_float(const float*, int, int, Role, float*) const { return false; }
+  virtual bool backward_rows_float(const float*, int, int, Role, const float*, float*) const {
+    return false;
+  }
 };
 
 /// Elementwise maps φ(x)_c = f(x_c).

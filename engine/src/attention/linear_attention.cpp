@@ -1,16 +1,18 @@
 // The linear variants: a feature map, a row normaliser and an optional output RMSNorm, run in
-// O(N·d_φ·d_v) by the kernel trick (running sums when causal), materialised for display, and
-// differentiated exactly (docs/USER_GUIDE.md, "Attention variants").
+// O(N·d_φ·d_v) by the kernel trick (in 64-row chunks when causal, forward and backward),
+// materialised for display, and differentiated exactly (docs/USER_GUIDE.md, "Attention
+// variants"; the chunked form and its timings: docs/PERFORMANCE.md, "Attention variants").
 #include "attention/linear_attention.h"
 
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace ridgeline::attention {
 namespace {
 
-constexpr int kChunk = 64;  // rows per chunk of the causal forward
+constexpr int kChunk = 64;  // rows per chunk of the causal forward and backward
 
 // g, h and their derivatives with respect to r for one row.
 struct Coeffs {
@@ -73,6 +75,8 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
   HeadMatrix<T> features(const HeadMatrix<T>& X, Role role) const {
     const int n = X.rows, d = X.cols, F = s_.map->dim();
     HeadMatrix<T> phi(n, F);
+    if constexpr (std::is_same_v<T, float>)
+      if (s_.map->apply_rows_float(X.data.data(), n, d, role, phi.data.data())) return phi;
     if (s_.map->batched()) {
       const std::vector<double> x(X.data.begin(), X.data.end());
       std::vector<double> f(static_cast<size_t>(n) * F);
@@ -87,6 +91,29 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       std::copy(f.begin(), f.end(), phi.row(i));
     }
     return phi;
+  }
+
+  // Whether the causal sweeps compute φ chunk by chunk instead of for all N rows first: for
+  // the float path of elementwise maps (no position, no parameters). Saves the N×d_φ feature
+  // matrices (and their first-touch page faults, a third of the time at 16k tokens).
+  template <class T>
+  bool streams_features() const {
+    if constexpr (std::is_same_v<T, float>)
+      return s_.map->apply_rows_float(nullptr, 0, head_dim_, Role::Query, nullptr);
+    return false;
+  }
+
+  // φ of rows i0..i0+rows of X: a view of the precomputed `all` (N×d_φ), or, when `all` is
+  // empty (streaming), computed into buf.
+  template <class T, class Mat>
+  Eigen::Ref<const Mat> chunk_features(const HeadMatrix<T>& X, const HeadMatrix<T>& all, Role role,
+                                       int i0, int rows, Mat& buf) const {
+    const int F = s_.map->dim();
+    if (!all.data.empty()) return Eigen::Map<const Mat>(all.row(i0), rows, F);
+    buf.resize(rows, F);
+    if constexpr (std::is_same_v<T, float>)
+      s_.map->apply_rows_float(X.row(i0), rows, X.cols, role, buf.data());
+    return buf;
   }
 
   // Row-wise RMSNorm in place; returns nothing when there is no output norm.
@@ -115,39 +142,9 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     for (int c = 0; c < D; ++c) dy[c] = static_cast<T>(inv * dout[c] - k * y[c]);
   }
 
-  // Adds row j's key and value to the running state.
-  template <class T>
-  static void accumulate(const T* phik, const T* v, int F, int D, T* S, T* z, T* vsum) {
-    for (int a = 0; a < F; ++a) {
-      const T w = phik[a];
-      T* Sa = S + static_cast<size_t>(a) * D;
-      for (int c = 0; c < D; ++c) Sa[c] += w * v[c];
-      z[a] += w;
-    }
-    for (int c = 0; c < D; ++c) vsum[c] += v[c];
-  }
-
-  // y = g·φ(q)ᵀS + h·vsum for one row; returns the coefficients.
-  template <class T>
-  Coeffs row_output(const T* phiq, const T* S, const T* z, const T* vsum, int F, int D, int n, T* p,
-                    T* y) const {
-    T r = 0;
-    for (int a = 0; a < F; ++a) r += phiq[a] * z[a];
-    std::fill(p, p + D, T(0));
-    for (int a = 0; a < F; ++a) {
-      const T w = phiq[a];
-      const T* Sa = S + static_cast<size_t>(a) * D;
-      for (int c = 0; c < D; ++c) p[c] += w * Sa[c];
-    }
-    const Coeffs k = coefficients(s_.normaliser, static_cast<double>(r), n);
-    const T g = static_cast<T>(k.g), h = static_cast<T>(k.h);
-    for (int c = 0; c < D; ++c) y[c] = g * p[c] + h * vsum[c];
-    return k;
-  }
-
   // Chunks of kChunk rows through GEMMs (the intra/inter split of flash-linear-attention's
   // chunked form): inside a chunk the masked kernel (Φq Φkᵀ ⊙ tril)·V, across chunks the
-  // state, Φq·S. The same sums as the row recurrence of backward_t, in another order.
+  // state, Φq·S.
   template <class T>
   HeadMatrix<T> forward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& V,
                           bool causal) const {
@@ -155,10 +152,15 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, static_cast<const HeadMatrix<T>*>(nullptr));
-    const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
-    const int N = Q.rows, F = pq.cols, D = V.cols;
-    const Eigen::Map<const Mat> fq(pq.data.data(), N, F), fk(pk.data.data(), N, F),
-        v(V.data.data(), N, D);
+    HeadMatrix<T> pq, pk;
+    if (!streams_features<T>()) {
+      pq = features(Q, Role::Query);
+      pk = features(K, Role::Key);
+    }
+    const int N = Q.rows, F = s_.map->dim(), D = V.cols;
+    const Eigen::Map<const Mat> v(V.data.data(), N, D);
+    Mat S = Mat::Zero(F, D), bq, bk;
+    Vec z = Vec::Zero(F);
     HeadMatrix<T> out(N, D);
     Eigen::Map<Mat> o(out.data.data(), N, D);
     const bool needs_vsum = s_.normaliser.kind == RowNormaliser::Kind::InLine;
@@ -171,26 +173,35 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         norm_row(out.row(i), D);
       }
     };
-    if (!causal) {
-      const Mat S = fk.transpose() * v;
-      const Vec z = fk.colwise().sum().transpose();
+    if (!causal) {  // S, z of all keys, then every query reads them; chunk by chunk
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
+        z += fkc.colwise().sum().transpose();
+      }
       const RowVec vs = v.colwise().sum();
-      const Mat P = fq * S;
-      const Vec r = fq * z;
-      Mat vsum = needs_vsum ? Mat(vs.replicate(N, 1)) : Mat();
-      finish_rows(0, N, P, r, vsum);
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const Mat P = fqc * S;
+        const Vec r = fqc * z;
+        const Mat vsum = needs_vsum ? Mat(vs.replicate(rows, 1)) : Mat();
+        finish_rows(i0, rows, P, r, vsum);
+      }
       return out;
     }
-    Mat S = Mat::Zero(F, D);
-    Vec z = Vec::Zero(F);
     RowVec vs = RowVec::Zero(D);
     for (int i0 = 0; i0 < N; i0 += kChunk) {
       const int rows = std::min(kChunk, N - i0);
-      Mat A = fq.middleRows(i0, rows) * fk.middleRows(i0, rows).transpose();
+      const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+      const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+      Mat A = fqc * fkc.transpose();
       for (int t = 0; t < rows; ++t)
         for (int u = t + 1; u < rows; ++u) A(t, u) = 0;
-      const Mat P = A * v.middleRows(i0, rows) + fq.middleRows(i0, rows) * S;
-      const Vec r = A.rowwise().sum() + fq.middleRows(i0, rows) * z;
+      Mat P = A * v.middleRows(i0, rows);
+      P.noalias() += fqc * S;
+      const Vec r = A.rowwise().sum() + fqc * z;
       Mat vsum;
       if (needs_vsum) {
         vsum.resize(rows, D);
@@ -198,9 +209,9 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         for (int t = 0; t < rows; ++t) vsum.row(t) = (run += v.row(i0 + t));
       }
       finish_rows(i0, rows, P, r, vsum);
-      S.noalias() += fk.middleRows(i0, rows).transpose() * v.middleRows(i0, rows);
-      z += fk.middleRows(i0, rows).colwise().sum().transpose();
-      vs += v.middleRows(i0, rows).colwise().sum();
+      S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
+      z += fkc.colwise().sum().transpose();
+      if (needs_vsum) vs += v.middleRows(i0, rows).colwise().sum();
     }
     return out;
   }
@@ -227,73 +238,172 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     return A;
   }
 
+  // Gradients in the chunks of forward_t. With M_ij = v_j·dp_i + dr_i (dp_i = g_i·dy_i, dr_i
+  // the gradient of r_i) for the visible pairs:
+  //   dφ(q_i) = Σ_{j ≤ i} M_ij φ(k_j),  dφ(k_j) = Σ_{i ≥ j} M_ij φ(q_i),
+  //   dv_j = Σ_{i ≥ j} a_ij·dp_i + Σ_{i ≥ j} h_i·dy_i   (a_ij = φ(q_i)·φ(k_j), unnormalised).
+  // Inside a chunk these are masked GEMMs; across chunks the forward state S, z carries the
+  // earlier keys to dφ(q), and its gradient dS = Σ_{later} φ(q) dpᵀ, dz = Σ_{later} φ(q) dr
+  // carries the later queries to dφ(k) and dv, in a reverse sweep over the chunks.
   template <class T>
   AttentionGrads<T> backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
                                const HeadMatrix<T>& V, bool causal, const HeadMatrix<T>& dO) const {
+    using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+    using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
     check_head_inputs(s_.name, head_dim_, Q, K, &V, &dO);
-    const HeadMatrix<T> pq = features(Q, Role::Query), pk = features(K, Role::Key);
-    const int N = Q.rows, F = pq.cols, D = V.cols;
-    std::vector<T> S(static_cast<size_t>(F) * D, T(0)), z(F, T(0)), vsum(D, T(0)), p(D), y(D),
-        dy(D);
-    HeadMatrix<T> dp(N, D), hdy(N, D), dpq(N, F), dpk(N, F);
-    std::vector<T> dr(N);
-    if (!causal)
-      for (int j = 0; j < N; ++j)
-        accumulate(pk.row(j), V.row(j), F, D, S.data(), z.data(), vsum.data());
-    // Queries, in forward order: the state S_i, z_i is what row i saw.
-    for (int i = 0; i < N; ++i) {
-      if (causal) accumulate(pk.row(i), V.row(i), F, D, S.data(), z.data(), vsum.data());
-      const Coeffs k = row_output(pq.row(i), S.data(), z.data(), vsum.data(), F, D,
-                                  causal ? i + 1 : N, p.data(), y.data());
-      norm_row_backward(y.data(), dO.row(i), dy.data(), D);
-      double dg = 0, dh = 0;
-      for (int c = 0; c < D; ++c) {
-        dg += static_cast<double>(dy[c]) * p[c];
-        dh += static_cast<double>(dy[c]) * vsum[c];
-        dp(i, c) = static_cast<T>(k.g * dy[c]);
-        hdy(i, c) = static_cast<T>(k.h * dy[c]);
-      }
-      dr[i] = static_cast<T>(k.dg * dg + k.dh * dh);
-      for (int a = 0; a < F; ++a) {
-        const T* Sa = S.data() + static_cast<size_t>(a) * D;
-        T s = 0;
-        for (int c = 0; c < D; ++c) s += Sa[c] * dp(i, c);
-        dpq(i, a) = s + z[a] * dr[i];
-      }
+    // Streaming (float, elementwise map): φ per chunk, and dφ(q), dφ(k) turned into dQ, dK in
+    // place, chunk by chunk, as soon as they are complete.
+    const bool stream = streams_features<T>();
+    HeadMatrix<T> pq, pk;
+    if (!stream) {
+      pq = features(Q, Role::Query);
+      pk = features(K, Role::Key);
     }
-    // Keys, in reverse order: dS_j = Σ_{i sees j} φ(q_i) dp_iᵀ, likewise dz and Σ h_i dy_i.
-    std::vector<T> dS(static_cast<size_t>(F) * D, T(0)), dz(F, T(0)), hsum(D, T(0));
-    auto add = [&](int i) {
-      for (int a = 0; a < F; ++a) {
-        const T w = pq(i, a);
-        T* dSa = dS.data() + static_cast<size_t>(a) * D;
-        for (int c = 0; c < D; ++c) dSa[c] += w * dp(i, c);
-        dz[a] += w * dr[i];
-      }
-      for (int c = 0; c < D; ++c) hsum[c] += hdy(i, c);
+    const int N = Q.rows, F = s_.map->dim(), D = V.cols;
+    const Eigen::Map<const Mat> v(V.data.data(), N, D);
+    HeadMatrix<T> dpq(N, F), dpk(N, F), dV(N, D);
+    Eigen::Map<Mat> dfq(dpq.data.data(), N, F), dfk(dpk.data.data(), N, F),
+        dv(dV.data.data(), N, D);
+    const bool needs_vsum = s_.normaliser.kind == RowNormaliser::Kind::InLine;
+    Mat dP(N, D), hdy(needs_vsum ? N : 0, D);
+    Vec dr(N);
+    std::vector<T> y(D), dy(D);
+    Mat S = Mat::Zero(F, D), dS = Mat::Zero(F, D), bq, bk;
+    Vec z = Vec::Zero(F), dz = Vec::Zero(F);
+    RowVec hs = RowVec::Zero(D);
+    auto to_input_grad = [&](const HeadMatrix<T>& X, Role role, int i0, int rows, T* dphi) {
+      if constexpr (std::is_same_v<T, float>)
+        if (stream) s_.map->backward_rows_float(X.row(i0), rows, X.cols, role, dphi, dphi);
     };
-    HeadMatrix<T> dV(N, D);
-    if (!causal)
-      for (int i = 0; i < N; ++i) add(i);
-    for (int j = N - 1; j >= 0; --j) {
-      if (causal) add(j);
-      for (int a = 0; a < F; ++a) {
-        const T* dSa = dS.data() + static_cast<size_t>(a) * D;
-        T s = 0;
-        for (int c = 0; c < D; ++c) s += dSa[c] * V(j, c);
-        dpk(j, a) = s + dz[a];
+    // dp, dr and h·dy of rows i0.. from their P = Σ a_ij v_j, r and visible value sums.
+    auto row_grads = [&](int i0, int rows, const Mat& P, const Vec& r, const Mat& vsum) {
+      for (int t = 0; t < rows; ++t) {
+        const int i = i0 + t;
+        const Coeffs k = coefficients(s_.normaliser, static_cast<double>(r[t]), causal ? i + 1 : N);
+        const T g = static_cast<T>(k.g), h = static_cast<T>(k.h);
+        for (int c = 0; c < D; ++c) y[c] = g * P(t, c) + (needs_vsum ? h * vsum(t, c) : T(0));
+        norm_row_backward(y.data(), dO.row(i), dy.data(), D);
+        double dg = 0, dh = 0;
+        for (int c = 0; c < D; ++c) {
+          dg += static_cast<double>(dy[c]) * P(t, c);
+          if (needs_vsum) {
+            dh += static_cast<double>(dy[c]) * vsum(t, c);
+            hdy(i, c) = h * dy[c];
+          }
+          dP(i, c) = g * dy[c];
+        }
+        dr[i] = static_cast<T>(k.dg * dg + k.dh * dh);
       }
-      T* dv = dV.row(j);
-      for (int c = 0; c < D; ++c) dv[c] = hsum[c];
-      for (int a = 0; a < F; ++a) {
-        const T w = pk(j, a);
-        const T* dSa = dS.data() + static_cast<size_t>(a) * D;
-        for (int c = 0; c < D; ++c) dv[c] += w * dSa[c];
+    };
+    if (!causal) {
+      // S, z of all keys; every query's dp, dr and dφ(q), accumulating dS, dz; then every key's
+      // dφ(k) and dv from dS, dz. Chunk by chunk.
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
+        z += fkc.colwise().sum().transpose();
+      }
+      const RowVec vs = v.colwise().sum();
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const Mat P = fqc * S;
+        const Vec r = fqc * z;
+        const Mat vsum = needs_vsum ? Mat(vs.replicate(rows, 1)) : Mat();
+        row_grads(i0, rows, P, r, vsum);
+        const auto dPc = dP.middleRows(i0, rows);
+        const auto drc = dr.segment(i0, rows);
+        auto dfqc = dfq.middleRows(i0, rows);
+        dfqc.noalias() = dPc * S.transpose();
+        dfqc.noalias() += drc * z.transpose();
+        to_input_grad(Q, Role::Query, i0, rows, dpq.row(i0));
+        dS.noalias() += fqc.transpose() * dPc;
+        dz.noalias() += fqc.transpose() * drc;
+      }
+      if (needs_vsum) hs = hdy.colwise().sum();
+      for (int i0 = 0; i0 < N; i0 += kChunk) {
+        const int rows = std::min(kChunk, N - i0);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        auto dfkc = dfk.middleRows(i0, rows);
+        dfkc.noalias() = v.middleRows(i0, rows) * dS.transpose();
+        dfkc.rowwise() += dz.transpose();
+        to_input_grad(K, Role::Key, i0, rows, dpk.row(i0));
+        auto dvc = dv.middleRows(i0, rows);
+        dvc.noalias() = fkc * dS;
+        if (needs_vsum) dvc.rowwise() += hs;
+      }
+    } else {
+      // Forward sweep: the chunk's output as in forward_t, then its dp, dr; dφ(q) whole; the
+      // intra-chunk parts of dφ(k) and dv while a and M are at hand.
+      const int chunks = (N + kChunk - 1) / kChunk;
+      Mat a, m;
+      RowVec vs = RowVec::Zero(D);
+      for (int c = 0; c < chunks; ++c) {
+        const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        const auto vc = v.middleRows(i0, rows);
+        a.noalias() = fqc * fkc.transpose();
+        for (int t = 0; t < rows; ++t)
+          for (int u = t + 1; u < rows; ++u) a(t, u) = 0;
+        Mat P = a * vc;
+        P.noalias() += fqc * S;
+        const Vec r = a.rowwise().sum() + fqc * z;
+        Mat vsum;
+        if (needs_vsum) {
+          vsum.resize(rows, D);
+          RowVec run = vs;
+          for (int t = 0; t < rows; ++t) vsum.row(t) = (run += vc.row(t));
+        }
+        row_grads(i0, rows, P, r, vsum);
+        const auto dPc = dP.middleRows(i0, rows);
+        const auto drc = dr.segment(i0, rows);
+        m.noalias() = dPc * vc.transpose();
+        m.colwise() += drc;
+        for (int t = 0; t < rows; ++t)
+          for (int u = t + 1; u < rows; ++u) m(t, u) = 0;
+        auto dfqc = dfq.middleRows(i0, rows);
+        dfqc.noalias() = m * fkc;
+        dfqc.noalias() += dPc * S.transpose();
+        dfqc.noalias() += drc * z.transpose();
+        to_input_grad(Q, Role::Query, i0, rows, dpq.row(i0));
+        dfk.middleRows(i0, rows).noalias() = m.transpose() * fqc;
+        dv.middleRows(i0, rows).noalias() = a.transpose() * dPc;
+        S.noalias() += fkc.transpose() * vc;
+        z.noalias() += fkc.transpose() * Vec::Ones(rows);
+        if (needs_vsum) vs += vc.colwise().sum();
+      }
+      // Reverse sweep: the later chunks' queries through dS, dz (and Σ h·dy for InLine).
+      for (int c = chunks - 1; c >= 0; --c) {
+        const int i0 = c * kChunk, rows = std::min(kChunk, N - i0);
+        const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
+        const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+        const auto vc = v.middleRows(i0, rows);
+        auto dfkc = dfk.middleRows(i0, rows);
+        auto dvc = dv.middleRows(i0, rows);
+        if (c < chunks - 1) {
+          dfkc.noalias() += vc * dS.transpose();
+          dfkc.rowwise() += dz.transpose();
+          dvc.noalias() += fkc * dS;
+        }
+        if (needs_vsum)
+          for (int t = rows - 1; t >= 0; --t) dvc.row(t) += (hs += hdy.row(i0 + t));
+        dS.noalias() += fqc.transpose() * dP.middleRows(i0, rows);
+        dz.noalias() += fqc.transpose() * dr.segment(i0, rows);
+        to_input_grad(K, Role::Key, i0, rows, dpk.row(i0));
       }
     }
     AttentionGrads<T> g;
     g.dV = std::move(dV);
-    through_map(Q, K, dpq, dpk, g);
+    if (stream) {
+      g.dQ = std::move(dpq);
+      g.dK = std::move(dpk);
+      g.dparams.assign(params_.size(), 0.0);
+    } else {
+      through_map(Q, K, std::move(dpq), std::move(dpk), g);
+    }
     return g;
   }
 
@@ -330,24 +440,30 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       }
     }
     AttentionGrads<T> g;
-    through_map(Q, K, dpq, dpk, g);
+    through_map(Q, K, std::move(dpq), std::move(dpk), g);
     return g;
   }
 
-  // dQ, dK and dparams from the gradients of the features φ(Q), φ(K).
+  // dQ, dK and dparams from the gradients of the features φ(Q), φ(K) (taken by value: the
+  // float path of an elementwise map turns them into dQ, dK in place).
   template <class T>
-  void through_map(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& dpq,
-                   const HeadMatrix<T>& dpk, AttentionGrads<T>& g) const {
+  void through_map(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, HeadMatrix<T> dpq,
+                   HeadMatrix<T> dpk, AttentionGrads<T>& g) const {
     const int N = Q.rows, d = Q.cols, F = dpq.cols;
-    g.dQ = HeadMatrix<T>(N, d);
-    g.dK = HeadMatrix<T>(N, d);
     g.dparams.assign(params_.size(), 0.0);
     std::vector<double> dx;
     for (int pass = 0; pass < 2; ++pass) {
       const HeadMatrix<T>& X = pass == 0 ? Q : K;
-      const HeadMatrix<T>& dP = pass == 0 ? dpq : dpk;
+      HeadMatrix<T>& dP = pass == 0 ? dpq : dpk;
       HeadMatrix<T>& dX = pass == 0 ? g.dQ : g.dK;
       const Role role = pass == 0 ? Role::Query : Role::Key;
+      if constexpr (std::is_same_v<T, float>)
+        if (s_.map->backward_rows_float(X.data.data(), N, d, role, dP.data.data(),
+                                        dP.data.data())) {
+          dX = std::move(dP);
+          continue;
+        }
+      dX = HeadMatrix<T>(N, d);
       if (s_.map->batched()) {
         dx.resize(static_cast<size_t>(N) * d);
         const std::vector<double> x(X.data.begin(), X.data.end()),

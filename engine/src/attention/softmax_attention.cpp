@@ -19,24 +19,21 @@ using ConstMap = Eigen::Map<const RowMat<T>>;
 template <class T>
 using MutMap = Eigen::Map<RowMat<T>>;
 
-// P = softmax of the block's scores, rows i0..i0+rows, over the first `cols` keys.
+// P = softmax of the block's scores, rows i0..i0+rows, over the first `cols` keys. Each row
+// through Eigen's vectorised max, exp and sum; the 1/√d folded into the exponent.
 template <class T>
 RowMat<T> block_probabilities(const ConstMap<T>& q, const ConstMap<T>& k, int i0, int rows,
                               int cols, bool causal) {
   const T scale = static_cast<T>(1.0 / std::sqrt(static_cast<double>(q.cols())));
-  RowMat<T> s = (q.middleRows(i0, rows) * k.topRows(cols).transpose()) * scale;
+  RowMat<T> s(rows, cols);
+  s.noalias() = q.middleRows(i0, rows) * k.topRows(cols).transpose();
   for (int r = 0; r < rows; ++r) {
     const int visible = causal ? i0 + r + 1 : cols;
-    T* row = s.row(r).data();
-    const T hi = *std::max_element(row, row + visible);
-    T sum = 0;
-    for (int j = 0; j < visible; ++j) {
-      row[j] = std::exp(row[j] - hi);
-      sum += row[j];
-    }
-    const T inv = T(1) / sum;
-    for (int j = 0; j < visible; ++j) row[j] *= inv;
-    std::fill(row + visible, row + cols, T(0));
+    auto row = s.row(r).head(visible).array();
+    const T hi = row.maxCoeff();
+    row = ((row - hi) * scale).exp();
+    row *= T(1) / row.sum();
+    s.row(r).tail(cols - visible).setZero();
   }
   return s;
 }
@@ -85,7 +82,7 @@ class SoftmaxVariant final : public TypedVariant<SoftmaxVariant> {
     return A;
   }
 
-  // dS = P ⊙ (dA − rowsum(P ⊙ dA)); dQ = dS·K/√d, dK = dSᵀ·Q/√d.
+  // dS = P ⊙ (dA − rowsum(P ⊙ dA))/√d (the scale folded in); dQ = dS·K, dK = dSᵀ·Q.
   template <class T>
   AttentionGrads<T> map_backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, bool causal,
                                    const HeadMatrix<T>& dA) const {
@@ -105,15 +102,15 @@ class SoftmaxVariant final : public TypedVariant<SoftmaxVariant> {
       RowMat<T> ds = ga.block(i0, 0, rows, cols);
       for (int r = 0; r < rows; ++r) {
         const T row_dot = p.row(r).dot(ds.row(r));
-        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot)).matrix();
+        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot) * scale).matrix();
       }
-      dq.middleRows(i0, rows).noalias() = (ds * k.topRows(cols)) * scale;
-      dk.topRows(cols).noalias() += (ds.transpose() * q.middleRows(i0, rows)) * scale;
+      dq.middleRows(i0, rows).noalias() = ds * k.topRows(cols);
+      dk.topRows(cols).noalias() += ds.transpose() * q.middleRows(i0, rows);
     }
     return g;
   }
 
-  // dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = dO·Vᵀ; dQ = dS·K/√d, dK = dSᵀ·Q/√d, dV = Pᵀ·dO.
+  // dS = P ⊙ (dP − rowsum(P ⊙ dP))/√d, dP = dO·Vᵀ; dQ = dS·K, dK = dSᵀ·Q, dV = Pᵀ·dO.
   template <class T>
   AttentionGrads<T> backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
                                const HeadMatrix<T>& V, bool causal, const HeadMatrix<T>& dO) const {
@@ -133,10 +130,10 @@ class SoftmaxVariant final : public TypedVariant<SoftmaxVariant> {
       RowMat<T> ds = go.middleRows(i0, rows) * v.topRows(cols).transpose();
       for (int r = 0; r < rows; ++r) {
         const T row_dot = p.row(r).dot(ds.row(r));
-        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot)).matrix();
+        ds.row(r) = (p.row(r).array() * (ds.row(r).array() - row_dot) * scale).matrix();
       }
-      dq.middleRows(i0, rows).noalias() = (ds * k.topRows(cols)) * scale;
-      dk.topRows(cols).noalias() += (ds.transpose() * q.middleRows(i0, rows)) * scale;
+      dq.middleRows(i0, rows).noalias() = ds * k.topRows(cols);
+      dk.topRows(cols).noalias() += ds.transpose() * q.middleRows(i0, rows);
       dv.topRows(cols).noalias() += p.transpose() * go.middleRows(i0, rows);
     }
     return g;
