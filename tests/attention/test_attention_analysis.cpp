@@ -7,6 +7,8 @@
 
 #include "ridgeline/attention/analysis.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/steps/attention_step.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/tasks/task_data.h"
@@ -146,6 +148,42 @@ class TestAttentionAnalysis : public QObject {
     // Maps whose shape disagrees with the JSON.
     write_npy(dir.file("ok-maps.npy"), std::vector<float>(16), {1, 1, 1, 4, 4});
     QVERIFY_THROWS_EXCEPTION(InputError, read_attention_analysis(dir.file(""), "ok"));
+  }
+
+  // With a result listener (the window), training a transformer sends its maps after every
+  // epoch; without one nothing extra is computed, and nothing of it is written to the run.
+  void trainingSendsLiveMapsEveryEpoch() {
+    test::ScratchDir dir("attention-live");
+    ExperimentSpec spec = load_spec(test::source_path("resources/experiments/mqar-attention.json"));
+    spec.train.epochs = 3;
+    spec.data = "task:mqar,vocab=32,length=16,pairs=4,train=64,test=16,seed=1";
+    RunOptions o;
+    o.out_dir = dir.file("run");
+    o.device = "cpu";
+    o.threads = 1;
+    std::vector<int> epochs;
+    std::vector<std::string> ids;
+    RunEvents events;
+    events.on_result = [&](const StepResult& r) {
+      const auto* a = r.as<AttentionStepResult>();
+      if (!a) return;
+      ids.push_back(r.id);
+      epochs.push_back(a->epoch);
+      if (a->epoch > 0) {
+        QCOMPARE(a->analyses.size(), size_t(1));
+        QCOMPARE(a->analyses[0].examples, 8);
+        QCOMPARE(a->analyses[0].shown.size(), size_t(4));
+      }
+    };
+    run_experiment(spec, o, events);
+    QCOMPARE(epochs, std::vector<int>({1, 2, 3, 0}));
+    QCOMPARE(ids, std::vector<std::string>({"training-seed0", "training-seed0", "training-seed0",
+                                            "attention"}));
+    QVERIFY(!std::filesystem::exists(dir.file("run") + "/results/training-seed0.seed0.json"));
+    const RunSummary run = load_run(dir.file("run"));
+    int attention_results = 0;
+    for (const StepResult& r : run.results) attention_results += r.as<AttentionStepResult>() != nullptr;
+    QCOMPARE(attention_results, 1);
   }
 
   void refusesOtherModels() {

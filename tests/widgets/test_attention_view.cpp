@@ -14,6 +14,7 @@
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/io/fileio.h"
 #include "test_support.h"
+#include "widgets/attention/accuracy_curve_chart.h"
 #include "widgets/attention/attention_grid.h"
 #include "widgets/attention/attention_metric_chart.h"
 #include "widgets/attention/qk_embedding_plot.h"
@@ -103,6 +104,14 @@ class TestAttentionView : public QObject {
     head->setCurrentIndex(3);
     QCOMPARE(qk->embedding().x.size(), saved.embeddings[3].x.size());
     QCOMPARE(qk->embedding().x[5], saved.embeddings[3].x[5]);
+    // The training curve of the step's trained model: its test accuracy per epoch.
+    const RunSummary run = load_run(run_dir_.toStdString());
+    const auto training = run.training();
+    QCOMPARE(training.size(), size_t(1));
+    const auto* curves = pages->curves("attention");
+    QCOMPARE(curves->curves().size(), size_t(1));
+    QCOMPARE(curves->curves()[0].accuracy.size(), training[0].second.size());
+    QCOMPARE(curves->curves()[0].accuracy.back(), 1.0 - training[0].second.back().test_error);
     if (const char* shots = std::getenv("RIDGELINE_ATTENTION_VIEW_SHOTS")) {  // to look at
       auto* below = w.findChild<QTabWidget*>("attention.below");
       below->setCurrentIndex(2);
@@ -112,6 +121,37 @@ class TestAttentionView : public QObject {
       QTest::qWait(50);
       chart->exportTo(QString(shots) + "/metrics.png");
     }
+  }
+
+  // Live maps while training: one "training-<model>" tab, updated in place every epoch, that
+  // keeps the input being looked at.
+  void liveMapsUpdateOneTab() {
+    gui::GuiOptions o;
+    o.workspace = QString::fromStdString(ws_.file("ws-live"));
+    o.device = "cpu";
+    o.threads = 1;
+    gui::MainWindow w(o);
+    w.setInteractive(false);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QString why;
+    QVERIFY2(w.openRunFolder(run_dir_, &why), qPrintable(why));
+    auto* pages = w.results().get<gui::AttentionPages>();
+    const AttentionAnalysis saved =
+        read_attention_analysis(run_dir_.toStdString() + "/results", "attention.seed0");
+    for (int epoch = 1; epoch <= 2; ++epoch) {
+      AttentionStepResult live;
+      live.models = {"seed0"};
+      live.analyses = {saved};
+      live.epoch = epoch;
+      pages->show(StepResult{"training-seed0", "attention", live, 0.0});
+      if (epoch == 1) pages->select("training-seed0", 0, 3);
+    }
+    QCOMPARE(pages->ids(), (QStringList{"attention", "training-seed0"}));
+    QVERIFY2(pages->summary("training-seed0").contains("after epoch 2"),
+             qPrintable(pages->summary("training-seed0")));
+    QVERIFY(pages->grid("training-seed0")->maps().title.contains("test input 3"));
+    QVERIFY(pages->grid("training-seed0")->maps().title.contains("epoch 2"));
   }
 
   void stepNeedsATransformer() {

@@ -10,9 +10,11 @@
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "ridgeline/core/format.h"
+#include "widgets/attention/accuracy_curve_chart.h"
 #include "widgets/attention/attention_grid.h"
 #include "widgets/attention/attention_metric_chart.h"
 #include "widgets/attention/qk_embedding_plot.h"
@@ -96,6 +98,8 @@ void AttentionPages::show(const StepResult& result) {
     p.qk = new widgets::QkEmbeddingPlot;
     qk_layout->addWidget(p.qk, 1);
     below->addTab(qk_page, "Query/key embedding");
+    p.curves = new widgets::AccuracyCurveChart;
+    below->addTab(p.curves, "Accuracy during training");
     split->addWidget(below);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -132,13 +136,17 @@ void AttentionPages::show(const StepResult& result) {
     by_model.push_back(std::move(v));
   }
   p.metrics->setMetrics(std::move(by_model));
+  refreshCurves(pages_[id]);
+  const int keep_model = std::max(0, p.model->currentIndex()),
+            keep_input = std::max(0, p.input->currentIndex());
   {
     const QSignalBlocker block(p.model);
     p.model->clear();
     for (size_t k = 0; k < r->models.size(); ++k)
       p.model->addItem(QString::fromStdString(r->models[k] + " (" + r->analyses[k].variant + ")"));
   }
-  select(id, 0, 0);
+  // A live page (maps after every epoch) keeps the model and input being looked at.
+  select(id, std::min(keep_model, static_cast<int>(r->models.size()) - 1), keep_input);
 }
 
 void AttentionPages::select(const QString& id, int model, int input) {
@@ -164,11 +172,15 @@ void AttentionPages::select(const QString& id, int model, int input) {
                      .arg(acc, QString::fromStdString(a.data).toHtmlEscaped())
                      .arg(a.examples).arg(num(a.overall.entropy), num(a.overall.effective_rank));
   if (std::isfinite(a.overall.kl)) line += ", KL to softmax " + num(a.overall.kl);
+  if (p.result.epoch > 0)
+    line = QString("<b>While training: after epoch %1</b> (updated every epoch; first %2 test "
+                   "inputs) · ").arg(p.result.epoch).arg(a.examples) + line;
   p.summary->setText(line);
   if (!a.shown.empty()) {
     widgets::AttentionMaps m;
     m.title = QString::fromStdString(p.result.models[model] + " · " + a.variant) +
-              QString(" · test input %1").arg(a.shown[input]);
+              QString(" · test input %1").arg(a.shown[input]) +
+              (p.result.epoch > 0 ? QString(" · epoch %1").arg(p.result.epoch) : QString());
     m.layers = a.layers;
     m.heads = a.heads;
     m.n = a.tokens;
@@ -176,6 +188,19 @@ void AttentionPages::select(const QString& id, int model, int input) {
     m.values.assign(a.maps.begin() + per * input, a.maps.begin() + per * (input + 1));
     for (const std::string& t : a.token_labels[input]) m.tokens.push_back(QString::fromStdString(t));
     p.grid->setMaps(std::move(m));
+    // Image models: the input picture under the patch grid (the selected row's weights on it).
+    const size_t pixels = static_cast<size_t>(a.image_h) * a.image_w;
+    if (pixels > 0 && a.inputs.size() == pixels * a.shown.size()) {
+      QImage pic(a.image_w, a.image_h, QImage::Format_Grayscale8);
+      for (int y = 0; y < a.image_h; ++y)
+        for (int x = 0; x < a.image_w; ++x) {
+          const float v = a.inputs[pixels * input + static_cast<size_t>(y) * a.image_w + x];
+          pic.scanLine(y)[x] = static_cast<uchar>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f);
+        }
+      p.grid->setPatchPicture(pic, a.grid_h, a.grid_w, a.class_token);
+    } else {
+      p.grid->setPatchPicture(QImage(), 0, 0, false);
+    }
   }
   p.table->clear();
   p.table->setColumnCount(kColumns.size());
@@ -216,6 +241,34 @@ void AttentionPages::selectHead(const QString& id, int layer, int head) {
                          QString(", layer %1, head %2 (test inputs)").arg(layer).arg(head));
 }
 
+void AttentionPages::observe(const StepResult& result) {
+  const auto* t = result.as<TrainStageResult>();
+  if (!t) return;
+  trained_[t->model] = t->epochs;
+  for (Page& p : pages_) refreshCurves(p);
+}
+
+void AttentionPages::refreshCurves(Page& p) {
+  std::vector<widgets::TrainingCurve> curves;
+  for (size_t k = 0; k < p.result.models.size(); ++k) {
+    const auto it = trained_.find(p.result.models[k]);
+    if (it == trained_.end()) continue;
+    widgets::TrainingCurve c;
+    c.variant = p.result.models[k] + " (" + p.result.analyses[k].variant + ")";
+    for (const EpochMetrics& e : it->second) {
+      if (!std::isfinite(e.test_error)) continue;
+      c.step.push_back(e.epoch);
+      c.accuracy.push_back(1.0 - e.test_error);
+      c.loss.push_back(e.test_loss);
+    }
+    if (!c.step.empty()) curves.push_back(std::move(c));
+  }
+  p.curves->setCurves(std::move(curves),
+                      p.result.analyses.empty()
+                          ? QString()
+                          : QString::fromStdString(p.result.analyses.front().data) + ", by epoch");
+}
+
 QString AttentionPages::summary(const QString& id) const {
   const auto it = pages_.find(id);
   return it == pages_.end() ? QString() : it->summary->text();
@@ -223,6 +276,7 @@ QString AttentionPages::summary(const QString& id) const {
 
 void AttentionPages::clear() {
   pages_.clear();
+  trained_.clear();
   order_.clear();
 }
 

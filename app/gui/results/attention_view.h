@@ -5,8 +5,11 @@
 /// the layers × heads grid of the input's maps (widgets/attention/AttentionGrid: token labels,
 /// hover, row/column selection, head mean, log scale, exports), and below it three tabs: the
 /// per-head metrics table, the metrics by layer with one bar per model of the step
-/// (AttentionMetricChart), and the joint query/key embedding of a chosen head (QkEmbeddingPlot).
+/// (AttentionMetricChart), the joint query/key embedding of a chosen head (QkEmbeddingPlot),
+/// and the test accuracy per epoch of the step's models that the run trained
+/// (AccuracyCurveChart).
 #include <QMap>
+#include <map>
 
 #include "gui/results/result_views.h"
 #include "ridgeline/experiment/steps/attention_step.h"
@@ -17,6 +20,7 @@ class QTableWidget;
 
 namespace ridgeline::widgets {
 class AttentionGrid;
+class AccuracyCurveChart;
 class AttentionMetricChart;
 class QkEmbeddingPlot;
 }
@@ -28,6 +32,8 @@ class AttentionPages : public ResultPages {
   explicit AttentionPages(const ResultHost& host);
 
   void show(const StepResult& result) override;
+  /// Training results: the test accuracy per epoch of the step's trained models.
+  void observe(const StepResult& result) override;
   void clear() override;
   QWidget* page(const QString& name, QString* why) const override;
   bool numbersOn(const QWidget* page, QString* csv, QString* companion) const override;
@@ -41,6 +47,7 @@ class AttentionPages : public ResultPages {
     return pages_.value(id).metrics;
   }
   widgets::QkEmbeddingPlot* embedding(const QString& id) const { return pages_.value(id).qk; }
+  widgets::AccuracyCurveChart* curves(const QString& id) const { return pages_.value(id).curves; }
   /// Shows the query/key embedding of (layer, head) of the chosen model.
   void selectHead(const QString& id, int layer, int head);
   QString summary(const QString& id) const;
@@ -57,9 +64,11 @@ class AttentionPages : public ResultPages {
     widgets::AttentionMetricChart* metrics = nullptr;
     QComboBox* head = nullptr;
     widgets::QkEmbeddingPlot* qk = nullptr;
+    widgets::AccuracyCurveChart* curves = nullptr;
     AttentionStepResult result;
   };
-  void refresh(Page& p);
+  void refreshCurves(Page& p);
+  std::map<std::string, std::vector<EpochMetrics>> trained_;  ///< by model name
   ResultHost host_;
   QMap<QString, Page> pages_;
   QStringList order_;

@@ -63,6 +63,8 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
     r.grid_h = arch->image_h / arch->patch;
     r.grid_w = arch->image_w / arch->patch;
     r.class_token = arch->cls_token;
+    r.image_h = arch->image_h;
+    r.image_w = arch->image_w;
   }
   r.examples = std::min(o.examples, data.n);
   const int show = std::min(o.show, r.examples);
@@ -94,6 +96,9 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
         r.shown.push_back(example);
         r.token_labels.push_back(token_labels(*arch, x.data() + static_cast<size_t>(i) * data.dim));
         for (const MatrixF& m : maps) r.maps.insert(r.maps.end(), m.data.begin(), m.data.end());
+        if (arch->is_image())
+          r.inputs.insert(r.inputs.end(), x.begin() + static_cast<size_t>(i) * data.dim,
+                          x.begin() + static_cast<size_t>(i + 1) * data.dim);
       }
       for (int k = 0; k < LH; ++k) {
         const std::vector<double> a = widen(maps[k]), q = widen(c.q[k]), kk = widen(c.k[k]);
@@ -122,7 +127,7 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
   const double nan = std::numeric_limits<double>::quiet_NaN();
   r.loss = r.accuracy = nan;
   if (o.evaluate) {
-    auto be = make_backend("cpu");
+    auto be = make_backend("cpu", host_threads());  // the caller's thread count, not all cores
     const LossError e = evaluate(*be, model, data, 256, cancel);
     r.loss = e.loss;
     r.accuracy = 1.0 - e.error;
@@ -187,6 +192,7 @@ std::string attention_analysis_json(const AttentionAnalysis& a, int indent) {
   j["causal"] = a.causal;
   j["grid"] = {a.grid_h, a.grid_w};
   j["class_token"] = a.class_token;
+  j["image"] = {a.image_h, a.image_w};
   j["examples"] = a.examples;
   j["loss"] = or_null(a.loss);
   j["accuracy"] = or_null(a.accuracy);
@@ -233,6 +239,13 @@ AttentionAnalysis attention_analysis_from_json(const std::string& text, const st
     a.grid_h = int_of(grid[0], "grid", 0);
     a.grid_w = int_of(grid[1], "grid", 0);
     a.class_token = j.at("class_token").get<bool>();
+    if (j.contains("image")) {
+      const json& im = j.at("image");
+      if (!im.is_array() || im.size() != 2) throw std::runtime_error("image is not [h, w]");
+      a.image_h = int_of(im[0], "image", 0);
+      a.image_w = int_of(im[1], "image", 0);
+      if (a.image_h > 4096 || a.image_w > 4096) throw std::runtime_error("image is too large");
+    }
     a.examples = int_of(j.at("examples"), "examples", 0);
     a.loss = finite_or_null(j.at("loss"), "loss");
     a.accuracy = finite_or_null(j.at("accuracy"), "accuracy");
@@ -298,6 +311,9 @@ void write_attention_analysis(const AttentionAnalysis& a, const std::string& dir
   const int64_t shown = static_cast<int64_t>(a.shown.size());
   write_npy((d / (id + "-maps.npy")).string(), a.maps,
             {shown, a.layers, a.heads, a.tokens, a.tokens});
+  if (!a.inputs.empty())
+    write_npy((d / (id + "-inputs.npy")).string(), a.inputs,
+              {shown, static_cast<int64_t>(a.image_h) * a.image_w});
   if (!a.embeddings.empty()) {
     const int64_t points = a.embeddings.front().size();
     std::vector<float> qk;
@@ -327,6 +343,14 @@ AttentionAnalysis read_attention_analysis(const std::string& dir, const std::str
   if (m.shape != want)
     throw InputError(mpath + ": shape does not match " + jpath + " (shown × layers × heads × N × N)");
   a.maps.assign(m.values.begin(), m.values.end());
+  const std::string ipath = (d / (id + "-inputs.npy")).string();
+  if (a.image_h > 0 && std::filesystem::exists(ipath)) {
+    const NpyArray in = read_npy(ipath);
+    if (in.shape != std::vector<int64_t>{static_cast<int64_t>(a.shown.size()),
+                                         static_cast<int64_t>(a.image_h) * a.image_w})
+      throw InputError(ipath + ": shape does not match " + jpath + " (shown × image pixels)");
+    a.inputs.assign(in.values.begin(), in.values.end());
+  }
   if (!a.embeddings.empty()) {
     const std::string qpath = (d / (id + "-qk.npy")).string();
     const NpyArray q = read_npy(qpath);

@@ -43,6 +43,7 @@ struct AttentionAnalysis {
   int layers = 0, heads = 0, tokens = 0;
   bool causal = false;
   int grid_h = 0, grid_w = 0;  ///< image models: the patch grid (0 for token models)
+  int image_h = 0, image_w = 0;  ///< image models: the picture's size in pixels
   bool class_token = false;
   int examples = 0;            ///< inputs measured
   std::vector<HeadMetrics> per_head;  ///< layer-major, heads·layers entries
@@ -51,6 +52,9 @@ struct AttentionAnalysis {
   std::vector<int> shown;             ///< indices (into the data set) of the shown inputs
   std::vector<std::vector<std::string>> token_labels;  ///< per shown input, N labels
   std::vector<float> maps;  ///< [shown, layers, heads, N, N]; not in the JSON file
+  /// Image models: the shown inputs' pixels [shown, image_h·image_w] (for the patch overlay);
+  /// results/<id>-inputs.npy. Empty for token models (their labels are the tokens).
+  std::vector<float> inputs;
   /// Per layer and head (layer-major): the query/key embedding over the measured inputs. Read
   /// back: points, explained variance, dim and the normalisation's scales (not the axes).
   std::vector<attention::QkEmbedding> embeddings;

@@ -7,6 +7,8 @@
 #include <map>
 
 #include "experiment/steps/step_kind.h"
+#include "ridgeline/experiment/steps/attention_step.h"
+#include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
 #include "ridgeline/experiment/spec.h"
@@ -114,6 +116,18 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
         e.epoch < train.epochs)
       save_at("-epoch", e.epoch, model, "ridgeline.epoch");
     if (ev.on_epoch) ev.on_epoch(m.name, e);
+    if (ev.on_result && as_transformer_arch(*model.arch) && ctx.data.test.n > 0) {
+      // The window's live attention maps: the first test inputs after this epoch.
+      AttentionAnalysisOptions o;
+      o.examples = 8;
+      o.show = 4;
+      o.evaluate = false;
+      AttentionStepResult live;
+      live.models = {m.name};
+      live.analyses.push_back(analyse_attention(model, ctx.data.test, o, {}, ctx.cancel));
+      live.epoch = e.epoch;
+      ev.on_result(StepResult{"training-" + m.name, "attention", std::move(live), 0.0});
+    }
     ctx.log("model " + m.name + " epoch " + std::to_string(e.epoch) + ": train loss " +
             format_loss(e.train_loss) + ", error " + format_error(e.train_error) + "; test loss " +
             format_loss(e.test_loss) + ", error " + format_error(e.test_error) + " (wall-clock " +

@@ -173,7 +173,7 @@ const TransformerArch* as_transformer_arch(const ModelArch& arch) {
 std::vector<AttentionCapture> capture_attention(const Model& model, const std::vector<float>& x,
                                                 int rows) {
   const TransformerArch& a = checked(model, x, rows, "attention capture");
-  auto be = make_backend("cpu");
+  auto be = make_backend("cpu", host_threads());  // the caller's thread count, not all cores
   TransformerCompute net(*be, a, rows);
   net.forward(model.params.data(), x.data(), rows, {});
   std::vector<AttentionCapture> out;
@@ -201,7 +201,7 @@ std::vector<attention::MatrixF> attention_maps(const Model& model, const Attenti
 std::vector<int32_t> transformer_predict(const Model& model, const std::vector<float>& x,
                                          int rows) {
   const TransformerArch& a = checked(model, x, rows, "prediction");
-  auto be = make_backend("cpu");
+  auto be = make_backend("cpu", host_threads());  // the caller's thread count, not all cores
   TransformerCompute net(*be, a, rows);
   net.forward(model.params.data(), x.data(), rows, {});
   return net.predict(model.params.data(), rows);

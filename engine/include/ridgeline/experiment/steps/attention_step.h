@@ -20,6 +20,10 @@ struct AttentionStepResult {
   std::vector<std::string> models;
   std::vector<AttentionAnalysis> analyses;  ///< one per model, in order
   double seconds = 0;
+  /// > 0: a live look while training (not a step of the spec, never written to the run
+  /// folder): the maps after this epoch. The train stage of a transformer sends one after
+  /// every epoch through RunEvents::on_result (id "training-<model>") when a listener is set.
+  int epoch = 0;
 };
 
 }  // namespace ridgeline
