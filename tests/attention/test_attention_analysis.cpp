@@ -77,6 +77,10 @@ class TestAttentionAnalysis : public QObject {
     QVERIFY(a.maps.empty());
     // Rank of a linear map never exceeds its feature dimension (d_head = 8 for elu+1).
     for (const auto& h : a.per_head) QVERIFY(h.metrics.numerical_rank <= 8 + 1e-9);
+    // TransNormer's rows are not distributions: no entropy, no KL (NaN), but a rank.
+    const AttentionAnalysis t = analyse_attention(model_of("transnormer"), data.test, o);
+    QVERIFY(std::isnan(t.overall.entropy) && std::isnan(t.overall.kl));
+    QVERIFY(t.overall.effective_rank > 0);
   }
 
   void filesReadBack() {

@@ -78,6 +78,7 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
   mo.rank_eps = std::numeric_limits<float>::epsilon();  // the maps are computed in float32
   const auto softmax = attention::make_variant("softmax", dh);
   const bool fidelity = arch->attention != "softmax";
+  const bool rows_sum_to_one = attention::make_variant(arch->attention, dh, {})->rows_sum_to_one();
   std::vector<std::vector<MapMetrics>> per(LH);
   std::vector<std::vector<MatrixF>> qs(LH), ks(LH);
   const int total = r.examples + (o.evaluate ? 1 : 0);
@@ -104,7 +105,14 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
         const std::vector<double> a = widen(maps[k]), q = widen(c.q[k]), kk = widen(c.k[k]);
         std::vector<double> ref;
         if (fidelity) ref = widen(softmax->materialise(c.q[k], c.k[k], arch->causal));
-        per[k].push_back(map_metrics(a, N, mo, &q, &kk, dh, fidelity ? &ref : nullptr));
+        MapMetrics mm = map_metrics(a, N, mo, &q, &kk, dh, fidelity ? &ref : nullptr);
+        if (!rows_sum_to_one) {
+          // Rows that are not distributions (TransNormer's map has no denominator): their
+          // entropy and their KL from softmax rows are not defined.
+          const double nan = std::numeric_limits<double>::quiet_NaN();
+          mm.entropy = mm.normalised_entropy = mm.kl = mm.cross_entropy = nan;
+        }
+        per[k].push_back(std::move(mm));
         qs[k].push_back(c.q[k]);
         ks[k].push_back(c.k[k]);
       }

@@ -4,7 +4,9 @@
 /// docs/USER_GUIDE.md, "The attention lab"): its maps on chosen inputs, and the map metrics
 /// (metrics.h) per layer and head averaged over many inputs, with the fidelity of each map to
 /// the softmax map of the same queries and keys (for variants other than softmax), and the
-/// model's loss and accuracy on the same data.
+/// model's loss and accuracy on the same data. For a variant whose rows are not distributions
+/// (rows_sum_to_one() false: TransNormer) entropy and KL are NaN (not defined), never a number
+/// computed as if they were.
 ///
 /// Per layer and head also the joint PCA embedding of the queries and keys of every measured
 /// input (qk_embedding.h, AttentionViz's normalisation).
