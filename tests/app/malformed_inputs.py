@@ -591,6 +591,41 @@ def flag_cases(work):
         Case("tasks-out-is-file", tk[:-1] + ["A.safetensors"], ["--out"]),
         Case("tasks-out-empty", tk[:-1] + [""], ["--out"]),
     ]
+    # `ridgeline attention` and transformers through `ridgeline train` (docs/USER_GUIDE.md, "The
+    # attention lab"): architecture texts, task: data names, models of another kind.
+    arch_t = "transformer:tokens=32,seq=16,d=16,heads=2,layers=1,ff=16,attn=softmax,causal"
+    task = "task:mqar,vocab=32,length=16,pairs=4,train=20,test=10"
+    at = ["attention", "--train", "--arch", arch_t, "--data", task, "--out", "att_out"]
+    cases += [
+        Case("attention-no-out", at[:-2], ["--out"]),
+        Case("attention-unknown-variant", at + ["--variants", "softmax,nope"], ["nope"]),
+        Case("attention-arch-mlp", ["attention", "--train", "--arch", "mlp:16,8,32", "--data", task,
+                                    "--out", "att_out"], ["not a transformer"]),
+        Case("attention-model-is-mlp", ["attention", "A.safetensors", "--data", GMM, "--out", "att_out"],
+             ["A.safetensors", "not a transformer"]),
+        Case("attention-no-models", ["attention", "--data", task, "--out", "att_out"], ["--train"]),
+        Case("attention-task-unknown-key", ["attention", "--train", "--arch", arch_t, "--data",
+                                            "task:mqar,depth=3", "--out", "att_out"], ["depth"]),
+        Case("attention-task-unknown", ["attention", "--train", "--arch", arch_t, "--data", "task:mqra",
+                                        "--out", "att_out"], ["mqra"]),
+        Case("attention-task-train-huge", ["attention", "--train", "--arch", arch_t, "--data",
+                                           "task:mqar,train=1e12", "--out", "att_out"], ["train"]),
+        Case("attention-task-vocab-too-small", ["attention", "--train", "--arch", arch_t, "--data",
+                                                "task:mqar,vocab=8,length=16", "--out", "att_out"], ["vocab"]),
+        Case("attention-examples-zero", at + ["--examples", "0"], ["--examples"]),
+        Case("train-transformer-on-gmm", ["train", "--arch", arch_t, "--data", GMM, "--out", "t.safetensors"],
+             ["tokens per example"]),
+        Case("train-transformer-heads-indivisible", ["train", "--arch", arch_t.replace("d=16", "d=15"),
+                                                     "--data", task, "--out", "t.safetensors"], ["divisible"]),
+        Case("train-transformer-patch-indivisible",
+             ["train", "--arch", "transformer:image=28x28,patch=5,classes=10,d=8,heads=1,layers=1,ff=8,attn=softmax",
+              "--data", GMM, "--out", "t.safetensors"], ["patch"]),
+        Case("train-task-standardize", ["train", "--arch", arch_t, "--data", task, "--standardize",
+                                        "--out", "t.safetensors"], ["standardized"]),
+        Case("train-task-vocab-beyond-model", ["train", "--arch", arch_t, "--data",
+                                               "task:mqar,vocab=64,length=16,pairs=4", "--out", "t.safetensors"],
+             ["classes"]),
+    ]
     lwc = ["layerwise", "A.safetensors", "B.safetensors", "--data", GMM]
     cases += [
         Case("layerwise-one-file", lwc[:2] + lwc[3:], ["two model files"]),
