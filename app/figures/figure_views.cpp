@@ -19,6 +19,7 @@ const std::vector<FigureView>& figure_views() {
                                                 compare_figure_view(), landscape_figure_view(),
                                                 layerwise_figure_view(), spectra_figure_view(), esd_figure_view(),
                                                 hessian_figure_view(), hessian_layers_figure_view(),
+                                                attention_figure_view(),
                                                 study_figure_view()};
   return views;
 }

@@ -75,5 +75,6 @@ FigureView spectra_figure_view();
 FigureView esd_figure_view();
 FigureView hessian_figure_view();
 FigureView hessian_layers_figure_view();
+FigureView attention_figure_view();
 
 }  // namespace ridgeline::figures

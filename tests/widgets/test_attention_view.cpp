@@ -8,6 +8,7 @@
 #include <QTableWidget>
 #include <QtTest>
 
+#include "figures/figure_views.h"
 #include "gui/main_window/main_window.h"
 #include "gui/results/attention_view.h"
 #include "ridgeline/core/errors.h"
@@ -152,6 +153,30 @@ class TestAttentionView : public QObject {
              qPrintable(pages->summary("training-seed0")));
     QVERIFY(pages->grid("training-seed0")->maps().title.contains("test input 3"));
     QVERIFY(pages->grid("training-seed0")->maps().title.contains("epoch 2"));
+  }
+
+  // The paper figure: one panel per layer, each cell the mean over heads of the saved map of
+  // the first kept input, query i in row i from the bottom, key j in column j.
+  void figureShowsTheHeadMeans() {
+    ExperimentSpec spec;
+    const RunSummary run = load_run(run_dir_.toStdString(), &spec);
+    figures::FigureInput in{&run, &spec, "run", nullptr, nullptr, {}};
+    const figure::Figure f = figures::build_figure(in, "attention:attention");
+    QCOMPARE(f.panels.size(), size_t(2));
+    const AttentionAnalysis saved =
+        read_attention_analysis(run_dir_.toStdString() + "/results", "attention.seed0");
+    const int N = 16;
+    const figure::Field& field = f.panels[1].field;
+    QCOMPARE(field.xs.size(), size_t(2 * N));
+    for (const auto& [i, j] : std::vector<std::pair<int, int>>{{5, 2}, {9, 0}, {15, 15}, {3, 3}}) {
+      const double mean = (saved.maps[(static_cast<size_t>(1) * 2 + 0) * N * N + i * N + j] +
+                           saved.maps[(static_cast<size_t>(1) * 2 + 1) * N * N + i * N + j]) / 2;
+      // Both nodes of cell (i, j) hold it.
+      for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b)
+          QVERIFY(std::abs(field.z[static_cast<size_t>(2 * i + a) * 2 * N + 2 * j + b] - mean) < 1e-6);
+    }
+    QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "attention:nope"));
   }
 
   void stepNeedsATransformer() {

@@ -87,6 +87,7 @@ void MainWindow::buildActions() {
     if (view.startsWith("layerwise-")) view = "layerwise:" + view.mid(10);
     if (view.startsWith("hessian-")) view = "hessian:" + view.mid(8);
     if (view.startsWith("spectra-")) view = "spectra:" + view.mid(8);
+    if (view.startsWith("attention-")) view = "attention:" + view.mid(10);
     if (view.isEmpty()) view = "paths:" + tabs_->tabText(tabs_->currentIndex());
     open_figure_export(this, QString::fromStdString(summary_.run_dir), view);
   }), QKeySequence("Ctrl+Shift+F"), "Save a view of the run as a paper figure (PDF, SVG or PNG; optionally a Python script)");
