@@ -29,12 +29,13 @@ QString num(double v) {
 
 // The metrics columns of the table and of the CSV.
 const QStringList kColumns = {"layer", "head", "entropy", "monotonicity", "effective rank",
-                              "locality r=1", "KL to softmax"};
+                              "locality r=1", "locality 3×3 patches", "KL to softmax"};
 
 QStringList row_of(const HeadMetrics& h) {
   const MapMetrics& m = h.metrics;
   return {QString::number(h.layer), QString::number(h.head), num(m.entropy), num(m.monotonicity),
-          num(m.effective_rank), num(m.locality.empty() ? NAN : m.locality.front()), num(m.kl)};
+          num(m.effective_rank), num(m.locality.empty() ? NAN : m.locality.front()),
+          num(m.locality_grid), num(m.kl)};
 }
 
 }  // namespace
