@@ -85,7 +85,8 @@ std::vector<std::string> split_list(const std::string& s) {
 std::string comparison_csv(const std::vector<LabEntry>& e) {
   std::ostringstream s;
   s.precision(9);
-  s << "name,variant,accuracy,loss,entropy,monotonicity,effective_rank,locality_r1,kl_to_softmax\n";
+  s << "name,variant,accuracy,loss,entropy,monotonicity,effective_rank,locality_r1,kl_to_softmax,"
+       "collision_rate\n";
   for (const LabEntry& x : e) {
     const AttentionAnalysis& a = x.analysis;
     auto v = [](double d) { return std::isfinite(d) ? std::to_string(d) : std::string(); };
@@ -93,7 +94,7 @@ std::string comparison_csv(const std::vector<LabEntry>& e) {
       << v(a.overall.entropy) << "," << v(a.overall.monotonicity) << ","
       << v(a.overall.effective_rank) << ","
       << v(a.overall.locality.empty() ? NAN : a.overall.locality.front()) << ","
-      << v(a.overall.kl) << "\n";
+      << v(a.overall.kl) << "," << v(a.collision_rate) << "\n";
   }
   return s.str();
 }
@@ -234,8 +235,8 @@ int cmd_attention(int argc, char** argv) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
   }
-  std::printf("%-14s %9s %9s %9s %9s %9s %9s\n", "model", "accuracy", "entropy", "monoton.",
-              "eff.rank", "local r1", "KL(soft)");
+  std::printf("%-14s %9s %9s %9s %9s %9s %9s %9s\n", "model", "accuracy", "entropy", "monoton.",
+              "eff.rank", "local r1", "KL(soft)", "collide");
   for (const LabEntry& e : entries) {
     const MapMetrics& m = e.analysis.overall;
     auto f = [](double v) {
@@ -243,10 +244,11 @@ int cmd_attention(int argc, char** argv) {
       std::snprintf(b, sizeof b, std::isfinite(v) ? "%.4g" : "—", v);
       return std::string(b);
     };
-    std::printf("%-14s %9s %9s %9s %9s %9s %9s\n", e.name.c_str(),
+    std::printf("%-14s %9s %9s %9s %9s %9s %9s %9s\n", e.name.c_str(),
                 format_error(e.analysis.accuracy).c_str(), f(m.entropy).c_str(),
                 f(m.monotonicity).c_str(), f(m.effective_rank).c_str(),
-                f(m.locality.empty() ? NAN : m.locality.front()).c_str(), f(m.kl).c_str());
+                f(m.locality.empty() ? NAN : m.locality.front()).c_str(), f(m.kl).c_str(),
+                f(e.analysis.collision_rate).c_str());
   }
   std::printf("written: %s/comparison.json, comparison.csv and per model <name>.json, "
               "<name>-maps.npy\n",

@@ -100,6 +100,9 @@ class TestAttentionAnalysis : public QObject {
     QCOMPARE(b.per_head.size(), a.per_head.size());
     QCOMPARE(b.overall.entropy, a.overall.entropy);
     QCOMPARE(b.per_head[3].metrics.kl, a.per_head[3].metrics.kl);
+    QVERIFY(std::isnan(a.collision_rate) || (a.collision_rate >= 0 && a.collision_rate <= 1));
+    QCOMPARE(std::isnan(b.collision_rate), std::isnan(a.collision_rate));
+    if (!std::isnan(a.collision_rate)) QCOMPARE(b.collision_rate, a.collision_rate);
     QCOMPARE(attention_analysis_json(b), attention_analysis_json(a));
     // The query/key embeddings: one per layer and head over every measured input's tokens.
     QCOMPARE(a.embeddings.size(), size_t(4));

@@ -29,13 +29,14 @@ QString num(double v) {
 
 // The metrics columns of the table and of the CSV.
 const QStringList kColumns = {"layer", "head", "entropy", "monotonicity", "effective rank",
-                              "locality r=1", "locality 3×3 patches", "KL to softmax"};
+                              "locality r=1", "locality 3×3 patches", "KL to softmax",
+                              "collision rate"};
 
 QStringList row_of(const HeadMetrics& h) {
   const MapMetrics& m = h.metrics;
   return {QString::number(h.layer), QString::number(h.head), num(m.entropy), num(m.monotonicity),
           num(m.effective_rank), num(m.locality.empty() ? NAN : m.locality.front()),
-          num(m.locality_grid), num(m.kl)};
+          num(m.locality_grid), num(m.kl), num(h.collision_rate)};
 }
 
 }  // namespace
@@ -133,6 +134,14 @@ void AttentionPages::show(const StepResult& result) {
       for (const HeadMetrics& h : a.per_head)
         if (h.layer == l) heads.push_back(h.metrics);
       v.layers.push_back(mean_metrics(heads));
+      double rate = 0;
+      int counted = 0;
+      for (const HeadMetrics& h : a.per_head)
+        if (h.layer == l && std::isfinite(h.collision_rate)) {
+          rate += h.collision_rate;
+          ++counted;
+        }
+      v.collision_rate.push_back(counted > 0 ? rate / counted : NAN);
     }
     by_model.push_back(std::move(v));
   }

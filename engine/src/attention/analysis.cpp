@@ -81,6 +81,7 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
   const bool rows_sum_to_one = attention::make_variant(arch->attention, dh, {})->rows_sum_to_one();
   std::vector<std::vector<MapMetrics>> per(LH);
   std::vector<std::vector<MatrixF>> qs(LH), ks(LH);
+  std::vector<int64_t> distinct(LH, 0), collisions(LH, 0);
   const int total = r.examples + (o.evaluate ? 1 : 0);
   const int batch = 32;
   for (int start = 0; start < r.examples; start += batch) {
@@ -113,6 +114,9 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
           mm.entropy = mm.normalised_entropy = mm.kl = mm.cross_entropy = nan;
         }
         per[k].push_back(std::move(mm));
+        const CollisionRate cr = collision_rate(a, N, q, dh, 1e-6, kCollisionTv, false);
+        distinct[k] += cr.distinct_pairs;
+        collisions[k] += cr.collisions;
         qs[k].push_back(c.q[k]);
         ks[k].push_back(c.k[k]);
       }
@@ -122,15 +126,21 @@ AttentionAnalysis analyse_attention(const Model& model, const Dataset& data,
                 std::to_string(start + rows) + " of " + std::to_string(r.examples) + " inputs"});
   }
   std::vector<MapMetrics> all;
+  const double nan_rate = std::numeric_limits<double>::quiet_NaN();
+  int64_t all_distinct = 0, all_collisions = 0;
   for (int k = 0; k < LH; ++k) {
     HeadMetrics h;
     h.layer = k / r.heads;
     h.head = k % r.heads;
     h.metrics = mean_metrics(per[k]);
+    h.collision_rate = distinct[k] > 0 ? double(collisions[k]) / distinct[k] : nan_rate;
+    all_distinct += distinct[k];
+    all_collisions += collisions[k];
     r.per_head.push_back(h);
     all.insert(all.end(), per[k].begin(), per[k].end());
   }
   r.overall = mean_metrics(all);
+  r.collision_rate = all_distinct > 0 ? double(all_collisions) / all_distinct : nan_rate;
   for (int k = 0; k < LH; ++k) r.embeddings.push_back(attention::qk_embedding(qs[k], ks[k]));
   const double nan = std::numeric_limits<double>::quiet_NaN();
   r.loss = r.accuracy = nan;
@@ -206,11 +216,13 @@ std::string attention_analysis_json(const AttentionAnalysis& a, int indent) {
   j["accuracy"] = or_null(a.accuracy);
   j["seconds"] = or_null(a.seconds);
   j["overall"] = ordered_json::parse(map_metrics_json(a.overall));
+  j["collision_rate"] = or_null(a.collision_rate);
   ordered_json heads = ordered_json::array();
   for (const HeadMetrics& h : a.per_head)
     heads.push_back({{"layer", h.layer},
                      {"head", h.head},
-                     {"metrics", ordered_json::parse(map_metrics_json(h.metrics))}});
+                     {"metrics", ordered_json::parse(map_metrics_json(h.metrics))},
+                     {"collision_rate", or_null(h.collision_rate)}});
   j["per_head"] = std::move(heads);
   ordered_json emb = ordered_json::array();
   for (const attention::QkEmbedding& e : a.embeddings)
@@ -259,6 +271,9 @@ AttentionAnalysis attention_analysis_from_json(const std::string& text, const st
     a.accuracy = finite_or_null(j.at("accuracy"), "accuracy");
     a.seconds = finite_or_null(j.at("seconds"), "seconds");
     a.overall = metrics_from_json(j.at("overall"), "overall");
+    a.collision_rate = j.contains("collision_rate")
+                           ? finite_or_null(j.at("collision_rate"), "collision_rate")
+                           : std::numeric_limits<double>::quiet_NaN();
     const json& heads = j.at("per_head");
     if (!heads.is_array() || heads.size() != static_cast<size_t>(a.layers) * a.heads)
       throw std::runtime_error("per_head does not hold layers × heads entries");
@@ -269,6 +284,9 @@ AttentionAnalysis attention_analysis_from_json(const std::string& text, const st
       h.head = int_of(heads[i].at("head"), w + ".head", 0);
       if (h.layer >= a.layers || h.head >= a.heads) throw std::runtime_error(w + " out of range");
       h.metrics = metrics_from_json(heads[i].at("metrics"), w + ".metrics");
+      h.collision_rate = heads[i].contains("collision_rate")
+                             ? finite_or_null(heads[i].at("collision_rate"), w + ".collision_rate")
+                             : std::numeric_limits<double>::quiet_NaN();
       a.per_head.push_back(std::move(h));
     }
     if (j.contains("qk_embeddings")) {

@@ -36,7 +36,16 @@ struct AttentionAnalysisOptions {
 struct HeadMetrics {
   int layer = 0, head = 0;
   MapMetrics metrics;  ///< mean over the measured inputs
+  /// Injectivity (InLine, arXiv 2412.06590, whose definition this is: q₁ ≠ q₂ but equal
+  /// rows): of the pairs of distinct queries of each input, the fraction whose rows are nearly
+  /// identical
+  /// (total variation < kCollisionTv), pooled over the measured inputs (metrics.h,
+  /// collision_rate); NaN when no pair differs.
+  double collision_rate = 0;
 };
+
+/// The total variation below which two rows of a float32 map count as identical.
+inline constexpr double kCollisionTv = 1e-4;
 
 struct AttentionAnalysis {
   std::string arch;       ///< the model's architecture text
@@ -50,6 +59,7 @@ struct AttentionAnalysis {
   int examples = 0;            ///< inputs measured
   std::vector<HeadMetrics> per_head;  ///< layer-major, heads·layers entries
   MapMetrics overall;                 ///< mean over every head and input
+  double collision_rate = 0;          ///< pooled over every head and input (NaN: no pair)
   double loss = 0, accuracy = 0;      ///< on the data set (NaN when not evaluated)
   std::vector<int> shown;             ///< indices (into the data set) of the shown inputs
   std::vector<std::vector<std::string>> token_labels;  ///< per shown input, N labels
