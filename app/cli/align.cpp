@@ -14,6 +14,7 @@
 #include "ridgeline/experiment/spec.h"
 #include "ridgeline/experiment/steps/align_step.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/model_io.h"
 #include "ridgeline/paths/interpolation.h"
 #include "ridgeline/paths/repair.h"
 
@@ -92,9 +93,9 @@ int cmd_align(int argc, char** argv) {
     ste_batch = batch;
     p.lr = lr;
   }
-  auto [models, data] = load_models_and_data(a, {fa, fb});
-  const Model ma = to_model(models[0]);
-  const Model mb = to_model(models[1]);
+  auto [models, data] = load_any_models_and_data(a, {fa, fb});
+  const Model ma = models[0];
+  const Model mb = models[1];
   auto backend = make_backend(a.str("device"), threads);
 
   ProgressPrinter progress;
@@ -121,7 +122,7 @@ int cmd_align(int argc, char** argv) {
                                     std::pair{"aligned_repair", &repaired}})
       midpoint[name] = {{"test_loss", res->test->loss[1]}, {"test_error", res->test->error[1]}};
   }
-  save_mlp(out, to_mlp(r.aligned, "the aligned model"), {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
+  save_model(out, r.aligned, {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
                             {"ridgeline.alignment", r.method}});
   if (json_out) {
     nlohmann::json j = nlohmann::json::parse(alignment_to_json(r, ma.arch->permutation_spec()));

@@ -15,6 +15,8 @@
 #include "ridgeline/symmetry/assignment.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/transformer/transformer.h"
+#include "ridgeline/models/transformer/transformer_symmetry.h"
 
 namespace ridgeline {
 
@@ -316,8 +318,11 @@ AlignmentResult weight_matching(const Model& a, const Model& b, const WeightMatc
 
 void check_alignment(Backend& backend, const Model& b, AlignmentResult& r, const Dataset& data,
                      int samples) {
-  if (!as_mlp_arch(b.architecture())) {
-    // Only the MLP has a logit comparison today; a model without permutations is unchanged.
+  if (as_transformer_arch(b.architecture())) {
+    r.function_max_diff = transformer_max_logit_difference(b, r.aligned, data, std::min(samples, 256),
+                                                           &r.function_max_logit);
+  } else if (!as_mlp_arch(b.architecture())) {
+    // No logit comparison for this kind; a model without permutations is unchanged.
     bool identity = true;
     for (const Permutation& p : r.perms)
       for (size_t i = 0; i < p.size(); ++i) identity = identity && p[i] == static_cast<int>(i);
@@ -326,10 +331,11 @@ void check_alignment(Backend& backend, const Model& b, AlignmentResult& r, const
     r.function_max_diff = 0;
     r.function_max_logit = 0;
     return;
+  } else {
+    r.function_max_diff = max_logit_difference(backend, to_mlp(b, "function check"),
+                                               to_mlp(r.aligned, "function check"), data, samples,
+                                               &r.function_max_logit);
   }
-  r.function_max_diff = max_logit_difference(backend, to_mlp(b, "function check"),
-                                             to_mlp(r.aligned, "function check"), data, samples,
-                                             &r.function_max_logit);
   if (!function_check_passes(r.function_max_diff, r.function_max_logit)) {
     char msg[256];
     std::snprintf(msg, sizeof msg,

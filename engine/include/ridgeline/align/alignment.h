@@ -60,8 +60,9 @@ std::string alignment_to_json(const AlignmentResult& r, const PermutationSpec& s
 
 /// The function check every alignment must pass: π(θ_B) computes the same function as θ_B.
 /// Fills result.function_max_diff / function_max_logit on the first `samples` rows of data
-/// and throws RunError naming both numbers when the check fails. MLPs only: for another kind
-/// the check passes (0) when every permutation is the identity, else throws InputError.
+/// and throws RunError naming both numbers when the check fails. MLPs and transformers (at
+/// most 256 examples, every position of a token model); for another kind the check passes
+/// (0) when every permutation is the identity, else throws InputError.
 void check_alignment(Backend& backend, const Model& b, AlignmentResult& result, const Dataset& data,
                      int samples = 2000);
 

@@ -389,15 +389,19 @@ AttentionCapture TransformerCompute::capture(int row) const {
   return c;
 }
 
+std::vector<float> TransformerCompute::logits(const float* params, int rows) {
+  if (rows != rows_) throw InputError("transformer: logits() rows differ from forward()");
+  if (arch_.is_image()) return logits_;
+  const int n = rows * T_;
+  std::vector<float> out(static_cast<size_t>(n) * arch_.outputs());
+  output_rows(params, n, y_.data(), out.data());
+  return out;
+}
+
 std::vector<int32_t> TransformerCompute::predict(const float* params, int rows) {
-  const int V = arch_.outputs(), n = arch_.is_image() ? rows : rows * T_;
-  std::vector<float> logits;
-  if (arch_.is_image()) {
-    logits = logits_;
-  } else {
-    logits.resize(static_cast<size_t>(n) * V);
-    output_rows(params, n, y_.data(), logits.data());
-  }
+  const int V = arch_.outputs();
+  const std::vector<float> logits = this->logits(params, rows);
+  const int n = static_cast<int>(logits.size() / V);
   std::vector<int32_t> out(n);
   for (int i = 0; i < n; ++i) {
     const float* r = logits.data() + static_cast<size_t>(i) * V;

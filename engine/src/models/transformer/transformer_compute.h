@@ -22,6 +22,8 @@ class TransformerCompute final : public ModelCompute {
 
   /// After forward(): Q, K, V of example `row` in every layer and head.
   AttentionCapture capture(int row) const;
+  /// After forward(): the logits, [rows × classes] (image) or [rows·tokens × vocab] (tokens).
+  std::vector<float> logits(const float* params, int rows);
   /// After forward(): argmax ids, one per example (image) or per position (tokens).
   std::vector<int32_t> predict(const float* params, int rows);
   const attention::AttentionVariant& variant(int layer, int head) const {

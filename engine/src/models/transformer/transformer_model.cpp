@@ -6,6 +6,7 @@
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/transformer/transformer.h"
+#include "ridgeline/models/transformer/transformer_symmetry.h"
 #include "ridgeline/paths/evaluator.h"
 #include "transformer_compute.h"
 
@@ -65,9 +66,7 @@ class TransformerModelArch final : public ModelArch {
   }
 
   PermutationSpec permutation_spec() const override {
-    PermutationSpec s;  // the transformer's symmetries are not described yet: nothing to align
-    s.num_params = lay_.total;
-    return s;
+    return transformer_permutation_spec(arch_);
   }
   std::string hvp_unsupported() const override {
     return "Hessian-vector products are not implemented for transformers (their LayerNorm, "

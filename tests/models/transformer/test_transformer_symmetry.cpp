@@ -1,0 +1,220 @@
+// The transformer's permutation symmetries (models/transformer/transformer_symmetry.h; Theus
+// et al. 2025, arXiv 2506.22712): the spec covers every parameter once, permuting the residual
+// stream, whole heads and MLP units leaves the logits unchanged (to float32 rounding) for
+// both forms and several variants, a head permutation moves heads' Q/K/V and maps whole,
+// weight matching recovers a planted permutation exactly, and the function check catches a
+// change that is not a symmetry.
+#include <QtTest>
+#include <cmath>
+#include <random>
+
+#include "ridgeline/align/alignment.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/models/transformer/transformer.h"
+#include "ridgeline/models/transformer/transformer_symmetry.h"
+#include "test_support.h"
+
+using namespace ridgeline;
+
+namespace {
+
+Dataset token_data(int n, int seq, int vocab, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  Dataset d;
+  d.name = "tokens";
+  d.n = n;
+  d.dim = seq;
+  d.classes = vocab;
+  d.label_width = seq;
+  for (int i = 0; i < n * seq; ++i) {
+    d.x.push_back(static_cast<float>(g() % vocab));
+    d.y.push_back(static_cast<int32_t>(g() % vocab));
+  }
+  return d;
+}
+
+Dataset image_data(int n, int h, int w, int classes, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  Dataset d;
+  d.name = "images";
+  d.n = n;
+  d.dim = h * w;
+  d.classes = classes;
+  for (int i = 0; i < n * h * w; ++i) d.x.push_back(u(g));
+  for (int i = 0; i < n; ++i) d.y.push_back(static_cast<int32_t>(g() % classes));
+  return d;
+}
+
+// A model away from its initialisation (LayerNorm gains of 1 and zero biases are symmetric
+// under any permutation, so they would not test anything).
+Model model_of(const std::string& text, uint64_t seed) {
+  Model m;
+  m.arch = parse_model_arch(text);
+  m.params = m.arch->init(seed);
+  std::mt19937_64 g(seed + 99);
+  std::normal_distribution<float> n(0.0f, 0.1f);
+  for (float& v : m.params) v += n(g);
+  return m;
+}
+
+Dataset data_for(const Model& m) {
+  const TransformerArch& a = *as_transformer_arch(*m.arch);
+  return a.is_image() ? image_data(24, a.image_h, a.image_w, a.classes, 5)
+                      : token_data(24, a.seq, a.vocab, 5);
+}
+
+// Equal to float32 rounding (GEMMs may sum in another order when rows move).
+bool close(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  double top = 0, diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    top = std::max(top, std::fabs(static_cast<double>(a[i])));
+    diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));
+  }
+  return diff <= 1e-6 + 1e-5 * top;
+}
+
+const char* const kArchs[] = {
+    "transformer:tokens=11,seq=8,d=12,heads=3,layers=2,ff=20,attn=softmax,causal",
+    "transformer:tokens=11,seq=8,d=12,heads=2,layers=1,ff=16,attn=linear_elu,causal,tied",
+    "transformer:tokens=9,seq=6,d=8,heads=2,layers=2,ff=12,attn=hedgehog,features=4",
+    "transformer:tokens=9,seq=6,d=8,heads=2,layers=1,ff=12,attn=performer,features=8,fseed=3",
+    "transformer:image=8x8,patch=4,classes=5,d=12,heads=3,layers=2,ff=16,attn=softmax",
+    "transformer:image=8x8,patch=4,classes=5,d=12,heads=2,layers=1,ff=16,attn=inline,nocls",
+    "transformer:image=8x8,patch=4,classes=5,d=8,heads=1,layers=1,ff=8,attn=transnormer",
+};
+
+}  // namespace
+
+class TestTransformerSymmetry : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void specCoversEveryParameterOnce() {
+    for (const char* text : kArchs) {
+      auto arch = parse_model_arch(text);
+      const TransformerArch& a = *as_transformer_arch(*arch);
+      const PermutationSpec s = arch->permutation_spec();
+      s.validate();
+      QCOMPARE(s.num_params, arch->num_params());
+      QCOMPARE(s.names.front(), std::string("residual"));
+      QCOMPARE(s.sizes.front(), a.d);
+      // residual + per block (heads when more than one) + mlp
+      QCOMPARE(static_cast<int>(s.sizes.size()), 1 + a.layers * (a.heads > 1 ? 2 : 1));
+      std::vector<int> covered(arch->num_params(), 0);
+      for (const ParamBlock& b : s.blocks)
+        for (size_t i = 0; i < b.size(); ++i) ++covered[b.offset + i];
+      size_t uncovered = 0;
+      for (int c : covered) {
+        QVERIFY2(c <= 1, text);
+        uncovered += c == 0;
+      }
+      // Only the head's bias (one per class or token) is acted on by nothing.
+      QCOMPARE(uncovered, a.tied ? size_t(0) : static_cast<size_t>(a.outputs()));
+    }
+  }
+
+  void permutedTransformersComputeTheSameFunction() {
+    for (const char* text : kArchs) {
+      const Model m = model_of(text, 3);
+      const Dataset data = data_for(m);
+      const PermutationSpec s = m.arch->permutation_spec();
+      for (uint64_t seed : {1u, 2u}) {
+        const auto perms = random_permutations(s, seed);
+        const Model p = apply_permutations(m, perms);
+        QVERIFY2(l2_distance(m.params, p.params) > 0.1, text);
+        double top = 0;
+        const double diff = transformer_max_logit_difference(m, p, data, data.n, &top);
+        QVERIFY2(top > 0.1, text);
+        QVERIFY2(function_check_passes(diff, top),
+                 (std::string(text) + ": max |logit difference| " + std::to_string(diff)).c_str());
+        // Undoing the permutation gives the model back bit for bit.
+        std::vector<Permutation> inv;
+        for (const auto& q : perms) inv.push_back(inverse(q));
+        // inverse(π) acts after π: apply to the permuted model.
+        QVERIFY(apply_permutations(p, inv).params == m.params);
+      }
+    }
+  }
+
+  void headPermutationMovesWholeHeads() {
+    const Model m = model_of(kArchs[0], 4);  // 3 heads, 2 layers, causal softmax
+    const Dataset data = data_for(m);
+    const PermutationSpec s = m.arch->permutation_spec();
+    auto perms = identity_permutations(s);
+    const int heads1 = 3;  // "block1.heads": residual, block0.heads, block0.mlp, block1.heads
+    QCOMPARE(s.names[heads1], std::string("block1.heads"));
+    perms[heads1] = {2, 0, 1};
+    const Model p = apply_permutations(m, perms);
+    const std::vector<float> x(data.x.begin(), data.x.begin() + data.dim);
+    const AttentionCapture cm = capture_attention(m, x, 1).front();
+    const AttentionCapture cp = capture_attention(p, x, 1).front();
+    const auto maps_m = attention_maps(m, cm), maps_p = attention_maps(p, cp);
+    for (int h = 0; h < 3; ++h) {
+      // Layer 0 untouched; layer 1's head h is the original's head perm[h].
+      const int from = perms[heads1][h];
+      QVERIFY(close(cp.query(0, h).data, cm.query(0, h).data));
+      QVERIFY(close(cp.query(1, h).data, cm.query(1, from).data));
+      QVERIFY(close(cp.key(1, h).data, cm.key(1, from).data));
+      QVERIFY(close(cp.v[3 + h].data, cm.v[3 + from].data));
+      QVERIFY(close(maps_p[3 + h].data, maps_m[3 + from].data));
+      QVERIFY(!close(cp.query(1, h).data, cm.query(1, h).data));  // they did move
+    }
+  }
+
+  void weightMatchingRecoversAPlantedPermutation() {
+    for (const char* text : {kArchs[0], kArchs[2], kArchs[4]}) {
+      const Model a = model_of(text, 6);
+      const PermutationSpec s = a.arch->permutation_spec();
+      const auto planted = random_permutations(s, 17);
+      const Model b = apply_permutations(a, planted);
+      AlignmentResult r = weight_matching(a, b);
+      QVERIFY2(r.l2_before > 1.0, text);
+      QCOMPARE(r.l2_after, 0.0);
+      QVERIFY(r.aligned.params == a.params);
+      for (size_t p = 0; p < s.sizes.size(); ++p)
+        QCOMPARE(r.perms[p], inverse(planted[p]));
+      auto be = make_backend("cpu", 1);
+      check_alignment(*be, b, r, data_for(a));  // throws if the function changed
+      QVERIFY(function_check_passes(r.function_max_diff, r.function_max_logit));
+      QVERIFY(r.function_max_logit > 0.1);
+    }
+  }
+
+  void functionCheckCatchesWhatIsNotASymmetry() {
+    const Model b = model_of(kArchs[4], 8);
+    const PermutationSpec s = b.arch->permutation_spec();
+    AlignmentResult r;
+    r.method = "wm";
+    r.perms = identity_permutations(s);
+    r.perms[0][0] = 1;  // claims a residual swap ...
+    r.perms[0][1] = 0;
+    r.aligned = b;      // ... but swaps only the first LayerNorm's gains
+    const size_t ln1 = s.blocks[3].offset;
+    QCOMPARE(s.blocks[3].name, std::string("blocks.0.ln1.weight"));
+    std::swap(r.aligned.params[ln1], r.aligned.params[ln1 + 1]);
+    auto be = make_backend("cpu", 1);
+    bool threw = false;
+    try {
+      check_alignment(*be, b, r, data_for(b));
+    } catch (const RunError& e) {
+      threw = std::string(e.what()).find("function check") != std::string::npos;
+    }
+    QVERIFY(threw);
+    QVERIFY(r.function_max_diff > 1e-3);
+  }
+
+  void logitsRefuseOtherInput() {
+    const Model m = model_of(kArchs[4], 1);
+    QVERIFY_THROWS_EXCEPTION(InputError, transformer_logits(m, std::vector<float>(10), 1));
+    Model mlp;
+    mlp.arch = parse_model_arch("mlp:4,3,2");
+    mlp.params = mlp.arch->init(1);
+    QVERIFY_THROWS_EXCEPTION(InputError, transformer_logits(mlp, std::vector<float>(4), 1));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTransformerSymmetry)
+#include "test_transformer_symmetry.moc"
