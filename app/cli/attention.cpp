@@ -16,7 +16,9 @@
 #include "ridgeline/experiment/preflight.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/models/model_io.h"
+#include "ridgeline/models/transformer/gpt2_import.h"
 #include "ridgeline/models/transformer/transformer.h"
+#include "ridgeline/tasks/sequence_tasks.h"
 #include "ridgeline/train/train_model.h"
 
 namespace ridgeline::cli {
@@ -27,6 +29,7 @@ const CommandSpec& attention_spec() {
       "The attention lab: train tiny transformers with different attention variants on the same "
       "task and compare their maps, map metrics and accuracy; or analyse trained transformers.",
       {"attention MODEL.safetensors... --data NAME --out DIR [--examples N] [--show N] [--json]",
+       "attention CHECKPOINT_DIR... --ids I,J,... --out DIR [--json]",
        "attention --train --arch transformer:... --variants A,B,... --data NAME --out DIR "
        "[training options] [--json]"},
       join({{"train", "", "", "train one model per variant (else: analyse the given models)"},
@@ -42,6 +45,9 @@ const CommandSpec& attention_spec() {
             {"weight-decay", "X", "0", "--train: weight decay"},
             {"schedule", "constant|step|cosine|triangular", "constant",
              "--train: learning-rate schedule"},
+            {"ids", "I,J,...", "",
+             "analyse causal token models on these token ids (instead of --data): one input, "
+             "the model shortened to its length; accuracy is next-token prediction"},
             {"examples", "N", "64", "test inputs whose maps are measured (the first N)"},
             {"show", "N", "4", "of those, inputs whose maps are kept (DIR/<name>-maps.npy)"},
             {"out", "DIR", "", "(required) folder for the models (--train), analyses and "
@@ -56,11 +62,14 @@ const CommandSpec& attention_spec() {
        "heads=4,layers=2,ff=128,attn=softmax --variants softmax,linear_elu --data fashion-mnist "
        "--train-subset 10000 --epochs 5 --batch 128 --out vit-lab",
        "ridgeline attention mqar-lab/softmax.safetensors --data task:mqar,vocab=32,length=16,"
-       "pairs=4 --out again"},
+       "pairs=4 --out again",
+       "ridgeline attention gpt2/ --ids 464,2068,7586,21831 --out gpt2-maps"},
       {"Metrics are measured on the test split: row entropy, dot-product monotonicity, "
        "effective rank, locality, and for variants other than softmax the KL divergence from "
        "the softmax map of the same queries and keys (docs/USER_GUIDE.md, \"Attention-map "
        "metrics\").",
+       "A folder holding config.json and model.safetensors is a GPT-2-family checkpoint "
+       "(Hugging Face or nanoGPT layout; docs/USER_GUIDE.md, \"Real checkpoints\").",
        "Transformers run on the CPU backends (cpu, reference)."}};
   return s;
 }
@@ -120,6 +129,56 @@ nlohmann::ordered_json entry_json(const LabEntry& x) {
   return j;
 }
 
+// "--ids 1,2,3": token ids (empty when the option is absent).
+std::vector<int32_t> parse_ids(const std::string& text) {
+  std::vector<int32_t> ids;
+  for (const std::string& item : split_list(text)) {
+    size_t used = 0;
+    long v = -1;
+    try {
+      v = std::stol(item, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used != item.size() || v < 0 || v > (1 << 24))
+      throw InputError("--ids: '" + echo_input(item, 20) + "' is not a token id");
+    ids.push_back(static_cast<int32_t>(v));
+  }
+  if (!text.empty() && ids.empty()) throw InputError("--ids: no token id given");
+  return ids;
+}
+
+// The model for exactly ids.size() tokens (a causal token model's first positions).
+Model shortened(const Model& m, const std::string& file, const std::vector<int32_t>& ids) {
+  const TransformerArch& t = *as_transformer_arch(*m.arch);
+  if (t.is_image()) throw InputError("--ids: " + file + " reads images, not tokens");
+  for (int32_t id : ids)
+    if (id >= t.vocab)
+      throw InputError("--ids: token " + std::to_string(id) + " is outside " + file +
+                       "'s vocabulary of " + std::to_string(t.vocab));
+  if (static_cast<int>(ids.size()) == t.seq) return m;
+  if (!t.causal || static_cast<int>(ids.size()) > t.seq)
+    throw InputError("--ids: " + std::to_string(ids.size()) + " tokens for " + file + ", which " +
+                     (t.causal ? "has " + std::to_string(t.seq) + " positions"
+                               : "is not causal and reads exactly " + std::to_string(t.seq)));
+  return with_sequence_length(m, static_cast<int>(ids.size()));
+}
+
+// One input of the given ids; each position's label is the next id (the last has none).
+Dataset token_input(const std::vector<int32_t>& ids, const ModelArch& arch) {
+  Dataset d;
+  d.name = "--ids";
+  d.n = 1;
+  d.dim = static_cast<int>(ids.size());
+  d.classes = as_transformer_arch(arch)->vocab;
+  d.label_width = d.dim;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    d.x.push_back(static_cast<float>(ids[i]));
+    d.y.push_back(i + 1 < ids.size() ? ids[i + 1] : kIgnoreLabel);
+  }
+  return d;
+}
+
 }  // namespace
 
 int cmd_attention(int argc, char** argv) {
@@ -174,7 +233,15 @@ int cmd_attention(int argc, char** argv) {
   }
   const DataOptions data_opts = data_options(a);
   auto backend = make_backend(a.str("device"), threads);
-  const DataSplits data = load_data(a.str("data"), data_opts);
+  const std::vector<int32_t> ids = parse_ids(a.str("ids"));
+  if (!ids.empty() && train) throw InputError("--ids: analyses given models; not with --train");
+  if (!ids.empty()) {
+    for (size_t i = 0; i < models.size(); ++i) models[i] = shortened(models[i], entries[i].file, ids);
+    if (a.has("data")) throw InputError("--ids and --data: give one of them");
+  }
+  const DataSplits data =
+      ids.empty() ? load_data(a.str("data"), data_opts)
+                  : DataSplits{token_input(ids, *models.front().arch), token_input(ids, *models.front().arch)};
   if (train) {
     base->check_fits(data.train, "--arch");
   } else {
@@ -220,7 +287,7 @@ int cmd_attention(int argc, char** argv) {
   }
   progress.finish();
   nlohmann::ordered_json all;
-  all["data"] = a.str("data");
+  all["data"] = ids.empty() ? a.str("data") : "--ids";
   all["models"] = nlohmann::ordered_json::array();
   for (const LabEntry& e : entries) all["models"].push_back(entry_json(e));
   write_file_atomic((std::filesystem::path(out) / "comparison.json").string(), all.dump(1) + "\n");
@@ -228,7 +295,7 @@ int cmd_attention(int argc, char** argv) {
   if (json_out) {
     ProvenanceFacts pf;
     pf.out = out;
-    pf.data = {{a.str("data"), data_opts}};
+    if (ids.empty()) pf.data = {{a.str("data"), data_opts}};
     pf.backend = backend.get();
     nlohmann::json j = nlohmann::json::parse(all.dump());
     j["provenance"] = provenance_json(a, pf);

@@ -8,11 +8,13 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/transformer/gpt2_import.h"
 
 namespace ridgeline {
 
 Model load_model(const std::string& path, std::optional<Activation> activation,
                  const CancelToken* cancel) {
+  if (is_checkpoint_folder(path)) return load_gpt2_folder(path);  // a GPT-2-family folder
   return load_model(path, read_safetensors(path), activation, cancel);
 }
 

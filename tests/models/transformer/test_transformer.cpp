@@ -203,6 +203,19 @@ class TestTransformer : public QObject {
                     data);
   }
 
+  // GPT-2's tanh form of the GELU (gelu_tanh): its backward against central differences, in
+  // the form a loaded GPT-2 uses (causal, tied, softmax).
+  void geluTanhGradientsMatchCentralDifferences() {
+    const Dataset data = token_data(3, 6, 11, 5);
+    check_gradients("transformer:tokens=11,seq=6,d=8,heads=2,layers=2,ff=12,attn=softmax,causal,"
+                    "tied,gelu_tanh",
+                    data);
+    auto arch = parse_model_arch(
+        "transformer:tokens=11,seq=6,d=8,heads=2,layers=1,ff=12,attn=softmax,gelu_tanh");
+    QVERIFY(arch->to_string().find(",gelu_tanh") != std::string::npos);
+    QCOMPARE(parse_model_arch(arch->to_string())->to_string(), arch->to_string());
+  }
+
   // A causal decoder's prediction at position t never depends on tokens after t.
   void causalModelsIgnoreTheFuture() {
     auto arch = parse_model_arch(

@@ -16,7 +16,8 @@ namespace ridgeline {
 
 struct SafetensorsFile;
 
-/// Loads a model of any kind. `activation` is given to load_mlp for PyTorch state_dicts;
+/// Loads a model of any kind; a folder holding config.json is a GPT-2-family checkpoint
+/// (transformer/gpt2_import.h). `activation` is given to load_mlp for PyTorch state_dicts;
 /// `cancel` is polled while loading (throws Cancelled). Throws InputError naming the file.
 Model load_model(const std::string& path, std::optional<Activation> activation = std::nullopt,
                  const CancelToken* cancel = nullptr);

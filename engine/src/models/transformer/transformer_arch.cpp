@@ -25,6 +25,7 @@ std::string TransformerArch::to_string() const {
   if (is_image() && !cls_token) s << ",nocls";
   if (causal) s << ",causal";
   if (tied) s << ",tied";
+  if (gelu_tanh) s << ",gelu_tanh";
   return s.str();
 }
 
@@ -65,6 +66,7 @@ TransformerArch parse_transformer_arch(const std::string& text, const std::strin
     if (item == "causal") { a.causal = true; continue; }
     if (item == "tied") { a.tied = true; continue; }
     if (item == "nocls") { a.cls_token = false; continue; }
+    if (item == "gelu_tanh") { a.gelu_tanh = true; continue; }
     const size_t eq = item.find('=');
     if (eq == std::string::npos) bad("has an unknown item '" + echo_input(item) + "'");
     const std::string key = item.substr(0, eq), val = item.substr(eq + 1);

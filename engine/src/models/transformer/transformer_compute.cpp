@@ -16,6 +16,29 @@ using attention::MatrixF;
 
 namespace {
 
+// GELU in its tanh form, GPT-2's "gelu_new" (Hendrycks & Gimpel 2016, arXiv 1606.08415, §2):
+// y = ½z(1 + tanh(u)), u = √(2/π)(z + 0.044715 z³). Host memory: the transformer runs on
+// host-memory backends only.
+constexpr double kGeluC = 0.7978845608028654, kGeluA = 0.044715;
+
+void gelu_tanh(const float* z, float* y, size_t n) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (size_t i = 0; i < n; ++i) {
+    const double x = z[i];
+    y[i] = static_cast<float>(0.5 * x * (1.0 + std::tanh(kGeluC * (x + kGeluA * x * x * x))));
+  }
+}
+
+// dy *= y'(z) = ½(1 + t) + ½z(1 − t²)·√(2/π)(1 + 3·0.044715 z²), t = tanh(u).
+void gelu_tanh_backward(float* dy, const float* z, size_t n) {
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (size_t i = 0; i < n; ++i) {
+    const double x = z[i], t = std::tanh(kGeluC * (x + kGeluA * x * x * x));
+    const double d = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * kGeluC * (1.0 + 3.0 * kGeluA * x * x);
+    dy[i] = static_cast<float>(dy[i] * d);
+  }
+}
+
 // Rows [row·T, row·T + T) and columns [col, col + w) of a row-major matrix of width ld.
 MatrixF slice(const std::vector<float>& m, int ld, int row, int T, int col, int w) {
   MatrixF out(T, w);
@@ -146,7 +169,10 @@ void TransformerCompute::forward(const float* params, const float* x, int rows,
              0.0f, L.f1.data(), ff);
     be_.add_bias(L.f1.data(), params + o.fc1_b, int(M), ff);
     L.g.resize(M * ff);
-    be_.gelu(L.f1.data(), L.g.data(), M * ff);
+    if (arch_.gelu_tanh)
+      gelu_tanh(L.f1.data(), L.g.data(), M * ff);
+    else
+      be_.gelu(L.f1.data(), L.g.data(), M * ff);
     h = L.hmid;
     be_.gemm(Trans::No, Trans::Yes, int(M), d, ff, 1.0f, L.g.data(), ff, params + o.fc2_w, ff,
              1.0f, h.data(), d);
@@ -324,7 +350,10 @@ void TransformerCompute::backward(const float* params, float* grad, int rows) {
     be_.column_sums(dh.data(), int(M), d, 0.0f, grad + o.fc2_b);
     be_.gemm(Trans::No, Trans::No, int(M), ff, d, 1.0f, dh.data(), d, params + o.fc2_w, ff, 0.0f,
              dg.data(), ff);
-    be_.gelu_backward(dg.data(), L.f1.data(), M * ff);
+    if (arch_.gelu_tanh)
+      gelu_tanh_backward(dg.data(), L.f1.data(), M * ff);
+    else
+      be_.gelu_backward(dg.data(), L.f1.data(), M * ff);
     be_.gemm(Trans::Yes, Trans::No, ff, d, int(M), 1.0f, dg.data(), ff, L.ln2.data(), d, 0.0f,
              grad + o.fc1_w, d);
     be_.column_sums(dg.data(), int(M), ff, 0.0f, grad + o.fc1_b);

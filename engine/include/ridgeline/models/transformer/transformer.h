@@ -18,7 +18,8 @@
 ///   transformer:tokens=V,seq=L,d=64,heads=2,layers=2,ff=256,attn=softmax[,causal][,tied]
 ///   transformer:image=28x28,patch=7,classes=10,d=64,heads=4,layers=2,ff=128,attn=linear_elu
 ///               [,nocls][,causal]
-/// plus, for variants with options, features=M and fseed=S (attention::VariantOptions).
+/// plus, for variants with options, features=M and fseed=S (attention::VariantOptions), and
+/// gelu_tanh for GPT-2's tanh form of the GELU (exact erf form otherwise).
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@ struct TransformerArch {
   uint64_t feature_seed = 0; ///< variant option (performer's features, hedgehog's init)
   bool causal = false;
   bool tied = false;  ///< tokens: logits = h·Eᵀ (no head weight)
+  bool gelu_tanh = false;  ///< the MLP's GELU in its tanh form (GPT-2's "gelu_new")
 
   bool is_image() const { return image_h > 0; }
   int head_dim() const { return d / heads; }
