@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Transformers through the command line's tools (docs/USER_GUIDE.md, "Transformers through the
+tools" and "Real checkpoints"): two transformers trained by `ridgeline train` are aligned by
+weight matching (the function check passes, the distance shrinks, the permutations are the
+residual stream, whole heads and MLP units), the aligned model interpolates; methods that need
+an MLP say so; a GPT-2 checkpoint folder written here with numpy (Hugging Face's Conv1D layout)
+gives, through `ridgeline attention --ids`, the first layer's attention maps of a numpy float64
+forward; bad ids and unsupported checkpoints are one line and exit 2.
+
+    test_transformer_tools_cli.py RIDGELINE WORK_DIR
+"""
+import ast
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+try:
+    import numpy as np
+except ImportError:  # Debian's python3-numpy (scripts/bootstrap.sh installs it)
+    print("skipped: this python3 has no numpy")
+    sys.exit(77)
+
+EXE, WORK = os.path.abspath(sys.argv[1]), sys.argv[2]
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+
+
+def run(*args, expect=0):
+    r = subprocess.run([EXE, *[str(a) for a in args]], cwd=WORK, capture_output=True, text=True,
+                       timeout=600)
+    if r.returncode != expect:
+        sys.exit("ridgeline %s: exit %d (wanted %d)\n%s" % (" ".join(map(str, args)), r.returncode,
+                                                          expect, r.stderr))
+    return r
+
+
+def one_line_error(args, needle):
+    r = run(*args, expect=2)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    check(len(lines) == 1 and needle in lines[0],
+          "%s: wanted one line with %r, got %r" % (" ".join(map(str, args)), needle, r.stderr))
+
+
+def read_npy(path):
+    data = open(path, "rb").read()
+    (hlen,) = struct.unpack("<H", data[8:10])
+    header = ast.literal_eval(data[10:10 + hlen].decode("latin1"))
+    return np.frombuffer(data[10 + hlen:], dtype=np.dtype(header["descr"])).reshape(header["shape"])
+
+
+def write_safetensors(path, tensors):
+    header, offset, blobs = {}, 0, []
+    for name, arr in tensors.items():
+        b = np.ascontiguousarray(arr, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(b)]}
+        offset += len(b)
+        blobs.append(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+os.makedirs(WORK)
+TASK = "task:mqar,vocab=32,length=16,pairs=4,train=200,test=40,seed=3"
+ARCH = "transformer:tokens=32,seq=16,d=16,heads=2,layers=2,ff=24,attn=softmax,causal"
+
+# Two transformers from different seeds, aligned by weight matching.
+for seed in (0, 1):
+    run("train", "--arch", ARCH, "--data", TASK, "--epochs", 1, "--batch", 32, "--seed", seed,
+        "--out", "m%d.safetensors" % seed, "--threads", 1, "--quiet")
+r = run("align", "m0.safetensors", "m1.safetensors", "--method", "wm", "--data", TASK,
+        "--out", "m1-wm.safetensors", "--threads", 1, "--json")
+j = json.loads(r.stdout)
+names = [l["name"] for l in j["layers"]]
+check(names == ["residual", "block0.heads", "block0.mlp", "block1.heads", "block1.mlp"],
+      "permutation names: %r" % names)
+check(j["l2_after"] < j["l2_before"], "weight matching shortens the distance: %r" % j)
+fc = j.get("function_check", {})
+check(fc.get("passed") is True and fc["max_abs_logit"] > 0.01 and
+      fc["max_abs_logit_diff"] <= 1e-5 + 1e-4 * fc["max_abs_logit"], "function check: %r" % fc)
+check(os.path.exists(os.path.join(WORK, "m1-wm.safetensors")), "aligned model written")
+r = run("interpolate", "m0.safetensors", "m1-wm.safetensors", "--data", TASK, "--points", 3,
+        "--threads", 1, "--json")
+p = json.loads(r.stdout)
+check(len(p["alpha"]) == 3, "the aligned path has 3 points")
+one_line_error(["align", "m0.safetensors", "m1.safetensors", "--method", "am", "--data", TASK,
+                "--out", "m1-am.safetensors"], "needs an MLP, not a transformer")
+
+# A tiny GPT-2 in Hugging Face's layout (Conv1D weights stored [in, out]).
+rng = np.random.default_rng(7)
+V, P, D, H, L = 11, 6, 8, 2, 1
+t = {"wte.weight": rng.normal(0, 0.5, (V, D)), "wpe.weight": rng.normal(0, 0.3, (P, D))}
+for l in range(L):
+    h = "h.%d." % l
+    t[h + "ln_1.weight"] = 1 + rng.normal(0, 0.2, D)
+    t[h + "ln_1.bias"] = rng.normal(0, 0.1, D)
+    t[h + "attn.c_attn.weight"] = rng.normal(0, 0.4, (D, 3 * D))
+    t[h + "attn.c_attn.bias"] = rng.normal(0, 0.1, 3 * D)
+    t[h + "attn.c_proj.weight"] = rng.normal(0, 0.3, (D, D))
+    t[h + "attn.c_proj.bias"] = rng.normal(0, 0.1, D)
+    t[h + "ln_2.weight"] = 1 + rng.normal(0, 0.2, D)
+    t[h + "ln_2.bias"] = rng.normal(0, 0.1, D)
+    t[h + "mlp.c_fc.weight"] = rng.normal(0, 0.3, (D, 4 * D))
+    t[h + "mlp.c_fc.bias"] = rng.normal(0, 0.1, 4 * D)
+    t[h + "mlp.c_proj.weight"] = rng.normal(0, 0.2, (4 * D, D))
+    t[h + "mlp.c_proj.bias"] = rng.normal(0, 0.1, D)
+    t[h + "attn.bias"] = np.tril(np.ones((P, P)))[None, None]
+t["ln_f.weight"] = 1 + rng.normal(0, 0.2, D)
+t["ln_f.bias"] = rng.normal(0, 0.1, D)
+t = {k: v.astype(np.float32) for k, v in t.items()}
+config = {"model_type": "gpt2", "vocab_size": V, "n_positions": P, "n_embd": D, "n_layer": L,
+          "n_head": H, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5}
+os.makedirs(os.path.join(WORK, "gpt2"))
+json.dump(config, open(os.path.join(WORK, "gpt2", "config.json"), "w"))
+write_safetensors(os.path.join(WORK, "gpt2", "model.safetensors"), t)
+
+ids = [3, 10, 0, 7]
+r = run("attention", "gpt2", "--ids", ",".join(map(str, ids)), "--out", "gpt2-maps", "--threads", 1,
+        "--json")
+j = json.loads(r.stdout)
+a = j["models"][0]["analysis"]
+check(a["layers"] == L and a["heads"] == H and a["tokens"] == len(ids), "gpt2 analysis shape: %r" % a)
+maps = read_npy(os.path.join(WORK, "gpt2-maps", "gpt2-maps.npy")).astype(np.float64)
+check(maps.shape == (1, L, H, len(ids), len(ids)), "maps shape %r" % (maps.shape,))
+
+# Layer 0's maps in float64 from the checkpoint's own tensors.
+x = t["wte.weight"].astype(np.float64)[ids] + t["wpe.weight"].astype(np.float64)[:len(ids)]
+mu, var = x.mean(1, keepdims=True), x.var(1, keepdims=True)
+a0 = (x - mu) / np.sqrt(var + 1e-5) * t["h.0.ln_1.weight"] + t["h.0.ln_1.bias"]
+qkv = a0 @ t["h.0.attn.c_attn.weight"].astype(np.float64) + t["h.0.attn.c_attn.bias"]
+q, k = qkv[:, :D], qkv[:, D:2 * D]
+dh = D // H
+for head in range(H):
+    s = q[:, head * dh:(head + 1) * dh] @ k[:, head * dh:(head + 1) * dh].T / np.sqrt(dh)
+    s[np.triu_indices(len(ids), 1)] = -np.inf
+    ref = np.exp(s - s.max(1, keepdims=True))
+    ref /= ref.sum(1, keepdims=True)
+    err = np.abs(maps[0, 0, head] - ref).max()
+    check(err < 1e-5, "head %d's map differs from numpy's by %g" % (head, err))
+
+one_line_error(["attention", "gpt2", "--ids", "1,x", "--out", "bad1"], "--ids: 'x' is not a token id")
+one_line_error(["attention", "gpt2", "--ids", "1,11", "--out", "bad2"], "outside")
+one_line_error(["attention", "gpt2", "--ids", "1,2,3,4,5,6,7", "--out", "bad3"], "has 6 positions")
+config["activation_function"] = "relu"
+os.makedirs(os.path.join(WORK, "gpt2-relu"))
+json.dump(config, open(os.path.join(WORK, "gpt2-relu", "config.json"), "w"))
+write_safetensors(os.path.join(WORK, "gpt2-relu", "model.safetensors"), t)
+one_line_error(["attention", "gpt2-relu", "--ids", "1,2", "--out", "bad4"],
+               "config.json: key activation_function is \"relu\"")
+
+if failures:
+    print("\n".join("FAIL: " + f for f in failures))
+    sys.exit(1)
+print("ok: weight matching, interpolation and a GPT-2 folder's maps through the command line")
