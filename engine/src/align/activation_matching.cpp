@@ -8,14 +8,17 @@
 #include "ridgeline/symmetry/assignment.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/transformer/transformer.h"
 
 namespace ridgeline {
 
 AlignmentResult activation_matching(Backend& be, const Model& ma, const Model& mb,
                                     const Dataset& train, const ActivationMatchingConfig& cfg,
                                     const CancelToken* cancel) {
+  if (ma.arch && as_transformer_arch(*ma.arch))
+    return transformer_activation_matching(be, ma, mb, train, cfg, cancel);
   const auto t0 = std::chrono::steady_clock::now();
-  // Matching hidden units' activations needs hidden layers: MLPs only.
+  // Matching hidden units' activations needs hidden layers: MLPs (and transformers, above).
   const Mlp a = to_mlp(ma, "activation matching: model A");
   const Mlp b = to_mlp(mb, "activation matching: model B");
   if (!a.arch.same_shape(b.arch))

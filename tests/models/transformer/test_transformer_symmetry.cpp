@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "ridgeline/align/activation_matching.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
@@ -180,6 +181,32 @@ class TestTransformerSymmetry : public QObject {
       check_alignment(*be, b, r, data_for(a));  // throws if the function changed
       QVERIFY(function_check_passes(r.function_max_diff, r.function_max_logit));
       QVERIFY(r.function_max_logit > 0.1);
+    }
+  }
+
+  // Activations of π(A) are A's, permuted: Σ_i E[a_i·a_σ(i)] ≤ Σ_i E[a_i²] (Cauchy–Schwarz and
+  // the rearrangement inequality), so the planted permutation is the assignments' optimum, for
+  // the residual stream, the MLP units and the heads' contributions alike.
+  void activationMatchingRecoversAPlantedPermutation() {
+    for (const char* text : {kArchs[0], kArchs[4], kArchs[5]}) {
+      for (bool pearson : {false, true}) {
+        const Model a = model_of(text, 9);
+        const PermutationSpec s = a.arch->permutation_spec();
+        const auto planted = random_permutations(s, 23);
+        const Model b = apply_permutations(a, planted);
+        const Dataset data = data_for(a);
+        auto be = make_backend("cpu", 1);
+        ActivationMatchingConfig cfg;
+        cfg.pearson = pearson;
+        cfg.batch = 7;  // several forwards
+        AlignmentResult r = activation_matching(*be, a, b, data, cfg);
+        QCOMPARE(r.method, std::string(pearson ? "am-pearson" : "am"));
+        QCOMPARE(r.perms.size(), s.sizes.size());
+        for (size_t p = 0; p < s.sizes.size(); ++p)
+          QVERIFY2(r.perms[p] == inverse(planted[p]), (std::string(text) + " " + s.names[p]).c_str());
+        QCOMPARE(r.l2_after, 0.0);
+        QVERIFY(r.objective_after >= r.objective_before);
+      }
     }
   }
 

@@ -80,9 +80,20 @@ struct ActivationMatchingConfig {
 /// Fills method, perms, aligned = π(θ_B), l2_before/after, objective_before/after (Σ over
 /// layers of the matched gain at the identity / at the found permutations), layer_gain and
 /// seconds; sweeps = 1. Does not run the function check (the caller does).
-/// Throws InputError when the models differ in shape, do not fit the data or are not MLPs.
+/// Throws InputError when the models differ in shape, do not fit the data or are neither MLPs
+/// nor transformers.
 AlignmentResult activation_matching(Backend& backend, const Model& a, const Model& b,
                                     const Dataset& train, const ActivationMatchingConfig& cfg = {},
                                     const CancelToken* cancel = nullptr);
+
+/// Activation matching of two transformers (models/transformer/transformer_symmetry.h): the
+/// residual stream's coordinates pooled over every point the stream is read, each block's
+/// MLP units, and each block's heads by their contributions to the stream compared in A's
+/// coordinates after the residual permutation (heads always by cross-moments). Called by
+/// activation_matching for transformers; same result fields.
+AlignmentResult transformer_activation_matching(Backend& backend, const Model& a, const Model& b,
+                                                const Dataset& train,
+                                                const ActivationMatchingConfig& cfg,
+                                                const CancelToken* cancel = nullptr);
 
 }  // namespace ridgeline

@@ -20,6 +20,23 @@ class TransformerCompute final : public ModelCompute {
   void sums(int rows, double& loss_sum, double& correct_sum) override;
   std::string hvp_unsupported() const override;
 
+  /// After forward(), what activation matching reads of block l, each [rows·tokens × width]
+  /// row-major: the residual stream entering the block (h) and after its attention (hmid),
+  /// the heads' outputs before the projection (att; head h in columns h·d_head …) and the
+  /// MLP's GELU output (g, width ff).
+  struct BlockActivations {
+    const std::vector<float>& h;
+    const std::vector<float>& hmid;
+    const std::vector<float>& att;
+    const std::vector<float>& g;
+  };
+  BlockActivations activations(int l) const {
+    const Layer& L = layers_[static_cast<size_t>(l)];
+    return {L.h, L.hmid, L.att, L.g};
+  }
+  /// After forward(): the residual stream after the last block (before the final LayerNorm).
+  const std::vector<float>& final_stream() const { return hL_; }
+
   /// After forward(): Q, K, V of example `row` in every layer and head.
   AttentionCapture capture(int row) const;
   /// After forward(): the logits, [rows × classes] (image) or [rows·tokens × vocab] (tokens).
