@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Transformers through the command line's tools (docs/USER_GUIDE.md, "Transformers through the
 tools" and "Real checkpoints"): two transformers trained by `ridgeline train` are aligned by
-weight matching (the function check passes, the distance shrinks, the permutations are the
-residual stream, whole heads and MLP units), the aligned model interpolates; methods that need
-an MLP say so; a GPT-2 checkpoint folder written here with numpy (Hugging Face's Conv1D layout)
+weight matching and by activation matching (the function check passes, the distance shrinks,
+the permutations are the residual stream, whole heads and MLP units), the aligned model
+interpolates; STE, which needs an MLP, says so; a GPT-2 checkpoint folder written here with numpy (Hugging Face's Conv1D layout)
 gives, through `ridgeline attention --ids`, the first layer's attention maps of a numpy float64
 forward; bad ids and unsupported checkpoints are one line and exit 2.
 
@@ -92,8 +92,13 @@ r = run("interpolate", "m0.safetensors", "m1-wm.safetensors", "--data", TASK, "-
         "--threads", 1, "--json")
 p = json.loads(r.stdout)
 check(len(p["alpha"]) == 3, "the aligned path has 3 points")
-one_line_error(["align", "m0.safetensors", "m1.safetensors", "--method", "am", "--data", TASK,
-                "--out", "m1-am.safetensors"], "needs an MLP, not a transformer")
+r = run("align", "m0.safetensors", "m1.safetensors", "--method", "am", "--data", TASK,
+        "--out", "m1-am.safetensors", "--threads", 1, "--json")
+j = json.loads(r.stdout)
+check(j["method"] == "am" and j["function_check"]["passed"] is True, "activation matching: %r" % j)
+check([l["name"] for l in j["layers"]] == names, "am permutation names")
+one_line_error(["align", "m0.safetensors", "m1.safetensors", "--method", "ste", "--data", TASK,
+                "--out", "m1-ste.safetensors"], "needs an MLP, not a transformer")
 
 # A tiny GPT-2 in Hugging Face's layout (Conv1D weights stored [in, out]).
 rng = np.random.default_rng(7)
