@@ -1000,6 +1000,91 @@ def load_known_failures(path):
     return known
 
 
+def checkpoint_folder_cases(work):
+    """GPT-2-family checkpoint folders (docs/USER_GUIDE.md, "Real checkpoints") and --ids."""
+    V, P, D, L = 11, 6, 8, 1
+
+    def tensors(extra=None, drop=(), reshape=()):
+        t = {"wte.weight": [V, D], "wpe.weight": [P, D], "ln_f.weight": [D], "ln_f.bias": [D]}
+        for l in range(L):
+            h = "h.%d." % l
+            t.update({h + "ln_1.weight": [D], h + "ln_1.bias": [D], h + "attn.c_attn.weight": [D, 3 * D],
+                      h + "attn.c_attn.bias": [3 * D], h + "attn.c_proj.weight": [D, D],
+                      h + "attn.c_proj.bias": [D], h + "ln_2.weight": [D], h + "ln_2.bias": [D],
+                      h + "mlp.c_fc.weight": [D, 4 * D], h + "mlp.c_fc.bias": [4 * D],
+                      h + "mlp.c_proj.weight": [4 * D, D], h + "mlp.c_proj.bias": [D]})
+        t.update(extra or {})
+        for k in drop:
+            del t[k]
+        for k in reshape:
+            t[k] = list(reversed(t[k]))
+        return t
+
+    def write_folder(name, config, shapes=None, config_text=None):
+        folder = os.path.join(work, name)
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "config.json"), "w") as f:
+            f.write(config_text if config_text is not None else json.dumps(config))
+        if shapes is None:
+            return
+        header, offset = {}, 0
+        for k, shape in shapes.items():
+            n = 4
+            for x in shape:
+                n *= x
+            header[k] = {"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + n]}
+            offset += n
+        h = json.dumps(header).encode()
+        h += b" " * ((8 - len(h) % 8) % 8)
+        with open(os.path.join(folder, "model.safetensors"), "wb") as f:
+            f.write(struct.pack("<Q", len(h)) + h + struct.pack("<f", 0.1) * (offset // 4))
+
+    cfg = {"model_type": "gpt2", "vocab_size": V, "n_positions": P, "n_embd": D, "n_layer": L, "n_head": 2,
+           "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5}
+    write_folder("g_ok", cfg, tensors())
+    rows = [
+        ("activation-relu", dict(cfg, activation_function="relu"), tensors(), None, ["config.json", "activation_function"]),
+        ("epsilon", dict(cfg, layer_norm_epsilon=1e-6), tensors(), None, ["config.json", "layer_norm_epsilon"]),
+        ("cross-attention-flag", dict(cfg, add_cross_attention=True), tensors(), None, ["add_cross_attention"]),
+        ("cross-attention-tensor", cfg, tensors({"h.0.crossattention.c_attn.weight": [D, 2 * D]}), None,
+         ["model.safetensors", "cross-attention"]),
+        ("unknown-tensor", cfg, tensors({"h.0.attn.rotary": [2]}), None, ["model.safetensors", "h.0.attn.rotary"]),
+        ("missing-tensor", cfg, tensors(drop=["h.0.mlp.c_fc.weight"]), None, ["h.0.mlp.c_fc.weight", "missing"]),
+        ("wrong-shape", cfg, tensors(reshape=["h.0.mlp.c_proj.weight"]), None, ["h.0.mlp.c_proj.weight", "shape"]),
+        ("qkv-shape", cfg, tensors(reshape=["h.0.attn.c_attn.bias"], extra={"h.0.attn.c_attn.weight": [D, 2 * D]}),
+         None, ["h.0.attn.c_attn.weight", "Conv1D"]),
+        ("heads-indivisible", dict(cfg, n_head=3), tensors(), None, ["config.json", "n_head"]),
+        ("layers-float", dict(cfg, n_layer=1.0), tensors(), None, ["config.json", "n_layer"]),
+        ("layers-huge", dict(cfg, n_layer=10 ** 12), tensors(), None, ["config.json", "n_layer"]),
+        ("vocab-missing", {k: v for k, v in cfg.items() if k != "vocab_size"}, tensors(), None, ["vocab_size"]),
+        ("model-type-bert", dict(cfg, model_type="bert"), tensors(), None, ["model_type"]),
+        ("config-not-json", None, tensors(), "{\"vocab_size\": ", ["config.json", "JSON"]),
+        ("config-array", None, tensors(), "[1, 2]", ["config.json", "object"]),
+        ("config-depth-bomb", None, tensors(), "[" * 100000, ["config.json", "deeper"]),
+        ("no-weights", cfg, None, None, ["model.safetensors"]),
+    ]
+    cases = []
+    for what, config, shapes, text, needles in rows:
+        write_folder("g_" + what, config, shapes, text)
+        cases.append(Case("gpt2-" + what, ["attention", "g_" + what, "--ids", "1,2", "--out", "g_out"], needles))
+    ok = ["attention", "g_ok", "--out", "g_out", "--ids"]
+    cases += [
+        Case("attention-ids-junk", ok + ["1,x"], ["--ids", "'x'"]),
+        Case("attention-ids-negative", ok + ["-3"], ["--ids"]),
+        Case("attention-ids-huge", ok + ["99999999999"], ["--ids"]),
+        Case("attention-ids-outside-vocab", ok + ["1,11"], ["--ids", "vocabulary"]),
+        Case("attention-ids-too-long", ok + ["1,2,3,4,5,6,7"], ["--ids", "6 positions"]),
+        Case("attention-ids-empty", ok + [","], ["--ids"]),
+        Case("attention-ids-and-data", ok + ["1,2", "--data", GMM], ["--ids", "--data"]),
+        Case("attention-ids-with-train", ["attention", "--train", "--arch",
+                                          "transformer:tokens=11,seq=6,d=8,heads=2,layers=1,ff=8,attn=softmax,causal",
+                                          "--ids", "1,2", "--out", "g_out"], ["--ids"]),
+        Case("align-gpt2-with-mlp", ["align", "g_ok", "B.safetensors", "--data", GMM, "--out", "g.safetensors"],
+             ["g_ok"]),
+    ]
+    return cases
+
+
 def main():
     argv = sys.argv[1:]
     strict = "--strict" in argv
@@ -1029,7 +1114,7 @@ def main():
     a_bytes = make_models(exe, work)
     cases = (safetensors_cases(work, a_bytes) + idx_cases(work) + spec_cases(work) + flag_cases(work) +
              output_cases(work) + study_folder_cases(exe, work) + landscape_folder_cases(exe, work) +
-             analysis_folder_cases(exe, work))
+             analysis_folder_cases(exe, work) + checkpoint_folder_cases(work))
     for root, dirs, files in os.walk(work):  # the read-only case may run as nobody
         for name in dirs + files:
             p = os.path.join(root, name)
