@@ -19,6 +19,7 @@
 #include "ridgeline/models/transformer/gpt2_import.h"
 #include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/tasks/sequence_tasks.h"
+#include "ridgeline/text/bpe_tokenizer.h"
 #include "ridgeline/train/train_model.h"
 
 namespace ridgeline::cli {
@@ -30,6 +31,7 @@ const CommandSpec& attention_spec() {
       "task and compare their maps, map metrics and accuracy; or analyse trained transformers.",
       {"attention MODEL.safetensors... --data NAME --out DIR [--examples N] [--show N] [--json]",
        "attention CHECKPOINT_DIR... --ids I,J,... --out DIR [--json]",
+       "attention CHECKPOINT_DIR --text TEXT --out DIR [--json]",
        "attention --train --arch transformer:... --variants A,B,... --data NAME --out DIR "
        "[training options] [--json]"},
       join({{"train", "", "", "train one model per variant (else: analyse the given models)"},
@@ -48,6 +50,9 @@ const CommandSpec& attention_spec() {
             {"ids", "I,J,...", "",
              "analyse causal token models on these token ids (instead of --data): one input, "
              "the model shortened to its length; accuracy is next-token prediction"},
+            {"text", "TEXT", "",
+             "as --ids, the ids of TEXT by the checkpoint folder's own tokenizer (vocab.json and "
+             "merges.txt: GPT-2's byte-level BPE); DIR/tokens.json keeps ids and tokens"},
             {"examples", "N", "64", "test inputs whose maps are measured (the first N)"},
             {"show", "N", "4", "of those, inputs whose maps are kept (DIR/<name>-maps.npy)"},
             {"out", "DIR", "", "(required) folder for the models (--train), analyses and "
@@ -63,7 +68,8 @@ const CommandSpec& attention_spec() {
        "--train-subset 10000 --epochs 5 --batch 128 --out vit-lab",
        "ridgeline attention mqar-lab/softmax.safetensors --data task:mqar,vocab=32,length=16,"
        "pairs=4 --out again",
-       "ridgeline attention gpt2/ --ids 464,2068,7586,21831 --out gpt2-maps"},
+       "ridgeline attention gpt2/ --ids 464,2068,7586,21831 --out gpt2-maps",
+       "ridgeline attention gpt2/ --text \"The quick brown fox\" --out gpt2-maps"},
       {"Metrics are measured on the test split: row entropy, dot-product monotonicity, "
        "effective rank, locality, and for variants other than softmax the KL divergence from "
        "the softmax map of the same queries and keys (docs/USER_GUIDE.md, \"Attention-map "
@@ -233,7 +239,25 @@ int cmd_attention(int argc, char** argv) {
   }
   const DataOptions data_opts = data_options(a);
   auto backend = make_backend(a.str("device"), threads);
-  const std::vector<int32_t> ids = parse_ids(a.str("ids"));
+  std::vector<int32_t> ids = parse_ids(a.str("ids"));
+  nlohmann::ordered_json token_record;  // --text: the ids and their text
+  if (a.has("text")) {
+    if (!ids.empty()) throw InputError("--text and --ids: give one of them");
+    if (train || a.positionals().empty())
+      throw InputError("--text: name a checkpoint folder holding vocab.json and merges.txt");
+    const std::filesystem::path dir(a.positionals().front());
+    const auto vocab = dir / "vocab.json", merges = dir / "merges.txt";
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(vocab, ec) || !std::filesystem::is_regular_file(merges, ec))
+      throw InputError("--text: " + dir.string() +
+                       " holds no vocab.json and merges.txt (GPT-2's tokenizer files); give --ids");
+    const text::BpeTokenizer tok = text::load_bpe(vocab.string(), merges.string());
+    ids = tok.encode(a.str("text"));
+    if (ids.empty()) throw InputError("--text: the text has no tokens");
+    token_record["ids"] = ids;
+    token_record["tokens"] = nlohmann::ordered_json::array();
+    for (int32_t id : ids) token_record["tokens"].push_back(tok.decode({id}));
+  }
   if (!ids.empty() && train) throw InputError("--ids: analyses given models; not with --train");
   if (!ids.empty()) {
     for (size_t i = 0; i < models.size(); ++i) models[i] = shortened(models[i], entries[i].file, ids);
@@ -287,7 +311,11 @@ int cmd_attention(int argc, char** argv) {
   }
   progress.finish();
   nlohmann::ordered_json all;
-  all["data"] = ids.empty() ? a.str("data") : "--ids";
+  all["data"] = ids.empty() ? a.str("data") : token_record.is_null() ? "--ids" : "--text";
+  if (!token_record.is_null()) {
+    write_file_atomic((std::filesystem::path(out) / "tokens.json").string(), token_record.dump(1) + "\n");
+    all["tokens"] = token_record;
+  }
   all["models"] = nlohmann::ordered_json::array();
   for (const LabEntry& e : entries) all["models"].push_back(entry_json(e));
   write_file_atomic((std::filesystem::path(out) / "comparison.json").string(), all.dump(1) + "\n");

@@ -152,6 +152,22 @@ for head in range(H):
     err = np.abs(maps[0, 0, head] - ref).max()
     check(err < 1e-5, "head %d's map differs from numpy's by %g" % (head, err))
 
+# --text through the folder's own tokenizer (a hand-made byte-level BPE vocabulary: "ab ab c"
+# is pre-tokenised to "ab", " ab", " c", and the merges a+b, Ġ+ab, Ġ+c give ids 4, 5, 6).
+shutil.copytree(os.path.join(WORK, "gpt2"), os.path.join(WORK, "gpt2-notok"))
+with open(os.path.join(WORK, "gpt2", "vocab.json"), "w") as f:
+    json.dump({"a": 0, "b": 1, "c": 2, "\u0120": 3, "ab": 4, "\u0120ab": 5, "\u0120c": 6}, f)
+with open(os.path.join(WORK, "gpt2", "merges.txt"), "w") as f:
+    f.write("#version: 0.2\na b\n\u0120 ab\n\u0120 c\n")
+r = run("attention", "gpt2", "--text", "ab ab c", "--out", "gpt2-text", "--threads", 1, "--json")
+j = json.loads(r.stdout)
+check(j["tokens"] == {"ids": [4, 5, 6], "tokens": ["ab", " ab", " c"]}, "tokens: %r" % j.get("tokens"))
+check(json.load(open(os.path.join(WORK, "gpt2-text", "tokens.json")))["ids"] == [4, 5, 6], "tokens.json")
+r2 = run("attention", "gpt2", "--ids", "4,5,6", "--out", "gpt2-ids", "--threads", 1, "--json")
+check(json.loads(r2.stdout)["models"][0]["analysis"]["per_head"] == j["models"][0]["analysis"]["per_head"],
+      "--text gives the analysis of its ids")
+one_line_error(["attention", "gpt2", "--text", "abd", "--out", "bad5"], "vocab")
+one_line_error(["attention", "gpt2-notok", "--text", "ab", "--out", "bad6"], "holds no vocab.json")
 one_line_error(["attention", "gpt2", "--ids", "1,x", "--out", "bad1"], "--ids: 'x' is not a token id")
 one_line_error(["attention", "gpt2", "--ids", "1,11", "--out", "bad2"], "outside")
 one_line_error(["attention", "gpt2", "--ids", "1,2,3,4,5,6,7", "--out", "bad3"], "has 6 positions")
