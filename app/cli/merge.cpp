@@ -14,6 +14,7 @@
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/model_io.h"
+#include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/train/evaluate.h"
 
 namespace ridgeline::cli {
@@ -50,10 +51,12 @@ int cmd_merge(int argc, char** argv) {
   MergeConfig cfg;
   cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   cfg.max_sweeps = static_cast<int>(a.integer("max-sweeps", 1, 100000));
-  auto [models, data] = load_models_and_data(a, a.positionals());
+  auto [models, data] = load_any_models_and_data(a, a.positionals());
   auto backend = make_backend(a.str("device"), threads);
-  std::vector<Model> inputs;
-  for (const Mlp& m : models) inputs.push_back(to_model(m));
+  const std::vector<Model>& inputs = models;
+  if (!as_mlp_arch(*inputs[0].arch) && !as_transformer_arch(*inputs[0].arch))
+    throw InputError(a.positionals()[0] + ": merging needs MLPs or transformers, not " +
+                     inputs[0].arch->to_string());
   MergeResult r = merge_many(inputs, cfg, &interrupt_token());
   // Every permuted copy must compute its source's function.
   nlohmann::json checks = nlohmann::json::array();
@@ -65,14 +68,14 @@ int cmd_merge(int argc, char** argv) {
     checks.push_back(check.function_max_diff);
   }
   // The merged model against the naive (unaligned) average, on the test split.
-  Mlp naive = models[0];
+  Model naive = models[0];
   for (size_t k = 0; k < naive.params.size(); ++k) {
     double s = 0;
     for (const auto& m : models) s += m.params[k];
     naive.params[k] = static_cast<float>(s / models.size());
   }
   const LossError em = evaluate(*backend, r.merged, data.test),
-                  en = evaluate(*backend, to_model(naive), data.test);
+                  en = evaluate(*backend, naive, data.test);
   save_model(out, r.merged, {{"ridgeline.merged_from", std::to_string(models.size()) + " models"}});
   if (a.flag("json")) {
     nlohmann::json j = {{"models", a.positionals()}, {"sweeps", r.sweeps}, {"seconds", r.seconds},

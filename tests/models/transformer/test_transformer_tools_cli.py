@@ -97,6 +97,11 @@ r = run("align", "m0.safetensors", "m1.safetensors", "--method", "am", "--data",
 j = json.loads(r.stdout)
 check(j["method"] == "am" and j["function_check"]["passed"] is True, "activation matching: %r" % j)
 check([l["name"] for l in j["layers"]] == names, "am permutation names")
+r = run("merge", "m0.safetensors", "m1.safetensors", "--data", TASK, "--out", "merged.safetensors",
+        "--threads", 1, "--json")
+j = json.loads(r.stdout)
+check(max(j["function_check_max_abs_logit_diff"]) < 1e-4 and "loss" in j["merged_test"],
+      "MergeMany of two transformers: %r" % j)
 one_line_error(["align", "m0.safetensors", "m1.safetensors", "--method", "ste", "--data", TASK,
                 "--out", "m1-ste.safetensors"], "needs an MLP, not a transformer")
 
