@@ -14,7 +14,10 @@
 #include "ridgeline/experiment/spec.h"
 #include "ridgeline/experiment/steps/align_step.h"
 #include "ridgeline/io/safetensors.h"
+#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/model_io.h"
+#include "ridgeline/models/transformer/transformer.h"
+#include "ridgeline/models/transformer/transformer_orthogonal.h"
 #include "ridgeline/paths/interpolation.h"
 #include "ridgeline/paths/repair.h"
 
@@ -40,6 +43,12 @@ const CommandSpec& align_spec() {
             {"repair", "", "",
              "also report the midpoint (α = 0.5) test loss and error: naive, aligned, aligned + "
              "REPAIR"},
+            {"orthogonal", "", "",
+             "transformers (untied): after the permutations, an orthogonal map of the residual "
+             "stream by Procrustes on both models' streams (LayerNorm in its exact RMS form); "
+             "--out then holds that model and --out-a A's same function in the form the map "
+             "needs: interpolate those two"},
+            {"out-a", "FILE", "", "with --orthogonal (required there): where A's canonical form is saved"},
             {"activation", "relu|gelu", "relu",
              "activation of PyTorch files without Ridgeline metadata (Ridgeline files record theirs)"}},
            {data_option_specs(), compute_option_specs(),
@@ -50,7 +59,9 @@ const CommandSpec& align_spec() {
       {"ridgeline align A.safetensors B.safetensors --method wm --data fashion-mnist --repair "
        "--out B_to_A.safetensors",
        "ridgeline align A.safetensors B.safetensors --method ste --epochs 2 --json --out "
-       "B_ste.safetensors"},
+       "B_ste.safetensors",
+       "ridgeline align vit0.safetensors vit1.safetensors --method wm --orthogonal --out "
+       "vit1_orth.safetensors --out-a vit0_canonical.safetensors"},
       {"Every aligned model must compute its source's function: the largest |logit difference| "
        "is printed, and a failure is an error."}};
   return s;
@@ -72,6 +83,15 @@ int cmd_align(int argc, char** argv) {
   }
   const int threads = static_cast<int>(a.integer("threads", 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
+  const bool orthogonal = a.flag("orthogonal");
+  const std::string out_a = a.str("out-a");
+  if (orthogonal && out_a.empty()) throw InputError("--orthogonal: name --out-a, where A's canonical form goes");
+  if (!orthogonal && !out_a.empty()) throw InputError("--out-a: only with --orthogonal");
+  if (orthogonal) {
+    check_output_file(out_a, "--out-a");
+    if (out_a == out) throw InputError("--out-a: the same file as --out");
+    if (a.flag("repair")) throw InputError("--repair: not with --orthogonal (REPAIR needs an MLP)");
+  }
   // Every option is read before any work, so a bad one is found at once.
   const int samples = static_cast<int>(a.integer("samples", 0, 1 << 30));
   AlignParams p;
@@ -96,6 +116,9 @@ int cmd_align(int argc, char** argv) {
   auto [models, data] = load_any_models_and_data(a, {fa, fb});
   const Model ma = models[0];
   const Model mb = models[1];
+  if (!as_mlp_arch(*ma.arch) && !as_transformer_arch(*ma.arch))
+    throw InputError(fa + ": this analysis needs an MLP or a transformer (units to permute), not " +
+                     ma.arch->to_string());
   auto backend = make_backend(a.str("device"), threads);
 
   ProgressPrinter progress;
@@ -122,12 +145,33 @@ int cmd_align(int argc, char** argv) {
                                     std::pair{"aligned_repair", &repaired}})
       midpoint[name] = {{"test_loss", res->test->loss[1]}, {"test_error", res->test->error[1]}};
   }
-  save_model(out, r.aligned, {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
-                            {"ridgeline.alignment", r.method}});
+  nlohmann::json orth;
+  if (orthogonal) {
+    const OrthogonalAlignment o = orthogonal_residual_alignment(
+        *backend, ma, r.aligned, data.train, samples > 0 ? std::min(samples, 2000) : 2000,
+        &interrupt_token());
+    AlignmentResult check;
+    check.method = r.method + "+orth";
+    check.aligned = o.b;
+    check_alignment(*backend, r.aligned, check, data.test);
+    save_model(out, o.b, {{"ridgeline.aligned_to", out_a}, {"ridgeline.aligned_from", fb},
+                          {"ridgeline.alignment", check.method}});
+    save_model(out_a, o.a, {{"ridgeline.canonical_form_of", fa}});
+    orth = {{"out_a", out_a},
+            {"stream_mismatch_before", o.mismatch_before},
+            {"stream_mismatch_after", o.mismatch_after},
+            {"l2_after", l2_distance(o.a.params, o.b.params)},
+            {"function_check_max_abs_logit_diff", check.function_max_diff},
+            {"seconds", o.seconds}};
+  } else {
+    save_model(out, r.aligned, {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
+                                {"ridgeline.alignment", r.method}});
+  }
   if (json_out) {
     nlohmann::json j = nlohmann::json::parse(alignment_to_json(r, ma.arch->permutation_spec()));
     j["out"] = out;
     if (!midpoint.is_null()) j["midpoint"] = midpoint;
+    if (!orth.is_null()) j["orthogonal"] = orth;
     ProvenanceFacts pf;
     pf.models = {fa, fb};
     pf.out = out;
@@ -154,6 +198,11 @@ int cmd_align(int argc, char** argv) {
         std::printf("midpoint %-15s test loss %s, error %s\n", name,
                     format_loss(midpoint[name]["test_loss"].get<double>()).c_str(),
                     format_error(midpoint[name]["test_error"].get<double>()).c_str());
+    if (!orth.is_null())
+      std::printf("orthogonal map of the residual stream: stream mismatch %.4g -> %.4g, function "
+                  "check %.3g; saved A's canonical form to %s\n",
+                  orth["stream_mismatch_before"].get<double>(), orth["stream_mismatch_after"].get<double>(),
+                  orth["function_check_max_abs_logit_diff"].get<double>(), out_a.c_str());
     std::printf("saved %s\n", out.c_str());
   }
   return 0;

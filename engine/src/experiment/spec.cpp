@@ -83,10 +83,11 @@ json default_step_object(const std::string& type) {
 void drop_legacy_step_keys(json& doc) {
   if (!doc.is_object() || !doc.contains("steps") || !doc["steps"].is_array()) return;
   std::set<std::string> every_default;
-  // Only the kinds of those versions: a later kind's keys were never written into every step.
+  // Only the kinds of those versions: a later kind's keys were never written into every step,
+  // nor were keys those kinds gained later (align's "orthogonal").
   for (const char* type : {"interpolate", "align", "merge"})
     for (const auto& [key, prop] : step_fragment(type)["properties"].items())
-      if (prop.contains("default")) every_default.insert(key);
+      if (prop.contains("default") && key != "orthogonal") every_default.insert(key);
   for (json& step : doc["steps"]) {
     if (!step.is_object() || !step.contains("type") || !step["type"].is_string() ||
         !analysis_kind(step["type"]))

@@ -97,6 +97,25 @@ r = run("align", "m0.safetensors", "m1.safetensors", "--method", "am", "--data",
 j = json.loads(r.stdout)
 check(j["method"] == "am" and j["function_check"]["passed"] is True, "activation matching: %r" % j)
 check([l["name"] for l in j["layers"]] == names, "am permutation names")
+# Weight matching, then the orthogonal map of the residual stream.
+r = run("align", "m0.safetensors", "m1.safetensors", "--method", "wm", "--orthogonal", "--data", TASK,
+        "--out", "m1-orth.safetensors", "--out-a", "m0-canonical.safetensors", "--threads", 1, "--json")
+o = json.loads(r.stdout)["orthogonal"]
+check(o["stream_mismatch_after"] <= o["stream_mismatch_before"] and
+      o["function_check_max_abs_logit_diff"] < 1e-4, "orthogonal map: %r" % o)
+r = run("interpolate", "m0-canonical.safetensors", "m1-orth.safetensors", "--data", TASK, "--points", 3,
+        "--threads", 1, "--json")
+check(len(json.loads(r.stdout)["alpha"]) == 3, "the orthogonally aligned path has 3 points")
+one_line_error(["align", "m0.safetensors", "m1.safetensors", "--orthogonal", "--data", TASK,
+                "--out", "x.safetensors"], "--out-a")
+one_line_error(["align", "m0.safetensors", "m1.safetensors", "--out-a", "y.safetensors", "--data", TASK,
+                "--out", "x.safetensors"], "--out-a: only with --orthogonal")
+# A model whose output is tied to the token embedding cannot fold its final gain: refused.
+for seed in (0, 1):
+    run("train", "--arch", ARCH + ",tied", "--data", TASK, "--epochs", 1, "--seed", seed,
+        "--out", "t%d.safetensors" % seed, "--threads", 1, "--quiet")
+one_line_error(["align", "t0.safetensors", "t1.safetensors", "--orthogonal", "--data", TASK,
+                "--out", "x.safetensors", "--out-a", "y.safetensors"], "tied")
 r = run("merge", "m0.safetensors", "m1.safetensors", "--data", TASK, "--out", "merged.safetensors",
         "--threads", 1, "--json")
 j = json.loads(r.stdout)

@@ -5,6 +5,7 @@
 
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/models/transformer/transformer_orthogonal.h"
 #include "ridgeline/models/model_io.h"
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/core/errors.h"
@@ -61,6 +62,7 @@ class AlignStep final : public PairStepKind {
     p.samples = j["samples"];
     p.epochs = j["epochs"];
     p.lr = j["lr"];
+    p.orthogonal = j.value("orthogonal", false);
     return p;
   }
   void check(const StepSpec& st, const std::string& where) const override {
@@ -76,17 +78,25 @@ class AlignStep final : public PairStepKind {
     out["samples"] = p.samples;
     out["epochs"] = p.epochs;
     out["lr"] = p.lr;
+    if (p.orthogonal) out["orthogonal"] = true;
   }
   std::string default_id(const StepSpec& st) const override { return "align-" + outputs(st)[0]; }
   std::vector<std::string> outputs(const StepSpec& st) const override {
-    return {st.b + "@" + st.as<AlignParams>().method};
+    const AlignParams& p = st.as<AlignParams>();
+    std::vector<std::string> out{st.b + "@" + p.method};
+    if (p.orthogonal) {
+      out.push_back(st.b + "@" + p.method + "+orth");
+      out.push_back(st.a + "@canonical");
+    }
+    return out;
   }
   void add_outputs(const StepSpec& st, std::vector<std::string>& available,
                    const std::string& where) const override {
-    const std::string out = outputs(st)[0];
-    if (std::find(available.begin(), available.end(), out) != available.end())
-      throw InputError(where + ": model '" + out + "' is produced twice");
-    available.push_back(out);
+    for (const std::string& out : outputs(st)) {
+      if (std::find(available.begin(), available.end(), out) != available.end())
+        throw InputError(where + ": model '" + out + "' is produced twice");
+      available.push_back(out);
+    }
   }
 
   StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
@@ -121,6 +131,40 @@ class AlignStep final : public PairStepKind {
     ctx.progress(st, 1, 1, p.method);
     AlignStepResult res{make_alignment_report(*r, spec), r};
     models[output] = r->aligned;
+    if (p.orthogonal) {
+      // The stream's orthogonal map after the permutations (transformer_orthogonal.h).
+      const OrthogonalAlignment o = orthogonal_residual_alignment(
+          ctx.backend, a, r->aligned, ctx.data.train, p.samples > 0 ? std::min(p.samples, 2000) : 2000,
+          ctx.cancel);
+      AlignmentResult check;
+      check.method = p.method + "+orth";
+      check.aligned = o.b;
+      check_alignment(ctx.backend, r->aligned, check, ctx.data.test);
+      const std::vector<std::string> outs = outputs(st);
+      save_model((ctx.dir / "checkpoints" / (outs[1] + ".safetensors")).string(), o.b,
+                 {{"ridgeline.aligned_to", outs[2]}, {"ridgeline.aligned_from", st.b},
+                  {"ridgeline.alignment", check.method}});
+      save_model((ctx.dir / "checkpoints" / (outs[2] + ".safetensors")).string(), o.a,
+                 {{"ridgeline.canonical_form_of", st.a}});
+      nlohmann::ordered_json oj = {{"method", check.method},
+                                   {"a", outs[2]},
+                                   {"b", outs[1]},
+                                   {"stream_mismatch_before", o.mismatch_before},
+                                   {"stream_mismatch_after", o.mismatch_after},
+                                   {"l2_before", l2_distance(o.a.params, canonical_residual_form(r->aligned).params)},
+                                   {"l2_after", l2_distance(o.a.params, o.b.params)},
+                                   {"function_check_max_abs_logit_diff", check.function_max_diff},
+                                   {"seconds", o.seconds}};
+      write_file_atomic((ctx.dir / "results" / (st.id + ".orthogonal.json")).string(), oj.dump(2) + "\n");
+      std::snprintf(line, sizeof line,
+                    "step %s: orthogonal map of the residual stream: stream mismatch %.4g -> %.4g, "
+                    "function check %.2g (wall-clock %s)",
+                    st.id.c_str(), o.mismatch_before, o.mismatch_after, check.function_max_diff,
+                    format_seconds(o.seconds).c_str());
+      ctx.log(line);
+      models[outs[1]] = o.b;
+      models[outs[2]] = o.a;
+    }
     return {st.id, type(), std::move(res), r->seconds};
   }
 

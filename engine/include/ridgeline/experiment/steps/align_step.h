@@ -20,6 +20,7 @@ struct AlignParams {
   int samples = 10000;        ///< am, am-pearson: activation statistics rows; 0 = all
   int epochs = 10;            ///< ste
   double lr = 0.01;           ///< ste
+  bool orthogonal = false;    ///< transformers: then an orthogonal map of the residual stream
 };
 
 /// What an align step reports: the report (also loaded back from results/<id>.json) and, in
