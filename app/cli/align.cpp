@@ -48,7 +48,8 @@ const CommandSpec& align_spec() {
              "stream by Procrustes on both models' streams (LayerNorm in its exact RMS form); "
              "--out then holds that model and --out-a A's same function in the form the map "
              "needs: interpolate those two"},
-            {"out-a", "FILE", "", "with --orthogonal (required there): where A's canonical form is saved"},
+            {"out-a", "FILE", "", "with --orthogonal (required there): where A's canonical form is saved",
+             "none"},
             {"activation", "relu|gelu", "relu",
              "activation of PyTorch files without Ridgeline metadata (Ridgeline files record theirs)"}},
            {data_option_specs(), compute_option_specs(),

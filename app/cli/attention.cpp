@@ -49,10 +49,12 @@ const CommandSpec& attention_spec() {
              "--train: learning-rate schedule"},
             {"ids", "I,J,...", "",
              "analyse causal token models on these token ids (instead of --data): one input, "
-             "the model shortened to its length; accuracy is next-token prediction"},
+             "the model shortened to its length; accuracy is next-token prediction",
+             "none: --data is read"},
             {"text", "TEXT", "",
              "as --ids, the ids of TEXT by the checkpoint folder's own tokenizer (vocab.json and "
-             "merges.txt: GPT-2's byte-level BPE); DIR/tokens.json keeps ids and tokens"},
+             "merges.txt: GPT-2's byte-level BPE); DIR/tokens.json keeps ids and tokens",
+             "none"},
             {"examples", "N", "64", "test inputs whose maps are measured (the first N)"},
             {"show", "N", "4", "of those, inputs whose maps are kept (DIR/<name>-maps.npy)"},
             {"out", "DIR", "", "(required) folder for the models (--train), analyses and "
