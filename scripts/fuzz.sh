@@ -24,7 +24,7 @@ case "$mode" in
     [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: $0 long SECONDS" >&2; exit 2; } ;;
   *) echo "usage: $0 smoke | long SECONDS" >&2; exit 2 ;;
 esac
-harnesses=(${FUZZ_HARNESSES:-fuzz_safetensors fuzz_model_load fuzz_idx fuzz_npy fuzz_spec fuzz_study fuzz_landscape fuzz_spectra fuzz_analyses fuzz_bpe})
+harnesses=(${FUZZ_HARNESSES:-fuzz_safetensors fuzz_model_load fuzz_idx fuzz_npy fuzz_spec fuzz_study fuzz_landscape fuzz_spectra fuzz_analyses fuzz_bpe fuzz_gpt2})
 jobs=${FUZZ_JOBS:-1}
 nice_level=${FUZZ_NICE:-10}
 

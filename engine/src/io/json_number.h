@@ -18,10 +18,13 @@ namespace ridgeline::json_number {
 // An integer within [lo, hi]; floats (even 3.0) are refused.
 inline int64_t integer(const nlohmann::json& v, const std::string& what, int64_t lo, int64_t hi) {
   if (!v.is_number_integer()) throw std::runtime_error(what + " is not an integer");
-  const bool too_big = v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(hi)
-                                              : v.get<int64_t>() > hi;
-  if (too_big || (!v.is_number_unsigned() && v.get<int64_t>() < lo))
-    throw std::runtime_error(what + " is out of range");
+  // nlohmann stores a non-negative literal as unsigned: compare it as unsigned on both sides
+  // (a lower bound above 0 applies to it too: 0 is below lo = 1).
+  const bool out = v.is_number_unsigned()
+                       ? v.get<uint64_t>() > static_cast<uint64_t>(hi) ||
+                             (lo > 0 && v.get<uint64_t>() < static_cast<uint64_t>(lo))
+                       : v.get<int64_t>() > hi || v.get<int64_t>() < lo;
+  if (out) throw std::runtime_error(what + " is out of range");
   return v.get<int64_t>();
 }
 

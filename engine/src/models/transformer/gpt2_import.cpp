@@ -168,9 +168,11 @@ Model gpt2_from_files(const std::string& where, const std::string& config_json,
   a.gelu_tanh = g.gelu_tanh;
   Model m;
   m.arch = transformer_model_arch(a);
-  m.params.assign(m.arch->num_params(), 0.0f);
   const TransformerLayout lay(a);
 
+  // Two passes over the tensors: the first checks every name and shape, so that the
+  // parameter vector a config claims is allocated only once the file holds all of it.
+  bool copying = false;
   std::set<std::string> used;
   // Copies tensor `key` of `shape` (as stored) into the flat vector at `off`, transposing a
   // stored-[in, out] Conv1D weight; a missing bias of a bias-free nanoGPT stays zero.
@@ -184,47 +186,51 @@ Model gpt2_from_files(const std::string& where, const std::string& config_json,
     if (t->shape != stored)
       throw InputError(wfile + ": tensor " + key + " has shape " + shape_string(t->shape) +
                        ", expected " + shape_string(stored));
+    used.insert(key);
+    if (!copying) return;
     const std::vector<float> v = transpose ? transposed(*t) : t->data;
     std::copy(v.begin(), v.end(), m.params.begin() + static_cast<ptrdiff_t>(off));
-    used.insert(key);
   };
   const int64_t d = g.d, ff = g.ff, V = g.vocab;
-  put("wte.weight", {V, d}, lay.embed, false);
-  put("wpe.weight", {int64_t(g.positions), d}, lay.pos, false);
-  // A stored weight of PyTorch shape [out, in]: Conv1D stores [in, out] and is transposed.
-  auto weight = [&](const std::string& key, int64_t out, int64_t in, size_t off) {
-    if (conv1d)
-      put(key, {in, out}, off, true);
-    else
-      put(key, {out, in}, off, false);
+  auto load_all = [&]() {
+    put("wte.weight", {V, d}, lay.embed, false);
+    put("wpe.weight", {int64_t(g.positions), d}, lay.pos, false);
+    // A stored weight of PyTorch shape [out, in]: Conv1D stores [in, out] and is transposed.
+    auto weight = [&](const std::string& key, int64_t out, int64_t in, size_t off) {
+      if (conv1d)
+        put(key, {in, out}, off, true);
+      else
+        put(key, {out, in}, off, false);
+    };
+    for (int l = 0; l < g.layers; ++l) {
+      const std::string h = "h." + std::to_string(l) + ".";
+      const TransformerBlockOffsets& b = lay.blocks[l];
+      put(h + "ln_1.weight", {d}, b.ln1_w, false);
+      put(h + "ln_1.bias", {d}, b.ln1_b, false, true);
+      weight(h + "attn.c_attn.weight", 3 * d, d, b.qkv_w);
+      put(h + "attn.c_attn.bias", {3 * d}, b.qkv_b, false, true);
+      weight(h + "attn.c_proj.weight", d, d, b.proj_w);
+      put(h + "attn.c_proj.bias", {d}, b.proj_b, false, true);
+      put(h + "ln_2.weight", {d}, b.ln2_w, false);
+      put(h + "ln_2.bias", {d}, b.ln2_b, false, true);
+      weight(h + "mlp.c_fc.weight", ff, d, b.fc1_w);
+      put(h + "mlp.c_fc.bias", {ff}, b.fc1_b, false, true);
+      weight(h + "mlp.c_proj.weight", d, ff, b.fc2_w);
+      put(h + "mlp.c_proj.bias", {d}, b.fc2_b, false, true);
+      for (const char* buffer : {"attn.bias", "attn.masked_bias"})  // causal-mask buffers
+        if (tensor(h + buffer)) used.insert(h + buffer);
+    }
+    put("ln_f.weight", {d}, lay.lnf_w, false);
+    put("ln_f.bias", {d}, lay.lnf_b, false, true);
+    if (const Tensor* head = tensor("lm_head.weight")) {
+      const Tensor* wte = tensor("wte.weight");
+      if (head->shape != wte->shape || head->data != wte->data)
+        throw InputError(wfile + ": tensor lm_head.weight differs from wte.weight; an untied output "
+                         "head is not supported");
+      used.insert("lm_head.weight");
+    }
   };
-  for (int l = 0; l < g.layers; ++l) {
-    const std::string h = "h." + std::to_string(l) + ".";
-    const TransformerBlockOffsets& b = lay.blocks[l];
-    put(h + "ln_1.weight", {d}, b.ln1_w, false);
-    put(h + "ln_1.bias", {d}, b.ln1_b, false, true);
-    weight(h + "attn.c_attn.weight", 3 * d, d, b.qkv_w);
-    put(h + "attn.c_attn.bias", {3 * d}, b.qkv_b, false, true);
-    weight(h + "attn.c_proj.weight", d, d, b.proj_w);
-    put(h + "attn.c_proj.bias", {d}, b.proj_b, false, true);
-    put(h + "ln_2.weight", {d}, b.ln2_w, false);
-    put(h + "ln_2.bias", {d}, b.ln2_b, false, true);
-    weight(h + "mlp.c_fc.weight", ff, d, b.fc1_w);
-    put(h + "mlp.c_fc.bias", {ff}, b.fc1_b, false, true);
-    weight(h + "mlp.c_proj.weight", d, ff, b.fc2_w);
-    put(h + "mlp.c_proj.bias", {d}, b.fc2_b, false, true);
-    for (const char* buffer : {"attn.bias", "attn.masked_bias"})  // causal-mask buffers
-      if (tensor(h + buffer)) used.insert(h + buffer);
-  }
-  put("ln_f.weight", {d}, lay.lnf_w, false);
-  put("ln_f.bias", {d}, lay.lnf_b, false, true);
-  if (const Tensor* head = tensor("lm_head.weight")) {
-    const Tensor* wte = tensor("wte.weight");
-    if (head->shape != wte->shape || head->data != wte->data)
-      throw InputError(wfile + ": tensor lm_head.weight differs from wte.weight; an untied output "
-                       "head is not supported");
-    used.insert("lm_head.weight");
-  }
+  load_all();
   for (const auto& [key, t] : by_name) {
     if (used.count(key)) continue;
     const bool cross = key.find("crossattention") != std::string::npos ||
@@ -233,6 +239,9 @@ Model gpt2_from_files(const std::string& where, const std::string& config_json,
                      (cross ? " (cross-attention is not supported)"
                             : " (not part of a GPT-2 of this config)"));
   }
+  copying = true;
+  m.params.assign(m.arch->num_params(), 0.0f);
+  load_all();
   return m;
 }
 
