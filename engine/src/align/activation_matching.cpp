@@ -12,6 +12,21 @@
 
 namespace ridgeline {
 
+void add_assignment(const std::vector<double>& gain, int n, AlignmentResult& r) {
+  const AssignmentResult as = solve_assignment(gain, n, /*maximize=*/true);
+  double identity = 0, found = 0;
+  for (int i = 0; i < n; ++i) {
+    identity += gain[static_cast<size_t>(i) * n + i];
+    found += gain[static_cast<size_t>(i) * n + as.col_for_row[i]];
+  }
+  // Row i is A's unit i, column π(i) is B's unit placed at position i: the Permutation
+  // convention of permutation.h directly.
+  r.perms.push_back(as.col_for_row);
+  r.objective_before += identity;
+  r.objective_after += found;
+  r.layer_gain.push_back(found - identity);
+}
+
 AlignmentResult activation_matching(Backend& be, const Model& ma, const Model& mb,
                                     const Dataset& train, const ActivationMatchingConfig& cfg,
                                     const CancelToken* cancel) {
@@ -45,18 +60,7 @@ AlignmentResult activation_matching(Backend& be, const Model& ma, const Model& m
     if (cancel) cancel->check();
     const int w = a.arch.widths[l + 1];
     const std::vector<double> gain = cfg.pearson ? correlation_matrix(st, l) : st.cross[l];
-    const AssignmentResult as = solve_assignment(gain, w, /*maximize=*/true);
-    double identity = 0, found = 0;
-    for (int i = 0; i < w; ++i) {
-      identity += gain[static_cast<size_t>(i) * w + i];
-      found += gain[static_cast<size_t>(i) * w + as.col_for_row[i]];
-    }
-    // Row i is A's unit i, column π(i) is B's unit placed at position i: the Permutation
-    // convention of permutation.h directly.
-    r.perms.push_back(as.col_for_row);
-    r.objective_before += identity;
-    r.objective_after += found;
-    r.layer_gain.push_back(found - identity);
+    add_assignment(gain, w, r);
   }
   r.aligned = to_model(apply_permutations(b, r.perms));
   r.l2_before = l2_distance(a.params, b.params);

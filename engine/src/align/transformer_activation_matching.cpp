@@ -131,18 +131,7 @@ AlignmentResult transformer_activation_matching(Backend& be, const Model& ma, co
   AlignmentResult r;
   r.method = cfg.pearson ? "am-pearson" : "am";
   r.sweeps = 1;
-  auto solve = [&](const std::vector<double>& gain, int size) {
-    const AssignmentResult as = solve_assignment(gain, size, /*maximize=*/true);
-    double identity = 0, found = 0;
-    for (int i = 0; i < size; ++i) {
-      identity += gain[static_cast<size_t>(i) * size + i];
-      found += gain[static_cast<size_t>(i) * size + as.col_for_row[i]];
-    }
-    r.perms.push_back(as.col_for_row);
-    r.objective_before += identity;
-    r.objective_after += found;
-    r.layer_gain.push_back(found - identity);
-  };
+  auto solve = [&](const std::vector<double>& gain, int size) { add_assignment(gain, size, r); };
   solve(residual.gain(cfg.pearson), d);
   for (int l = 0; l < a.layers; ++l) {
     if (H > 1) {

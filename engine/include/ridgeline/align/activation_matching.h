@@ -86,6 +86,10 @@ AlignmentResult activation_matching(Backend& backend, const Model& a, const Mode
                                     const Dataset& train, const ActivationMatchingConfig& cfg = {},
                                     const CancelToken* cancel = nullptr);
 
+/// One exact assignment maximising Σ_i gain[i, π(i)] (row-major n×n; rows A's units, columns
+/// B's): appends π to r.perms and adds the gain at the identity and at π to the objectives.
+void add_assignment(const std::vector<double>& gain, int n, AlignmentResult& r);
+
 /// Activation matching of two transformers (models/transformer/transformer_symmetry.h): the
 /// residual stream's coordinates pooled over every point the stream is read, each block's
 /// MLP units, and each block's heads by their contributions to the stream compared in A's
