@@ -16,12 +16,13 @@
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/train/train_model.h"
 #include "test_support.h"
+#include "transformer_data.h"
 
 using namespace ridgeline;
 
 namespace {
 
-// A small token task (labels at some positions) or random images with classes.
+// A small token task (labels at some positions); images come from transformer_data.h.
 Dataset token_data(int n, int seq, int vocab, uint64_t seed) {
   std::mt19937_64 g(seed);
   Dataset d;
@@ -35,19 +36,6 @@ Dataset token_data(int n, int seq, int vocab, uint64_t seed) {
     d.y.push_back(g() % 3 == 0 ? -100 : static_cast<int32_t>(g() % vocab));
   }
   for (int i = 0; i < n; ++i) d.y[static_cast<size_t>(i) * seq + seq - 1] = 1;  // one label each
-  return d;
-}
-
-Dataset image_data(int n, int h, int w, int classes, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  Dataset d;
-  d.name = "images";
-  d.n = n;
-  d.dim = h * w;
-  d.classes = classes;
-  for (int i = 0; i < n * h * w; ++i) d.x.push_back(u(g));
-  for (int i = 0; i < n; ++i) d.y.push_back(static_cast<int32_t>(g() % classes));
   return d;
 }
 
@@ -194,7 +182,7 @@ class TestTransformer : public QObject {
   }
 
   void imageGradientsMatchCentralDifferences() {
-    const Dataset data = image_data(4, 8, 8, 3, 9);
+    const Dataset data = test::random_images(4, 8, 8, 3, 9);
     check_gradients("transformer:image=8x8,patch=4,classes=3,d=8,heads=2,layers=2,ff=12,"
                     "attn=softmax",
                     data);
@@ -271,7 +259,7 @@ class TestTransformer : public QObject {
   void pointsEvaluateAsModels() {
     auto arch = parse_model_arch(
         "transformer:image=8x8,patch=4,classes=3,d=8,heads=2,layers=1,ff=8,attn=softmax");
-    const Dataset data = image_data(10, 8, 8, 3, 2);
+    const Dataset data = test::random_images(10, 8, 8, 3, 2);
     auto be = make_backend("cpu", 1);
     const std::vector<float> a = arch->init(1), b = arch->init(2);
     ParameterPoints pts;
@@ -312,7 +300,7 @@ class TestTransformer : public QObject {
     auto img = parse_model_arch(
         "transformer:image=8x8,patch=4,classes=3,d=8,heads=2,layers=1,ff=8,attn=softmax");
     auto mlp = parse_model_arch("mlp:6,8,11");
-    const Dataset tokens = token_data(2, 6, 11, 1), images = image_data(2, 8, 8, 3, 1);
+    const Dataset tokens = token_data(2, 6, 11, 1), images = test::random_images(2, 8, 8, 3, 1);
     QVERIFY_THROWS_EXCEPTION(InputError, tok->check_fits(images, "model"));
     QVERIFY_THROWS_EXCEPTION(InputError, img->check_fits(tokens, "model"));
     QVERIFY_THROWS_EXCEPTION(InputError, mlp->check_fits(tokens, "model"));

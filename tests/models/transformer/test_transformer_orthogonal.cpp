@@ -13,40 +13,13 @@
 #include "ridgeline/models/transformer/transformer_orthogonal.h"
 #include "ridgeline/models/transformer/transformer_symmetry.h"
 #include "test_support.h"
+#include "transformer_data.h"
 
 using namespace ridgeline;
 
 namespace {
 
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-Dataset images(int n, int classes, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  Dataset d;
-  d.name = "images";
-  d.n = n;
-  d.dim = 64;
-  d.classes = classes;
-  for (int i = 0; i < n * 64; ++i) d.x.push_back(u(g));
-  for (int i = 0; i < n; ++i) d.y.push_back(static_cast<int32_t>(g() % classes));
-  return d;
-}
-
-Dataset tokens(int n, int seq, int vocab, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  Dataset d;
-  d.name = "tokens";
-  d.n = n;
-  d.dim = seq;
-  d.classes = vocab;
-  d.label_width = seq;
-  for (int i = 0; i < n * seq; ++i) {
-    d.x.push_back(static_cast<float>(g() % vocab));
-    d.y.push_back(static_cast<int32_t>(g() % vocab));
-  }
-  return d;
-}
 
 Model model_of(const std::string& text, uint64_t seed) {
   Model m;
@@ -84,7 +57,8 @@ const char* const kArchs[] = {
 
 Dataset data_for(const Model& m) {
   const TransformerArch& a = *as_transformer_arch(*m.arch);
-  return a.is_image() ? images(16, a.classes, 3) : tokens(16, a.seq, a.vocab, 3);
+  return a.is_image() ? test::random_images(16, a.image_h, a.image_w, a.classes, 3)
+                      : test::random_tokens(16, a.seq, a.vocab, 3);
 }
 
 void check_same_function(const Model& a, const Model& b, const char* what) {

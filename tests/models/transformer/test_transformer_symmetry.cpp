@@ -15,38 +15,11 @@
 #include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/models/transformer/transformer_symmetry.h"
 #include "test_support.h"
+#include "transformer_data.h"
 
 using namespace ridgeline;
 
 namespace {
-
-Dataset token_data(int n, int seq, int vocab, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  Dataset d;
-  d.name = "tokens";
-  d.n = n;
-  d.dim = seq;
-  d.classes = vocab;
-  d.label_width = seq;
-  for (int i = 0; i < n * seq; ++i) {
-    d.x.push_back(static_cast<float>(g() % vocab));
-    d.y.push_back(static_cast<int32_t>(g() % vocab));
-  }
-  return d;
-}
-
-Dataset image_data(int n, int h, int w, int classes, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  Dataset d;
-  d.name = "images";
-  d.n = n;
-  d.dim = h * w;
-  d.classes = classes;
-  for (int i = 0; i < n * h * w; ++i) d.x.push_back(u(g));
-  for (int i = 0; i < n; ++i) d.y.push_back(static_cast<int32_t>(g() % classes));
-  return d;
-}
 
 // A model away from its initialisation (LayerNorm gains of 1 and zero biases are symmetric
 // under any permutation, so they would not test anything).
@@ -62,8 +35,8 @@ Model model_of(const std::string& text, uint64_t seed) {
 
 Dataset data_for(const Model& m) {
   const TransformerArch& a = *as_transformer_arch(*m.arch);
-  return a.is_image() ? image_data(24, a.image_h, a.image_w, a.classes, 5)
-                      : token_data(24, a.seq, a.vocab, 5);
+  return a.is_image() ? test::random_images(24, a.image_h, a.image_w, a.classes, 5)
+                      : test::random_tokens(24, a.seq, a.vocab, 5);
 }
 
 // Equal to float32 rounding (GEMMs may sum in another order when rows move).
