@@ -22,7 +22,6 @@
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/models/transformer/transformer_symmetry.h"
-#include "ridgeline/symmetry/assignment.h"
 
 namespace ridgeline {
 
