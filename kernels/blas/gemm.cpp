@@ -19,7 +19,7 @@ cublasOperation_t op(Trans t) { return t == Trans::Yes ? CUBLAS_OP_T : CUBLAS_OP
 void scale_only(cublasHandle_t handle, int m, int n, float* C, int ldc, long long strideC,
                 int batch, float beta) {
   cudaStream_t stream = nullptr;
-  CUBLAS_CHECK(cublasGetStream(handle, &stream));
+  CUBLAS_CHECK(cublas().get_stream(handle, &stream));
   scale_matrices(stream, C, m, n, ldc, strideC, batch, beta);
 }
 
@@ -53,7 +53,7 @@ void gemm(cublasHandle_t handle, Trans ta, Trans tb, int m, int n, int k, float 
     scale_only(handle, m, n, C, ldc, 0, 1, beta);
     return;
   }
-  CUBLAS_CHECK(cublasGemmEx(handle, op(tb), op(ta), n, m, k, &alpha, B, CUDA_R_32F, ldb, A,
+  CUBLAS_CHECK(cublas().gemm_ex(handle, op(tb), op(ta), n, m, k, &alpha, B, CUDA_R_32F, ldb, A,
                             CUDA_R_32F, lda, &beta, C, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F,
                             CUBLAS_GEMM_DEFAULT));
 }
@@ -73,7 +73,7 @@ void gemm_batched(cublasHandle_t handle, Trans ta, Trans tb, int m, int n, int k
     scale_only(handle, m, n, C, ldc, strideC, batch, beta);
     return;
   }
-  CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+  CUBLAS_CHECK(cublas().gemm_strided_batched_ex(
       handle, op(tb), op(ta), n, m, k, &alpha, B, CUDA_R_32F, ldb, strideB, A, CUDA_R_32F, lda,
       strideA, &beta, C, CUDA_R_32F, ldc, strideC, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }

@@ -29,10 +29,10 @@ CudaBackend::CudaBackend() {
                  ")";
   CUDA_CHECK(cudaStreamCreate(&stream_));
   try {
-    CUBLAS_CHECK(cublasCreate(&cublas_));
-    CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+    CUBLAS_CHECK(cublas().create(&cublas_));
+    CUBLAS_CHECK(cublas().set_stream(cublas_, stream_));
     // Default math mode: no TF32 tensor-op rounding for float32 GEMMs (see gemm.cpp).
-    CUBLAS_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+    CUBLAS_CHECK(cublas().set_math_mode(cublas_, CUBLAS_DEFAULT_MATH));
     void* workspace = nullptr;
     CUDA_CHECK(cudaMalloc(&workspace, kReductionWorkspace * sizeof(double)));
     reduction_workspace_ = static_cast<double*>(workspace);
@@ -42,7 +42,7 @@ CudaBackend::CudaBackend() {
   } catch (...) {
     cudaFree(label_flag_);
     cudaFree(reduction_workspace_);
-    if (cublas_) cublasDestroy(cublas_);
+    if (cublas_) cublas().destroy(cublas_);
     cudaStreamDestroy(stream_);
     throw;
   }
@@ -53,7 +53,7 @@ CudaBackend::~CudaBackend() {
   cudaStreamSynchronize(stream_);
   cudaFree(label_flag_);
   cudaFree(reduction_workspace_);
-  cublasDestroy(cublas_);
+  cublas().destroy(cublas_);
   cudaStreamDestroy(stream_);
 }
 

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "kernels/blas/cublas_loader.h"
 #include "ridgeline/core/errors.h"
 
 namespace ridgeline::cuda {
@@ -43,8 +44,9 @@ inline std::string cuda_error_text(cudaError_t err) {
   do {                                                                                        \
     const cublasStatus_t ridgeline_cublas_st_ = (expr);                                       \
     if (ridgeline_cublas_st_ != CUBLAS_STATUS_SUCCESS)                                        \
-      ::ridgeline::cuda::throw_cuda_error(#expr, cublasGetStatusString(ridgeline_cublas_st_), \
-                                          __FILE__, __LINE__);                                \
+      ::ridgeline::cuda::throw_cuda_error(                                                   \
+          #expr, ::ridgeline::cuda::cublas().status_string(ridgeline_cublas_st_), __FILE__,   \
+          __LINE__);                                                                          \
   } while (0)
 
 /// Throws RunError with `message` when `cond` is false (argument checks in entry points).

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "kernels/blas/cublas_loader.h"
 #include "kernels/core/cuda_backend.h"
 #include "kernels/core/cuda_check.h"
 #include "kernels/ops/elementwise.cuh"
@@ -26,6 +27,8 @@ std::string probe_cuda() {
       (void)cudaGetLastError();
       return "no CUDA device: device 0 cannot be selected";
     }
+    const std::string& blas = ridgeline::cuda::cublas_load_problem();
+    if (!blas.empty()) return blas;
     const std::string image = ridgeline::cuda::kernel_image_problem();
     if (!image.empty()) {
       cudaDeviceProp prop{};
