@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "mlp_hvp_nonlinear.h"  // complete for hv_nonlinear_'s destructor
 #include "ridgeline/models/mlp/mlp_layers.h"
 
 namespace ridgeline {

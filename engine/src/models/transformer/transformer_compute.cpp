@@ -65,8 +65,8 @@ TransformerCompute::TransformerCompute(Backend& be, const TransformerArch& arch,
 }
 
 std::string TransformerCompute::hvp_unsupported() const {
-  return "Hessian-vector products are not implemented for transformers (their LayerNorm, GELU "
-         "and attention have no R-operator yet)";
+  return "Hessian-vector products are not implemented for transformers (attention has no "
+         "R-operator yet; MLPs have them)";
 }
 
 void TransformerCompute::set_variant_params(const float* params) {

@@ -3,6 +3,7 @@
 /// Forward and backward passes of an MLP on a backend, with activation buffers sized for a
 /// maximum batch. Parameters and gradients are flat device vectors in ParamLayout order.
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "ridgeline/core/backend.h"
@@ -13,12 +14,18 @@ namespace ridgeline {
 
 // HiddenLayerView and LayerHook: models/model.h.
 
-/// Empty for a ReLU MLP without LayerNorm; otherwise names what HVPs do not support yet.
+/// What HVPs do not support for this architecture: empty (every MLP: ReLU or GELU, with or
+/// without LayerNorm).
 std::string mlp_hvp_unsupported(const MlpArch& arch);
+
+namespace detail {
+class HvpNonlinearLayer;  // mlp_hvp_nonlinear.h
+}
 
 class MlpCompute final : public ModelCompute {
  public:
   MlpCompute(Backend& backend, const MlpArch& arch, int max_rows);
+  ~MlpCompute() override;
 
   /// Logits of x [rows×in] (device) into logits(). When `hook` is non-empty it observes every
   /// hidden layer (see LayerHook); a plain ReLU net, whose ReLU otherwise runs in place on
@@ -70,6 +77,8 @@ class MlpCompute final : public ModelCompute {
   std::vector<DeviceBuffer> hv_ract_, hv_delta_;
   DeviceBuffer hv_rlogits_, hv_rd_[2], hv_loss_, hv_correct_;
   std::vector<float> hv_host_;
+  // GELU or LayerNorm: each hidden layer's nonlinearity and its R-operator on the host.
+  std::vector<std::unique_ptr<detail::HvpNonlinearLayer>> hv_nonlinear_;
 };
 
 }  // namespace ridgeline
