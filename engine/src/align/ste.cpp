@@ -1,6 +1,6 @@
-// The straight-through estimator, STEv2 of Git Re-Basin (ste.h).
-#include "ridgeline/models/mlp/mlp_symmetry.h"
-#include "ridgeline/models/mlp/mlp_model.h"
+// The straight-through estimator, STEv2 of Git Re-Basin (ste.h), for any model kind with
+// units to permute (MLPs, transformers): the spec, the compute and π(θ) come from the model
+// interface.
 #include "ridgeline/align/ste.h"
 
 #include <algorithm>
@@ -9,8 +9,6 @@
 #include <string>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/models/mlp/mlp_compute.h"
-#include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/train/batch_sampler.h"
 #include "ridgeline/train/evaluate.h"
 #include "ridgeline/train/optimizer.h"
@@ -55,24 +53,27 @@ AlignmentResult straight_through_estimator(Backend& be, const Model& ma, const M
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   cfg.validate();
-  // The midpoint loss's gradient runs through the MLP's compute: MLPs only.
-  const Mlp a = to_mlp(ma, "ste: model A");
-  const Mlp b = to_mlp(mb, "ste: model B");
-  if (!a.arch.same_shape(b.arch))
-    throw InputError("ste: models have different architectures: " + a.arch.to_string() + " and " +
-                     b.arch.to_string());
-  if (a.params.size() != a.layout().total || b.params.size() != a.params.size())
+  const ModelArch& arch = ma.architecture();
+  if (!arch.same_shape(mb.architecture()))
+    throw InputError("ste: models have different architectures: " + arch.to_string() + " and " +
+                     mb.architecture().to_string());
+  if (ma.params.size() != arch.num_params() || mb.params.size() != ma.params.size())
     throw InputError("ste: models have parameter vectors of the wrong size");
-  check_fits(a.arch, train, "ste: model");
+  arch.check_fits(train, "ste: model");
   if (train.n == 0) throw InputError("ste: " + train.name + " has no training samples");
 
-  const PermutationSpec spec = mlp_permutation_spec(a.arch);
+  const PermutationSpec spec = arch.permutation_spec();
+  if (spec.names.empty())
+    throw InputError("ste: " + arch.kind() + " model " + arch.to_string() +
+                     " has no units to permute (ste needs an MLP or a transformer)");
+  const Model& a = ma;
+  const Model& b = mb;
   const size_t P = a.params.size();
 
   // Projection number k (k = 0: of θ_A) uses sweep-order seed mix_seed(seed, k).
   long long projections = 0;
   std::vector<Permutation> perm;
-  Mlp tilde = a, proj;
+  Model tilde = a, proj = a;
   auto project = [&]() {
     WeightMatchingConfig w;
     w.max_sweeps = cfg.max_sweeps;
@@ -83,10 +84,10 @@ AlignmentResult straight_through_estimator(Backend& be, const Model& ma, const M
     proj.params = std::move(r.aligned.params);
     return changed;
   };
-  Mlp mid = a;
+  Model mid = a;
   auto midpoint_train_loss = [&]() {
     midpoint(a.params, proj.params, mid.params);
-    return evaluate(be, to_model(mid), train, 2000, cancel).loss;
+    return evaluate(be, mid, train, 2000, cancel).loss;
   };
 
   AlignmentResult res;
@@ -108,7 +109,8 @@ AlignmentResult straight_through_estimator(Backend& be, const Model& ma, const M
   sgd.weight_decay = 0;
   sgd.schedule = Schedule::Constant;
   Optimizer optimizer(be, P, sgd);
-  MlpCompute net(be, a.arch, sampler.batch());
+  const std::unique_ptr<ModelCompute> compute = arch.compute(be, sampler.batch());
+  ModelCompute& net = *compute;
   DeviceBuffer d_tilde(be, P), d_mid(be, P), d_grad(be, P);
   be.upload(d_tilde.data(), a.params.data(), P);
 
@@ -170,7 +172,7 @@ AlignmentResult straight_through_estimator(Backend& be, const Model& ma, const M
   }
 
   res.perms = best;
-  res.aligned = to_model(apply_permutations(b, best));
+  res.aligned = apply_permutations(b, best);
   res.objective_before = dot(a.params, b.params);
   res.objective_after = dot(a.params, res.aligned.params);
   // Weight matching's layer gain ⟨C_p, P_p⟩ − ⟨C_p, I⟩ (others fixed): only the blocks that p
