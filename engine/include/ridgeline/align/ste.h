@@ -62,7 +62,7 @@ struct SteProgress {
 ///
 /// Cost: one weight matching per step (plus one at the start), as in Git Re-Basin; with
 /// batch 1000 an epoch of N rows runs ⌈N/1000⌉ weight matchings.
-/// Throws InputError (shapes, data, config, a model that is not an MLP), RunError (non-finite
+/// Throws InputError (shapes, data, config, a model without units to permute), RunError (non-finite
 /// loss), Cancelled.
 AlignmentResult straight_through_estimator(Backend& backend, const Model& a, const Model& b,
                                            const Dataset& train, const SteConfig& cfg = {},
