@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses (tests/fuzz/) with clang, ASan and UBSan into build-fuzz/ and
-# runs each over its seed corpus (tests/fuzz/corpus/<harness>) with its dictionary
-# (tests/fuzz/dict/<harness>.dict). Needs clang, libclang-rt-14-dev and libomp-dev
-# (scripts/bootstrap.sh installs them).
+# Builds the libFuzzer harnesses (tests/fuzz/) in the sanitizer tree build-asan/ (clang, ASan,
+# UBSan; scripts/sanitizer-tree.sh, shared with scripts/sanitize.sh) and runs each over its seed
+# corpus (tests/fuzz/corpus/<harness>) with its dictionary (tests/fuzz/dict/<harness>.dict).
+# Needs clang, libclang-rt-14-dev and libomp-dev (scripts/bootstrap.sh installs them).
 #
 #   scripts/fuzz.sh smoke            each harness ~60 s (FUZZ_SMOKE_SECONDS); exit 1 on any finding
 #   scripts/fuzz.sh long SECONDS     each harness SECONDS; a table of executions, coverage and
 #                                    findings per harness
 #
 # Both modes first replay tests/fuzz/corpus/regressions/<harness>/ (inputs that once crashed).
-# New corpus entries go to build-fuzz/fuzz/corpus/<harness> (the repository's seeds are only
-# read); a finding's input is saved under build-fuzz/fuzz/artifacts/<harness>/ and its log
+# New corpus entries go to build-asan/fuzz/corpus/<harness> (the repository's seeds are only
+# read); a finding's input is saved under build-asan/fuzz/artifacts/<harness>/ and its log
 # beside it. Environment: FUZZ_HARNESSES (space-separated subset), FUZZ_JOBS (harnesses run
 # at once, default 1), FUZZ_MAX_LEN (default 65536), FUZZ_NICE (nice level, default 10).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build="$root/build-fuzz"
+build="$root/build-asan"
 mode=${1:-}
 case "$mode" in
   smoke) seconds=${FUZZ_SMOKE_SECONDS:-60} ;;
@@ -28,18 +28,7 @@ harnesses=(${FUZZ_HARNESSES:-fuzz_safetensors fuzz_model_load fuzz_idx fuzz_npy 
 jobs=${FUZZ_JOBS:-1}
 nice_level=${FUZZ_NICE:-10}
 
-for tool in clang clang++ cmake; do
-  command -v "$tool" >/dev/null || { echo "fuzz: $tool not found (run scripts/bootstrap.sh)" >&2; exit 2; }
-done
-launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-generator=()
-if command -v ninja >/dev/null; then generator=(-G Ninja); fi
-nice -n "$nice_level" cmake -S "$root" -B "$build" "${generator[@]}" "${launcher[@]}" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DRIDGELINE_FUZZ=ON -DRIDGELINE_GUI=OFF -DRIDGELINE_CUDA=OFF -DRIDGELINE_TESTS=OFF \
-  -DRIDGELINE_BENCH=OFF -DRIDGELINE_NATIVE=OFF >/dev/null
-nice -n "$nice_level" cmake --build "$build" --target fuzz_all -j "$(nproc)"
+SANITIZER_NICE=$nice_level "$root/scripts/sanitizer-tree.sh" fuzz_all
 
 out="$build/fuzz"
 mkdir -p "$out"

@@ -9,12 +9,15 @@ bad flags and bad output locations. Fixtures are made here (two tiny models trai
 an IDX folder written byte by byte), so the catalogue needs no data files.
 
     malformed_inputs.py RIDGELINE WORK_DIR [--known-failures FILE] [--strict] [-k SUBSTRING]
+                        [--jobs N]
 
 Cases named in the known-failures file (one "name  reason" per line; '#' comments) are bad
 input whose fix belongs to other work in progress: they are reported as XFAIL and do not fail
 the run, and a listed case that passes is reported as XPASS (remove it from the list).
---strict fails on both. Exit status: 0 when every other case passes, 1 otherwise.
+--strict fails on both. Cases are independent and run N at a time (default: one per core);
+the report keeps the catalogue's order. Exit status: 0 when every other case passes, 1 otherwise.
 """
+import concurrent.futures
 import json
 import os
 import shutil
@@ -1099,6 +1102,11 @@ def main():
         i = argv.index("--known-failures")
         known_file = argv[i + 1]
         del argv[i:i + 2]
+    jobs = os.cpu_count() or 1
+    if "--jobs" in argv:
+        i = argv.index("--jobs")
+        jobs = max(1, int(argv[i + 1]))
+        del argv[i:i + 2]
     only = None
     if "-k" in argv:
         i = argv.index("-k")
@@ -1145,8 +1153,9 @@ def main():
 
     failed, xfail, xpass = [], [], []
     t0 = time.monotonic()
-    for case in cases:
-        problem, seconds = check(exe, work, case)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(lambda c: check(exe, work, c), cases))
+    for case, (problem, seconds) in zip(cases, results):
         if case.name in known:
             if problem:
                 xfail.append(case.name)
@@ -1160,8 +1169,8 @@ def main():
         elif seconds > 5:
             print("ok    %-48s (slow: %.1f s)" % (case.name, seconds))
     total = time.monotonic() - t0
-    print("\n%d cases in %.1f s: %d passed, %d failed, %d known failures (XFAIL), %d XPASS" %
-          (len(cases), total, len(cases) - len(failed) - len(xfail) - len(xpass) + len(xpass) * 0,
+    print("\n%d cases in %.1f s (%d at a time): %d passed, %d failed, %d known failures (XFAIL), %d XPASS" %
+          (len(cases), total, jobs, len(cases) - len(failed) - len(xfail) - len(xpass) + len(xpass) * 0,
            len(failed), len(xfail), len(xpass)))
     if failed or (strict and (xfail or xpass)):
         return 1

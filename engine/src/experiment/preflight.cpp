@@ -113,18 +113,11 @@ uint64_t memory_limit_bytes() {
 uint64_t estimated_memory_bytes(const ModelArch& arch, int64_t rows, int copies) {
   // Long double: an absurd architecture must not wrap around to a small number.
   const long double params = static_cast<long double>(arch.num_params());
-  long double units = 0, inputs = 0;
-  for (const ParamBlockInfo& b : arch.blocks())
-    if (b.shape.size() >= 2) {
-      units += static_cast<long double>(b.shape[0]);  // a layer's outputs
-      if (inputs == 0) inputs = static_cast<long double>(b.shape[1]);
-    }
-  // Per model: parameters, gradient, two optimiser moments. Per batch row: the input and,
-  // for every layer, its linear output and activation, kept for the backward pass, and
-  // their gradients.
+  // Per model: parameters, gradient, two optimiser moments. Per batch row: what the model
+  // keeps for the backward pass and its gradients (ModelArch::activation_floats_per_row).
   const long double floats =
       params * (3.0L + std::max(copies, 1)) +
-      static_cast<long double>(std::max<int64_t>(rows, 1)) * (inputs + 4.0L * units);
+      static_cast<long double>(std::max<int64_t>(rows, 1)) * arch.activation_floats_per_row();
   const long double bytes = 4.0L * floats;
   return bytes >= 1.8e19L ? UINT64_MAX : static_cast<uint64_t>(bytes);
 }

@@ -33,6 +33,16 @@ const std::vector<ModelKind>& kinds() {
 
 }  // namespace
 
+long double ModelArch::activation_floats_per_row() const {
+  long double units = 0, inputs = 0;
+  for (const ParamBlockInfo& b : blocks())
+    if (b.shape.size() >= 2) {
+      units += static_cast<long double>(b.shape[0]);  // a layer's outputs
+      if (inputs == 0) inputs = static_cast<long double>(b.shape[1]);
+    }
+  return inputs + 4.0L * units;
+}
+
 std::vector<std::string> model_kinds() {
   std::vector<std::string> names;
   for (const auto& k : kinds()) names.push_back(k.name);

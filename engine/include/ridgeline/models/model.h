@@ -79,6 +79,11 @@ class ModelArch {
   virtual std::string hvp_unsupported() const {
     return "Hessian-vector products are not supported for this model kind";
   }
+  /// Floats one training row keeps for the backward pass and its gradients (the memory
+  /// preflight, experiment/preflight.h). The default reads the blocks: the first matrix's
+  /// inputs, and per matrix its outputs' linear output, activation and their gradients. Kinds
+  /// whose activations are not one vector per matrix (transformers: one per token) override it.
+  virtual long double activation_floats_per_row() const;
   /// How many on_chunk calls evaluate_points makes for `points` points on n rows.
   virtual int evaluation_chunks(int points, int chunk, int n) const = 0;
   /// The safetensors `__metadata__` entries that identify this architecture.

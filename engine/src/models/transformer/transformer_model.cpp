@@ -90,6 +90,16 @@ class TransformerModelArch final : public ModelArch {
                        data.name + " has " + std::to_string(data.classes) + " classes");
   }
 
+  long double activation_floats_per_row() const override {
+    // Per token and layer the forward keeps the stream, both LayerNorm outputs, Q/K/V, the
+    // attention output and the mid stream (8·d) and the MLP's two ff-wide vectors; the backward
+    // needs as much again. Each layer's heads may hold a T×T map per head, and every token
+    // its logits and their gradient (transformer_compute.h).
+    const long double T = arch_.tokens(), d = arch_.d, ff = arch_.ff, H = arch_.heads;
+    const long double per_layer = 2.0L * T * (8.0L * d + 2.0L * ff) + H * T * T;
+    return arch_.inputs() + arch_.layers * per_layer + T * (4.0L * d + 2.0L * arch_.outputs());
+  }
+
   bool same_shape(const ModelArch& other) const override {
     const TransformerArch* o = as_transformer_arch(other);
     return o && *o == arch_;
