@@ -91,7 +91,9 @@ int cmd_align(int argc, char** argv) {
   if (orthogonal) {
     check_output_file(out_a, "--out-a");
     if (out_a == out) throw InputError("--out-a: the same file as --out");
-    if (a.flag("repair")) throw InputError("--repair: not with --orthogonal (REPAIR needs an MLP)");
+    if (a.flag("repair"))
+      throw InputError("--repair: not with --orthogonal (the midpoint report compares A with B's "
+                       "alignment; --orthogonal changes A)");
   }
   // Every option is read before any work, so a bad one is found at once.
   const int samples = static_cast<int>(a.integer("samples", 0, 1 << 30));

@@ -65,7 +65,9 @@ int cmd_interpolate(int argc, char** argv) {
   const Model& ma = models[0];
   const Model& mb = models[1];
   // REPAIR acts on hidden units: checked before any work starts.
-  if (a.flag("repair")) to_mlp(ma, fa + ": REPAIR");
+  if (a.flag("repair"))
+    if (const std::string why = repair_unsupported(*ma.arch); !why.empty())
+      throw InputError(fa + ": " + why);
   auto backend = make_backend(a.str("device"), threads);
   ProgressPrinter progress;
   if (!quiet) progress.line("device: " + backend->description());

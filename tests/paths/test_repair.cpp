@@ -15,6 +15,7 @@
 #include "ridgeline/paths/repair.h"
 #include "ridgeline/train/train.h"
 #include "small_models.h"
+#include "transformer_data.h"
 
 using namespace ridgeline;
 
@@ -82,6 +83,70 @@ class TestRepair : public QObject {
           QCOMPARE(rep.params[i], plain.params[i]);
     // The overload that measures the endpoints itself gives the same model.
     QVERIFY(repair_interpolated(*be, a, b, 0.5, d.train, rc).params == rep.params);
+  }
+
+  void transformerBlocksMatchTargets() {
+    // Each block's MLP is a hidden layer: after REPAIR every block's fc1 output has the
+    // interpolated endpoint statistics over all token positions (block l is measured after
+    // blocks < l were corrected, and blocks > l cannot change it), and only fc1 changes.
+    auto be = make_backend("cpu", 2);
+    const auto arch =
+        parse_model_arch("transformer:tokens=16,seq=8,d=16,heads=2,layers=3,ff=24,attn=softmax,causal");
+    const Model a{arch, arch->init(0)}, b{arch, arch->init(1)};
+    const Dataset data = test::random_tokens(300, 8, 16, 5);
+    RepairConfig rc;
+    rc.samples = 250;
+    rc.batch = 64;
+    const RepairStatistics ends = repair_statistics(*be, a, b, data, rc);
+    QCOMPARE(ends.a.linear_mean.size(), size_t(3));
+    QCOMPARE(ends.a.linear_mean[0].size(), size_t(24));
+    std::vector<std::vector<double>> mu_t, sd_t;
+    repair_targets(ends, 0.5, mu_t, sd_t);
+    auto stats_of = [&](const std::vector<float>& p) {
+      const Model m{arch, p};
+      return repair_statistics(*be, m, m, data, rc).a;
+    };
+    std::vector<float> plain(a.params.size());
+    for (size_t i = 0; i < plain.size(); ++i) plain[i] = a.params[i] + 0.5f * (b.params[i] - a.params[i]);
+    const double before = worst_deviation(stats_of(plain), mu_t, sd_t);
+    QVERIFY2(before > 0.05, qPrintable(QString::number(before)));
+    const std::vector<float> rep = repair_interpolated_params(*be, a, b, 0.5, data, rc);
+    const double after = worst_deviation(stats_of(rep), mu_t, sd_t);
+    qInfo("transformer: worst relative deviation from the targets: plain %.3g, repaired %.3g",
+          before, after);
+    QVERIFY2(after < 1e-4, qPrintable(QString::number(after)));
+    size_t changed_outside_fc1 = 0, fc1_params = 0;
+    for (const ParamBlockInfo& blk : arch->blocks()) {
+      size_t n = 1;
+      for (int64_t e : blk.shape) n *= static_cast<size_t>(e);
+      const bool fc1 = blk.name.find(".mlp.fc1.") != std::string::npos;
+      fc1_params += fc1 ? n : 0;
+      if (!fc1)
+        for (size_t i = blk.offset; i < blk.offset + n; ++i) changed_outside_fc1 += rep[i] != plain[i];
+    }
+    QCOMPARE(fc1_params, size_t(3 * (24 * 16 + 24)));
+    QCOMPARE(changed_outside_fc1, size_t(0));
+    QVERIFY(repair_interpolated_params(*be, a, b, 0.0, data, rc) == a.params);
+    QVERIFY(repair_interpolated_params(*be, a, b, 1.0, data, rc) == b.params);
+
+    // The REPAIRed path: α = 0 and 1 are the plain path's values, the midpoint is the loss of
+    // the REPAIRed midpoint evaluated by itself.
+    DataSplits d;
+    d.train = data;
+    d.test = test::random_tokens(120, 8, 16, 6);
+    InterpolationConfig ic;
+    ic.points = 3;
+    const InterpolationResult path = interpolate_repaired(*be, a, b, d, ic, rc);
+    const InterpolationResult lin = interpolate(*be, a, b, d, ic);
+    QCOMPARE(path.test->loss[0], lin.test->loss[0]);
+    QCOMPARE(path.test->loss[2], lin.test->loss[2]);
+    const LossError mid = evaluate(*be, Model{arch, rep}, d.test, 2000);
+    QVERIFY2(std::abs(path.test->loss[1] - mid.loss) < 1e-5 * std::max(1.0, mid.loss),
+             qPrintable(QString("%1 vs %2").arg(path.test->loss[1]).arg(mid.loss)));
+    // A kind without hidden units is refused by name.
+    const auto q = parse_model_arch("quadratic:dim=6,seed=1");
+    QVERIFY(repair_unsupported(*q).find("quadratic") != std::string::npos);
+    QVERIFY(repair_unsupported(*arch).empty());
   }
 
   void endpointsAreReturnedExactly() {

@@ -6,7 +6,9 @@
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_layers.h"
+#include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/paths/evaluator.h"
+#include "repair_transformer.h"
 
 namespace ridgeline {
 
@@ -46,11 +48,49 @@ RepairStatistics mlp_repair_statistics(Backend& be, const Mlp& a, const Mlp& b, 
 
 }  // namespace
 
+std::string repair_unsupported(const ModelArch& arch) {
+  if (as_mlp_arch(arch) || as_transformer_arch(arch)) return {};
+  return "REPAIR needs an MLP or a transformer (hidden units to rescale), not a " + arch.kind() +
+         " model";
+}
+
+namespace {
+
+bool is_transformer(const Model& m) { return as_transformer_arch(m.architecture()) != nullptr; }
+
+void check_transformer_pair(const Model& a, const Model& b) {
+  if (!a.architecture().same_shape(b.architecture()))
+    throw InputError("models have different architectures: " + a.architecture().to_string() +
+                     " and " + b.architecture().to_string());
+  if (a.params.size() != a.architecture().num_params() || b.params.size() != a.params.size())
+    throw InputError("model parameters do not match the architecture " +
+                     a.architecture().to_string());
+}
+
+}  // namespace
+
 RepairStatistics repair_statistics(Backend& be, const Model& a, const Model& b, const Dataset& data,
                                    const RepairConfig& cfg, const CancelToken* cancel) {
-  // Statistics of hidden units: MLPs only.
+  if (is_transformer(a)) {
+    check_transformer_pair(a, b);
+    return {detail::transformer_unit_statistics(be, a, data, cfg, cancel),
+            detail::transformer_unit_statistics(be, b, data, cfg, cancel)};
+  }
+  // Statistics of hidden units: MLPs and transformers.
   return mlp_repair_statistics(be, to_mlp(a, "REPAIR statistics: model A"),
                                to_mlp(b, "REPAIR statistics: model B"), data, cfg, cancel);
+}
+
+std::vector<float> repair_interpolated_params(Backend& be, const Model& a, const Model& b,
+                                              double alpha, const Dataset& data,
+                                              const RepairConfig& cfg,
+                                              const CancelToken* cancel) {
+  const RepairStatistics ends = repair_statistics(be, a, b, data, cfg, cancel);
+  if (is_transformer(a))
+    return detail::transformer_repair_point(be, a, b, alpha, data, cfg, ends, cancel);
+  return repair_interpolated(be, to_mlp(a, "REPAIR"), to_mlp(b, "REPAIR"), alpha, data, cfg, ends,
+                             cancel)
+      .params;
 }
 
 Mlp interpolate_params(const Mlp& a, const Mlp& b, double alpha) {
@@ -173,11 +213,56 @@ Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, c
   return repair_point(be, a, b, alpha, data, cfg, endpoints, cancel, nullptr);
 }
 
+namespace {
+
+// interpolate_repaired for transformers: each α's REPAIRed parameters replace the line's point
+// (the transformer's evaluator has no shared first layer to scale).
+InterpolationResult interpolate_repaired_transformer(Backend& be, const Model& ma, const Model& mb,
+                                                     const DataSplits& data,
+                                                     const InterpolationConfig& cfg,
+                                                     const RepairConfig& rcfg,
+                                                     const ProgressFn& progress,
+                                                     const CancelToken* cancel) {
+  check_transformer_pair(ma, mb);
+  ma.architecture().check_fits(data.train, "REPAIR: model");
+  const std::vector<const Dataset*> sets = path_splits(*ma.arch, data, cfg);
+  const auto t0 = std::chrono::steady_clock::now();
+  InterpolationResult r;
+  r.alpha = alpha_grid(cfg.points);
+  const RepairStatistics ends = repair_statistics(be, ma, mb, data.train, rcfg, cancel);
+  const int P = static_cast<int>(r.alpha.size());
+  const int chunk = std::max(1, cfg.chunk);
+  long long total = P, done = 0;
+  for (const Dataset* d : sets) total += ma.arch->evaluation_chunks(P, chunk, d->n);
+  auto step = [&] {
+    ++done;
+    if (progress) progress({"interpolate repaired", done, total, ""});
+  };
+  std::vector<std::vector<float>> params(P);
+  for (int k = 0; k < P; ++k) {
+    params[k] = detail::transformer_repair_point(be, ma, mb, r.alpha[k], data.train, rcfg, ends,
+                                                 cancel);
+    step();
+  }
+  PointHooks hooks;
+  hooks.on_params = [&](Backend& b2, int k, float* p) {
+    b2.upload(p, params[k].data(), params[k].size());
+  };
+  const ParameterPoints line = line_points(ma.params, mb.params, r.alpha);
+  evaluate_splits(be, *ma.arch, line, sets, data, chunk, hooks, [&](const Dataset*) { step(); },
+                  cancel, r);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace
+
 InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Model& mb,
                                          const DataSplits& data, const InterpolationConfig& cfg,
                                          const RepairConfig& rcfg, const ProgressFn& progress,
                                          const CancelToken* cancel) {
-  // REPAIR acts on hidden units: it is defined for MLPs.
+  if (is_transformer(ma)) return interpolate_repaired_transformer(be, ma, mb, data, cfg, rcfg, progress, cancel);
+  // REPAIR acts on hidden units: MLPs here, transformers above.
   const Mlp a = to_mlp(ma, "REPAIR"), b = to_mlp(mb, "REPAIR");
   check_pair(a, b);
   check_data(a, data.train);

@@ -3,7 +3,7 @@
 tools" and "Real checkpoints"): two transformers trained by `ridgeline train` are aligned by
 weight matching and by activation matching (the function check passes, the distance shrinks,
 the permutations are the residual stream, whole heads and MLP units), the aligned model
-interpolates; STE, which needs an MLP, says so; a GPT-2 checkpoint folder written here with numpy (Hugging Face's Conv1D layout)
+interpolates (also with REPAIR); STE aligns them; a GPT-2 checkpoint folder written here with numpy (Hugging Face's Conv1D layout)
 gives, through `ridgeline attention --ids`, the first layer's attention maps of a numpy float64
 forward; bad ids and unsupported checkpoints are one line and exit 2.
 
@@ -92,6 +92,12 @@ r = run("interpolate", "m0.safetensors", "m1-wm.safetensors", "--data", TASK, "-
         "--threads", 1, "--json")
 p = json.loads(r.stdout)
 check(len(p["alpha"]) == 3, "the aligned path has 3 points")
+# REPAIR on the aligned path: each block's MLP rescaled; the ends are the plain path's.
+r = run("interpolate", "m0.safetensors", "m1-wm.safetensors", "--data", TASK, "--points", 3, "--repair",
+        "--threads", 1, "--json")
+q = json.loads(r.stdout)
+check(len(q["alpha"]) == 3 and abs(q["test"]["loss"][0] - p["test"]["loss"][0]) < 1e-6 and
+      abs(q["test"]["loss"][2] - p["test"]["loss"][2]) < 1e-6, "REPAIRed transformer path: %r" % q)
 r = run("align", "m0.safetensors", "m1.safetensors", "--method", "am", "--data", TASK,
         "--out", "m1-am.safetensors", "--threads", 1, "--json")
 j = json.loads(r.stdout)

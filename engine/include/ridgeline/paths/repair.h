@@ -11,6 +11,12 @@
 /// For LayerNorm nets ("+ln") REPAIR is defined the same way on the Linear output (the
 /// LayerNorm's input); the LayerNorm, with the interpolated γ(α), β(α), then renormalises
 /// each row, so the correction acts through the relative scale and offset of the units.
+///
+/// Transformers: every block's MLP is a hidden layer, its units fc1's outputs measured over
+/// every token position; the correction is folded into fc1 the same way, blocks in order.
+/// Attention, LayerNorm and the residual stream stay as interpolated (REPAIR's paper corrects
+/// the hidden units of convolutional and MLP layers only).
+#include <string>
 #include <vector>
 
 #include "ridgeline/align/activation_matching.h"
@@ -29,10 +35,14 @@ struct RepairConfig {
 };
 
 /// Linear-output statistics of both endpoints on the same rows (unit_statistics of each).
-/// MLPs only: throws InputError naming "REPAIR statistics" for another kind.
+/// MLPs and transformers (each block's MLP is a hidden layer: fc1's outputs over every token
+/// position); throws InputError naming "REPAIR statistics" for another kind.
 struct RepairStatistics {
   UnitStatistics a, b;
 };
+
+/// Why REPAIR cannot act on this architecture ("" for MLPs and transformers).
+std::string repair_unsupported(const ModelArch& arch);
 
 RepairStatistics repair_statistics(Backend& backend, const Model& a, const Model& b,
                                    const Dataset& data, const RepairConfig& cfg = {},
@@ -54,6 +64,13 @@ Mlp repair_interpolated(Backend& backend, const Mlp& a, const Mlp& b, double alp
 Mlp repair_interpolated(Backend& backend, const Mlp& a, const Mlp& b, double alpha,
                         const Dataset& data, const RepairConfig& cfg,
                         const RepairStatistics& endpoints, const CancelToken* cancel = nullptr);
+
+/// The REPAIRed θ(α) of any model REPAIR acts on (MLPs, transformers), endpoint statistics
+/// measured here on the same rows.
+std::vector<float> repair_interpolated_params(Backend& backend, const Model& a, const Model& b,
+                                              double alpha, const Dataset& data,
+                                              const RepairConfig& cfg = {},
+                                              const CancelToken* cancel = nullptr);
 
 /// The REPAIR targets at α per hidden layer and unit: μ_t and σ_t of the Linear output.
 void repair_targets(const RepairStatistics& endpoints, double alpha,

@@ -43,6 +43,12 @@ class InterpolateStep final : public PairStepKind {
   std::string default_id(const StepSpec& st) const override {
     return type() + "-" + st.a + "-" + st.b;
   }
+  void check_in_spec(const StepSpec& st, const ExperimentSpec& spec,
+                     const std::string& where) const override {
+    if (!st.as<InterpolateParams>().repair) return;
+    const std::string why = repair_unsupported(*spec.model());
+    if (!why.empty()) throw InputError(where + ".repair: " + why);
+  }
 
   StepResult run(const StepSpec& st, ModelMap& models, StepContext& ctx) const override {
     const InterpolateParams& p = st.as<InterpolateParams>();

@@ -94,7 +94,7 @@ void TransformerCompute::attention_forward(Layer& L, int l, int rows) {
 }
 
 void TransformerCompute::forward(const float* params, const float* x, int rows,
-                                 const LayerHook&) {
+                                 const LayerHook& hook) {
   if (rows < 1 || rows > max_rows_)
     throw InputError("transformer: " + std::to_string(rows) + " rows for a compute object of " +
                      std::to_string(max_rows_));
@@ -173,6 +173,9 @@ void TransformerCompute::forward(const float* params, const float* x, int rows,
       gelu_tanh(L.f1.data(), L.g.data(), M * ff);
     else
       be_.gelu(L.f1.data(), L.g.data(), M * ff);
+    // The hook sees block l's MLP as hidden layer l: fc1's output and GELU's, one row per
+    // token (REPAIR's statistics, paths/repair.h).
+    if (hook) hook({l, L.f1.data(), L.g.data(), int(M), ff});
     h = L.hmid;
     be_.gemm(Trans::No, Trans::Yes, int(M), d, ff, 1.0f, L.g.data(), ff, params + o.fc2_w, ff,
              1.0f, h.data(), d);
