@@ -10,6 +10,7 @@
 #include "cli/common.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/steps/attention_step.h"
 #include "ridgeline/experiment/study.h"
 
 #ifdef RIDGELINE_HAVE_FIGURES
@@ -47,7 +48,8 @@ const CommandSpec& figure_spec() {
       "side, train dashed and test solid, endpoints named after the models, colour-blind-safe "
       "colours.",
       {"figure RUN_DIR --view NAME --out FIG.pdf|svg|png [options]",
-       "figure STUDY_DIR --view study --out FIG.pdf|svg|png [options]"},
+       "figure STUDY_DIR --view study --out FIG.pdf|svg|png [options]",
+       "figure ATTENTION_DIR --view attention:<folder name> --out FIG.pdf|svg|png [options]"},
       {{"view", "NAME", "", "(required) the view to draw (see the list below)"},
        {"out", "FILE", "", "(required) .pdf, .svg or .png; written atomically"},
        {"width-mm", "W", "89", "figure width in mm (89: one journal column; 183: two)"},
@@ -76,7 +78,8 @@ const CommandSpec& figure_spec() {
        "ridgeline figure runs/fmnist-quick-rebasin --view alignment --width-mm 183 --out align.svg",
        "ridgeline figure studies/gmm-width-study --view study --out width.pdf --python",
        "ridgeline figure studies/width-depth --view study --x width --where lr=0.01 --out wd.pdf",
-       "ridgeline figure runs/gmm-spectra --view spectra:spectra --layer fc2.weight --width-mm 183 --out sp.pdf"},
+       "ridgeline figure runs/gmm-spectra --view spectra:spectra --layer fc2.weight --width-mm 183 --out sp.pdf",
+       "ridgeline figure attn-lab --view attention:attn-lab --out lab.pdf"},
       view_notes()};
   return s;
 }
@@ -152,7 +155,14 @@ int cmd_figure(int argc, char** argv) {
   } else {
     for (const char* option : {"band", "x", "where"})
       if (a.has(option)) throw InputError("--" + std::string(option) + ": only for --view study");
-    run = load_run(dir, &spec);
+    if (is_attention_folder(dir)) {
+      // A `ridgeline attention` folder: one attention result named after the folder.
+      if (a.has("compare")) throw InputError("--compare: not for an attention folder");
+      run.run_dir = dir;
+      run.results.push_back(StepResult{folder_name(dir), "attention", read_attention_folder(dir)});
+    } else {
+      run = load_run(dir, &spec);
+    }
     in.run = &run;
     in.spec = &spec;
   }

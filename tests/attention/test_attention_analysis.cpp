@@ -157,6 +157,56 @@ class TestAttentionAnalysis : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, read_attention_analysis(dir.file(""), "ok"));
   }
 
+  // A `ridgeline attention` folder reads back as an attention step's result: models in
+  // comparison.json's order, tokens.json's text as the shown input's labels; what is wrong
+  // is one InputError naming the file.
+  void attentionFolderReadsBack() {
+    test::ScratchDir dir("attention-folder");
+    const DataSplits data = load_task_data(kTask);
+    AttentionAnalysisOptions o;
+    o.examples = 2;
+    o.show = 1;
+    const AttentionAnalysis s = analyse_attention(model_of("softmax"), data.test, o);
+    const AttentionAnalysis l = analyse_attention(model_of("linear_elu"), data.test, o);
+    write_attention_analysis(l, dir.file(""), "lin");
+    write_attention_analysis(s, dir.file(""), "soft");
+    QVERIFY(!is_attention_folder(dir.file("")));
+    write_file_atomic(dir.file("comparison.json"),
+                      R"({"data": "x", "models": [{"name": "soft"}, {"name": "lin"}]})");
+    QVERIFY(is_attention_folder(dir.file("")));
+    AttentionStepResult r = read_attention_folder(dir.file(""));
+    QCOMPARE(r.models, (std::vector<std::string>{"soft", "lin"}));
+    QCOMPARE(r.analyses[0].variant, std::string("softmax"));
+    QCOMPARE(r.analyses[1].variant, std::string("linear_elu"));
+    QVERIFY(r.analyses[1].maps == l.maps);
+    QCOMPARE(r.analyses[0].token_labels[0], s.token_labels[0]);
+    std::string tokens = R"({"ids": [], "tokens": [)";
+    for (int i = 0; i < 16; ++i) tokens += std::string(i ? ", " : "") + "\"t" + std::to_string(i) + "\"";
+    write_file_atomic(dir.file("tokens.json"), tokens + "]}");
+    r = read_attention_folder(dir.file(""));
+    QCOMPARE(r.analyses[1].token_labels[0][3], std::string("t3"));
+    std::filesystem::remove(dir.file("tokens.json"));
+    auto refused = [&](const std::string& comparison, const char* word) {
+      write_file_atomic(dir.file("comparison.json"), comparison);
+      try {
+        read_attention_folder(dir.file(""));
+        QFAIL(qPrintable(QString("accepted: ") + QString::fromStdString(comparison)));
+      } catch (const InputError& e) {
+        QVERIFY2(std::string(e.what()).find("comparison.json") != std::string::npos ||
+                     std::string(e.what()).find(".json") != std::string::npos, e.what());
+        QVERIFY2(std::string(e.what()).find(word) != std::string::npos, e.what());
+      }
+    };
+    refused("{", "invalid JSON");
+    refused(std::string(200, '[') + std::string(200, ']'), "nested deeper");
+    refused(R"({"models": []})", "models");
+    refused(R"({"models": [{"name": 3}]})", "models[0].name");
+    refused(R"({"models": [{"name": "../soft"}]})", "not a plain file name");
+    refused(R"({"models": [{"name": ".hidden"}]})", "not a plain file name");
+    refused(R"({"models": [{"name": "soft"}, {"name": "soft"}]})", "twice");
+    refused(R"({"models": [{"name": "missing"}]})", "missing");
+  }
+
   // With a result listener (the window), training a transformer sends its maps after every
   // epoch; without one nothing extra is computed, and nothing of it is written to the run.
   void trainingSendsLiveMapsEveryEpoch() {

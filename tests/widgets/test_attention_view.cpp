@@ -1,18 +1,21 @@
 // The attention step in the window: a real (shortened) run of the bundled mqar-attention
 // example opened from its folder; the tab's grid shows the maps the step saved for the chosen
 // model and input, its table one row per layer and head, the summary the variant and accuracy;
-// --view and PNG export work; a spec whose model is not a transformer is refused by the step.
+// --view and PNG export work; a spec whose model is not a transformer is refused by the step;
+// a `ridgeline attention` folder opens as a page whose comparison tab shows two models.
 #include <QComboBox>
 #include <QImage>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QtTest>
+#include <filesystem>
 
 #include "figures/figure_views.h"
 #include "gui/main_window/main_window.h"
 #include "gui/results/attention_view.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/run.h"
+#include "ridgeline/experiment/steps/attention_step.h"
 #include "ridgeline/io/fileio.h"
 #include "test_support.h"
 #include "widgets/attention/accuracy_curve_chart.h"
@@ -177,6 +180,73 @@ class TestAttentionView : public QObject {
           QVERIFY(std::abs(field.z[static_cast<size_t>(2 * i + a) * 2 * N + 2 * j + b] - mean) < 1e-6);
     }
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "attention:nope"));
+  }
+
+  // A folder written by `ridgeline attention` opens as an attention page named after the
+  // folder; its "Compare two models" tab shows two models on the input chosen above, on one
+  // colour scale; the paper figure reads the same folder; a broken folder is one message.
+  void attentionFolderOpensAndCompares() {
+    const AttentionAnalysis saved =
+        read_attention_analysis(run_dir_.toStdString() + "/results", "attention.seed0");
+    AttentionAnalysis other = saved;
+    for (float& v : other.maps) v *= 0.5f;  // a different, still valid, set of maps
+    other.variant = "halved";
+    const std::string lab = ws_.file("lab");
+    std::filesystem::create_directories(lab);
+    write_attention_analysis(saved, lab, "first");
+    write_attention_analysis(other, lab, "second");
+    write_file_atomic(lab + "/comparison.json",
+                      R"({"data": "x", "models": [{"name": "first"}, {"name": "second"}]})");
+    gui::GuiOptions o;
+    o.workspace = QString::fromStdString(ws_.file("ws-folder"));
+    o.device = "cpu";
+    o.threads = 1;
+    gui::MainWindow w(o);
+    w.setInteractive(false);
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QString why;
+    QVERIFY2(w.openRunFolder(QString::fromStdString(lab), &why), qPrintable(why));
+    auto* pages = w.results().get<gui::AttentionPages>();
+    QVERIFY(pages != nullptr);
+    QCOMPARE(pages->ids(), QStringList{"lab"});
+    QVERIFY(w.headerText().contains("Attention folder lab"));
+    widgets::AttentionComparison* cmp = pages->comparison("lab");
+    QVERIFY(cmp != nullptr);
+    // Defaults: the first model on the left, the second on the right, input 0.
+    const size_t per = 2 * 2 * 16 * 16;
+    QVERIFY(cmp->left()->maps().title.contains("first"));
+    QVERIFY(cmp->right()->maps().title.contains("second"));
+    for (size_t i = 0; i < per; i += 29) {
+      QCOMPARE(cmp->left()->maps().values[i], double(saved.maps[i]));
+      QCOMPARE(cmp->right()->maps().values[i], double(other.maps[i]));
+    }
+    // The input chosen above drives both sides.
+    w.findChild<QComboBox*>("attention.input")->setCurrentIndex(3);
+    QVERIFY(cmp->right()->maps().title.contains("test input 3"));
+    for (size_t i = 0; i < per; i += 31)
+      QCOMPARE(cmp->right()->maps().values[i], double(other.maps[3 * per + i]));
+    pages->compare("lab", 1, 0);
+    QVERIFY(cmp->left()->maps().title.contains("second"));
+    // RIDGELINE_SHOT_DIR=DIR: the comparison tab as a picture, for a person to look at.
+    if (const QString shots = qEnvironmentVariable("RIDGELINE_SHOT_DIR"); !shots.isEmpty()) {
+      auto* below = w.findChild<QTabWidget*>("attention.below");
+      below->setCurrentIndex(below->count() - 1);
+      QTest::qWait(50);
+      w.grab().save(shots + "/attention-compare.png");
+    }
+    QVERIFY2(w.showView("attention:lab", &why), qPrintable(why));
+    // The paper figure of the folder, as `ridgeline figure lab --view attention:lab` draws it.
+    RunSummary run;
+    run.results.push_back(StepResult{"lab", "attention", read_attention_folder(lab)});
+    ExperimentSpec none;
+    figures::FigureInput in{&run, &none, "lab", nullptr, nullptr, {}};
+    QCOMPARE(figures::build_figure(in, "attention:lab").panels.size(), size_t(2));
+    // A folder whose comparison.json names a model it lacks: one message, nothing shown.
+    write_file_atomic(lab + "/comparison.json", R"({"models": [{"name": "third"}]})");
+    QVERIFY(!w.openRunFolder(QString::fromStdString(lab), &why));
+    QVERIFY2(why.contains("third"), qPrintable(why));
   }
 
   void stepNeedsATransformer() {

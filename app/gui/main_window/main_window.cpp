@@ -32,6 +32,7 @@
 #include "gui/main_window/settings.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
+#include "ridgeline/experiment/steps/attention_step.h"
 #include "widgets/training/training_monitor.h"
 
 namespace ridgeline::gui {
@@ -298,6 +299,7 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
   if (QFileInfo::exists(QDir(dir).filePath("study.json")) &&
       !QFileInfo::exists(QDir(dir).filePath("experiment.json")))
     return openStudyFolder(dir, error);
+  if (is_attention_folder(dir.toStdString())) return openAttentionFolder(dir, error);
   try {
     ExperimentSpec spec;
     RunSummary s = load_run(dir.toStdString(), &spec);
@@ -321,6 +323,46 @@ bool MainWindow::openRunFolder(const QString& dir, QString* error) {
     QFile run_log(QDir(dir).filePath("log.txt"));
     if (run_log.open(QIODevice::ReadOnly | QIODevice::Text))
       log_->appendPlainText(QString::fromUtf8(run_log.readAll()).trimmed());
+    state_ = State::Finished;
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromStdString(e.what());
+    last_error_ = QString::fromStdString(e.what());
+    return false;
+  }
+}
+
+bool MainWindow::openAttentionFolder(const QString& dir, QString* error) {
+  if (queue_.busy()) {
+    if (error) *error = "a run is going on (its views are live); open the folder when it ends";
+    return false;
+  }
+  try {
+    AttentionStepResult r = read_attention_folder(dir.toStdString());
+    QString id = QFileInfo(QDir::cleanPath(dir)).fileName();
+    if (id.isEmpty()) id = "folder";
+    const int models = static_cast<int>(r.models.size());
+    QStringList names;
+    for (size_t k = 0; k < r.models.size(); ++k)
+      names << QString::fromStdString(r.models[k] + " (" + r.analyses[k].variant + ")");
+    const QString header =
+        QString("<b>Attention folder %1</b> — %2<br><span style='color:gray'>%3 · %4</span>")
+            .arg(id.toHtmlEscaped(), names.join(", ").toHtmlEscaped(),
+                 QString::fromStdString(r.analyses[0].data).toHtmlEscaped(), dir.toHtmlEscaped());
+    clearResults();
+    summary_ = {};
+    summary_.run_dir = dir.toStdString();  // exports and figures go to the folder
+    spec_source_ = dir;
+    setPlaceholder(false, {});
+    progress_->hide();
+    results_->showAll({StepResult{id.toStdString(), "attention", std::move(r)}});
+    spec_.reset();  // no spec: the folder is not a run
+    header_->setText(header);
+    setWindowTitle("Ridgeline — " + id);
+    stage_label_->setText(QString("Opened attention folder %1 (%2 model%3)")
+                              .arg(dir).arg(models).arg(models == 1 ? "" : "s"));
+    appendLog("opened attention folder " + dir);
+    noteRecent(kRecentRunsKey, dir);
     state_ = State::Finished;
     return true;
   } catch (const std::exception& e) {

@@ -82,6 +82,10 @@ class MainWindow : public QMainWindow {
   /// Shows a study folder (STUDY_DIR/study.json; ridgeline study): the study view with the
   /// aggregate of its finished cells. False with the reason.
   bool openStudyFolder(const QString& dir, QString* error = nullptr);
+  /// Shows a folder written by `ridgeline attention` (comparison.json and one analysis per
+  /// model) as an attention page named after the folder ("attention:<folder name>"); also
+  /// what openRunFolder does with such a folder. False with the reason.
+  bool openAttentionFolder(const QString& dir, QString* error = nullptr);
   /// The open study's view (null when no study is shown).
   widgets::StudyView* studyView() const { return study_view_; }
   /// The cells of group `group` ("width=64") of the open study, in order.
@@ -168,6 +172,8 @@ class MainWindow : public QMainWindow {
   /// (also shown in the editor and, interactively, in a message box).
   bool runEditorSpec(QString* error = nullptr);
   QString stageText() const;
+  /// The header above the results (the spec's name and recipe, or what folder is shown).
+  QString headerText() const;
   QString deviceText() const;
   QString logText() const;
 

@@ -60,6 +60,7 @@ void MainWindow::setSpecHeader(const QString& run_dir) {
 }
 
 QString MainWindow::stageText() const { return stage_label_->text(); }
+QString MainWindow::headerText() const { return header_->text(); }
 QString MainWindow::deviceText() const { return device_label_->text(); }
 QString MainWindow::logText() const { return log_->toPlainText(); }
 

@@ -39,6 +39,23 @@ QStringList row_of(const HeadMetrics& h) {
           num(m.locality_grid), num(m.kl), num(h.collision_rate)};
 }
 
+// The maps of shown input `input` of model `model`, titled; with `tag` after the title (the
+// live page's epoch).
+widgets::AttentionMaps maps_of(const AttentionStepResult& r, int model, int input) {
+  const AttentionAnalysis& a = r.analyses[model];
+  widgets::AttentionMaps m;
+  m.title = QString::fromStdString(r.models[model] + " · " + a.variant) +
+            QString(" · test input %1").arg(a.shown[input]) +
+            (r.epoch > 0 ? QString(" · epoch %1").arg(r.epoch) : QString());
+  m.layers = a.layers;
+  m.heads = a.heads;
+  m.n = a.tokens;
+  const size_t per = static_cast<size_t>(a.layers) * a.heads * a.tokens * a.tokens;
+  m.values.assign(a.maps.begin() + per * input, a.maps.begin() + per * (input + 1));
+  for (const std::string& t : a.token_labels[input]) m.tokens.push_back(QString::fromStdString(t));
+  return m;
+}
+
 }  // namespace
 
 ResultView attention_result_view() {
@@ -102,6 +119,30 @@ void AttentionPages::show(const StepResult& result) {
     below->addTab(qk_page, "Query/key embedding");
     p.curves = new widgets::AccuracyCurveChart;
     below->addTab(p.curves, "Accuracy during training");
+    // Two models of the step side by side on the input chosen above, one colour scale.
+    auto* cmp_page = new QWidget;
+    cmp_page->setObjectName("attention.comparePage");
+    auto* cmp_layout = new QVBoxLayout(cmp_page);
+    auto* cmp_controls = new QHBoxLayout;
+    p.left = new QComboBox;
+    p.left->setObjectName("attention.compareLeft");
+    p.right = new QComboBox;
+    p.right->setObjectName("attention.compareRight");
+    for (QComboBox* c : {p.left, p.right}) c->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    cmp_controls->addWidget(new QLabel("Left:"));
+    cmp_controls->addWidget(p.left);
+    cmp_controls->addWidget(new QLabel("Right:"));
+    cmp_controls->addWidget(p.right);
+    p.compare_note = new QLabel;
+    p.compare_note->setObjectName("attention.compareNote");
+    cmp_controls->addWidget(p.compare_note);
+    cmp_controls->addStretch(1);
+    cmp_layout->addLayout(cmp_controls);
+    p.compare = new widgets::AttentionComparison;
+    p.compare->setObjectName("attention.compare");
+    cmp_layout->addWidget(p.compare, 1);
+    p.compare_tab = below->addTab(cmp_page, "Compare two models");
+    p.below = below;
     split->addWidget(below);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -115,6 +156,11 @@ void AttentionPages::show(const StepResult& result) {
                      [this, id, input](int m) { select(id, m, input->currentIndex()); });
     QObject::connect(input, &QComboBox::currentIndexChanged, p.widget,
                      [this, id, model](int i) { select(id, model->currentIndex(), i); });
+    for (QComboBox* c : {p.left, p.right})
+      QObject::connect(c, &QComboBox::currentIndexChanged, p.widget, [this, id] {
+        auto it = pages_.find(id);
+        if (it != pages_.end()) refreshCompare(*it);
+      });
     QComboBox* head = p.head;
     QObject::connect(head, &QComboBox::currentIndexChanged, p.widget, [this, id, head](int k) {
       const int heads = head->property("heads").toInt();
@@ -155,8 +201,47 @@ void AttentionPages::show(const StepResult& result) {
     for (size_t k = 0; k < r->models.size(); ++k)
       p.model->addItem(QString::fromStdString(r->models[k] + " (" + r->analyses[k].variant + ")"));
   }
+  {
+    const int keep_left = p.left->currentIndex(), keep_right = p.right->currentIndex();
+    const QSignalBlocker b1(p.left), b2(p.right);
+    p.left->clear();
+    p.right->clear();
+    for (int k = 0; k < p.model->count(); ++k) {
+      p.left->addItem(p.model->itemText(k));
+      p.right->addItem(p.model->itemText(k));
+    }
+    const int n = p.model->count();
+    p.left->setCurrentIndex(keep_left >= 0 && keep_left < n ? keep_left : 0);
+    p.right->setCurrentIndex(keep_right >= 0 && keep_right < n ? keep_right : std::min(1, n - 1));
+    p.below->setTabEnabled(p.compare_tab, n > 1);
+    p.below->setTabToolTip(p.compare_tab, n > 1 ? QString() : "the step has one model");
+  }
   // A live page (maps after every epoch) keeps the model and input being looked at.
   select(id, std::min(keep_model, static_cast<int>(r->models.size()) - 1), keep_input);
+}
+
+void AttentionPages::refreshCompare(Page& p) {
+  const int l = p.left->currentIndex(), r = p.right->currentIndex();
+  const int n = static_cast<int>(p.result.analyses.size());
+  if (l < 0 || r < 0 || l >= n || r >= n) return;
+  const AttentionAnalysis &a = p.result.analyses[l], &b = p.result.analyses[r];
+  const int input = std::max(0, p.input->currentIndex());
+  if (a.tokens != b.tokens || a.shown != b.shown || input >= static_cast<int>(a.shown.size())) {
+    p.compare_note->setText("not comparable: the two models saw different inputs");
+    p.compare->hide();
+    return;
+  }
+  p.compare_note->setText(QString("test input %1").arg(a.shown[input]));
+  p.compare->setMaps(maps_of(p.result, l, input), maps_of(p.result, r, input));
+  p.compare->show();
+}
+
+void AttentionPages::compare(const QString& id, int left, int right) {
+  auto it = pages_.find(id);
+  if (it == pages_.end()) return;
+  it->left->setCurrentIndex(left);
+  it->right->setCurrentIndex(right);
+  refreshCompare(*it);
 }
 
 void AttentionPages::select(const QString& id, int model, int input) {
@@ -187,17 +272,7 @@ void AttentionPages::select(const QString& id, int model, int input) {
                    "inputs) · ").arg(p.result.epoch).arg(a.examples) + line;
   p.summary->setText(line);
   if (!a.shown.empty()) {
-    widgets::AttentionMaps m;
-    m.title = QString::fromStdString(p.result.models[model] + " · " + a.variant) +
-              QString(" · test input %1").arg(a.shown[input]) +
-              (p.result.epoch > 0 ? QString(" · epoch %1").arg(p.result.epoch) : QString());
-    m.layers = a.layers;
-    m.heads = a.heads;
-    m.n = a.tokens;
-    const size_t per = static_cast<size_t>(a.layers) * a.heads * a.tokens * a.tokens;
-    m.values.assign(a.maps.begin() + per * input, a.maps.begin() + per * (input + 1));
-    for (const std::string& t : a.token_labels[input]) m.tokens.push_back(QString::fromStdString(t));
-    p.grid->setMaps(std::move(m));
+    p.grid->setMaps(maps_of(p.result, model, input));
     // Image models: the input picture under the patch grid (the selected row's weights on it).
     const size_t pixels = static_cast<size_t>(a.image_h) * a.image_w;
     if (pixels > 0 && a.inputs.size() == pixels * a.shown.size()) {
@@ -232,6 +307,7 @@ void AttentionPages::select(const QString& id, int model, int input) {
   }
   const int k = std::max(0, p.head->currentIndex());
   selectHead(id, k / std::max(1, a.heads), k % std::max(1, a.heads));
+  refreshCompare(p);
 }
 
 void AttentionPages::selectHead(const QString& id, int layer, int head) {

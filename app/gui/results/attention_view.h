@@ -6,8 +6,9 @@
 /// hover, row/column selection, head mean, log scale, exports), and below it three tabs: the
 /// per-head metrics table, the metrics by layer with one bar per model of the step
 /// (AttentionMetricChart), the joint query/key embedding of a chosen head (QkEmbeddingPlot),
-/// and the test accuracy per epoch of the step's models that the run trained
-/// (AccuracyCurveChart).
+/// the test accuracy per epoch of the step's models that the run trained
+/// (AccuracyCurveChart), and two of the step's models side by side on the chosen input, on one
+/// colour scale (AttentionComparison).
 #include <QMap>
 #include <map>
 
@@ -16,10 +17,12 @@
 
 class QComboBox;
 class QLabel;
+class QTabWidget;
 class QTableWidget;
 
 namespace ridgeline::widgets {
 class AttentionGrid;
+class AttentionComparison;
 class AccuracyCurveChart;
 class AttentionMetricChart;
 class QkEmbeddingPlot;
@@ -53,6 +56,11 @@ class AttentionPages : public ResultPages {
   QString summary(const QString& id) const;
   /// Shows model `model` (index into the step's models) and shown input `input`.
   void select(const QString& id, int model, int input);
+  /// The "Compare two models" tab: models `left` and `right` on the input chosen above.
+  void compare(const QString& id, int left, int right);
+  widgets::AttentionComparison* comparison(const QString& id) const {
+    return pages_.value(id).compare;
+  }
 
  private:
   struct Page {
@@ -65,9 +73,15 @@ class AttentionPages : public ResultPages {
     QComboBox* head = nullptr;
     widgets::QkEmbeddingPlot* qk = nullptr;
     widgets::AccuracyCurveChart* curves = nullptr;
+    QTabWidget* below = nullptr;
+    int compare_tab = -1;
+    QComboBox *left = nullptr, *right = nullptr;
+    QLabel* compare_note = nullptr;
+    widgets::AttentionComparison* compare = nullptr;
     AttentionStepResult result;
   };
   void refreshCurves(Page& p);
+  void refreshCompare(Page& p);
   std::map<std::string, std::vector<EpochMetrics>> trained_;  ///< by model name
   ResultHost host_;
   QMap<QString, Page> pages_;

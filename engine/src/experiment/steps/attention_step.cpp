@@ -5,8 +5,10 @@
 #include <chrono>
 
 #include "experiment/steps/step_kind.h"
+#include "io/json_limited.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
+#include "ridgeline/io/fileio.h"
 
 namespace ridgeline::detail {
 namespace {
@@ -105,3 +107,57 @@ const StepKind& attention_step_kind() {
 }
 
 }  // namespace ridgeline::detail
+
+namespace ridgeline {
+
+namespace fs = std::filesystem;
+
+bool is_attention_folder(const std::string& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(fs::path(dir) / "comparison.json", ec) &&
+         !fs::exists(fs::path(dir) / "experiment.json", ec);
+}
+
+AttentionStepResult read_attention_folder(const std::string& dir) {
+  const fs::path root(dir);
+  const std::string file = (root / "comparison.json").string();
+  if (!fs::is_regular_file(root / "comparison.json"))
+    throw InputError(dir + ": no comparison.json (not a folder written by `ridgeline attention`)");
+  const nlohmann::json doc = parse_json_limited(read_file(file), file);
+  if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_array() ||
+      doc["models"].empty())
+    throw InputError(file + ": models: expected a non-empty array");
+  AttentionStepResult r;
+  for (size_t k = 0; k < doc["models"].size(); ++k) {
+    const nlohmann::json& m = doc["models"][k];
+    const std::string where = file + ": models[" + std::to_string(k) + "].name";
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string())
+      throw InputError(where + ": expected a string");
+    const std::string name = m["name"].get<std::string>();
+    // The name is a file stem inside the folder: never a path.
+    if (name.empty() || name.size() > 200 || name[0] == '.' ||
+        name.find_first_of("/\\") != std::string::npos || name.find('\0') != std::string::npos)
+      throw InputError(where + ": '" + echo_input(name) + "' is not a plain file name");
+    for (const std::string& seen : r.models)
+      if (seen == name) throw InputError(where + ": '" + echo_input(name) + "' appears twice");
+    r.models.push_back(name);
+    r.analyses.push_back(read_attention_analysis(dir, name));
+  }
+  // `--text`: the tokens' text labels the one shown input (when the counts agree).
+  const fs::path tokens = root / "tokens.json";
+  if (fs::is_regular_file(tokens)) {
+    const nlohmann::json t = parse_json_limited(read_file(tokens.string()), tokens.string());
+    if (!t.is_object() || !t.contains("tokens") || !t["tokens"].is_array())
+      throw InputError(tokens.string() + ": tokens: expected an array of strings");
+    std::vector<std::string> text;
+    for (const auto& v : t["tokens"]) {
+      if (!v.is_string()) throw InputError(tokens.string() + ": tokens: expected an array of strings");
+      text.push_back(v.get<std::string>());
+    }
+    for (AttentionAnalysis& a : r.analyses)
+      if (!a.token_labels.empty() && a.token_labels[0].size() == text.size()) a.token_labels[0] = text;
+  }
+  return r;
+}
+
+}  // namespace ridgeline

@@ -26,4 +26,15 @@ struct AttentionStepResult {
   int epoch = 0;
 };
 
+/// A folder written by `ridgeline attention` (docs/USER_GUIDE.md, "The attention lab"):
+/// comparison.json and, per model, <name>.json and <name>-maps.npy. True when comparison.json
+/// is there and experiment.json (a run folder) is not.
+bool is_attention_folder(const std::string& dir);
+
+/// Its models' analyses in comparison.json's order, as an attention step's result. With
+/// tokens.json (`--text`) the shown input's labels are the tokens' text. InputError naming the
+/// file on anything missing or malformed (a model name that is not a plain file name, an
+/// analysis whose maps do not match it).
+AttentionStepResult read_attention_folder(const std::string& dir);
+
 }  // namespace ridgeline
