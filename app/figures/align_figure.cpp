@@ -45,8 +45,14 @@ Figure alignment_figure(const FigureInput& in, const std::string&) {
   if (reports.empty()) throw InputError("--view alignment: this run has no alignment results");
   bool same_method = true;
   std::vector<std::string> layers, ids;
+  // Rows without permutations (a transformer's "<id>+orth": one rotation of the residual
+  // stream) have no gain or moved units: they appear in the L2 panel only.
+  std::vector<size_t> permuted;
+  for (size_t s = 0; s < reports.size(); ++s)
+    if (!reports[s].second.layers.empty()) permuted.push_back(s);
   for (const auto& [id, r] : reports) {
-    same_method &= r.method == reports.front().second.method;
+    if (!r.layers.empty())  // then `permuted` holds at least this row
+      same_method &= r.method == reports[permuted.front()].second.method;
     ids.push_back(id);
     for (const auto& l : r.layers)
       if (std::find(layers.begin(), layers.end(), l.name) == layers.end()) layers.push_back(l.name);
@@ -61,15 +67,16 @@ Figure alignment_figure(const FigureInput& in, const std::string&) {
   moved.y.percent = true;
   gain.y.include_zero = moved.y.include_zero = l2.y.include_zero = true;
   Figure f;
-  const int nslots = static_cast<int>(reports.size());
-  for (size_t s = 0; s < reports.size(); ++s) {
+  const int nslots = static_cast<int>(permuted.size());
+  for (size_t slot = 0; slot < permuted.size(); ++slot) {
+    const size_t s = permuted[slot];
     const auto& [id, r] = reports[s];
     double total = 0;
     for (const auto& l : r.layers) total += l.gain;
     Series g, m;
     for (Series* x : {&g, &m}) {
       x->bars = true;
-      x->slot = static_cast<int>(s);
+      x->slot = static_cast<int>(slot);
       x->nslots = nslots;
       x->style = {palette(s), LineStyle::None, Marker::None, true};
     }

@@ -183,6 +183,43 @@ class TestAlignmentReport : public QObject {
     QVERIFY(!invalid.contains('\n'));
   }
 
+  // A transformer align step's results/<id>.orthogonal.json: written and read back exactly;
+  // what is wrong is one line naming the file.
+  void orthogonalReportRoundTrips() {
+    AlignmentReport r;
+    r.method = "wm+orth";
+    r.objective_before = 412.5;
+    r.objective_after = 97.125;
+    r.l2_before = 48.2;
+    r.l2_after = 41.9;
+    r.seconds = 0.41;
+    r.function_max_diff = 1.9e-6;
+    r.function_max_logit = 11.8;
+    r.function_passed = true;
+    const std::string text = orthogonal_report_json(r, "seed0@canonical", "seed1@wm+orth");
+    const AlignmentReport back = parse_orthogonal_report(text, "W.orthogonal.json");
+    QCOMPARE(back.method, r.method);
+    QCOMPARE(back.objective_before, r.objective_before);
+    QCOMPARE(back.objective_after, r.objective_after);
+    QCOMPARE(back.l2_before, r.l2_before);
+    QCOMPARE(back.l2_after, r.l2_after);
+    QCOMPARE(back.function_max_diff, r.function_max_diff);
+    QVERIFY(back.function_passed);
+    QVERIFY(back.layers.empty());
+    QCOMPARE(orthogonal_report_json(back, "seed0@canonical", "seed1@wm+orth"), text);
+    for (const auto& [bad, word] : std::vector<std::pair<std::string, std::string>>{
+             {"{", "invalid JSON"}, {"[]", "object"}, {R"({"method": 1})", "method"},
+             {R"({"method": "wm+orth"})", "stream_mismatch_before"}}) {
+      try {
+        parse_orthogonal_report(bad, "W.orthogonal.json");
+        QFAIL(qPrintable(QString::fromStdString("accepted: " + bad)));
+      } catch (const InputError& e) {
+        const std::string m = e.what();
+        QVERIFY2(m.rfind("W.orthogonal.json: ", 0) == 0 && m.find(word) != std::string::npos, e.what());
+      }
+    }
+  }
+
   void liveRunAndLoadRunAgree() {
     test::ScratchDir dir("alignrep");
     RunOptions o;

@@ -964,6 +964,53 @@ def analysis_folder_cases(exe, work):
     return cases
 
 
+def orthogonal_folder_cases(exe, work):
+    """A run of two tiny transformers aligned with the orthogonal map of the residual stream,
+    whose results/W.orthogonal.json was then corrupted: the alignment figure (which reads it
+    for its "W+orth" row) refuses it with one line naming the file."""
+    task = "task:mqar,vocab=16,length=8,pairs=2,train=64,test=32,seed=1"
+    spec = {"name": "tiny-orth", "data": {"name": task},
+            "model": {"kind": "transformer",
+                      "arch": "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=8,attn=softmax,causal"},
+            "train": {"epochs": 1, "batch": 32, "lr": 0.01},
+            "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+            "steps": [{"type": "align", "id": "W", "a": "seed0", "b": "seed1", "method": "wm",
+                       "orthogonal": True}]}
+    with open(os.path.join(work, "orth_spec.json"), "w") as f:
+        json.dump(spec, f)
+    r = run(exe, ["run", "orth_spec.json", "--out", "orth_good", "--threads", 1, "--quiet"], work)
+    if r.returncode != 0:
+        sys.exit("fixture: ridgeline run (orthogonal align) failed: " + r.stderr.decode(errors="replace"))
+    good = os.path.join(work, "orth_good")
+    name = "W.orthogonal.json"
+    with open(os.path.join(good, "results", name)) as f:
+        text = f.read()
+    cases = []
+
+    def add(what, change, needles):
+        folder = "orth_" + what
+        shutil.copytree(good, os.path.join(work, folder))
+        if callable(change):
+            j = json.loads(text)
+            change(j)
+            content = json.dumps(j, indent=1)
+        else:
+            content = change
+        with open(os.path.join(work, folder, "results", name), "w") as f:
+            f.write(content)
+        cases.append(Case("figure-orthogonal-" + what,
+                          ["figure", folder, "--view", "alignment", "--out", folder + ".png"], [name] + needles))
+
+    add("truncated", text[: len(text) // 2], ["invalid JSON"])
+    add("not-object", "[1, 2]", ["expected an object"])
+    add("method-number", lambda j: j.update(method=3), ["method"])
+    add("mismatch-missing", lambda j: j.pop("stream_mismatch_after"), ["stream_mismatch_after"])
+    add("l2-string", lambda j: j.update(l2_before="12"), ["l2_before"])
+    add("seconds-overflow", text.replace('"seconds":', '"seconds": 1e400, "was":', 1), ["seconds"])
+    add("deep", "[" * 5000 + "]" * 5000, ["nested deeper"])
+    return cases
+
+
 def check(exe, work, case):
     prefix = ()
     if case.as_nobody:
@@ -1127,7 +1174,8 @@ def main():
     a_bytes = make_models(exe, work)
     cases = (safetensors_cases(work, a_bytes) + idx_cases(work) + spec_cases(work) + flag_cases(work) +
              output_cases(work) + study_folder_cases(exe, work) + landscape_folder_cases(exe, work) +
-             analysis_folder_cases(exe, work) + checkpoint_folder_cases(work))
+             analysis_folder_cases(exe, work) + orthogonal_folder_cases(exe, work) +
+             checkpoint_folder_cases(work))
     for root, dirs, files in os.walk(work):  # the read-only case may run as nobody
         for name in dirs + files:
             p = os.path.join(root, name)

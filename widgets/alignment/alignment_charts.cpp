@@ -177,10 +177,13 @@ QString draw_sweep_chart(QChart* chart, const Reports& reports) {
   for (size_t s = 0; s < reports.size(); ++s) {
     const auto& [id, r] = reports[s];
     if (r.method != "wm" || r.objective_per_sweep.empty()) {
+      const bool orth = r.method.size() > 5 && r.method.compare(r.method.size() - 5, 5, "+orth") == 0;
       without << (r.method == "ste"
                       ? QStringLiteral("%1: trains on the midpoint loss (per-epoch losses, not this objective)")
                             .arg(step_label(id, r))
-                      : QStringLiteral("%1: one assignment per layer, no sweeps").arg(step_label(id, r)));
+                      : orth ? QStringLiteral("%1: one Procrustes rotation of the residual stream (its "
+                                              "objective is the streams' mismatch)").arg(step_label(id, r))
+                             : QStringLiteral("%1: one assignment per layer, no sweeps").arg(step_label(id, r)));
       continue;
     }
     auto* line = new QLineSeries;

@@ -30,6 +30,10 @@ GainBars gain_bars(const Reports& reports, bool share) {
     const QString label = step_label(id, r);
     double total = 0;
     for (const auto& l : r.layers) total += l.gain;
+    if (r.layers.empty()) {  // a transformer's "+orth" row: a rotation, no permutations
+      g.notes << QStringLiteral("%1: no permutations (one rotation of the residual stream)").arg(label);
+      continue;
+    }
     if (share && !(total > 0 && std::isfinite(total))) {
       g.notes << QStringLiteral("%1 left out: its layer gains sum to %2, no share")
                      .arg(label, format_significant(total, 3));

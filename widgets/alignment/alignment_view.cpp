@@ -170,9 +170,12 @@ QString AlignmentView::titleText() const { return title_->text(); }
 
 void AlignmentView::setReports(const std::vector<std::pair<std::string, AlignmentReport>>& reports) {
   reports_ = reports;
-  std::set<std::string> methods;
-  for (const auto& [id, r] : reports_) methods.insert(r.method);
-  gain_scale_ = methods.size() > 1 ? GainScale::ShareOfStep : GainScale::Absolute;
+  std::set<std::string> methods, permuting;  // permuting: methods of rows with gains per layer
+  for (const auto& [id, r] : reports_) {
+    methods.insert(r.method);
+    if (!r.layers.empty()) permuting.insert(r.method);
+  }
+  gain_scale_ = permuting.size() > 1 ? GainScale::ShareOfStep : GainScale::Absolute;
   gain_log_ = false;
   if (reports_.empty()) {
     title_->setText("Alignment: no align step");

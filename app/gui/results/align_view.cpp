@@ -34,6 +34,7 @@ void AlignPages::show(const StepResult& result) {
   if (!a) return;
   auto reports = view_->reports();  // the running job's steps so far
   reports.emplace_back(result.id, a->report);
+  if (a->orthogonal) reports.emplace_back(result.id + "+orth", *a->orthogonal);
   view_->setReports(reports);
 }
 
@@ -41,7 +42,11 @@ void AlignPages::showAll(const std::vector<const StepResult*>& results) {
   // The record of a run replaces what the live job showed.
   std::vector<std::pair<std::string, AlignmentReport>> reports;
   for (const StepResult* r : results)
-    if (const auto* a = r->as<AlignStepResult>()) reports.emplace_back(r->id, a->report);
+    if (const auto* a = r->as<AlignStepResult>()) {
+      reports.emplace_back(r->id, a->report);
+      // The residual stream's orthogonal map: a row of its own after the permutations'.
+      if (a->orthogonal) reports.emplace_back(r->id + "+orth", *a->orthogonal);
+    }
   view_->clear();
   if (!reports.empty()) view_->setReports(reports);
 }

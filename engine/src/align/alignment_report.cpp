@@ -1,9 +1,12 @@
 // Alignment reports from live results and from their JSON (alignment_report.h).
 #include "ridgeline/align/alignment_report.h"
 
+#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/json_limited.h"
+#include "io/json_number.h"
 #include "ridgeline/core/errors.h"
 
 namespace ridgeline {
@@ -155,6 +158,54 @@ AlignmentReport parse_alignment_report(const std::string& text, const std::strin
   const json& layers = rd.array(rd.at(j, "layers", "layers"), "layers");
   for (size_t i = 0; i < layers.size(); ++i)
     r.layers.push_back(parse_layer(rd, layers[i], "layers[" + std::to_string(i) + "]"));
+  return r;
+}
+
+std::string orthogonal_report_json(const AlignmentReport& r, const std::string& a,
+                                   const std::string& b) {
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  nlohmann::ordered_json j = {{"method", r.method},
+                              {"a", a},
+                              {"b", b},
+                              {"stream_mismatch_before", num(r.objective_before)},
+                              {"stream_mismatch_after", num(r.objective_after)},
+                              {"l2_before", num(r.l2_before)},
+                              {"l2_after", num(r.l2_after)},
+                              {"function_check_max_abs_logit_diff", num(r.function_max_diff)},
+                              {"function_check_max_abs_logit", num(r.function_max_logit)},
+                              {"seconds", num(r.seconds)}};
+  return j.dump(2) + "\n";
+}
+
+AlignmentReport parse_orthogonal_report(const std::string& text, const std::string& source) {
+  const nlohmann::json j = parse_json_limited(text, source);
+  AlignmentReport r;
+  try {
+    if (!j.is_object()) throw std::runtime_error("expected an object");
+    auto num = [&](const char* key) {
+      if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
+      return json_number::finite(j[key], key);
+    };
+    if (!j.contains("method") || !j["method"].is_string())
+      throw std::runtime_error("method: not a string");
+    r.method = j["method"].get<std::string>();
+    if (r.method.size() > 64 || r.method.find_first_of("\n\r") != std::string::npos)
+      throw std::runtime_error("method: not a method name");
+    r.objective_before = num("stream_mismatch_before");
+    r.objective_after = num("stream_mismatch_after");
+    r.l2_before = num("l2_before");
+    r.l2_after = num("l2_after");
+    r.seconds = num("seconds");
+    r.function_max_diff = num("function_check_max_abs_logit_diff");
+    // Files written before 2026-12-01 lack the largest logit: the check then reads as failed.
+    r.function_max_logit =
+        j.contains("function_check_max_abs_logit") ? num("function_check_max_abs_logit") : 0.0;
+    r.function_passed = function_check_passes(r.function_max_diff, r.function_max_logit);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw InputError(source + ": " + e.what());
+  }
   return r;
 }
 

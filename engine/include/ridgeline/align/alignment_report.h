@@ -57,4 +57,12 @@ AlignmentReport make_alignment_report(const AlignmentResult& result, const Permu
 /// "results/wm.json: layers[1].permutation: not a permutation of 0..11".
 AlignmentReport parse_alignment_report(const std::string& json_text, const std::string& source);
 
+/// The orthogonal map of a transformer's residual stream after an alignment (the align step's
+/// results/<id>.orthogonal.json): `r` as the step fills it (method "<method>+orth", objective =
+/// the streams' mismatch before/after, L2 between the canonical forms, the function check),
+/// `a` and `b` the names of the models it relates. And back: InputError "<source>: <problem>".
+std::string orthogonal_report_json(const AlignmentReport& r, const std::string& a,
+                                   const std::string& b);
+AlignmentReport parse_orthogonal_report(const std::string& json_text, const std::string& source);
+
 }  // namespace ridgeline

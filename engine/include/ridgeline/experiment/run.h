@@ -104,6 +104,7 @@ struct RunSummary {
   std::vector<std::pair<std::string, InterpolationResult>> interpolations() const {
     return results_of<InterpolationResult>();
   }
+  /// Every align step's report, and after it "<id>+orth" for a step with the orthogonal map.
   std::vector<std::pair<std::string, AlignmentReport>> alignment_reports() const;
   /// (model, per-epoch records) of every trained model, in model order.
   std::vector<std::pair<std::string, std::vector<EpochMetrics>>> training() const;

@@ -129,7 +129,7 @@ class AlignStep final : public PairStepKind {
                   r->sweeps, r->function_max_diff, format_seconds(r->seconds).c_str());
     ctx.log(line);
     ctx.progress(st, 1, 1, p.method);
-    AlignStepResult res{make_alignment_report(*r, spec), r};
+    AlignStepResult res{make_alignment_report(*r, spec), r, {}};
     models[output] = r->aligned;
     if (p.orthogonal) {
       // The stream's orthogonal map after the permutations (transformer_orthogonal.h).
@@ -146,16 +146,19 @@ class AlignStep final : public PairStepKind {
                   {"ridgeline.alignment", check.method}});
       save_model((ctx.dir / "checkpoints" / (outs[2] + ".safetensors")).string(), o.a,
                  {{"ridgeline.canonical_form_of", st.a}});
-      nlohmann::ordered_json oj = {{"method", check.method},
-                                   {"a", outs[2]},
-                                   {"b", outs[1]},
-                                   {"stream_mismatch_before", o.mismatch_before},
-                                   {"stream_mismatch_after", o.mismatch_after},
-                                   {"l2_before", l2_distance(o.a.params, canonical_residual_form(r->aligned).params)},
-                                   {"l2_after", l2_distance(o.a.params, o.b.params)},
-                                   {"function_check_max_abs_logit_diff", check.function_max_diff},
-                                   {"seconds", o.seconds}};
-      write_file_atomic((ctx.dir / "results" / (st.id + ".orthogonal.json")).string(), oj.dump(2) + "\n");
+      AlignmentReport orth;
+      orth.method = check.method;
+      orth.objective_before = o.mismatch_before;
+      orth.objective_after = o.mismatch_after;
+      orth.l2_before = l2_distance(o.a.params, canonical_residual_form(r->aligned).params);
+      orth.l2_after = l2_distance(o.a.params, o.b.params);
+      orth.seconds = o.seconds;
+      orth.function_max_diff = check.function_max_diff;
+      orth.function_max_logit = check.function_max_logit;
+      orth.function_passed = function_check_passes(check.function_max_diff, check.function_max_logit);
+      res.orthogonal = orth;
+      write_file_atomic((ctx.dir / "results" / (st.id + ".orthogonal.json")).string(),
+                        orthogonal_report_json(orth, outs[2], outs[1]));
       std::snprintf(line, sizeof line,
                     "step %s: orthogonal map of the residual stream: stream mismatch %.4g -> %.4g, "
                     "function check %.2g (wall-clock %s)",
@@ -171,7 +174,10 @@ class AlignStep final : public PairStepKind {
   std::optional<StepResult> load(const StepSpec& st, const std::filesystem::path& dir) const override {
     const auto f = dir / "results" / (st.id + ".json");
     if (!std::filesystem::exists(f)) return std::nullopt;
-    AlignStepResult res{parse_alignment_report(read_file(f.string()), f.string()), nullptr};
+    AlignStepResult res{parse_alignment_report(read_file(f.string()), f.string()), nullptr, {}};
+    const auto o = dir / "results" / (st.id + ".orthogonal.json");
+    if (st.as<AlignParams>().orthogonal && std::filesystem::exists(o))
+      res.orthogonal = parse_orthogonal_report(read_file(o.string()), o.string());
     return StepResult{st.id, type(), std::move(res)};
   }
 };

@@ -21,7 +21,10 @@ std::vector<std::pair<std::string, std::vector<EpochMetrics>>> RunSummary::train
 std::vector<std::pair<std::string, AlignmentReport>> RunSummary::alignment_reports() const {
   std::vector<std::pair<std::string, AlignmentReport>> out;
   for (const auto& r : results)
-    if (const auto* a = r.as<AlignStepResult>()) out.emplace_back(r.id, a->report);
+    if (const auto* a = r.as<AlignStepResult>()) {
+      out.emplace_back(r.id, a->report);
+      if (a->orthogonal) out.emplace_back(r.id + "+orth", *a->orthogonal);
+    }
   return out;
 }
 

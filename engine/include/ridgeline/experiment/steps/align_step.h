@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ridgeline/align/alignment.h"
@@ -28,6 +29,12 @@ struct AlignParams {
 struct AlignStepResult {
   AlignmentReport report;
   std::shared_ptr<const AlignmentResult> full;
+  /// With "orthogonal": the residual stream's orthogonal map after the permutations as a
+  /// report of its own (also loaded back from results/<id>.orthogonal.json): method
+  /// "<method>+orth", objective before/after = the stream mismatch before/after the rotation,
+  /// L2 = between the canonical forms of A and π(B) before and after it, the function check;
+  /// no per-layer rows.
+  std::optional<AlignmentReport> orthogonal;
 };
 
 /// Aligns b to a by `p.method` (weight matching, activation matching by cross-moment or
