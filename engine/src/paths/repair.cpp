@@ -213,64 +213,27 @@ Mlp repair_interpolated(Backend& be, const Mlp& a, const Mlp& b, double alpha, c
   return repair_point(be, a, b, alpha, data, cfg, endpoints, cancel, nullptr);
 }
 
-namespace {
-
-// interpolate_repaired for transformers: each α's REPAIRed parameters replace the line's point
-// (the transformer's evaluator has no shared first layer to scale).
-InterpolationResult interpolate_repaired_transformer(Backend& be, const Model& ma, const Model& mb,
-                                                     const DataSplits& data,
-                                                     const InterpolationConfig& cfg,
-                                                     const RepairConfig& rcfg,
-                                                     const ProgressFn& progress,
-                                                     const CancelToken* cancel) {
-  check_transformer_pair(ma, mb);
-  ma.architecture().check_fits(data.train, "REPAIR: model");
+InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Model& mb,
+                                         const DataSplits& data, const InterpolationConfig& cfg,
+                                         const RepairConfig& rcfg, const ProgressFn& progress,
+                                         const CancelToken* cancel) {
+  // REPAIR acts on hidden units: an MLP's, or each block's MLP of a transformer.
+  const bool transformer = is_transformer(ma);
+  Mlp a, b;
+  if (transformer) {
+    check_transformer_pair(ma, mb);
+    ma.architecture().check_fits(data.train, "REPAIR: model");
+  } else {
+    a = to_mlp(ma, "REPAIR");
+    b = to_mlp(mb, "REPAIR");
+    check_pair(a, b);
+    check_data(a, data.train);
+  }
   const std::vector<const Dataset*> sets = path_splits(*ma.arch, data, cfg);
   const auto t0 = std::chrono::steady_clock::now();
   InterpolationResult r;
   r.alpha = alpha_grid(cfg.points);
   const RepairStatistics ends = repair_statistics(be, ma, mb, data.train, rcfg, cancel);
-  const int P = static_cast<int>(r.alpha.size());
-  const int chunk = std::max(1, cfg.chunk);
-  long long total = P, done = 0;
-  for (const Dataset* d : sets) total += ma.arch->evaluation_chunks(P, chunk, d->n);
-  auto step = [&] {
-    ++done;
-    if (progress) progress({"interpolate repaired", done, total, ""});
-  };
-  std::vector<std::vector<float>> params(P);
-  for (int k = 0; k < P; ++k) {
-    params[k] = detail::transformer_repair_point(be, ma, mb, r.alpha[k], data.train, rcfg, ends,
-                                                 cancel);
-    step();
-  }
-  PointHooks hooks;
-  hooks.on_params = [&](Backend& b2, int k, float* p) {
-    b2.upload(p, params[k].data(), params[k].size());
-  };
-  const ParameterPoints line = line_points(ma.params, mb.params, r.alpha);
-  evaluate_splits(be, *ma.arch, line, sets, data, chunk, hooks, [&](const Dataset*) { step(); },
-                  cancel, r);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
-}
-
-}  // namespace
-
-InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Model& mb,
-                                         const DataSplits& data, const InterpolationConfig& cfg,
-                                         const RepairConfig& rcfg, const ProgressFn& progress,
-                                         const CancelToken* cancel) {
-  if (is_transformer(ma)) return interpolate_repaired_transformer(be, ma, mb, data, cfg, rcfg, progress, cancel);
-  // REPAIR acts on hidden units: MLPs here, transformers above.
-  const Mlp a = to_mlp(ma, "REPAIR"), b = to_mlp(mb, "REPAIR");
-  check_pair(a, b);
-  check_data(a, data.train);
-  const std::vector<const Dataset*> sets = path_splits(*ma.arch, data, cfg);
-  const auto t0 = std::chrono::steady_clock::now();
-  InterpolationResult r;
-  r.alpha = alpha_grid(cfg.points);
-  const RepairStatistics ends = mlp_repair_statistics(be, a, b, data.train, rcfg, cancel);
   const int P = static_cast<int>(r.alpha.size());
   const int chunk = std::max(1, cfg.chunk);
   // Progress: one unit per repaired α, then one per evaluated data chunk.
@@ -282,26 +245,34 @@ InterpolationResult interpolate_repaired(Backend& be, const Model& ma, const Mod
   };
   // The per-α REPAIR (statistics on the training subset), then every α of a split evaluated
   // together by the evaluator over the line's points, with per-point hooks: each point's
-  // parameters replaced by its REPAIRed ones, and layer 0's shared linear output scaled by
-  // the factor REPAIR gave each unit's row of W_0(α) (the REPAIRed W_0 itself is not read).
+  // parameters replaced by its REPAIRed ones, and for an MLP layer 0's shared linear output
+  // scaled by the factor REPAIR gave each unit's row of W_0(α) (the REPAIRed W_0 itself is
+  // not read; the transformer's evaluator shares no first layer).
   std::vector<std::vector<float>> params(P), scale0(P);
   for (int k = 0; k < P; ++k) {
-    params[k] = repair_point(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel, &scale0[k]).params;
+    params[k] = transformer
+                    ? detail::transformer_repair_point(be, ma, mb, r.alpha[k], data.train, rcfg,
+                                                       ends, cancel)
+                    : repair_point(be, a, b, r.alpha[k], data.train, rcfg, ends, cancel, &scale0[k])
+                          .params;
     step();
   }
-  require(be, Op::ScaleColumns);
-  DeviceBuffer scales(be, static_cast<size_t>(P) * a.arch.widths[1]);
-  for (int k = 0; k < P; ++k)
-    be.upload(scales.data() + static_cast<size_t>(k) * a.arch.widths[1], scale0[k].data(),
-              scale0[k].size());
   PointHooks hooks;
   hooks.on_params = [&](Backend& b2, int k, float* p) {
     b2.upload(p, params[k].data(), params[k].size());
   };
-  hooks.on_first_layer = [&](Backend& b2, int k, float* z, int rows, int width) {
-    b2.scale_columns(z, scales.data() + static_cast<size_t>(k) * width, rows, width);
-  };
-  const ParameterPoints line = line_points(a.params, b.params, r.alpha);
+  DeviceBuffer scales;
+  if (!transformer) {
+    require(be, Op::ScaleColumns);
+    scales = DeviceBuffer(be, static_cast<size_t>(P) * a.arch.widths[1]);
+    for (int k = 0; k < P; ++k)
+      be.upload(scales.data() + static_cast<size_t>(k) * a.arch.widths[1], scale0[k].data(),
+                scale0[k].size());
+    hooks.on_first_layer = [&](Backend& b2, int k, float* z, int rows, int width) {
+      b2.scale_columns(z, scales.data() + static_cast<size_t>(k) * width, rows, width);
+    };
+  }
+  const ParameterPoints line = line_points(ma.params, mb.params, r.alpha);
   evaluate_splits(be, *ma.arch, line, sets, data, chunk, hooks, [&](const Dataset*) { step(); },
                   cancel, r);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
