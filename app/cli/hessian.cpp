@@ -84,9 +84,14 @@ void print_selection(const SelectionCurvature& s) {
     std::printf("  trace: %s ± %s (Hutchinson, %zu Rademacher samples)\n", g4(s.trace->mean).c_str(),
                 g4(s.trace->se).c_str(), s.trace->samples.size());
   if (s.density)
-    std::printf("  density: %zu×%zu SLQ nodes on [%s, %s]; SLQ trace %s\n", s.density->nodes.size(),
-                s.density->nodes.front().size(), g4(s.density->min_node()).c_str(),
-                g4(s.density->max_node()).c_str(), g4(s.density->trace()).c_str());
+    // The density's own trace is an estimate from as many start vectors as the density has
+    // (one by default): say so, or it reads as a contradiction of Hutchinson's line above.
+    std::printf("  density: %zu×%zu SLQ nodes on [%s, %s]; SLQ trace %s (from %zu start vector%s, "
+                "no error bar)\n",
+                s.density->nodes.size(), s.density->nodes.front().size(),
+                g4(s.density->min_node()).c_str(), g4(s.density->max_node()).c_str(),
+                g4(s.density->trace()).c_str(), s.density->nodes.size(),
+                s.density->nodes.size() == 1 ? "" : "s");
   if (s.stability) {
     const StabilityCheck& c = *s.stability;
     std::printf("  stability (η = %s, 2/η = %s): λ_max %s %s 2/η: %s; tr H %s %s 2/η: %s\n",
