@@ -33,8 +33,7 @@ void AlignPages::show(const StepResult& result) {
   const auto* a = result.as<AlignStepResult>();
   if (!a) return;
   auto reports = view_->reports();  // the running job's steps so far
-  reports.emplace_back(result.id, a->report);
-  if (a->orthogonal) reports.emplace_back(result.id + "+orth", *a->orthogonal);
+  for (auto& row : a->rows(result.id)) reports.push_back(std::move(row));
   view_->setReports(reports);
 }
 
@@ -42,11 +41,8 @@ void AlignPages::showAll(const std::vector<const StepResult*>& results) {
   // The record of a run replaces what the live job showed.
   std::vector<std::pair<std::string, AlignmentReport>> reports;
   for (const StepResult* r : results)
-    if (const auto* a = r->as<AlignStepResult>()) {
-      reports.emplace_back(r->id, a->report);
-      // The residual stream's orthogonal map: a row of its own after the permutations'.
-      if (a->orthogonal) reports.emplace_back(r->id + "+orth", *a->orthogonal);
-    }
+    if (const auto* a = r->as<AlignStepResult>())
+      for (auto& row : a->rows(r->id)) reports.push_back(std::move(row));
   view_->clear();
   if (!reports.empty()) view_->setReports(reports);
 }

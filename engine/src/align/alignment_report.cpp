@@ -201,9 +201,7 @@ AlignmentReport parse_orthogonal_report(const std::string& text, const std::stri
     r.function_max_logit =
         j.contains("function_check_max_abs_logit") ? num("function_check_max_abs_logit") : 0.0;
     r.function_passed = function_check_passes(r.function_max_diff, r.function_max_logit);
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // json_number's checks and the ones above
     throw InputError(source + ": " + e.what());
   }
   return r;

@@ -21,10 +21,8 @@ std::vector<std::pair<std::string, std::vector<EpochMetrics>>> RunSummary::train
 std::vector<std::pair<std::string, AlignmentReport>> RunSummary::alignment_reports() const {
   std::vector<std::pair<std::string, AlignmentReport>> out;
   for (const auto& r : results)
-    if (const auto* a = r.as<AlignStepResult>()) {
-      out.emplace_back(r.id, a->report);
-      if (a->orthogonal) out.emplace_back(r.id + "+orth", *a->orthogonal);
-    }
+    if (const auto* a = r.as<AlignStepResult>())
+      for (auto& row : a->rows(r.id)) out.push_back(std::move(row));
   return out;
 }
 

@@ -27,8 +27,6 @@
 
 namespace ridgeline {
 
-std::string mlp_hvp_unsupported(const MlpArch&) { return {}; }
-
 namespace {
 
 std::vector<float> download_vector(Backend& be, const float* p, size_t n) {
@@ -41,10 +39,7 @@ std::vector<float> download_vector(Backend& be, const float* p, size_t n) {
 
 MlpCompute::~MlpCompute() = default;  // here, where HvpNonlinearLayer is complete
 
-std::string MlpCompute::hvp_unsupported() const { return mlp_hvp_unsupported(arch_); }
-
 void MlpCompute::hvp(const float* params, const float* v, float* hv, int rows) {
-  if (!hvp_unsupported().empty()) throw_hvp_unsupported();
   if (!labels_ || !x_) throw RunError("hvp: needs forward() and loss() first");
   if (rows < 1 || rows > max_rows_) throw RunError("hvp: rows outside 1..max_rows");
   const int L = arch_.num_layers(), C = arch_.classes();

@@ -69,7 +69,7 @@ class MlpModelArch final : public ModelArch {
     return p == Precision::Fp32 || arch_.num_layers() > 1;
   }
 
-  std::string hvp_unsupported() const override { return mlp_hvp_unsupported(arch_); }
+  std::string hvp_unsupported() const override { return {}; }  // every MLP has HVPs
 
   int evaluation_chunks(int points, int chunk, int n) const override {
     const int m = detail::mlp_chunk_rows(arch_, points, std::max(1, chunk), n);

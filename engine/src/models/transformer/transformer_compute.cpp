@@ -65,8 +65,7 @@ TransformerCompute::TransformerCompute(Backend& be, const TransformerArch& arch,
 }
 
 std::string TransformerCompute::hvp_unsupported() const {
-  return "Hessian-vector products are not implemented for transformers (attention has no "
-         "R-operator yet; MLPs have them)";
+  return kTransformerHvpUnsupported;
 }
 
 void TransformerCompute::set_variant_params(const float* params) {

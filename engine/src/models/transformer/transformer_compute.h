@@ -11,6 +11,11 @@
 
 namespace ridgeline {
 
+/// Why a transformer has no HVPs (its architecture and its compute say the same).
+inline constexpr const char* kTransformerHvpUnsupported =
+    "Hessian-vector products are not implemented for transformers (attention has no "
+    "R-operator yet; MLPs have them)";
+
 class TransformerCompute final : public ModelCompute {
  public:
   TransformerCompute(Backend& be, const TransformerArch& arch, int max_rows);

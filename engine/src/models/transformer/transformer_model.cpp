@@ -69,8 +69,7 @@ class TransformerModelArch final : public ModelArch {
     return transformer_permutation_spec(arch_);
   }
   std::string hvp_unsupported() const override {
-    return "Hessian-vector products are not implemented for transformers (attention has no "
-           "R-operator yet; MLPs have them)";
+    return kTransformerHvpUnsupported;
   }
 
   void check_fits(const Dataset& data, const std::string& who) const override {

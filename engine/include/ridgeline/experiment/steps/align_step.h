@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/align/alignment_report.h"
@@ -35,6 +37,13 @@ struct AlignStepResult {
   /// L2 = between the canonical forms of A and π(B) before and after it, the function check;
   /// no per-layer rows.
   std::optional<AlignmentReport> orthogonal;
+
+  /// The rows a view shows for step `id`: the report, then "<id>+orth" when there is one.
+  std::vector<std::pair<std::string, AlignmentReport>> rows(const std::string& id) const {
+    std::vector<std::pair<std::string, AlignmentReport>> out{{id, report}};
+    if (orthogonal) out.emplace_back(id + "+orth", *orthogonal);
+    return out;
+  }
 };
 
 /// Aligns b to a by `p.method` (weight matching, activation matching by cross-moment or

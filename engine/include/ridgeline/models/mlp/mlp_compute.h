@@ -14,10 +14,6 @@ namespace ridgeline {
 
 // HiddenLayerView and LayerHook: models/model.h.
 
-/// What HVPs do not support for this architecture: empty (every MLP: ReLU or GELU, with or
-/// without LayerNorm).
-std::string mlp_hvp_unsupported(const MlpArch& arch);
-
 namespace detail {
 class HvpNonlinearLayer;  // mlp_hvp_nonlinear.h
 }
@@ -40,8 +36,8 @@ class MlpCompute final : public ModelCompute {
   /// Sums of the per-row loss and correctness of the last loss() call (downloads).
   void sums(int rows, double& loss_sum, double& correct_sum) override;
 
-  /// mlp_hvp_unsupported of its architecture.
-  std::string hvp_unsupported() const override;
+  /// Empty: every MLP (ReLU or GELU, with or without LayerNorm) has exact HVPs.
+  std::string hvp_unsupported() const override { return {}; }
   /// Exact Hessian-vector product by Pearlmutter's R-operator (forward-over-reverse): an
   /// R-forward of the pre-activations and activations, then the backward pass and its
   /// R-derivative together (mlp_hvp.cpp). Contract: models/model.h.
