@@ -964,6 +964,40 @@ def analysis_folder_cases(exe, work):
     return cases
 
 
+def attention_folder_cases(exe, work):
+    """A folder written by `ridgeline attention` whose comparison.json or tokens.json was then
+    corrupted: its figure (`ridgeline figure DIR --view attention:DIR`) refuses it with one line
+    naming the file; a model name is never a path out of the folder."""
+    task = "task:mqar,vocab=16,length=8,pairs=2,train=64,test=32,seed=1"
+    r = run(exe, ["attention", "--train", "--variants", "softmax", "--arch",
+                  "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=8,attn=softmax,causal",
+                  "--data", task, "--epochs", 1, "--examples", 4, "--show", 1, "--threads", 1,
+                  "--out", "att_good", "--quiet"], work)
+    if r.returncode != 0:
+        sys.exit("fixture: ridgeline attention --train failed: " + r.stderr.decode(errors="replace"))
+    good = os.path.join(work, "att_good")
+    cases = []
+
+    def add(what, name, content, needles, names_file=True):
+        folder = "att_" + what
+        shutil.copytree(good, os.path.join(work, folder))
+        with open(os.path.join(work, folder, name), "w") as f:
+            f.write(content)
+        cases.append(Case("figure-attention-folder-" + what,
+                          ["figure", folder, "--view", "attention:" + folder, "--out", folder + ".png"],
+                          ([name] if names_file else []) + needles))
+
+    add("truncated", "comparison.json", '{"models": [{"name": "soft', ["invalid JSON"])
+    add("no-models", "comparison.json", '{"models": []}', ["models"])
+    add("name-path", "comparison.json", '{"models": [{"name": "../att_good/softmax"}]}', ["not a plain file name"])
+    add("name-twice", "comparison.json", '{"models": [{"name": "softmax"}, {"name": "softmax"}]}', ["twice"])
+    # The analysis it names is not there: the message names that file.
+    add("name-missing", "comparison.json", '{"models": [{"name": "other"}]}', ["other.json"],
+        names_file=False)
+    add("tokens-numbers", "tokens.json", '{"tokens": [1, 2]}', ["tokens"])
+    return cases
+
+
 def orthogonal_folder_cases(exe, work):
     """A run of two tiny transformers aligned with the orthogonal map of the residual stream,
     whose results/W.orthogonal.json was then corrupted: the alignment figure (which reads it
@@ -1175,6 +1209,7 @@ def main():
     cases = (safetensors_cases(work, a_bytes) + idx_cases(work) + spec_cases(work) + flag_cases(work) +
              output_cases(work) + study_folder_cases(exe, work) + landscape_folder_cases(exe, work) +
              analysis_folder_cases(exe, work) + orthogonal_folder_cases(exe, work) +
+             attention_folder_cases(exe, work) +
              checkpoint_folder_cases(work))
     for root, dirs, files in os.walk(work):  # the read-only case may run as nobody
         for name in dirs + files:

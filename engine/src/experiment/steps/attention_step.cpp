@@ -118,16 +118,13 @@ bool is_attention_folder(const std::string& dir) {
          !fs::exists(fs::path(dir) / "experiment.json", ec);
 }
 
-AttentionStepResult read_attention_folder(const std::string& dir) {
-  const fs::path root(dir);
-  const std::string file = (root / "comparison.json").string();
-  if (!fs::is_regular_file(root / "comparison.json"))
-    throw InputError(dir + ": no comparison.json (not a folder written by `ridgeline attention`)");
-  const nlohmann::json doc = parse_json_limited(read_file(file), file);
+std::vector<std::string> parse_attention_comparison(const std::string& text,
+                                                     const std::string& file) {
+  const nlohmann::json doc = parse_json_limited(text, file);
   if (!doc.is_object() || !doc.contains("models") || !doc["models"].is_array() ||
       doc["models"].empty())
     throw InputError(file + ": models: expected a non-empty array");
-  AttentionStepResult r;
+  std::vector<std::string> names;
   for (size_t k = 0; k < doc["models"].size(); ++k) {
     const nlohmann::json& m = doc["models"][k];
     const std::string where = file + ": models[" + std::to_string(k) + "].name";
@@ -138,22 +135,39 @@ AttentionStepResult read_attention_folder(const std::string& dir) {
     if (name.empty() || name.size() > 200 || name[0] == '.' ||
         name.find_first_of("/\\") != std::string::npos || name.find('\0') != std::string::npos)
       throw InputError(where + ": '" + echo_input(name) + "' is not a plain file name");
-    for (const std::string& seen : r.models)
+    for (const std::string& seen : names)
       if (seen == name) throw InputError(where + ": '" + echo_input(name) + "' appears twice");
+    names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> parse_attention_tokens(const std::string& text, const std::string& file) {
+  const nlohmann::json t = parse_json_limited(text, file);
+  if (!t.is_object() || !t.contains("tokens") || !t["tokens"].is_array())
+    throw InputError(file + ": tokens: expected an array of strings");
+  std::vector<std::string> tokens;
+  for (const auto& v : t["tokens"]) {
+    if (!v.is_string()) throw InputError(file + ": tokens: expected an array of strings");
+    tokens.push_back(v.get<std::string>());
+  }
+  return tokens;
+}
+
+AttentionStepResult read_attention_folder(const std::string& dir) {
+  const fs::path root(dir);
+  const std::string file = (root / "comparison.json").string();
+  if (!fs::is_regular_file(root / "comparison.json"))
+    throw InputError(dir + ": no comparison.json (not a folder written by `ridgeline attention`)");
+  AttentionStepResult r;
+  for (const std::string& name : parse_attention_comparison(read_file(file), file)) {
     r.models.push_back(name);
     r.analyses.push_back(read_attention_analysis(dir, name));
   }
   // `--text`: the tokens' text labels the one shown input (when the counts agree).
   const fs::path tokens = root / "tokens.json";
   if (fs::is_regular_file(tokens)) {
-    const nlohmann::json t = parse_json_limited(read_file(tokens.string()), tokens.string());
-    if (!t.is_object() || !t.contains("tokens") || !t["tokens"].is_array())
-      throw InputError(tokens.string() + ": tokens: expected an array of strings");
-    std::vector<std::string> text;
-    for (const auto& v : t["tokens"]) {
-      if (!v.is_string()) throw InputError(tokens.string() + ": tokens: expected an array of strings");
-      text.push_back(v.get<std::string>());
-    }
+    const std::vector<std::string> text = parse_attention_tokens(read_file(tokens.string()), tokens.string());
     for (AttentionAnalysis& a : r.analyses)
       if (!a.token_labels.empty() && a.token_labels[0].size() == text.size()) a.token_labels[0] = text;
   }

@@ -37,4 +37,10 @@ bool is_attention_folder(const std::string& dir);
 /// analysis whose maps do not match it).
 AttentionStepResult read_attention_folder(const std::string& dir);
 
+/// The two files of such a folder that are not analyses, as read_attention_folder reads them
+/// (`file` names them in errors): comparison.json's model names (plain file names, each once,
+/// at least one), and tokens.json's token texts.
+std::vector<std::string> parse_attention_comparison(const std::string& text, const std::string& file);
+std::vector<std::string> parse_attention_tokens(const std::string& text, const std::string& file);
+
 }  // namespace ridgeline
