@@ -68,8 +68,8 @@ figure::Figure attention_figure(const FigureInput& in, const std::string& view) 
       for (size_t iy = 0; iy < M; ++iy)
         for (size_t ix = 0; ix < M; ++ix)
           p.field.z[iy * M + ix] = means[l][(iy / 2) * N + ix / 2];
-      p.x.title = "key position · layer " + std::to_string(l) +
-                  (H > 1 ? " (mean of " + std::to_string(H) + " heads)" : "");
+      // Short: two panels side by side in one 89 mm column must not run into each other.
+      p.x.title = "key (layer " + std::to_string(l) + (H > 1 ? ", head mean)" : ")");
       p.y.title = "query position";
       p.x.min = p.y.min = -0.5;
       p.x.max = p.y.max = N - 0.5;
