@@ -7,6 +7,7 @@
 #include <numbers>
 #include <random>
 
+#include "core/huge_buffer.h"
 #include "ridgeline/core/errors.h"
 
 extern "C" void dstev_(const char* jobz, const int* n, double* d, double* e, double* z,
@@ -17,23 +18,33 @@ namespace ridgeline {
 namespace {
 
 // Vector kernels over blocks of a fixed size, in parallel: each block's partial sums are
-// formed by one thread in order and the blocks are added in order, so the results do not
-// depend on the thread count (bit-identical runs).
+// formed by one thread in a fixed order (eight interleaved accumulators, so the loop
+// vectorises without reassociating anything at run time) and the blocks are added in order,
+// so the results do not depend on the thread count (bit-identical runs).
 constexpr size_t kBlock = 4096;
+constexpr size_t kLanes = 8;
 
-// c[i] = Q[i]·w for the m vectors Q[i] (of w.size() entries).
-std::vector<double> coefficients(const double* const* Q, size_t m, const std::vector<double>& w) {
-  const size_t n = w.size(), nb = (n + kBlock - 1) / kBlock;
+double block_dot(const double* a, const double* b, size_t lo, size_t hi) {
+  double acc[kLanes] = {};
+  size_t t = lo;
+  for (; t + kLanes <= hi; t += kLanes)
+    for (size_t l = 0; l < kLanes; ++l) acc[l] += a[t + l] * b[t + l];
+  double s = 0;
+  for (; t < hi; ++t) s += a[t] * b[t];
+  for (size_t l = 0; l < kLanes; ++l) s += acc[l];
+  return s;
+}
+
+size_t blocks(size_t n) { return (n + kBlock - 1) / kBlock; }
+
+// c[i] = Q[i]·w for the m vectors Q[i] (of n entries).
+std::vector<double> coefficients(const double* const* Q, size_t m, const double* w, size_t n) {
+  const size_t nb = blocks(n);
   std::vector<double> part(nb * m);
 #pragma omp parallel for schedule(static)
   for (long long b = 0; b < static_cast<long long>(nb); ++b) {
     const size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
-    for (size_t i = 0; i < m; ++i) {
-      const double* q = Q[i];
-      double s = 0;
-      for (size_t t = lo; t < hi; ++t) s += q[t] * w[t];
-      part[b * m + i] = s;
-    }
+    for (size_t i = 0; i < m; ++i) part[b * m + i] = block_dot(Q[i], w, lo, hi);
   }
   std::vector<double> c(m, 0.0);
   for (size_t b = 0; b < nb; ++b)
@@ -41,9 +52,10 @@ std::vector<double> coefficients(const double* const* Q, size_t m, const std::ve
   return c;
 }
 
-// w −= Σ_i c[i]·Q[i].
-void subtract(const double* const* Q, const std::vector<double>& c, std::vector<double>& w) {
-  const size_t n = w.size(), nb = (n + kBlock - 1) / kBlock;
+// w −= Σ_i c[i]·Q[i]; returns ‖w‖² afterwards (the same pass).
+double subtract(const double* const* Q, const std::vector<double>& c, double* w, size_t n) {
+  const size_t nb = blocks(n);
+  std::vector<double> part(nb);
 #pragma omp parallel for schedule(static)
   for (long long b = 0; b < static_cast<long long>(nb); ++b) {
     const size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
@@ -52,12 +64,32 @@ void subtract(const double* const* Q, const std::vector<double>& c, std::vector<
       const double ci = c[i];
       for (size_t t = lo; t < hi; ++t) w[t] -= ci * q[t];
     }
+    part[b] = block_dot(w, w, lo, hi);
   }
+  double s = 0;
+  for (double x : part) s += x;
+  return s;
+}
+
+double dot(const double* a, const double* b, size_t n) {
+  const double* one[] = {a};
+  return coefficients(one, 1, b, n)[0];
 }
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
-  const double* one[] = {a.data()};
-  return coefficients(one, 1, b)[0];
+  return dot(a.data(), b.data(), a.size());
+}
+
+// out[t] = w[t]·s (and copy[t] the same when given), in parallel.
+void scale_into(const double* w, double s, double* out, double* copy, size_t n) {
+  const size_t nb = blocks(n);
+#pragma omp parallel for schedule(static)
+  for (long long b = 0; b < static_cast<long long>(nb); ++b) {
+    const size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
+    for (size_t t = lo; t < hi; ++t) out[t] = w[t] * s;
+    if (copy)
+      for (size_t t = lo; t < hi; ++t) copy[t] = out[t];
+  }
 }
 
 // Seeded vectors, the same on every machine (mt19937_64 bits; Box–Muller for normals).
@@ -83,8 +115,9 @@ std::vector<double> rademacher(std::mt19937_64& rng, size_t n) {
 // sees (alpha, beta, β of the step) and returns true to stop. Breakdown (β ≤ 1e-12 of the
 // largest |α| seen) stops as an invariant Krylov space. Returns the basis; alpha and beta
 // (m and m−1 entries) are T's diagonal and off-diagonal; last_beta the final step's β.
+// The basis vectors live in huge-page buffers (core/huge_buffer.h), written once each.
 struct LanczosRun {
-  std::vector<std::vector<double>> Q;
+  std::vector<HugeBuffer> Q;
   std::vector<double> alpha, beta;
   double last_beta = 0;
   bool invariant = false;
@@ -95,33 +128,37 @@ LanczosRun lanczos(size_t n, const SymmetricOp& op, std::vector<double> q0, int 
                    const std::function<bool(const LanczosRun&)>& done) {
   LanczosRun r;
   steps = static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(steps, 1)), n));
-  r.Q.push_back(std::move(q0));
+  r.Q.emplace_back(n);
+  std::copy(q0.begin(), q0.end(), r.Q.back().data());
+  std::vector<double>& q = q0;  // the operator's input: q_j (SymmetricOp takes a vector)
   std::vector<double> w;
+  std::vector<const double*> Q;
   double scale = 0;
   for (int j = 0; j < steps; ++j) {
     if (cancel) cancel->check();
-    op(r.Q[j], w);
+    op(q, w);
     if (w.size() != n) throw RunError("lanczos: the operator returned a vector of another size");
     if (on_step) on_step(j + 1);
     // The three-term recurrence w −= α_j q_j + β_{j−1} q_{j−1}, then full reorthogonalisation
     // of w against every basis vector by classical Gram–Schmidt (one pass over the basis for
-    // all coefficients, one for the update), repeated once when the pass removed more than
-    // 1 − 1/√2 of w's norm (the DGKS criterion; Daniel, Gragg, Kaufman & Stewart 1976).
-    std::vector<const double*> Q;
-    for (const auto& q : r.Q) Q.push_back(q.data());
-    const double* last[] = {r.Q[j].data(), j > 0 ? r.Q[j - 1].data() : nullptr};
-    double a = coefficients(last, 1, w)[0];
-    subtract(last, j > 0 ? std::vector<double>{a, r.beta[j - 1]} : std::vector<double>{a}, w);
+    // all coefficients, one for the update and ‖w‖²), repeated once when the pass removed more
+    // than 1 − 1/√2 of w's norm (the DGKS criterion; Daniel, Gragg, Kaufman & Stewart 1976).
+    Q.push_back(r.Q[j].data());
+    const double* last[] = {Q[j], j > 0 ? Q[j - 1] : nullptr};
+    double a = dot(Q[j], w.data(), n);
+    double norm2 = subtract(last, j > 0 ? std::vector<double>{a, r.beta[j - 1]}
+                                        : std::vector<double>{a},
+                            w.data(), n);
     for (int pass = 0; pass < 2; ++pass) {
-      const double before = std::sqrt(dot(w, w));
-      const std::vector<double> c = coefficients(Q.data(), Q.size(), w);
+      const double before = norm2;
+      const std::vector<double> c = coefficients(Q.data(), Q.size(), w.data(), n);
       a += c[j];
-      subtract(Q.data(), c, w);
-      if (std::sqrt(dot(w, w)) >= before / std::sqrt(2.0)) break;
+      norm2 = subtract(Q.data(), c, w.data(), n);
+      if (norm2 >= before / 2.0) break;
     }
     r.alpha.push_back(a);
     scale = std::max(scale, std::abs(a));
-    const double b = std::sqrt(dot(w, w));
+    const double b = std::sqrt(norm2);
     r.last_beta = b;
     if (!std::isfinite(a) || !std::isfinite(b))
       throw RunError("lanczos: the operator produced a non-finite value");
@@ -132,8 +169,8 @@ LanczosRun lanczos(size_t n, const SymmetricOp& op, std::vector<double> q0, int 
     }
     if ((done && done(r)) || j + 1 == steps) return r;
     r.beta.push_back(b);
-    for (double& e : w) e /= b;
-    r.Q.push_back(w);
+    r.Q.emplace_back(n);
+    scale_into(w.data(), 1.0 / b, r.Q.back().data(), q.data(), n);
   }
   return r;
 }
@@ -199,15 +236,30 @@ EigenResult lanczos_top(size_t n, const SymmetricOp& op, const LanczosOptions& o
   for (int i = 0; i < std::min(k, m); ++i) {
     const int col = m - 1 - i;
     out.values.push_back(theta[col]);
-    if (!opt.vectors) continue;
-    std::vector<double> y(n, 0.0);
-    for (int j = 0; j < m; ++j) {
-      const double s = z[static_cast<size_t>(col) * m + j];
-      for (size_t t = 0; t < n; ++t) y[t] += s * run.Q[j][t];
+  }
+  // The Ritz vectors y_i = Σ_j z_ji q_j, all in one pass over the basis.
+  const int kk = std::min(k, m);
+  if (opt.vectors && kk > 0) {
+    out.vectors.assign(kk, std::vector<double>(n));
+    const size_t nb = blocks(n);
+#pragma omp parallel for schedule(static)
+    for (long long b = 0; b < static_cast<long long>(nb); ++b) {
+      const size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
+      for (int i = 0; i < kk; ++i) {
+        const int col = m - 1 - i;
+        double* y = out.vectors[i].data();
+        std::fill(y + lo, y + hi, 0.0);
+        for (int j = 0; j < m; ++j) {
+          const double s = z[static_cast<size_t>(col) * m + j];
+          const double* qj = run.Q[j].data();
+          for (size_t t = lo; t < hi; ++t) y[t] += s * qj[t];
+        }
+      }
     }
-    const double ny = std::sqrt(dot(y, y));
-    for (double& e : y) e /= ny;
-    out.vectors.push_back(std::move(y));
+    for (auto& y : out.vectors) {
+      const double ny = std::sqrt(dot(y, y));
+      scale_into(y.data(), 1.0 / ny, y.data(), nullptr, n);
+    }
   }
   return out;
 }
