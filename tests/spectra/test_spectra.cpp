@@ -10,7 +10,11 @@
 #include <filesystem>
 #include <random>
 
+#include "ridgeline/align/activation_matching.h"
 #include "ridgeline/align/alignment.h"
+#include "ridgeline/align/ste.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/train/train.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/model.h"
 #include "ridgeline/spectra/spectra.h"
@@ -109,15 +113,28 @@ class TestSpectra : public QObject {
       for (size_t k = 0; k < sa.layers[l].singular_values.size(); ++k)
         QVERIFY(std::abs(sa.layers[l].singular_values[k] - sp.layers[l].singular_values[k]) <
                 1e-12 * sa.layers[l].singular_values[0]);
-    // And against another model's weight-matching alignment π(B): σ(π(B)) = σ(B).
+    // And against every permutation method's π(B), aligned to A: σ(π(B)) = σ(B).
     const Model b = mlp("mlp:20,16,12,5", 8);
-    const AlignmentResult wm = weight_matching(a, b);
-    Model pb{b.arch, wm.aligned.params};
-    const ModelSpectra sb = model_spectra(b, "b"), spb = model_spectra(pb, "pb");
-    for (size_t l = 0; l < sb.layers.size(); ++l)
-      for (size_t k = 0; k < sb.layers[l].singular_values.size(); ++k)
-        QVERIFY(std::abs(sb.layers[l].singular_values[k] - spb.layers[l].singular_values[k]) <
-                1e-12 * sb.layers[l].singular_values[0]);
+    auto be = make_backend("cpu", 1);
+    const DataSplits d = make_gaussian_mixture(300, 50, 20, 5, 3);
+    SteConfig ste;
+    ste.epochs = 1;
+    ste.batch = 100;
+    const std::vector<std::pair<const char*, AlignmentResult>> methods = {
+        {"wm", weight_matching(a, b)},
+        {"am", activation_matching(*be, a, b, d.train)},
+        {"ste", straight_through_estimator(*be, a, b, d.train, ste)}};
+    const ModelSpectra sb = model_spectra(b, "b");
+    for (const auto& [name, r] : methods) {
+      Model pb{b.arch, r.aligned.params};
+      QVERIFY2(pb.params != b.params, name);  // the method did permute B
+      const ModelSpectra spb = model_spectra(pb, "pb");
+      for (size_t l = 0; l < sb.layers.size(); ++l)
+        for (size_t k = 0; k < sb.layers[l].singular_values.size(); ++k)
+          QVERIFY2(std::abs(sb.layers[l].singular_values[k] - spb.layers[l].singular_values[k]) <
+                       1e-12 * sb.layers[l].singular_values[0],
+                   name);
+    }
   }
 
   void alignedPermutedCopyHasROne() {
