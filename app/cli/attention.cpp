@@ -3,6 +3,7 @@
 // per layer and head, fidelity to softmax, accuracy), or trains one transformer per attention
 // variant on the same data, seed and recipe and analyses each: a comparison of variants.
 #include <cstdio>
+#include <map>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/tasks/sequence_tasks.h"
 #include "ridgeline/text/bpe_tokenizer.h"
+#include "ridgeline/train/distill.h"
 #include "ridgeline/train/train_model.h"
 
 namespace ridgeline::cli {
@@ -47,6 +49,9 @@ const CommandSpec& attention_spec() {
             {"weight-decay", "X", "0", "--train: weight decay"},
             {"schedule", "constant|step|cosine|triangular", "constant",
              "--train: learning-rate schedule"},
+            {"distill", "W", "0",
+             "--train with hedgehog variants only: weight of the attention-distillation loss "
+             "added to the task loss (ridgeline train --distill)"},
             {"ids", "I,J,...", "",
              "analyse causal token models on these token ids (instead of --data): one input, "
              "the model shortened to its length; accuracy is next-token prediction",
@@ -132,6 +137,9 @@ nlohmann::ordered_json entry_json(const LabEntry& x) {
                     {"test_error", std::isfinite(e.test_error) ? nlohmann::ordered_json(e.test_error)
                                                                : nlohmann::ordered_json()},
                     {"seconds", e.seconds}});
+    if (std::isfinite(x.epochs.front().distill_loss))
+      for (size_t i = 0; i < x.epochs.size(); ++i)
+        ep[i]["distill_loss"] = x.epochs[i].distill_loss;
     j["epochs"] = std::move(ep);
   }
   return j;
@@ -225,9 +233,18 @@ int cmd_attention(int argc, char** argv) {
     cfg.batch = static_cast<int>(a.integer("batch", 1, 1 << 20));
     cfg.epochs = static_cast<int>(a.integer("epochs", 1, 100000));
     cfg.schedule = parse_schedule(a.str("schedule"), "--schedule");
+    cfg.distill = a.number("distill");
     cfg.validate("--");
+    if (cfg.distill > 0)
+      for (const std::string& v : variants) {
+        TransformerArch t = *as_transformer_arch(*base);
+        t.attention = v;
+        const std::string why = distill_unsupported(*transformer_model_arch(t));
+        if (!why.empty()) throw InputError("--distill: " + why);
+      }
     seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   } else {
+    if (a.has("distill")) throw InputError("--distill: applies with --train only");
     if (a.positionals().empty())
       throw InputError("name the models to analyse (MODEL.safetensors...), or use --train");
     for (const std::string& f : a.positionals()) {
@@ -291,12 +308,16 @@ int cmd_attention(int argc, char** argv) {
         if (!quiet)
           progress.line(e.name + " epoch " + std::to_string(m.epoch) + "/" +
                         std::to_string(cfg.epochs) + ": train loss " + format_loss(m.train_loss) +
+                        (cfg.distill > 0 ? ", distillation loss " + format_loss(m.distill_loss)
+                                         : std::string()) +
                         "; test loss " + format_loss(m.test_loss) + ", error " +
                         format_error(m.test_error));
       };
       ModelTrainResult r = train_model(*backend, arch, data, cfg, seed, cb, &interrupt_token());
-      save_model(e.file, r.model, {{"ridgeline.seed", std::to_string(seed)},
-                                   {"ridgeline.epochs", std::to_string(cfg.epochs)}});
+      std::map<std::string, std::string> meta{{"ridgeline.seed", std::to_string(seed)},
+                                              {"ridgeline.epochs", std::to_string(cfg.epochs)}};
+      if (cfg.distill > 0) meta["ridgeline.distill"] = nlohmann::json(cfg.distill).dump();
+      save_model(e.file, r.model, meta);
       e.epochs = std::move(r.epochs);
       models.push_back(std::move(r.model));
     }

@@ -2,6 +2,7 @@
 #include "ridgeline/train/train_model.h"
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
@@ -13,6 +14,7 @@
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
 #include "ridgeline/models/model_io.h"
+#include "ridgeline/train/distill.h"
 
 namespace ridgeline::cli {
 
@@ -37,7 +39,11 @@ const CommandSpec& train_spec() {
              "triangular schedule: epochs of linear rise to --lr before the linear decay",
              "min(5, epochs)"},
             {"checkpoint-every", "N", "0",
-             "also save MODEL-epochK.safetensors every N epochs (0: the final model only)"}},
+             "also save MODEL-epochK.safetensors every N epochs (0: the final model only)"},
+            {"distill", "W", "0",
+             "transformers with attn=hedgehog: add W times the attention-distillation loss (each "
+             "head's cross-entropy to the softmax map of its own queries and keys; it trains the "
+             "Hedgehog maps only) to the task loss; 0: the task loss only"}},
            {data_option_specs(), compute_option_specs(),
             {{"json", "", "", "print one JSON object (epochs, provenance) on stdout"},
              {"quiet", "", "", "no progress or per-epoch lines"}}}),
@@ -47,9 +53,13 @@ const CommandSpec& train_spec() {
        "--schedule triangular --warmup-epochs 2 --out A.safetensors --json",
        "ridgeline train --arch transformer:tokens=32,seq=16,d=64,heads=2,layers=2,ff=128,"
        "attn=softmax,causal --data task:mqar,vocab=32,length=16,pairs=4,train=4000,test=500 "
-       "--batch 32 --epochs 10 --out mqar.safetensors"},
+       "--batch 32 --epochs 10 --out mqar.safetensors",
+       "ridgeline train --arch transformer:tokens=32,seq=16,d=64,heads=2,layers=2,ff=128,"
+       "attn=hedgehog,causal --data task:mqar,vocab=32,length=16,pairs=4,train=4000,test=500 "
+       "--batch 32 --epochs 10 --distill 1 --out mqar-hedgehog.safetensors"},
       {"Per-epoch lines give loss (4 significant digits) and error (% misclassified) of both "
-       "splits, and the epoch's wall-clock time."}};
+       "splits, and the epoch's wall-clock time; with --distill also the epoch's mean "
+       "distillation loss."}};
   return s;
 }
 
@@ -72,7 +82,12 @@ int cmd_train(int argc, char** argv) {
   cfg.schedule = parse_schedule(a.str("schedule"), "--schedule");
   cfg.warmup_epochs = a.number("warmup-epochs", std::min(5.0, static_cast<double>(cfg.epochs)));
   cfg.checkpoint_every = static_cast<int>(a.integer("checkpoint-every", 0, 1000000));
+  cfg.distill = a.number("distill");
   cfg.validate("--");
+  if (cfg.distill > 0) {
+    const std::string why = distill_unsupported(*arch);
+    if (!why.empty()) throw InputError("--distill: " + why);
+  }
   const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   const int threads = static_cast<int>(a.integer("threads", 0, 1024));
   const bool json_out = a.flag("json"), quiet = a.flag("quiet");
@@ -90,7 +105,8 @@ int cmd_train(int argc, char** argv) {
     if (!quiet && s.step == 1) progress.line("device: " + backend->description());
     if (!quiet && (s.step % 10 == 0 || s.step == s.total_steps))
       progress({"train", s.step, s.total_steps,
-                "epoch " + std::to_string(s.epoch) + " loss " + format_loss(s.loss)});
+                "epoch " + std::to_string(s.epoch) + " loss " + format_loss(s.loss) +
+                    (cfg.distill > 0 ? " distill " + format_loss(s.distill_loss) : "")});
   };
   // Per-epoch checkpoints next to the output: A.safetensors → A-epoch3.safetensors.
   const std::string stem = out.size() > 12 && out.ends_with(".safetensors") ? out.substr(0, out.size() - 12) : out;
@@ -101,15 +117,19 @@ int cmd_train(int argc, char** argv) {
     if (quiet) return;
     progress.line("epoch " + std::to_string(e.epoch) + "/" + std::to_string(cfg.epochs) +
                   ": train loss " + format_loss(e.train_loss) + ", error " +
-                  format_error(e.train_error) + "; test loss " + format_loss(e.test_loss) +
+                  format_error(e.train_error) +
+                  (cfg.distill > 0 ? ", distillation loss " + format_loss(e.distill_loss) : "") +
+                  "; test loss " + format_loss(e.test_loss) +
                   ", error " + format_error(e.test_error) + " (wall-clock " +
                   format_seconds(e.seconds) + ")");
   };
   ModelTrainResult r = train_model(*backend, arch, data, cfg, seed, cb, &interrupt_token());
   progress.finish();
-  save_model(out, r.model, {{"ridgeline.seed", std::to_string(seed)},
-                          {"ridgeline.optimizer", to_string(cfg.optimizer)},
-                          {"ridgeline.epochs", std::to_string(cfg.epochs)}});
+  std::map<std::string, std::string> meta{{"ridgeline.seed", std::to_string(seed)},
+                                          {"ridgeline.optimizer", to_string(cfg.optimizer)},
+                                          {"ridgeline.epochs", std::to_string(cfg.epochs)}};
+  if (cfg.distill > 0) meta["ridgeline.distill"] = nlohmann::json(cfg.distill).dump();
+  save_model(out, r.model, meta);
   if (json_out) {
     ProvenanceFacts pf;
     pf.out = out;
@@ -118,10 +138,13 @@ int cmd_train(int argc, char** argv) {
     nlohmann::json j = {{"out", out}, {"arch", arch->to_string()}, {"seed", seed},
                         {"device", backend->description()}, {"seconds", r.seconds},
                         {"samples_per_second", r.samples_per_second}, {"epochs", nlohmann::json::array()}};
-    for (const auto& e : r.epochs)
+    if (cfg.distill > 0) j["distill"] = cfg.distill;
+    for (const auto& e : r.epochs) {
       j["epochs"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss},
                              {"train_error", e.train_error}, {"test_loss", e.test_loss},
                              {"test_error", e.test_error}, {"seconds", e.seconds}});
+      if (cfg.distill > 0) j["epochs"].back()["distill_loss"] = e.distill_loss;
+    }
     j["provenance"] = provenance_json(a, pf);
     std::printf("%s\n", j.dump().c_str());
   } else if (!quiet) {

@@ -85,6 +85,25 @@ r = run("attention", "p.safetensors", "--data", TASK, "--out", "plain", "--threa
 lines = r.stdout.splitlines()
 check("accuracy" in lines[0] and lines[1].split()[0] == "p", "table: %r" % r.stdout)
 
+# Hedgehog distillation (--distill): every epoch reports its distillation loss, in the JSON and
+# in the saved model's metadata; ridgeline attention --train passes it on.
+HH = ARCH.replace("softmax", "hedgehog")
+r = run("train", "--arch", HH, "--data", TASK, "--epochs", 2, "--batch", 16, "--distill", 0.5,
+        "--out", "hh.safetensors", "--threads", 1, "--json")
+j = json.loads(r.stdout)
+check(j["distill"] == 0.5, "train --json: distill weight")
+check(len(j["epochs"]) == 2 and all(e["distill_loss"] > 0 for e in j["epochs"]),
+      "train --json: distill_loss per epoch: %r" % j["epochs"])
+with open(os.path.join(WORK, "hh.safetensors"), "rb") as f:
+    (hlen,) = struct.unpack("<Q", f.read(8))
+    meta = json.loads(f.read(hlen))["__metadata__"]
+check(meta.get("ridgeline.distill") == "0.5", "distill weight in the model's metadata: %r" % meta)
+r = run("attention", "--train", "--arch", HH, "--variants", "hedgehog", "--data", TASK,
+        "--epochs", 1, "--distill", 1, "--examples", 4, "--out", "hhlab", "--threads", 1, "--json")
+m = json.loads(r.stdout)["models"][0]
+check(m["epochs"][0]["distill_loss"] > 0 and m["analysis"]["overall"]["kl"] >= 0,
+      "attention --train --distill: %r" % m["epochs"])
+
 # Bad input: one line naming the problem, exit 2.
 run("train", "--arch", "mlp:16,8,3", "--data", "gmm:60,20,16,3,1", "--epochs", 1,
     "--out", "mlp.safetensors", "--quiet")
@@ -104,6 +123,16 @@ for args, word in [
     (["attention", "--train", "--arch", ARCH, "--data", "task:nosuch", "--out", "x"], "nosuch"),
     (["train", "--arch", ARCH, "--data", "task:mqar,vocab=64,length=16,pairs=4", "--out", "y.safetensors"],
      "classes"),
+    (["train", "--arch", ARCH, "--data", TASK, "--distill", 1, "--out", "y.safetensors"],
+     "--distill: applies to transformers with hedgehog attention"),
+    (["train", "--arch", HH, "--data", TASK, "--distill", -1, "--out", "y.safetensors"],
+     "--distill: must be a finite number >= 0"),
+    (["train", "--arch", "mlp:16,8,3", "--data", "gmm:60,20,16,3,1", "--distill", 1,
+      "--out", "y.safetensors"], "is not a transformer"),
+    (["attention", "--train", "--arch", HH, "--variants", "hedgehog,softmax", "--data", TASK,
+      "--distill", 1, "--out", "x"], "softmax attention"),
+    (["attention", "p.safetensors", "--data", TASK, "--distill", 1, "--out", "x"],
+     "--distill: applies with --train only"),
 ]:
     r = run(*args, expect=2)
     lines = r.stderr.strip().splitlines()

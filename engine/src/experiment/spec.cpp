@@ -15,6 +15,7 @@
 #include "experiment/schema_validator.h"
 #include "experiment/steps/step_kind.h"
 #include "ridgeline/experiment/steps/train_step.h"
+#include "ridgeline/train/distill.h"
 
 namespace ridgeline {
 
@@ -226,6 +227,10 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source, bo
   }
   s.train.validate(source + ": train.");
 
+  if (s.train.distill > 0) {
+    const std::string why = distill_unsupported(*s.model());
+    if (!why.empty()) throw InputError(source + ": train.distill: " + why);
+  }
   s.source = source;
   std::set<std::string> names;
   for (size_t i = 0; i < doc["models"].size(); ++i) {

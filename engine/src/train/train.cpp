@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "ridgeline/core/errors.h"
+#include "ridgeline/train/distill.h"
 #include "ridgeline/train/train_model.h"
 #include "ridgeline/train/batch_sampler.h"
 #include "ridgeline/train/evaluate.h"
@@ -47,6 +48,7 @@ void TrainConfig::validate(const std::string& where) const {
   require(checkpoint_every >= 0, where, "checkpoint_every", "must be an integer >= 0");
   require(checkpoint_every_steps >= 0, where, "checkpoint_every_steps", "must be an integer >= 0");
   require(finite(step_gamma) && step_gamma > 0, where, "step_gamma", "must be a finite number > 0");
+  require(finite(distill) && distill >= 0, where, "distill", "must be a finite number >= 0");
 }
 
 OptimizerKind parse_optimizer(const std::string& s, const std::string& where) {
@@ -84,6 +86,11 @@ ModelTrainResult train_on_data(Backend& be, const std::shared_ptr<const ModelArc
   const ModelArch& arch = *arch_ptr;
   const Dataset& tr = data.train;
   arch.check_fits(tr, "architecture");
+  const bool distill = cfg.distill > 0;
+  if (distill) {
+    const std::string why = distill_unsupported(arch);
+    if (!why.empty()) throw InputError("train.distill: " + why);
+  }
   if (tr.n == 0) throw InputError(tr.name + ": no training samples");
 
   ModelTrainResult result;
@@ -117,7 +124,7 @@ ModelTrainResult train_on_data(Backend& be, const std::shared_ptr<const ModelArc
   for (int epoch = first_epoch; epoch <= cfg.epochs; ++epoch) {
     const auto te = clock::now();
     sampler.shuffle();
-    double ep_loss = 0, ep_correct = 0, ep_seen = 0, lr = cfg.lr;
+    double ep_loss = 0, ep_correct = 0, ep_seen = 0, ep_distill = 0, lr = cfg.lr;
     const int first_batch = epoch == first_epoch ? static_cast<int>(start.step % steps_per_epoch) : 0;
     for (int s = first_batch; s < steps_per_epoch; ++s) {
       if (cancel) cancel->check();
@@ -125,19 +132,25 @@ ModelTrainResult train_on_data(Backend& be, const std::shared_ptr<const ModelArc
       net.forward(params.data(), sampler.x(), rows);
       net.loss(sampler.y(), rows, true);
       net.backward(params.data(), grad.data(), rows);
+      // Hedgehog distillation: its loss's gradient joins the task loss's, on the maps' W only.
+      const double dl = distill ? add_distillation(net, arch, grad.data(), rows, cfg.distill)
+                                : std::numeric_limits<double>::quiet_NaN();
       ++step;
       lr = optimizer.step(params.data(), grad.data(), sampler.epoch_position(epoch, s));
       double l, c;
       net.sums(rows, l, c);
-      if (!std::isfinite(l))
-        throw RunError("training diverged: non-finite loss at epoch " + std::to_string(epoch) +
+      if (!std::isfinite(l) || (distill && !std::isfinite(dl)))
+        throw RunError("training diverged: non-finite " +
+                       std::string(std::isfinite(l) ? "distillation " : "") + "loss at epoch " +
+                       std::to_string(epoch) +
                        ", step " + std::to_string(s + 1) + " (lr " + std::to_string(lr) +
                        "); lower the learning rate");
       ep_loss += l;
       ep_correct += c;
       ep_seen += rows;
+      if (distill) ep_distill += dl * rows;
       samples += rows;
-      if (cb.on_step) cb.on_step({epoch, step, total_steps, l / rows, 1.0 - c / rows});
+      if (cb.on_step) cb.on_step({epoch, step, total_steps, l / rows, 1.0 - c / rows, dl});
       if (cfg.checkpoint_every_steps > 0 && step % cfg.checkpoint_every_steps == 0 &&
           cb.on_checkpoint_step) {
         be.download(result.model.params.data(), params.data(), P);
@@ -149,6 +162,7 @@ ModelTrainResult train_on_data(Backend& be, const std::shared_ptr<const ModelArc
     em.epoch = epoch;
     em.train_loss = ep_loss / ep_seen;
     em.train_error = 1.0 - ep_correct / ep_seen;
+    if (distill) em.distill_loss = ep_distill / ep_seen;
     em.lr = lr;
     if (cfg.eval_test_each_epoch && data.test.n > 0) {
       LossError t = evaluate(be, result.model, data.test, 2000, cancel);

@@ -7,6 +7,7 @@
 
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
+#include "ridgeline/train/distill.h"
 #include "ridgeline/train/optimizer.h"
 
 namespace ridgeline {
@@ -73,6 +74,10 @@ ModelTrainResult train_model(Backend& be, const std::shared_ptr<const ModelArch>
                              const DataSplits& data, const TrainConfig& cfg, uint64_t seed,
                              const ModelTrainCallbacks& cb, const CancelToken* cancel,
                              const TrainStart& start) {
+  if (cfg.distill > 0) {
+    const std::string why = distill_unsupported(*arch);
+    if (!why.empty()) throw InputError("train.distill: " + why);
+  }
   if (arch->uses_data()) return train_on_data(be, arch, data, cfg, seed, cb, cancel, start);
   return train_full_batch(be, arch, cfg, seed, cb, cancel, start);
 }

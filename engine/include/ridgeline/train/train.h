@@ -6,6 +6,7 @@
 /// (optimizer.h), which the straight-through estimator shares.
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct TrainConfig {
   bool eval_test_each_epoch = true;
   int checkpoint_every = 0;   ///< callers save a checkpoint every N epochs (0 = final only)
   int checkpoint_every_steps = 0;  ///< on_checkpoint_step every N optimizer steps (0 = never)
+  /// Transformers with hedgehog attention: weight of the attention-distillation loss added to
+  /// the task loss (train/distill.h); 0: the task loss only. Any other model refuses > 0.
+  double distill = 0;
 
   /// Throws InputError "<where><key>: ..." for non-finite or out-of-range values; `where` is
   /// a key-path prefix such as "spec.json: train." or "--" (then keys print as options).
@@ -57,6 +61,9 @@ struct EpochMetrics {
   double test_error = -1;
   double lr = 0;             ///< learning rate at the end of the epoch
   double seconds = 0;
+  /// Mean attention-distillation loss over the epoch's mini-batches (TrainConfig::distill);
+  /// NaN when the training does not distil.
+  double distill_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct StepMetrics {
@@ -65,6 +72,7 @@ struct StepMetrics {
   long long total_steps = 0;
   double loss = 0;
   double error = 0;
+  double distill_loss = std::numeric_limits<double>::quiet_NaN();  ///< as EpochMetrics'
 };
 
 struct TrainCallbacks {

@@ -2,6 +2,7 @@
 // checkpoints and training record.
 #include "ridgeline/experiment/steps/train_step.h"
 
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -42,6 +43,8 @@ json epochs_json(const std::vector<EpochMetrics>& epochs) {
     a.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_error", e.train_error},
                  {"test_loss", e.test_loss}, {"test_error", e.test_error}, {"lr", e.lr},
                  {"seconds", e.seconds}});
+  for (size_t i = 0; i < epochs.size(); ++i)
+    if (std::isfinite(epochs[i].distill_loss)) a[i]["distill_loss"] = epochs[i].distill_loss;
   return a;
 }
 
@@ -104,7 +107,8 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
       p.model = m.name;
       p.done = s.step;
       p.total = s.total_steps;
-      p.message = "epoch " + std::to_string(s.epoch) + " loss " + format_loss(s.loss);
+      p.message = "epoch " + std::to_string(s.epoch) + " loss " + format_loss(s.loss) +
+                  (train.distill > 0 ? " distill " + format_loss(s.distill_loss) : "");
       ev.on_progress(p);
     }
   };
@@ -129,7 +133,9 @@ StepResult run_training(const StepSpec& st, ModelMap& models, StepContext& ctx) 
       ev.on_result(StepResult{"training-" + m.name, "attention", std::move(live), 0.0});
     }
     ctx.log("model " + m.name + " epoch " + std::to_string(e.epoch) + ": train loss " +
-            format_loss(e.train_loss) + ", error " + format_error(e.train_error) + "; test loss " +
+            format_loss(e.train_loss) + ", error " + format_error(e.train_error) +
+            (train.distill > 0 ? ", distillation loss " + format_loss(e.distill_loss) : "") +
+            "; test loss " +
             format_loss(e.test_loss) + ", error " + format_error(e.test_error) + " (wall-clock " +
             format_seconds(e.seconds) + ")");
   };
@@ -173,6 +179,7 @@ std::optional<StepResult> load_training(const StepSpec& st, const fs::path& dir)
       em.test_error = number("test_error");
       em.lr = e.value("lr", 0.0);
       em.seconds = e.value("seconds", 0.0);
+      if (e.contains("distill_loss")) em.distill_loss = number("distill_loss");
       epochs.push_back(em);
     }
     TrainStageResult t{m.name, std::move(epochs), record.value("seconds", 0.0),
@@ -204,6 +211,7 @@ class TrainStep final : public StepKind {
     c.step_gamma = t["step_gamma"];
     c.checkpoint_every = t["checkpoint_every"];
     c.checkpoint_every_steps = t["checkpoint_every_steps"];
+    c.distill = t["distill"];
     return TrainStepParams{c, 0};
   }
   void write(const StepSpec& st, ordered_json& out) const override {
@@ -223,6 +231,7 @@ class TrainStep final : public StepKind {
     out["step_gamma"] = t.step_gamma;
     out["checkpoint_every"] = t.checkpoint_every;
     out["checkpoint_every_steps"] = t.checkpoint_every_steps;
+    if (t.distill > 0) out["distill"] = t.distill;  // absent: specs without it read back the same
   }
   std::string default_id(const StepSpec& st) const override { return "train-" + st.a; }
   std::vector<std::string> outputs(const StepSpec& st) const override { return {st.a}; }
