@@ -50,6 +50,9 @@ const CommandSpec& align_spec() {
              "needs: interpolate those two"},
             {"out-a", "FILE", "", "with --orthogonal (required there): where A's canonical form is saved",
              "none"},
+            {"within-heads", "", "",
+             "transformers: after the method's permutations, permute the dimensions within each "
+             "head by weight matching (query/key together, value with the output projection)"},
             {"activation", "relu|gelu", "relu",
              "activation of PyTorch files without Ridgeline metadata (Ridgeline files record theirs)"}},
            {data_option_specs(), compute_option_specs(),
@@ -62,11 +65,23 @@ const CommandSpec& align_spec() {
        "ridgeline align A.safetensors B.safetensors --method ste --epochs 2 --json --out "
        "B_ste.safetensors",
        "ridgeline align vit0.safetensors vit1.safetensors --method wm --orthogonal --out "
-       "vit1_orth.safetensors --out-a vit0_canonical.safetensors"},
+       "vit1_orth.safetensors --out-a vit0_canonical.safetensors",
+       "ridgeline align vit0.safetensors vit1.safetensors --method wm --within-heads --out "
+       "vit1_heads.safetensors"},
       {"Every aligned model must compute its source's function: the largest |logit difference| "
        "is printed, and a failure is an error."}};
   return s;
 }
+
+namespace {
+
+std::string format_gain(double before, double after) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "gain %.6g -> %.6g", before, after);
+  return buf;
+}
+
+}  // namespace
 
 int cmd_align(int argc, char** argv) {
   Args a(argc, argv, 2, align_spec());
@@ -100,6 +115,7 @@ int cmd_align(int argc, char** argv) {
   AlignParams p;
   p.method = method;
   p.samples = samples;
+  p.within_heads = a.flag("within-heads");
   // Read (and range-checked) whatever the method: a bad value is an error even where unused.
   const auto seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   const int max_sweeps = static_cast<int>(a.integer("max-sweeps", 1, 100000));
@@ -193,6 +209,16 @@ int cmd_align(int argc, char** argv) {
       for (size_t i = 0; i < r.perms[p].size(); ++i) moved += r.perms[p][i] != static_cast<int>(i);
       std::printf("  %s (%d units): gain %.6g, %d units moved\n", spec.names[p].c_str(),
                   spec.sizes[p], r.layer_gain[p], moved);
+    }
+    if (r.within_heads) {
+      const WithinHeadsSummary& w = *r.within_heads;
+      std::printf("within heads: query/key %s; value/output gain %.6g -> %.6g, %d of %d heads "
+                  "permuted\n",
+                  w.qk_skipped.empty()
+                      ? (format_gain(w.qk_before, w.qk_after) + ", " + std::to_string(w.qk_moved) +
+                         " of " + std::to_string(w.heads) + " heads permuted").c_str()
+                      : ("not permuted: " + w.qk_skipped).c_str(),
+                  w.vo_before, w.vo_after, w.vo_moved, w.heads);
     }
     std::printf("function check: max |logit difference| %.3g (largest |logit| %.3g): passed\n",
                 r.function_max_diff, r.function_max_logit);

@@ -25,6 +25,19 @@ std::string alignment_to_json(const AlignmentResult& r, const PermutationSpec& s
                            {"gain", p < r.layer_gain.size() ? nlohmann::json(r.layer_gain[p])
                                                      : nlohmann::json(nullptr)},  // unknown
                            {"permutation", r.perms[p]}});
+  if (r.within_heads) {
+    const WithinHeadsSummary& w = *r.within_heads;
+    j["within_heads"] = {{"heads", w.heads},
+                         {"qk_moved", w.qk_moved},
+                         {"vo_moved", w.vo_moved},
+                         {"qk_gain_before", w.qk_before},
+                         {"qk_gain_after", w.qk_after},
+                         {"vo_gain_before", w.vo_before},
+                         {"vo_gain_after", w.vo_after},
+                         {"qk_skipped", w.qk_skipped},
+                         {"qk", w.qk},
+                         {"vo", w.vo}};
+  }
   return j.dump(indent);
 }
 

@@ -5,11 +5,14 @@
 // weight matching recovers a planted permutation exactly, and the function check catches a
 // change that is not a symmetry.
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 
 #include "ridgeline/align/activation_matching.h"
 #include "ridgeline/align/alignment.h"
+#include "ridgeline/align/within_heads.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/models/transformer/transformer.h"
@@ -136,6 +139,99 @@ class TestTransformerSymmetry : public QObject {
       QVERIFY(close(maps_p[3 + h].data, maps_m[3 + from].data));
       QVERIFY(!close(cp.query(1, h).data, cm.query(1, h).data));  // they did move
     }
+  }
+
+  // Permuting a head's query and key dimensions by one σ, and its value dimensions with the
+  // projection's columns by one τ, keeps the function (within_heads.h), for the variants whose
+  // scores allow σ; Performer, FLatten and Hedgehog refuse σ, and τ alone keeps theirs.
+  void permutationsWithinHeadsKeepTheFunction() {
+    for (const char* text : kArchs) {
+      const Model m = model_of(text, 7);
+      const TransformerArch& t = *as_transformer_arch(*m.arch);
+      const Dataset data = data_for(m);
+      std::mt19937_64 g(11);
+      std::vector<Permutation> qk, vo;
+      for (int k = 0; k < t.layers * t.heads; ++k) {
+        Permutation p(static_cast<size_t>(t.head_dim()));
+        std::iota(p.begin(), p.end(), 0);
+        std::shuffle(p.begin(), p.end(), g);
+        qk.push_back(p);
+        std::shuffle(p.begin(), p.end(), g);
+        vo.push_back(p);
+      }
+      const bool qk_ok = within_heads_qk_unsupported(t).empty();
+      const Model p = apply_within_heads(m, qk_ok ? qk : std::vector<Permutation>{}, vo);
+      QVERIFY2(l2_distance(m.params, p.params) > 0.1, text);
+      double top = 0;
+      const double diff = transformer_max_logit_difference(m, p, data, data.n, &top);
+      QVERIFY2(function_check_passes(diff, top),
+               (std::string(text) + ": max |logit difference| " + std::to_string(diff)).c_str());
+      if (qk_ok) {  // and σ alone changes the parameters but not the function either
+        const Model q = apply_within_heads(m, qk, {});
+        QVERIFY2(l2_distance(m.params, q.params) > 0.1, text);
+        QVERIFY2(function_check_passes(transformer_max_logit_difference(m, q, data, data.n, &top), top), text);
+      }
+    }
+    // The refused variants: a σ on Performer's queries and keys is not a symmetry.
+    const Model perf = model_of(kArchs[3], 7);
+    const TransformerArch& t = *as_transformer_arch(*perf.arch);
+    QVERIFY(!within_heads_qk_unsupported(t).empty());
+    std::vector<Permutation> swap(static_cast<size_t>(t.layers * t.heads));
+    for (auto& p : swap) {
+      p.resize(static_cast<size_t>(t.head_dim()));
+      std::iota(p.begin(), p.end(), 0);
+      std::swap(p[0], p[1]);
+    }
+    double top = 0;
+    const Dataset data = data_for(perf);
+    QVERIFY(!function_check_passes(
+        transformer_max_logit_difference(perf, apply_within_heads(perf, swap, {}), data, data.n, &top), top));
+  }
+
+  // B = A with permutations planted within its heads (its heads, residual stream and MLP
+  // units in A's order, as align_within_heads expects after whole-model alignment): the
+  // weight matching within heads gives A back exactly.
+  void withinHeadsRecoversPlantedPermutations() {
+    for (const char* text : {kArchs[0], kArchs[4], kArchs[2]}) {
+      const Model a = model_of(text, 8);
+      const TransformerArch& t = *as_transformer_arch(*a.arch);
+      std::mt19937_64 g(23);
+      std::vector<Permutation> qk, vo;
+      for (int k = 0; k < t.layers * t.heads; ++k) {
+        Permutation p(static_cast<size_t>(t.head_dim()));
+        std::iota(p.begin(), p.end(), 0);
+        std::shuffle(p.begin(), p.end(), g);
+        qk.push_back(p);
+        std::shuffle(p.begin(), p.end(), g);
+        vo.push_back(p);
+      }
+      const bool qk_ok = within_heads_qk_unsupported(t).empty();
+      const Model wm = apply_within_heads(a, qk_ok ? qk : std::vector<Permutation>{}, vo);
+      QVERIFY2(l2_distance(a.params, wm.params) > 0.1, text);  // the planted permutations moved it
+      const WithinHeadsResult w = align_within_heads(a, wm);
+      QCOMPARE(w.aligned.params, a.params);
+      QCOMPARE(w.heads, t.layers * t.heads);
+      QVERIFY(w.vo_after > w.vo_before);
+      QCOMPARE(w.vo_moved, w.heads);
+      if (qk_ok) {
+        QVERIFY(w.qk_after > w.qk_before);
+        QVERIFY(w.qk_skipped.empty());
+      } else {
+        QCOMPARE(w.qk_moved, 0);
+        QVERIFY(w.qk_skipped.find(t.attention) != std::string::npos);
+      }
+      // Aligning A to itself permutes nothing.
+      const WithinHeadsResult same = align_within_heads(a, a);
+      QCOMPARE(same.qk_moved + same.vo_moved, 0);
+      QCOMPARE(same.aligned.params, a.params);
+    }
+    // Bad input: another kind, a list of the wrong size.
+    Model mlp;
+    mlp.arch = parse_model_arch("mlp:4,3,2");
+    mlp.params = mlp.arch->init(0);
+    QVERIFY_THROWS_EXCEPTION(InputError, align_within_heads(mlp, mlp));
+    const Model a = model_of(kArchs[0], 8);
+    QVERIFY_THROWS_EXCEPTION(InputError, apply_within_heads(a, {Permutation{0, 1}}, {}));
   }
 
   void weightMatchingRecoversAPlantedPermutation() {

@@ -116,6 +116,22 @@ one_line_error(["align", "m0.safetensors", "m1.safetensors", "--orthogonal", "--
                 "--out", "x.safetensors"], "--out-a")
 one_line_error(["align", "m0.safetensors", "m1.safetensors", "--out-a", "y.safetensors", "--data", TASK,
                 "--out", "x.safetensors"], "--out-a: only with --orthogonal")
+# Weight matching, then permutations within heads: the function check passes, the distance
+# does not grow, every head's value/output dimensions are matched (softmax: query/key too).
+r = run("align", "m0.safetensors", "m1.safetensors", "--method", "wm", "--data", TASK,
+        "--out", "m1-wm-plain.safetensors", "--threads", 1, "--json")
+plain = json.loads(r.stdout)
+r = run("align", "m0.safetensors", "m1.safetensors", "--method", "wm", "--within-heads", "--data", TASK,
+        "--out", "m1-heads.safetensors", "--threads", 1, "--json")
+h = json.loads(r.stdout)
+w = h.get("within_heads", {})
+check(h["function_check"]["passed"] is True and h["l2_after"] <= plain["l2_after"] + 1e-9 and
+      w.get("vo_gain_after", -1) >= w.get("vo_gain_before", 0) and w.get("qk_skipped") == "" and
+      len(w.get("qk", [])) == w.get("heads") and h["objective_after"] >= plain["objective_after"] - 1e-9,
+      "within heads: %r" % {k: h.get(k) for k in ("l2_after", "objective_after", "within_heads")})
+r = run("interpolate", "m0.safetensors", "m1-heads.safetensors", "--data", TASK, "--points", 3,
+        "--threads", 1, "--json")
+check(len(json.loads(r.stdout)["alpha"]) == 3, "the path to the within-heads alignment has 3 points")
 # A model whose output is tied to the token embedding cannot fold its final gain: refused.
 for seed in (0, 1):
     run("train", "--arch", ARCH + ",tied", "--data", TASK, "--epochs", 1, "--seed", seed,

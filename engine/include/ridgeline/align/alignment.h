@@ -3,6 +3,7 @@
 /// Aligning θ_B to θ_A by permutations (Ainsworth et al. 2023, arXiv 2209.04836): weight matching, activation
 /// matching (cross-moment or Pearson), the straight-through estimator; merging many models.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,15 @@
 #include "ridgeline/core/progress.h"
 
 namespace ridgeline {
+
+/// Transformers aligned with permutations within heads as well (within_heads.h): what that
+/// second stage found, after the method's own permutations.
+struct WithinHeadsSummary {
+  int heads = 0, qk_moved = 0, vo_moved = 0;
+  double qk_before = 0, qk_after = 0, vo_before = 0, vo_after = 0;
+  std::string qk_skipped;                 ///< why query/key dimensions were left, or empty
+  std::vector<Permutation> qk, vo;        ///< per head, layer-major (within_heads.h)
+};
 
 struct AlignmentResult {
   std::string method;                      ///< "wm", "am", "am-pearson", "ste"
@@ -27,6 +37,9 @@ struct AlignmentResult {
   double seconds = 0;
   double function_max_diff = 0;            ///< max |logit(θ_B) − logit(π(θ_B))|
   double function_max_logit = 0;           ///< max |logit(θ_B)| on the same batch
+  /// Set when the alignment also permuted dimensions within heads (then `aligned` includes
+  /// them, l2_after is measured with them, and for wm/ste objective_after includes their gain).
+  std::optional<WithinHeadsSummary> within_heads;
 };
 
 struct WeightMatchingConfig {

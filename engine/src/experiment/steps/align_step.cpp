@@ -8,6 +8,8 @@
 #include "ridgeline/models/transformer/transformer_orthogonal.h"
 #include "ridgeline/models/model_io.h"
 #include "ridgeline/align/activation_matching.h"
+#include "ridgeline/align/within_heads.h"
+#include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/format.h"
 #include "ridgeline/io/fileio.h"
@@ -15,10 +17,46 @@
 
 namespace ridgeline {
 
+namespace {
+
+// The method's permutations, then (p.within_heads) those within heads.
+AlignmentResult with_heads(const Model& a, const Model& b, const AlignParams& p, AlignmentResult r) {
+  if (!p.within_heads) return r;
+  if (!r.aligned.arch) r.aligned.arch = b.arch;
+  const WithinHeadsResult w = align_within_heads(a, r.aligned);
+  r.aligned = w.aligned;
+  r.l2_after = l2_distance(a.params, r.aligned.params);
+  if (p.method == "wm" || p.method == "ste")
+    r.objective_after += (w.qk_after - w.qk_before) + (w.vo_after - w.vo_before);
+  r.seconds += w.seconds;
+  r.within_heads = WithinHeadsSummary{w.heads,    w.qk_moved, w.vo_moved, w.qk_before, w.qk_after,
+                                      w.vo_before, w.vo_after, w.qk_skipped, w.qk,     w.vo};
+  return r;
+}
+
+AlignmentResult align_permutations(Backend& backend, const Model& a, const Model& b,
+                                   const Dataset& train, const AlignParams& p, int ste_batch,
+                                   const std::function<void(const SteProgress&)>& ste_progress,
+                                   const CancelToken* cancel);
+
+}  // namespace
+
 AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b, const Dataset& train,
                                 const AlignParams& p, int ste_batch,
                                 const std::function<void(const SteProgress&)>& ste_progress,
                                 const CancelToken* cancel) {
+  if (p.within_heads && !as_transformer_arch(*a.arch))
+    throw InputError("within_heads: permutations within attention heads need transformers, not " +
+                     a.arch->to_string());
+  return with_heads(a, b, p, align_permutations(backend, a, b, train, p, ste_batch, ste_progress, cancel));
+}
+
+namespace {
+
+AlignmentResult align_permutations(Backend& backend, const Model& a, const Model& b,
+                                   const Dataset& train, const AlignParams& p, int ste_batch,
+                                   const std::function<void(const SteProgress&)>& ste_progress,
+                                   const CancelToken* cancel) {
   if (p.method == "wm") {
     WeightMatchingConfig cfg;
     cfg.seed = p.seed;
@@ -45,6 +83,8 @@ AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b
   throw InputError("align method '" + p.method + "' is not one of " + list);
 }
 
+}  // namespace
+
 namespace detail {
 namespace {
 
@@ -63,10 +103,17 @@ class AlignStep final : public PairStepKind {
     p.epochs = j["epochs"];
     p.lr = j["lr"];
     p.orthogonal = j.value("orthogonal", false);
+    p.within_heads = j.value("within_heads", false);
     return p;
   }
   void check(const StepSpec& st, const std::string& where) const override {
     if (st.a == st.b) throw InputError(where + ": align needs two different models");
+  }
+  void check_in_spec(const StepSpec& st, const ExperimentSpec& spec,
+                     const std::string& where) const override {
+    if (st.as<AlignParams>().within_heads && !as_transformer_arch(*spec.model()))
+      throw InputError(where + ".within_heads: permutations within attention heads need a "
+                       "transformer (the spec's model is " + spec.model()->to_string() + ")");
   }
   void write(const StepSpec& st, ordered_json& out) const override {
     const AlignParams& p = st.as<AlignParams>();
@@ -79,13 +126,15 @@ class AlignStep final : public PairStepKind {
     out["epochs"] = p.epochs;
     out["lr"] = p.lr;
     if (p.orthogonal) out["orthogonal"] = true;
+    if (p.within_heads) out["within_heads"] = true;
   }
   std::string default_id(const StepSpec& st) const override { return "align-" + outputs(st)[0]; }
   std::vector<std::string> outputs(const StepSpec& st) const override {
     const AlignParams& p = st.as<AlignParams>();
-    std::vector<std::string> out{st.b + "@" + p.method};
+    const std::string aligned = st.b + "@" + p.method + (p.within_heads ? "+heads" : "");
+    std::vector<std::string> out{aligned};
     if (p.orthogonal) {
-      out.push_back(st.b + "@" + p.method + "+orth");
+      out.push_back(aligned + "+orth");
       out.push_back(st.a + "@canonical");
     }
     return out;

@@ -24,6 +24,7 @@ struct AlignParams {
   int epochs = 10;            ///< ste
   double lr = 0.01;           ///< ste
   bool orthogonal = false;    ///< transformers: then an orthogonal map of the residual stream
+  bool within_heads = false;  ///< transformers: then permutations within heads (within_heads.h)
 };
 
 /// What an align step reports: the report (also loaded back from results/<id>.json) and, in
@@ -48,7 +49,10 @@ struct AlignStepResult {
 
 /// Aligns b to a by `p.method` (weight matching, activation matching by cross-moment or
 /// Pearson correlation, or the straight-through estimator); `ste_batch` > 0 overrides the STE
-/// mini-batch. Does not run check_alignment. Throws InputError for an unknown method.
+/// mini-batch. With p.within_heads (transformers), then permutes the dimensions within each
+/// head by weight matching (align_within_heads) and records it in the result's within_heads.
+/// Does not run check_alignment. Throws InputError for an unknown method, or within_heads on
+/// a model that is not a transformer.
 AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b, const Dataset& train,
                                 const AlignParams& p, int ste_batch = 0,
                                 const std::function<void(const SteProgress&)>& ste_progress = {},

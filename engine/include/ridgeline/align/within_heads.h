@@ -1,0 +1,54 @@
+#pragma once
+/// @file within_heads.h
+/// The symmetries inside a transformer's attention heads that whole-head permutations leave
+/// out (docs/USER_GUIDE.md, "Transformers: symmetries and re-basin"). In head h of a block,
+/// permuting the query and key dimensions by one σ_h leaves every score q·k (and, for the
+/// elementwise feature maps, every φ(q)·φ(k)) unchanged; permuting the value dimensions
+/// together with the output projection's columns by one τ_h leaves the head's contribution to
+/// the residual stream unchanged. align_within_heads finds σ_h and τ_h by weight matching once
+/// B's residual stream, heads and MLP units have been aligned to A: each is one exact linear
+/// assignment on the head's d_head × d_head gain (Ainsworth et al. 2023's weight matching,
+/// restricted to the parameters the permutation acts on; the other permutations are fixed).
+#include <string>
+#include <vector>
+
+#include "ridgeline/models/model.h"
+#include "ridgeline/models/transformer/transformer.h"
+#include "ridgeline/symmetry/permutation.h"
+
+namespace ridgeline {
+
+struct WithinHeadsResult {
+  Model aligned;  ///< B with every head's σ_h and τ_h applied
+  /// Σ over heads of ⟨A, B⟩ over the parameters each permutation acts on (query and key rows
+  /// with their biases; value rows with their biases and the projection's columns), at the
+  /// identity and at the permutations found. after ≥ before.
+  double qk_before = 0, qk_after = 0, vo_before = 0, vo_after = 0;
+  int qk_moved = 0, vo_moved = 0;  ///< heads whose σ_h / τ_h is not the identity
+  int heads = 0;                   ///< layers × heads
+  /// Why σ was not searched (a variant whose feature map mixes or weighs the dimensions), or
+  /// empty. τ is always searched.
+  std::string qk_skipped;
+  /// Per head, layer-major (layer·heads + head), head_dim entries each: π(B)'s dimension i is
+  /// B's dimension qk[h][i] (vo[h][i]). qk holds identities when qk_skipped is set.
+  std::vector<Permutation> qk, vo;
+  double seconds = 0;
+};
+
+/// Why a head's query/key dimensions of this architecture cannot be permuted without changing
+/// its function, or empty when they can: softmax, elu+1, relu, cosFormer, TransNormer and
+/// InLine compare q and k through q·k or an elementwise map; Performer projects q and k on
+/// fixed random features, and FLatten and Hedgehog have learned per-dimension parameters.
+std::string within_heads_qk_unsupported(const TransformerArch& arch);
+
+/// σ_h and τ_h of every head of b (already aligned to a at the level of heads) by weight
+/// matching to a. Throws InputError when the models are not transformers of one shape.
+WithinHeadsResult align_within_heads(const Model& a, const Model& b);
+
+/// Applies per-head permutations (layout as WithinHeadsResult::qk / vo; an empty list is the
+/// identity) to a transformer's parameters. Throws InputError on a wrong size or a list that
+/// is not a permutation.
+Model apply_within_heads(const Model& m, const std::vector<Permutation>& qk,
+                         const std::vector<Permutation>& vo);
+
+}  // namespace ridgeline
