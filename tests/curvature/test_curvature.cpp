@@ -283,12 +283,24 @@ class TestCurvature : public QObject {
     const Dataset data = tiny_data(8, 5, 3, 1);
     auto gelu = mlp_model_arch(parse_arch("mlp:5,7,3+ln+gelu"));
     HessianOperator ok(*be, gelu, &data);  // GELU and LayerNorm MLPs have HVPs (test_hvp)
-    auto transformer = parse_model_arch("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=softmax,causal");
+    // Transformers have HVPs when their attention variant has an R-operator
+    // (test_transformer_hvp); the others are refused naming the variant.
+    Dataset tokens;
+    tokens.name = "tokens";
+    tokens.n = 2;
+    tokens.dim = 4;
+    tokens.classes = 8;
+    tokens.label_width = 4;
+    tokens.x = {1, 2, 3, 4, 5, 6, 7, 0};
+    tokens.y = {2, 3, -100, 5, 6, 7, 0, 1};
+    auto softmax = parse_model_arch("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=softmax,causal");
+    HessianOperator with(*be, softmax, &tokens);
+    auto performer = parse_model_arch("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=performer,causal");
     try {
-      HessianOperator H(*be, transformer, nullptr);
-      QFAIL("a transformer has no HVPs yet");
+      HessianOperator H(*be, performer, &tokens);
+      QFAIL("a transformer with performer attention has no HVPs");
     } catch (const InputError& e) {
-      QVERIFY2(std::string(e.what()).find("transformer") != std::string::npos, e.what());
+      QVERIFY2(std::string(e.what()).find("attention variant 'performer'") != std::string::npos, e.what());
     }
     auto arch = parse_model_arch("quadratic:dim=20,seed=1");
     HessianOperator H(*be, arch, nullptr);

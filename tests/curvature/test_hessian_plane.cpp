@@ -173,22 +173,28 @@ class TestHessianPlane : public QObject {
       threw = std::string(e.what()).find("top3") != std::string::npos;
     }
     QVERIFY(threw);
-    // Transformers have no HVPs yet (every MLP has: test_hvp).
+    // Transformers whose attention variant has no R-operator have no HVPs (every MLP has:
+    // test_hvp; softmax and the elementwise linear variants have: test_transformer_hvp).
     const std::string base = R"({"name": "g",
       "data": {"name": "task:mqar,vocab=16,length=8,pairs=2,train=40,test=20,seed=1"},
       "model": {"kind": "transformer",
-                "arch": "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=softmax,causal"},
+                "arch": "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=ATTN,causal"},
       "train": {"epochs": 1},
       "models": [{"name": "s0", "seed": 0}, {"name": "s1", "seed": 1}], "steps": [STEP]})";
-    auto spec = [&](const std::string& step) {
+    auto spec = [&](const std::string& step, const std::string& attn = "performer") {
       std::string s = base;
       s.replace(s.find("STEP"), 4, step);
+      s.replace(s.find("ATTN"), 4, attn);
       return s;
     };
     const std::string e1 = error_of(spec(R"({"type": "hessian", "model": "s0"})"));
-    QVERIFY2(e1.find("steps[0]") != std::string::npos && e1.find("transformer") != std::string::npos, e1.c_str());
+    QVERIFY2(e1.find("steps[0]") != std::string::npos && e1.find("'performer'") != std::string::npos, e1.c_str());
     const std::string e2 = error_of(spec(R"({"type": "landscape", "center": "s0", "directions": "hessian_top2"})"));
-    QVERIFY2(e2.find("steps[0].directions") != std::string::npos && e2.find("transformer") != std::string::npos, e2.c_str());
+    QVERIFY2(e2.find("steps[0].directions") != std::string::npos && e2.find("'performer'") != std::string::npos, e2.c_str());
+    // A softmax transformer has them: both steps pass the check.
+    QCOMPARE(error_of(spec(R"({"type": "hessian", "model": "s0"})", "softmax")), std::string());
+    QCOMPARE(error_of(spec(R"({"type": "landscape", "center": "s0", "directions": "hessian_top2"})", "softmax")),
+             std::string());
     // Random directions need no HVPs; a plane has no Hessian directions.
     QCOMPARE(error_of(spec(R"({"type": "landscape", "center": "s0"})")), std::string());
     const std::string e3 = error_of(spec(

@@ -1,18 +1,23 @@
 #pragma once
 // The R-operator of one hidden layer's nonlinearity, z → LayerNorm (optional) → u → σ → a with
 // σ = ReLU or GELU, on the host in float64 (mlp_hvp.cpp uses it for every MLP except plain
-// ReLU, whose R-operator is a mask on the device). Notation and derivation: docs/ARCHITECTURE.md,
+// ReLU, whose R-operator is a mask on the device). The float64 LayerNorm and activation
+// R-operators are shared with the transformer (models/rop_nonlinear.h); this class keeps the
+// MLP's per-layer state between the passes. Notation and derivation: docs/ARCHITECTURE.md,
 // "Hessian-vector products"; Pearlmutter 1994 for the R-operator.
 //   LayerNorm per row (n = width): x̂ = (z − mean z)·r, r = (var z + ε)^{-1/2}, u = γ⊙x̂ + β.
 //   Its Jacobian is symmetric: J·g = r·(g − mean g − x̂·mean(g⊙x̂)).
 //   σ'(u), σ''(u): ReLU 1[u>0], 0; GELU Φ(u) + uφ(u), φ(u)(2 − u²).
 #include <vector>
 
+#include "models/rop_nonlinear.h"
+
 namespace ridgeline::detail {
 
 class HvpNonlinearLayer {
  public:
-  HvpNonlinearLayer(bool layernorm, bool gelu, double eps) : ln_(layernorm), gelu_(gelu), eps_(eps) {}
+  HvpNonlinearLayer(bool layernorm, bool gelu, double eps)
+      : ln_(layernorm), act_(gelu ? Activation::Gelu : Activation::Relu), eps_(eps) {}
 
   /// The forward state from the Linear output z [rows×w] and LayerNorm's γ, β (ignored without
   /// LayerNorm).
@@ -29,14 +34,12 @@ class HvpNonlinearLayer {
                   float* hv_gamma, float* hv_beta);
 
  private:
-  double d1(double u) const;  // σ'(u)
-  double d2(double u) const;  // σ''(u)
-
-  bool ln_, gelu_;
+  bool ln_;
+  Activation act_;
   double eps_;
   int rows_ = 0, w_ = 0;
   std::vector<double> xhat_, r_, u_;   // forward (x̂ and r with LayerNorm only)
-  std::vector<double> ga_, gx_;        // ∂L/∂a and ∂L/∂x̂ (LayerNorm)
+  std::vector<double> ga_;             // ∂L/∂a
   std::vector<double> gu_;             // ∂L/∂u
   std::vector<double> rz_, rxhat_, ru_;
 };

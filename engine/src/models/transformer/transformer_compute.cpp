@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "ridgeline/core/errors.h"
+#include "transformer_hvp.h"
 
 namespace ridgeline {
 
@@ -64,8 +65,28 @@ TransformerCompute::TransformerCompute(Backend& be, const TransformerArch& arch,
   layers_.resize(arch.layers);
 }
 
+TransformerCompute::~TransformerCompute() = default;  // here, where TransformerF64 is complete
+
 std::string TransformerCompute::hvp_unsupported() const {
-  return kTransformerHvpUnsupported;
+  return transformer_hvp_unsupported(arch_);
+}
+
+void TransformerCompute::hvp(const float* params, const float* v, float* hv, int rows) {
+  const std::string why = hvp_unsupported();
+  if (!why.empty()) throw RunError(why);
+  if (!x_ || !labels_) throw RunError("hvp: needs forward() and loss() first");
+  if (rows != rows_) throw RunError("hvp: rows differ from forward()");
+  const size_t n = lay_.total;
+  if (!f64_) f64_ = std::make_unique<detail::TransformerF64>(arch_);
+  if (!hvp_valid_) {
+    const std::vector<double> theta(params, params + n);
+    f64_->set(theta.data(), x_, rows, labels_);
+    hvp_valid_ = true;
+  }
+  hv_v_.assign(v, v + n);
+  hv_out_.resize(n);
+  f64_->hvp(hv_v_.data(), hv_out_.data());
+  for (size_t i = 0; i < n; ++i) hv[i] = static_cast<float>(hv_out_[i]);
 }
 
 void TransformerCompute::set_variant_params(const float* params) {
@@ -99,6 +120,9 @@ void TransformerCompute::forward(const float* params, const float* x, int rows,
                      std::to_string(max_rows_));
   rows_ = rows;
   params_ = params;
+  x_ = x;
+  labels_ = nullptr;
+  hvp_valid_ = false;
   const int d = arch_.d, T = T_, ff = arch_.ff;
   const size_t M = static_cast<size_t>(rows) * T;
   set_variant_params(params);
@@ -216,6 +240,8 @@ void TransformerCompute::output_rows(const float* params, int n, const float* in
 
 void TransformerCompute::loss(const float* labels, int rows, bool want_grad) {
   if (rows != rows_) throw InputError("transformer: loss() rows differ from forward()");
+  labels_ = labels;
+  hvp_valid_ = false;
   row_loss_.assign(rows, 0.0f);
   row_correct_.assign(rows, 0.0f);
   if (arch_.is_image()) {

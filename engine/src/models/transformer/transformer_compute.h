@@ -11,19 +11,24 @@
 
 namespace ridgeline {
 
-/// Why a transformer has no HVPs (its architecture and its compute say the same).
-inline constexpr const char* kTransformerHvpUnsupported =
-    "Hessian-vector products are not implemented for transformers (attention has no "
-    "R-operator yet; MLPs have them)";
+namespace detail {
+class TransformerF64;
+}
 
 class TransformerCompute final : public ModelCompute {
  public:
   TransformerCompute(Backend& be, const TransformerArch& arch, int max_rows);
+  ~TransformerCompute() override;
   void forward(const float* params, const float* x, int rows, const LayerHook& hook) override;
   void loss(const float* labels, int rows, bool want_grad) override;
   void backward(const float* params, float* grad, int rows) override;
   void sums(int rows, double& loss_sum, double& correct_sum) override;
+  /// transformer_hvp_unsupported(arch): empty for the variants with an attention R-operator.
   std::string hvp_unsupported() const override;
+  /// Exact H·v by the R-operator in float64 on the host (transformer_hvp.h): the first call
+  /// after forward()+loss() runs the float64 forward, every call an R-forward and the
+  /// backward with its R-derivative.
+  void hvp(const float* params, const float* v, float* hv, int rows) override;
 
   /// After forward(), what activation matching reads of block l, each [rows·tokens × width]
   /// row-major: the residual stream entering the block (h) and after its attention (hmid),
@@ -70,6 +75,8 @@ class TransformerCompute final : public ModelCompute {
   // Forward state.
   int rows_ = 0;
   const float* params_ = nullptr;  ///< forward()'s parameters (loss() computes token logits)
+  const float* x_ = nullptr;       ///< forward()'s inputs (hvp() reads them)
+  const float* labels_ = nullptr;  ///< loss()'s labels (hvp() reads them)
   std::vector<int32_t> tokens_;
   std::vector<float> patches_;
   std::vector<Layer> layers_;
@@ -79,6 +86,10 @@ class TransformerCompute final : public ModelCompute {
   std::vector<float> ysel_;        ///< token models: LN_f output of the labelled positions
   std::vector<int> sel_;         ///< token models: labelled positions (rows of y_)
   std::vector<float> sel_weight_;  ///< their weight 1/(rows·labelled positions of the row)
+  // HVP state: the float64 model at the last forward()+loss() (hvp_valid_), and host buffers.
+  std::unique_ptr<detail::TransformerF64> f64_;
+  bool hvp_valid_ = false;
+  std::vector<double> hv_v_, hv_out_;
 };
 
 }  // namespace ridgeline

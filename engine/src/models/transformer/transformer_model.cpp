@@ -69,7 +69,7 @@ class TransformerModelArch final : public ModelArch {
     return transformer_permutation_spec(arch_);
   }
   std::string hvp_unsupported() const override {
-    return kTransformerHvpUnsupported;
+    return transformer_hvp_unsupported(arch_);
   }
 
   void check_fits(const Dataset& data, const std::string& who) const override {

@@ -64,6 +64,20 @@ std::shared_ptr<const ModelArch> transformer_model_arch(const TransformerArch& a
 /// The transformer behind a ModelArch, or null for another kind.
 const TransformerArch* as_transformer_arch(const ModelArch& arch);
 
+/// Why `arch` has no exact Hessian-vector products (ModelCompute::hvp), or empty when it has
+/// them: every transformer whose attention variant has an R-operator (softmax, linear_elu,
+/// linear_relu; docs/ARCHITECTURE.md, "Hessian-vector products of transformers"). One line
+/// naming the variant otherwise.
+std::string transformer_hvp_unsupported(const TransformerArch& arch);
+
+/// Float64 reference forward and backward on the host (what the HVP differentiates): the mean
+/// loss of `rows` examples x [rows × inputs] with labels as ModelCompute::loss takes them (one
+/// class per image; one per position for tokens, −100 = no target), and its gradient into
+/// `grad` when non-null. For architectures with HVPs only (InputError otherwise).
+double transformer_loss_grad_f64(const TransformerArch& arch, const std::vector<double>& params,
+                                 const std::vector<float>& x, const std::vector<float>& labels,
+                                 int rows, std::vector<double>* grad);
+
 /// What attention saw for one example: per layer and head, Q, K and V [tokens × head_dim]
 /// after their projections, and the variant that combined them.
 struct AttentionCapture {

@@ -1,0 +1,305 @@
+// Exact Hessian-vector products of transformers (ModelCompute::hvp, transformer_hvp.h): the
+// R-operator against central differences of the float64 gradient (transformer_loss_grad_f64,
+// itself checked against central differences of the float64 loss and against the model's own
+// float32 backward()), symmetry vᵀHw = wᵀHv, for ViT-style image models (class token or mean
+// pooling) and token models (causal or not, tied or untied output, tanh GELU), with softmax,
+// linear_elu and linear_relu attention; one attention head's float64 forward against the
+// variant's own; the refusal of the variants without an R-operator.
+#include <QtTest>
+#include <cmath>
+#include <random>
+
+#include "models/transformer/transformer_attention_rop.h"
+#include "ridgeline/attention/attention.h"
+#include "ridgeline/core/backend.h"
+#include "ridgeline/core/errors.h"
+#include "ridgeline/curvature/hessian.h"
+#include "ridgeline/models/transformer/transformer.h"
+
+using namespace ridgeline;
+
+namespace {
+
+struct Problem {
+  std::shared_ptr<const ModelArch> arch;
+  TransformerArch t;
+  std::vector<double> params;  ///< float32 values (the model computes at the float θ)
+  std::vector<float> x, labels;
+  int rows = 0;
+};
+
+// Parameters from init(seed) plus N(0, 0.2²) noise (LayerNorm's γ ≠ 1 and β ≠ 0, so their
+// curvature terms are exercised); token labels with −100 positions and one example without
+// any target.
+Problem make_problem(const std::string& text, int rows, uint64_t seed) {
+  Problem p;
+  p.arch = parse_model_arch(text);
+  p.t = *as_transformer_arch(*p.arch);
+  p.rows = rows;
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0);
+  for (float w : p.arch->init(seed))
+    p.params.push_back(static_cast<double>(static_cast<float>(w + 0.2 * g(rng))));
+  if (p.t.is_image()) {
+    for (int i = 0; i < rows * p.t.inputs(); ++i) p.x.push_back(static_cast<float>(g(rng)));
+    for (int b = 0; b < rows; ++b) p.labels.push_back(static_cast<float>(rng() % p.t.classes));
+  } else {
+    for (int i = 0; i < rows * p.t.seq; ++i) p.x.push_back(static_cast<float>(rng() % p.t.vocab));
+    for (int i = 0; i < rows * p.t.seq; ++i)
+      p.labels.push_back(i < p.t.seq || rng() % 3 == 0 ? -100.0f
+                                                       : static_cast<float>(rng() % p.t.vocab));
+  }
+  return p;
+}
+
+std::vector<double> random_vector(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0);
+  std::vector<double> v(n);
+  for (auto& e : v) e = g(rng);
+  return v;
+}
+
+std::vector<double> unit_vector(size_t n, uint64_t seed) {
+  std::vector<double> v = random_vector(n, seed);
+  double s = 0;
+  for (double e : v) s += e * e;
+  for (double& e : v) e /= std::sqrt(s);
+  return v;
+}
+
+double rel_err(const std::vector<double>& got, const std::vector<double>& ref) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    num += (got[i] - ref[i]) * (got[i] - ref[i]);
+    den += ref[i] * ref[i];
+  }
+  return std::sqrt(num / den);
+}
+
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+// The model's compute object (float32 forward/backward, float64 HVP) at θ.
+struct Net {
+  std::unique_ptr<Backend> be = make_backend("cpu", 1);
+  std::unique_ptr<ModelCompute> net;
+  const Problem& p;
+  std::vector<float> theta, out;
+
+  explicit Net(const Problem& pr) : p(pr) {
+    net = p.arch->compute(*be, p.rows);
+    theta.assign(p.params.begin(), p.params.end());
+    out.resize(theta.size());
+    net->forward(theta.data(), p.x.data(), p.rows);
+    net->loss(p.labels.data(), p.rows, true);
+  }
+  std::vector<double> hvp(const std::vector<double>& v) {
+    const std::vector<float> vf(v.begin(), v.end());
+    net->hvp(theta.data(), vf.data(), out.data(), p.rows);
+    return {out.begin(), out.end()};
+  }
+  std::vector<double> grad() {
+    net->backward(theta.data(), out.data(), p.rows);
+    return {out.begin(), out.end()};
+  }
+  double loss() {
+    double l = 0, c = 0;
+    net->sums(p.rows, l, c);
+    return l / p.rows;
+  }
+};
+
+// Float64 H·v by central differences of the float64 analytic gradient. h = 1e-5: truncation
+// O(h²·|∇³L|) ≈ 1e-10 and rounding O(ε₆₄·|∇L|/h) ≈ 1e-11, far below the tolerances below.
+std::vector<double> hv_fd(const Problem& p, const std::vector<double>& v) {
+  const double h = 1e-5;
+  std::vector<double> tp = p.params, tm = p.params, gp, gm;
+  for (size_t i = 0; i < v.size(); ++i) {
+    tp[i] += h * v[i];
+    tm[i] -= h * v[i];
+  }
+  transformer_loss_grad_f64(p.t, tp, p.x, p.labels, p.rows, &gp);
+  transformer_loss_grad_f64(p.t, tm, p.x, p.labels, p.rows, &gm);
+  std::vector<double> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = (gp[i] - gm[i]) / (2 * h);
+  return out;
+}
+
+void add_archs() {
+  QTest::addColumn<QString>("arch");
+  // Image models: 8×8 pixels in 4×4 patches, 4 patches (+ the class token).
+  const std::string img = "transformer:image=8x8,patch=4,classes=3,d=8,heads=2,layers=2,ff=12,";
+  QTest::newRow("vit softmax cls") << QString::fromStdString(img + "attn=softmax");
+  QTest::newRow("vit softmax mean-pooled") << QString::fromStdString(img + "attn=softmax,nocls");
+  QTest::newRow("vit linear_relu") << QString::fromStdString(img + "attn=linear_relu");
+  // Token models: 6 tokens of a vocabulary of 7.
+  const std::string tok = "transformer:tokens=7,seq=6,d=8,heads=2,layers=2,ff=12,";
+  QTest::newRow("decoder softmax causal") << QString::fromStdString(tok + "attn=softmax,causal");
+  QTest::newRow("encoder softmax tied tanh-gelu")
+      << QString::fromStdString(tok + "attn=softmax,tied,gelu_tanh");
+  QTest::newRow("decoder linear_elu causal") << QString::fromStdString(tok + "attn=linear_elu,causal");
+  QTest::newRow("decoder linear_relu causal tied")
+      << QString::fromStdString(tok + "attn=linear_relu,causal,tied");
+}
+
+}  // namespace
+
+class TestTransformerHvp : public QObject {
+  Q_OBJECT
+ private slots:
+  void float64GradientIsTheModelsGradient_data() { add_archs(); }
+  void float64GradientIsTheModelsGradient() {
+    // The reference the HVP is checked against: its loss and gradient against the model's own
+    // float32 forward/backward (a few ulps per layer: measured ≤ 3e-8 relative for the loss,
+    // ≤ 3.5e-7 for the gradient; tolerances 1e-6 and 1e-5) and its gradient against central
+    // differences of its own loss along random unit directions (h = 1e-4: truncation
+    // ≈ 1e-8·|∇³L|, rounding ≈ 1e-12; measured ≤ 3e-10, tolerance 1e-7·|∇L|).
+    QFETCH(QString, arch);
+    const Problem p = make_problem(arch.toStdString(), 5, 3);
+    Net net(p);
+    std::vector<double> g;
+    const double loss = transformer_loss_grad_f64(p.t, p.params, p.x, p.labels, p.rows, &g);
+    QVERIFY2(std::abs(loss - net.loss()) <= 1e-6 * std::abs(loss),
+             qPrintable(QString("loss %1 vs float32 %2").arg(loss).arg(net.loss())));
+    const double e32 = rel_err(net.grad(), g);
+    QVERIFY2(e32 < 1e-5, qPrintable(QString("float32 gradient: relative error %1").arg(e32)));
+    for (uint64_t s = 0; s < 3; ++s) {
+      const auto u = unit_vector(g.size(), 40 + s);
+      const double h = 1e-4;
+      std::vector<double> tp = p.params, tm = p.params;
+      for (size_t i = 0; i < u.size(); ++i) {
+        tp[i] += h * u[i];
+        tm[i] -= h * u[i];
+      }
+      const double fd = (transformer_loss_grad_f64(p.t, tp, p.x, p.labels, p.rows, nullptr) -
+                         transformer_loss_grad_f64(p.t, tm, p.x, p.labels, p.rows, nullptr)) /
+                        (2 * h);
+      const double gu = dot(g, u);
+      QVERIFY2(std::abs(fd - gu) <= 1e-7 * std::sqrt(dot(g, g)),
+               qPrintable(QString("directional derivative %1 vs %2").arg(gu).arg(fd)));
+    }
+  }
+
+  void hvpMatchesGradientDifferences_data() { add_archs(); }
+  void hvpMatchesGradientDifferences() {
+    // The HVP is float64 inside and rounded once to float32 at the end (ε₃₂ ≈ 6e-8 relative;
+    // measured 3e-8..8e-8 in the 2-norm); the reference is good to ≈ 1e-9. 1e-6 leaves a 12×
+    // margin, while a missing term (one of R{P}'s, GELU's σ'') is off by far more.
+    QFETCH(QString, arch);
+    const Problem p = make_problem(arch.toStdString(), 5, 7);
+    Net net(p);
+    QVERIFY(net.net->hvp_unsupported().empty());
+    QVERIFY(p.arch->hvp_unsupported().empty());
+    const size_t n = p.params.size();
+    for (uint64_t s = 0; s < 3; ++s) {
+      const auto v = unit_vector(n, 100 + s);
+      const double err = rel_err(net.hvp(v), hv_fd(p, v));
+      QVERIFY2(err < 1e-6, qPrintable(QString("relative error %1").arg(err)));
+    }
+    // Unit vectors into the first block (the embedding) and the last (the head or LN_f's β).
+    for (size_t j : {size_t{0}, n - 1}) {
+      std::vector<double> e(n, 0.0);
+      e[j] = 1.0;
+      const double err = rel_err(net.hvp(e), hv_fd(p, e));
+      QVERIFY2(err < 1e-6, qPrintable(QString("column %1: relative error %2").arg(j).arg(err)));
+    }
+    // backward() between HVPs changes nothing (the contract allows it).
+    const auto v = random_vector(n, 9);
+    const auto a = net.hvp(v);
+    net.grad();
+    QCOMPARE(net.hvp(v), a);
+  }
+
+  void hvpIsSymmetric_data() { add_archs(); }
+  void hvpIsSymmetric() {
+    // vᵀ(Hw) = wᵀ(Hv) up to the float32 rounding of the results: measured ≤ 3e-9 relative to
+    // |v||Hw| (the rounding errors of the n products partly cancel); tolerance 1e-7.
+    QFETCH(QString, arch);
+    const Problem p = make_problem(arch.toStdString(), 4, 11);
+    Net net(p);
+    const size_t n = p.params.size();
+    for (uint64_t s = 0; s < 3; ++s) {
+      const auto v = random_vector(n, 200 + s), w = random_vector(n, 300 + s);
+      const auto hv = net.hvp(v), hw = net.hvp(w);
+      const double a = dot(v, hw), b = dot(w, hv);
+      const double scale = std::sqrt(dot(v, v) * dot(hw, hw));
+      QVERIFY2(std::abs(a - b) <= 1e-7 * scale,
+               qPrintable(QString("vᵀHw %1, wᵀHv %2").arg(a).arg(b)));
+    }
+  }
+
+  void headForwardIsTheVariants() {
+    // The HVP's own head forward (transformer_attention_rop.h) computes what the variant
+    // computes, eps included (a different eps moves O by ≈ eps/Σ_j S_ij ≈ 1e-7 relative).
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> g(0.0, 1.0);
+    const int N = 7, d = 4;
+    detail::MatD Q(N, d), K(N, d), V(N, d);
+    for (auto* m : {&Q, &K, &V})
+      for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = g(rng);
+    attention::MatrixD q(N, d), k(N, d), v(N, d);
+    std::copy_n(Q.data(), N * d, q.data.data());
+    std::copy_n(K.data(), N * d, k.data.data());
+    std::copy_n(V.data(), N * d, v.data.data());
+    for (const char* name : {"softmax", "linear_elu", "linear_relu"})
+      for (bool causal : {false, true}) {
+        detail::HeadKernel kernel;
+        QVERIFY(detail::head_kernel_of(name, &kernel));
+        const detail::MatD mine = detail::HeadRop(kernel, causal, Q, K, V).out();
+        const attention::MatrixD ref = attention::make_variant(name, d)->forward(q, k, v, causal);
+        double err = 0, scale = 0;
+        for (int i = 0; i < N * d; ++i) {
+          err = std::max(err, std::abs(mine.data()[i] - ref.data[i]));
+          scale = std::max(scale, std::abs(ref.data[i]));
+        }
+        QVERIFY2(err <= 1e-12 * scale, qPrintable(QString("%1 causal=%2: %3").arg(name).arg(causal).arg(err)));
+      }
+  }
+
+  void variantsWithoutRoperatorAreRefused() {
+    // One line naming the variant, from the architecture (before anything runs) and from the
+    // compute object; hvp() throws it; the Hessian operator refuses the model.
+    auto be = make_backend("cpu", 1);
+    Dataset data;
+    data.name = "tokens";
+    data.n = 2;
+    data.dim = 4;
+    data.classes = 8;
+    data.label_width = 4;
+    data.x = {1, 2, 3, 4, 5, 6, 7, 0};
+    data.y = {2, 3, 4, 5, 6, 7, 0, 1};
+    for (const char* variant : {"performer", "cosformer", "hedgehog", "flatten"}) {
+      const std::string text = std::string("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=") +
+                               variant + ",causal";
+      auto arch = parse_model_arch(text);
+      const std::string why = arch->hvp_unsupported();
+      QVERIFY2(why.find(std::string("'") + variant + "'") != std::string::npos &&
+                   why.find("softmax") != std::string::npos && why.find('\n') == std::string::npos,
+               why.c_str());
+      auto net = arch->compute(*be, 2);
+      QCOMPARE(net->hvp_unsupported(), why);
+      std::vector<float> buf(arch->num_params());
+      QVERIFY_THROWS_EXCEPTION(RunError, net->hvp(buf.data(), buf.data(), buf.data(), 2));
+      try {
+        HessianOperator H(*be, arch, &data);
+        QFAIL("a transformer without an attention R-operator was accepted");
+      } catch (const InputError& e) {
+        QVERIFY2(std::string(e.what()).find(std::string("attention variant '") + variant + "'") !=
+                     std::string::npos,
+                 e.what());
+      }
+    }
+    // hvp() before forward()+loss() is a RunError, not a crash.
+    auto ok = parse_model_arch("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=softmax");
+    auto net = ok->compute(*be, 2);
+    std::vector<float> buf(ok->num_params());
+    QVERIFY_THROWS_EXCEPTION(RunError, net->hvp(buf.data(), buf.data(), buf.data(), 2));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTransformerHvp)
+#include "test_transformer_hvp.moc"
