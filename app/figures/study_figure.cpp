@@ -7,6 +7,11 @@
 // A study that varies two variables (besides the seed pair) draws one line per path kind and
 // value of the second variable: colour by path kind, line style and marker by the value.
 // Three or more varying variables need all but two fixed with --where.
+//
+// A variable without numeric values (attn: attention variants) is a category axis: its values
+// in the sweep's order at 0..k−1, named; each line's points sit side by side around their
+// category (a small offset per line) with an error bar each, and no line joins categories.
+// The x axis prefers a varying numeric variable; the categorical one then splits lines.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -33,6 +38,13 @@ double value_of(const StudyGroupRow& g, const std::string& key) {
   return v ? v->number : NAN;
 }
 
+// True when every group that has `key` gives it a numeric value.
+bool numeric_key(const std::vector<const StudyGroupRow*>& groups, const std::string& key) {
+  for (const StudyGroupRow* g : groups)
+    if (const SweptValue* v = find_value(*g, key); v && !std::isfinite(v->number)) return false;
+  return true;
+}
+
 std::string join(const std::vector<std::string>& list, const std::string& last_sep) {
   std::string out;
   for (size_t i = 0; i < list.size(); ++i)
@@ -40,7 +52,8 @@ std::string join(const std::vector<std::string>& list, const std::string& last_s
   return out;
 }
 
-// The distinct values of `key` among the groups, in numeric order (text when not a number).
+// The distinct values of `key` among the groups: in numeric order, or, when they are not all
+// numbers (attention variants), in the order of the sweep's list (the groups' order).
 std::vector<const SweptValue*> values_of(const std::vector<const StudyGroupRow*>& groups,
                                          const std::string& key) {
   std::vector<const SweptValue*> out;
@@ -49,11 +62,11 @@ std::vector<const SweptValue*> values_of(const std::vector<const StudyGroupRow*>
       if (std::none_of(out.begin(), out.end(),
                        [&](const SweptValue* o) { return o->text == v->text; }))
         out.push_back(v);
-  std::sort(out.begin(), out.end(), [](const SweptValue* a, const SweptValue* b) {
-    if (std::isfinite(a->number) && std::isfinite(b->number) && a->number != b->number)
+  if (std::all_of(out.begin(), out.end(),
+                  [](const SweptValue* v) { return std::isfinite(v->number); }))
+    std::stable_sort(out.begin(), out.end(), [](const SweptValue* a, const SweptValue* b) {
       return a->number < b->number;
-    return a->text < b->text;
-  });
+    });
   return out;
 }
 
@@ -102,10 +115,13 @@ std::pair<std::string, std::string> choose_keys(const StudyAggregate& agg,
                                                 const std::vector<const StudyGroupRow*>& groups,
                                                 const std::set<std::string>& fixed,
                                                 const std::string& x_option) {
-  if (agg.keys.empty())
-    throw InputError(
-        "--view study: the study sweeps only seeds; its x axis needs a swept "
-        "variable (width, depth, lr, batch, epochs or spawn_step)");
+  if (agg.keys.empty()) {
+    std::vector<std::string> keys;
+    for (const std::string& k : sweep_keys())
+      if (k != "seeds") keys.push_back(k);
+    throw InputError("--view study: the study sweeps only seeds; its x axis needs a swept "
+                     "variable (" + join(keys, " or ") + ")");
+  }
   std::vector<std::string> varying;
   for (const std::string& k : agg.keys)
     if (!fixed.count(k) && values_of(groups, k).size() > 1) varying.push_back(k);
@@ -120,7 +136,11 @@ std::pair<std::string, std::string> choose_keys(const StudyAggregate& agg,
     }
     x = x_option;
   } else {
-    x = varying.empty() ? agg.keys.front() : varying.front();
+    // The first varying numeric variable; a categorical one only when nothing numeric varies.
+    const auto numeric = std::find_if(varying.begin(), varying.end(), [&](const std::string& k) {
+      return numeric_key(groups, k);
+    });
+    x = varying.empty() ? agg.keys.front() : numeric != varying.end() ? *numeric : varying.front();
   }
   std::vector<std::string> others;
   for (const std::string& k : varying)
@@ -149,13 +169,21 @@ Figure study_figure(const FigureInput& in, const std::string&) {
   for (const StudyGroupRow* g : groups) any_test |= g->split == "test";
   const std::string split = any_test ? "test" : "train";
 
-  // The x values: every group's value of the key, sorted, distinct.
+  // The x values: every group's value of the key, sorted, distinct; a categorical key's
+  // values are its categories 0..k−1 in the sweep's order.
+  const bool categorical = !numeric_key(groups, key);
+  std::vector<std::string> categories;
+  if (categorical)
+    for (const SweptValue* v : values_of(groups, key)) categories.push_back(v->text);
+  auto x_of = [&](const StudyGroupRow& g) {
+    if (!categorical) return value_of(g, key);
+    const SweptValue* v = find_value(g, key);
+    const auto it = std::find(categories.begin(), categories.end(), v ? v->text : "");
+    return static_cast<double>(it - categories.begin());
+  };
   std::vector<double> xs;
   for (const StudyGroupRow* g : groups) {
-    const double x = value_of(*g, key);
-    if (!std::isfinite(x))
-      throw InputError("--view study: the swept value of " + key + " in group " + g->group +
-                       " is not a number");
+    const double x = x_of(*g);
     if (std::find(xs.begin(), xs.end(), x) == xs.end()) xs.push_back(x);
   }
   std::sort(xs.begin(), xs.end());
@@ -166,8 +194,16 @@ Figure study_figure(const FigureInput& in, const std::string&) {
 
   Axis x;
   x.title = key;
-  x.ticks = xs;
-  x.log = (key == "width" || key == "lr") && xs.front() > 0;
+  if (categorical) {
+    x.categories = categories;
+  } else {
+    x.ticks = xs;
+    x.log = (key == "width" || key == "lr") && xs.front() > 0;
+  }
+  // On a category axis the lines' points sit side by side around their category, each with
+  // an error bar: slot j of n at an offset of (j − (n − 1)/2)·w.
+  const size_t slots = agg.paths.size() * seconds.size();
+  const double slot_w = std::min(0.16, 0.64 / static_cast<double>(std::max<size_t>(1, slots)));
   Panel loss, error;
   loss.x = error.x = x;
   loss.y.title = split + " loss barrier (linear)";
@@ -178,7 +214,7 @@ Figure study_figure(const FigureInput& in, const std::string&) {
   // colour (a second variable) bands of one colour overlap and cannot be told apart, and
   // lighter ones vanish in print, so `--band auto` draws none there and the note says so;
   // an explicit --band std or minmax still draws them (the reader asked).
-  const bool bands = seconds.size() == 1 || in.band != "auto";
+  const bool bands = seconds.size() == 1 || in.band != "auto" || categorical;
   Figure f;
   bool any_error = false, any_std = false, any_minmax = false;
   int n_min = 1 << 30, n_max = 0;
@@ -198,7 +234,7 @@ Figure study_figure(const FigureInput& in, const std::string&) {
             if (!gv || gv->text != sv->text) continue;
           }
           const size_t i =
-              static_cast<size_t>(std::find(xs.begin(), xs.end(), value_of(*g, key)) - xs.begin());
+              static_cast<size_t>(std::find(xs.begin(), xs.end(), x_of(*g)) - xs.begin());
           const BarrierStats& s = g->stats[static_cast<size_t>(m)];
           y[i] = s.mean;
           if (std::isfinite(s.mean)) {
@@ -213,14 +249,23 @@ Figure study_figure(const FigureInput& in, const std::string&) {
           if (std::isfinite(s.mean)) (use_std ? any_std : any_minmax) = true;
         }
         const std::string measure = kBarrierMeasures[static_cast<size_t>(m)];
-        const Style style = sv ? Style{palette(k), line_cycle(j), marker_cycle(j), false}
-                               : detail::split_style(palette(k), marker_cycle(k), false);
+        Style style = sv ? Style{palette(k), line_cycle(j), marker_cycle(j), false}
+                         : detail::split_style(palette(k), marker_cycle(k), false);
+        std::vector<double> sx = xs;
+        if (categorical) {
+          style.line = LineStyle::None;  // no line joins categories
+          const double offset =
+              (static_cast<double>(k * seconds.size() + j) - (static_cast<double>(slots) - 1) / 2) *
+              slot_w;
+          for (double& v : sx) v += offset;
+        }
         Series s = detail::line(path + " " + split + " " + measure + " mean" +
                                     (sv ? " " + second + "=" + sv->text : ""),
                                 "results/study.json groups[path=" + path + tag + ",split=" + split +
                                     "]." + measure + "_mean",
-                                xs, y, style);
+                                sx, y, style);
         s.mark_every = 1;
+        s.whiskers = categorical;
         if (bands) {
           s.lo = lo;
           s.hi = hi;
@@ -232,14 +277,18 @@ Figure study_figure(const FigureInput& in, const std::string&) {
     }
     if (!path_drawn && !second.empty()) continue;  // a path kind the --where cells lack
     // With a second variable the marker belongs to its value: path kinds show colour only.
-    f.legend.push_back(
-        {path,
-         {palette(k), LineStyle::Solid, second.empty() ? marker_cycle(k) : Marker::None, false}});
+    // (On a category axis no line is drawn: the legend shows the markers alone.)
+    const LineStyle legend_line = categorical ? LineStyle::None : LineStyle::Solid;
+    // With a second variable too, the path kind's colour alone: a filled square.
+    f.legend.push_back({path,
+                        {palette(k), legend_line, second.empty() ? marker_cycle(k) : Marker::None,
+                         categorical && !second.empty()}});
   }
   if (!second.empty())
     for (size_t j = 0; j < seconds.size(); ++j)
-      f.legend.push_back(
-          {second + " = " + seconds[j]->text, {grey(), line_cycle(j), marker_cycle(j), false}});
+      f.legend.push_back({second + " = " + seconds[j]->text,
+                          {grey(), categorical ? LineStyle::None : line_cycle(j),
+                           marker_cycle(j), false}});
   // Which band the figure shows, and over how many seed pairs (short: it sits above a panel).
   std::string note;
   if (n_max > 0) {

@@ -492,6 +492,24 @@ def spec_cases(work):
     add("sweep-seeds-three-spawns", lambda s: (spawned(s), s["models"].append(
         {"name": "c", "from": "parent@step0", "seed": 3}), s.update(sweep={"seeds": [4, 5]})),
         ["sweep.seeds", "exactly two spawned models"])
+    # attn: attention variants of a transformer (names from the attention registry).
+    def transformer(spec):
+        spec["data"] = {"name": "task:mqar,vocab=16,length=8,pairs=2,train=64,test=32,seed=1"}
+        spec["model"] = {"kind": "transformer",
+                         "arch": "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=softmax,causal"}
+        spec["steps"] = [spec["steps"][0]]
+    add("sweep-attn-on-mlp", setter("sweep", {"attn": ["softmax", "linear_elu"]}),
+        ["sweep.attn", "applies to transformer models only (model.kind is mlp)"])
+    add("sweep-attn-unknown", lambda s: (transformer(s), s.update(sweep={"attn": ["softmax", "flash"]})),
+        ["sweep.attn", "unknown attention variant 'flash'", "known: softmax, linear_elu"])
+    add("sweep-attn-twice", lambda s: (transformer(s), s.update(sweep={"attn": ["inline", "inline"]})),
+        ["sweep.attn", "appears twice"])
+    add("sweep-attn-number", lambda s: (transformer(s), s.update(sweep={"attn": [1]})),
+        ["sweep.attn[0]"])
+    add("sweep-attn-path", lambda s: (transformer(s), s.update(sweep={"attn": ["../softmax"]})),
+        ["sweep.attn[0]"])
+    add("sweep-width-on-transformer", lambda s: (transformer(s), s.update(sweep={"width": [4]})),
+        ["sweep.width", "applies to mlp models only (model.kind is transformer)"])
     os.makedirs(os.path.join(work, "spec_is_a_folder.json"), exist_ok=True)
     cases.append(Case("spec-is-a-folder", ["run", "spec_is_a_folder.json"], ["spec_is_a_folder.json"]))
     cases.append(Case("spec-missing", ["run", "spec_nowhere.json"], ["spec_nowhere.json"]))

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "ridgeline/attention/attention.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/study.h"
 #include "ridgeline/io/fileio.h"
@@ -41,6 +42,18 @@ std::string error_of(const std::string& text) {
     return e.what();
   }
   return "";
+}
+
+// `t` with its first `from` replaced by `to` (`from` must occur).
+std::string replaced(std::string t, const std::string& from, const std::string& to) {
+  const size_t at = t.find(from);
+  if (at == std::string::npos) qFatal("'%s' not in the text", from.c_str());
+  return t.replace(at, from.size(), to);
+}
+
+const std::vector<std::string>& attention_names() {
+  static const std::vector<std::string> n = attention::variant_names();
+  return n;
 }
 
 std::vector<std::string> names(const std::vector<StudyCell>& cells) {
@@ -234,6 +247,129 @@ class TestStudy : public QObject {
                 .rfind("study.json: sweep.spawn_step[0]:", 0) == 0);
     QVERIFY(error_of(study_text(R"({"spawn_step": [4, 4]})"))
                 .rfind("study.json: sweep.spawn_step: value 4 appears twice", 0) == 0);
+  }
+
+  // The attention variant of a transformer (issue 15/16): one level per registry name, the
+  // `attn=` item of model.arch rewritten, the rest of the architecture kept.
+  void attnSweepRewritesTheTransformersAttention() {
+    const std::string arch = "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=softmax,causal";
+    std::string text = study_text(R"({"seeds": [0, 1, 2, 3], "lr": [0.01], "attn": ["softmax", "linear_elu"]})", arch);
+    text = replaced(text, R"("model": {)", R"("model": {"kind": "transformer", )");
+    text = replaced(text, "gmm:300,100,6,3,1", "task:mqar,vocab=16,length=8,pairs=2,train=64,test=32,seed=1");
+    const StudySpec s = parse_study(text, "s.json");
+    QCOMPARE(s.axes.at(0).key, std::string("attn"));  // after width and depth, before the recipe
+    const std::vector<StudyCell> cells = expand_study(s);
+    QCOMPARE(names(cells), (std::vector<std::string>{
+                               "attn=softmax,lr=0.01,pair=0", "attn=softmax,lr=0.01,pair=1",
+                               "attn=linear_elu,lr=0.01,pair=0", "attn=linear_elu,lr=0.01,pair=1"}));
+    QCOMPARE(cells[0].spec.model_text, arch);
+    QCOMPARE(cells[3].spec.model_text,
+             std::string("transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=linear_elu,causal"));
+    QCOMPARE(cells[3].spec.model_kind, std::string("transformer"));
+    QCOMPARE(cells[3].seeds, (std::pair<uint64_t, uint64_t>{2, 3}));
+    QCOMPARE(cells[3].group, std::string("attn=linear_elu,lr=0.01"));
+    QCOMPARE(cells[3].values.at(0).key, std::string("attn"));
+    QCOMPARE(cells[3].values.at(0).text, std::string("linear_elu"));
+    QVERIFY(std::isnan(cells[3].values.at(0).number));  // a name has no numeric value
+    QCOMPARE(cells[3].values.at(1).number, 0.01);
+    // The study round-trips through its JSON, the names as JSON strings.
+    QVERIFY(study_to_json(s).find(R"("attn": [
+      "softmax",
+      "linear_elu"
+    ])") != std::string::npos);
+    QCOMPARE(study_to_json(parse_study(study_to_json(s), "again")), study_to_json(s));
+
+    // Every name of the registry is a level (the list is the registry's, not the sweep's).
+    std::string all = "[";
+    for (const auto& n : attention_names()) all += (all.size() > 1 ? ", \"" : "\"") + n + "\"";
+    all += "]";
+    std::string every = text;
+    every = replaced(every, R"("seeds": [0, 1, 2, 3], "lr": [0.01], )", "");
+    every = replaced(every, R"(["softmax", "linear_elu"])", all);
+    const std::vector<StudyCell> each = expand_study(parse_study(every, "s.json"));
+    QCOMPARE(each.size(), attention_names().size());
+    QVERIFY(each.size() >= 9);
+    for (size_t i = 0; i < each.size(); ++i) {
+      QCOMPARE(each[i].name, "attn=" + attention_names()[i]);
+      QVERIFY2(each[i].spec.model_text.find(",attn=" + attention_names()[i] + ",") != std::string::npos,
+               each[i].spec.model_text.c_str());
+    }
+
+    // Errors: one line naming the key.
+    auto with_attn = [&](const std::string& list) {
+      std::string t = text;
+      t = replaced(t, R"(["softmax", "linear_elu"])", list);
+      return error_of(t);
+    };
+    std::string known;
+    for (const auto& n : attention_names()) known += (known.empty() ? "" : ", ") + n;
+    QCOMPARE(with_attn(R"(["softmax", "softmx"])"),
+             "study.json: sweep.attn: unknown attention variant 'softmx' (known: " + known + ")");
+    QCOMPARE(with_attn(R"(["inline", "softmax", "inline"])"),
+             std::string(R"(study.json: sweep.attn: value "inline" appears twice)"));
+    QVERIFY2(with_attn("[3]").rfind("study.json: sweep.attn[0]:", 0) == 0, with_attn("[3]").c_str());
+    QVERIFY(with_attn("[]").rfind("study.json: sweep.attn:", 0) == 0);
+    // An MLP has no attention.
+    QCOMPARE(error_of(study_text(R"({"attn": ["softmax"]})")),
+             std::string("study.json: sweep.attn: applies to transformer models only (model.kind is mlp)"));
+    // Width and depth stay MLP-only on a transformer spec.
+    std::string w = text;
+    w = replaced(w, R"("attn": [)", R"("width": [4], "attn": [)");
+    QVERIFY2(error_of(w).rfind("study.json: sweep.width: applies to mlp models only (model.kind is transformer)", 0) == 0,
+             error_of(w).c_str());
+    // A variant option the swept variant lacks is the cell's own error, naming the cell.
+    std::string perf = text;
+    perf = replaced(perf, "attn=softmax,causal", "attn=performer,features=16,causal");
+    const std::string err = error_of(perf);
+    QVERIFY2(err.find("sweep cell attn=softmax,lr=0.01,pair=0") != std::string::npos, err.c_str());
+    QVERIFY2(err.find("'features' applies to performer and hedgehog only") != std::string::npos, err.c_str());
+    QVERIFY2(err.find('\n') == std::string::npos, err.c_str());
+  }
+
+  // A study over attention variants runs end to end: each cell's run folder holds its variant,
+  // study.json records the name as a string and reads back, and the aggregate's files write
+  // the names (JSON strings, CSV text).
+  void attnStudyRunsAndAggregatesByName() {
+    test::ScratchDir dir("study-attn");
+    std::string text = study_text(R"({"attn": ["softmax", "linear_elu"], "seeds": [0, 1, 2, 3]})",
+                                  "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=softmax,causal");
+    text = replaced(text, R"("model": {)", R"("model": {"kind": "transformer", )");
+    text = replaced(text, "gmm:300,100,6,3,1", "task:mqar,vocab=16,length=8,pairs=2,train=64,test=32,seed=1");
+    const StudySpec s = parse_study(text, "s.json");
+    StudyOptions o;
+    o.out_dir = dir.file("study");
+    o.device = "cpu";
+    o.threads = 1;
+    const StudySummary sum = run_study(s, o);
+    QCOMPARE(sum.status, std::string("finished"));
+    QCOMPARE(load_spec(o.out_dir + "/cells/attn=linear_elu,pair=1/experiment.json").model_text,
+             std::string("transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=linear_elu,causal"));
+    const json rec = json::parse(read_file(o.out_dir + "/study.json"));
+    QCOMPARE(rec["cells"][2]["values"]["attn"].get<std::string>(), std::string("linear_elu"));
+    QCOMPARE(rec["cells"][2]["values"]["pair"].get<int>(), 0);
+    const StudySummary back = read_study_folder(o.out_dir);
+    QCOMPARE(back.cells.at(2).name, std::string("attn=linear_elu,pair=0"));
+    const StudyAggregate agg = aggregate_study_folder(back);
+    QCOMPARE(agg.keys, (std::vector<std::string>{"attn"}));
+    QVERIFY(agg.missing.empty());
+    int groups = 0;
+    for (const auto& g : agg.groups) {
+      if (g.path != "naive" || g.split != "test") continue;
+      QCOMPARE(g.n, 2);
+      QVERIFY(std::isfinite(g.stats[0].mean) && std::isfinite(g.stats[0].std));
+      QCOMPARE(g.values.at(0).text, groups == 0 ? std::string("softmax") : std::string("linear_elu"));
+      ++groups;
+    }
+    QCOMPARE(groups, 2);
+    const json j = json::parse(read_file(o.out_dir + "/results/study.json"));
+    QCOMPARE(j["groups"][0]["values"]["attn"].get<std::string>(), std::string("softmax"));
+    QCOMPARE(j["cells"].back()["values"]["attn"].get<std::string>(), std::string("linear_elu"));
+    const std::string csv = read_file(o.out_dir + "/results/study.csv");
+    QVERIFY2(csv.rfind("attn,group,path,split,n,", 0) == 0, csv.c_str());
+    QVERIFY2(csv.find("\nlinear_elu,attn=linear_elu,naive,test,2,") != std::string::npos, csv.c_str());
+    const std::string cells_csv = read_file(o.out_dir + "/results/cells.csv");
+    QVERIFY2(cells_csv.find("\n\"attn=linear_elu,pair=1\",linear_elu,1,2,3,naive,test,") != std::string::npos,
+             cells_csv.c_str());
   }
 
   // Every bundled study parses and expands (test_spec's bundledExamplesParse covers

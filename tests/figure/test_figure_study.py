@@ -6,7 +6,10 @@ Usage: test_figure_study.py RIDGELINE WORKDIR cli|python. Runs a small study (wi
 refusals (a run folder, another view, --x naming no varying variable, three swept variables),
 draws a two-variable study (width × depth, 2 seed pairs: one line per path kind and depth) and,
 for "python", checks that the exported scripts redraw both with matplotlib and their data are
-the means of results/study.csv and results/study.json.
+the means of results/study.csv and results/study.json. A study over attention variants (tiny
+transformers on MQAR, softmax × linear_elu × inline) draws them on a category axis: named in
+the sweep's order, points with error bars beside their category, no line between them; with
+a learning rate swept too, the rate is the x axis and the variants are the lines.
 """
 import csv
 import json
@@ -44,8 +47,8 @@ def check(cond, what):
         sys.exit(1)
 
 
-def write_spec(name, sweep):
-    spec = dict(BASE, name=name, sweep=sweep)
+def write_spec(name, sweep, base=None):
+    spec = dict(base or BASE, name=name, sweep=sweep)
     with open(os.path.join(WORK, name + ".json"), "w") as f:
         json.dump(spec, f)
 
@@ -108,6 +111,30 @@ def main():
         check(not os.path.exists(os.path.join(WORK, "x.pdf")), "a refused figure left a file")
         run("figure", "three", "--view", "study", "--where", "epochs=2", "--out", "three.svg")
         check("depth = 2" in open(os.path.join(WORK, "three.svg"), encoding="utf-8").read(), "three.svg lacks depth")
+        # Attention variants: a category axis named in the sweep's order.
+        attn_study()
+        p = run("figure", "attn", "--view", "study", "--out", "attn.svg")
+        check(p.stderr == "", "stderr not empty: " + p.stderr)
+        svg = open(os.path.join(WORK, "attn.svg"), encoding="utf-8").read()
+        for text in (">attn<", ">softmax<", ">linear_elu<", ">inline<", "naive", "wm"):
+            check(text in svg, f"attn.svg lacks {text!r}")
+        check(svg.index(">softmax<") < svg.index(">linear_elu<") < svg.index(">inline<"),
+              "the variants are not in the sweep's order")
+        run("figure", "attn", "--view", "study", "--out", "attn.png", "--dpi", "200")
+        write_spec("attn-lr", {"attn": ["softmax", "linear_elu"], "lr": [0.003, 0.01], "seeds": [0, 1]},
+                   ATTN_BASE)
+        run("run", "attn-lr.json", "--out", "attn-lr", "--threads", "1", "--quiet")
+        run("figure", "attn-lr", "--view", "study", "--out", "attn-lr.svg")
+        svg = open(os.path.join(WORK, "attn-lr.svg"), encoding="utf-8").read()
+        for text in (">lr<", "attn = softmax", "attn = linear_elu"):
+            check(text in svg, f"attn-lr.svg lacks {text!r}")
+        run("figure", "attn-lr", "--view", "study", "--x", "attn", "--out", "attn-lr-x.svg")
+        svg = open(os.path.join(WORK, "attn-lr-x.svg"), encoding="utf-8").read()
+        for text in (">attn<", ">softmax<", "lr = 0.003", "lr = 0.01"):
+            check(text in svg, f"attn-lr-x.svg lacks {text!r}")
+        p = run("figure", "attn", "--view", "study", "--where", "attn=flash", "--out", "x.pdf", code=2)
+        check("--where attn=flash: no finished cell has attn = flash; values: softmax, linear_elu, inline"
+              in p.stderr, p.stderr)
         # results/study.csv, cells.csv and study.json are outputs: nothing reads them back, so
         # corrupting them changes neither `ridgeline study` nor the figure.
         before = run("study", "study", "--json").stdout
@@ -164,7 +191,49 @@ def main():
         check(got.keys() == want.keys(), f"series {sorted(got)} != {sorted(want)}")
         for k, v in want.items():
             check(abs(got[k] - v) <= 1e-12 * max(1, abs(v)), f"{k}: {got[k]} != {v}")
+        # Attention variants: the script draws error bars on a category axis; a point's x is its
+        # category's index plus a small offset; its y is the group's mean.
+        attn_study()
+        run("figure", "attn", "--view", "study", "--out", "a.pdf", "--python")
+        p = subprocess.run([sys.executable, os.path.join(WORK, "a.py")], capture_output=True, text=True, cwd="/")
+        check(p.returncode == 0, "a.py failed: " + p.stderr)
+        with open(os.path.join(WORK, "attn/results/study.json")) as f:
+            agg = json.load(f)
+        order = ["softmax", "linear_elu", "inline"]
+        want = {(g["path"], g["values"]["attn"]): g["loss_lin"]["mean"]
+                for g in agg["groups"] if g["split"] == "test"}
+        got = {}
+        with open(os.path.join(WORK, "a.csv"), newline="") as f:
+            for r in csv.DictReader(f):
+                path, _, measure, _ = r["label"].split(" ")
+                if measure == "loss_lin":
+                    x = float(r["x"])
+                    i = round(x)
+                    check(0 < abs(x - i) <= 0.2, f"x {x} is not beside category {i}")
+                    got[(path, order[i])] = float(r["y"])
+        check(got.keys() == want.keys(), f"series {sorted(got)} != {sorted(want)}")
+        for k, v in want.items():
+            check(abs(got[k] - v) <= 1e-12 * max(1, abs(v)), f"{k}: {got[k]} != {v}")
+        script = open(os.path.join(WORK, "a.py"), encoding="utf-8").read()
+        check('"whiskers": true' in script and "ax.errorbar(" in script, "the script draws no error bars")
     print("ok")
+
+
+# Tiny causal transformers on MQAR (seconds a cell).
+ATTN_BASE = {
+    "data": {"name": "task:mqar,vocab=16,length=8,pairs=2,train=128,test=64,seed=1"},
+    "model": {"kind": "transformer",
+              "arch": "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=softmax,causal"},
+    "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 2},
+    "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+    "steps": BASE["steps"],
+}
+
+
+def attn_study():
+    """softmax × linear_elu × inline, 2 seed pairs: 6 cells."""
+    write_spec("attn", {"attn": ["softmax", "linear_elu", "inline"], "seeds": [0, 1, 2, 3]}, ATTN_BASE)
+    run("run", "attn.json", "--out", "attn", "--threads", "1", "--quiet")
 
 
 def two_variable_study():

@@ -2,6 +2,7 @@
 // built by hand (lines, bands, log x, a second swept variable, picking a point), the progress
 // estimate over cells, and the window running a study through the job queue, showing it,
 // opening a cell from a point and coming back.
+#include <QCategoryAxis>
 #include <QComboBox>
 #include <QDir>
 #include <QLabel>
@@ -30,6 +31,7 @@ class TestStudyView : public QObject {
  private slots:
   void linesBandsAndLogX();
   void secondVariableSplitsLines();
+  void attentionVariantsOnACategoryAxis();
   void clickingAPointNamesItsGroup();
   void progressOverCells();
   void windowRunsAStudyAndOpensItsCells();
@@ -139,6 +141,115 @@ void TestStudyView::secondVariableSplitsLines() {
   QCOMPARE(c.seriesNames(), (QStringList{"naive · depth=1", "naive · depth=2"}));
   QVERIFY(near(c.seriesPoints("naive · depth=2"), pts({{8, 0.25}, {32, 2.0 / 32}})));
   QVERIFY(c.lineStyle("naive · depth=1") != c.lineStyle("naive · depth=2"));
+}
+
+// A swept variable without numeric values (attn): a category axis in the sweep's order, the
+// lines' points side by side around each category with error bars, no line between them; a
+// numeric variable that varies too takes the x axis and the variants split lines.
+void TestStudyView::attentionVariantsOnACategoryAxis() {
+  auto attn_group = [](const std::string& variant, const std::string& path, int n, BarrierStats s) {
+    StudyGroupRow g = group({}, path, n, s);
+    g.values = {{"attn", variant, NAN}};
+    g.group = "attn=" + variant;
+    return g;
+  };
+  StudyAggregate a;
+  a.study = "attn";
+  a.keys = {"attn"};
+  a.paths = {"naive", "wm"};
+  // The sweep's order (not alphabetical): softmax, linear_elu, inline.
+  a.groups = {attn_group("softmax", "naive", 3, stats(0.7, 0.1, 0.6, 0.8)),
+              attn_group("softmax", "wm", 3, stats(0.5, 0.1, 0.4, 0.6)),
+              attn_group("linear_elu", "naive", 2, stats(0.4, 0.05, 0.3, 0.5)),
+              attn_group("linear_elu", "wm", 2, stats(0.45, 0.05, 0.42, 0.48)),
+              attn_group("inline", "naive", 3, stats(0.3, 0.1, 0.2, 0.4)),
+              attn_group("inline", "wm", 3, stats(0.1, 0.02, 0.08, 0.12))};
+  StudyChart c;
+  c.resize(800, 500);
+  c.setAggregate(a);
+  QCOMPARE(c.xKey(), QString("attn"));
+  QVERIFY(c.lineKey().isEmpty());
+  QVERIFY(!c.logX());
+  QVERIFY(c.note().isEmpty());  // every group drawn
+  QCOMPARE(c.categories(), (QStringList{"softmax", "linear_elu", "inline"}));
+  QCOMPARE(c.seriesNames(), (QStringList{"naive", "wm"}));
+  // The axis names the categories, each centred on its slot.
+  QCategoryAxis* ax = nullptr;
+  for (QAbstractAxis* axis : c.chart()->axes(Qt::Horizontal)) ax = qobject_cast<QCategoryAxis*>(axis);
+  QVERIFY(ax);
+  QCOMPARE(ax->categoriesLabels(), (QStringList{"softmax", "linear_elu", "inline"}));
+  QCOMPARE(ax->min(), -0.5);
+  QCOMPARE(ax->max(), 2.5);
+  // Points: category i, naive left of wm by the same small offset everywhere.
+  const QList<QPointF> naive = c.seriesPoints("naive"), wm = c.seriesPoints("wm");
+  QCOMPARE(naive.size(), 3);
+  QCOMPARE(wm.size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    QCOMPARE(std::round(naive[i].x()), double(i));
+    QCOMPARE(std::round(wm[i].x()), double(i));
+    QVERIFY(naive[i].x() < i && wm[i].x() > i && wm[i].x() - naive[i].x() < 0.4);
+    QVERIFY(std::abs((naive[i].x() - i) + (wm[i].x() - i)) < 1e-12);  // symmetric
+  }
+  QVERIFY(near(naive, pts({{naive[0].x(), 0.7}, {naive[1].x(), 0.4}, {naive[2].x(), 0.3}})));
+  // Error bars: ± std where n ≥ 3, min–max where n = 2, at the points' x.
+  QVERIFY(near(c.bandLow("naive"), pts({{naive[0].x(), 0.6}, {naive[1].x(), 0.3}, {naive[2].x(), 0.2}})));
+  QVERIFY(near(c.bandHigh("wm"), pts({{wm[0].x(), 0.6}, {wm[1].x(), 0.48}, {wm[2].x(), 0.12}})));
+  QVERIFY(c.chart()->title().contains("error bars"));
+  // A point picks its group.
+  const auto hit = c.hitAt(naive[1]);
+  QVERIFY(hit.has_value());
+  QCOMPARE(hit->group, QString("attn=linear_elu"));
+  QCOMPARE(hit->path, QString("naive"));
+
+  // What is drawn: a marker of the path's colour at each point, and no line between the
+  // categories (the pixels halfway between two naive points are not its colour).
+  c.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&c));
+  const QImage img = c.viewport()->grab().toImage();
+  if (const QByteArray out = qgetenv("RIDGELINE_STUDY_CHART_PNG"); !out.isEmpty()) img.save(out);
+  auto pixel_at = [&](const QPointF& value) {
+    const QPointF scene = c.chart()->mapToScene(c.chart()->mapToPosition(value));
+    const QPoint px = c.mapFromScene(scene);
+    return img.pixelColor(px.x() * img.width() / c.viewport()->width(),
+                          px.y() * img.height() / c.viewport()->height());
+  };
+  auto near_colour = [](const QColor& got, const QColor& want) {
+    return std::abs(got.red() - want.red()) + std::abs(got.green() - want.green()) +
+               std::abs(got.blue() - want.blue()) < 60;
+  };
+  const QColor blue(0, 114, 178), vermillion(213, 94, 0);  // naive, wm
+  for (int i = 0; i < 3; ++i) {
+    QVERIFY2(near_colour(pixel_at(naive[i]), blue), qPrintable(pixel_at(naive[i]).name()));
+    QVERIFY2(near_colour(pixel_at(wm[i]), vermillion), qPrintable(pixel_at(wm[i]).name()));
+  }
+  for (int i = 0; i < 2; ++i) {
+    const QPointF mid = (naive[i] + naive[i + 1]) / 2;
+    QVERIFY2(!near_colour(pixel_at(mid), blue), qPrintable(pixel_at(mid).name()));
+  }
+  // The error bar's whisker above the point is drawn in its colour.
+  const QPointF above(naive[0].x(), (0.7 + 0.8) / 2);
+  QVERIFY2(near_colour(pixel_at(above), blue), qPrintable(pixel_at(above).name()));
+
+  // A numeric variable that varies as well is the x axis; the variants split the lines.
+  StudyAggregate b;
+  b.study = "attn-lr";
+  b.keys = {"attn", "lr"};
+  b.paths = {"naive"};
+  for (const char* v : {"softmax", "inline"})
+    for (double lr : {0.001, 0.01}) {
+      StudyGroupRow g = group({{"lr", lr}}, "naive", 2, stats(lr * 10, 0.01, lr * 10 - 0.01, lr * 10 + 0.01));
+      g.values.insert(g.values.begin(), {"attn", v, NAN});
+      g.group = std::string("attn=") + v + "," + g.group;
+      b.groups.push_back(g);
+    }
+  c.setAggregate(b);
+  QCOMPARE(c.xKey(), QString("lr"));
+  QCOMPARE(c.lineKey(), QString("attn"));
+  QVERIFY(c.categories().isEmpty());
+  QVERIFY(c.logX());
+  QCOMPARE(c.seriesNames(), (QStringList{"naive · attn=softmax", "naive · attn=inline"}));
+  QVERIFY(near(c.seriesPoints("naive · attn=inline"), pts({{0.001, 0.01}, {0.01, 0.1}})));
+  QVERIFY(c.lineStyle("naive · attn=softmax") != c.lineStyle("naive · attn=inline"));
 }
 
 void TestStudyView::clickingAPointNamesItsGroup() {

@@ -55,6 +55,9 @@ struct Series {
   /// Non-empty (as long as x): a band from lo[i] to hi[i] around the line, filled in the
   /// series' colour, translucent (a study's spread over seed pairs). NaN breaks it.
   std::vector<double> lo, hi;
+  /// Draws lo..hi as an error bar (a vertical whisker with caps) at each point instead of a
+  /// band: points on a category axis, where a band between categories would mean nothing.
+  bool whiskers = false;
   /// A white line under the series (a path on a colour map stays readable on any colour).
   bool halo = false;
 };

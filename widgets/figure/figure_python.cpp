@@ -151,6 +151,7 @@ std::string figure_json(const Figure& fig, const FigureSize& size) {
         << ", \"bars\": " << (se.bars ? "true" : "false") << ", \"slot\": " << se.slot
         << ", \"nslots\": " << se.nslots << ", \"mark_every\": " << se.mark_every;
       if (se.halo) o << ", \"halo\": true";
+      if (se.whiskers) o << ", \"whiskers\": true";
       if (!se.lo.empty() && se.lo.size() == se.hi.size()) {
         o << ", \"lo\": [";
         for (size_t i = 0; i < se.lo.size(); ++i) o << (i ? ", " : "") << num(se.lo[i]);
@@ -295,6 +296,20 @@ def axis(ax, which, a):
         title(a["title"])
 
 
+def stagger_category_labels(fig, axes):
+    """A category axis names every category: labels that would overlap go on two rows."""
+    if not axes:
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        labels = ax.get_xticklabels()
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        if any(a.x1 + 0.2 * F > b.x0 for a, b in zip(boxes, boxes[1:])):
+            ax.set_xticks(ax.get_xticks(), [("\n" if i % 2 else "") + t.get_text()
+                                            for i, t in enumerate(labels)])
+
+
 def draw(data, out, grids=None):
     plt.rcParams.update({
         "font.family": "DejaVu Sans", "font.size": F, "axes.labelsize": F,
@@ -312,6 +327,7 @@ def draw(data, out, grids=None):
         rows.append(0.12 * (1 + len(FIG["legend"]) // 6))
     fig = plt.figure(figsize=(FIG["width_mm"] / 25.4, FIG["height_mm"] / 25.4), layout="constrained")
     grid = fig.add_gridspec(len(rows), n, height_ratios=rows)
+    category_axes = []
     for i, p in enumerate(panels):
         ax = fig.add_subplot(grid[0, i])
         ax.spines[["top", "right"]].set_visible(False)
@@ -328,7 +344,15 @@ def draw(data, out, grids=None):
                 ax.bar([c - 0.4 + w * (s["slot"] + 0.5) for c in x], y, w, color=st["color"],
                        edgecolor="#555555", linewidth=0.4, label=s["label"])
                 continue
-            if s.get("lo"):  # the band (a study's spread over seed pairs), translucent
+            if s.get("lo") and s.get("whiskers"):  # error bars (points on a category axis)
+                pts = [(a, b, c, d) for a, b, c, d in zip(x, y, s["lo"], s["hi"])
+                       if c is not None and d is not None and b == b]
+                if pts:
+                    ax.errorbar([q[0] for q in pts], [q[1] for q in pts],
+                                yerr=[[q[1] - q[2] for q in pts], [q[3] - q[1] for q in pts]],
+                                fmt="none", ecolor=st["color"], elinewidth=0.8 * LINE_W,
+                                capsize=0.3 * F)
+            elif s.get("lo"):  # the band (a study's spread over seed pairs), translucent
                 nan = float("nan")
                 ax.fill_between(x, [nan if v is None else v for v in s["lo"]],
                                 [nan if v is None else v for v in s["hi"]], color=st["color"],
@@ -353,6 +377,7 @@ def draw(data, out, grids=None):
             ax.set_aspect("equal", adjustable="box")
         if p["x"]["categories"]:
             ax.tick_params(axis="x", length=0)
+            category_axes.append(ax)
         ax.minorticks_off()
         marked = [b for b in p["barriers"] if b["text"]]
         if marked:  # the barrier's value above the plot, in its marker's colour
@@ -363,6 +388,7 @@ def draw(data, out, grids=None):
             legend(fig.add_subplot(grid[1, i]), p["legend"], FIG["width_mm"] / n)
     if FIG["legend"]:
         legend(fig.add_subplot(grid[len(rows) - 1, :]), FIG["legend"], FIG["width_mm"])
+    stagger_category_labels(fig, category_axes)
     fig.savefig(out)
     print("wrote", out)
 

@@ -11,6 +11,7 @@
 #include <QPainterPath>
 #include <QPolygonF>
 #include <algorithm>
+#include <optional>
 #include <cmath>
 
 namespace ridgeline::figure {
@@ -183,6 +184,23 @@ void draw_band(QPainter& p, const Mapper& map, const Series& s) {
   }
 }
 
+// A series' lo..hi as an error bar at each point: a vertical line with short caps, in the
+// series' colour (points on a category axis).
+void draw_whiskers(QPainter& p, const Metrics& m, const Mapper& map, const Series& s) {
+  const size_t n = std::min({s.x.size(), s.lo.size(), s.hi.size()});
+  const double cap = m.F * 0.3;
+  p.setPen(QPen(qcolor(s.style.color), std::max(0.6, m.line_w * 0.8), Qt::SolidLine, Qt::FlatCap));
+  p.setBrush(Qt::NoBrush);
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(s.x[i]) || !std::isfinite(s.lo[i]) || !std::isfinite(s.hi[i])) continue;
+    if (map.y.log && (s.lo[i] <= 0 || s.hi[i] <= 0)) continue;
+    const double x = map.fx(s.x[i]), y0 = map.fy(s.lo[i]), y1 = map.fy(s.hi[i]);
+    p.drawLine(QPointF(x, y0), QPointF(x, y1));
+    p.drawLine(QPointF(x - cap, y0), QPointF(x + cap, y0));
+    p.drawLine(QPointF(x - cap, y1), QPointF(x + cap, y1));
+  }
+}
+
 void draw_series(QPainter& p, const Metrics& m, const Mapper& map, const Series& s) {
   if (s.bars) {
     const double group = 0.8, w = group / std::max(1, s.nslots);
@@ -198,7 +216,8 @@ void draw_series(QPainter& p, const Metrics& m, const Mapper& map, const Series&
     }
     return;
   }
-  draw_band(p, map, s);
+  if (s.whiskers) draw_whiskers(p, m, map, s);
+  else draw_band(p, map, s);
   QPainterPath path;
   // (the halo, when asked for, is stroked below the line)
   bool pen_down = false;
@@ -315,6 +334,70 @@ std::vector<bool> fitting_labels(const Metrics& m, const Mapper& map, const Axis
   return keep;
 }
 
+// A category axis' labels as drawn: the font (maybe shrunk), which labels show, where, and on
+// which of two rows (row 1: staggered one line lower).
+struct CategoryLabels {
+  Metrics lm;
+  std::vector<bool> keep;
+  std::vector<double> lefts;
+  std::vector<int> row;
+  bool two_rows = false;
+};
+
+// A category axis names every category: when its labels do not all fit side by side they
+// shrink (to 70% at most); when they still do not, every other label goes one row lower (at
+// 85%, then 70%); only then are labels dropped (one row at 70%).
+CategoryLabels fit_category_labels(QPainter& p, const Metrics& m, const Mapper& map,
+                                   const AxisLayout& ax, double lo, double hi) {
+  CategoryLabels out{m, {}, {}, std::vector<int>(ax.ticks.size(), 0), false};
+  auto all = [](const std::vector<bool>& k) { return std::all_of(k.begin(), k.end(), [](bool b) { return b; }); };
+  auto scaled = [&](double scale) {
+    Metrics lm = m;
+    lm.font.setPointSizeF(m.font.pointSizeF() * scale);
+    lm.fm = QFontMetricsF(lm.font, p.device());
+    return lm;
+  };
+  for (double scale : {1.0, 0.85, 0.7}) {
+    out.lm = scaled(scale);
+    out.keep = fitting_labels(out.lm, map, ax, lo, hi, &out.lefts);
+    if (all(out.keep)) return out;
+  }
+  const std::vector<bool> one_row_keep = out.keep;
+  const std::vector<double> one_row_lefts = out.lefts;
+  for (double scale : {0.85, 0.7}) {
+    const Metrics lm = scaled(scale);
+    std::vector<bool> keep(ax.ticks.size(), true);
+    std::vector<double> lefts(ax.ticks.size(), 0);
+    for (int r = 0; r < 2; ++r) {
+      AxisLayout sub = ax;
+      sub.ticks.clear();
+      sub.labels.clear();
+      for (size_t i = static_cast<size_t>(r); i < ax.ticks.size(); i += 2) {
+        sub.ticks.push_back(ax.ticks[i]);
+        sub.labels.push_back(ax.labels[i]);
+      }
+      std::vector<double> sub_lefts;
+      const std::vector<bool> k = fitting_labels(lm, map, sub, lo, hi, &sub_lefts);
+      for (size_t j = 0; j < sub.ticks.size(); ++j) {
+        keep[static_cast<size_t>(r) + 2 * j] = k[j];
+        lefts[static_cast<size_t>(r) + 2 * j] = sub_lefts[j];
+      }
+    }
+    if (all(keep)) {
+      out.lm = lm;
+      out.keep = keep;
+      out.lefts = lefts;
+      for (size_t i = 0; i < out.row.size(); ++i) out.row[i] = static_cast<int>(i % 2);
+      out.two_rows = true;
+      return out;
+    }
+  }
+  out.lm = scaled(0.7);
+  out.keep = one_row_keep;
+  out.lefts = one_row_lefts;
+  return out;
+}
+
 }  // namespace
 
 void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double device_dpi) {
@@ -356,10 +439,9 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
   // Barrier values and notes ("no interior barrier") take a line above the plots, where no
   // data can hide them.
   const double top = pad + (any_note ? m.lh + 0.2 * F : m.lh / 2);
-  const double bottom_margin = m.tick + m.gap * 0.5 + m.lh + (any_x_title ? m.lh : 0);
-  const double plot_bottom = H - pad - legends_h - bottom_margin;
-
-  for (size_t i = 0; i < fig.panels.size(); ++i) {
+  // Each plot's horizontal extent (the vertical layout below depends on it only through
+  // category labels that need two rows).
+  auto plot_left_right = [&](size_t i) {
     const Panel& pn = fig.panels[i];
     const PanelLayout& pl = layout[i];
     const double x0 = panel_w * static_cast<double>(i), x1 = x0 + panel_w;
@@ -371,9 +453,33 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
       right_need = std::max(right_need, text_w(m, pl.x.labels.back()) / 2);
     right_need = std::min(right_need, 0.35 * panel_w);
     const bool field = !pn.field.empty() && !pl.color.ticks.empty();
+    if (field) right_need = std::max(right_need, color_bar_width(pl.color, pn.field, m.fm, F));
+    return std::pair<double, double>(left, x1 - pad - right_need);
+  };
+  std::vector<std::optional<CategoryLabels>> category_labels(fig.panels.size());
+  bool two_label_rows = false;
+  for (size_t i = 0; i < fig.panels.size(); ++i) {
+    if (fig.panels[i].x.categories.empty()) continue;
+    const auto [l, r] = plot_left_right(i);
+    const double x0 = panel_w * static_cast<double>(i), x1 = x0 + panel_w;
+    const Mapper hmap{QRectF(QPointF(l, 0), QPointF(r, 1)), layout[i].x, layout[i].y};
+    category_labels[i] = fit_category_labels(p, m, hmap, layout[i].x, x0 + pad, x1 - pad);
+    two_label_rows |= category_labels[i]->two_rows;
+  }
+  const double bottom_margin =
+      m.tick + m.gap * 0.5 + m.lh * (two_label_rows ? 2 : 1) + (any_x_title ? m.lh : 0);
+  const double plot_bottom = H - pad - legends_h - bottom_margin;
+
+  for (size_t i = 0; i < fig.panels.size(); ++i) {
+    const Panel& pn = fig.panels[i];
+    const PanelLayout& pl = layout[i];
+    const double x0 = panel_w * static_cast<double>(i), x1 = x0 + panel_w;
+    const auto [left, right] = plot_left_right(i);
+    double label_w = 0;
+    for (const auto& l : pl.y.labels) label_w = std::max(label_w, text_w(m, l));
+    const bool field = !pn.field.empty() && !pl.color.ticks.empty();
     const double bar_w = field ? color_bar_width(pl.color, pn.field, m.fm, F) : 0;
-    if (field) right_need = std::max(right_need, bar_w);
-    Mapper map{QRectF(QPointF(left, top), QPointF(x1 - pad - right_need, plot_bottom)), pl.x, pl.y};
+    Mapper map{QRectF(QPointF(left, top), QPointF(right, plot_bottom)), pl.x, pl.y};
     if (map.plot.width() < F || map.plot.height() < F) continue;  // nothing sensible fits
     if (pn.equal_aspect && !pl.x.log && !pl.y.log) {  // shrink to one scale, keeping left and bottom
       const double dx = pl.x.max - pl.x.min, dy = pl.y.max - pl.y.min;
@@ -412,18 +518,19 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
                  Qt::AlignRight | Qt::AlignVCenter, qs(pl.y.labels[t]));
     }
     std::vector<double> lefts;
-    std::vector<bool> keep = fitting_labels(m, map, pl.x, x0 + pad, x1 - pad, &lefts);
-    // A category axis names every bar: when its labels do not all fit they shrink (to 70% at
-    // most) before any is dropped.
+    std::vector<bool> keep;
+    std::vector<int> row(pl.x.ticks.size(), 0);
+    // A category axis names every category (fit_category_labels: shrunk, then on two rows).
     Metrics lm = m;
-    if (!pn.x.categories.empty())
-      for (double scale : {0.85, 0.7}) {
-        if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) break;
-        lm.font = m.font;
-        lm.font.setPointSizeF(m.font.pointSizeF() * scale);
-        lm.fm = QFontMetricsF(lm.font, p.device());
-        keep = fitting_labels(lm, map, pl.x, x0 + pad, x1 - pad, &lefts);
-      }
+    if (!pn.x.categories.empty()) {
+      const CategoryLabels& cl = *category_labels[i];
+      lm = cl.lm;
+      keep = cl.keep;
+      lefts = cl.lefts;
+      row = cl.row;
+    } else {
+      keep = fitting_labels(m, map, pl.x, x0 + pad, x1 - pad, &lefts);
+    }
     const double label_top = map.plot.bottom() + m.tick + m.gap * 0.5;
     p.save();
     p.setFont(lm.font);
@@ -433,14 +540,15 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
       if (pn.x.categories.empty()) p.drawLine(QPointF(x, map.plot.bottom()), QPointF(x, map.plot.bottom() + m.tick));
       if (!keep[t]) continue;
       p.setPen(Qt::black);
-      p.drawText(QRectF(lefts[t], label_top, text_w(lm, pl.x.labels[t]) + 1, m.lh),
+      p.drawText(QRectF(lefts[t], label_top + row[t] * m.lh, text_w(lm, pl.x.labels[t]) + 1, m.lh),
                  Qt::AlignLeft | Qt::AlignVCenter, qs(pl.x.labels[t]));
     }
     p.restore();
     if (!pn.x.title.empty()) {  // centred under the plot, kept inside the panel
       const double w = text_w(m, pn.x.title);
       const double left = std::clamp(map.plot.center().x() - w / 2, x0 + pad, x1 - pad - w);
-      p.drawText(QRectF(left, label_top + m.lh, w + 1, m.lh), Qt::AlignLeft | Qt::AlignVCenter, qs(pn.x.title));
+      p.drawText(QRectF(left, label_top + m.lh * (two_label_rows ? 2 : 1), w + 1, m.lh),
+                 Qt::AlignLeft | Qt::AlignVCenter, qs(pn.x.title));
     }
     if (!pn.y.title.empty()) {
       p.save();

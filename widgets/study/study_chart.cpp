@@ -1,6 +1,7 @@
 #include "widgets/study/study_chart.h"
 
 #include <QAreaSeries>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -111,20 +112,34 @@ void StudyChart::rebuild() {
   x_key_.clear();
   line_key_.clear();
   log_x_ = false;
+  categories_.clear();
 
-  // The x axis: the first swept variable (sweep order) that takes several values; the other
-  // varying ones split the lines.
+  // The x axis: the first swept variable (sweep order) that takes several values, numeric
+  // ones first (a variable without numeric values, attn, is the x axis only when nothing
+  // numeric varies); the other varying ones split the lines.
   std::vector<std::string> varying;
+  auto numeric = [&](const std::string& k) {
+    return std::all_of(agg_.groups.begin(), agg_.groups.end(),
+                       [&](const StudyGroupRow& g) { return std::isfinite(value_of(g, k)); });
+  };
   for (const std::string& k : agg_.keys) {
     std::set<std::string> values;
     for (const StudyGroupRow& g : agg_.groups) values.insert(text_of(g, k));
     if (values.size() > 1) varying.push_back(k);
   }
+  const auto first_numeric = std::find_if(varying.begin(), varying.end(), numeric);
   const std::string x_key = varying.empty() ? (agg_.keys.empty() ? std::string() : agg_.keys.front())
-                                            : varying.front();
+                            : first_numeric != varying.end() ? *first_numeric
+                                                             : varying.front();
   x_key_ = QString::fromStdString(x_key);
-  std::vector<std::string> line_keys(varying.size() > 1 ? varying.begin() + 1 : varying.end(),
-                                     varying.end());
+  const bool categorical = !x_key.empty() && !numeric(x_key);
+  if (categorical)  // in the groups' order: the sweep's
+    for (const StudyGroupRow& g : agg_.groups)
+      if (const QString t = QString::fromStdString(text_of(g, x_key)); !categories_.contains(t))
+        categories_ << t;
+  std::vector<std::string> line_keys;
+  for (const std::string& k : varying)
+    if (k != x_key) line_keys.push_back(k);
   QStringList lk;
   for (const auto& k : line_keys) lk << QString::fromStdString(k);
   line_key_ = lk.join(", ");
@@ -136,7 +151,10 @@ void StudyChart::rebuild() {
   int skipped = 0;
   for (const StudyGroupRow& g : agg_.groups) {
     if (g.split != split_s) continue;
-    const double x = x_key.empty() ? 0.0 : value_of(g, x_key);
+    const double x = x_key.empty() ? 0.0
+                     : categorical
+                         ? static_cast<double>(categories_.indexOf(QString::fromStdString(text_of(g, x_key))))
+                         : value_of(g, x_key);
     if (!std::isfinite(x)) {
       ++skipped;
       continue;
@@ -165,7 +183,7 @@ void StudyChart::rebuild() {
     l.hits.push_back(h);
     const bool use_std = band_ == Band::Std ||
                          (band_ == Band::Auto && g.n >= 3 && std::isfinite(s.std));
-    if (band_ != Band::None && g.n >= 2) {
+    if (band_ != Band::None && g.n >= 2) {  // (on a category axis: an error bar)
       const double lo = use_std ? s.mean - s.std : s.min, hi = use_std ? s.mean + s.std : s.max;
       if (std::isfinite(lo) && std::isfinite(hi)) {
         l.lo.push_back({x, lo * scale});
@@ -174,14 +192,30 @@ void StudyChart::rebuild() {
     }
   }
   std::sort(xs.begin(), xs.end());
+  // On a category axis the lines' points sit side by side around their category: line j of n
+  // at an offset of (j − (n − 1)/2)·w, so that error bars never overlap.
+  if (categorical) {
+    const double n = static_cast<double>(lines_.size());
+    const double w = std::min(0.16, 0.64 / std::max(1.0, n));
+    for (qsizetype j = 0; j < lines_.size(); ++j) {
+      const double off = (static_cast<double>(j) - (n - 1) / 2) * w;
+      for (Hit& h : lines_[j].hits) h.x += off;
+      for (QPointF& p : lines_[j].lo) p.rx() += off;
+      for (QPointF& p : lines_[j].hi) p.rx() += off;
+    }
+  }
   if (skipped > 0)
     note_ = QString("%1 group(s) have no numeric value of %2 and are not drawn").arg(skipped).arg(x_key_);
   if (x_key.empty()) note_ = "the study sweeps only seeds: one point per path kind";
 
   // Axes (their ranges are set once every series is attached).
-  log_x_ = (x_key == "width" || x_key == "lr") && !xs.empty() && xs.front() > 0 && xs.size() > 1;
+  log_x_ = !categorical && (x_key == "width" || x_key == "lr") && !xs.empty() && xs.front() > 0 &&
+           xs.size() > 1;
   double x_lo = xs.empty() ? -1 : xs.front(), x_hi = xs.empty() ? 1 : xs.back();
-  if (log_x_) {
+  if (categorical) {
+    x_lo = -0.5;
+    x_hi = static_cast<double>(categories_.size()) - 0.5;
+  } else if (log_x_) {
     x_lo /= 1.25;
     x_hi *= 1.25;
   } else {
@@ -190,7 +224,15 @@ void StudyChart::rebuild() {
     x_hi += pad;
   }
   QAbstractAxis* ax = nullptr;
-  if (log_x_) {
+  if (categorical) {
+    // Each category a slot from i − ½ to i + ½ with its name centred under it.
+    auto* a = new QCategoryAxis;
+    a->setStartValue(-0.5);
+    for (qsizetype i = 0; i < categories_.size(); ++i)
+      a->append(categories_[i], static_cast<double>(i) + 0.5);
+    a->setLabelsPosition(QCategoryAxis::AxisLabelsPositionCenter);
+    ax = a;
+  } else if (log_x_) {
     auto* a = new QLogValueAxis;
     a->setBase(powers_of_two(xs) ? 2.0 : 10.0);
     a->setLabelFormat("%g");
@@ -211,6 +253,9 @@ void StudyChart::rebuild() {
 
   // Bands first (under the lines), then the zero line, then the lines.
   const size_t np = std::size(kPalette);
+  // Several lines per path kind on a category axis (no line style to tell them apart): the
+  // marker says the value of the other variable.
+  const bool marker_by_value = categorical && line_values.size() > 1;
   auto colour_of = [&](const QString& path) {
     const auto it = std::find(agg_.paths.begin(), agg_.paths.end(), path.toStdString());
     return kPalette[static_cast<size_t>(it - agg_.paths.begin()) % np];
@@ -226,6 +271,23 @@ void StudyChart::rebuild() {
     for (const Hit& h : l.hits) lo = std::min(lo, h.y), hi = std::max(hi, h.y);
     for (const QPointF& p : l.lo) lo = std::min(lo, p.y());
     for (const QPointF& p : l.hi) hi = std::max(hi, p.y());
+    if (categorical) {  // error bars: a whisker with caps at each point
+      QPen wp(colour_of(l.path));
+      wp.setWidthF(1.6);
+      for (qsizetype i = 0; i < l.lo.size() && i < l.hi.size(); ++i) {
+        const double x = l.lo[i].x(), y0 = l.lo[i].y(), y1 = l.hi[i].y(), cap = 0.035;
+        auto* bar = new QLineSeries;
+        bar->append({QPointF(x - cap, y0), QPointF(x + cap, y0), QPointF(x, y0), QPointF(x, y1),
+                     QPointF(x - cap, y1), QPointF(x + cap, y1)});
+        bar->setPen(wp);
+        bar->setName(l.name + " error bar");
+        hide_from_legend(bar);
+        c->addSeries(bar);
+        bar->attachAxis(ax);
+        bar->attachAxis(ay);
+      }
+      continue;
+    }
     if (l.lo.size() < 2) continue;  // a band needs two x values to have an area
     auto* upper = new QLineSeries;
     auto* lower = new QLineSeries;
@@ -260,11 +322,13 @@ void StudyChart::rebuild() {
     s->setName(l.name);
     QPen pen(colour_of(l.path));
     pen.setWidthF(2.2);
-    pen.setStyle(l.style);
+    pen.setStyle(categorical ? Qt::NoPen : l.style);  // no line joins categories
     s->setPen(pen);
     for (const Hit& h : l.hits) s->append(h.x, h.y);
     const auto pi = std::find(agg_.paths.begin(), agg_.paths.end(), l.path.toStdString()) - agg_.paths.begin();
-    set_series_marker(s, kMarkers[static_cast<size_t>(pi) % std::size(kMarkers)], 8.0);
+    const auto vi = std::find(line_values.begin(), line_values.end(), l.line_value) - line_values.begin();
+    set_series_marker(s, kMarkers[static_cast<size_t>(marker_by_value ? vi : pi) % std::size(kMarkers)],
+                      categorical ? 10.0 : 8.0);
     c->addSeries(s);
     s->attachAxis(ax);
     s->attachAxis(ay);
@@ -276,11 +340,15 @@ void StudyChart::rebuild() {
   ay->setRange(lo - (lo < 0 ? pad : 0.0), hi + pad);
   ax->setRange(x_lo, x_hi);
   ay->applyNiceNumbers();
-  const bool any_band = std::any_of(lines_.begin(), lines_.end(), [](const Line& l) { return l.lo.size() >= 2; });
+  const bool any_band = std::any_of(lines_.begin(), lines_.end(), [&](const Line& l) {
+    return l.lo.size() >= (categorical ? 1 : 2);
+  });
   QString band_text;
+  const QString what = categorical ? " · error bars" : " · band";
   if (any_band)
-    band_text = band_ == Band::Std ? " · band ± std" : band_ == Band::MinMax ? " · band min–max"
-                                                                             : " · band ± std (n ≥ 3), else min–max";
+    band_text = what + (band_ == Band::Std      ? " ± std"
+                        : band_ == Band::MinMax ? " min–max"
+                                                : " ± std (n ≥ 3), else min–max");
   c->setTitle(QString("%1: %2%3")
                   .arg(QString::fromStdString(agg_.study).toHtmlEscaped(), measureTitle(), band_text));
   legend_->refresh();
@@ -335,13 +403,13 @@ QList<QPointF> StudyChart::seriesPoints(const QString& name) const {
 
 QList<QPointF> StudyChart::bandLow(const QString& name) const {
   for (const Line& l : lines_)
-    if (l.name == name) return l.lo.size() >= 2 ? l.lo : QList<QPointF>{};
+    if (l.name == name) return l.lo.size() >= (categories_.isEmpty() ? 2 : 1) ? l.lo : QList<QPointF>{};
   return {};
 }
 
 QList<QPointF> StudyChart::bandHigh(const QString& name) const {
   for (const Line& l : lines_)
-    if (l.name == name) return l.hi.size() >= 2 ? l.hi : QList<QPointF>{};
+    if (l.name == name) return l.hi.size() >= (categories_.isEmpty() ? 2 : 1) ? l.hi : QList<QPointF>{};
   return {};
 }
 

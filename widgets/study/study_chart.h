@@ -4,8 +4,13 @@
 /// one line per path kind through the mean over seed pairs, a translucent band around it
 /// (± one standard deviation, or min–max), markers on the swept values, a logarithmic x axis
 /// for width and learning rate. A second swept variable draws one line per value of it, told
-/// apart by line style. Clicking a point emits the group and path it stands for (the window
-/// opens that group's cells). A view only: it is fed the engine's StudyAggregate.
+/// apart by line style. A swept variable without numeric values (attn: attention variants)
+/// is a category axis when nothing numeric varies: its values in the sweep's order at
+/// 0..k−1, named, each line's points side by side around their category with an error bar
+/// each and no line between categories (a numeric variable, when one varies, is the x axis
+/// and the categorical one splits lines). Clicking a point emits the group and path it
+/// stands for (the window opens that group's cells). A view only: it is fed the engine's
+/// StudyAggregate.
 #include <QChartView>
 #include <QList>
 #include <QPointF>
@@ -46,6 +51,9 @@ class StudyChart : public QChartView {
   QString xKey() const { return x_key_; }
   QString lineKey() const { return line_key_; }
   bool logX() const { return log_x_; }
+  /// The x axis' categories (the x variable's values in the sweep's order, category i at
+  /// x = i) when that variable has no numeric values; empty for a numeric x axis.
+  QStringList categories() const { return categories_; }
 
   /// One point of a line: its group, path and statistics.
   struct Hit {
@@ -63,7 +71,8 @@ class StudyChart : public QChartView {
   /// The lines (their legend names) and their points (x, mean), for tests.
   QStringList seriesNames() const;
   QList<QPointF> seriesPoints(const QString& name) const;
-  /// The band of a line as (x, lo) and (x, hi) points; empty when it has none.
+  /// The band of a line as (x, lo) and (x, hi) points; empty when it has none. On a category
+  /// axis: the ends of its error bars.
   QList<QPointF> bandLow(const QString& name) const;
   QList<QPointF> bandHigh(const QString& name) const;
   Qt::PenStyle lineStyle(const QString& name) const;
@@ -95,6 +104,7 @@ class StudyChart : public QChartView {
   Band band_ = Band::Auto;
   QString x_key_, line_key_;
   bool log_x_ = false;
+  QStringList categories_;
   QList<Line> lines_;
   QString note_;
   SeriesLegend* legend_ = nullptr;

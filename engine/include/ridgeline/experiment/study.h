@@ -8,7 +8,9 @@
 ///
 /// Sweep variables (each a list of values; the grid is their Cartesian product, in this order,
 /// the first outermost): width, depth (MLP only: every hidden layer `width` wide, `depth`
-/// hidden layers), lr, batch, epochs (the training recipe), spawn_step (every spawned model's
+/// hidden layers), attn (transformer only: the `attn=` of model.arch, a name of
+/// attention::variant_names(); its levels have no numeric value), lr, batch, epochs (the
+/// training recipe), spawn_step (every spawned model's
 /// `from` moved to <parent>@step<N>), and seeds: the seeds form pairs
 /// (seeds[0], seeds[1]), (seeds[2], seeds[3]), ... given to the spec's two models (its two
 /// spawned models when it spawns any); the cell's
@@ -27,7 +29,8 @@
 namespace ridgeline {
 
 /// One swept variable's value in a cell: the key ("width", "lr", "pair") and its text as the
-/// cell name writes it ("64", "0.001", "1"); `number` is its numeric value (NaN if it has none).
+/// cell name writes it ("64", "0.001", "1", "linear_elu"); `number` is its numeric value (NaN
+/// if it has none: an attention variant's name).
 struct SweptValue {
   std::string key;
   std::string text;
@@ -42,7 +45,7 @@ struct SweepAxis {
 
 struct StudySpec {
   ExperimentSpec base;  ///< the spec without its sweep
-  /// In the fixed variable order (width, depth, lr, batch, epochs, spawn_step, seeds).
+  /// In the fixed variable order (width, depth, attn, lr, batch, epochs, spawn_step, seeds).
   std::vector<SweepAxis> axes;
 };
 

@@ -1,4 +1,5 @@
 // Study specs: the "sweep" object, its variables and the expansion into cells (see study.h).
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -6,6 +7,7 @@
 #include <set>
 
 #include "experiment/schema_validator.h"
+#include "ridgeline/attention/attention.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/experiment/study.h"
 #include "ridgeline/io/fileio.h"
@@ -83,6 +85,55 @@ void apply_depth(ExperimentSpec& s, const json& v, const Assignment& cell,
   widths.insert(widths.end(), v.get<size_t>(), width);
   widths.push_back(s.arch.classes());
   s.arch.widths = widths;
+}
+
+// Attention variants: one level per name, its text the name itself (attn=linear_elu), with no
+// numeric value. The names are the attention registry's (attention::variant_names()).
+std::vector<Level> attn_levels(const json& list, const std::string& where) {
+  const std::vector<std::string> known = attention::variant_names();
+  std::vector<Level> out;
+  std::set<std::string> seen;
+  for (const json& v : list) {
+    const std::string name = v.get<std::string>();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list_text;
+      for (const auto& n : known) list_text += (list_text.empty() ? "" : ", ") + n;
+      throw InputError(where + ": unknown attention variant '" + echo_input(name) +
+                       "' (known: " + list_text + ")");
+    }
+    if (!seen.insert(name).second) throw InputError(where + ": value " + text_of(v) + " appears twice");
+    out.push_back({"attn", name, std::nan(""), v});
+  }
+  return out;
+}
+
+// The transformer's attention: the `attn=` item of its architecture text replaced (the other
+// items, variant options included, kept; an option the new variant lacks is refused when the
+// cell's spec is parsed).
+void apply_attn(ExperimentSpec& s, const json& v, const Assignment&, const std::string& where) {
+  if (s.model_kind != "transformer")
+    throw InputError(where + ": applies to transformer models only (model.kind is " +
+                     s.model_kind + ")");
+  const std::string prefix = "transformer:";
+  if (s.model_text.rfind(prefix, 0) != 0)
+    throw InputError(where + ": model.arch '" + echo_input(s.model_text) +
+                     "' is not a transformer architecture");
+  std::string out = prefix, rest = s.model_text.substr(prefix.size());
+  bool replaced = false;
+  size_t start = 0;
+  while (start <= rest.size()) {
+    const size_t comma = std::min(rest.find(',', start), rest.size());
+    std::string item = rest.substr(start, comma - start);
+    if (item.rfind("attn=", 0) == 0) {
+      item = "attn=" + v.get<std::string>();
+      replaced = true;
+    }
+    out += (start == 0 ? "" : ",") + item;
+    start = comma + 1;
+  }
+  if (!replaced)
+    throw InputError(where + ": model.arch '" + echo_input(s.model_text) + "' names no attn");
+  s.model_text = out;
 }
 
 void apply_lr(ExperimentSpec& s, const json& v, const Assignment&, const std::string&) {
@@ -165,6 +216,7 @@ const std::vector<SweepVariable>& variables() {
        apply_width},
       {"depth", [](const json& l, const std::string& w) { return plain_levels("depth", l, w); },
        apply_depth},
+      {"attn", attn_levels, apply_attn},
       {"lr", [](const json& l, const std::string& w) { return plain_levels("lr", l, w); },
        apply_lr},
       {"batch", [](const json& l, const std::string& w) { return plain_levels("batch", l, w); },
@@ -239,9 +291,11 @@ StudySpec parse_study(const std::string& text, const std::string& source) {
     for (const json& v : sweep[var.key]) axis.values.push_back(text_of(normalised(var.key, v)));
     study.axes.push_back(std::move(axis));
   }
-  if (study.axes.empty())
-    throw InputError(
-        source + ": sweep: lists no variable (width, depth, lr, batch, epochs, spawn_step, seeds)");
+  if (study.axes.empty()) {
+    std::string keys;
+    for (const auto& k : sweep_keys()) keys += (keys.empty() ? "" : ", ") + k;
+    throw InputError(source + ": sweep: lists no variable (" + keys + ")");
+  }
   expand_study(study, source);  // every cell must be an ordinary valid spec
   return study;
 }
