@@ -109,7 +109,8 @@ text = run("hessian", "A.safetensors", "--block", "fc0", "--data", GMM, "--sampl
 check("fc0 (" in text and "top-3 eigenvalues" in text and "stability (η = 0.1, 2/η = 20)" in text,
       "text output\n" + text)
 
-# GELU and LayerNorm MLPs have exact HVPs; transformers do not yet and say so.
+# GELU and LayerNorm MLPs have exact HVPs; so do transformers with softmax (or elementwise
+# linear) attention; other attention variants say which variant has none.
 run("train", "--arch", "mlp:8,6,3+ln+gelu", "--data", GMM, "--epochs", 1, "--threads", 1, "--quiet",
     "--out", "G.safetensors")
 g = json.loads(run("hessian", "G.safetensors", "--data", GMM, "--samples", 100, "--threads", 1, "--quiet",
@@ -117,8 +118,34 @@ g = json.loads(run("hessian", "G.safetensors", "--data", GMM, "--samples", 100, 
 check(len(g["selections"][0]["eigen"]["values"]) == 3 and g["selections"][0]["eigen"]["values"][0] > 0,
       "GELU + LayerNorm MLP: %r" % g["selections"][0]["eigen"])
 TASK = "task:mqar,vocab=16,length=8,pairs=2,train=40,test=20,seed=1"
-run("train", "--arch", "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=8,attn=softmax,causal",
-    "--data", TASK, "--epochs", 1, "--threads", 1, "--quiet", "--out", "T.safetensors")
+run("train", "--arch", "transformer:tokens=16,seq=8,d=8,heads=2,layers=2,ff=8,attn=softmax,causal",
+    "--data", TASK, "--epochs", 3, "--threads", 1, "--quiet", "--out", "T.safetensors")
+run("train", "--arch", "transformer:tokens=16,seq=8,d=8,heads=2,layers=2,ff=8,attn=softmax,causal",
+    "--data", TASK, "--epochs", 3, "--seed", 1, "--threads", 1, "--quiet", "--out", "T1.safetensors")
+t = json.loads(run("hessian", "T.safetensors", "--path", "T1.safetensors", "--per-layer", "--data", TASK,
+                   "--samples", 40, "--top-k", 2, "--trace-samples", 6, "--density-steps", 10,
+                   "--path-points", 3, "--path-lanczos", 6, "--path-trace-samples", 2, "--threads", 1,
+                   "--json").stdout)
+ts = t["selections"]
+check(ts[0]["selection"] is None and len(ts) >= 3, "transformer selections %r" % [x["selection"] for x in ts])
+check(sum(x["parameters"] for x in ts[1:]) == ts[0]["parameters"],
+      "transformer layers do not add up to the model")
+for x in ts:
+    ev = x["eigen"]["values"]
+    check(len(ev) == 2 and all(math.isfinite(e) for e in ev) and ev[0] >= ev[1],
+          "transformer %s eigenvalues %r" % (x["selection"], ev))
+    check(math.isfinite(x["trace"]["mean"]), "transformer %s trace %r" % (x["selection"], x["trace"]))
+# The whole model's λ_max bounds every layer's (a principal submatrix's top eigenvalue), when
+# its Lanczos run converged (otherwise its estimate is only a lower bound).
+check(not ts[0]["eigen"]["converged"] or all(x["eigen"]["values"][0] <= ts[0]["eigen"]["values"][0] * (1 + 1e-3) + 1e-9 for x in ts[1:]),
+      "a transformer layer's λ_max above the model's: %r" % [x["eigen"]["values"][0] for x in ts])
+tp = t["paths"][0]
+check(tp["alpha"] == [0, 0.5, 1] and tp["barrier"][0] == 0 and tp["barrier"][2] == 0,
+      "transformer path ends %r" % tp["barrier"])
+check(all(isinstance(x, float) and math.isfinite(x) for x in tp["dHd"] + tp["lambda_max"] + tp["trace"]),
+      "transformer path values %r" % tp)
+run("train", "--arch", "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=8,attn=performer,causal",
+    "--data", TASK, "--epochs", 1, "--threads", 1, "--quiet", "--out", "P.safetensors")
 for args, needle in ((["hessian"], "model file"), (["hessian", "nothere.safetensors"], "nothere.safetensors"),
                      (["hessian", "A.safetensors", "--data", GMM, "--block", "nope"], "--block"),
                      (["hessian", "A.safetensors", "--data", GMM, "--top-k", "-1"], "--top-k"),
@@ -127,7 +154,7 @@ for args, needle in ((["hessian"], "model file"), (["hessian", "nothere.safetens
                      (["hessian", "A.safetensors", "--data", GMM, "--split", "middle"], "--split"),
                      (["hessian", "A.safetensors", "--data", GMM, "--block", "fc0", "--per-layer"], "--block"),
                      (["hessian", "QA.safetensors", "--path", "A.safetensors"], "architectures"),
-                     (["hessian", "T.safetensors", "--data", TASK], "transformers")):
+                     (["hessian", "P.safetensors", "--data", TASK], "attention variant 'performer'")):
     r = run(*args, expect=2)
     lines = r.stderr.strip().splitlines()
     check(len(lines) == 1 and needle in lines[0], "%s: %r" % (args, r.stderr))
