@@ -11,6 +11,7 @@
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/curvature/hessian_plane.h"
+#include "ridgeline/curvature/hessian_report.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
 #include "ridgeline/landscape/landscape.h"
@@ -230,6 +231,52 @@ class TestHessianPlane : public QObject {
     QVERIFY(r.grid.loss[2 * 5 + 0] > mid && r.grid.loss[2 * 5 + 4] > mid);
     const LandscapeResult back = load_landscape(dir.file("run/results/hess.json"));
     QCOMPARE(back.info.eigenvalues, r.info.eigenvalues);
+  }
+
+  void stepsRunAroundATrainedTransformer() {
+    // A softmax MQAR decoder through a run: the hessian step (per layer, with the path to a
+    // second seed) and a landscape along its top two Hessian eigenvectors.
+    const char* text = R"({"name": "ht", "data": {"name": "task:mqar,vocab=16,length=8,pairs=2,train=60,test=20,seed=1"},
+      "model": {"kind": "transformer",
+                "arch": "transformer:tokens=16,seq=8,d=8,heads=2,layers=1,ff=16,attn=softmax,causal"},
+      "train": {"epochs": 2, "batch": 20, "lr": 0.01},
+      "models": [{"name": "s0", "seed": 0}, {"name": "s1", "seed": 1}],
+      "steps": [{"type": "hessian", "id": "h", "model": "s0", "path_to": "s1", "per_layer": true,
+                 "samples": 60, "top_k": 2, "path_points": 3},
+                {"type": "landscape", "id": "hess", "center": "s0", "directions": "hessian_top2",
+                 "hessian_samples": 60, "hessian_max_iter": 40, "grid": [3, 3],
+                 "x": [-0.5, 0.5], "y": [-0.5, 0.5], "subset": 20}]})";
+    const ExperimentSpec s = parse_spec(text, "spec.json");
+    test::ScratchDir dir("hessian-transformer");
+    RunOptions o;
+    o.out_dir = dir.file("run");
+    o.workspace = dir.file("ws");
+    o.device = "cpu";
+    o.threads = 1;
+    const RunSummary live = run_experiment(s, o);
+    QCOMPARE(live.status, std::string("finished"));
+    const auto reports = live.results_of<HessianReport>();
+    QCOMPARE(reports.size(), size_t(1));
+    const HessianReport& h = reports[0].second;
+    QVERIFY(h.selections.size() > 2);  // the whole model, then its layers
+    size_t layers = 0;
+    for (size_t i = 1; i < h.selections.size(); ++i) layers += h.selections[i].size;
+    QCOMPARE(layers, h.selections[0].size);
+    for (const auto& sel : h.selections) {
+      QCOMPARE(sel.eigen.values.size(), size_t(2));
+      QVERIFY(std::isfinite(sel.eigen.values[0]) && sel.eigen.values[0] >= sel.eigen.values[1]);
+    }
+    QVERIFY(h.selections[0].eigen.values[0] > 0);
+    QCOMPARE(h.paths.size(), h.selections.size());
+    QCOMPARE(h.paths[0].points.size(), size_t(3));
+    const LandscapeResult r = live.results_of<LandscapeResult>()[0].second;
+    QCOMPARE(r.info.kind, std::string("hessian"));
+    // Two Lanczos runs on the same batch (each stops at residual ≤ 1e-3·|θ_max|, which bounds
+    // an eigenvalue's error): the same λ_max within 1%.
+    QVERIFY2(std::abs(r.info.eigenvalues[0] - h.selections[0].eigen.values[0]) <=
+                 1e-2 * h.selections[0].eigen.values[0],
+             qPrintable(QString("%1 vs %2").arg(r.info.eigenvalues[0]).arg(h.selections[0].eigen.values[0])));
+    QVERIFY(std::isfinite(r.grid.loss[1 * 3 + 1]));
   }
 };
 
