@@ -10,6 +10,7 @@
 #include <random>
 
 #include "models/transformer/transformer_attention_rop.h"
+#include "models/transformer/transformer_compute.h"
 #include "ridgeline/attention/attention.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
@@ -85,12 +86,12 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
 
 // The model's compute object (float32 forward/backward, float64 HVP) at θ.
 struct Net {
-  std::unique_ptr<Backend> be = make_backend("cpu", 1);
+  std::unique_ptr<Backend> be;
   std::unique_ptr<ModelCompute> net;
   const Problem& p;
   std::vector<float> theta, out;
 
-  explicit Net(const Problem& pr) : p(pr) {
+  explicit Net(const Problem& pr, int threads = 1) : be(make_backend("cpu", threads)), p(pr) {
     net = p.arch->compute(*be, p.rows);
     theta.assign(p.params.begin(), p.params.end());
     out.resize(theta.size());
@@ -212,6 +213,27 @@ class TestTransformerHvp : public QObject {
     const auto a = net.hvp(v);
     net.grad();
     QCOMPARE(net.hvp(v), a);
+  }
+
+  void hvpOfABatchInParts() {
+    // A batch larger than TransformerCompute::kHvpPartRows runs in parts on threads: the sum
+    // of the parts is the batch's HVP (against the float64 gradient of the whole batch), the
+    // same bits for one thread and two.
+    for (const char* text :
+         {"transformer:image=8x8,patch=4,classes=3,d=8,heads=2,layers=2,ff=12,attn=softmax",
+          "transformer:tokens=7,seq=6,d=8,heads=2,layers=2,ff=12,attn=softmax,causal"}) {
+      const int rows = 2 * TransformerCompute::kHvpPartRows + 6;
+      const Problem p = make_problem(text, rows, 13);
+      const auto v = unit_vector(p.params.size(), 17);
+      std::vector<double> got[2];
+      for (int threads : {1, 2}) {
+        Net net(p, threads);
+        got[threads - 1] = net.hvp(v);
+      }
+      QCOMPARE(got[0], got[1]);
+      const double err = rel_err(got[0], hv_fd(p, v));
+      QVERIFY2(err < 1e-6, qPrintable(QString("%1: relative error %2").arg(text).arg(err)));
+    }
   }
 
   void hvpIsSymmetric_data() { add_archs(); }

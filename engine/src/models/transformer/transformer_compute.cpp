@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 
 #include "ridgeline/core/errors.h"
 #include "transformer_hvp.h"
@@ -77,16 +78,42 @@ void TransformerCompute::hvp(const float* params, const float* v, float* hv, int
   if (!x_ || !labels_) throw RunError("hvp: needs forward() and loss() first");
   if (rows != rows_) throw RunError("hvp: rows differ from forward()");
   const size_t n = lay_.total;
-  if (!f64_) f64_ = std::make_unique<detail::TransformerF64>(arch_);
+  const int parts = (rows + kHvpPartRows - 1) / kHvpPartRows;
+  const size_t label_width = arch_.is_image() ? 1 : static_cast<size_t>(arch_.seq);
   if (!hvp_valid_) {
     const std::vector<double> theta(params, params + n);
-    f64_->set(theta.data(), x_, rows, labels_);
+    while (static_cast<int>(f64_.size()) < parts)
+      f64_.push_back(std::make_unique<detail::TransformerF64>(arch_));
+    hv_part_.resize(parts);
+    // forward() and loss() checked the tokens and labels; an error here (out of memory) must
+    // still not leave the parallel region.
+    std::vector<std::exception_ptr> failed(parts);
+#pragma omp parallel for schedule(dynamic) if (parts > 1)
+    for (int k = 0; k < parts; ++k) {
+      const int r0 = k * kHvpPartRows, len = std::min(kHvpPartRows, rows - r0);
+      try {
+        f64_[k]->set(theta.data(), x_ + static_cast<size_t>(r0) * arch_.inputs(), len,
+                     labels_ + static_cast<size_t>(r0) * label_width, rows);
+      } catch (...) {
+        failed[k] = std::current_exception();
+      }
+    }
+    for (const auto& e : failed)
+      if (e) std::rethrow_exception(e);
     hvp_valid_ = true;
   }
   hv_v_.assign(v, v + n);
-  hv_out_.resize(n);
-  f64_->hvp(hv_v_.data(), hv_out_.data());
-  for (size_t i = 0; i < n; ++i) hv[i] = static_cast<float>(hv_out_[i]);
+  // Each part's HVP (its share of the batch's mean loss) on its own thread.
+#pragma omp parallel for schedule(dynamic) if (parts > 1)
+  for (int k = 0; k < parts; ++k) {
+    hv_part_[k].resize(n);
+    f64_[k]->hvp(hv_v_.data(), hv_part_[k].data());
+  }
+  for (size_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int k = 0; k < parts; ++k) s += hv_part_[k][i];
+    hv[i] = static_cast<float>(s);
+  }
 }
 
 void TransformerCompute::set_variant_params(const float* params) {

@@ -17,6 +17,8 @@ class TransformerF64;
 
 class TransformerCompute final : public ModelCompute {
  public:
+  /// Examples per part of the HVP's batch (hvp()).
+  static constexpr int kHvpPartRows = 32;
   TransformerCompute(Backend& be, const TransformerArch& arch, int max_rows);
   ~TransformerCompute() override;
   void forward(const float* params, const float* x, int rows, const LayerHook& hook) override;
@@ -27,7 +29,9 @@ class TransformerCompute final : public ModelCompute {
   std::string hvp_unsupported() const override;
   /// Exact H·v by the R-operator in float64 on the host (transformer_hvp.h): the first call
   /// after forward()+loss() runs the float64 forward, every call an R-forward and the
-  /// backward with its R-derivative.
+  /// backward with its R-derivative. The batch runs in parts of kHvpPartRows examples on
+  /// OpenMP threads (each part's buffers stay small and are reused between calls), whose
+  /// products are added in part order: the same result for any thread count.
   void hvp(const float* params, const float* v, float* hv, int rows) override;
 
   /// After forward(), what activation matching reads of block l, each [rows·tokens × width]
@@ -86,10 +90,12 @@ class TransformerCompute final : public ModelCompute {
   std::vector<float> ysel_;        ///< token models: LN_f output of the labelled positions
   std::vector<int> sel_;         ///< token models: labelled positions (rows of y_)
   std::vector<float> sel_weight_;  ///< their weight 1/(rows·labelled positions of the row)
-  // HVP state: the float64 model at the last forward()+loss() (hvp_valid_), and host buffers.
-  std::unique_ptr<detail::TransformerF64> f64_;
+  // HVP state: the float64 model at the last forward()+loss() (hvp_valid_), one per part of
+  // at most kHvpPartRows examples, and host buffers (v, and each part's H·v).
+  std::vector<std::unique_ptr<detail::TransformerF64>> f64_;
   bool hvp_valid_ = false;
-  std::vector<double> hv_v_, hv_out_;
+  std::vector<double> hv_v_;
+  std::vector<std::vector<double>> hv_part_;
 };
 
 }  // namespace ridgeline

@@ -180,8 +180,10 @@ void TransformerF64::attention_backward(const MatD& qkv, const MatD* Rqkv, const
   }
 }
 
-double TransformerF64::set(const double* params, const float* x, int rows, const float* labels) {
+double TransformerF64::set(const double* params, const float* x, int rows, const float* labels,
+                           int batch_rows) {
   rows_ = rows;
+  if (batch_rows <= 0) batch_rows = rows;
   params_.assign(params, params + lay_.total);
   const double* p = p_ = params_.data();
   const int d = arch_.d, T = T_, ff = arch_.ff;
@@ -257,7 +259,7 @@ double TransformerF64::set(const double* params, const float* x, int rows, const
       if (!(c >= 0 && c < C) || c != std::floor(c))
         throw InputError("transformer: label " + std::to_string(c) + " is not a class");
       target_.push_back(static_cast<int>(c));
-      weight_.push_back(1.0 / rows);
+      weight_.push_back(1.0 / batch_rows);
     }
   } else {
     for (int b = 0; b < rows; ++b) {
@@ -271,7 +273,8 @@ double TransformerF64::set(const double* params, const float* x, int rows, const
         target_.push_back(static_cast<int>(c));
         ++count;
       }
-      for (int i = 0; i < count; ++i) weight_.push_back(1.0 / (static_cast<double>(rows) * count));
+      for (int i = 0; i < count; ++i)
+        weight_.push_back(1.0 / (static_cast<double>(batch_rows) * count));
     }
     hin_.resize(static_cast<Eigen::Index>(sel_.size()), d);
     for (size_t i = 0; i < sel_.size(); ++i) hin_.row(i) = y_.row(sel_[i]);

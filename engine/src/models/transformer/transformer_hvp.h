@@ -23,8 +23,11 @@ class TransformerF64 {
 
   /// Forward and loss at θ = params on rows examples x [rows × inputs] (token ids or pixels)
   /// with labels as ModelCompute::loss takes them (one class per image; per position for
-  /// tokens, −100 = no target). Returns the mean loss.
-  double set(const double* params, const float* x, int rows, const float* labels);
+  /// tokens, −100 = no target). The rows may be part of a batch of batch_rows examples (0: the
+  /// same): the loss, gradient and HVP are then this part's share of the batch's mean, and
+  /// the parts' results add up to the batch's. Returns the (share of the) mean loss.
+  double set(const double* params, const float* x, int rows, const float* labels,
+             int batch_rows = 0);
   /// The gradient of the mean loss at the last set().
   std::vector<double> gradient();
   /// hv = ∇²L·v at the last set() (both num_params() long).
