@@ -344,58 +344,53 @@ struct CategoryLabels {
   bool two_rows = false;
 };
 
+// A category axis' labels at font scale `scale`, on one row or on two (every other label one
+// line lower); `keep` says which fit.
+CategoryLabels category_labels_at(QPainter& p, const Metrics& m, const Mapper& map,
+                                  const AxisLayout& ax, double lo, double hi, double scale,
+                                  bool two_rows) {
+  CategoryLabels out{m, std::vector<bool>(ax.ticks.size(), true),
+                     std::vector<double>(ax.ticks.size(), 0), std::vector<int>(ax.ticks.size(), 0),
+                     two_rows};
+  out.lm.font.setPointSizeF(m.font.pointSizeF() * scale);
+  out.lm.fm = QFontMetricsF(out.lm.font, p.device());
+  if (!two_rows) {
+    out.keep = fitting_labels(out.lm, map, ax, lo, hi, &out.lefts);
+    return out;
+  }
+  for (size_t r = 0; r < 2; ++r) {
+    AxisLayout sub = ax;
+    sub.ticks.clear();
+    sub.labels.clear();
+    for (size_t i = r; i < ax.ticks.size(); i += 2) {
+      sub.ticks.push_back(ax.ticks[i]);
+      sub.labels.push_back(ax.labels[i]);
+    }
+    std::vector<double> sub_lefts;
+    const std::vector<bool> k = fitting_labels(out.lm, map, sub, lo, hi, &sub_lefts);
+    for (size_t j = 0; j < sub.ticks.size(); ++j) {
+      out.keep[r + 2 * j] = k[j];
+      out.lefts[r + 2 * j] = sub_lefts[j];
+      out.row[r + 2 * j] = static_cast<int>(r);
+    }
+  }
+  return out;
+}
+
+bool all_kept(const CategoryLabels& c) {
+  return std::all_of(c.keep.begin(), c.keep.end(), [](bool b) { return b; });
+}
+
 // A category axis names every category: when its labels do not all fit side by side they
 // shrink (to 70% at most); when they still do not, every other label goes one row lower (at
-// 85%, then 70%); only then are labels dropped (one row at 70%).
-CategoryLabels fit_category_labels(QPainter& p, const Metrics& m, const Mapper& map,
-                                   const AxisLayout& ax, double lo, double hi) {
-  CategoryLabels out{m, {}, {}, std::vector<int>(ax.ticks.size(), 0), false};
-  auto all = [](const std::vector<bool>& k) { return std::all_of(k.begin(), k.end(), [](bool b) { return b; }); };
-  auto scaled = [&](double scale) {
-    Metrics lm = m;
-    lm.font.setPointSizeF(m.font.pointSizeF() * scale);
-    lm.fm = QFontMetricsF(lm.font, p.device());
-    return lm;
-  };
-  for (double scale : {1.0, 0.85, 0.7}) {
-    out.lm = scaled(scale);
-    out.keep = fitting_labels(out.lm, map, ax, lo, hi, &out.lefts);
-    if (all(out.keep)) return out;
-  }
-  const std::vector<bool> one_row_keep = out.keep;
-  const std::vector<double> one_row_lefts = out.lefts;
-  for (double scale : {0.85, 0.7}) {
-    const Metrics lm = scaled(scale);
-    std::vector<bool> keep(ax.ticks.size(), true);
-    std::vector<double> lefts(ax.ticks.size(), 0);
-    for (int r = 0; r < 2; ++r) {
-      AxisLayout sub = ax;
-      sub.ticks.clear();
-      sub.labels.clear();
-      for (size_t i = static_cast<size_t>(r); i < ax.ticks.size(); i += 2) {
-        sub.ticks.push_back(ax.ticks[i]);
-        sub.labels.push_back(ax.labels[i]);
-      }
-      std::vector<double> sub_lefts;
-      const std::vector<bool> k = fitting_labels(lm, map, sub, lo, hi, &sub_lefts);
-      for (size_t j = 0; j < sub.ticks.size(); ++j) {
-        keep[static_cast<size_t>(r) + 2 * j] = k[j];
-        lefts[static_cast<size_t>(r) + 2 * j] = sub_lefts[j];
-      }
-    }
-    if (all(keep)) {
-      out.lm = lm;
-      out.keep = keep;
-      out.lefts = lefts;
-      for (size_t i = 0; i < out.row.size(); ++i) out.row[i] = static_cast<int>(i % 2);
-      out.two_rows = true;
-      return out;
-    }
-  }
-  out.lm = scaled(0.7);
-  out.keep = one_row_keep;
-  out.lefts = one_row_lefts;
-  return out;
+// 85%, then 70%); only then are labels dropped (one row at 70%). The (scale, rows) chosen.
+std::pair<double, bool> fit_category_labels(QPainter& p, const Metrics& m, const Mapper& map,
+                                            const AxisLayout& ax, double lo, double hi) {
+  for (double scale : {1.0, 0.85, 0.7})
+    if (all_kept(category_labels_at(p, m, map, ax, lo, hi, scale, false))) return {scale, false};
+  for (double scale : {0.85, 0.7})
+    if (all_kept(category_labels_at(p, m, map, ax, lo, hi, scale, true))) return {scale, true};
+  return {0.7, false};
 }
 
 }  // namespace
@@ -456,15 +451,26 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
     if (field) right_need = std::max(right_need, color_bar_width(pl.color, pn.field, m.fm, F));
     return std::pair<double, double>(left, x1 - pad - right_need);
   };
+  // Category axes side by side read alike: one font scale for all (the smallest any needs),
+  // and two rows of labels on all when any needs them.
   std::vector<std::optional<CategoryLabels>> category_labels(fig.panels.size());
+  std::vector<Mapper> hmaps;
+  double category_scale = 1.0;
   bool two_label_rows = false;
   for (size_t i = 0; i < fig.panels.size(); ++i) {
-    if (fig.panels[i].x.categories.empty()) continue;
     const auto [l, r] = plot_left_right(i);
-    const double x0 = panel_w * static_cast<double>(i), x1 = x0 + panel_w;
-    const Mapper hmap{QRectF(QPointF(l, 0), QPointF(r, 1)), layout[i].x, layout[i].y};
-    category_labels[i] = fit_category_labels(p, m, hmap, layout[i].x, x0 + pad, x1 - pad);
-    two_label_rows |= category_labels[i]->two_rows;
+    hmaps.push_back({QRectF(QPointF(l, 0), QPointF(r, 1)), layout[i].x, layout[i].y});
+    if (fig.panels[i].x.categories.empty()) continue;
+    const double x0 = panel_w * static_cast<double>(i);
+    const auto [scale, two] = fit_category_labels(p, m, hmaps[i], layout[i].x, x0 + pad, x0 + panel_w - pad);
+    category_scale = std::min(category_scale, scale);
+    two_label_rows |= two;
+  }
+  for (size_t i = 0; i < fig.panels.size(); ++i) {
+    if (fig.panels[i].x.categories.empty()) continue;
+    const double x0 = panel_w * static_cast<double>(i);
+    category_labels[i] = category_labels_at(p, m, hmaps[i], layout[i].x, x0 + pad, x0 + panel_w - pad,
+                                            category_scale, two_label_rows);
   }
   const double bottom_margin =
       m.tick + m.gap * 0.5 + m.lh * (two_label_rows ? 2 : 1) + (any_x_title ? m.lh : 0);
