@@ -3,12 +3,14 @@
 #include <string>
 
 #include "cli/cli.h"
+#include "ridgeline/core/memory.h"
 #ifdef RIDGELINE_HAVE_GUI
 #include "gui/main_window/entry.h"
 #include "widgets/surface/surface_view.h"
 #endif
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // before any allocation worth keeping (core/memory.h)
   if (argc >= 2 && ridgeline::cli::is_subcommand(argv[1])) return ridgeline::cli::run_cli(argc, argv);
 #ifdef RIDGELINE_HAVE_GUI
   // VTK's surface view needs an OpenGL 3.2 core context: the default before the QApplication.

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/symmetry/assignment.h"
 #include "ridgeline/io/fileio.h"
 
@@ -78,6 +79,7 @@ std::vector<std::string> split(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   std::string out_dir, sizes = "512,1024,2048,4096", kinds = "uniform,wm";
   int repeats = 3;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/attention/attention.h"
 #include "ridgeline/core/backend.h"
 
@@ -54,6 +55,7 @@ double time_best(int repeats, F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   std::string variants = "softmax,linear_elu", lengths = "256,512,1024,2048,4096,8192";
   int d = 64, repeats = 3, threads = 1;
   bool causal = true, backward = false;
@@ -91,8 +93,10 @@ int main(int argc, char** argv) {
       double both = 0;
       if (backward)
         both = time_best(repeats, [&] {
-          sink += var->forward(Q, K, V, causal).data[0];
-          sink += var->backward(Q, K, V, causal, dO).dQ.data[0];
+          // As training runs it: the forward keeps what its backward reuses (attention.h).
+          std::unique_ptr<ForwardState> kept;
+          sink += var->forward_keeping(Q, K, V, causal, kept).data[0];
+          sink += var->backward_kept(Q, K, V, causal, dO, kept.get()).dQ.data[0];
         });
       if (name == "softmax") softmax_seconds[n] = fwd;
       const auto soft = softmax_seconds.find(n);

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/curvature/hessian.h"
 #include "ridgeline/curvature/spectral.h"
@@ -31,6 +32,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   std::string arch = "mlp:784,512,512,512,10", model_file, dump, device = "cpu";
   int samples = 1000, threads = 0, hvps = 10, k = 3, trace_samples = 20;
   double tol = 1e-3;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/paths/interpolation.h"
@@ -15,6 +16,7 @@
 using namespace ridgeline;
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   std::string arch = "mlp:784,512,512,512,10", device = "cpu";
   int points = 25, threads = 0, repeats = 3;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
 #include "ridgeline/core/precision.h"
@@ -31,6 +32,7 @@
 using namespace ridgeline;
 
 int main(int argc, char** argv) try {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   std::string arch = "mlp:784,512,512,512,10", device = "cpu", precision = "fp32", models;
   int grid = 11, samples = 1000, threads = 0, repeats = 3, peak_n = 2048;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/io/fileio.h"
 #include "ridgeline/models/model.h"
 #include "ridgeline/spectra/spectra.h"
@@ -17,6 +18,7 @@
 using namespace ridgeline;
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   std::string arch = "mlp:784,512,512,512,10", dump;
   int repeats = 5;
   for (int i = 1; i + 1 < argc; i += 2) {

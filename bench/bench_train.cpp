@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/data/dataset.h"
 #include "ridgeline/train/train.h"
@@ -13,6 +14,7 @@
 using namespace ridgeline;
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   std::string arch = "mlp:784,512,512,512,10", device = "cpu";
   int batch = 128, samples = 30000, threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {

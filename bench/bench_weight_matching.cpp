@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "ridgeline/core/memory.h"
 #include "ridgeline/align/alignment.h"
 #include "ridgeline/io/safetensors.h"
 #include "ridgeline/models/mlp/mlp_model.h"
@@ -13,6 +14,7 @@
 using namespace ridgeline;
 
 int main(int argc, char** argv) {
+  ridgeline::retain_freed_memory();  // as the ridgeline executable does (core/memory.h)
   if (argc < 3) {
     std::fprintf(stderr, "usage: bench_weight_matching A.safetensors B.safetensors [--repeats N]\n");
     return 2;

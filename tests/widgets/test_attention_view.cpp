@@ -180,6 +180,22 @@ class TestAttentionView : public QObject {
           QVERIFY(std::abs(field.z[static_cast<size_t>(2 * i + a) * 2 * N + 2 * j + b] - mean) < 1e-6);
     }
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "attention:nope"));
+    // ":layer=1": one panel per head of layer 1, each cell that head's map itself.
+    figure::Figure heads;
+    try {
+      heads = figures::build_figure(in, "attention:attention:layer=1");
+    } catch (const std::exception& e) {
+      QFAIL(e.what());
+    }
+    QCOMPARE(heads.panels.size(), size_t(2));
+    for (int h = 0; h < 2; ++h)
+      for (const auto& [i, j] : std::vector<std::pair<int, int>>{{5, 2}, {9, 0}, {15, 15}}) {
+        const double want = saved.maps[(static_cast<size_t>(1) * 2 + h) * N * N + i * N + j];
+        QVERIFY(std::abs(heads.panels[h].field.z[static_cast<size_t>(2 * i) * 2 * N + 2 * j] - want) < 1e-6);
+      }
+    QVERIFY(heads.panels[0].field.min == heads.panels[1].field.min &&
+            heads.panels[0].field.max == heads.panels[1].field.max);  // one colour scale
+    QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "attention:attention:layer=2"));
   }
 
   // A folder written by `ridgeline attention` opens as an attention page named after the

@@ -68,9 +68,38 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
   std::vector<std::pair<std::string, std::vector<int>>> param_blocks() const override {
     return s_.param_blocks;
   }
+  MatrixF forward_keeping(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal,
+                          std::unique_ptr<ForwardState>& kept) const override {
+    kept.reset();
+    if (!causal) return forward_t(Q, K, V, causal);  // its backward recomputes little
+    auto k = std::make_unique<Kept>();
+    MatrixF out = forward_t(Q, K, V, causal, k.get());
+    kept = std::move(k);
+    return out;
+  }
+  AttentionGrads<float> backward_kept(const MatrixF& Q, const MatrixF& K, const MatrixF& V,
+                                      bool causal, const MatrixF& dO,
+                                      const ForwardState* kept) const override {
+    const auto* k = dynamic_cast<const Kept*>(kept);
+    return backward_t(Q, K, V, causal, dO, causal && k && k->owner == this ? k : nullptr);
+  }
 
  private:
   friend class TypedVariant<LinearVariant>;
+  using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using VecF = Eigen::Matrix<float, Eigen::Dynamic, 1>;
+  // What the causal float forward keeps (forward_keeping): per chunk the masked kernel a and
+  // the state S, z before it; per row P = Σ a_ij v_j (+ the state's part), r and, for InLine,
+  // the visible value sums.
+  struct Kept final : ForwardState {
+    const LinearVariant* owner = nullptr;
+    std::vector<MatF> a, S;
+    std::vector<VecF> z;
+    MatF P, vsum;
+    VecF r;
+  };
+  template <class T>
+  using KeptOf = std::conditional_t<std::is_same_v<T, float>, Kept, void>;
   template <class T>
   HeadMatrix<T> features(const HeadMatrix<T>& X, Role role) const {
     const int n = X.rows, d = X.cols, F = s_.map->dim();
@@ -147,7 +176,7 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
   // state, Φq·S.
   template <class T>
   HeadMatrix<T> forward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K, const HeadMatrix<T>& V,
-                          bool causal) const {
+                          bool causal, KeptOf<T>* keep = nullptr) const {
     using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
@@ -192,6 +221,13 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
       return out;
     }
     RowVec vs = RowVec::Zero(D);
+    if constexpr (std::is_same_v<T, float>)
+      if (keep) {
+        keep->owner = this;
+        keep->P.resize(N, D);
+        keep->r.resize(N);
+        if (needs_vsum) keep->vsum.resize(N, D);
+      }
     for (int i0 = 0; i0 < N; i0 += kChunk) {
       const int rows = std::min(kChunk, N - i0);
       const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
@@ -208,6 +244,15 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         RowVec run = vs;
         for (int t = 0; t < rows; ++t) vsum.row(t) = (run += v.row(i0 + t));
       }
+      if constexpr (std::is_same_v<T, float>)
+        if (keep) {
+          keep->a.push_back(A);
+          keep->S.push_back(S);
+          keep->z.push_back(z);
+          keep->P.middleRows(i0, rows) = P;
+          keep->r.segment(i0, rows) = r;
+          if (needs_vsum) keep->vsum.middleRows(i0, rows) = vsum;
+        }
       finish_rows(i0, rows, P, r, vsum);
       S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
       z += fkc.colwise().sum().transpose();
@@ -247,7 +292,8 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
   // carries the later queries to dφ(k) and dv, in a reverse sweep over the chunks.
   template <class T>
   AttentionGrads<T> backward_t(const HeadMatrix<T>& Q, const HeadMatrix<T>& K,
-                               const HeadMatrix<T>& V, bool causal, const HeadMatrix<T>& dO) const {
+                               const HeadMatrix<T>& V, bool causal, const HeadMatrix<T>& dO,
+                               const KeptOf<T>* kept = nullptr) const {
     using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     using RowVec = Eigen::Matrix<T, 1, Eigen::Dynamic>;
@@ -345,17 +391,34 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
         const auto fqc = chunk_features(Q, pq, Role::Query, i0, rows, bq);
         const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
         const auto vc = v.middleRows(i0, rows);
-        a.noalias() = fqc * fkc.transpose();
-        for (int t = 0; t < rows; ++t)
-          for (int u = t + 1; u < rows; ++u) a(t, u) = 0;
-        Mat P = a * vc;
-        P.noalias() += fqc * S;
-        const Vec r = a.rowwise().sum() + fqc * z;
-        Mat vsum;
-        if (needs_vsum) {
-          vsum.resize(rows, D);
-          RowVec run = vs;
-          for (int t = 0; t < rows; ++t) vsum.row(t) = (run += vc.row(t));
+        // The chunk's forward: kept by forward_keeping, else recomputed (4 GEMMs).
+        const Mat* Sc = &S;
+        const Vec* zc = &z;
+        Mat P, vsum;
+        Vec r;
+        bool have = false;
+        if constexpr (std::is_same_v<T, float>)
+          if (kept) {
+            a = kept->a[static_cast<size_t>(c)];
+            Sc = &kept->S[static_cast<size_t>(c)];
+            zc = &kept->z[static_cast<size_t>(c)];
+            P = kept->P.middleRows(i0, rows);
+            r = kept->r.segment(i0, rows);
+            if (needs_vsum) vsum = kept->vsum.middleRows(i0, rows);
+            have = true;
+          }
+        if (!have) {
+          a.noalias() = fqc * fkc.transpose();
+          for (int t = 0; t < rows; ++t)
+            for (int u = t + 1; u < rows; ++u) a(t, u) = 0;
+          P = a * vc;
+          P.noalias() += fqc * S;
+          r = a.rowwise().sum() + fqc * z;
+          if (needs_vsum) {
+            vsum.resize(rows, D);
+            RowVec run = vs;
+            for (int t = 0; t < rows; ++t) vsum.row(t) = (run += vc.row(t));
+          }
         }
         row_grads(i0, rows, P, r, vsum);
         const auto dPc = dP.middleRows(i0, rows);
@@ -366,14 +429,16 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
           for (int u = t + 1; u < rows; ++u) m(t, u) = 0;
         auto dfqc = dfq.middleRows(i0, rows);
         dfqc.noalias() = m * fkc;
-        dfqc.noalias() += dPc * S.transpose();
-        dfqc.noalias() += drc * z.transpose();
+        dfqc.noalias() += dPc * Sc->transpose();
+        dfqc.noalias() += drc * zc->transpose();
         to_input_grad(Q, Role::Query, i0, rows, dpq.row(i0));
         dfk.middleRows(i0, rows).noalias() = m.transpose() * fqc;
         dv.middleRows(i0, rows).noalias() = a.transpose() * dPc;
-        S.noalias() += fkc.transpose() * vc;
-        z.noalias() += fkc.transpose() * Vec::Ones(rows);
-        if (needs_vsum) vs += vc.colwise().sum();
+        if (!have) {
+          S.noalias() += fkc.transpose() * vc;
+          z.noalias() += fkc.transpose() * Vec::Ones(rows);
+          if (needs_vsum) vs += vc.colwise().sum();
+        }
       }
       // Reverse sweep: the later chunks' queries through dS, dz (and Σ h·dy for InLine).
       for (int c = chunks - 1; c >= 0; --c) {

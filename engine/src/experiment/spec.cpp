@@ -227,11 +227,11 @@ ExperimentSpec parse_spec(const std::string& text, const std::string& source, bo
     throw InputError(source + ": " + e.what());
   }
   s.train.validate(source + ": train.");
-
   if (s.train.distill > 0) {
     const std::string why = distill_unsupported(*s.model());
     if (!why.empty()) throw InputError(source + ": train.distill: " + why);
   }
+
   s.source = source;
   std::set<std::string> names;
   for (size_t i = 0; i < doc["models"].size(); ++i) {

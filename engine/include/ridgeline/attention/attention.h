@@ -60,6 +60,14 @@ struct VariantOptions {
   double eps = -1;    ///< the variant's eps (see its description); < 0: the paper's value
 };
 
+/// What a forward pass keeps for the backward pass of the same inputs: a variant's own, opaque
+/// to callers (forward_keeping / backward_kept). It trades memory for not recomputing the
+/// forward inside backward.
+class ForwardState {
+ public:
+  virtual ~ForwardState() = default;
+};
+
 class AttentionVariant {
  public:
   virtual ~AttentionVariant() = default;
@@ -104,6 +112,23 @@ class AttentionVariant {
                                          bool causal, const MatrixF& dO) const = 0;
   virtual AttentionGrads<double> backward(const MatrixD& Q, const MatrixD& K, const MatrixD& V,
                                           bool causal, const MatrixD& dO) const = 0;
+  /// forward() that also keeps, in *kept, what backward_kept() can reuse for the same Q, K, V
+  /// and causal; a variant that keeps nothing (the default) leaves *kept null. Float only:
+  /// what training runs. The causal linear variants keep each chunk's masked kernel, the
+  /// running state before it and every row's unnormalised output and normaliser (about
+  /// N·(d_v + 1 + 64) + (N/64)·d_φ·(d_v + 1) floats).
+  virtual MatrixF forward_keeping(const MatrixF& Q, const MatrixF& K, const MatrixF& V, bool causal,
+                                  std::unique_ptr<ForwardState>& kept) const {
+    kept.reset();
+    return forward(Q, K, V, causal);
+  }
+  /// backward() given what forward_keeping() kept for the same Q, K, V and causal (null or
+  /// another variant's state: recomputes, as backward()). The same gradients either way.
+  virtual AttentionGrads<float> backward_kept(const MatrixF& Q, const MatrixF& K,
+                                              const MatrixF& V, bool causal, const MatrixF& dO,
+                                              const ForwardState* /*kept*/) const {
+    return backward(Q, K, V, causal, dO);
+  }
   /// Gradients of Σ dA ⊙ materialise(Q, K, causal) (dA is N×N; its masked entries do not
   /// matter): dQ, dK and the learned parameters; dV stays empty. What a loss on the map itself
   /// needs, e.g. Hedgehog's distillation (cross-entropy of its map to the softmax map).

@@ -129,13 +129,17 @@ void TransformerCompute::set_variant_params(const float* params) {
 void TransformerCompute::attention_forward(Layer& L, int l, int rows) {
   const int d = arch_.d, dh = arch_.head_dim(), H = arch_.heads, T = T_;
   L.att.assign(static_cast<size_t>(rows) * T * d, 0.0f);
+  L.kept.clear();
+  L.kept.resize(keep_attention_ ? static_cast<size_t>(rows) * H : 0);
 #pragma omp parallel for schedule(dynamic)
   for (int job = 0; job < rows * H; ++job) {
     const int b = job / H, h = job % H;
     const MatrixF Q = slice(L.qkv, 3 * d, b, T, h * dh, dh);
     const MatrixF K = slice(L.qkv, 3 * d, b, T, d + h * dh, dh);
     const MatrixF V = slice(L.qkv, 3 * d, b, T, 2 * d + h * dh, dh);
-    const MatrixF O = variants_[static_cast<size_t>(l) * H + h]->forward(Q, K, V, arch_.causal);
+    const auto& var = *variants_[static_cast<size_t>(l) * H + h];
+    const MatrixF O = keep_attention_ ? var.forward_keeping(Q, K, V, arch_.causal, L.kept[job])
+                                      : var.forward(Q, K, V, arch_.causal);
     unslice(O, L.att, d, b, h * dh);
   }
 }
@@ -343,7 +347,9 @@ void TransformerCompute::attention_backward(const Layer& L, int l, int rows,
     const MatrixF K = slice(L.qkv, 3 * d, b, T, d + h * dh, dh);
     const MatrixF V = slice(L.qkv, 3 * d, b, T, 2 * d + h * dh, dh);
     const MatrixF dO = slice(datt, d, b, T, h * dh, dh);
-    auto g = variants_[static_cast<size_t>(l) * H + h]->backward(Q, K, V, arch_.causal, dO);
+    const attention::ForwardState* kept =
+        static_cast<size_t>(job) < L.kept.size() ? L.kept[static_cast<size_t>(job)].get() : nullptr;
+    auto g = variants_[static_cast<size_t>(l) * H + h]->backward_kept(Q, K, V, arch_.causal, dO, kept);
     unslice(g.dQ, dqkv, 3 * d, b, h * dh);
     unslice(g.dK, dqkv, 3 * d, b, d + h * dh);
     unslice(g.dV, dqkv, 3 * d, b, 2 * d + h * dh);
@@ -361,6 +367,7 @@ void TransformerCompute::attention_backward(const Layer& L, int l, int rows,
 
 void TransformerCompute::backward(const float* params, float* grad, int rows) {
   if (rows != rows_) throw InputError("transformer: backward() rows differ from forward()");
+  keep_attention_ = true;  // a training loop: later forwards keep what this recomputes
   const int d = arch_.d, T = T_, ff = arch_.ff;
   const size_t M = static_cast<size_t>(rows) * T;
   std::fill_n(grad, lay_.total, 0.0f);

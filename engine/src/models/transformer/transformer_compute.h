@@ -64,6 +64,9 @@ class TransformerCompute final : public ModelCompute {
  private:
   struct Layer {  // what backward needs of each block's forward
     std::vector<float> h, ln1, mean1, rstd1, qkv, att, hmid, ln2, mean2, rstd2, f1, g;
+    /// Per example and head (b·heads + h): what the attention variant kept for its backward
+    /// (attention.h, forward_keeping); null entries recompute.
+    std::vector<std::unique_ptr<attention::ForwardState>> kept;
   };
   void set_variant_params(const float* params);
   void attention_forward(Layer& L, int l, int rows);
@@ -76,6 +79,9 @@ class TransformerCompute final : public ModelCompute {
   TransformerLayout lay_;
   int T_, max_rows_;
   std::vector<std::unique_ptr<attention::AttentionVariant>> variants_;
+  /// Whether forward() keeps the attention variants' states for backward(): from the first
+  /// backward() on, so a compute object that only evaluates never holds them.
+  bool keep_attention_ = false;
   // Forward state.
   int rows_ = 0;
   const float* params_ = nullptr;  ///< forward()'s parameters (loss() computes token logits)
