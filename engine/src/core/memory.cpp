@@ -1,6 +1,8 @@
 // Heap policy (memory.h).
 #include "ridgeline/core/memory.h"
 
+#include <cstdlib>  // defines __GLIBC__ on glibc systems, which the test below needs
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
