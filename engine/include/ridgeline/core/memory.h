@@ -10,8 +10,9 @@ namespace ridgeline {
 /// forward and backward pass; with glibc's defaults each such buffer came back as fresh pages,
 /// and first-touching them cost more than the arithmetic on them (a causal linear attention
 /// head's forward + backward at 1,024 tokens: 5.8–12 ms against 1.0 ms with the memory kept;
-/// docs/PERFORMANCE.md, "Attention variants"). PyTorch's caching allocator does the same for
-/// its tensors. The price: the process keeps its peak heap size. Call once, early in main().
+/// docs/PERFORMANCE.md, "Attention variants"; the same glibc settings, given to PyTorch through
+/// the environment, sped up its CPU peer too). The price: the process keeps its peak heap size.
+/// Call once, early in main().
 void retain_freed_memory();
 
 }  // namespace ridgeline
