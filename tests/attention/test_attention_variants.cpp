@@ -254,6 +254,28 @@ VariantOptions test_options(const std::string& name) {
   return o;
 }
 
+// What forward_keeping keeps gives backward_kept the same output and gradients as forward
+// and backward (gf: the float gradients backward gave): the same operations, not redone (to
+// float rounding: Eigen's small products may sum in another order when their operands sit at
+// other addresses; 1 ulp seen). The causal linear variants keep a state, the others none.
+void check_kept_state(const AttentionVariant& v, const MatrixD& Q, const MatrixD& K,
+                      const MatrixD& V, const MatrixD& dO, bool causal,
+                      const AttentionGrads<float>& gf, const std::string& name) {
+  std::unique_ptr<ForwardState> kept;
+  const MatrixF of = v.forward_keeping(to_float(Q), to_float(K), to_float(V), causal, kept);
+  QVERIFY2(of.data == v.forward(to_float(Q), to_float(K), to_float(V), causal).data, name.c_str());
+  QCOMPARE(kept != nullptr, causal && v.is_linear());
+  const auto gk = v.backward_kept(to_float(Q), to_float(K), to_float(V), causal, to_float(dO),
+                                  kept.get());
+  QVERIFY2(max_diff(gk.dQ, gf.dQ) <= 1e-6 * std::max(1.0, max_abs(gf.dQ)), name.c_str());
+  QVERIFY2(max_diff(gk.dK, gf.dK) <= 1e-6 * std::max(1.0, max_abs(gf.dK)), name.c_str());
+  QVERIFY2(max_diff(gk.dV, gf.dV) <= 1e-6 * std::max(1.0, max_abs(gf.dV)), name.c_str());
+  QCOMPARE(gk.dparams.size(), gf.dparams.size());
+  for (size_t k = 0; k < gk.dparams.size(); ++k)
+    QVERIFY2(std::abs(gk.dparams[k] - gf.dparams[k]) <= 1e-6 * std::max(1.0, std::abs(gf.dparams[k])),
+             name.c_str());
+}
+
 }  // namespace
 
 class TestAttentionVariants : public QObject {
@@ -391,22 +413,7 @@ class TestAttentionVariants : public QObject {
         QVERIFY2(max_diff(gf.dQ, g.dQ) <= 1e-4 * std::max(1.0, max_abs(g.dQ)), name.c_str());
         QVERIFY2(max_diff(gf.dK, g.dK) <= 1e-4 * std::max(1.0, max_abs(g.dK)), name.c_str());
         QVERIFY2(max_diff(gf.dV, g.dV) <= 1e-4 * std::max(1.0, max_abs(g.dV)), name.c_str());
-        // What forward_keeping keeps gives backward_kept the same output and gradients: the
-        // same operations, not redone (to float rounding: Eigen's small products may sum in
-        // another order when their operands sit at other addresses; 1 ulp seen).
-        std::unique_ptr<ForwardState> kept;
-        const MatrixF of = v->forward_keeping(to_float(Q), to_float(K), to_float(V), causal, kept);
-        QVERIFY2(of.data == v->forward(to_float(Q), to_float(K), to_float(V), causal).data, name.c_str());
-        QCOMPARE(kept != nullptr, causal && v->is_linear());
-        const auto gk = v->backward_kept(to_float(Q), to_float(K), to_float(V), causal,
-                                         to_float(dO), kept.get());
-        QVERIFY2(max_diff(gk.dQ, gf.dQ) <= 1e-6 * std::max(1.0, max_abs(gf.dQ)), name.c_str());
-        QVERIFY2(max_diff(gk.dK, gf.dK) <= 1e-6 * std::max(1.0, max_abs(gf.dK)), name.c_str());
-        QVERIFY2(max_diff(gk.dV, gf.dV) <= 1e-6 * std::max(1.0, max_abs(gf.dV)), name.c_str());
-        QCOMPARE(gk.dparams.size(), gf.dparams.size());
-        for (size_t k = 0; k < gk.dparams.size(); ++k)
-          QVERIFY2(std::abs(gk.dparams[k] - gf.dparams[k]) <= 1e-6 * std::max(1.0, std::abs(gf.dparams[k])),
-                   name.c_str());
+        check_kept_state(*v, Q, K, V, dO, causal, gf, name);
       }
   }
 
@@ -471,22 +478,7 @@ class TestAttentionVariants : public QObject {
         QVERIFY2(max_diff(gf.dQ, g.dQ) <= 1e-4 * std::max(1.0, max_abs(g.dQ)), name.c_str());
         QVERIFY2(max_diff(gf.dK, g.dK) <= 1e-4 * std::max(1.0, max_abs(g.dK)), name.c_str());
         QVERIFY2(max_diff(gf.dV, g.dV) <= 1e-4 * std::max(1.0, max_abs(g.dV)), name.c_str());
-        // What forward_keeping keeps gives backward_kept the same output and gradients: the
-        // same operations, not redone (to float rounding: Eigen's small products may sum in
-        // another order when their operands sit at other addresses; 1 ulp seen).
-        std::unique_ptr<ForwardState> kept;
-        const MatrixF of = v->forward_keeping(to_float(Q), to_float(K), to_float(V), causal, kept);
-        QVERIFY2(of.data == v->forward(to_float(Q), to_float(K), to_float(V), causal).data, name.c_str());
-        QCOMPARE(kept != nullptr, causal && v->is_linear());
-        const auto gk = v->backward_kept(to_float(Q), to_float(K), to_float(V), causal,
-                                         to_float(dO), kept.get());
-        QVERIFY2(max_diff(gk.dQ, gf.dQ) <= 1e-6 * std::max(1.0, max_abs(gf.dQ)), name.c_str());
-        QVERIFY2(max_diff(gk.dK, gf.dK) <= 1e-6 * std::max(1.0, max_abs(gf.dK)), name.c_str());
-        QVERIFY2(max_diff(gk.dV, gf.dV) <= 1e-6 * std::max(1.0, max_abs(gf.dV)), name.c_str());
-        QCOMPARE(gk.dparams.size(), gf.dparams.size());
-        for (size_t k = 0; k < gk.dparams.size(); ++k)
-          QVERIFY2(std::abs(gk.dparams[k] - gf.dparams[k]) <= 1e-6 * std::max(1.0, std::abs(gf.dparams[k])),
-                   name.c_str());
+        check_kept_state(*v, Q, K, V, dO, causal, gf, name);
       }
   }
 

@@ -63,6 +63,22 @@ const char* const kArchs[] = {
     "transformer:image=8x8,patch=4,classes=5,d=8,heads=1,layers=1,ff=8,attn=transnormer",
 };
 
+// Seeded random permutations within every head: query/key and value/output, layer-major.
+std::pair<std::vector<Permutation>, std::vector<Permutation>> random_within_heads(
+    const TransformerArch& t, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<Permutation> qk, vo;
+  for (int k = 0; k < t.layers * t.heads; ++k) {
+    Permutation p(static_cast<size_t>(t.head_dim()));
+    std::iota(p.begin(), p.end(), 0);
+    std::shuffle(p.begin(), p.end(), g);
+    qk.push_back(p);
+    std::shuffle(p.begin(), p.end(), g);
+    vo.push_back(p);
+  }
+  return {qk, vo};
+}
+
 }  // namespace
 
 class TestTransformerSymmetry : public QObject {
@@ -149,16 +165,7 @@ class TestTransformerSymmetry : public QObject {
       const Model m = model_of(text, 7);
       const TransformerArch& t = *as_transformer_arch(*m.arch);
       const Dataset data = data_for(m);
-      std::mt19937_64 g(11);
-      std::vector<Permutation> qk, vo;
-      for (int k = 0; k < t.layers * t.heads; ++k) {
-        Permutation p(static_cast<size_t>(t.head_dim()));
-        std::iota(p.begin(), p.end(), 0);
-        std::shuffle(p.begin(), p.end(), g);
-        qk.push_back(p);
-        std::shuffle(p.begin(), p.end(), g);
-        vo.push_back(p);
-      }
+      const auto [qk, vo] = random_within_heads(t, 11);
       const bool qk_ok = within_heads_qk_unsupported(t).empty();
       const Model p = apply_within_heads(m, qk_ok ? qk : std::vector<Permutation>{}, vo);
       QVERIFY2(l2_distance(m.params, p.params) > 0.1, text);
@@ -195,16 +202,7 @@ class TestTransformerSymmetry : public QObject {
     for (const char* text : {kArchs[0], kArchs[4], kArchs[2]}) {
       const Model a = model_of(text, 8);
       const TransformerArch& t = *as_transformer_arch(*a.arch);
-      std::mt19937_64 g(23);
-      std::vector<Permutation> qk, vo;
-      for (int k = 0; k < t.layers * t.heads; ++k) {
-        Permutation p(static_cast<size_t>(t.head_dim()));
-        std::iota(p.begin(), p.end(), 0);
-        std::shuffle(p.begin(), p.end(), g);
-        qk.push_back(p);
-        std::shuffle(p.begin(), p.end(), g);
-        vo.push_back(p);
-      }
+      const auto [qk, vo] = random_within_heads(t, 23);
       const bool qk_ok = within_heads_qk_unsupported(t).empty();
       const Model wm = apply_within_heads(a, qk_ok ? qk : std::vector<Permutation>{}, vo);
       QVERIFY2(l2_distance(a.params, wm.params) > 0.1, text);  // the planted permutations moved it
