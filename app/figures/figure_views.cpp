@@ -47,6 +47,8 @@ figure::Figure build_figure(const FigureInput& in, const std::string& view) {
   for (const FigureView& v : figure_views())
     if (v.name == view || (v.name.back() == ':' && view.rfind(v.name, 0) == 0))
       why = "needs " + v.needs;
+  for (const std::string& n : available_views(in))  // "attention:a:layer=7" of "attention:a"
+    if (view.rfind(n + ":", 0) == 0) why = "'" + view.substr(n.size() + 1) + "' is not one of its options";
   throw InputError("--view " + echo_input(view) + ": " + why + "; this " + std::string(in.study ? "study" : "run") + " can draw: " +
                    (list.empty() ? "nothing (no results yet)" : list));
 }
