@@ -212,6 +212,10 @@ int cmd_align(int argc, char** argv) {
     }
     if (r.within_heads) {
       const WithinHeadsSummary& w = *r.within_heads;
+      if (w.heads_moved > 0)
+        std::printf("within heads: %d head(s) paired again on costs their inner permutations "
+                    "leave unchanged\n",
+                    w.heads_moved);
       std::printf("within heads: query/key %s; value/output gain %.6g -> %.6g, %d of %d heads "
                   "permuted\n",
                   w.qk_skipped.empty()

@@ -28,6 +28,8 @@ std::string alignment_to_json(const AlignmentResult& r, const PermutationSpec& s
   if (r.within_heads) {
     const WithinHeadsSummary& w = *r.within_heads;
     j["within_heads"] = {{"heads", w.heads},
+                         {"heads_moved", w.heads_moved},
+                         {"head_perms", w.head_perms},
                          {"qk_moved", w.qk_moved},
                          {"vo_moved", w.vo_moved},
                          {"qk_gain_before", w.qk_before},

@@ -25,28 +25,17 @@ const TransformerArch& transformer_of(const Model& m, const char* which) {
   return *t;
 }
 
-// Σ over the rows r0 + i (i < n) of two [rows × cols] row-major blocks: G[i][j] += a_i·b_j.
-void add_row_gains(const float* a, const float* b, size_t r0, int n, int cols,
-                   std::vector<double>& g) {
+// G[i][j] += a_{ra+i}·b_{rb+j} over the rows of two [rows × cols] row-major blocks (i, j < n).
+void add_pair_gains(const float* a, const float* b, size_t ra, size_t rb, int n, int cols,
+                    std::vector<double>& g) {
   for (int i = 0; i < n; ++i) {
-    const float* ai = a + (r0 + i) * static_cast<size_t>(cols);
+    const float* ai = a + (ra + i) * static_cast<size_t>(cols);
     for (int j = 0; j < n; ++j) {
-      const float* bj = b + (r0 + j) * static_cast<size_t>(cols);
+      const float* bj = b + (rb + j) * static_cast<size_t>(cols);
       double s = 0;
       for (int c = 0; c < cols; ++c) s += static_cast<double>(ai[c]) * bj[c];
       g[static_cast<size_t>(i) * n + j] += s;
     }
-  }
-}
-
-// The same over columns c0 + i of [rows × cols] blocks.
-void add_col_gains(const float* a, const float* b, size_t c0, int n, int rows, int cols,
-                   std::vector<double>& g) {
-  for (int r = 0; r < rows; ++r) {
-    const float* ar = a + static_cast<size_t>(r) * cols + c0;
-    const float* br = b + static_cast<size_t>(r) * cols + c0;
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < n; ++j) g[static_cast<size_t>(i) * n + j] += static_cast<double>(ar[i]) * br[j];
   }
 }
 
@@ -60,6 +49,35 @@ void check_permutation(const Permutation& p, int n, const std::string& what) {
       throw InputError(what + ": not a permutation of 0.." + std::to_string(n - 1));
     seen[static_cast<size_t>(v)] = 1;
   }
+}
+
+// B with the heads of every layer permuted as whole heads: head h of the result is B's head
+// heads[l][h] (its query, key and value rows with their biases, the projection's columns that
+// read it, its variant parameters), as the permutation spec's "block<l>.heads" moves them.
+std::vector<float> move_heads(const TransformerArch& t, const TransformerLayout& lay,
+                              const std::vector<float>& src, const std::vector<Permutation>& heads) {
+  const int d = t.d, dh = t.head_dim(), H = t.heads, P = lay.variant_params;
+  std::vector<float> dst = src;
+  for (int l = 0; l < t.layers; ++l) {
+    const TransformerBlockOffsets& b = lay.blocks[static_cast<size_t>(l)];
+    const Permutation& pi = heads[static_cast<size_t>(l)];
+    for (int h = 0; h < H; ++h) {
+      const size_t to = static_cast<size_t>(h) * dh, from = static_cast<size_t>(pi[static_cast<size_t>(h)]) * dh;
+      for (int part = 0; part < 3; ++part)  // Q, K, V
+        for (int i = 0; i < dh; ++i) {
+          const size_t rt = static_cast<size_t>(part) * d + to + i, rf = static_cast<size_t>(part) * d + from + i;
+          std::copy_n(src.begin() + b.qkv_w + rf * d, d, dst.begin() + b.qkv_w + rt * d);
+          dst[b.qkv_b + rt] = src[b.qkv_b + rf];
+        }
+      for (int r = 0; r < d; ++r)
+        for (int i = 0; i < dh; ++i)
+          dst[b.proj_w + static_cast<size_t>(r) * d + to + i] = src[b.proj_w + static_cast<size_t>(r) * d + from + i];
+      if (P > 0)
+        std::copy_n(src.begin() + b.variant[static_cast<size_t>(pi[static_cast<size_t>(h)])], P,
+                    dst.begin() + b.variant[static_cast<size_t>(h)]);
+    }
+  }
+  return dst;
 }
 
 }  // namespace
@@ -131,43 +149,102 @@ WithinHeadsResult align_within_heads(const Model& a, const Model& b) {
   r.qk_skipped = within_heads_qk_unsupported(ta);
   const float* pa = a.params.data();
   const float* pb = b.params.data();
-  auto solve = [&](const std::vector<double>& g, double& before, double& after, int& moved) {
-    double trace = 0;
-    for (int i = 0; i < dh; ++i) trace += g[static_cast<size_t>(i) * dh + i];
-    const AssignmentResult s = solve_assignment(g, dh, true);
-    // Keep the identity unless the assignment gains (ties and rounding leave B as it is).
-    const bool gain = s.objective > trace + 1e-12 * std::max(1.0, std::abs(trace));
-    Permutation p(static_cast<size_t>(dh));
-    for (int i = 0; i < dh; ++i) p[static_cast<size_t>(i)] = gain ? s.col_for_row[static_cast<size_t>(i)] : i;
-    before += trace;
-    after += gain ? s.objective : trace;
-    moved += gain;
-    return p;
+  // The gain matrices of A's head ha against B's head hb (the rows and columns each
+  // permutation moves; d_head × d_head each).
+  auto qk_gain = [&](const TransformerBlockOffsets& o, int ha, int hb) {
+    std::vector<double> g(static_cast<size_t>(dh) * dh, 0.0);
+    const size_t ra = static_cast<size_t>(ha) * dh, rb = static_cast<size_t>(hb) * dh;
+    for (size_t part : {size_t{0}, static_cast<size_t>(d)}) {  // W_Q, W_K rows and biases
+      add_pair_gains(pa + o.qkv_w, pb + o.qkv_w, part + ra, part + rb, dh, d, g);
+      add_pair_gains(pa + o.qkv_b, pb + o.qkv_b, part + ra, part + rb, dh, 1, g);
+    }
+    return g;
   };
+  auto vo_gain = [&](const TransformerBlockOffsets& o, int ha, int hb) {
+    std::vector<double> g(static_cast<size_t>(dh) * dh, 0.0);
+    const size_t ra = static_cast<size_t>(ha) * dh, rb = static_cast<size_t>(hb) * dh;
+    const size_t v0 = 2 * static_cast<size_t>(d);
+    add_pair_gains(pa + o.qkv_w, pb + o.qkv_w, v0 + ra, v0 + rb, dh, d, g);  // W_V
+    add_pair_gains(pa + o.qkv_b, pb + o.qkv_b, v0 + ra, v0 + rb, dh, 1, g);
+    for (int row = 0; row < d; ++row)  // W_O's columns
+      for (int i = 0; i < dh; ++i)
+        for (int j = 0; j < dh; ++j)
+          g[static_cast<size_t>(i) * dh + j] +=
+              static_cast<double>(pa[o.proj_w + static_cast<size_t>(row) * d + ra + i]) *
+              pb[o.proj_w + static_cast<size_t>(row) * d + rb + j];
+    return g;
+  };
+  struct Match {
+    Permutation p;
+    double trace = 0, best = 0;
+  };
+  // The best permutation of one gain matrix; the identity unless it gains (ties and rounding
+  // leave B as it is). `permute` false: the identity (query/key dimensions a variant forbids).
+  auto match = [&](const std::vector<double>& g, bool permute) {
+    Match m;
+    m.p.resize(static_cast<size_t>(dh));
+    for (int i = 0; i < dh; ++i) m.trace += g[static_cast<size_t>(i) * dh + i];
+    m.best = m.trace;
+    for (int i = 0; i < dh; ++i) m.p[static_cast<size_t>(i)] = i;
+    if (!permute) return m;
+    const AssignmentResult a = solve_assignment(g, dh, true);
+    if (a.objective > m.trace + 1e-12 * std::max(1.0, std::abs(m.trace))) {
+      m.best = a.objective;
+      m.p = a.col_for_row;
+    }
+    return m;
+  };
+  const bool qk_ok = r.qk_skipped.empty();
+  std::vector<Permutation> heads;
   for (int l = 0; l < ta.layers; ++l) {
     const TransformerBlockOffsets& o = lay.blocks[static_cast<size_t>(l)];
-    for (int h = 0; h < H; ++h) {
-      const size_t base = static_cast<size_t>(h) * dh;
-      std::vector<double> g(static_cast<size_t>(dh) * dh, 0.0);
-      if (r.qk_skipped.empty()) {
-        add_row_gains(pa + o.qkv_w, pb + o.qkv_w, base, dh, d, g);                       // W_Q
-        add_row_gains(pa + o.qkv_w, pb + o.qkv_w, static_cast<size_t>(d) + base, dh, d, g);  // W_K
-        add_row_gains(pa + o.qkv_b, pb + o.qkv_b, base, dh, 1, g);
-        add_row_gains(pa + o.qkv_b, pb + o.qkv_b, static_cast<size_t>(d) + base, dh, 1, g);
-        r.qk.push_back(solve(g, r.qk_before, r.qk_after, r.qk_moved));
-      } else {
-        Permutation id(static_cast<size_t>(dh));
-        for (int i = 0; i < dh; ++i) id[static_cast<size_t>(i)] = i;
-        r.qk.push_back(id);
+    // Whole heads again, on a cost their inner permutations cannot change: for each pair, the
+    // best gain over σ and τ (Theus et al. 2025 pair heads by their QK and OV products, which
+    // are invariant too). Keeps the method's pairing unless this one gains.
+    std::vector<std::vector<Match>> qk(H), vo(H);
+    std::vector<double> cost(static_cast<size_t>(H) * H);
+    for (int ha = 0; ha < H; ++ha)
+      for (int hb = 0; hb < H; ++hb) {
+        qk[ha].push_back(match(qk_gain(o, ha, hb), qk_ok));
+        vo[ha].push_back(match(vo_gain(o, ha, hb), true));
+        cost[static_cast<size_t>(ha) * H + hb] = qk[ha][hb].best + vo[ha][hb].best;
       }
-      std::fill(g.begin(), g.end(), 0.0);
-      add_row_gains(pa + o.qkv_w, pb + o.qkv_w, 2 * static_cast<size_t>(d) + base, dh, d, g);  // W_V
-      add_row_gains(pa + o.qkv_b, pb + o.qkv_b, 2 * static_cast<size_t>(d) + base, dh, 1, g);
-      add_col_gains(pa + o.proj_w, pb + o.proj_w, base, dh, d, d, g);  // W_O's columns
-      r.vo.push_back(solve(g, r.vo_before, r.vo_after, r.vo_moved));
+    Permutation pi(static_cast<size_t>(H));
+    double keep = 0;
+    for (int h = 0; h < H; ++h) {
+      pi[static_cast<size_t>(h)] = h;
+      keep += cost[static_cast<size_t>(h) * H + h];
     }
+    if (H > 1) {
+      const AssignmentResult a = solve_assignment(cost, H, true);
+      if (a.objective > keep + 1e-12 * std::max(1.0, std::abs(keep))) pi = a.col_for_row;
+    }
+    for (int h = 0; h < H; ++h) {
+      const int from = pi[static_cast<size_t>(h)];
+      r.heads_moved += from != h;
+      const Match& q = qk[h][from];
+      const Match& v = vo[h][from];
+      // Gains at the method's pairing with the identity inside, and after.
+      r.qk_before += qk[h][h].trace;
+      r.vo_before += vo[h][h].trace;
+      r.qk_after += q.best;
+      r.vo_after += v.best;
+      bool qmoved = false, vmoved = false;
+      for (int i = 0; i < dh; ++i) {
+        qmoved |= q.p[static_cast<size_t>(i)] != i;
+        vmoved |= v.p[static_cast<size_t>(i)] != i;
+      }
+      r.qk_moved += qmoved;
+      r.vo_moved += vmoved;
+      r.qk.push_back(q.p);
+      r.vo.push_back(v.p);
+    }
+    heads.push_back(pi);
   }
-  r.aligned = apply_within_heads(b, r.qk_skipped.empty() ? r.qk : std::vector<Permutation>{}, r.vo);
+  Model moved = b;
+  moved.params = move_heads(ta, lay, b.params, heads);
+  r.head_perms = heads;
+  r.aligned = apply_within_heads(moved, qk_ok ? r.qk : std::vector<Permutation>{}, r.vo);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

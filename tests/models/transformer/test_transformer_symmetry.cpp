@@ -218,9 +218,19 @@ class TestTransformerSymmetry : public QObject {
         QCOMPARE(w.qk_moved, 0);
         QVERIFY(w.qk_skipped.find(t.attention) != std::string::npos);
       }
+      // With whole-model permutations planted on top (residual stream, whole heads, MLP units):
+      // weight matching, whose head pairing sees the scrambled insides, then the within-heads
+      // stage, which pairs heads again on costs the insides cannot change, give A back.
+      const Model b = apply_permutations(wm, random_permutations(a.arch->permutation_spec(), 5));
+      AlignmentResult r = weight_matching(a, b);
+      Model back = r.aligned;
+      back.arch = a.arch;
+      const WithinHeadsResult full = align_within_heads(a, back);
+      QVERIFY2(full.aligned.params == a.params, text);
+      QCOMPARE(static_cast<int>(full.head_perms.size()), t.layers);
       // Aligning A to itself permutes nothing.
       const WithinHeadsResult same = align_within_heads(a, a);
-      QCOMPARE(same.qk_moved + same.vo_moved, 0);
+      QCOMPARE(same.qk_moved + same.vo_moved + same.heads_moved, 0);
       QCOMPARE(same.aligned.params, a.params);
     }
     // Bad input: another kind, a list of the wrong size.

@@ -19,6 +19,8 @@ namespace ridgeline {
 /// second stage found, after the method's own permutations.
 struct WithinHeadsSummary {
   int heads = 0, qk_moved = 0, vo_moved = 0;
+  int heads_moved = 0;                    ///< whole heads paired again (within_heads.h)
+  std::vector<Permutation> head_perms;    ///< per layer
   double qk_before = 0, qk_after = 0, vo_before = 0, vo_after = 0;
   std::string qk_skipped;                 ///< why query/key dimensions were left, or empty
   std::vector<Permutation> qk, vo;        ///< per head, layer-major (within_heads.h)

@@ -26,11 +26,16 @@ struct WithinHeadsResult {
   double qk_before = 0, qk_after = 0, vo_before = 0, vo_after = 0;
   int qk_moved = 0, vo_moved = 0;  ///< heads whose σ_h / τ_h is not the identity
   int heads = 0;                   ///< layers × heads
+  /// Heads paired again as whole heads (see align_within_heads): per layer, π(B)'s head h is
+  /// B's head head_perms[l][h]; heads_moved counts the heads that moved.
+  std::vector<Permutation> head_perms;
+  int heads_moved = 0;
   /// Why σ was not searched (a variant whose feature map mixes or weighs the dimensions), or
   /// empty. τ is always searched.
   std::string qk_skipped;
-  /// Per head, layer-major (layer·heads + head), head_dim entries each: π(B)'s dimension i is
-  /// B's dimension qk[h][i] (vo[h][i]). qk holds identities when qk_skipped is set.
+  /// Per head, layer-major (layer·heads + head), head_dim entries each, applied after
+  /// head_perms: π(B)'s dimension i is the moved head's dimension qk[h][i] (vo[h][i]). qk holds
+  /// identities when qk_skipped is set.
   std::vector<Permutation> qk, vo;
   double seconds = 0;
 };
@@ -41,8 +46,12 @@ struct WithinHeadsResult {
 /// fixed random features, and FLatten and Hedgehog have learned per-dimension parameters.
 std::string within_heads_qk_unsupported(const TransformerArch& arch);
 
-/// σ_h and τ_h of every head of b (already aligned to a at the level of heads) by weight
-/// matching to a. Throws InputError when the models are not transformers of one shape.
+/// σ_h and τ_h of every head of b (aligned to a by a method's permutations) by weight matching
+/// to a. First the heads of each layer are paired again as whole heads, on a cost the
+/// permutations inside them cannot change: for A's head h and B's head h', the best gain over
+/// σ and τ of that pair (a method's own head pairing compares raw weights, which those inner
+/// permutations scramble); the method's pairing stays unless this one gains. Throws InputError
+/// when the models are not transformers of one shape.
 WithinHeadsResult align_within_heads(const Model& a, const Model& b);
 
 /// Applies per-head permutations (layout as WithinHeadsResult::qk / vo; an empty list is the

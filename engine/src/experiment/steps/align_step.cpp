@@ -29,8 +29,20 @@ AlignmentResult with_heads(const Model& a, const Model& b, const AlignParams& p,
   if (p.method == "wm" || p.method == "ste")
     r.objective_after += (w.qk_after - w.qk_before) + (w.vo_after - w.vo_before);
   r.seconds += w.seconds;
-  r.within_heads = WithinHeadsSummary{w.heads,    w.qk_moved, w.vo_moved, w.qk_before, w.qk_after,
-                                      w.vo_before, w.vo_after, w.qk_skipped, w.qk,     w.vo};
+  WithinHeadsSummary sum;
+  sum.heads = w.heads;
+  sum.qk_moved = w.qk_moved;
+  sum.vo_moved = w.vo_moved;
+  sum.heads_moved = w.heads_moved;
+  sum.head_perms = w.head_perms;
+  sum.qk_before = w.qk_before;
+  sum.qk_after = w.qk_after;
+  sum.vo_before = w.vo_before;
+  sum.vo_after = w.vo_after;
+  sum.qk_skipped = w.qk_skipped;
+  sum.qk = w.qk;
+  sum.vo = w.vo;
+  r.within_heads = sum;
   return r;
 }
 
