@@ -9,6 +9,7 @@
 #include <cmath>
 #include <random>
 
+#include "transformer_data.h"
 #include "ridgeline/attention/analysis.h"
 #include "ridgeline/attention/distillation.h"
 #include "ridgeline/core/backend.h"
@@ -76,21 +77,6 @@ double cross_entropy(const MatrixD& p, const MatrixD& a) {
 
 const char* kTinyArch =
     "transformer:tokens=7,seq=5,d=8,heads=2,layers=2,ff=8,attn=hedgehog,features=3,fseed=4,causal";
-
-Dataset tokens(int n, int seq, int vocab, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  Dataset d;
-  d.name = "tokens";
-  d.n = n;
-  d.dim = seq;
-  d.classes = vocab;
-  d.label_width = seq;
-  for (int i = 0; i < n * seq; ++i) {
-    d.x.push_back(static_cast<float>(g() % vocab));
-    d.y.push_back(static_cast<int32_t>(g() % vocab));
-  }
-  return d;
-}
 
 // The tiny model with every parameter moved off its initialisation (queries and keys of
 // order one, a W with no structure), so that the maps are far from uniform.
@@ -182,7 +168,7 @@ class TestDistillation : public QObject {
     const Model m = tiny_model();
     const ModelArch& arch = *m.arch;
     const TransformerArch& t = *as_transformer_arch(arch);
-    const Dataset data = tokens(3, t.seq, t.vocab, 5);
+    const Dataset data = test::random_tokens(3, t.seq, t.vocab, 5);
     auto be = make_backend("cpu", 1);
     auto net = arch.compute(*be, data.n);
     net->forward(m.params.data(), data.x.data(), data.n);
