@@ -18,12 +18,20 @@ namespace ridgeline {
 /// Transformers aligned with permutations within heads as well (within_heads.h): what that
 /// second stage found, after the method's own permutations.
 struct WithinHeadsSummary {
-  int heads = 0, qk_moved = 0, vo_moved = 0;
-  int heads_moved = 0;                    ///< whole heads paired again (within_heads.h)
-  std::vector<Permutation> head_perms;    ///< per layer
+  int heads = 0;                          ///< layers × heads
+  int qk_moved = 0, vo_moved = 0;         ///< heads whose σ_h / τ_h is not the identity
+  int heads_moved = 0;                    ///< whole heads paired again
+  /// Per layer: π(B)'s head h is B's head head_perms[l][h].
+  std::vector<Permutation> head_perms;
+  /// Σ over heads of ⟨A, B⟩ over the parameters σ and τ act on (query and key rows with their
+  /// biases; value rows with their biases and the projection's columns), at the method's
+  /// pairing with the identity inside, and after. after ≥ before.
   double qk_before = 0, qk_after = 0, vo_before = 0, vo_after = 0;
   std::string qk_skipped;                 ///< why query/key dimensions were left, or empty
-  std::vector<Permutation> qk, vo;        ///< per head, layer-major (within_heads.h)
+  /// Per head, layer-major (layer·heads + head), head_dim entries each, applied after
+  /// head_perms: π(B)'s dimension i is the moved head's dimension qk[h][i] (vo[h][i]); qk holds
+  /// identities when qk_skipped is set.
+  std::vector<Permutation> qk, vo;
 };
 
 struct AlignmentResult {

@@ -12,31 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "ridgeline/align/alignment.h"
 #include "ridgeline/models/model.h"
 #include "ridgeline/models/transformer/transformer.h"
 #include "ridgeline/symmetry/permutation.h"
 
 namespace ridgeline {
 
-struct WithinHeadsResult {
-  Model aligned;  ///< B with every head's σ_h and τ_h applied
-  /// Σ over heads of ⟨A, B⟩ over the parameters each permutation acts on (query and key rows
-  /// with their biases; value rows with their biases and the projection's columns), at the
-  /// identity and at the permutations found. after ≥ before.
-  double qk_before = 0, qk_after = 0, vo_before = 0, vo_after = 0;
-  int qk_moved = 0, vo_moved = 0;  ///< heads whose σ_h / τ_h is not the identity
-  int heads = 0;                   ///< layers × heads
-  /// Heads paired again as whole heads (see align_within_heads): per layer, π(B)'s head h is
-  /// B's head head_perms[l][h]; heads_moved counts the heads that moved.
-  std::vector<Permutation> head_perms;
-  int heads_moved = 0;
-  /// Why σ was not searched (a variant whose feature map mixes or weighs the dimensions), or
-  /// empty. τ is always searched.
-  std::string qk_skipped;
-  /// Per head, layer-major (layer·heads + head), head_dim entries each, applied after
-  /// head_perms: π(B)'s dimension i is the moved head's dimension qk[h][i] (vo[h][i]). qk holds
-  /// identities when qk_skipped is set.
-  std::vector<Permutation> qk, vo;
+/// What align_within_heads found (the fields of WithinHeadsSummary, alignment.h: gains at the
+/// method's pairing with the identity inside and after, the heads paired again and their
+/// permutations, every σ_h and τ_h, applied after the head permutations, and why σ was not
+/// searched, if it was not), and the model it gives.
+struct WithinHeadsResult : WithinHeadsSummary {
+  Model aligned;  ///< B with the heads paired again and every σ_h and τ_h applied
   double seconds = 0;
 };
 

@@ -29,41 +29,9 @@ AlignmentResult with_heads(const Model& a, const Model& b, const AlignParams& p,
   if (p.method == "wm" || p.method == "ste")
     r.objective_after += (w.qk_after - w.qk_before) + (w.vo_after - w.vo_before);
   r.seconds += w.seconds;
-  WithinHeadsSummary sum;
-  sum.heads = w.heads;
-  sum.qk_moved = w.qk_moved;
-  sum.vo_moved = w.vo_moved;
-  sum.heads_moved = w.heads_moved;
-  sum.head_perms = w.head_perms;
-  sum.qk_before = w.qk_before;
-  sum.qk_after = w.qk_after;
-  sum.vo_before = w.vo_before;
-  sum.vo_after = w.vo_after;
-  sum.qk_skipped = w.qk_skipped;
-  sum.qk = w.qk;
-  sum.vo = w.vo;
-  r.within_heads = sum;
+  r.within_heads = static_cast<const WithinHeadsSummary&>(w);
   return r;
 }
-
-AlignmentResult align_permutations(Backend& backend, const Model& a, const Model& b,
-                                   const Dataset& train, const AlignParams& p, int ste_batch,
-                                   const std::function<void(const SteProgress&)>& ste_progress,
-                                   const CancelToken* cancel);
-
-}  // namespace
-
-AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b, const Dataset& train,
-                                const AlignParams& p, int ste_batch,
-                                const std::function<void(const SteProgress&)>& ste_progress,
-                                const CancelToken* cancel) {
-  if (p.within_heads && !as_transformer_arch(*a.arch))
-    throw InputError("within_heads: permutations within attention heads need transformers, not " +
-                     a.arch->to_string());
-  return with_heads(a, b, p, align_permutations(backend, a, b, train, p, ste_batch, ste_progress, cancel));
-}
-
-namespace {
 
 AlignmentResult align_permutations(Backend& backend, const Model& a, const Model& b,
                                    const Dataset& train, const AlignParams& p, int ste_batch,
@@ -96,6 +64,17 @@ AlignmentResult align_permutations(Backend& backend, const Model& a, const Model
 }
 
 }  // namespace
+
+AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b, const Dataset& train,
+                                const AlignParams& p, int ste_batch,
+                                const std::function<void(const SteProgress&)>& ste_progress,
+                                const CancelToken* cancel) {
+  if (p.within_heads && !as_transformer_arch(*a.arch))
+    throw InputError("within_heads: permutations within attention heads need transformers, not " +
+                     a.arch->to_string());
+  return with_heads(a, b, p, align_permutations(backend, a, b, train, p, ste_batch, ste_progress, cancel));
+}
+
 
 namespace detail {
 namespace {
