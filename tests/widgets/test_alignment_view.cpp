@@ -1,13 +1,17 @@
 // The alignment view: bars, lines and table cells equal the reports' numbers (hand-made and
-// from a real tiny run read back with load_run); the gain scale and log axis; clear().
-// Set ALIGNMENT_VIEW_PNG=<file> to keep a screenshot of the real run's view.
+// from a real tiny run read back with load_run); the gain scale and log axis; clear(); the
+// permutations within heads (hand-made, and a tiny transformer run through the align page).
+// Set ALIGNMENT_VIEW_PNG=<file> (WITHIN_HEADS_VIEW_PNG=<file>) to keep a screenshot of the
+// real run's view (of the transformer run's).
 #include <QAbstractItemModel>
 #include <QChart>
 #include <QChartView>
 #include <QImage>
 #include <QLogValueAxis>
+#include <QTabWidget>
 #include <QtTest>
 
+#include "gui/results/align_view.h"
 #include "widgets/alignment/alignment_view.h"
 #include "ridgeline/experiment/run.h"
 #include "ridgeline/experiment/spec.h"
@@ -76,6 +80,34 @@ const char* kRealSpec = R"({
   "steps": [{"type": "align", "a": "seed0", "b": "seed1", "method": "wm"},
             {"type": "align", "a": "seed0", "b": "seed1", "method": "am", "samples": 1000},
             {"type": "align", "a": "seed0", "b": "seed1", "method": "ste", "epochs": 3}]
+})";
+
+// Two blocks of two heads: block 1's heads exchanged, σ skipped (as for Performer).
+WithinHeadsSummary withinHeads() {
+  WithinHeadsSummary w;
+  w.heads = 4;
+  w.heads_moved = 2;
+  w.head_perms = {{0, 1}, {1, 0}};
+  w.qk_moved = 0;
+  w.vo_moved = 3;
+  w.qk_before = 2.5;
+  w.qk_after = 2.5;
+  w.vo_before = 10.0;
+  w.vo_after = 12.25;
+  w.qk_skipped = "performer: fixed random features";
+  return w;
+}
+
+const char* kWithinHeadsSpec = R"({
+  "name": "align-heads-view",
+  "data": {"name": "task:mqar,vocab=16,length=8,pairs=2,train=160,test=32,seed=3"},
+  "model": {"kind": "transformer",
+            "arch": "transformer:tokens=16,seq=8,d=16,heads=2,layers=2,ff=32,attn=softmax,causal"},
+  "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 1},
+  "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
+  "steps": [{"type": "align", "id": "heads", "a": "seed0", "b": "seed1", "method": "wm",
+             "within_heads": true},
+            {"type": "align", "id": "plain", "a": "seed0", "b": "seed1", "method": "wm"}]
 })";
 
 }  // namespace
@@ -214,6 +246,128 @@ class TestAlignmentView : public QObject {
     QVERIFY(axis->min() < 0.5);
     QVERIFY(axis->max() > 4000.0);
     QCOMPARE(v.gainValues(3), QList<qreal>({1.0, 4000.0}));
+  }
+
+  void withinHeadsHandMade() {
+    AlignmentView v;
+    v.setReports(handMade());
+    QVERIFY(!v.withinHeadsShown());
+    QVERIFY(v.withinHeadsText().isEmpty());
+    QCOMPARE(v.withinHeadsModel()->rowCount(), 0);
+
+    v.setReports(handMade(), {{"align-seed1@wm", withinHeads()}});
+    QVERIFY(v.withinHeadsShown());
+    QCOMPARE(v.withinHeads().size(), size_t(1));
+    const auto* m = v.withinHeadsModel();
+    QCOMPARE(m->rowCount(), 1);
+    QCOMPARE(m->columnCount(), int(AlignmentView::WithinColumnCount));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinStep).toString(), QString("align-seed1@wm"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinRepaired).toString(), QString("2 of 4 (50.0%)"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinRepaired, AlignmentView::ValueRole).toInt(), 2);
+    // The new pairing of the block whose heads moved, and only that block.
+    const QString pairing = cell(m, 0, AlignmentView::WithinRepaired, Qt::ToolTipRole).toString();
+    QVERIFY2(pairing.contains("block 1: B's heads 1 0"), qPrintable(pairing));
+    QVERIFY2(!pairing.contains("block 0"), qPrintable(pairing));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinQkMoved).toString(), QString("not searched"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinQkMoved, Qt::ToolTipRole).toString(),
+             QString("performer: fixed random features"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinVoMoved).toString(), QString("3 of 4 (75.0%)"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinQkBefore, AlignmentView::ValueRole).toDouble(), 2.5);
+    QCOMPARE(cell(m, 0, AlignmentView::WithinVoBefore).toString(), QString("10"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinVoAfter).toString(), QString("12.25"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinGained, AlignmentView::ValueRole).toDouble(), 2.25);
+    QCOMPARE(cell(m, 0, AlignmentView::WithinGained).toString(), QString("+2.25"));
+    for (int c = 0; c < m->columnCount(); ++c)
+      QVERIFY(!m->headerData(c, Qt::Horizontal, Qt::ToolTipRole).toString().isEmpty());
+    QCOMPARE(v.withinHeadsText(),
+             QString("Within heads, align-seed1@wm: 2 of 4 heads paired again; σ (query/key) not "
+                     "searched: performer: fixed random features, τ (value/output) in 3 of 4; "
+                     "⟨A, π(B)⟩ Q/K 2.5 → 2.5 (0), V/O 10 → 12.25 (+2.25)"));
+
+    // σ searched: its count instead of the reason.
+    WithinHeadsSummary w = withinHeads();
+    w.qk_skipped.clear();
+    w.qk_moved = 1;
+    w.qk_after = 3.0;
+    v.setReports(handMade(), {{"align-seed1@wm", w}});
+    QCOMPARE(cell(v.withinHeadsModel(), 0, AlignmentView::WithinQkMoved).toString(),
+             QString("1 of 4 (25.0%)"));
+    QCOMPARE(cell(v.withinHeadsModel(), 0, AlignmentView::WithinGained, AlignmentView::ValueRole)
+                 .toDouble(),
+             2.75);
+    QVERIFY2(v.withinHeadsText().contains("σ (query/key) moved in 1 of 4 heads, τ (value/output) "
+                                          "in 3 of 4; ⟨A, π(B)⟩ Q/K 2.5 → 3 (+0.5)"),
+             qPrintable(v.withinHeadsText()));
+
+    v.clear();
+    QVERIFY(!v.withinHeadsShown());
+    QVERIFY(v.withinHeads().empty());
+    QCOMPARE(v.withinHeadsModel()->rowCount(), 0);
+  }
+
+  // A real align step with "within_heads": the window's align page shows what the step found.
+  void withinHeadsOfARealRun() {
+    test::ScratchDir dir("align-heads-view");
+    RunOptions o;
+    o.out_dir = dir.file("run");
+    o.device = "cpu";
+    o.threads = 1;
+    const RunSummary live = run_experiment(parse_spec(kWithinHeadsSpec, "align-heads.json"), o);
+    std::vector<const StepResult*> results;
+    const WithinHeadsSummary* found = nullptr;
+    for (const StepResult& r : live.results) {
+      results.push_back(&r);
+      if (const auto* a = r.as<AlignStepResult>(); a && r.id == "heads") {
+        QVERIFY(a->full && a->full->within_heads);
+        found = &*a->full->within_heads;
+      }
+    }
+    QVERIFY(found);
+    QCOMPARE(found->heads, 4);
+
+    QTabWidget tabs;
+    gui::ResultHost host;
+    host.tabs = &tabs;
+    host.show_tabs = [] {};
+    host.add_chart_menu = [](QChartView*, const QString&, std::function<QString()>) {};
+    gui::AlignPages pages(host);
+    pages.showAll(results);
+    AlignmentView& v = *pages.view();
+    QCOMPARE(v.reports().size(), size_t(2));
+    QCOMPARE(v.withinHeads().size(), size_t(1));  // the plain step has none
+    QVERIFY(v.withinHeadsShown());
+    const auto* m = v.withinHeadsModel();
+    QCOMPARE(m->rowCount(), 1);
+    QCOMPARE(cell(m, 0, AlignmentView::WithinStep).toString(), QString("heads"));
+    QCOMPARE(cell(m, 0, AlignmentView::WithinRepaired, AlignmentView::ValueRole).toInt(),
+             found->heads_moved);
+    QCOMPARE(cell(m, 0, AlignmentView::WithinQkMoved, AlignmentView::ValueRole).toInt(),
+             found->qk_moved);
+    QCOMPARE(cell(m, 0, AlignmentView::WithinVoMoved, AlignmentView::ValueRole).toInt(),
+             found->vo_moved);
+    QVERIFY(cell(m, 0, AlignmentView::WithinQkBefore, AlignmentView::ValueRole).toDouble() ==
+            found->qk_before);
+    QVERIFY(cell(m, 0, AlignmentView::WithinVoAfter, AlignmentView::ValueRole).toDouble() ==
+            found->vo_after);
+    // Weight matching within heads never loses: after ≥ before, and softmax searches σ.
+    QVERIFY(cell(m, 0, AlignmentView::WithinGained, AlignmentView::ValueRole).toDouble() >= 0);
+    QVERIFY(found->qk_skipped.empty());
+    QVERIFY2(v.withinHeadsText().startsWith(QString("Within heads, heads: %1 of 4 heads paired again")
+                                                .arg(found->heads_moved)),
+             qPrintable(v.withinHeadsText()));
+
+    // A page that is shown live, step by step, ends the same.
+    pages.clear();
+    for (const StepResult* r : results) pages.show(*r);
+    QCOMPARE(v.withinHeads().size(), size_t(1));
+    QCOMPARE(v.withinHeadsModel()->rowCount(), 1);
+
+    v.resize(1400, 900);
+    v.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&v));
+    QCoreApplication::processEvents();
+    if (const QByteArray out = qgetenv("WITHIN_HEADS_VIEW_PNG"); !out.isEmpty())
+      QVERIFY(v.grab().toImage().save(QString::fromLocal8Bit(out)));
   }
 
   void currentChartFollowsClicks() {

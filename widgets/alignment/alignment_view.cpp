@@ -127,6 +127,28 @@ AlignmentView::AlignmentView(QWidget* parent) : QWidget(parent) {
   steps_table_ = make_table(steps_, "One row per align step; hover a header for its meaning");
   layers_table_ = make_table(
       layers_, "One row per permutation of each step: units it moved and the gain it brought");
+  within_ = new QStandardItemModel(this);
+  within_table_ = make_table(
+      within_, "One row per step that also permuted within attention heads: heads paired "
+               "again, heads whose inner dimensions moved, and the objective over them");
+  within_text_ = new QLabel;
+  within_text_->setWordWrap(true);
+  within_text_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  within_text_->setToolTip(
+      "Permutations within heads (after the method's own): whole heads paired again, then per "
+      "head one σ of its query/key dimensions and one τ of its value dimensions with the "
+      "projection's columns; ⟨A, π(B)⟩ over the parameters they act on, before → after");
+  within_panel_ = new QWidget;
+  {
+    auto* wl = new QVBoxLayout(within_panel_);
+    wl->setContentsMargins(0, 0, 0, 0);
+    wl->setSpacing(2);
+    auto* heading = new QLabel("<b>Within heads</b>");
+    heading->setToolTip(within_text_->toolTip());
+    wl->addWidget(heading);
+    wl->addWidget(within_text_);
+    wl->addWidget(within_table_, 1);
+  }
 
   auto* top = new QHBoxLayout;
   top->addWidget(title_, 1);
@@ -142,8 +164,11 @@ AlignmentView::AlignmentView(QWidget* parent) : QWidget(parent) {
   charts->setStretchFactor(0, 4);
   charts->setStretchFactor(1, 3);
   charts->setStretchFactor(2, 3);
+  auto* step_tables = new QSplitter(Qt::Vertical);
+  step_tables->addWidget(steps_table_);
+  step_tables->addWidget(within_panel_);
   auto* tables = new QSplitter(Qt::Horizontal);
-  tables->addWidget(steps_table_);
+  tables->addWidget(step_tables);
   tables->addWidget(layers_table_);
   tables->setStretchFactor(0, 3);
   tables->setStretchFactor(1, 2);
@@ -168,8 +193,10 @@ void AlignmentView::clear() { setReports({}); }
 
 QString AlignmentView::titleText() const { return title_->text(); }
 
-void AlignmentView::setReports(const std::vector<std::pair<std::string, AlignmentReport>>& reports) {
+void AlignmentView::setReports(const std::vector<std::pair<std::string, AlignmentReport>>& reports,
+                               const WithinHeadsRows& within_heads) {
   reports_ = reports;
+  within_heads_ = within_heads;
   std::set<std::string> methods, permuting;  // permuting: methods of rows with gains per layer
   for (const auto& [id, r] : reports_) {
     methods.insert(r.method);
@@ -202,7 +229,12 @@ void AlignmentView::setReports(const std::vector<std::pair<std::string, Alignmen
   sweep_note_->setVisible(!note.isEmpty());
   fill_steps_model(steps_, reports_, ValueRole);
   fill_layers_model(layers_, reports_, ValueRole);
-  for (QTableView* t : {steps_table_, layers_table_}) {
+  fill_within_heads_model(within_, within_heads_, ValueRole);
+  QStringList lines;
+  for (const auto& [id, w] : within_heads_) lines << within_heads_line(id, w);
+  within_text_->setText(lines.join('\n'));
+  within_panel_->setVisible(!within_heads_.empty());
+  for (QTableView* t : {steps_table_, layers_table_, within_table_}) {
     t->resizeColumnsToContents();
     t->resizeRowsToContents();
   }
@@ -308,5 +340,8 @@ QString AlignmentView::sweepNote() const { return sweep_note_->text(); }
 QString AlignmentView::gainNote() const { return gain_note_->text(); }
 QAbstractItemModel* AlignmentView::stepsModel() const { return steps_; }
 QAbstractItemModel* AlignmentView::layersModel() const { return layers_; }
+QAbstractItemModel* AlignmentView::withinHeadsModel() const { return within_; }
+QString AlignmentView::withinHeadsText() const { return within_text_->text(); }
+bool AlignmentView::withinHeadsShown() const { return !within_panel_->isHidden(); }
 
 }  // namespace ridgeline::widgets

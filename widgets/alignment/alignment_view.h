@@ -3,7 +3,10 @@
 /// The alignment steps of a run, side by side, from engine AlignmentReports: per-layer gains
 /// (bars, one set per step), the L2 distance to θ_A before and after (bars), the weight-matching
 /// objective per sweep (lines), and two tables (steps; layers with the units each permutation
-/// moved). A view only: it draws the numbers it is given.
+/// moved). Steps that also permuted within attention heads (WithinHeadsSummary) get a line and
+/// a table of their own: heads paired again, heads whose σ (query/key) or τ (value/output)
+/// moved, and ⟨A, π(B)⟩ over those parameters before and after. A view only: it draws the
+/// numbers it is given.
 #include <QList>
 #include <QPointF>
 #include <QString>
@@ -40,6 +43,13 @@ class AlignmentView : public QWidget {
   enum StepColumn { StepId, Method, Sweeps, Seconds, ObjectiveBefore, ObjectiveAfter, L2Before,
                     L2After, MaxLogitDiff, FunctionCheck, StepColumnCount };
   enum LayerColumn { LayerStep, LayerName, LayerSize, LayerMoved, LayerGain, LayerColumnCount };
+  /// Columns of withinHeadsModel(): ⟨A, π(B)⟩ over the query/key and value/output parameters
+  /// at the method's pairing with the identity inside (before) and after; Gained is the sum of
+  /// both gains.
+  enum WithinHeadsColumn { WithinStep, WithinRepaired, WithinQkMoved, WithinVoMoved,
+                           WithinQkBefore, WithinQkAfter, WithinVoBefore, WithinVoAfter,
+                           WithinGained, WithinColumnCount };
+  using WithinHeadsRows = std::vector<std::pair<std::string, WithinHeadsSummary>>;
   /// Role under which every numeric table cell also holds its exact value (a double).
   static constexpr int ValueRole = Qt::UserRole + 1;
 
@@ -47,11 +57,14 @@ class AlignmentView : public QWidget {
 
   /// One entry per align step, in step order (RunSummary::alignment_reports). The gain scale
   /// becomes Absolute when every step has the same method, else ShareOfStep; the log axis is
-  /// switched off.
-  void setReports(const std::vector<std::pair<std::string, AlignmentReport>>& reports);
+  /// switched off. `within_heads`: the steps (by id) that also permuted within heads, in step
+  /// order (AlignmentResult::within_heads); their line and table are hidden when it is empty.
+  void setReports(const std::vector<std::pair<std::string, AlignmentReport>>& reports,
+                  const WithinHeadsRows& within_heads = {});
   /// Empties every chart and table.
   void clear();
   const std::vector<std::pair<std::string, AlignmentReport>>& reports() const { return reports_; }
+  const WithinHeadsRows& withinHeads() const { return within_heads_; }
 
   void setGainScale(GainScale scale);
   GainScale gainScale() const { return gain_scale_; }
@@ -92,6 +105,13 @@ class AlignmentView : public QWidget {
   QString titleText() const;
   QAbstractItemModel* stepsModel() const;
   QAbstractItemModel* layersModel() const;
+  QAbstractItemModel* withinHeadsModel() const;
+  /// One line per step with permutations within heads ("align-x: 3 of 8 heads paired again;
+  /// σ moved in 6 of 8 heads, τ in 8 of 8; ⟨A, π(B)⟩ Q/K 1.2 → 1.5 (+0.3), V/O …"); empty
+  /// without any.
+  QString withinHeadsText() const;
+  /// Whether the within-heads line and table are shown (some step has them).
+  bool withinHeadsShown() const;
 
  protected:
   bool eventFilter(QObject* watched, QEvent* event) override;
@@ -101,6 +121,7 @@ class AlignmentView : public QWidget {
   void updateControls();
 
   std::vector<std::pair<std::string, AlignmentReport>> reports_;
+  WithinHeadsRows within_heads_;
   GainScale gain_scale_ = GainScale::Absolute;
   bool gain_log_ = false;
   QLabel* title_ = nullptr;
@@ -114,8 +135,12 @@ class AlignmentView : public QWidget {
   QLabel* sweep_note_ = nullptr;
   QStandardItemModel* steps_ = nullptr;
   QStandardItemModel* layers_ = nullptr;
+  QStandardItemModel* within_ = nullptr;
+  QWidget* within_panel_ = nullptr;
+  QLabel* within_text_ = nullptr;
   QTableView* steps_table_ = nullptr;
   QTableView* layers_table_ = nullptr;
+  QTableView* within_table_ = nullptr;
 };
 
 }  // namespace ridgeline::widgets

@@ -21,6 +21,7 @@ class QValueAxis;
 namespace ridgeline::widgets::alignment_detail {
 
 using Reports = std::vector<std::pair<std::string, AlignmentReport>>;
+using WithinHeadsRows = std::vector<std::pair<std::string, WithinHeadsSummary>>;
 
 /// The colour of step `index` (the same in the gain bars and the sweep lines).
 QColor step_color(size_t index);
@@ -65,5 +66,8 @@ QString draw_sweep_chart(QChart* chart, const Reports& reports);
 
 void fill_steps_model(QStandardItemModel* model, const Reports& reports, int value_role);
 void fill_layers_model(QStandardItemModel* model, const Reports& reports, int value_role);
+void fill_within_heads_model(QStandardItemModel* model, const WithinHeadsRows& rows, int value_role);
+/// The within-heads line of one step (AlignmentView::withinHeadsText).
+QString within_heads_line(const std::string& id, const WithinHeadsSummary& w);
 
 }  // namespace ridgeline::widgets::alignment_detail

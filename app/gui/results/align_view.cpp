@@ -29,22 +29,38 @@ QList<ViewDock> AlignPages::docks() {
            "per-layer gains, distance before/after and sweeps of the align steps"}};
 }
 
+namespace {
+
+// The permutations within heads of a step, when it made them and the result holds them: a
+// live result does (AlignStepResult::full); a report read back from a run folder does not.
+void add_within_heads(const StepResult& result, const AlignStepResult& a,
+                      widgets::AlignmentView::WithinHeadsRows& rows) {
+  if (a.full && a.full->within_heads) rows.emplace_back(result.id, *a.full->within_heads);
+}
+
+}  // namespace
+
 void AlignPages::show(const StepResult& result) {
   const auto* a = result.as<AlignStepResult>();
   if (!a) return;
   auto reports = view_->reports();  // the running job's steps so far
+  auto within = view_->withinHeads();
   for (auto& row : a->rows(result.id)) reports.push_back(std::move(row));
-  view_->setReports(reports);
+  add_within_heads(result, *a, within);
+  view_->setReports(reports, within);
 }
 
 void AlignPages::showAll(const std::vector<const StepResult*>& results) {
   // The record of a run replaces what the live job showed.
   std::vector<std::pair<std::string, AlignmentReport>> reports;
+  widgets::AlignmentView::WithinHeadsRows within;
   for (const StepResult* r : results)
-    if (const auto* a = r->as<AlignStepResult>())
+    if (const auto* a = r->as<AlignStepResult>()) {
       for (auto& row : a->rows(r->id)) reports.push_back(std::move(row));
+      add_within_heads(*r, *a, within);
+    }
   view_->clear();
-  if (!reports.empty()) view_->setReports(reports);
+  if (!reports.empty()) view_->setReports(reports, within);
 }
 
 void AlignPages::clear() { view_->clear(); }

@@ -1,8 +1,9 @@
 #pragma once
 /// @file align_view.h
 /// The align step's pages: the "Alignment" dock (widgets::AlignmentView: per-layer gains, L2
-/// before/after, sweeps and tables of every align step of the run), with right-click export of
-/// its charts and their numbers.
+/// before/after, sweeps and tables of every align step of the run; the permutations within
+/// heads of the steps whose live result holds them), with right-click export of its charts and
+/// their numbers.
 #include "gui/results/result_views.h"
 
 namespace ridgeline::widgets {
