@@ -2,15 +2,19 @@
 // example opened from its folder; the tab's grid shows the maps the step saved for the chosen
 // model and input, its table one row per layer and head, the summary the variant and accuracy;
 // --view and PNG export work; a spec whose model is not a transformer is refused by the step;
-// a `ridgeline attention` folder opens as a page whose comparison tab shows two models.
+// a `ridgeline attention` folder opens as a page whose comparison tab shows two models; the
+// paper figure of square maps takes the height that fits them (set ATTENTION_FIGURE_PNG=<stem>
+// to keep its PNGs at 89 and 183 mm).
 #include <QComboBox>
 #include <QImage>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QtTest>
+#include <cmath>
 #include <filesystem>
 
 #include "figures/figure_views.h"
+#include "gui/main_window/figure_export.h"
 #include "gui/main_window/main_window.h"
 #include "gui/results/attention_view.h"
 #include "ridgeline/core/errors.h"
@@ -22,8 +26,37 @@
 #include "widgets/attention/attention_grid.h"
 #include "widgets/attention/attention_metric_chart.h"
 #include "widgets/attention/qk_embedding_plot.h"
+#include "widgets/figure/figure_render.h"
 
 using namespace ridgeline;
+
+namespace {
+
+// Rows (from the top, from the bottom) and columns (from the right) of an image with no ink.
+struct Blank {
+  int top = 0, bottom = 0, right = 0;
+};
+
+Blank blank_edges(const QImage& img) {
+  auto ink = [&](int x, int y) { return qGray(img.pixel(x, y)) < 245; };
+  auto row_has_ink = [&](int y) {
+    for (int x = 0; x < img.width(); ++x)
+      if (ink(x, y)) return true;
+    return false;
+  };
+  auto column_has_ink = [&](int x) {
+    for (int y = 0; y < img.height(); ++y)
+      if (ink(x, y)) return true;
+    return false;
+  };
+  Blank b;
+  while (b.top < img.height() && !row_has_ink(b.top)) ++b.top;
+  while (b.bottom < img.height() && !row_has_ink(img.height() - 1 - b.bottom)) ++b.bottom;
+  while (b.right < img.width() && !column_has_ink(img.width() - 1 - b.right)) ++b.right;
+  return b;
+}
+
+}  // namespace
 
 class TestAttentionView : public QObject {
   Q_OBJECT
@@ -196,6 +229,69 @@ class TestAttentionView : public QObject {
     QVERIFY(heads.panels[0].field.min == heads.panels[1].field.min &&
             heads.panels[0].field.max == heads.panels[1].field.max);  // one colour scale
     QVERIFY_THROWS_EXCEPTION(InputError, figures::build_figure(in, "attention:attention:layer=2"));
+  }
+
+  // Square maps side by side: at the default 60 mm an 89 mm figure leaves its top empty (the
+  // plots fit the width first) and a 183 mm one its right; at the fitted height neither, and
+  // the tick labels and titles are whole (ink at the edges' margins, not cut by them).
+  void figureHeightFitsItsPanels() {
+    ExperimentSpec spec;
+    const RunSummary run = load_run(run_dir_.toStdString(), &spec);
+    figures::FigureInput in{&run, &spec, "run", nullptr, nullptr, {}};
+    const figure::Figure heads = figures::build_figure(in, "attention:attention:layer=1");
+    QCOMPARE(heads.panels.size(), size_t(2));
+    // A line of 8 pt text at 300 dpi is about 39 px tall.
+    const int line_px = 40;
+    for (double width : {89.0, 183.0}) {
+      figure::FigureSize size;
+      size.width_mm = width;
+      const QImage fixed = figure::render_image(heads, size);
+      const Blank was = blank_edges(fixed);
+      if (width == 89.0) QVERIFY2(was.top > fixed.height() / 4, qPrintable(QString::number(was.top)));
+      else QVERIFY2(was.right > fixed.width() / 20, qPrintable(QString::number(was.right)));
+
+      const double h = figure::fitted_height_mm(heads, size);
+      QVERIFY2(width == 89.0 ? h < 50 : h > 70, qPrintable(QString::number(h)));
+      QVERIFY(std::abs(std::round(h * 10) - h * 10) < 1e-9);  // a whole 0.1 mm
+      figure::FigureSize fitted = size;
+      fitted.height_mm = h;
+      QCOMPARE(figure::fitted_height_mm(heads, fitted), h);  // settled
+      const QImage img = figure::render_image(heads, fitted);
+      QCOMPARE(img.height(), figure::pixels_for(h, size.dpi));
+      const Blank now = blank_edges(img);
+      const QString where = QStringLiteral("%1 mm: blank top %2, bottom %3, right %4 px of %5 x %6")
+                                .arg(width).arg(now.top).arg(now.bottom).arg(now.right)
+                                .arg(img.width()).arg(img.height());
+      // Above the plots: half a line for the top tick label; below: the x title's descent; on
+      // the right: the padding beside the colour bar's title.
+      QVERIFY2(now.top > 0 && now.top < line_px, qPrintable(where));
+      QVERIFY2(now.bottom > 0 && now.bottom < line_px, qPrintable(where));
+      QVERIFY2(now.right > 0 && now.right < line_px, qPrintable(where));
+      if (const QByteArray stem = qgetenv("ATTENTION_FIGURE_PNG"); !stem.isEmpty())
+        QVERIFY(img.save(QString::fromLocal8Bit(stem) + QStringLiteral("-%1mm.png").arg(width)));
+    }
+    // Figures of other panels keep the height they are given.
+    const figure::Figure training = figures::build_figure(in, "training");
+    figure::FigureSize size;
+    size.width_mm = 183;
+    QCOMPARE(figure::fitted_height_mm(training, size), 60.0);
+
+    // File > Export figure: fitted when asked, the height given when not.
+    gui::FigureExportRequest r;
+    r.run_dir = run_dir_;
+    r.view = "attention:attention:layer=1";
+    r.out = QString::fromStdString(ws_.file("heads.png"));
+    r.size.width_mm = 183;
+    r.fit_height = true;
+    QString why;
+    figure::FigureSize written;
+    QVERIFY2(gui::export_figure(r, &why, &written), qPrintable(why));
+    QCOMPARE(written.height_mm, figure::fitted_height_mm(heads, r.size));
+    QCOMPARE(QImage(r.out).height(), figure::pixels_for(written.height_mm, r.size.dpi));
+    r.fit_height = false;
+    QVERIFY2(gui::export_figure(r, &why, &written), qPrintable(why));
+    QCOMPARE(written.height_mm, 60.0);
+    QCOMPARE(QImage(r.out).height(), figure::pixels_for(60, r.size.dpi));
   }
 
   // A folder written by `ridgeline attention` opens as an attention page named after the

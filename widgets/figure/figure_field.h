@@ -1,6 +1,7 @@
 #pragma once
-// Private to the renderer (figure_render.cpp, figure_page_layout.cpp): the marks of a contour map — a field's raster,
-// its contour lines and its colour bar (figure.h, Field). Coordinates in points.
+// Private to the renderer (figure_render.cpp, figure_page_layout.cpp): the marks of a contour
+// map — a field's raster, its contour lines and its colour bar (figure.h, Field). Coordinates
+// in points.
 #include <QFontMetricsF>
 #include <QRectF>
 

@@ -1,7 +1,10 @@
 // Where everything of a figure goes on its page (figure_render_parts.h): the metrics of its
-// font size, the shared margins and legends, and each panel's plot rectangle.
+// font size, the shared margins and legends, and each panel's plot rectangle; the height at
+// which square panels fill their width.
+#include <QImage>
 #include <QPainter>
 #include <algorithm>
+#include <cmath>
 
 #include "widgets/figure/figure_field.h"
 #include "widgets/figure/figure_render_parts.h"
@@ -105,7 +108,8 @@ PageLayout layout_page(QPainter& p, const Metrics& m, const Figure& fig, const F
     const bool field = !pn.field.empty() && !pl.color.ticks.empty();
     box.field = field;
     box.bar_w = field ? color_bar_width(pl.color, pn.field, m.fm, F) : 0;
-    box.map = Mapper{QRectF(QPointF(left, g.top), QPointF(right, g.plot_bottom)), pl.x, pl.y};
+    box.area = QRectF(QPointF(left, g.top), QPointF(right, g.plot_bottom));
+    box.map = Mapper{box.area, pl.x, pl.y};
     Mapper& map = box.map;
     if (map.plot.width() < F || map.plot.height() < F) {  // nothing sensible fits
       box.fits = false;
@@ -121,3 +125,45 @@ PageLayout layout_page(QPainter& p, const Metrics& m, const Figure& fig, const F
 }
 
 }  // namespace ridgeline::figure::render_detail
+
+namespace ridgeline::figure {
+
+using namespace render_detail;
+
+double fitted_height_mm(const Figure& fig, const FigureSize& size) {
+  bool square = !fig.panels.empty();
+  for (const Panel& pn : fig.panels) square &= pn.equal_aspect && !pn.x.log && !pn.y.log;
+  if (!square) return size.height_mm;
+  // Measured as a PNG at the size's dpi would be (PDF and SVG text measures within a hair).
+  QImage probe(1, 1, QImage::Format_ARGB32_Premultiplied);
+  const int dpm = static_cast<int>(std::lround(size.dpi / 0.0254));
+  probe.setDotsPerMeterX(dpm);
+  probe.setDotsPerMeterY(dpm);
+  FigureSize s = size;
+  // The tick labels follow the plots' height (layout_axes), and their width the plots' width:
+  // a few rounds settle it.
+  for (int round = 0; round < 6; ++round) {
+    QPainter p(&probe);
+    p.scale(s.dpi / 72.0, s.dpi / 72.0);
+    const Metrics m = make_metrics(p, s, s.dpi);
+    const PageLayout g = layout_page(p, m, fig, s);
+    p.end();
+    // The plot height at which every plot is as wide as its room: one scale on both axes.
+    double need = 0;
+    for (size_t i = 0; i < fig.panels.size(); ++i) {
+      const AxisLayout& x = g.axes[i].x;
+      const AxisLayout& y = g.axes[i].y;
+      if (!(x.max > x.min) || !(y.max > y.min)) continue;
+      need = std::max(need, g.panels[i].area.width() * (y.max - y.min) / (x.max - x.min));
+    }
+    if (!(need > 0)) return size.height_mm;
+    const double around = g.H - (g.plot_bottom - g.top);  // margins, labels and legends, pt
+    // Up to the next 0.1 mm: a plot never loses its last fraction of a dot to rounding.
+    const double mm = std::clamp(std::ceil((around + need) / kPtPerMm * 10 - 1e-6) / 10, 20.0, 500.0);
+    if (std::abs(mm - s.height_mm) < 0.05) return mm;
+    s.height_mm = mm;
+  }
+  return s.height_mm;
+}
+
+}  // namespace ridgeline::figure

@@ -18,6 +18,14 @@ namespace ridgeline::figure {
 /// width_mm × height_mm large (the painter must have no transform yet).
 void paint_figure(QPainter& painter, const Figure& fig, const FigureSize& size, double device_dpi);
 
+/// The height (mm) at which a figure whose panels all keep one scale on both axes
+/// (Panel::equal_aspect, linear axes: attention maps, overlap heatmaps, planes) fills its
+/// width: every plot as wide as its panel allows and as tall as that makes it, with room for
+/// the tick labels, titles and legends, so that nothing is left empty above or beside the
+/// plots. Rounded up to 0.1 mm, within 20..500 mm. Any other figure: size.height_mm. Needs a
+/// QGuiApplication (fonts).
+double fitted_height_mm(const Figure& fig, const FigureSize& size);
+
 /// round(mm / 25.4 × dpi): the pixel size of a PNG.
 int pixels_for(double mm, int dpi);
 

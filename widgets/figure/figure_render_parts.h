@@ -108,7 +108,8 @@ Metrics make_metrics(QPainter& p, const FigureSize& size, double device_dpi);
 // Where one panel goes on the page.
 struct PanelBox {
   double x0 = 0, x1 = 0;  // the panel's horizontal extent
-  Mapper map;             // its plot (shrunk to one scale for equal_aspect) and axes
+  QRectF area;            // the room for its plot
+  Mapper map;             // its plot (area shrunk to one scale for equal_aspect) and axes
   bool fits = true;       // false: nothing sensible fits (the panel is not drawn)
   double label_w = 0;     // the widest y tick label
   bool field = false;     // a colour map with its colour bar

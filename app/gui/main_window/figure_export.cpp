@@ -48,7 +48,26 @@ QDoubleSpinBox* spin(double lo, double hi, double value, const QString& suffix, 
 
 }  // namespace
 
-bool export_figure(const FigureExportRequest& r, QString* error) {
+namespace {
+
+// Writes a built figure as the request asks (its height fitted to square panels when asked).
+bool write_requested(const figure::Figure& fig, const FigureExportRequest& r, QString* error,
+                     figure::FigureSize* written) {
+  figure::FigureSize size = r.size;
+  if (r.fit_height) size.height_mm = figure::fitted_height_mm(fig, size);
+  if (written) *written = size;
+  if (r.out.endsWith(".png", Qt::CaseInsensitive))
+    if (const std::string bad = figure::check_png_size(size); !bad.empty()) {
+      if (error) *error = QString::fromStdString(bad);
+      return false;
+    }
+  return figure::write_figure(fig, size, r.out, error) &&
+         (!r.python || figure::write_python(fig, size, r.out, error));
+}
+
+}  // namespace
+
+bool export_figure(const FigureExportRequest& r, QString* error, figure::FigureSize* written) {
   auto fail = [&](const QString& why) {
     if (error) *error = why;
     return false;
@@ -60,9 +79,7 @@ bool export_figure(const FigureExportRequest& r, QString* error) {
       const StudyAggregate agg = aggregate_study_folder(read_study_folder(r.run_dir.toStdString()));
       figures::FigureInput in{nullptr, nullptr, folder_name(r.run_dir).toStdString(), nullptr, nullptr, {}};
       in.study = &agg;
-      const figure::Figure fig = figures::build_figure(in, r.view.toStdString());
-      return figure::write_figure(fig, r.size, r.out, error) &&
-             (!r.python || figure::write_python(fig, r.size, r.out, error));
+      return write_requested(figures::build_figure(in, r.view.toStdString()), r, error, written);
     }
     ExperimentSpec spec, other_spec;
     const RunSummary run = load_run(r.run_dir.toStdString(), &spec);
@@ -74,9 +91,7 @@ bool export_figure(const FigureExportRequest& r, QString* error) {
       in.other_spec = &other_spec;
       in.other_label = folder_name(r.compare_dir).toStdString();
     }
-    const figure::Figure fig = figures::build_figure(in, r.view.toStdString());
-    return figure::write_figure(fig, r.size, r.out, error) &&
-           (!r.python || figure::write_python(fig, r.size, r.out, error));
+    return write_requested(figures::build_figure(in, r.view.toStdString()), r, error, written);
   } catch (const std::exception& e) {
     return fail(QString::fromStdString(e.what()));
   }
@@ -123,6 +138,15 @@ FigureExportDialog::FigureExportDialog(const QString& run_dir, const QString& vi
   const figure::FigureSize d;
   width_ = spin(20, 500, d.width_mm, " mm", "Figure width (89 mm: one column; 183 mm: two)");
   height_ = spin(20, 500, d.height_mm, " mm", "Figure height");
+  fit_height_ = new QCheckBox("fit square panels");
+  fit_height_->setChecked(true);
+  fit_height_->setToolTip(
+      "A figure whose panels keep one scale on both axes (attention maps, heatmaps, planes) "
+      "gets the height at which its panels fill the width, with nothing empty above them; "
+      "other figures use the height given");
+  auto* height_row = new QHBoxLayout;
+  height_row->addWidget(height_, 1);
+  height_row->addWidget(fit_height_);
   font_ = spin(4, 30, d.font_pt, " pt", "The size of every text in the figure");
   dpi_ = new QSpinBox;
   dpi_->setRange(50, 2400);
@@ -140,7 +164,7 @@ FigureExportDialog::FigureExportDialog(const QString& run_dir, const QString& vi
   form->addRow("Compare with", compare_row);
   form->addRow("File", out_row);
   form->addRow("Width", width_);
-  form->addRow("Height", height_);
+  form->addRow("Height", height_row);
   form->addRow("Font", font_);
   form->addRow("Resolution", dpi_);
   form->addRow(python_);
@@ -181,6 +205,7 @@ FigureExportRequest FigureExportDialog::request() const {
   r.out = out_->text();
   r.size.width_mm = width_->value();
   r.size.height_mm = height_->value();
+  r.fit_height = fit_height_->isChecked();
   r.size.font_pt = font_->value();
   r.size.dpi = dpi_->value();
   r.python = python_->isChecked();
@@ -193,6 +218,7 @@ void FigureExportDialog::setRequest(const FigureExportRequest& r) {
   out_->setText(r.out);
   width_->setValue(r.size.width_mm);
   height_->setValue(r.size.height_mm);
+  fit_height_->setChecked(r.fit_height);
   font_->setValue(r.size.font_pt);
   dpi_->setValue(r.size.dpi);
   python_->setChecked(r.python);

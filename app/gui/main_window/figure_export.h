@@ -24,15 +24,21 @@ struct FigureExportRequest {
   QString compare_dir;   ///< the second run of "compare"
   QString out;           ///< .pdf, .svg or .png
   figure::FigureSize size;
+  /// A figure of square panels (attention maps, heatmaps, planes) gets the height that fits
+  /// them (figure::fitted_height_mm) instead of size.height_mm; other figures keep it.
+  bool fit_height = false;
   bool python = false;
 };
 
 /// Loads the run (and the compared one), builds the view's figure and writes it (and FIG.py +
-/// FIG.csv when asked). False with a one-line reason.
-bool export_figure(const FigureExportRequest& request, QString* error);
+/// FIG.csv when asked). False with a one-line reason. `written`: the size it was drawn at
+/// (the fitted height, when asked for).
+bool export_figure(const FigureExportRequest& request, QString* error,
+                   figure::FigureSize* written = nullptr);
 
 /// The dialog: view (the run's views, `view` preselected), file (format by suffix), width and
-/// height in mm, font in pt, dpi, "also write a Python script".
+/// height in mm ("fit square panels", on by default: the height of a figure of square panels
+/// follows from its width), font in pt, dpi, "also write a Python script".
 class FigureExportDialog : public QDialog {
   Q_OBJECT
 
@@ -56,6 +62,7 @@ class FigureExportDialog : public QDialog {
   QLineEdit* out_ = nullptr;
   QDoubleSpinBox* width_ = nullptr;
   QDoubleSpinBox* height_ = nullptr;
+  QCheckBox* fit_height_ = nullptr;
   QDoubleSpinBox* font_ = nullptr;
   QSpinBox* dpi_ = nullptr;
   QCheckBox* python_ = nullptr;
