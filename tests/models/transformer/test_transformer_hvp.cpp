@@ -3,14 +3,19 @@
 // itself checked against central differences of the float64 loss and against the model's own
 // float32 backward()), symmetry vᵀHw = wᵀHv, for ViT-style image models (class token or mean
 // pooling) and token models (causal or not, tied or untied output, tanh GELU), with softmax,
-// linear_elu and linear_relu attention; one attention head's float64 forward against the
-// variant's own; the refusal of the variants without an R-operator.
+// linear_elu and linear_relu attention (HeadRop) and with TransNormer, InLine, cosFormer,
+// Hedgehog and FLatten attention (LinearHeadRop, whose heads' learned parameters the HVP
+// covers); one attention head's float64 forward against the variant's own; the refusal of the
+// variants without an R-operator.
 #include <QtTest>
 #include <cmath>
 #include <random>
 
 #include "models/transformer/transformer_attention_rop.h"
 #include "models/transformer/transformer_compute.h"
+#include "models/transformer/transformer_hvp.h"
+#include "models/transformer/transformer_layout.h"
+#include "models/transformer/transformer_linear_rop.h"
 #include "ridgeline/attention/attention.h"
 #include "ridgeline/core/backend.h"
 #include "ridgeline/core/errors.h"
@@ -114,10 +119,12 @@ struct Net {
   }
 };
 
-// Float64 H·v by central differences of the float64 analytic gradient. h = 1e-5: truncation
-// O(h²·|∇³L|) ≈ 1e-10 and rounding O(ε₆₄·|∇L|/h) ≈ 1e-11, far below the tolerances below.
+// Float64 H·v by central differences of the float64 analytic gradient. h = 3e-6: truncation
+// O(h²·|∇³L|) and rounding O(ε₆₄·|∇L|/h) ≈ 3e-11, far below the tolerances below. FLatten's
+// third derivatives are the largest (its focusing power p = 3): at h = 1e-5 its truncation
+// alone reached 2.6e-7 relative (falling as h², 4e-8 at 3e-6), the other variants' ≤ 1e-8.
 std::vector<double> hv_fd(const Problem& p, const std::vector<double>& v) {
-  const double h = 1e-5;
+  const double h = 3e-6;
   std::vector<double> tp = p.params, tm = p.params, gp, gm;
   for (size_t i = 0; i < v.size(); ++i) {
     tp[i] += h * v[i];
@@ -145,6 +152,15 @@ void add_archs() {
   QTest::newRow("decoder linear_elu causal") << QString::fromStdString(tok + "attn=linear_elu,causal");
   QTest::newRow("decoder linear_relu causal tied")
       << QString::fromStdString(tok + "attn=linear_relu,causal,tied");
+  // The other linear variants (LinearHeadRop): an image model and a causal token model each.
+  // Hedgehog's W and FLatten's scale are parameters of every head (make_problem perturbs them).
+  for (const char* v : {"transnormer", "inline", "cosformer", "hedgehog", "flatten"}) {
+    QTest::newRow((std::string("vit ") + v).c_str()) << QString::fromStdString(img + "attn=" + v);
+    QTest::newRow((std::string("decoder causal ") + v).c_str())
+        << QString::fromStdString(tok + "attn=" + v + ",causal");
+  }
+  QTest::newRow("vit hedgehog features=3 nocls")
+      << QString::fromStdString(img + "attn=hedgehog,features=3,nocls");
 }
 
 }  // namespace
@@ -155,8 +171,9 @@ class TestTransformerHvp : public QObject {
   void float64GradientIsTheModelsGradient_data() { add_archs(); }
   void float64GradientIsTheModelsGradient() {
     // The reference the HVP is checked against: its loss and gradient against the model's own
-    // float32 forward/backward (a few ulps per layer: measured ≤ 3e-8 relative for the loss,
-    // ≤ 3.5e-7 for the gradient; tolerances 1e-6 and 1e-5) and its gradient against central
+    // float32 forward/backward (a few ulps per layer: measured ≤ 4e-8 relative for the loss,
+    // ≤ 3.6e-7 for the gradient, ≤ 1.5e-6 for TransNormer's and FLatten's (no denominator
+    // behind RMSNorm; cubes); tolerances 1e-6 and 1e-5) and its gradient against central
     // differences of its own loss along random unit directions (h = 1e-4: truncation
     // ≈ 1e-8·|∇³L|, rounding ≈ 1e-12; measured ≤ 3e-10, tolerance 1e-7·|∇L|).
     QFETCH(QString, arch);
@@ -188,8 +205,9 @@ class TestTransformerHvp : public QObject {
   void hvpMatchesGradientDifferences_data() { add_archs(); }
   void hvpMatchesGradientDifferences() {
     // The HVP is float64 inside and rounded once to float32 at the end (ε₃₂ ≈ 6e-8 relative;
-    // measured 3e-8..8e-8 in the 2-norm); the reference is good to ≈ 1e-9. 1e-6 leaves a 12×
-    // margin, while a missing term (one of R{P}'s, GELU's σ'') is off by far more.
+    // measured 2e-8..9.2e-8 in the 2-norm, every variant); the reference is good to ≈ 1e-9.
+    // 1e-6 leaves a 10× margin, while a missing term (one of R{P}'s, GELU's σ'', a variant's
+    // R{v_θ} or its map's second derivative: 5e-5..100) is off by far more.
     QFETCH(QString, arch);
     const Problem p = make_problem(arch.toStdString(), 5, 7);
     Net net(p);
@@ -238,7 +256,7 @@ class TestTransformerHvp : public QObject {
 
   void hvpIsSymmetric_data() { add_archs(); }
   void hvpIsSymmetric() {
-    // vᵀ(Hw) = wᵀ(Hv) up to the float32 rounding of the results: measured ≤ 3e-9 relative to
+    // vᵀ(Hw) = wᵀ(Hv) up to the float32 rounding of the results: measured ≤ 5e-9 relative to
     // |v||Hw| (the rounding errors of the n products partly cancel); tolerance 1e-7.
     QFETCH(QString, arch);
     const Problem p = make_problem(arch.toStdString(), 4, 11);
@@ -255,8 +273,9 @@ class TestTransformerHvp : public QObject {
   }
 
   void headForwardIsTheVariants() {
-    // The HVP's own head forward (transformer_attention_rop.h) computes what the variant
-    // computes, eps included (a different eps moves O by ≈ eps/Σ_j S_ij ≈ 1e-7 relative).
+    // The HVP's own head forward (transformer_attention_rop.h, transformer_linear_rop.h)
+    // computes what the variant computes, eps included (a different eps moves O by
+    // ≈ eps/Σ_j S_ij ≈ 1e-7 relative), at learned parameters away from their initial values.
     std::mt19937_64 rng(5);
     std::normal_distribution<double> g(0.0, 1.0);
     const int N = 7, d = 4;
@@ -267,24 +286,44 @@ class TestTransformerHvp : public QObject {
     std::copy_n(Q.data(), N * d, q.data.data());
     std::copy_n(K.data(), N * d, k.data.data());
     std::copy_n(V.data(), N * d, v.data.data());
-    for (const char* name : {"softmax", "linear_elu", "linear_relu"})
-      for (bool causal : {false, true}) {
-        detail::HeadKernel kernel;
-        QVERIFY(detail::head_kernel_of(name, &kernel));
-        const detail::MatD mine = detail::HeadRop(kernel, causal, Q, K, V).out();
-        const attention::MatrixD ref = attention::make_variant(name, d)->forward(q, k, v, causal);
-        double err = 0, scale = 0;
-        for (int i = 0; i < N * d; ++i) {
-          err = std::max(err, std::abs(mine.data()[i] - ref.data[i]));
-          scale = std::max(scale, std::abs(ref.data[i]));
+    for (const std::string& name : attention::variant_names())
+      for (const char* options : {"", ",features=6,fseed=2"})
+        for (bool causal : {false, true}) {
+          if (*options && name != "performer" && name != "hedgehog") continue;
+          const TransformerArch arch = parse_transformer_arch(
+              "transformer:tokens=5,seq=7,d=8,heads=2,layers=1,ff=4,attn=" + name + options, "test");
+          detail::HeadKernel kernel;
+          if (!detail::head_kernel_of(name, &kernel)) continue;  // refused (test below)
+          auto variant = make_transformer_variant(arch);
+          std::vector<double> theta = variant->params();
+          for (double& t : theta) t += 0.3 * g(rng);
+          if (!theta.empty()) variant->set_params(theta);
+          detail::MatD mine;
+          if (detail::is_generic_linear(kernel)) {
+            const detail::LinearHeadSpec spec(kernel, arch);
+            QCOMPARE(spec.params, static_cast<int>(theta.size()));
+            mine = detail::LinearHeadRop(spec, causal, Q, K, V, theta.data()).out();
+          } else {
+            mine = detail::HeadRop(kernel, causal, Q, K, V).out();
+          }
+          const attention::MatrixD ref = variant->forward(q, k, v, causal);
+          double err = 0, scale = 0;
+          for (int i = 0; i < N * d; ++i) {
+            err = std::max(err, std::abs(mine.data()[i] - ref.data[i]));
+            scale = std::max(scale, std::abs(ref.data[i]));
+          }
+          QVERIFY2(err <= 1e-12 * scale, qPrintable(QString("%1%2 causal=%3: %4")
+                                                         .arg(name.c_str(), options)
+                                                         .arg(causal)
+                                                         .arg(err)));
         }
-        QVERIFY2(err <= 1e-12 * scale, qPrintable(QString("%1 causal=%2: %3").arg(name).arg(causal).arg(err)));
-      }
   }
 
   void variantsWithoutRoperatorAreRefused() {
-    // One line naming the variant, from the architecture (before anything runs) and from the
-    // compute object; hvp() throws it; the Hessian operator refuses the model.
+    // Every variant of the registry either has an R-operator — its transformers have HVPs (the
+    // rows above check each one's) and the Hessian operator takes them — or is refused in one
+    // line naming it and those that have one: from the architecture (before anything runs)
+    // and from the compute object; hvp() throws it; the Hessian operator refuses the model.
     auto be = make_backend("cpu", 1);
     Dataset data;
     data.name = "tokens";
@@ -294,12 +333,18 @@ class TestTransformerHvp : public QObject {
     data.label_width = 4;
     data.x = {1, 2, 3, 4, 5, 6, 7, 0};
     data.y = {2, 3, 4, 5, 6, 7, 0, 1};
-    for (const char* variant : {"performer", "cosformer", "hedgehog", "flatten"}) {
-      const std::string text = std::string("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=") +
-                               variant + ",causal";
-      auto arch = parse_model_arch(text);
+    for (const std::string& variant : attention::variant_names()) {
+      auto arch = parse_model_arch("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=" +
+                                   variant + ",causal");
       const std::string why = arch->hvp_unsupported();
-      QVERIFY2(why.find(std::string("'") + variant + "'") != std::string::npos &&
+      if (detail::head_kernel_of(variant, nullptr)) {
+        QVERIFY2(why.empty(), why.c_str());
+        QVERIFY2(std::string(detail::head_kernels_with_rop()).find(variant) != std::string::npos,
+                 variant.c_str());
+        HessianOperator H(*be, arch, &data);
+        continue;
+      }
+      QVERIFY2(why.find("'" + variant + "'") != std::string::npos &&
                    why.find("softmax") != std::string::npos && why.find('\n') == std::string::npos,
                why.c_str());
       auto net = arch->compute(*be, 2);
@@ -310,11 +355,22 @@ class TestTransformerHvp : public QObject {
         HessianOperator H(*be, arch, &data);
         QFAIL("a transformer without an attention R-operator was accepted");
       } catch (const InputError& e) {
-        QVERIFY2(std::string(e.what()).find(std::string("attention variant '") + variant + "'") !=
+        QVERIFY2(std::string(e.what()).find("attention variant '" + variant + "'") !=
                      std::string::npos,
                  e.what());
       }
     }
+    // The message for a name the registry does not know (parse_transformer_arch refuses it
+    // first), which no variant of the registry may need.
+    TransformerArch t = parse_transformer_arch(
+        "transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=softmax", "test");
+    t.attention = "nonesuch";
+    const std::string why = transformer_hvp_unsupported(t);
+    QVERIFY2(why.find("attention variant 'nonesuch'") != std::string::npos &&
+                 why.find(detail::head_kernels_with_rop()) != std::string::npos &&
+                 why.find('\n') == std::string::npos,
+             why.c_str());
+    QVERIFY_THROWS_EXCEPTION(InputError, (void)detail::TransformerF64(t));
     // hvp() before forward()+loss() is a RunError, not a crash.
     auto ok = parse_model_arch("transformer:tokens=8,seq=4,d=8,heads=2,layers=1,ff=16,attn=softmax");
     auto net = ok->compute(*be, 2);

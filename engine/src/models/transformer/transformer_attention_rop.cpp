@@ -11,23 +11,33 @@ namespace {
 // forward against the variant's own.
 constexpr double kLinearEps = 1e-6;
 
+struct KernelName {
+  const char* name;
+  HeadKernel kernel;
+};
+
+constexpr KernelName kKernels[] = {
+    {"softmax", HeadKernel::Softmax},         {"linear_elu", HeadKernel::LinearElu},
+    {"linear_relu", HeadKernel::LinearRelu},  {"transnormer", HeadKernel::TransNormer},
+    {"inline", HeadKernel::InLine},           {"cosformer", HeadKernel::Cosformer},
+    {"hedgehog", HeadKernel::Hedgehog},
+    {"flatten", HeadKernel::Flatten},
+};
+
 }  // namespace
 
 bool head_kernel_of(const std::string& name, HeadKernel* out) {
-  HeadKernel k;
-  if (name == "softmax")
-    k = HeadKernel::Softmax;
-  else if (name == "linear_elu")
-    k = HeadKernel::LinearElu;
-  else if (name == "linear_relu")
-    k = HeadKernel::LinearRelu;
-  else
-    return false;
-  if (out) *out = k;
-  return true;
+  for (const KernelName& k : kKernels)
+    if (name == k.name) {
+      if (out) *out = k.kernel;
+      return true;
+    }
+  return false;
 }
 
-const char* head_kernels_with_rop() { return "softmax, linear_elu and linear_relu"; }
+const char* head_kernels_with_rop() {
+  return "softmax, linear_elu, linear_relu, transnormer, inline, cosformer, hedgehog and flatten";
+}
 
 double HeadRop::phi(double x) const {
   if (kernel_ == HeadKernel::LinearElu) return x > 0 ? x + 1.0 : std::exp(x);

@@ -19,22 +19,28 @@
 //   dQ = φ'(Q)⊙dF, and R{dQ} = φ'(Q)⊙R{dF} + φ''(Q)⊙R{Q}⊙dF (likewise K).
 #include <Eigen/Dense>
 #include <string>
+#include <vector>
 
 namespace ridgeline::detail {
 
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// The attention variants with an R-operator.
-enum class HeadKernel { Softmax, LinearElu, LinearRelu };
+/// The attention variants with an R-operator: those of HeadRop here, and the other linear
+/// variants of LinearHeadRop (transformer_linear_rop.h).
+enum class HeadKernel {
+  Softmax, LinearElu, LinearRelu,                            // HeadRop
+  TransNormer, InLine, Cosformer, Performer, Hedgehog, Flatten  // LinearHeadRop
+};
 
 /// The kernel of variant `name`, or false when it has no R-operator here.
 bool head_kernel_of(const std::string& name, HeadKernel* out);
-/// The variant names that have one, for messages: "softmax, linear_elu and linear_relu".
+/// The variant names that have one, for messages ("softmax, linear_elu, … and flatten").
 const char* head_kernels_with_rop();
 
 struct HeadGrads {
   MatD dQ, dK, dV;     ///< of Σ dO⊙O
   MatD RdQ, RdK, RdV;  ///< their R-derivatives (after tangent(), with R{dO})
+  std::vector<double> dtheta, Rdtheta;  ///< LinearHeadRop: the head's learned parameters'
 };
 
 class HeadRop {

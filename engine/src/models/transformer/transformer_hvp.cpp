@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 
 #include "ridgeline/core/errors.h"
 
@@ -102,6 +103,37 @@ void linear_backward(const MatD& X, const MatD* RX, const MatD& gY, const MatD* 
 
 double* at(double* base, size_t offset) { return base ? base + offset : nullptr; }
 
+// One head through the class that has its R-operator: HeadRop (softmax, elu+1, relu) or
+// LinearHeadRop (the other linear variants; with the head's parameters θ and v_θ).
+class AnyHead {
+ public:
+  AnyHead(HeadKernel kernel, const LinearHeadSpec* linear, bool causal, const MatD& Q,
+          const MatD& K, const MatD& V, const double* theta) {
+    if (linear)
+      lin_.emplace(*linear, causal, Q, K, V, theta);
+    else
+      rop_.emplace(kernel, causal, Q, K, V);
+  }
+  MatD out() const { return lin_ ? lin_->out() : rop_->out(); }
+  void tangent(const MatD& RQ, const MatD& RK, const MatD& RV, const double* vtheta) {
+    if (lin_)
+      lin_->tangent(RQ, RK, RV, vtheta);
+    else
+      rop_->tangent(RQ, RK, RV);
+  }
+  MatD r_out() const { return lin_ ? lin_->r_out() : rop_->r_out(); }
+  void backward(const MatD& dO, const MatD* RdO, HeadGrads& g) const {
+    if (lin_)
+      lin_->backward(dO, RdO, g);
+    else
+      rop_->backward(dO, RdO, g);
+  }
+
+ private:
+  std::optional<HeadRop> rop_;
+  std::optional<LinearHeadRop> lin_;
+};
+
 // Rows [b·T, b·T + T) and columns [c, c + w) of m.
 MatD head_slice(const MatD& m, int b, int T, int c, int w) {
   return m.block(static_cast<Eigen::Index>(b) * T, c, T, w);
@@ -114,12 +146,18 @@ TransformerF64::TransformerF64(const TransformerArch& arch)
   const std::string why = transformer_hvp_unsupported(arch);
   if (!why.empty()) throw InputError(why);
   head_kernel_of(arch.attention, &kernel_);
+  if (is_generic_linear(kernel_)) linear_ = std::make_unique<LinearHeadSpec>(kernel_, arch);
   act_ = arch.gelu_tanh ? Activation::GeluTanh : Activation::Gelu;
   blocks_.resize(arch.layers);
   rblocks_.resize(arch.layers);
 }
 
-MatD TransformerF64::attention(const MatD& qkv) const {
+const double* TransformerF64::head_params(const double* base, int l, int h) const {
+  if (lay_.variant_params == 0) return nullptr;
+  return base + lay_.blocks[static_cast<size_t>(l)].variant[static_cast<size_t>(h)];
+}
+
+MatD TransformerF64::attention(int l, const MatD& qkv) const {
   const int d = arch_.d, dh = arch_.head_dim(), H = arch_.heads, T = T_;
   MatD att(qkv.rows(), d);
 #pragma omp parallel for schedule(dynamic)
@@ -128,12 +166,12 @@ MatD TransformerF64::attention(const MatD& qkv) const {
     const MatD Q = head_slice(qkv, b, T, h * dh, dh), K = head_slice(qkv, b, T, d + h * dh, dh),
                V = head_slice(qkv, b, T, 2 * d + h * dh, dh);
     att.block(static_cast<Eigen::Index>(b) * T, h * dh, T, dh) =
-        HeadRop(kernel_, arch_.causal, Q, K, V).out();
+        AnyHead(kernel_, linear_.get(), arch_.causal, Q, K, V, head_params(p_, l, h)).out();
   }
   return att;
 }
 
-MatD TransformerF64::r_attention(const MatD& qkv, const MatD& Rqkv) const {
+MatD TransformerF64::r_attention(int l, const MatD& qkv, const MatD& Rqkv, const double* v) const {
   const int d = arch_.d, dh = arch_.head_dim(), H = arch_.heads, T = T_;
   MatD Ratt(qkv.rows(), d);
 #pragma omp parallel for schedule(dynamic)
@@ -141,31 +179,34 @@ MatD TransformerF64::r_attention(const MatD& qkv, const MatD& Rqkv) const {
     const int b = job / H, h = job % H;
     const MatD Q = head_slice(qkv, b, T, h * dh, dh), K = head_slice(qkv, b, T, d + h * dh, dh),
                V = head_slice(qkv, b, T, 2 * d + h * dh, dh);
-    HeadRop head(kernel_, arch_.causal, Q, K, V);
+    AnyHead head(kernel_, linear_.get(), arch_.causal, Q, K, V, head_params(p_, l, h));
     head.tangent(head_slice(Rqkv, b, T, h * dh, dh), head_slice(Rqkv, b, T, d + h * dh, dh),
-                 head_slice(Rqkv, b, T, 2 * d + h * dh, dh));
+                 head_slice(Rqkv, b, T, 2 * d + h * dh, dh), head_params(v, l, h));
     Ratt.block(static_cast<Eigen::Index>(b) * T, h * dh, T, dh) = head.r_out();
   }
   return Ratt;
 }
 
-void TransformerF64::attention_backward(const MatD& qkv, const MatD* Rqkv, const MatD& datt,
-                                        const MatD* Rdatt, MatD& dqkv, MatD* Rdqkv) const {
+void TransformerF64::attention_backward(int l, const MatD& qkv, const MatD* Rqkv,
+                                        const MatD& datt, const MatD* Rdatt, MatD& dqkv,
+                                        MatD* Rdqkv, const double* v, double* grad,
+                                        double* hv) const {
   const int d = arch_.d, dh = arch_.head_dim(), H = arch_.heads, T = T_;
   dqkv.resize(qkv.rows(), 3 * d);
   if (Rdqkv) Rdqkv->resize(qkv.rows(), 3 * d);
+  std::vector<HeadGrads> per_job(static_cast<size_t>(rows_) * H);
 #pragma omp parallel for schedule(dynamic)
   for (int job = 0; job < rows_ * H; ++job) {
     const int b = job / H, h = job % H;
     const Eigen::Index r0 = static_cast<Eigen::Index>(b) * T;
     const MatD Q = head_slice(qkv, b, T, h * dh, dh), K = head_slice(qkv, b, T, d + h * dh, dh),
                V = head_slice(qkv, b, T, 2 * d + h * dh, dh);
-    HeadRop head(kernel_, arch_.causal, Q, K, V);
-    HeadGrads g;
+    AnyHead head(kernel_, linear_.get(), arch_.causal, Q, K, V, head_params(p_, l, h));
+    HeadGrads& g = per_job[static_cast<size_t>(job)];
     MatD RdO;
     if (Rdqkv) {
       head.tangent(head_slice(*Rqkv, b, T, h * dh, dh), head_slice(*Rqkv, b, T, d + h * dh, dh),
-                   head_slice(*Rqkv, b, T, 2 * d + h * dh, dh));
+                   head_slice(*Rqkv, b, T, 2 * d + h * dh, dh), head_params(v, l, h));
       RdO = head_slice(*Rdatt, b, T, h * dh, dh);
     }
     head.backward(head_slice(datt, b, T, h * dh, dh), Rdqkv ? &RdO : nullptr, g);
@@ -176,6 +217,18 @@ void TransformerF64::attention_backward(const MatD& qkv, const MatD* Rqkv, const
       Rdqkv->block(r0, h * dh, T, dh) = g.RdQ;
       Rdqkv->block(r0, d + h * dh, T, dh) = g.RdK;
       Rdqkv->block(r0, 2 * d + h * dh, T, dh) = g.RdV;
+    }
+  }
+  // The heads' own parameters (shared by the examples): summed over examples in order.
+  const int P = lay_.variant_params;
+  for (int h = 0; h < H && P > 0; ++h) {
+    const size_t off = lay_.blocks[static_cast<size_t>(l)].variant[static_cast<size_t>(h)];
+    for (int b = 0; b < rows_; ++b) {
+      const HeadGrads& g = per_job[static_cast<size_t>(b) * H + h];
+      for (int i = 0; i < P; ++i) {
+        if (grad) grad[off + i] += g.dtheta[static_cast<size_t>(i)];
+        if (Rdqkv) hv[off + i] += g.Rdtheta[static_cast<size_t>(i)];
+      }
     }
   }
 }
@@ -228,7 +281,7 @@ double TransformerF64::set(const double* params, const float* x, int rows, const
     layernorm_forward_f64(B.h.data(), int(M), d, kTransformerLnEps, p + o.ln1_w, p + o.ln1_b,
                           B.xh1.data(), B.r1.data(), B.a1.data());
     B.qkv = linear(B.a1, p + o.qkv_w, p + o.qkv_b, 3 * d);
-    B.att = attention(B.qkv);
+    B.att = attention(l, B.qkv);
     B.hmid = B.h + linear(B.att, p + o.proj_w, p + o.proj_b, d);
     B.xh2.resize(M, d);
     B.a2.resize(M, d);
@@ -322,7 +375,7 @@ void TransformerF64::r_forward(const double* v) {
     layernorm_r_forward_f64(R.Rh.data(), int(M), d, p + o.ln1_w, v + o.ln1_w, v + o.ln1_b,
                             B.xh1.data(), B.r1.data(), R.Rxh1.data(), R.Ra1.data());
     R.Rqkv = r_linear(B.a1, R.Ra1, p + o.qkv_w, v + o.qkv_w, v + o.qkv_b, 3 * d);
-    R.Ratt = r_attention(B.qkv, R.Rqkv);
+    R.Ratt = r_attention(l, B.qkv, R.Rqkv, v);
     R.Rhmid = R.Rh + r_linear(B.att, R.Ratt, p + o.proj_w, v + o.proj_w, v + o.proj_b, d);
     R.Rxh2.resize(M, d);
     R.Ra2.resize(M, d);
@@ -435,8 +488,8 @@ void TransformerF64::backward(const double* v, bool with_r, double* grad, double
     // Attention: hmid = h + proj(Attn(qkv(LN₁(h)))).
     linear_backward(B.att, R ? &R->Ratt : nullptr, gh, R ? &Rgh : nullptr, p, v, o.proj_w,
                     o.proj_b, grad, hv, &gatt, &Rgatt);
-    attention_backward(B.qkv, R ? &R->Rqkv : nullptr, gatt, R ? &Rgatt : nullptr, gqkv,
-                       R ? &Rgqkv : nullptr);
+    attention_backward(l, B.qkv, R ? &R->Rqkv : nullptr, gatt, R ? &Rgatt : nullptr, gqkv,
+                       R ? &Rgqkv : nullptr, v, grad, hv);
     linear_backward(B.a1, R ? &R->Ra1 : nullptr, gqkv, R ? &Rgqkv : nullptr, p, v, o.qkv_w,
                     o.qkv_b, grad, hv, &ga, &Rga);
     layernorm_backward_f64(ga.data(), int(M), d, p + o.ln1_w, B.xh1.data(), B.r1.data(),

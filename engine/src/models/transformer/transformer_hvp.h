@@ -3,9 +3,11 @@
 // R-operator (Pearlmutter 1994): a float64 host forward of the whole model, its R-forward along
 // v, then the backward pass and its R-derivative together, block by block from the loss down.
 // LayerNorm and GELU through models/rop_nonlinear.h (shared with the MLP), attention heads
-// through transformer_attention_rop.h, GEMMs through Eigen. docs/ARCHITECTURE.md,
+// through transformer_attention_rop.h and transformer_linear_rop.h (whose heads may have
+// learned parameters: Hedgehog, FLatten), GEMMs through Eigen. docs/ARCHITECTURE.md,
 // "Hessian-vector products of transformers".
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "ridgeline/models/transformer/transformer.h"
 #include "transformer_attention_rop.h"
 #include "transformer_layout.h"
+#include "transformer_linear_rop.h"
 
 namespace ridgeline::detail {
 
@@ -45,14 +48,21 @@ class TransformerF64 {
   /// The backward pass into grad (null: not wanted); with `with_r` (after r_forward(v)) also
   /// its R-derivative, the HVP, into hv.
   void backward(const double* v, bool with_r, double* grad, double* hv);
-  MatD attention(const MatD& qkv) const;
-  MatD r_attention(const MatD& qkv, const MatD& Rqkv) const;
-  void attention_backward(const MatD& qkv, const MatD* Rqkv, const MatD& datt,
-                          const MatD* Rdatt, MatD& dqkv, MatD* Rdqkv) const;
+  // Layer l's heads; v: the HVP's direction (its entries for the heads' own parameters).
+  MatD attention(int l, const MatD& qkv) const;
+  MatD r_attention(int l, const MatD& qkv, const MatD& Rqkv, const double* v) const;
+  /// With Rqkv: also the R-terms, and the heads' parameters' HVP entries into hv. grad (may be
+  /// null) receives the heads' parameters' gradient.
+  void attention_backward(int l, const MatD& qkv, const MatD* Rqkv, const MatD& datt,
+                          const MatD* Rdatt, MatD& dqkv, MatD* Rdqkv, const double* v,
+                          double* grad, double* hv) const;
+  /// Head h's parameters in a vector laid out as θ (null when the variant has none).
+  const double* head_params(const double* base, int l, int h) const;
 
   TransformerArch arch_;
   TransformerLayout lay_;
   HeadKernel kernel_ = HeadKernel::Softmax;
+  std::unique_ptr<LinearHeadSpec> linear_;  ///< LinearHeadRop's variants only
   Activation act_ = Activation::Gelu;
   int T_ = 0, rows_ = 0;
   const double* p_ = nullptr;  ///< set()'s parameters (copied into params_)
