@@ -37,9 +37,9 @@ const CommandSpec& align_spec() {
             {"max-sweeps", "N", "100", "wm, ste: most coordinate-ascent sweeps"},
             {"samples", "N", "10000",
              "am, am-pearson and --repair: first N training samples for statistics (0: all)"},
-            {"epochs", "N", "10", "ste: training epochs"},
-            {"lr", "X", "0.01", "ste: learning rate"},
-            {"batch", "N", "1000", "ste: mini-batch size"},
+            {"epochs", "N", "10", "ste, --learn: training epochs"},
+            {"lr", "X", "0.01", "ste, --learn: learning rate"},
+            {"batch", "N", "1000", "ste, --learn: mini-batch size"},
             {"repair", "", "",
              "also report the midpoint (α = 0.5) test loss and error: naive, aligned, aligned + "
              "REPAIR"},
@@ -50,6 +50,12 @@ const CommandSpec& align_spec() {
              "needs: interpolate those two"},
             {"out-a", "FILE", "", "with --orthogonal (required there): where A's canonical form is saved",
              "none"},
+            {"learn", "", "",
+             "with --orthogonal: then learned matching (Theus et al. 2025): the straight-through "
+             "estimator over the permutations and the stream's orthogonal map together, on the "
+             "loss at (1-λ)·A + λ·T(B), λ ~ U(0.4, 0.6), from the closed-form map (--epochs, "
+             "--lr, --batch, --seed); --out then holds the learned model (the closed-form one "
+             "when learning did not lower the midpoint training loss)"},
             {"within-heads", "", "",
              "transformers: after the method's permutations, permute the dimensions within each "
              "head by weight matching (query/key together, value with the output projection)"},
@@ -67,7 +73,10 @@ const CommandSpec& align_spec() {
        "ridgeline align vit0.safetensors vit1.safetensors --method wm --orthogonal --out "
        "vit1_orth.safetensors --out-a vit0_canonical.safetensors",
        "ridgeline align vit0.safetensors vit1.safetensors --method wm --within-heads --out "
-       "vit1_heads.safetensors"},
+       "vit1_heads.safetensors",
+       "ridgeline align vit0.safetensors vit1.safetensors --method wm --within-heads --orthogonal "
+       "--learn --epochs 5 --data fashion-mnist --train-subset 10000 --out vit1_learned.safetensors "
+       "--out-a vit0_canonical.safetensors"},
       {"Every aligned model must compute its source's function: the largest |logit difference| "
        "is printed, and a failure is an error."}};
   return s;
@@ -103,6 +112,9 @@ int cmd_align(int argc, char** argv) {
   const std::string out_a = a.str("out-a");
   if (orthogonal && out_a.empty()) throw InputError("--orthogonal: name --out-a, where A's canonical form goes");
   if (!orthogonal && !out_a.empty()) throw InputError("--out-a: only with --orthogonal");
+  const bool learn = a.flag("learn");
+  if (learn && !orthogonal)
+    throw InputError("--learn: learned matching starts from the orthogonal map; add --orthogonal");
   if (orthogonal) {
     check_output_file(out_a, "--out-a");
     if (out_a == out) throw InputError("--out-a: the same file as --out");
@@ -116,6 +128,8 @@ int cmd_align(int argc, char** argv) {
   p.method = method;
   p.samples = samples;
   p.within_heads = a.flag("within-heads");
+  p.orthogonal = orthogonal;
+  p.learn = learn;
   // Read (and range-checked) whatever the method: a bad value is an error even where unused.
   const auto seed = static_cast<uint64_t>(a.integer("seed", 0, (1ll << 62)));
   const int max_sweeps = static_cast<int>(a.integer("max-sweeps", 1, 100000));
@@ -123,11 +137,11 @@ int cmd_align(int argc, char** argv) {
   const int batch = static_cast<int>(a.integer("batch", 1, 1 << 24));
   const double lr = a.number("lr");
   int ste_batch = 0;
-  if (method == "wm" || method == "ste") {
+  if (method == "wm" || method == "ste" || learn) {
     p.seed = seed;
     p.max_sweeps = max_sweeps;
   }
-  if (method == "ste") {
+  if (method == "ste" || learn) {
     p.epochs = epochs;
     ste_batch = batch;
     p.lr = lr;
@@ -164,24 +178,41 @@ int cmd_align(int argc, char** argv) {
                                     std::pair{"aligned_repair", &repaired}})
       midpoint[name] = {{"test_loss", res->test->loss[1]}, {"test_error", res->test->error[1]}};
   }
-  nlohmann::json orth;
+  nlohmann::json orth, learned;
   if (orthogonal) {
-    const OrthogonalAlignment o = orthogonal_residual_alignment(
-        *backend, ma, r.aligned, data.train, samples > 0 ? std::min(samples, 2000) : 2000,
+    const StreamStages stages = align_stream_stages(
+        *backend, ma, r, data, p, ste_batch,
+        [&](const SteProgress& s) {
+          if (!quiet)
+            progress({"learned matching", s.epoch, s.epochs, "midpoint loss " + format_loss(s.midpoint_loss)});
+        },
         &interrupt_token());
-    AlignmentResult check;
-    check.method = r.method + "+orth";
-    check.aligned = o.b;
-    check_alignment(*backend, r.aligned, check, data.test);
-    save_model(out, o.b, {{"ridgeline.aligned_to", out_a}, {"ridgeline.aligned_from", fb},
-                          {"ridgeline.alignment", check.method}});
-    save_model(out_a, o.a, {{"ridgeline.canonical_form_of", fa}});
+    const OrthogonalAlignment& o = stages.orthogonal;
+    const AlignmentReport& orep = stages.orthogonal_report;
     orth = {{"out_a", out_a},
             {"stream_mismatch_before", o.mismatch_before},
             {"stream_mismatch_after", o.mismatch_after},
-            {"l2_after", l2_distance(o.a.params, o.b.params)},
-            {"function_check_max_abs_logit_diff", check.function_max_diff},
+            {"l2_after", orep.l2_after},
+            {"function_check_max_abs_logit_diff", orep.function_max_diff},
             {"seconds", o.seconds}};
+    if (stages.learned) {
+      const LearnedMatchingResult& l = *stages.learned;
+      const AlignmentReport& lrep = stages.learned_report;
+      save_model(out, l.aligned, {{"ridgeline.aligned_to", out_a}, {"ridgeline.aligned_from", fb},
+                                  {"ridgeline.alignment", lrep.method}});
+      learned = {{"midpoint_train_loss_before", lrep.objective_before},
+                 {"midpoint_train_loss_after", lrep.objective_after},
+                 {"midpoint_train_loss_per_epoch", lrep.objective_per_sweep},
+                 {"best_epoch", l.best_epoch},
+                 {"lambda", {LearnedMatchingConfig{}.lambda_min, LearnedMatchingConfig{}.lambda_max}},
+                 {"l2_after", lrep.l2_after},
+                 {"function_check_max_abs_logit_diff", lrep.function_max_diff},
+                 {"seconds", l.seconds}};
+    } else {
+      save_model(out, o.b, {{"ridgeline.aligned_to", out_a}, {"ridgeline.aligned_from", fb},
+                            {"ridgeline.alignment", orep.method}});
+    }
+    save_model(out_a, o.a, {{"ridgeline.canonical_form_of", fa}});
   } else {
     save_model(out, r.aligned, {{"ridgeline.aligned_to", fa}, {"ridgeline.aligned_from", fb},
                                 {"ridgeline.alignment", r.method}});
@@ -191,6 +222,7 @@ int cmd_align(int argc, char** argv) {
     j["out"] = out;
     if (!midpoint.is_null()) j["midpoint"] = midpoint;
     if (!orth.is_null()) j["orthogonal"] = orth;
+    if (!learned.is_null()) j["learned"] = learned;
     ProvenanceFacts pf;
     pf.models = {fa, fb};
     pf.out = out;
@@ -236,6 +268,14 @@ int cmd_align(int argc, char** argv) {
                   "check %.3g; saved A's canonical form to %s\n",
                   orth["stream_mismatch_before"].get<double>(), orth["stream_mismatch_after"].get<double>(),
                   orth["function_check_max_abs_logit_diff"].get<double>(), out_a.c_str());
+    if (!learned.is_null())
+      std::printf("learned matching: midpoint training loss %s -> %s (%s), function check %.3g\n",
+                  format_loss(learned["midpoint_train_loss_before"].get<double>()).c_str(),
+                  format_loss(learned["midpoint_train_loss_after"].get<double>()).c_str(),
+                  learned["best_epoch"].get<int>() < 0
+                      ? "not lowered: the closed-form map kept"
+                      : ("best after epoch " + std::to_string(learned["best_epoch"].get<int>())).c_str(),
+                  learned["function_check_max_abs_logit_diff"].get<double>());
     std::printf("saved %s\n", out.c_str());
   }
   return 0;

@@ -207,4 +207,74 @@ AlignmentReport parse_orthogonal_report(const std::string& text, const std::stri
   return r;
 }
 
+std::string learned_report_json(const AlignmentReport& r, const std::string& a, const std::string& b,
+                                int best_epoch, double lambda_min, double lambda_max) {
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  nlohmann::json per_epoch = nlohmann::json::array();
+  for (double v : r.objective_per_sweep) per_epoch.push_back(num(v));
+  nlohmann::ordered_json j = {{"method", r.method},
+                              {"a", a},
+                              {"b", b},
+                              {"midpoint_train_loss_before", num(r.objective_before)},
+                              {"midpoint_train_loss_after", num(r.objective_after)},
+                              {"midpoint_train_loss_per_epoch", per_epoch},
+                              {"epochs", r.sweeps},
+                              {"best_epoch", best_epoch},
+                              {"lambda", {lambda_min, lambda_max}},
+                              {"l2_before", num(r.l2_before)},
+                              {"l2_after", num(r.l2_after)},
+                              {"function_check_max_abs_logit_diff", num(r.function_max_diff)},
+                              {"function_check_max_abs_logit", num(r.function_max_logit)},
+                              {"seconds", num(r.seconds)}};
+  return j.dump(2) + "\n";
+}
+
+AlignmentReport parse_learned_report(const std::string& text, const std::string& source) {
+  const nlohmann::json j = parse_json_limited(text, source);
+  AlignmentReport r;
+  try {
+    if (!j.is_object()) throw std::runtime_error("expected an object");
+    auto num = [&](const char* key) {
+      if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
+      return json_number::finite(j[key], key);
+    };
+    auto integer = [&](const char* key, int64_t lo, int64_t hi) {
+      if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
+      return static_cast<int>(json_number::integer(j[key], key, lo, hi));
+    };
+    if (!j.contains("method") || !j["method"].is_string())
+      throw std::runtime_error("method: not a string");
+    r.method = j["method"].get<std::string>();
+    if (r.method.size() > 64 || r.method.find_first_of("\n\r") != std::string::npos)
+      throw std::runtime_error("method: not a method name");
+    r.objective_before = num("midpoint_train_loss_before");
+    r.objective_after = num("midpoint_train_loss_after");
+    r.sweeps = integer("epochs", 1, 100000);
+    const int best = integer("best_epoch", -1, r.sweeps);
+    (void)best;
+    if (!j.contains("midpoint_train_loss_per_epoch") || !j["midpoint_train_loss_per_epoch"].is_array())
+      throw std::runtime_error("midpoint_train_loss_per_epoch: not an array");
+    const nlohmann::json& per = j["midpoint_train_loss_per_epoch"];
+    if (per.size() != static_cast<size_t>(r.sweeps) + 1)
+      throw std::runtime_error("midpoint_train_loss_per_epoch: " + std::to_string(per.size()) +
+                               " entries for " + std::to_string(r.sweeps) + " epochs (needs epochs + 1)");
+    for (const nlohmann::json& v : per)
+      r.objective_per_sweep.push_back(json_number::finite(v, "midpoint_train_loss_per_epoch[]"));
+    if (!j.contains("lambda") || !j["lambda"].is_array() || j["lambda"].size() != 2)
+      throw std::runtime_error("lambda: not a pair [lo, hi]");
+    const double lo = json_number::finite(j["lambda"][0], "lambda[0]");
+    const double hi = json_number::finite(j["lambda"][1], "lambda[1]");
+    if (!(lo > 0 && lo <= hi && hi < 1)) throw std::runtime_error("lambda: needs 0 < lo <= hi < 1");
+    r.l2_before = num("l2_before");
+    r.l2_after = num("l2_after");
+    r.seconds = num("seconds");
+    r.function_max_diff = num("function_check_max_abs_logit_diff");
+    r.function_max_logit = num("function_check_max_abs_logit");
+    r.function_passed = function_check_passes(r.function_max_diff, r.function_max_logit);
+  } catch (const std::exception& e) {
+    throw InputError(source + ": " + e.what());
+  }
+  return r;
+}
+
 }  // namespace ridgeline

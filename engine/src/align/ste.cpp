@@ -3,15 +3,12 @@
 // interface.
 #include "ridgeline/align/ste.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <string>
 
 #include "ridgeline/core/errors.h"
-#include "ridgeline/train/batch_sampler.h"
-#include "ridgeline/train/evaluate.h"
-#include "ridgeline/train/optimizer.h"
+#include "ste_loop.h"
 
 namespace ridgeline {
 
@@ -23,17 +20,32 @@ double dot(const std::vector<float>& a, const std::vector<float>& b) {
   return s;
 }
 
-uint64_t mix_seed(uint64_t seed, uint64_t k) {
-  uint64_t z = seed ^ (k * 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+// STEv2's projection: weight matching of θ_B to θ̃ from the previous permutation.
+class PermutationProjection final : public detail::SteProjection {
+ public:
+  PermutationProjection(const PermutationSpec& spec, const std::vector<float>& b, int max_sweeps,
+                        const CancelToken* cancel)
+      : spec_(spec), b_(b), max_sweeps_(max_sweeps), cancel_(cancel) {}
+  bool project(const std::vector<float>& tilde, uint64_t seed, std::vector<float>& out) override {
+    WeightMatchingConfig w;
+    w.max_sweeps = max_sweeps_;
+    w.seed = seed;
+    AlignmentResult r = weight_matching(spec_, tilde, b_, w, perm_, cancel_);
+    const bool changed = r.perms != perm_;
+    perm_ = std::move(r.perms);
+    out = std::move(r.aligned.params);
+    return changed;
+  }
+  void keep_best() override { best_ = perm_; }
+  const std::vector<Permutation>& best() const { return best_; }
 
-void midpoint(const std::vector<float>& a, const std::vector<float>& proj, std::vector<float>& out) {
-  out.resize(a.size());
-  for (size_t k = 0; k < a.size(); ++k) out[k] = 0.5f * (a[k] + proj[k]);
-}
+ private:
+  const PermutationSpec& spec_;
+  const std::vector<float>& b_;
+  int max_sweeps_;
+  const CancelToken* cancel_;
+  std::vector<Permutation> perm_, best_;
+};
 
 }  // namespace
 
@@ -66,111 +78,25 @@ AlignmentResult straight_through_estimator(Backend& be, const Model& ma, const M
   if (spec.names.empty())
     throw InputError("ste: " + arch.kind() + " model " + arch.to_string() +
                      " has no units to permute (ste needs an MLP or a transformer)");
-  const Model& a = ma;
-  const Model& b = mb;
-  const size_t P = a.params.size();
-
-  // Projection number k (k = 0: of θ_A) uses sweep-order seed mix_seed(seed, k).
-  long long projections = 0;
-  std::vector<Permutation> perm;
-  Model tilde = a, proj = a;
-  auto project = [&]() {
-    WeightMatchingConfig w;
-    w.max_sweeps = cfg.max_sweeps;
-    w.seed = mix_seed(cfg.seed, static_cast<uint64_t>(projections++));
-    AlignmentResult r = weight_matching(spec, tilde.params, b.params, w, perm, cancel);
-    const bool changed = r.perms != perm;
-    perm = std::move(r.perms);
-    proj.params = std::move(r.aligned.params);
-    return changed;
-  };
-  Model mid = a;
-  auto midpoint_train_loss = [&]() {
-    midpoint(a.params, proj.params, mid.params);
-    return evaluate(be, mid, train, 2000, cancel).loss;
-  };
-
+  PermutationProjection projection(spec, mb.params, cfg.max_sweeps, cancel);
+  detail::SteLoopSettings loop;
+  loop.who = "ste";
+  loop.lr_key = "ste.lr";
+  loop.epochs = cfg.epochs;
+  loop.batch = cfg.batch;
+  loop.lr = cfg.lr;
+  loop.momentum = cfg.momentum;
+  loop.seed = cfg.seed;
+  int best_epoch = 0;
+  long long steps = 0;
   AlignmentResult res;
   res.method = "ste";
-  project();
-  std::vector<Permutation> best = perm;
-  double best_loss = midpoint_train_loss();
-  int best_epoch = 0;
-  res.objective_per_sweep.push_back(best_loss);
-
-  // Mini-batches of ⌈n/batch⌉ per epoch, shuffled from their own seed; SGD with momentum on θ̃
-  // at a constant learning rate.
-  BatchSampler sampler(be, train, cfg.batch, cfg.seed ^ 0x5DEECE66Dull);
-  const int steps_per_epoch = sampler.steps_per_epoch();
-  TrainConfig sgd;
-  sgd.optimizer = OptimizerKind::Sgd;
-  sgd.lr = cfg.lr;
-  sgd.momentum = cfg.momentum;
-  sgd.weight_decay = 0;
-  sgd.schedule = Schedule::Constant;
-  Optimizer optimizer(be, P, sgd);
-  const std::unique_ptr<ModelCompute> compute = arch.compute(be, sampler.batch());
-  ModelCompute& net = *compute;
-  DeviceBuffer d_tilde(be, P), d_mid(be, P), d_grad(be, P);
-  be.upload(d_tilde.data(), a.params.data(), P);
-
-  long long step = 0;
-  bool fresh = true;  // `proj` already is the projection of the current θ̃
-  for (int epoch = 1; epoch <= cfg.epochs; ++epoch) {
-    sampler.shuffle();
-    double ep_loss = 0;
-    int changes = 0;
-    for (int s = 0; s < steps_per_epoch; ++s) {
-      if (cancel) cancel->check();
-      if (!fresh) {
-        be.download(tilde.params.data(), d_tilde.data(), P);
-        changes += project() ? 1 : 0;
-      }
-      fresh = false;
-      midpoint(a.params, proj.params, mid.params);
-      be.upload(d_mid.data(), mid.params.data(), P);
-      const int rows = sampler.gather(s);
-      net.forward(d_mid.data(), sampler.x(), rows);
-      net.loss(sampler.y(), rows, true);
-      net.backward(d_mid.data(), d_grad.data(), rows);
-      // Straight through the projection: d θ_mid / d θ̃ = ½.
-      be.axpby(0.0f, d_grad.data(), 0.5f, d_grad.data(), P);
-      ++step;
-      optimizer.step(d_tilde.data(), d_grad.data(), sampler.epoch_position(epoch, s));
-      double l, c;
-      net.sums(rows, l, c);
-      if (!std::isfinite(l))
-        throw RunError("ste diverged: non-finite midpoint loss at epoch " + std::to_string(epoch) +
-                       ", step " + std::to_string(s + 1) + "; lower ste.lr");
-      ep_loss += l;
-    }
-    // The end-of-epoch projection is the one the next step uses (same θ̃, same seed).
-    be.download(tilde.params.data(), d_tilde.data(), P);
-    changes += project() ? 1 : 0;
-    fresh = true;
-    const double loss = midpoint_train_loss();
-    res.objective_per_sweep.push_back(loss);
-    if (loss < best_loss) {
-      best_loss = loss;
-      best = perm;
-      best_epoch = epoch;
-    }
-    ++res.sweeps;
-    if (on_epoch) {
-      SteProgress p;
-      p.epoch = epoch;
-      p.epochs = cfg.epochs;
-      p.batch_loss = ep_loss / train.n;
-      p.midpoint_loss = loss;
-      p.best_loss = best_loss;
-      p.best_epoch = best_epoch;
-      p.perm_changes = changes;
-      p.steps = step;
-      p.seconds = std::chrono::duration<double>(clock::now() - t0).count();
-      on_epoch(p);
-    }
-  }
-
+  res.objective_per_sweep = detail::run_ste_loop(be, ma, ma.params, train, loop, projection, on_epoch,
+                                                 cancel, best_epoch, steps);
+  res.sweeps = cfg.epochs;
+  const std::vector<Permutation>& best = projection.best();
+  const Model& a = ma;
+  const Model& b = mb;
   res.perms = best;
   res.aligned = apply_permutations(b, best);
   res.objective_before = dot(a.params, b.params);

@@ -85,10 +85,10 @@ void drop_legacy_step_keys(json& doc) {
   if (!doc.is_object() || !doc.contains("steps") || !doc["steps"].is_array()) return;
   std::set<std::string> every_default;
   // Only the kinds of those versions: a later kind's keys were never written into every step,
-  // nor were keys those kinds gained later (align's "orthogonal" and "within_heads").
+  // nor were keys those kinds gained later (align's "orthogonal", "within_heads", "learn").
   for (const char* type : {"interpolate", "align", "merge"})
     for (const auto& [key, prop] : step_fragment(type)["properties"].items())
-      if (prop.contains("default") && key != "orthogonal" && key != "within_heads")
+      if (prop.contains("default") && key != "orthogonal" && key != "within_heads" && key != "learn")
         every_default.insert(key);
   for (json& step : doc["steps"]) {
     if (!step.is_object() || !step.contains("type") || !step["type"].is_string() ||

@@ -13,6 +13,7 @@
 #include "ridgeline/models/transformer/transformer_orthogonal.h"
 #include "ridgeline/models/transformer/transformer_symmetry.h"
 #include "test_support.h"
+#include "orthogonal_maps.h"
 #include "transformer_data.h"
 
 using namespace ridgeline;
@@ -31,22 +32,7 @@ Model model_of(const std::string& text, uint64_t seed) {
   return m;
 }
 
-// A random orthogonal Q with Q·1 = 1: a random rotation of the complement of 1.
-std::vector<double> random_q(int d, uint64_t seed) {
-  std::mt19937_64 g(seed);
-  std::normal_distribution<double> n;
-  MatD x(d, d);
-  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = n(g);
-  x.col(0).setOnes();  // Gram–Schmidt from 1 first: the other columns span its complement
-  Eigen::HouseholderQR<MatD> qr(x);
-  const MatD basis = MatD(qr.householderQ()).rightCols(d - 1);
-  MatD r(d - 1, d - 1);
-  for (Eigen::Index i = 0; i < r.size(); ++i) r.data()[i] = n(g);
-  Eigen::HouseholderQR<MatD> qr2(r);
-  const MatD rot = qr2.householderQ();
-  const MatD q = basis * rot * basis.transpose() + MatD::Constant(d, d, 1.0 / d);
-  return std::vector<double>(q.data(), q.data() + q.size());
-}
+std::vector<double> random_q(int d, uint64_t seed) { return test::random_stream_map(d, seed); }
 
 const char* const kArchs[] = {
     "transformer:image=8x8,patch=4,classes=5,d=12,heads=3,layers=2,ff=16,attn=softmax",

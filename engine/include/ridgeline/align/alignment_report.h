@@ -65,4 +65,15 @@ std::string orthogonal_report_json(const AlignmentReport& r, const std::string& 
                                    const std::string& b);
 AlignmentReport parse_orthogonal_report(const std::string& json_text, const std::string& source);
 
+/// Learned matching after the orthogonal map (the align step's results/<id>.learned.json;
+/// learned_matching.h): `r` as the step fills it (method "<method>+orth+learned", objective =
+/// the midpoint training loss before (the closed-form map) and after, objective_per_sweep = the
+/// midpoint training loss of the projection at the start and after every epoch, sweeps =
+/// epochs, L2 between A's canonical form and B's before and after, the function check),
+/// `best_epoch` (−1: the closed-form map was kept) and the λ range. Parsing gives `r` back
+/// (best_epoch and λ are checked and dropped). InputError "<source>: <problem>".
+std::string learned_report_json(const AlignmentReport& r, const std::string& a, const std::string& b,
+                                int best_epoch, double lambda_min, double lambda_max);
+AlignmentReport parse_learned_report(const std::string& json_text, const std::string& source);
+
 }  // namespace ridgeline

@@ -65,6 +65,56 @@ AlignmentResult align_permutations(Backend& backend, const Model& a, const Model
 
 }  // namespace
 
+StreamStages align_stream_stages(Backend& backend, const Model& a, const AlignmentResult& r,
+                                 const DataSplits& data, const AlignParams& p, int batch,
+                                 const std::function<void(const SteProgress&)>& learn_progress,
+                                 const CancelToken* cancel) {
+  StreamStages s;
+  s.orthogonal = orthogonal_residual_alignment(
+      backend, a, r.aligned, data.train, p.samples > 0 ? std::min(p.samples, 2000) : 2000, cancel);
+  const OrthogonalAlignment& o = s.orthogonal;
+  AlignmentResult check;
+  check.method = r.method + "+orth";
+  check.aligned = o.b;
+  check_alignment(backend, r.aligned, check, data.test);
+  AlignmentReport& orth = s.orthogonal_report;
+  orth.method = check.method;
+  orth.objective_before = o.mismatch_before;
+  orth.objective_after = o.mismatch_after;
+  orth.l2_before = l2_distance(o.a.params, canonical_residual_form(r.aligned).params);
+  orth.l2_after = l2_distance(o.a.params, o.b.params);
+  orth.seconds = o.seconds;
+  orth.function_max_diff = check.function_max_diff;
+  orth.function_max_logit = check.function_max_logit;
+  orth.function_passed = function_check_passes(check.function_max_diff, check.function_max_logit);
+  if (!p.learn) return s;
+  LearnedMatchingConfig cfg;
+  cfg.epochs = p.epochs;
+  cfg.lr = p.lr;
+  cfg.seed = p.seed;
+  cfg.max_sweeps = p.max_sweeps;
+  if (batch > 0) cfg.batch = batch;
+  s.learned = learned_orthogonal_matching(backend, o.a, o.b, data.train, cfg, learn_progress, cancel);
+  const LearnedMatchingResult& l = *s.learned;
+  AlignmentResult lcheck;
+  lcheck.method = check.method + "+learned";
+  lcheck.aligned = l.aligned;
+  check_alignment(backend, o.b, lcheck, data.test);
+  AlignmentReport& lr = s.learned_report;
+  lr.method = lcheck.method;
+  lr.objective_before = l.start_loss;
+  lr.objective_after = l.best_epoch < 0 ? l.start_loss : l.midpoint_losses[static_cast<size_t>(l.best_epoch)];
+  lr.objective_per_sweep = l.midpoint_losses;
+  lr.sweeps = cfg.epochs;
+  lr.l2_before = l.l2_before;
+  lr.l2_after = l.l2_after;
+  lr.seconds = l.seconds;
+  lr.function_max_diff = lcheck.function_max_diff;
+  lr.function_max_logit = lcheck.function_max_logit;
+  lr.function_passed = function_check_passes(lcheck.function_max_diff, lcheck.function_max_logit);
+  return s;
+}
+
 AlignmentResult align_by_method(Backend& backend, const Model& a, const Model& b, const Dataset& train,
                                 const AlignParams& p, int ste_batch,
                                 const std::function<void(const SteProgress&)>& ste_progress,
@@ -95,10 +145,14 @@ class AlignStep final : public PairStepKind {
     p.lr = j["lr"];
     p.orthogonal = j.value("orthogonal", false);
     p.within_heads = j.value("within_heads", false);
+    p.learn = j.value("learn", false);
     return p;
   }
   void check(const StepSpec& st, const std::string& where) const override {
     if (st.a == st.b) throw InputError(where + ": align needs two different models");
+    if (st.as<AlignParams>().learn && !st.as<AlignParams>().orthogonal)
+      throw InputError(where + ".learn: learned matching starts from the orthogonal map of the "
+                       "residual stream; set \"orthogonal\": true as well");
   }
   void check_in_spec(const StepSpec& st, const ExperimentSpec& spec,
                      const std::string& where) const override {
@@ -118,6 +172,7 @@ class AlignStep final : public PairStepKind {
     out["lr"] = p.lr;
     if (p.orthogonal) out["orthogonal"] = true;
     if (p.within_heads) out["within_heads"] = true;
+    if (p.learn) out["learn"] = true;
   }
   std::string default_id(const StepSpec& st) const override { return "align-" + outputs(st)[0]; }
   std::vector<std::string> outputs(const StepSpec& st) const override {
@@ -127,6 +182,7 @@ class AlignStep final : public PairStepKind {
     if (p.orthogonal) {
       out.push_back(aligned + "+orth");
       out.push_back(st.a + "@canonical");
+      if (p.learn) out.push_back(aligned + "+orth+learned");
     }
     return out;
   }
@@ -172,41 +228,53 @@ class AlignStep final : public PairStepKind {
     AlignStepResult res{make_alignment_report(*r, spec), r, {}};
     models[output] = r->aligned;
     if (p.orthogonal) {
-      // The stream's orthogonal map after the permutations (transformer_orthogonal.h).
-      const OrthogonalAlignment o = orthogonal_residual_alignment(
-          ctx.backend, a, r->aligned, ctx.data.train, p.samples > 0 ? std::min(p.samples, 2000) : 2000,
+      // The stream's orthogonal map after the permutations (transformer_orthogonal.h), then
+      // with "learn" learned matching from it (learned_matching.h).
+      const StreamStages stages = align_stream_stages(
+          ctx.backend, a, *r, ctx.data, p, 0,
+          [&](const SteProgress& s) {
+            ctx.progress(st, s.epoch, s.epochs, "learned matching: midpoint loss " +
+                                                    std::to_string(s.midpoint_loss));
+          },
           ctx.cancel);
-      AlignmentResult check;
-      check.method = p.method + "+orth";
-      check.aligned = o.b;
-      check_alignment(ctx.backend, r->aligned, check, ctx.data.test);
+      const OrthogonalAlignment& o = stages.orthogonal;
       const std::vector<std::string> outs = outputs(st);
       save_model((ctx.dir / "checkpoints" / (outs[1] + ".safetensors")).string(), o.b,
                  {{"ridgeline.aligned_to", outs[2]}, {"ridgeline.aligned_from", st.b},
-                  {"ridgeline.alignment", check.method}});
+                  {"ridgeline.alignment", stages.orthogonal_report.method}});
       save_model((ctx.dir / "checkpoints" / (outs[2] + ".safetensors")).string(), o.a,
                  {{"ridgeline.canonical_form_of", st.a}});
-      AlignmentReport orth;
-      orth.method = check.method;
-      orth.objective_before = o.mismatch_before;
-      orth.objective_after = o.mismatch_after;
-      orth.l2_before = l2_distance(o.a.params, canonical_residual_form(r->aligned).params);
-      orth.l2_after = l2_distance(o.a.params, o.b.params);
-      orth.seconds = o.seconds;
-      orth.function_max_diff = check.function_max_diff;
-      orth.function_max_logit = check.function_max_logit;
-      orth.function_passed = function_check_passes(check.function_max_diff, check.function_max_logit);
-      res.orthogonal = orth;
+      res.orthogonal = stages.orthogonal_report;
       write_file_atomic((ctx.dir / "results" / (st.id + ".orthogonal.json")).string(),
-                        orthogonal_report_json(orth, outs[2], outs[1]));
+                        orthogonal_report_json(stages.orthogonal_report, outs[2], outs[1]));
       std::snprintf(line, sizeof line,
                     "step %s: orthogonal map of the residual stream: stream mismatch %.4g -> %.4g, "
                     "function check %.2g (wall-clock %s)",
-                    st.id.c_str(), o.mismatch_before, o.mismatch_after, check.function_max_diff,
-                    format_seconds(o.seconds).c_str());
+                    st.id.c_str(), o.mismatch_before, o.mismatch_after,
+                    stages.orthogonal_report.function_max_diff, format_seconds(o.seconds).c_str());
       ctx.log(line);
       models[outs[1]] = o.b;
       models[outs[2]] = o.a;
+      if (stages.learned) {
+        const LearnedMatchingResult& l = *stages.learned;
+        const AlignmentReport& lr = stages.learned_report;
+        save_model((ctx.dir / "checkpoints" / (outs[3] + ".safetensors")).string(), l.aligned,
+                   {{"ridgeline.aligned_to", outs[2]}, {"ridgeline.aligned_from", st.b},
+                    {"ridgeline.alignment", lr.method}});
+        res.learned = lr;
+        write_file_atomic((ctx.dir / "results" / (st.id + ".learned.json")).string(),
+                          learned_report_json(lr, outs[2], outs[3], l.best_epoch,
+                                              LearnedMatchingConfig{}.lambda_min,
+                                              LearnedMatchingConfig{}.lambda_max));
+        std::snprintf(line, sizeof line,
+                      "step %s: learned matching: midpoint training loss %.4g -> %.4g (best at "
+                      "epoch %d of %d; -1: the closed-form map kept), function check %.2g "
+                      "(wall-clock %s)",
+                      st.id.c_str(), lr.objective_before, lr.objective_after, l.best_epoch,
+                      lr.sweeps, lr.function_max_diff, format_seconds(l.seconds).c_str());
+        ctx.log(line);
+        models[outs[3]] = l.aligned;
+      }
     }
     return {st.id, type(), std::move(res), r->seconds};
   }
@@ -218,6 +286,9 @@ class AlignStep final : public PairStepKind {
     const auto o = dir / "results" / (st.id + ".orthogonal.json");
     if (st.as<AlignParams>().orthogonal && std::filesystem::exists(o))
       res.orthogonal = parse_orthogonal_report(read_file(o.string()), o.string());
+    const auto l = dir / "results" / (st.id + ".learned.json");
+    if (st.as<AlignParams>().learn && std::filesystem::exists(l))
+      res.learned = parse_learned_report(read_file(l.string()), l.string());
     return StepResult{st.id, type(), std::move(res)};
   }
 };

@@ -101,6 +101,17 @@ MatD complement_of_ones(int d) {
   return full.rightCols(d - 1);
 }
 
+// Q = B⊥·U·Vᵀ·B⊥ᵀ + 11ᵀ/d maximises ⟨Q, cross⟩ over orthogonal maps with Q·1 = 1, from the
+// SVD U·Σ·Vᵀ of the cross moments within the complement of 1 (orthogonal Procrustes).
+MatD procrustes_fixing_ones(const MatD& cross) {
+  const int d = static_cast<int>(cross.rows());
+  const MatD basis = complement_of_ones(d);
+  const MatD inner = basis.transpose() * cross * basis;
+  Eigen::JacobiSVD<MatD> svd(inner, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  return basis * (svd.matrixU() * svd.matrixV().transpose()) * basis.transpose() +
+         MatD::Constant(d, d, 1.0 / d);
+}
+
 }  // namespace
 
 Model canonical_residual_form(const Model& m) {
@@ -194,12 +205,7 @@ OrthogonalAlignment orthogonal_residual_alignment(Backend& be, const Model& ma, 
     }
     add(na.final_stream(), nb.final_stream());
   }
-  // Q = B⊥·U·Vᵀ·B⊥ᵀ + 11ᵀ/d from the SVD of the cross moments within the complement of 1.
-  const MatD basis = complement_of_ones(d);
-  const MatD inner = basis.transpose() * cross * basis;
-  Eigen::JacobiSVD<MatD> svd(inner, Eigen::ComputeFullU | Eigen::ComputeFullV);
-  const MatD q = basis * (svd.matrixU() * svd.matrixV().transpose()) * basis.transpose() +
-                 MatD::Constant(d, d, 1.0 / d);
+  const MatD q = procrustes_fixing_ones(cross);
   r.q.assign(q.data(), q.data() + static_cast<size_t>(d) * d);
   r.b = rotate_residual(cb, r.q);
   const double top = std::max(sa, 1e-300);
@@ -207,6 +213,27 @@ OrthogonalAlignment orthogonal_residual_alignment(Backend& be, const Model& ma, 
   r.mismatch_after = std::sqrt(std::max(0.0, sa + sb - 2 * (q.cwiseProduct(cross)).sum()) / top);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+std::vector<double> residual_procrustes_on_weights(const Model& b, const std::vector<float>& target) {
+  const TransformerArch& a = untied_transformer(b, "weight-space residual map");
+  if (target.size() != b.params.size())
+    throw InputError("weight-space residual map: the target has " + std::to_string(target.size()) +
+                     " parameters for " + a.to_string());
+  const TransformerLayout lay(a);
+  const int d = a.d;
+  // ⟨T, Q·W⟩ = ⟨Q, T·Wᵀ⟩ for writers [d, cols]; ⟨T, W·Qᵀ⟩ = ⟨Q, Tᵀ·W⟩ for readers [rows, d].
+  MatD cross = MatD::Zero(d, d);
+  for (const StreamBlock& s : stream_blocks(a, lay)) {
+    const MatD w = block(b.params, s.off, s.rows, s.cols);
+    const MatD t = block(target, s.off, s.rows, s.cols);
+    if (s.stream_in_rows)
+      cross.noalias() += t * w.transpose();
+    else
+      cross.noalias() += t.transpose() * w;
+  }
+  const MatD q = procrustes_fixing_ones(cross);
+  return std::vector<double>(q.data(), q.data() + static_cast<size_t>(d) * d);
 }
 
 }  // namespace ridgeline

@@ -29,6 +29,15 @@ Model canonical_residual_form(const Model& transformer);
 /// must be in canonical form (gains 1, shifts 0; checked). The stream x becomes q·x.
 Model rotate_residual(const Model& canonical, const std::vector<double>& q);
 
+/// The map of weight matching in place of Procrustes on activations: the orthogonal Q with
+/// Q·1 = 1 maximising ⟨target, rotate_residual(b, Q)⟩ over the blocks the stream map acts on
+/// (⟨T, Q·W⟩ over writers, ⟨T, W·Qᵀ⟩ over readers: one orthogonal Procrustes problem). `b`
+/// should be canonical (rotate_residual checks that, this does not); `target` is any parameter
+/// vector of b's architecture (the straight-through estimator's free parameters, for one).
+/// Returns Q d×d row-major. Throws InputError for a model that is not an untied transformer
+/// or a target of another size.
+std::vector<double> residual_procrustes_on_weights(const Model& b, const std::vector<float>& target);
+
 struct OrthogonalAlignment {
   Model a;                 ///< A's canonical form
   Model b;                 ///< B's canonical form, its stream rotated onto A's
