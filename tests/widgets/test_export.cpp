@@ -317,6 +317,16 @@ void TestExport::alignmentAndTrainingCsv() {
   QCOMPARE(t[0], QString("model,epoch,train_loss,train_error,test_loss,test_error,lr,seconds"));
   QCOMPARE(t[1], QString("seed0,1,0.5,0.25,0.75,0.125,0.01,2"));
   QCOMPARE(t[2], QString("seed0,2,0.5,0.25,,,0.01,2"));
+  // A distilled model adds its distillation loss, a column the other models leave empty.
+  EpochMetrics d = e1;
+  d.distill_loss = 0.375;
+  const QStringList td =
+      training_csv({{"seed0", {e1}}, {"hh", {d}}}).split('\n', Qt::SkipEmptyParts);
+  QCOMPARE(td.size(), 3);
+  QCOMPARE(td[0], QString("model,epoch,train_loss,train_error,test_loss,test_error,lr,seconds,"
+                          "distill_loss"));
+  QCOMPARE(td[1], QString("seed0,1,0.5,0.25,0.75,0.125,0.01,2,"));
+  QCOMPARE(td[2], QString("hh,1,0.5,0.25,0.75,0.125,0.01,2,0.375"));
 }
 
 QTEST_MAIN(TestExport)

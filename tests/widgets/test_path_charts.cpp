@@ -11,6 +11,8 @@
 #include <QLabel>
 #include <QPainter>
 #include <QtTest>
+#include <cmath>
+#include <limits>
 
 #include "gui/editor/experiment_editor.h"
 #include "gui/main_window/main_window.h"
@@ -92,6 +94,7 @@ class TestPathCharts : public QObject {
   void legendsTellSeriesApart();
   void openedRunSpecIsNamedByItsFile();
   void savedStepsHoldOnlyTheirKeys();
+  void trainingMonitorShowsDistillation();
 };
 
 void TestPathCharts::endpointMaximumIsNoInteriorBarrier() {
@@ -254,6 +257,68 @@ void TestPathCharts::savedStepsHoldOnlyTheirKeys() {
     if (type == "align") QVERIFY(!st.contains("points"));
     if (type == "interpolate") QVERIFY(!st.contains("method"));
   }
+}
+
+// The training monitor: a model trained with attention distillation gets a dotted curve of its
+// distillation loss per epoch, in its own colour; other models none; the error view leaves it
+// empty. And from a real run folder (a tiny Hedgehog transformer with train.distill), the
+// window's monitor shows the epochs' recorded distillation losses.
+void TestPathCharts::trainingMonitorShowsDistillation() {
+  widgets::TrainingMonitor monitor;
+  EpochMetrics m;
+  m.train_loss = 1.5;
+  m.train_error = 0.5;
+  for (int e = 1; e <= 2; ++e) {
+    m.epoch = e;
+    m.distill_loss = 0.8 / e;
+    monitor.addEpoch("hh", m);
+  }
+  m.distill_loss = std::numeric_limits<double>::quiet_NaN();
+  monitor.addEpoch("plain", m);
+  QVERIFY(monitor.seriesNames().contains("hh distillation"));
+  QVERIFY(!anySeriesNamed(monitor.seriesNames(), "plain distillation"));
+  QCOMPARE(monitor.seriesPoints("hh distillation"), (QList<QPointF>{{1, 0.8}, {2, 0.4}}));
+  const auto* train = entry(monitor.legend(), "hh train");
+  const auto* distill = entry(monitor.legend(), "hh distillation");
+  QVERIFY(train && distill);
+  QCOMPARE(distill->pen.color(), train->pen.color());
+  QCOMPARE(distill->pen.style(), Qt::DotLine);
+  QVERIFY2(swatch(*distill) != swatch(*train), "distillation looks like train");
+  QVERIFY(monitor.toolTip().contains("distillation"));
+  monitor.setMetric(widgets::TrainingMonitor::Metric::Error);
+  QVERIFY(monitor.seriesPoints("hh distillation").isEmpty());
+  QCOMPARE(monitor.seriesPoints("hh train"), (QList<QPointF>{{1, 50}, {2, 50}}));
+  monitor.setMetric(widgets::TrainingMonitor::Metric::Loss);
+  QCOMPARE(monitor.seriesPoints("hh distillation").size(), 2);
+
+  test::ScratchDir ws("path-charts-distill");
+  RunOptions ro;
+  ro.workspace = ws.path().string();
+  ro.device = "cpu";
+  ro.threads = 1;
+  const RunSummary s = run_experiment(parse_spec(R"({
+    "name": "tiny-distill",
+    "data": {"name": "task:mqar,vocab=16,length=8,pairs=2,train=96,test=32,seed=3"},
+    "model": {"kind": "transformer",
+              "arch": "transformer:tokens=16,seq=8,d=16,heads=2,layers=1,ff=32,attn=hedgehog,causal"},
+    "train": {"optimizer": "adam", "lr": 0.01, "batch": 32, "epochs": 2, "distill": 0.5},
+    "models": [{"name": "seed0", "seed": 0}],
+    "steps": []})", "tiny-distill.json"), ro);
+  QCOMPARE(s.status, std::string("finished"));
+  gui::GuiOptions o;
+  o.workspace = QString::fromStdString(ws.path().string());
+  gui::MainWindow w(o);
+  w.setInteractive(false);
+  QString why;
+  QVERIFY2(w.openRunFolder(QString::fromStdString(s.run_dir), &why), qPrintable(why));
+  const RunSummary on_disk = load_run(s.run_dir);
+  QList<QPointF> want;
+  for (const StepResult& r : on_disk.results)
+    if (const auto* t = r.as<TrainStageResult>())
+      for (const EpochMetrics& e : t->epochs) want << QPointF(e.epoch, e.distill_loss);
+  QCOMPARE(want.size(), 2);
+  QVERIFY(want[0].y() > 0 && std::isfinite(want[1].y()));
+  QCOMPARE(w.trainingMonitor()->seriesPoints("seed0 distillation"), want);
 }
 
 QTEST_MAIN(TestPathCharts)

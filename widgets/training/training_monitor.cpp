@@ -124,6 +124,16 @@ void TrainingMonitor::addEpoch(const QString& model, const EpochMetrics& m) {
   Curves& c = curvesFor(model);
   append(c.train, c.train_points, m.epoch, m.train_loss, m.train_error);
   if (m.test_loss >= 0) append(c.test, c.test_points, m.epoch, m.test_loss, m.test_error);
+  if (std::isfinite(m.distill_loss)) {
+    if (!c.distill) {
+      c.distill = makeSeries(model + " distillation", c.train->pen().color(), 1.5, Qt::DotLine,
+                             true);
+      set_series_marker(c.distill, SeriesMarker::Triangle);
+      legend_->refresh();
+      redraw();  // the tooltip names the new curve
+    }
+    append(c.distill, c.distill_points, m.epoch, m.distill_loss, -1);
+  }
 }
 
 void TrainingMonitor::addStepSample(const QString& model, double epoch_position, double loss,
@@ -145,19 +155,30 @@ void TrainingMonitor::redraw() {
   y_min_ = 0;
   y_max_ = 1;
   axis_y_->setRange(0, loss ? 1 : 100);
+  bool distilled = false;
   for (auto& c : curves_) {
-    const std::pair<QLineSeries*, const Points*> all[] = {
-        {c.steps, &c.step_points}, {c.train, &c.train_points}, {c.test, &c.test_points}};
+    const std::pair<QLineSeries*, const Points*> all[] = {{c.steps, &c.step_points},
+                                                         {c.train, &c.train_points},
+                                                         {c.test, &c.test_points},
+                                                         {c.distill, &c.distill_points}};
+    distilled |= c.distill != nullptr;
     for (const auto& [series, points] : all) {
+      if (!series) continue;
       const QList<QPointF>& shown = loss ? points->loss : points->error;
       series->replace(shown);
       for (const QPointF& p : shown) growRanges(p.x(), p.y());
     }
   }
-  setToolTip(loss ? "Per model: train loss per epoch (dashed, squares), test loss after each "
-                    "epoch (solid, circles), sampled mini-batch losses (thin)"
-                  : "Per model: train error (%) per epoch (dashed, squares), test error after "
-                    "each epoch (solid, circles), sampled mini-batch errors (thin)");
+  QString tip = loss ? "Per model: train loss per epoch (dashed, squares), test loss after each "
+                       "epoch (solid, circles), sampled mini-batch losses (thin)"
+                     : "Per model: train error (%) per epoch (dashed, squares), test error after "
+                       "each epoch (solid, circles), sampled mini-batch errors (thin)";
+  if (distilled)
+    tip += loss ? "; attention distillation: its mean loss per epoch (dotted, triangles), the "
+                  "cross-entropy of the Hedgehog maps to softmax's, added to the task loss with "
+                  "weight train.distill"
+                : "; the distillation loss has no error: show the loss to see it";
+  setToolTip(tip);
 }
 
 QStringList TrainingMonitor::seriesNames() const {

@@ -2,9 +2,11 @@
 /// @file training_monitor.h
 /// Live training curves: per model, the per-epoch mean train loss (dashed, squares), the test
 /// loss after each epoch (solid, circles) — the convention of every path chart — and a thin
-/// trace of sampled mini-batch losses, against epochs —
-/// or the same curves as error (%) with setMetric(Error). Fed with engine EpochMetrics /
-/// step samples; it draws, nothing else.
+/// trace of sampled mini-batch losses, against epochs — and, for a model trained with
+/// attention distillation (Hedgehog, train.distill), its mean distillation loss per epoch
+/// (dotted, triangles) — or the same curves as error (%) with setMetric(Error) (a distillation
+/// loss has no error: its curve is then empty). Fed with engine EpochMetrics / step samples; it
+/// draws, nothing else.
 #include <QChartView>
 #include <QHash>
 #include <QList>
@@ -30,7 +32,8 @@ class TrainingMonitor : public QChartView {
 
   /// Forgets every curve; `epochs` sets the x range (0 = grow with the data).
   void reset(int epochs = 0);
-  /// Adds the end-of-epoch point of `model` (train loss; test loss when evaluated).
+  /// Adds the end-of-epoch point of `model` (train loss; test loss when evaluated; the
+  /// distillation loss when it is a number: the first one adds "<model> distillation").
   void addEpoch(const QString& model, const EpochMetrics& m);
   /// Adds a mini-batch's loss and error (fraction; < 0 = unknown) at fractional epoch
   /// position `epoch_position`.
@@ -54,7 +57,8 @@ class TrainingMonitor : public QChartView {
     QLineSeries* steps = nullptr;
     QLineSeries* train = nullptr;
     QLineSeries* test = nullptr;
-    Points step_points, train_points, test_points;
+    QLineSeries* distill = nullptr;  ///< made at the first distillation loss
+    Points step_points, train_points, test_points, distill_points;
   };
   void append(QLineSeries* series, Points& points, double x, double loss, double error);
   void redraw();

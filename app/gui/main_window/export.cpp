@@ -249,16 +249,20 @@ QString alignment_csv(const std::vector<std::pair<std::string, AlignmentReport>>
 }
 
 QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochMetrics>>>& runs) {
-  QString out = "model,epoch,train_loss,train_error,test_loss,test_error,lr,seconds\n";
+  bool distilled = false;  // a distill_loss column only when some model was distilled
+  for (const auto& [model, epochs] : runs)
+    for (const auto& e : epochs) distilled |= std::isfinite(e.distill_loss);
+  QString out = "model,epoch,train_loss,train_error,test_loss,test_error,lr,seconds";
+  out += distilled ? ",distill_loss\n" : "\n";
   for (const auto& [model, epochs] : runs)
     for (const auto& e : epochs) {
       const bool tested = e.test_loss >= 0;
-      out += QStringList{csvField(QString::fromStdString(model)), QString::number(e.epoch),
-                         number(e.train_loss), number(e.train_error),
-                         tested ? number(e.test_loss) : QString(),
-                         tested ? number(e.test_error) : QString(), number(e.lr), number(e.seconds)}
-                 .join(',') +
-             '\n';
+      QStringList row{csvField(QString::fromStdString(model)), QString::number(e.epoch),
+                      number(e.train_loss), number(e.train_error),
+                      tested ? number(e.test_loss) : QString(),
+                      tested ? number(e.test_error) : QString(), number(e.lr), number(e.seconds)};
+      if (distilled) row << (std::isfinite(e.distill_loss) ? number(e.distill_loss) : QString());
+      out += row.join(',') + '\n';
     }
   return out;
 }

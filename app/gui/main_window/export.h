@@ -71,7 +71,8 @@ QString barriers_csv(const QList<QPair<QString, InterpolationResult>>& paths);
 /// max_abs_logit_diff,function_passed,layer,size,moved,gain`.
 QString alignment_csv(const std::vector<std::pair<std::string, AlignmentReport>>& reports);
 /// Per-epoch training records: `model,epoch,train_loss,train_error,test_loss,test_error,lr,
-/// seconds` (test cells empty when the epoch was not evaluated).
+/// seconds` (test cells empty when the epoch was not evaluated), then `distill_loss` when some
+/// model was trained with attention distillation (empty for the others).
 QString training_csv(const std::vector<std::pair<std::string, std::vector<EpochMetrics>>>& runs);
 
 /// Writes `text` atomically (QSaveFile). False with the reason in `error`.
