@@ -1017,9 +1017,10 @@ def attention_folder_cases(exe, work):
 
 
 def orthogonal_folder_cases(exe, work):
-    """A run of two tiny transformers aligned with the orthogonal map of the residual stream,
-    whose results/W.orthogonal.json was then corrupted: the alignment figure (which reads it
-    for its "W+orth" row) refuses it with one line naming the file."""
+    """A run of two tiny transformers aligned with the orthogonal map of the residual stream
+    and learned matching after it, whose results/W.orthogonal.json or W.learned.json was then
+    corrupted: the alignment figure (which reads them for its "W+orth" and "W+learned" rows)
+    refuses either with one line naming the file."""
     task = "task:mqar,vocab=16,length=8,pairs=2,train=64,test=32,seed=1"
     spec = {"name": "tiny-orth", "data": {"name": task},
             "model": {"kind": "transformer",
@@ -1027,19 +1028,21 @@ def orthogonal_folder_cases(exe, work):
             "train": {"epochs": 1, "batch": 32, "lr": 0.01},
             "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
             "steps": [{"type": "align", "id": "W", "a": "seed0", "b": "seed1", "method": "wm",
-                       "orthogonal": True}]}
+                       "orthogonal": True, "learn": True, "epochs": 1}]}
     with open(os.path.join(work, "orth_spec.json"), "w") as f:
         json.dump(spec, f)
     r = run(exe, ["run", "orth_spec.json", "--out", "orth_good", "--threads", 1, "--quiet"], work)
     if r.returncode != 0:
         sys.exit("fixture: ridgeline run (orthogonal align) failed: " + r.stderr.decode(errors="replace"))
     good = os.path.join(work, "orth_good")
-    name = "W.orthogonal.json"
-    with open(os.path.join(good, "results", name)) as f:
-        text = f.read()
+    texts = {}
+    for name in ("W.orthogonal.json", "W.learned.json"):
+        with open(os.path.join(good, "results", name)) as f:
+            texts[name] = f.read()
     cases = []
 
-    def add(what, change, needles):
+    def add(what, change, needles, name="W.orthogonal.json"):
+        text = texts[name]
         folder = "orth_" + what
         shutil.copytree(good, os.path.join(work, folder))
         if callable(change):
@@ -1053,6 +1056,7 @@ def orthogonal_folder_cases(exe, work):
         cases.append(Case("figure-orthogonal-" + what,
                           ["figure", folder, "--view", "alignment", "--out", folder + ".png"], [name] + needles))
 
+    text = texts["W.orthogonal.json"]
     add("truncated", text[: len(text) // 2], ["invalid JSON"])
     add("not-object", "[1, 2]", ["expected an object"])
     add("method-number", lambda j: j.update(method=3), ["method"])
@@ -1060,6 +1064,19 @@ def orthogonal_folder_cases(exe, work):
     add("l2-string", lambda j: j.update(l2_before="12"), ["l2_before"])
     add("seconds-overflow", text.replace('"seconds":', '"seconds": 1e400, "was":', 1), ["seconds"])
     add("deep", "[" * 5000 + "]" * 5000, ["nested deeper"])
+    learned = "W.learned.json"
+    ltext = texts[learned]
+    add("learned-truncated", ltext[: len(ltext) // 2], ["invalid JSON"], learned)
+    add("learned-loss-missing", lambda j: j.pop("midpoint_train_loss_after"),
+        ["midpoint_train_loss_after"], learned)
+    add("learned-epochs-float", lambda j: j.update(epochs=1.5), ["epochs"], learned)
+    add("learned-per-epoch-short", lambda j: j.update(midpoint_train_loss_per_epoch=[0.5]),
+        ["midpoint_train_loss_per_epoch", "epochs + 1"], learned)
+    add("learned-best-epoch-range", lambda j: j.update(best_epoch=7), ["best_epoch"], learned)
+    add("learned-lambda-order", lambda j: j.update({"lambda": [0.6, 0.4]}), ["lambda"], learned)
+    add("learned-loss-overflow",
+        ltext.replace('"midpoint_train_loss_before":', '"midpoint_train_loss_before": 1e400, "was":', 1),
+        ["number overflow"], learned)
     return cases
 
 

@@ -1,15 +1,17 @@
 // libFuzzer harness: the results of the layerwise, hessian and attention steps as earlier runs
 // (or hand edits) left them — results/<id>.json, through layerwise_from_json,
 // hessian_report_from_json and attention_analysis_from_json (what load_run, the result pages
-// and figures use), and an align step's results/<id>.orthogonal.json (parse_orthogonal_report).
+// and figures use), and an align step's results/<id>.orthogonal.json (parse_orthogonal_report)
+// and results/<id>.learned.json (parse_learned_report).
 // Also a `ridgeline attention` folder's comparison.json and tokens.json. The first byte picks
-// the reader ('A': attention; 'O': orthogonal map; 'C' / 'T': comparison / tokens; else even:
+// the reader ('A': attention; 'O': orthogonal map; 'M': learned matching; 'C' / 'T': comparison
+// / tokens; else even:
 // layerwise, odd: hessian); the rest is the JSON text. InputError with a one-line message is fine. A
 // finding: a crash, a sanitizer report, another exception, a multi-line message, or an accepted
 // result whose JSON, written back, does not read back to the same text. Seeds: a layerwise and a
 // hessian result of the gmm examples (gmm-layerwise.json, gmm-hessian.json), prefixed "L" / "I",
-// an attention result of the mqar-attention example, prefixed "A", and an orthogonal map of
-// the mqar-rebasin example, prefixed "O".
+// an attention result of the mqar-attention example, prefixed "A", and an orthogonal map and a
+// learned matching of the mqar-rebasin example, prefixed "O" and "M".
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -81,6 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   else if (data[0] == 'O')
     round_trip(text, [](const std::string& t) { return parse_orthogonal_report(t, "fuzz.json"); },
                [](const AlignmentReport& r) { return orthogonal_report_json(r, "a", "b"); });
+  else if (data[0] == 'M')
+    round_trip(text, [](const std::string& t) { return parse_learned_report(t, "fuzz.json"); },
+               [](const AlignmentReport& r) { return learned_report_json(r, "a", "b", -1, 0.4, 0.6); });
   else if (data[0] % 2 == 0)
     round_trip(text, [](const std::string& t) { return layerwise_from_json(t, "fuzz.json"); },
                [](const LayerwiseResult& r) { return layerwise_to_json(r, 1); });

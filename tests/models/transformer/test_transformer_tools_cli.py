@@ -112,6 +112,26 @@ check(o["stream_mismatch_after"] <= o["stream_mismatch_before"] and
 r = run("interpolate", "m0-canonical.safetensors", "m1-orth.safetensors", "--data", TASK, "--points", 3,
         "--threads", 1, "--json")
 check(len(json.loads(r.stdout)["alpha"]) == 3, "the orthogonally aligned path has 3 points")
+# Then learned matching: the straight-through estimator over the permutations and the stream's
+# map; the result still computes B's function, its midpoint training loss (re-measured here
+# by interpolating) is the one reported and never above the closed-form map's.
+r = run("align", "m0.safetensors", "m1.safetensors", "--method", "wm", "--orthogonal", "--learn",
+        "--epochs", 2, "--batch", 64, "--data", TASK, "--out", "m1-learned.safetensors",
+        "--out-a", "m0-canonical2.safetensors", "--threads", 1, "--json")
+lj = json.loads(r.stdout)
+ln = lj.get("learned", {})
+check(len(ln.get("midpoint_train_loss_per_epoch", [])) == 3 and
+      ln["midpoint_train_loss_after"] <= ln["midpoint_train_loss_before"] and
+      ln["function_check_max_abs_logit_diff"] < 1e-4 and ln["lambda"] == [0.4, 0.6],
+      "learned matching: %r" % ln)
+r = run("interpolate", "m0-canonical2.safetensors", "m1-learned.safetensors", "--data", TASK,
+        "--points", 3, "--threads", 1, "--json")
+mid = json.loads(r.stdout)["train"]["loss"][1]
+check(abs(mid - ln["midpoint_train_loss_after"]) < 1e-4 * max(1.0, mid),
+      "learned matching's reported midpoint loss %r against the interpolated %r" %
+      (ln["midpoint_train_loss_after"], mid))
+one_line_error(["align", "m0.safetensors", "m1.safetensors", "--learn", "--data", TASK,
+                "--out", "x.safetensors"], "--learn")
 one_line_error(["align", "m0.safetensors", "m1.safetensors", "--orthogonal", "--data", TASK,
                 "--out", "x.safetensors"], "--out-a")
 one_line_error(["align", "m0.safetensors", "m1.safetensors", "--out-a", "y.safetensors", "--data", TASK,

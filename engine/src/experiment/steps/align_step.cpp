@@ -189,8 +189,12 @@ class AlignStep final : public PairStepKind {
   void add_outputs(const StepSpec& st, std::vector<std::string>& available,
                    const std::string& where) const override {
     for (const std::string& out : outputs(st)) {
-      if (std::find(available.begin(), available.end(), out) != available.end())
+      // A's canonical form depends on A alone: several steps may produce the same one.
+      const bool canonical = out == st.a + "@canonical";
+      if (std::find(available.begin(), available.end(), out) != available.end()) {
+        if (canonical) continue;
         throw InputError(where + ": model '" + out + "' is produced twice");
+      }
       available.push_back(out);
     }
   }
