@@ -236,10 +236,11 @@ class TestTransformerHvp : public QObject {
   void hvpOfABatchInParts() {
     // A batch larger than TransformerCompute::kHvpPartRows runs in parts on threads: the sum
     // of the parts is the batch's HVP (against the float64 gradient of the whole batch), the
-    // same bits for one thread and two.
+    // same bits for one thread and two; with Hedgehog, the heads' own parameters too.
     for (const char* text :
          {"transformer:image=8x8,patch=4,classes=3,d=8,heads=2,layers=2,ff=12,attn=softmax",
-          "transformer:tokens=7,seq=6,d=8,heads=2,layers=2,ff=12,attn=softmax,causal"}) {
+          "transformer:tokens=7,seq=6,d=8,heads=2,layers=2,ff=12,attn=softmax,causal",
+          "transformer:image=8x8,patch=4,classes=3,d=8,heads=2,layers=2,ff=12,attn=hedgehog"}) {
       const int rows = 2 * TransformerCompute::kHvpPartRows + 6;
       const Problem p = make_problem(text, rows, 13);
       const auto v = unit_vector(p.params.size(), 17);
