@@ -220,6 +220,93 @@ class TestAlignmentReport : public QObject {
     }
   }
 
+  // Permutations within heads (a transformer step with "within_heads") read back whole; counts
+  // that do not match the permutations, or lists that are not permutations, are refused.
+  void withinHeadsRoundTrips() {
+    PermutationSpec spec;
+    AlignmentResult r = handMade(spec);
+    WithinHeadsSummary w;
+    w.heads = 4;  // 2 layers × 2 heads, head dimension 3
+    w.head_perms = {{1, 0}, {0, 1}};
+    w.heads_moved = 2;
+    w.qk = {{0, 1, 2}, {2, 0, 1}, {0, 1, 2}, {1, 0, 2}};
+    w.vo = {{0, 1, 2}, {0, 1, 2}, {0, 2, 1}, {0, 1, 2}};
+    w.qk_moved = 2;
+    w.vo_moved = 1;
+    w.qk_before = 1.5;
+    w.qk_after = 2.25;
+    w.vo_before = 0.5;
+    w.vo_after = 0.75;
+    r.within_heads = w;
+    const AlignmentReport live = make_alignment_report(r, spec);
+    QVERIFY(live.within_heads && *live.within_heads == w);
+    compareReports(parse_alignment_report(alignment_to_json(r, spec), "x.json"), live);
+    QVERIFY(!make_alignment_report(handMade(spec), spec).within_heads);
+    const json good = json::parse(alignment_to_json(r, spec));
+    const std::vector<std::pair<std::function<void(json&)>, QString>> cases = {
+        {[](json& j) { j["within_heads"]["qk_moved"] = 3; },
+         "results/wm.json: within_heads: the moved counts do not match the permutations"},
+        {[](json& j) { j["within_heads"]["qk"][1] = {2, 2, 1}; },
+         "results/wm.json: within_heads.qk[1]: not a permutation of 0..2"},
+        {[](json& j) { j["within_heads"]["vo"].erase(0); },
+         "results/wm.json: within_heads: qk and vo need one permutation per head (4)"},
+        {[](json& j) { j["within_heads"]["head_perms"] = {{1, 0}}; },
+         "results/wm.json: within_heads.head_perms: does not cover the 4 heads"},
+        {[](json& j) { j["within_heads"].erase("vo_gain_after"); },
+         "results/wm.json: within_heads.vo_gain_after: missing"},
+        {[](json& j) { j["within_heads"] = 3; },
+         "results/wm.json: within_heads: expected an object, got number"},
+    };
+    for (const auto& [mutate, expected] : cases) {
+      json j = good;
+      mutate(j);
+      QCOMPARE(parseError(j.dump()), expected);
+    }
+  }
+
+  // Learned matching's results/<id>.learned.json: written and read back exactly; what is
+  // wrong is one line naming the file.
+  void learnedReportRoundTrips() {
+    AlignmentReport r;
+    r.method = "wm+orth+learned";
+    r.objective_before = 0.8125;
+    r.objective_after = 0.5625;
+    r.objective_per_sweep = {0.9, 0.7, 0.5625};
+    r.sweeps = 2;
+    r.l2_before = 40.5;
+    r.l2_after = 38.25;
+    r.seconds = 12.5;
+    r.function_max_diff = 2e-6;
+    r.function_max_logit = 9.5;
+    r.function_passed = true;
+    const std::string text = learned_report_json(r, "seed0@canonical", "seed1@wm+orth+learned", 2, 0.4, 0.6);
+    const AlignmentReport back = parse_learned_report(text, "W.learned.json");
+    QVERIFY(back == r);
+    QCOMPARE(learned_report_json(back, "seed0@canonical", "seed1@wm+orth+learned", 2, 0.4, 0.6), text);
+    const json good = json::parse(text);
+    for (const auto& [mutate, word] : std::vector<std::pair<std::function<void(json&)>, std::string>>{
+             {[](json& j) { j["best_epoch"] = 3; }, "best_epoch"},
+             {[](json& j) { j["best_epoch"] = -2; }, "best_epoch"},
+             {[](json& j) { j["epochs"] = 0; }, "epochs"},
+             {[](json& j) { j["midpoint_train_loss_per_epoch"].erase(0); }, "epochs + 1"},
+             {[](json& j) { j["lambda"] = {0.6, 0.4}; }, "lambda"},
+             {[](json& j) { j["lambda"] = {0.0, 0.4}; }, "lambda"},
+             {[](json& j) { j.erase("midpoint_train_loss_after"); }, "midpoint_train_loss_after"},
+             {[](json& j) { j = json::array(); }, "object"}}) {
+      json j = good;
+      mutate(j);
+      try {
+        parse_learned_report(j.dump(), "W.learned.json");
+        QFAIL(qPrintable(QString::fromStdString("accepted: " + j.dump())));
+      } catch (const InputError& e) {
+        const std::string m = e.what();
+        QVERIFY2(m.rfind("W.learned.json: ", 0) == 0 && m.find(word) != std::string::npos &&
+                     m.find('\n') == std::string::npos,
+                 e.what());
+      }
+    }
+  }
+
   void liveRunAndLoadRunAgree() {
     test::ScratchDir dir("alignrep");
     RunOptions o;

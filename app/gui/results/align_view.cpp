@@ -31,11 +31,11 @@ QList<ViewDock> AlignPages::docks() {
 
 namespace {
 
-// The permutations within heads of a step, when it made them and the result holds them: a
-// live result does (AlignStepResult::full); a report read back from a run folder does not.
+// The permutations within heads of a step, when it made them (a live result's report and one
+// read back from a run folder both hold them).
 void add_within_heads(const StepResult& result, const AlignStepResult& a,
                       widgets::AlignmentView::WithinHeadsRows& rows) {
-  if (a.full && a.full->within_heads) rows.emplace_back(result.id, *a.full->within_heads);
+  if (a.report.within_heads) rows.emplace_back(result.id, *a.report.within_heads);
 }
 
 }  // namespace

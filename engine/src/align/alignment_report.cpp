@@ -39,6 +39,7 @@ AlignmentReport make_alignment_report(const AlignmentResult& r, const Permutatio
                           p < r.layer_gain.size() ? r.layer_gain[p]
                                                    : std::numeric_limits<double>::quiet_NaN(),
                           moved_units(r.perms[p])});
+  rep.within_heads = r.within_heads;
   return rep;
 }
 
@@ -116,6 +117,72 @@ AlignmentReport::Layer parse_layer(const Reader& rd, const json& l, const std::s
   return layer;
 }
 
+// A list of permutations, each of `size` entries (size < 0: any size ≥ 1).
+std::vector<Permutation> parse_perm_list(const Reader& rd, const json& v, const std::string& key,
+                                         int64_t size) {
+  std::vector<Permutation> out;
+  for (size_t k = 0; k < rd.array(v, key).size(); ++k) {
+    const std::string pk = key + "[" + std::to_string(k) + "]";
+    const json& p = rd.array(v[k], pk);
+    if (p.empty() || (size >= 0 && static_cast<int64_t>(p.size()) != size))
+      rd.fail(pk, "has " + std::to_string(p.size()) + " entries" +
+                      (size >= 0 ? " for " + std::to_string(size) : std::string()));
+    std::vector<bool> seen(p.size(), false);
+    Permutation perm;
+    for (size_t i = 0; i < p.size(); ++i) {
+      const int64_t e = rd.integer(p[i], pk + "[" + std::to_string(i) + "]", 0);
+      if (e >= static_cast<int64_t>(p.size()) || seen[static_cast<size_t>(e)])
+        rd.fail(pk, "not a permutation of 0.." + std::to_string(p.size() - 1));
+      seen[static_cast<size_t>(e)] = true;
+      perm.push_back(static_cast<int>(e));
+    }
+    out.push_back(std::move(perm));
+  }
+  return out;
+}
+
+int moved_count(const std::vector<Permutation>& ps) {
+  int n = 0;
+  for (const Permutation& p : ps) n += moved_units(p) > 0 ? 1 : 0;
+  return n;
+}
+
+WithinHeadsSummary parse_within_heads(const Reader& rd, const json& w) {
+  const std::string key = "within_heads";
+  rd.object(w, key);
+  auto num = [&](const char* k) { return rd.number(rd.at(w, k, key + "." + k), key + "." + k); };
+  auto count = [&](const char* k) {
+    const int64_t v = rd.integer(rd.at(w, k, key + "." + k), key + "." + k, 0);
+    if (v > 1000000) rd.fail(key + "." + k, "out of range");
+    return static_cast<int>(v);
+  };
+  WithinHeadsSummary s;
+  s.heads = count("heads");
+  s.heads_moved = count("heads_moved");
+  s.qk_moved = count("qk_moved");
+  s.vo_moved = count("vo_moved");
+  s.qk_before = num("qk_gain_before");
+  s.qk_after = num("qk_gain_after");
+  s.vo_before = num("vo_gain_before");
+  s.vo_after = num("vo_gain_after");
+  s.qk_skipped = rd.string(rd.at(w, "qk_skipped", key + ".qk_skipped"), key + ".qk_skipped");
+  if (s.qk_skipped.size() > 1000 || s.qk_skipped.find_first_of("\n\r") != std::string::npos)
+    rd.fail(key + ".qk_skipped", "not a one-line reason");
+  s.head_perms = parse_perm_list(rd, rd.at(w, "head_perms", key + ".head_perms"), key + ".head_perms", -1);
+  s.qk = parse_perm_list(rd, rd.at(w, "qk", key + ".qk"), key + ".qk", -1);
+  s.vo = parse_perm_list(rd, rd.at(w, "vo", key + ".vo"), key + ".vo", -1);
+  if (static_cast<int>(s.qk.size()) != s.heads || static_cast<int>(s.vo.size()) != s.heads)
+    rd.fail(key, "qk and vo need one permutation per head (" + std::to_string(s.heads) + ")");
+  int per_layer = 0;
+  for (const Permutation& p : s.head_perms) per_layer += static_cast<int>(p.size());
+  if (per_layer != s.heads) rd.fail(key + ".head_perms", "does not cover the " + std::to_string(s.heads) + " heads");
+  int heads_moved = 0;
+  for (const Permutation& p : s.head_perms) heads_moved += static_cast<int>(moved_units(p));
+  if (heads_moved != s.heads_moved || moved_count(s.qk) != s.qk_moved || moved_count(s.vo) != s.vo_moved)
+    rd.fail(key, "the moved counts do not match the permutations");
+  return s;
+}
+
 }  // namespace
 
 AlignmentReport parse_alignment_report(const std::string& text, const std::string& source) {
@@ -158,6 +225,7 @@ AlignmentReport parse_alignment_report(const std::string& text, const std::strin
   const json& layers = rd.array(rd.at(j, "layers", "layers"), "layers");
   for (size_t i = 0; i < layers.size(); ++i)
     r.layers.push_back(parse_layer(rd, layers[i], "layers[" + std::to_string(i) + "]"));
+  if (j.contains("within_heads")) r.within_heads = parse_within_heads(rd, j["within_heads"]);
   return r;
 }
 

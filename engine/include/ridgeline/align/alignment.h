@@ -32,6 +32,8 @@ struct WithinHeadsSummary {
   /// head_perms: π(B)'s dimension i is the moved head's dimension qk[h][i] (vo[h][i]); qk holds
   /// identities when qk_skipped is set.
   std::vector<Permutation> qk, vo;
+
+  bool operator==(const WithinHeadsSummary&) const = default;
 };
 
 struct AlignmentResult {

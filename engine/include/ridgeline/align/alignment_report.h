@@ -4,6 +4,7 @@
 /// folder's results/<step>.json (alignment_to_json) holds. Built from a live AlignmentResult or
 /// parsed back from that JSON; both give the same report.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ struct AlignmentReport {
   double function_max_logit = 0;            ///< max |logit(θ_B)| on the same batch
   bool function_passed = false;             ///< function_check_passes(max_diff, max_logit)
   std::vector<Layer> layers;                ///< in the order of the permutation spec
+  /// Permutations within attention heads, when the alignment made them (AlignmentResult's).
+  std::optional<WithinHeadsSummary> within_heads;
 
   /// Field by field; a NaN (written as JSON null) never equals anything.
   bool operator==(const AlignmentReport&) const = default;
@@ -51,7 +54,8 @@ int64_t moved_units(const Permutation& p);
 AlignmentReport make_alignment_report(const AlignmentResult& result, const PermutationSpec& spec);
 
 /// Parses alignment_to_json's text. Every layer must carry its permutation (0..size−1, each
-/// once); `moved` is computed from it. A JSON null where a number is expected reads as NaN
+/// once); `moved` is computed from it. A "within_heads" object, when there is one, is read
+/// back whole (its permutations checked, its counts checked against them). A JSON null where a number is expected reads as NaN
 /// (nlohmann/json writes non-finite numbers as null).
 /// Throws InputError with one line "<source>: <key>: <problem>", e.g.
 /// "results/wm.json: layers[1].permutation: not a permutation of 0..11".
