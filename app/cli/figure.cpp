@@ -53,7 +53,10 @@ const CommandSpec& figure_spec() {
       {{"view", "NAME", "", "(required) the view to draw (see the list below)"},
        {"out", "FILE", "", "(required) .pdf, .svg or .png; written atomically"},
        {"width-mm", "W", "89", "figure width in mm (89: one journal column; 183: two)"},
-       {"height-mm", "H", "60", "figure height in mm"},
+       {"height-mm", "H", "60",
+        "figure height in mm (not given: 60, or for views whose panels keep one scale on both "
+        "axes — attention maps, overlap heatmaps, contour maps — the height at which the panels "
+        "fill the width)"},
        {"font-pt", "F", "8", "every text's size in points"},
        {"dpi", "D", "300", "PNG resolution (dots per inch)"},
        {"compare", "RUN_DIR2", "", "the second run of --view compare (required there)",
@@ -178,6 +181,11 @@ int cmd_figure(int argc, char** argv) {
     in.other_label = folder_name(a.str("compare"));
   }
   const figure::Figure fig = figures::build_figure(in, view);
+  if (!a.has("height-mm")) {
+    size.height_mm = figure::fitted_height_mm(fig, size);
+    if (suffix == "png")
+      if (const std::string bad = figure::check_png_size(size); !bad.empty()) throw InputError(bad);
+  }
   QString error;
   if (!figure::write_figure(fig, size, out_path, &error)) throw std::runtime_error(error.toStdString());
   std::printf("wrote %s (%s, %g × %g mm, %g pt", out.c_str(), view.c_str(), size.width_mm,

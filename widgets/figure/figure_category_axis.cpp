@@ -1,5 +1,6 @@
 // Tick labels along an x axis (figure_render_parts.h): which fit side by side, and how a
-// category axis fits every category's name (smaller, then on two rows, only then fewer).
+// category axis fits every category's name (smaller, then staggered on up to four rows, only
+// then fewer).
 #include <QPainter>
 #include <algorithm>
 
@@ -38,30 +39,33 @@ std::vector<bool> fitting_labels(const Metrics& m, const Mapper& map, const Axis
 
 CategoryLabels category_labels_at(QPainter& p, const Metrics& m, const Mapper& map,
                                   const AxisLayout& ax, double lo, double hi, double scale,
-                                  bool two_rows) {
+                                  int rows) {
+  rows = std::max(rows, 1);
   CategoryLabels out{m, std::vector<bool>(ax.ticks.size(), true),
                      std::vector<double>(ax.ticks.size(), 0), std::vector<int>(ax.ticks.size(), 0),
-                     two_rows};
+                     rows};
   out.lm.font.setPointSizeF(m.font.pointSizeF() * scale);
   out.lm.fm = QFontMetricsF(out.lm.font, p.device());
-  if (!two_rows) {
+  if (rows == 1) {
     out.keep = fitting_labels(out.lm, map, ax, lo, hi, &out.lefts);
     return out;
   }
-  for (size_t r = 0; r < 2; ++r) {
+  const size_t step = static_cast<size_t>(rows);
+  for (size_t r = 0; r < step; ++r) {
     AxisLayout sub = ax;
     sub.ticks.clear();
     sub.labels.clear();
-    for (size_t i = r; i < ax.ticks.size(); i += 2) {
+    for (size_t i = r; i < ax.ticks.size(); i += step) {
       sub.ticks.push_back(ax.ticks[i]);
       sub.labels.push_back(ax.labels[i]);
     }
+    if (sub.ticks.empty()) continue;
     std::vector<double> sub_lefts;
     const std::vector<bool> k = fitting_labels(out.lm, map, sub, lo, hi, &sub_lefts);
     for (size_t j = 0; j < sub.ticks.size(); ++j) {
-      out.keep[r + 2 * j] = k[j];
-      out.lefts[r + 2 * j] = sub_lefts[j];
-      out.row[r + 2 * j] = static_cast<int>(r);
+      out.keep[r + step * j] = k[j];
+      out.lefts[r + step * j] = sub_lefts[j];
+      out.row[r + step * j] = static_cast<int>(r);
     }
   }
   return out;
@@ -75,13 +79,15 @@ bool all_kept(const CategoryLabels& c) {
 
 }  // namespace
 
-std::pair<double, bool> fit_category_labels(QPainter& p, const Metrics& m, const Mapper& map,
-                                            const AxisLayout& ax, double lo, double hi) {
+std::pair<double, int> fit_category_labels(QPainter& p, const Metrics& m, const Mapper& map,
+                                           const AxisLayout& ax, double lo, double hi) {
   for (double scale : {1.0, 0.85, 0.7})
-    if (all_kept(category_labels_at(p, m, map, ax, lo, hi, scale, false))) return {scale, false};
+    if (all_kept(category_labels_at(p, m, map, ax, lo, hi, scale, 1))) return {scale, 1};
   for (double scale : {0.85, 0.7})
-    if (all_kept(category_labels_at(p, m, map, ax, lo, hi, scale, true))) return {scale, true};
-  return {0.7, false};
+    if (all_kept(category_labels_at(p, m, map, ax, lo, hi, scale, 2))) return {scale, 2};
+  for (int rows : {3, 4})
+    if (all_kept(category_labels_at(p, m, map, ax, lo, hi, 0.7, rows))) return {0.7, rows};
+  return {0.7, 4};
 }
 
 }  // namespace ridgeline::figure::render_detail

@@ -74,7 +74,7 @@ PageLayout layout_page(QPainter& p, const Metrics& m, const Figure& fig, const F
     return std::pair<double, double>(left, x1 - pad - right_need);
   };
   // Category axes side by side read alike: one font scale for all (the smallest any needs),
-  // and two rows of labels on all when any needs them.
+  // and as many rows of labels on all as any needs.
   std::vector<Mapper> hmaps;
   double category_scale = 1.0;
   for (size_t i = 0; i < fig.panels.size(); ++i) {
@@ -82,19 +82,19 @@ PageLayout layout_page(QPainter& p, const Metrics& m, const Figure& fig, const F
     hmaps.push_back({QRectF(QPointF(l, 0), QPointF(r, 1)), layout[i].x, layout[i].y});
     if (fig.panels[i].x.categories.empty()) continue;
     const double x0 = panel_w * static_cast<double>(i);
-    const auto [scale, two] = fit_category_labels(p, m, hmaps[i], layout[i].x, x0 + pad, x0 + panel_w - pad);
+    const auto [scale, rows] = fit_category_labels(p, m, hmaps[i], layout[i].x, x0 + pad, x0 + panel_w - pad);
     category_scale = std::min(category_scale, scale);
-    g.two_label_rows |= two;
+    g.label_rows = std::max(g.label_rows, rows);
   }
   g.panels.resize(fig.panels.size());
   for (size_t i = 0; i < fig.panels.size(); ++i) {
     if (fig.panels[i].x.categories.empty()) continue;
     const double x0 = panel_w * static_cast<double>(i);
     g.panels[i].category = category_labels_at(p, m, hmaps[i], layout[i].x, x0 + pad, x0 + panel_w - pad,
-                                              category_scale, g.two_label_rows);
+                                              category_scale, g.label_rows);
   }
   g.bottom_margin =
-      m.tick + m.gap * 0.5 + m.lh * (g.two_label_rows ? 2 : 1) + (any_x_title ? m.lh : 0);
+      m.tick + m.gap * 0.5 + m.lh * g.label_rows + (any_x_title ? m.lh : 0);
   g.plot_bottom = H - pad - legends_h - g.bottom_margin;
 
   for (size_t i = 0; i < fig.panels.size(); ++i) {

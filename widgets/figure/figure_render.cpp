@@ -67,7 +67,7 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
     std::vector<double> lefts;
     std::vector<bool> keep;
     std::vector<int> row(pl.x.ticks.size(), 0);
-    // A category axis names every category (fit_category_labels: shrunk, then on two rows).
+    // A category axis names every category (fit_category_labels: shrunk, then staggered).
     Metrics lm = m;
     if (!pn.x.categories.empty()) {
       const CategoryLabels& cl = *box.category;
@@ -94,7 +94,7 @@ void paint_figure(QPainter& p, const Figure& fig, const FigureSize& size, double
     if (!pn.x.title.empty()) {  // centred under the plot, kept inside the panel
       const double w = text_w(m, pn.x.title);
       const double left = std::clamp(map.plot.center().x() - w / 2, x0 + pad, x1 - pad - w);
-      p.drawText(QRectF(left, label_top + m.lh * (g.two_label_rows ? 2 : 1), w + 1, m.lh),
+      p.drawText(QRectF(left, label_top + m.lh * g.label_rows, w + 1, m.lh),
                  Qt::AlignLeft | Qt::AlignVCenter, qs(pn.x.title));
     }
     if (!pn.y.title.empty()) {

@@ -80,24 +80,25 @@ std::vector<bool> fitting_labels(const Metrics& m, const Mapper& map, const Axis
                                  double lo_bound, double hi_bound, std::vector<double>* lefts);
 
 // A category axis' labels as drawn: the font (maybe shrunk), which labels show, where, and on
-// which of two rows (row 1: staggered one line lower).
+// which row (row r: staggered r lines lower; label i is on row i mod rows).
 struct CategoryLabels {
   Metrics lm;
   std::vector<bool> keep;
   std::vector<double> lefts;
   std::vector<int> row;
-  bool two_rows = false;
+  int rows = 1;
 };
 
-// A category axis' labels at font scale `scale`, on one row or on two (every other label one
-// line lower); `keep` says which fit.
+// A category axis' labels at font scale `scale`, on `rows` rows (label i on row i mod rows,
+// each row one line lower); `keep` says which fit.
 CategoryLabels category_labels_at(QPainter& p, const Metrics& m, const Mapper& map,
                                   const AxisLayout& ax, double lo, double hi, double scale,
-                                  bool two_rows);
+                                  int rows);
 // A category axis names every category: when its labels do not all fit side by side they
-// shrink (to 70% at most); when they still do not, every other label goes one row lower (at
-// 85%, then 70%); only then are labels dropped (one row at 70%). The (scale, rows) chosen.
-std::pair<double, bool> fit_category_labels(QPainter& p, const Metrics& m, const Mapper& map,
+// shrink (to 70% at most); when they still do not, they are staggered on two rows (at 85%,
+// then 70%), then on three or four (70%); only then are labels dropped (four rows at 70%).
+// The (scale, rows) chosen.
+std::pair<double, int> fit_category_labels(QPainter& p, const Metrics& m, const Mapper& map,
                                             const AxisLayout& ax, double lo, double hi);
 
 // --- figure_page_layout.cpp ---
@@ -126,7 +127,7 @@ struct PageLayout {
   double top = 0;            // the plots' top (a header line or half a line above)
   double bottom_margin = 0;  // ticks, tick labels (one or two rows) and x titles
   double plot_bottom = 0;
-  bool two_label_rows = false;
+  int label_rows = 1;  ///< rows of category labels (the most any panel needs)
   std::vector<PanelLayout> axes;  // layout_axes(fig, size)
   std::vector<PanelBox> panels;
 };
