@@ -52,9 +52,9 @@ const CommandSpec& hessian_spec() {
              {"quiet", "", "", "no device or progress lines"}}}),
       {"ridgeline hessian A.safetensors --data fashion-mnist --samples 1000 --top-k 3 --lr 0.1",
        "ridgeline hessian A.safetensors --path B_to_A.safetensors --per-layer --data fashion-mnist --json"},
-      {"Exact Hessian-vector products (Pearlmutter's R-operator) of MLPs, of transformers with "
-       "softmax, linear_elu or linear_relu attention and of quadratic models; other attention "
-       "variants stop with a message naming the variant.",
+      {"Exact Hessian-vector products (Pearlmutter's R-operator) of MLPs, of transformers (every "
+       "attention variant: softmax, linear_elu, linear_relu, transnormer, inline, cosformer, "
+       "performer, hedgehog, flatten) and of quadratic models.",
        "Predictions: midpoint b(α) ≈ −½α(1−α)ΔᵀH(θ(α))Δ, endpoint b(½) ≈ ¼(g_A − g_B)·Δ + "
        "(1/16)Δᵀ(H_A + H_B)Δ; with --block or --per-layer Δ is restricted to the block and the "
        "other blocks stay at A."}};

@@ -4,9 +4,9 @@
 // float32 backward()), symmetry vᵀHw = wᵀHv, for ViT-style image models (class token or mean
 // pooling) and token models (causal or not, tied or untied output, tanh GELU), with softmax,
 // linear_elu and linear_relu attention (HeadRop) and with TransNormer, InLine, cosFormer,
-// Hedgehog and FLatten attention (LinearHeadRop, whose heads' learned parameters the HVP
-// covers); one attention head's float64 forward against the variant's own; the refusal of the
-// variants without an R-operator.
+// Performer, Hedgehog and FLatten attention (LinearHeadRop, whose heads' learned parameters the
+// HVP covers); one attention head's float64 forward against the variant's own; the refusal of
+// the variants without an R-operator (none of the registry's now), and its message.
 #include <QtTest>
 #include <cmath>
 #include <random>
@@ -153,12 +153,16 @@ void add_archs() {
   QTest::newRow("decoder linear_relu causal tied")
       << QString::fromStdString(tok + "attn=linear_relu,causal,tied");
   // The other linear variants (LinearHeadRop): an image model and a causal token model each.
-  // Hedgehog's W and FLatten's scale are parameters of every head (make_problem perturbs them).
-  for (const char* v : {"transnormer", "inline", "cosformer", "hedgehog", "flatten"}) {
+  // Hedgehog's W and FLatten's scale are parameters of every head (make_problem perturbs them);
+  // Performer's 5 random features (d·ln d, d = 4) come from the architecture's seed, as the
+  // model draws them.
+  for (const char* v : {"transnormer", "inline", "cosformer", "performer", "hedgehog", "flatten"}) {
     QTest::newRow((std::string("vit ") + v).c_str()) << QString::fromStdString(img + "attn=" + v);
     QTest::newRow((std::string("decoder causal ") + v).c_str())
         << QString::fromStdString(tok + "attn=" + v + ",causal");
   }
+  QTest::newRow("decoder performer features=7 fseed=3")
+      << QString::fromStdString(tok + "attn=performer,features=7,fseed=3");
   QTest::newRow("vit hedgehog features=3 nocls")
       << QString::fromStdString(img + "attn=hedgehog,features=3,nocls");
 }
@@ -321,8 +325,8 @@ class TestTransformerHvp : public QObject {
   }
 
   void linearHeadRopMatchesDifferences() {
-    // One LinearHeadRop head alone, in float64, for each of its kernels (Performer's too, whose
-    // model-level products are still refused) with non-default options, causal or not, at
+    // One LinearHeadRop head alone, in float64, for each of its kernels with non-default
+    // options (Performer's and Hedgehog's feature counts), causal or not, at
     // perturbed parameters: its backward against the variant's own (≤ 1e-12 relative) and
     // against central differences of Σ dO⊙O; its R-forward and R-backward against central
     // differences of its forward and backward along (R{Q}, R{K}, R{V}, v_θ), with R{dO} ≠ 0.

@@ -20,7 +20,7 @@ constexpr KernelName kKernels[] = {
     {"softmax", HeadKernel::Softmax},         {"linear_elu", HeadKernel::LinearElu},
     {"linear_relu", HeadKernel::LinearRelu},  {"transnormer", HeadKernel::TransNormer},
     {"inline", HeadKernel::InLine},           {"cosformer", HeadKernel::Cosformer},
-    {"hedgehog", HeadKernel::Hedgehog},
+    {"performer", HeadKernel::Performer},     {"hedgehog", HeadKernel::Hedgehog},
     {"flatten", HeadKernel::Flatten},
 };
 
@@ -36,7 +36,8 @@ bool head_kernel_of(const std::string& name, HeadKernel* out) {
 }
 
 const char* head_kernels_with_rop() {
-  return "softmax, linear_elu, linear_relu, transnormer, inline, cosformer, hedgehog and flatten";
+  return "softmax, linear_elu, linear_relu, transnormer, inline, cosformer, performer, hedgehog "
+         "and flatten";
 }
 
 double HeadRop::phi(double x) const {

@@ -65,9 +65,10 @@ std::shared_ptr<const ModelArch> transformer_model_arch(const TransformerArch& a
 const TransformerArch* as_transformer_arch(const ModelArch& arch);
 
 /// Why `arch` has no exact Hessian-vector products (ModelCompute::hvp), or empty when it has
-/// them: every transformer whose attention variant has an R-operator (softmax, linear_elu,
-/// linear_relu; docs/ARCHITECTURE.md, "Hessian-vector products of transformers"). One line
-/// naming the variant otherwise.
+/// them: every transformer whose attention variant has an R-operator (all of the registry's
+/// today: softmax, linear_elu, linear_relu, and the generic linear head's TransNormer, InLine,
+/// cosFormer, Performer, Hedgehog and FLatten; docs/ARCHITECTURE.md, "Hessian-vector products
+/// of transformers"). One line naming the variant otherwise.
 std::string transformer_hvp_unsupported(const TransformerArch& arch);
 
 /// Float64 reference forward and backward on the host (what the HVP differentiates): the mean
