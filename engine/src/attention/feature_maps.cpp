@@ -3,7 +3,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
+#include <utility>
 
 #include "attention/feature_map.h"
 
@@ -16,6 +18,64 @@ using RowMatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 // for the vectorised float path (branch-free: Eigen 3.4 evaluates select() one coefficient at a
 // time, so elu(x) is written max(x, 0) + expm1(min(x, 0))).
 using ArrayF = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapF = Eigen::Map<const ArrayF>;
+
+// dst[0..size) = f(inputs...) for an elementwise f, every element through Eigen's packet
+// kernels. Assigned straight into a buffer of unknown alignment, Eigen computes the elements
+// before the first 64-byte boundary and after the last whole packet with the scalar
+// std::exp/std::expm1 and the rest with its SIMD polynomials, which differ in the last bit:
+// which elements took which path depended on the buffer's address, and so the results did
+// (docs/RELIABILITY.md, "Determinism"). Here Eigen writes only whole 64-byte packets at 64-byte
+// boundaries: dst's from its first boundary to its last, and for the few elements before and
+// after those, aligned scratch with their inputs padded with zeros. An element's value depends
+// on its inputs alone, not on an address or its position. dst may alias an input element for
+// element.
+template <class T>
+using RowArray = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T, class F, class... In, size_t... I>
+void evaluate_by_packets(Eigen::Index size, T* dst, F f, std::index_sequence<I...>,
+                         const In*... in) {
+  constexpr int kLane = 64 / sizeof(T);  // elements per 64-byte packet, the widest there is
+  const T* inputs[] = {in...};
+  const uintptr_t offset = reinterpret_cast<uintptr_t>(dst) % 64;
+  // dst[head, head + whole): whole packets at dst's 64-byte boundaries (none if dst is not even
+  // aligned to T).
+  Eigen::Index head = size, whole = 0;
+  if (offset % sizeof(T) == 0) {
+    head = std::min<Eigen::Index>(size, (64 - offset) % 64 / sizeof(T));
+    whole = (size - head) / kLane * kLane;
+  }
+  if (whole > 0)
+    Eigen::Map<RowArray<T>, Eigen::Aligned64>(dst + head, 1, whole) =
+        f(Eigen::Map<const RowArray<T>>(inputs[I] + head, 1, whole)...);
+  // The rest, [0, head) and [head + whole, size), through scratch, a block at a time.
+  constexpr int kBlock = 16 * kLane;
+  alignas(64) T src[sizeof...(In)][kBlock];
+  alignas(64) T out[kBlock];
+  Eigen::Index next = 0;  // the next element of the rest
+  while (next < size) {
+    int len = 0;
+    Eigen::Index at[kBlock];
+    for (; len < kBlock && next < size; ++len, ++next) {
+      if (next == head) next += whole;
+      if (next >= size) break;
+      at[len] = next;
+    }
+    if (len == 0) break;
+    const int padded = (len + kLane - 1) / kLane * kLane;
+    for (size_t k = 0; k < sizeof...(In); ++k) {
+      for (int t = 0; t < len; ++t) src[k][t] = inputs[k][at[t]];
+      std::fill(src[k] + len, src[k] + padded, T(0));
+    }
+    Eigen::Map<RowArray<T>, Eigen::Aligned64>(out, 1, padded) =
+        f(Eigen::Map<const RowArray<T>>(src[I], 1, padded)...);
+    for (int t = 0; t < len; ++t) dst[at[t]] = out[t];
+  }
+}
+template <class T, class F, class... In>
+void evaluate_by_packets(Eigen::Index size, T* dst, F f, const In*... in) {
+  evaluate_by_packets(size, dst, f, std::index_sequence_for<In...>{}, in...);
+}
 
 template <class F, class DF, class FA, class DFA>
 class ElementwiseMap final : public FeatureMap {
@@ -29,16 +89,18 @@ class ElementwiseMap final : public FeatureMap {
                 double*) const override {
     for (int c = 0; c < d_; ++c) dx[c] = dphi[c] * df_(x[c]);
   }
-  // fa_, dfa_ return Eigen expressions of x: no temporaries, and dX may alias dPhi.
+  // fa_, dfa_ return Eigen expressions of x, evaluated by packets whatever the addresses of X
+  // and Phi (evaluate_by_packets); dX may alias dPhi.
   bool apply_rows_float(const float* X, int n, int d, Role, float* Phi) const override {
-    const Eigen::Map<const ArrayF> x(X, n, d);
-    Eigen::Map<ArrayF>(Phi, n, d) = fa_(x);
+    evaluate_by_packets(
+        static_cast<Eigen::Index>(n) * d, Phi, [&](const MapF& x) { return fa_(x); }, X);
     return true;
   }
   bool backward_rows_float(const float* X, int n, int d, Role, const float* dPhi,
                            float* dX) const override {
-    const Eigen::Map<const ArrayF> x(X, n, d);
-    Eigen::Map<ArrayF>(dX, n, d) = Eigen::Map<const ArrayF>(dPhi, n, d) * dfa_(x);
+    evaluate_by_packets(
+        static_cast<Eigen::Index>(n) * d, dX,
+        [&](const MapF& x, const MapF& dphi) { return dphi * dfa_(x); }, X, dPhi);
     return true;
   }
 
@@ -54,8 +116,6 @@ template <class F, class DF, class FA, class DFA>
 std::unique_ptr<FeatureMap> elementwise(int d, F f, DF df, FA fa, DFA dfa) {
   return std::make_unique<ElementwiseMap<F, DF, FA, DFA>>(d, f, df, fa, dfa);
 }
-
-using MapF = Eigen::Map<const ArrayF>;
 
 // cosFormer (Qin et al. 2022, arXiv 2202.08791, eq. 9–10): with positions 1..M and M = n,
 // q̃_i·k̃_j = relu(q_i)·relu(k_j)·cos(π(i − j)/2M).
@@ -124,7 +184,9 @@ class PerformerMap final : public FeatureMap {
   void apply_rows(const double* X, int n, int, Role role, const double*,
                   double* Phi) const override {
     const double ratio = 1.0 / std::sqrt(static_cast<double>(m_));
-    Eigen::Map<RowMatD>(Phi, n, m_) = ratio * (exponents(X, n, role, nullptr).array().exp() + eps_);
+    const RowMatD e = exponents(X, n, role, nullptr);
+    evaluate_by_packets(
+        e.size(), Phi, [&](const auto& u) { return ratio * (u.exp() + eps_); }, e.data());
   }
   void backward_rows(const double* X, int n, int, Role role, const double*, const double* dPhi,
                      double* dX, double*) const override {
@@ -132,9 +194,11 @@ class PerformerMap final : public FeatureMap {
     const double ratio = 1.0 / std::sqrt(static_cast<double>(m_));
     std::vector<int> arg;
     // ∂L/∂E_ir, then E = U − h − c with U = X̃Ωᵀ, h = ‖x̃‖²/2, c = U_i,arg (queries).
-    RowMatD du = (exponents(X, n, role, &arg).array().exp() *
-                  Eigen::Map<const RowMatD>(dPhi, n, m_).array() * ratio)
-                     .matrix();
+    RowMatD du(n, m_);
+    const RowMatD e = exponents(X, n, role, &arg);
+    evaluate_by_packets(
+        e.size(), du.data(),
+        [&](const auto& u, const auto& dphi) { return u.exp() * dphi * ratio; }, e.data(), dPhi);
     const Eigen::VectorXd total = du.rowwise().sum();
     if (role == Role::Query)
       for (int i = 0; i < n; ++i) du(i, arg[i]) -= total[i];
