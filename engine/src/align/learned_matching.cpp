@@ -150,6 +150,8 @@ LearnedMatchingResult learned_orthogonal_matching(Backend& be, const Model& a, c
   loop.lambda_min = cfg.lambda_min;
   loop.lambda_max = cfg.lambda_max;
   int best_epoch = 0;
+  // θ̃ starts at θ_A, as in Git Re-Basin (starting at b instead, a refinement of its closed-form
+  // alignment, learned less on the bundled ViTs: docs/REPRODUCTION.md §7).
   res.midpoint_losses = detail::run_ste_loop(be, a, a.params, train, loop, projection, on_epoch,
                                              cancel, best_epoch, res.steps);
   const double best = res.midpoint_losses[static_cast<size_t>(best_epoch)];
