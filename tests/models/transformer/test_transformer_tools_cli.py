@@ -204,6 +204,14 @@ r = run("attention", "gpt2", "--ids", ",".join(map(str, ids)), "--out", "gpt2-ma
 j = json.loads(r.stdout)
 a = j["models"][0]["analysis"]
 check(a["layers"] == L and a["heads"] == H and a["tokens"] == len(ids), "gpt2 analysis shape: %r" % a)
+# The per-head figure of a layer: without --height-mm its height fits the square panels (not the
+# default 60 mm, whose upper half would stay empty); a given height is kept.
+import re
+for extra, want in (([], None), (["--height-mm", "60"], "60mm")):
+    run("figure", "gpt2-maps", "--view", "attention:gpt2-maps:layer=0", "--out", "heads.svg", *extra)
+    m = re.search(r'width="89mm" height="([0-9.]+)mm"', open(os.path.join(WORK, "heads.svg")).read(2000))
+    check(m is not None and (m.group(1) + "mm" == want if want else 20 <= float(m.group(1)) < 50),
+          "per-head figure height %r (wanted %r)" % (m and m.group(1), want or "fitted, 20..50 mm"))
 maps = read_npy(os.path.join(WORK, "gpt2-maps", "gpt2-maps.npy")).astype(np.float64)
 check(maps.shape == (1, L, H, len(ids), len(ids)), "maps shape %r" % (maps.shape,))
 
