@@ -229,97 +229,113 @@ AlignmentReport parse_alignment_report(const std::string& text, const std::strin
   return r;
 }
 
-std::string orthogonal_report_json(const AlignmentReport& r, const std::string& a,
-                                   const std::string& b) {
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-  nlohmann::ordered_json j = {{"method", r.method},
-                              {"a", a},
-                              {"b", b},
-                              {"stream_mismatch_before", num(r.objective_before)},
-                              {"stream_mismatch_after", num(r.objective_after)},
-                              {"l2_before", num(r.l2_before)},
-                              {"l2_after", num(r.l2_after)},
-                              {"function_check_max_abs_logit_diff", num(r.function_max_diff)},
-                              {"function_check_max_abs_logit", num(r.function_max_logit)},
-                              {"seconds", num(r.seconds)}};
-  return j.dump(2) + "\n";
+namespace {
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+// The keys every stage report (orthogonal map, learned matching) ends with.
+void put_stage_tail(nlohmann::ordered_json& j, const AlignmentReport& r) {
+  j["l2_before"] = finite_or_null(r.l2_before);
+  j["l2_after"] = finite_or_null(r.l2_after);
+  j["function_check_max_abs_logit_diff"] = finite_or_null(r.function_max_diff);
+  j["function_check_max_abs_logit"] = finite_or_null(r.function_max_logit);
+  j["seconds"] = finite_or_null(r.seconds);
 }
 
-AlignmentReport parse_orthogonal_report(const std::string& text, const std::string& source) {
+// Typed reads of a stage report; each throws std::runtime_error "<key>: <problem>".
+struct StageReader {
+  const nlohmann::json& j;
+  double number(const char* key) const {
+    if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
+    return json_number::finite(j[key], key);
+  }
+  int integer(const char* key, int64_t lo, int64_t hi) const {
+    if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
+    return static_cast<int>(json_number::integer(j[key], key, lo, hi));
+  }
+  std::string method() const {
+    if (!j.contains("method") || !j["method"].is_string())
+      throw std::runtime_error("method: not a string");
+    std::string m = j["method"].get<std::string>();
+    if (m.size() > 64 || m.find_first_of("\n\r") != std::string::npos)
+      throw std::runtime_error("method: not a method name");
+    return m;
+  }
+  // l2_before/after, seconds and the function check; `max_logit_optional`: files written
+  // before 2026-12-01 lack the largest logit (the check then reads as failed).
+  void tail(AlignmentReport& r, bool max_logit_optional) const {
+    r.l2_before = number("l2_before");
+    r.l2_after = number("l2_after");
+    r.seconds = number("seconds");
+    r.function_max_diff = number("function_check_max_abs_logit_diff");
+    r.function_max_logit = max_logit_optional && !j.contains("function_check_max_abs_logit")
+                               ? 0.0
+                               : number("function_check_max_abs_logit");
+    r.function_passed = function_check_passes(r.function_max_diff, r.function_max_logit);
+  }
+};
+
+// Parses one stage report: `read` fills what is particular to it.
+template <class Read>
+AlignmentReport parse_stage_report(const std::string& text, const std::string& source, Read read) {
   const nlohmann::json j = parse_json_limited(text, source);
   AlignmentReport r;
   try {
     if (!j.is_object()) throw std::runtime_error("expected an object");
-    auto num = [&](const char* key) {
-      if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
-      return json_number::finite(j[key], key);
-    };
-    if (!j.contains("method") || !j["method"].is_string())
-      throw std::runtime_error("method: not a string");
-    r.method = j["method"].get<std::string>();
-    if (r.method.size() > 64 || r.method.find_first_of("\n\r") != std::string::npos)
-      throw std::runtime_error("method: not a method name");
-    r.objective_before = num("stream_mismatch_before");
-    r.objective_after = num("stream_mismatch_after");
-    r.l2_before = num("l2_before");
-    r.l2_after = num("l2_after");
-    r.seconds = num("seconds");
-    r.function_max_diff = num("function_check_max_abs_logit_diff");
-    // Files written before 2026-12-01 lack the largest logit: the check then reads as failed.
-    r.function_max_logit =
-        j.contains("function_check_max_abs_logit") ? num("function_check_max_abs_logit") : 0.0;
-    r.function_passed = function_check_passes(r.function_max_diff, r.function_max_logit);
-  } catch (const std::exception& e) {  // json_number's checks and the ones above
+    read(StageReader{j}, r);
+  } catch (const std::exception& e) {  // json_number's checks and the readers'
     throw InputError(source + ": " + e.what());
   }
   return r;
 }
 
-std::string learned_report_json(const AlignmentReport& r, const std::string& a, const std::string& b,
-                                int best_epoch, double lambda_min, double lambda_max) {
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-  nlohmann::json per_epoch = nlohmann::json::array();
-  for (double v : r.objective_per_sweep) per_epoch.push_back(num(v));
+}  // namespace
+
+std::string orthogonal_report_json(const AlignmentReport& r, const std::string& a,
+                                   const std::string& b) {
   nlohmann::ordered_json j = {{"method", r.method},
                               {"a", a},
                               {"b", b},
-                              {"midpoint_train_loss_before", num(r.objective_before)},
-                              {"midpoint_train_loss_after", num(r.objective_after)},
+                              {"stream_mismatch_before", finite_or_null(r.objective_before)},
+                              {"stream_mismatch_after", finite_or_null(r.objective_after)}};
+  put_stage_tail(j, r);
+  return j.dump(2) + "\n";
+}
+
+AlignmentReport parse_orthogonal_report(const std::string& text, const std::string& source) {
+  return parse_stage_report(text, source, [](const StageReader& rd, AlignmentReport& r) {
+    r.method = rd.method();
+    r.objective_before = rd.number("stream_mismatch_before");
+    r.objective_after = rd.number("stream_mismatch_after");
+    rd.tail(r, true);
+  });
+}
+
+std::string learned_report_json(const AlignmentReport& r, const std::string& a, const std::string& b,
+                                int best_epoch, double lambda_min, double lambda_max) {
+  nlohmann::json per_epoch = nlohmann::json::array();
+  for (double v : r.objective_per_sweep) per_epoch.push_back(finite_or_null(v));
+  nlohmann::ordered_json j = {{"method", r.method},
+                              {"a", a},
+                              {"b", b},
+                              {"midpoint_train_loss_before", finite_or_null(r.objective_before)},
+                              {"midpoint_train_loss_after", finite_or_null(r.objective_after)},
                               {"midpoint_train_loss_per_epoch", per_epoch},
                               {"epochs", r.sweeps},
                               {"best_epoch", best_epoch},
-                              {"lambda", {lambda_min, lambda_max}},
-                              {"l2_before", num(r.l2_before)},
-                              {"l2_after", num(r.l2_after)},
-                              {"function_check_max_abs_logit_diff", num(r.function_max_diff)},
-                              {"function_check_max_abs_logit", num(r.function_max_logit)},
-                              {"seconds", num(r.seconds)}};
+                              {"lambda", {lambda_min, lambda_max}}};
+  put_stage_tail(j, r);
   return j.dump(2) + "\n";
 }
 
 AlignmentReport parse_learned_report(const std::string& text, const std::string& source) {
-  const nlohmann::json j = parse_json_limited(text, source);
-  AlignmentReport r;
-  try {
-    if (!j.is_object()) throw std::runtime_error("expected an object");
-    auto num = [&](const char* key) {
-      if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
-      return json_number::finite(j[key], key);
-    };
-    auto integer = [&](const char* key, int64_t lo, int64_t hi) {
-      if (!j.contains(key)) throw std::runtime_error(std::string(key) + ": missing");
-      return static_cast<int>(json_number::integer(j[key], key, lo, hi));
-    };
-    if (!j.contains("method") || !j["method"].is_string())
-      throw std::runtime_error("method: not a string");
-    r.method = j["method"].get<std::string>();
-    if (r.method.size() > 64 || r.method.find_first_of("\n\r") != std::string::npos)
-      throw std::runtime_error("method: not a method name");
-    r.objective_before = num("midpoint_train_loss_before");
-    r.objective_after = num("midpoint_train_loss_after");
-    r.sweeps = integer("epochs", 1, 100000);
-    const int best = integer("best_epoch", -1, r.sweeps);
-    (void)best;
+  return parse_stage_report(text, source, [](const StageReader& rd, AlignmentReport& r) {
+    const nlohmann::json& j = rd.j;
+    r.method = rd.method();
+    r.objective_before = rd.number("midpoint_train_loss_before");
+    r.objective_after = rd.number("midpoint_train_loss_after");
+    r.sweeps = rd.integer("epochs", 1, 100000);
+    rd.integer("best_epoch", -1, r.sweeps);  // checked, not kept
     if (!j.contains("midpoint_train_loss_per_epoch") || !j["midpoint_train_loss_per_epoch"].is_array())
       throw std::runtime_error("midpoint_train_loss_per_epoch: not an array");
     const nlohmann::json& per = j["midpoint_train_loss_per_epoch"];
@@ -333,16 +349,8 @@ AlignmentReport parse_learned_report(const std::string& text, const std::string&
     const double lo = json_number::finite(j["lambda"][0], "lambda[0]");
     const double hi = json_number::finite(j["lambda"][1], "lambda[1]");
     if (!(lo > 0 && lo <= hi && hi < 1)) throw std::runtime_error("lambda: needs 0 < lo <= hi < 1");
-    r.l2_before = num("l2_before");
-    r.l2_after = num("l2_after");
-    r.seconds = num("seconds");
-    r.function_max_diff = num("function_check_max_abs_logit_diff");
-    r.function_max_logit = num("function_check_max_abs_logit");
-    r.function_passed = function_check_passes(r.function_max_diff, r.function_max_logit);
-  } catch (const std::exception& e) {
-    throw InputError(source + ": " + e.what());
-  }
-  return r;
+    rd.tail(r, false);
+  });
 }
 
 }  // namespace ridgeline
