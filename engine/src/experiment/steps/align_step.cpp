@@ -65,6 +65,26 @@ AlignmentResult align_permutations(Backend& backend, const Model& a, const Model
 
 }  // namespace
 
+namespace {
+
+// A stage's report with the function check of `after` against `before` (check_alignment
+// throws when it fails): method and the check filled in.
+AlignmentReport checked_stage(Backend& backend, const Model& before, const Model& after,
+                              const std::string& method, const Dataset& test) {
+  AlignmentResult check;
+  check.method = method;
+  check.aligned = after;
+  check_alignment(backend, before, check, test);
+  AlignmentReport r;
+  r.method = method;
+  r.function_max_diff = check.function_max_diff;
+  r.function_max_logit = check.function_max_logit;
+  r.function_passed = function_check_passes(check.function_max_diff, check.function_max_logit);
+  return r;
+}
+
+}  // namespace
+
 StreamStages align_stream_stages(Backend& backend, const Model& a, const AlignmentResult& r,
                                  const DataSplits& data, const AlignParams& p, int batch,
                                  const std::function<void(const SteProgress&)>& learn_progress,
@@ -73,20 +93,13 @@ StreamStages align_stream_stages(Backend& backend, const Model& a, const Alignme
   s.orthogonal = orthogonal_residual_alignment(
       backend, a, r.aligned, data.train, p.samples > 0 ? std::min(p.samples, 2000) : 2000, cancel);
   const OrthogonalAlignment& o = s.orthogonal;
-  AlignmentResult check;
-  check.method = r.method + "+orth";
-  check.aligned = o.b;
-  check_alignment(backend, r.aligned, check, data.test);
   AlignmentReport& orth = s.orthogonal_report;
-  orth.method = check.method;
+  orth = checked_stage(backend, r.aligned, o.b, r.method + "+orth", data.test);
   orth.objective_before = o.mismatch_before;
   orth.objective_after = o.mismatch_after;
   orth.l2_before = l2_distance(o.a.params, canonical_residual_form(r.aligned).params);
   orth.l2_after = l2_distance(o.a.params, o.b.params);
   orth.seconds = o.seconds;
-  orth.function_max_diff = check.function_max_diff;
-  orth.function_max_logit = check.function_max_logit;
-  orth.function_passed = function_check_passes(check.function_max_diff, check.function_max_logit);
   if (!p.learn) return s;
   LearnedMatchingConfig cfg;
   cfg.epochs = p.epochs;
@@ -96,12 +109,8 @@ StreamStages align_stream_stages(Backend& backend, const Model& a, const Alignme
   if (batch > 0) cfg.batch = batch;
   s.learned = learned_orthogonal_matching(backend, o.a, o.b, data.train, cfg, learn_progress, cancel);
   const LearnedMatchingResult& l = *s.learned;
-  AlignmentResult lcheck;
-  lcheck.method = check.method + "+learned";
-  lcheck.aligned = l.aligned;
-  check_alignment(backend, o.b, lcheck, data.test);
   AlignmentReport& lr = s.learned_report;
-  lr.method = lcheck.method;
+  lr = checked_stage(backend, o.b, l.aligned, orth.method + "+learned", data.test);
   lr.objective_before = l.start_loss;
   lr.objective_after = l.best_epoch < 0 ? l.start_loss : l.midpoint_losses[static_cast<size_t>(l.best_epoch)];
   lr.objective_per_sweep = l.midpoint_losses;
@@ -109,9 +118,6 @@ StreamStages align_stream_stages(Backend& backend, const Model& a, const Alignme
   lr.l2_before = l.l2_before;
   lr.l2_after = l.l2_after;
   lr.seconds = l.seconds;
-  lr.function_max_diff = lcheck.function_max_diff;
-  lr.function_max_logit = lcheck.function_max_logit;
-  lr.function_passed = function_check_passes(lcheck.function_max_diff, lcheck.function_max_logit);
   return s;
 }
 
