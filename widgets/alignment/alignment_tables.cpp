@@ -63,8 +63,9 @@ void fill_steps_model(QStandardItemModel* m, const Reports& reports, int role) {
                "wm: weight matching; am / am-pearson: activation matching (cross-moment / "
                "correlation); ste: straight-through estimator; <method>+orth: then an "
                "orthogonal map of a transformer's residual stream (objective: the streams' "
-               "mismatch; L2 between the canonical forms)",
-               "Sweeps of coordinate ascent (wm), epochs (ste), 1 for activation matching",
+               "mismatch; L2 between the canonical forms); <method>+orth+learned: then learned "
+               "matching (objective: the midpoint training loss)",
+               "Sweeps of coordinate ascent (wm), epochs (ste, learned), 1 for activation matching",
                "Wall-clock seconds of the alignment",
                "The method's objective with B's units in their own order (identity)",
                "The method's objective after alignment",
