@@ -1018,9 +1018,10 @@ def attention_folder_cases(exe, work):
 
 def orthogonal_folder_cases(exe, work):
     """A run of two tiny transformers aligned with the orthogonal map of the residual stream
-    and learned matching after it, whose results/W.orthogonal.json or W.learned.json was then
+    and learned matching after it (permutations within heads first), whose
+    results/W.orthogonal.json, W.learned.json or W.json (its within_heads object) was then
     corrupted: the alignment figure (which reads them for its "W+orth" and "W+learned" rows)
-    refuses either with one line naming the file."""
+    refuses each with one line naming the file."""
     task = "task:mqar,vocab=16,length=8,pairs=2,train=64,test=32,seed=1"
     spec = {"name": "tiny-orth", "data": {"name": task},
             "model": {"kind": "transformer",
@@ -1028,7 +1029,7 @@ def orthogonal_folder_cases(exe, work):
             "train": {"epochs": 1, "batch": 32, "lr": 0.01},
             "models": [{"name": "seed0", "seed": 0}, {"name": "seed1", "seed": 1}],
             "steps": [{"type": "align", "id": "W", "a": "seed0", "b": "seed1", "method": "wm",
-                       "orthogonal": True, "learn": True, "epochs": 1}]}
+                       "within_heads": True, "orthogonal": True, "learn": True, "epochs": 1}]}
     with open(os.path.join(work, "orth_spec.json"), "w") as f:
         json.dump(spec, f)
     r = run(exe, ["run", "orth_spec.json", "--out", "orth_good", "--threads", 1, "--quiet"], work)
@@ -1036,7 +1037,7 @@ def orthogonal_folder_cases(exe, work):
         sys.exit("fixture: ridgeline run (orthogonal align) failed: " + r.stderr.decode(errors="replace"))
     good = os.path.join(work, "orth_good")
     texts = {}
-    for name in ("W.orthogonal.json", "W.learned.json"):
+    for name in ("W.orthogonal.json", "W.learned.json", "W.json"):
         with open(os.path.join(good, "results", name)) as f:
             texts[name] = f.read()
     cases = []
@@ -1077,6 +1078,13 @@ def orthogonal_folder_cases(exe, work):
     add("learned-loss-overflow",
         ltext.replace('"midpoint_train_loss_before":', '"midpoint_train_loss_before": 1e400, "was":', 1),
         ["number overflow"], learned)
+    # The step's own report, whose within_heads object the alignment view reads back.
+    add("heads-moved-count", lambda j: j["within_heads"].update(vo_moved=j["within_heads"]["heads"] + 1),
+        ["within_heads", "moved counts"], "W.json")
+    add("heads-qk-not-perm", lambda j: j["within_heads"]["qk"][0].__setitem__(0, 99),
+        ["within_heads.qk[0]", "not a permutation"], "W.json")
+    add("heads-not-object", lambda j: j.update(within_heads=[1]), ["within_heads", "expected an object"],
+        "W.json")
     return cases
 
 
