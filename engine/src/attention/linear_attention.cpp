@@ -42,12 +42,7 @@ HeadMatrix<T> LinearVariant::forward_t(const HeadMatrix<T>& Q, const HeadMatrix<
     }
   };
   if (!causal) {  // S, z of all keys, then every query reads them; chunk by chunk
-    for (int i0 = 0; i0 < N; i0 += kChunk) {
-      const int rows = std::min(kChunk, N - i0);
-      const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
-      S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
-      z += fkc.colwise().sum().transpose();
-    }
+    accumulate_keys(K, pk, v, S, z, bk);
     const RowVec vs = v.colwise().sum();
     for (int i0 = 0; i0 < N; i0 += kChunk) {
       const int rows = std::min(kChunk, N - i0);

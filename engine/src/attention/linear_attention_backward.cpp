@@ -66,12 +66,7 @@ AttentionGrads<T> LinearVariant::backward_t(const HeadMatrix<T>& Q, const HeadMa
   if (!causal) {
     // S, z of all keys; every query's dp, dr and dφ(q), accumulating dS, dz; then every key's
     // dφ(k) and dv from dS, dz. Chunk by chunk.
-    for (int i0 = 0; i0 < N; i0 += kChunk) {
-      const int rows = std::min(kChunk, N - i0);
-      const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
-      S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
-      z += fkc.colwise().sum().transpose();
-    }
+    accumulate_keys(K, pk, v, S, z, bk);
     const RowVec vs = v.colwise().sum();
     for (int i0 = 0; i0 < N; i0 += kChunk) {
       const int rows = std::min(kChunk, N - i0);

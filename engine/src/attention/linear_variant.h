@@ -150,6 +150,19 @@ class LinearVariant final : public TypedVariant<LinearVariant> {
     return buf;
   }
 
+  // The non-causal state of all N keys, chunk by chunk: S += Σ_j φ(k_j)·v_jᵀ, z += Σ_j φ(k_j)
+  // (the forward, and the backward that recomputes it).
+  template <class T, class Mat, class Vec, class Values>
+  void accumulate_keys(const HeadMatrix<T>& K, const HeadMatrix<T>& pk, const Values& v, Mat& S,
+                       Vec& z, Mat& bk) const {
+    for (int i0 = 0; i0 < K.rows; i0 += kChunk) {
+      const int rows = std::min(kChunk, K.rows - i0);
+      const auto fkc = chunk_features(K, pk, Role::Key, i0, rows, bk);
+      S.noalias() += fkc.transpose() * v.middleRows(i0, rows);
+      z += fkc.colwise().sum().transpose();
+    }
+  }
+
   // Row-wise RMSNorm in place; returns nothing when there is no output norm.
   template <class T>
   void norm_row(T* y, int D) const {
